@@ -1,0 +1,1 @@
+//! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.

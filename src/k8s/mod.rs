@@ -1,0 +1,3 @@
+//! Everything that talks to, or describes, the Kubernetes API.
+
+pub mod kinds;

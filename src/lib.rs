@@ -1,0 +1,10 @@
+//! kbdash: a terminal dashboard for PostgreSQL clusters that KubeBlocks runs on Kubernetes.
+//!
+//! The crate is a library so that integration tests reach every part; `main.rs` only parses the
+//! command line and hands over to [`cli::run`].
+
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod k8s;
+pub mod schema;
