@@ -277,7 +277,11 @@ impl Store {
             if meta.get("uid").and_then(Value::as_str).is_none() {
                 meta.insert("uid".into(), Value::String(self.random_uid()));
             }
-            if meta.get("creationTimestamp").and_then(Value::as_str).is_none() {
+            if meta
+                .get("creationTimestamp")
+                .and_then(Value::as_str)
+                .is_none()
+            {
                 meta.insert("creationTimestamp".into(), Value::String(timestamp(now)));
             }
             meta.insert("generation".into(), Value::from(1));
@@ -288,11 +292,7 @@ impl Store {
         let (ns, name) = namespace_and_name(&obj)?;
         let mut inner = self.write();
         let k = key(ns.as_deref(), &name);
-        if inner
-            .objects
-            .get(&kind)
-            .is_some_and(|m| m.contains_key(&k))
-        {
+        if inner.objects.get(&kind).is_some_and(|m| m.contains_key(&k)) {
             return Err(StoreError::AlreadyExists { kind, name });
         }
         let stored = self.commit(&mut inner, kind, EventType::Added, &mut obj);
@@ -496,7 +496,9 @@ fn key(namespace: Option<&str>, name: &str) -> Key {
 
 fn metadata_mut(obj: &mut Value) -> Result<&mut Map<String, Value>, StoreError> {
     let Some(map) = obj.as_object_mut() else {
-        return Err(StoreError::Invalid("the object is not a JSON object".into()));
+        return Err(StoreError::Invalid(
+            "the object is not a JSON object".into(),
+        ));
     };
     let meta = map
         .entry("metadata")
