@@ -1,1 +1,3 @@
 //! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.
+
+pub mod pitr;
