@@ -1,3 +1,4 @@
 //! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.
 
 pub mod pitr;
+pub mod restore_time;
