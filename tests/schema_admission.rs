@@ -318,3 +318,69 @@ fn several_causes_are_reported_together() {
     );
     assert_eq!(all.len(), 3, "{all:#?}");
 }
+
+#[test]
+fn map_list_keys_must_be_unique() {
+    let v = ops(json!({"clusterName": "c", "type": "Restart",
+        "restart": [{"componentName": "postgresql"}, {"componentName": "postgresql"}]}));
+    assert_cause(
+        Kind::OpsRequest,
+        &v,
+        "FieldValueDuplicate",
+        "spec.restart[1]",
+        "Duplicate value: {\"componentName\":\"postgresql\"}",
+    );
+}
+
+#[test]
+fn preserved_unknown_fields_are_accepted_where_the_schema_says_so() {
+    // `spec.verticalScaling[]` carries x-kubernetes-preserve-unknown-fields.
+    let v = ops(json!({"clusterName": "c", "type": "VerticalScaling",
+        "verticalScaling": [{"componentName": "postgresql", "somethingNew": 1,
+            "requests": {"cpu": "1", "memory": "2Gi"}}]}));
+    assert_eq!(schema::validate_only(Kind::OpsRequest, &v), Ok(()));
+    // ...but not one level up.
+    let v = ops(json!({"clusterName": "c", "type": "VerticalScaling",
+        "verticalScaling": [{"componentName": "postgresql", "requests": {"cpu": "1"}}],
+        "somethingNew": 1}));
+    assert_cause(
+        Kind::OpsRequest,
+        &v,
+        "FieldValueUnknown",
+        "spec.somethingNew",
+        "unknown field",
+    );
+}
+
+#[test]
+fn int_or_string_quantities_accept_numbers_and_strings() {
+    let v = ops(json!({"clusterName": "c", "type": "VerticalScaling",
+        "verticalScaling": [{"componentName": "postgresql",
+            "requests": {"cpu": 1, "memory": "2Gi"}, "limits": {"cpu": "500m", "memory": "2Gi"}}]}));
+    assert_eq!(schema::validate_only(Kind::OpsRequest, &v), Ok(()));
+    let v = ops(json!({"clusterName": "c", "type": "VerticalScaling",
+        "verticalScaling": [{"componentName": "postgresql", "requests": {"cpu": true}}]}));
+    assert_cause(
+        Kind::OpsRequest,
+        &v,
+        "FieldValueTypeInvalid",
+        "spec.verticalScaling[0].requests.cpu",
+        "Invalid value: \"boolean\": spec.verticalScaling[0].requests.cpu in body must be of type integer,string",
+    );
+}
+
+#[test]
+fn non_objects_are_refused() {
+    assert_eq!(
+        causes(Kind::Backup, &json!([1, 2]))[0].reason,
+        "FieldValueTypeInvalid"
+    );
+}
+
+#[test]
+fn preserving_arrays_keep_unknown_fields_of_their_items() {
+    // `spec.restore.env` is an array with x-kubernetes-preserve-unknown-fields.
+    let v = ops(json!({"clusterName": "new", "type": "Restore",
+        "restore": {"backupName": "b", "env": [{"name": "A", "value": "1", "extra": true}]}}));
+    assert_eq!(schema::validate_only(Kind::OpsRequest, &v), Ok(()));
+}

@@ -10,6 +10,13 @@ use super::node::{JsonType, ListType, Node};
 
 /// Validates `v` at `path` against `node`, appending causes to `errs`.
 pub fn validate(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) {
+    validate_in(node, v, path, node.preserve_unknown, errs);
+}
+
+/// Like [`validate`]; `preserve` says whether unknown fields of this value are kept: its own
+/// `x-kubernetes-preserve-unknown-fields`, or that of the array it is an item of (the API
+/// server's pruning skips one object level below a preserving array).
+fn validate_in(node: &Node, v: &Value, path: &str, preserve: bool, errs: &mut Vec<FieldCause>) {
     if !type_ok(node, v, path, errs) {
         return;
     }
@@ -21,8 +28,8 @@ pub fn validate(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) 
     match v {
         Value::String(s) => check_string(node, s, path, errs),
         Value::Number(n) => check_number(node, n, path, errs),
-        Value::Object(map) => validate_fields(node, map, path, &[], errs),
-        Value::Array(items) => check_array(node, items, path, errs),
+        Value::Object(map) => check_fields(node, map, path, &[], preserve, errs),
+        Value::Array(items) => check_array(node, items, path, preserve, errs),
         _ => {}
     }
     for sub in &node.all_of {
@@ -154,6 +161,17 @@ pub fn validate_fields(
     skip: &[&str],
     errs: &mut Vec<FieldCause>,
 ) {
+    check_fields(node, map, path, skip, node.preserve_unknown, errs);
+}
+
+fn check_fields(
+    node: &Node,
+    map: &Map<String, Value>,
+    path: &str,
+    skip: &[&str],
+    preserve: bool,
+    errs: &mut Vec<FieldCause>,
+) {
     for name in &node.required {
         if !map.contains_key(name) {
             errs.push(cause::required(&child(path, name), ""));
@@ -166,7 +184,7 @@ pub fn validate_fields(
         let field_path = child(path, k);
         if let Some(sub) = node.field(k) {
             validate(sub, fv, &field_path, errs);
-        } else if node.preserve_unknown
+        } else if preserve
             || (node.embedded_resource && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
         {
             continue;
@@ -191,10 +209,17 @@ pub fn validate_fields(
     }
 }
 
-fn check_array(node: &Node, items: &[Value], path: &str, errs: &mut Vec<FieldCause>) {
+fn check_array(
+    node: &Node,
+    items: &[Value],
+    path: &str,
+    preserve: bool,
+    errs: &mut Vec<FieldCause>,
+) {
     if let Some(item) = node.items.as_deref() {
+        let preserve_item = preserve || item.preserve_unknown;
         for (i, v) in items.iter().enumerate() {
-            validate(item, v, &index(path, i), errs);
+            validate_in(item, v, &index(path, i), preserve_item, errs);
         }
     }
     if let Some(max) = node.max_items
@@ -340,6 +365,13 @@ mod tests {
             "properties": {"a": {"type": "string"}}});
         assert!(errors(s.clone(), json!({"zzz": 1})).is_empty());
         assert_eq!(errors(s, json!({"a": 1}))[0].field, "spec.a");
+        let preserving_array = json!({"type": "array", "x-kubernetes-preserve-unknown-fields": true,
+            "items": {"type": "object", "properties": {"a": {"type": "object", "properties": {}}}}});
+        assert!(errors(preserving_array.clone(), json!([{"zzz": 1}])).is_empty());
+        assert_eq!(
+            errors(preserving_array, json!([{"a": {"zzz": 1}}]))[0].field,
+            "spec[0].a.zzz"
+        );
         let closed = json!({"type": "object", "properties": {"a": {"type": "string"}}});
         assert_eq!(
             errors(closed, json!({"zzz": 1}))[0].message,
