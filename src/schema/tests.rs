@@ -88,3 +88,17 @@ fn core_kinds_pass_unchanged() {
     assert_eq!(admit(Kind::Pod, &mut pod), Ok(()));
     assert_eq!(pod, before);
 }
+
+#[test]
+fn invalid_message_reads_like_the_api_server() {
+    let one = vec![cause::required("spec.type", "")];
+    assert_eq!(
+        invalid_message(Kind::OpsRequest, "x", &one),
+        "OpsRequest.operations.kubeblocks.io \"x\" is invalid: spec.type: Required value"
+    );
+    let two = vec![cause::required("spec.type", ""), cause::unknown("spec.foo")];
+    assert_eq!(
+        invalid_message(Kind::Backup, "b", &two),
+        "Backup.dataprotection.kubeblocks.io \"b\" is invalid: [spec.type: Required value, spec.foo: unknown field \"spec.foo\"]"
+    );
+}
