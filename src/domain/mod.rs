@@ -1,1 +1,2 @@
 //! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.
+pub mod pg_params;
