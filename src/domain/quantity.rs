@@ -144,12 +144,12 @@ impl Quantity {
         let sign = if self.nanos < 0 { "-" } else { "" };
         let abs = self.nanos.unsigned_abs();
         if self.format == QuantityFormat::BinarySI
-            && abs % (NANOS_PER_UNIT as u128) == 0
+            && abs.is_multiple_of(NANOS_PER_UNIT as u128)
             && abs >= 1024 * NANOS_PER_UNIT as u128
         {
             let mut units = abs / NANOS_PER_UNIT as u128;
             let mut idx = 0;
-            while idx < 6 && units % 1024 == 0 {
+            while idx < 6 && units.is_multiple_of(1024) {
                 units /= 1024;
                 idx += 1;
             }
@@ -162,7 +162,7 @@ impl Quantity {
         // largest exponent (multiple of 3, from -9 to 18) leaving an integer mantissa
         let mut mantissa = abs;
         let mut idx = 0; // exponent = -9 + 3 * idx
-        while idx < 9 && mantissa % 1000 == 0 {
+        while idx < 9 && mantissa.is_multiple_of(1000) {
             mantissa /= 1000;
             idx += 1;
         }
