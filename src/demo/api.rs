@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::discovery;
 use super::faults::Faults;
 use super::list::{self, Params};
+use super::openapi;
 use super::route::{self, ResourcePath, Route};
 use super::status::ApiError;
 use super::store::Store;
@@ -86,6 +87,17 @@ fn dispatch(
         }
         Route::GroupVersion { group, version } if !faults.is_hidden(&group) => {
             discovery::resource_list(&group, &version).ok_or_else(ApiError::path_not_found)?
+        }
+        Route::OpenApi(p) if p.trim_end_matches('/') == "/openapi/v3" => {
+            openapi::root(&|g| faults.is_hidden(g))
+        }
+        Route::OpenApi(p) => {
+            let gv = p.trim_start_matches("/openapi/v3/").trim_end_matches('/');
+            let group = gv.strip_prefix("apis/").and_then(|r| r.split('/').next());
+            if group.is_some_and(|g| faults.is_hidden(g)) || !p.starts_with("/openapi/v3/") {
+                return Err(ApiError::path_not_found());
+            }
+            openapi::group_version(gv).ok_or_else(ApiError::path_not_found)?
         }
         _ => return Err(ApiError::path_not_found()),
     };

@@ -10,6 +10,7 @@ pub mod faults;
 pub mod kubeconfig;
 pub mod list;
 mod listener;
+pub mod openapi;
 pub mod operator;
 pub mod patch;
 pub mod request_log;
