@@ -49,29 +49,6 @@ impl std::fmt::Display for FieldCause {
     }
 }
 
-/// The message of the 422 Status the API server answers for these causes:
-/// `OpsRequest.operations.kubeblocks.io "x" is invalid: spec.type: Required value` (several
-/// causes are listed in brackets, comma-separated).
-pub fn invalid_message(kind: Kind, name: &str, causes: &[FieldCause]) -> String {
-    let info = kind.info();
-    let qualified = if info.group.is_empty() {
-        info.kind_name.to_owned()
-    } else {
-        format!("{}.{}", info.kind_name, info.group)
-    };
-    let joined = match causes {
-        [one] => one.to_string(),
-        many => format!(
-            "[{}]",
-            many.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    format!("{qualified} {} is invalid: {joined}", cause::quote(name))
-}
-
 /// The bundled CRD schemas, by the file name `KindInfo::crd_schema` gives.
 pub const BUNDLED_SCHEMAS: &[(&str, &str)] = &[
     (

@@ -90,15 +90,13 @@ fn core_kinds_pass_unchanged() {
 }
 
 #[test]
-fn invalid_message_reads_like_the_api_server() {
-    let one = vec![cause::required("spec.type", "")];
+fn causes_display_as_field_and_message() {
     assert_eq!(
-        invalid_message(Kind::OpsRequest, "x", &one),
-        "OpsRequest.operations.kubeblocks.io \"x\" is invalid: spec.type: Required value"
+        cause::required("spec.type", "").to_string(),
+        "spec.type: Required value"
     );
-    let two = vec![cause::required("spec.type", ""), cause::unknown("spec.foo")];
     assert_eq!(
-        invalid_message(Kind::Backup, "b", &two),
-        "Backup.dataprotection.kubeblocks.io \"b\" is invalid: [spec.type: Required value, spec.foo: unknown field \"spec.foo\"]"
+        cause::type_invalid("", "object", &serde_json::json!(1)).to_string(),
+        "Invalid value: \"integer\": body must be of type object: \"integer\""
     );
 }
