@@ -1,6 +1,6 @@
 //! Every object the forms build, and every file of `examples/`, is valid against the real
 //! CRD schemas: checked with the `jsonschema` crate on the CRDs' openAPIV3Schema plus a
-//! strict unknown-field walk (an independent check), and with `kbdash::schema::admit`.
+//! strict unknown-field walk (an independent check), and with `kbdash::schema::{validate_only, admit}`.
 
 use std::path::Path;
 
@@ -232,12 +232,15 @@ fn the_schema_check_catches_broken_objects() {
     let mut bad = request.body.clone();
     bad["spec"]["verticalScaling"][0]["requests"]["cpu"] = Value::from("2 cores");
     assert!(!validator.is_valid(&bad), "quantity pattern");
+    assert!(kbdash::schema::validate_only(Kind::OpsRequest, &bad).is_err());
     let mut bad = request.body.clone();
     bad["spec"]["type"] = Value::from("Resize");
     assert!(!validator.is_valid(&bad), "type enum");
+    assert!(kbdash::schema::validate_only(Kind::OpsRequest, &bad).is_err());
     let mut bad = request.body.clone();
     bad["spec"]["clustername"] = Value::from("pg-cluster");
     let mut unknown = Vec::new();
     unknown_fields(&schema, &bad, "", &mut unknown);
     assert_eq!(unknown, vec!["spec.clustername"]);
+    assert!(kbdash::schema::validate_only(Kind::OpsRequest, &bad).is_err());
 }

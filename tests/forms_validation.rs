@@ -795,7 +795,7 @@ fn on_demand_backup() {
         &ctx(),
         &[("retention", "7 days")],
         "retention",
-        "retention must be a number and a unit (y, mo, w, d, h, m), e.g. 7d",
+        "invalid retention period \"7 days\": use numbers with units y, mo, w, d, h, m, e.g. 7d or 1d12h",
     );
     refused(
         B,
@@ -838,14 +838,21 @@ fn backup_schedule_patch() {
         &ctx(),
         &[("pg-basebackup.cron", "0 2 * *")],
         "pg-basebackup.cron",
-        "cron expression must have five fields: minute hour day-of-month month day-of-week",
+        "cron expression: expected 5 fields (minute hour day-of-month month day-of-week), got 4",
+    );
+    refused(
+        BS,
+        &ctx(),
+        &[("pg-basebackup.cron", "0 25 * * *")],
+        "pg-basebackup.cron",
+        "cron expression: hour field: 25 is out of range 0-23",
     );
     refused(
         BS,
         &ctx(),
         &[("archive-wal.retention", "forever")],
         "archive-wal.retention",
-        "retention must be a number and a unit (y, mo, w, d, h, m), e.g. 7d",
+        "invalid retention period \"forever\": use numbers with units y, mo, w, d, h, m, e.g. 7d or 1d12h",
     );
     let mut none = ctx();
     none.backup_schedule = None;

@@ -6,6 +6,7 @@ use super::checks::{self, Errors};
 use super::{
     FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, RequestAction, UnknownField,
 };
+use crate::domain::cron;
 use crate::k8s::kinds::Kind;
 
 const DELETION_POLICIES: [&str; 2] = ["Delete", "Retain"];
@@ -316,27 +317,16 @@ impl BackupScheduleInput {
     }
 }
 
-/// Field rule: a five-field cron expression.
+/// Field rule: a five-field cron expression, as Kubernetes CronJobs accept it.
 fn check_cron(e: &mut Errors, field: &str, cron: &str) {
-    if cron.split_whitespace().count() != 5 {
-        e.add(
-            field,
-            "cron expression must have five fields: minute hour day-of-month month day-of-week",
-        );
+    if let Err(err) = cron::parse_cron(cron) {
+        e.add(field, format!("cron expression: {err}"));
     }
 }
 
-/// Field rule: a retention period such as `7d`.
+/// Field rule: a retention period such as `7d`, as KubeBlocks parses it.
 fn check_retention(e: &mut Errors, field: &str, retention: &str) {
-    let digits = retention.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &retention[digits.len()..];
-    let ok = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && matches!(unit, "y" | "mo" | "w" | "d" | "h" | "m");
-    if !ok {
-        e.add(
-            field,
-            "retention must be a number and a unit (y, mo, w, d, h, m), e.g. 7d",
-        );
+    if let Err(err) = cron::parse_retention(retention) {
+        e.add(field, err.to_string());
     }
 }
