@@ -189,3 +189,71 @@ fn ordinal(pod: &str) -> u64 {
         .and_then(|n| n.parse().ok())
         .unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, role: Option<&str>, ready: bool) -> PodInfo {
+        PodInfo {
+            name: name.to_string(),
+            component: "postgresql".to_string(),
+            role: role.map(str::to_string),
+            ready,
+        }
+    }
+
+    #[test]
+    fn pods_sort_by_ordinal_and_roles_are_found() {
+        let ctx = FormContext {
+            pods: vec![
+                pod("c-postgresql-10", Some("secondary"), true),
+                pod("c-postgresql-2", Some("primary"), true),
+                pod("c-postgresql-1", Some("secondary"), false),
+                PodInfo {
+                    component: "other".to_string(),
+                    ..pod("c-other-0", Some("primary"), true)
+                },
+            ],
+            ..FormContext::default()
+        };
+        let names: Vec<&str> = ctx
+            .pods_of("postgresql")
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["c-postgresql-1", "c-postgresql-2", "c-postgresql-10"]
+        );
+        assert_eq!(
+            ctx.primary_of("postgresql").map(|p| p.name.as_str()),
+            Some("c-postgresql-2")
+        );
+        let ready: Vec<&str> = ctx
+            .ready_secondaries_of("postgresql")
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(ready, ["c-postgresql-10"]);
+        assert!(ctx.primary_of("missing").is_none());
+    }
+
+    #[test]
+    fn continuous_methods_from_policy_or_known_names() {
+        let mut ctx = FormContext::default();
+        assert!(ctx.is_continuous("archive-wal") && !ctx.is_continuous("pg-basebackup"));
+        ctx.backup_policies.push(BackupPolicyInfo {
+            methods: vec![BackupMethodInfo {
+                name: "archive-wal".to_string(),
+                continuous: false,
+            }],
+            ..BackupPolicyInfo::default()
+        });
+        assert!(!ctx.is_continuous("archive-wal"), "the policy's word wins");
+        assert_eq!(
+            ctx.default_backup_policy().map(|p| p.methods.len()),
+            Some(1)
+        );
+    }
+}

@@ -386,6 +386,25 @@ impl OpForm {
         each_form!(self, f => f.validate(ctx))
     }
 
+    /// Completions for the text being typed in a field: parameter names of the cluster's
+    /// PostgreSQL major for the reconfigure `parameters` rows (pass the current row's text
+    /// before `=`); empty for other fields.
+    pub fn completions(&self, ctx: &FormContext, field: &str, prefix: &str) -> Vec<String> {
+        match self {
+            OpForm::Reconfiguring(f) if field == "parameters" => f.completions(ctx, prefix),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What a reconfigure parameter accepts and when it applies, e.g.
+    /// `integer between 64 and 2147483647 kB; dynamic`, to show beside its row.
+    pub fn parameter_hint(&self, ctx: &FormContext, name: &str) -> Option<String> {
+        match self {
+            OpForm::Reconfiguring(f) => f.parameter_hint(ctx, name),
+            _ => None,
+        }
+    }
+
     /// The op needs the cluster name typed to confirm: scale-in, stop, restart,
     /// switchover, and a reconfigure with a parameter whose change restarts PostgreSQL.
     pub fn disruptive(&self, ctx: &FormContext) -> bool {
@@ -401,5 +420,60 @@ impl OpForm {
             | OpForm::Backup(_)
             | OpForm::BackupSchedule(_) => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever is typed into whatever field, validation answers without panicking and
+        /// a built request is an object.
+        #[test]
+        fn any_input_validates_without_panic(
+            op in prop::sample::select(OpKind::ALL.to_vec()),
+            edits in prop::collection::vec((0usize..12, "\\PC{0,24}"), 0..6),
+            phase in prop::sample::select(vec!["Running", "Stopped", "", "Updating", "Abnormal"]),
+        ) {
+            let mut ctx = examples::fixture_context();
+            ctx.phase = phase.to_string();
+            let mut form = OpForm::new(op, &ctx);
+            for (i, value) in edits {
+                let fields: Vec<FieldSpec> =
+                    form.fields(&ctx).into_iter().filter(|f| f.editable).collect();
+                if let Some(f) = fields.get(i % fields.len().max(1)) {
+                    prop_assert!(form.set(&f.name, &value).is_ok());
+                }
+            }
+            let _ = form.fields(&ctx);
+            let _ = form.disruptive(&ctx);
+            if let Ok(r) = form.validate(&ctx) {
+                prop_assert!(r.body.is_object());
+            }
+        }
+    }
+
+    #[test]
+    fn completions_and_parameter_hints_follow_the_major() {
+        let ctx = examples::fixture_context();
+        let form = OpForm::new(OpKind::Reconfiguring, &ctx);
+        assert_eq!(
+            form.completions(&ctx, "parameters", "max_conn"),
+            ["max_connections"]
+        );
+        assert!(form.completions(&ctx, "component", "max").is_empty());
+        assert_eq!(
+            form.parameter_hint(&ctx, "work_mem").as_deref(),
+            Some("integer between 64 and 2147483647 kB; dynamic: applied by reload")
+        );
+        assert_eq!(
+            form.parameter_hint(&ctx, "shared_buffers").as_deref(),
+            Some("integer between 16 and 1073741823 8kB; static: restart required")
+        );
+        assert!(form.parameter_hint(&ctx, "nope").is_none());
     }
 }

@@ -77,6 +77,30 @@ impl ReconfigureInput {
             .any(|r| pg_params::lookup(major, r.key).is_some_and(|p| p.restart_required()))
     }
 
+    /// Parameter names of the component's major starting with `prefix`.
+    pub fn completions(&self, ctx: &FormContext, prefix: &str) -> Vec<String> {
+        self.major(ctx)
+            .map(|m| {
+                pg_params::completions(m, prefix)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// What `name` accepts and when a change applies.
+    pub fn parameter_hint(&self, ctx: &FormContext, name: &str) -> Option<String> {
+        let rule = pg_params::lookup(self.major(ctx)?, name.trim())?;
+        let when = match rule.scope {
+            Scope::Immutable => "immutable: cannot be changed",
+            Scope::Static => "static: restart required",
+            Scope::Dynamic if rule.patroni_restart_on_reload => "dynamic, but applied by a restart",
+            Scope::Dynamic => "dynamic: applied by reload",
+        };
+        Some(format!("{}; {when}", rule.describe()))
+    }
+
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
         let hint = match (ctx.component(&self.component), self.major(ctx)) {
             (Some(c), Some(m)) => format!(
