@@ -153,9 +153,9 @@ const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
     ),
 ];
 
-/// Every example request, built and validated by the forms from [`fixture_context`] (the
-/// Start example in a Stopped cluster).
-pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
+/// Every example form with its file name and context (the Start example's cluster is
+/// Stopped), its fields set as the example wants.
+pub fn example_forms() -> Result<Vec<(String, FormContext, OpForm)>, String> {
     let mut out = Vec::new();
     for (stem, op, fields) in EXAMPLES {
         let mut ctx = fixture_context();
@@ -167,12 +167,22 @@ pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
             form.set(field, value)
                 .map_err(|e| format!("example {stem}: {e}"))?;
         }
-        let request = form
-            .validate(&ctx)
-            .map_err(|errs| format!("example {stem}: {errs:?}"))?;
-        out.push((format!("{stem}.yaml"), request));
+        out.push((format!("{stem}.yaml"), ctx, form));
     }
     Ok(out)
+}
+
+/// Every example request, built and validated by the forms from [`fixture_context`].
+pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
+    example_forms()?
+        .into_iter()
+        .map(|(file, ctx, form)| {
+            let request = form
+                .validate(&ctx)
+                .map_err(|errs| format!("example {file}: {errs:?}"))?;
+            Ok((file, request))
+        })
+        .collect()
 }
 
 /// `(file name, contents)` of every file of `examples/`.

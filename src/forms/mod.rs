@@ -14,7 +14,9 @@
 //! 4. Feed edits back with [`OpForm::set`] (`field name`, new value as a string; toggles
 //!    take `"true"`/`"false"`, multiple choices a comma-separated list, multi-line text
 //!    newline-separated rows). Some fields fill others (the expose annotation preset fills
-//!    the annotations), so re-read `fields()` after each `set`.
+//!    the annotations), so re-read `fields()` after each `set`. For the reconfigure rows,
+//!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major
+//!    and [`OpForm::parameter_hint`] says what a parameter accepts.
 //! 5. Call [`OpForm::validate`]: it checks, in this order, the field rules, the operator's
 //!    rules (reference FACTS.md section 4, with the operator's wording, including the
 //!    allowed cluster phases per op type, [`allowed_cluster_phases`]) and kbdash's own
@@ -23,7 +25,10 @@
 //!    whole form, e.g. the cluster phase). On success it returns the [`Request`] to send:
 //!    a create (OpsRequest or Backup) or a JSON merge patch (BackupSchedule), plus notes
 //!    such as "restart required".
-//! 6. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
+//! 6. The YAML preview of `Request::body` may be edited as text: [`validate_edited`] reads
+//!    the edit back into the form, runs the same checks, and refuses edits the form cannot
+//!    check (errors about the text itself carry the field [`YAML_FIELD`]).
+//! 7. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
 //!    [`confirmation_matches`] before submitting.
 //!
 //! The OpsRequests are built as kbcli builds them: `generateName: <cluster>-<typelower>-`,
@@ -33,6 +38,7 @@
 mod backup;
 mod checks;
 mod context;
+mod edited;
 pub mod examples;
 mod expose;
 mod lifecycle;
@@ -52,6 +58,7 @@ pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
     ScheduleInfo, VolumeInfo, is_known_continuous_method,
 };
+pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::ReconfigureInput;
