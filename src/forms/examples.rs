@@ -12,7 +12,8 @@ use super::{
     OpKind, PodInfo, Request, RequestAction, ScheduleInfo, VolumeInfo,
 };
 
-/// A context like the reference fixtures: PostgreSQL 16.9.0, 2 replicas (pod 0 primary,
+/// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
+/// [`FormContext::from_objects`] of them): PostgreSQL 16.9.0, 2 replicas (pod 0 primary,
 /// pod 1 ready secondary), 1 CPU / 2Gi, 20Gi `data`, the `postgresql` ComponentVersion's
 /// 16.x and 17.x releases, the addon's BackupPolicy and BackupSchedule.
 pub fn fixture_context() -> FormContext {

@@ -3,7 +3,8 @@
 //! # How a dashboard drives a form
 //!
 //! 1. Build a [`FormContext`] from live data (cluster, components, pods, ComponentVersion
-//!    releases, BackupPolicies, BackupSchedule, the current time).
+//!    releases, BackupPolicies, BackupSchedule, the current time), by hand or from the
+//!    objects' JSON with [`FormContext::from_objects`].
 //! 2. Open a form with [`OpForm::new`] (`OpKind`) or [`OpForm::from_command`] (`"scale-in"`,
 //!    `"promote"`, ...). Its fields start from the cluster's current values.
 //! 3. Render [`OpForm::fields`]: each [`FieldSpec`] has a `name`, a `label`, a [`FieldKind`]
@@ -41,6 +42,7 @@ mod context;
 mod edited;
 pub mod examples;
 mod expose;
+mod from_objects;
 mod lifecycle;
 mod reconfigure;
 mod request;
@@ -60,6 +62,7 @@ pub use context::{
 };
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
+pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::ReconfigureInput;
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
