@@ -205,7 +205,7 @@ impl BackupScheduleInput {
         let mut fields = Vec::new();
         for s in &self.schedules {
             let kind = if ctx.is_continuous(&s.method) {
-                "continuous"
+                "continuous: point-in-time restore also needs a full method enabled"
             } else {
                 "full"
             };

@@ -290,6 +290,39 @@ pub struct Request {
     pub notes: Vec<String>,
 }
 
+impl Request {
+    /// `metadata.name`, or `metadata.generateName` for OpsRequests not created yet.
+    pub fn display_name(&self) -> String {
+        let meta = &self.body["metadata"];
+        meta["name"]
+            .as_str()
+            .or_else(|| meta["generateName"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// One line describing what the request does, for notifications and the audit log,
+    /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`.
+    pub fn summary(&self) -> String {
+        let spec = &self.body["spec"];
+        match self.kind {
+            Kind::OpsRequest => {
+                let ops_type = spec["type"].as_str().unwrap_or_default();
+                let cluster = spec["clusterName"].as_str().unwrap_or_default();
+                let sections: Vec<String> = spec
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| !matches!(k.as_str(), "type" | "clusterName"))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                format!("{ops_type} {cluster}: {}", sections.join(" "))
+            }
+            _ => format!("{:?} {}: {spec}", self.kind, self.display_name()),
+        }
+    }
+}
+
 /// Why [`OpForm::set`] did nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the form has no field {0:?}")]
@@ -465,6 +498,27 @@ mod tests {
                 prop_assert!(r.body.is_object());
             }
         }
+    }
+
+    #[test]
+    fn request_names_and_summaries() {
+        let ctx = examples::fixture_context();
+        let restart = OpForm::new(OpKind::Restart, &ctx).validate(&ctx).unwrap();
+        assert_eq!(restart.display_name(), "pg-cluster-restart-");
+        assert_eq!(
+            restart.summary(),
+            r#"Restart pg-cluster: restart=[{"componentName":"postgresql"}]"#
+        );
+        let backup = OpForm::new(OpKind::Backup, &ctx).validate(&ctx).unwrap();
+        assert_eq!(
+            backup.display_name(),
+            "backup-demo-pg-cluster-20250604120000"
+        );
+        assert!(
+            backup
+                .summary()
+                .starts_with("Backup backup-demo-pg-cluster-20250604120000: {")
+        );
     }
 
     #[test]
