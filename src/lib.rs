@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod forms;
 pub mod k8s;
 pub mod schema;
