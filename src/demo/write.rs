@@ -530,7 +530,7 @@ mod tests {
             &s,
             &rp,
             &params(&[("dryRun", "All")]),
-            json!({"metadata": {"generateName": "x-"}, "spec": {}}),
+            json!({"metadata": {"generateName": "x-"}, "spec": {"clusterName": "c", "type": "Restart", "restart": [{"componentName": "postgresql"}]}}),
         )
         .expect("dry run");
         assert!(
