@@ -514,3 +514,31 @@ async fn request_log_and_kubeconfig() {
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn malformed_opsrequest_is_invalid_with_causes() {
+    let server = start().await;
+    let ops = api(&server, Kind::OpsRequest, Some("t"));
+    let mut body = object(Kind::OpsRequest, "t", "bad", json!({}));
+    body["spec"]["type"] = json!("Bogus");
+    let obj: DynamicObject = serde_json::from_value(body).expect("object");
+    let err = ops
+        .create(&PostParams::default(), &obj)
+        .await
+        .expect_err("invalid");
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    assert!(
+        status
+            .message
+            .starts_with("OpsRequest.operations.kubeblocks.io \"bad\" is invalid: "),
+        "{}",
+        status.message
+    );
+    assert!(status.message.contains("spec.type"), "{}", status.message);
+    let causes = status.details.map(|d| d.causes).unwrap_or_default();
+    assert!(causes.iter().any(|c| c.field == "spec.type"), "{causes:?}");
+    assert_eq!(server.store.count(Kind::OpsRequest), 0);
+}
