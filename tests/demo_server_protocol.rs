@@ -542,3 +542,28 @@ async fn malformed_opsrequest_is_invalid_with_causes() {
     assert!(causes.iter().any(|c| c.field == "spec.type"), "{causes:?}");
     assert_eq!(server.store.count(Kind::OpsRequest), 0);
 }
+
+#[tokio::test]
+async fn shutdown_ends_watches_and_closes_the_port() {
+    use futures::StreamExt;
+    let server = start().await;
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let pods = api(&server, Kind::Pod, Some("t"));
+    let mut w = pods
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("watch")
+        .boxed();
+    tokio::time::timeout(demo_server_support::WAIT, server.shutdown())
+        .await
+        .expect("shuts down in time");
+    let ended = tokio::time::timeout(demo_server_support::WAIT, async {
+        while let Some(Ok(_)) = w.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the watch ends");
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "the port is closed"
+    );
+}
