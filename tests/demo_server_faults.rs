@@ -154,6 +154,21 @@ async fn refused_connections_close_the_port_then_recover() {
         pods.list(&ListParams::default()).await.ok()
     })
     .await;
+
+    // Clearing the faults ends a long refusal early.
+    server.faults.refuse_connections(Duration::from_secs(600));
+    eventually("the port to close", || async {
+        tokio::net::TcpStream::connect(&addr)
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    server.faults.clear();
+    eventually("the port to reopen after clear", || async {
+        tokio::net::TcpStream::connect(&addr).await.ok().map(|_| ())
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -113,7 +113,7 @@ impl Faults {
         self.state().refuse_until.filter(|t| *t > Instant::now())
     }
 
-    /// Waits until a refusal is requested.
+    /// Waits until a refusal is requested or the faults are cleared.
     pub async fn refusal_requested(&self) {
         self.shared.refuse.notified().await;
     }
@@ -151,6 +151,8 @@ impl Faults {
     /// Removes every standing fault.
     pub fn clear(&self) {
         *self.state() = FaultState::default();
+        // Wakes a listener sitting out a refusal so it binds again now.
+        self.shared.refuse.notify_one();
     }
 
     /// The current faults, for the admin endpoint.

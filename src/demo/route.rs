@@ -68,7 +68,10 @@ fn group_version_route(group: &str, version: &str, rest: &[&str]) -> Option<Rout
             [name, sub] => (Some(name.to_string()), Some(sub.to_string())),
             _ => return None,
         };
-        if subresource.as_deref().is_some_and(|s| s != "status") {
+        if subresource
+            .as_deref()
+            .is_some_and(|s| s != "status" || !kind.info().has_status)
+        {
             return None;
         }
         Some(Route::Resource(ResourcePath {
@@ -156,5 +159,10 @@ mod tests {
         assert_eq!(parse("/api/v1/widgets"), None);
         assert_eq!(parse("/api/v1/pods/x"), None, "pods are namespaced");
         assert_eq!(parse("/api/v1/namespaces/d/pods/x/log"), None);
+        assert_eq!(
+            parse("/api/v1/namespaces/d/events/e/status"),
+            None,
+            "events have no status"
+        );
     }
 }
