@@ -182,12 +182,12 @@ pub fn list_body(kind: Kind, page: &Page) -> String {
 }
 
 /// The Table body `kubectl get` asks for.
-pub fn table_body(store: &Store, kind: Kind, page: &Page) -> String {
+pub fn table_body(store: &Store, kind: Kind, page: &Page, include: table::IncludeObject) -> String {
     let now = store.now();
     let rows = page
         .items
         .iter()
-        .map(|o| table::row(kind, o.value(), now))
+        .map(|o| table::row(kind, o.value(), now, include))
         .collect();
     table::table(kind, rows, list_metadata(page)).to_string()
 }

@@ -44,7 +44,7 @@ pub struct WatchRequest {
     pub bookmarks: bool,
     pub timeout: Option<Duration>,
     /// Events carry one-row Tables instead of objects (`kubectl get -w`).
-    pub table: bool,
+    pub table: Option<table::IncludeObject>,
 }
 
 /// What ends watches besides the client and their timeout.
@@ -68,10 +68,15 @@ struct Emitter {
 
 impl Emitter {
     fn object_json(&self, o: &StoredObject) -> String {
-        if self.req.table {
+        if let Some(include) = self.req.table {
             table::table(
                 self.req.kind,
-                vec![table::row(self.req.kind, o.value(), self.store.now())],
+                vec![table::row(
+                    self.req.kind,
+                    o.value(),
+                    self.store.now(),
+                    include,
+                )],
                 json!({"resourceVersion": o.resource_version.to_string()}),
             )
             .to_string()
