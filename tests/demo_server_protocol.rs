@@ -567,3 +567,48 @@ async fn shutdown_ends_watches_and_closes_the_port() {
         "the port is closed"
     );
 }
+
+#[tokio::test]
+async fn dry_run_patch_and_delete_change_nothing() {
+    let server = start().await;
+    create(&server, Kind::Cluster, "t", "pg", json!({"a": "1"})).await;
+    let clusters = api(&server, Kind::Cluster, Some("t"));
+    let before = server.store.resource_version();
+    let answered = clusters
+        .patch(
+            "pg",
+            &PatchParams::default().dry_run(),
+            &Patch::Merge(json!({"metadata": {"labels": {"a": "2"}}})),
+        )
+        .await
+        .expect("dry-run patch");
+    assert_eq!(
+        answered
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("2")
+    );
+    let dp = DeleteParams {
+        dry_run: true,
+        ..DeleteParams::default()
+    };
+    clusters.delete("pg", &dp).await.expect("dry-run delete");
+    assert_eq!(
+        server.store.resource_version(),
+        before,
+        "nothing was written"
+    );
+    let stored = clusters.get("pg").await.expect("still there");
+    assert_eq!(
+        stored
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("1")
+    );
+}

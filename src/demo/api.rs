@@ -198,7 +198,12 @@ fn resource(
             )?
         }
         (Method::DELETE, Some(name)) if rp.subresource.is_none() => {
-            write::delete(store, &rp, &name, params)?
+            let options = if body.is_empty() {
+                None
+            } else {
+                Some(write::parse_body(body)?)
+            };
+            write::delete(store, &rp, &name, params, options.as_ref())?
         }
         _ => return Err(ApiError::method_not_allowed()),
     };

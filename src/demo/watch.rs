@@ -218,6 +218,9 @@ async fn run(
             Ok(sub) => {
                 for e in &sub.backlog {
                     em.push_change(e.event_type, &e.object);
+                    if em.buf.len() >= CHUNK && !em.flush().await {
+                        return;
+                    }
                 }
                 (sub.live, sub.resource_version)
             }
