@@ -67,6 +67,7 @@ impl Default for DemoConfig {
 pub struct DemoServer {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The object store the server serves and the operator works on.
     pub store: Arc<Store>,
     /// Fault injection switches.
     pub faults: Faults,

@@ -5,6 +5,7 @@ use crate::k8s::kinds::{KINDS, Kind};
 /// What a request path addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `/version`.
     Version,
     /// `/api`.
     CoreVersions,
@@ -14,7 +15,9 @@ pub enum Route {
     Group(String),
     /// `/api/v1` or `/apis/{group}/{version}`.
     GroupVersion {
+        /// Empty for the core group.
         group: String,
+        /// The API version.
         version: String,
     },
     /// `/openapi/v2`, `/openapi/v3`, `/openapi/v3/...`.
@@ -26,9 +29,11 @@ pub enum Route {
 /// The resource part of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourcePath {
+    /// The kind the plural names.
     pub kind: Kind,
     /// The namespace in the path; `None` for cluster-scoped kinds and all-namespaces lists.
     pub namespace: Option<String>,
+    /// The object's name; `None` for a collection.
     pub name: Option<String>,
     /// `status` when addressing the status subresource.
     pub subresource: Option<String>,

@@ -204,9 +204,11 @@ fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
 /// What a Table row carries besides its cells, from the `includeObject` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncludeObject {
+    /// Cells only.
     None,
     /// The default: a `PartialObjectMetadata` (kubectl reads labels from it for `-L`).
     Metadata,
+    /// The whole object.
     Object,
 }
 

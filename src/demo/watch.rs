@@ -35,13 +35,19 @@ const CHUNK: usize = 64 * 1024;
 
 /// What a watch request asks for.
 pub struct WatchRequest {
+    /// The kind watched.
     pub kind: Kind,
+    /// The namespace watched; `None` for all.
     pub namespace: Option<String>,
+    /// Label and field selectors events must pass.
     pub selectors: Selectors,
     /// `None` for no version or "0": begin with the current state.
     pub resource_version: Option<u64>,
+    /// `sendInitialEvents=true`: the state first, then a bookmark marking its end.
     pub send_initial_events: bool,
+    /// `allowWatchBookmarks=true`.
     pub bookmarks: bool,
+    /// `timeoutSeconds`.
     pub timeout: Option<Duration>,
     /// Events carry one-row Tables instead of objects (`kubectl get -w`).
     pub table: Option<table::IncludeObject>,
@@ -50,7 +56,9 @@ pub struct WatchRequest {
 /// What ends watches besides the client and their timeout.
 #[derive(Clone)]
 pub struct WatchEnders {
+    /// Changes when a fault drops every watch.
     pub drop_watches: watch::Receiver<u64>,
+    /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
 }
 

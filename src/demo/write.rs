@@ -324,8 +324,11 @@ pub fn update(
 /// How a PATCH body is to be applied, from its Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchType {
+    /// JSON merge patch; strategic merge patch is treated as one.
     Merge,
+    /// JSON patch (RFC 6902).
     Json,
+    /// Server-side apply.
     Apply,
 }
 
