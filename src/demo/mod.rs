@@ -45,9 +45,13 @@ pub const HISTORY_CAPACITY: usize = 20_000;
 pub struct DemoConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// PostgreSQL clusters to seed.
     pub clusters: usize,
+    /// Seed of the simulation: the same seed gives the same fleet and behaviour.
     pub seed: u64,
+    /// How much faster than real time the simulated operator works.
     pub speed: f64,
+    /// Where to append one line per request, if anywhere.
     pub request_log: Option<PathBuf>,
 }
 
