@@ -88,13 +88,15 @@ impl DemoServer {
             store::system_clock(),
             config.seed,
         ));
-        seed::seed(
-            &store,
-            &seed::SeedConfig {
-                clusters: config.clusters,
-                seed: config.seed,
-            },
-        );
+        // A fleet-scale seed takes seconds: keep it off the async workers.
+        let seeded = store.clone();
+        let seed_config = seed::SeedConfig {
+            clusters: config.clusters,
+            seed: config.seed,
+        };
+        tokio::task::spawn_blocking(move || seed::seed(&seeded, &seed_config))
+            .await
+            .context("seeding the demo fleet failed")?;
         let faults = Faults::new(store.clone());
         let listener = FaultyListener::bind(config.port, faults.clone())
             .await
