@@ -969,3 +969,26 @@ async fn backups_on_demand_and_schedules() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_op_past_its_timeout_is_aborted() {
+    let e = env();
+    let (ns, c) = cluster_in(&e.store, "Running", 2);
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "Restart",
+        json!({"timeoutSeconds": 3, "restart": [{"componentName": "postgresql"}]}),
+    );
+    let op = until("the op to be aborted", || {
+        let op = e.store.get_value(Kind::OpsRequest, Some(&ns), &name)?;
+        (s(&op, "/status/phase") == "Aborted").then_some(op)
+    })
+    .await;
+    assert_eq!(
+        condition(&op, "Aborted")["message"],
+        "Aborted due to exceeding the specified timeout period (timeoutSeconds)"
+    );
+    assert!(op["status"]["completionTimestamp"].is_string());
+}

@@ -34,6 +34,8 @@ pub(crate) enum OpError {
     Invalid(String),
     /// Failed while acting: condition `Failed`, reason OpsRequestFailed.
     Failed(String),
+    /// Ran past `spec.timeoutSeconds`: phase Aborted.
+    Aborted(String),
 }
 
 /// The OpsRequest being worked on.
@@ -260,11 +262,27 @@ async fn lifecycle(ctx: &Ctx, key: &Key) {
     });
     ctx.pause(STEP_SECS).await;
 
-    let result = act(ctx, &op).await;
+    let timeout = op
+        .spec
+        .get("timeoutSeconds")
+        .and_then(Value::as_u64)
+        .filter(|t| *t > 0);
+    let result = match timeout {
+        Some(secs) => tokio::time::timeout(ctx.real(secs as f64), act(ctx, &op))
+            .await
+            .unwrap_or_else(|_| {
+                Err(OpError::Aborted(
+                    "Aborted due to exceeding the specified timeout period (timeoutSeconds)"
+                        .to_string(),
+                ))
+            }),
+        None => act(ctx, &op).await,
+    };
     let outcome = match result {
         Ok(()) => Ok(()),
         Err(OpError::Invalid(msg)) => Err(("ValidateFailed", msg)),
         Err(OpError::Failed(msg)) => Err(("OpsRequestFailed", msg)),
+        Err(OpError::Aborted(msg)) => Err(("Aborted", msg)),
     };
     finish(ctx, &op, outcome);
 }
@@ -353,11 +371,17 @@ fn finish(ctx: &Ctx, op: &Op, outcome: Result<(), (&str, String)>) {
         let condition = match &outcome {
             Ok(()) => status::succeed(&op.key.name, &op.cluster.name, &at),
             Err(("OpsRequestFailed", msg)) => status::failed(msg, &at),
+            Err(("Aborted", msg)) => status::aborted(msg, &at),
             Err((reason, msg)) => status::validate_failed(reason, msg, &at),
         };
         s.insert(
             "phase".into(),
-            if outcome.is_ok() { "Succeed" } else { "Failed" }.into(),
+            match &outcome {
+                Ok(()) => "Succeed",
+                Err(("Aborted", _)) => "Aborted",
+                Err(_) => "Failed",
+            }
+            .into(),
         );
         s.insert("completionTimestamp".into(), at.clone().into());
         let conditions = s.entry("conditions").or_insert_with(|| json!([]));

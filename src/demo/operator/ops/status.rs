@@ -49,6 +49,11 @@ pub(crate) fn failed(message: &str, at: &str) -> Value {
     condition("Failed", false, "OpsRequestFailed", message, at)
 }
 
+/// `Aborted`, for an op that ran past its timeout.
+pub(crate) fn aborted(message: &str, at: &str) -> Value {
+    condition("Aborted", true, "OpsRequestAborted", message, at)
+}
+
 /// The type-specific condition set when an OpsRequest starts (type, reason, message).
 pub(crate) fn started(op_type: &str, cluster: &str, at: &str) -> Value {
     let (kind, reason, message) = match op_type {
