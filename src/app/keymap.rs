@@ -111,7 +111,7 @@ impl KeySpec {
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{base}")
+            format!("Ctrl-{}", base.to_uppercase())
         } else {
             base
         }

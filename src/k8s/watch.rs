@@ -118,12 +118,10 @@ async fn convert(kind: Kind, ev: watcher::Event<DynamicObject>, sink: &Sink) -> 
     match ev {
         watcher::Event::Init => Some(WatchEvent::Init),
         watcher::Event::InitDone => Some(WatchEvent::InitDone),
-        watcher::Event::InitApply(obj) => {
-            Row::from_value(kind, &pass_on(kind, obj, sink).await?).map(|r| WatchEvent::InitRow(Box::new(r)))
-        }
-        watcher::Event::Apply(obj) => {
-            Row::from_value(kind, &pass_on(kind, obj, sink).await?).map(|r| WatchEvent::Apply(Box::new(r)))
-        }
+        watcher::Event::InitApply(obj) => Row::from_value(kind, &pass_on(kind, obj, sink).await?)
+            .map(|r| WatchEvent::InitRow(Box::new(r))),
+        watcher::Event::Apply(obj) => Row::from_value(kind, &pass_on(kind, obj, sink).await?)
+            .map(|r| WatchEvent::Apply(Box::new(r))),
         watcher::Event::Delete(obj) => Some(WatchEvent::Delete(ObjKey::new(
             obj.namespace().unwrap_or_default(),
             obj.name_any(),

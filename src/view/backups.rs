@@ -1,15 +1,19 @@
 //! The Backups pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 
 use crate::app::columns::BACKUP_COLUMNS;
 use crate::app::model::Model;
 use crate::k8s::resources::BackupRow;
 use crate::view::clusters::empty_text;
-use crate::view::widgets::{self, TableView, status_span};
+use crate::view::theme::Theme;
+use crate::view::widgets::{self, Severity, TableView, status_span};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 10] = [6, 12, 8, 6, 6, 9, 5, 20, 5, 3];
 
 /// Draws the Backups pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -23,26 +27,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         }
         rows.push(row(m, b, ns));
     }
-    let mut headers = Vec::new();
-    let mut widths = Vec::new();
-    for (i, col) in BACKUP_COLUMNS.iter().enumerate() {
-        if i == 0 && !ns {
-            continue;
-        }
-        headers.push((col.title, i));
-        widths.push(match i {
-            0 => Constraint::Length(12),
-            1 => Constraint::Fill(3),
-            2 => Constraint::Fill(1),
-            3 => Constraint::Length(10),
-            4 => Constraint::Fill(1),
-            5 => Constraint::Length(11),
-            6 => Constraint::Length(6),
-            7 => Constraint::Length(41),
-            8 => Constraint::Length(8),
-            _ => Constraint::Length(4),
-        });
-    }
     let scoped = m
         .scope
         .as_ref()
@@ -53,12 +37,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         area,
         TableView {
             title: format!(" Backups ({}){scoped} ", t.visible_len()),
-            headers,
-            widths,
+            columns: widgets::col_specs(BACKUP_COLUMNS, &MIN_WIDTHS, ns),
             rows,
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            flex_last: false,
         },
         &m.theme,
     );
@@ -84,7 +68,18 @@ pub fn time_range(b: &BackupRow) -> String {
     }
 }
 
-fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> Row<'a> {
+/// The phase with its symbol; a full backup still running is in progress, while a continuous
+/// one is healthy when Running.
+pub fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
+    if b.phase == "Running" && !b.is_continuous() {
+        let sev = Severity::Progress;
+        Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))
+    } else {
+        status_span(&b.phase, theme)
+    }
+}
+
+fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
     let kind = if b.backup_type.is_empty() {
         Span::styled("-", theme.muted())
@@ -93,16 +88,16 @@ fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> Row<'a> {
     };
     let mut cells = Vec::new();
     if ns {
-        cells.push(Cell::from(b.key.namespace.as_str()));
+        cells.push(Line::from(b.key.namespace.as_str()));
     }
-    cells.push(Cell::from(b.key.name.as_str()));
-    cells.push(Cell::from(b.cluster.as_str()));
-    cells.push(Cell::from(kind));
-    cells.push(Cell::from(b.method.as_str()));
-    cells.push(Cell::from(status_span(&b.phase, theme)));
-    cells.push(Cell::from(widgets::size(b.size_bytes)));
-    cells.push(Cell::from(time_range(b)));
-    cells.push(Cell::from(duration(m, b)));
-    cells.push(Cell::from(widgets::age(b.created, m.now)));
-    Row::new(cells)
+    cells.push(Line::from(b.key.name.as_str()));
+    cells.push(Line::from(b.cluster.as_str()));
+    cells.push(Line::from(kind));
+    cells.push(Line::from(b.method.as_str()));
+    cells.push(Line::from(phase_span(b, theme)));
+    cells.push(Line::from(widgets::size(b.size_bytes)));
+    cells.push(Line::from(time_range(b)));
+    cells.push(Line::from(duration(m, b)));
+    cells.push(Line::from(widgets::age(b.created, m.now)));
+    (cells, Style::default())
 }

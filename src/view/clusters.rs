@@ -1,14 +1,17 @@
 //! The Clusters pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
 
 use crate::app::columns::CLUSTER_COLUMNS;
 use crate::app::model::Model;
 use crate::k8s::resources::ClusterRow;
 use crate::view::widgets::{self, TableView, status_span};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 9] = [6, 10, 6, 5, 10, 9, 10, 9, 3];
 
 /// Draws the Clusters pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -23,25 +26,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         }
         rows.push(row(m, c, ns));
     }
-    let mut headers = Vec::new();
-    let mut widths = Vec::new();
-    for (i, col) in CLUSTER_COLUMNS.iter().enumerate() {
-        if i == 0 && !ns {
-            continue;
-        }
-        headers.push((col.title, i));
-        widths.push(match i {
-            0 => Constraint::Length(12),
-            1 => Constraint::Fill(2),
-            2 => Constraint::Length(8),
-            3 => Constraint::Length(5),
-            4 => Constraint::Fill(2),
-            5 => Constraint::Length(12),
-            6 => Constraint::Fill(2),
-            7 => Constraint::Length(14),
-            _ => Constraint::Length(4),
-        });
-    }
     let scoped = m
         .scope
         .as_ref()
@@ -52,12 +36,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         area,
         TableView {
             title: format!(" Clusters ({}){scoped} ", t.visible_len()),
-            headers,
-            widths,
+            columns: widgets::col_specs(CLUSTER_COLUMNS, &MIN_WIDTHS, ns),
             rows,
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            flex_last: false,
         },
         theme,
     );
@@ -75,7 +59,7 @@ pub fn empty_text(m: &Model, total: usize) -> String {
     }
 }
 
-fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> Row<'a> {
+fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
     let pods: Vec<_> = m.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
@@ -99,7 +83,7 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> Row<'a> {
         |o| {
             Line::from(vec![
                 Span::raw(format!("{} ", o.op_type)),
-                status_span(&o.phase, theme),
+                crate::view::ops::phase_span(o, theme),
             ])
         },
     );
@@ -108,30 +92,30 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> Row<'a> {
         |b| {
             let lag = b
                 .range_end
-                .map(|end| format!(" {}", widgets::short_duration(m.now - end)))
+                .map(|end| format!(" lag {}", widgets::short_duration(m.now - end)))
                 .unwrap_or_default();
             Line::from(vec![status_span(&b.phase, theme), Span::raw(lag)])
         },
     );
     let mut cells = Vec::new();
     if ns {
-        cells.push(Cell::from(c.key.namespace.as_str()));
+        cells.push(Line::from(c.key.namespace.as_str()));
     }
-    cells.push(Cell::from(c.key.name.as_str()));
-    cells.push(Cell::from(c.version.as_str()));
-    cells.push(Cell::from(Span::styled(
+    cells.push(Line::from(c.key.name.as_str()));
+    cells.push(Line::from(c.version.as_str()));
+    cells.push(Line::from(Span::styled(
         format!("{ready}/{}", c.desired),
         ready_style,
     )));
-    cells.push(Cell::from(primary));
-    cells.push(Cell::from(status_span(&c.phase, theme)));
-    cells.push(Cell::from(last_op));
-    cells.push(Cell::from(pitr));
-    cells.push(Cell::from(widgets::age(c.created, m.now)));
-    let r = Row::new(cells);
-    if m.scope.as_ref() == Some(&c.key) {
-        r.style(theme.accent())
+    cells.push(Line::from(primary));
+    cells.push(Line::from(status_span(&c.phase, theme)));
+    cells.push(Line::from(last_op));
+    cells.push(Line::from(pitr));
+    cells.push(Line::from(widgets::age(c.created, m.now)));
+    let style = if m.scope.as_ref() == Some(&c.key) {
+        theme.accent()
     } else {
-        r
-    }
+        Style::default()
+    };
+    (cells, style)
 }

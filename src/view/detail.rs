@@ -68,6 +68,11 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
     }
 }
 
+/// UTC with seconds and the zone spelled out, or "-".
+fn utc_label(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "-".into(), |t| format!("{} UTC", widgets::utc(Some(t))))
+}
+
 fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:<18}"), theme.muted()),
@@ -281,13 +286,13 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
         Progress::Unknown => "-".into(),
     };
     let mut out = vec![
-        fact_span(t, "Status", status_span(&o.phase, t)),
+        fact_span(t, "Status", ops::phase_span(o, t)),
         fact(t, "Type", o.op_type.clone()),
         fact(t, "Cluster", o.cluster.clone()),
         fact(t, "Progress", progress),
-        fact(t, "Created", format!("{} UTC", widgets::utc(o.created))),
-        fact(t, "Started", format!("{} UTC", widgets::utc(o.started))),
-        fact(t, "Completed", format!("{} UTC", widgets::utc(o.completed))),
+        fact(t, "Created", utc_label(o.created)),
+        fact(t, "Started", utc_label(o.started)),
+        fact(t, "Completed", utc_label(o.completed)),
         fact(t, "Duration", ops::duration(m, o)),
     ];
     if !o.reason.is_empty() {
@@ -324,7 +329,7 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
 fn backup(m: &Model, b: &BackupRow) -> Vec<Line<'static>> {
     let t = &m.theme;
     let mut out = vec![
-        fact_span(t, "Status", status_span(&b.phase, t)),
+        fact_span(t, "Status", backups::phase_span(b, t)),
         fact(t, "Cluster", b.cluster.clone()),
         fact(t, "Type", b.backup_type.clone()),
         fact(t, "Method", b.method.clone()),
@@ -332,8 +337,8 @@ fn backup(m: &Model, b: &BackupRow) -> Vec<Line<'static>> {
         fact(t, "Size", widgets::size(b.size_bytes)),
         fact(t, "Time range (UTC)", backups::time_range(b)),
         fact(t, "Duration", backups::duration(m, b)),
-        fact(t, "Created", format!("{} UTC", widgets::utc(b.created))),
-        fact(t, "Completed", format!("{} UTC", widgets::utc(b.completed))),
+        fact(t, "Created", utc_label(b.created)),
+        fact(t, "Completed", utc_label(b.completed)),
     ];
     if b.is_continuous()
         && let Some(end) = b.range_end

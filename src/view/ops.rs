@@ -1,15 +1,19 @@
 //! The OpsRequests pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 
 use crate::app::columns::OPS_COLUMNS;
 use crate::app::model::Model;
 use crate::k8s::resources::{OpsRow, Progress};
 use crate::view::clusters::empty_text;
-use crate::view::widgets::{self, TableView, status_span};
+use crate::view::theme::Theme;
+use crate::view::widgets::{self, Severity, TableView, status_span};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 9] = [6, 12, 8, 8, 9, 5, 5, 3, 10];
 
 /// Draws the OpsRequests pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -23,25 +27,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         }
         rows.push(row(m, o, ns));
     }
-    let mut headers = Vec::new();
-    let mut widths = Vec::new();
-    for (i, col) in OPS_COLUMNS.iter().enumerate() {
-        if i == 0 && !ns {
-            continue;
-        }
-        headers.push((col.title, i));
-        widths.push(match i {
-            0 => Constraint::Length(12),
-            1 => Constraint::Fill(3),
-            2 => Constraint::Length(17),
-            3 => Constraint::Fill(1),
-            4 => Constraint::Length(11),
-            5 => Constraint::Length(10),
-            6 => Constraint::Length(8),
-            7 => Constraint::Length(4),
-            _ => Constraint::Fill(3),
-        });
-    }
     let scoped = m
         .scope
         .as_ref()
@@ -52,12 +37,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         area,
         TableView {
             title: format!(" OpsRequests ({}){scoped} ", t.visible_len()),
-            headers,
-            widths,
+            columns: widgets::col_specs(OPS_COLUMNS, &MIN_WIDTHS, ns),
             rows,
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            flex_last: true,
         },
         &m.theme,
     );
@@ -74,7 +59,17 @@ pub fn duration(m: &Model, o: &OpsRow) -> String {
     }
 }
 
-fn row<'a>(m: &'a Model, o: &'a OpsRow, ns: bool) -> Row<'a> {
+/// The phase with its symbol; a request still at work is in progress, not "ok".
+pub fn phase_span(o: &OpsRow, theme: &Theme) -> Span<'static> {
+    if o.phase == "Running" {
+        let sev = Severity::Progress;
+        Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))
+    } else {
+        status_span(&o.phase, theme)
+    }
+}
+
+fn row<'a>(m: &'a Model, o: &'a OpsRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
     let progress = match o.progress {
         Progress::Counts(done, total) => Span::raw(widgets::progress_bar(done, total, 5)),
@@ -82,18 +77,18 @@ fn row<'a>(m: &'a Model, o: &'a OpsRow, ns: bool) -> Row<'a> {
     };
     let mut cells = Vec::new();
     if ns {
-        cells.push(Cell::from(o.key.namespace.as_str()));
+        cells.push(Line::from(o.key.namespace.as_str()));
     }
-    cells.push(Cell::from(o.key.name.as_str()));
-    cells.push(Cell::from(o.op_type.as_str()));
-    cells.push(Cell::from(o.cluster.as_str()));
-    cells.push(Cell::from(status_span(&o.phase, theme)));
-    cells.push(Cell::from(progress));
-    cells.push(Cell::from(duration(m, o)));
-    cells.push(Cell::from(widgets::age(o.created, m.now)));
-    cells.push(Cell::from(Span::styled(
+    cells.push(Line::from(o.key.name.as_str()));
+    cells.push(Line::from(o.op_type.as_str()));
+    cells.push(Line::from(o.cluster.as_str()));
+    cells.push(Line::from(phase_span(o, theme)));
+    cells.push(Line::from(progress));
+    cells.push(Line::from(duration(m, o)));
+    cells.push(Line::from(widgets::age(o.created, m.now)));
+    cells.push(Line::from(Span::styled(
         o.reason.as_str(),
         theme.fg(theme.error),
     )));
-    Row::new(cells)
+    (cells, Style::default())
 }

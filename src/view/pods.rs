@@ -1,15 +1,18 @@
 //! The Pods pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 
 use crate::app::columns::POD_COLUMNS;
 use crate::app::model::Model;
 use crate::k8s::resources::PodRow;
 use crate::view::clusters::empty_text;
 use crate::view::widgets::{self, Severity, TableView, severity};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 8] = [6, 12, 9, 5, 9, 4, 6, 3];
 
 /// Draws the Pods pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -23,24 +26,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         }
         rows.push(row(m, p, ns));
     }
-    let mut headers = Vec::new();
-    let mut widths = Vec::new();
-    for (i, col) in POD_COLUMNS.iter().enumerate() {
-        if i == 0 && !ns {
-            continue;
-        }
-        headers.push((col.title, i));
-        widths.push(match i {
-            0 => Constraint::Length(12),
-            1 => Constraint::Fill(3),
-            2 => Constraint::Length(11),
-            3 => Constraint::Length(5),
-            4 => Constraint::Fill(2),
-            5 => Constraint::Length(8),
-            6 => Constraint::Fill(1),
-            _ => Constraint::Length(4),
-        });
-    }
     let scoped = m
         .scope
         .as_ref()
@@ -51,18 +36,18 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         area,
         TableView {
             title: format!(" Pods ({}){scoped} ", t.visible_len()),
-            headers,
-            widths,
+            columns: widgets::col_specs(POD_COLUMNS, &MIN_WIDTHS, ns),
             rows,
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            flex_last: false,
         },
         &m.theme,
     );
 }
 
-fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> Row<'a> {
+fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
     let role = match p.role.as_str() {
         "" => Span::styled("-", theme.muted()),
@@ -91,25 +76,25 @@ fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> Row<'a> {
     };
     let mut cells = Vec::new();
     if ns {
-        cells.push(Cell::from(p.key.namespace.as_str()));
+        cells.push(Line::from(p.key.namespace.as_str()));
     }
-    cells.push(Cell::from(p.key.name.as_str()));
-    cells.push(Cell::from(role));
-    cells.push(Cell::from(Span::styled(
+    cells.push(Line::from(p.key.name.as_str()));
+    cells.push(Line::from(role));
+    cells.push(Line::from(Span::styled(
         format!("{}/{}", p.ready_containers, p.containers),
         ready_style,
     )));
-    cells.push(Cell::from(status));
-    cells.push(Cell::from(Span::styled(
+    cells.push(Line::from(status));
+    cells.push(Line::from(Span::styled(
         p.restarts.to_string(),
         restarts_style,
     )));
-    cells.push(Cell::from(p.node.as_str()));
-    cells.push(Cell::from(widgets::age(p.created, m.now)));
-    let r = Row::new(cells);
-    if m.is_flashing(&p.key) {
-        r.style(theme.flash())
+    cells.push(Line::from(p.node.as_str()));
+    cells.push(Line::from(widgets::age(p.created, m.now)));
+    let style = if m.is_flashing(&p.key) {
+        theme.flash()
     } else {
-        r
-    }
+        Style::default()
+    };
+    (cells, style)
 }

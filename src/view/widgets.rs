@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
+use crate::app::columns::Column;
 use crate::app::table::Sort;
 use crate::view::theme::Theme;
 
@@ -151,66 +152,156 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// A pane's table: title, header with the sort marker, rows, selection.
+/// One column as drawn: title, its index in the pane's column table (for the sort marker) and
+/// the narrowest it may get before columns are dropped.
+#[derive(Debug, Clone, Copy)]
+pub struct ColSpec {
+    pub title: &'static str,
+    pub index: usize,
+    pub min: u16,
+}
+
+/// A pane's table: title, columns, the rows of the page window, selection.
 pub struct TableView<'a> {
     pub title: String,
-    pub headers: Vec<(&'static str, usize)>,
-    pub widths: Vec<Constraint>,
-    pub rows: Vec<Row<'a>>,
+    pub columns: Vec<ColSpec>,
+    /// Cells of each row with the row's own style (scope, role flash).
+    pub rows: Vec<(Vec<Line<'a>>, Style)>,
     /// Index in `rows` of the selected row.
     pub selected: Option<usize>,
     pub sort: Sort,
     pub empty_text: String,
+    /// Whether the last column takes only the room the others leave.
+    pub flex_last: bool,
+}
+
+/// Column widths that fit `avail` cells: each column as wide as its widest cell, then the widest
+/// shrunk first down to its minimum, then the rightmost columns dropped (width 0).
+pub fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16) -> Vec<u16> {
+    let mut w: Vec<u16> = natural.to_vec();
+    let total = |w: &[u16]| -> u32 {
+        let shown = w.iter().filter(|x| **x > 0).count() as u32;
+        w.iter().map(|x| u32::from(*x)).sum::<u32>() + shown.saturating_sub(1) * u32::from(spacing)
+    };
+    while total(&w) > u32::from(avail) {
+        let widest = (0..w.len())
+            .filter(|i| w[*i] > mins[*i].min(natural[*i]))
+            .max_by_key(|i| (w[*i], usize::MAX - *i));
+        match widest {
+            Some(i) => w[i] -= 1,
+            None => match w.iter().rposition(|x| *x > 0) {
+                Some(last) => w[last] = 0,
+                None => break,
+            },
+        }
+    }
+    w
+}
+
+/// The drawn columns of a pane: all of `cols` with their minimum widths, without NAMESPACE
+/// (column 0) when only one namespace shows.
+pub fn col_specs(cols: &[Column], mins: &[u16], namespaces: bool) -> Vec<ColSpec> {
+    cols.iter()
+        .zip(mins)
+        .enumerate()
+        .filter(|(i, _)| *i > 0 || namespaces)
+        .map(|(index, (c, min))| ColSpec {
+            title: c.title,
+            index,
+            min: *min,
+        })
+        .collect()
 }
 
 /// Draws a pane's table into `area`.
 pub fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
-    let header = Row::new(t.headers.iter().map(|(title, col)| {
-        let marker = if *col == t.sort.column {
-            if t.sort.descending { "↓" } else { "↑" }
-        } else {
-            ""
-        };
-        Cell::from(format!("{title}{marker}"))
-    }))
-    .style(theme.accent());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Line::from(Span::styled(t.title, theme.accent())));
-    if t.rows.is_empty() {
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let table = Table::new(Vec::<Row>::new(), t.widths.clone()).header(header);
-        f.render_widget(table, inner);
-        if inner.height > 1 {
-            let msg = Rect {
-                y: inner.y + 1,
-                height: 1,
-                ..inner
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let titles: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let marker = match (c.index == t.sort.column, t.sort.descending) {
+                (true, false) => "↑",
+                (true, true) => "↓",
+                _ => "",
             };
-            f.render_widget(Span::styled(t.empty_text, theme.muted()), msg);
-        }
-        return;
-    }
-    let rows: Vec<Row> = t
-        .rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            if Some(i) == t.selected {
-                r.style(theme.selection())
-            } else {
-                r
-            }
+            format!("{}{marker}", c.title)
         })
         .collect();
-    let table = Table::new(rows, t.widths)
+    let natural: Vec<u16> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let cells = t
+                .rows
+                .iter()
+                .filter_map(|(cells, _)| cells.get(i))
+                .map(Line::width)
+                .max()
+                .unwrap_or(0);
+            u16::try_from(cells.max(title.chars().count())).unwrap_or(u16::MAX)
+        })
+        .collect();
+    let mins: Vec<u16> = t.columns.iter().map(|c| c.min).collect();
+    // The last column (free text such as REASON) only gets what the others leave.
+    let last = natural.len().saturating_sub(1);
+    let mut fitted = natural.clone();
+    if t.flex_last && last > 0 {
+        fitted[last] = mins[last].min(natural[last]);
+    }
+    let mut widths = fit_widths(&fitted, &mins, inner.width, 1);
+    if t.flex_last && last > 0 && widths[last] > 0 {
+        let used: u16 = widths
+            .iter()
+            .filter(|w| **w > 0)
+            .map(|w| w + 1)
+            .sum::<u16>()
+            - 1;
+        let spare = inner.width.saturating_sub(used);
+        widths[last] = (widths[last] + spare).min(natural[last].max(widths[last]));
+    }
+    let shown: Vec<usize> = (0..widths.len()).filter(|i| widths[*i] > 0).collect();
+    let header =
+        Row::new(shown.iter().map(|i| Cell::from(titles[*i].clone()))).style(theme.accent());
+    let constraints: Vec<Constraint> = shown
+        .iter()
+        .map(|i| Constraint::Length(widths[*i]))
+        .collect();
+    let empty = t.rows.is_empty();
+    let rows: Vec<Row> =
+        t.rows
+            .into_iter()
+            .enumerate()
+            .map(|(n, (cells, style))| {
+                let mut cells: Vec<Option<Line>> = cells.into_iter().map(Some).collect();
+                let row = Row::new(shown.iter().map(|i| {
+                    Cell::from(cells.get_mut(*i).and_then(Option::take).unwrap_or_default())
+                }));
+                if Some(n) == t.selected {
+                    row.style(theme.selection())
+                } else {
+                    row.style(style)
+                }
+            })
+            .collect();
+    let table = Table::new(rows, constraints)
         .header(header)
-        .block(block)
         .column_spacing(1)
         .style(theme.text());
-    f.render_widget(table, area);
+    f.render_widget(table, inner);
+    if empty && inner.height > 1 {
+        let msg = Rect {
+            y: inner.y + 1,
+            height: 1,
+            ..inner
+        };
+        f.render_widget(Span::styled(t.empty_text, theme.muted()), msg);
+    }
 }
 
 #[cfg(test)]
@@ -227,5 +318,12 @@ mod tests {
         assert_eq!(progress_bar(1, 4, 4), "█░░░ 1/4");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(severity("Weird"), Severity::Unknown);
+    }
+
+    #[test]
+    fn widths_shrink_widest_first_then_drop() {
+        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 40, 1), [5, 20, 3]);
+        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 20, 1), [5, 10, 3]);
+        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 14, 1), [3, 8, 0]);
     }
 }
