@@ -1,16 +1,44 @@
 //! The embedded demo: a loopback Kubernetes API server and a simulated KubeBlocks operator.
+//!
+//! [`DemoServer::start`] seeds an object [`store::Store`], starts the operator on it and serves
+//! the Kubernetes REST and watch protocol on 127.0.0.1, so kubectl and kube-rs clients talk to
+//! it exactly as to a real cluster. [`faults::Faults`] breaks it on purpose for resilience tests.
 
+mod api;
+pub mod discovery;
+pub mod faults;
+pub mod kubeconfig;
+pub mod list;
+mod listener;
+pub mod openapi;
 pub mod operator;
+pub mod patch;
+pub mod request_log;
+pub mod route;
 pub mod seed;
+pub mod selector;
+mod server;
+pub mod status;
 pub mod store;
+pub mod table;
+pub mod watch;
+pub mod write;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use tokio::sync::watch as signal;
+use tokio::task::JoinHandle;
 
 use crate::cli::DemoServerArgs;
+use faults::Faults;
+use listener::FaultyListener;
+use request_log::RequestLog;
 use store::Store;
+
+/// Events kept for resuming watches; older resumes get 410.
+pub const HISTORY_CAPACITY: usize = 20_000;
 
 /// How to start the demo.
 #[derive(Debug, Clone)]
@@ -23,23 +51,148 @@ pub struct DemoConfig {
     pub request_log: Option<PathBuf>,
 }
 
-/// A running demo API server with its simulated operator.
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            port: 0,
+            clusters: 6,
+            seed: 1,
+            speed: 1.0,
+            request_log: None,
+        }
+    }
+}
+
+/// A running demo API server with its simulated operator. Dropping it stops both.
 pub struct DemoServer {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     pub store: Arc<Store>,
+    /// Fault injection switches.
+    pub faults: Faults,
+    shutdown: signal::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    operator: JoinHandle<()>,
 }
 
 impl DemoServer {
     /// Seeds the store, starts the operator and serves the API on 127.0.0.1.
     pub async fn start(config: DemoConfig) -> Result<DemoServer> {
-        let _ = config;
-        anyhow::bail!("the demo server is not built yet")
+        let store = Arc::new(Store::new(
+            HISTORY_CAPACITY,
+            store::system_clock(),
+            config.seed,
+        ));
+        seed::seed(
+            &store,
+            &seed::SeedConfig {
+                clusters: config.clusters,
+                seed: config.seed,
+            },
+        );
+        let faults = Faults::new(store.clone());
+        let listener = FaultyListener::bind(config.port, faults.clone())
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
+        let addr = axum::serve::Listener::local_addr(&listener)?;
+        let log = match &config.request_log {
+            None => None,
+            Some(p) => Some(
+                RequestLog::open(p)
+                    .with_context(|| format!("cannot open the request log {}", p.display()))?,
+            ),
+        };
+        let (shutdown, shutdown_rx) = signal::channel(false);
+        let app = server::router(
+            store.clone(),
+            faults.clone(),
+            addr.to_string(),
+            shutdown_rx.clone(),
+            log,
+        );
+        let server = tokio::spawn(server::serve(listener, app, shutdown_rx));
+        let operator = operator::spawn(
+            store.clone(),
+            operator::OperatorConfig {
+                speed: config.speed,
+                seed: config.seed,
+            },
+        );
+        Ok(DemoServer {
+            url: format!("http://{addr}"),
+            store,
+            faults,
+            shutdown,
+            server: Some(server),
+            operator,
+        })
+    }
+
+    /// A kubeconfig (no credentials) for this server.
+    pub fn kubeconfig_yaml(&self) -> String {
+        kubeconfig::kubeconfig_yaml(&self.url)
+    }
+
+    /// Writes [`DemoServer::kubeconfig_yaml`] to `path`.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.kubeconfig_yaml())
+            .with_context(|| format!("cannot write the kubeconfig {}", path.display()))
+    }
+
+    /// A kube client configuration for this server, going through the ordinary HTTP path.
+    pub fn kube_config(&self) -> Result<kube::Config> {
+        let uri = self.url.parse().context("the server URL is not a URI")?;
+        Ok(kube::Config::new(uri))
+    }
+
+    /// A kube client for this server.
+    pub fn client(&self) -> Result<kube::Client> {
+        kube::Client::try_from(self.kube_config()?).context("cannot build a kube client")
+    }
+
+    /// Stops serving (open watches end) and stops the operator.
+    pub async fn shutdown(mut self) {
+        self.stop();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        self.operator.abort();
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
 /// `kbdash demo-server`: serves until Ctrl-C.
 pub fn run_headless(args: DemoServerArgs) -> Result<()> {
-    let _ = args;
-    anyhow::bail!("the demo server is not built yet")
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let server = DemoServer::start(DemoConfig {
+            port: args.port,
+            clusters: args.sim.clusters,
+            seed: args.sim.seed,
+            speed: args.sim.speed,
+            request_log: args.request_log.clone(),
+        })
+        .await?;
+        println!("{}", server.url);
+        if let Some(path) = &args.write_kubeconfig {
+            server.write_kubeconfig(path)?;
+        }
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        server.shutdown().await;
+        Ok(())
+    })
 }

@@ -1,1 +1,7 @@
 //! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.
+
+pub mod cron;
+pub mod pg_params;
+pub mod pitr;
+pub mod quantity;
+pub mod restore_time;

@@ -1,0 +1,236 @@
+//! The request dispatcher: maps a method and path onto discovery, list, watch, get and the
+//! writes, after the fault checks (hidden groups, 403).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::discovery;
+use super::faults::Faults;
+use super::list::{self, Params};
+use super::openapi;
+use super::route::{self, ResourcePath, Route};
+use super::status::ApiError;
+use super::store::Store;
+use super::table;
+use super::watch::{WatchEnders, WatchRequest, watch_response};
+use super::write::{self, PatchType};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<Store>,
+    pub faults: Faults,
+    /// `127.0.0.1:PORT`, for `/api`'s serverAddressByClientCIDRs.
+    pub server_address: String,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+fn json_response(code: StatusCode, body: String) -> Response {
+    let mut resp = (code, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn ok_json(v: &Value) -> Response {
+    json_response(StatusCode::OK, v.to_string())
+}
+
+/// Handles every Kubernetes API request.
+pub async fn handle(
+    State(state): State<ApiState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = Query::<std::collections::HashMap<String, String>>::try_from_uri(&uri)
+        .map(|q| Params(q.0))
+        .unwrap_or_default();
+    match dispatch(&state, &method, uri.path(), &params, &headers, &body) {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn dispatch(
+    state: &ApiState,
+    method: &Method,
+    path: &str,
+    params: &Params,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let route = route::parse(path).ok_or_else(ApiError::path_not_found)?;
+    let faults = &state.faults;
+    if let Route::Resource(rp) = route {
+        return resource(state, method, rp, params, headers, body);
+    }
+    if method != Method::GET {
+        return Err(ApiError::method_not_allowed());
+    }
+    let doc = match route {
+        Route::Version => discovery::version(),
+        Route::CoreVersions => discovery::core_versions(&state.server_address),
+        Route::Groups => discovery::group_list(&|g| faults.is_hidden(g)),
+        Route::Group(g) if !faults.is_hidden(&g) => {
+            discovery::group(&g).ok_or_else(ApiError::path_not_found)?
+        }
+        Route::GroupVersion { group, version } if !faults.is_hidden(&group) => {
+            discovery::resource_list(&group, &version).ok_or_else(ApiError::path_not_found)?
+        }
+        Route::OpenApi(p) if p.trim_end_matches('/') == "/openapi/v3" => {
+            openapi::root(&|g| faults.is_hidden(g))
+        }
+        Route::OpenApi(p) => {
+            let gv = p.trim_start_matches("/openapi/v3/").trim_end_matches('/');
+            let group = gv.strip_prefix("apis/").and_then(|r| r.split('/').next());
+            if group.is_some_and(|g| faults.is_hidden(g)) || !p.starts_with("/openapi/v3/") {
+                return Err(ApiError::path_not_found());
+            }
+            openapi::group_version(gv).ok_or_else(ApiError::path_not_found)?
+        }
+        _ => return Err(ApiError::path_not_found()),
+    };
+    Ok(ok_json(&doc))
+}
+
+/// The RBAC verb a request needs, for 403 messages.
+fn verb(method: &Method, rp: &ResourcePath, params: &Params) -> &'static str {
+    match *method {
+        Method::GET if rp.name.is_some() => "get",
+        Method::GET if params.flag("watch") => "watch",
+        Method::GET => "list",
+        Method::POST => "create",
+        Method::PUT => "update",
+        Method::PATCH => "patch",
+        Method::DELETE => "delete",
+        _ => "access",
+    }
+}
+
+fn resource(
+    state: &ApiState,
+    method: &Method,
+    rp: ResourcePath,
+    params: &Params,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let kind = rp.kind;
+    if state.faults.is_hidden(kind.info().group) {
+        return Err(ApiError::path_not_found());
+    }
+    if state.faults.is_forbidden(kind) {
+        return Err(ApiError::forbidden(
+            kind,
+            verb(method, &rp, params),
+            rp.namespace.as_deref(),
+        ));
+    }
+    let store = &state.store;
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let as_table = table::wants_table(accept);
+    let written = match (method.clone(), rp.name.clone()) {
+        (Method::GET, None) if params.flag("watch") => {
+            return watch(state, rp, params, as_table);
+        }
+        (Method::GET, None) => {
+            if rp.subresource.is_some() {
+                return Err(ApiError::path_not_found());
+            }
+            let page = list::list_page(store, kind, rp.namespace.as_deref(), params)?;
+            let body = if as_table {
+                list::table_body(store, kind, &page)
+            } else {
+                list::list_body(kind, &page)
+            };
+            return Ok(json_response(StatusCode::OK, body));
+        }
+        (Method::GET, Some(name)) => {
+            let obj = store
+                .get(kind, rp.namespace.as_deref(), &name)
+                .ok_or_else(|| ApiError::not_found(kind, &name))?;
+            if as_table {
+                let row = table::row(kind, obj.value(), store.now());
+                let meta = json!({"resourceVersion": obj.resource_version.to_string()});
+                return Ok(ok_json(&table::table(kind, vec![row], meta)));
+            }
+            return Ok(json_response(StatusCode::OK, obj.json.to_string()));
+        }
+        (Method::POST, None) if rp.subresource.is_none() => {
+            write::create(store, &rp, params, write::parse_body(body)?)?
+        }
+        (Method::PUT, Some(name)) => {
+            write::update(store, &rp, &name, params, write::parse_body(body)?)?
+        }
+        (Method::PATCH, Some(name)) => {
+            let ct = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let patch_type = PatchType::from_content_type(ct).ok_or_else(|| ApiError {
+                code: 415,
+                reason: "UnsupportedMediaType",
+                message: format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {ct:?})"),
+                details: None,
+            })?;
+            write::patch(
+                store,
+                &rp,
+                &name,
+                params,
+                patch_type,
+                write::parse_body(body)?,
+            )?
+        }
+        (Method::DELETE, Some(name)) if rp.subresource.is_none() => {
+            write::delete(store, &rp, &name, params)?
+        }
+        _ => return Err(ApiError::method_not_allowed()),
+    };
+    let (code, obj) = written;
+    Ok(json_response(code, obj.to_string()))
+}
+
+fn watch(
+    state: &ApiState,
+    rp: ResourcePath,
+    params: &Params,
+    as_table: bool,
+) -> Result<Response, ApiError> {
+    let resource_version = match params.get("resourceVersion") {
+        None | Some("") | Some("0") => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v:?}")))?,
+        ),
+    };
+    let req = WatchRequest {
+        kind: rp.kind,
+        namespace: rp.namespace,
+        selectors: params.selectors()?,
+        resource_version,
+        send_initial_events: params.flag("sendInitialEvents"),
+        bookmarks: params.flag("allowWatchBookmarks"),
+        timeout: params.positive("timeoutSeconds")?.map(Duration::from_secs),
+        table: as_table,
+    };
+    let enders = WatchEnders {
+        drop_watches: state.faults.watch_dropper(),
+        shutdown: state.shutdown.clone(),
+    };
+    Ok(watch_response(state.store.clone(), enders, req))
+}

@@ -1,0 +1,210 @@
+//! List requests: selectors, `limit` + `continue` pages, and the List or Table body.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::selector::{FieldSelector, LabelSelector, Selectors};
+use super::status::ApiError;
+use super::store::{Store, StoredObject};
+use super::table;
+use crate::k8s::kinds::Kind;
+
+/// The query parameters of a request.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl Params {
+    /// A parameter's value, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A boolean parameter (`true` or `1`).
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some("true" | "1"))
+    }
+
+    /// The label and field selectors.
+    pub fn selectors(&self) -> Result<Selectors, ApiError> {
+        let labels = LabelSelector::parse(self.get("labelSelector").unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        let fields = FieldSelector::parse(self.get("fieldSelector").unwrap_or_default())
+            .map_err(ApiError::bad_request)?;
+        Ok(Selectors { labels, fields })
+    }
+
+    /// A non-negative integer parameter; absent or 0 means none.
+    pub fn positive(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse::<u64>()
+                .map(|n| (n > 0).then_some(n))
+                .map_err(|_| ApiError::bad_request(format!("invalid value for {name}: {v:?}"))),
+        }
+    }
+}
+
+/// Where a continued list resumes: the list's resourceVersion and the last key served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContinueToken {
+    pub resource_version: u64,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ContinueToken {
+    /// The opaque form handed to clients (hex, so it needs no escaping).
+    pub fn encode(&self) -> String {
+        let raw = format!("{}/{}/{}", self.resource_version, self.namespace, self.name);
+        raw.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads a token back; `None` when it is not one of ours.
+    pub fn decode(s: &str) -> Option<Self> {
+        if !s.len().is_multiple_of(2) {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect();
+        let raw = String::from_utf8(bytes?).ok()?;
+        let mut parts = raw.splitn(3, '/');
+        let resource_version = parts.next()?.parse().ok()?;
+        Some(ContinueToken {
+            resource_version,
+            namespace: parts.next()?.to_string(),
+            name: parts.next()?.to_string(),
+        })
+    }
+}
+
+/// One page of a list.
+pub struct Page {
+    pub items: Vec<StoredObject>,
+    pub resource_version: u64,
+    pub continue_token: Option<String>,
+    pub remaining: usize,
+}
+
+/// Lists `kind` in `namespace` (all when `None`) with the request's selectors and paging.
+///
+/// A continued page is served from the current state after the token's position but reports
+/// the first page's resourceVersion, so a watch started from it misses nothing. A token older
+/// than the watch history gets 410, as an etcd compaction would cause.
+pub fn list_page(
+    store: &Store,
+    kind: Kind,
+    namespace: Option<&str>,
+    params: &Params,
+) -> Result<Page, ApiError> {
+    let selectors = params.selectors()?;
+    let limit = params.positive("limit")?.map(|l| l as usize);
+    let token = match params.get("continue").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(ContinueToken::decode(c).ok_or_else(|| {
+            ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        })?),
+    };
+    if let Some(t) = &token
+        && store.subscribe(kind, Some(t.resource_version)).is_err()
+    {
+        return Err(ApiError::expired(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+        ));
+    }
+    let (all, current_rv) = store.list(kind, namespace);
+    let start = match &token {
+        None => 0,
+        Some(t) => all.partition_point(|o| {
+            (o.namespace.as_deref().unwrap_or_default(), &*o.name)
+                <= (t.namespace.as_str(), t.name.as_str())
+        }),
+    };
+    let resource_version = token.as_ref().map_or(current_rv, |t| t.resource_version);
+    let mut matching = all[start..].iter().filter(|o| selectors.matches(o));
+    let items: Vec<StoredObject> = match limit {
+        None => matching.by_ref().cloned().collect(),
+        Some(l) => matching.by_ref().take(l).cloned().collect(),
+    };
+    let remaining = matching.count();
+    let continue_token = match (remaining, items.last()) {
+        (r, Some(last)) if r > 0 => Some(
+            ContinueToken {
+                resource_version,
+                namespace: last.namespace.as_deref().unwrap_or_default().to_string(),
+                name: last.name.to_string(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    Ok(Page {
+        items,
+        resource_version,
+        continue_token,
+        remaining,
+    })
+}
+
+fn list_metadata(page: &Page) -> Value {
+    let mut meta = json!({"resourceVersion": page.resource_version.to_string()});
+    if let Some(c) = &page.continue_token {
+        meta["continue"] = json!(c);
+        meta["remainingItemCount"] = json!(page.remaining);
+    }
+    meta
+}
+
+/// The `{Kind}List` body, assembled from the stored JSON without re-serializing objects.
+pub fn list_body(kind: Kind, page: &Page) -> String {
+    let head = json!({
+        "kind": format!("{}List", kind.info().kind_name),
+        "apiVersion": kind.api_version(),
+        "metadata": list_metadata(page),
+    })
+    .to_string();
+    let size: usize = page.items.iter().map(|o| o.json.len() + 1).sum();
+    let mut body = String::with_capacity(head.len() + size + 16);
+    // `head` is a JSON object: reopen it to append the items.
+    body.push_str(&head[..head.len() - 1]);
+    body.push_str(",\"items\":[");
+    for (i, o) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&o.json);
+    }
+    body.push_str("]}");
+    body
+}
+
+/// The Table body `kubectl get` asks for.
+pub fn table_body(store: &Store, kind: Kind, page: &Page) -> String {
+    let now = store.now();
+    let rows = page
+        .items
+        .iter()
+        .map(|o| table::row(kind, o.value(), now))
+        .collect();
+    table::table(kind, rows, list_metadata(page)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continue_tokens_round_trip() {
+        let t = ContinueToken {
+            resource_version: 42,
+            namespace: "demo".into(),
+            name: "pg-0".into(),
+        };
+        assert_eq!(ContinueToken::decode(&t.encode()), Some(t));
+        assert_eq!(ContinueToken::decode("zz"), None);
+        assert_eq!(ContinueToken::decode("abc"), None);
+    }
+}

@@ -1,0 +1,142 @@
+//! Builders for [`FieldCause`]s worded as the Kubernetes API server words them
+//! (`k8s.io/apimachinery/pkg/util/validation/field` and kube-openapi's validation errors).
+
+use serde_json::Value;
+
+use super::FieldCause;
+
+/// Reason for an unknown field under strict field validation. The API server reports these as
+/// a 400 `strict decoding error: unknown field "spec.foo"` rather than a 422 cause; callers that
+/// need that distinction match on this reason.
+pub const UNKNOWN_FIELD: &str = "FieldValueUnknown";
+
+/// A child path: `spec` + `type` = `spec.type`.
+pub fn child(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// An element path: `spec.switchover` + 0 = `spec.switchover[0]`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// A value as Go's field errors print it: strings quoted, numbers and booleans bare, the rest
+/// as JSON.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => quote(s),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A string quoted like Go's `%q` (close enough for messages: JSON string escaping).
+pub fn quote(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
+}
+
+/// The JSON type name of a value, as type errors print it.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn cause(reason: &str, field: &str, message: String) -> FieldCause {
+    FieldCause {
+        reason: reason.to_owned(),
+        field: field.to_owned(),
+        message,
+    }
+}
+
+/// `Required value` (with an optional detail).
+pub fn required(field: &str, detail: &str) -> FieldCause {
+    let message = if detail.is_empty() {
+        "Required value".to_owned()
+    } else {
+        format!("Required value: {detail}")
+    };
+    cause("FieldValueRequired", field, message)
+}
+
+/// `Invalid value: <shown>: <detail>`, `shown` already formatted.
+pub fn invalid(field: &str, shown: &str, detail: &str) -> FieldCause {
+    cause(
+        "FieldValueInvalid",
+        field,
+        format!("Invalid value: {shown}: {detail}"),
+    )
+}
+
+/// A wrong JSON type: `Invalid value: "string": spec.x in body must be of type integer: "string"`.
+pub fn type_invalid(field: &str, expected: &str, actual: &Value) -> FieldCause {
+    let actual = quote(type_name(actual));
+    cause(
+        "FieldValueTypeInvalid",
+        field,
+        format!("Invalid value: {actual}: {field} in body must be of type {expected}: {actual}"),
+    )
+}
+
+/// `Unsupported value: "Foo": supported values: "A", "B"`.
+pub fn not_supported(field: &str, value: &Value, allowed: &[Value]) -> FieldCause {
+    let allowed: Vec<String> = allowed.iter().map(show).collect();
+    cause(
+        "FieldValueNotSupported",
+        field,
+        format!(
+            "Unsupported value: {}: supported values: {}",
+            show(value),
+            allowed.join(", ")
+        ),
+    )
+}
+
+/// `Too long: may not be more than N bytes`.
+pub fn too_long(field: &str, max: u64) -> FieldCause {
+    cause(
+        "FieldValueTooLong",
+        field,
+        format!("Too long: may not be more than {max} bytes"),
+    )
+}
+
+/// `Too many: N: must have at most M items`.
+pub fn too_many(field: &str, actual: usize, max: u64) -> FieldCause {
+    cause(
+        "FieldValueTooMany",
+        field,
+        format!("Too many: {actual}: must have at most {max} items"),
+    )
+}
+
+/// `Duplicate value: ...`.
+pub fn duplicate(field: &str, value: &Value) -> FieldCause {
+    cause(
+        "FieldValueDuplicate",
+        field,
+        format!("Duplicate value: {}", show(value)),
+    )
+}
+
+/// `unknown field "spec.foo"` (strict field validation).
+pub fn unknown(field: &str) -> FieldCause {
+    cause(
+        UNKNOWN_FIELD,
+        field,
+        format!("unknown field {}", quote(field)),
+    )
+}

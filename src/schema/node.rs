@@ -1,0 +1,190 @@
+//! A CRD `openAPIV3Schema` compiled once into a tree that validation walks without re-parsing:
+//! regexes compiled, CEL rules bound to their Rust implementations.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::cel::{self, CelRule};
+
+/// The JSON type a schema node declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    Object,
+    Array,
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+impl JsonType {
+    fn parse(name: &str) -> Option<JsonType> {
+        Some(match name {
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "string" => JsonType::String,
+            "integer" => JsonType::Integer,
+            "number" => JsonType::Number,
+            "boolean" => JsonType::Boolean,
+            _ => return None,
+        })
+    }
+
+    /// The name the API server uses in type errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::String => "string",
+            JsonType::Integer => "integer",
+            JsonType::Number => "number",
+            JsonType::Boolean => "boolean",
+        }
+    }
+}
+
+/// `x-kubernetes-list-type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListType {
+    Atomic,
+    Set,
+    /// A list of objects identified by these keys.
+    Map(Vec<String>),
+}
+
+/// One compiled schema node.
+#[derive(Debug, Default)]
+pub struct Node {
+    pub json_type: Option<JsonType>,
+    pub int_or_string: bool,
+    pub nullable: bool,
+    pub preserve_unknown: bool,
+    pub embedded_resource: bool,
+    pub properties: BTreeMap<String, Node>,
+    pub additional: Option<Box<Node>>,
+    pub items: Option<Box<Node>>,
+    pub required: Vec<String>,
+    pub default: Option<Value>,
+    pub enumeration: Option<Vec<Value>>,
+    /// The pattern as written (for messages) and compiled.
+    pub pattern: Option<(String, Regex)>,
+    pub format: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub min_properties: Option<u64>,
+    pub max_properties: Option<u64>,
+    pub list_type: Option<ListType>,
+    pub all_of: Vec<Node>,
+    pub any_of: Vec<Node>,
+    pub rules: Vec<&'static CelRule>,
+}
+
+impl Node {
+    /// Compiles a schema object. Unsupported keywords are ignored; patterns that do not compile
+    /// are ignored too (every bundled pattern compiles: a test checks it).
+    pub fn compile(schema: &Value) -> Node {
+        let Some(s) = schema.as_object() else {
+            return Node::default();
+        };
+        let flag = |k: &str| s.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let uint = |k: &str| s.get(k).and_then(Value::as_u64);
+        let num = |k: &str| s.get(k).and_then(Value::as_f64);
+        let list_type = match s.get("x-kubernetes-list-type").and_then(Value::as_str) {
+            Some("atomic") => Some(ListType::Atomic),
+            Some("set") => Some(ListType::Set),
+            Some("map") => Some(ListType::Map(
+                s.get("x-kubernetes-list-map-keys")
+                    .and_then(Value::as_array)
+                    .map(|keys| {
+                        keys.iter()
+                            .filter_map(|k| k.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )),
+            _ => None,
+        };
+        let sub_list = |k: &str| -> Vec<Node> {
+            s.get(k)
+                .and_then(Value::as_array)
+                .map(|v| v.iter().map(Node::compile).collect())
+                .unwrap_or_default()
+        };
+        Node {
+            json_type: s
+                .get("type")
+                .and_then(Value::as_str)
+                .and_then(JsonType::parse),
+            int_or_string: flag("x-kubernetes-int-or-string"),
+            nullable: flag("nullable"),
+            preserve_unknown: flag("x-kubernetes-preserve-unknown-fields"),
+            embedded_resource: flag("x-kubernetes-embedded-resource"),
+            properties: s
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| {
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), Node::compile(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            additional: s
+                .get("additionalProperties")
+                .filter(|v| v.is_object())
+                .map(|v| Box::new(Node::compile(v))),
+            items: s
+                .get("items")
+                .filter(|v| v.is_object())
+                .map(|v| Box::new(Node::compile(v))),
+            required: s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|k| k.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            default: s.get("default").cloned(),
+            enumeration: s.get("enum").and_then(Value::as_array).cloned(),
+            pattern: s
+                .get("pattern")
+                .and_then(Value::as_str)
+                .and_then(|p| Regex::new(p).ok().map(|re| (p.to_owned(), re))),
+            format: s.get("format").and_then(Value::as_str).map(str::to_owned),
+            minimum: num("minimum"),
+            maximum: num("maximum"),
+            min_length: uint("minLength"),
+            max_length: uint("maxLength"),
+            min_items: uint("minItems"),
+            max_items: uint("maxItems"),
+            min_properties: uint("minProperties"),
+            max_properties: uint("maxProperties"),
+            list_type,
+            all_of: sub_list("allOf"),
+            any_of: sub_list("anyOf"),
+            rules: s
+                .get("x-kubernetes-validations")
+                .and_then(Value::as_array)
+                .map(|rules| {
+                    rules
+                        .iter()
+                        .filter_map(|r| r.get("rule").and_then(Value::as_str))
+                        .filter_map(cel::lookup)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The schema of a field of an object with this schema, if the field is known.
+    pub fn field(&self, name: &str) -> Option<&Node> {
+        self.properties.get(name).or(self.additional.as_deref())
+    }
+}
