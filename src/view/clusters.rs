@@ -109,8 +109,8 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
     )));
     cells.push(Line::from(primary));
     cells.push(Line::from(status_span(&c.phase, theme)));
-    cells.push(Line::from(last_op));
-    cells.push(Line::from(pitr));
+    cells.push(last_op);
+    cells.push(pitr);
     cells.push(Line::from(widgets::age(c.created, m.now)));
     let style = if m.scope.as_ref() == Some(&c.key) {
         theme.accent()
