@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// The embedded themes, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -19,39 +19,24 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// A colour as written in a theme file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ThemeColor(Color);
-
-impl<'de> Deserialize<'de> for ThemeColor {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Color::from_str(s.trim()).map(ThemeColor).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "bad colour {s:?}: use a name (red, lightblue, darkgray, ...) or #rrggbb"
-            ))
-        })
-    }
-}
-
 /// A theme file: every key optional, unknown keys refused.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
-    text: Option<ThemeColor>,
-    muted: Option<ThemeColor>,
-    accent: Option<ThemeColor>,
-    ok: Option<ThemeColor>,
-    warn: Option<ThemeColor>,
-    error: Option<ThemeColor>,
-    selection: Option<ThemeColor>,
-    selection_text: Option<ThemeColor>,
-    border: Option<ThemeColor>,
-    border_focus: Option<ThemeColor>,
-    role_primary: Option<ThemeColor>,
-    role_secondary: Option<ThemeColor>,
-    header: Option<ThemeColor>,
-    flash: Option<ThemeColor>,
+    text: Option<String>,
+    muted: Option<String>,
+    accent: Option<String>,
+    ok: Option<String>,
+    warn: Option<String>,
+    error: Option<String>,
+    selection: Option<String>,
+    selection_text: Option<String>,
+    border: Option<String>,
+    border_focus: Option<String>,
+    role_primary: Option<String>,
+    role_secondary: Option<String>,
+    header: Option<String>,
+    flash: Option<String>,
 }
 
 /// The resolved colours of a theme, by meaning.
@@ -109,34 +94,46 @@ impl Default for Theme {
             header: Color::Black,
             flash: Color::Yellow,
         };
-        theme.apply(&file);
+        // The embedded default theme is checked by a unit test; a bad entry would only leave
+        // the built-in fallback colours in place.
+        let _ = theme.apply(&file);
         theme
     }
 }
 
 impl Theme {
-    fn apply(&mut self, f: &ThemeFile) {
-        let pairs: [(&mut Color, Option<ThemeColor>); 14] = [
-            (&mut self.text, f.text),
-            (&mut self.muted, f.muted),
-            (&mut self.accent, f.accent),
-            (&mut self.ok, f.ok),
-            (&mut self.warn, f.warn),
-            (&mut self.error, f.error),
-            (&mut self.selection, f.selection),
-            (&mut self.selection_text, f.selection_text),
-            (&mut self.border, f.border),
-            (&mut self.border_focus, f.border_focus),
-            (&mut self.role_primary, f.role_primary),
-            (&mut self.role_secondary, f.role_secondary),
-            (&mut self.header, f.header),
-            (&mut self.flash, f.flash),
+    /// Sets the colours `f` names; the first bad colour is returned as (key, value).
+    fn apply(&mut self, f: &ThemeFile) -> Result<(), (&'static str, String)> {
+        let pairs: [(&'static str, &mut Color, &Option<String>); 14] = [
+            ("text", &mut self.text, &f.text),
+            ("muted", &mut self.muted, &f.muted),
+            ("accent", &mut self.accent, &f.accent),
+            ("ok", &mut self.ok, &f.ok),
+            ("warn", &mut self.warn, &f.warn),
+            ("error", &mut self.error, &f.error),
+            ("selection", &mut self.selection, &f.selection),
+            (
+                "selection_text",
+                &mut self.selection_text,
+                &f.selection_text,
+            ),
+            ("border", &mut self.border, &f.border),
+            ("border_focus", &mut self.border_focus, &f.border_focus),
+            ("role_primary", &mut self.role_primary, &f.role_primary),
+            (
+                "role_secondary",
+                &mut self.role_secondary,
+                &f.role_secondary,
+            ),
+            ("header", &mut self.header, &f.header),
+            ("flash", &mut self.flash, &f.flash),
         ];
-        for (slot, value) in pairs {
-            if let Some(ThemeColor(c)) = value {
-                *slot = c;
+        for (key, slot, value) in pairs {
+            if let Some(text) = value {
+                *slot = Color::from_str(text.trim()).map_err(|_| (key, text.clone()))?;
             }
         }
+        Ok(())
     }
 
     /// Parses theme YAML; `file` names the source in errors. Missing keys keep the default.
@@ -153,7 +150,13 @@ impl Theme {
             name: file.to_string(),
             ..Theme::default()
         };
-        theme.apply(&parsed);
+        theme.apply(&parsed).map_err(|(key, value)| ThemeError::Invalid {
+            file: file.to_string(),
+            message: format!(
+                "{key}: bad colour {value:?} at line {}: use a name (red, lightblue, darkgray, ...) or #rrggbb",
+                line_of_key(yaml, key)
+            ),
+        })?;
         Ok(theme)
     }
 
@@ -239,14 +242,25 @@ impl Theme {
     }
 }
 
+/// The 1-based line where top-level `key` is set (theme files are flat maps).
+fn line_of_key(yaml: &str, key: &str) -> usize {
+    yaml.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(0, |i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn builtins_parse() {
-        for (name, _) in BUILTIN {
-            assert!(Theme::load(name).is_ok(), "{name}");
+        for (name, yaml) in BUILTIN {
+            let file: ThemeFile = serde_yaml_ng::from_str(yaml).unwrap();
+            assert!(Theme::default().apply(&file).is_ok(), "{name}");
         }
     }
 
