@@ -216,7 +216,7 @@ fn role_flip_records_history_and_highlights() {
     };
     update(&mut m, flip(pod("ops", "billing", 0, "secondary", true)));
     assert!(
-        m.role_history.get(&cluster).is_none(),
+        !m.role_history.contains_key(&cluster),
         "no primary yet: nothing to record"
     );
     update(&mut m, flip(pod("ops", "billing", 1, "primary", true)));
