@@ -98,3 +98,71 @@ fn tiny_sizes_never_panic() {
         }
     }
 }
+
+#[test]
+fn stream_states_in_header_and_status_line() {
+    use app_fixtures::{now, watch};
+    use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+    use kbdash::k8s::kinds::Kind;
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        for kind in [Kind::Cluster, Kind::Pod] {
+            update(
+                &mut m,
+                Msg::Watch {
+                    kind,
+                    at: now(),
+                    event: WatchEvent::Error(StreamError::Other("connection refused".into())),
+                },
+            );
+        }
+        update(
+            &mut m,
+            watch(
+                Kind::OpsRequest,
+                WatchEvent::Error(StreamError::Forbidden(
+                    "opsrequests.operations.kubeblocks.io is forbidden".into(),
+                )),
+            ),
+        );
+        update(
+            &mut m,
+            watch(
+                Kind::Backup,
+                WatchEvent::Error(StreamError::NotFound("404".into())),
+            ),
+        );
+        update(&mut m, watch(Kind::BackupSchedule, WatchEvent::Init));
+        m.readonly = true;
+        snap("streams_degraded", &m);
+        update(&mut m, ch('3'));
+        snap("streams_degraded_ops", &m);
+    }
+}
+
+#[test]
+fn yaml_detail() {
+    use kbdash::app::msg::Msg;
+    let mut m = at(80, 24);
+    update(&mut m, ch('2'));
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, ch('y'));
+    let kbdash::app::model::Overlay::Detail(d) = &m.overlay else {
+        unreachable!()
+    };
+    let target = d.target.clone();
+    let body = fleet()
+        .into_iter()
+        .find(|(_, v)| v["metadata"]["name"] == "billing-postgresql-0")
+        .unwrap()
+        .1;
+    update(
+        &mut m,
+        Msg::Raw {
+            target,
+            result: Ok(body),
+        },
+    );
+    update(&mut m, key(KeyCode::PageDown));
+    snap("detail_yaml_scrolled", &m);
+}

@@ -289,3 +289,24 @@ fn check_task(res: std::result::Result<(), JoinError>) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_ends_the_loop_with_its_message() {
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(async { panic!("boom in a watch task") });
+        let res = tasks.join_next().await.unwrap();
+        let err = check_task(res).unwrap_err().to_string();
+        assert!(err.contains("boom in a watch task"), "{err}");
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(std::future::pending());
+        tasks.abort_all();
+        assert!(
+            check_task(tasks.join_next().await.unwrap()).is_ok(),
+            "aborts are not panics"
+        );
+    }
+}

@@ -72,7 +72,18 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
     let (size, readonly, focus) = (m.size, m.readonly, m.focus);
+    // Role history is about clusters, not about what is on screen: keep it within a context.
+    let history = (context == m.context).then(|| {
+        (
+            std::mem::take(&mut m.role_history),
+            std::mem::take(&mut m.primaries),
+        )
+    });
     *m = Model::new(&context, namespace, now);
+    if let Some((role_history, primaries)) = history {
+        m.role_history = role_history;
+        m.primaries = primaries;
+    }
     m.theme = theme;
     m.contexts = contexts;
     m.size = size;

@@ -17,7 +17,25 @@ fn kind_name(kind: crate::k8s::kinds::Kind) -> &'static str {
     kind.info().kind_name
 }
 
-/// Short health of one stream: symbol, word and detail.
+/// Health of one stream in words, short enough for the status line; the API's full message
+/// for forbidden and not-installed streams is on the pane itself ([`stream_banner`]).
+pub fn stream_short(state: &StreamState) -> (Severity, String) {
+    match state {
+        StreamState::Forbidden(_) => (Severity::Error, "forbidden".into()),
+        StreamState::NotInstalled(_) => (Severity::Error, "not installed".into()),
+        other => stream_text(other),
+    }
+}
+
+/// The line a pane shows on its border while its stream is not live.
+pub fn stream_banner(m: &Model, kind: crate::k8s::kinds::Kind) -> Option<(Severity, String)> {
+    match m.streams.get(&kind)? {
+        StreamState::Live => None,
+        state => Some(stream_text(state)),
+    }
+}
+
+/// Health of one stream: symbol, word and detail.
 pub fn stream_text(state: &StreamState) -> (Severity, String) {
     match state {
         StreamState::Pending => (Severity::Idle, "waiting".into()),
@@ -162,6 +180,38 @@ fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'st
     Line::from(spans)
 }
 
+/// Streams in the same condition, together: reconnecting ones as one group with the earliest
+/// start and the highest attempt, so the line stays short when the API is gone.
+fn grouped_streams(m: &Model) -> Vec<(Vec<&'static str>, StreamState)> {
+    let mut groups: Vec<(Vec<&'static str>, StreamState)> = Vec::new();
+    for (kind, state) in &m.streams {
+        let same = groups.iter_mut().find(|(_, g)| match (g, state) {
+            (StreamState::Reconnecting { .. }, StreamState::Reconnecting { .. }) => true,
+            (StreamState::Syncing { .. }, StreamState::Syncing { .. }) => false,
+            (a, b) => a == b,
+        });
+        match same {
+            Some((kinds, group)) => {
+                kinds.push(kind_name(*kind));
+                if let (
+                    StreamState::Reconnecting { since, attempt, .. },
+                    StreamState::Reconnecting {
+                        since: s2,
+                        attempt: a2,
+                        ..
+                    },
+                ) = (group, state)
+                {
+                    *since = (*since).min(*s2);
+                    *attempt = (*attempt).max(*a2);
+                }
+            }
+            None => groups.push((vec![kind_name(*kind)], state.clone())),
+        }
+    }
+    groups
+}
+
 fn streams_line(m: &Model, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let all_live = m.streams.values().all(|s| *s == StreamState::Live);
@@ -171,12 +221,12 @@ fn streams_line(m: &Model, theme: &Theme) -> Line<'static> {
             theme.fg(theme.ok),
         ));
     } else {
-        for (i, (kind, state)) in m.streams.iter().enumerate() {
+        for (i, (kinds, state)) in grouped_streams(m).into_iter().enumerate() {
             if i > 0 {
                 spans.push(Span::styled(" · ", theme.muted()));
             }
-            let (sev, text) = stream_text(state);
-            spans.push(Span::raw(format!("{} ", kind_name(*kind))));
+            let (sev, text) = stream_short(&state);
+            spans.push(Span::raw(format!("{} ", kinds.join(", "))));
             spans.push(Span::styled(
                 format!("{} {text}", sev.symbol()),
                 sev.style(theme),

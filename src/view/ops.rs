@@ -42,6 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::OpsRequest),
             flex_last: true,
         },
         &m.theme,

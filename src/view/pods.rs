@@ -41,6 +41,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
             selected,
             sort: t.sort(),
             empty_text: empty_text(m, t.len()),
+            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Pod),
             flex_last: false,
         },
         &m.theme,

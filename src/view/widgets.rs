@@ -173,6 +173,8 @@ pub struct TableView<'a> {
     pub empty_text: String,
     /// Whether the last column takes only the room the others leave.
     pub flex_last: bool,
+    /// The pane's stream health when it is not live, shown on the bottom border.
+    pub banner: Option<(Severity, String)>,
 }
 
 /// Column widths that fit `avail` cells: each column as wide as its widest cell, then the widest
@@ -219,6 +221,13 @@ pub fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Line::from(Span::styled(t.title, theme.accent())));
+    let block = match t.banner {
+        Some((sev, text)) => block.title_bottom(Line::from(Span::styled(
+            format!(" {} {text} ", sev.symbol()),
+            sev.style(theme),
+        ))),
+        None => block,
+    };
     let inner = block.inner(area);
     f.render_widget(block, area);
     let titles: Vec<String> = t
