@@ -28,6 +28,7 @@ pub struct BackupInput {
 }
 
 impl BackupInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let policy = ctx.default_backup_policy();
         let method = policy
@@ -182,10 +183,12 @@ pub struct ScheduleInput {
 /// Backup schedule form input: one entry per `spec.schedules[]` of the BackupSchedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupScheduleInput {
+    /// One entry per BackupSchedule `spec.schedules[]`, in spec order.
     pub schedules: Vec<ScheduleInput>,
 }
 
 impl BackupScheduleInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let schedules = ctx
             .backup_schedule

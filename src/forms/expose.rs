@@ -11,6 +11,7 @@ use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, Unkn
 pub struct AnnotationPreset {
     /// Choice value, e.g. `aws-internal`.
     pub name: &'static str,
+    /// The annotations it fills in, `(key, value)`.
     pub annotations: &'static [(&'static str, &'static str)],
 }
 
@@ -102,6 +103,7 @@ pub struct ExposeInput {
 }
 
 impl ExposeInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         ExposeInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),

@@ -211,6 +211,7 @@ pub struct FieldSpec {
     pub name: String,
     /// Label to show.
     pub label: String,
+    /// How the field is edited.
     pub kind: FieldKind,
     /// The current input value.
     pub value: String,
@@ -257,10 +258,12 @@ impl FieldSpec {
 pub struct FieldError {
     /// A [`FieldSpec::name`], or empty for the form as a whole (e.g. the cluster phase).
     pub field: String,
+    /// What is wrong, in the operator's wording where it has one.
     pub message: String,
 }
 
 impl FieldError {
+    /// An error on `field` (empty for the whole form).
     pub fn new(field: &str, message: impl Into<String>) -> FieldError {
         FieldError {
             field: field.to_string(),
@@ -275,14 +278,20 @@ pub enum RequestAction {
     /// Create the object (`POST`); OpsRequests carry `metadata.generateName`.
     Create,
     /// JSON merge patch (`PATCH`, `application/merge-patch+json`) on the named object.
-    MergePatch { name: String },
+    MergePatch {
+        /// The patched object's `metadata.name`.
+        name: String,
+    },
 }
 
 /// A validated request, ready for dry run, preview and submit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// Kind of the created or patched object.
     pub kind: Kind,
+    /// Namespace to send it to.
     pub namespace: String,
+    /// Create or merge patch.
     pub action: RequestAction,
     /// The object (or merge patch) exactly as it will be sent.
     pub body: Value,

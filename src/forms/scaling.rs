@@ -58,6 +58,7 @@ pub struct HorizontalScalingInput {
 }
 
 impl HorizontalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         HorizontalScalingInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
@@ -287,6 +288,7 @@ const RESOURCE_FIELDS: [(&str, &str); 4] = [
 ];
 
 impl VerticalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         let get = |f: fn(&super::ComponentInfo) -> &Option<String>| {
