@@ -830,7 +830,7 @@ fn backup_schedule_patch() {
     assert_eq!(
         r.notes,
         vec![
-            "archive-wal archives WAL continuously, but point-in-time restore also needs a full backup method (such as pg-basebackup) enabled"
+            "archive-wal archives WAL continuously, but point-in-time restore also needs its full backup method pg-basebackup enabled"
         ]
     );
     refused(
@@ -853,6 +853,26 @@ fn backup_schedule_patch() {
         &[("archive-wal.retention", "forever")],
         "archive-wal.retention",
         "invalid retention period \"forever\": use numbers with units y, mo, w, d, h, m, e.g. 7d or 1d12h",
+    );
+    // a continuous method without a known full partner needs any full method
+    let mut custom = ctx();
+    custom.backup_policies[0].methods[2].name = "my-archive".into();
+    if let Some(s) = custom.backup_schedule.as_mut() {
+        s.schedules[2].method = "my-archive".into();
+    }
+    assert!(
+        run(BS, &custom, &[("volume-snapshot.enabled", "true")])
+            .unwrap()
+            .notes
+            .is_empty()
+    );
+    assert_eq!(
+        run(BS, &custom, &[("pg-basebackup.enabled", "false")])
+            .unwrap()
+            .notes,
+        vec![
+            "my-archive archives WAL continuously, but point-in-time restore also needs a full backup method enabled"
+        ]
     );
     let mut none = ctx();
     none.backup_schedule = None;

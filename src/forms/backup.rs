@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, Errors};
+use super::context::matching_full_method;
 use super::{
     FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, RequestAction, UnknownField,
 };
@@ -277,16 +278,30 @@ impl BackupScheduleInput {
         }
         e.stage_done()?;
         let mut notes = Vec::new();
-        let full_enabled = self
+        let enabled = |method: &str| {
+            self.schedules
+                .iter()
+                .any(|s| s.enabled && s.method == method)
+        };
+        let any_full_enabled = self
             .schedules
             .iter()
             .any(|s| s.enabled && !ctx.is_continuous(&s.method));
-        for s in &self.schedules {
-            if s.enabled && ctx.is_continuous(&s.method) && !full_enabled {
-                notes.push(format!(
-                    "{} archives WAL continuously, but point-in-time restore also needs a full backup method (such as pg-basebackup) enabled",
+        for s in self
+            .schedules
+            .iter()
+            .filter(|s| s.enabled && ctx.is_continuous(&s.method))
+        {
+            match matching_full_method(&s.method) {
+                Some(full) if !enabled(full) => notes.push(format!(
+                    "{} archives WAL continuously, but point-in-time restore also needs its full backup method {full} enabled",
                     s.method
-                ));
+                )),
+                None if !any_full_enabled => notes.push(format!(
+                    "{} archives WAL continuously, but point-in-time restore also needs a full backup method enabled",
+                    s.method
+                )),
+                _ => {}
             }
         }
         // A merge patch replaces lists whole: send every schedule entry.

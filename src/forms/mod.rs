@@ -58,7 +58,7 @@ use crate::k8s::kinds::Kind;
 pub use backup::{BackupInput, BackupScheduleInput, ScheduleInput};
 pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
-    ScheduleInfo, VolumeInfo, is_known_continuous_method,
+    ScheduleInfo, VolumeInfo, is_known_continuous_method, matching_full_method,
 };
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
