@@ -247,6 +247,19 @@ fn horizontal_scaling_shows_the_resulting_replicas() {
     form.set("direction", "out").unwrap();
     form.set("replica_changes", "3").unwrap();
     assert_eq!(hint(&form).as_deref(), Some("replicas 2 -> 5"));
+    let instances = form
+        .fields(&ctx())
+        .into_iter()
+        .find(|f| f.name == "instances")
+        .unwrap();
+    assert_eq!(
+        instances.hint.as_deref(),
+        Some("primary is pg-cluster-postgresql-0")
+    );
+    assert_eq!(
+        instances.choices,
+        vec!["pg-cluster-postgresql-0", "pg-cluster-postgresql-1"]
+    );
 }
 
 #[test]

@@ -121,6 +121,11 @@ impl HorizontalScalingInput {
                 FieldKind::MultiChoice,
                 self.instances.join(","),
             )
+            .hint(
+                ctx.primary_of(&self.component)
+                    .map(|p| format!("primary is {}", p.name))
+                    .unwrap_or_else(|| "no primary".to_string()),
+            )
             .choices(pods),
             FieldSpec::new(
                 "allow_primary",
