@@ -310,6 +310,27 @@ impl Request {
             .to_string()
     }
 
+    /// The audit log record of a submitted request (one JSON line in the state dir): time,
+    /// kube context, namespace, kind, name (the server's name once created), spec summary
+    /// and outcome (e.g. `created`, or the API's error message).
+    pub fn audit_record(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+        kube_context: &str,
+        created_name: Option<&str>,
+        outcome: &str,
+    ) -> Value {
+        serde_json::json!({
+            "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "context": kube_context,
+            "namespace": self.namespace,
+            "kind": self.kind.info().kind_name,
+            "name": created_name.map_or_else(|| self.display_name(), str::to_string),
+            "spec": self.summary(),
+            "outcome": outcome,
+        })
+    }
+
     /// One line describing what the request does, for notifications and the audit log,
     /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`.
     pub fn summary(&self) -> String {
@@ -517,6 +538,23 @@ mod tests {
         assert_eq!(
             restart.summary(),
             r#"Restart pg-cluster: restart=[{"componentName":"postgresql"}]"#
+        );
+        assert_eq!(
+            restart.audit_record(
+                ctx.now,
+                "kind-demo",
+                Some("pg-cluster-restart-x1y2z"),
+                "created"
+            ),
+            serde_json::json!({
+                "time": "2025-06-04T12:00:00Z",
+                "context": "kind-demo",
+                "namespace": "demo",
+                "kind": "OpsRequest",
+                "name": "pg-cluster-restart-x1y2z",
+                "spec": r#"Restart pg-cluster: restart=[{"componentName":"postgresql"}]"#,
+                "outcome": "created",
+            })
         );
         let backup = OpForm::new(OpKind::Backup, &ctx).validate(&ctx).unwrap();
         assert_eq!(
