@@ -353,9 +353,9 @@ impl Request {
     }
 }
 
-/// Why [`OpForm::set`] did nothing.
+/// Why [`OpForm::set`] did nothing: no such field, or a field that is shown but fixed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the form has no field {0:?}")]
+#[error("the form has no editable field {0:?}")]
 pub struct UnknownField(pub String);
 
 /// One form's input, whatever the op.
