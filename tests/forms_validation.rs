@@ -247,6 +247,20 @@ fn horizontal_scaling_shows_the_resulting_replicas() {
     form.set("direction", "out").unwrap();
     form.set("replica_changes", "3").unwrap();
     assert_eq!(hint(&form).as_deref(), Some("replicas 2 -> 5"));
+    let names = |form: &OpForm| -> Vec<String> {
+        form.fields(&ctx()).into_iter().map(|f| f.name).collect()
+    };
+    assert_eq!(names(&form), ["component", "direction", "replica_changes"]);
+    form.set("direction", "in").unwrap();
+    assert_eq!(
+        names(&form),
+        ["component", "direction", "replica_changes", "allow_primary"]
+    );
+    form.set("direction", "offline").unwrap();
+    assert_eq!(
+        names(&form),
+        ["component", "direction", "instances", "allow_primary"]
+    );
     let instances = form
         .fields(&ctx())
         .into_iter()
@@ -683,13 +697,15 @@ fn expose() {
         "annotations",
         "line 1: \"bad key!\" is not a valid annotation key",
     );
-    refused(
-        E,
-        &ctx(),
-        &[("service_type", "NodePort"), ("preset", "gcp-internal")],
-        "annotations",
-        "load balancer annotations apply to LoadBalancer services only",
-    );
+    // annotations belong to load balancers: hidden and not sent for other types
+    let mut form = OpForm::new(E, &ctx());
+    form.set("preset", "gcp-internal").unwrap();
+    form.set("service_type", "NodePort").unwrap();
+    let names: Vec<String> = form.fields(&ctx()).into_iter().map(|f| f.name).collect();
+    assert!(!names.contains(&"annotations".to_string()) && !names.contains(&"preset".to_string()));
+    let service = &form.validate(&ctx()).unwrap().body["spec"]["expose"][0]["services"][0];
+    assert_eq!(service["serviceType"], "NodePort");
+    assert!(service.get("annotations").is_none());
 }
 
 #[test]

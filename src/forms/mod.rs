@@ -15,7 +15,9 @@
 //! 4. Feed edits back with [`OpForm::set`] (`field name`, new value as a string; toggles
 //!    take `"true"`/`"false"`, multiple choices a comma-separated list, multi-line text
 //!    newline-separated rows). Some fields fill others (the expose annotation preset fills
-//!    the annotations), so re-read `fields()` after each `set`. For the reconfigure rows,
+//!    the annotations) and some choices show or hide fields (taking instances offline shows
+//!    the pod pick list; annotations only for LoadBalancer), so re-read `fields()` after
+//!    each `set`. Hidden fields are not sent. For the reconfigure rows,
 //!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major
 //!    and [`OpForm::parameter_hint`] says what a parameter accepts.
 //! 5. Call [`OpForm::validate`]: it checks, in this order, the field rules, the operator's

@@ -49,11 +49,13 @@ pub struct HorizontalScalingInput {
     pub component: String,
     /// Field `direction` (choice `out`, `in`, `offline`).
     pub direction: ScaleDirection,
-    /// Field `replica_changes` (text, whole number) for out and in.
+    /// Field `replica_changes` (text, whole number) for out and in (shown for those only).
     pub replica_changes: String,
-    /// Field `instances` (multiple choice of the component's pods) for offline.
+    /// Field `instances` (multiple choice of the component's pods) for offline (shown then
+    /// only).
     pub instances: Vec<String>,
-    /// Field `allow_primary` (toggle): allow a scale-in that removes the primary.
+    /// Field `allow_primary` (toggle, shown for in and offline): allow a scale-in that
+    /// removes the primary.
     pub allow_primary: bool,
 }
 
@@ -98,7 +100,7 @@ impl HorizontalScalingInput {
             .pods_of(&self.component)
             .into_iter()
             .map(|p| p.name.clone());
-        vec![
+        let mut fields = vec![
             FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
                 .choices(ctx.component_names()),
             FieldSpec::new(
@@ -133,7 +135,15 @@ impl HorizontalScalingInput {
                 FieldKind::Toggle,
                 self.allow_primary.to_string(),
             ),
-        ]
+        ];
+        // Only the fields the direction uses are shown.
+        fields.retain(|f| match f.name.as_str() {
+            "replica_changes" => self.direction != ScaleDirection::Offline,
+            "instances" => self.direction == ScaleDirection::Offline,
+            "allow_primary" => self.direction != ScaleDirection::Out,
+            _ => true,
+        });
+        fields
     }
 
     pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
