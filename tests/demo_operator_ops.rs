@@ -703,14 +703,50 @@ async fn missing_cluster_and_queueing_by_cluster() {
         "Restart",
         json!({"restart": [{"componentName": "postgresql"}]}),
     );
-    until("the first op to run while the second waits", || {
-        let a = e.store.get_value(Kind::OpsRequest, Some(&ns), &first)?;
-        let b = e.store.get_value(Kind::OpsRequest, Some(&ns), &second)?;
-        (s(&a, "/status/phase") == "Running").then(|| assert_eq!(s(&b, "/status/phase"), "Pending"))
-    })
+    let queue = until(
+        "the first op to run while the second waits in the queue",
+        || {
+            let a = e.store.get_value(Kind::OpsRequest, Some(&ns), &first)?;
+            let b = e.store.get_value(Kind::OpsRequest, Some(&ns), &second)?;
+            let cluster = e.store.get_value(Kind::Cluster, Some(&ns), &c)?;
+            let q: Value = serde_json::from_str(&s(
+                &cluster,
+                "/metadata/annotations/kubeblocks.io~1ops-request",
+            ))
+            .ok()?;
+            let both = q.as_array()?.len() == 2;
+            (s(&a, "/status/phase") == "Running" && s(&b, "/status/phase") == "Pending" && both)
+                .then_some(q)
+        },
+    )
     .await;
+    assert_eq!(queue[0], json!({"name": first, "type": "Restart"}));
+    assert_eq!(
+        queue[1],
+        json!({"name": second, "type": "Restart", "inQueue": true})
+    );
     assert_succeeded(&terminal(&e.store, &ns, &first).await);
     assert_succeeded(&terminal(&e.store, &ns, &second).await);
+    let cluster = e.store.get_value(Kind::Cluster, Some(&ns), &c).unwrap();
+    assert!(
+        cluster["metadata"]["annotations"]
+            .get("kubeblocks.io/ops-request")
+            .is_none()
+    );
+
+    // Deleting the cluster removes what it owned.
+    e.store.delete(Kind::Cluster, Some(&ns), &c).unwrap();
+    until("the cluster's pods to go", || {
+        let gone = pods(&e.store, &ns, &c).is_empty()
+            && e.store
+                .get(Kind::Component, Some(&ns), &format!("{c}-postgresql"))
+                .is_none()
+            && e.store
+                .get(Kind::Service, Some(&ns), &format!("{c}-postgresql"))
+                .is_none();
+        gone.then_some(())
+    })
+    .await;
 }
 
 /// A seeded Running continuous backup: (namespace, name, cluster).
