@@ -137,6 +137,21 @@ async fn cluster_phase(store: &Store, ns: &str, name: &str, phase: &str) -> Valu
     .await
 }
 
+/// Every KubeBlocks object in the store, as the operator left it, passes the CRD schema.
+fn assert_schema_valid(store: &Store) {
+    for info in kbdash::k8s::kinds::KINDS
+        .iter()
+        .filter(|i| i.crd_schema.is_some())
+    {
+        for o in store.list(info.kind, None).0 {
+            let mut v = o.value();
+            if let Err(causes) = kbdash::schema::admit(info.kind, &mut v) {
+                panic!("{:?} {}: {causes:?}", info.kind, o.name);
+            }
+        }
+    }
+}
+
 fn condition(op: &Value, kind: &str) -> Value {
     op["status"]["conditions"]
         .as_array()
@@ -353,6 +368,7 @@ async fn horizontal_scaling_out_and_in_and_too_far() {
             "\"scaleIn.replicaChanges\" can't be greater than {n} for component \"postgresql\""
         ),
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -408,6 +424,7 @@ async fn switchover_moves_the_primary_and_is_a_no_op_from_a_secondary() {
         "Failed",
         "pods \"nope\" not found",
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -571,6 +588,7 @@ async fn upgrade_within_the_major_only() {
         );
         assert!(s(&p, "/spec/containers/0/image").ends_with(&target[..target.rfind('.').unwrap()]));
     }
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -601,6 +619,7 @@ async fn expose_adds_then_removes_a_service() {
     );
     assert_succeeded(&terminal(&e.store, &ns, &off).await);
     assert!(e.store.get(Kind::Service, Some(&ns), &name).is_none());
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -672,6 +691,7 @@ async fn reconfiguring_checks_parameters_and_rolls_only_for_static_ones() {
         after.iter().all(|u| !before.contains(u)),
         "a static parameter rolls every pod"
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -861,6 +881,7 @@ async fn restore_to_a_point_in_time_and_its_failures() {
             .starts_with("can not found latest full or incremental backup")
     );
     cluster_phase(&e.store, &ns, "pitr-early", "Failed").await;
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -912,6 +933,7 @@ async fn cluster_created_with_the_restore_annotation_comes_up() {
             )
             .is_some()
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -1004,6 +1026,7 @@ async fn backups_on_demand_and_schedules() {
             .then_some(())
     })
     .await;
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]

@@ -367,3 +367,19 @@ async fn schedules_fire_full_backups_on_their_cron() {
     );
     handle.abort();
 }
+
+#[test]
+fn seeded_kubeblocks_objects_pass_schema_admission() {
+    let store = seeded(6, 1, fixed_clock());
+    for info in KINDS.iter().filter(|i| i.crd_schema.is_some()) {
+        for mut obj in all(&store, info.kind) {
+            let name = obj["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if let Err(causes) = kbdash::schema::admit(info.kind, &mut obj) {
+                panic!("{:?} {name}: {causes:?}", info.kind);
+            }
+        }
+    }
+}
