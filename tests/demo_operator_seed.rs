@@ -383,3 +383,11 @@ fn seeded_kubeblocks_objects_pass_schema_admission() {
         }
     }
 }
+
+#[test]
+fn zero_clusters_seed_nothing() {
+    let store = seeded(0, 1, fixed_clock());
+    for info in KINDS {
+        assert_eq!(store.count(info.kind), 0, "{:?}", info.kind);
+    }
+}
