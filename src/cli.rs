@@ -3,8 +3,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
+
+use crate::app::runtime::{self, Start};
+use crate::demo::{DemoConfig, DemoServer};
+use crate::k8s::client::{Source, connect};
+use crate::view::theme::Theme;
 
 /// kbdash: a terminal dashboard for PostgreSQL clusters run by KubeBlocks.
 #[derive(Debug, Parser)]
@@ -46,6 +51,9 @@ pub struct DashboardArgs {
     /// Log file (default: kbdash.log in the user's state directory).
     #[arg(long, global = true)]
     pub log_file: Option<PathBuf>,
+    /// Never change anything: shows a READ-ONLY badge.
+    #[arg(long, global = true)]
+    pub readonly: bool,
 }
 
 /// Options of the simulated KubeBlocks installation.
@@ -90,8 +98,101 @@ pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::DemoServer(args)) => crate::demo::run_headless(args),
-        Some(Command::Demo(_)) | None => {
-            anyhow::bail!("the dashboard is not built yet")
-        }
+        Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args.sim)),
+        None => run_dashboard(cli.dashboard, None),
     }
+}
+
+/// Where logs go when `--log-file` is not given: the user's state directory.
+fn default_log_file() -> PathBuf {
+    directories::ProjectDirs::from("", "", "kbdash")
+        .map(|d| {
+            d.state_dir()
+                .unwrap_or_else(|| d.data_local_dir())
+                .join("kbdash.log")
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("kbdash.log"))
+}
+
+/// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
+fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+    let path = path.unwrap_or_else(default_log_file);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating the log directory {}", dir.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening the log file {}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second initialisation (tests) keeps the first subscriber; that is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+    Ok(guard)
+}
+
+/// Loads the theme asked for, honouring `NO_COLOR`.
+fn load_theme(name: Option<&str>) -> Result<Theme> {
+    let theme = Theme::load(name.unwrap_or("default"))?;
+    let no_color = Theme::no_color_requested(std::env::var("NO_COLOR").ok().as_deref());
+    Ok(theme.with_no_color(no_color))
+}
+
+/// Which namespace to show: `-A` means all, `-n` one, else the context's (all for the demo).
+fn pick_namespace(args: &DashboardArgs, default: &str, demo: bool) -> Option<String> {
+    if args.all_namespaces {
+        None
+    } else if let Some(ns) = &args.namespace {
+        Some(ns.clone())
+    } else if demo {
+        None
+    } else {
+        Some(default.to_string())
+    }
+}
+
+fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
+    let theme = load_theme(args.theme.as_deref())?;
+    let _log = init_logging(args.log_file.clone())?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let (source, server) = match &demo {
+            Some(sim) => {
+                let server = DemoServer::start(DemoConfig {
+                    port: 0,
+                    clusters: sim.clusters,
+                    seed: sim.seed,
+                    speed: sim.speed,
+                    request_log: None,
+                })
+                .await
+                .context("starting the embedded demo server")?;
+                tracing::info!(url = %server.url, "demo server started");
+                (Source::Url(server.url.clone()), Some(server))
+            }
+            None => (Source::Kubeconfig(args.kubeconfig.clone()), None),
+        };
+        let connection = connect(&source, args.context.as_deref()).await?;
+        let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
+        let result = runtime::run(Start {
+            source,
+            connection,
+            namespace,
+            theme,
+            readonly: args.readonly,
+        })
+        .await;
+        drop(server);
+        result
+    })
 }

@@ -3,8 +3,11 @@
 //! The crate is a library so that integration tests reach every part; `main.rs` only parses the
 //! command line and hands over to [`cli::run`].
 
+pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod forms;
 pub mod k8s;
 pub mod schema;
+pub mod view;

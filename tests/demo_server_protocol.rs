@@ -514,3 +514,101 @@ async fn request_log_and_kubeconfig() {
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn malformed_opsrequest_is_invalid_with_causes() {
+    let server = start().await;
+    let ops = api(&server, Kind::OpsRequest, Some("t"));
+    let mut body = object(Kind::OpsRequest, "t", "bad", json!({}));
+    body["spec"]["type"] = json!("Bogus");
+    let obj: DynamicObject = serde_json::from_value(body).expect("object");
+    let err = ops
+        .create(&PostParams::default(), &obj)
+        .await
+        .expect_err("invalid");
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    assert!(
+        status
+            .message
+            .starts_with("OpsRequest.operations.kubeblocks.io \"bad\" is invalid: "),
+        "{}",
+        status.message
+    );
+    assert!(status.message.contains("spec.type"), "{}", status.message);
+    let causes = status.details.map(|d| d.causes).unwrap_or_default();
+    assert!(causes.iter().any(|c| c.field == "spec.type"), "{causes:?}");
+    assert_eq!(server.store.count(Kind::OpsRequest), 0);
+}
+
+#[tokio::test]
+async fn shutdown_ends_watches_and_closes_the_port() {
+    use futures::StreamExt;
+    let server = start().await;
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let pods = api(&server, Kind::Pod, Some("t"));
+    let mut w = pods
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("watch")
+        .boxed();
+    tokio::time::timeout(demo_server_support::WAIT, server.shutdown())
+        .await
+        .expect("shuts down in time");
+    let ended = tokio::time::timeout(demo_server_support::WAIT, async {
+        while let Some(Ok(_)) = w.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the watch ends");
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "the port is closed"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_patch_and_delete_change_nothing() {
+    let server = start().await;
+    create(&server, Kind::Cluster, "t", "pg", json!({"a": "1"})).await;
+    let clusters = api(&server, Kind::Cluster, Some("t"));
+    let before = server.store.resource_version();
+    let answered = clusters
+        .patch(
+            "pg",
+            &PatchParams::default().dry_run(),
+            &Patch::Merge(json!({"metadata": {"labels": {"a": "2"}}})),
+        )
+        .await
+        .expect("dry-run patch");
+    assert_eq!(
+        answered
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("2")
+    );
+    let dp = DeleteParams {
+        dry_run: true,
+        ..DeleteParams::default()
+    };
+    clusters.delete("pg", &dp).await.expect("dry-run delete");
+    assert_eq!(
+        server.store.resource_version(),
+        before,
+        "nothing was written"
+    );
+    let stored = clusters.get("pg").await.expect("still there");
+    assert_eq!(
+        stored
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("1")
+    );
+}

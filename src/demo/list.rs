@@ -49,8 +49,11 @@ impl Params {
 /// Where a continued list resumes: the list's resourceVersion and the last key served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContinueToken {
+    /// The resourceVersion of the first page.
     pub resource_version: u64,
+    /// Namespace of the last object served (empty for cluster-scoped kinds).
     pub namespace: String,
+    /// Name of the last object served.
     pub name: String,
 }
 
@@ -83,9 +86,13 @@ impl ContinueToken {
 
 /// One page of a list.
 pub struct Page {
+    /// The selected objects of this page.
     pub items: Vec<StoredObject>,
+    /// The resourceVersion the list is reported at.
     pub resource_version: u64,
+    /// The token for the next page, when there is one.
     pub continue_token: Option<String>,
+    /// Selected objects after this page.
     pub remaining: usize,
 }
 
@@ -182,12 +189,12 @@ pub fn list_body(kind: Kind, page: &Page) -> String {
 }
 
 /// The Table body `kubectl get` asks for.
-pub fn table_body(store: &Store, kind: Kind, page: &Page) -> String {
+pub fn table_body(store: &Store, kind: Kind, page: &Page, include: table::IncludeObject) -> String {
     let now = store.now();
     let rows = page
         .items
         .iter()
-        .map(|o| table::row(kind, o.value(), now))
+        .map(|o| table::row(kind, o.value(), now, include))
         .collect();
     table::table(kind, rows, list_metadata(page)).to_string()
 }

@@ -891,6 +891,18 @@ mod tests {
         assert_eq!((d.scope, d.restart_required), (Scope::Dynamic, false));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn validate_never_panics(major in 10u32..20, name in "[a-z_.]{0,20}", value in "\\PC{0,30}") {
+            for mode in [ValueMode::Form, ValueMode::Operator] {
+                let _ = validate(major, &name, &value, mode);
+                for rule in ["max_connections", "work_mem", "checkpoint_timeout", "checkpoint_completion_target", "autovacuum", "wal_level"] {
+                    let _ = validate(major, rule, &value, mode);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_row_accepts_its_default() {
         for rule in TABLE.values().flat_map(|m| m.values()) {

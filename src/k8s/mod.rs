@@ -1,3 +1,6 @@
 //! Everything that talks to, or describes, the Kubernetes API.
 
+pub mod client;
 pub mod kinds;
+pub mod resources;
+pub mod watch;

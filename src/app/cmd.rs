@@ -1,0 +1,18 @@
+//! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
+
+use crate::k8s::resources::ObjRef;
+
+/// An effect for the runtime to carry out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Leave the program.
+    Quit,
+    /// Fetch this object and keep sending its full body while it changes (`None`: stop).
+    Follow(Option<ObjRef>),
+    /// Restart the watches on `namespace` (None: all namespaces).
+    Watch { namespace: Option<String> },
+    /// Reconnect with another kubeconfig context and restart the watches.
+    SwitchContext(String),
+    /// Load a theme by name or path.
+    LoadTheme(String),
+}

@@ -1,0 +1,142 @@
+//! The `:` command line: parsing and completion. Pure.
+
+use crate::app::model::{Model, Pane};
+use crate::view::theme::BUILTIN;
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Help,
+    /// `None`: all namespaces.
+    Namespace(Option<String>),
+    Context(String),
+    Theme(String),
+    Pane(Pane),
+}
+
+/// Command words with what they do, for completion and help.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("ns", "ns NAME | ns all: show one namespace or all"),
+    ("ctx", "ctx NAME: switch kubeconfig context"),
+    ("theme", "theme NAME|PATH: switch colour theme"),
+    ("clusters", "show the Clusters pane"),
+    ("pods", "show the Pods pane"),
+    ("ops", "show the OpsRequests pane"),
+    ("backups", "show the Backups pane"),
+    ("help", "show the key bindings"),
+    ("q", "quit"),
+];
+
+/// Parses a command line (without the leading `:`).
+pub fn parse(line: &str) -> Result<Command, String> {
+    let mut words = line.split_whitespace();
+    let head = words.next().unwrap_or_default();
+    let arg = words.next();
+    let need = |what: &str| {
+        arg.map(str::to_string)
+            .ok_or_else(|| format!(":{head} needs {what}"))
+    };
+    match head {
+        "q" | "quit" | "q!" | "qa" => Ok(Command::Quit),
+        "help" | "h" => Ok(Command::Help),
+        "ns" | "namespace" => {
+            let ns = need("a namespace (or all)")?;
+            Ok(Command::Namespace(match ns.as_str() {
+                "all" | "-A" | "*" => None,
+                _ => Some(ns),
+            }))
+        }
+        "ctx" | "context" => need("a context name").map(Command::Context),
+        "theme" => need("a theme name or path").map(Command::Theme),
+        "clusters" | "cl" | "cluster" => Ok(Command::Pane(Pane::Clusters)),
+        "pods" | "po" | "pod" => Ok(Command::Pane(Pane::Pods)),
+        "ops" | "opsrequests" | "opsrequest" => Ok(Command::Pane(Pane::Ops)),
+        "backups" | "backup" => Ok(Command::Pane(Pane::Backups)),
+        "" => Err("empty command".into()),
+        other => Err(format!(
+            "unknown command :{other} (Tab completes, ? lists keys)"
+        )),
+    }
+}
+
+/// The candidates for the word being typed at the end of `line`.
+pub fn candidates(model: &Model, line: &str) -> Vec<String> {
+    let ends_with_space = line.ends_with(' ');
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (done, partial) = if ends_with_space || words.is_empty() {
+        (words.as_slice(), "")
+    } else {
+        (&words[..words.len() - 1], words[words.len() - 1])
+    };
+    let pool: Vec<String> = match done {
+        [] => COMMANDS.iter().map(|(c, _)| c.to_string()).collect(),
+        ["ns" | "namespace"] => std::iter::once("all".to_string())
+            .chain(model.known_namespaces())
+            .collect(),
+        ["ctx" | "context"] => model.contexts.clone(),
+        ["theme"] => BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    pool.into_iter()
+        .filter(|c| c.starts_with(partial))
+        .collect()
+}
+
+/// Completes the last word of `line` as far as the candidates agree.
+pub fn complete(model: &Model, line: &str) -> String {
+    let found = candidates(model, line);
+    let Some(first) = found.first() else {
+        return line.to_string();
+    };
+    let common = found.iter().fold(first.clone(), |acc, c| {
+        acc.chars()
+            .zip(c.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a)
+            .collect()
+    });
+    let prefix_end = if line.ends_with(' ') {
+        line.len()
+    } else {
+        line.rfind(' ').map_or(0, |i| i + 1)
+    };
+    let mut out = format!("{}{}", &line[..prefix_end], common);
+    if found.len() == 1 {
+        out.push(' ');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn model() -> Model {
+        let mut m = Model::new("kind-a", None, chrono::Utc.timestamp_opt(0, 0).unwrap());
+        m.contexts = vec!["kind-a".into(), "kind-b".into(), "prod".into()];
+        m
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse("ns all"), Ok(Command::Namespace(None)));
+        assert_eq!(
+            parse("ns demo"),
+            Ok(Command::Namespace(Some("demo".into())))
+        );
+        assert_eq!(parse("q"), Ok(Command::Quit));
+        assert!(parse("ns").is_err());
+        assert!(parse("frobnicate").is_err());
+    }
+
+    #[test]
+    fn completes_words_and_arguments() {
+        let m = model();
+        assert_eq!(complete(&m, "th"), "theme ");
+        assert_eq!(complete(&m, "ctx ki"), "ctx kind-");
+        assert_eq!(complete(&m, "ctx p"), "ctx prod ");
+        assert_eq!(candidates(&m, "theme ").len(), 3);
+    }
+}

@@ -1,0 +1,11 @@
+//! The Elm core: model, messages, the pure update, commands, key bindings and the runtime.
+
+pub mod cmd;
+pub mod columns;
+pub mod command;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod runtime;
+pub mod table;
+pub mod update;

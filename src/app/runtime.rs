@@ -1,0 +1,312 @@
+//! The runtime: owns the model and the terminal, feeds messages to `update`, runs the commands
+//! it returns, and draws when something changed.
+//!
+//! One loop selects over terminal events, one channel of messages (watch streams and command
+//! results), a 1 Hz clock for ages, and the background tasks' completions (to notice a panic).
+//! After a message it drains whatever else is queued, then draws once, at most every
+//! `FRAME` (~30 frames per second); nothing redraws on a timer except the clock tick.
+
+use std::io::{Stdout, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::{mpsc, watch as follow};
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::Instant;
+
+use crate::app::cmd::Cmd;
+use crate::app::model::Model;
+use crate::app::msg::Msg;
+use crate::app::update::{set_pages, update};
+use crate::k8s::client::{Connection, Source, connect};
+use crate::k8s::resources::ObjRef;
+use crate::k8s::watch::{self, Sink};
+use crate::view::theme::Theme;
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+/// Messages handled before drawing even if more are queued, so a flood cannot starve the screen.
+const DRAIN_LIMIT: usize = 20_000;
+/// Capacity of the message channel; watch tasks wait when it is full.
+const CHANNEL: usize = 8192;
+
+/// Whether the terminal is in raw mode on the alternate screen (and may be drawn on).
+static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Leaves the alternate screen and raw mode, once, from whichever path gets here first.
+pub fn restore_terminal() {
+    if TERMINAL_ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = crossterm::execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    }
+}
+
+/// Restores the terminal before the default panic report, from any thread (including a
+/// spawned task's worker thread), so the report lands on the normal screen.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// The terminal in dashboard mode; restored when dropped (normal exit and errors).
+struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode().context("switching the terminal to raw mode")?;
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+        crossterm::execute!(stdout(), EnterAlternateScreen)
+            .context("entering the alternate screen")?;
+        let terminal =
+            Terminal::new(CrosstermBackend::new(stdout())).context("opening the terminal")?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// How the dashboard starts.
+pub struct Start {
+    pub source: Source,
+    pub connection: Connection,
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+    pub theme: Theme,
+    pub readonly: bool,
+}
+
+/// The state the loop works with besides the model.
+struct Runtime {
+    tx: mpsc::Sender<Msg>,
+    follow_tx: follow::Sender<Option<ObjRef>>,
+    watchers: JoinSet<()>,
+    effects: JoinSet<()>,
+    source: Source,
+    connection: Connection,
+    namespace: Option<String>,
+}
+
+fn panic_text(e: JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic payload".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
+impl Runtime {
+    fn restart_watches(&mut self) {
+        self.watchers.abort_all();
+        let sink = Sink {
+            tx: self.tx.clone(),
+            follow: self.follow_tx.subscribe(),
+        };
+        watch::spawn_all(
+            &mut self.watchers,
+            &self.connection.client,
+            self.namespace.as_deref(),
+            &sink,
+        );
+    }
+
+    async fn run_cmd(&mut self, cmd: Cmd) -> Result<()> {
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Follow(target) => {
+                self.follow_tx.send_replace(target.clone());
+                if let Some(target) = target {
+                    let client = self.connection.client.clone();
+                    let tx = self.tx.clone();
+                    self.effects.spawn(async move {
+                        let _ = tx.send(watch::fetch(client, target).await).await;
+                    });
+                }
+            }
+            Cmd::Watch { namespace } => {
+                self.namespace = namespace.clone();
+                self.restart_watches();
+                self.send(Msg::Connected {
+                    context: self.connection.context.clone(),
+                    namespace,
+                });
+            }
+            Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
+                Ok(conn) => {
+                    self.namespace = Some(conn.default_namespace.clone());
+                    self.connection = conn;
+                    self.restart_watches();
+                    self.send(Msg::Connected {
+                        context: ctx,
+                        namespace: self.namespace.clone(),
+                    });
+                }
+                Err(e) => self.send(Msg::Failed(format!("{e:#}"))),
+            },
+            Cmd::LoadTheme(name) => {
+                let loaded = Theme::load(&name).map(Box::new).map_err(|e| e.to_string());
+                self.send(Msg::ThemeLoaded(loaded));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a message for the loop without waiting (the loop itself is the consumer).
+    fn send(&self, msg: Msg) {
+        let tx = self.tx.clone();
+        if let Err(mpsc::error::TrySendError::Full(msg)) = tx.try_send(msg) {
+            tokio::spawn(async move {
+                let _ = tx.send(msg).await;
+            });
+        }
+    }
+}
+
+/// Runs the dashboard until the user quits; the terminal is restored on every way out.
+pub async fn run(start: Start) -> Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let result = run_loop(&mut guard, start).await;
+    drop(guard);
+    result
+}
+
+async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel(CHANNEL);
+    let (follow_tx, _) = follow::channel(None);
+    let mut model = Model::new(
+        &start.connection.context,
+        start.namespace.clone(),
+        Utc::now(),
+    );
+    model.contexts = start.connection.contexts.clone();
+    model.theme = start.theme;
+    model.readonly = start.readonly;
+    let size = guard.terminal.size().context("reading the terminal size")?;
+    model.size = (size.width, size.height);
+    set_pages(&mut model);
+
+    let mut rt = Runtime {
+        tx,
+        follow_tx,
+        watchers: JoinSet::new(),
+        effects: JoinSet::new(),
+        source: start.source,
+        connection: start.connection,
+        namespace: start.namespace,
+    };
+    rt.restart_watches();
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last_draw = Instant::now() - FRAME;
+    let mut draw_at: Option<Instant> = None;
+
+    loop {
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => Some(Msg::Key(key)),
+                Some(Ok(Event::Resize(w, h))) => Some(Msg::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e).context("reading terminal input"),
+                // The terminal is gone (hang-up): nothing left to show things on.
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = tick.tick() => Some(Msg::Tick(Utc::now())),
+            Some(res) = rt.watchers.join_next() => {
+                check_task(res)?;
+                None
+            }
+            Some(res) = rt.effects.join_next() => {
+                check_task(res)?;
+                None
+            }
+            _ = tokio::time::sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => None,
+        };
+        if let Some(msg) = msg {
+            for cmd in update(&mut model, msg) {
+                rt.run_cmd(cmd).await?;
+            }
+            let mut drained = 0;
+            while drained < DRAIN_LIMIT {
+                let Ok(msg) = rx.try_recv() else { break };
+                for cmd in update(&mut model, msg) {
+                    rt.run_cmd(cmd).await?;
+                }
+                drained += 1;
+            }
+        }
+        if model.quit {
+            return Ok(());
+        }
+        if model.dirty {
+            let now = Instant::now();
+            if now.duration_since(last_draw) >= FRAME {
+                if TERMINAL_ACTIVE.load(Ordering::SeqCst) {
+                    guard
+                        .terminal
+                        .draw(|f| crate::view::view(&model, f))
+                        .context("drawing")?;
+                }
+                model.dirty = false;
+                last_draw = now;
+                draw_at = None;
+            } else {
+                draw_at = Some(last_draw + FRAME);
+            }
+        }
+    }
+}
+
+/// Turns a background task's panic into an error that ends the program.
+fn check_task(res: std::result::Result<(), JoinError>) -> Result<()> {
+    match res {
+        Err(e) if e.is_panic() => {
+            restore_terminal();
+            anyhow::bail!("a background task panicked: {}", panic_text(e))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_ends_the_loop_with_its_message() {
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(async { panic!("boom in a watch task") });
+        let res = tasks.join_next().await.unwrap();
+        let err = check_task(res).unwrap_err().to_string();
+        assert!(err.contains("boom in a watch task"), "{err}");
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(std::future::pending());
+        tasks.abort_all();
+        assert!(
+            check_task(tasks.join_next().await.unwrap()).is_ok(),
+            "aborts are not panics"
+        );
+    }
+}

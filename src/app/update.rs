@@ -1,0 +1,689 @@
+//! `update`: the only place the model changes. Pure: no I/O, no clock (time comes in messages),
+//! effects go out as `Cmd`s.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::app::cmd::Cmd;
+use crate::app::columns::{BACKUP_COLUMNS, CLUSTER_COLUMNS, Column, OPS_COLUMNS, POD_COLUMNS};
+use crate::app::command::{self, Command};
+use crate::app::keymap::{self, Action, Context};
+use crate::app::model::{
+    ClusterIndex, Detail, Input, InputKind, Model, Overlay, Pane, ROLE_FLASH_SECONDS,
+    ROLE_HISTORY_LEN, RoleChange, StreamState,
+};
+use crate::app::msg::{Msg, StreamError, WatchEvent};
+use crate::app::table::{Sort, Table, TableRow};
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::{ObjKey, ObjRef, Row};
+use crate::view::layout;
+
+/// How long a notice stays in the status line.
+const NOTICE_SECONDS: i64 = 8;
+
+/// Applies one message to the model and returns the effects to run.
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    match msg {
+        Msg::Tick(now) => {
+            m.now = now;
+            m.flashes
+                .retain(|_, t| (now - *t).num_seconds() < ROLE_FLASH_SECONDS);
+            if m.notice
+                .as_ref()
+                .is_some_and(|(_, t)| (now - *t).num_seconds() >= NOTICE_SECONDS)
+            {
+                m.notice = None;
+            }
+        }
+        Msg::Resize(w, h) => {
+            m.size = (w, h);
+            set_pages(m);
+        }
+        Msg::Key(key) => on_key(m, key, &mut cmds),
+        Msg::Watch { kind, at, event } => on_watch(m, kind, at, event),
+        Msg::Raw { target, result } => on_raw(m, target, result),
+        Msg::ThemeLoaded(Ok(theme)) => {
+            let no_color = m.theme.no_color;
+            m.theme = theme.with_no_color(no_color);
+        }
+        Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Connected { context, namespace } => on_connected(m, context, namespace),
+    }
+    m.dirty = true;
+    cmds
+}
+
+/// Sets every table's page to the rows the current size shows.
+pub fn set_pages(m: &mut Model) {
+    let page = usize::from(layout::table_rows(m.size));
+    m.clusters.set_page(page);
+    m.pods.set_page(page);
+    m.ops.set_page(page);
+    m.backups.set_page(page);
+}
+
+fn notify(m: &mut Model, text: String) {
+    m.notice = Some((text, m.now));
+}
+
+fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
+    let now = m.now;
+    let theme = m.theme.clone();
+    let contexts = std::mem::take(&mut m.contexts);
+    let (size, readonly, focus) = (m.size, m.readonly, m.focus);
+    // Role history is about clusters, not about what is on screen: keep it within a context.
+    let history = (context == m.context).then(|| {
+        (
+            std::mem::take(&mut m.role_history),
+            std::mem::take(&mut m.primaries),
+        )
+    });
+    *m = Model::new(&context, namespace, now);
+    if let Some((role_history, primaries)) = history {
+        m.role_history = role_history;
+        m.primaries = primaries;
+    }
+    m.theme = theme;
+    m.contexts = contexts;
+    m.size = size;
+    m.readonly = readonly;
+    m.focus = focus;
+    set_pages(m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        quit(m, cmds);
+        return;
+    }
+    if m.input.is_some() {
+        edit_input(m, key, cmds);
+        return;
+    }
+    let contexts: &[Context] = match (&m.overlay, m.focus) {
+        (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
+        (Overlay::Help { .. }, _) => &[Context::Global],
+        (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
+        (Overlay::None, _) => &[Context::Table, Context::Global],
+    };
+    if let Some(action) = keymap::lookup(contexts, &key) {
+        act(m, action, cmds);
+    }
+}
+
+fn quit(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    m.quit = true;
+    cmds.push(Cmd::Quit);
+}
+
+fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
+    let page = usize::from(layout::table_rows(m.size)).max(1);
+    match action {
+        Action::Quit => quit(m, cmds),
+        Action::Help => {
+            m.overlay = match m.overlay {
+                Overlay::Help { .. } => Overlay::None,
+                _ => Overlay::Help { scroll: 0 },
+            };
+        }
+        Action::CommandLine => {
+            m.input = Some(Input {
+                kind: InputKind::Command,
+                text: String::new(),
+            });
+        }
+        Action::Back => back(m, cmds),
+        Action::Down
+        | Action::Up
+        | Action::Top
+        | Action::Bottom
+        | Action::PageDown
+        | Action::PageUp => navigate(m, action, page),
+        Action::NextPane => m.focus = Pane::ALL[(m.focus.index() + 1) % Pane::ALL.len()],
+        Action::PrevPane => {
+            m.focus = Pane::ALL[(m.focus.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+        }
+        Action::GoPane(p) => m.focus = p,
+        Action::Scope => {
+            if let Some(c) = m.clusters.selected() {
+                let key = c.key.clone();
+                set_scope(m, Some(key));
+                m.focus = Pane::Pods;
+            }
+        }
+        Action::Detail => {
+            if let Some(target) = selected_ref(m) {
+                m.overlay = Overlay::Detail(Detail {
+                    target,
+                    yaml: false,
+                    scroll: 0,
+                });
+            }
+        }
+        Action::ToggleYaml => {
+            if let Overlay::Detail(d) = &mut m.overlay {
+                d.yaml = !d.yaml;
+                d.scroll = 0;
+                if d.yaml {
+                    cmds.push(Cmd::Follow(Some(d.target.clone())));
+                } else {
+                    m.raw = None;
+                    cmds.push(Cmd::Follow(None));
+                }
+            }
+        }
+        Action::Filter => {
+            let text = focused_filter(m).to_string();
+            m.input = Some(Input {
+                kind: InputKind::Filter,
+                text,
+            });
+        }
+        Action::SortNext => cycle_sort(m, 1),
+        Action::SortPrev => cycle_sort(m, -1),
+        Action::SortReverse => {
+            with_focused(m, |t| {
+                let s = t.sort();
+                t.set_sort(Sort {
+                    column: s.column,
+                    descending: !s.descending,
+                });
+            });
+        }
+    }
+}
+
+fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    match &m.overlay {
+        Overlay::Detail(d) => {
+            if d.yaml {
+                cmds.push(Cmd::Follow(None));
+            }
+            m.raw = None;
+            m.overlay = Overlay::None;
+        }
+        Overlay::Help { .. } => m.overlay = Overlay::None,
+        Overlay::None => {
+            if !focused_filter(m).is_empty() {
+                with_focused(m, |t| t.set_filter(""));
+            } else if m.scope.is_some() {
+                set_scope(m, None);
+            }
+        }
+    }
+}
+
+fn navigate(m: &mut Model, action: Action, page: usize) {
+    let page = page as isize;
+    let scroll = |pos: &mut usize| {
+        *pos = match action {
+            Action::Down => pos.saturating_add(1),
+            Action::Up => pos.saturating_sub(1),
+            Action::Top => 0,
+            Action::Bottom => usize::MAX / 2,
+            Action::PageDown => pos.saturating_add(page as usize),
+            _ => pos.saturating_sub(page as usize),
+        }
+    };
+    match &mut m.overlay {
+        Overlay::Detail(d) => scroll(&mut d.scroll),
+        Overlay::Help { scroll: s } => scroll(s),
+        Overlay::None => with_focused(m, |t| match action {
+            Action::Down => t.move_by(1),
+            Action::Up => t.move_by(-1),
+            Action::Top => t.select_index(0),
+            Action::Bottom => t.select_index(usize::MAX),
+            Action::PageDown => t.move_by(page),
+            _ => t.move_by(-page),
+        }),
+    }
+}
+
+/// Runs `f` on the focused pane's table, whatever its row type.
+fn with_focused(m: &mut Model, f: impl FnOnce(&mut dyn TableOps)) {
+    match m.focus {
+        Pane::Clusters => f(&mut m.clusters),
+        Pane::Pods => f(&mut m.pods),
+        Pane::Ops => f(&mut m.ops),
+        Pane::Backups => f(&mut m.backups),
+    }
+}
+
+/// The row-type-independent operations keys perform on a table.
+trait TableOps {
+    fn move_by(&mut self, delta: isize);
+    fn select_index(&mut self, i: usize);
+    fn set_filter(&mut self, filter: &str);
+    fn sort(&self) -> Sort;
+    fn set_sort(&mut self, sort: Sort);
+}
+
+impl<R: TableRow> TableOps for Table<R> {
+    fn move_by(&mut self, delta: isize) {
+        Table::move_by(self, delta)
+    }
+    fn select_index(&mut self, i: usize) {
+        Table::select_index(self, i)
+    }
+    fn set_filter(&mut self, filter: &str) {
+        Table::set_filter(self, filter)
+    }
+    fn sort(&self) -> Sort {
+        Table::sort(self)
+    }
+    fn set_sort(&mut self, sort: Sort) {
+        Table::set_sort(self, sort)
+    }
+}
+
+/// The columns of a pane.
+pub fn columns(pane: Pane) -> &'static [Column] {
+    match pane {
+        Pane::Clusters => CLUSTER_COLUMNS,
+        Pane::Pods => POD_COLUMNS,
+        Pane::Ops => OPS_COLUMNS,
+        Pane::Backups => BACKUP_COLUMNS,
+    }
+}
+
+fn cycle_sort(m: &mut Model, step: isize) {
+    let cols = columns(m.focus);
+    let skip_ns = !m.multi_namespace();
+    let sortable: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.sortable && !(skip_ns && *i == 0))
+        .map(|(i, _)| i)
+        .collect();
+    if sortable.is_empty() {
+        return;
+    }
+    with_focused(m, |t| {
+        let cur = t.sort();
+        let pos = sortable.iter().position(|c| *c == cur.column).unwrap_or(0) as isize;
+        let n = sortable.len() as isize;
+        let next = sortable[(pos + step).rem_euclid(n) as usize];
+        t.set_sort(Sort {
+            column: next,
+            descending: false,
+        });
+    });
+}
+
+fn focused_filter(m: &Model) -> &str {
+    match m.focus {
+        Pane::Clusters => m.clusters.filter(),
+        Pane::Pods => m.pods.filter(),
+        Pane::Ops => m.ops.filter(),
+        Pane::Backups => m.backups.filter(),
+    }
+}
+
+fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
+    m.pods.set_scope(scope.clone());
+    m.ops.set_scope(scope.clone());
+    m.backups.set_scope(scope.clone());
+    m.scope = scope;
+}
+
+fn selected_ref(m: &Model) -> Option<ObjRef> {
+    let key = match m.focus {
+        Pane::Clusters => m.clusters.selected().map(|r| r.key.clone()),
+        Pane::Pods => m.pods.selected().map(|r| r.key.clone()),
+        Pane::Ops => m.ops.selected().map(|r| r.key.clone()),
+        Pane::Backups => m.backups.selected().map(|r| r.key.clone()),
+    }?;
+    Some(ObjRef {
+        kind: m.focus.kind(),
+        key,
+    })
+}
+
+fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(input) = m.input.as_mut() else {
+        return;
+    };
+    let kind = input.kind;
+    match key.code {
+        KeyCode::Esc => {
+            m.input = None;
+            if kind == InputKind::Filter {
+                with_focused(m, |t| t.set_filter(""));
+            }
+            return;
+        }
+        KeyCode::Enter => {
+            let text = input.text.clone();
+            m.input = None;
+            if kind == InputKind::Command {
+                run_command(m, &text, cmds);
+            }
+            return;
+        }
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Tab if kind == InputKind::Command => {
+            let text = input.text.clone();
+            let done = command::complete(m, &text);
+            if let Some(i) = m.input.as_mut() {
+                i.text = done;
+            }
+        }
+        KeyCode::Char(ch) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.text.push(ch),
+        _ => {}
+    }
+    if kind == InputKind::Filter {
+        let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
+        with_focused(m, |t| t.set_filter(&text));
+    }
+}
+
+fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
+    match command::parse(line) {
+        Ok(Command::Quit) => quit(m, cmds),
+        Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
+        Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
+        Ok(Command::Context(ctx)) => {
+            if m.contexts.is_empty() || m.contexts.contains(&ctx) {
+                cmds.push(Cmd::SwitchContext(ctx));
+            } else {
+                notify(m, format!("no context {ctx:?} in the kubeconfig"));
+            }
+        }
+        Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
+        Ok(Command::Pane(p)) => {
+            m.overlay = Overlay::None;
+            m.focus = p;
+        }
+        Err(e) => notify(m, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch events
+
+fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+    match event {
+        WatchEvent::Init => {
+            m.pending.insert(kind, Vec::new());
+            m.streams.insert(kind, StreamState::Syncing { count: 0 });
+        }
+        WatchEvent::InitRow(row) => {
+            let buf = m.pending.entry(kind).or_default();
+            buf.push(*row);
+            let count = buf.len();
+            m.streams.insert(kind, StreamState::Syncing { count });
+        }
+        WatchEvent::InitDone => {
+            let rows = m.pending.remove(&kind).unwrap_or_default();
+            replace_all(m, kind, rows, at);
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Apply(row) => {
+            apply(m, *row, at);
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Delete(key) => {
+            delete(m, kind, &key, at);
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Error(e) => {
+            m.pending.remove(&kind);
+            let state = match e {
+                StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
+                StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
+                StreamError::Other(error) => match m.streams.get(&kind) {
+                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                        StreamState::Reconnecting {
+                            since: *since,
+                            attempt: attempt.saturating_add(1),
+                            error,
+                        }
+                    }
+                    _ => StreamState::Reconnecting {
+                        since: at,
+                        attempt: 1,
+                        error,
+                    },
+                },
+            };
+            m.streams.insert(kind, state);
+        }
+    }
+}
+
+/// What a 404 on a kind's list means to the user.
+fn not_installed(kind: Kind) -> String {
+    let group = kind.info().group;
+    if group.starts_with("dataprotection.") {
+        format!("the KubeBlocks data-protection API ({group}) is not installed")
+    } else if group.ends_with("kubeblocks.io") {
+        format!("KubeBlocks is not installed (no API group {group})")
+    } else {
+        format!("{} is not served by this API server", kind.info().plural)
+    }
+}
+
+fn cluster_of(namespace: &str, cluster: &str) -> ObjKey {
+    ObjKey::new(namespace, cluster)
+}
+
+fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
+    match row {
+        Row::Cluster(c) => {
+            m.clusters.upsert(c);
+        }
+        Row::Pod(p) => {
+            let key = p.key.clone();
+            let cluster = cluster_of(&key.namespace, &p.cluster);
+            let role = p.role.clone();
+            ClusterIndex::add(&mut m.index.pods, cluster.clone(), &key.name);
+            if let Some(old) = m.pods.upsert(p) {
+                if old.role != role {
+                    m.flashes.insert(key.clone(), at);
+                }
+                if old.cluster != cluster.name {
+                    let old_cluster = cluster_of(&key.namespace, &old.cluster);
+                    ClusterIndex::remove(&mut m.index.pods, &old_cluster, &key.name);
+                    track_primary(m, &old_cluster, at);
+                }
+            }
+            track_primary(m, &cluster, at);
+        }
+        Row::Ops(o) => {
+            let key = o.key.clone();
+            let cluster = cluster_of(&key.namespace, &o.cluster);
+            ClusterIndex::add(&mut m.index.ops, cluster.clone(), &key.name);
+            if let Some(old) = m.ops.upsert(o)
+                && old.cluster != cluster.name
+            {
+                let old_cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.ops, &old_cluster, &key.name);
+            }
+        }
+        Row::Backup(b) => {
+            let key = b.key.clone();
+            let cluster = cluster_of(&key.namespace, &b.cluster);
+            ClusterIndex::add(&mut m.index.backups, cluster.clone(), &key.name);
+            if let Some(old) = m.backups.upsert(b)
+                && old.cluster != cluster.name
+            {
+                let old_cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.backups, &old_cluster, &key.name);
+            }
+        }
+        Row::Schedule(s) => {
+            m.schedules.insert(s.key.clone(), s);
+        }
+    }
+}
+
+fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
+    match kind {
+        Kind::Cluster => {
+            m.clusters.remove(key);
+        }
+        Kind::Pod => {
+            if let Some(old) = m.pods.remove(key) {
+                let cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.pods, &cluster, &key.name);
+                m.flashes.remove(key);
+                track_primary(m, &cluster, at);
+            }
+        }
+        Kind::OpsRequest => {
+            if let Some(old) = m.ops.remove(key) {
+                let cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.ops, &cluster, &key.name);
+            }
+        }
+        Kind::Backup => {
+            if let Some(old) = m.backups.remove(key) {
+                let cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.backups, &cluster, &key.name);
+            }
+        }
+        Kind::BackupSchedule => {
+            m.schedules.remove(key);
+        }
+        _ => {}
+    }
+}
+
+/// Swaps in a freshly listed set of objects: rows absent from it are gone (no ghosts), and the
+/// indexes are rebuilt in one pass.
+fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
+    match kind {
+        Kind::Cluster => m
+            .clusters
+            .replace_all(rows.into_iter().filter_map(|r| match r {
+                Row::Cluster(c) => Some(c),
+                _ => None,
+            })),
+        Kind::Pod => {
+            let pods: Vec<_> = rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Row::Pod(p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            m.index.pods.clear();
+            for p in &pods {
+                if m.pods.get(&p.key).is_some_and(|old| old.role != p.role) {
+                    m.flashes.insert(p.key.clone(), at);
+                }
+                ClusterIndex::add(
+                    &mut m.index.pods,
+                    cluster_of(&p.key.namespace, &p.cluster),
+                    &p.key.name,
+                );
+            }
+            m.pods.replace_all(pods);
+            m.flashes.retain(|k, _| m.pods.get(k).is_some());
+            let clusters: Vec<ObjKey> = m.index.pods.keys().cloned().collect();
+            for c in clusters {
+                track_primary(m, &c, at);
+            }
+        }
+        Kind::OpsRequest => {
+            let ops: Vec<_> = rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Row::Ops(o) => Some(o),
+                    _ => None,
+                })
+                .collect();
+            m.index.ops.clear();
+            for o in &ops {
+                ClusterIndex::add(
+                    &mut m.index.ops,
+                    cluster_of(&o.key.namespace, &o.cluster),
+                    &o.key.name,
+                );
+            }
+            m.ops.replace_all(ops);
+        }
+        Kind::Backup => {
+            let backups: Vec<_> = rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Row::Backup(b) => Some(b),
+                    _ => None,
+                })
+                .collect();
+            m.index.backups.clear();
+            for b in &backups {
+                ClusterIndex::add(
+                    &mut m.index.backups,
+                    cluster_of(&b.key.namespace, &b.cluster),
+                    &b.key.name,
+                );
+            }
+            m.backups.replace_all(backups);
+        }
+        Kind::BackupSchedule => {
+            m.schedules = rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Row::Schedule(s) => Some((s.key.clone(), s)),
+                    _ => None,
+                })
+                .collect();
+        }
+        _ => {}
+    }
+}
+
+/// Records a primary change of `cluster` in its role history. The last primary seen is kept
+/// while a switchover has no primary, so `old → new` is recorded once the new one appears.
+fn track_primary(m: &mut Model, cluster: &ObjKey, at: DateTime<Utc>) {
+    let primary = m
+        .cluster_pods(cluster)
+        .filter(|p| p.is_primary())
+        .map(|p| p.key.name.clone())
+        .min();
+    let Some(new) = primary else {
+        return;
+    };
+    match m.primaries.get(cluster) {
+        Some(old) if *old == new => {}
+        Some(old) => {
+            let history = m.role_history.entry(cluster.clone()).or_default();
+            history.push_back(RoleChange {
+                at,
+                old_primary: old.clone(),
+                new_primary: new.clone(),
+            });
+            while history.len() > ROLE_HISTORY_LEN {
+                history.pop_front();
+            }
+            m.primaries.insert(cluster.clone(), new);
+        }
+        None => {
+            m.primaries.insert(cluster.clone(), new);
+        }
+    }
+}
+
+fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, String>) {
+    let following = matches!(&m.overlay, Overlay::Detail(d) if d.yaml && d.target == target);
+    if !following {
+        return;
+    }
+    match result {
+        Ok(v) => {
+            let text = serde_yaml_ng::to_string(&v).unwrap_or_else(|e| e.to_string());
+            m.raw = Some((target, text.lines().map(str::to_string).collect()));
+        }
+        Err(e) => notify(m, format!("cannot fetch {}: {e}", target.key)),
+    }
+}

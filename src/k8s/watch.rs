@@ -1,0 +1,158 @@
+//! The watch layer: one kube-runtime watcher per kind, objects converted to rows on arrival.
+//!
+//! Each stream runs a fresh `watcher` per attempt: when it fails, the failure is reported, the
+//! task waits as long as kube-runtime's default backoff says, and starts over with a full list.
+//! Starting over (instead of letting the watcher resume silently) gives every recovery an
+//! `Init … InitDone` the model uses to swap in the complete set (no ghost or duplicate rows),
+//! and an unmistakable moment at which the stream is live again.
+
+use chrono::Utc;
+use futures::StreamExt;
+use kube::api::{Api, DynamicObject};
+use kube::runtime::utils::Backoff as _;
+use kube::runtime::watcher::{self, DefaultBackoff, watcher};
+use kube::{Client, ResourceExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch as follow};
+use tokio::task::JoinSet;
+
+use crate::app::model::WATCHED;
+use crate::app::msg::{Msg, StreamError, WatchEvent};
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::{ObjKey, ObjRef, Row, strip_managed_fields};
+
+/// Pods kbdash watches: only those KubeBlocks manages.
+pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+
+/// Where the watch tasks send their messages, and which object's full body to pass on.
+#[derive(Clone)]
+pub struct Sink {
+    pub tx: mpsc::Sender<Msg>,
+    pub follow: follow::Receiver<Option<ObjRef>>,
+}
+
+fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
+    let ar = kind.api_resource();
+    match namespace {
+        Some(ns) => Api::namespaced_with(client, ns, &ar),
+        None => Api::all_with(client, &ar),
+    }
+}
+
+/// Starts one watch task per watched kind.
+pub fn spawn_all(tasks: &mut JoinSet<()>, client: &Client, namespace: Option<&str>, sink: &Sink) {
+    for kind in WATCHED {
+        let api = api_for(client.clone(), kind, namespace);
+        tasks.spawn(watch_kind(api, kind, sink.clone()));
+    }
+}
+
+/// Classifies a watcher failure by the API status it carries.
+pub fn classify(e: &watcher::Error) -> StreamError {
+    let status = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(s.as_ref()),
+        watcher::Error::WatchError(s) => Some(s.as_ref()),
+        _ => None,
+    };
+    match status {
+        Some(s) if s.code == 403 => StreamError::Forbidden(s.message.clone()),
+        Some(s) if s.code == 404 => StreamError::NotFound(s.message.clone()),
+        _ => StreamError::Other(e.to_string()),
+    }
+}
+
+/// Watches one kind until the receiver goes away.
+async fn watch_kind(api: Api<DynamicObject>, kind: Kind, sink: Sink) {
+    let config = if kind == Kind::Pod {
+        watcher::Config::default().labels(POD_SELECTOR)
+    } else {
+        watcher::Config::default()
+    };
+    let mut backoff = DefaultBackoff::default();
+    loop {
+        let mut stream = Box::pin(watcher(api.clone(), config.clone()));
+        while let Some(item) = stream.next().await {
+            let event = match item {
+                Ok(ev) => {
+                    if matches!(ev, watcher::Event::InitDone | watcher::Event::Apply(_)) {
+                        backoff.reset();
+                    }
+                    convert(kind, ev, &sink).await
+                }
+                Err(e) => {
+                    tracing::warn!(kind = %kind, error = %e, "watch failed");
+                    Some(WatchEvent::Error(classify(&e)))
+                }
+            };
+            let failed = matches!(event, Some(WatchEvent::Error(_)));
+            if let Some(event) = event {
+                let msg = Msg::Watch {
+                    kind,
+                    at: Utc::now(),
+                    event,
+                };
+                if sink.tx.send(msg).await.is_err() {
+                    return;
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        let delay = backoff.next().unwrap_or(std::time::Duration::from_secs(30));
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// The object as JSON without managedFields.
+fn to_value(mut obj: DynamicObject) -> Value {
+    obj.metadata.managed_fields = None;
+    let mut v = serde_json::to_value(&obj).unwrap_or(Value::Null);
+    strip_managed_fields(&mut v);
+    v
+}
+
+async fn convert(kind: Kind, ev: watcher::Event<DynamicObject>, sink: &Sink) -> Option<WatchEvent> {
+    match ev {
+        watcher::Event::Init => Some(WatchEvent::Init),
+        watcher::Event::InitDone => Some(WatchEvent::InitDone),
+        watcher::Event::InitApply(obj) => Row::from_value(kind, &pass_on(kind, obj, sink).await?)
+            .map(|r| WatchEvent::InitRow(Box::new(r))),
+        watcher::Event::Apply(obj) => Row::from_value(kind, &pass_on(kind, obj, sink).await?)
+            .map(|r| WatchEvent::Apply(Box::new(r))),
+        watcher::Event::Delete(obj) => Some(WatchEvent::Delete(ObjKey::new(
+            obj.namespace().unwrap_or_default(),
+            obj.name_any(),
+        ))),
+    }
+}
+
+/// Converts the object and, when it is the followed one, sends its full body too.
+async fn pass_on(kind: Kind, obj: DynamicObject, sink: &Sink) -> Option<Value> {
+    let v = to_value(obj);
+    let target = sink.follow.borrow().clone();
+    if let Some(target) = target
+        && target.kind == kind
+        && ObjKey::of(&v).as_ref() == Some(&target.key)
+    {
+        let msg = Msg::Raw {
+            target,
+            result: Ok(v.clone()),
+        };
+        sink.tx.send(msg).await.ok()?;
+    }
+    Some(v)
+}
+
+/// Fetches one object's full body for the YAML view.
+pub async fn fetch(client: Client, target: ObjRef) -> Msg {
+    let api = api_for(client, target.kind, Some(&target.key.namespace));
+    let result = api
+        .get(&target.key.name)
+        .await
+        .map(to_value)
+        .map_err(|e| e.to_string());
+    Msg::Raw { target, result }
+}

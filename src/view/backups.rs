@@ -1,0 +1,104 @@
+//! The Backups pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::columns::BACKUP_COLUMNS;
+use crate::app::model::Model;
+use crate::k8s::resources::BackupRow;
+use crate::view::clusters::empty_text;
+use crate::view::theme::Theme;
+use crate::view::widgets::{self, Severity, TableView, status_span};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 10] = [6, 12, 8, 6, 6, 9, 5, 20, 5, 3];
+
+/// Draws the Backups pane.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = &m.backups;
+    let ns = m.multi_namespace();
+    let mut rows = Vec::new();
+    let mut selected = None;
+    for (i, b) in t.window() {
+        if i == t.cursor() {
+            selected = Some(rows.len());
+        }
+        rows.push(row(m, b, ns));
+    }
+    let scoped = m
+        .scope
+        .as_ref()
+        .map(|s| format!(" · cluster {}", s.name))
+        .unwrap_or_default();
+    widgets::draw_table(
+        f,
+        area,
+        TableView {
+            title: format!(" Backups ({}){scoped} ", t.visible_len()),
+            columns: widgets::col_specs(BACKUP_COLUMNS, &MIN_WIDTHS, ns),
+            rows,
+            selected,
+            sort: t.sort(),
+            empty_text: empty_text(m, t.len()),
+            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Backup),
+            flex_last: false,
+        },
+        &m.theme,
+    );
+}
+
+/// How long a backup took (or, while running, has taken).
+pub fn duration(m: &Model, b: &BackupRow) -> String {
+    if !b.duration.is_empty() {
+        return b.duration.clone();
+    }
+    match (b.started, b.completed) {
+        (Some(s), Some(e)) => widgets::long_duration(e - s),
+        (Some(s), None) if !b.is_continuous() => widgets::long_duration(m.now - s),
+        _ => "-".into(),
+    }
+}
+
+/// `start → end` in UTC with seconds.
+pub fn time_range(b: &BackupRow) -> String {
+    match (b.range_start, b.range_end) {
+        (None, None) => "-".into(),
+        (s, e) => format!("{} → {}", widgets::utc(s), widgets::utc(e)),
+    }
+}
+
+/// The phase with its symbol; a full backup still running is in progress, while a continuous
+/// one is healthy when Running.
+pub fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
+    if b.phase == "Running" && !b.is_continuous() {
+        let sev = Severity::Progress;
+        Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))
+    } else {
+        status_span(&b.phase, theme)
+    }
+}
+
+fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> (Vec<Line<'a>>, Style) {
+    let theme = &m.theme;
+    let kind = if b.backup_type.is_empty() {
+        Span::styled("-", theme.muted())
+    } else {
+        Span::raw(b.backup_type.as_str())
+    };
+    let mut cells = Vec::new();
+    if ns {
+        cells.push(Line::from(b.key.namespace.as_str()));
+    }
+    cells.push(Line::from(b.key.name.as_str()));
+    cells.push(Line::from(b.cluster.as_str()));
+    cells.push(Line::from(kind));
+    cells.push(Line::from(b.method.as_str()));
+    cells.push(Line::from(phase_span(b, theme)));
+    cells.push(Line::from(widgets::size(b.size_bytes)));
+    cells.push(Line::from(time_range(b)));
+    cells.push(Line::from(duration(m, b)));
+    cells.push(Line::from(widgets::age(b.created, m.now)));
+    (cells, Style::default())
+}

@@ -1,0 +1,122 @@
+//! The Clusters pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::columns::CLUSTER_COLUMNS;
+use crate::app::model::Model;
+use crate::k8s::resources::ClusterRow;
+use crate::view::widgets::{self, TableView, status_span};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 9] = [6, 10, 6, 5, 10, 9, 10, 9, 3];
+
+/// Draws the Clusters pane.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = &m.clusters;
+    let ns = m.multi_namespace();
+    let theme = &m.theme;
+    let mut rows = Vec::new();
+    let mut selected = None;
+    for (i, c) in t.window() {
+        if i == t.cursor() {
+            selected = Some(rows.len());
+        }
+        rows.push(row(m, c, ns));
+    }
+    let scoped = m
+        .scope
+        .as_ref()
+        .map(|s| format!(" · scope {}", s.name))
+        .unwrap_or_default();
+    widgets::draw_table(
+        f,
+        area,
+        TableView {
+            title: format!(" Clusters ({}){scoped} ", t.visible_len()),
+            columns: widgets::col_specs(CLUSTER_COLUMNS, &MIN_WIDTHS, ns),
+            rows,
+            selected,
+            sort: t.sort(),
+            empty_text: empty_text(m, t.len()),
+            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Cluster),
+            flex_last: false,
+        },
+        theme,
+    );
+}
+
+/// What an empty pane says: still syncing, or nothing matches.
+pub fn empty_text(m: &Model, total: usize) -> String {
+    if total > 0 {
+        "no rows match the filter or scope (Esc clears)".into()
+    } else {
+        format!(
+            "no objects yet in {}",
+            m.namespace.as_deref().unwrap_or("any namespace")
+        )
+    }
+}
+
+fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) {
+    let theme = &m.theme;
+    let pods: Vec<_> = m.cluster_pods(&c.key).collect();
+    let ready = pods.iter().filter(|p| p.ready).count();
+    let primaries: Vec<&str> = pods
+        .iter()
+        .filter(|p| p.is_primary())
+        .map(|p| p.key.name.as_str())
+        .collect();
+    let primary = match primaries.as_slice() {
+        [] => Span::styled("✗ none", theme.fg(theme.error)),
+        [one] => Span::styled(one.to_string(), theme.fg(theme.role_primary)),
+        many => Span::styled(format!("! {} primaries", many.len()), theme.fg(theme.error)),
+    };
+    let ready_style = if ready as u32 >= c.desired && c.desired > 0 {
+        theme.text()
+    } else {
+        theme.fg(theme.warn)
+    };
+    let last_op = m.last_op(&c.key).map_or_else(
+        || Line::from(Span::styled("-", theme.muted())),
+        |o| {
+            Line::from(vec![
+                Span::raw(format!("{} ", o.op_type)),
+                crate::view::ops::phase_span(o, theme),
+            ])
+        },
+    );
+    let pitr = m.continuous_backup(&c.key).map_or_else(
+        || Line::from(Span::styled("-", theme.muted())),
+        |b| {
+            let lag = b
+                .range_end
+                .map(|end| format!(" lag {}", widgets::short_duration(m.now - end)))
+                .unwrap_or_default();
+            Line::from(vec![status_span(&b.phase, theme), Span::raw(lag)])
+        },
+    );
+    let mut cells = Vec::new();
+    if ns {
+        cells.push(Line::from(c.key.namespace.as_str()));
+    }
+    cells.push(Line::from(c.key.name.as_str()));
+    cells.push(Line::from(c.version.as_str()));
+    cells.push(Line::from(Span::styled(
+        format!("{ready}/{}", c.desired),
+        ready_style,
+    )));
+    cells.push(Line::from(primary));
+    cells.push(Line::from(status_span(&c.phase, theme)));
+    cells.push(last_op);
+    cells.push(pitr);
+    cells.push(Line::from(widgets::age(c.created, m.now)));
+    let style = if m.scope.as_ref() == Some(&c.key) {
+        theme.accent()
+    } else {
+        Style::default()
+    };
+    (cells, style)
+}

@@ -1,0 +1,360 @@
+//! The detail view: key facts, conditions, progress details and role history of one object,
+//! or its full YAML (kept live by the follower).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::model::{Detail, Model};
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
+use crate::view::theme::Theme;
+use crate::view::widgets::{self, status_span};
+use crate::view::{backups, ops};
+
+/// Draws the detail view of `d` over `area`.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
+    let theme = &m.theme;
+    let lines = if d.yaml {
+        match &m.raw {
+            Some((target, lines)) if *target == d.target => {
+                lines.iter().map(|l| Line::raw(l.clone())).collect()
+            }
+            _ => vec![Line::styled("loading…", theme.muted())],
+        }
+    } else {
+        facts(m, d)
+    };
+    let inner_height = usize::from(area.height.saturating_sub(2));
+    let max_scroll = lines.len().saturating_sub(inner_height);
+    let scroll = u16::try_from(d.scroll.min(max_scroll)).unwrap_or(u16::MAX);
+    let mode = if d.yaml { "YAML" } else { "detail" };
+    let title = format!(
+        " {} {} · {mode} · y toggles YAML · Esc back ",
+        d.target.kind.info().kind_name,
+        d.target.key
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.accent()));
+    let para = Paragraph::new(lines)
+        .block(block)
+        .style(theme.text())
+        .scroll((scroll, 0));
+    let para = if d.yaml {
+        para
+    } else {
+        para.wrap(Wrap { trim: false })
+    };
+    f.render_widget(para, area);
+}
+
+fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
+    let key = &d.target.key;
+    let gone = || {
+        vec![Line::styled(
+            "(this object no longer exists)",
+            m.theme.fg(m.theme.warn),
+        )]
+    };
+    match d.target.kind {
+        Kind::Cluster => m.clusters.get(key).map_or_else(gone, |c| cluster(m, c)),
+        Kind::Pod => m.pods.get(key).map_or_else(gone, |p| pod(m, p)),
+        Kind::OpsRequest => m.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
+        Kind::Backup => m.backups.get(key).map_or_else(gone, |b| backup(m, b)),
+        _ => gone(),
+    }
+}
+
+/// UTC with seconds and the zone spelled out, or "-".
+fn utc_label(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "-".into(), |t| format!("{} UTC", widgets::utc(Some(t))))
+}
+
+fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<18}"), theme.muted()),
+        Span::raw(value.into()),
+    ])
+}
+
+fn fact_span(theme: &Theme, name: &str, value: Span<'static>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<18}"), theme.muted()),
+        value,
+    ])
+}
+
+fn heading(theme: &Theme, text: &str) -> Line<'static> {
+    Line::styled(format!("── {text} "), theme.accent())
+}
+
+fn conditions(theme: &Theme, conds: &[Condition], out: &mut Vec<Line<'static>>) {
+    out.push(Line::raw(""));
+    out.push(heading(theme, "Conditions"));
+    if conds.is_empty() {
+        out.push(Line::styled("  none", theme.muted()));
+    }
+    for c in conds {
+        let sev = match c.status.as_str() {
+            "True" => status_span("Ready", theme).style,
+            "False" => theme.fg(theme.error),
+            _ => theme.fg(theme.warn),
+        };
+        let when = c
+            .last_transition
+            .map(|t| t.format(" %Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(
+                format!("{} {}={}", symbol_of(&c.status), c.type_, c.status),
+                sev,
+            ),
+            Span::styled(format!("  {}{when}", c.reason), theme.muted()),
+        ]));
+        if !c.message.is_empty() {
+            out.push(Line::raw(format!("      {}", c.message)));
+        }
+    }
+}
+
+fn symbol_of(status: &str) -> &'static str {
+    match status {
+        "True" => "✓",
+        "False" => "✗",
+        _ => "?",
+    }
+}
+
+fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let pods: Vec<&PodRow> = m.cluster_pods(&c.key).collect();
+    let ready = pods.iter().filter(|p| p.ready).count();
+    let mut out = vec![
+        fact_span(t, "Status", status_span(&c.phase, t)),
+        fact(t, "Namespace", c.key.namespace.clone()),
+        fact(
+            t,
+            "Definition",
+            format!("{} / {}", c.cluster_def, c.topology),
+        ),
+        fact(t, "Version", c.version.clone()),
+        fact(t, "Ready pods", format!("{ready}/{}", c.desired)),
+        fact(
+            t,
+            "Primary",
+            m.primaries
+                .get(&c.key)
+                .cloned()
+                .unwrap_or_else(|| "-".into()),
+        ),
+        fact(t, "Termination", c.termination_policy.clone()),
+        fact(
+            t,
+            "Created",
+            format!(
+                "{} UTC ({} ago)",
+                widgets::utc(c.created),
+                widgets::age(c.created, m.now)
+            ),
+        ),
+    ];
+    if !c.components.is_empty() {
+        out.push(Line::raw(""));
+        out.push(heading(t, "Components"));
+        for (name, phase) in &c.components {
+            out.push(Line::from(vec![
+                Span::raw(format!("  {name:<16}")),
+                status_span(phase, t),
+            ]));
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(heading(t, "Pods"));
+    for p in &pods {
+        out.push(Line::from(vec![
+            Span::raw(format!("  {:<32} {:<10} ", p.key.name, p.role)),
+            status_span(&p.status, t),
+            Span::styled(format!("  {}", p.node), t.muted()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(heading(t, "Role history (UTC)"));
+    match m.role_history.get(&c.key) {
+        Some(h) if !h.is_empty() => {
+            for r in h.iter().rev() {
+                out.push(Line::raw(format!(
+                    "  {}  {} → {}",
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    r.old_primary,
+                    r.new_primary
+                )));
+            }
+        }
+        _ => out.push(Line::styled("  no primary change seen", t.muted())),
+    }
+    if let Some(b) = m.continuous_backup(&c.key) {
+        out.push(Line::raw(""));
+        out.push(heading(t, "Continuous backup (PITR)"));
+        out.push(fact_span(t, "  Status", status_span(&b.phase, t)));
+        out.push(fact(t, "  Window (UTC)", backups::time_range(b)));
+        if let Some(end) = b.range_end {
+            out.push(fact(
+                t,
+                "  End lags now by",
+                widgets::long_duration(m.now - end),
+            ));
+        }
+    }
+    let schedules: Vec<_> = m
+        .schedules
+        .values()
+        .filter(|s| s.key.namespace == c.key.namespace && s.cluster == c.key.name)
+        .collect();
+    for s in schedules {
+        out.push(Line::raw(""));
+        out.push(heading(t, &format!("Backup schedule {}", s.key.name)));
+        for e in &s.entries {
+            out.push(Line::raw(format!(
+                "  {} {:<16} {:<14} keep {}",
+                if e.enabled { "✓ on " } else { "■ off" },
+                e.method,
+                e.cron,
+                e.retention
+            )));
+        }
+    }
+    if let Some(o) = m.last_op(&c.key) {
+        out.push(Line::raw(""));
+        out.push(heading(t, "Last OpsRequest"));
+        out.push(Line::from(vec![
+            Span::raw(format!("  {} {} ", o.key.name, o.op_type)),
+            status_span(&o.phase, t),
+        ]));
+    }
+    conditions(t, &c.conditions, &mut out);
+    out
+}
+
+fn pod(m: &Model, p: &PodRow) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let mut out = vec![
+        fact_span(t, "Status", status_span(&p.status, t)),
+        fact(
+            t,
+            "Ready",
+            format!(
+                "{} ({}/{} containers)",
+                p.ready, p.ready_containers, p.containers
+            ),
+        ),
+        fact(
+            t,
+            "Role",
+            if p.role.is_empty() {
+                "-".into()
+            } else {
+                p.role.clone()
+            },
+        ),
+        fact(t, "Cluster", p.cluster.clone()),
+        fact(t, "Component", p.component.clone()),
+        fact(t, "Node", p.node.clone()),
+        fact(t, "Pod IP", p.ip.clone()),
+        fact(t, "Restarts", p.restarts.to_string()),
+        fact(
+            t,
+            "Created",
+            format!(
+                "{} UTC ({} ago)",
+                widgets::utc(p.created),
+                widgets::age(p.created, m.now)
+            ),
+        ),
+    ];
+    conditions(t, &p.conditions, &mut out);
+    out
+}
+
+fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let progress = match o.progress {
+        Progress::Counts(done, total) => widgets::progress_bar(done, total, 10),
+        Progress::Unknown => "-".into(),
+    };
+    let mut out = vec![
+        fact_span(t, "Status", ops::phase_span(o, t)),
+        fact(t, "Type", o.op_type.clone()),
+        fact(t, "Cluster", o.cluster.clone()),
+        fact(t, "Progress", progress),
+        fact(t, "Created", utc_label(o.created)),
+        fact(t, "Started", utc_label(o.started)),
+        fact(t, "Completed", utc_label(o.completed)),
+        fact(t, "Duration", ops::duration(m, o)),
+    ];
+    if !o.reason.is_empty() {
+        out.push(fact_span(
+            t,
+            "Reason",
+            Span::styled(o.reason.clone(), t.fg(t.error)),
+        ));
+    }
+    out.push(Line::raw(""));
+    out.push(heading(t, "Progress details"));
+    if o.details.is_empty() {
+        out.push(Line::styled("  none", t.muted()));
+    }
+    for d in &o.details {
+        let took = match (d.start, d.end) {
+            (Some(s), Some(e)) => widgets::long_duration(e - s),
+            (Some(s), None) => format!("{} so far", widgets::long_duration(m.now - s)),
+            _ => "-".into(),
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("  {:<12} {:<34} ", d.component, d.object_key)),
+            status_span(&d.status, t),
+            Span::styled(format!("  {took}"), t.muted()),
+        ]));
+        if !d.message.is_empty() {
+            out.push(Line::raw(format!("      {}", d.message)));
+        }
+    }
+    conditions(t, &o.conditions, &mut out);
+    out
+}
+
+fn backup(m: &Model, b: &BackupRow) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let mut out = vec![
+        fact_span(t, "Status", backups::phase_span(b, t)),
+        fact(t, "Cluster", b.cluster.clone()),
+        fact(t, "Type", b.backup_type.clone()),
+        fact(t, "Method", b.method.clone()),
+        fact(t, "Policy", b.policy.clone()),
+        fact(t, "Size", widgets::size(b.size_bytes)),
+        fact(t, "Time range (UTC)", backups::time_range(b)),
+        fact(t, "Duration", backups::duration(m, b)),
+        fact(t, "Created", utc_label(b.created)),
+        fact(t, "Completed", utc_label(b.completed)),
+    ];
+    if b.is_continuous()
+        && let Some(end) = b.range_end
+    {
+        out.push(fact(
+            t,
+            "End lags now by",
+            widgets::long_duration(m.now - end),
+        ));
+    }
+    if !b.failure_reason.is_empty() {
+        out.push(fact_span(
+            t,
+            "Failure",
+            Span::styled(b.failure_reason.clone(), t.fg(t.error)),
+        ));
+    }
+    out
+}

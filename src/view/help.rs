@@ -1,0 +1,60 @@
+//! The help screen, generated from the keymap table that `update` dispatches on.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::command::COMMANDS;
+use crate::app::keymap::{BINDINGS, Context};
+use crate::app::model::Model;
+
+/// The help text, one line per binding, grouped by where it applies.
+pub fn lines(m: &Model) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let mut out = Vec::new();
+    for ctx in [
+        Context::Global,
+        Context::Table,
+        Context::Clusters,
+        Context::Detail,
+    ] {
+        out.push(Line::styled(format!("── {} ", ctx.title()), t.accent()));
+        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<16}", keys.join(" ")), t.fg(t.accent)),
+                Span::raw(b.help),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled("── Commands (:) ", t.accent()));
+    for (name, help) in COMMANDS {
+        out.push(Line::from(vec![
+            Span::styled(format!("  :{name:<15}"), t.fg(t.accent)),
+            Span::raw(*help),
+        ]));
+    }
+    out
+}
+
+/// Draws the help screen.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, scroll: usize) {
+    let lines = lines(m);
+    let max = lines
+        .len()
+        .saturating_sub(usize::from(area.height.saturating_sub(2)));
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(m.theme.border(true))
+        .title(Span::styled(" Help · ? or Esc closes ", m.theme.accent()));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .style(m.theme.text())
+            .scroll((scroll, 0)),
+        area,
+    );
+}

@@ -1,0 +1,51 @@
+//! Drawing the model. `view` reads the model and never changes it.
+
+pub mod backups;
+pub mod clusters;
+pub mod detail;
+pub mod header;
+pub mod help;
+pub mod layout;
+pub mod ops;
+pub mod pods;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::model::{Model, Overlay, Pane};
+
+/// Draws the whole screen.
+pub fn view(m: &Model, f: &mut Frame) {
+    let area = f.area();
+    if layout::too_small(area) {
+        let text = format!(
+            "terminal too small: {}x{}, kbdash needs at least {}x{}",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        f.render_widget(
+            Paragraph::new(Line::styled(text, m.theme.fg(m.theme.warn))).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let a = layout::areas(area);
+    header::draw_header(f, a.header, m);
+    header::draw_tabs(f, a.tabs, m);
+    match &m.overlay {
+        Overlay::Detail(d) => detail::draw(f, a.main, m, d),
+        Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
+        Overlay::None => match m.focus {
+            Pane::Clusters => clusters::draw(f, a.main, m),
+            Pane::Pods => pods::draw(f, a.main, m),
+            Pane::Ops => ops::draw(f, a.main, m),
+            Pane::Backups => backups::draw(f, a.main, m),
+        },
+    }
+    header::draw_status(f, a.status, m);
+}

@@ -1,0 +1,101 @@
+//! The Pods pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::columns::POD_COLUMNS;
+use crate::app::model::Model;
+use crate::k8s::resources::PodRow;
+use crate::view::clusters::empty_text;
+use crate::view::widgets::{self, Severity, TableView, severity};
+
+/// Narrowest each column may get before columns are dropped.
+const MIN_WIDTHS: [u16; 8] = [6, 12, 9, 5, 9, 4, 6, 3];
+
+/// Draws the Pods pane.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+    let t = &m.pods;
+    let ns = m.multi_namespace();
+    let mut rows = Vec::new();
+    let mut selected = None;
+    for (i, p) in t.window() {
+        if i == t.cursor() {
+            selected = Some(rows.len());
+        }
+        rows.push(row(m, p, ns));
+    }
+    let scoped = m
+        .scope
+        .as_ref()
+        .map(|s| format!(" · cluster {}", s.name))
+        .unwrap_or_default();
+    widgets::draw_table(
+        f,
+        area,
+        TableView {
+            title: format!(" Pods ({}){scoped} ", t.visible_len()),
+            columns: widgets::col_specs(POD_COLUMNS, &MIN_WIDTHS, ns),
+            rows,
+            selected,
+            sort: t.sort(),
+            empty_text: empty_text(m, t.len()),
+            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Pod),
+            flex_last: false,
+        },
+        &m.theme,
+    );
+}
+
+fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> (Vec<Line<'a>>, Style) {
+    let theme = &m.theme;
+    let role = match p.role.as_str() {
+        "" => Span::styled("-", theme.muted()),
+        "primary" => Span::styled("★ primary", theme.fg(theme.role_primary)),
+        "secondary" => Span::styled("· secondary", theme.fg(theme.role_secondary)),
+        other => Span::styled(format!("? {other}"), theme.fg(theme.warn)),
+    };
+    let sev = match severity(&p.status) {
+        Severity::Ok if !p.ready => Severity::Warn,
+        s => s,
+    };
+    let status = if p.status.is_empty() {
+        Span::styled("-", theme.muted())
+    } else {
+        Span::styled(format!("{} {}", sev.symbol(), p.status), sev.style(theme))
+    };
+    let ready_style = if p.ready_containers < p.containers {
+        theme.fg(theme.warn)
+    } else {
+        theme.text()
+    };
+    let restarts_style = if p.restarts > 0 {
+        theme.fg(theme.warn)
+    } else {
+        theme.text()
+    };
+    let mut cells = Vec::new();
+    if ns {
+        cells.push(Line::from(p.key.namespace.as_str()));
+    }
+    cells.push(Line::from(p.key.name.as_str()));
+    cells.push(Line::from(role));
+    cells.push(Line::from(Span::styled(
+        format!("{}/{}", p.ready_containers, p.containers),
+        ready_style,
+    )));
+    cells.push(Line::from(status));
+    cells.push(Line::from(Span::styled(
+        p.restarts.to_string(),
+        restarts_style,
+    )));
+    cells.push(Line::from(p.node.as_str()));
+    cells.push(Line::from(widgets::age(p.created, m.now)));
+    let style = if m.is_flashing(&p.key) {
+        theme.flash()
+    } else {
+        Style::default()
+    };
+    (cells, style)
+}

@@ -1,0 +1,168 @@
+//! Snapshots of every pane, the detail view and help, from the reference fixtures with a fixed
+//! clock, at 120x40 and 80x24.
+
+mod app_fixtures;
+
+use app_fixtures::{ch, fleet, key, model_with, objects, render};
+use crossterm::event::KeyCode;
+use kbdash::app::model::Model;
+use kbdash::app::update::update;
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn at(w: u16, h: u16) -> Model {
+    model_with(&fleet(), w, h)
+}
+
+fn snap(name: &str, m: &Model) {
+    let (w, h) = m.size;
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(m));
+}
+
+#[test]
+fn panes() {
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        snap("clusters", &m);
+        for (pane, name) in [('2', "pods"), ('3', "ops"), ('4', "backups")] {
+            update(&mut m, ch(pane));
+            snap(name, &m);
+        }
+    }
+}
+
+#[test]
+fn single_namespace_hides_namespace_column() {
+    let mut m = model_with(&objects(), 120, 40);
+    m.namespace = Some("demo".into());
+    snap("clusters_one_namespace", &m);
+}
+
+#[test]
+fn cluster_detail() {
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        // pg-cluster sorts after billing.
+        update(&mut m, ch('j'));
+        update(&mut m, ch('d'));
+        snap("detail_cluster", &m);
+    }
+}
+
+#[test]
+fn ops_detail_with_progress() {
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        update(&mut m, ch('3'));
+        update(&mut m, ch('/'));
+        for c in "horizontalscaling-x7k".chars() {
+            update(&mut m, ch(c));
+        }
+        update(&mut m, key(KeyCode::Enter));
+        update(&mut m, key(KeyCode::Enter));
+        snap("detail_ops_running", &m);
+    }
+}
+
+#[test]
+fn backup_detail() {
+    let mut m = at(120, 40);
+    update(&mut m, ch('4'));
+    update(&mut m, key(KeyCode::Enter));
+    snap("detail_backup", &m);
+}
+
+#[test]
+fn help() {
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        update(&mut m, ch('?'));
+        snap("help", &m);
+    }
+}
+
+#[test]
+fn too_small() {
+    let mut m = at(30, 6);
+    m.size = (30, 6);
+    snap("too_small", &m);
+}
+
+#[test]
+fn tiny_sizes_never_panic() {
+    for w in 1..45 {
+        for h in 1..12 {
+            let mut m = at(120, 40);
+            m.size = (w, h);
+            render(&m);
+        }
+    }
+}
+
+#[test]
+fn stream_states_in_header_and_status_line() {
+    use app_fixtures::{now, watch};
+    use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+    use kbdash::k8s::kinds::Kind;
+    for (w, h) in SIZES {
+        let mut m = at(w, h);
+        for kind in [Kind::Cluster, Kind::Pod] {
+            update(
+                &mut m,
+                Msg::Watch {
+                    kind,
+                    at: now(),
+                    event: WatchEvent::Error(StreamError::Other("connection refused".into())),
+                },
+            );
+        }
+        update(
+            &mut m,
+            watch(
+                Kind::OpsRequest,
+                WatchEvent::Error(StreamError::Forbidden(
+                    "opsrequests.operations.kubeblocks.io is forbidden".into(),
+                )),
+            ),
+        );
+        update(
+            &mut m,
+            watch(
+                Kind::Backup,
+                WatchEvent::Error(StreamError::NotFound("404".into())),
+            ),
+        );
+        update(&mut m, watch(Kind::BackupSchedule, WatchEvent::Init));
+        m.readonly = true;
+        snap("streams_degraded", &m);
+        update(&mut m, ch('3'));
+        snap("streams_degraded_ops", &m);
+    }
+}
+
+#[test]
+fn yaml_detail() {
+    use kbdash::app::msg::Msg;
+    let mut m = at(80, 24);
+    update(&mut m, ch('2'));
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, ch('y'));
+    let kbdash::app::model::Overlay::Detail(d) = &m.overlay else {
+        unreachable!()
+    };
+    let target = d.target.clone();
+    let body = fleet()
+        .into_iter()
+        .find(|(_, v)| v["metadata"]["name"] == "billing-postgresql-0")
+        .unwrap()
+        .1;
+    update(
+        &mut m,
+        Msg::Raw {
+            target,
+            result: Ok(body),
+        },
+    );
+    update(&mut m, key(KeyCode::PageDown));
+    snap("detail_yaml_scrolled", &m);
+}
