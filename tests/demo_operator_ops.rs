@@ -1051,3 +1051,53 @@ async fn an_op_past_its_timeout_is_aborted() {
     );
     assert!(op["status"]["completionTimestamp"].is_string());
 }
+
+#[tokio::test]
+async fn timestamps_come_from_the_store_clock() {
+    let t0 = DateTime::parse_from_rfc3339("2026-05-04T03:02:01Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap();
+    let store = Arc::new(Store::new(100_000, Arc::new(move || t0), 5));
+    seed(
+        &store,
+        &SeedConfig {
+            clusters: 3,
+            seed: 5,
+        },
+    );
+    let e = Env {
+        operator: operator::spawn(
+            store.clone(),
+            OperatorConfig {
+                speed: 200.0,
+                seed: 5,
+            },
+        ),
+        store,
+    };
+    let (ns, c) = cluster_in(&e.store, "Running", 1);
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "Restart",
+        json!({"restart": [{"componentName": "postgresql"}]}),
+    );
+    let op = terminal(&e.store, &ns, &name).await;
+    assert_succeeded(&op);
+    let at = "2026-05-04T03:02:01Z";
+    assert_eq!(op["status"]["startTimestamp"], at);
+    assert_eq!(op["status"]["completionTimestamp"], at);
+    for d in op["status"]["components"]["postgresql"]["progressDetails"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(
+            (d["startTime"].as_str(), d["endTime"].as_str()),
+            (Some(at), Some(at))
+        );
+    }
+    for p in pods(&e.store, &ns, &c) {
+        assert_eq!(p["metadata"]["creationTimestamp"], at);
+    }
+}
