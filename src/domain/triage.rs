@@ -96,8 +96,11 @@ pub struct Fleet<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RestartMemory {
     /// Per pod: the count last seen, and when it last rose with the count before the rise.
-    seen: HashMap<ObjKey, (u32, Option<(DateTime<Utc>, u32)>)>,
+    seen: HashMap<ObjKey, (u32, Option<Rise>)>,
 }
+
+/// When a restart count rose, and the count before the rise.
+type Rise = (DateTime<Utc>, u32);
 
 impl RestartMemory {
     /// Records a pod's restart count as seen `at`. The first sight is the baseline, not a rise.
