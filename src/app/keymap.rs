@@ -30,6 +30,8 @@ pub enum Action {
     SortNext,
     SortPrev,
     SortReverse,
+    /// Show or hide the triage view.
+    Triage,
 }
 
 /// Where a binding applies.
@@ -43,6 +45,8 @@ pub enum Context {
     Clusters,
     /// The detail view.
     Detail,
+    /// The triage view.
+    Triage,
 }
 
 impl Context {
@@ -53,6 +57,7 @@ impl Context {
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
             Context::Detail => "Detail view",
+            Context::Triage => "Triage view",
         }
     }
 }
@@ -282,12 +287,31 @@ pub const BINDINGS: &[Binding] = &[
         "reverse the sort order",
     ),
     b(
+        &[c('!')],
+        Action::Triage,
+        Context::Global,
+        "triage: what is broken, worst first (toggle)",
+    ),
+    b(
+        &[k(KeyCode::Enter), c('d')],
+        Action::Detail,
+        Context::Triage,
+        "open the problem's object with its evidence",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
     ),
 ];
+
+/// The bindings in effect: mutating ones are left out in read-only mode.
+pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| !(readonly && crate::app::readonly::action_mutates(b.action)))
+}
 
 /// The action bound to `key` in the first of `contexts` that binds it.
 pub fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
