@@ -60,7 +60,7 @@ pub(super) fn validate(cluster: &Value, items: &[Value]) -> Result<(), String> {
                 ));
             }
         }
-        if replicas + scale_out - scale_in > MAX_REPLICAS {
+        if replicas.saturating_add(scale_out) - scale_in > MAX_REPLICAS {
             return Err(format!(
                 "the number of replicas after scaling up violates the replica limit for component \"{comp}\""
             ));
@@ -147,7 +147,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
         ordinal += 1;
     }
 
-    let new_replicas = replicas + scale_out - scale_in.min(replicas);
+    let new_replicas = replicas.saturating_add(scale_out) - scale_in.min(replicas);
     let written = cluster::modify_comp_spec(ctx, &op.cluster, |comp| {
         comp["replicas"] = new_replicas.into();
         if offline.is_empty() {
