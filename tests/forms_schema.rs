@@ -191,6 +191,9 @@ fn every_example_file_validates_against_its_crd() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
         let obj: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let kind = Kind::from_group_kind(
             obj["apiVersion"]
@@ -243,4 +246,79 @@ fn the_schema_check_catches_broken_objects() {
     unknown_fields(&schema, &bad, "", &mut unknown);
     assert_eq!(unknown, vec!["spec.clustername"]);
     assert!(kbdash::schema::validate_only(Kind::OpsRequest, &bad).is_err());
+}
+
+/// A value the parameter accepts, from its rule.
+fn acceptable_value(rule: &kbdash::domain::pg_params::ParamRule) -> String {
+    use kbdash::domain::pg_params::ParamKind;
+    if let Some(d) = rule.default {
+        return d.to_string();
+    }
+    match &rule.kind {
+        ParamKind::Bool => "true".into(),
+        ParamKind::Int { min, .. } => min.unwrap_or(0).to_string(),
+        ParamKind::Float { min, .. } => min.unwrap_or(0.0).to_string(),
+        ParamKind::String => "x".into(),
+        ParamKind::Enum(values) => values[0].to_string(),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever valid input the forms accept, the object they build passes the CRD schema.
+    #[test]
+    fn accepted_inputs_build_schema_valid_objects(
+        changes in 1u32..5,
+        direction in proptest::sample::select(vec!["out", "in"]),
+        cpu_millis in 100u32..8000,
+        memory_mi in 128u32..65536,
+        storage_gi in 21u32..2000,
+        params in proptest::collection::vec(0usize..400, 1..5),
+    ) {
+        let mut ctx = fixture_context();
+        ctx.components[0].replicas = 6;
+        for i in 2..6 {
+            let mut p = ctx.pods[1].clone();
+            p.name = format!("pg-cluster-postgresql-{i}");
+            ctx.pods.push(p);
+        }
+        let names = kbdash::domain::pg_params::completions(16, "");
+        let rows: String = params
+            .iter()
+            .map(|i| names[i % names.len()])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|n| {
+                let rule = kbdash::domain::pg_params::lookup(16, n).unwrap();
+                format!("{n} = {}\n", acceptable_value(rule))
+            })
+            .collect();
+        let cpu = format!("{cpu_millis}m");
+        let memory = format!("{memory_mi}Mi");
+        let storage = format!("{storage_gi}Gi");
+        let changes = changes.to_string();
+        let inputs: Vec<(OpKind, Vec<(&str, &str)>)> = vec![
+            (OpKind::HorizontalScaling, vec![("direction", direction), ("replica_changes", &changes)]),
+            (OpKind::VerticalScaling, vec![("cpu_request", &cpu), ("cpu_limit", &cpu), ("memory_request", &memory), ("memory_limit", &memory)]),
+            (OpKind::VolumeExpansion, vec![("storage", &storage)]),
+            (OpKind::Reconfiguring, vec![("parameters", &rows)]),
+        ];
+        for (op, fields) in inputs {
+            let mut form = OpForm::new(op, &ctx);
+            for (f, v) in &fields {
+                form.set(f, v).unwrap();
+            }
+            match form.validate(&ctx) {
+                Ok(request) => {
+                    let checked = kbdash::schema::validate_only(request.kind, &request.body);
+                    proptest::prop_assert!(checked.is_ok(), "{op:?} {fields:?}: {checked:?}");
+                }
+                Err(errors) => proptest::prop_assert!(
+                    op == OpKind::VerticalScaling && cpu == "1000m" && memory == "2048Mi",
+                    "{op:?} {fields:?} refused: {errors:?}"
+                ),
+            }
+        }
+    }
 }

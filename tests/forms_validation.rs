@@ -247,6 +247,33 @@ fn horizontal_scaling_shows_the_resulting_replicas() {
     form.set("direction", "out").unwrap();
     form.set("replica_changes", "3").unwrap();
     assert_eq!(hint(&form).as_deref(), Some("replicas 2 -> 5"));
+    let names = |form: &OpForm| -> Vec<String> {
+        form.fields(&ctx()).into_iter().map(|f| f.name).collect()
+    };
+    assert_eq!(names(&form), ["component", "direction", "replica_changes"]);
+    form.set("direction", "in").unwrap();
+    assert_eq!(
+        names(&form),
+        ["component", "direction", "replica_changes", "allow_primary"]
+    );
+    form.set("direction", "offline").unwrap();
+    assert_eq!(
+        names(&form),
+        ["component", "direction", "instances", "allow_primary"]
+    );
+    let instances = form
+        .fields(&ctx())
+        .into_iter()
+        .find(|f| f.name == "instances")
+        .unwrap();
+    assert_eq!(
+        instances.hint.as_deref(),
+        Some("primary is pg-cluster-postgresql-0")
+    );
+    assert_eq!(
+        instances.choices,
+        vec!["pg-cluster-postgresql-0", "pg-cluster-postgresql-1"]
+    );
 }
 
 #[test]
@@ -670,13 +697,15 @@ fn expose() {
         "annotations",
         "line 1: \"bad key!\" is not a valid annotation key",
     );
-    refused(
-        E,
-        &ctx(),
-        &[("service_type", "NodePort"), ("preset", "gcp-internal")],
-        "annotations",
-        "load balancer annotations apply to LoadBalancer services only",
-    );
+    // annotations belong to load balancers: hidden and not sent for other types
+    let mut form = OpForm::new(E, &ctx());
+    form.set("preset", "gcp-internal").unwrap();
+    form.set("service_type", "NodePort").unwrap();
+    let names: Vec<String> = form.fields(&ctx()).into_iter().map(|f| f.name).collect();
+    assert!(!names.contains(&"annotations".to_string()) && !names.contains(&"preset".to_string()));
+    let service = &form.validate(&ctx()).unwrap().body["spec"]["expose"][0]["services"][0];
+    assert_eq!(service["serviceType"], "NodePort");
+    assert!(service.get("annotations").is_none());
 }
 
 #[test]
@@ -830,7 +859,7 @@ fn backup_schedule_patch() {
     assert_eq!(
         r.notes,
         vec![
-            "archive-wal archives WAL continuously, but point-in-time restore also needs a full backup method (such as pg-basebackup) enabled"
+            "archive-wal archives WAL continuously, but point-in-time restore also needs its full backup method pg-basebackup enabled"
         ]
     );
     refused(
@@ -853,6 +882,26 @@ fn backup_schedule_patch() {
         &[("archive-wal.retention", "forever")],
         "archive-wal.retention",
         "invalid retention period \"forever\": use numbers with units y, mo, w, d, h, m, e.g. 7d or 1d12h",
+    );
+    // a continuous method without a known full partner needs any full method
+    let mut custom = ctx();
+    custom.backup_policies[0].methods[2].name = "my-archive".into();
+    if let Some(s) = custom.backup_schedule.as_mut() {
+        s.schedules[2].method = "my-archive".into();
+    }
+    assert!(
+        run(BS, &custom, &[("volume-snapshot.enabled", "true")])
+            .unwrap()
+            .notes
+            .is_empty()
+    );
+    assert_eq!(
+        run(BS, &custom, &[("pg-basebackup.enabled", "false")])
+            .unwrap()
+            .notes,
+        vec![
+            "my-archive archives WAL continuously, but point-in-time restore also needs a full backup method enabled"
+        ]
     );
     let mut none = ctx();
     none.backup_schedule = None;

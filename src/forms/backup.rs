@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, Errors};
+use super::context::matching_full_method;
 use super::{
     FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, RequestAction, UnknownField,
 };
@@ -28,6 +29,7 @@ pub struct BackupInput {
 }
 
 impl BackupInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let policy = ctx.default_backup_policy();
         let method = policy
@@ -182,10 +184,12 @@ pub struct ScheduleInput {
 /// Backup schedule form input: one entry per `spec.schedules[]` of the BackupSchedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupScheduleInput {
+    /// One entry per BackupSchedule `spec.schedules[]`, in spec order.
     pub schedules: Vec<ScheduleInput>,
 }
 
 impl BackupScheduleInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let schedules = ctx
             .backup_schedule
@@ -274,16 +278,30 @@ impl BackupScheduleInput {
         }
         e.stage_done()?;
         let mut notes = Vec::new();
-        let full_enabled = self
+        let enabled = |method: &str| {
+            self.schedules
+                .iter()
+                .any(|s| s.enabled && s.method == method)
+        };
+        let any_full_enabled = self
             .schedules
             .iter()
             .any(|s| s.enabled && !ctx.is_continuous(&s.method));
-        for s in &self.schedules {
-            if s.enabled && ctx.is_continuous(&s.method) && !full_enabled {
-                notes.push(format!(
-                    "{} archives WAL continuously, but point-in-time restore also needs a full backup method (such as pg-basebackup) enabled",
+        for s in self
+            .schedules
+            .iter()
+            .filter(|s| s.enabled && ctx.is_continuous(&s.method))
+        {
+            match matching_full_method(&s.method) {
+                Some(full) if !enabled(full) => notes.push(format!(
+                    "{} archives WAL continuously, but point-in-time restore also needs its full backup method {full} enabled",
                     s.method
-                ));
+                )),
+                None if !any_full_enabled => notes.push(format!(
+                    "{} archives WAL continuously, but point-in-time restore also needs a full backup method enabled",
+                    s.method
+                )),
+                _ => {}
             }
         }
         // A merge patch replaces lists whole: send every schedule entry.

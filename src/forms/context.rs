@@ -126,6 +126,16 @@ pub fn is_known_continuous_method(method: &str) -> bool {
     matches!(method, "archive-wal" | "wal-g-archive")
 }
 
+/// The full backup method a continuous method of the PostgreSQL addon restores from
+/// (its `compatibleMethod` in the addon's BackupPolicyTemplate).
+pub fn matching_full_method(continuous: &str) -> Option<&'static str> {
+    match continuous {
+        "archive-wal" => Some("pg-basebackup"),
+        "wal-g-archive" => Some("wal-g"),
+        _ => None,
+    }
+}
+
 impl FormContext {
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Option<&ComponentInfo> {

@@ -11,6 +11,7 @@ use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, Unkn
 pub struct AnnotationPreset {
     /// Choice value, e.g. `aws-internal`.
     pub name: &'static str,
+    /// The annotations it fills in, `(key, value)`.
     pub annotations: &'static [(&'static str, &'static str)],
 }
 
@@ -95,13 +96,16 @@ pub struct ExposeInput {
     pub service_type: String,
     /// Field `role_selector`: `primary` or `secondary`.
     pub role_selector: String,
-    /// Field `preset`: an [`ANNOTATION_PRESETS`] name; setting it fills `annotations`.
+    /// Field `preset` (LoadBalancer only): an [`ANNOTATION_PRESETS`] name; setting it fills
+    /// `annotations`.
     pub preset: String,
-    /// Field `annotations` (multi-line): `key: value` rows, LoadBalancer only.
+    /// Field `annotations` (multi-line, LoadBalancer only): `key: value` rows; ignored for
+    /// other service types.
     pub annotations: String,
 }
 
 impl ExposeInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         ExposeInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
@@ -114,8 +118,12 @@ impl ExposeInput {
         }
     }
 
+    fn load_balancer(&self) -> bool {
+        self.service_type == "LoadBalancer"
+    }
+
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
-        vec![
+        let mut fields = vec![
             FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
                 .choices(ctx.component_names()),
             FieldSpec::new("switch", "Switch", FieldKind::Choice, &self.switch).choices(SWITCHES),
@@ -141,7 +149,7 @@ impl ExposeInput {
             .choices(ROLES),
             FieldSpec::new("preset", "Cloud preset", FieldKind::Choice, &self.preset)
                 .choices(ANNOTATION_PRESETS.iter().map(|p| p.name))
-                .hint("fills the annotations (LoadBalancer only)"),
+                .hint("fills the annotations below"),
             FieldSpec::new(
                 "annotations",
                 "Annotations",
@@ -149,7 +157,12 @@ impl ExposeInput {
                 &self.annotations,
             )
             .hint("one `key: value` per line"),
-        ]
+        ];
+        // Annotations configure cloud load balancers: shown for LoadBalancer only.
+        if !self.load_balancer() {
+            fields.retain(|f| f.name != "preset" && f.name != "annotations");
+        }
+        fields
     }
 
     pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
@@ -224,17 +237,14 @@ impl ExposeInput {
         if !ROLES.contains(&self.role_selector.as_str()) {
             e.add("role_selector", "role must be primary or secondary");
         }
-        let annotations = self.annotation_map(&mut e);
+        let annotations = if self.load_balancer() {
+            self.annotation_map(&mut e)
+        } else {
+            Map::new()
+        };
         e.stage_done()?;
         checks::phase_allows(&mut e, ctx, OpKind::Expose);
         checks::component_exists(&mut e, "component", ctx, &self.component);
-        e.stage_done()?;
-        if !annotations.is_empty() && self.service_type != "LoadBalancer" {
-            e.add(
-                "annotations",
-                "load balancer annotations apply to LoadBalancer services only",
-            );
-        }
         e.stage_done()?;
         let mut service = Map::new();
         service.insert("name".into(), json!(self.service_name));

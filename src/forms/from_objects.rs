@@ -23,6 +23,7 @@ pub struct LiveObjects<'a> {
     pub backup_policies: &'a [Value],
     /// BackupSchedules; the first of the cluster's is used.
     pub backup_schedules: &'a [Value],
+    /// Current time (names of on-demand backups carry it).
     pub now: DateTime<Utc>,
 }
 

@@ -16,6 +16,7 @@ pub struct LifecycleInput {
 }
 
 impl LifecycleInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(op: OpKind, ctx: &FormContext) -> Self {
         LifecycleInput {
             op,

@@ -15,7 +15,9 @@
 //! 4. Feed edits back with [`OpForm::set`] (`field name`, new value as a string; toggles
 //!    take `"true"`/`"false"`, multiple choices a comma-separated list, multi-line text
 //!    newline-separated rows). Some fields fill others (the expose annotation preset fills
-//!    the annotations), so re-read `fields()` after each `set`. For the reconfigure rows,
+//!    the annotations) and some choices show or hide fields (taking instances offline shows
+//!    the pod pick list; annotations only for LoadBalancer), so re-read `fields()` after
+//!    each `set`. Hidden fields are not sent. For the reconfigure rows,
 //!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major
 //!    and [`OpForm::parameter_hint`] says what a parameter accepts.
 //! 5. Call [`OpForm::validate`]: it checks, in this order, the field rules, the operator's
@@ -58,7 +60,7 @@ use crate::k8s::kinds::Kind;
 pub use backup::{BackupInput, BackupScheduleInput, ScheduleInput};
 pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
-    ScheduleInfo, VolumeInfo, is_known_continuous_method,
+    ScheduleInfo, VolumeInfo, is_known_continuous_method, matching_full_method,
 };
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
@@ -211,6 +213,7 @@ pub struct FieldSpec {
     pub name: String,
     /// Label to show.
     pub label: String,
+    /// How the field is edited.
     pub kind: FieldKind,
     /// The current input value.
     pub value: String,
@@ -257,10 +260,12 @@ impl FieldSpec {
 pub struct FieldError {
     /// A [`FieldSpec::name`], or empty for the form as a whole (e.g. the cluster phase).
     pub field: String,
+    /// What is wrong, in the operator's wording where it has one.
     pub message: String,
 }
 
 impl FieldError {
+    /// An error on `field` (empty for the whole form).
     pub fn new(field: &str, message: impl Into<String>) -> FieldError {
         FieldError {
             field: field.to_string(),
@@ -275,14 +280,20 @@ pub enum RequestAction {
     /// Create the object (`POST`); OpsRequests carry `metadata.generateName`.
     Create,
     /// JSON merge patch (`PATCH`, `application/merge-patch+json`) on the named object.
-    MergePatch { name: String },
+    MergePatch {
+        /// The patched object's `metadata.name`.
+        name: String,
+    },
 }
 
 /// A validated request, ready for dry run, preview and submit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// Kind of the created or patched object.
     pub kind: Kind,
+    /// Namespace to send it to.
     pub namespace: String,
+    /// Create or merge patch.
     pub action: RequestAction,
     /// The object (or merge patch) exactly as it will be sent.
     pub body: Value,
@@ -299,6 +310,27 @@ impl Request {
             .or_else(|| meta["generateName"].as_str())
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// The audit log record of a submitted request (one JSON line in the state dir): time,
+    /// kube context, namespace, kind, name (the server's name once created), spec summary
+    /// and outcome (e.g. `created`, or the API's error message).
+    pub fn audit_record(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+        kube_context: &str,
+        created_name: Option<&str>,
+        outcome: &str,
+    ) -> Value {
+        serde_json::json!({
+            "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "context": kube_context,
+            "namespace": self.namespace,
+            "kind": self.kind.info().kind_name,
+            "name": created_name.map_or_else(|| self.display_name(), str::to_string),
+            "spec": self.summary(),
+            "outcome": outcome,
+        })
     }
 
     /// One line describing what the request does, for notifications and the audit log,
@@ -323,9 +355,9 @@ impl Request {
     }
 }
 
-/// Why [`OpForm::set`] did nothing.
+/// Why [`OpForm::set`] did nothing: no such field, or a field that is shown but fixed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the form has no field {0:?}")]
+#[error("the form has no editable field {0:?}")]
 pub struct UnknownField(pub String);
 
 /// One form's input, whatever the op.
@@ -508,6 +540,23 @@ mod tests {
         assert_eq!(
             restart.summary(),
             r#"Restart pg-cluster: restart=[{"componentName":"postgresql"}]"#
+        );
+        assert_eq!(
+            restart.audit_record(
+                ctx.now,
+                "kind-demo",
+                Some("pg-cluster-restart-x1y2z"),
+                "created"
+            ),
+            serde_json::json!({
+                "time": "2025-06-04T12:00:00Z",
+                "context": "kind-demo",
+                "namespace": "demo",
+                "kind": "OpsRequest",
+                "name": "pg-cluster-restart-x1y2z",
+                "spec": r#"Restart pg-cluster: restart=[{"componentName":"postgresql"}]"#,
+                "outcome": "created",
+            })
         );
         let backup = OpForm::new(OpKind::Backup, &ctx).validate(&ctx).unwrap();
         assert_eq!(

@@ -26,6 +26,7 @@ struct Row<'a> {
 }
 
 impl ReconfigureInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         ReconfigureInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),

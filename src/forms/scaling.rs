@@ -49,15 +49,18 @@ pub struct HorizontalScalingInput {
     pub component: String,
     /// Field `direction` (choice `out`, `in`, `offline`).
     pub direction: ScaleDirection,
-    /// Field `replica_changes` (text, whole number) for out and in.
+    /// Field `replica_changes` (text, whole number) for out and in (shown for those only).
     pub replica_changes: String,
-    /// Field `instances` (multiple choice of the component's pods) for offline.
+    /// Field `instances` (multiple choice of the component's pods) for offline (shown then
+    /// only).
     pub instances: Vec<String>,
-    /// Field `allow_primary` (toggle): allow a scale-in that removes the primary.
+    /// Field `allow_primary` (toggle, shown for in and offline): allow a scale-in that
+    /// removes the primary.
     pub allow_primary: bool,
 }
 
 impl HorizontalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         HorizontalScalingInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
@@ -97,7 +100,7 @@ impl HorizontalScalingInput {
             .pods_of(&self.component)
             .into_iter()
             .map(|p| p.name.clone());
-        vec![
+        let mut fields = vec![
             FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
                 .choices(ctx.component_names()),
             FieldSpec::new(
@@ -120,6 +123,11 @@ impl HorizontalScalingInput {
                 FieldKind::MultiChoice,
                 self.instances.join(","),
             )
+            .hint(
+                ctx.primary_of(&self.component)
+                    .map(|p| format!("primary is {}", p.name))
+                    .unwrap_or_else(|| "no primary".to_string()),
+            )
             .choices(pods),
             FieldSpec::new(
                 "allow_primary",
@@ -127,7 +135,15 @@ impl HorizontalScalingInput {
                 FieldKind::Toggle,
                 self.allow_primary.to_string(),
             ),
-        ]
+        ];
+        // Only the fields the direction uses are shown.
+        fields.retain(|f| match f.name.as_str() {
+            "replica_changes" => self.direction != ScaleDirection::Offline,
+            "instances" => self.direction == ScaleDirection::Offline,
+            "allow_primary" => self.direction != ScaleDirection::Out,
+            _ => true,
+        });
+        fields
     }
 
     pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
@@ -287,6 +303,7 @@ const RESOURCE_FIELDS: [(&str, &str); 4] = [
 ];
 
 impl VerticalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         let get = |f: fn(&super::ComponentInfo) -> &Option<String>| {

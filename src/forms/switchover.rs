@@ -20,6 +20,7 @@ pub struct SwitchoverInput {
 }
 
 impl SwitchoverInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         SwitchoverInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),

@@ -17,6 +17,7 @@ pub struct UpgradeInput {
 }
 
 impl UpgradeInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         UpgradeInput {

@@ -19,6 +19,7 @@ pub struct VolumeExpansionInput {
 }
 
 impl VolumeExpansionInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
     pub fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         let vol = comp.and_then(|c| c.volumes.first());
