@@ -1,9 +1,8 @@
 //! Fleet-scale figures for the demo: `kbdash demo-server --clusters 5000` in-process (seed,
 //! object counts, RSS), a full pod list over HTTP with kube-rs, and the operator's steady write
-//! rate. Run with `cargo bench --bench demo_operator_scale` (needs the `[[bench]]` stanza with
-//! `harness = false`; under the default harness the file compiles to an empty test binary).
+//! rate. Run with `cargo bench --bench demo_operator_scale`; `KBDASH_BENCH_CLUSTERS` changes
+//! the fleet size.
 
-#[cfg(not(test))]
 mod bench {
     use std::time::{Duration, Instant};
 
@@ -91,7 +90,6 @@ mod bench {
     }
 }
 
-#[cfg(not(test))]
 fn main() -> anyhow::Result<()> {
     let clusters = std::env::var("KBDASH_BENCH_CLUSTERS")
         .ok()
