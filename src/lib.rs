@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod forms;
 pub mod k8s;
 pub mod schema;
 pub mod view;

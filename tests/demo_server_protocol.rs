@@ -5,8 +5,8 @@ mod demo_server_support;
 use demo_server_support::{api, create, object, raw, start};
 use k8s_openapi::api::core::v1::Pod;
 use kbdash::k8s::kinds::{KINDS, Kind};
-use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
 
 fn api_error(e: kube::Error) -> (u16, String, String) {
@@ -434,12 +434,12 @@ async fn errors_are_status_objects() {
 #[tokio::test]
 async fn status_subresource_changes_only_status() {
     let server = start().await;
-    let ops = api(&server, Kind::OpsRequest, Some("t"));
-    let mut body = object(Kind::OpsRequest, "t", "o", json!({}));
-    body["spec"] = json!({"clusterName": "pg", "type": "Restart"});
-    body["status"] = json!({"phase": "Succeed"});
+    // Component versions are cluster-scoped KubeBlocks objects the operator leaves alone.
+    let cmpv = api(&server, Kind::ComponentVersion, None);
+    let mut body = object(Kind::ComponentVersion, "", "pg-test", json!({}));
+    body["status"] = json!({"phase": "Available"});
     let obj: DynamicObject = serde_json::from_value(body).expect("object");
-    let created = ops
+    let created = cmpv
         .create(&PostParams::default(), &obj)
         .await
         .expect("created");
@@ -447,27 +447,47 @@ async fn status_subresource_changes_only_status() {
         created.data.get("status").is_none(),
         "status is not set on create"
     );
-    let patched = ops
+    let spec = created.data["spec"].clone();
+    let patched = cmpv
         .patch_status(
-            "o",
+            "pg-test",
             &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"clusterName": "zz"}, "status": {"phase": "Running"}})),
+            &Patch::Merge(json!({"spec": {"releases": []}, "status": {"phase": "Unavailable"}})),
         )
         .await
         .expect("status patch");
-    assert_eq!(patched.data["status"]["phase"], "Running");
-    assert_eq!(patched.data["spec"]["clusterName"], "pg");
-    let patched = ops
+    assert_eq!(patched.data["status"]["phase"], "Unavailable");
+    assert_eq!(
+        patched.data["spec"], spec,
+        "a status write leaves spec alone"
+    );
+    let patched = cmpv
         .patch(
-            "o",
+            "pg-test",
             &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"clusterName": "pg2"}, "status": {"phase": "Failed"}})),
+            &Patch::Merge(
+                json!({"metadata": {"labels": {"x": "y"}}, "status": {"phase": "Available"}}),
+            ),
         )
         .await
         .expect("main patch");
-    assert_eq!(patched.data["status"]["phase"], "Running");
-    assert_eq!(patched.data["spec"]["clusterName"], "pg2");
-    assert_eq!(patched.metadata.generation, Some(2));
+    assert_eq!(
+        patched.data["status"]["phase"], "Unavailable",
+        "a main write keeps the status"
+    );
+    assert_eq!(patched.labels().get("x").map(String::as_str), Some("y"));
+    assert_eq!(
+        patched.metadata.generation,
+        Some(1),
+        "no spec change, same generation"
+    );
+    let mut replaced = patched.clone();
+    replaced.data["status"] = json!({"phase": "Available"});
+    let replaced = cmpv
+        .replace("pg-test", &PostParams::default(), &replaced)
+        .await
+        .expect("replace");
+    assert_eq!(replaced.data["status"]["phase"], "Unavailable");
 }
 
 #[tokio::test]
@@ -513,4 +533,103 @@ async fn request_log_and_kubeconfig() {
     let time = lines[0].split(' ').next().expect("time");
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn malformed_opsrequest_is_invalid_with_causes() {
+    let server = start().await;
+    let ops = api(&server, Kind::OpsRequest, Some("t"));
+    let mut body = object(Kind::OpsRequest, "t", "bad", json!({}));
+    body["spec"]["type"] = json!("Bogus");
+    let obj: DynamicObject = serde_json::from_value(body).expect("object");
+    let err = ops
+        .create(&PostParams::default(), &obj)
+        .await
+        .expect_err("invalid");
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    assert!(
+        status
+            .message
+            .starts_with("OpsRequest.operations.kubeblocks.io \"bad\" is invalid: "),
+        "{}",
+        status.message
+    );
+    assert!(status.message.contains("spec.type"), "{}", status.message);
+    let causes = status.details.map(|d| d.causes).unwrap_or_default();
+    assert!(causes.iter().any(|c| c.field == "spec.type"), "{causes:?}");
+    assert_eq!(server.store.count(Kind::OpsRequest), 0);
+}
+
+#[tokio::test]
+async fn shutdown_ends_watches_and_closes_the_port() {
+    use futures::StreamExt;
+    let server = start().await;
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let pods = api(&server, Kind::Pod, Some("t"));
+    let mut w = pods
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("watch")
+        .boxed();
+    tokio::time::timeout(demo_server_support::WAIT, server.shutdown())
+        .await
+        .expect("shuts down in time");
+    let ended = tokio::time::timeout(demo_server_support::WAIT, async {
+        while let Some(Ok(_)) = w.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the watch ends");
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "the port is closed"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_patch_and_delete_change_nothing() {
+    let server = start().await;
+    // A kind the simulated operator leaves alone, so that nothing else writes meanwhile.
+    create(&server, Kind::Service, "t", "pg", json!({"a": "1"})).await;
+    let clusters = api(&server, Kind::Service, Some("t"));
+    let before = server.store.resource_version();
+    let answered = clusters
+        .patch(
+            "pg",
+            &PatchParams::default().dry_run(),
+            &Patch::Merge(json!({"metadata": {"labels": {"a": "2"}}})),
+        )
+        .await
+        .expect("dry-run patch");
+    assert_eq!(
+        answered
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("2")
+    );
+    let dp = DeleteParams {
+        dry_run: true,
+        ..DeleteParams::default()
+    };
+    clusters.delete("pg", &dp).await.expect("dry-run delete");
+    assert_eq!(
+        server.store.resource_version(),
+        before,
+        "nothing was written"
+    );
+    let stored = clusters.get("pg").await.expect("still there");
+    assert_eq!(
+        stored
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("a"))
+            .map(String::as_str),
+        Some("1")
+    );
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -142,7 +142,8 @@ fn resource(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let as_table = table::wants_table(accept);
+    let as_table = table::wants_table(accept)
+        .then(|| table::IncludeObject::parse(params.get("includeObject")));
     let written = match (method.clone(), rp.name.clone()) {
         (Method::GET, None) if params.flag("watch") => {
             return watch(state, rp, params, as_table);
@@ -152,19 +153,24 @@ fn resource(
                 return Err(ApiError::path_not_found());
             }
             let page = list::list_page(store, kind, rp.namespace.as_deref(), params)?;
-            let body = if as_table {
-                list::table_body(store, kind, &page)
-            } else {
-                list::list_body(kind, &page)
-            };
-            return Ok(json_response(StatusCode::OK, body));
+            if let Some(include) = as_table {
+                let body = list::table_body(store, kind, &page, include);
+                return Ok(json_response(StatusCode::OK, body));
+            }
+            let chunks = list::ListChunks::new(kind, page).map(Ok::<_, std::convert::Infallible>);
+            let mut resp = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return Ok(resp);
         }
         (Method::GET, Some(name)) => {
             let obj = store
                 .get(kind, rp.namespace.as_deref(), &name)
                 .ok_or_else(|| ApiError::not_found(kind, &name))?;
-            if as_table {
-                let row = table::row(kind, obj.value(), store.now());
+            if let Some(include) = as_table {
+                let row = table::row(kind, obj.value(), store.now(), include);
                 let meta = json!({"resourceVersion": obj.resource_version.to_string()});
                 return Ok(ok_json(&table::table(kind, vec![row], meta)));
             }
@@ -197,7 +203,12 @@ fn resource(
             )?
         }
         (Method::DELETE, Some(name)) if rp.subresource.is_none() => {
-            write::delete(store, &rp, &name, params)?
+            let options = if body.is_empty() {
+                None
+            } else {
+                Some(write::parse_body(body)?)
+            };
+            write::delete(store, &rp, &name, params, options.as_ref())?
         }
         _ => return Err(ApiError::method_not_allowed()),
     };
@@ -209,7 +220,7 @@ fn watch(
     state: &ApiState,
     rp: ResourcePath,
     params: &Params,
-    as_table: bool,
+    as_table: Option<table::IncludeObject>,
 ) -> Result<Response, ApiError> {
     let resource_version = match params.get("resourceVersion") {
         None | Some("") | Some("0") => None,

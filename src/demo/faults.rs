@@ -9,7 +9,7 @@
 //! | `GET /kbdash-demo/faults` | the current faults as JSON |
 //! | `POST /kbdash-demo/faults/drop-watches` | ends every open watch stream now |
 //! | `POST /kbdash-demo/faults/expire-history` | the next watch resuming from an older resourceVersion gets 410 |
-//! | `POST /kbdash-demo/faults/refuse-connections?seconds=N` | closes every connection and stops accepting for N seconds |
+//! | `POST /kbdash-demo/faults/refuse-connections?seconds=N` | shortly after answering, closes every connection and stops accepting for N seconds |
 //! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`) |
 //! | `POST /kbdash-demo/faults/hide-group?group=operations.kubeblocks.io` | 404 for the group in discovery and on its paths |
 //! | `POST /kbdash-demo/faults/latency?ms=N` | delays every API request by N ms |
@@ -33,6 +33,9 @@ use crate::k8s::kinds::{KINDS, Kind};
 
 /// The path prefix of the fault admin endpoints.
 pub const ADMIN_PREFIX: &str = "/kbdash-demo/faults";
+
+/// How long the refusal endpoint waits before cutting connections, so its own answer gets out.
+const ANSWER_GRACE: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Default)]
 struct FaultState {
@@ -110,7 +113,7 @@ impl Faults {
         self.state().refuse_until.filter(|t| *t > Instant::now())
     }
 
-    /// Waits until a refusal is requested.
+    /// Waits until a refusal is requested or the faults are cleared.
     pub async fn refusal_requested(&self) {
         self.shared.refuse.notified().await;
     }
@@ -148,6 +151,8 @@ impl Faults {
     /// Removes every standing fault.
     pub fn clear(&self) {
         *self.state() = FaultState::default();
+        // Wakes a listener sitting out a refusal so it binds again now.
+        self.shared.refuse.notify_one();
     }
 
     /// The current faults, for the admin endpoint.
@@ -207,9 +212,14 @@ pub async fn admin_apply(
             faults.expire_history();
             Ok(())
         }
-        "refuse-connections" => {
-            number(&q, "seconds").map(|s| faults.refuse_connections(Duration::from_secs(s)))
-        }
+        "refuse-connections" => number(&q, "seconds").map(|s| {
+            // This very connection is among those cut: answer first, then cut.
+            let faults = faults.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(ANSWER_GRACE).await;
+                faults.refuse_connections(Duration::from_secs(s));
+            });
+        }),
         "forbid" => param(&q, "resource").and_then(|r| {
             kind_by_resource(r)
                 .map(|k| faults.forbid(k))

@@ -37,7 +37,11 @@ impl FaultyListener {
     async fn sit_out_refusal(&mut self) {
         while let Some(until) = self.faults.refusing_until() {
             self.listener = None;
-            tokio::time::sleep_until(until).await;
+            // Clearing the faults ends the refusal early.
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = self.faults.refusal_requested() => {}
+            }
         }
         while self.listener.is_none() {
             match TcpListener::bind(self.addr).await {

@@ -45,9 +45,13 @@ pub const HISTORY_CAPACITY: usize = 20_000;
 pub struct DemoConfig {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// PostgreSQL clusters to seed.
     pub clusters: usize,
+    /// Seed of the simulation: the same seed gives the same fleet and behaviour.
     pub seed: u64,
+    /// How much faster than real time the simulated operator works.
     pub speed: f64,
+    /// Where to append one line per request, if anywhere.
     pub request_log: Option<PathBuf>,
 }
 
@@ -67,6 +71,7 @@ impl Default for DemoConfig {
 pub struct DemoServer {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The object store the server serves and the operator works on.
     pub store: Arc<Store>,
     /// Fault injection switches.
     pub faults: Faults,
@@ -83,13 +88,15 @@ impl DemoServer {
             store::system_clock(),
             config.seed,
         ));
-        seed::seed(
-            &store,
-            &seed::SeedConfig {
-                clusters: config.clusters,
-                seed: config.seed,
-            },
-        );
+        // A fleet-scale seed takes seconds: keep it off the async workers.
+        let seeded = store.clone();
+        let seed_config = seed::SeedConfig {
+            clusters: config.clusters,
+            seed: config.seed,
+        };
+        tokio::task::spawn_blocking(move || seed::seed(&seeded, &seed_config))
+            .await
+            .context("seeding the demo fleet failed")?;
         let faults = Faults::new(store.clone());
         let listener = FaultyListener::bind(config.port, faults.clone())
             .await
@@ -185,10 +192,11 @@ pub fn run_headless(args: DemoServerArgs) -> Result<()> {
             request_log: args.request_log.clone(),
         })
         .await?;
-        println!("{}", server.url);
+        // The kubeconfig is in place before the URL announces that the server is up.
         if let Some(path) = &args.write_kubeconfig {
             server.write_kubeconfig(path)?;
         }
+        println!("{}", server.url);
         tokio::signal::ctrl_c()
             .await
             .context("cannot wait for Ctrl-C")?;

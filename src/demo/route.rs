@@ -5,6 +5,7 @@ use crate::k8s::kinds::{KINDS, Kind};
 /// What a request path addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `/version`.
     Version,
     /// `/api`.
     CoreVersions,
@@ -14,7 +15,9 @@ pub enum Route {
     Group(String),
     /// `/api/v1` or `/apis/{group}/{version}`.
     GroupVersion {
+        /// Empty for the core group.
         group: String,
+        /// The API version.
         version: String,
     },
     /// `/openapi/v2`, `/openapi/v3`, `/openapi/v3/...`.
@@ -26,9 +29,11 @@ pub enum Route {
 /// The resource part of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourcePath {
+    /// The kind the plural names.
     pub kind: Kind,
     /// The namespace in the path; `None` for cluster-scoped kinds and all-namespaces lists.
     pub namespace: Option<String>,
+    /// The object's name; `None` for a collection.
     pub name: Option<String>,
     /// `status` when addressing the status subresource.
     pub subresource: Option<String>,
@@ -68,7 +73,10 @@ fn group_version_route(group: &str, version: &str, rest: &[&str]) -> Option<Rout
             [name, sub] => (Some(name.to_string()), Some(sub.to_string())),
             _ => return None,
         };
-        if subresource.as_deref().is_some_and(|s| s != "status") {
+        if subresource
+            .as_deref()
+            .is_some_and(|s| s != "status" || !kind.info().has_status)
+        {
             return None;
         }
         Some(Route::Resource(ResourcePath {
@@ -156,5 +164,10 @@ mod tests {
         assert_eq!(parse("/api/v1/widgets"), None);
         assert_eq!(parse("/api/v1/pods/x"), None, "pods are namespaced");
         assert_eq!(parse("/api/v1/namespaces/d/pods/x/log"), None);
+        assert_eq!(
+            parse("/api/v1/namespaces/d/events/e/status"),
+            None,
+            "events have no status"
+        );
     }
 }

@@ -164,14 +164,6 @@ impl FieldSelector {
         Ok(FieldSelector { reqs })
     }
 
-    /// The single name an `=` requirement pins, letting a list skip straight to it.
-    pub fn exact_name(&self) -> Option<&str> {
-        self.reqs
-            .iter()
-            .find(|(is_ns, _, eq)| !is_ns && *eq)
-            .map(|(_, v, _)| v.as_str())
-    }
-
     /// Whether an object with this namespace and name is selected.
     pub fn matches(&self, namespace: Option<&str>, name: &str) -> bool {
         self.reqs.iter().all(|(is_ns, want, equal)| {
@@ -188,7 +180,9 @@ impl FieldSelector {
 /// Both selectors of a list or watch request.
 #[derive(Debug, Clone, Default)]
 pub struct Selectors {
+    /// `labelSelector`.
     pub labels: LabelSelector,
+    /// `fieldSelector`.
     pub fields: FieldSelector,
 }
 
@@ -240,7 +234,6 @@ mod tests {
         assert!(f.matches(Some("demo"), "x"));
         assert!(!f.matches(Some("kube-system"), "x"));
         assert!(!f.matches(Some("demo"), "y"));
-        assert_eq!(f.exact_name(), Some("x"));
         assert!(
             FieldSelector::parse("metadata.namespace==a").is_ok_and(|f| f.matches(Some("a"), "z"))
         );

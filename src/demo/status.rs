@@ -10,9 +10,13 @@ use crate::schema::FieldCause;
 /// An error answer: HTTP code, Kubernetes reason, message and optional details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// HTTP status code.
     pub code: u16,
+    /// `metav1.StatusReason`, e.g. `NotFound`.
     pub reason: &'static str,
+    /// Human-readable message.
     pub message: String,
+    /// `metav1.StatusDetails`, when the error concerns an object.
     pub details: Option<Value>,
 }
 

@@ -201,13 +201,46 @@ fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
     }
 }
 
-/// One Table row for an object, carrying the object (kubectl reads labels from it for `-L`).
-pub fn row(kind: Kind, obj: Value, now: DateTime<Utc>) -> Value {
+/// What a Table row carries besides its cells, from the `includeObject` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeObject {
+    /// Cells only.
+    None,
+    /// The default: a `PartialObjectMetadata` (kubectl reads labels from it for `-L`).
+    Metadata,
+    /// The whole object.
+    Object,
+}
+
+impl IncludeObject {
+    /// Reads the parameter; absent or unknown means the default, `Metadata`.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("None") => IncludeObject::None,
+            Some("Object") => IncludeObject::Object,
+            _ => IncludeObject::Metadata,
+        }
+    }
+}
+
+/// One Table row for an object.
+pub fn row(kind: Kind, mut obj: Value, now: DateTime<Utc>, include: IncludeObject) -> Value {
     let cells: Vec<Value> = columns(kind)
         .into_iter()
         .map(|(_, _, c)| cell(&obj, c, now))
         .collect();
-    json!({"cells": cells, "object": obj})
+    match include {
+        IncludeObject::None => json!({"cells": cells}),
+        IncludeObject::Object => json!({"cells": cells, "object": obj}),
+        IncludeObject::Metadata => {
+            let metadata = obj.get_mut("metadata").map(Value::take).unwrap_or_default();
+            json!({"cells": cells, "object": {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": metadata,
+            }})
+        }
+    }
 }
 
 /// A Table of rows with the list metadata given.
@@ -303,7 +336,18 @@ mod tests {
             "spec": {"type": "Restart", "clusterName": "pg"},
             "status": {"phase": "Running", "progress": "1/3"},
         });
-        let r = row(Kind::OpsRequest, ops, now);
+        let r = row(Kind::OpsRequest, ops.clone(), now, IncludeObject::Metadata);
+        assert_eq!(r["object"]["kind"], "PartialObjectMetadata");
+        assert_eq!(r["object"]["metadata"]["name"], "o1");
+        assert!(
+            row(Kind::OpsRequest, ops.clone(), now, IncludeObject::None)
+                .get("object")
+                .is_none()
+        );
+        assert_eq!(
+            row(Kind::OpsRequest, ops, now, IncludeObject::Object)["object"]["spec"]["type"],
+            "Restart"
+        );
         assert_eq!(
             r["cells"],
             json!(["o1", "Restart", "pg", "Running", "1/3", "10m"])
@@ -323,7 +367,7 @@ mod tests {
                 {"ready": false, "restartCount": 1, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
             ]},
         });
-        let r = row(Kind::Pod, pod, Utc::now());
+        let r = row(Kind::Pod, pod, Utc::now(), IncludeObject::Metadata);
         assert_eq!(r["cells"][1], "1/2");
         assert_eq!(r["cells"][2], "CrashLoopBackOff");
         assert_eq!(r["cells"][3], 3);

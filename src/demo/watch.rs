@@ -35,22 +35,30 @@ const CHUNK: usize = 64 * 1024;
 
 /// What a watch request asks for.
 pub struct WatchRequest {
+    /// The kind watched.
     pub kind: Kind,
+    /// The namespace watched; `None` for all.
     pub namespace: Option<String>,
+    /// Label and field selectors events must pass.
     pub selectors: Selectors,
     /// `None` for no version or "0": begin with the current state.
     pub resource_version: Option<u64>,
+    /// `sendInitialEvents=true`: the state first, then a bookmark marking its end.
     pub send_initial_events: bool,
+    /// `allowWatchBookmarks=true`.
     pub bookmarks: bool,
+    /// `timeoutSeconds`.
     pub timeout: Option<Duration>,
     /// Events carry one-row Tables instead of objects (`kubectl get -w`).
-    pub table: bool,
+    pub table: Option<table::IncludeObject>,
 }
 
 /// What ends watches besides the client and their timeout.
 #[derive(Clone)]
 pub struct WatchEnders {
+    /// Changes when a fault drops every watch.
     pub drop_watches: watch::Receiver<u64>,
+    /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -68,10 +76,15 @@ struct Emitter {
 
 impl Emitter {
     fn object_json(&self, o: &StoredObject) -> String {
-        if self.req.table {
+        if let Some(include) = self.req.table {
             table::table(
                 self.req.kind,
-                vec![table::row(self.req.kind, o.value(), self.store.now())],
+                vec![table::row(
+                    self.req.kind,
+                    o.value(),
+                    self.store.now(),
+                    include,
+                )],
                 json!({"resourceVersion": o.resource_version.to_string()}),
             )
             .to_string()
@@ -213,6 +226,9 @@ async fn run(
             Ok(sub) => {
                 for e in &sub.backlog {
                     em.push_change(e.event_type, &e.object);
+                    if em.buf.len() >= CHUNK && !em.flush().await {
+                        return;
+                    }
                 }
                 (sub.live, sub.resource_version)
             }

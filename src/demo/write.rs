@@ -324,8 +324,11 @@ pub fn update(
 /// How a PATCH body is to be applied, from its Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchType {
+    /// JSON merge patch; strategic merge patch is treated as one.
     Merge,
+    /// JSON patch (RFC 6902).
     Json,
+    /// Server-side apply.
     Apply,
 }
 
@@ -391,16 +394,37 @@ pub fn patch(
     })
 }
 
-/// DELETE: answers with the object as it was.
+/// DELETE: answers with the object as it was. `options` is the DeleteOptions body, if any:
+/// its `dryRun` and `preconditions` (uid, resourceVersion) are honoured.
 pub fn delete(
     store: &Store,
     rp: &ResourcePath,
     name: &str,
     params: &Params,
+    options: Option<&Value>,
 ) -> Result<Written, ApiError> {
     let kind = rp.kind;
     let ns = rp.namespace.as_deref();
-    if dry_run(params) {
+    let body_dry_run = options
+        .and_then(|o| o.get("dryRun"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|v| v == "All"));
+    if let Some(pre) = options.and_then(|o| o.get("preconditions")) {
+        let current = store
+            .get_value(kind, ns, name)
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        for field in ["uid", "resourceVersion"] {
+            if let Some(want) = pre.get(field).and_then(Value::as_str)
+                && current
+                    .pointer(&format!("/metadata/{field}"))
+                    .and_then(Value::as_str)
+                    != Some(want)
+            {
+                return Err(ApiError::conflict(kind, name));
+            }
+        }
+    }
+    if dry_run(params) || body_dry_run {
         return store
             .get_value(kind, ns, name)
             .map(|v| (StatusCode::OK, v))

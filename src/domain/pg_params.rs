@@ -111,10 +111,15 @@ impl Unit {
 /// One parameter of one major version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamRule {
+    /// PostgreSQL major version (12..=18).
     pub major: u32,
+    /// Parameter name as in postgresql.conf.
     pub name: &'static str,
+    /// Type with bounds or allowed values.
     pub kind: ParamKind,
+    /// Unit of numeric values, if any.
     pub unit: Option<Unit>,
+    /// When a change applies.
     pub scope: Scope,
     /// The CUE `*default`, verbatim.
     pub default: Option<&'static str>,
@@ -172,12 +177,14 @@ pub enum ValueMode {
 /// A value that passed validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Normalized {
+    /// The parameter's name.
     pub name: &'static str,
     /// The value to put in the request (always sent as a quoted string).
     pub value: String,
     /// For numbers with a unit: the value converted to the parameter's unit, e.g. `300 s`
     /// for `5min`.
     pub in_unit: Option<String>,
+    /// When the change applies.
     pub scope: Scope,
     /// Shown as "restart required" by the form; static changes need typed confirmation.
     pub restart_required: bool,
@@ -193,7 +200,12 @@ pub enum ParamError {
     /// The operator's wording: `immutable parameter x cannot be modified`.
     Immutable(String),
     /// A value that does not fit the parameter's rule; the message names the parameter.
-    InvalidValue { name: String, message: String },
+    InvalidValue {
+        /// The parameter.
+        name: String,
+        /// The full message, e.g. `max_connections must be between 6 and 8388607`.
+        message: String,
+    },
 }
 
 impl fmt::Display for ParamError {
@@ -889,6 +901,18 @@ mod tests {
         assert_eq!((s.scope, s.restart_required), (Scope::Static, true));
         let d = form(16, "work_mem", "8MB").unwrap();
         assert_eq!((d.scope, d.restart_required), (Scope::Dynamic, false));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn validate_never_panics(major in 10u32..20, name in "[a-z_.]{0,20}", value in "\\PC{0,30}") {
+            for mode in [ValueMode::Form, ValueMode::Operator] {
+                let _ = validate(major, &name, &value, mode);
+                for rule in ["max_connections", "work_mem", "checkpoint_timeout", "checkpoint_completion_target", "autovacuum", "wal_level"] {
+                    let _ = validate(major, rule, &value, mode);
+                }
+            }
+        }
     }
 
     #[test]

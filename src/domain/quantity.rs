@@ -134,6 +134,7 @@ impl Quantity {
         div_ceil(self.nanos, NANOS_PER_UNIT)
     }
 
+    /// How the quantity was written (decides its canonical spelling).
     pub fn format(&self) -> QuantityFormat {
         self.format
     }

@@ -9,6 +9,9 @@
 //! - relative to `now`: `now`, `-15m`, `-2h30m`, `now-1h`, `now - 90s`, `now+1d` (units
 //!   `d`, `h`, `m`, `s`).
 //!
+//! [`parse_operator_time`] is the strict counterpart: only the two layouts the KubeBlocks
+//! operator accepts for `spec.restore.restorePointInTime`.
+//!
 //! Pure: `now` and the local offset are parameters. Fractions of a second are dropped
 //! (restore times have second precision). No input makes it panic (a property test checks).
 
@@ -53,6 +56,11 @@ static KBCLI: LazyLock<Regex> = LazyLock::new(|| {
     .expect("constant regex")
 });
 
+static OPERATOR_KBCLI: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z]{3}) ([0-9]{2}),([0-9]{4}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2}) UTC([+-][0-9]{4})$")
+        .expect("constant regex")
+});
+
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
@@ -91,6 +99,28 @@ pub fn parse_restore_time(
         return build(s, fields, zone, local);
     }
     Err(RestoreTimeError::Unrecognized(s.to_owned()))
+}
+
+/// Parses `spec.restore.restorePointInTime` exactly as the operator does (Go layouts
+/// `Jan 02,2006 15:04:05 UTC-0700`, then RFC 3339), for the demo operator to refuse what the
+/// real one refuses. `None` when neither layout matches.
+pub fn parse_operator_time(s: &str) -> Option<DateTime<Utc>> {
+    if let Some(c) = OPERATOR_KBCLI.captures(s) {
+        let month = c.get(1)?.as_str().to_ascii_lowercase();
+        let month = u32::try_from(MONTHS.iter().position(|m| *m == month)? + 1).ok()?;
+        let n = |i: usize| c.get(i)?.as_str().parse::<u32>().ok();
+        let offset = parse_offset(c.get(7)?.as_str())?;
+        let year = i32::try_from(n(3)?).ok()?;
+        let naive =
+            NaiveDate::from_ymd_opt(year, month, n(2)?)?.and_hms_opt(n(4)?, n(5)?, n(6)?)?;
+        return offset
+            .from_local_datetime(&naive)
+            .single()
+            .map(|t| t.with_timezone(&Utc));
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Formats a time as `Restore.spec.restoreTime` requires: UTC, seconds, `Z`.
@@ -361,10 +391,30 @@ mod tests {
         );
     }
 
+    #[test]
+    fn operator_layouts_only() {
+        let want = Some(now());
+        assert_eq!(parse_operator_time("Jun 03,2025 18:00:00 UTC+0800"), want);
+        assert_eq!(parse_operator_time("jun 03,2025 03:00:00 UTC-0700"), want);
+        assert_eq!(parse_operator_time("2025-06-03T10:00:00Z"), want);
+        assert_eq!(parse_operator_time("2025-06-03T12:00:00+02:00"), want);
+        for lenient_only in [
+            "Jun 3,2025 18:00:00 UTC+0800",
+            "Jun 03, 2025 18:00:00 UTC+0800",
+            "Jun 03,2025 18:00:00 UTC+08:00",
+            "2025-06-03 10:00:00",
+            "now",
+            "-15m",
+        ] {
+            assert_eq!(parse_operator_time(lenient_only), None, "{lenient_only}");
+        }
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
             let _ = parse_restore_time(&s, now(), plus8());
+            let _ = parse_operator_time(&s);
         }
 
         #[test]

@@ -84,10 +84,15 @@ pub fn invalid(field: &str, shown: &str, detail: &str) -> FieldCause {
 /// A wrong JSON type: `Invalid value: "string": spec.x in body must be of type integer: "string"`.
 pub fn type_invalid(field: &str, expected: &str, actual: &Value) -> FieldCause {
     let actual = quote(type_name(actual));
+    let place = if field.is_empty() {
+        "body".to_owned()
+    } else {
+        format!("{field} in body")
+    };
     cause(
         "FieldValueTypeInvalid",
         field,
-        format!("Invalid value: {actual}: {field} in body must be of type {expected}: {actual}"),
+        format!("Invalid value: {actual}: {place} must be of type {expected}: {actual}"),
     )
 }
 

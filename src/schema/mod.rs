@@ -38,6 +38,17 @@ pub struct FieldCause {
     pub message: String,
 }
 
+impl std::fmt::Display for FieldCause {
+    /// `field: message`, as the API server joins them in a Status message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
 /// The bundled CRD schemas, by the file name `KindInfo::crd_schema` gives.
 pub const BUNDLED_SCHEMAS: &[(&str, &str)] = &[
     (
@@ -109,7 +120,19 @@ pub fn admit(kind: Kind, obj: &mut Value) -> Result<(), Vec<FieldCause>> {
         }
         None => errs.push(cause::type_invalid("", "object", obj)),
     }
-    if errs.is_empty() { Ok(()) } else { Err(errs) }
+    // The same violation can be found twice (e.g. an `allOf` repeating an enum); the API
+    // server's message lists it once.
+    let mut unique: Vec<FieldCause> = Vec::with_capacity(errs.len());
+    for e in errs {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    if unique.is_empty() {
+        Ok(())
+    } else {
+        Err(unique)
+    }
 }
 
 /// Validates an object as [`admit`] would, without changing it (defaults are applied to a

@@ -1,7 +1,7 @@
 //! A CRD `openAPIV3Schema` compiled once into a tree that validation walks without re-parsing:
 //! regexes compiled, CEL rules bound to their Rust implementations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use regex::Regex;
 use serde_json::Value;
@@ -89,6 +89,12 @@ impl Node {
     /// Compiles a schema object. Unsupported keywords are ignored; patterns that do not compile
     /// are ignored too (every bundled pattern compiles: a test checks it).
     pub fn compile(schema: &Value) -> Node {
+        Node::compile_with(schema, &mut HashMap::new())
+    }
+
+    /// Compiles with a cache of regexes by source: the same pattern (e.g. the quantity
+    /// pattern, 80-odd times in the Cluster schema) is compiled once.
+    fn compile_with(schema: &Value, regexes: &mut HashMap<String, Regex>) -> Node {
         let Some(s) = schema.as_object() else {
             return Node::default();
         };
@@ -110,12 +116,41 @@ impl Node {
             )),
             _ => None,
         };
-        let sub_list = |k: &str| -> Vec<Node> {
+        let mut sub_list = |k: &str| -> Vec<Node> {
             s.get(k)
                 .and_then(Value::as_array)
-                .map(|v| v.iter().map(Node::compile).collect())
+                .map(|v| v.iter().map(|x| Node::compile_with(x, regexes)).collect())
                 .unwrap_or_default()
         };
+        let all_of = sub_list("allOf");
+        let any_of = sub_list("anyOf");
+        let properties: BTreeMap<String, Node> = s
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| {
+                p.iter()
+                    .map(|(k, v)| (k.clone(), Node::compile_with(v, regexes)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut sub = |k: &str| {
+            s.get(k)
+                .filter(|v| v.is_object())
+                .map(|v| Box::new(Node::compile_with(v, regexes)))
+        };
+        let additional = sub("additionalProperties");
+        let items = sub("items");
+        let pattern = s.get("pattern").and_then(Value::as_str).and_then(|p| {
+            let re = match regexes.get(p) {
+                Some(re) => re.clone(),
+                None => {
+                    let re = Regex::new(p).ok()?;
+                    regexes.insert(p.to_owned(), re.clone());
+                    re
+                }
+            };
+            Some((p.to_owned(), re))
+        });
         Node {
             json_type: s
                 .get("type")
@@ -125,23 +160,9 @@ impl Node {
             nullable: flag("nullable"),
             preserve_unknown: flag("x-kubernetes-preserve-unknown-fields"),
             embedded_resource: flag("x-kubernetes-embedded-resource"),
-            properties: s
-                .get("properties")
-                .and_then(Value::as_object)
-                .map(|p| {
-                    p.iter()
-                        .map(|(k, v)| (k.clone(), Node::compile(v)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            additional: s
-                .get("additionalProperties")
-                .filter(|v| v.is_object())
-                .map(|v| Box::new(Node::compile(v))),
-            items: s
-                .get("items")
-                .filter(|v| v.is_object())
-                .map(|v| Box::new(Node::compile(v))),
+            properties,
+            additional,
+            items,
             required: s
                 .get("required")
                 .and_then(Value::as_array)
@@ -153,10 +174,7 @@ impl Node {
                 .unwrap_or_default(),
             default: s.get("default").cloned(),
             enumeration: s.get("enum").and_then(Value::as_array).cloned(),
-            pattern: s
-                .get("pattern")
-                .and_then(Value::as_str)
-                .and_then(|p| Regex::new(p).ok().map(|re| (p.to_owned(), re))),
+            pattern,
             format: s.get("format").and_then(Value::as_str).map(str::to_owned),
             minimum: num("minimum"),
             maximum: num("maximum"),
@@ -167,8 +185,8 @@ impl Node {
             min_properties: uint("minProperties"),
             max_properties: uint("maxProperties"),
             list_type,
-            all_of: sub_list("allOf"),
-            any_of: sub_list("anyOf"),
+            all_of,
+            any_of,
             rules: s
                 .get("x-kubernetes-validations")
                 .and_then(Value::as_array)

@@ -88,3 +88,15 @@ fn core_kinds_pass_unchanged() {
     assert_eq!(admit(Kind::Pod, &mut pod), Ok(()));
     assert_eq!(pod, before);
 }
+
+#[test]
+fn causes_display_as_field_and_message() {
+    assert_eq!(
+        cause::required("spec.type", "").to_string(),
+        "spec.type: Required value"
+    );
+    assert_eq!(
+        cause::type_invalid("", "object", &serde_json::json!(1)).to_string(),
+        "Invalid value: \"integer\": body must be of type object: \"integer\""
+    );
+}

@@ -33,7 +33,36 @@ pub fn api(server: &DemoServer, kind: Kind, ns: Option<&str>) -> Api<DynamicObje
     }
 }
 
-/// A minimal object of `kind` as JSON.
+/// The reference fixture whose `spec` is a schema-valid example of a KubeBlocks kind.
+fn fixture(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::Cluster => "cluster-pg-cluster.yaml",
+        Kind::Component => "component-pg-cluster-postgresql.yaml",
+        Kind::ComponentVersion => "componentversion-postgresql.yaml",
+        Kind::OpsRequest => "opsrequest-restart-succeed.yaml",
+        Kind::Backup => "backup-full-pg-basebackup.yaml",
+        Kind::BackupPolicy => "backuppolicy-pg-cluster.yaml",
+        Kind::BackupSchedule => "backupschedule-pg-cluster.yaml",
+        Kind::Restore => "restore-preparedata-pitr.yaml",
+        _ => return None,
+    })
+}
+
+/// A valid `spec` for `kind`: a reference fixture's for KubeBlocks kinds, empty otherwise.
+pub fn valid_spec(kind: Kind) -> Value {
+    let Some(file) = fixture(kind) else {
+        return json!({});
+    };
+    let text =
+        std::fs::read_to_string(format!("tests/fixtures/kubeblocks/{file}")).expect("fixture");
+    let first = serde_yaml_ng::Deserializer::from_str(&text)
+        .next()
+        .expect("a document");
+    let doc: Value = serde::Deserialize::deserialize(first).expect("yaml");
+    doc["spec"].clone()
+}
+
+/// A schema-valid object of `kind` as JSON.
 pub fn object(kind: Kind, ns: &str, name: &str, labels: Value) -> Value {
     let mut meta = json!({"name": name, "labels": labels});
     if kind.info().namespaced {
@@ -43,7 +72,7 @@ pub fn object(kind: Kind, ns: &str, name: &str, labels: Value) -> Value {
         "apiVersion": kind.api_version(),
         "kind": kind.info().kind_name,
         "metadata": meta,
-        "spec": {},
+        "spec": valid_spec(kind),
     })
 }
 

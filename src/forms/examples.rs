@@ -1,0 +1,231 @@
+//! The files of `examples/`: requests built by the form code from a fixture context that
+//! mirrors `tests/fixtures/kubeblocks/` (cluster `pg-cluster` in namespace `demo`).
+//!
+//! `tests/examples_files.rs` regenerates them in memory and fails when a file differs
+//! (`KBDASH_BLESS=1` rewrites them).
+
+use chrono::{TimeZone, Utc};
+use serde_json::Value;
+
+use super::{
+    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
+    OpKind, PodInfo, Request, RequestAction, ScheduleInfo, VolumeInfo,
+};
+
+/// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
+/// [`FormContext::from_objects`] of them): PostgreSQL 16.9.0, 2 replicas (pod 0 primary,
+/// pod 1 ready secondary), 1 CPU / 2Gi, 20Gi `data`, the `postgresql` ComponentVersion's
+/// 16.x and 17.x releases, the addon's BackupPolicy and BackupSchedule.
+pub fn fixture_context() -> FormContext {
+    let pod = |i: u32, role: &str| PodInfo {
+        name: format!("pg-cluster-postgresql-{i}"),
+        component: "postgresql".to_string(),
+        role: Some(role.to_string()),
+        ready: true,
+    };
+    let method = |name: &str, continuous: bool| BackupMethodInfo {
+        name: name.to_string(),
+        continuous,
+    };
+    let schedule = |method: &str, enabled: bool, cron: &str, retention: &str| ScheduleInfo {
+        method: method.to_string(),
+        enabled,
+        cron: cron.to_string(),
+        retention: retention.to_string(),
+    };
+    FormContext {
+        cluster: "pg-cluster".to_string(),
+        namespace: "demo".to_string(),
+        phase: "Running".to_string(),
+        components: vec![ComponentInfo {
+            name: "postgresql".to_string(),
+            replicas: 2,
+            service_version: "16.9.0".to_string(),
+            cpu_request: Some("1".to_string()),
+            cpu_limit: Some("1".to_string()),
+            memory_request: Some("2Gi".to_string()),
+            memory_limit: Some("2Gi".to_string()),
+            volumes: vec![VolumeInfo {
+                name: "data".to_string(),
+                storage: "20Gi".to_string(),
+            }],
+        }],
+        pods: vec![pod(0, "primary"), pod(1, "secondary")],
+        releases: ["16.4.0", "16.9.0", "16.14.0", "17.5.0", "17.10.0"]
+            .map(String::from)
+            .to_vec(),
+        backup_policies: vec![BackupPolicyInfo {
+            name: "pg-cluster-postgresql-backup-policy".to_string(),
+            component: "postgresql".to_string(),
+            is_default: true,
+            methods: vec![
+                method("pg-basebackup", false),
+                method("volume-snapshot", false),
+                method("archive-wal", true),
+            ],
+        }],
+        backup_schedule: Some(BackupScheduleInfo {
+            name: "pg-cluster-postgresql-backup-schedule".to_string(),
+            backup_policy: "pg-cluster-postgresql-backup-policy".to_string(),
+            schedules: vec![
+                schedule("pg-basebackup", true, "0 2 * * *", "7d"),
+                schedule("volume-snapshot", false, "0 18 * * *", "7d"),
+                schedule("archive-wal", true, "*/5 * * * *", "8d"),
+            ],
+        }),
+        now: Utc
+            .with_ymd_and_hms(2025, 6, 4, 12, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    }
+}
+
+/// Field values set on top of a form's defaults.
+type FieldValues = &'static [(&'static str, &'static str)];
+
+/// The example inputs: file stem, op, and the fields set on top of the form's defaults.
+const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
+    (
+        "horizontalscaling-scale-out",
+        OpKind::HorizontalScaling,
+        &[("direction", "out"), ("replica_changes", "1")],
+    ),
+    (
+        "horizontalscaling-scale-in",
+        OpKind::HorizontalScaling,
+        &[
+            ("direction", "offline"),
+            ("instances", "pg-cluster-postgresql-1"),
+        ],
+    ),
+    (
+        "verticalscaling",
+        OpKind::VerticalScaling,
+        &[
+            ("cpu_request", "2"),
+            ("cpu_limit", "2"),
+            ("memory_request", "4Gi"),
+            ("memory_limit", "4Gi"),
+        ],
+    ),
+    (
+        "switchover",
+        OpKind::Switchover,
+        &[("candidate", "pg-cluster-postgresql-1")],
+    ),
+    (
+        "reconfiguring",
+        OpKind::Reconfiguring,
+        &[(
+            "parameters",
+            "max_connections = 200\nlog_min_duration_statement = 500ms\ntrack_io_timing = true\n",
+        )],
+    ),
+    (
+        "volumeexpansion",
+        OpKind::VolumeExpansion,
+        &[("storage", "30Gi")],
+    ),
+    (
+        "upgrade",
+        OpKind::Upgrade,
+        &[("service_version", "16.14.0")],
+    ),
+    (
+        "expose",
+        OpKind::Expose,
+        &[
+            ("service_name", "vpc"),
+            ("service_type", "LoadBalancer"),
+            ("preset", "aws-internal"),
+        ],
+    ),
+    ("restart", OpKind::Restart, &[]),
+    ("stop", OpKind::Stop, &[]),
+    ("start", OpKind::Start, &[]),
+    ("backup", OpKind::Backup, &[("retention", "7d")]),
+    (
+        "backupschedule-patch",
+        OpKind::BackupSchedule,
+        &[
+            ("volume-snapshot.enabled", "false"),
+            ("pg-basebackup.cron", "0 3 * * *"),
+        ],
+    ),
+];
+
+/// Every example form with its file name and context (the Start example's cluster is
+/// Stopped), its fields set as the example wants.
+pub fn example_forms() -> Result<Vec<(String, FormContext, OpForm)>, String> {
+    let mut out = Vec::new();
+    for (stem, op, fields) in EXAMPLES {
+        let mut ctx = fixture_context();
+        if *op == OpKind::Start {
+            ctx.phase = "Stopped".to_string();
+        }
+        let mut form = OpForm::new(*op, &ctx);
+        for (field, value) in *fields {
+            form.set(field, value)
+                .map_err(|e| format!("example {stem}: {e}"))?;
+        }
+        out.push((format!("{stem}.yaml"), ctx, form));
+    }
+    Ok(out)
+}
+
+/// Every example request, built and validated by the forms from [`fixture_context`].
+pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
+    example_forms()?
+        .into_iter()
+        .map(|(file, ctx, form)| {
+            let request = form
+                .validate(&ctx)
+                .map_err(|errs| format!("example {file}: {errs:?}"))?;
+            Ok((file, request))
+        })
+        .collect()
+}
+
+/// `(file name, contents)` of every file of `examples/`.
+pub fn example_files() -> Result<Vec<(String, String)>, String> {
+    example_requests()?
+        .into_iter()
+        .map(|(file, request)| {
+            let stem = file.trim_end_matches(".yaml");
+            let text = render(&format!("pg-cluster-{stem}-example"), &request)?;
+            Ok((file, text))
+        })
+        .collect()
+}
+
+/// The YAML of one example, with a header saying how it was made and how to use it.
+/// OpsRequests get the fixed `metadata.name` `name` in place of `generateName`, since
+/// `kubectl apply -f` cannot create from `generateName`.
+pub fn render(name: &str, request: &Request) -> Result<String, String> {
+    let mut body = request.body.clone();
+    let mut header = String::from(
+        "# Built by kbdash's form code (src/forms/examples.rs) for cluster pg-cluster in namespace demo.\n",
+    );
+    let generate = body
+        .pointer("/metadata/generateName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let (Some(generate), Some(meta)) = (generate, body.get_mut("metadata")) {
+        if let Some(m) = meta.as_object_mut() {
+            m.remove("generateName");
+            m.insert("name".into(), Value::String(name.to_string()));
+        }
+        header.push_str(&format!(
+            "# kbdash sends `generateName: {generate}`; `kubectl apply -f` cannot use generateName,\n# so this file has a fixed metadata.name instead.\n"
+        ));
+    }
+    match &request.action {
+        RequestAction::Create => header.push_str("# Use: kubectl apply -f <this file>\n"),
+        RequestAction::MergePatch { name } => header.push_str(&format!(
+            "# A JSON merge patch of BackupSchedule {name} (lists are replaced whole, so every\n# schedule entry is listed). Use: kubectl apply -f <this file>, or\n# kubectl patch backupschedule {name} -n demo --type merge --patch-file <this file>\n"
+        )),
+    }
+    header.push_str("# Regenerate: KBDASH_BLESS=1 cargo test --test examples_files\n");
+    let yaml = serde_yaml_ng::to_string(&body).map_err(|e| e.to_string())?;
+    Ok(format!("{header}{yaml}"))
+}

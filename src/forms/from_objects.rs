@@ -1,0 +1,157 @@
+//! Building a [`FormContext`] from the Kubernetes objects themselves (JSON as the API
+//! returns them). Missing or malformed fields become empty values, never panics.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::context::is_known_continuous_method;
+use super::{
+    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
+    ScheduleInfo, VolumeInfo,
+};
+
+/// The live objects a form context is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveObjects<'a> {
+    /// The `Cluster`.
+    pub cluster: &'a Value,
+    /// Pods; only those labelled `app.kubernetes.io/instance=<cluster>` are used.
+    pub pods: &'a [Value],
+    /// The `ComponentVersion` of the cluster's components (PostgreSQL: `postgresql`).
+    pub component_version: Option<&'a Value>,
+    /// BackupPolicies; only the cluster's (label `app.kubernetes.io/instance`) are used.
+    pub backup_policies: &'a [Value],
+    /// BackupSchedules; the first of the cluster's is used.
+    pub backup_schedules: &'a [Value],
+    /// Current time (names of on-demand backups carry it).
+    pub now: DateTime<Utc>,
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+fn opt(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj["metadata"]["labels"][key].as_str()
+}
+
+fn items(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+impl FormContext {
+    /// Maps live objects onto a context. Continuous backup methods are recognised by name
+    /// ([`is_known_continuous_method`]) since BackupPolicies do not say it.
+    pub fn from_objects(live: LiveObjects<'_>) -> FormContext {
+        let cluster = live.cluster;
+        let name = s(&cluster["metadata"]["name"]);
+        let mine = |obj: &&Value| label(obj, "app.kubernetes.io/instance") == Some(name.as_str());
+        let components = items(&cluster["spec"]["componentSpecs"])
+            .iter()
+            .map(|c| ComponentInfo {
+                name: s(&c["name"]),
+                replicas: c["replicas"]
+                    .as_u64()
+                    .and_then(|r| u32::try_from(r).ok())
+                    .unwrap_or(0),
+                service_version: s(&c["serviceVersion"]),
+                cpu_request: opt(&c["resources"]["requests"]["cpu"]),
+                cpu_limit: opt(&c["resources"]["limits"]["cpu"]),
+                memory_request: opt(&c["resources"]["requests"]["memory"]),
+                memory_limit: opt(&c["resources"]["limits"]["memory"]),
+                volumes: items(&c["volumeClaimTemplates"])
+                    .iter()
+                    .map(|v| VolumeInfo {
+                        name: s(&v["name"]),
+                        storage: s(&v["spec"]["resources"]["requests"]["storage"]),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let pods = live
+            .pods
+            .iter()
+            .filter(mine)
+            .map(|p| PodInfo {
+                name: s(&p["metadata"]["name"]),
+                component: label(p, "apps.kubeblocks.io/component-name")
+                    .unwrap_or_default()
+                    .to_string(),
+                role: label(p, "kubeblocks.io/role").map(str::to_string),
+                ready: items(&p["status"]["conditions"])
+                    .iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True"),
+            })
+            .collect();
+        let releases = live
+            .component_version
+            .map(|cv| {
+                items(&cv["spec"]["releases"])
+                    .iter()
+                    .map(|r| s(&r["serviceVersion"]))
+                    .filter(|v| !v.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let backup_policies = live
+            .backup_policies
+            .iter()
+            .filter(mine)
+            .map(|p| BackupPolicyInfo {
+                name: s(&p["metadata"]["name"]),
+                component: label(p, "apps.kubeblocks.io/component-name")
+                    .unwrap_or_default()
+                    .to_string(),
+                is_default: p["metadata"]["annotations"]
+                    ["dataprotection.kubeblocks.io/is-default-policy"]
+                    == "true",
+                methods: items(&p["spec"]["backupMethods"])
+                    .iter()
+                    .map(|m| {
+                        let name = s(&m["name"]);
+                        BackupMethodInfo {
+                            continuous: is_known_continuous_method(&name),
+                            name,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let backup_schedule =
+            live.backup_schedules
+                .iter()
+                .find(mine)
+                .map(|bs| BackupScheduleInfo {
+                    name: s(&bs["metadata"]["name"]),
+                    backup_policy: s(&bs["spec"]["backupPolicyName"]),
+                    schedules: items(&bs["spec"]["schedules"])
+                        .iter()
+                        .map(|e| ScheduleInfo {
+                            method: s(&e["backupMethod"]),
+                            enabled: e["enabled"].as_bool().unwrap_or(false),
+                            cron: s(&e["cronExpression"]),
+                            retention: s(&e["retentionPeriod"]),
+                        })
+                        .collect(),
+                });
+        FormContext {
+            cluster: name.clone(),
+            namespace: s(&cluster["metadata"]["namespace"]),
+            phase: s(&cluster["status"]["phase"]),
+            components,
+            pods,
+            releases,
+            backup_policies,
+            backup_schedule,
+            now: live.now,
+        }
+    }
+}

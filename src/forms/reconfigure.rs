@@ -1,0 +1,198 @@
+//! Reconfigure: `key = value` rows checked against the PostgreSQL parameter rules of the
+//! cluster's major version.
+
+use serde_json::json;
+
+use super::checks::{self, Errors};
+use super::request::ops_request;
+use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, UnknownField};
+use crate::domain::pg_params::{self, ParamError, Scope, ValueMode};
+
+/// Reconfigure form input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconfigureInput {
+    /// Field `component`.
+    pub component: String,
+    /// Field `parameters` (multi-line): one `key = value` row per line; blank lines and
+    /// lines starting with `#` are skipped; a value wrapped in single quotes (postgresql.conf
+    /// style) is unwrapped.
+    pub parameters: String,
+}
+
+/// One parsed row.
+struct Row<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+impl ReconfigureInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
+    pub fn initial(ctx: &FormContext) -> Self {
+        ReconfigureInput {
+            component: ctx.component_names().into_iter().next().unwrap_or_default(),
+            parameters: String::new(),
+        }
+    }
+
+    fn major(&self, ctx: &FormContext) -> Option<u32> {
+        pg_params::major_of(&ctx.component(&self.component)?.service_version)
+    }
+
+    /// Parses the rows; errors name the line.
+    fn rows(&self) -> (Vec<Row<'_>>, Vec<String>) {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for (i, line) in self.parameters.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                errors.push(format!("line {}: expected `name = value`", i + 1));
+                continue;
+            };
+            let key = key.trim();
+            let value = value.trim();
+            let value = value
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or(value);
+            if key.is_empty() {
+                errors.push(format!("line {}: the parameter name is missing", i + 1));
+                continue;
+            }
+            rows.push(Row { key, value });
+        }
+        (rows, errors)
+    }
+
+    /// Some row sets a parameter whose change restarts PostgreSQL (static, or reloaded by
+    /// a Patroni restart).
+    pub fn restart_required(&self, ctx: &FormContext) -> bool {
+        let Some(major) = self.major(ctx) else {
+            return false;
+        };
+        self.rows()
+            .0
+            .iter()
+            .any(|r| pg_params::lookup(major, r.key).is_some_and(|p| p.restart_required()))
+    }
+
+    /// Parameter names of the component's major starting with `prefix`.
+    pub fn completions(&self, ctx: &FormContext, prefix: &str) -> Vec<String> {
+        self.major(ctx)
+            .map(|m| {
+                pg_params::completions(m, prefix)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// What `name` accepts and when a change applies.
+    pub fn parameter_hint(&self, ctx: &FormContext, name: &str) -> Option<String> {
+        let rule = pg_params::lookup(self.major(ctx)?, name.trim())?;
+        let when = match rule.scope {
+            Scope::Immutable => "immutable: cannot be changed",
+            Scope::Static => "static: restart required",
+            Scope::Dynamic if rule.patroni_restart_on_reload => "dynamic, but applied by a restart",
+            Scope::Dynamic => "dynamic: applied by reload",
+        };
+        Some(format!("{}; {when}", rule.describe()))
+    }
+
+    pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
+        let hint = match (ctx.component(&self.component), self.major(ctx)) {
+            (Some(c), Some(m)) => format!(
+                "PostgreSQL {m} (serviceVersion {}): one `name = value` per line",
+                c.service_version
+            ),
+            _ => "one `name = value` per line".to_string(),
+        };
+        vec![
+            FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
+                .choices(ctx.component_names()),
+            FieldSpec::new(
+                "parameters",
+                "Parameters",
+                FieldKind::Lines,
+                &self.parameters,
+            )
+            .hint(hint),
+        ]
+    }
+
+    pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
+        match field {
+            "component" => self.component = value.trim().to_string(),
+            "parameters" => self.parameters = value.to_string(),
+            other => return Err(UnknownField(other.to_string())),
+        }
+        Ok(())
+    }
+
+    pub(super) fn validate(&self, ctx: &FormContext) -> Result<Request, Vec<FieldError>> {
+        let mut e = Errors::default();
+        checks::required(&mut e, "component", "component", &self.component);
+        let (rows, row_errors) = self.rows();
+        if rows.is_empty() && row_errors.is_empty() {
+            e.add("parameters", "add at least one `name = value` row");
+        }
+        for msg in row_errors {
+            e.add("parameters", msg);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &rows {
+            if !seen.insert(r.key) {
+                e.add("parameters", format!("parameter {} is set twice", r.key));
+            }
+        }
+        e.stage_done()?;
+        // operator rules: the cluster phase and component, then the Parameter controller's
+        // checks (unknown, immutable, value by type) for the cluster's major version.
+        checks::phase_allows(&mut e, ctx, OpKind::Reconfiguring);
+        checks::component_exists(&mut e, "component", ctx, &self.component);
+        e.stage_done()?;
+        let Some(major) = self.major(ctx) else {
+            let version = ctx
+                .component(&self.component)
+                .map(|c| c.service_version.as_str())
+                .unwrap_or_default();
+            return Err(vec![FieldError::new(
+                "component",
+                format!("cannot tell the PostgreSQL major version from serviceVersion {version:?}"),
+            )]);
+        };
+        let mut notes = Vec::new();
+        let mut parameters = Vec::new();
+        for r in &rows {
+            match pg_params::validate(major, r.key, r.value, ValueMode::Form) {
+                Ok(n) => {
+                    if n.scope == Scope::Static {
+                        notes.push(format!(
+                            "{}: restart required (static parameter, rolling restart)",
+                            n.name
+                        ));
+                    } else if n.restart_required {
+                        notes.push(format!(
+                            "{}: restart required (applied by restarting PostgreSQL through Patroni)",
+                            n.name
+                        ));
+                    }
+                    parameters.push(json!({"key": n.name, "value": n.value}));
+                }
+                Err(err @ ParamError::UnsupportedMajor(_)) => e.add("component", err.to_string()),
+                Err(err) => e.add("parameters", err.to_string()),
+            }
+        }
+        e.stage_done()?;
+        Ok(ops_request(
+            ctx,
+            "Reconfiguring",
+            "reconfigures",
+            json!([{"componentName": self.component, "parameters": parameters}]),
+            notes,
+        ))
+    }
+}

@@ -1,0 +1,458 @@
+//! Horizontal scaling (out, in, named instances offline) and vertical scaling.
+
+use serde_json::{Map, Value, json};
+
+use super::checks::{self, Errors};
+use super::request::ops_request;
+use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, UnknownField};
+use crate::domain::quantity::Quantity;
+
+/// The operator's default replica limit (`replicasLimit` absent from the PostgreSQL cmpd).
+const MAX_REPLICAS: u64 = 16384;
+
+/// Which way a horizontal scaling goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleDirection {
+    /// Add `replica_changes` replicas.
+    Out,
+    /// Remove `replica_changes` replicas (the highest ordinals go).
+    In,
+    /// Take the named `instances` offline.
+    Offline,
+}
+
+impl ScaleDirection {
+    const CHOICES: [&'static str; 3] = ["out", "in", "offline"];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ScaleDirection::Out => "out",
+            ScaleDirection::In => "in",
+            ScaleDirection::Offline => "offline",
+        }
+    }
+
+    fn parse(s: &str) -> Option<ScaleDirection> {
+        match s.trim() {
+            "out" => Some(ScaleDirection::Out),
+            "in" => Some(ScaleDirection::In),
+            "offline" => Some(ScaleDirection::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// Horizontal scaling form input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HorizontalScalingInput {
+    /// Field `component` (choice of components).
+    pub component: String,
+    /// Field `direction` (choice `out`, `in`, `offline`).
+    pub direction: ScaleDirection,
+    /// Field `replica_changes` (text, whole number) for out and in (shown for those only).
+    pub replica_changes: String,
+    /// Field `instances` (multiple choice of the component's pods) for offline (shown then
+    /// only).
+    pub instances: Vec<String>,
+    /// Field `allow_primary` (toggle, shown for in and offline): allow a scale-in that
+    /// removes the primary.
+    pub allow_primary: bool,
+}
+
+impl HorizontalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
+    pub fn initial(ctx: &FormContext) -> Self {
+        HorizontalScalingInput {
+            component: ctx.component_names().into_iter().next().unwrap_or_default(),
+            direction: ScaleDirection::Out,
+            replica_changes: "1".to_string(),
+            instances: Vec::new(),
+            allow_primary: false,
+        }
+    }
+
+    /// Replicas after the change, when the input is readable.
+    pub fn resulting_replicas(&self, ctx: &FormContext) -> Option<i64> {
+        let current = i64::from(ctx.component(&self.component)?.replicas);
+        match self.direction {
+            ScaleDirection::Out => Some(current + self.changes()?),
+            ScaleDirection::In => Some(current - self.changes()?),
+            ScaleDirection::Offline => Some(current - self.instances.len() as i64),
+        }
+    }
+
+    fn changes(&self) -> Option<i64> {
+        let s = self.replica_changes.trim();
+        if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    }
+
+    pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
+        let current = ctx.component(&self.component).map(|c| c.replicas);
+        let result = match (current, self.resulting_replicas(ctx)) {
+            (Some(c), Some(r)) => format!("replicas {c} -> {r}"),
+            (Some(c), None) => format!("replicas {c}"),
+            _ => String::new(),
+        };
+        let pods = ctx
+            .pods_of(&self.component)
+            .into_iter()
+            .map(|p| p.name.clone());
+        let mut fields = vec![
+            FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
+                .choices(ctx.component_names()),
+            FieldSpec::new(
+                "direction",
+                "Direction",
+                FieldKind::Choice,
+                self.direction.as_str(),
+            )
+            .choices(ScaleDirection::CHOICES),
+            FieldSpec::new(
+                "replica_changes",
+                "Replica changes",
+                FieldKind::Text,
+                &self.replica_changes,
+            )
+            .hint(result),
+            FieldSpec::new(
+                "instances",
+                "Instances to take offline",
+                FieldKind::MultiChoice,
+                self.instances.join(","),
+            )
+            .hint(
+                ctx.primary_of(&self.component)
+                    .map(|p| format!("primary is {}", p.name))
+                    .unwrap_or_else(|| "no primary".to_string()),
+            )
+            .choices(pods),
+            FieldSpec::new(
+                "allow_primary",
+                "Allow removing the primary",
+                FieldKind::Toggle,
+                self.allow_primary.to_string(),
+            ),
+        ];
+        // Only the fields the direction uses are shown.
+        fields.retain(|f| match f.name.as_str() {
+            "replica_changes" => self.direction != ScaleDirection::Offline,
+            "instances" => self.direction == ScaleDirection::Offline,
+            "allow_primary" => self.direction != ScaleDirection::Out,
+            _ => true,
+        });
+        fields
+    }
+
+    pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
+        match field {
+            "component" => self.component = value.trim().to_string(),
+            "direction" => {
+                self.direction = ScaleDirection::parse(value).unwrap_or(self.direction);
+            }
+            "replica_changes" => self.replica_changes = value.to_string(),
+            "instances" => self.instances = checks::split_list(value),
+            "allow_primary" => self.allow_primary = checks::toggle(value),
+            other => return Err(UnknownField(other.to_string())),
+        }
+        Ok(())
+    }
+
+    pub(super) fn validate(&self, ctx: &FormContext) -> Result<Request, Vec<FieldError>> {
+        let mut e = Errors::default();
+        // field rules
+        checks::required(&mut e, "component", "component", &self.component);
+        let changes = match self.direction {
+            ScaleDirection::Offline => {
+                if self.instances.is_empty() {
+                    e.add("instances", "pick at least one instance to take offline");
+                }
+                self.instances.len() as i64
+            }
+            _ => match self.changes() {
+                Some(n) if n >= 1 => n,
+                _ => {
+                    e.add(
+                        "replica_changes",
+                        "replica changes must be a whole number of at least 1",
+                    );
+                    0
+                }
+            },
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for name in &self.instances {
+            if !seen.insert(name) {
+                e.add("instances", format!("instance {name} is listed twice"));
+            }
+        }
+        e.stage_done()?;
+        // operator rules
+        checks::phase_allows(&mut e, ctx, OpKind::HorizontalScaling);
+        checks::component_exists(&mut e, "component", ctx, &self.component);
+        e.stage_done()?;
+        let comp = &self.component;
+        let current = ctx.component(comp).map_or(0, |c| i64::from(c.replicas));
+        let changes_field = match self.direction {
+            ScaleDirection::Offline => "instances",
+            _ => "replica_changes",
+        };
+        match self.direction {
+            ScaleDirection::Out if current + changes > MAX_REPLICAS as i64 => e.add(
+                changes_field,
+                format!(
+                    "the number of replicas after scaling up violates the replica limit for component \"{comp}\""
+                ),
+            ),
+            ScaleDirection::In | ScaleDirection::Offline if changes > current => e.add(
+                changes_field,
+                format!(
+                    "\"scaleIn.replicaChanges\" can't be greater than {current} for component \"{comp}\""
+                ),
+            ),
+            _ => {}
+        }
+        e.stage_done()?;
+        // kbdash's own checks
+        let pods = ctx.pods_of(comp);
+        let removed: Vec<&str> = match self.direction {
+            ScaleDirection::Out => Vec::new(),
+            // The InstanceSet removes the highest ordinals first.
+            ScaleDirection::In => pods
+                .iter()
+                .rev()
+                .take(usize::try_from(changes).unwrap_or(0))
+                .map(|p| p.name.as_str())
+                .collect(),
+            ScaleDirection::Offline => self.instances.iter().map(String::as_str).collect(),
+        };
+        if self.direction != ScaleDirection::Out && current - changes < 1 {
+            e.add(
+                changes_field,
+                format!("scale-in must leave at least 1 replica of {comp} (it has {current})"),
+            );
+        }
+        if self.direction == ScaleDirection::Offline {
+            for name in &self.instances {
+                if !pods.iter().any(|p| &p.name == name) {
+                    e.add(
+                        "instances",
+                        format!("instance {name} is not a pod of component {comp}"),
+                    );
+                }
+            }
+        }
+        if !self.allow_primary
+            && let Some(primary) = ctx.primary_of(comp)
+            && removed.contains(&primary.name.as_str())
+        {
+            e.add(
+                changes_field,
+                format!(
+                    "this scale-in would remove the primary {}: take secondaries offline by name, or allow removing the primary",
+                    primary.name
+                ),
+            );
+        }
+        e.stage_done()?;
+        let body = match self.direction {
+            ScaleDirection::Out => json!({"scaleOut": {"replicaChanges": changes}}),
+            ScaleDirection::In => json!({"scaleIn": {"replicaChanges": changes}}),
+            ScaleDirection::Offline => json!({"scaleIn": {
+                "replicaChanges": changes,
+                "onlineInstancesToOffline": self.instances,
+            }}),
+        };
+        let mut item = Map::new();
+        item.insert("componentName".into(), json!(comp));
+        if let Value::Object(section) = body {
+            item.extend(section);
+        }
+        Ok(ops_request(
+            ctx,
+            "HorizontalScaling",
+            "horizontalScaling",
+            json!([item]),
+            Vec::new(),
+        ))
+    }
+}
+
+/// Vertical scaling form input: quantities as typed; an empty one is left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerticalScalingInput {
+    /// Field `component`.
+    pub component: String,
+    /// Field `cpu_request`.
+    pub cpu_request: String,
+    /// Field `cpu_limit`.
+    pub cpu_limit: String,
+    /// Field `memory_request`.
+    pub memory_request: String,
+    /// Field `memory_limit`.
+    pub memory_limit: String,
+}
+
+const RESOURCE_FIELDS: [(&str, &str); 4] = [
+    ("cpu_request", "CPU request"),
+    ("cpu_limit", "CPU limit"),
+    ("memory_request", "Memory request"),
+    ("memory_limit", "Memory limit"),
+];
+
+impl VerticalScalingInput {
+    /// The form as it opens: fields from the cluster's current values and defaults.
+    pub fn initial(ctx: &FormContext) -> Self {
+        let comp = ctx.components.first();
+        let get = |f: fn(&super::ComponentInfo) -> &Option<String>| {
+            comp.and_then(|c| f(c).clone()).unwrap_or_default()
+        };
+        VerticalScalingInput {
+            component: comp.map(|c| c.name.clone()).unwrap_or_default(),
+            cpu_request: get(|c| &c.cpu_request),
+            cpu_limit: get(|c| &c.cpu_limit),
+            memory_request: get(|c| &c.memory_request),
+            memory_limit: get(|c| &c.memory_limit),
+        }
+    }
+
+    fn value(&self, field: &str) -> &str {
+        match field {
+            "cpu_request" => &self.cpu_request,
+            "cpu_limit" => &self.cpu_limit,
+            "memory_request" => &self.memory_request,
+            _ => &self.memory_limit,
+        }
+    }
+
+    fn current(ctx: &FormContext, component: &str, field: &str) -> Option<String> {
+        let c = ctx.component(component)?;
+        match field {
+            "cpu_request" => c.cpu_request.clone(),
+            "cpu_limit" => c.cpu_limit.clone(),
+            "memory_request" => c.memory_request.clone(),
+            _ => c.memory_limit.clone(),
+        }
+    }
+
+    pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
+        let mut fields = vec![
+            FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
+                .choices(ctx.component_names()),
+        ];
+        for (name, label) in RESOURCE_FIELDS {
+            let current =
+                Self::current(ctx, &self.component, name).unwrap_or_else(|| "unset".to_string());
+            fields.push(
+                FieldSpec::new(name, label, FieldKind::Text, self.value(name))
+                    .hint(format!("current {current}")),
+            );
+        }
+        fields
+    }
+
+    pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
+        let slot = match field {
+            "component" => &mut self.component,
+            "cpu_request" => &mut self.cpu_request,
+            "cpu_limit" => &mut self.cpu_limit,
+            "memory_request" => &mut self.memory_request,
+            "memory_limit" => &mut self.memory_limit,
+            other => return Err(UnknownField(other.to_string())),
+        };
+        *slot = value.trim().to_string();
+        Ok(())
+    }
+
+    pub(super) fn validate(&self, ctx: &FormContext) -> Result<Request, Vec<FieldError>> {
+        let mut e = Errors::default();
+        checks::required(&mut e, "component", "component", &self.component);
+        let mut parsed: Vec<Option<Quantity>> = Vec::new();
+        for (name, label) in RESOURCE_FIELDS {
+            let v = self.value(name);
+            parsed.push(if v.is_empty() {
+                None
+            } else {
+                checks::positive_quantity(&mut e, name, label, v)
+            });
+        }
+        if RESOURCE_FIELDS
+            .iter()
+            .all(|(f, _)| self.value(f).is_empty())
+        {
+            e.add("cpu_request", "set at least one request or limit");
+        }
+        e.stage_done()?;
+        checks::phase_allows(&mut e, ctx, OpKind::VerticalScaling);
+        checks::component_exists(&mut e, "component", ctx, &self.component);
+        for (resource, req, lim) in [("cpu", 0, 1), ("memory", 2, 3)] {
+            if let (Some(r), Some(l)) = (parsed[req], parsed[lim])
+                && r > l
+            {
+                e.add(
+                    RESOURCE_FIELDS[req].0,
+                    format!(
+                        "invalid value for \"{}\": must be less than or equal to {resource} limit",
+                        self.value(RESOURCE_FIELDS[req].0)
+                    ),
+                );
+            }
+        }
+        e.stage_done()?;
+        // kbdash: the resulting request must not exceed the resulting limit when only one of
+        // them changes (the API server refuses such a pod spec later).
+        let effective = |i: usize| {
+            parsed[i].or_else(|| {
+                Self::current(ctx, &self.component, RESOURCE_FIELDS[i].0)
+                    .and_then(|s| Quantity::parse(&s).ok())
+            })
+        };
+        for (resource, req, lim) in [("cpu", 0, 1), ("memory", 2, 3)] {
+            if let (Some(r), Some(l)) = (effective(req), effective(lim))
+                && r > l
+                && (parsed[req].is_none() || parsed[lim].is_none())
+            {
+                let field = if parsed[req].is_some() { req } else { lim };
+                e.add(
+                    RESOURCE_FIELDS[field].0,
+                    format!("{resource} request {r} must not exceed the {resource} limit {l}"),
+                );
+            }
+        }
+        let unchanged = RESOURCE_FIELDS.iter().zip(&parsed).all(|((f, _), q)| {
+            let current =
+                Self::current(ctx, &self.component, f).and_then(|s| Quantity::parse(&s).ok());
+            q.is_none() || *q == current
+        });
+        if unchanged {
+            e.add(
+                "cpu_request",
+                "nothing changes: the resources are already these",
+            );
+        }
+        e.stage_done()?;
+        let mut item = Map::new();
+        item.insert("componentName".into(), json!(self.component));
+        for (key, cpu, memory) in [("requests", 0, 2), ("limits", 1, 3)] {
+            let mut res = Map::new();
+            for (resource, idx) in [("cpu", cpu), ("memory", memory)] {
+                let v = self.value(RESOURCE_FIELDS[idx].0);
+                if !v.is_empty() {
+                    res.insert(resource.into(), json!(v));
+                }
+            }
+            if !res.is_empty() {
+                item.insert(key.into(), Value::Object(res));
+            }
+        }
+        Ok(ops_request(
+            ctx,
+            "VerticalScaling",
+            "verticalScaling",
+            json!([item]),
+            Vec::new(),
+        ))
+    }
+}
