@@ -11,7 +11,7 @@ use crate::k8s::resources::ClusterRow;
 use crate::view::widgets::{self, TableView, status_span};
 
 /// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 9] = [6, 10, 6, 5, 10, 9, 10, 9, 3];
+const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];
 
 /// Draws the Clusters pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
