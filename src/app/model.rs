@@ -102,7 +102,9 @@ pub struct Detail {
     pub scroll: usize,
 }
 
-/// What covers the table panes.
+/// What covers the table panes. The operation menu and forms (issue 4) and the triage view
+/// (issue 6) are further overlays: each gets a variant here, its keys a `Context` in the keymap,
+/// and its drawing a module in `view`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
