@@ -69,7 +69,9 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
         .filter(|p| p.is_primary())
         .map(|p| p.key.name.as_str())
         .collect();
+    let stopped = matches!(c.phase.as_str(), "Stopped" | "Stopping") || c.desired == 0;
     let primary = match primaries.as_slice() {
+        [] if stopped => Span::styled("-", theme.muted()),
         [] => Span::styled("✗ none", theme.fg(theme.error)),
         [one] => Span::styled(one.to_string(), theme.fg(theme.role_primary)),
         many => Span::styled(format!("! {} primaries", many.len()), theme.fg(theme.error)),
