@@ -369,7 +369,7 @@ async fn a_refused_reconfigure_sends_nothing() {
     let errors = form.validate(&ctx).unwrap_err();
     assert_eq!(
         errors[0].message,
-        "max_connections must be between 6 and 8388607"
+        "max_connections must be an integer between 6 and 8388607"
     );
     assert_eq!(server.store.count(Kind::OpsRequest), before);
 }

@@ -496,7 +496,7 @@ fn reconfigure() {
         &ctx(),
         &[(p, "max_connections = 5")],
         p,
-        "max_connections must be between 6 and 8388607",
+        "max_connections must be an integer between 6 and 8388607",
     );
     refused(
         R,
