@@ -119,6 +119,19 @@ fn horizontal_scaling() {
         )["horizontalScaling"],
         json!([{"componentName": "postgresql", "scaleIn": {"replicaChanges": 1, "onlineInstancesToOffline": ["pg-cluster-postgresql-1"]}}])
     );
+    let r = run(
+        H,
+        &three_pods("secondary"),
+        &[("direction", "in"), ("replica_changes", "1")],
+    )
+    .unwrap();
+    assert_eq!(
+        r.notes,
+        [
+            "postgresql: replicas 3 -> 2",
+            "pods deleted: pg-cluster-postgresql-2"
+        ]
+    );
     // removing the primary only when asked
     let primary_last = three_pods("primary");
     assert!(
@@ -571,6 +584,10 @@ fn volume_expansion() {
         &[("storage", "30 GiB")],
         "storage",
         "size: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+    assert_eq!(
+        run(VE, &ctx(), &[("storage", "30Gi")]).unwrap().notes,
+        ["postgresql volumes data: 20Gi -> 30Gi; volumes cannot shrink afterwards"]
     );
     refused(
         VE,

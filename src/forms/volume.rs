@@ -99,7 +99,10 @@ impl VolumeExpansionInput {
                 "componentName": self.component,
                 "volumeClaimTemplates": [{"name": self.volume, "storage": self.storage}],
             }]),
-            Vec::new(),
+            vec![format!(
+                "{} volumes {}: {current} -> {}; volumes cannot shrink afterwards",
+                self.component, self.volume, self.storage
+            )],
         ))
     }
 }
