@@ -356,6 +356,36 @@ async fn backup_and_schedule_forms_reach_the_server() {
         stored["spec"]["schedules"].as_array().unwrap().len(),
         schedule.schedules.len()
     );
+
+    // disabling the continuous method stops archiving
+    let continuous = schedule
+        .schedules
+        .iter()
+        .find(|s| ctx.is_continuous(&s.method))
+        .expect("a continuous method")
+        .method
+        .clone();
+    let running = |server: &DemoServer| {
+        values(server, Kind::Backup, Some(&ns))
+            .into_iter()
+            .any(|b| {
+                b["spec"]["backupMethod"] == continuous.as_str()
+                    && b["metadata"]["labels"]["app.kubernetes.io/instance"] == c.as_str()
+                    && b["status"]["phase"] == "Running"
+            })
+    };
+    assert!(running(&server), "seeded with continuous archiving");
+    let ctx = context(&server, &ns, &c);
+    let toggle = format!("{continuous}.enabled");
+    submit(
+        &server,
+        &build(OpKind::BackupSchedule, &ctx, &[(&toggle, "false")]),
+    )
+    .await;
+    until(&format!("{continuous} to stop"), || {
+        (!running(&server)).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
