@@ -137,6 +137,21 @@ async fn cluster_phase(store: &Store, ns: &str, name: &str, phase: &str) -> Valu
     .await
 }
 
+/// Every KubeBlocks object in the store, as the operator left it, passes the CRD schema.
+fn assert_schema_valid(store: &Store) {
+    for info in kbdash::k8s::kinds::KINDS
+        .iter()
+        .filter(|i| i.crd_schema.is_some())
+    {
+        for o in store.list(info.kind, None).0 {
+            let mut v = o.value();
+            if let Err(causes) = kbdash::schema::admit(info.kind, &mut v) {
+                panic!("{:?} {}: {causes:?}", info.kind, o.name);
+            }
+        }
+    }
+}
+
 fn condition(op: &Value, kind: &str) -> Value {
     op["status"]["conditions"]
         .as_array()
@@ -353,6 +368,7 @@ async fn horizontal_scaling_out_and_in_and_too_far() {
             "\"scaleIn.replicaChanges\" can't be greater than {n} for component \"postgresql\""
         ),
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -408,6 +424,7 @@ async fn switchover_moves_the_primary_and_is_a_no_op_from_a_secondary() {
         "Failed",
         "pods \"nope\" not found",
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -571,6 +588,7 @@ async fn upgrade_within_the_major_only() {
         );
         assert!(s(&p, "/spec/containers/0/image").ends_with(&target[..target.rfind('.').unwrap()]));
     }
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -601,6 +619,7 @@ async fn expose_adds_then_removes_a_service() {
     );
     assert_succeeded(&terminal(&e.store, &ns, &off).await);
     assert!(e.store.get(Kind::Service, Some(&ns), &name).is_none());
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -672,6 +691,7 @@ async fn reconfiguring_checks_parameters_and_rolls_only_for_static_ones() {
         after.iter().all(|u| !before.contains(u)),
         "a static parameter rolls every pod"
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -703,14 +723,50 @@ async fn missing_cluster_and_queueing_by_cluster() {
         "Restart",
         json!({"restart": [{"componentName": "postgresql"}]}),
     );
-    until("the first op to run while the second waits", || {
-        let a = e.store.get_value(Kind::OpsRequest, Some(&ns), &first)?;
-        let b = e.store.get_value(Kind::OpsRequest, Some(&ns), &second)?;
-        (s(&a, "/status/phase") == "Running").then(|| assert_eq!(s(&b, "/status/phase"), "Pending"))
-    })
+    let queue = until(
+        "the first op to run while the second waits in the queue",
+        || {
+            let a = e.store.get_value(Kind::OpsRequest, Some(&ns), &first)?;
+            let b = e.store.get_value(Kind::OpsRequest, Some(&ns), &second)?;
+            let cluster = e.store.get_value(Kind::Cluster, Some(&ns), &c)?;
+            let q: Value = serde_json::from_str(&s(
+                &cluster,
+                "/metadata/annotations/kubeblocks.io~1ops-request",
+            ))
+            .ok()?;
+            let both = q.as_array()?.len() == 2;
+            (s(&a, "/status/phase") == "Running" && s(&b, "/status/phase") == "Pending" && both)
+                .then_some(q)
+        },
+    )
     .await;
+    assert_eq!(queue[0], json!({"name": first, "type": "Restart"}));
+    assert_eq!(
+        queue[1],
+        json!({"name": second, "type": "Restart", "inQueue": true})
+    );
     assert_succeeded(&terminal(&e.store, &ns, &first).await);
     assert_succeeded(&terminal(&e.store, &ns, &second).await);
+    let cluster = e.store.get_value(Kind::Cluster, Some(&ns), &c).unwrap();
+    assert!(
+        cluster["metadata"]["annotations"]
+            .get("kubeblocks.io/ops-request")
+            .is_none()
+    );
+
+    // Deleting the cluster removes what it owned.
+    e.store.delete(Kind::Cluster, Some(&ns), &c).unwrap();
+    until("the cluster's pods to go", || {
+        let gone = pods(&e.store, &ns, &c).is_empty()
+            && e.store
+                .get(Kind::Component, Some(&ns), &format!("{c}-postgresql"))
+                .is_none()
+            && e.store
+                .get(Kind::Service, Some(&ns), &format!("{c}-postgresql"))
+                .is_none();
+        gone.then_some(())
+    })
+    .await;
 }
 
 /// A seeded Running continuous backup: (namespace, name, cluster).
@@ -825,6 +881,7 @@ async fn restore_to_a_point_in_time_and_its_failures() {
             .starts_with("can not found latest full or incremental backup")
     );
     cluster_phase(&e.store, &ns, "pitr-early", "Failed").await;
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -876,6 +933,7 @@ async fn cluster_created_with_the_restore_annotation_comes_up() {
             )
             .is_some()
     );
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -968,6 +1026,7 @@ async fn backups_on_demand_and_schedules() {
             .then_some(())
     })
     .await;
+    assert_schema_valid(&e.store);
 }
 
 #[tokio::test]
@@ -991,4 +1050,54 @@ async fn an_op_past_its_timeout_is_aborted() {
         "Aborted due to exceeding the specified timeout period (timeoutSeconds)"
     );
     assert!(op["status"]["completionTimestamp"].is_string());
+}
+
+#[tokio::test]
+async fn timestamps_come_from_the_store_clock() {
+    let t0 = DateTime::parse_from_rfc3339("2026-05-04T03:02:01Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap();
+    let store = Arc::new(Store::new(100_000, Arc::new(move || t0), 5));
+    seed(
+        &store,
+        &SeedConfig {
+            clusters: 3,
+            seed: 5,
+        },
+    );
+    let e = Env {
+        operator: operator::spawn(
+            store.clone(),
+            OperatorConfig {
+                speed: 200.0,
+                seed: 5,
+            },
+        ),
+        store,
+    };
+    let (ns, c) = cluster_in(&e.store, "Running", 1);
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "Restart",
+        json!({"restart": [{"componentName": "postgresql"}]}),
+    );
+    let op = terminal(&e.store, &ns, &name).await;
+    assert_succeeded(&op);
+    let at = "2026-05-04T03:02:01Z";
+    assert_eq!(op["status"]["startTimestamp"], at);
+    assert_eq!(op["status"]["completionTimestamp"], at);
+    for d in op["status"]["components"]["postgresql"]["progressDetails"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(
+            (d["startTime"].as_str(), d["endTime"].as_str()),
+            (Some(at), Some(at))
+        );
+    }
+    for p in pods(&e.store, &ns, &c) {
+        assert_eq!(p["metadata"]["creationTimestamp"], at);
+    }
 }

@@ -281,3 +281,113 @@ async fn continuous_backups_advance_and_crash_loops_count_up() {
     .expect("the window end advances and the crash-looping pod restarts again");
     handle.abort();
 }
+
+#[tokio::test]
+async fn schedules_fire_full_backups_on_their_cron() {
+    let t0 = DateTime::parse_from_rfc3339("2026-03-01T12:00:30Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap();
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock: Clock = {
+        let offset = offset.clone();
+        Arc::new(move || {
+            t0 + chrono::Duration::seconds(offset.load(std::sync::atomic::Ordering::Relaxed))
+        })
+    };
+    let store = seeded(6, 1, clock);
+    let schedule = all(&store, Kind::BackupSchedule)
+        .into_iter()
+        .find(|s| s["spec"]["schedules"][0]["enabled"] == true)
+        .unwrap();
+    let ns = schedule["metadata"]["namespace"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let name = schedule["metadata"]["name"].as_str().unwrap().to_string();
+    let handle = operator::spawn(
+        store.clone(),
+        OperatorConfig {
+            speed: 200.0,
+            seed: 1,
+        },
+    );
+    // The operator registers the changed schedule at 12:00:30 (its status write shows it),
+    // then the clock moves past 12:02.
+    store
+        .modify(Kind::BackupSchedule, Some(&ns), &name, |s| {
+            s["spec"]["schedules"][0]["cronExpression"] = "*/2 * * * *".into();
+            s["status"]["schedules"] = serde_json::json!({});
+            Ok(())
+        })
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let s = store
+                .get_value(Kind::BackupSchedule, Some(&ns), &name)
+                .unwrap();
+            if s["status"]["schedules"]["pg-basebackup"]["phase"] == "Running" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    offset.store(120, std::sync::atomic::Ordering::Relaxed);
+    let cluster = name
+        .trim_end_matches("-postgresql-backup-schedule")
+        .to_string();
+    let expected = format!("{cluster}-20260301120200");
+    let backup = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(b) = store.get_value(Kind::Backup, Some(&ns), &expected)
+                && b["status"]["phase"] == "Completed"
+            {
+                return b;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the scheduled backup runs and completes");
+    assert_eq!(
+        label(&backup, "dataprotection.kubeblocks.io/backup-schedule"),
+        Some(name.as_str())
+    );
+    assert_eq!(
+        label(&backup, "dataprotection.kubeblocks.io/autobackup"),
+        Some("true")
+    );
+    let s = store
+        .get_value(Kind::BackupSchedule, Some(&ns), &name)
+        .unwrap();
+    assert_eq!(
+        s["status"]["schedules"]["pg-basebackup"]["lastScheduleTime"],
+        "2026-03-01T12:02:00Z"
+    );
+    handle.abort();
+}
+
+#[test]
+fn seeded_kubeblocks_objects_pass_schema_admission() {
+    let store = seeded(6, 1, fixed_clock());
+    for info in KINDS.iter().filter(|i| i.crd_schema.is_some()) {
+        for mut obj in all(&store, info.kind) {
+            let name = obj["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if let Err(causes) = kbdash::schema::admit(info.kind, &mut obj) {
+                panic!("{:?} {name}: {causes:?}", info.kind);
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_clusters_seed_nothing() {
+    let store = seeded(0, 1, fixed_clock());
+    for info in KINDS {
+        assert_eq!(store.count(info.kind), 0, "{:?}", info.kind);
+    }
+}

@@ -35,17 +35,9 @@ async fn headless_server_prints_its_url_first_and_writes_its_files() {
         .expect("a line");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
-    // The kubeconfig may be written just after the URL is printed.
-    let config = tokio::time::timeout(WAIT, async {
-        loop {
-            if let Ok(kc) = kube::config::Kubeconfig::read_from(&kubeconfig) {
-                return kc;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the kubeconfig is written");
+    // The kubeconfig is written before the URL is printed.
+    let config =
+        kube::config::Kubeconfig::read_from(&kubeconfig).expect("the kubeconfig is written");
     let config = kube::Config::from_custom_kubeconfig(config, &Default::default())
         .await
         .expect("kube accepts the kubeconfig");

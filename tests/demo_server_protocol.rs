@@ -5,8 +5,8 @@ mod demo_server_support;
 use demo_server_support::{api, create, object, raw, start};
 use k8s_openapi::api::core::v1::Pod;
 use kbdash::k8s::kinds::{KINDS, Kind};
-use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
 
 fn api_error(e: kube::Error) -> (u16, String, String) {
@@ -434,12 +434,12 @@ async fn errors_are_status_objects() {
 #[tokio::test]
 async fn status_subresource_changes_only_status() {
     let server = start().await;
-    let ops = api(&server, Kind::OpsRequest, Some("t"));
-    let mut body = object(Kind::OpsRequest, "t", "o", json!({}));
-    body["spec"] = json!({"clusterName": "pg", "type": "Restart"});
-    body["status"] = json!({"phase": "Succeed"});
+    // Component versions are cluster-scoped KubeBlocks objects the operator leaves alone.
+    let cmpv = api(&server, Kind::ComponentVersion, None);
+    let mut body = object(Kind::ComponentVersion, "", "pg-test", json!({}));
+    body["status"] = json!({"phase": "Available"});
     let obj: DynamicObject = serde_json::from_value(body).expect("object");
-    let created = ops
+    let created = cmpv
         .create(&PostParams::default(), &obj)
         .await
         .expect("created");
@@ -447,27 +447,47 @@ async fn status_subresource_changes_only_status() {
         created.data.get("status").is_none(),
         "status is not set on create"
     );
-    let patched = ops
+    let spec = created.data["spec"].clone();
+    let patched = cmpv
         .patch_status(
-            "o",
+            "pg-test",
             &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"clusterName": "zz"}, "status": {"phase": "Running"}})),
+            &Patch::Merge(json!({"spec": {"releases": []}, "status": {"phase": "Unavailable"}})),
         )
         .await
         .expect("status patch");
-    assert_eq!(patched.data["status"]["phase"], "Running");
-    assert_eq!(patched.data["spec"]["clusterName"], "pg");
-    let patched = ops
+    assert_eq!(patched.data["status"]["phase"], "Unavailable");
+    assert_eq!(
+        patched.data["spec"], spec,
+        "a status write leaves spec alone"
+    );
+    let patched = cmpv
         .patch(
-            "o",
+            "pg-test",
             &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"clusterName": "pg2"}, "status": {"phase": "Failed"}})),
+            &Patch::Merge(
+                json!({"metadata": {"labels": {"x": "y"}}, "status": {"phase": "Available"}}),
+            ),
         )
         .await
         .expect("main patch");
-    assert_eq!(patched.data["status"]["phase"], "Running");
-    assert_eq!(patched.data["spec"]["clusterName"], "pg2");
-    assert_eq!(patched.metadata.generation, Some(2));
+    assert_eq!(
+        patched.data["status"]["phase"], "Unavailable",
+        "a main write keeps the status"
+    );
+    assert_eq!(patched.labels().get("x").map(String::as_str), Some("y"));
+    assert_eq!(
+        patched.metadata.generation,
+        Some(1),
+        "no spec change, same generation"
+    );
+    let mut replaced = patched.clone();
+    replaced.data["status"] = json!({"phase": "Available"});
+    let replaced = cmpv
+        .replace("pg-test", &PostParams::default(), &replaced)
+        .await
+        .expect("replace");
+    assert_eq!(replaced.data["status"]["phase"], "Unavailable");
 }
 
 #[tokio::test]
@@ -571,8 +591,9 @@ async fn shutdown_ends_watches_and_closes_the_port() {
 #[tokio::test]
 async fn dry_run_patch_and_delete_change_nothing() {
     let server = start().await;
-    create(&server, Kind::Cluster, "t", "pg", json!({"a": "1"})).await;
-    let clusters = api(&server, Kind::Cluster, Some("t"));
+    // A kind the simulated operator leaves alone, so that nothing else writes meanwhile.
+    create(&server, Kind::Service, "t", "pg", json!({"a": "1"})).await;
+    let clusters = api(&server, Kind::Service, Some("t"));
     let before = server.store.resource_version();
     let answered = clusters
         .patch(

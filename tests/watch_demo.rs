@@ -185,3 +185,28 @@ async fn forbidden_and_missing_apis_are_reported_per_stream() {
     assert!(msg.contains("data-protection"), "{msg}");
     assert_eq!(h.model.pods.len(), 2);
 }
+
+#[tokio::test]
+async fn unreachable_api_shows_reconnecting_then_recovers() {
+    let mut h = start(|_| {}).await;
+    h.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+        .await;
+    h.server.faults.refuse_connections(Duration::from_secs(2));
+    h.until("reconnecting", |m| {
+        matches!(
+            m.streams.get(&Kind::Pod),
+            Some(StreamState::Reconnecting { .. })
+        )
+    })
+    .await;
+    assert_eq!(h.model.pods.len(), 2, "rows stay while reconnecting");
+    // Meanwhile a pod goes away; after recovery the model matches the server.
+    h.server
+        .store
+        .delete(Kind::Pod, Some("demo"), "pg-cluster-postgresql-1")
+        .unwrap();
+    h.until("live again and in sync", |m| {
+        all_live(m) && m.pods.len() == 1
+    })
+    .await;
+}

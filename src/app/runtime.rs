@@ -96,7 +96,11 @@ pub struct Start {
 
 /// The state the loop works with besides the model.
 struct Runtime {
+    /// Results of commands.
     tx: mpsc::Sender<Msg>,
+    /// Messages of the current watches. Replaced on every restart, so that whatever the old
+    /// watches had queued is dropped with the old receiver.
+    watch_rx: mpsc::Receiver<Msg>,
     follow_tx: follow::Sender<Option<ObjRef>>,
     watchers: JoinSet<()>,
     effects: JoinSet<()>,
@@ -119,8 +123,10 @@ fn panic_text(e: JoinError) -> String {
 impl Runtime {
     fn restart_watches(&mut self) {
         self.watchers.abort_all();
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        self.watch_rx = rx;
         let sink = Sink {
-            tx: self.tx.clone(),
+            tx,
             follow: self.follow_tx.subscribe(),
         };
         watch::spawn_all(
@@ -131,9 +137,11 @@ impl Runtime {
         );
     }
 
-    async fn run_cmd(&mut self, cmd: Cmd) -> Result<()> {
+    /// Carries out one command. A message that must reach `update` before anything the
+    /// restarted watches send (the new context or namespace) is returned instead of queued.
+    async fn run_cmd(&mut self, cmd: Cmd) -> Option<Msg> {
         match cmd {
-            Cmd::Quit => {}
+            Cmd::Quit => None,
             Cmd::Follow(target) => {
                 self.follow_tx.send_replace(target.clone());
                 if let Some(target) = target {
@@ -143,42 +151,43 @@ impl Runtime {
                         let _ = tx.send(watch::fetch(client, target).await).await;
                     });
                 }
+                None
             }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
                 self.restart_watches();
-                self.send(Msg::Connected {
+                Some(Msg::Connected {
                     context: self.connection.context.clone(),
                     namespace,
-                });
+                })
             }
             Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
                 Ok(conn) => {
                     self.namespace = Some(conn.default_namespace.clone());
                     self.connection = conn;
                     self.restart_watches();
-                    self.send(Msg::Connected {
+                    Some(Msg::Connected {
                         context: ctx,
                         namespace: self.namespace.clone(),
-                    });
+                    })
                 }
-                Err(e) => self.send(Msg::Failed(format!("{e:#}"))),
+                Err(e) => Some(Msg::Failed(format!("{e:#}"))),
             },
-            Cmd::LoadTheme(name) => {
-                let loaded = Theme::load(&name).map(Box::new).map_err(|e| e.to_string());
-                self.send(Msg::ThemeLoaded(loaded));
-            }
+            Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
+                Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
+            )),
         }
-        Ok(())
     }
 
-    /// Queues a message for the loop without waiting (the loop itself is the consumer).
-    fn send(&self, msg: Msg) {
-        let tx = self.tx.clone();
-        if let Err(mpsc::error::TrySendError::Full(msg)) = tx.try_send(msg) {
-            tokio::spawn(async move {
-                let _ = tx.send(msg).await;
-            });
+    /// Runs `update` on `msg` and every command it leads to.
+    async fn handle(&mut self, model: &mut Model, msg: Msg) {
+        let mut next = Some(msg);
+        while let Some(msg) = next.take() {
+            for cmd in update(model, msg) {
+                if let Some(follow_up) = self.run_cmd(cmd).await {
+                    next = Some(follow_up);
+                }
+            }
         }
     }
 }
@@ -208,6 +217,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
 
     let mut rt = Runtime {
         tx,
+        watch_rx: mpsc::channel(1).1,
         follow_tx,
         watchers: JoinSet::new(),
         effects: JoinSet::new(),
@@ -232,6 +242,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
                 // The terminal is gone (hang-up): nothing left to show things on.
                 None => return Ok(()),
             },
+            Some(msg) = rt.watch_rx.recv() => Some(msg),
             Some(msg) = rx.recv() => Some(msg),
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
             Some(res) = rt.watchers.join_next() => {
@@ -245,15 +256,13 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
             _ = tokio::time::sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => None,
         };
         if let Some(msg) = msg {
-            for cmd in update(&mut model, msg) {
-                rt.run_cmd(cmd).await?;
-            }
+            rt.handle(&mut model, msg).await;
             let mut drained = 0;
             while drained < DRAIN_LIMIT {
-                let Ok(msg) = rx.try_recv() else { break };
-                for cmd in update(&mut model, msg) {
-                    rt.run_cmd(cmd).await?;
-                }
+                let Ok(msg) = rx.try_recv().or_else(|_| rt.watch_rx.try_recv()) else {
+                    break;
+                };
+                rt.handle(&mut model, msg).await;
                 drained += 1;
             }
         }

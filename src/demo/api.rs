@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -153,12 +153,17 @@ fn resource(
                 return Err(ApiError::path_not_found());
             }
             let page = list::list_page(store, kind, rp.namespace.as_deref(), params)?;
-            let body = if let Some(include) = as_table {
-                list::table_body(store, kind, &page, include)
-            } else {
-                list::list_body(kind, &page)
-            };
-            return Ok(json_response(StatusCode::OK, body));
+            if let Some(include) = as_table {
+                let body = list::table_body(store, kind, &page, include);
+                return Ok(json_response(StatusCode::OK, body));
+            }
+            let chunks = list::ListChunks::new(kind, page).map(Ok::<_, std::convert::Infallible>);
+            let mut resp = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return Ok(resp);
         }
         (Method::GET, Some(name)) => {
             let obj = store

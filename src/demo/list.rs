@@ -165,27 +165,64 @@ fn list_metadata(page: &Page) -> Value {
     meta
 }
 
-/// The `{Kind}List` body, assembled from the stored JSON without re-serializing objects.
-pub fn list_body(kind: Kind, page: &Page) -> String {
-    let head = json!({
-        "kind": format!("{}List", kind.info().kind_name),
-        "apiVersion": kind.api_version(),
-        "metadata": list_metadata(page),
-    })
-    .to_string();
-    let size: usize = page.items.iter().map(|o| o.json.len() + 1).sum();
-    let mut body = String::with_capacity(head.len() + size + 16);
-    // `head` is a JSON object: reopen it to append the items.
-    body.push_str(&head[..head.len() - 1]);
-    body.push_str(",\"items\":[");
-    for (i, o) in page.items.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
+/// Bytes per chunk of a streamed list body.
+const CHUNK: usize = 64 * 1024;
+
+/// The `{Kind}List` body in chunks of about 64 KiB, assembled lazily from the stored JSON:
+/// objects are never re-serialized and a fleet-size list is never held whole in memory.
+pub struct ListChunks {
+    head: Option<String>,
+    items: std::vec::IntoIter<StoredObject>,
+    first: bool,
+    done: bool,
+}
+
+impl ListChunks {
+    /// The body of `page`, a list of `kind`.
+    pub fn new(kind: Kind, page: Page) -> Self {
+        let head = json!({
+            "kind": format!("{}List", kind.info().kind_name),
+            "apiVersion": kind.api_version(),
+            "metadata": list_metadata(&page),
+        })
+        .to_string();
+        // `head` is a JSON object: reopen it to append the items.
+        let head = format!("{},\"items\":[", &head[..head.len() - 1]);
+        ListChunks {
+            head: Some(head),
+            items: page.items.into_iter(),
+            first: true,
+            done: false,
         }
-        body.push_str(&o.json);
     }
-    body.push_str("]}");
-    body
+}
+
+impl Iterator for ListChunks {
+    type Item = bytes::Bytes;
+
+    fn next(&mut self) -> Option<bytes::Bytes> {
+        if self.done {
+            return None;
+        }
+        let mut chunk = self.head.take().unwrap_or_default();
+        while chunk.len() < CHUNK {
+            match self.items.next() {
+                Some(o) => {
+                    if !self.first {
+                        chunk.push(',');
+                    }
+                    self.first = false;
+                    chunk.push_str(&o.json);
+                }
+                None => {
+                    chunk.push_str("]}");
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        Some(bytes::Bytes::from(chunk))
+    }
 }
 
 /// The Table body `kubectl get` asks for.
@@ -213,5 +250,33 @@ mod tests {
         assert_eq!(ContinueToken::decode(&t.encode()), Some(t));
         assert_eq!(ContinueToken::decode("zz"), None);
         assert_eq!(ContinueToken::decode("abc"), None);
+    }
+
+    #[test]
+    fn list_body_streams_every_item_in_chunks() {
+        let store = Store::new(10, std::sync::Arc::new(chrono::Utc::now), 1);
+        let filler = "x".repeat(10_000);
+        for i in 0..20 {
+            store
+                .create(
+                    Kind::Pod,
+                    json!({"metadata": {"name": format!("p{i:02}"), "namespace": "a"}, "data": filler}),
+                )
+                .expect("created");
+        }
+        let page = list_page(&store, Kind::Pod, None, &Params::default()).expect("page");
+        let chunks: Vec<bytes::Bytes> = ListChunks::new(Kind::Pod, page).collect();
+        assert!(chunks.len() > 2, "{} chunks", chunks.len());
+        let body: Vec<u8> = chunks.concat();
+        let list: Value = serde_json::from_slice(&body).expect("one JSON document");
+        assert_eq!(list["kind"], "PodList");
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(20));
+        assert_eq!(list["items"][19]["metadata"]["name"], "p19");
+        let empty = list_page(&store, Kind::Cluster, None, &Params::default()).expect("page");
+        let body: Vec<u8> = ListChunks::new(Kind::Cluster, empty)
+            .collect::<Vec<_>>()
+            .concat();
+        let list: Value = serde_json::from_slice(&body).expect("one JSON document");
+        assert_eq!(list["items"], json!([]));
     }
 }

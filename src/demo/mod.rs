@@ -192,10 +192,11 @@ pub fn run_headless(args: DemoServerArgs) -> Result<()> {
             request_log: args.request_log.clone(),
         })
         .await?;
-        println!("{}", server.url);
+        // The kubeconfig is in place before the URL announces that the server is up.
         if let Some(path) = &args.write_kubeconfig {
             server.write_kubeconfig(path)?;
         }
+        println!("{}", server.url);
         tokio::signal::ctrl_c()
             .await
             .context("cannot wait for Ctrl-C")?;

@@ -141,7 +141,7 @@ async fn provision(ctx: &Ctx, key: &Key) {
             let _ = ctx.store.modify(Kind::Cluster, key.ns(), &key.name, |c| {
                 obj::apply_phase(c, Phase::Failed, &[], &at);
                 let status = obj::ensure_object(c, "status");
-                status.insert("message".into(), json!({ COMPONENT: msg }));
+                status.insert("message".into(), msg.clone().into());
                 Ok(())
             });
             let _ = ctx.store.modify(

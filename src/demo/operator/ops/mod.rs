@@ -241,8 +241,33 @@ async fn lifecycle(ctx: &Ctx, key: &Key) {
         Queue::BySelf => Some(ctx.type_lock(&op.cluster, &op.ty)),
         _ => None,
     };
+    let by_self = matches!(queue_of(&op.ty), Queue::BySelf);
     let _turn = match &lock {
-        Some(l) => Some(l.clone().lock_owned().await),
+        Some(l) => {
+            let guard = match l.clone().try_lock_owned() {
+                Ok(guard) => guard,
+                Err(_) => {
+                    queue_entry(
+                        ctx,
+                        &op,
+                        Some(QueueEntry {
+                            in_queue: true,
+                            by_self,
+                        }),
+                    );
+                    l.clone().lock_owned().await
+                }
+            };
+            queue_entry(
+                ctx,
+                &op,
+                Some(QueueEntry {
+                    in_queue: false,
+                    by_self,
+                }),
+            );
+            Some(guard)
+        }
         None => None,
     };
 
@@ -285,6 +310,49 @@ async fn lifecycle(ctx: &Ctx, key: &Key) {
         Err(OpError::Aborted(msg)) => Err(("Aborted", msg)),
     };
     finish(ctx, &op, outcome);
+}
+
+/// An op's entry in the cluster's `kubeblocks.io/ops-request` annotation.
+struct QueueEntry {
+    in_queue: bool,
+    by_self: bool,
+}
+
+/// The most entries KubeBlocks keeps in the annotation.
+const QUEUE_ANNOTATION_MAX: usize = 20;
+
+/// Adds, updates or (with None) removes the op in the cluster's `kubeblocks.io/ops-request`
+/// annotation, a JSON array of `{"name","type","inQueue"?,"queueBySelf"?}`.
+fn queue_entry(ctx: &Ctx, op: &Op, entry: Option<QueueEntry>) {
+    const KEY: &str = "kubeblocks.io/ops-request";
+    let _ = ctx
+        .store
+        .modify(Kind::Cluster, op.cluster.ns(), &op.cluster.name, |c| {
+            let annotations = obj::annotations_mut(c);
+            let mut list: Vec<Value> = annotations
+                .get(KEY)
+                .and_then(Value::as_str)
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            list.retain(|e| e.get("name").and_then(Value::as_str) != Some(op.key.name.as_str()));
+            if let Some(entry) = entry {
+                let mut v = json!({"name": op.key.name, "type": op.ty});
+                if entry.in_queue {
+                    v["inQueue"] = true.into();
+                }
+                if entry.by_self {
+                    v["queueBySelf"] = true.into();
+                }
+                list.push(v);
+                list.truncate(QUEUE_ANNOTATION_MAX);
+            }
+            if list.is_empty() {
+                annotations.remove(KEY);
+            } else {
+                annotations.insert(KEY.into(), Value::Array(list).to_string().into());
+            }
+            Ok(())
+        });
 }
 
 /// Phase Pending, the controller's labels and the owner reference.
@@ -402,6 +470,9 @@ fn finish(ctx: &Ctx, op: &Op, outcome: Result<(), (&str, String)>) {
             comp["phase"] = phase.into();
         }
     });
+    if !matches!(queue_of(&op.ty), Queue::None) {
+        queue_entry(ctx, op, None);
+    }
     let touched = started && !matches!(op.ty.as_str(), "Backup" | "Restore");
     if touched && cluster::get(ctx, &op.cluster).is_some() {
         cluster::settle(ctx, &op.cluster);

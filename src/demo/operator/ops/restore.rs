@@ -180,7 +180,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
             Some("Running") => return Ok(()),
             Some("Failed") => {
                 let msg = c
-                    .pointer(&format!("/status/message/{COMPONENT}"))
+                    .pointer("/status/message")
                     .and_then(Value::as_str)
                     .unwrap_or("restore failed")
                     .to_string();
