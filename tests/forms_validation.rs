@@ -528,6 +528,13 @@ fn reconfigure() {
     refused(
         R,
         &ctx(),
+        &[(p, "work_memm = 8MB")],
+        p,
+        "parameter work_memm not found in parameters schema (did you mean work_mem?)",
+    );
+    refused(
+        R,
+        &ctx(),
         &[(p, "data_directory = /tmp")],
         p,
         "immutable parameter data_directory cannot be modified",

@@ -183,6 +183,12 @@ impl ReconfigureInput {
                     parameters.push(json!({"key": n.name, "value": n.value}));
                 }
                 Err(err @ ParamError::UnsupportedMajor(_)) => e.add("component", err.to_string()),
+                Err(err @ ParamError::NotFound(_)) => {
+                    let hint = suggestion(major, r.key)
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default();
+                    e.add("parameters", format!("{err}{hint}"));
+                }
                 Err(err) => e.add("parameters", err.to_string()),
             }
         }
@@ -194,5 +200,56 @@ impl ReconfigureInput {
             json!([{"componentName": self.component, "parameters": parameters}]),
             notes,
         ))
+    }
+}
+
+/// The settable parameter of `major` closest to a mistyped name: same name in another case,
+/// or within two edits.
+fn suggestion(major: u32, name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let candidates = pg_params::completions(major, "");
+    if let Some(exact) = candidates.iter().find(|c| **c == lower) {
+        return Some(exact);
+    }
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&lower, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over bytes (parameter names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_for_mistyped_names() {
+        assert_eq!(suggestion(16, "Max_Connections"), Some("max_connections"));
+        assert_eq!(suggestion(16, "max_conections"), Some("max_connections"));
+        assert_eq!(suggestion(16, "shared_bufers"), Some("shared_buffers"));
+        assert_eq!(suggestion(16, "completely_unknown"), None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
