@@ -42,12 +42,14 @@ fn context(server: &DemoServer, ns: &str, name: &str) -> FormContext {
         .get_value(Kind::Cluster, Some(ns), name)
         .unwrap();
     let pods = values(server, Kind::Pod, Some(ns));
+    let pvcs = values(server, Kind::PersistentVolumeClaim, Some(ns));
     let cmpv = values(server, Kind::ComponentVersion, None);
     let policies = values(server, Kind::BackupPolicy, Some(ns));
     let schedules = values(server, Kind::BackupSchedule, Some(ns));
     FormContext::from_objects(LiveObjects {
         cluster: &cluster,
         pods: &pods,
+        pvcs: &pvcs,
         component_version: cmpv.first(),
         backup_policies: &policies,
         backup_schedules: &schedules,

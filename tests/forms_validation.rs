@@ -592,6 +592,16 @@ fn volume_expansion() {
         "storage",
         "size: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
     );
+    let mut grown = ctx();
+    grown.components[0].volumes[0].capacity = Some("25Gi".into());
+    refused(
+        VE,
+        &grown,
+        &[("storage", "22Gi")],
+        "storage",
+        "requested storage size of volumeClaimTemplate \"data\" can not less than status.capacity.storage \"25Gi\" ",
+    );
+    assert!(run(VE, &grown, &[("storage", "25Gi")]).is_ok());
     assert_eq!(
         run(VE, &ctx(), &[("storage", "30Gi")]).unwrap().notes,
         ["postgresql volumes data: 20Gi -> 30Gi; volumes cannot shrink afterwards"]
