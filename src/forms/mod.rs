@@ -18,8 +18,9 @@
 //!    the annotations) and some choices show or hide fields (taking instances offline shows
 //!    the pod pick list; annotations only for LoadBalancer), so re-read `fields()` after
 //!    each `set`. Hidden fields are not sent. For the reconfigure rows,
-//!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major
-//!    and [`OpForm::parameter_hint`] says what a parameter accepts.
+//!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major,
+//!    [`OpForm::parameter_hint`] says what a parameter accepts and [`OpForm::row_checks`]
+//!    gives each row its verdict (error, "restart required") to mark lines while typing.
 //! 5. Call [`OpForm::validate`]: it checks, in this order, the field rules, the operator's
 //!    rules (reference FACTS.md section 4, with the operator's wording, including the
 //!    allowed cluster phases per op type, [`allowed_cluster_phases`]) and kbdash's own
@@ -66,7 +67,7 @@ pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
-pub use reconfigure::ReconfigureInput;
+pub use reconfigure::{ReconfigureInput, RowCheck};
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::{ANY_SECONDARY, SwitchoverInput};
 pub use upgrade::UpgradeInput;
@@ -477,6 +478,15 @@ impl OpForm {
         match self {
             OpForm::Reconfiguring(f) => f.parameter_hint(ctx, name),
             _ => None,
+        }
+    }
+
+    /// Per-row verdicts of the reconfigure `parameters` text (see
+    /// [`ReconfigureInput::row_checks`]); empty for other forms.
+    pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
+        match self {
+            OpForm::Reconfiguring(f) => f.row_checks(ctx),
+            _ => Vec::new(),
         }
     }
 
