@@ -34,6 +34,8 @@
 //!    check (errors about the text itself carry the field [`YAML_FIELD`]).
 //! 7. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
 //!    [`confirmation_matches`] before submitting.
+//! 8. After submitting, [`Request::audit_record`] is the audit log line and
+//!    [`Request::summary`] a one-line description for notifications.
 //!
 //! The OpsRequests are built as kbcli builds them: `generateName: <cluster>-<typelower>-`,
 //! labels `app.kubernetes.io/instance` and `app.kubernetes.io/managed-by: kubeblocks`,
