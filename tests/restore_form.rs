@@ -11,6 +11,9 @@ use kbdash::forms::{
 use kbdash::k8s::kinds::Kind;
 use serde_json::{Value, json};
 
+/// Field values set on top of the form's defaults.
+type Fields = Vec<(&'static str, &'static str)>;
+
 const CONTINUOUS: &str = "5f8e2c1a-pg-cluster-postgresql-archive-wal";
 
 fn ctx(continuous: bool) -> RestoreContext {
@@ -105,7 +108,7 @@ fn valid_inputs_build_the_expected_requests() {
             }),
         )
     };
-    let cases: Vec<(&str, bool, Vec<(&str, &str)>, Value)> = vec![
+    let cases: Vec<(&str, bool, Fields, Value)> = vec![
         (
             "RFC 3339",
             true,
@@ -242,7 +245,7 @@ fn the_cluster_form_carries_the_restore_annotation_with_the_encrypted_accounts()
 #[test]
 fn each_invalid_input_gets_its_own_message_and_builds_nothing() {
     let out_of_range = "restore-to-time is out of time range, you can view the recoverable time: \n\tkbcli cluster describe pg-cluster -n demo";
-    let cases: Vec<(&str, bool, Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<(&str, bool, Fields, &str, &str)> = vec![
         (
             "name not DNS-1123",
             true,
