@@ -184,6 +184,7 @@ pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
                 .map_err(|errs| format!("example {file}: {errs:?}"))?;
             Ok((file, request))
         })
+        .chain(super::restore::example_requests()?.into_iter().map(Ok))
         .collect()
 }
 

@@ -51,6 +51,7 @@ mod from_objects;
 mod lifecycle;
 mod reconfigure;
 mod request;
+mod restore;
 mod scaling;
 mod switchover;
 mod upgrade;
@@ -70,6 +71,11 @@ pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
+pub use restore::{
+    CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
+    VOLUME_RESTORE_POLICIES, fixture_restore_context, redact_secret, redacted,
+};
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::{ANY_SECONDARY, SwitchoverInput};
 pub use upgrade::UpgradeInput;
