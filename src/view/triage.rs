@@ -26,11 +26,13 @@ fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     since.map_or_else(
         || "-".into(),
         |t| {
-            format!(
-                "{} ({})",
-                t.format("%H:%M:%S"),
-                widgets::short_duration(now - t)
-            )
+            // Older than a day: the date matters more than the seconds.
+            let at = if now - t >= chrono::Duration::hours(24) {
+                t.format("%m-%d %H:%M")
+            } else {
+                t.format("%H:%M:%S")
+            };
+            format!("{at} ({})", widgets::short_duration(now - t))
         },
     )
 }
@@ -39,7 +41,7 @@ fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 pub fn problem_line(p: &Problem, now: DateTime<Utc>, theme: &Theme, width: usize) -> Line<'static> {
     let sev = severity(p.level);
     let level = format!("{} {:<5} ", sev.symbol(), p.level.word());
-    let since = format!("{:<15} ", since_text(p.since, now));
+    let since = format!("{:<17} ", since_text(p.since, now));
     let subject = format!("{} ", p.subject);
     let used = level.chars().count() + since.chars().count() + subject.chars().count();
     let reason = widgets::truncate(&format!("— {}", p.reason), width.saturating_sub(used));

@@ -164,7 +164,22 @@ fn draw_title(f: &mut Frame, area: Rect, m: &Model, page: usize, pages: usize) {
 fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
     let theme = &m.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (i, (kind, state)) in m.streams.iter().enumerate() {
+    if m.streams.values().all(|s| *s == StreamState::Live) {
+        spans.push(Span::styled(
+            format!(
+                "{} all {} streams live",
+                Severity::Ok.symbol(),
+                m.streams.len()
+            ),
+            Severity::Ok.style(theme),
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
+    // Failing streams first, so a narrow screen cuts off the healthy ones.
+    let mut streams: Vec<_> = m.streams.iter().collect();
+    streams.sort_by_key(|(_, s)| **s == StreamState::Live);
+    for (i, (kind, state)) in streams.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.muted()));
         }
@@ -279,7 +294,11 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
     let pitr = match m.continuous_backup(&c.key).and_then(|b| b.range_end) {
         Some(end) => Line::from(vec![
             Span::styled("PITR to ", theme.muted()),
-            Span::raw(end.format("%H:%M:%S").to_string()),
+            Span::raw(if m.now - end >= chrono::Duration::hours(24) {
+                end.format("%m-%d %H:%M").to_string()
+            } else {
+                end.format("%H:%M:%S").to_string()
+            }),
         ]),
         None => Line::styled("PITR -", theme.muted()),
     };
