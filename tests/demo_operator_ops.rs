@@ -1147,3 +1147,24 @@ async fn cancelling_a_scale_out_restores_the_replicas() {
     );
     cluster_phase(&e.store, &ns, &c, "Running").await;
 }
+
+#[tokio::test]
+async fn a_succeeded_op_goes_away_after_its_ttl() {
+    let e = env();
+    let (ns, c) = cluster_in(&e.store, "Running", 1);
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "Restart",
+        json!({"ttlSecondsAfterSucceed": 30, "restart": [{"componentName": "postgresql"}]}),
+    );
+    assert_succeeded(&terminal(&e.store, &ns, &name).await);
+    until("the op to be deleted", || {
+        e.store
+            .get(Kind::OpsRequest, Some(&ns), &name)
+            .is_none()
+            .then_some(())
+    })
+    .await;
+}
