@@ -717,6 +717,66 @@ pub(crate) fn set_pod_state(
     pod["status"] = status;
 }
 
+/// The kubelet's `BackOff` Warning Event for a crash-looping pod, seen `count` times.
+pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -> Value {
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let uid = pod
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let node = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": back_off_event_name(pod), "namespace": ns, "creationTimestamp": first},
+        "involvedObject": {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "name": name,
+            "namespace": ns,
+            "uid": uid,
+            "fieldPath": "spec.containers{postgresql}",
+        },
+        "reason": "BackOff",
+        "message": format!("Back-off restarting failed container postgresql in pod {name}_{ns}({uid})"),
+        "source": {"component": "kubelet", "host": node},
+        "firstTimestamp": first,
+        "lastTimestamp": last,
+        "count": count,
+        "type": "Warning",
+        "reportingComponent": "kubelet",
+        "reportingInstance": node,
+    })
+}
+
+/// `<pod>.<16 hex digits>`, stable for a pod's uid as the kubelet's event names are per pod.
+pub(crate) fn back_off_event_name(pod: &Value) -> String {
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let uid = pod
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let hex: String = uid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(16)
+        .collect();
+    format!("{name}.{hex}")
+}
+
 /// The restart count of a pod's postgresql container.
 pub(crate) fn restart_count(pod: &Value) -> u64 {
     pod.pointer("/status/containerStatuses")
