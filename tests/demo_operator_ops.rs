@@ -752,8 +752,21 @@ async fn missing_cluster_and_queueing_by_cluster() {
             .is_none()
     );
 
-    // Deleting the cluster removes what it owned.
+    // Deleting the cluster removes what it owned and stops its continuous archiving.
     e.store.delete(Kind::Cluster, Some(&ns), &c).unwrap();
+    until("the continuous backup to stop", || {
+        let phases: Vec<String> = e
+            .store
+            .list(Kind::Backup, Some(&ns))
+            .0
+            .iter()
+            .filter(|o| o.label("app.kubernetes.io/instance") == Some(c.as_str()))
+            .filter(|o| o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
+            .map(|o| s(&o.value(), "/status/phase"))
+            .collect();
+        (!phases.is_empty() && phases.iter().all(|p| p == "Completed")).then_some(())
+    })
+    .await;
     until("the cluster's pods to go", || {
         let gone = pods(&e.store, &ns, &c).is_empty()
             && e.store
