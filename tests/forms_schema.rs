@@ -14,6 +14,7 @@ fn crd_schema(kind: Kind) -> Value {
         Kind::OpsRequest => "opsrequests.operations.kubeblocks.io.v1alpha1.json",
         Kind::Backup => "backups.dataprotection.kubeblocks.io.v1alpha1.json",
         Kind::BackupSchedule => "backupschedules.dataprotection.kubeblocks.io.v1alpha1.json",
+        Kind::Cluster => "clusters.apps.kubeblocks.io.v1.json",
         other => panic!("no CRD for {other:?}"),
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -48,6 +48,7 @@ pub fn fixture_context() -> FormContext {
             volumes: vec![VolumeInfo {
                 name: "data".to_string(),
                 storage: "20Gi".to_string(),
+                capacity: None,
             }],
         }],
         pods: vec![pod(0, "primary"), pod(1, "secondary")],
@@ -183,6 +184,7 @@ pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
                 .map_err(|errs| format!("example {file}: {errs:?}"))?;
             Ok((file, request))
         })
+        .chain(super::restore::example_requests()?.into_iter().map(Ok))
         .collect()
 }
 
