@@ -32,6 +32,8 @@ pub enum Action {
     SortReverse,
     /// Sort by the column with this title (again: reverse), like k9s' Shift-letter keys.
     SortBy(&'static str),
+    /// Show or hide the triage view.
+    Triage,
 }
 
 /// Where a binding applies.
@@ -45,6 +47,8 @@ pub enum Context {
     Clusters,
     /// The detail view.
     Detail,
+    /// The triage view.
+    Triage,
 }
 
 impl Context {
@@ -55,6 +59,7 @@ impl Context {
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
             Context::Detail => "Detail view",
+            Context::Triage => "Triage view",
         }
     }
 }
@@ -302,12 +307,31 @@ pub const BINDINGS: &[Binding] = &[
         "sort by STATUS (again: reverse)",
     ),
     b(
+        &[c('!')],
+        Action::Triage,
+        Context::Global,
+        "triage: what is broken, worst first (toggle)",
+    ),
+    b(
+        &[k(KeyCode::Enter), c('d')],
+        Action::Detail,
+        Context::Triage,
+        "open the problem's object with its evidence",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
     ),
 ];
+
+/// The bindings in effect: mutating ones are left out in read-only mode.
+pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| !(readonly && crate::app::readonly::action_mutates(b.action)))
+}
 
 /// The action bound to `key` in the first of `contexts` that binds it.
 pub fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {

@@ -6,6 +6,8 @@ pub mod command;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod readonly;
 pub mod runtime;
 pub mod table;
+pub mod triage;
 pub mod update;

@@ -109,7 +109,13 @@ pub struct Detail {
 pub enum Overlay {
     None,
     Detail(Detail),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    /// The triage list, with the selected problem.
+    Triage {
+        selected: usize,
+    },
 }
 
 /// Which line editor is open at the bottom.
@@ -190,6 +196,10 @@ pub struct Model {
     pub raw: Option<(ObjRef, Vec<String>)>,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
+    /// Triage rules' state and stream freshness.
+    pub triage: crate::app::triage::TriageState,
+    /// Wall mode, when on.
+    pub wall: Option<crate::app::triage::WallState>,
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
@@ -224,6 +234,8 @@ impl Model {
             flashes: HashMap::new(),
             raw: None,
             notice: None,
+            triage: Default::default(),
+            wall: None,
             quit: false,
             dirty: true,
         }
