@@ -225,27 +225,53 @@ impl<'a> Timeline<'a> {
         Timeline { input, style }
     }
 
-    fn status(&self) -> Vec<(String, Style)> {
+    /// The status line's parts: the window, the chosen time, the end's lag. When `compact`,
+    /// times are shorter and the lag comes first, so narrow areas still show a stalled end.
+    fn status(&self, compact: bool) -> Vec<(String, Style)> {
         let i = self.input;
         let s = &self.style;
-        let mut parts = Vec::new();
-        match (i.window, &i.note) {
-            (Some((a, b)), _) => parts.push((
+        let window = match (i.window, &i.note) {
+            (Some((a, b)), _) if compact => (
+                format!("win {}~{}", a.format("%H:%M:%S"), b.format("%H:%M:%S")),
+                s.window,
+            ),
+            (Some((a, b)), _) => (
                 format!(
                     "window {} ~ {} UTC",
                     a.format("%m-%d %H:%M:%S"),
                     b.format("%m-%d %H:%M:%S")
                 ),
                 s.window,
-            )),
-            (None, Some(note)) => parts.push((note.clone(), s.stalled)),
-            (None, None) => parts.push(("no recoverable window".to_string(), s.muted)),
+            ),
+            (None, Some(note)) => (note.clone(), s.stalled),
+            (None, None) => ("no recoverable window".to_string(), s.muted),
+        };
+        let chosen = i.chosen.map(|t| {
+            let f = if compact {
+                "%H:%M:%S"
+            } else {
+                "%m-%d %H:%M:%S"
+            };
+            (format!(" · at {}", t.format(f)), s.cursor)
+        });
+        let lag = i.range.map(|(_, end)| end_lag(end, i.now, i.sync_interval));
+        let mut parts = Vec::new();
+        if compact {
+            if let Some(lag) = lag {
+                let (text, style) = if lag.stalled {
+                    (format!("⚠ end {} behind · ", short_lag(lag.lag)), s.stalled)
+                } else {
+                    (format!("lag {} · ", short_lag(lag.lag)), s.text)
+                };
+                parts.push((text, style));
+            }
+            parts.push(window);
+            parts.extend(chosen);
+            return parts;
         }
-        if let Some(t) = i.chosen {
-            parts.push((format!(" · at {}", t.format("%m-%d %H:%M:%S")), s.cursor));
-        }
-        if let Some((_, end)) = i.range {
-            let lag = end_lag(end, i.now, i.sync_interval);
+        parts.push(window);
+        parts.extend(chosen);
+        if let Some(lag) = lag {
             parts.push((format!(" · end {} behind now", short_lag(lag.lag)), s.text));
             if lag.stalled {
                 parts.push((" ⚠ not advancing".to_string(), s.stalled));
@@ -329,7 +355,16 @@ impl Widget for Timeline<'_> {
         if let Some(row) = status_row {
             let mut x = area.x;
             let end = area.x + w;
-            for (text, style) in self.status() {
+            let width = |parts: &[(String, Style)]| -> usize {
+                parts.iter().map(|(t, _)| t.chars().count()).sum()
+            };
+            let full = self.status(false);
+            let parts = if width(&full) <= usize::from(w) {
+                full
+            } else {
+                self.status(true)
+            };
+            for (text, style) in parts {
                 if x >= end {
                     break;
                 }
