@@ -1,7 +1,7 @@
 //! Fleet-scale figures for the demo: `kbdash demo-server --clusters 5000` in-process (seed,
 //! object counts, RSS), a full pod list over HTTP with kube-rs, and the operator's steady write
-//! rate. Run with `cargo bench --bench demo_operator_scale` (`harness = false`; without
-//! `--bench`, as under `cargo test --all-targets`, it does nothing).
+//! rate. Run with `cargo bench --bench demo_operator_scale`; `KBDASH_BENCH_CLUSTERS` changes
+//! the fleet size.
 
 mod bench {
     use std::time::{Duration, Instant};
@@ -56,17 +56,29 @@ mod bench {
         );
 
         let client = server.client()?;
-        let pods: Api<Pod> = Api::all(client);
+        // The server's side alone: the raw body, not deserialized into typed pods.
         for round in 1..=3 {
             let t = Instant::now();
-            let list = pods.list(&ListParams::default()).await?;
+            let request = hyper::Request::get("/api/v1/pods").body(Vec::new())?;
+            let body = client.request_text(request).await?;
             println!(
-                "full pod list over HTTP #{round}: {} pods in {:.2?}",
-                list.items.len(),
-                t.elapsed()
+                "full pod list over HTTP (raw) #{round}: {:.1} MiB in {:.2?}; RSS {:.0} MiB",
+                body.len() as f64 / 1048576.0,
+                t.elapsed(),
+                rss_mib()
             );
         }
-        println!("RSS after the pod lists: {:.0} MiB", rss_mib());
+        // The whole client path, as the dashboard's first list would go.
+        let pods: Api<Pod> = Api::all(client);
+        let t = Instant::now();
+        let list = pods.list(&ListParams::default()).await?;
+        println!(
+            "full pod list with kube-rs into typed Pods: {} pods in {:.2?}; RSS {:.0} MiB (client and server in one process)",
+            list.items.len(),
+            t.elapsed(),
+            rss_mib()
+        );
+        drop(list);
 
         let rv = server.store.resource_version();
         tokio::time::sleep(Duration::from_secs(10)).await;

@@ -33,8 +33,8 @@ pub enum Command {
 /// Options of the dashboard, accepted before or after a subcommand.
 #[derive(Debug, Clone, Default, Args)]
 pub struct DashboardArgs {
-    /// Path of the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, global = true, env = "KUBECONFIG")]
+    /// Path of the kubeconfig file (default: $KUBECONFIG, merged like kubectl, then ~/.kube/config).
+    #[arg(long, global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use.
     #[arg(long, global = true)]

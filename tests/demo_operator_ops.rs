@@ -25,6 +25,10 @@ impl Drop for Env {
 }
 
 fn env() -> Env {
+    env_at(200.0)
+}
+
+fn env_at(speed: f64) -> Env {
     let store = Arc::new(Store::new(100_000, system_clock(), 3));
     seed(
         &store,
@@ -33,13 +37,7 @@ fn env() -> Env {
             seed: 3,
         },
     );
-    let operator = operator::spawn(
-        store.clone(),
-        OperatorConfig {
-            speed: 200.0,
-            seed: 3,
-        },
-    );
+    let operator = operator::spawn(store.clone(), OperatorConfig { speed, seed: 3 });
     Env { store, operator }
 }
 
@@ -1100,4 +1098,52 @@ async fn timestamps_come_from_the_store_clock() {
     for p in pods(&e.store, &ns, &c) {
         assert_eq!(p["metadata"]["creationTimestamp"], at);
     }
+}
+
+#[tokio::test]
+async fn cancelling_a_scale_out_restores_the_replicas() {
+    // Slower, so the op is still running when the cancel arrives.
+    let e = env_at(20.0);
+    let (ns, c) = cluster_in(&e.store, "Running", 1);
+    let n = pods(&e.store, &ns, &c).len();
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "HorizontalScaling",
+        json!({"horizontalScaling": [{"componentName": "postgresql", "scaleOut": {"replicaChanges": 2}}]}),
+    );
+    until("the scale-out to run", || {
+        let op = e.store.get_value(Kind::OpsRequest, Some(&ns), &name)?;
+        (s(&op, "/status/phase") == "Running").then_some(())
+    })
+    .await;
+    e.store
+        .modify(Kind::OpsRequest, Some(&ns), &name, |o| {
+            o["spec"]["cancel"] = true.into();
+            Ok(())
+        })
+        .unwrap();
+    let op = until("the op to be cancelled", || {
+        let op = e.store.get_value(Kind::OpsRequest, Some(&ns), &name)?;
+        (s(&op, "/status/phase") == "Cancelled").then_some(op)
+    })
+    .await;
+    let cancelled = condition(&op, "Cancelled");
+    assert_eq!(
+        (cancelled["status"].as_str(), cancelled["reason"].as_str()),
+        (Some("True"), Some("CancelSucceed"))
+    );
+    assert!(op["status"]["cancelTimestamp"].is_string());
+    let cluster = e.store.get_value(Kind::Cluster, Some(&ns), &c).unwrap();
+    assert_eq!(cluster["spec"]["componentSpecs"][0]["replicas"], n);
+    assert_eq!(pods(&e.store, &ns, &c).len(), n);
+    assert_eq!(
+        pods(&e.store, &ns, &c)
+            .iter()
+            .filter(|p| role(p) == "primary")
+            .count(),
+        1
+    );
+    cluster_phase(&e.store, &ns, &c, "Running").await;
 }

@@ -31,6 +31,7 @@ fn context_from_fixture_objects_matches_the_fixture_context() {
     let ctx = FormContext::from_objects(LiveObjects {
         cluster: &cluster,
         pods: &pods,
+        pvcs: &[],
         component_version: Some(&cmpv),
         backup_policies: &policies,
         backup_schedules: &schedules,
@@ -50,6 +51,7 @@ fn context_from_odd_objects_does_not_panic() {
         let ctx = FormContext::from_objects(LiveObjects {
             cluster,
             pods: &odd,
+            pvcs: &odd,
             component_version: Some(cluster),
             backup_policies: &odd,
             backup_schedules: &odd,
@@ -60,6 +62,7 @@ fn context_from_odd_objects_does_not_panic() {
     let ctx = FormContext::from_objects(LiveObjects {
         cluster: &odd[2],
         pods: &[],
+        pvcs: &[],
         component_version: None,
         backup_policies: &[],
         backup_schedules: &[],
@@ -67,4 +70,39 @@ fn context_from_odd_objects_does_not_panic() {
     });
     assert_eq!(ctx.components[0].replicas, 0);
     assert_eq!(ctx.components[0].cpu_limit.as_deref(), Some("2"));
+}
+
+#[test]
+fn volume_capacity_comes_from_the_largest_pvc_of_the_template() {
+    let cluster = docs("cluster-pg-cluster.yaml").remove(0);
+    let pvc = |name: &str, vct: &str, capacity: &str| {
+        serde_json::json!({
+            "metadata": {"name": name, "labels": {
+                "app.kubernetes.io/instance": "pg-cluster",
+                "apps.kubeblocks.io/component-name": "postgresql",
+                "apps.kubeblocks.io/vct-name": vct,
+            }},
+            "status": {"capacity": {"storage": capacity}},
+        })
+    };
+    let pvcs = [
+        pvc("data-pg-cluster-postgresql-0", "data", "20Gi"),
+        pvc("data-pg-cluster-postgresql-1", "data", "21474836480"),
+        pvc("data-pg-cluster-postgresql-2", "data", "24Gi"),
+        pvc("logs-pg-cluster-postgresql-0", "logs", "99Gi"),
+        pvc("data-x", "data", "not-a-size"),
+    ];
+    let ctx = FormContext::from_objects(LiveObjects {
+        cluster: &cluster,
+        pods: &[],
+        pvcs: &pvcs,
+        component_version: None,
+        backup_policies: &[],
+        backup_schedules: &[],
+        now: Default::default(),
+    });
+    assert_eq!(
+        ctx.components[0].volumes[0].capacity.as_deref(),
+        Some("24Gi")
+    );
 }

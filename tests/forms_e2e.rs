@@ -42,12 +42,14 @@ fn context(server: &DemoServer, ns: &str, name: &str) -> FormContext {
         .get_value(Kind::Cluster, Some(ns), name)
         .unwrap();
     let pods = values(server, Kind::Pod, Some(ns));
+    let pvcs = values(server, Kind::PersistentVolumeClaim, Some(ns));
     let cmpv = values(server, Kind::ComponentVersion, None);
     let policies = values(server, Kind::BackupPolicy, Some(ns));
     let schedules = values(server, Kind::BackupSchedule, Some(ns));
     FormContext::from_objects(LiveObjects {
         cluster: &cluster,
         pods: &pods,
+        pvcs: &pvcs,
         component_version: cmpv.first(),
         backup_policies: &policies,
         backup_schedules: &schedules,
@@ -356,6 +358,36 @@ async fn backup_and_schedule_forms_reach_the_server() {
         stored["spec"]["schedules"].as_array().unwrap().len(),
         schedule.schedules.len()
     );
+
+    // disabling the continuous method stops archiving
+    let continuous = schedule
+        .schedules
+        .iter()
+        .find(|s| ctx.is_continuous(&s.method))
+        .expect("a continuous method")
+        .method
+        .clone();
+    let running = |server: &DemoServer| {
+        values(server, Kind::Backup, Some(&ns))
+            .into_iter()
+            .any(|b| {
+                b["spec"]["backupMethod"] == continuous.as_str()
+                    && b["metadata"]["labels"]["app.kubernetes.io/instance"] == c.as_str()
+                    && b["status"]["phase"] == "Running"
+            })
+    };
+    assert!(running(&server), "seeded with continuous archiving");
+    let ctx = context(&server, &ns, &c);
+    let toggle = format!("{continuous}.enabled");
+    submit(
+        &server,
+        &build(OpKind::BackupSchedule, &ctx, &[(&toggle, "false")]),
+    )
+    .await;
+    until(&format!("{continuous} to stop"), || {
+        (!running(&server)).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,7 +401,7 @@ async fn a_refused_reconfigure_sends_nothing() {
     let errors = form.validate(&ctx).unwrap_err();
     assert_eq!(
         errors[0].message,
-        "max_connections must be between 6 and 8388607"
+        "max_connections must be an integer between 6 and 8388607"
     );
     assert_eq!(server.store.count(Kind::OpsRequest), before);
 }

@@ -119,6 +119,19 @@ fn horizontal_scaling() {
         )["horizontalScaling"],
         json!([{"componentName": "postgresql", "scaleIn": {"replicaChanges": 1, "onlineInstancesToOffline": ["pg-cluster-postgresql-1"]}}])
     );
+    let r = run(
+        H,
+        &three_pods("secondary"),
+        &[("direction", "in"), ("replica_changes", "1")],
+    )
+    .unwrap();
+    assert_eq!(
+        r.notes,
+        [
+            "postgresql: replicas 3 -> 2",
+            "pods deleted: pg-cluster-postgresql-2"
+        ]
+    );
     // removing the primary only when asked
     let primary_last = three_pods("primary");
     assert!(
@@ -496,7 +509,7 @@ fn reconfigure() {
         &ctx(),
         &[(p, "max_connections = 5")],
         p,
-        "max_connections must be between 6 and 8388607",
+        "max_connections must be an integer between 6 and 8388607",
     );
     refused(
         R,
@@ -511,6 +524,13 @@ fn reconfigure() {
         &[(p, "no_such = 1")],
         p,
         "parameter no_such not found in parameters schema",
+    );
+    refused(
+        R,
+        &ctx(),
+        &[(p, "work_memm = 8MB")],
+        p,
+        "parameter work_memm not found in parameters schema (did you mean work_mem?)",
     );
     refused(
         R,
@@ -571,6 +591,20 @@ fn volume_expansion() {
         &[("storage", "30 GiB")],
         "storage",
         "size: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+    let mut grown = ctx();
+    grown.components[0].volumes[0].capacity = Some("25Gi".into());
+    refused(
+        VE,
+        &grown,
+        &[("storage", "22Gi")],
+        "storage",
+        "requested storage size of volumeClaimTemplate \"data\" can not less than status.capacity.storage \"25Gi\" ",
+    );
+    assert!(run(VE, &grown, &[("storage", "25Gi")]).is_ok());
+    assert_eq!(
+        run(VE, &ctx(), &[("storage", "30Gi")]).unwrap().notes,
+        ["postgresql volumes data: 20Gi -> 30Gi; volumes cannot shrink afterwards"]
     );
     refused(
         VE,

@@ -166,3 +166,44 @@ fn yaml_detail() {
     update(&mut m, key(KeyCode::PageDown));
     snap("detail_yaml_scrolled", &m);
 }
+
+#[test]
+fn role_change_row_is_highlighted_for_a_few_seconds() {
+    use app_fixtures::{pod, watch};
+    use kbdash::app::msg::{Msg, WatchEvent};
+    use kbdash::k8s::kinds::Kind;
+    use kbdash::k8s::resources::Row;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let mut m = at(120, 40);
+    update(&mut m, ch('2'));
+    let v = pod("ops", "billing", 1, "primary", true);
+    update(
+        &mut m,
+        watch(
+            Kind::Pod,
+            WatchEvent::Apply(Box::new(Row::from_value(Kind::Pod, &v).unwrap())),
+        ),
+    );
+    let bg_of_row = |m: &Model, name: &str| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| kbdash::view::view(m, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let y = (0..40)
+            .find(|y| {
+                (0..120)
+                    .map(|x| buf[(x, *y)].symbol().to_string())
+                    .collect::<String>()
+                    .contains(name)
+            })
+            .unwrap();
+        buf[(20, y)].bg
+    };
+    assert_eq!(bg_of_row(&m, "billing-postgresql-1"), m.theme.flash);
+    update(
+        &mut m,
+        Msg::Tick(app_fixtures::now() + chrono::TimeDelta::seconds(6)),
+    );
+    assert_ne!(bg_of_row(&m, "billing-postgresql-1"), m.theme.flash);
+}

@@ -70,8 +70,12 @@ pub const BACKUP_COLUMNS: &[Column] = &[
     col("AGE", true),
 ];
 
-/// The column every pane sorts by at first: NAME.
+/// The column the Clusters and Pods panes sort by at first: NAME.
 pub const DEFAULT_SORT_COLUMN: usize = 1;
+/// AGE of the OpsRequests pane (its first sort: newest first).
+pub const OPS_AGE_COLUMN: usize = 7;
+/// AGE of the Backups pane (its first sort: newest first).
+pub const BACKUP_AGE_COLUMN: usize = 9;
 
 fn text(s: &str) -> Option<SortValue> {
     Some(SortValue::Text(s.to_string()))

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::columns::DEFAULT_SORT_COLUMN;
+use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN};
 use crate::app::table::Table;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
@@ -102,7 +102,9 @@ pub struct Detail {
     pub scroll: usize,
 }
 
-/// What covers the table panes.
+/// What covers the table panes. The operation menu and forms (issue 4) and the triage view
+/// (issue 6) are further overlays: each gets a variant here, its keys a `Context` in the keymap,
+/// and its drawing a module in `view`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
@@ -206,8 +208,9 @@ impl Model {
             theme: Theme::default(),
             clusters: Table::new(DEFAULT_SORT_COLUMN),
             pods: Table::new(DEFAULT_SORT_COLUMN),
-            ops: Table::new(DEFAULT_SORT_COLUMN),
-            backups: Table::new(DEFAULT_SORT_COLUMN),
+            // Day-2 work and backups read best newest first, like `kbcli cluster list-ops`.
+            ops: Table::new(OPS_AGE_COLUMN),
+            backups: Table::new(BACKUP_AGE_COLUMN),
             schedules: HashMap::new(),
             index: ClusterIndex::default(),
             streams: WATCHED.iter().map(|k| (*k, StreamState::Pending)).collect(),

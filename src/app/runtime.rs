@@ -228,7 +228,9 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
     rt.restart_watches();
 
     let mut events = EventStream::new();
+    let mut hangup = Hangup::new()?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_draw = Instant::now() - FRAME;
     let mut draw_at: Option<Instant> = None;
 
@@ -242,6 +244,8 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
                 // The terminal is gone (hang-up): nothing left to show things on.
                 None => return Ok(()),
             },
+            // The terminal went away (SIGHUP) or we are asked to stop (SIGTERM).
+            () = hangup.recv() => return Ok(()),
             Some(msg) = rt.watch_rx.recv() => Some(msg),
             Some(msg) = rx.recv() => Some(msg),
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
@@ -285,6 +289,46 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
                 draw_at = Some(last_draw + FRAME);
             }
         }
+    }
+}
+
+/// SIGHUP and SIGTERM: losing the terminal ends the process instead of leaving it running.
+#[cfg(unix)]
+struct Hangup {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Hangup {
+    fn new() -> Result<Hangup> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Hangup {
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.hup.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
+}
+
+/// Elsewhere there is no hang-up signal to wait for.
+#[cfg(not(unix))]
+struct Hangup;
+
+#[cfg(not(unix))]
+impl Hangup {
+    fn new() -> Result<Hangup> {
+        Ok(Hangup)
+    }
+
+    async fn recv(&mut self) {
+        std::future::pending::<()>().await
     }
 }
 

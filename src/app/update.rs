@@ -392,10 +392,15 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
         Ok(Command::Context(ctx)) => {
-            if m.contexts.is_empty() || m.contexts.contains(&ctx) {
+            if m.contexts.contains(&ctx) {
                 cmds.push(Cmd::SwitchContext(ctx));
             } else {
-                notify(m, format!("no context {ctx:?} in the kubeconfig"));
+                let known = if m.contexts.is_empty() {
+                    "none: this session has no kubeconfig".to_string()
+                } else {
+                    m.contexts.join(", ")
+                };
+                notify(m, format!("no context {ctx:?} (contexts: {known})"));
             }
         }
         Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),

@@ -153,11 +153,11 @@ fn resource(
                 return Err(ApiError::path_not_found());
             }
             let page = list::list_page(store, kind, rp.namespace.as_deref(), params)?;
-            if let Some(include) = as_table {
-                let body = list::table_body(store, kind, &page, include);
-                return Ok(json_response(StatusCode::OK, body));
+            let chunks = match as_table {
+                Some(include) => list::ListChunks::table(kind, page, store.now(), include),
+                None => list::ListChunks::list(kind, page),
             }
-            let chunks = list::ListChunks::new(kind, page).map(Ok::<_, std::convert::Infallible>);
+            .map(Ok::<_, std::convert::Infallible>);
             let mut resp = Response::new(Body::from_stream(futures::stream::iter(chunks)));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,

@@ -168,32 +168,65 @@ fn list_metadata(page: &Page) -> Value {
 /// Bytes per chunk of a streamed list body.
 const CHUNK: usize = 64 * 1024;
 
-/// The `{Kind}List` body in chunks of about 64 KiB, assembled lazily from the stored JSON:
-/// objects are never re-serialized and a fleet-size list is never held whole in memory.
+/// Writes one item of a streamed body.
+type Render = Box<dyn FnMut(&StoredObject, &mut String) + Send>;
+
+/// A list body in chunks of about 64 KiB, rendered item by item as the client reads, so a
+/// fleet-size list is never held whole in memory: a `{Kind}List` is assembled from the
+/// stored JSON without re-serializing objects, a Table renders one row at a time.
 pub struct ListChunks {
     head: Option<String>,
     items: std::vec::IntoIter<StoredObject>,
+    render: Render,
     first: bool,
     done: bool,
 }
 
 impl ListChunks {
-    /// The body of `page`, a list of `kind`.
-    pub fn new(kind: Kind, page: Page) -> Self {
+    /// `head` is a JSON object to which the items are appended as the array `field`.
+    fn new(head: Value, field: &str, page: Page, render: Render) -> Self {
+        let head = head.to_string();
+        // `head` is a JSON object: reopen it to append the items.
+        let head = format!("{},\"{field}\":[", &head[..head.len() - 1]);
+        ListChunks {
+            head: Some(head),
+            items: page.items.into_iter(),
+            render,
+            first: true,
+            done: false,
+        }
+    }
+
+    /// The `{Kind}List` body of `page`.
+    pub fn list(kind: Kind, page: Page) -> Self {
         let head = json!({
             "kind": format!("{}List", kind.info().kind_name),
             "apiVersion": kind.api_version(),
             "metadata": list_metadata(&page),
-        })
-        .to_string();
-        // `head` is a JSON object: reopen it to append the items.
-        let head = format!("{},\"items\":[", &head[..head.len() - 1]);
-        ListChunks {
-            head: Some(head),
-            items: page.items.into_iter(),
-            first: true,
-            done: false,
+        });
+        ListChunks::new(
+            head,
+            "items",
+            page,
+            Box::new(|o, out| out.push_str(&o.json)),
+        )
+    }
+
+    /// The Table body `kubectl get` asks for, with ages as of `now`.
+    pub fn table(
+        kind: Kind,
+        page: Page,
+        now: chrono::DateTime<chrono::Utc>,
+        include: table::IncludeObject,
+    ) -> Self {
+        let mut head = table::table(kind, Vec::new(), list_metadata(&page));
+        if let Some(m) = head.as_object_mut() {
+            m.remove("rows");
         }
+        let render = move |o: &StoredObject, out: &mut String| {
+            out.push_str(&table::row(kind, o.value(), now, include).to_string());
+        };
+        ListChunks::new(head, "rows", page, Box::new(render))
     }
 }
 
@@ -212,7 +245,7 @@ impl Iterator for ListChunks {
                         chunk.push(',');
                     }
                     self.first = false;
-                    chunk.push_str(&o.json);
+                    (self.render)(&o, &mut chunk);
                 }
                 None => {
                     chunk.push_str("]}");
@@ -223,17 +256,6 @@ impl Iterator for ListChunks {
         }
         Some(bytes::Bytes::from(chunk))
     }
-}
-
-/// The Table body `kubectl get` asks for.
-pub fn table_body(store: &Store, kind: Kind, page: &Page, include: table::IncludeObject) -> String {
-    let now = store.now();
-    let rows = page
-        .items
-        .iter()
-        .map(|o| table::row(kind, o.value(), now, include))
-        .collect();
-    table::table(kind, rows, list_metadata(page)).to_string()
 }
 
 #[cfg(test)]
@@ -265,7 +287,7 @@ mod tests {
                 .expect("created");
         }
         let page = list_page(&store, Kind::Pod, None, &Params::default()).expect("page");
-        let chunks: Vec<bytes::Bytes> = ListChunks::new(Kind::Pod, page).collect();
+        let chunks: Vec<bytes::Bytes> = ListChunks::list(Kind::Pod, page).collect();
         assert!(chunks.len() > 2, "{} chunks", chunks.len());
         let body: Vec<u8> = chunks.concat();
         let list: Value = serde_json::from_slice(&body).expect("one JSON document");
@@ -273,10 +295,21 @@ mod tests {
         assert_eq!(list["items"].as_array().map(Vec::len), Some(20));
         assert_eq!(list["items"][19]["metadata"]["name"], "p19");
         let empty = list_page(&store, Kind::Cluster, None, &Params::default()).expect("page");
-        let body: Vec<u8> = ListChunks::new(Kind::Cluster, empty)
+        let body: Vec<u8> = ListChunks::list(Kind::Cluster, empty)
             .collect::<Vec<_>>()
             .concat();
         let list: Value = serde_json::from_slice(&body).expect("one JSON document");
         assert_eq!(list["items"], json!([]));
+
+        let page = list_page(&store, Kind::Pod, None, &Params::default()).expect("page");
+        let now = store.now();
+        let body: Vec<u8> = ListChunks::table(Kind::Pod, page, now, table::IncludeObject::None)
+            .collect::<Vec<_>>()
+            .concat();
+        let t: Value = serde_json::from_slice(&body).expect("one JSON document");
+        assert_eq!(t["kind"], "Table");
+        assert_eq!(t["columnDefinitions"][0]["name"], "NAME");
+        assert_eq!(t["rows"].as_array().map(Vec::len), Some(20));
+        assert_eq!(t["rows"][3]["cells"][0], "p03");
     }
 }

@@ -5,3 +5,4 @@ pub mod pg_params;
 pub mod pitr;
 pub mod quantity;
 pub mod restore_time;
+pub mod triage;

@@ -203,7 +203,7 @@ pub enum ParamError {
     InvalidValue {
         /// The parameter.
         name: String,
-        /// The full message, e.g. `max_connections must be between 6 and 8388607`.
+        /// The full message, e.g. `max_connections must be an integer between 6 and 8388607`.
         message: String,
     },
 }
@@ -379,11 +379,6 @@ fn suffix_hint(rule: &ParamRule) -> &'static str {
 }
 
 fn out_of_range(rule: &ParamRule, converted: &str, typed: &str) -> String {
-    let (min, max) = match &rule.kind {
-        ParamKind::Int { min, max } => (min.map(|v| v.to_string()), max.map(|v| v.to_string())),
-        ParamKind::Float { min, max } => (min.map(|v| v.to_string()), max.map(|v| v.to_string())),
-        _ => (None, None),
-    };
     let unit = rule
         .unit
         .map(|u| format!(" {}", u.as_str()))
@@ -393,12 +388,7 @@ fn out_of_range(rule: &ParamRule, converted: &str, typed: &str) -> String {
     } else {
         format!(" ({typed} is {converted}{unit})")
     };
-    format!(
-        "{} must be between {} and {}{unit}{got}",
-        rule.name,
-        min.as_deref().unwrap_or("-inf"),
-        max.as_deref().unwrap_or("+inf")
-    )
+    format!("{} must be {}{got}", rule.name, rule.describe_article())
 }
 
 fn parse_bool(s: &str, mode: ValueMode) -> Option<bool> {
@@ -723,13 +713,13 @@ mod tests {
                 16,
                 "max_connections",
                 "5",
-                "max_connections must be between 6 and 8388607",
+                "max_connections must be an integer between 6 and 8388607",
             ),
             (
                 16,
                 "max_connections",
                 "8388608",
-                "max_connections must be between 6 and 8388607",
+                "max_connections must be an integer between 6 and 8388607",
             ),
             (
                 16,
@@ -771,7 +761,7 @@ mod tests {
                 16,
                 "maintenance_work_mem",
                 "512KB",
-                "maintenance_work_mem must be between 1024 and 2147483647 kB (512KB is 512 kB)",
+                "maintenance_work_mem must be an integer between 1024 and 2147483647 kB (512KB is 512 kB)",
             ),
             (
                 16,
@@ -795,7 +785,7 @@ mod tests {
                 16,
                 "checkpoint_timeout",
                 "2h",
-                "checkpoint_timeout must be between 30 and 3600 s (2h is 7200 s)",
+                "checkpoint_timeout must be an integer between 30 and 3600 s (2h is 7200 s)",
             ),
             (
                 16,
@@ -813,7 +803,7 @@ mod tests {
                 16,
                 "checkpoint_completion_target",
                 "1.1",
-                "checkpoint_completion_target must be between 0 and 1",
+                "checkpoint_completion_target must be a number between 0 and 1",
             ),
             (
                 16,
@@ -829,9 +819,15 @@ mod tests {
             ),
             (
                 16,
+                "cpu_tuple_cost",
+                "-0.5",
+                "cpu_tuple_cost must be a number >= 0",
+            ),
+            (
+                16,
                 "geqo_selection_bias",
                 "1.4",
-                "geqo_selection_bias must be between 1.5 and 2",
+                "geqo_selection_bias must be a number between 1.5 and 2",
             ),
             (16, "autovacuum", "on", "autovacuum must be true or false"),
             (16, "autovacuum", "1", "autovacuum must be true or false"),

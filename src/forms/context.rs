@@ -58,6 +58,9 @@ pub struct VolumeInfo {
     pub name: String,
     /// Requested size as written, e.g. `20Gi`.
     pub storage: String,
+    /// The largest `status.capacity.storage` among the template's PVCs (label
+    /// `apps.kubeblocks.io/vct-name`), if known: the operator refuses a size below it.
+    pub capacity: Option<String>,
 }
 
 /// One pod of the cluster.

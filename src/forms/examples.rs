@@ -48,6 +48,7 @@ pub fn fixture_context() -> FormContext {
             volumes: vec![VolumeInfo {
                 name: "data".to_string(),
                 storage: "20Gi".to_string(),
+                capacity: None,
             }],
         }],
         pods: vec![pod(0, "primary"), pod(1, "secondary")],

@@ -9,6 +9,7 @@ use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
     ScheduleInfo, VolumeInfo,
 };
+use crate::domain::quantity::Quantity;
 
 /// The live objects a form context is made of.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +18,8 @@ pub struct LiveObjects<'a> {
     pub cluster: &'a Value,
     /// Pods; only those labelled `app.kubernetes.io/instance=<cluster>` are used.
     pub pods: &'a [Value],
+    /// PersistentVolumeClaims; the cluster's give each volume template its capacity.
+    pub pvcs: &'a [Value],
     /// The `ComponentVersion` of the cluster's components (PostgreSQL: `postgresql`).
     pub component_version: Option<&'a Value>,
     /// BackupPolicies; only the cluster's (label `app.kubernetes.io/instance`) are used.
@@ -47,6 +50,24 @@ fn items(v: &Value) -> &[Value] {
     v.as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
+/// The largest `status.capacity.storage` of a component's PVCs of one volume template.
+fn largest_capacity<'a>(
+    pvcs: impl Iterator<Item = &'a Value>,
+    component: &str,
+    template: &str,
+) -> Option<String> {
+    pvcs.filter(|p| {
+        label(p, "apps.kubeblocks.io/component-name") == Some(component)
+            && label(p, "apps.kubeblocks.io/vct-name") == Some(template)
+    })
+    .filter_map(|p| {
+        let text = p["status"]["capacity"]["storage"].as_str()?;
+        Some((Quantity::parse(text).ok()?, text.to_string()))
+    })
+    .max_by(|a, b| a.0.cmp(&b.0))
+    .map(|(_, text)| text)
+}
+
 impl FormContext {
     /// Maps live objects onto a context. Continuous backup methods are recognised by name
     /// ([`is_known_continuous_method`]) since BackupPolicies do not say it.
@@ -72,6 +93,11 @@ impl FormContext {
                     .map(|v| VolumeInfo {
                         name: s(&v["name"]),
                         storage: s(&v["spec"]["resources"]["requests"]["storage"]),
+                        capacity: largest_capacity(
+                            live.pvcs.iter().filter(mine),
+                            c["name"].as_str().unwrap_or_default(),
+                            v["name"].as_str().unwrap_or_default(),
+                        ),
                     })
                     .collect(),
             })

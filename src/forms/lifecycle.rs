@@ -65,6 +65,12 @@ impl LifecycleInput {
             .iter()
             .map(|c| json!({"componentName": c}))
             .collect();
-        Ok(ops_request(ctx, ops_type, key, json!(items), Vec::new()))
+        let list = self.components.join(", ");
+        let note = match self.op {
+            OpKind::Stop => format!("{list}: all pods are deleted (volumes are kept) until Start"),
+            OpKind::Start => format!("{list}: pods are created again from the kept volumes"),
+            _ => format!("{list}: pods restart one at a time (secondaries first)"),
+        };
+        Ok(ops_request(ctx, ops_type, key, json!(items), vec![note]))
     }
 }

@@ -18,8 +18,9 @@
 //!    the annotations) and some choices show or hide fields (taking instances offline shows
 //!    the pod pick list; annotations only for LoadBalancer), so re-read `fields()` after
 //!    each `set`. Hidden fields are not sent. For the reconfigure rows,
-//!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major
-//!    and [`OpForm::parameter_hint`] says what a parameter accepts.
+//!    [`OpForm::completions`] completes parameter names for the cluster's PostgreSQL major,
+//!    [`OpForm::parameter_hint`] says what a parameter accepts and [`OpForm::row_checks`]
+//!    gives each row its verdict (error, "restart required") to mark lines while typing.
 //! 5. Call [`OpForm::validate`]: it checks, in this order, the field rules, the operator's
 //!    rules (reference FACTS.md section 4, with the operator's wording, including the
 //!    allowed cluster phases per op type, [`allowed_cluster_phases`]) and kbdash's own
@@ -33,6 +34,8 @@
 //!    check (errors about the text itself carry the field [`YAML_FIELD`]).
 //! 7. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
 //!    [`confirmation_matches`] before submitting.
+//! 8. After submitting, [`Request::audit_record`] is the audit log line and
+//!    [`Request::summary`] a one-line description for notifications.
 //!
 //! The OpsRequests are built as kbcli builds them: `generateName: <cluster>-<typelower>-`,
 //! labels `app.kubernetes.io/instance` and `app.kubernetes.io/managed-by: kubeblocks`,
@@ -67,7 +70,7 @@ pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
-pub use reconfigure::ReconfigureInput;
+pub use reconfigure::{ReconfigureInput, RowCheck};
 pub use restore::{
     CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
     RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
@@ -483,6 +486,15 @@ impl OpForm {
         match self {
             OpForm::Reconfiguring(f) => f.parameter_hint(ctx, name),
             _ => None,
+        }
+    }
+
+    /// Per-row verdicts of the reconfigure `parameters` text (see
+    /// [`ReconfigureInput::row_checks`]); empty for other forms.
+    pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
+        match self {
+            OpForm::Reconfiguring(f) => f.row_checks(ctx),
+            _ => Vec::new(),
         }
     }
 

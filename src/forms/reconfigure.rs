@@ -21,8 +21,23 @@ pub struct ReconfigureInput {
 
 /// One parsed row.
 struct Row<'a> {
+    /// 1-based line in the text.
+    line: usize,
     key: &'a str,
     value: &'a str,
+}
+
+/// The state of one `name = value` row, to mark rows while the user types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowCheck {
+    /// 1-based line in the `parameters` text.
+    pub line: usize,
+    /// The parameter name as typed (empty when the row has none).
+    pub name: String,
+    /// Why the row is refused, if it is.
+    pub error: Option<String>,
+    /// Setting it restarts PostgreSQL (static, or applied through a Patroni restart).
+    pub restart_required: bool,
 }
 
 impl ReconfigureInput {
@@ -38,8 +53,8 @@ impl ReconfigureInput {
         pg_params::major_of(&ctx.component(&self.component)?.service_version)
     }
 
-    /// Parses the rows; errors name the line.
-    fn rows(&self) -> (Vec<Row<'_>>, Vec<String>) {
+    /// Parses the rows; errors carry their 1-based line.
+    fn rows(&self) -> (Vec<Row<'_>>, Vec<(usize, String)>) {
         let mut rows = Vec::new();
         let mut errors = Vec::new();
         for (i, line) in self.parameters.lines().enumerate() {
@@ -48,7 +63,7 @@ impl ReconfigureInput {
                 continue;
             }
             let Some((key, value)) = line.split_once('=') else {
-                errors.push(format!("line {}: expected `name = value`", i + 1));
+                errors.push((i + 1, "expected `name = value`".to_string()));
                 continue;
             };
             let key = key.trim();
@@ -58,10 +73,14 @@ impl ReconfigureInput {
                 .and_then(|v| v.strip_suffix('\''))
                 .unwrap_or(value);
             if key.is_empty() {
-                errors.push(format!("line {}: the parameter name is missing", i + 1));
+                errors.push((i + 1, "the parameter name is missing".to_string()));
                 continue;
             }
-            rows.push(Row { key, value });
+            rows.push(Row {
+                line: i + 1,
+                key,
+                value,
+            });
         }
         (rows, errors)
     }
@@ -76,6 +95,35 @@ impl ReconfigureInput {
             .0
             .iter()
             .any(|r| pg_params::lookup(major, r.key).is_some_and(|p| p.restart_required()))
+    }
+
+    /// Every row with its own verdict (syntax, then the parameter rules of the cluster's
+    /// major), in line order; empty while the major version is unknown.
+    pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
+        let Some(major) = self.major(ctx) else {
+            return Vec::new();
+        };
+        let (rows, errors) = self.rows();
+        let mut checks: Vec<RowCheck> = errors
+            .into_iter()
+            .map(|(line, message)| RowCheck {
+                line,
+                name: String::new(),
+                error: Some(message),
+                restart_required: false,
+            })
+            .collect();
+        for r in rows {
+            let result = pg_params::validate(major, r.key, r.value, ValueMode::Form);
+            checks.push(RowCheck {
+                line: r.line,
+                name: r.key.to_string(),
+                restart_required: result.as_ref().is_ok_and(|n| n.restart_required),
+                error: result.err().map(|e| e.to_string()),
+            });
+        }
+        checks.sort_by_key(|c| c.line);
+        checks
     }
 
     /// Parameter names of the component's major starting with `prefix`.
@@ -139,8 +187,8 @@ impl ReconfigureInput {
         if rows.is_empty() && row_errors.is_empty() {
             e.add("parameters", "add at least one `name = value` row");
         }
-        for msg in row_errors {
-            e.add("parameters", msg);
+        for (line, msg) in row_errors {
+            e.add("parameters", format!("line {line}: {msg}"));
         }
         let mut seen = std::collections::BTreeSet::new();
         for r in &rows {
@@ -183,6 +231,12 @@ impl ReconfigureInput {
                     parameters.push(json!({"key": n.name, "value": n.value}));
                 }
                 Err(err @ ParamError::UnsupportedMajor(_)) => e.add("component", err.to_string()),
+                Err(err @ ParamError::NotFound(_)) => {
+                    let hint = suggestion(major, r.key)
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default();
+                    e.add("parameters", format!("{err}{hint}"));
+                }
                 Err(err) => e.add("parameters", err.to_string()),
             }
         }
@@ -194,5 +248,99 @@ impl ReconfigureInput {
             json!([{"componentName": self.component, "parameters": parameters}]),
             notes,
         ))
+    }
+}
+
+/// The settable parameter of `major` closest to a mistyped name: same name in another case,
+/// or within two edits.
+fn suggestion(major: u32, name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let candidates = pg_params::completions(major, "");
+    if let Some(exact) = candidates.iter().find(|c| **c == lower) {
+        return Some(exact);
+    }
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&lower, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over bytes (parameter names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_checks_mark_each_line() {
+        let ctx = crate::forms::examples::fixture_context();
+        let input = ReconfigureInput {
+            component: "postgresql".into(),
+            parameters:
+                "shared_buffers = 1GB\n\nwork_mem 8MB\nmax_connections = 1\n = 3\nwork_mem = 4MB"
+                    .into(),
+        };
+        let checks = input.row_checks(&ctx);
+        let summary: Vec<(usize, &str, Option<&str>, bool)> = checks
+            .iter()
+            .map(|c| {
+                (
+                    c.line,
+                    c.name.as_str(),
+                    c.error.as_deref(),
+                    c.restart_required,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (1, "shared_buffers", None, true),
+                (3, "", Some("expected `name = value`"), false),
+                (
+                    4,
+                    "max_connections",
+                    Some("max_connections must be an integer between 6 and 8388607"),
+                    false
+                ),
+                (5, "", Some("the parameter name is missing"), false),
+                (6, "work_mem", None, false),
+            ]
+        );
+        let unknown = ReconfigureInput {
+            component: "nope".into(),
+            ..input
+        };
+        assert!(unknown.row_checks(&ctx).is_empty());
+    }
+
+    #[test]
+    fn suggestions_for_mistyped_names() {
+        assert_eq!(suggestion(16, "Max_Connections"), Some("max_connections"));
+        assert_eq!(suggestion(16, "max_conections"), Some("max_connections"));
+        assert_eq!(suggestion(16, "shared_bufers"), Some("shared_buffers"));
+        assert_eq!(suggestion(16, "completely_unknown"), None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

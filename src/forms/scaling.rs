@@ -270,12 +270,20 @@ impl HorizontalScalingInput {
         if let Value::Object(section) = body {
             item.extend(section);
         }
+        let result = match self.direction {
+            ScaleDirection::Out => current + changes,
+            _ => current - changes,
+        };
+        let mut notes = vec![format!("{comp}: replicas {current} -> {result}")];
+        if !removed.is_empty() {
+            notes.push(format!("pods deleted: {}", removed.join(", ")));
+        }
         Ok(ops_request(
             ctx,
             "HorizontalScaling",
             "horizontalScaling",
             json!([item]),
-            Vec::new(),
+            notes,
         ))
     }
 }
@@ -452,7 +460,10 @@ impl VerticalScalingInput {
             "VerticalScaling",
             "verticalScaling",
             json!([item]),
-            Vec::new(),
+            vec![format!(
+                "{}: pods restart one at a time (secondaries first) with the new resources",
+                self.component
+            )],
         ))
     }
 }

@@ -99,12 +99,21 @@ impl SwitchoverInput {
         if !self.any() {
             item.insert("candidateName".into(), json!(self.candidate));
         }
+        let to = if self.any() {
+            "any healthy secondary"
+        } else {
+            self.candidate.as_str()
+        };
+        let note = format!(
+            "primary {} hands over to {to}; connections to the primary are cut briefly",
+            primary.map(|p| p.name.as_str()).unwrap_or_default()
+        );
         Ok(ops_request(
             ctx,
             "Switchover",
             "switchover",
             json!([item]),
-            Vec::new(),
+            vec![note],
         ))
     }
 }

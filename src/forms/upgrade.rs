@@ -113,7 +113,10 @@ impl UpgradeInput {
             "Upgrade",
             "upgrade",
             json!({"components": [{"componentName": self.component, "serviceVersion": v}]}),
-            Vec::new(),
+            vec![format!(
+                "{}: {current} -> {v}, pods restart one at a time (secondaries first)",
+                self.component
+            )],
         ))
     }
 }

@@ -30,12 +30,11 @@ impl VolumeExpansionInput {
         }
     }
 
-    fn current(&self, ctx: &FormContext) -> Option<String> {
+    fn volume_info<'a>(&self, ctx: &'a FormContext) -> Option<&'a super::VolumeInfo> {
         ctx.component(&self.component)?
             .volumes
             .iter()
             .find(|v| v.name == self.volume)
-            .map(|v| v.storage.clone())
     }
 
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
@@ -43,7 +42,13 @@ impl VolumeExpansionInput {
             .component(&self.component)
             .map(|c| c.volumes.iter().map(|v| v.name.clone()).collect())
             .unwrap_or_default();
-        let current = self.current(ctx).unwrap_or_else(|| "unknown".to_string());
+        let current = match self.volume_info(ctx) {
+            Some(v) => match &v.capacity {
+                Some(c) if *c != v.storage => format!("{} (PVC capacity {c})", v.storage),
+                _ => v.storage.clone(),
+            },
+            None => "unknown".to_string(),
+        };
         vec![
             FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
                 .choices(ctx.component_names()),
@@ -73,7 +78,7 @@ impl VolumeExpansionInput {
         checks::phase_allows(&mut e, ctx, OpKind::VolumeExpansion);
         checks::component_exists(&mut e, "component", ctx, &self.component);
         e.stage_done()?;
-        let Some(current) = self.current(ctx) else {
+        let Some(info) = self.volume_info(ctx) else {
             return Err(vec![FieldError::new(
                 "volume",
                 format!(
@@ -82,6 +87,19 @@ impl VolumeExpansionInput {
                 ),
             )]);
         };
+        let current = info.storage.clone();
+        if let (Some(new), Some(capacity)) = (new, &info.capacity)
+            && Quantity::parse(capacity).is_ok_and(|c| new < c)
+        {
+            e.add(
+                "storage",
+                format!(
+                    "requested storage size of volumeClaimTemplate \"{}\" can not less than status.capacity.storage \"{capacity}\" ",
+                    self.volume
+                ),
+            );
+        }
+        e.stage_done()?;
         if let (Some(new), Ok(cur)) = (new, Quantity::parse(&current))
             && new <= cur
         {
@@ -99,7 +117,10 @@ impl VolumeExpansionInput {
                 "componentName": self.component,
                 "volumeClaimTemplates": [{"name": self.volume, "storage": self.storage}],
             }]),
-            Vec::new(),
+            vec![format!(
+                "{} volumes {}: {current} -> {}; volumes cannot shrink afterwards",
+                self.component, self.volume, self.storage
+            )],
         ))
     }
 }

@@ -36,7 +36,9 @@ fn read_kubeconfig(path: Option<&Path>) -> Result<Kubeconfig> {
                     .with_context(|| format!("reading kubeconfig {}", p.display()))?;
                 acc.merge(next).context("merging kubeconfig files")
             }),
-        None => Kubeconfig::read().context("reading the kubeconfig (~/.kube/config)"),
+        None => {
+            Kubeconfig::read().context("reading the kubeconfig ($KUBECONFIG or ~/.kube/config)")
+        }
     }
 }
 

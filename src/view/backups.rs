@@ -13,7 +13,7 @@ use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, TableView, status_span};
 
 /// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 10] = [6, 12, 8, 6, 6, 9, 5, 20, 5, 3];
+const MIN_WIDTHS: [u16; 10] = [7, 14, 8, 10, 8, 11, 5, 31, 6, 4];
 
 /// Draws the Backups pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -69,6 +69,17 @@ pub fn time_range(b: &BackupRow) -> String {
     }
 }
 
+/// `start → end` in UTC with seconds, without the year (the table's narrower form).
+pub fn time_range_short(b: &BackupRow) -> String {
+    let short = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M:%S").to_string())
+    };
+    match (b.range_start, b.range_end) {
+        (None, None) => "-".into(),
+        (s, e) => format!("{} → {}", short(s), short(e)),
+    }
+}
+
 /// The phase with its symbol; a full backup still running is in progress, while a continuous
 /// one is healthy when Running.
 pub fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
@@ -97,7 +108,7 @@ fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     cells.push(Line::from(b.method.as_str()));
     cells.push(Line::from(phase_span(b, theme)));
     cells.push(Line::from(widgets::size(b.size_bytes)));
-    cells.push(Line::from(time_range(b)));
+    cells.push(Line::from(time_range_short(b)));
     cells.push(Line::from(duration(m, b)));
     cells.push(Line::from(widgets::age(b.created, m.now)));
     (cells, Style::default())

@@ -11,7 +11,7 @@ use crate::k8s::resources::ClusterRow;
 use crate::view::widgets::{self, TableView, status_span};
 
 /// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 9] = [6, 10, 6, 5, 10, 9, 10, 9, 3];
+const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];
 
 /// Draws the Clusters pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -69,7 +69,9 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
         .filter(|p| p.is_primary())
         .map(|p| p.key.name.as_str())
         .collect();
+    let stopped = matches!(c.phase.as_str(), "Stopped" | "Stopping") || c.desired == 0;
     let primary = match primaries.as_slice() {
+        [] if stopped => Span::styled("-", theme.muted()),
         [] => Span::styled("✗ none", theme.fg(theme.error)),
         [one] => Span::styled(one.to_string(), theme.fg(theme.role_primary)),
         many => Span::styled(format!("! {} primaries", many.len()), theme.fg(theme.error)),

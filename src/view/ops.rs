@@ -13,7 +13,7 @@ use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, TableView, status_span};
 
 /// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 9] = [6, 12, 8, 8, 9, 5, 5, 3, 10];
+const MIN_WIDTHS: [u16; 9] = [9, 16, 10, 10, 9, 9, 8, 4, 10];
 
 /// Draws the OpsRequests pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {

@@ -12,7 +12,7 @@ use crate::view::clusters::empty_text;
 use crate::view::widgets::{self, Severity, TableView, severity};
 
 /// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 8] = [6, 12, 9, 5, 9, 4, 6, 3];
+const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];
 
 /// Draws the Pods pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {

@@ -177,27 +177,46 @@ pub struct TableView<'a> {
     pub banner: Option<(Severity, String)>,
 }
 
-/// Column widths that fit `avail` cells: each column as wide as its widest cell, then the widest
-/// shrunk first down to its minimum, then the rightmost columns dropped (width 0).
+/// Column widths that fit `avail` cells: each column as wide as its widest cell; when too wide,
+/// the column furthest above its comfortable minimum gives up a cell first; then the rightmost
+/// columns (never the first two) are dropped (width 0); then the rest shrink to 4 cells.
 pub fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16) -> Vec<u16> {
     let mut w: Vec<u16> = natural.to_vec();
     let total = |w: &[u16]| -> u32 {
         let shown = w.iter().filter(|x| **x > 0).count() as u32;
         w.iter().map(|x| u32::from(*x)).sum::<u32>() + shown.saturating_sub(1) * u32::from(spacing)
     };
+    let shrink = |w: &mut Vec<u16>, floor: &dyn Fn(usize) -> u16| {
+        while total(w) > u32::from(avail) {
+            let Some(i) = (0..w.len())
+                .filter(|i| w[*i] > floor(*i))
+                .max_by_key(|i| (w[*i] - floor(*i), usize::MAX - *i))
+            else {
+                break;
+            };
+            w[i] -= 1;
+        }
+    };
+    shrink(&mut w, &|i| mins[i].min(natural[i]));
     while total(&w) > u32::from(avail) {
-        let widest = (0..w.len())
-            .filter(|i| w[*i] > mins[*i].min(natural[*i]))
-            .max_by_key(|i| (w[*i], usize::MAX - *i));
-        match widest {
-            Some(i) => w[i] -= 1,
-            None => match w.iter().rposition(|x| *x > 0) {
-                Some(last) => w[last] = 0,
-                None => break,
-            },
+        match w.iter().rposition(|x| *x > 0).filter(|last| *last >= 2) {
+            Some(last) => w[last] = 0,
+            None => break,
         }
     }
+    shrink(&mut w, &|i| {
+        if w_is_hidden(natural, i) {
+            0
+        } else {
+            4.min(natural[i])
+        }
+    });
     w
+}
+
+/// Whether a column has nothing to show at all.
+fn w_is_hidden(natural: &[u16], i: usize) -> bool {
+    natural[i] == 0
 }
 
 /// The drawn columns of a pane: all of `cols` with their minimum widths, without NAMESPACE
@@ -334,5 +353,6 @@ mod tests {
         assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 40, 1), [5, 20, 3]);
         assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 20, 1), [5, 10, 3]);
         assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 14, 1), [3, 8, 0]);
+        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 10, 1), [3, 6, 0]);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use futures::future::join_all;
 use serde_json::Value;
 
 use super::ctx::{Ctx, Key};
@@ -252,6 +253,68 @@ pub(crate) async fn recreate_pod(ctx: &Ctx, key: &Key, pod: &Value) -> Result<()
         node,
     )
     .await
+}
+
+/// After the primary went away, Patroni promotes a ready pod.
+pub(crate) fn ensure_primary(ctx: &Ctx, key: &Key) {
+    let pods = pods(ctx, key);
+    if pods
+        .iter()
+        .any(|p| obj::pod_role(p).as_deref() == Some("primary"))
+    {
+        return;
+    }
+    if let Some(p) = pods.iter().find(|p| obj::pod_ready(p)) {
+        set_role(ctx, key, name_of(p), Some("primary"));
+    }
+}
+
+/// Brings the pods in line with the component's replicas and offline instances: the lowest
+/// free ordinals are created, the others deleted (with their PVCs).
+pub(crate) async fn reconcile_replicas(ctx: &Ctx, key: &Key) {
+    let Some(current) = get(ctx, key) else {
+        return;
+    };
+    let offline: Vec<String> = obj::comp_spec(&current)
+        .and_then(|c| c.get("offlineInstances"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let wanted: Vec<String> = (0..)
+        .map(|o| obj::pod_name(&key.name, COMPONENT, o))
+        .filter(|n| !offline.contains(n))
+        .take(obj::comp_replicas(&current))
+        .collect();
+    let existing: Vec<String> = pods(ctx, key)
+        .iter()
+        .map(|p| name_of(p).to_string())
+        .collect();
+    join_all(
+        existing
+            .iter()
+            .filter(|p| !wanted.contains(p))
+            .map(|p| async move {
+                delete_pod(ctx, key, p).await;
+                let _ = ctx
+                    .store
+                    .delete(Kind::PersistentVolumeClaim, key.ns(), &obj::pvc_name(p));
+            }),
+    )
+    .await;
+    ensure_primary(ctx, key);
+    join_all(
+        wanted
+            .iter()
+            .filter(|p| !existing.contains(p))
+            .map(|p| create_pod(ctx, key, obj::ordinal_of(p), Some("secondary"), None)),
+    )
+    .await;
+    ensure_primary(ctx, key);
 }
 
 /// Orders pods for a rolling update: pods without a role, secondaries, then the primary

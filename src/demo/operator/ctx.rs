@@ -157,7 +157,7 @@ impl Ctx {
         } else {
             1.0
         };
-        Duration::from_secs_f64((secs / speed).max(0.0))
+        Duration::try_from_secs_f64((secs / speed).max(0.0)).unwrap_or(Duration::MAX)
     }
 
     /// Now, formatted as Kubernetes timestamps are.

@@ -60,7 +60,7 @@ pub(super) fn validate(cluster: &Value, items: &[Value]) -> Result<(), String> {
                 ));
             }
         }
-        if replicas + scale_out - scale_in > MAX_REPLICAS {
+        if replicas.saturating_add(scale_out) - scale_in > MAX_REPLICAS {
             return Err(format!(
                 "the number of replicas after scaling up violates the replica limit for component \"{comp}\""
             ));
@@ -147,7 +147,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
         ordinal += 1;
     }
 
-    let new_replicas = replicas + scale_out - scale_in.min(replicas);
+    let new_replicas = replicas.saturating_add(scale_out) - scale_in.min(replicas);
     let written = cluster::modify_comp_spec(ctx, &op.cluster, |comp| {
         comp["replicas"] = new_replicas.into();
         if offline.is_empty() {
@@ -181,7 +181,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
         );
     });
     join_all(removals).await;
-    ensure_primary(ctx, op);
+    cluster::ensure_primary(ctx, &op.cluster);
 
     let additions = coming.iter().map(|&ordinal| async move {
         let pod = obj::pod_name(&op.cluster.name, COMPONENT, ordinal);
@@ -202,20 +202,6 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
         result.map_err(OpError::Failed)?;
     }
     Ok(())
-}
-
-/// After the primary was scaled away, Patroni promotes a ready secondary.
-fn ensure_primary(ctx: &Ctx, op: &Op) {
-    let pods = cluster::pods(ctx, &op.cluster);
-    if pods
-        .iter()
-        .any(|p| obj::pod_role(p).as_deref() == Some("primary"))
-    {
-        return;
-    }
-    if let Some(p) = pods.iter().find(|p| obj::pod_ready(p)) {
-        cluster::set_role(ctx, &op.cluster, cluster::name_of(p), Some("primary"));
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! type for its validation and effect.
 
 mod backup;
+mod cancel;
 mod expose;
 mod horizontal;
 mod reconfigure;
@@ -292,16 +293,30 @@ async fn lifecycle(ctx: &Ctx, key: &Key) {
         .get("timeoutSeconds")
         .and_then(Value::as_u64)
         .filter(|t| *t > 0);
-    let result = match timeout {
-        Some(secs) => tokio::time::timeout(ctx.real(secs as f64), act(ctx, &op))
-            .await
-            .unwrap_or_else(|_| {
-                Err(OpError::Aborted(
-                    "Aborted due to exceeding the specified timeout period (timeoutSeconds)"
-                        .to_string(),
-                ))
-            }),
-        None => act(ctx, &op).await,
+    let work = async {
+        match timeout {
+            Some(secs) => tokio::time::timeout(ctx.real(secs as f64), act(ctx, &op))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(OpError::Aborted(
+                        "Aborted due to exceeding the specified timeout period (timeoutSeconds)"
+                            .to_string(),
+                    ))
+                }),
+            None => act(ctx, &op).await,
+        }
+    };
+    let result = if cancel::cancellable(&op.ty) {
+        tokio::select! {
+            result = work => result,
+            () = cancel::requested(ctx, &op) => {
+                cancel::run(ctx, &op).await;
+                queue_entry(ctx, &op, None);
+                return;
+            }
+        }
+    } else {
+        work.await
     };
     let outcome = match result {
         Ok(()) => Ok(()),

@@ -1,0 +1,194 @@
+//! The config file (`$XDG_CONFIG_HOME/kbdash/config.yaml`, or `--config PATH`): default theme,
+//! which contexts are read-only, triage thresholds and the wall's page cycle.
+//!
+//! Every key is optional and unknown keys are refused, so a typo is an error that names the
+//! file, the line and the key rather than a setting silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use serde::Deserialize;
+
+use crate::domain::triage::Thresholds;
+
+/// Triage thresholds, in minutes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageFile {
+    pub stuck_ops_minutes: Option<u32>,
+    pub wal_stall_minutes: Option<u32>,
+    pub restart_window_minutes: Option<u32>,
+    pub full_backup_grace_minutes: Option<u32>,
+}
+
+/// Wall mode settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallFile {
+    /// Seconds between pages when the tiles do not fit.
+    pub cycle_seconds: Option<u64>,
+}
+
+/// The config file as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Theme name or path used when `--theme` is not given.
+    pub theme: Option<String>,
+    /// Contexts that are read-only unless `--write`: names or glob patterns (`*`, `?`).
+    #[serde(default)]
+    pub readonly_contexts: Vec<String>,
+    #[serde(default)]
+    pub triage: TriageFile,
+    #[serde(default)]
+    pub wall: WallFile,
+}
+
+/// Default wall page cycle.
+pub const DEFAULT_CYCLE_SECONDS: u64 = 10;
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("cannot read the config file {file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        file: String,
+        /// 1-based; 0 when the parser gave no location.
+        line: usize,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Parses config YAML; `file` names the source in errors.
+    pub fn parse(file: &str, yaml: &str) -> Result<Config, ConfigError> {
+        if yaml.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let config: Config = serde_yaml_ng::from_str(yaml).map_err(|e| ConfigError::Invalid {
+            file: file.to_string(),
+            line: e.location().map_or(0, |l| l.line()),
+            message: e.to_string(),
+        })?;
+        if config.wall.cycle_seconds == Some(0) {
+            return Err(ConfigError::Invalid {
+                file: file.to_string(),
+                line: line_of(yaml, "cycle_seconds"),
+                message: "wall.cycle_seconds must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// Loads `path`, or the default location when `path` is `None`; a missing default file is
+    /// an empty config, a missing explicit one is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, explicit) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&path.display().to_string(), &text),
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError::Read {
+                file: path.display().to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Whether `context` is read-only by this config (before `--write` overrides it).
+    pub fn context_is_readonly(&self, context: &str) -> bool {
+        self.readonly_contexts
+            .iter()
+            .any(|p| glob_match(p, context))
+    }
+
+    /// The triage thresholds: configured ones, defaults for the rest.
+    pub fn thresholds(&self) -> Thresholds {
+        let d = Thresholds::default();
+        let m =
+            |v: Option<u32>, dflt: Duration| v.map_or(dflt, |n| Duration::minutes(i64::from(n)));
+        Thresholds {
+            stuck_ops: m(self.triage.stuck_ops_minutes, d.stuck_ops),
+            wal_stall: m(self.triage.wal_stall_minutes, d.wal_stall),
+            restart_window: m(self.triage.restart_window_minutes, d.restart_window),
+            full_backup_grace: m(self.triage.full_backup_grace_minutes, d.full_backup_grace),
+        }
+    }
+
+    /// Seconds between wall pages.
+    pub fn cycle_seconds(&self) -> u64 {
+        self.wall.cycle_seconds.unwrap_or(DEFAULT_CYCLE_SECONDS)
+    }
+}
+
+/// `$XDG_CONFIG_HOME/kbdash/config.yaml` (or the platform's config directory).
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(xdg).join("kbdash").join("config.yaml"));
+    }
+    directories::ProjectDirs::from("", "", "kbdash").map(|d| d.config_dir().join("config.yaml"))
+}
+
+/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The 1-based line where `key` is set, for errors found after parsing.
+fn line_of(yaml: &str, key: &str) -> usize {
+    yaml.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (p, n, want) in [
+            ("prod-*", "prod-eu", true),
+            ("prod-*", "staging", false),
+            ("*prod*", "gke_x_prod_1", true),
+            ("kind-?", "kind-a", true),
+            ("kind-?", "kind-ab", false),
+            ("exact", "exact", true),
+            ("*", "", true),
+        ] {
+            assert_eq!(glob_match(p, n), want, "{p} {n}");
+        }
+    }
+}

@@ -1,0 +1,967 @@
+//! Triage: what is broken, since when and why, ranked worst first. Pure: the rules read the rows
+//! the watch layer keeps, a little memory of what changed over time, and the clock they are given.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::cron::parse_cron;
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::{
+    BackupRow, ClusterRow, Condition, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
+};
+
+/// How long things may look wrong before they count as a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// A running OpsRequest whose progress has not moved for this long is stuck.
+    pub stuck_ops: Duration,
+    /// A continuous backup whose time range end lags now by more than this has stalled.
+    pub wal_stall: Duration,
+    /// Restarts that rose within this window are reported.
+    pub restart_window: Duration,
+    /// Slack after the time a scheduled full backup was due before it counts as overdue.
+    pub full_backup_grace: Duration,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            stuck_ops: Duration::minutes(10),
+            wal_stall: Duration::minutes(10),
+            restart_window: Duration::minutes(15),
+            full_backup_grace: Duration::hours(1),
+        }
+    }
+}
+
+/// How bad a problem is; the order is the ranking (worst first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Critical,
+    Error,
+    Warning,
+}
+
+impl Level {
+    /// The word shown with the problem.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Critical => "CRIT",
+            Level::Error => "ERROR",
+            Level::Warning => "WARN",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub level: Level,
+    /// The object the problem is about; `None` for a watch stream.
+    pub object: Option<ObjRef>,
+    /// What the line names: `kind ns/name`, or the stream.
+    pub subject: String,
+    /// One line: what is wrong.
+    pub reason: String,
+    /// Since when, where known.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The health of one watch stream, as triage needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamHealth {
+    Fine,
+    Reconnecting {
+        since: DateTime<Utc>,
+        attempt: u32,
+        error: String,
+    },
+    Forbidden(String),
+    Missing(String),
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Fleet<'a> {
+    pub clusters: &'a [&'a ClusterRow],
+    pub pods: &'a [&'a PodRow],
+    pub ops: &'a [&'a OpsRow],
+    pub backups: &'a [&'a BackupRow],
+    pub schedules: &'a [&'a ScheduleRow],
+    pub streams: &'a [(Kind, StreamHealth)],
+}
+
+/// What triage remembers between events: when each pod's restart count last rose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestartMemory {
+    /// Per pod: the count last seen, and when it last rose with the count before the rise.
+    seen: HashMap<ObjKey, (u32, Option<Rise>)>,
+}
+
+/// When a restart count rose, and the count before the rise.
+type Rise = (DateTime<Utc>, u32);
+
+impl RestartMemory {
+    /// Records a pod's restart count as seen `at`. The first sight is the baseline, not a rise.
+    pub fn observe(&mut self, pod: &ObjKey, restarts: u32, at: DateTime<Utc>) {
+        match self.seen.get_mut(pod) {
+            Some((count, rose)) => {
+                if restarts > *count {
+                    // Keep the count before the first rise of a burst, so "+k" covers it.
+                    let from = match rose {
+                        Some((_, from)) => *from,
+                        None => *count,
+                    };
+                    *rose = Some((at, from));
+                } else if restarts < *count {
+                    // A recreated pod starts again from zero.
+                    *rose = None;
+                }
+                *count = restarts;
+            }
+            None => {
+                self.seen.insert(pod.clone(), (restarts, None));
+            }
+        }
+    }
+
+    /// Forgets a deleted pod.
+    pub fn forget(&mut self, pod: &ObjKey) {
+        self.seen.remove(pod);
+    }
+
+    /// When `pod`'s restarts last rose and from which count.
+    pub fn last_rise(&self, pod: &ObjKey) -> Option<(DateTime<Utc>, u32)> {
+        self.seen.get(pod).and_then(|(_, rose)| *rose)
+    }
+}
+
+fn subject(kind: Kind, key: &ObjKey) -> String {
+    format!("{} {key}", kind.info().kind_name)
+}
+
+fn problem(
+    level: Level,
+    kind: Kind,
+    key: &ObjKey,
+    reason: String,
+    since: Option<DateTime<Utc>>,
+) -> Problem {
+    Problem {
+        level,
+        object: Some(ObjRef {
+            kind,
+            key: key.clone(),
+        }),
+        subject: subject(kind, key),
+        reason,
+        since,
+    }
+}
+
+fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
+    conds.iter().filter_map(|c| c.last_transition).max()
+}
+
+fn hm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+fn minutes(d: Duration) -> i64 {
+    d.num_minutes().max(0)
+}
+
+/// Every problem in `fleet`, worst first: by level, then longest-standing, then by name.
+pub fn problems(
+    fleet: &Fleet<'_>,
+    memory: &RestartMemory,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    cluster_rules(fleet, &mut out);
+    pod_rules(fleet, memory, limits, now, &mut out);
+    ops_rules(fleet, limits, now, &mut out);
+    backup_rules(fleet, limits, now, &mut out);
+    stream_rules(fleet, &mut out);
+    out.sort_by(|a, b| {
+        a.level
+            .cmp(&b.level)
+            .then_with(|| match (a.since, b.since) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+    out
+}
+
+/// Cluster phase and primary count.
+fn cluster_rules(fleet: &Fleet<'_>, out: &mut Vec<Problem>) {
+    let mut pods_of: HashMap<(&str, &str), Vec<&PodRow>> = HashMap::new();
+    for p in fleet.pods {
+        pods_of
+            .entry((p.key.namespace.as_str(), p.cluster.as_str()))
+            .or_default()
+            .push(p);
+    }
+    for c in fleet.clusters {
+        let since = latest_transition(&c.conditions);
+        if matches!(c.phase.as_str(), "Failed" | "Abnormal") {
+            let why = c
+                .conditions
+                .iter()
+                .rev()
+                .find(|x| x.status == "False" && !x.message.is_empty())
+                .map(|x| format!(": {}", x.message))
+                .unwrap_or_default();
+            out.push(problem(
+                Level::Critical,
+                Kind::Cluster,
+                &c.key,
+                format!("cluster is {}{why}", c.phase),
+                since,
+            ));
+        }
+        if c.deleting || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
+            continue;
+        }
+        let pods = pods_of
+            .get(&(c.key.namespace.as_str(), c.key.name.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if pods.is_empty() {
+            continue;
+        }
+        let primaries: Vec<&str> = pods
+            .iter()
+            .filter(|p| p.is_primary())
+            .map(|p| p.key.name.as_str())
+            .collect();
+        match primaries.as_slice() {
+            [] => out.push(problem(
+                Level::Critical,
+                Kind::Cluster,
+                &c.key,
+                format!("no primary among {} pods", pods.len()),
+                pods.iter()
+                    .filter_map(|p| latest_transition(&p.conditions))
+                    .max()
+                    .or(since),
+            )),
+            [_] => {}
+            many => out.push(problem(
+                Level::Critical,
+                Kind::Cluster,
+                &c.key,
+                format!("{} primaries: {}", many.len(), many.join(", ")),
+                since,
+            )),
+        }
+    }
+}
+
+/// Pods not ready, crash-looping, or restarting.
+fn pod_rules(
+    fleet: &Fleet<'_>,
+    memory: &RestartMemory,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    out: &mut Vec<Problem>,
+) {
+    for p in fleet.pods {
+        let ready_since = p
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .and_then(|c| c.last_transition);
+        if p.status == "CrashLoopBackOff" {
+            out.push(problem(
+                Level::Error,
+                Kind::Pod,
+                &p.key,
+                format!("CrashLoopBackOff ({} restarts)", p.restarts),
+                ready_since,
+            ));
+        } else if !p.ready
+            && !matches!(p.status.as_str(), "Terminating" | "Succeeded" | "Completed")
+        {
+            out.push(problem(
+                Level::Warning,
+                Kind::Pod,
+                &p.key,
+                format!(
+                    "not ready ({}/{} containers, {})",
+                    p.ready_containers,
+                    p.containers,
+                    if p.status.is_empty() {
+                        "no status"
+                    } else {
+                        &p.status
+                    }
+                ),
+                ready_since.or(p.created),
+            ));
+        }
+        if let Some((at, from)) = memory.last_rise(&p.key)
+            && now - at <= limits.restart_window
+            && p.restarts > from
+        {
+            out.push(problem(
+                Level::Warning,
+                Kind::Pod,
+                &p.key,
+                format!("restarts rose to {} (+{})", p.restarts, p.restarts - from),
+                Some(at),
+            ));
+        }
+    }
+}
+
+/// When a running OpsRequest last showed movement: its start or any progress detail's start
+/// or end.
+fn last_movement(o: &OpsRow) -> Option<DateTime<Utc>> {
+    o.details
+        .iter()
+        .flat_map(|d| [d.start, d.end])
+        .flatten()
+        .chain(o.started)
+        .chain(o.created)
+        .max()
+}
+
+/// Failed, aborted and stuck OpsRequests.
+fn ops_rules(fleet: &Fleet<'_>, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    for o in fleet.ops {
+        match o.phase.as_str() {
+            "Failed" | "Aborted" => {
+                let why = if o.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", o.reason)
+                };
+                out.push(problem(
+                    Level::Error,
+                    Kind::OpsRequest,
+                    &o.key,
+                    format!("{} {}{why}", o.op_type, o.phase),
+                    o.completed
+                        .or(latest_transition(&o.conditions))
+                        .or(o.created),
+                ));
+            }
+            "Running" => {
+                let Some(moved) = last_movement(o) else {
+                    continue;
+                };
+                if now - moved > limits.stuck_ops {
+                    let progress = match o.progress {
+                        Progress::Counts(a, b) => format!("{a}/{b}"),
+                        Progress::Unknown => "-".into(),
+                    };
+                    out.push(problem(
+                        Level::Warning,
+                        Kind::OpsRequest,
+                        &o.key,
+                        format!(
+                            "{} stuck: progress {progress} unchanged for {} min",
+                            o.op_type,
+                            minutes(now - moved)
+                        ),
+                        Some(moved),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a schedule entry's method is a continuous (WAL archive) one: a continuous backup
+/// with that method exists, or the method's name says so.
+fn is_continuous_method(method: &str, backups: &[&BackupRow]) -> bool {
+    backups
+        .iter()
+        .any(|b| b.method == method && b.is_continuous())
+        || method.contains("wal")
+        || method.contains("archive")
+}
+
+/// Stalled WAL archives, missing continuous backups, failed or overdue full backups.
+fn backup_rules(
+    fleet: &Fleet<'_>,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    out: &mut Vec<Problem>,
+) {
+    for b in fleet.backups.iter().filter(|b| b.is_continuous()) {
+        match b.phase.as_str() {
+            "Running" => {
+                let end = b.range_end.or(b.started).or(b.created);
+                if let Some(end) = end
+                    && now - end > limits.wal_stall
+                {
+                    out.push(problem(
+                        Level::Error,
+                        Kind::Backup,
+                        &b.key,
+                        format!(
+                            "WAL archive stalled: time range ends {} ({} min ago)",
+                            hm(end),
+                            minutes(now - end)
+                        ),
+                        Some(end),
+                    ));
+                }
+            }
+            "Failed" => out.push(problem(
+                Level::Error,
+                Kind::Backup,
+                &b.key,
+                format!("continuous backup Failed: {}", b.failure_reason),
+                b.completed.or(b.range_end).or(b.created),
+            )),
+            _ => {}
+        }
+    }
+    for s in fleet.schedules {
+        let of_cluster: Vec<&BackupRow> = fleet
+            .backups
+            .iter()
+            .copied()
+            .filter(|b| b.key.namespace == s.key.namespace && b.cluster == s.cluster)
+            .collect();
+        let cluster_key = ObjKey::new(&s.key.namespace, &s.cluster);
+        for e in s.entries.iter().filter(|e| e.enabled) {
+            if is_continuous_method(&e.method, fleet.backups) {
+                let running = of_cluster
+                    .iter()
+                    .any(|b| b.is_continuous() && b.phase == "Running");
+                if !running {
+                    out.push(problem(
+                        Level::Error,
+                        Kind::Cluster,
+                        &cluster_key,
+                        format!(
+                            "schedule {} enables {} but no continuous backup is Running",
+                            s.key.name, e.method
+                        ),
+                        s.created,
+                    ));
+                }
+                continue;
+            }
+            let latest = of_cluster
+                .iter()
+                .filter(|b| !b.is_continuous() && b.method == e.method)
+                .max_by_key(|b| b.created);
+            let Ok(cron) = parse_cron(&e.cron) else {
+                continue;
+            };
+            match latest {
+                Some(b) if b.phase == "Failed" => out.push(problem(
+                    Level::Error,
+                    Kind::Backup,
+                    &b.key,
+                    format!(
+                        "last full backup ({}) Failed{}",
+                        e.method,
+                        if b.failure_reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", b.failure_reason)
+                        }
+                    ),
+                    b.completed.or(b.created),
+                )),
+                Some(b) => {
+                    let Some(last) = b.created else {
+                        continue;
+                    };
+                    if let Some(due) = cron.next_after(last)
+                        && now - due > limits.full_backup_grace
+                    {
+                        out.push(problem(
+                            Level::Warning,
+                            Kind::Backup,
+                            &b.key,
+                            format!(
+                                "last full backup ({}) is from {}; `{}` wanted one by {}",
+                                e.method,
+                                last.format("%Y-%m-%d %H:%M"),
+                                e.cron,
+                                due.format("%Y-%m-%d %H:%M")
+                            ),
+                            Some(due),
+                        ));
+                    }
+                }
+                None => {
+                    let Some(created) = s.created else {
+                        continue;
+                    };
+                    if let Some(due) = cron.next_after(created)
+                        && now - due > limits.full_backup_grace
+                    {
+                        out.push(problem(
+                            Level::Warning,
+                            Kind::Cluster,
+                            &cluster_key,
+                            format!(
+                                "no full backup ({}) yet; `{}` wanted one by {}",
+                                e.method,
+                                e.cron,
+                                due.format("%Y-%m-%d %H:%M")
+                            ),
+                            Some(due),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Watch streams that are not delivering.
+fn stream_rules(fleet: &Fleet<'_>, out: &mut Vec<Problem>) {
+    for (kind, health) in fleet.streams {
+        let name = kind.info().kind_name;
+        let (level, reason, since) = match health {
+            StreamHealth::Fine => continue,
+            StreamHealth::Reconnecting {
+                since,
+                attempt,
+                error,
+            } => (
+                Level::Warning,
+                format!("reconnecting (attempt {attempt}): {error}"),
+                Some(*since),
+            ),
+            StreamHealth::Forbidden(msg) => (Level::Error, format!("forbidden: {msg}"), None),
+            StreamHealth::Missing(msg) => (Level::Error, format!("not installed: {msg}"), None),
+        };
+        out.push(Problem {
+            level,
+            object: None,
+            subject: format!("{name} stream"),
+            reason,
+            since,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::resources::{ProgressDetail, ScheduleEntry};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 6, 5, 9, 0, 0).unwrap()
+    }
+
+    fn ago(min: i64) -> Option<DateTime<Utc>> {
+        Some(now() - Duration::minutes(min))
+    }
+
+    fn key(name: &str) -> ObjKey {
+        ObjKey::new("demo", name)
+    }
+
+    fn cluster(phase: &str) -> ClusterRow {
+        ClusterRow {
+            key: key("pg"),
+            phase: phase.into(),
+            desired: 2,
+            ..ClusterRow::default()
+        }
+    }
+
+    fn pod(name: &str, role: &str, ready: bool, status: &str) -> PodRow {
+        PodRow {
+            key: key(name),
+            cluster: "pg".into(),
+            role: role.into(),
+            ready,
+            status: status.into(),
+            ready_containers: u32::from(ready),
+            containers: 1,
+            ..PodRow::default()
+        }
+    }
+
+    struct Case {
+        clusters: Vec<ClusterRow>,
+        pods: Vec<PodRow>,
+        ops: Vec<OpsRow>,
+        backups: Vec<BackupRow>,
+        schedules: Vec<ScheduleRow>,
+        streams: Vec<(Kind, StreamHealth)>,
+        memory: RestartMemory,
+    }
+
+    impl Case {
+        fn new() -> Case {
+            Case {
+                clusters: vec![cluster("Running")],
+                pods: vec![
+                    pod("pg-0", "primary", true, "Running"),
+                    pod("pg-1", "secondary", true, "Running"),
+                ],
+                ops: vec![],
+                backups: vec![],
+                schedules: vec![],
+                streams: vec![(Kind::Cluster, StreamHealth::Fine)],
+                memory: RestartMemory::default(),
+            }
+        }
+
+        fn run(&self) -> Vec<Problem> {
+            let clusters: Vec<_> = self.clusters.iter().collect();
+            let pods: Vec<_> = self.pods.iter().collect();
+            let ops: Vec<_> = self.ops.iter().collect();
+            let backups: Vec<_> = self.backups.iter().collect();
+            let schedules: Vec<_> = self.schedules.iter().collect();
+            let fleet = Fleet {
+                clusters: &clusters,
+                pods: &pods,
+                ops: &ops,
+                backups: &backups,
+                schedules: &schedules,
+                streams: &self.streams,
+            };
+            problems(&fleet, &self.memory, &Thresholds::default(), now())
+        }
+
+        fn reasons(&self) -> Vec<String> {
+            self.run()
+                .into_iter()
+                .map(|p| format!("{} {}: {}", p.level.word(), p.subject, p.reason))
+                .collect()
+        }
+    }
+
+    fn has(case: &Case, needle: &str) -> bool {
+        case.reasons().iter().any(|r| r.contains(needle))
+    }
+
+    #[test]
+    fn a_healthy_fleet_has_no_problems() {
+        assert_eq!(Case::new().reasons(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn cluster_phase_rule() {
+        for (phase, fires) in [
+            ("Failed", true),
+            ("Abnormal", true),
+            ("Running", false),
+            ("Updating", false),
+            ("Stopped", false),
+        ] {
+            let mut c = Case::new();
+            c.clusters[0].phase = phase.into();
+            c.clusters[0].conditions = vec![Condition {
+                type_: "Ready".into(),
+                status: "False".into(),
+                message: "pods not ready".into(),
+                last_transition: ago(30),
+                ..Condition::default()
+            }];
+            assert_eq!(has(&c, &format!("cluster is {phase}")), fires, "{phase}");
+            if fires {
+                let p = &c.run()[0];
+                assert_eq!(p.level, Level::Critical);
+                assert_eq!(p.since, ago(30));
+                assert!(p.reason.ends_with(": pods not ready"), "{}", p.reason);
+            }
+        }
+    }
+
+    #[test]
+    fn primary_count_rule() {
+        for (roles, expect) in [
+            (["primary", "secondary"], None),
+            (["secondary", "secondary"], Some("no primary among 2 pods")),
+            (["", ""], Some("no primary")),
+            (["primary", "primary"], Some("2 primaries: pg-0, pg-1")),
+        ] {
+            let mut c = Case::new();
+            for (p, r) in c.pods.iter_mut().zip(roles) {
+                p.role = r.into();
+            }
+            let found = c.reasons().into_iter().find(|r| r.contains("primar"));
+            match expect {
+                None => assert_eq!(found, None, "{roles:?}"),
+                Some(e) => assert!(found.unwrap().contains(e), "{roles:?}"),
+            }
+        }
+        let mut stopped = Case::new();
+        stopped.clusters[0].phase = "Stopped".into();
+        stopped.pods.iter_mut().for_each(|p| p.role.clear());
+        assert!(
+            !has(&stopped, "primary"),
+            "a stopped cluster needs no primary"
+        );
+    }
+
+    #[test]
+    fn pod_rules_fire_and_stay_quiet() {
+        let mut c = Case::new();
+        c.pods[1] = pod("pg-1", "secondary", false, "CrashLoopBackOff");
+        c.pods[1].restarts = 7;
+        assert!(has(
+            &c,
+            "ERROR Pod demo/pg-1: CrashLoopBackOff (7 restarts)"
+        ));
+        assert!(!has(&c, "not ready"), "crash loop says it all");
+
+        let mut c = Case::new();
+        c.pods[1] = pod("pg-1", "secondary", false, "Running");
+        c.pods[1].conditions = vec![Condition {
+            type_: "Ready".into(),
+            status: "False".into(),
+            last_transition: ago(3),
+            ..Condition::default()
+        }];
+        let p = c.run();
+        assert_eq!(p[0].reason, "not ready (0/1 containers, Running)");
+        assert_eq!(p[0].since, ago(3));
+
+        let mut c = Case::new();
+        c.pods[1] = pod("pg-1", "secondary", false, "Terminating");
+        assert!(!has(&c, "not ready"), "terminating pods are going away");
+    }
+
+    #[test]
+    fn restart_rule_uses_memory_and_window() {
+        let pk = key("pg-0");
+        let mut c = Case::new();
+        c.pods[0].restarts = 5;
+        c.memory.observe(&pk, 3, ago(60).unwrap());
+        assert!(!has(&c, "restarts"), "first sight is a baseline");
+        c.memory.observe(&pk, 4, ago(5).unwrap());
+        c.memory.observe(&pk, 5, ago(2).unwrap());
+        let p = c.run();
+        assert_eq!(p[0].reason, "restarts rose to 5 (+2)");
+        assert_eq!(p[0].since, ago(2));
+
+        let mut old = Case::new();
+        old.pods[0].restarts = 4;
+        old.memory.observe(&pk, 3, ago(60).unwrap());
+        old.memory.observe(&pk, 4, ago(20).unwrap());
+        assert!(
+            !has(&old, "restarts"),
+            "a rise outside the window is history"
+        );
+
+        let mut recreated = Case::new();
+        recreated.memory.observe(&pk, 3, ago(10).unwrap());
+        recreated.memory.observe(&pk, 4, ago(5).unwrap());
+        recreated.memory.observe(&pk, 0, ago(1).unwrap());
+        assert!(!has(&recreated, "restarts"));
+    }
+
+    fn op(phase: &str) -> OpsRow {
+        OpsRow {
+            key: key("pg-restart-x"),
+            cluster: "pg".into(),
+            op_type: "Restart".into(),
+            phase: phase.into(),
+            created: ago(40),
+            started: ago(40),
+            ..OpsRow::default()
+        }
+    }
+
+    #[test]
+    fn ops_rules() {
+        for (phase, fires) in [
+            ("Failed", true),
+            ("Aborted", true),
+            ("Succeed", false),
+            ("Cancelled", false),
+        ] {
+            let mut c = Case::new();
+            let mut o = op(phase);
+            o.reason = "component is not ready".into();
+            o.completed = ago(7);
+            c.ops.push(o);
+            let want = format!(
+                "ERROR OpsRequest demo/pg-restart-x: Restart {phase}: component is not ready"
+            );
+            assert_eq!(has(&c, &want), fires, "{phase}: {:?}", c.reasons());
+            if fires {
+                assert_eq!(c.run()[0].since, ago(7));
+            }
+        }
+    }
+
+    #[test]
+    fn stuck_ops_rule() {
+        let mut c = Case::new();
+        let mut o = op("Running");
+        o.progress = Progress::Counts(1, 3);
+        o.details = vec![ProgressDetail {
+            status: "Succeed".into(),
+            start: ago(30),
+            end: ago(25),
+            ..ProgressDetail::default()
+        }];
+        c.ops.push(o.clone());
+        let p = c.run();
+        assert_eq!(
+            p[0].reason,
+            "Restart stuck: progress 1/3 unchanged for 25 min"
+        );
+        assert_eq!(p[0].since, ago(25));
+
+        let mut moving = Case::new();
+        o.details.push(ProgressDetail {
+            status: "Processing".into(),
+            start: ago(2),
+            ..ProgressDetail::default()
+        });
+        moving.ops.push(o);
+        assert!(!has(&moving, "stuck"));
+    }
+
+    fn continuous(phase: &str, end_min_ago: i64) -> BackupRow {
+        BackupRow {
+            key: key("pg-wal"),
+            cluster: "pg".into(),
+            backup_type: "Continuous".into(),
+            method: "archive-wal".into(),
+            phase: phase.into(),
+            created: ago(600),
+            range_start: ago(600),
+            range_end: ago(end_min_ago),
+            ..BackupRow::default()
+        }
+    }
+
+    #[test]
+    fn wal_stall_rule() {
+        let mut c = Case::new();
+        c.backups.push(continuous("Running", 45));
+        let p = c.run();
+        assert_eq!(
+            p[0].reason,
+            "WAL archive stalled: time range ends 08:15:00 (45 min ago)"
+        );
+        let mut fresh = Case::new();
+        fresh.backups.push(continuous("Running", 1));
+        assert_eq!(fresh.reasons(), Vec::<String>::new());
+    }
+
+    fn schedule(entries: &[(&str, &str)]) -> ScheduleRow {
+        ScheduleRow {
+            key: key("pg-schedule"),
+            cluster: "pg".into(),
+            created: ago(60 * 24 * 3),
+            entries: entries
+                .iter()
+                .map(|(m, cron)| ScheduleEntry {
+                    method: m.to_string(),
+                    enabled: true,
+                    cron: cron.to_string(),
+                    retention: "7d".into(),
+                })
+                .collect(),
+            ..ScheduleRow::default()
+        }
+    }
+
+    fn full(phase: &str, created_min_ago: i64) -> BackupRow {
+        BackupRow {
+            key: key("pg-full"),
+            cluster: "pg".into(),
+            backup_type: "Full".into(),
+            method: "pg-basebackup".into(),
+            phase: phase.into(),
+            created: ago(created_min_ago),
+            failure_reason: if phase == "Failed" {
+                "pod evicted".into()
+            } else {
+                String::new()
+            },
+            ..BackupRow::default()
+        }
+    }
+
+    #[test]
+    fn schedule_without_running_continuous_backup() {
+        let mut c = Case::new();
+        c.schedules
+            .push(schedule(&[("archive-wal", "*/5 * * * *")]));
+        assert!(has(
+            &c,
+            "enables archive-wal but no continuous backup is Running"
+        ));
+        c.backups.push(continuous("Running", 1));
+        assert!(!has(&c, "no continuous backup"));
+    }
+
+    #[test]
+    fn full_backup_rules() {
+        // Daily at 02:00; now is 09:00.
+        let daily = [("pg-basebackup", "0 2 * * *")];
+        let mut ok = Case::new();
+        ok.schedules.push(schedule(&daily));
+        ok.backups.push(full("Completed", 7 * 60));
+        assert_eq!(ok.reasons(), Vec::<String>::new());
+
+        let mut overdue = Case::new();
+        overdue.schedules.push(schedule(&daily));
+        overdue.backups.push(full("Completed", 31 * 60));
+        assert!(has(&overdue, "`0 2 * * *` wanted one by 2025-06-05 02:00"));
+
+        let mut failed = Case::new();
+        failed.schedules.push(schedule(&daily));
+        failed.backups.push(full("Failed", 7 * 60));
+        assert!(has(
+            &failed,
+            "last full backup (pg-basebackup) Failed: pod evicted"
+        ));
+
+        let mut none = Case::new();
+        none.schedules.push(schedule(&daily));
+        assert!(has(&none, "no full backup (pg-basebackup) yet"));
+    }
+
+    #[test]
+    fn stream_rules_and_ranking() {
+        let mut c = Case::new();
+        c.streams = vec![
+            (Kind::Cluster, StreamHealth::Fine),
+            (
+                Kind::Pod,
+                StreamHealth::Reconnecting {
+                    since: ago(2).unwrap(),
+                    attempt: 3,
+                    error: "connection refused".into(),
+                },
+            ),
+            (
+                Kind::OpsRequest,
+                StreamHealth::Forbidden("no access".into()),
+            ),
+            (Kind::Backup, StreamHealth::Missing("dataprotection".into())),
+        ];
+        c.clusters[0].phase = "Failed".into();
+        let r = c.reasons();
+        assert_eq!(
+            r,
+            vec![
+                "CRIT Cluster demo/pg: cluster is Failed",
+                "ERROR Backup stream: not installed: dataprotection",
+                "ERROR OpsRequest stream: forbidden: no access",
+                "WARN Pod stream: reconnecting (attempt 3): connection refused",
+            ]
+        );
+    }
+}
