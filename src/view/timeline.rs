@@ -20,7 +20,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
-use crate::domain::pitr::{BackupFacts, BackupKind, recoverable_window};
+use crate::domain::pitr::{BackupFacts, BackupKind, continuous_backup_of, recoverable_window};
 use crate::view::theme::Theme;
 
 /// How often the continuous backup's `timeRange.end` is normally refreshed.
@@ -114,6 +114,22 @@ impl TimelineInput {
             sync_interval: DEFAULT_SYNC_INTERVAL,
             note: window.err().map(|e| e.to_string()),
         }
+    }
+
+    /// The timeline of cluster `namespace/cluster` from all the Backups one has (the
+    /// continuous backup its PITR uses, see [`continuous_backup_of`]); `None` when the cluster
+    /// has no continuous backup.
+    pub fn for_cluster(
+        backups: &[BackupFacts],
+        namespace: &str,
+        cluster: &str,
+        now: DateTime<Utc>,
+        chosen: Option<DateTime<Utc>>,
+    ) -> Option<TimelineInput> {
+        let continuous = continuous_backup_of(backups, namespace, cluster)?;
+        Some(TimelineInput::from_backups(
+            continuous, backups, now, chosen,
+        ))
     }
 
     /// The axis: from the range's start (else the earliest full backup) to now (or the
