@@ -454,4 +454,6 @@ fn the_cursor_writes_the_time_the_validation_reads() {
     assert_eq!(i.chosen_time(&c), Some(w.start));
     assert!(i.validate(&c).is_ok());
     assert!(i.set("nope", "x").is_err());
+    assert!(i.confirmation_matches(" pg-cluster-pitr "));
+    assert!(!i.confirmation_matches("pg-cluster"));
 }

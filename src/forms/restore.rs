@@ -254,6 +254,11 @@ impl RestoreInput {
         parse_restore_time(&self.time, ctx.now, ctx.local_offset).ok()
     }
 
+    /// The typed confirmation before submit: the new cluster's name, exactly.
+    pub fn confirmation_matches(&self, typed: &str) -> bool {
+        !self.name.is_empty() && typed.trim() == self.name
+    }
+
     /// Sets the time from the timeline cursor.
     pub fn set_time(&mut self, t: DateTime<Utc>) {
         self.time = format_restore_time(t);
