@@ -30,6 +30,8 @@ pub enum Action {
     SortNext,
     SortPrev,
     SortReverse,
+    /// Sort by the column with this title (again: reverse), like k9s' Shift-letter keys.
+    SortBy(&'static str),
     /// Show or hide the triage view.
     Triage,
 }
@@ -285,6 +287,24 @@ pub const BINDINGS: &[Binding] = &[
         Action::SortReverse,
         Context::Table,
         "reverse the sort order",
+    ),
+    b(
+        &[c('N')],
+        Action::SortBy("NAME"),
+        Context::Table,
+        "sort by NAME (again: reverse)",
+    ),
+    b(
+        &[c('A')],
+        Action::SortBy("AGE"),
+        Context::Table,
+        "sort by AGE (again: reverse)",
+    ),
+    b(
+        &[c('S')],
+        Action::SortBy("STATUS"),
+        Context::Table,
+        "sort by STATUS (again: reverse)",
     ),
     b(
         &[c('!')],

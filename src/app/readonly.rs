@@ -41,6 +41,7 @@ pub fn action_mutates(action: Action) -> bool {
         | Action::SortNext
         | Action::SortPrev
         | Action::SortReverse
+        | Action::SortBy(_)
         | Action::Triage => false,
     }
 }

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod ops;
 pub mod pods;
 pub mod theme;
+pub mod timeline;
 pub mod triage;
 pub mod wall;
 pub mod widgets;
