@@ -30,6 +30,8 @@ pub enum Action {
     SortNext,
     SortPrev,
     SortReverse,
+    /// Open the operations menu of the selected (or scoped) cluster.
+    OpsMenu,
 }
 
 /// Where a binding applies.
@@ -280,6 +282,12 @@ pub const BINDINGS: &[Binding] = &[
         Action::SortReverse,
         Context::Table,
         "reverse the sort order",
+    ),
+    b(
+        &[c('o')],
+        Action::OpsMenu,
+        Context::Table,
+        "operations menu of the cluster (also :scale-out, :restart, ... :backup)",
     ),
     b(
         &[c('y')],

@@ -191,6 +191,8 @@ pub struct Model {
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
+    /// The operations menu, the open form and the requests submitted from forms.
+    pub forms: crate::app::form_modal::Forms,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -225,6 +227,7 @@ impl Model {
             raw: None,
             notice: None,
             quit: false,
+            forms: Default::default(),
             dirty: true,
         }
     }
