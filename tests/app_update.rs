@@ -368,6 +368,14 @@ fn panes_cycle_and_sort_changes_order() {
     update(&mut m, ch('<'));
     update(&mut m, ch('<'));
     assert_eq!(m.pods.sort().column, 0, "NAMESPACE sorts when several show");
+    // Shift-letters sort by a named column; the same letter again reverses.
+    update(&mut m, ch('S'));
+    assert_eq!(m.pods.sort().column, 4);
+    assert!(!m.pods.sort().descending);
+    update(&mut m, ch('S'));
+    assert!(m.pods.sort().descending);
+    update(&mut m, ch('A'));
+    assert_eq!(m.pods.sort().column, 7);
 }
 
 #[test]

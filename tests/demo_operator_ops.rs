@@ -752,8 +752,21 @@ async fn missing_cluster_and_queueing_by_cluster() {
             .is_none()
     );
 
-    // Deleting the cluster removes what it owned.
+    // Deleting the cluster removes what it owned and stops its continuous archiving.
     e.store.delete(Kind::Cluster, Some(&ns), &c).unwrap();
+    until("the continuous backup to stop", || {
+        let phases: Vec<String> = e
+            .store
+            .list(Kind::Backup, Some(&ns))
+            .0
+            .iter()
+            .filter(|o| o.label("app.kubernetes.io/instance") == Some(c.as_str()))
+            .filter(|o| o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
+            .map(|o| s(&o.value(), "/status/phase"))
+            .collect();
+        (!phases.is_empty() && phases.iter().all(|p| p == "Completed")).then_some(())
+    })
+    .await;
     until("the cluster's pods to go", || {
         let gone = pods(&e.store, &ns, &c).is_empty()
             && e.store
@@ -1146,4 +1159,25 @@ async fn cancelling_a_scale_out_restores_the_replicas() {
         1
     );
     cluster_phase(&e.store, &ns, &c, "Running").await;
+}
+
+#[tokio::test]
+async fn a_succeeded_op_goes_away_after_its_ttl() {
+    let e = env();
+    let (ns, c) = cluster_in(&e.store, "Running", 1);
+    let name = create_op(
+        &e.store,
+        &ns,
+        &c,
+        "Restart",
+        json!({"ttlSecondsAfterSucceed": 30, "restart": [{"componentName": "postgresql"}]}),
+    );
+    assert_succeeded(&terminal(&e.store, &ns, &name).await);
+    until("the op to be deleted", || {
+        e.store
+            .get(Kind::OpsRequest, Some(&ns), &name)
+            .is_none()
+            .then_some(())
+    })
+    .await;
 }

@@ -274,6 +274,17 @@ async fn continuous_backups_advance_and_crash_loops_count_up() {
                 assert_eq!(b["status"]["phase"], "Running");
                 break;
             }
+            let event = store
+                .list(Kind::Event, Some(&pod_key.0))
+                .0
+                .iter()
+                .map(|o| o.value())
+                .find(|e| e["involvedObject"]["name"] == pod_key.1.as_str())
+                .expect("the kubelet's BackOff event");
+            assert_eq!(
+                (event["type"].as_str(), event["reason"].as_str()),
+                (Some("Warning"), Some("BackOff"))
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })

@@ -633,3 +633,32 @@ async fn dry_run_patch_and_delete_change_nothing() {
         Some("1")
     );
 }
+
+#[tokio::test]
+async fn events_select_by_involved_object() {
+    let server = start().await;
+    let events = api(&server, Kind::Event, Some("t"));
+    for (name, involved) in [("pg.1", "pg"), ("pg.2", "pg"), ("other.1", "other")] {
+        let ev: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": "t"},
+            "involvedObject": {"kind": "Cluster", "name": involved, "namespace": "t"},
+            "reason": "Test", "type": "Normal",
+        }))
+        .expect("event");
+        events
+            .create(&PostParams::default(), &ev)
+            .await
+            .expect("created");
+    }
+    let lp = ListParams::default().fields("involvedObject.kind=Cluster,involvedObject.name=pg");
+    assert_eq!(events.list(&lp).await.expect("list").items.len(), 2);
+    let err = events
+        .list(&ListParams::default().fields("spec.nodeName=x"))
+        .await
+        .expect_err("not an event field");
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!(status.code, 400);
+}

@@ -32,6 +32,8 @@ pub enum Action {
     SortReverse,
     /// Open the operations menu of the selected (or scoped) cluster.
     OpsMenu,
+    /// Sort by the column with this title (again: reverse), like k9s' Shift-letter keys.
+    SortBy(&'static str),
 }
 
 /// Where a binding applies.
@@ -288,6 +290,24 @@ pub const BINDINGS: &[Binding] = &[
         Action::OpsMenu,
         Context::Table,
         "operations menu of the cluster (also :scale-out, :restart, ... :backup)",
+    ),
+    b(
+        &[c('N')],
+        Action::SortBy("NAME"),
+        Context::Table,
+        "sort by NAME (again: reverse)",
+    ),
+    b(
+        &[c('A')],
+        Action::SortBy("AGE"),
+        Context::Table,
+        "sort by AGE (again: reverse)",
+    ),
+    b(
+        &[c('S')],
+        Action::SortBy("STATUS"),
+        Context::Table,
+        "sort by STATUS (again: reverse)",
     ),
     b(
         &[c('y')],

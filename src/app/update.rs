@@ -196,6 +196,17 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
                 text,
             });
         }
+        Action::SortBy(title) => {
+            if let Some(column) = columns(m.focus).iter().position(|c| c.title == title) {
+                with_focused(m, |t| {
+                    let cur = t.sort();
+                    t.set_sort(Sort {
+                        column,
+                        descending: cur.column == column && !cur.descending,
+                    });
+                });
+            }
+        }
         Action::SortNext => cycle_sort(m, 1),
         Action::SortPrev => cycle_sort(m, -1),
         Action::SortReverse => {

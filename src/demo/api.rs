@@ -232,7 +232,7 @@ fn watch(
     let req = WatchRequest {
         kind: rp.kind,
         namespace: rp.namespace,
-        selectors: params.selectors()?,
+        selectors: params.selectors(rp.kind)?,
         resource_version,
         send_initial_events: params.flag("sendInitialEvents"),
         bookmarks: params.flag("allowWatchBookmarks"),

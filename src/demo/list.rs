@@ -25,11 +25,11 @@ impl Params {
         matches!(self.get(name), Some("true" | "1"))
     }
 
-    /// The label and field selectors.
-    pub fn selectors(&self) -> Result<Selectors, ApiError> {
+    /// The label and field selectors, for objects of `kind`.
+    pub fn selectors(&self, kind: Kind) -> Result<Selectors, ApiError> {
         let labels = LabelSelector::parse(self.get("labelSelector").unwrap_or_default())
             .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-        let fields = FieldSelector::parse(self.get("fieldSelector").unwrap_or_default())
+        let fields = FieldSelector::parse(kind, self.get("fieldSelector").unwrap_or_default())
             .map_err(ApiError::bad_request)?;
         Ok(Selectors { labels, fields })
     }
@@ -107,7 +107,7 @@ pub fn list_page(
     namespace: Option<&str>,
     params: &Params,
 ) -> Result<Page, ApiError> {
-    let selectors = params.selectors()?;
+    let selectors = params.selectors(kind)?;
     let limit = params.positive("limit")?.map(|l| l as usize);
     let token = match params.get("continue").filter(|c| !c.is_empty()) {
         None => None,

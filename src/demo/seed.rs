@@ -260,6 +260,12 @@ impl Seeder<'_> {
                     restarts,
                 );
                 p["status"]["startTime"] = self.ts(pods_created).into();
+                let first = self.ts(self.now - Duration::minutes(restarts as i64 * 5));
+                let last = self.ts(self.now - Duration::seconds(40));
+                self.put(
+                    Kind::Event,
+                    obj::back_off_event(&p, restarts * 3, &first, &last),
+                );
             }
             self.put(Kind::Pod, p);
         }

@@ -1,8 +1,12 @@
 //! Label and field selectors as the list and watch query parameters spell them.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+
 use super::store::StoredObject;
+use crate::k8s::kinds::Kind;
 
 /// One requirement of a label selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,16 +135,67 @@ fn parse_label_req(part: &str) -> Result<LabelReq, String> {
     }
 }
 
-/// A parsed `fieldSelector` over `metadata.name` and `metadata.namespace`.
+/// A field a selector may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Namespace,
+    /// A JSON pointer into the object.
+    Path(&'static str),
+}
+
+/// The fields beyond `metadata.name` and `metadata.namespace` the API server lets a kind be
+/// selected by, with where they are in the object.
+fn kind_fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Event => &[
+            ("involvedObject.kind", "/involvedObject/kind"),
+            ("involvedObject.namespace", "/involvedObject/namespace"),
+            ("involvedObject.name", "/involvedObject/name"),
+            ("involvedObject.uid", "/involvedObject/uid"),
+            ("involvedObject.apiVersion", "/involvedObject/apiVersion"),
+            (
+                "involvedObject.resourceVersion",
+                "/involvedObject/resourceVersion",
+            ),
+            ("involvedObject.fieldPath", "/involvedObject/fieldPath"),
+            ("reason", "/reason"),
+            ("reportingComponent", "/reportingComponent"),
+            ("source", "/source/component"),
+            ("type", "/type"),
+        ],
+        Kind::Pod => &[
+            ("spec.nodeName", "/spec/nodeName"),
+            ("spec.restartPolicy", "/spec/restartPolicy"),
+            ("spec.schedulerName", "/spec/schedulerName"),
+            ("spec.serviceAccountName", "/spec/serviceAccountName"),
+            ("status.phase", "/status/phase"),
+            ("status.podIP", "/status/podIP"),
+            ("status.nominatedNodeName", "/status/nominatedNodeName"),
+        ],
+        Kind::Namespace => &[("status.phase", "/status/phase")],
+        _ => &[],
+    }
+}
+
+/// One requirement of a field selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldReq {
+    field: Field,
+    value: String,
+    equal: bool,
+}
+
+/// A parsed `fieldSelector`: `metadata.name`, `metadata.namespace` and the fields the API
+/// server supports for the kind (e.g. `involvedObject.name` for events, `status.phase` for pods).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector {
-    /// (field is namespace, wanted value, equal or not).
-    reqs: Vec<(bool, String, bool)>,
+    reqs: Vec<FieldReq>,
 }
 
 impl FieldSelector {
-    /// Parses `metadata.name=x,metadata.namespace!=y` (also `==`).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    /// Parses `metadata.name=x,metadata.namespace!=y` (also `==`) for objects of `kind`.
+    pub fn parse(kind: Kind, s: &str) -> Result<Self, String> {
         let mut reqs = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (field, value, equal) = if let Some((f, v)) = part.split_once("!=") {
@@ -154,25 +209,41 @@ impl FieldSelector {
                     "invalid selector: '{part}'; can't understand '{part}'"
                 ));
             };
-            let is_namespace = match field.trim() {
-                "metadata.name" => false,
-                "metadata.namespace" => true,
-                other => return Err(format!("field label not supported: {other}")),
+            let field = match field.trim() {
+                "metadata.name" => Field::Name,
+                "metadata.namespace" => Field::Namespace,
+                other => kind_fields(kind)
+                    .iter()
+                    .find(|(label, _)| *label == other)
+                    .map(|(_, pointer)| Field::Path(pointer))
+                    .ok_or_else(|| format!("field label not supported: {other}"))?,
             };
-            reqs.push((is_namespace, value.trim().to_string(), equal));
+            reqs.push(FieldReq {
+                field,
+                value: value.trim().to_string(),
+                equal,
+            });
         }
         Ok(FieldSelector { reqs })
     }
 
-    /// Whether an object with this namespace and name is selected.
-    pub fn matches(&self, namespace: Option<&str>, name: &str) -> bool {
-        self.reqs.iter().all(|(is_ns, want, equal)| {
-            let have = if *is_ns {
-                namespace.unwrap_or_default()
-            } else {
-                name
+    /// Whether a stored object is selected; a missing field counts as empty, as in Kubernetes.
+    pub fn matches(&self, o: &StoredObject) -> bool {
+        let mut parsed: Option<Value> = None;
+        self.reqs.iter().all(|r| {
+            let have: Cow<'_, str> = match r.field {
+                Field::Name => Cow::Borrowed(&o.name),
+                Field::Namespace => Cow::Borrowed(o.namespace.as_deref().unwrap_or_default()),
+                Field::Path(pointer) => {
+                    let v = parsed.get_or_insert_with(|| o.value());
+                    match v.pointer(pointer) {
+                        Some(Value::String(s)) => Cow::Owned(s.clone()),
+                        Some(Value::Null) | None => Cow::Borrowed(""),
+                        Some(other) => Cow::Owned(other.to_string()),
+                    }
+                }
             };
-            (have == want) == *equal
+            (*have == *r.value) == r.equal
         })
     }
 }
@@ -189,8 +260,7 @@ pub struct Selectors {
 impl Selectors {
     /// Whether a stored object is selected.
     pub fn matches(&self, o: &StoredObject) -> bool {
-        self.fields.matches(o.namespace.as_deref(), &o.name)
-            && (self.labels.is_empty() || self.labels.matches(|k| o.label(k)))
+        (self.labels.is_empty() || self.labels.matches(|k| o.label(k))) && self.fields.matches(o)
     }
 }
 
@@ -227,16 +297,48 @@ mod tests {
         assert!(LabelSelector::parse("=x").is_err());
     }
 
+    fn stored(ns: &str, name: &str, extra: Value) -> StoredObject {
+        let store = super::super::store::Store::new(10, std::sync::Arc::new(chrono::Utc::now), 1);
+        let mut obj = serde_json::json!({"metadata": {"name": name, "namespace": ns}});
+        if let (Some(o), Some(e)) = (obj.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        store.create(Kind::Event, obj).expect("created");
+        store.get(Kind::Event, Some(ns), name).expect("stored")
+    }
+
     #[test]
     fn field_selectors() {
-        let f = FieldSelector::parse("metadata.name=x,metadata.namespace!=kube-system")
+        let x = stored("demo", "x", serde_json::json!({}));
+        let f = FieldSelector::parse(Kind::Pod, "metadata.name=x,metadata.namespace!=kube-system")
             .expect("parses");
-        assert!(f.matches(Some("demo"), "x"));
-        assert!(!f.matches(Some("kube-system"), "x"));
-        assert!(!f.matches(Some("demo"), "y"));
-        assert!(
-            FieldSelector::parse("metadata.namespace==a").is_ok_and(|f| f.matches(Some("a"), "z"))
+        assert!(f.matches(&x));
+        assert!(!f.matches(&stored("kube-system", "x", serde_json::json!({}))));
+        assert!(!f.matches(&stored("demo", "y", serde_json::json!({}))));
+        let ns = FieldSelector::parse(Kind::Pod, "metadata.namespace==demo").expect("parses");
+        assert!(ns.matches(&x));
+        assert!(FieldSelector::parse(Kind::Cluster, "status.phase=Running").is_err());
+        assert!(FieldSelector::parse(Kind::Pod, "status.phase=Running").is_ok());
+    }
+
+    #[test]
+    fn event_fields_select_the_involved_object() {
+        let ev = stored(
+            "demo",
+            "pg.1",
+            serde_json::json!({"involvedObject": {"kind": "Cluster", "name": "pg"}, "type": "Warning"}),
         );
-        assert!(FieldSelector::parse("status.phase=Running").is_err());
+        let f = FieldSelector::parse(
+            Kind::Event,
+            "involvedObject.kind=Cluster,involvedObject.name=pg",
+        )
+        .expect("parses");
+        assert!(f.matches(&ev));
+        let other = FieldSelector::parse(Kind::Event, "involvedObject.name=other").expect("parses");
+        assert!(!other.matches(&ev));
+        let missing = FieldSelector::parse(Kind::Event, "reason=").expect("parses");
+        assert!(missing.matches(&ev), "a missing field is empty");
+        let warning = FieldSelector::parse(Kind::Event, "type!=Normal").expect("parses");
+        assert!(warning.matches(&ev));
     }
 }

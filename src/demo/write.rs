@@ -235,6 +235,8 @@ where
             .ok_or_else(|| ApiError::not_found(kind, name))?;
         return compute(&old).map(|v| (StatusCode::OK, v));
     }
+    // The store's closure can only fail with a StoreError: the API error is kept aside and
+    // the placeholder merely abandons the write.
     let mut failure = None;
     let result = store.modify(kind, ns, name, |obj| match compute(obj) {
         Ok(new) => {

@@ -344,10 +344,11 @@ pub(crate) async fn run_crash_ticker(ctx: Arc<Ctx>) {
     .await;
 }
 
-/// One more crash of a crash-looping pod; false when the pod is gone or healthy again.
+/// One more crash of a crash-looping pod, counted in its BackOff event; false when the pod
+/// is gone or healthy again.
 fn crash_again(ctx: &Ctx, key: &Key) -> bool {
     let at = ctx.now();
-    let mut still = false;
+    let mut crashed: Option<Value> = None;
     let _ = ctx.store.modify(Kind::Pod, key.ns(), &key.name, |p| {
         let Some(statuses) = p
             .pointer_mut("/status/containerStatuses")
@@ -355,19 +356,38 @@ fn crash_again(ctx: &Ctx, key: &Key) -> bool {
         else {
             return Ok(());
         };
+        let mut any = false;
         for s in statuses.iter_mut() {
             let crashing = s.pointer("/state/waiting/reason").and_then(Value::as_str)
                 == Some("CrashLoopBackOff");
             if !crashing {
                 continue;
             }
-            still = true;
+            any = true;
             let n = s.get("restartCount").and_then(Value::as_u64).unwrap_or(0) + 1;
             s["restartCount"] = n.into();
             s["lastState"]["terminated"]["startedAt"] = at.clone().into();
             s["lastState"]["terminated"]["finishedAt"] = at.clone().into();
         }
+        if any {
+            crashed = Some(p.clone());
+        }
         Ok(())
     });
-    still
+    let Some(pod) = crashed else {
+        return false;
+    };
+    let event = obj::back_off_event_name(&pod);
+    let bumped = ctx.store.modify(Kind::Event, key.ns(), &event, |e| {
+        let count = e.get("count").and_then(Value::as_u64).unwrap_or(0) + 1;
+        e["count"] = count.into();
+        e["lastTimestamp"] = at.clone().into();
+        Ok(())
+    });
+    if bumped.is_err() {
+        let _ = ctx
+            .store
+            .create(Kind::Event, obj::back_off_event(&pod, 1, &at, &at));
+    }
+    true
 }

@@ -450,7 +450,8 @@ async fn post_ready(ctx: &Ctx, key: &Key, component: &Value, from: &RestoreFrom)
 }
 
 /// Removes what a deleted Cluster owned (pods, PVCs, component, services, backup policy and
-/// schedule); its backups stay, as with deletionPolicy Retain-on-cluster-delete.
+/// schedule) and stops its continuous archiving; its backups stay (terminationPolicy Delete
+/// keeps backups, only WipeOut would remove them).
 pub(crate) async fn tear_down(ctx: Arc<Ctx>, key: Key) {
     for kind in [
         Kind::Pod,
@@ -473,4 +474,30 @@ pub(crate) async fn tear_down(ctx: Arc<Ctx>, key: Key) {
         }
     }
     ctx.forget_schedule(&Key::new(&key.ns, &obj::schedule_name(&key.name)));
+    // Continuous archiving stops with the cluster; the backups themselves stay.
+    let running: Vec<String> = ctx
+        .store
+        .list(Kind::Backup, key.ns())
+        .0
+        .iter()
+        .filter(|o| {
+            o.label("app.kubernetes.io/instance") == Some(key.name.as_str())
+                && o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous")
+        })
+        .map(|o| o.name.to_string())
+        .collect();
+    let at = ctx.store.now();
+    for name in running {
+        let _ = ctx.store.modify(Kind::Backup, key.ns(), &name, |b| {
+            if b.pointer("/status/phase").and_then(Value::as_str) == Some("Running") {
+                let retention = b
+                    .pointer("/spec/retentionPeriod")
+                    .and_then(Value::as_str)
+                    .unwrap_or("7d")
+                    .to_string();
+                obj::backup_completed(b, at, &retention);
+            }
+            Ok(())
+        });
+    }
 }

@@ -171,7 +171,30 @@ impl Op {
 /// Runs one OpsRequest to its end.
 pub(crate) async fn run(ctx: Arc<Ctx>, key: Key) {
     lifecycle(&ctx, &key).await;
+    expire(&ctx, &key).await;
     ctx.end(Kind::OpsRequest, &key);
+}
+
+/// Deletes a finished op once its `ttlSecondsAfterSucceed` (or, after any other ending,
+/// `ttlSecondsAfterUnsuccessfulCompletion`) has passed, as the controller does.
+async fn expire(ctx: &Ctx, key: &Key) {
+    let Some(op) = ctx.store.get_value(Kind::OpsRequest, key.ns(), &key.name) else {
+        return;
+    };
+    let field = match op.pointer("/status/phase").and_then(Value::as_str) {
+        Some("Succeed") => "ttlSecondsAfterSucceed",
+        Some("Failed" | "Cancelled" | "Aborted") => "ttlSecondsAfterUnsuccessfulCompletion",
+        _ => return,
+    };
+    let Some(ttl) = op
+        .pointer(&format!("/spec/{field}"))
+        .and_then(Value::as_u64)
+        .filter(|t| *t > 0)
+    else {
+        return;
+    };
+    ctx.pause(ttl as f64).await;
+    let _ = ctx.store.delete(Kind::OpsRequest, key.ns(), &key.name);
 }
 
 /// Which cluster phases an op type may start in (None: no check). FACTS section 4.
