@@ -93,6 +93,9 @@ impl Session {
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
                 Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
             )),
+            Cmd::Form(cmd) => Some(Msg::Form(
+                kbdash::app::form_effects::run(&self.client, "demo", None, cmd).await,
+            )),
         };
         if let Some(msg) = follow_up {
             self.send(msg).await;

@@ -1,5 +1,6 @@
 //! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
 
+use crate::app::form_effects::FormCmd;
 use crate::k8s::resources::ObjRef;
 
 /// An effect for the runtime to carry out.
@@ -15,4 +16,6 @@ pub enum Cmd {
     SwitchContext(String),
     /// Load a theme by name or path.
     LoadTheme(String),
+    /// An effect of the operations menu or a form (load, dry run, submit, write).
+    Form(FormCmd),
 }

@@ -25,6 +25,26 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ops", "show the OpsRequests pane"),
     ("backups", "show the Backups pane"),
     ("help", "show the key bindings"),
+    ("scale-out", "add replicas to the selected cluster (form)"),
+    ("scale-in", "remove replicas or instances (form)"),
+    ("vscale", "change cpu and memory (form)"),
+    (
+        "promote",
+        "switch the primary over (form; also :switchover)",
+    ),
+    ("switchover", "switch the primary over (form)"),
+    ("configure", "change PostgreSQL parameters (form)"),
+    ("restart", "restart a component (form)"),
+    ("stop", "stop the cluster (form)"),
+    ("start", "start the cluster (form)"),
+    ("volume-expand", "grow a volume (form)"),
+    ("upgrade", "change the service version (form)"),
+    ("expose", "enable or disable a service (form)"),
+    ("backup", "take an on-demand backup (form)"),
+    (
+        "backup-schedule",
+        "enable methods, cron and retention (form)",
+    ),
     ("q", "quit"),
 ];
 

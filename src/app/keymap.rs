@@ -30,6 +30,8 @@ pub enum Action {
     SortNext,
     SortPrev,
     SortReverse,
+    /// Open the operations menu of the selected (or scoped) cluster.
+    OpsMenu,
     /// Sort by the column with this title (again: reverse), like k9s' Shift-letter keys.
     SortBy(&'static str),
     /// Show or hide the triage view.
@@ -287,6 +289,12 @@ pub const BINDINGS: &[Binding] = &[
         Action::SortReverse,
         Context::Table,
         "reverse the sort order",
+    ),
+    b(
+        &[c('o')],
+        Action::OpsMenu,
+        Context::Table,
+        "operations menu of the cluster (also :scale-out, :restart, ... :backup)",
     ),
     b(
         &[c('N')],

@@ -3,6 +3,8 @@
 pub mod cmd;
 pub mod columns;
 pub mod command;
+pub mod form_effects;
+pub mod form_modal;
 pub mod keymap;
 pub mod model;
 pub mod msg;

@@ -201,6 +201,8 @@ pub struct Model {
     /// Wall mode, when on.
     pub wall: Option<crate::app::triage::WallState>,
     pub quit: bool,
+    /// The operations menu, the open form and the requests submitted from forms.
+    pub forms: crate::app::form_modal::Forms,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -237,6 +239,7 @@ impl Model {
             triage: Default::default(),
             wall: None,
             quit: false,
+            forms: Default::default(),
             dirty: true,
         }
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
+use crate::app::form_effects::FormMsg;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{ObjKey, ObjRef, Row};
 use crate::view::theme::Theme;
@@ -64,4 +65,6 @@ pub enum Msg {
     },
     /// A command failed; shown in the status line.
     Failed(String),
+    /// The result of a form effect.
+    Form(FormMsg),
 }

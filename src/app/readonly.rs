@@ -16,6 +16,7 @@ use kube::client::Body;
 
 use crate::app::cmd::Cmd;
 use crate::app::command::Command;
+use crate::app::form_effects::FormCmd;
 use crate::app::keymap::Action;
 
 /// Whether a key action changes anything in the cluster.
@@ -43,6 +44,7 @@ pub fn action_mutates(action: Action) -> bool {
         | Action::SortReverse
         | Action::SortBy(_)
         | Action::Triage => false,
+        Action::OpsMenu => true,
     }
 }
 
@@ -60,7 +62,11 @@ pub fn command_mutates(command: &Command) -> bool {
 
 /// Whether a command word (as completion and help list them) names a mutating command.
 pub fn command_word_mutates(word: &str) -> bool {
-    crate::app::command::parse(&format!("{word} _")).is_ok_and(|c| command_mutates(&c))
+    // Every form command builds a request for the cluster.
+    crate::forms::OpKind::ALL
+        .iter()
+        .any(|op| op.commands().contains(&word))
+        || crate::app::command::parse(&format!("{word} _")).is_ok_and(|c| command_mutates(&c))
 }
 
 /// Whether an effect changes anything in the cluster.
@@ -71,6 +77,11 @@ pub fn cmd_mutates(cmd: &Cmd) -> bool {
         | Cmd::Watch { .. }
         | Cmd::SwitchContext(_)
         | Cmd::LoadTheme(_) => false,
+        Cmd::Form(form) => match form {
+            FormCmd::LoadContext { .. } | FormCmd::WriteYaml { .. } => false,
+            // A server-side dry run is a write request too: the gate refuses it.
+            FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
+        },
     }
 }
 

@@ -24,6 +24,7 @@ use tokio::task::{JoinError, JoinSet};
 use tokio::time::Instant;
 
 use crate::app::cmd::Cmd;
+use crate::app::form_effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::readonly;
@@ -185,6 +186,17 @@ impl Runtime {
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
                 Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
             )),
+            Cmd::Form(cmd) => {
+                let client = self.connection.client.clone();
+                let context = self.connection.context.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let audit = form_effects::default_audit_log();
+                    let msg = form_effects::run(&client, &context, audit.as_deref(), cmd).await;
+                    let _ = tx.send(Msg::Form(msg)).await;
+                });
+                None
+            }
         }
     }
 

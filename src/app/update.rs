@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::app::cmd::Cmd;
 use crate::app::columns::{BACKUP_COLUMNS, CLUSTER_COLUMNS, Column, OPS_COLUMNS, POD_COLUMNS};
 use crate::app::command::{self, Command};
+use crate::app::form_modal;
 use crate::app::keymap::{self, Action, Context};
 use crate::app::model::{
     ClusterIndex, Detail, Input, InputKind, Model, Overlay, Pane, ROLE_FLASH_SECONDS,
@@ -42,7 +43,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             set_pages(m);
         }
         Msg::Key(key) => on_key(m, key, &mut cmds),
-        Msg::Watch { kind, at, event } => on_watch(m, kind, at, event),
+        Msg::Watch { kind, at, event } => {
+            on_watch(m, kind, at, event);
+            form_modal::after_watch(m);
+        }
+        Msg::Form(msg) => form_modal::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
         Msg::ThemeLoaded(Ok(theme)) => {
             let no_color = m.theme.no_color;
@@ -111,6 +116,10 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         edit_input(m, key, cmds);
         return;
     }
+    if form_modal::is_open(m) {
+        form_modal::on_key(m, key, cmds);
+        return;
+    }
     let contexts: &[Context] = match (&m.overlay, m.focus) {
         (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
         (Overlay::Help { .. }, _) => &[Context::Global],
@@ -149,6 +158,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             });
         }
         Action::Back => back(m, cmds),
+        Action::OpsMenu => form_modal::open_menu(m, cmds),
         Action::Down
         | Action::Up
         | Action::Top
@@ -434,6 +444,9 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
 }
 
 fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
+    if form_modal::open_command(m, line, cmds) {
+        return;
+    }
     let parsed = command::parse(line).and_then(|c| {
         if m.readonly && crate::app::readonly::command_mutates(&c) {
             Err("read-only mode: that command would change the cluster".to_string())

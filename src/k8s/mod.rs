@@ -3,4 +3,5 @@
 pub mod client;
 pub mod kinds;
 pub mod resources;
+pub mod submit;
 pub mod watch;

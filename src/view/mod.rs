@@ -3,10 +3,12 @@
 pub mod backups;
 pub mod clusters;
 pub mod detail;
+pub mod form;
 pub mod header;
 pub mod help;
 pub mod layout;
 pub mod ops;
+pub mod ops_menu;
 pub mod pods;
 pub mod theme;
 pub mod timeline;
@@ -54,6 +56,9 @@ pub fn view(m: &Model, f: &mut Frame) {
             Pane::Ops => ops::draw(f, a.main, m),
             Pane::Backups => backups::draw(f, a.main, m),
         },
+    }
+    if let Some(modal) = &m.forms.modal {
+        form::draw(f, a.main, m, modal);
     }
     header::draw_status(f, a.status, m);
 }

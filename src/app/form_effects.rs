@@ -1,0 +1,179 @@
+//! The forms' effects: what the form modal asks the runtime to do (load the live objects a
+//! form starts from, dry-run, submit, write the preview to a file) and the messages that come
+//! back. Writes to the API go through [`crate::k8s::submit::send`] only; every submit, whatever
+//! its outcome, is appended to the audit log here, so an abandoned submit is audited too.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use kube::Client;
+use kube::api::{Api, DynamicObject, ListParams};
+use serde_json::Value;
+
+use crate::forms::{FormContext, LiveObjects, Request};
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::ObjKey;
+use crate::k8s::submit;
+
+/// A validated request on its way out. `Request` has no `Eq`; its body is JSON, whose
+/// equality is total, so the wrapper states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing(pub Request);
+
+impl Eq for Outgoing {}
+
+/// An effect of the form modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormCmd {
+    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
+    /// PostgreSQL ComponentVersion, and build the form context.
+    LoadContext { cluster: ObjKey },
+    /// Send the request with `dryRun=All`.
+    DryRun { attempt: u64, request: Outgoing },
+    /// Send the request for real (and audit it).
+    Submit { attempt: u64, request: Outgoing },
+    /// Write the YAML preview to a file.
+    WriteYaml { path: PathBuf, text: String },
+}
+
+/// The result of a [`FormCmd`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormMsg {
+    Context {
+        cluster: ObjKey,
+        result: Result<Box<FormContext>, String>,
+    },
+    DryRun {
+        attempt: u64,
+        result: Result<(), String>,
+    },
+    /// The created or patched object's name, or the API's refusal.
+    Submitted {
+        attempt: u64,
+        kind: Kind,
+        namespace: String,
+        result: Result<String, String>,
+    },
+    Written(Result<PathBuf, String>),
+}
+
+/// The audit log: JSON lines in the user's state directory.
+pub fn default_audit_log() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kbdash").map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .join("audit.jsonl")
+    })
+}
+
+/// Carries out one form effect against `client`; `kube_context` and `audit_log` are recorded
+/// with every submit.
+pub async fn run(
+    client: &Client,
+    kube_context: &str,
+    audit_log: Option<&Path>,
+    cmd: FormCmd,
+) -> FormMsg {
+    match cmd {
+        FormCmd::LoadContext { cluster } => FormMsg::Context {
+            result: load_context(client, &cluster).await.map(Box::new),
+            cluster,
+        },
+        FormCmd::DryRun { attempt, request } => FormMsg::DryRun {
+            attempt,
+            result: submit::send(client, &request.0, true).await.map(|_| ()),
+        },
+        FormCmd::Submit { attempt, request } => {
+            let req = request.0;
+            let result = submit::send(client, &req, false).await.map(|v| {
+                v["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            });
+            if let Some(path) = audit_log {
+                let (name, outcome) = match &result {
+                    Ok(name) => (Some(name.as_str()), "created".to_string()),
+                    Err(e) => (None, format!("refused: {e}")),
+                };
+                let record = req.audit_record(Utc::now(), kube_context, name, &outcome);
+                if let Err(e) = append_line(path, &record) {
+                    tracing::warn!("cannot append to the audit log {}: {e}", path.display());
+                }
+            }
+            FormMsg::Submitted {
+                attempt,
+                kind: req.kind,
+                namespace: req.namespace,
+                result,
+            }
+        }
+        FormCmd::WriteYaml { path, text } => FormMsg::Written(
+            std::fs::write(&path, text)
+                .map(|()| path.clone())
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        ),
+    }
+}
+
+fn append_line(path: &Path, record: &Value) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{record}")
+}
+
+async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Vec<Value> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &kind.api_resource());
+    let params = ListParams::default().labels(&format!("app.kubernetes.io/instance={cluster}"));
+    // A kind the server does not serve (no data protection installed) leaves its part empty.
+    match api.list(&params).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect(),
+        Err(e) => {
+            tracing::debug!("listing {kind:?} for a form: {e}");
+            Vec::new()
+        }
+    }
+}
+
+async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, String> {
+    let ns = &cluster.namespace;
+    let clusters: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), ns, &Kind::Cluster.api_resource());
+    let obj = clusters
+        .get(&cluster.name)
+        .await
+        .map_err(|e| format!("cannot read cluster {cluster}: {e}"))?;
+    let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    let pods = list(client, Kind::Pod, ns, &cluster.name).await;
+    let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
+    let policies = list(client, Kind::BackupPolicy, ns, &cluster.name).await;
+    let schedules = list(client, Kind::BackupSchedule, ns, &cluster.name).await;
+    let versions: Api<DynamicObject> =
+        Api::all_with(client.clone(), &Kind::ComponentVersion.api_resource());
+    let version = versions
+        .get_opt("postgresql")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::to_value(v).ok());
+    Ok(FormContext::from_objects(LiveObjects {
+        cluster: &obj,
+        pods: &pods,
+        pvcs: &pvcs,
+        component_version: version.as_ref(),
+        backup_policies: &policies,
+        backup_schedules: &schedules,
+        now: Utc::now(),
+    }))
+}

@@ -1,0 +1,711 @@
+//! The operations menu and the form modal: state and key handling, pure (effects go out as
+//! [`FormCmd`]s). A form goes edit -> (field rules) -> dry run -> preview (YAML, editable and
+//! re-validated, `w` writes it to a file) -> typed confirmation for disruptive ops ->
+//! submitting -> done (the new object is selected and followed) or failed (the form and any
+//! edited YAML stay as they were, for a retry).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use crate::app::cmd::Cmd;
+use crate::app::form_effects::{FormCmd, FormMsg, Outgoing};
+use crate::app::model::{Model, Pane};
+use crate::forms::{
+    FieldError, FieldKind, FieldSpec, FormContext, OpForm, OpKind, Request, YAML_FIELD,
+    confirmation_matches, validate_edited,
+};
+use crate::k8s::kinds::Kind;
+use crate::k8s::resources::ObjKey;
+
+/// Phases in which an OpsRequest or Backup is over.
+const FINAL_PHASES: &[&str] = &["Succeed", "Failed", "Cancelled", "Aborted", "Completed"];
+
+/// Where the modal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The operations menu.
+    Menu,
+    /// Waiting for the live objects the form starts from.
+    Loading,
+    /// Editing fields.
+    Edit,
+    /// The server-side dry run is running.
+    DryRun,
+    /// The YAML of exactly what will be sent.
+    Preview,
+    /// Editing the YAML as text.
+    EditYaml,
+    /// Typing the cluster name to confirm a disruptive op.
+    Confirm,
+    /// The request is in flight.
+    Submitting,
+}
+
+/// The open menu or form.
+#[derive(Debug, Clone)]
+pub struct FormModal {
+    pub cluster: ObjKey,
+    pub stage: Stage,
+    /// Menu cursor (index into [`OpKind::ALL`]).
+    pub menu: usize,
+    /// The `:` command (or menu choice) to open once the context has loaded.
+    pub pending: Option<String>,
+    pub ctx: Option<FormContext>,
+    pub form: Option<OpForm>,
+    /// Index of the focused field in `fields()`.
+    pub focus: usize,
+    /// Cursor in the focused field's choices (multiple choice).
+    pub choice: usize,
+    /// The focused text field's editor.
+    pub editor: Option<TextArea<'static>>,
+    /// Validation messages, by field (empty field: the whole form; [`YAML_FIELD`]: the text).
+    pub errors: Vec<FieldError>,
+    /// The API's refusal of the dry run or submit, as it said it.
+    pub api_error: Option<String>,
+    /// The validated request.
+    pub request: Option<Request>,
+    /// The YAML preview (edited or not).
+    pub yaml: TextArea<'static>,
+    /// The typed confirmation.
+    pub confirm: String,
+    /// Numbers dry runs and submits, so answers to abandoned ones are recognised.
+    pub attempt: u64,
+}
+
+/// An object submitted from a form, followed until it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    pub kind: Kind,
+    pub key: ObjKey,
+    /// Whether its row appeared and was selected.
+    pub selected: bool,
+}
+
+/// The forms' part of the model.
+#[derive(Debug, Clone, Default)]
+pub struct Forms {
+    pub modal: Option<Box<FormModal>>,
+    pub tracked: Vec<Tracked>,
+}
+
+impl FormModal {
+    fn new(cluster: ObjKey, stage: Stage) -> FormModal {
+        FormModal {
+            cluster,
+            stage,
+            menu: 0,
+            pending: None,
+            ctx: None,
+            form: None,
+            focus: 0,
+            choice: 0,
+            editor: None,
+            errors: Vec::new(),
+            api_error: None,
+            request: None,
+            yaml: TextArea::default(),
+            confirm: String::new(),
+            attempt: 0,
+        }
+    }
+
+    /// The form's fields, or none before it is open.
+    pub fn fields(&self) -> Vec<FieldSpec> {
+        match (&self.form, &self.ctx) {
+            (Some(form), Some(ctx)) => form.fields(ctx),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The messages about `field`.
+    pub fn errors_for<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.errors
+            .iter()
+            .filter(move |e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// Whether submitting asks for the cluster name.
+    pub fn disruptive(&self) -> bool {
+        match (&self.form, &self.ctx) {
+            (Some(form), Some(ctx)) => form.disruptive(ctx),
+            _ => false,
+        }
+    }
+
+    fn open_form(&mut self, command: &str) -> bool {
+        let Some(ctx) = &self.ctx else {
+            return false;
+        };
+        let Some(form) = OpForm::from_command(command, ctx) else {
+            return false;
+        };
+        self.form = Some(form);
+        self.stage = Stage::Edit;
+        self.focus = 0;
+        self.errors.clear();
+        self.api_error = None;
+        self.focus_first_editable();
+        true
+    }
+
+    fn focus_first_editable(&mut self) {
+        let fields = self.fields();
+        self.focus = fields.iter().position(|f| f.editable).unwrap_or(0);
+        self.load_editor();
+    }
+
+    /// Opens an editor on the focused field when it is text.
+    fn load_editor(&mut self) {
+        let fields = self.fields();
+        self.choice = 0;
+        self.editor = fields
+            .get(self.focus)
+            .filter(|f| f.editable && matches!(f.kind, FieldKind::Text | FieldKind::Lines))
+            .map(|f| {
+                let mut ta = TextArea::new(f.value.split('\n').map(str::to_string).collect());
+                ta.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                ta.move_cursor(ratatui_textarea::CursorMove::End);
+                ta
+            });
+    }
+
+    fn move_focus(&mut self, step: isize) {
+        let fields = self.fields();
+        let editable: Vec<usize> = (0..fields.len()).filter(|i| fields[*i].editable).collect();
+        if editable.is_empty() {
+            return;
+        }
+        let pos = editable.iter().position(|i| *i == self.focus).unwrap_or(0) as isize;
+        let n = editable.len() as isize;
+        self.focus = editable[(pos + step).rem_euclid(n) as usize];
+        self.load_editor();
+    }
+
+    fn set_field(&mut self, name: &str, value: &str) {
+        if let Some(form) = self.form.as_mut() {
+            // Only editable fields are focused, so `set` knows the name.
+            let _ = form.set(name, value);
+        }
+        self.errors
+            .retain(|e| e.field != name && !e.field.is_empty());
+        self.api_error = None;
+    }
+}
+
+/// Whether the modal is open (it takes every key).
+pub fn is_open(m: &Model) -> bool {
+    m.forms.modal.is_some()
+}
+
+/// The cluster operations apply to: the selected one in the Clusters pane, else the scope.
+fn target_cluster(m: &Model) -> Option<ObjKey> {
+    match m.focus {
+        Pane::Clusters => m.clusters.selected().map(|c| c.key.clone()),
+        _ => m
+            .scope
+            .clone()
+            .or_else(|| m.clusters.selected().map(|c| c.key.clone())),
+    }
+}
+
+fn refuse_readonly(m: &mut Model) -> bool {
+    if m.readonly {
+        m.notice = Some(("read-only mode: operations are disabled".to_string(), m.now));
+    }
+    m.readonly
+}
+
+/// Opens the operations menu on the target cluster and starts loading its live objects.
+pub fn open_menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if refuse_readonly(m) {
+        return;
+    }
+    let Some(cluster) = target_cluster(m) else {
+        m.notice = Some(("no cluster selected".to_string(), m.now));
+        return;
+    };
+    m.forms.modal = Some(Box::new(FormModal::new(cluster.clone(), Stage::Menu)));
+    cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
+}
+
+/// Opens the form of a `:` command (`scale-in`, `promote`...) on the target cluster; `false`
+/// when `line` is not a form command.
+pub fn open_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
+    let word = line.split_whitespace().next().unwrap_or_default();
+    if !OpKind::ALL.iter().any(|op| op.commands().contains(&word)) {
+        return false;
+    }
+    if refuse_readonly(m) {
+        return true;
+    }
+    let Some(cluster) = target_cluster(m) else {
+        m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        return true;
+    };
+    let mut modal = FormModal::new(cluster.clone(), Stage::Loading);
+    modal.pending = Some(word.to_string());
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
+    true
+}
+
+/// Applies the result of a form effect.
+pub fn on_msg(m: &mut Model, msg: FormMsg) {
+    match msg {
+        FormMsg::Context { cluster, result } => {
+            let Some(modal) = m.forms.modal.as_mut().filter(|f| f.cluster == cluster) else {
+                return;
+            };
+            match result {
+                Ok(ctx) => {
+                    modal.ctx = Some(*ctx);
+                    if let Some(command) = modal.pending.take()
+                        && !modal.open_form(&command)
+                    {
+                        modal.api_error = Some(format!("cannot open :{command}"));
+                    }
+                }
+                Err(e) => {
+                    m.forms.modal = None;
+                    m.notice = Some((e, m.now));
+                }
+            }
+        }
+        FormMsg::DryRun { attempt, result } => {
+            let Some(modal) = m
+                .forms
+                .modal
+                .as_mut()
+                .filter(|f| f.attempt == attempt && f.stage == Stage::DryRun)
+            else {
+                return;
+            };
+            match result {
+                Ok(()) => {
+                    let text = modal
+                        .request
+                        .as_ref()
+                        .map(|r| serde_yaml_ng::to_string(&r.body).unwrap_or_default())
+                        .unwrap_or_default();
+                    if !modal.yaml.lines().join("\n").trim().eq(text.trim()) {
+                        modal.yaml = TextArea::new(text.lines().map(str::to_string).collect());
+                    }
+                    modal.stage = Stage::Preview;
+                }
+                Err(e) => {
+                    modal.api_error = Some(format!("dry run refused: {e}"));
+                    modal.stage = Stage::Edit;
+                }
+            }
+        }
+        FormMsg::Submitted {
+            attempt,
+            kind,
+            namespace,
+            result,
+        } => on_submitted(m, attempt, kind, namespace, result),
+        FormMsg::Written(result) => {
+            let text = match result {
+                Ok(path) => format!("wrote {}", path.display()),
+                Err(e) => e,
+            };
+            m.notice = Some((text, m.now));
+        }
+    }
+}
+
+fn on_submitted(
+    m: &mut Model,
+    attempt: u64,
+    kind: Kind,
+    namespace: String,
+    result: Result<String, String>,
+) {
+    let current = m
+        .forms
+        .modal
+        .as_ref()
+        .is_some_and(|f| f.attempt == attempt && f.stage == Stage::Submitting);
+    match result {
+        Ok(name) => {
+            let key = ObjKey::new(&namespace, &name);
+            if current {
+                m.forms.modal = None;
+            }
+            m.notice = Some((format!("{} {key} submitted", kind.info().kind_name), m.now));
+            match kind {
+                Kind::OpsRequest => {
+                    m.focus = Pane::Ops;
+                    m.forms.tracked.push(Tracked {
+                        kind,
+                        key,
+                        selected: false,
+                    });
+                    after_watch(m);
+                }
+                Kind::Backup => {
+                    m.focus = Pane::Backups;
+                    m.forms.tracked.push(Tracked {
+                        kind,
+                        key,
+                        selected: false,
+                    });
+                    after_watch(m);
+                }
+                _ => {}
+            }
+        }
+        Err(e) => {
+            if current && let Some(modal) = m.forms.modal.as_mut() {
+                modal.stage = Stage::Preview;
+                modal.api_error = Some(format!("submit refused: {e}"));
+            } else {
+                m.notice = Some((format!("submit refused: {e}"), m.now));
+            }
+        }
+    }
+}
+
+/// Selects newly submitted objects once their rows arrive and says how they ended.
+pub fn after_watch(m: &mut Model) {
+    if m.forms.tracked.is_empty() {
+        return;
+    }
+    let mut tracked = std::mem::take(&mut m.forms.tracked);
+    let mut notices = Vec::new();
+    tracked.retain_mut(|t| {
+        let (phase, reason) = match t.kind {
+            Kind::OpsRequest => match m.ops.get(&t.key) {
+                Some(row) => (row.phase.clone(), row.reason.clone()),
+                None => return true,
+            },
+            _ => match m.backups.get(&t.key) {
+                Some(row) => (row.phase.clone(), String::new()),
+                None => return true,
+            },
+        };
+        if !t.selected {
+            t.selected = true;
+            match t.kind {
+                Kind::OpsRequest => m.ops.select_key(&t.key),
+                _ => m.backups.select_key(&t.key),
+            }
+        }
+        if FINAL_PHASES.contains(&phase.as_str()) {
+            let why = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            };
+            notices.push(format!(
+                "{} {}: {phase}{why}",
+                t.kind.info().kind_name,
+                t.key
+            ));
+            return false;
+        }
+        true
+    });
+    m.forms.tracked = tracked;
+    if let Some(text) = notices.pop() {
+        m.notice = Some((text, m.now));
+    }
+}
+
+fn ctrl(key: &KeyEvent, ch: char) -> bool {
+    key.code == KeyCode::Char(ch) && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// Handles a key while the modal is open.
+pub fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    match modal.stage {
+        Stage::Menu => menu_key(m, key),
+        Stage::Loading | Stage::DryRun => {
+            if key.code == KeyCode::Esc {
+                m.forms.modal = None;
+            }
+        }
+        Stage::Edit => edit_key(m, key, cmds),
+        Stage::Preview => preview_key(m, key, cmds),
+        Stage::EditYaml => yaml_key(m, key, cmds),
+        Stage::Confirm => confirm_key(m, key, cmds),
+        Stage::Submitting => {
+            if key.code == KeyCode::Esc {
+                modal.attempt += 1;
+                modal.stage = Stage::Preview;
+                modal.api_error = Some(
+                    "submit abandoned: the API may still have accepted it (see the audit log)"
+                        .into(),
+                );
+            }
+        }
+    }
+}
+
+fn menu_key(m: &mut Model, key: KeyEvent) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    let n = OpKind::ALL.len();
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => m.forms.modal = None,
+        KeyCode::Down | KeyCode::Char('j') => modal.menu = (modal.menu + 1) % n,
+        KeyCode::Up | KeyCode::Char('k') => modal.menu = (modal.menu + n - 1) % n,
+        KeyCode::Enter => {
+            let command = OpKind::ALL[modal.menu].commands()[0];
+            if modal.ctx.is_some() {
+                modal.open_form(command);
+            } else {
+                modal.pending = Some(command.to_string());
+                modal.stage = Stage::Loading;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    let fields = modal.fields();
+    let Some(field) = fields.get(modal.focus).cloned() else {
+        if key.code == KeyCode::Esc {
+            m.forms.modal = None;
+        } else if key.code == KeyCode::Enter || ctrl(&key, 's') {
+            review(modal, cmds);
+        }
+        return;
+    };
+    let multiline = field.kind == FieldKind::Lines;
+    match key.code {
+        KeyCode::Esc => m.forms.modal = None,
+        KeyCode::Tab | KeyCode::Down => modal.move_focus(1),
+        KeyCode::BackTab | KeyCode::Up if !(multiline && key.code == KeyCode::Up) => {
+            modal.move_focus(-1)
+        }
+        _ if ctrl(&key, 's') => review(modal, cmds),
+        KeyCode::Enter if !multiline => review(modal, cmds),
+        _ => match field.kind {
+            FieldKind::Text | FieldKind::Lines => {
+                if let Some(editor) = modal.editor.as_mut()
+                    && editor.input(key)
+                {
+                    let value = editor.lines().join("\n");
+                    modal.set_field(&field.name, &value);
+                }
+            }
+            FieldKind::Choice => {
+                let n = field.choices.len();
+                if n == 0 {
+                    return;
+                }
+                let pos = field
+                    .choices
+                    .iter()
+                    .position(|c| *c == field.value)
+                    .unwrap_or(0);
+                let next = match key.code {
+                    KeyCode::Left | KeyCode::Char('h') => (pos + n - 1) % n,
+                    KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => (pos + 1) % n,
+                    _ => return,
+                };
+                modal.set_field(&field.name, &field.choices[next]);
+            }
+            FieldKind::MultiChoice => {
+                let n = field.choices.len();
+                if n == 0 {
+                    return;
+                }
+                match key.code {
+                    KeyCode::Left | KeyCode::Char('h') => modal.choice = (modal.choice + n - 1) % n,
+                    KeyCode::Right | KeyCode::Char('l') => modal.choice = (modal.choice + 1) % n,
+                    KeyCode::Char(' ') => {
+                        let pick = &field.choices[modal.choice % n];
+                        let mut chosen: Vec<&str> = field
+                            .value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .collect();
+                        if let Some(i) = chosen.iter().position(|c| c == pick) {
+                            chosen.remove(i);
+                        } else {
+                            chosen.push(pick);
+                        }
+                        let value = chosen.join(",");
+                        modal.set_field(&field.name, &value);
+                    }
+                    _ => {}
+                }
+            }
+            FieldKind::Toggle => {
+                if matches!(
+                    key.code,
+                    KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
+                ) {
+                    let flipped = if field.value == "true" {
+                        "false"
+                    } else {
+                        "true"
+                    };
+                    modal.set_field(&field.name, flipped);
+                }
+            }
+        },
+    }
+}
+
+/// Validates the fields and, when they pass, starts the dry run.
+fn review(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
+    let (Some(form), Some(ctx)) = (&modal.form, &modal.ctx) else {
+        return;
+    };
+    modal.api_error = None;
+    match form.validate(ctx) {
+        Ok(request) => {
+            modal.errors.clear();
+            let text = serde_yaml_ng::to_string(&request.body).unwrap_or_default();
+            modal.yaml = TextArea::new(text.lines().map(str::to_string).collect());
+            start_dry_run(modal, request, cmds);
+        }
+        Err(errors) => modal.errors = errors,
+    }
+}
+
+fn start_dry_run(modal: &mut FormModal, request: Request, cmds: &mut Vec<Cmd>) {
+    modal.attempt += 1;
+    modal.stage = Stage::DryRun;
+    modal.request = Some(request.clone());
+    cmds.push(Cmd::Form(FormCmd::DryRun {
+        attempt: modal.attempt,
+        request: Outgoing(request),
+    }));
+}
+
+fn preview_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => {
+            modal.stage = Stage::Edit;
+            modal.api_error = None;
+        }
+        KeyCode::Char('e') => modal.stage = Stage::EditYaml,
+        KeyCode::Char('w') => {
+            let name = modal
+                .request
+                .as_ref()
+                .map(|r| r.display_name())
+                .unwrap_or_default();
+            let file = format!("{}.yaml", name.trim_end_matches('-'));
+            cmds.push(Cmd::Form(FormCmd::WriteYaml {
+                path: file.into(),
+                text: modal.yaml.lines().join("\n") + "\n",
+            }));
+        }
+        KeyCode::Up | KeyCode::Char('k') => modal.yaml.scroll((-1, 0)),
+        KeyCode::Down | KeyCode::Char('j') => modal.yaml.scroll((1, 0)),
+        KeyCode::Enter | KeyCode::Char('s') => {
+            if modal.request.is_none() || !modal.errors.is_empty() {
+                return;
+            }
+            if modal.disruptive() {
+                modal.stage = Stage::Confirm;
+                modal.confirm.clear();
+            } else {
+                submit(modal, cmds);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn yaml_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    if key.code == KeyCode::Esc {
+        modal.stage = Stage::Preview;
+        let checked = modal
+            .request
+            .as_ref()
+            .map(|r| serde_yaml_ng::to_string(&r.body).unwrap_or_default())
+            .unwrap_or_default();
+        if modal.yaml.lines().join("\n").trim() != checked.trim() {
+            modal.errors = vec![FieldError::new(
+                YAML_FIELD,
+                "the edited YAML is not checked yet: e to edit, Ctrl-S there to check it",
+            )];
+        }
+        return;
+    }
+    if !ctrl(&key, 's') {
+        if modal.yaml.input(key) {
+            // The preview no longer matches what was checked until it is re-validated.
+            modal.errors.retain(|e| e.field != YAML_FIELD);
+        }
+        return;
+    }
+    let (Some(form), Some(ctx)) = (&modal.form, &modal.ctx) else {
+        return;
+    };
+    let text = modal.yaml.lines().join("\n");
+    match validate_edited(form, &text, ctx) {
+        Ok((form, request)) => {
+            modal.form = Some(form);
+            modal.errors.clear();
+            start_dry_run(modal, request, cmds);
+        }
+        Err(errors) => modal.errors = errors,
+    }
+}
+
+fn confirm_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(modal) = m.forms.modal.as_mut() else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => modal.stage = Stage::Preview,
+        KeyCode::Backspace => {
+            modal.confirm.pop();
+        }
+        KeyCode::Enter => {
+            let ok = modal
+                .ctx
+                .as_ref()
+                .is_some_and(|ctx| confirmation_matches(&modal.confirm, ctx));
+            if ok {
+                submit(modal, cmds);
+            } else {
+                modal.api_error = Some(format!(
+                    "type the cluster name {:?} to confirm",
+                    modal.cluster.name
+                ));
+            }
+        }
+        KeyCode::Char(ch) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            modal.confirm.push(ch);
+            modal.api_error = None;
+        }
+        _ => {}
+    }
+}
+
+fn submit(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
+    let Some(request) = modal.request.clone() else {
+        return;
+    };
+    modal.attempt += 1;
+    modal.stage = Stage::Submitting;
+    modal.api_error = None;
+    cmds.push(Cmd::Form(FormCmd::Submit {
+        attempt: modal.attempt,
+        request: Outgoing(request),
+    }));
+}

@@ -1,0 +1,46 @@
+//! The one place kbdash writes to the API: sending a validated form request (create or JSON
+//! merge patch), for real or as a server-side dry run. Every mutating call of the forms goes
+//! through [`send`], so a read-only gate has a single function to wrap.
+
+use kube::Client;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::Value;
+
+use crate::forms::{Request, RequestAction};
+
+/// Why the API refused a request: its own message (for a 4xx/5xx `Status`), or the transport
+/// error.
+fn api_message(e: kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) if !status.message.is_empty() => status.message,
+        other => other.to_string(),
+    }
+}
+
+/// Sends `req` (`dry_run`: with `dryRun=All`, so the API validates and stores nothing) and
+/// returns the object the API answered with (its `metadata.name` is the generated name).
+pub async fn send(client: &Client, req: &Request, dry_run: bool) -> Result<Value, String> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), &req.namespace, &req.kind.api_resource());
+    let answer = match &req.action {
+        RequestAction::Create => {
+            let obj: DynamicObject = serde_json::from_value(req.body.clone())
+                .map_err(|e| format!("the request is not a Kubernetes object: {e}"))?;
+            let params = PostParams {
+                dry_run,
+                ..PostParams::default()
+            };
+            api.create(&params, &obj).await.map_err(api_message)?
+        }
+        RequestAction::MergePatch { name } => {
+            let params = PatchParams {
+                dry_run,
+                ..PatchParams::default()
+            };
+            api.patch(name, &params, &Patch::Merge(&req.body))
+                .await
+                .map_err(api_message)?
+        }
+    };
+    serde_json::to_value(answer).map_err(|e| e.to_string())
+}

@@ -1,0 +1,311 @@
+//! The form modal: fields with their hints and inline errors, the API's refusal, the YAML
+//! preview (read-only or being edited), the typed confirmation and the in-flight state.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::form_modal::{FormModal, Stage};
+use crate::app::model::Model;
+use crate::forms::{FieldKind, FieldSpec, YAML_FIELD};
+use crate::view::ops_menu;
+
+/// Width of the label column.
+const LABEL: usize = 22;
+
+/// Draws the modal over `area`.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+    if modal.stage == Stage::Menu {
+        ops_menu::draw(f, area, m, modal);
+        return;
+    }
+    let t = &m.theme;
+    let title = match &modal.form {
+        Some(form) => format!(" {} · {} ", form.op().title(), modal.cluster),
+        None => format!(" {} ", modal.cluster),
+    };
+    let stage = match modal.stage {
+        Stage::Menu | Stage::Loading => "loading",
+        Stage::Edit => "edit",
+        Stage::DryRun => "dry run",
+        Stage::Preview => "preview",
+        Stage::EditYaml => "editing YAML",
+        Stage::Confirm => "confirm",
+        Stage::Submitting => "submitting",
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(true))
+        .title(Span::styled(title, t.accent()))
+        .title(Span::styled(format!(" {stage} "), t.muted()));
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let [body, messages, footer] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(message_height(modal)),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    match modal.stage {
+        Stage::Preview | Stage::EditYaml | Stage::Confirm | Stage::Submitting => {
+            draw_yaml(f, body, m, modal)
+        }
+        Stage::Loading => f.render_widget(
+            Paragraph::new(Line::styled(
+                "loading the cluster's live objects…",
+                t.muted(),
+            )),
+            body,
+        ),
+        _ => draw_fields(f, body, m, modal),
+    }
+    f.render_widget(
+        Paragraph::new(message_lines(m, modal)).wrap(Wrap { trim: false }),
+        messages,
+    );
+    f.render_widget(
+        Paragraph::new(Line::styled(footer_text(modal), t.muted())),
+        footer,
+    );
+}
+
+fn message_height(modal: &FormModal) -> u16 {
+    let form_errors = modal
+        .errors
+        .iter()
+        .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
+        .count();
+    let notes = modal.request.as_ref().map_or(0, |r| r.notes.len());
+    let confirm = usize::from(modal.stage == Stage::Confirm) * 2;
+    let n = form_errors + usize::from(modal.api_error.is_some()) * 2 + notes + confirm;
+    u16::try_from(n.min(8)).unwrap_or(8)
+}
+
+fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let mut out = Vec::new();
+    for e in modal
+        .errors
+        .iter()
+        .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
+    {
+        out.push(Line::styled(format!("✗ {}", e.message), t.fg(t.error)));
+    }
+    if let Some(e) = &modal.api_error {
+        out.push(Line::styled(format!("✗ {e}"), t.fg(t.error)));
+    }
+    if matches!(modal.stage, Stage::Preview | Stage::Confirm)
+        && let Some(r) = &modal.request
+    {
+        for note in &r.notes {
+            out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
+        }
+    }
+    if modal.stage == Stage::Confirm {
+        out.push(Line::styled(
+            format!(
+                "This op is disruptive. Type the cluster name ({}) to confirm:",
+                modal.cluster.name
+            ),
+            t.fg(t.warn),
+        ));
+        out.push(Line::from(vec![
+            Span::styled("> ", t.accent()),
+            Span::styled(modal.confirm.clone(), t.text()),
+            Span::styled("█", t.accent()),
+        ]));
+    }
+    out
+}
+
+fn footer_text(modal: &FormModal) -> &'static str {
+    match modal.stage {
+        Stage::Menu | Stage::Loading | Stage::DryRun => "Esc cancel",
+        Stage::Edit => {
+            "Tab/↓ ↑ field · ←→/space choose · Enter or Ctrl-S review (checks, dry run) · Esc close"
+        }
+        Stage::Preview => "Enter submit · e edit YAML · w write to file · ↑↓ scroll · Esc back",
+        Stage::EditYaml => "Ctrl-S check the edit · Esc stop editing",
+        Stage::Confirm => "Enter submit · Esc back",
+        Stage::Submitting => "submitting… · Esc abandon",
+    }
+}
+
+fn value_spans(
+    m: &Model,
+    modal: &FormModal,
+    field: &FieldSpec,
+    focused: bool,
+) -> Vec<Span<'static>> {
+    let t = &m.theme;
+    let base = if !field.editable {
+        t.muted()
+    } else if focused {
+        t.selection()
+    } else {
+        t.text()
+    };
+    match field.kind {
+        FieldKind::Choice => vec![Span::styled(format!("‹ {} ›", field.value), base)],
+        FieldKind::Toggle => {
+            let mark = if field.value == "true" { "[x]" } else { "[ ]" };
+            vec![Span::styled(mark.to_string(), base)]
+        }
+        FieldKind::MultiChoice => {
+            let chosen: Vec<&str> = field.value.split(',').map(str::trim).collect();
+            field
+                .choices
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mark = if chosen.contains(&c.as_str()) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    };
+                    let style = if focused && i == modal.choice % field.choices.len().max(1) {
+                        t.selection()
+                    } else {
+                        t.text()
+                    };
+                    Span::styled(format!("{mark} {c}  "), style)
+                })
+                .collect()
+        }
+        FieldKind::Text | FieldKind::Lines => {
+            let mut spans = vec![Span::styled(field.value.replace('\n', " ⏎ "), base)];
+            if focused {
+                spans.push(Span::styled("█", t.accent()));
+            }
+            spans
+        }
+    }
+}
+
+fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+    let t = &m.theme;
+    let fields = modal.fields();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut focus_line = 0;
+    let mut editor_at: Option<(u16, u16)> = None;
+    for (i, field) in fields.iter().enumerate() {
+        let focused = i == modal.focus && modal.stage == Stage::Edit;
+        if focused {
+            focus_line = lines.len();
+        }
+        let marker = if focused { "▸ " } else { "  " };
+        let label = format!("{marker}{:<LABEL$}", field.label);
+        let label_style = if focused {
+            t.accent().add_modifier(Modifier::BOLD)
+        } else {
+            t.text()
+        };
+        if focused && field.kind == FieldKind::Lines {
+            lines.push(Line::from(Span::styled(label, label_style)));
+            let rows = modal
+                .editor
+                .as_ref()
+                .map_or(1, |e| e.lines().len().clamp(1, 8) as u16);
+            editor_at = Some((lines.len() as u16, rows));
+            for _ in 0..rows {
+                lines.push(Line::raw(""));
+            }
+        } else {
+            let mut spans = vec![Span::styled(label, label_style)];
+            spans.extend(value_spans(m, modal, field, focused));
+            if let Some(h) = &field.hint {
+                spans.push(Span::styled(format!("   {h}"), t.muted()));
+            }
+            lines.push(Line::from(spans));
+        }
+        for e in modal.errors_for(&field.name) {
+            lines.push(Line::styled(
+                format!("{:LABEL$}    ✗ {e}", ""),
+                t.fg(t.error),
+            ));
+        }
+        if focused && field.kind == FieldKind::Lines {
+            lines.extend(parameter_lines(m, modal, field));
+        }
+    }
+    let height = usize::from(area.height);
+    let scroll = focus_line.saturating_sub(height.saturating_sub(6));
+    let scroll_u16 = u16::try_from(scroll).unwrap_or(0);
+    f.render_widget(Paragraph::new(lines).scroll((scroll_u16, 0)), area);
+    if let (Some((row, rows)), Some(editor)) = (editor_at, &modal.editor) {
+        let y = area.y + row.saturating_sub(scroll_u16);
+        if y < area.y + area.height {
+            let rect = Rect {
+                x: area.x + 4,
+                y,
+                width: area.width.saturating_sub(4),
+                height: rows.min(area.y + area.height - y),
+            };
+            f.render_widget(editor, rect);
+        }
+    }
+}
+
+/// Under the reconfigure rows: each row's verdict, the completions of the row being typed
+/// and what its parameter accepts.
+fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<'static>> {
+    let t = &m.theme;
+    let (Some(form), Some(ctx), Some(editor)) = (&modal.form, &modal.ctx, &modal.editor) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for check in form.row_checks(ctx) {
+        if let Some(e) = &check.error {
+            out.push(Line::styled(
+                format!("    line {}: ✗ {e}", check.line),
+                t.fg(t.error),
+            ));
+        } else if check.restart_required {
+            out.push(Line::styled(
+                format!("    line {} ({}): restart required", check.line, check.name),
+                t.fg(t.warn),
+            ));
+        }
+    }
+    let row = editor.cursor().0;
+    let current = editor.lines().get(row).cloned().unwrap_or_default();
+    let name = current.split('=').next().unwrap_or_default().trim();
+    if !name.is_empty() {
+        if let Some(hint) = form.parameter_hint(ctx, name) {
+            out.push(Line::styled(format!("    {name}: {hint}"), t.muted()));
+        } else {
+            let found = form.completions(ctx, &field.name, name);
+            if !found.is_empty() {
+                let shown: Vec<String> = found.into_iter().take(6).collect();
+                out.push(Line::styled(
+                    format!("    completions: {}", shown.join(", ")),
+                    t.muted(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+    let t = &m.theme;
+    let title = if modal.stage == Stage::EditYaml {
+        " YAML (editing) "
+    } else {
+        " YAML: exactly what will be sent "
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(t.border(modal.stage == Stage::EditYaml))
+        .title(Span::styled(title, t.accent()));
+    let mut yaml = modal.yaml.clone();
+    yaml.set_block(block);
+    if modal.stage != Stage::EditYaml {
+        yaml.set_cursor_style(t.text());
+        yaml.set_cursor_line_style(t.text());
+    }
+    f.render_widget(&yaml, area);
+}

@@ -1,0 +1,55 @@
+//! The operations menu: every op kbdash builds, with the `:` command that opens it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::app::form_modal::FormModal;
+use crate::app::model::Model;
+use crate::forms::OpKind;
+
+/// Draws the menu of `modal` centred in `area`.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+    let t = &m.theme;
+    let height = (OpKind::ALL.len() as u16 + 4).min(area.height);
+    let width = 56.min(area.width);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let mut lines: Vec<Line> = OpKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let style = if i == modal.menu {
+                t.selection()
+            } else {
+                t.text()
+            };
+            let text = format!(" {:<20} :{}", op.title(), op.commands().join(" :"));
+            Line::styled(
+                format!("{text:<width$}", width = usize::from(width) - 2),
+                style,
+            )
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    let status = if modal.ctx.is_some() {
+        " ↑↓ choose · Enter open · Esc close"
+    } else {
+        " loading the cluster's live objects… · Esc close"
+    };
+    lines.push(Line::styled(status, t.muted()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(true))
+        .title(Span::styled(
+            format!(" Operations · {} ", modal.cluster),
+            t.accent(),
+        ));
+    f.render_widget(Clear, rect);
+    f.render_widget(Paragraph::new(lines).block(block), rect);
+}

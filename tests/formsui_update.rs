@@ -1,0 +1,230 @@
+//! The forms in the update loop: open by key and by `:` command, type, see inline errors,
+//! reach the preview, confirm, see the submit Cmd; a failed submit keeps the form; read-only
+//! offers no menu. Snapshots of a form with errors, the preview and the confirmation.
+
+mod app_fixtures;
+
+use app_fixtures::{ch, fleet, key, model_with, render, type_text};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kbdash::app::cmd::Cmd;
+use kbdash::app::form_effects::{FormCmd, FormMsg};
+use kbdash::app::form_modal::Stage;
+use kbdash::app::model::{Model, Pane};
+use kbdash::app::msg::Msg;
+use kbdash::app::update::update;
+use kbdash::forms::examples::fixture_context;
+use kbdash::k8s::kinds::Kind;
+use kbdash::k8s::resources::ObjKey;
+
+/// A model with the first cluster selected, and the context the form loads for it.
+fn model(w: u16, h: u16) -> (Model, ObjKey) {
+    let m = model_with(&fleet(), w, h);
+    let key = m.clusters.selected().unwrap().key.clone();
+    (m, key)
+}
+
+/// Answers the LoadContext Cmd with the fixture context, renamed to the selected cluster.
+fn load(m: &mut Model, cmds: &[Cmd]) {
+    let Some(Cmd::Form(FormCmd::LoadContext { cluster })) = cmds.last() else {
+        panic!("expected LoadContext, got {cmds:?}");
+    };
+    let mut ctx = fixture_context();
+    ctx.cluster = cluster.name.clone();
+    ctx.namespace = cluster.namespace.clone();
+    for p in &mut ctx.pods {
+        p.name = p.name.replace("pg-cluster", &cluster.name);
+    }
+    let cluster = cluster.clone();
+    update(
+        m,
+        Msg::Form(FormMsg::Context {
+            cluster,
+            result: Ok(Box::new(ctx)),
+        }),
+    );
+}
+
+fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
+    update(m, ch(':'));
+    type_text(m, line);
+    update(m, key(KeyCode::Enter))
+}
+
+fn stage(m: &Model) -> Stage {
+    m.forms.modal.as_ref().expect("a form is open").stage
+}
+
+fn ctrl_s() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
+}
+
+fn focus_field(m: &mut Model, name: &str) {
+    for _ in 0..20 {
+        let modal = m.forms.modal.as_ref().unwrap();
+        if modal.fields()[modal.focus].name == name {
+            return;
+        }
+        update(m, key(KeyCode::Tab));
+    }
+    panic!("no field {name}");
+}
+
+fn dry_run_ok(m: &mut Model, cmds: &[Cmd]) {
+    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    update(
+        m,
+        Msg::Form(FormMsg::DryRun {
+            attempt: *attempt,
+            result: Ok(()),
+        }),
+    );
+}
+
+#[test]
+fn menu_by_key_opens_a_form_and_reaches_submit() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = update(&mut m, ch('o'));
+    assert_eq!(stage(&m), Stage::Menu);
+    load(&mut m, &cmds);
+    // Restart is the eighth entry of the menu.
+    for _ in 0..7 {
+        update(&mut m, key(KeyCode::Down));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Edit);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::DryRun);
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Preview);
+    // Restart is disruptive: the cluster name must be typed; a wrong one sends nothing.
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Confirm);
+    type_text(&mut m, "nope");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert_eq!(stage(&m), Stage::Confirm);
+    for _ in 0..4 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, &cluster.name);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    assert_eq!(request.0.body["spec"]["type"], "Restart");
+    assert_eq!(
+        request.0.body["metadata"]["generateName"],
+        format!("{}-restart-", cluster.name)
+    );
+    assert_eq!(stage(&m), Stage::Submitting);
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.clone(),
+            result: Ok(format!("{}-restart-abcde", cluster.name)),
+        }),
+    );
+    assert!(m.forms.modal.is_none());
+    assert_eq!(m.focus, Pane::Ops);
+    assert_eq!(m.forms.tracked.len(), 1);
+}
+
+#[test]
+fn command_opens_the_form_and_errors_show_next_to_their_field() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "vscale");
+    assert_eq!(stage(&m), Stage::Loading);
+    load(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Edit);
+    focus_field(&mut m, "cpu_request");
+    for _ in 0..8 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "lots");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert!(cmds.is_empty(), "nothing is dry-run while errors stand");
+    let modal = m.forms.modal.as_ref().unwrap();
+    assert_eq!(modal.stage, Stage::Edit);
+    assert!(
+        modal.errors_for("cpu_request").next().is_some(),
+        "{:?}",
+        modal.errors
+    );
+}
+
+#[test]
+fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = command(&mut m, "scale-out");
+    load(&mut m, &cmds);
+    let cmds = update(&mut m, ctrl_s());
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Preview);
+    let before = m.forms.modal.as_ref().unwrap().yaml.lines().to_vec();
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, .. })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.clone(),
+            result: Err("the server is on fire".into()),
+        }),
+    );
+    let modal = m.forms.modal.as_ref().expect("the form stays");
+    assert_eq!(modal.stage, Stage::Preview);
+    assert_eq!(modal.yaml.lines(), before.as_slice());
+    assert!(modal.api_error.as_deref().unwrap().contains("on fire"));
+    // Retry is possible.
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert!(matches!(
+        cmds.last(),
+        Some(Cmd::Form(FormCmd::Submit { .. }))
+    ));
+    // A slow submit can be abandoned.
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(stage(&m), Stage::Preview);
+}
+
+#[test]
+fn read_only_offers_no_operations() {
+    let (mut m, _) = model(120, 40);
+    m.readonly = true;
+    assert!(update(&mut m, ch('o')).is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(command(&mut m, "restart").is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(m.notice.as_ref().unwrap().0.contains("read-only"));
+}
+
+#[test]
+fn snapshots() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let (mut m, cluster) = model(w, h);
+        let cmds = command(&mut m, "vscale");
+        load(&mut m, &cmds);
+        focus_field(&mut m, "memory_limit");
+        for _ in 0..8 {
+            update(&mut m, key(KeyCode::Backspace));
+        }
+        type_text(&mut m, "1Mi");
+        update(&mut m, key(KeyCode::Enter));
+        insta::assert_snapshot!(format!("form_errors_{w}x{h}"), render(&m));
+
+        let (mut m, _) = model(w, h);
+        let cmds = command(&mut m, "restart");
+        load(&mut m, &cmds);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        dry_run_ok(&mut m, &cmds);
+        insta::assert_snapshot!(format!("form_preview_{w}x{h}"), render(&m));
+        update(&mut m, key(KeyCode::Enter));
+        type_text(&mut m, &cluster.name[..2]);
+        insta::assert_snapshot!(format!("form_confirm_{w}x{h}"), render(&m));
+    }
+}
