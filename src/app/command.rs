@@ -80,6 +80,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
     }
 }
 
+/// The command words offered in this mode: mutating ones are left out when read-only.
+pub fn offered(readonly: bool) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    COMMANDS
+        .iter()
+        .filter(move |(word, _)| !(readonly && crate::app::readonly::command_word_mutates(word)))
+}
+
 /// The candidates for the word being typed at the end of `line`.
 pub fn candidates(model: &Model, line: &str) -> Vec<String> {
     let ends_with_space = line.ends_with(' ');
@@ -90,7 +97,9 @@ pub fn candidates(model: &Model, line: &str) -> Vec<String> {
         (&words[..words.len() - 1], words[words.len() - 1])
     };
     let pool: Vec<String> = match done {
-        [] => COMMANDS.iter().map(|(c, _)| c.to_string()).collect(),
+        [] => offered(model.readonly)
+            .map(|(c, _)| c.to_string())
+            .collect(),
         ["ns" | "namespace"] => std::iter::once("all".to_string())
             .chain(model.known_namespaces())
             .collect(),

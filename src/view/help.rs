@@ -1,12 +1,13 @@
-//! The help screen, generated from the keymap table that `update` dispatches on.
+//! The help screen, generated from the keymap table that `update` dispatches on; in read-only
+//! mode it lists only what is offered.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::command::COMMANDS;
-use crate::app::keymap::{BINDINGS, Context};
+use crate::app::command;
+use crate::app::keymap::{self, Context};
 use crate::app::model::Model;
 
 /// The help text, one line per binding, grouped by where it applies.
@@ -18,9 +19,10 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
         Context::Table,
         Context::Clusters,
         Context::Detail,
+        Context::Triage,
     ] {
         out.push(Line::styled(format!("── {} ", ctx.title()), t.accent()));
-        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+        for b in keymap::active(m.readonly).filter(|b| b.context == ctx) {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<16}", keys.join(" ")), t.fg(t.accent)),
@@ -30,7 +32,7 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     out.push(Line::styled("── Commands (:) ", t.accent()));
-    for (name, help) in COMMANDS {
+    for (name, help) in command::offered(m.readonly) {
         out.push(Line::from(vec![
             Span::styled(format!("  :{name:<15}"), t.fg(t.accent)),
             Span::raw(*help),
