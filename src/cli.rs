@@ -7,6 +7,8 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::runtime::{self, Start};
+use crate::app::triage::Launch;
+use crate::config::Config;
 use crate::demo::{DemoConfig, DemoServer};
 use crate::k8s::client::{Source, connect};
 use crate::view::theme::Theme;
@@ -54,6 +56,21 @@ pub struct DashboardArgs {
     /// Never change anything: shows a READ-ONLY badge.
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Allow changes on a context the config file marks read-only.
+    #[arg(long, global = true, conflicts_with = "readonly")]
+    pub write: bool,
+    /// Open on the triage view (what is broken, worst first).
+    #[arg(long, global = true)]
+    pub triage: bool,
+    /// Wall-screen mode: cluster tiles, triage strip, clock; read-only, never exits on API loss.
+    #[arg(long, global = true, conflicts_with = "write")]
+    pub wall: bool,
+    /// Seconds between wall pages when the tiles do not fit (default 10, or the config's).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cycle: Option<u64>,
+    /// Config file (default: $XDG_CONFIG_HOME/kbdash/config.yaml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// Options of the simulated KubeBlocks installation.
@@ -162,7 +179,14 @@ fn pick_namespace(args: &DashboardArgs, default: &str, demo: bool) -> Option<Str
 }
 
 fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
-    let theme = load_theme(args.theme.as_deref())?;
+    let config = Config::load(args.config.as_deref())?;
+    // A wall is read from across a room: high contrast unless asked otherwise.
+    let theme_name = args
+        .theme
+        .clone()
+        .or_else(|| config.theme.clone())
+        .or_else(|| args.wall.then(|| "high-contrast".to_string()));
+    let theme = load_theme(theme_name.as_deref())?;
     let _log = init_logging(args.log_file.clone())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -184,12 +208,23 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
         };
         let connection = connect(&source, args.context.as_deref()).await?;
         let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
+        let readonly = args.readonly
+            || args.wall
+            || (!args.write && config.context_is_readonly(&connection.context));
+        let launch = Launch {
+            open_triage: args.triage,
+            wall_cycle: args
+                .wall
+                .then(|| args.cycle.unwrap_or_else(|| config.cycle_seconds())),
+            thresholds: config.thresholds(),
+        };
         let result = runtime::run(Start {
             source,
             connection,
             namespace,
             theme,
-            readonly: args.readonly,
+            readonly,
+            launch,
         })
         .await;
         drop(server);

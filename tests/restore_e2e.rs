@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
 use kbdash::demo::{DemoConfig, DemoServer};
+use kbdash::domain::restore_wizard::{RestoreOutcome, follow, restores_of};
 use kbdash::forms::{Request, RestoreContext, RestoreInput};
 use kbdash::k8s::kinds::Kind;
 use kube::Api;
@@ -88,6 +89,33 @@ async fn submit(server: &DemoServer, request: &Request) -> String {
         .unwrap()
 }
 
+/// Follows the restore of `ns/cluster` (and its OpsRequest, if any) until it ends.
+async fn follow_until_done(
+    server: &DemoServer,
+    ns: &str,
+    cluster: &str,
+    ops: Option<&str>,
+) -> RestoreOutcome {
+    until(&format!("the restore of {cluster} to end"), || {
+        let restores: Vec<Value> = server
+            .store
+            .list(Kind::Restore, Some(ns))
+            .0
+            .iter()
+            .map(|o| o.value())
+            .collect();
+        let cluster_obj = server.store.get_value(Kind::Cluster, Some(ns), cluster);
+        let ops_obj = ops.and_then(|o| server.store.get_value(Kind::OpsRequest, Some(ns), o));
+        let outcome = follow(
+            cluster_obj.as_ref(),
+            &restores_of(&restores, ns, cluster),
+            ops_obj.as_ref(),
+        );
+        outcome.is_final().then_some(outcome)
+    })
+    .await
+}
+
 fn phase(server: &DemoServer, kind: Kind, ns: &str, name: &str) -> Option<String> {
     server
         .store
@@ -111,6 +139,10 @@ async fn a_pitr_restore_inside_the_window_reaches_running_in_both_forms() {
     assert_eq!(request.kind, Kind::OpsRequest);
     let ns = request.namespace.clone();
     let name = submit(&server, &request).await;
+    assert_eq!(
+        follow_until_done(&server, &ns, &input.name, Some(&name)).await,
+        RestoreOutcome::Running
+    );
     let ops_phase = until("the Restore OpsRequest to succeed", || {
         phase(&server, Kind::OpsRequest, &ns, &name).filter(|p| p == "Succeed" || p == "Failed")
     })
@@ -143,10 +175,10 @@ async fn a_pitr_restore_inside_the_window_reaches_running_in_both_forms() {
     let request = input.validate(&ctx).unwrap();
     assert_eq!(request.kind, Kind::Cluster);
     let created = submit(&server, &request).await;
-    until("the restored Cluster to run", || {
-        phase(&server, Kind::Cluster, &ns, &created).filter(|p| p == "Running")
-    })
-    .await;
+    assert_eq!(
+        follow_until_done(&server, &ns, &created, None).await,
+        RestoreOutcome::Running
+    );
     let restores = server.store.list(Kind::Restore, Some(&ns)).0;
     assert!(
         restores.iter().any(|r| r

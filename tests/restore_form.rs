@@ -4,11 +4,13 @@
 //! now 2025-06-04T12:00:00Z): valid inputs build the expected object, each invalid input
 //! gives its own message on its own field and builds nothing.
 
+use chrono::TimeDelta;
 use kbdash::forms::{
     RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
     fixture_restore_context, redacted,
 };
 use kbdash::k8s::kinds::Kind;
+use proptest::prelude::*;
 use serde_json::{Value, json};
 
 /// Field values set on top of the form's defaults.
@@ -394,6 +396,55 @@ fn unusable_backups_are_refused_in_the_operators_words() {
 }
 
 #[test]
+fn arrow_keys_nudge_the_time_inside_the_window() {
+    let c = ctx(true);
+    let mut i = input(&c, &[("time", "garbage")]);
+    let w = c.window().unwrap();
+    assert_eq!(
+        i.nudge_time(&c, TimeDelta::minutes(-14)),
+        Some(w.end - TimeDelta::minutes(14))
+    );
+    assert_eq!(i.time, "2025-06-03T10:00:52Z");
+    assert_eq!(
+        i.nudge_time(&c, TimeDelta::seconds(-52)),
+        Some(w.end - TimeDelta::seconds(892))
+    );
+    assert_eq!(i.nudge_time(&c, TimeDelta::hours(1)), Some(w.end));
+    assert_eq!(i.nudge_time(&c, TimeDelta::hours(-100)), Some(w.start));
+    assert_eq!(i.nudge_time(&c, TimeDelta::MIN), Some(w.start));
+    assert!(i.validate(&c).is_ok());
+    let full = ctx(false);
+    let mut fi = RestoreInput::initial(&full);
+    assert_eq!(fi.nudge_time(&full, TimeDelta::hours(1)), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever is typed into whatever field, validation answers without panicking, and a
+    /// built request is schema-valid and inside the window.
+    #[test]
+    fn any_input_validates_without_panic(
+        continuous in any::<bool>(),
+        edits in prop::collection::vec((0usize..9, "\\PC{0,24}"), 0..6),
+    ) {
+        let c = ctx(continuous);
+        let mut i = RestoreInput::initial(&c);
+        for (k, value) in edits {
+            let fields: Vec<_> = i.fields(&c).into_iter().filter(|f| f.editable).collect();
+            let f = &fields[k % fields.len()];
+            prop_assert!(i.set(&f.name, &value).is_ok());
+        }
+        if let Ok(r) = i.validate(&c) {
+            prop_assert!(kbdash::schema::validate_only(r.kind, &r.body).is_ok());
+            if let Some(t) = i.chosen_time(&c) {
+                prop_assert!(c.window().unwrap().contains(t));
+            }
+        }
+    }
+}
+
+#[test]
 fn the_cursor_writes_the_time_the_validation_reads() {
     let c = ctx(true);
     let mut i = RestoreInput::initial(&c);
@@ -403,4 +454,6 @@ fn the_cursor_writes_the_time_the_validation_reads() {
     assert_eq!(i.chosen_time(&c), Some(w.start));
     assert!(i.validate(&c).is_ok());
     assert!(i.set("nope", "x").is_err());
+    assert!(i.confirmation_matches(" pg-cluster-pitr "));
+    assert!(!i.confirmation_matches("pg-cluster"));
 }

@@ -34,6 +34,8 @@ pub enum Action {
     OpsMenu,
     /// Sort by the column with this title (again: reverse), like k9s' Shift-letter keys.
     SortBy(&'static str),
+    /// Show or hide the triage view.
+    Triage,
 }
 
 /// Where a binding applies.
@@ -47,6 +49,8 @@ pub enum Context {
     Clusters,
     /// The detail view.
     Detail,
+    /// The triage view.
+    Triage,
 }
 
 impl Context {
@@ -57,6 +61,7 @@ impl Context {
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
             Context::Detail => "Detail view",
+            Context::Triage => "Triage view",
         }
     }
 }
@@ -310,12 +315,31 @@ pub const BINDINGS: &[Binding] = &[
         "sort by STATUS (again: reverse)",
     ),
     b(
+        &[c('!')],
+        Action::Triage,
+        Context::Global,
+        "triage: what is broken, worst first (toggle)",
+    ),
+    b(
+        &[k(KeyCode::Enter), c('d')],
+        Action::Detail,
+        Context::Triage,
+        "open the problem's object with its evidence",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
     ),
 ];
+
+/// The bindings in effect: mutating ones are left out in read-only mode.
+pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| !(readonly && crate::app::readonly::action_mutates(b.action)))
+}
 
 /// The action bound to `key` in the first of `contexts` that binds it.
 pub fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {

@@ -8,6 +8,8 @@ pub mod form_modal;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod readonly;
 pub mod runtime;
 pub mod table;
+pub mod triage;
 pub mod update;

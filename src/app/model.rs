@@ -109,7 +109,13 @@ pub struct Detail {
 pub enum Overlay {
     None,
     Detail(Detail),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    /// The triage list, with the selected problem.
+    Triage {
+        selected: usize,
+    },
 }
 
 /// Which line editor is open at the bottom.
@@ -190,6 +196,10 @@ pub struct Model {
     pub raw: Option<(ObjRef, Vec<String>)>,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
+    /// Triage rules' state and stream freshness.
+    pub triage: crate::app::triage::TriageState,
+    /// Wall mode, when on.
+    pub wall: Option<crate::app::triage::WallState>,
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: crate::app::form_modal::Forms,
@@ -226,6 +236,8 @@ impl Model {
             flashes: HashMap::new(),
             raw: None,
             notice: None,
+            triage: Default::default(),
+            wall: None,
             quit: false,
             forms: Default::default(),
             dirty: true,

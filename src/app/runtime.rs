@@ -27,6 +27,7 @@ use crate::app::cmd::Cmd;
 use crate::app::form_effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
+use crate::app::readonly;
 use crate::app::update::{set_pages, update};
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::resources::ObjRef;
@@ -93,6 +94,8 @@ pub struct Start {
     pub namespace: Option<String>,
     pub theme: Theme,
     pub readonly: bool,
+    /// Triage view, wall mode and thresholds.
+    pub launch: crate::app::triage::Launch,
 }
 
 /// The state the loop works with besides the model.
@@ -108,6 +111,8 @@ struct Runtime {
     source: Source,
     connection: Connection,
     namespace: Option<String>,
+    /// Every request goes through the read-only gate and mutating commands are refused.
+    readonly: bool,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -141,6 +146,9 @@ impl Runtime {
     /// Carries out one command. A message that must reach `update` before anything the
     /// restarted watches send (the new context or namespace) is returned instead of queued.
     async fn run_cmd(&mut self, cmd: Cmd) -> Option<Msg> {
+        if self.readonly && readonly::cmd_mutates(&cmd) {
+            return Some(Msg::Failed(format!("read-only mode: refused {cmd:?}")));
+        }
         match cmd {
             Cmd::Quit => None,
             Cmd::Follow(target) => {
@@ -163,8 +171,9 @@ impl Runtime {
                 })
             }
             Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
-                Ok(conn) => {
+                Ok(mut conn) => {
                     self.namespace = Some(conn.default_namespace.clone());
+                    conn.client = readonly::guard(conn.client, self.readonly);
                     self.connection = conn;
                     self.restart_watches();
                     Some(Msg::Connected {
@@ -223,6 +232,9 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
     model.contexts = start.connection.contexts.clone();
     model.theme = start.theme;
     model.readonly = start.readonly;
+    start.launch.apply(&mut model);
+    let mut connection = start.connection;
+    connection.client = readonly::guard(connection.client, start.readonly);
     let size = guard.terminal.size().context("reading the terminal size")?;
     model.size = (size.width, size.height);
     set_pages(&mut model);
@@ -234,8 +246,9 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
         watchers: JoinSet::new(),
         effects: JoinSet::new(),
         source: start.source,
-        connection: start.connection,
+        connection,
         namespace: start.namespace,
+        readonly: start.readonly,
     };
     rt.restart_watches();
 

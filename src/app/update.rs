@@ -36,6 +36,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             {
                 m.notice = None;
             }
+            crate::app::triage::on_tick(m);
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -77,6 +78,7 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
     let (size, readonly, focus) = (m.size, m.readonly, m.focus);
+    let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let history = (context == m.context).then(|| {
         (
@@ -94,6 +96,8 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
     m.size = size;
     m.readonly = readonly;
     m.focus = focus;
+    m.triage.thresholds = triage.thresholds;
+    m.wall = wall;
     set_pages(m);
 }
 
@@ -119,10 +123,15 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     let contexts: &[Context] = match (&m.overlay, m.focus) {
         (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
         (Overlay::Help { .. }, _) => &[Context::Global],
+        (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
         (Overlay::None, _) => &[Context::Table, Context::Global],
     };
     if let Some(action) = keymap::lookup(contexts, &key) {
+        if m.readonly && crate::app::readonly::action_mutates(action) {
+            notify(m, "read-only mode: that would change the cluster".into());
+            return;
+        }
         act(m, action, cmds);
     }
 }
@@ -168,6 +177,13 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
                 m.focus = Pane::Pods;
             }
         }
+        Action::Triage => {
+            m.overlay = match m.overlay {
+                Overlay::Triage { .. } => Overlay::None,
+                _ => Overlay::Triage { selected: 0 },
+            };
+        }
+        Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m),
         Action::Detail => {
             if let Some(target) = selected_ref(m) {
                 m.overlay = Overlay::Detail(Detail {
@@ -221,6 +237,23 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
     }
 }
 
+/// Opens the detail of the selected triage problem's object; the detail's Esc comes back here.
+fn open_problem(m: &mut Model) {
+    let Overlay::Triage { selected } = m.overlay else {
+        return;
+    };
+    let problems = crate::app::triage::problems(m);
+    let selected = selected.min(problems.len().saturating_sub(1));
+    if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
+        m.triage.return_to = Some(selected);
+        m.overlay = Overlay::Detail(Detail {
+            target,
+            yaml: false,
+            scroll: 0,
+        });
+    }
+}
+
 fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
     match &m.overlay {
         Overlay::Detail(d) => {
@@ -228,9 +261,12 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
                 cmds.push(Cmd::Follow(None));
             }
             m.raw = None;
-            m.overlay = Overlay::None;
+            m.overlay = match m.triage.return_to.take() {
+                Some(selected) => Overlay::Triage { selected },
+                None => Overlay::None,
+            };
         }
-        Overlay::Help { .. } => m.overlay = Overlay::None,
+        Overlay::Help { .. } | Overlay::Triage { .. } => m.overlay = Overlay::None,
         Overlay::None => {
             if !focused_filter(m).is_empty() {
                 with_focused(m, |t| t.set_filter(""));
@@ -255,7 +291,7 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     };
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
-        Overlay::Help { scroll: s } => scroll(s),
+        Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
         Overlay::None => with_focused(m, |t| match action {
             Action::Down => t.move_by(1),
             Action::Up => t.move_by(-1),
@@ -411,7 +447,14 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
     if form_modal::open_command(m, line, cmds) {
         return;
     }
-    match command::parse(line) {
+    let parsed = command::parse(line).and_then(|c| {
+        if m.readonly && crate::app::readonly::command_mutates(&c) {
+            Err("read-only mode: that command would change the cluster".to_string())
+        } else {
+            Ok(c)
+        }
+    });
+    match parsed {
         Ok(Command::Quit) => quit(m, cmds),
         Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
@@ -440,6 +483,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
 // Watch events
 
 fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+    crate::app::triage::observe(&mut m.triage, kind, at, &event);
     match event {
         WatchEvent::Init => {
             m.pending.insert(kind, Vec::new());

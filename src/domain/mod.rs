@@ -5,4 +5,5 @@ pub mod pg_params;
 pub mod pitr;
 pub mod quantity;
 pub mod restore_time;
+pub mod restore_wizard;
 pub mod triage;

@@ -168,8 +168,14 @@ fn hm(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-fn minutes(d: Duration) -> i64 {
-    d.num_minutes().max(0)
+/// A duration for people: "45 min", "3h 20m", "2d 4h".
+pub fn human(d: Duration) -> String {
+    let m = d.num_minutes().max(0);
+    match m {
+        0..60 => format!("{m} min"),
+        60..1440 => format!("{}h {}m", m / 60, m % 60),
+        _ => format!("{}d {}h", m / 1440, (m % 1440) / 60),
+    }
 }
 
 /// Every problem in `fleet`, worst first: by level, then longest-standing, then by name.
@@ -368,9 +374,9 @@ fn ops_rules(fleet: &Fleet<'_>, limits: &Thresholds, now: DateTime<Utc>, out: &m
                         Kind::OpsRequest,
                         &o.key,
                         format!(
-                            "{} stuck: progress {progress} unchanged for {} min",
+                            "{} stuck: progress {progress} unchanged for {}",
                             o.op_type,
-                            minutes(now - moved)
+                            human(now - moved)
                         ),
                         Some(moved),
                     ));
@@ -410,9 +416,9 @@ fn backup_rules(
                         Kind::Backup,
                         &b.key,
                         format!(
-                            "WAL archive stalled: time range ends {} ({} min ago)",
+                            "WAL archive stalled: time range ends {} ({} ago)",
                             hm(end),
-                            minutes(now - end)
+                            human(now - end)
                         ),
                         Some(end),
                     ));

@@ -19,7 +19,7 @@
 //! [`RestoreInput::fields`], [`RestoreInput::set`] (or [`RestoreInput::set_time`] from the
 //! timeline cursor), then [`RestoreInput::validate`].
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, Errors};
@@ -83,8 +83,9 @@ pub struct RestoreContext {
 }
 
 impl RestoreContext {
-    /// Builds the context from live objects as JSON: the backup, the Backups of its namespace
-    /// and the Clusters (of any namespace). `None` when the backup has no name.
+    /// Builds the context from live objects as JSON: the backup, the Backups (only those of
+    /// the backup's namespace and cluster count as bases) and the Clusters (of any namespace,
+    /// for the free-name check). `None` when the backup has no name.
     pub fn from_objects(
         backup: &Value,
         backups: &[Value],
@@ -253,9 +254,32 @@ impl RestoreInput {
         parse_restore_time(&self.time, ctx.now, ctx.local_offset).ok()
     }
 
+    /// The typed confirmation before submit: the new cluster's name, exactly.
+    pub fn confirmation_matches(&self, typed: &str) -> bool {
+        !self.name.is_empty() && typed.trim() == self.name
+    }
+
     /// Sets the time from the timeline cursor.
     pub fn set_time(&mut self, t: DateTime<Utc>) {
         self.time = format_restore_time(t);
+    }
+
+    /// Moves the chosen time by `delta` (arrow keys: seconds, minutes, hours), starting from
+    /// the window's end when no time reads yet, clamped to the recoverable window; no change
+    /// without a window. Returns the new time.
+    pub fn nudge_time(&mut self, ctx: &RestoreContext, delta: TimeDelta) -> Option<DateTime<Utc>> {
+        let w = ctx.window().ok()?;
+        let from = self.chosen_time(ctx).unwrap_or(w.end);
+        let moved = from
+            .checked_add_signed(delta)
+            .unwrap_or(if delta < TimeDelta::zero() {
+                w.start
+            } else {
+                w.end
+            })
+            .clamp(w.start, w.end);
+        self.set_time(moved);
+        Some(moved)
     }
 
     /// The fields to render. `time` only for a continuous backup; `replicas`, `cpu` and

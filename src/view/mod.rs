@@ -11,6 +11,9 @@ pub mod ops;
 pub mod ops_menu;
 pub mod pods;
 pub mod theme;
+pub mod timeline;
+pub mod triage;
+pub mod wall;
 pub mod widgets;
 
 use ratatui::Frame;
@@ -22,6 +25,10 @@ use crate::app::model::{Model, Overlay, Pane};
 /// Draws the whole screen.
 pub fn view(m: &Model, f: &mut Frame) {
     let area = f.area();
+    if m.wall.is_some() {
+        wall::draw(f, m);
+        return;
+    }
     if layout::too_small(area) {
         let text = format!(
             "terminal too small: {}x{}, kbdash needs at least {}x{}",
@@ -42,6 +49,7 @@ pub fn view(m: &Model, f: &mut Frame) {
     match &m.overlay {
         Overlay::Detail(d) => detail::draw(f, a.main, m, d),
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
+        Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

@@ -1,0 +1,451 @@
+//! The PITR timeline of one cluster: the continuous backup's range as a bar, full backups as
+//! markers, the recoverable window highlighted, "now" and the chosen time marked, and how far
+//! the range's end lags behind now (flagged when it has stopped advancing).
+//!
+//! Pure rendering from plain inputs ([`TimelineInput`]) with a theme-agnostic
+//! [`TimelineStyle`]; the cursor that picks a restore time moves with [`move_cursor`]
+//! (seconds, minutes or hours, clamped to the window).
+//!
+//! Rows, top to bottom (as many as the area has, at most four):
+//! ```text
+//!                                        ▼
+//! ─────────◆━━━━━━━━━━━━━━━━━━━━◆━━━━━━━━━━━━━━     │
+//! 06-02 08:05                                  now 06-04 12:00
+//! window 06-03 02:01:10 ~ 06-03 10:14:52 UTC · at 06-03 09:30:00 · end 1d1h behind now ⚠
+//! ```
+
+use chrono::{DateTime, TimeDelta, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::Widget;
+
+use crate::domain::pitr::{BackupFacts, BackupKind, continuous_backup_of, recoverable_window};
+use crate::view::theme::Theme;
+
+/// How often the continuous backup's `timeRange.end` is normally refreshed.
+pub const DEFAULT_SYNC_INTERVAL: TimeDelta = TimeDelta::seconds(30);
+/// The end is flagged as not advancing when it lags now by more than this many intervals.
+pub const STALL_INTERVALS: i32 = 4;
+
+/// Styles of the timeline's parts, so the widget needs no theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimelineStyle {
+    /// Status line text.
+    pub text: Style,
+    /// Axis labels and time outside the continuous range.
+    pub muted: Style,
+    /// The continuous range outside the window.
+    pub range: Style,
+    /// The recoverable window.
+    pub window: Style,
+    /// Full backup markers.
+    pub base: Style,
+    /// The "now" mark.
+    pub now: Style,
+    /// The chosen time's mark.
+    pub cursor: Style,
+    /// The lag flag when the end has stopped advancing.
+    pub stalled: Style,
+}
+
+impl TimelineStyle {
+    /// Styles from a colour theme (which honours `NO_COLOR`).
+    pub fn from_theme(theme: &Theme) -> TimelineStyle {
+        TimelineStyle {
+            text: theme.text(),
+            muted: theme.muted(),
+            range: theme.muted(),
+            window: theme.fg(theme.ok).add_modifier(Modifier::BOLD),
+            base: theme.accent().add_modifier(Modifier::BOLD),
+            now: theme.fg(theme.warn),
+            cursor: theme.accent().add_modifier(Modifier::BOLD),
+            stalled: theme.fg(theme.error).add_modifier(Modifier::BOLD),
+        }
+    }
+}
+
+/// What the timeline shows, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineInput {
+    /// The continuous backup's `[timeRange.start, timeRange.end]`, if usable.
+    pub range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The recoverable window, if there is one.
+    pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// End times of the cluster's Completed full (or incremental) backups.
+    pub full_backups: Vec<DateTime<Utc>>,
+    /// Current time.
+    pub now: DateTime<Utc>,
+    /// The chosen restore time (the cursor), if any.
+    pub chosen: Option<DateTime<Utc>>,
+    /// How often the range's end normally advances.
+    pub sync_interval: TimeDelta,
+    /// Why there is no window (shown in place of it), e.g. the PITR error.
+    pub note: Option<String>,
+}
+
+impl TimelineInput {
+    /// The timeline of a continuous backup among the backups of its namespace.
+    pub fn from_backups(
+        continuous: &BackupFacts,
+        backups: &[BackupFacts],
+        now: DateTime<Utc>,
+        chosen: Option<DateTime<Utc>>,
+    ) -> TimelineInput {
+        let window = recoverable_window(continuous, backups);
+        let full_backups = backups
+            .iter()
+            .filter(|b| {
+                b.kind.can_be_base()
+                    && b.phase == "Completed"
+                    && b.namespace == continuous.namespace
+                    && b.cluster == continuous.cluster
+            })
+            .filter_map(BackupFacts::end_time)
+            .collect();
+        TimelineInput {
+            range: (continuous.kind == BackupKind::Continuous)
+                .then(|| continuous.valid_range())
+                .flatten(),
+            window: window.as_ref().ok().map(|w| (w.start, w.end)),
+            full_backups,
+            now,
+            chosen,
+            sync_interval: DEFAULT_SYNC_INTERVAL,
+            note: window.err().map(|e| e.to_string()),
+        }
+    }
+
+    /// The timeline of cluster `namespace/cluster` from all the Backups one has (the
+    /// continuous backup its PITR uses, see [`continuous_backup_of`]); `None` when the cluster
+    /// has no continuous backup.
+    pub fn for_cluster(
+        backups: &[BackupFacts],
+        namespace: &str,
+        cluster: &str,
+        now: DateTime<Utc>,
+        chosen: Option<DateTime<Utc>>,
+    ) -> Option<TimelineInput> {
+        let continuous = continuous_backup_of(backups, namespace, cluster)?;
+        Some(TimelineInput::from_backups(
+            continuous, backups, now, chosen,
+        ))
+    }
+
+    /// The axis: from the range's start (else the earliest full backup) to now (or the
+    /// range's end if it lies in the future).
+    pub fn axis(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = self
+            .range
+            .map(|r| r.0)
+            .or_else(|| self.full_backups.iter().min().copied())
+            .unwrap_or(self.now)
+            .min(self.now);
+        let end = self.range.map_or(self.now, |r| r.1.max(self.now));
+        (start, end)
+    }
+}
+
+/// How far the continuous range's end is behind now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndLag {
+    /// `now - end` (zero when the end is ahead).
+    pub lag: TimeDelta,
+    /// More than [`STALL_INTERVALS`] sync intervals behind: archiving has stopped advancing.
+    pub stalled: bool,
+}
+
+/// The lag of `end` behind `now` and whether it counts as stalled.
+pub fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta) -> EndLag {
+    let lag = (now - end).max(TimeDelta::zero());
+    EndLag {
+        lag,
+        stalled: lag > sync_interval * STALL_INTERVALS,
+    }
+}
+
+/// Cursor step sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorStep {
+    Second,
+    Minute,
+    Hour,
+}
+
+impl CursorStep {
+    /// The step as a duration.
+    pub fn delta(self) -> TimeDelta {
+        match self {
+            CursorStep::Second => TimeDelta::seconds(1),
+            CursorStep::Minute => TimeDelta::minutes(1),
+            CursorStep::Hour => TimeDelta::hours(1),
+        }
+    }
+}
+
+/// `t` clamped to `[window.0, window.1]`.
+pub fn clamp_to_window(t: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> DateTime<Utc> {
+    t.max(window.0).min(window.1)
+}
+
+/// Moves the cursor by `steps` steps (negative: back in time), clamped to the window.
+pub fn move_cursor(
+    at: DateTime<Utc>,
+    steps: i32,
+    step: CursorStep,
+    window: (DateTime<Utc>, DateTime<Utc>),
+) -> DateTime<Utc> {
+    let moved = at
+        .checked_add_signed(step.delta() * steps)
+        .unwrap_or(if steps < 0 { window.0 } else { window.1 });
+    clamp_to_window(moved, window)
+}
+
+/// The column of `t` on an axis `[a0, a1]` drawn over `width` columns; `None` outside it.
+pub fn column(t: DateTime<Utc>, axis: (DateTime<Utc>, DateTime<Utc>), width: u16) -> Option<u16> {
+    let (a0, a1) = axis;
+    if width == 0 || t < a0 || t > a1 {
+        return None;
+    }
+    let span = (a1 - a0).num_seconds();
+    if span <= 0 {
+        return Some(width - 1);
+    }
+    let offset = (t - a0).num_seconds();
+    let col = i128::from(offset) * i128::from(width - 1) / i128::from(span);
+    u16::try_from(col).ok()
+}
+
+/// A duration shortly: `45s`, `3m20s`, `2h5m`, `1d1h`.
+pub fn short_lag(d: TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, hours, mins, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs}s"),
+        (0, 0, _) => format!("{mins}m{secs}s"),
+        (0, _, _) => format!("{hours}h{mins}m"),
+        _ => format!("{days}d{hours}h"),
+    }
+}
+
+/// The timeline widget.
+#[derive(Debug, Clone)]
+pub struct Timeline<'a> {
+    input: &'a TimelineInput,
+    style: TimelineStyle,
+}
+
+impl<'a> Timeline<'a> {
+    /// A timeline of `input` drawn with `style`.
+    pub fn new(input: &'a TimelineInput, style: TimelineStyle) -> Timeline<'a> {
+        Timeline { input, style }
+    }
+
+    /// The status line's parts: the window, the chosen time, the end's lag. When `compact`,
+    /// times are shorter and the lag comes first, so narrow areas still show a stalled end.
+    fn status(&self, compact: bool) -> Vec<(String, Style)> {
+        let i = self.input;
+        let s = &self.style;
+        let window = match (i.window, &i.note) {
+            (Some((a, b)), _) if compact => (
+                format!("win {}~{}", a.format("%H:%M:%S"), b.format("%H:%M:%S")),
+                s.window,
+            ),
+            (Some((a, b)), _) => (
+                format!(
+                    "window {} ~ {} UTC",
+                    a.format("%m-%d %H:%M:%S"),
+                    b.format("%m-%d %H:%M:%S")
+                ),
+                s.window,
+            ),
+            (None, Some(note)) => (note.clone(), s.stalled),
+            (None, None) => ("no recoverable window".to_string(), s.muted),
+        };
+        let chosen = i.chosen.map(|t| {
+            let f = if compact {
+                "%H:%M:%S"
+            } else {
+                "%m-%d %H:%M:%S"
+            };
+            (format!(" · at {}", t.format(f)), s.cursor)
+        });
+        let lag = i.range.map(|(_, end)| end_lag(end, i.now, i.sync_interval));
+        let mut parts = Vec::new();
+        if compact {
+            if let Some(lag) = lag {
+                let (text, style) = if lag.stalled {
+                    (format!("⚠ end {} behind · ", short_lag(lag.lag)), s.stalled)
+                } else {
+                    (format!("lag {} · ", short_lag(lag.lag)), s.text)
+                };
+                parts.push((text, style));
+            }
+            parts.push(window);
+            parts.extend(chosen);
+            return parts;
+        }
+        parts.push(window);
+        parts.extend(chosen);
+        if let Some(lag) = lag {
+            parts.push((format!(" · end {} behind now", short_lag(lag.lag)), s.text));
+            if lag.stalled {
+                parts.push((" ⚠ not advancing".to_string(), s.stalled));
+            }
+        }
+        parts
+    }
+}
+
+impl Widget for Timeline<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let i = self.input;
+        let s = self.style;
+        let w = area.width;
+        let axis = i.axis();
+        let col = |t: DateTime<Utc>| column(t, axis, w);
+        let rows: Vec<u16> = (0..area.height.min(4)).map(|r| area.y + r).collect();
+        let (cursor_row, bar_row, label_row, status_row) = match rows.as_slice() {
+            [a, b, c, d] => (Some(*a), *b, Some(*c), Some(*d)),
+            [a, b, c] => (Some(*a), *b, Some(*c), None),
+            [a, b] => (Some(*a), *b, None, None),
+            [a] => (None, *a, None, None),
+            _ => return,
+        };
+
+        if i.range.is_none() && i.full_backups.is_empty() {
+            buf.set_stringn(
+                area.x,
+                bar_row,
+                "no continuous backup",
+                usize::from(w),
+                s.muted,
+            );
+            return;
+        }
+
+        // The bar: the column's time is its left edge; later kinds draw over earlier ones.
+        let per_col = |x: u16| {
+            let span = (axis.1 - axis.0).num_seconds();
+            axis.0 + TimeDelta::seconds(span * i64::from(x) / i64::from(w.max(2) - 1))
+        };
+        for x in 0..w {
+            let t = per_col(x);
+            let inside = |r: Option<(DateTime<Utc>, DateTime<Utc>)>| {
+                r.is_some_and(|(a, b)| t >= a && t <= b)
+                    || r.is_some_and(|(a, b)| col(a) == Some(x) || col(b) == Some(x))
+            };
+            let (ch, style) = if inside(i.window) {
+                ("━", s.window)
+            } else if inside(i.range) {
+                ("─", s.range)
+            } else {
+                ("·", s.muted)
+            };
+            buf.set_string(area.x + x, bar_row, ch, style);
+        }
+        if let Some(x) = col(i.now) {
+            buf.set_string(area.x + x, bar_row, "│", s.now);
+        }
+        for x in i.full_backups.iter().filter_map(|t| col(*t)) {
+            buf.set_string(area.x + x, bar_row, "◆", s.base);
+        }
+        if let (Some(row), Some(x)) = (cursor_row, i.chosen.and_then(col)) {
+            buf.set_string(area.x + x, row, "▼", s.cursor);
+        }
+
+        if let Some(row) = label_row {
+            let left = axis.0.format("%m-%d %H:%M").to_string();
+            let right = format!("now {}", i.now.format("%m-%d %H:%M"));
+            buf.set_stringn(area.x, row, &left, usize::from(w), s.muted);
+            let right_len = u16::try_from(right.chars().count()).unwrap_or(u16::MAX);
+            let left_len = u16::try_from(left.chars().count()).unwrap_or(u16::MAX);
+            if right_len.saturating_add(left_len).saturating_add(1) <= w {
+                buf.set_string(area.x + w - right_len, row, &right, s.now);
+            }
+        }
+
+        if let Some(row) = status_row {
+            let mut x = area.x;
+            let end = area.x + w;
+            let width = |parts: &[(String, Style)]| -> usize {
+                parts.iter().map(|(t, _)| t.chars().count()).sum()
+            };
+            let full = self.status(false);
+            let parts = if width(&full) <= usize::from(w) {
+                full
+            } else {
+                self.status(true)
+            };
+            for (text, style) in parts {
+                if x >= end {
+                    break;
+                }
+                let (nx, _) = buf.set_stringn(x, row, &text, usize::from(end - x), style);
+                x = nx;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_cursor_moves_by_its_step_and_stays_in_the_window() {
+        let w = (t("2025-06-03T02:01:10Z"), t("2025-06-03T10:14:52Z"));
+        let at = t("2025-06-03T09:30:00Z");
+        assert_eq!(
+            move_cursor(at, 1, CursorStep::Second, w),
+            t("2025-06-03T09:30:01Z")
+        );
+        assert_eq!(
+            move_cursor(at, -5, CursorStep::Minute, w),
+            t("2025-06-03T09:25:00Z")
+        );
+        assert_eq!(move_cursor(at, 1, CursorStep::Hour, w), w.1);
+        assert_eq!(move_cursor(at, -100, CursorStep::Hour, w), w.0);
+        assert_eq!(move_cursor(at, i32::MAX, CursorStep::Hour, w), w.1);
+        assert_eq!(move_cursor(at, i32::MIN, CursorStep::Hour, w), w.0);
+        assert_eq!(clamp_to_window(t("2020-01-01T00:00:00Z"), w), w.0);
+    }
+
+    #[test]
+    fn lag_is_flagged_after_a_few_sync_intervals() {
+        let end = t("2025-06-03T10:00:00Z");
+        let fine = end_lag(end, end + TimeDelta::seconds(120), DEFAULT_SYNC_INTERVAL);
+        assert_eq!((fine.lag, fine.stalled), (TimeDelta::seconds(120), false));
+        let stalled = end_lag(end, end + TimeDelta::seconds(121), DEFAULT_SYNC_INTERVAL);
+        assert!(stalled.stalled);
+        let ahead = end_lag(end, end - TimeDelta::seconds(5), DEFAULT_SYNC_INTERVAL);
+        assert_eq!((ahead.lag, ahead.stalled), (TimeDelta::zero(), false));
+    }
+
+    #[test]
+    fn columns_map_the_axis_ends_to_the_edges() {
+        let axis = (t("2025-06-03T00:00:00Z"), t("2025-06-03T10:00:00Z"));
+        assert_eq!(column(axis.0, axis, 11), Some(0));
+        assert_eq!(column(axis.1, axis, 11), Some(10));
+        assert_eq!(column(t("2025-06-03T05:00:00Z"), axis, 11), Some(5));
+        assert_eq!(column(t("2025-06-04T00:00:00Z"), axis, 11), None);
+        assert_eq!(column(axis.0, axis, 0), None);
+        assert_eq!(column(axis.0, (axis.0, axis.0), 4), Some(3));
+    }
+
+    #[test]
+    fn short_lags() {
+        assert_eq!(short_lag(TimeDelta::seconds(45)), "45s");
+        assert_eq!(short_lag(TimeDelta::seconds(200)), "3m20s");
+        assert_eq!(short_lag(TimeDelta::seconds(7500)), "2h5m");
+        assert_eq!(short_lag(TimeDelta::seconds(90_000)), "1d1h");
+        assert_eq!(short_lag(TimeDelta::seconds(-3)), "0s");
+    }
+}

@@ -1,0 +1,96 @@
+//! The triage view: every problem, worst first, one line each with level, since when, the
+//! object and why; Enter opens the object's detail with its evidence.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::model::Model;
+use crate::domain::triage::{Level, Problem};
+use crate::view::theme::Theme;
+use crate::view::widgets::{self, Severity};
+
+/// The severity a level is drawn with.
+pub fn severity(level: Level) -> Severity {
+    match level {
+        Level::Critical | Level::Error => Severity::Error,
+        Level::Warning => Severity::Warn,
+    }
+}
+
+/// "08:15:00 (45m)" or "-".
+fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    since.map_or_else(
+        || "-".into(),
+        |t| {
+            // Older than a day: the date matters more than the seconds.
+            let at = if now - t >= chrono::Duration::hours(24) {
+                t.format("%m-%d %H:%M")
+            } else {
+                t.format("%H:%M:%S")
+            };
+            format!("{at} ({})", widgets::short_duration(now - t))
+        },
+    )
+}
+
+/// One problem as a line fitting `width` columns.
+pub fn problem_line(p: &Problem, now: DateTime<Utc>, theme: &Theme, width: usize) -> Line<'static> {
+    let sev = severity(p.level);
+    let level = format!("{} {:<5} ", sev.symbol(), p.level.word());
+    let since = format!("{:<17} ", since_text(p.since, now));
+    let subject = format!("{} ", p.subject);
+    let used = level.chars().count() + since.chars().count() + subject.chars().count();
+    let reason = widgets::truncate(&format!("— {}", p.reason), width.saturating_sub(used));
+    Line::from(vec![
+        Span::styled(level, sev.style(theme)),
+        Span::styled(since, theme.muted()),
+        Span::styled(subject, theme.text().add_modifier(Modifier::BOLD)),
+        Span::raw(reason),
+    ])
+}
+
+/// Draws the triage view with `selected` highlighted.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, selected: usize) {
+    let theme = &m.theme;
+    let problems = crate::app::triage::problems(m);
+    let title = format!(
+        " Triage · {} problem{} · Enter evidence · ! or Esc closes ",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.accent()));
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
+    if problems.is_empty() {
+        let line = Line::styled(
+            format!("{} nothing is broken", Severity::Ok.symbol()),
+            theme.fg(theme.ok),
+        );
+        f.render_widget(Paragraph::new(line).block(block), area);
+        return;
+    }
+    let selected = selected.min(problems.len() - 1);
+    let offset = selected.saturating_sub(inner_h - 1);
+    let lines: Vec<Line> = problems
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h)
+        .map(|(i, p)| {
+            let line = problem_line(p, m.now, theme, inner_w);
+            if i == selected {
+                line.style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
