@@ -318,3 +318,31 @@ fn wizard_snapshot_120x40() {
     update(&mut m, with(KeyCode::Left, KeyModifiers::SHIFT));
     insta::assert_snapshot!("restore_wizard_120x40", render(&m));
 }
+
+#[test]
+fn a_full_backup_opens_the_wizard_without_a_time() {
+    let mut m = model_with(&fleet(), 120, 40);
+    update(&mut m, ch('4'));
+    let full = ObjKey::new("demo", "pg-cluster-20250603020000");
+    m.backups.select_key(&full);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::LoadRestore { backup })) = cmds.last() else {
+        panic!("expected LoadRestore, got {cmds:?}");
+    };
+    assert_eq!(*backup, full);
+    let ctx = fixture_restore_context(false).unwrap();
+    update(
+        &mut m,
+        Msg::Form(FormMsg::RestoreContext {
+            backup: full,
+            result: Ok(Box::new(ctx)),
+        }),
+    );
+    assert_eq!(stage(&m), Stage::Edit);
+    let modal = m.forms.modal.as_ref().unwrap();
+    assert!(modal.fields().iter().all(|f| f.name != TIME_FIELD));
+    assert!(!modal.time_focused());
+    let screen = render(&m);
+    assert!(!screen.contains("Recoverable window"), "{screen}");
+    assert!(screen.contains("pg-cluster-restore"), "{screen}");
+}

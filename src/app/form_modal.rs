@@ -3,6 +3,12 @@
 //! re-validated, `w` writes it to a file) -> typed confirmation for disruptive ops ->
 //! submitting -> done (the new object is selected and followed) or failed (the form and any
 //! edited YAML stay as they were, for a retry).
+//!
+//! The restore wizard (Enter on a backup, `:restore`) is a case of the same modal
+//! ([`FormModal::restore`]): a [`RestoreInput`] over a [`RestoreContext`] instead of an
+//! [`OpForm`], with the timeline cursor keys on its time field, a redacted preview (the
+//! original body is what is sent), the new cluster's name as typed confirmation, and the new
+//! cluster followed until Running or Failed.
 
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
