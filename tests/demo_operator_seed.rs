@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kbdash::demo::operator::{self, OperatorConfig, Pacing};
-use kbdash::demo::seed::{SeedConfig, seed};
+use kbdash::demo::seed::{STALLED_ANNOTATION, SeedConfig, seed};
 use kbdash::demo::store::{Clock, Store};
 use kbdash::k8s::kinds::{KINDS, Kind};
 use serde_json::Value;
@@ -217,10 +217,13 @@ fn ticking_clock() -> Clock {
 #[tokio::test]
 async fn continuous_backups_advance_and_crash_loops_count_up() {
     let store = seeded(6, 1, ticking_clock());
-    let backup = all(&store, Kind::Backup)
+    let continuous: Vec<Value> = all(&store, Kind::Backup)
         .into_iter()
-        .find(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
-        .unwrap();
+        .filter(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
+        .collect();
+    let is_stalled = |b: &Value| !b["metadata"]["annotations"][STALLED_ANNOTATION].is_null();
+    let backup = continuous.iter().find(|b| !is_stalled(b)).unwrap().clone();
+    let stalled = continuous.iter().find(|b| is_stalled(b)).unwrap().clone();
     let (ns, name) = (
         backup["metadata"]["namespace"]
             .as_str()
@@ -290,6 +293,17 @@ async fn continuous_backups_advance_and_crash_loops_count_up() {
     })
     .await
     .expect("the window end advances and the crash-looping pod restarts again");
+    let stalled_now = store
+        .get_value(
+            Kind::Backup,
+            stalled["metadata"]["namespace"].as_str(),
+            stalled["metadata"]["name"].as_str().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        stalled_now["status"]["timeRange"]["end"], stalled["status"]["timeRange"]["end"],
+        "the demo's stalled archiver never advances"
+    );
     handle.abort();
 }
 

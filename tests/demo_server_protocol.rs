@@ -662,3 +662,19 @@ async fn events_select_by_involved_object() {
     };
     assert_eq!(status.code, 400);
 }
+
+#[tokio::test]
+async fn protobuf_bodies_are_refused_with_415() {
+    let server = start().await;
+    let (code, body) = raw(
+        &server,
+        "POST",
+        "/api/v1/namespaces",
+        &[("Content-Type", "application/vnd.kubernetes.protobuf")],
+        "k8s\u{0}\n",
+    )
+    .await;
+    assert_eq!(code, 415, "{body}");
+    assert!(body.contains("UnsupportedMediaType"), "{body}");
+    assert!(body.contains("does not read protobuf"), "{body}");
+}

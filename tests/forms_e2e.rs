@@ -388,6 +388,18 @@ async fn backup_and_schedule_forms_reach_the_server() {
         (!running(&server)).then_some(())
     })
     .await;
+
+    // enabling it again starts a new Running archive
+    let ctx = context(&server, &ns, &c);
+    submit(
+        &server,
+        &build(OpKind::BackupSchedule, &ctx, &[(&toggle, "true")]),
+    )
+    .await;
+    until(&format!("{continuous} to run again"), || {
+        running(&server).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,6 +60,14 @@ async fn the_demos_problems_come_first() {
             .any(|t| t.contains("OpsRequest") && t.contains("Failed")),
         "{text:#?}"
     );
+    assert!(
+        text.iter().any(|t| t.contains("WAL archive stalled")),
+        "the demo's stalled archiver is listed: {text:#?}"
+    );
+    assert!(
+        !text.iter().any(|t| t.contains("wanted one by")),
+        "daily full backups are up to date in the demo: {text:#?}"
+    );
 
     update(
         &mut m,

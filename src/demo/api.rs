@@ -144,6 +144,21 @@ fn resource(
         .unwrap_or_default();
     let as_table = table::wants_table(accept)
         .then(|| table::IncludeObject::parse(params.get("includeObject")));
+    // The demo speaks JSON (and YAML) only. kubectl's imperative generators (`kubectl create
+    // namespace`, ...) send core objects as protobuf: say so plainly instead of failing to parse.
+    if (*method == Method::POST || *method == Method::PUT)
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/vnd.kubernetes.protobuf"))
+    {
+        return Err(ApiError {
+            code: 415,
+            reason: "UnsupportedMediaType",
+            message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the kbdash demo server does not read protobuf: use `kubectl create -f` or `kubectl apply -f` with YAML)".to_string(),
+            details: None,
+        });
+    }
     let written = match (method.clone(), rp.name.clone()) {
         (Method::GET, None) if params.flag("watch") => {
             return watch(state, rp, params, as_table);

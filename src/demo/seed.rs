@@ -43,6 +43,10 @@ const NAMES: [&str; 8] = [
     "reporting",
 ];
 
+/// Marks the demo's stalled continuous backup: the simulated operator never advances its
+/// `status.timeRange.end`, as when a real WAL archiver stops.
+pub const STALLED_ANNOTATION: &str = "demo.kbdash.io/stalled-archiver";
+
 /// Fleets larger than this keep one full backup per cluster instead of three, so that 5000
 /// clusters make about 10,000 backups (one full, one continuous each).
 const SMALL_FLEET: usize = 100;
@@ -288,7 +292,10 @@ impl Seeder<'_> {
             ),
         );
         self.history(&cluster, index, health, created);
-        self.backups(&cluster, health, created, primary);
+        // One healthy cluster in a small fleet (and about 1 in 101 of a large one) has a WAL
+        // archiver that stopped: the triage view and the wall must show a stalled backup.
+        let stalled = health == Health::Healthy && (index == 3 || index % 101 == 70);
+        self.backups(&cluster, health, created, primary, stalled);
     }
 
     /// Finished OpsRequests, oldest first, at most one per day before now.
@@ -512,7 +519,14 @@ impl Seeder<'_> {
 
     /// The policy and schedule; for clusters that run, daily full backups and the Running
     /// continuous backup whose window they fall in.
-    fn backups(&mut self, cluster: &Value, health: Health, created: DateTime<Utc>, primary: usize) {
+    fn backups(
+        &mut self,
+        cluster: &Value,
+        health: Health,
+        created: DateTime<Utc>,
+        primary: usize,
+        stalled: bool,
+    ) {
         let cname = cluster["metadata"]["name"]
             .as_str()
             .unwrap_or_default()
@@ -547,7 +561,8 @@ impl Seeder<'_> {
         let mut last_full: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         let continuous_start =
             (self.now - Duration::days(fulls + 1)).max(created + Duration::minutes(5));
-        if let Some(mut day) = (self.now - Duration::days(fulls))
+        if let Some(mut day) = self
+            .now
             .with_hour(hour)
             .and_then(|d| d.with_minute(minute))
             .and_then(|d| d.with_second(0))
@@ -621,7 +636,13 @@ impl Seeder<'_> {
                 &self.ts(created + Duration::seconds(2)),
             );
             let size = size_base / 4 + self.rng.random_range(0..size_base / 8 + 1);
-            obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(self.now), size);
+            let end = if stalled {
+                b["metadata"]["annotations"][STALLED_ANNOTATION] = json!("true");
+                self.now - Duration::minutes(40)
+            } else {
+                self.now
+            };
+            obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
             self.put(Kind::Backup, b);
         }
         self.put(Kind::BackupSchedule, schedule);

@@ -284,7 +284,13 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
                 .as_ref()
                 .and_then(|b| b.pointer("/status/phase"))
                 .and_then(Value::as_str);
-            if enabled && existing.is_none() {
+            // Re-enabling after a stop starts a new archive (and so a new window): the stopped
+            // one, under the same deterministic name, is replaced.
+            let stopped = matches!(phase, Some("Completed" | "Failed"));
+            if enabled && stopped {
+                let _ = ctx.store.delete(Kind::Backup, key.ns(), &name);
+            }
+            if enabled && (existing.is_none() || stopped) {
                 let mut backup = obj::backup(&obj::BackupInput {
                     cluster: &cluster_obj,
                     name: &name,

@@ -194,7 +194,13 @@ fn consider(ctx: &Arc<Ctx>, tasks: &mut JoinSet<()>, kind: Kind, event: EventTyp
         (Kind::Backup, EventType::Added | EventType::Modified) => {
             if (phase.is_empty() || phase == "New") && ctx.begin(kind, &key) {
                 tasks.spawn(backups::run_backup(ctx.clone(), key));
-            } else if phase == "Running" && backups::is_continuous(obj) {
+            } else if phase == "Running"
+                && backups::is_continuous(obj)
+                && obj
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(crate::demo::seed::STALLED_ANNOTATION))
+                    .is_none()
+            {
                 ctx.watch_continuous(key);
             }
         }
