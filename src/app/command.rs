@@ -45,6 +45,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "backup-schedule",
         "enable methods, cron and retention (form)",
     ),
+    (
+        "restore",
+        "restore [BACKUP]: restore wizard from the selected (or the cluster's continuous) backup",
+    ),
     ("q", "quit"),
 ];
 

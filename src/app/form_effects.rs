@@ -6,12 +6,12 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{Offset as _, Utc};
 use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
-use crate::forms::{FormContext, LiveObjects, Request};
+use crate::forms::{FormContext, LiveObjects, Request, RestoreContext};
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::ObjKey;
 use crate::k8s::submit;
@@ -29,6 +29,9 @@ pub enum FormCmd {
     /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
     /// PostgreSQL ComponentVersion, and build the form context.
     LoadContext { cluster: ObjKey },
+    /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
+    /// form's context.
+    LoadRestore { backup: ObjKey },
     /// Send the request with `dryRun=All`.
     DryRun { attempt: u64, request: Outgoing },
     /// Send the request for real (and audit it).
@@ -43,6 +46,11 @@ pub enum FormMsg {
     Context {
         cluster: ObjKey,
         result: Result<Box<FormContext>, String>,
+    },
+    /// The restore wizard's context, built from the backup `backup`.
+    RestoreContext {
+        backup: ObjKey,
+        result: Result<Box<RestoreContext>, String>,
     },
     DryRun {
         attempt: u64,
@@ -79,6 +87,10 @@ pub async fn run(
         FormCmd::LoadContext { cluster } => FormMsg::Context {
             result: load_context(client, &cluster).await.map(Box::new),
             cluster,
+        },
+        FormCmd::LoadRestore { backup } => FormMsg::RestoreContext {
+            result: load_restore(client, &backup).await.map(Box::new),
+            backup,
         },
         FormCmd::DryRun { attempt, request } => FormMsg::DryRun {
             attempt,
@@ -176,4 +188,39 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
         backup_schedules: &schedules,
         now: Utc::now(),
     }))
+}
+
+async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext, String> {
+    let backups: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &backup.namespace,
+        &Kind::Backup.api_resource(),
+    );
+    let obj = backups
+        .get(&backup.name)
+        .await
+        .map_err(|e| format!("cannot read backup {backup}: {e}"))?;
+    let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    let values = |list: kube::core::ObjectList<DynamicObject>| -> Vec<Value> {
+        list.items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect()
+    };
+    let all_backups = backups
+        .list(&ListParams::default())
+        .await
+        .map(values)
+        .map_err(|e| format!("cannot list backups in {}: {e}", backup.namespace))?;
+    let clusters: Api<DynamicObject> = Api::all_with(client.clone(), &Kind::Cluster.api_resource());
+    // Without the cluster list the free-name check would pass blindly: refuse instead.
+    let all_clusters = clusters
+        .list(&ListParams::default())
+        .await
+        .map(values)
+        .map_err(|e| format!("cannot list clusters: {e}"))?;
+    let now = Utc::now();
+    let local = chrono::Local::now().offset().fix();
+    RestoreContext::from_objects(&obj, &all_backups, &all_clusters, now, local)
+        .ok_or_else(|| format!("backup {backup} has no name"))
 }

@@ -4,6 +4,7 @@
 //! submitting -> done (the new object is selected and followed) or failed (the form and any
 //! edited YAML stay as they were, for a retry).
 
+use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
@@ -11,14 +12,39 @@ use crate::app::cmd::Cmd;
 use crate::app::form_effects::{FormCmd, FormMsg, Outgoing};
 use crate::app::model::{Model, Pane};
 use crate::forms::{
-    FieldError, FieldKind, FieldSpec, FormContext, OpForm, OpKind, Request, YAML_FIELD,
-    confirmation_matches, validate_edited,
+    FieldError, FieldKind, FieldSpec, FormContext, OpForm, OpKind, Request, RestoreContext,
+    RestoreInput, YAML_FIELD, confirmation_matches, redacted, validate_edited,
 };
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::ObjKey;
 
 /// Phases in which an OpsRequest or Backup is over.
 const FINAL_PHASES: &[&str] = &["Succeed", "Failed", "Cancelled", "Aborted", "Completed"];
+/// Phases in which a restored Cluster is done being followed.
+const FINAL_CLUSTER_PHASES: &[&str] = &["Running", "Failed"];
+
+/// The `:` command that opens the restore wizard.
+pub const RESTORE_COMMAND: &str = "restore";
+/// The field the timeline cursor keys move.
+pub const TIME_FIELD: &str = "time";
+
+/// The restore wizard: the form modal's case for a new cluster from a backup (the other
+/// forms act on an existing cluster and live in [`FormModal::form`]).
+#[derive(Debug, Clone)]
+pub struct RestoreWizard {
+    /// The backup restored from.
+    pub backup: ObjKey,
+    /// The backup, its namespace's backups and the clusters, once loaded.
+    pub ctx: Option<RestoreContext>,
+    pub input: Option<RestoreInput>,
+}
+
+impl RestoreWizard {
+    /// The context and input, once loaded.
+    pub fn loaded(&self) -> Option<(&RestoreContext, &RestoreInput)> {
+        Some((self.ctx.as_ref()?, self.input.as_ref()?))
+    }
+}
 
 /// Where the modal is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +96,8 @@ pub struct FormModal {
     pub confirm: String,
     /// Numbers dry runs and submits, so answers to abandoned ones are recognised.
     pub attempt: u64,
+    /// Set when this modal is the restore wizard (then `form` and `ctx` stay empty).
+    pub restore: Option<RestoreWizard>,
 }
 
 /// An object submitted from a form, followed until it ends.
@@ -106,14 +134,84 @@ impl FormModal {
             yaml: TextArea::default(),
             confirm: String::new(),
             attempt: 0,
+            restore: None,
         }
     }
 
     /// The form's fields, or none before it is open.
     pub fn fields(&self) -> Vec<FieldSpec> {
+        if let Some(w) = &self.restore {
+            return w
+                .loaded()
+                .map(|(ctx, input)| input.fields(ctx))
+                .unwrap_or_default();
+        }
         match (&self.form, &self.ctx) {
             (Some(form), Some(ctx)) => form.fields(ctx),
             _ => Vec::new(),
+        }
+    }
+
+    /// The loaded restore wizard's context and input.
+    pub fn restore_loaded(&self) -> Option<(&RestoreContext, &RestoreInput)> {
+        self.restore.as_ref().and_then(RestoreWizard::loaded)
+    }
+
+    /// What the typed confirmation must be: the new cluster's name for a restore, else the
+    /// cluster operated on.
+    pub fn confirm_target(&self) -> String {
+        match self.restore_loaded() {
+            Some((_, input)) => input.name.clone(),
+            None => self.cluster.name.clone(),
+        }
+    }
+
+    /// Whether the typed confirmation matches.
+    fn confirmed(&self) -> bool {
+        if let Some(w) = &self.restore {
+            return w
+                .input
+                .as_ref()
+                .is_some_and(|i| i.confirmation_matches(&self.confirm));
+        }
+        self.ctx
+            .as_ref()
+            .is_some_and(|ctx| confirmation_matches(&self.confirm, ctx))
+    }
+
+    /// The preview text of a request: restore bodies carry encrypted account strings, which
+    /// are never shown in full (the original body is what is sent).
+    pub fn preview_text(&self, request: &Request) -> String {
+        let body = if self.restore.is_some() {
+            redacted(&request.body)
+        } else {
+            request.body.clone()
+        };
+        serde_yaml_ng::to_string(&body).unwrap_or_default()
+    }
+
+    /// Whether the focused field is the restore time (the timeline cursor keys apply).
+    pub fn time_focused(&self) -> bool {
+        self.restore_loaded().is_some()
+            && self
+                .fields()
+                .get(self.focus)
+                .is_some_and(|f| f.name == TIME_FIELD)
+    }
+
+    /// Moves the restore time by `delta` within the recoverable window.
+    fn nudge_time(&mut self, delta: TimeDelta) {
+        let Some(w) = self.restore.as_mut() else {
+            return;
+        };
+        let (Some(ctx), Some(input)) = (&w.ctx, w.input.as_mut()) else {
+            return;
+        };
+        if input.nudge_time(ctx, delta).is_some() {
+            self.errors
+                .retain(|e| e.field != TIME_FIELD && !e.field.is_empty());
+            self.api_error = None;
+            self.load_editor();
         }
     }
 
@@ -125,8 +223,12 @@ impl FormModal {
             .map(|e| e.message.as_str())
     }
 
-    /// Whether submitting asks for the cluster name.
+    /// Whether submitting asks for the cluster name (always for a restore: it creates a
+    /// cluster).
     pub fn disruptive(&self) -> bool {
+        if self.restore.is_some() {
+            return true;
+        }
         match (&self.form, &self.ctx) {
             (Some(form), Some(ctx)) => form.disruptive(ctx),
             _ => false,
@@ -183,7 +285,10 @@ impl FormModal {
     }
 
     fn set_field(&mut self, name: &str, value: &str) {
-        if let Some(form) = self.form.as_mut() {
+        if let Some(input) = self.restore.as_mut().and_then(|w| w.input.as_mut()) {
+            // Only editable fields are focused, so `set` knows the name.
+            let _ = input.set(name, value);
+        } else if let Some(form) = self.form.as_mut() {
             // Only editable fields are focused, so `set` knows the name.
             let _ = form.set(name, value);
         }
@@ -232,7 +337,12 @@ pub fn open_menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
 /// Opens the form of a `:` command (`scale-in`, `promote`...) on the target cluster; `false`
 /// when `line` is not a form command.
 pub fn open_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
-    let word = line.split_whitespace().next().unwrap_or_default();
+    let mut words = line.split_whitespace();
+    let word = words.next().unwrap_or_default();
+    if word == RESTORE_COMMAND {
+        open_restore(m, words.next(), cmds);
+        return true;
+    }
     if !OpKind::ALL.iter().any(|op| op.commands().contains(&word)) {
         return false;
     }
@@ -248,6 +358,47 @@ pub fn open_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
     true
+}
+
+/// Opens the restore wizard from backup `name` of the target cluster's namespace, else the
+/// selected backup (Backups pane), else the target cluster's continuous backup.
+pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
+    if refuse_readonly(m) {
+        return;
+    }
+    let backup = match name {
+        Some(name) => {
+            let ns = target_cluster(m)
+                .map(|c| c.namespace)
+                .or_else(|| m.backups.selected().map(|b| b.key.namespace.clone()))
+                .or_else(|| m.namespace.clone())
+                .unwrap_or_else(|| "default".to_string());
+            Some(ObjKey::new(&ns, name))
+        }
+        None if m.focus == Pane::Backups => m.backups.selected().map(|b| b.key.clone()),
+        None => target_cluster(m).and_then(|c| m.continuous_backup(&c).map(|b| b.key.clone())),
+    };
+    let Some(backup) = backup else {
+        m.notice = Some((
+            ":restore needs a selected backup (Backups pane) or a cluster with a continuous backup"
+                .to_string(),
+            m.now,
+        ));
+        return;
+    };
+    let source = m
+        .backups
+        .get(&backup)
+        .map(|b| ObjKey::new(&backup.namespace, &b.cluster))
+        .unwrap_or_else(|| backup.clone());
+    let mut modal = FormModal::new(source, Stage::Loading);
+    modal.restore = Some(RestoreWizard {
+        backup: backup.clone(),
+        ctx: None,
+        input: None,
+    });
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadRestore { backup }));
 }
 
 /// Applies the result of a form effect.
@@ -272,6 +423,36 @@ pub fn on_msg(m: &mut Model, msg: FormMsg) {
                 }
             }
         }
+        FormMsg::RestoreContext { backup, result } => {
+            let Some(modal) = m
+                .forms
+                .modal
+                .as_mut()
+                .filter(|f| f.restore.as_ref().is_some_and(|w| w.backup == backup))
+            else {
+                return;
+            };
+            match result {
+                Ok(ctx) => {
+                    let input = RestoreInput::initial(&ctx);
+                    if let Some(w) = modal.restore.as_mut() {
+                        w.ctx = Some(*ctx);
+                        w.input = Some(input);
+                    }
+                    modal.stage = Stage::Edit;
+                    modal.focus_first_editable();
+                    // The time is what a point-in-time restore is about: start there.
+                    if let Some(i) = modal.fields().iter().position(|f| f.name == TIME_FIELD) {
+                        modal.focus = i;
+                        modal.load_editor();
+                    }
+                }
+                Err(e) => {
+                    m.forms.modal = None;
+                    m.notice = Some((e, m.now));
+                }
+            }
+        }
         FormMsg::DryRun { attempt, result } => {
             let Some(modal) = m
                 .forms
@@ -286,7 +467,7 @@ pub fn on_msg(m: &mut Model, msg: FormMsg) {
                     let text = modal
                         .request
                         .as_ref()
-                        .map(|r| serde_yaml_ng::to_string(&r.body).unwrap_or_default())
+                        .map(|r| modal.preview_text(r))
                         .unwrap_or_default();
                     if !modal.yaml.lines().join("\n").trim().eq(text.trim()) {
                         modal.yaml = TextArea::new(text.lines().map(str::to_string).collect());
@@ -327,11 +508,35 @@ fn on_submitted(
         .modal
         .as_ref()
         .is_some_and(|f| f.attempt == attempt && f.stage == Stage::Submitting);
+    let restored = m
+        .forms
+        .modal
+        .as_ref()
+        .filter(|_| current)
+        .and_then(|f| f.restore_loaded())
+        .map(|(_, input)| ObjKey::new(&input.namespace, &input.name));
     match result {
         Ok(name) => {
             let key = ObjKey::new(&namespace, &name);
             if current {
                 m.forms.modal = None;
+            }
+            if let Some(cluster) = restored {
+                m.notice = Some((
+                    format!(
+                        "restore submitted ({} {key}): following cluster {cluster}",
+                        kind.info().kind_name
+                    ),
+                    m.now,
+                ));
+                m.focus = Pane::Clusters;
+                m.forms.tracked.push(Tracked {
+                    kind: Kind::Cluster,
+                    key: cluster,
+                    selected: false,
+                });
+                after_watch(m);
+                return;
             }
             m.notice = Some((format!("{} {key} submitted", kind.info().kind_name), m.now));
             match kind {
@@ -380,6 +585,10 @@ pub fn after_watch(m: &mut Model) {
                 Some(row) => (row.phase.clone(), row.reason.clone()),
                 None => return true,
             },
+            Kind::Cluster => match m.clusters.get(&t.key) {
+                Some(row) => (row.phase.clone(), String::new()),
+                None => return true,
+            },
             _ => match m.backups.get(&t.key) {
                 Some(row) => (row.phase.clone(), String::new()),
                 None => return true,
@@ -389,10 +598,16 @@ pub fn after_watch(m: &mut Model) {
             t.selected = true;
             match t.kind {
                 Kind::OpsRequest => m.ops.select_key(&t.key),
+                Kind::Cluster => m.clusters.select_key(&t.key),
                 _ => m.backups.select_key(&t.key),
             }
         }
-        if FINAL_PHASES.contains(&phase.as_str()) {
+        let finals = if t.kind == Kind::Cluster {
+            FINAL_CLUSTER_PHASES
+        } else {
+            FINAL_PHASES
+        };
+        if finals.contains(&phase.as_str()) {
             let why = if reason.is_empty() {
                 String::new()
             } else {
@@ -482,6 +697,17 @@ fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         return;
     };
     let multiline = field.kind == FieldKind::Lines;
+    if modal.time_focused()
+        && let Some(delta) = time_step(&key)
+    {
+        modal.nudge_time(delta);
+        return;
+    }
+    if modal.time_focused() && key.code == KeyCode::Delete {
+        modal.set_field(TIME_FIELD, "");
+        modal.load_editor();
+        return;
+    }
     match key.code {
         KeyCode::Esc => m.forms.modal = None,
         KeyCode::Tab | KeyCode::Down => modal.move_focus(1),
@@ -560,16 +786,43 @@ fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     }
 }
 
+/// The timeline cursor step of a key on the restore time: ←/→ a minute, with Shift an hour,
+/// with Alt (or `[`/`]`) a second.
+fn time_step(key: &KeyEvent) -> Option<TimeDelta> {
+    let sign = match key.code {
+        KeyCode::Left | KeyCode::Char('[') => -1,
+        KeyCode::Right | KeyCode::Char(']') => 1,
+        _ => return None,
+    };
+    let step = if matches!(key.code, KeyCode::Char(_)) || key.modifiers.contains(KeyModifiers::ALT)
+    {
+        TimeDelta::seconds(1)
+    } else if key.modifiers.contains(KeyModifiers::SHIFT) {
+        TimeDelta::hours(1)
+    } else {
+        TimeDelta::minutes(1)
+    };
+    Some(step * sign)
+}
+
 /// Validates the fields and, when they pass, starts the dry run.
 fn review(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
-    let (Some(form), Some(ctx)) = (&modal.form, &modal.ctx) else {
-        return;
+    let checked = if let Some(w) = &modal.restore {
+        let Some((ctx, input)) = w.loaded() else {
+            return;
+        };
+        input.validate(ctx)
+    } else {
+        let (Some(form), Some(ctx)) = (&modal.form, &modal.ctx) else {
+            return;
+        };
+        form.validate(ctx)
     };
     modal.api_error = None;
-    match form.validate(ctx) {
+    match checked {
         Ok(request) => {
             modal.errors.clear();
-            let text = serde_yaml_ng::to_string(&request.body).unwrap_or_default();
+            let text = modal.preview_text(&request);
             modal.yaml = TextArea::new(text.lines().map(str::to_string).collect());
             start_dry_run(modal, request, cmds);
         }
@@ -596,7 +849,8 @@ fn preview_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             modal.stage = Stage::Edit;
             modal.api_error = None;
         }
-        KeyCode::Char('e') => modal.stage = Stage::EditYaml,
+        // The restore preview is redacted: editing it would send the redaction.
+        KeyCode::Char('e') if modal.restore.is_none() => modal.stage = Stage::EditYaml,
         KeyCode::Char('w') => {
             let name = modal
                 .request
@@ -676,16 +930,12 @@ fn confirm_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             modal.confirm.pop();
         }
         KeyCode::Enter => {
-            let ok = modal
-                .ctx
-                .as_ref()
-                .is_some_and(|ctx| confirmation_matches(&modal.confirm, ctx));
-            if ok {
+            if modal.confirmed() {
                 submit(modal, cmds);
             } else {
                 modal.api_error = Some(format!(
                     "type the cluster name {:?} to confirm",
-                    modal.cluster.name
+                    modal.confirm_target()
                 ));
             }
         }

@@ -36,6 +36,8 @@ pub enum Action {
     SortBy(&'static str),
     /// Show or hide the triage view.
     Triage,
+    /// Open the restore wizard from the selected backup.
+    Restore,
 }
 
 /// Where a binding applies.
@@ -47,6 +49,8 @@ pub enum Context {
     Table,
     /// The Clusters pane only (checked before `Table`).
     Clusters,
+    /// The Backups pane only (checked before `Table`).
+    Backups,
     /// The detail view.
     Detail,
     /// The triage view.
@@ -60,6 +64,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
+            Context::Backups => "Backups pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
         }
@@ -259,6 +264,12 @@ pub const BINDINGS: &[Binding] = &[
         Action::Detail,
         Context::Clusters,
         "cluster detail",
+    ),
+    b(
+        &[k(KeyCode::Enter)],
+        Action::Restore,
+        Context::Backups,
+        "restore wizard from this backup (also :restore); d opens its detail",
     ),
     b(
         &[k(KeyCode::Enter), c('d')],

@@ -44,7 +44,8 @@ pub fn action_mutates(action: Action) -> bool {
         | Action::SortReverse
         | Action::SortBy(_)
         | Action::Triage => false,
-        Action::OpsMenu => true,
+        // The restore wizard exists to create a cluster.
+        Action::OpsMenu | Action::Restore => true,
     }
 }
 
@@ -66,6 +67,7 @@ pub fn command_word_mutates(word: &str) -> bool {
     crate::forms::OpKind::ALL
         .iter()
         .any(|op| op.commands().contains(&word))
+        || word == crate::app::form_modal::RESTORE_COMMAND
         || crate::app::command::parse(&format!("{word} _")).is_ok_and(|c| command_mutates(&c))
 }
 
@@ -78,7 +80,9 @@ pub fn cmd_mutates(cmd: &Cmd) -> bool {
         | Cmd::SwitchContext(_)
         | Cmd::LoadTheme(_) => false,
         Cmd::Form(form) => match form {
-            FormCmd::LoadContext { .. } | FormCmd::WriteYaml { .. } => false,
+            FormCmd::LoadContext { .. }
+            | FormCmd::LoadRestore { .. }
+            | FormCmd::WriteYaml { .. } => false,
             // A server-side dry run is a write request too: the gate refuses it.
             FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
         },

@@ -102,17 +102,43 @@ impl<R: TableRow> Table<R> {
         let sort = self.sort_of(&row);
         let passes = self.passes(&row);
         let old = self.rows.remove(&key);
-        if let Some((_, old_sort)) = &old
-            && let Ok(i) = self.search(old_sort, &key)
-        {
-            self.visible.remove(i);
-        }
-        if passes && let Err(i) = self.search(&sort, &key) {
-            self.visible.insert(i, (sort.clone(), key.clone()));
+        let shown_at = old
+            .as_ref()
+            .and_then(|(_, old_sort)| self.search(old_sort, &key).ok());
+        match shown_at {
+            // A watch event seldom moves its row: shift only the rows between its old and new
+            // places, never the whole visible list.
+            Some(i) if passes => self.move_visible(i, sort.clone(), key.clone()),
+            Some(i) => {
+                self.visible.remove(i);
+            }
+            None => {
+                if passes && let Err(i) = self.search(&sort, &key) {
+                    self.visible.insert(i, (sort.clone(), key.clone()));
+                }
+            }
         }
         self.rows.insert(key, (row, sort));
         self.fix_selection();
         old.map(|(r, _)| r)
+    }
+
+    /// Moves the visible entry at `i` to where `sort` puts it.
+    fn move_visible(&mut self, i: usize, sort: SortValue, key: ObjKey) {
+        if self.visible[i].0 == sort {
+            return;
+        }
+        // The entry at `i` has another sort value, so `key` is not found with `sort`.
+        let j = match self.search(&sort, &key) {
+            Ok(j) | Err(j) => j,
+        };
+        if j > i {
+            self.visible[i..j].rotate_left(1);
+            self.visible[j - 1] = (sort, key);
+        } else {
+            self.visible[j..=i].rotate_right(1);
+            self.visible[j] = (sort, key);
+        }
     }
 
     /// Removes a row; returns it.
@@ -373,6 +399,26 @@ mod tests {
         assert_eq!(names(&tab), ["b", "a", "c"]);
         tab.remove(&ObjKey::new("ns", "a"));
         assert_eq!(names(&tab), ["b", "c"]);
+    }
+
+    #[test]
+    fn moved_rows_land_where_a_full_sort_puts_them() {
+        let mut tab = Table::new(1);
+        tab.replace_all((0..20).map(|i| t(&format!("r{i:02}"), i)));
+        for (name, v) in [
+            ("r03", 17),
+            ("r15", 2),
+            ("r07", 7),
+            ("r00", 20),
+            ("r19", -1),
+        ] {
+            tab.upsert(t(name, v));
+            let mut fresh = Table::new(1);
+            fresh.replace_all(tab.iter().cloned());
+            assert_eq!(names(&tab), names(&fresh));
+        }
+        assert_eq!(names(&tab)[..2], ["r19", "r01"]);
+        assert_eq!(names(&tab).last().unwrap(), "r00");
     }
 
     #[test]

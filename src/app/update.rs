@@ -125,6 +125,7 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (Overlay::Help { .. }, _) => &[Context::Global],
         (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
+        (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],
         (Overlay::None, _) => &[Context::Table, Context::Global],
     };
     if let Some(action) = keymap::lookup(contexts, &key) {
@@ -159,6 +160,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         }
         Action::Back => back(m, cmds),
         Action::OpsMenu => form_modal::open_menu(m, cmds),
+        Action::Restore => form_modal::open_restore(m, None, cmds),
         Action::Down
         | Action::Up
         | Action::Top

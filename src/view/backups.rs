@@ -7,45 +7,31 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::BACKUP_COLUMNS;
 use crate::app::model::Model;
+use crate::k8s::kinds::Kind;
 use crate::k8s::resources::BackupRow;
-use crate::view::clusters::empty_text;
+use crate::view::pane::{self, PaneSpec};
 use crate::view::theme::Theme;
-use crate::view::widgets::{self, Severity, TableView, status_span};
+use crate::view::widgets::{self, Severity, status_span};
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 10] = [7, 14, 8, 10, 8, 11, 5, 31, 6, 4];
 
 /// Draws the Backups pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
-    let t = &m.backups;
-    let ns = m.multi_namespace();
-    let mut rows = Vec::new();
-    let mut selected = None;
-    for (i, b) in t.window() {
-        if i == t.cursor() {
-            selected = Some(rows.len());
-        }
-        rows.push(row(m, b, ns));
-    }
-    let scoped = m
-        .scope
-        .as_ref()
-        .map(|s| format!(" · cluster {}", s.name))
-        .unwrap_or_default();
-    widgets::draw_table(
+    pane::draw(
         f,
         area,
-        TableView {
-            title: format!(" Backups ({}){scoped} ", t.visible_len()),
-            columns: widgets::col_specs(BACKUP_COLUMNS, &MIN_WIDTHS, ns),
-            rows,
-            selected,
-            sort: t.sort(),
-            empty_text: empty_text(m, t.len()),
-            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Backup),
+        m,
+        &m.backups,
+        PaneSpec {
+            name: "Backups",
+            scope_word: "cluster",
+            kind: Kind::Backup,
+            columns: BACKUP_COLUMNS,
+            min_widths: &MIN_WIDTHS,
             flex_last: false,
         },
-        &m.theme,
+        row,
     );
 }
 

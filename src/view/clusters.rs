@@ -7,57 +7,31 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::CLUSTER_COLUMNS;
 use crate::app::model::Model;
+use crate::k8s::kinds::Kind;
 use crate::k8s::resources::ClusterRow;
-use crate::view::widgets::{self, TableView, status_span};
+use crate::view::pane::{self, PaneSpec};
+use crate::view::widgets::{self, status_span};
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];
 
 /// Draws the Clusters pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
-    let t = &m.clusters;
-    let ns = m.multi_namespace();
-    let theme = &m.theme;
-    let mut rows = Vec::new();
-    let mut selected = None;
-    for (i, c) in t.window() {
-        if i == t.cursor() {
-            selected = Some(rows.len());
-        }
-        rows.push(row(m, c, ns));
-    }
-    let scoped = m
-        .scope
-        .as_ref()
-        .map(|s| format!(" · scope {}", s.name))
-        .unwrap_or_default();
-    widgets::draw_table(
+    pane::draw(
         f,
         area,
-        TableView {
-            title: format!(" Clusters ({}){scoped} ", t.visible_len()),
-            columns: widgets::col_specs(CLUSTER_COLUMNS, &MIN_WIDTHS, ns),
-            rows,
-            selected,
-            sort: t.sort(),
-            empty_text: empty_text(m, t.len()),
-            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Cluster),
+        m,
+        &m.clusters,
+        PaneSpec {
+            name: "Clusters",
+            scope_word: "scope",
+            kind: Kind::Cluster,
+            columns: CLUSTER_COLUMNS,
+            min_widths: &MIN_WIDTHS,
             flex_last: false,
         },
-        theme,
+        row,
     );
-}
-
-/// What an empty pane says: still syncing, or nothing matches.
-pub fn empty_text(m: &Model, total: usize) -> String {
-    if total > 0 {
-        "no rows match the filter or scope (Esc clears)".into()
-    } else {
-        format!(
-            "no objects yet in {}",
-            m.namespace.as_deref().unwrap_or("any namespace")
-        )
-    }
 }
 
 fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) {

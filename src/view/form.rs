@@ -11,6 +11,10 @@ use crate::app::form_modal::{FormModal, Stage};
 use crate::app::model::Model;
 use crate::forms::{FieldKind, FieldSpec, YAML_FIELD};
 use crate::view::ops_menu;
+use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
+
+/// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
+const TIMELINE_ROWS: u16 = 6;
 
 /// Width of the label column.
 const LABEL: usize = 22;
@@ -22,9 +26,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         return;
     }
     let t = &m.theme;
-    let title = match &modal.form {
-        Some(form) => format!(" {} · {} ", form.op().title(), modal.cluster),
-        None => format!(" {} ", modal.cluster),
+    let title = match (&modal.form, &modal.restore) {
+        (_, Some(w)) => format!(" Restore · from backup {} ", w.backup),
+        (Some(form), None) => format!(" {} · {} ", form.op().title(), modal.cluster),
+        (None, None) => format!(" {} ", modal.cluster),
     };
     let stage = match modal.stage {
         Stage::Menu | Stage::Loading => "loading",
@@ -55,12 +60,25 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         }
         Stage::Loading => f.render_widget(
             Paragraph::new(Line::styled(
-                "loading the cluster's live objects…",
+                if modal.restore.is_some() {
+                    "loading the backup, its namespace's backups and the clusters…"
+                } else {
+                    "loading the cluster's live objects…"
+                },
                 t.muted(),
             )),
             body,
         ),
-        _ => draw_fields(f, body, m, modal),
+        _ => match restore_timeline(modal) {
+            Some(input) => {
+                let [fields, timeline] =
+                    Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
+                        .areas(body);
+                draw_fields(f, fields, m, modal);
+                draw_timeline(f, timeline, m, &input);
+            }
+            None => draw_fields(f, body, m, modal),
+        },
     }
     f.render_widget(
         Paragraph::new(message_lines(m, modal)).wrap(Wrap { trim: false }),
@@ -105,13 +123,18 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         }
     }
     if modal.stage == Stage::Confirm {
-        out.push(Line::styled(
+        let ask = if modal.restore.is_some() {
+            format!(
+                "This creates a new cluster. Type its name ({}) to confirm:",
+                modal.confirm_target()
+            )
+        } else {
             format!(
                 "This op is disruptive. Type the cluster name ({}) to confirm:",
                 modal.cluster.name
-            ),
-            t.fg(t.warn),
-        ));
+            )
+        };
+        out.push(Line::styled(ask, t.fg(t.warn)));
         out.push(Line::from(vec![
             Span::styled("> ", t.accent()),
             Span::styled(modal.confirm.clone(), t.text()),
@@ -124,6 +147,12 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
 fn footer_text(modal: &FormModal) -> &'static str {
     match modal.stage {
         Stage::Menu | Stage::Loading | Stage::DryRun => "Esc cancel",
+        Stage::Edit if modal.time_focused() => {
+            "←→ time ±1m · Shift ±1h · Alt or [ ] ±1s · type a time · Del clear · Tab field · Enter review · Esc close"
+        }
+        Stage::Preview if modal.restore.is_some() => {
+            "Enter confirm · w write to file (redacted) · ↑↓ scroll · Esc back"
+        }
         Stage::Edit => {
             "Tab/↓ ↑ field · ←→/space choose · Enter or Ctrl-S review (checks, dry run) · Esc close"
         }
@@ -216,12 +245,29 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         } else {
             let mut spans = vec![Span::styled(label, label_style)];
             spans.extend(value_spans(m, modal, field, focused));
-            if let Some(h) = &field.hint {
-                spans.push(Span::styled(format!("   {h}"), t.muted()));
+            let width: usize = spans.iter().map(|s| s.width()).sum();
+            match &field.hint {
+                // The restore time's hint (UTC, local, window) is long: it gets its own line
+                // rather than being cut.
+                Some(h)
+                    if modal.restore.is_some()
+                        && width + 3 + h.chars().count() > usize::from(area.width) =>
+                {
+                    lines.push(Line::from(spans));
+                    for part in h.split("; ") {
+                        lines.push(Line::styled(format!("{:LABEL$}  {part}", ""), t.muted()));
+                    }
+                }
+                Some(h) => {
+                    spans.push(Span::styled(format!("   {h}"), t.muted()));
+                    lines.push(Line::from(spans));
+                }
+                None => lines.push(Line::from(spans)),
             }
-            lines.push(Line::from(spans));
         }
         for e in modal.errors_for(&field.name) {
+            // Operator messages carry newlines and tabs (kbcli prints them as they are).
+            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
             lines.push(Line::styled(
                 format!("{:LABEL$}    ✗ {e}", ""),
                 t.fg(t.error),
@@ -308,4 +354,34 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         yaml.set_cursor_line_style(t.text());
     }
     f.render_widget(&yaml, area);
+}
+
+/// The restore wizard's timeline, for a continuous backup, with the chosen time as cursor.
+fn restore_timeline(modal: &FormModal) -> Option<TimelineInput> {
+    let (ctx, input) = modal.restore_loaded()?;
+    if !ctx.is_continuous() {
+        return None;
+    }
+    Some(TimelineInput::from_backups(
+        &ctx.backup,
+        &ctx.backups,
+        ctx.now,
+        input.chosen_time(ctx),
+    ))
+}
+
+fn draw_timeline(f: &mut Frame, area: Rect, m: &Model, input: &TimelineInput) {
+    let t = &m.theme;
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(t.border(false))
+        .title(Span::styled(" Recoverable window ", t.accent()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let inner = Rect {
+        x: inner.x + 2,
+        width: inner.width.saturating_sub(4),
+        ..inner
+    };
+    f.render_widget(Timeline::new(input, TimelineStyle::from_theme(t)), inner);
 }

@@ -18,6 +18,7 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
         Context::Global,
         Context::Table,
         Context::Clusters,
+        Context::Backups,
         Context::Detail,
         Context::Triage,
     ] {

@@ -9,6 +9,7 @@ pub mod help;
 pub mod layout;
 pub mod ops;
 pub mod ops_menu;
+pub mod pane;
 pub mod pods;
 pub mod theme;
 pub mod timeline;

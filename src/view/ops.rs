@@ -7,45 +7,31 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::OPS_COLUMNS;
 use crate::app::model::Model;
+use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{OpsRow, Progress};
-use crate::view::clusters::empty_text;
+use crate::view::pane::{self, PaneSpec};
 use crate::view::theme::Theme;
-use crate::view::widgets::{self, Severity, TableView, status_span};
+use crate::view::widgets::{self, Severity, status_span};
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 9] = [9, 16, 10, 10, 9, 9, 8, 4, 10];
 
 /// Draws the OpsRequests pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
-    let t = &m.ops;
-    let ns = m.multi_namespace();
-    let mut rows = Vec::new();
-    let mut selected = None;
-    for (i, o) in t.window() {
-        if i == t.cursor() {
-            selected = Some(rows.len());
-        }
-        rows.push(row(m, o, ns));
-    }
-    let scoped = m
-        .scope
-        .as_ref()
-        .map(|s| format!(" · cluster {}", s.name))
-        .unwrap_or_default();
-    widgets::draw_table(
+    pane::draw(
         f,
         area,
-        TableView {
-            title: format!(" OpsRequests ({}){scoped} ", t.visible_len()),
-            columns: widgets::col_specs(OPS_COLUMNS, &MIN_WIDTHS, ns),
-            rows,
-            selected,
-            sort: t.sort(),
-            empty_text: empty_text(m, t.len()),
-            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::OpsRequest),
+        m,
+        &m.ops,
+        PaneSpec {
+            name: "OpsRequests",
+            scope_word: "cluster",
+            kind: Kind::OpsRequest,
+            columns: OPS_COLUMNS,
+            min_widths: &MIN_WIDTHS,
             flex_last: true,
         },
-        &m.theme,
+        row,
     );
 }
 

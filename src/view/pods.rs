@@ -7,44 +7,30 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::POD_COLUMNS;
 use crate::app::model::Model;
+use crate::k8s::kinds::Kind;
 use crate::k8s::resources::PodRow;
-use crate::view::clusters::empty_text;
-use crate::view::widgets::{self, Severity, TableView, severity};
+use crate::view::pane::{self, PaneSpec};
+use crate::view::widgets::{self, Severity, severity};
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];
 
 /// Draws the Pods pane.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
-    let t = &m.pods;
-    let ns = m.multi_namespace();
-    let mut rows = Vec::new();
-    let mut selected = None;
-    for (i, p) in t.window() {
-        if i == t.cursor() {
-            selected = Some(rows.len());
-        }
-        rows.push(row(m, p, ns));
-    }
-    let scoped = m
-        .scope
-        .as_ref()
-        .map(|s| format!(" · cluster {}", s.name))
-        .unwrap_or_default();
-    widgets::draw_table(
+    pane::draw(
         f,
         area,
-        TableView {
-            title: format!(" Pods ({}){scoped} ", t.visible_len()),
-            columns: widgets::col_specs(POD_COLUMNS, &MIN_WIDTHS, ns),
-            rows,
-            selected,
-            sort: t.sort(),
-            empty_text: empty_text(m, t.len()),
-            banner: crate::view::header::stream_banner(m, crate::k8s::kinds::Kind::Pod),
+        m,
+        &m.pods,
+        PaneSpec {
+            name: "Pods",
+            scope_word: "cluster",
+            kind: Kind::Pod,
+            columns: POD_COLUMNS,
+            min_widths: &MIN_WIDTHS,
             flex_last: false,
         },
-        &m.theme,
+        row,
     );
 }
 

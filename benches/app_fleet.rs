@@ -1,0 +1,419 @@
+//! Fleet-scale figures for the dashboard's model and view (issue 7): a fleet of 5,000
+//! clusters from the demo seed (topped up to 20,000 OpsRequests and 10,000 backups where the
+//! seed makes fewer), converted to rows by the watch layer's own conversion and fed to `update`
+//! as watch events; then one watch event applied, a full 200x60 frame of every pane and the
+//! triage view (unscoped and scoped), one filter keystroke across all pods, the process RSS,
+//! and an initial sync from a real demo server over loopback through `k8s::watch`.
+//!
+//! Run with `cargo bench --bench app_fleet` (`harness = false`; without `--bench`, as under
+//! `cargo test --all-targets`, it does nothing).
+
+mod bench {
+    use std::time::{Duration, Instant};
+
+    use chrono::Utc;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kbdash::app::model::{Model, Pane, StreamState, WATCHED};
+    use kbdash::app::msg::{Msg, WatchEvent};
+    use kbdash::app::update::{set_pages, update};
+    use kbdash::demo::seed::{SeedConfig, seed};
+    use kbdash::demo::store::{Store, system_clock};
+    use kbdash::demo::{DemoConfig, DemoServer};
+    use kbdash::k8s::kinds::Kind;
+    use kbdash::k8s::resources::{ObjKey, Progress, Row};
+    use kbdash::k8s::watch::{Sink, spawn_all};
+    use kbdash::view::view;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    const CLUSTERS: usize = 5_000;
+    const OPS: usize = 20_000;
+    const BACKUPS: usize = 10_000;
+    const SIZE: (u16, u16) = (200, 60);
+
+    fn status_mb(field: &str) -> f64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    fn print_rss(when: &str) {
+        println!(
+            "RSS {when}: VmRSS {:.1} MB, VmHWM {:.1} MB",
+            status_mb("VmRSS:"),
+            status_mb("VmHWM:")
+        );
+    }
+
+    fn report(name: &str, mut samples: Vec<Duration>) {
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        println!(
+            "{name:<44} n={:<5} min {:>10.1} µs  p50 {:>10.1} µs  p99 {:>10.1} µs  max {:>10.1} µs",
+            samples.len(),
+            us(samples[0]),
+            us(at(0.5)),
+            us(at(0.99)),
+            us(samples[samples.len() - 1])
+        );
+    }
+
+    fn watch(kind: Kind, event: WatchEvent) -> Msg {
+        Msg::Watch {
+            kind,
+            at: Utc::now(),
+            event,
+        }
+    }
+
+    fn ch(c: char) -> Msg {
+        key(KeyCode::Char(c))
+    }
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// Every watched object of the seeded store as the watch layer converts it, per kind.
+    fn fleet_rows() -> Vec<(Kind, Vec<Row>)> {
+        let store = Store::new(20_000, system_clock(), 1);
+        let t = Instant::now();
+        seed(
+            &store,
+            &SeedConfig {
+                clusters: CLUSTERS,
+                seed: 1,
+            },
+        );
+        println!("seeded {CLUSTERS} clusters in {:.2?}", t.elapsed());
+        let mut out = Vec::new();
+        for kind in WATCHED {
+            let (objs, _) = store.list(kind, None);
+            let mut rows: Vec<Row> = objs
+                .iter()
+                .filter_map(|o| Row::from_value(kind, &o.value()))
+                .collect();
+            let seeded = rows.len();
+            let want = match kind {
+                Kind::OpsRequest => OPS,
+                Kind::Backup => BACKUPS,
+                _ => 0,
+            };
+            top_up(&mut rows, want);
+            println!(
+                "{kind:?}: {seeded} rows from the seed, {} after top-up",
+                rows.len()
+            );
+            out.push((kind, rows));
+        }
+        out
+    }
+
+    /// Copies of seeded rows under new names until there are `want`.
+    fn top_up(rows: &mut Vec<Row>, want: usize) {
+        let seeded = rows.len();
+        if seeded == 0 {
+            return;
+        }
+        let mut i = 0;
+        while rows.len() < want {
+            let mut row = rows[i % seeded].clone();
+            let suffix = format!("-x{i}");
+            match &mut row {
+                Row::Ops(o) => o.key.name.push_str(&suffix),
+                Row::Backup(b) => b.key.name.push_str(&suffix),
+                _ => return,
+            }
+            rows.push(row);
+            i += 1;
+        }
+    }
+
+    fn feed(m: &mut Model, rows: &[(Kind, Vec<Row>)]) {
+        for (kind, rows) in rows {
+            update(m, watch(*kind, WatchEvent::Init));
+            for r in rows {
+                update(m, watch(*kind, WatchEvent::InitRow(Box::new(r.clone()))));
+            }
+            update(m, watch(*kind, WatchEvent::InitDone));
+        }
+    }
+
+    fn fresh_model() -> Model {
+        let mut m = Model::new("kbdash-demo", None, Utc::now());
+        m.size = SIZE;
+        set_pages(&mut m);
+        m
+    }
+
+    fn time_events(m: &mut Model, name: &str, events: impl Iterator<Item = (Kind, Row)>) {
+        let mut samples = Vec::new();
+        for (kind, row) in events {
+            let msg = watch(kind, WatchEvent::Apply(Box::new(row)));
+            let t = Instant::now();
+            update(m, msg);
+            samples.push(t.elapsed());
+        }
+        report(name, samples);
+    }
+
+    /// All rows of `kind`.
+    fn of_kind(rows: &[(Kind, Vec<Row>)], kind: Kind) -> impl Iterator<Item = &Row> {
+        rows.iter()
+            .filter(move |(k, _)| *k == kind)
+            .flat_map(|(_, r)| r.iter())
+    }
+
+    fn events(m: &mut Model, rows: &[(Kind, Vec<Row>)]) {
+        const N: usize = 5_000;
+        let pod = of_kind(rows, Kind::Pod)
+            .find_map(|r| match r {
+                Row::Pod(p) if p.is_primary() => Some(p),
+                _ => None,
+            })
+            .expect("the fleet has a primary");
+        time_events(
+            m,
+            "event apply: pod role flip",
+            (0..N).map(|i| {
+                let mut p = pod.clone();
+                p.role = if i % 2 == 0 { "secondary" } else { "primary" }.into();
+                (Kind::Pod, Row::Pod(p))
+            }),
+        );
+        let op = of_kind(rows, Kind::OpsRequest)
+            .find_map(|r| match r {
+                Row::Ops(o) => Some(o),
+                _ => None,
+            })
+            .expect("the fleet has an OpsRequest");
+        time_events(
+            m,
+            "event apply: OpsRequest progress",
+            (0..N).map(|i| {
+                let mut o = op.clone();
+                o.phase = "Running".into();
+                o.progress = Progress::Counts((i % 3) as u32, 3);
+                (Kind::OpsRequest, Row::Ops(o))
+            }),
+        );
+        let backup = of_kind(rows, Kind::Backup)
+            .find_map(|r| match r {
+                Row::Backup(b) if b.is_continuous() => Some(b),
+                _ => None,
+            })
+            .expect("the fleet has a continuous backup");
+        time_events(
+            m,
+            "event apply: backup timeRange end",
+            (0..N).map(|i| {
+                let mut b = backup.clone();
+                let end = b.range_end.unwrap_or_else(Utc::now);
+                b.range_end = Some(end + chrono::Duration::seconds(i as i64 + 1));
+                (Kind::Backup, Row::Backup(b))
+            }),
+        );
+    }
+
+    fn frames(m: &mut Model, label: &str) {
+        let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
+        for (pane, c) in [
+            (Pane::Clusters, '1'),
+            (Pane::Pods, '2'),
+            (Pane::Ops, '3'),
+            (Pane::Backups, '4'),
+        ] {
+            update(m, ch(c));
+            assert_eq!(m.focus, pane);
+            let samples = (0..300)
+                .map(|_| {
+                    let t = Instant::now();
+                    term.draw(|f| view(m, f)).expect("draw");
+                    t.elapsed()
+                })
+                .collect();
+            report(&format!("view 200x60 {label}: {}", pane.title()), samples);
+        }
+        update(m, ch('!'));
+        // The triage view evaluates every rule over the whole fleet per frame: fewer rounds.
+        let samples = (0..10)
+            .map(|_| {
+                let t = Instant::now();
+                term.draw(|f| view(m, f)).expect("draw");
+                t.elapsed()
+            })
+            .collect();
+        report(&format!("view 200x60 {label}: triage"), samples);
+        update(m, ch('!'));
+    }
+
+    fn filter(m: &mut Model) {
+        update(m, ch('2'));
+        let all = m.pods.visible_len();
+        let mut typed = Vec::new();
+        let mut cleared = Vec::new();
+        let mut shown = 0;
+        for i in 0..100 {
+            update(m, ch('/'));
+            let c = char::from(b'0' + (i % 10) as u8);
+            let t = Instant::now();
+            update(m, ch(c));
+            typed.push(t.elapsed());
+            shown = m.pods.visible_len();
+            let t = Instant::now();
+            update(m, key(KeyCode::Esc));
+            cleared.push(t.elapsed());
+        }
+        report(&format!("filter keystroke over {all} pods"), typed);
+        report("filter cleared with Esc", cleared);
+        println!(
+            "  (last filter showed {shown} of {all} pods; after Esc {})",
+            m.pods.visible_len()
+        );
+    }
+
+    fn tick(m: &mut Model) {
+        let samples = (1..=50)
+            .map(|i| {
+                let msg = Msg::Tick(Utc::now() + chrono::Duration::seconds(i));
+                let t = Instant::now();
+                update(m, msg);
+                t.elapsed()
+            })
+            .collect();
+        report("clock tick (triage rules) over the fleet", samples);
+    }
+
+    async fn initial_sync() {
+        let t = Instant::now();
+        let server = DemoServer::start(DemoConfig {
+            clusters: CLUSTERS,
+            ..DemoConfig::default()
+        })
+        .await
+        .expect("demo server");
+        println!(
+            "demo server with {CLUSTERS} clusters up in {:.2?}",
+            t.elapsed()
+        );
+        let client = server.client().expect("client");
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let (_follow_tx, follow) = tokio::sync::watch::channel(None);
+        let sink = Sink { tx, follow };
+        let mut m = fresh_model();
+        let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
+        let mut tasks = tokio::task::JoinSet::new();
+        let start = Instant::now();
+        spawn_all(&mut tasks, &client, None, &sink);
+        let mut first_row = None;
+        let mut in_update = Duration::ZERO;
+        let mut msgs = 0usize;
+        while let Some(msg) = rx.recv().await {
+            if first_row.is_none()
+                && matches!(
+                    msg,
+                    Msg::Watch {
+                        event: WatchEvent::InitRow(_),
+                        ..
+                    }
+                )
+            {
+                first_row = Some(start.elapsed());
+            }
+            let t = Instant::now();
+            update(&mut m, msg);
+            in_update += t.elapsed();
+            msgs += 1;
+            if m.streams.values().all(|s| *s == StreamState::Live) {
+                break;
+            }
+        }
+        let lists_done = start.elapsed();
+        term.draw(|f| view(&m, f)).expect("draw");
+        let frame = start.elapsed();
+        println!(
+            "initial sync over loopback: first row {:.2?}, all lists in {lists_done:.2?}, first complete frame {frame:.2?} ({msgs} msgs, {in_update:.2?} in update; {} clusters {} pods {} ops {} backups)",
+            first_row.unwrap_or_default(),
+            m.clusters.len(),
+            m.pods.len(),
+            m.ops.len(),
+            m.backups.len()
+        );
+        tasks.abort_all();
+        server.shutdown().await;
+    }
+
+    pub fn run(runtime: &tokio::runtime::Runtime) {
+        println!("app_fleet: {} UTC", Utc::now().format("%Y-%m-%d %H:%M"));
+        print_rss("at start");
+        let rows = fleet_rows();
+        let mut m = fresh_model();
+        let t = Instant::now();
+        feed(&mut m, &rows);
+        println!(
+            "model filled from {} rows in {:.2?}",
+            rows.iter().map(|(_, r)| r.len()).sum::<usize>(),
+            t.elapsed()
+        );
+        print_rss("with seed store dropped, rows and model held");
+        drop(rows);
+        let rows = fleet_rows_sample(&m);
+        print_rss("model holds the fleet (rows dropped)");
+        tick(&mut m);
+        events(&mut m, &rows);
+        frames(&mut m, "unscoped");
+        let scope = m.clusters.visible_row(0).map(|c| c.key.clone());
+        m.scope = None;
+        update(&mut m, ch('1'));
+        update(&mut m, key(KeyCode::Enter));
+        assert_eq!(m.scope, scope, "Enter scopes to the selected cluster");
+        frames(&mut m, "scoped");
+        update(&mut m, key(KeyCode::Esc));
+        assert_eq!(m.scope, None::<ObjKey>);
+        filter(&mut m);
+        drop(m);
+        runtime.block_on(initial_sync());
+        print_rss("at end");
+    }
+
+    /// One row of each kind from the model, enough to build the timed events from.
+    fn fleet_rows_sample(m: &Model) -> Vec<(Kind, Vec<Row>)> {
+        let pod = m
+            .pods
+            .iter()
+            .find(|p| p.is_primary())
+            .cloned()
+            .map(Row::Pod);
+        let op = m.ops.iter().next().cloned().map(Row::Ops);
+        let backup = m
+            .backups
+            .iter()
+            .find(|b| b.is_continuous())
+            .cloned()
+            .map(Row::Backup);
+        vec![
+            (Kind::Pod, pod.into_iter().collect()),
+            (Kind::OpsRequest, op.into_iter().collect()),
+            (Kind::Backup, backup.into_iter().collect()),
+        ]
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and a fleet-scale run has no place in the test suite.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    bench::run(&runtime);
+}

@@ -1,0 +1,80 @@
+//! What every table pane shares: the visible window of its table with the selection, a title
+//! counting the visible rows and naming the scope, the sort marker, and the stream's banner.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+
+use crate::app::columns::Column;
+use crate::app::model::Model;
+use crate::app::table::{Table, TableRow};
+use crate::k8s::kinds::Kind;
+use crate::view::widgets::{self, TableView};
+
+/// How one pane differs from the others.
+pub struct PaneSpec<'a> {
+    /// The pane's name in its title, e.g. `Pods`.
+    pub name: &'a str,
+    /// The word before the scoped cluster's name in the title.
+    pub scope_word: &'a str,
+    /// The stream whose health the pane's banner reports.
+    pub kind: Kind,
+    pub columns: &'a [Column],
+    /// Narrowest each column may get before columns are dropped.
+    pub min_widths: &'a [u16],
+    /// Whether the last column takes the slack (for free-text columns such as reasons).
+    pub flex_last: bool,
+}
+
+/// Draws `table` as a pane, rendering only its visible window with `row`.
+pub fn draw<'a, R: TableRow>(
+    f: &mut Frame,
+    area: Rect,
+    m: &'a Model,
+    table: &'a Table<R>,
+    spec: PaneSpec<'_>,
+    row: impl Fn(&'a Model, &'a R, bool) -> (Vec<Line<'a>>, Style),
+) {
+    let ns = m.multi_namespace();
+    let mut rows = Vec::new();
+    let mut selected = None;
+    for (i, r) in table.window() {
+        if i == table.cursor() {
+            selected = Some(rows.len());
+        }
+        rows.push(row(m, r, ns));
+    }
+    let scoped = m
+        .scope
+        .as_ref()
+        .map(|s| format!(" · {} {}", spec.scope_word, s.name))
+        .unwrap_or_default();
+    widgets::draw_table(
+        f,
+        area,
+        TableView {
+            title: format!(" {} ({}){scoped} ", spec.name, table.visible_len()),
+            columns: widgets::col_specs(spec.columns, spec.min_widths, ns),
+            rows,
+            selected,
+            sort: table.sort(),
+            empty_text: empty_text(m, table.len()),
+            banner: crate::view::header::stream_banner(m, spec.kind),
+            flex_last: spec.flex_last,
+        },
+        &m.theme,
+    );
+}
+
+/// What an empty pane says: still syncing, or nothing matches.
+pub fn empty_text(m: &Model, total: usize) -> String {
+    if total > 0 {
+        "no rows match the filter or scope (Esc clears)".into()
+    } else {
+        format!(
+            "no objects yet in {}",
+            m.namespace.as_deref().unwrap_or("any namespace")
+        )
+    }
+}
