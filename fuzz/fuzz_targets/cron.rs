@@ -29,6 +29,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(t > after, "{text:?}: {t} is not after {after}");
         assert_eq!((t.second(), t.nanosecond()), (0, 0), "{text:?}: {t}");
         assert!(t - after <= Duration::days(6 * 366), "{text:?}: {t}");
-        assert_eq!(schedule.next_after(t - Duration::seconds(1)), Some(t), "{text:?}");
+        assert_eq!(
+            schedule.next_after(t - Duration::seconds(1)),
+            Some(t),
+            "{text:?}"
+        );
     }
 });

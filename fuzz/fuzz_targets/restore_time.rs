@@ -20,12 +20,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(text) else {
         return;
     };
-    // `now` anywhere in years 1970..=9999, the local offset in whole minutes within a day.
+    // `now` anywhere in years 1970..=9999, the local offset in whole minutes within the zones
+    // that exist (UTC-12 to UTC+14; kbcli's layout is only read within that range).
     let secs = i64::from(u32::from_le_bytes([head[0], head[1], head[2], head[3]])) * 59;
     let Some(now) = DateTime::<Utc>::from_timestamp(secs % MAX_SECS, 0) else {
         return;
     };
-    let minutes = i32::from(i16::from_le_bytes([head[4], head[5]])) % (24 * 60);
+    let minutes = i32::from(i16::from_le_bytes([head[4], head[5]])) % (14 * 60 + 1);
     let Some(local) = FixedOffset::east_opt(minutes * 60) else {
         return;
     };
