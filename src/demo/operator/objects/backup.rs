@@ -45,18 +45,9 @@ pub(crate) fn encrypted_accounts(mut next: impl FnMut() -> u64) -> String {
 
 /// The BackupPolicy of a cluster, shaped like `backuppolicy-pg-cluster.yaml`.
 pub(crate) fn backup_policy(cluster: &Value, uid: &str, created: &str) -> Value {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let cluster_uid = cluster
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let cluster_uid = super::meta(cluster, "uid");
     let tag = image_tag(&comp_str(cluster, "serviceVersion"));
     let selector = |role: &str| {
         let mut l = comp_labels(name);
@@ -140,14 +131,8 @@ pub(crate) fn backup_schedule(
     full_enabled: bool,
     continuous_enabled: bool,
 ) -> Value {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
     let mut labels = comp_labels(name);
     labels["dataprotection.kubeblocks.io/backup-policy"] = policy_name(name).into();
     json!({
@@ -193,21 +178,9 @@ pub(crate) fn is_continuous(method: &str) -> bool {
 
 /// The metadata KubeBlocks gives a Backup (labels, annotations; FACTS section 3) and its spec.
 pub(crate) fn backup(b: &BackupInput) -> Value {
-    let name = b
-        .cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = b
-        .cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let cluster_uid = b
-        .cluster
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(b.cluster, "name");
+    let ns = super::meta(b.cluster, "namespace");
+    let cluster_uid = super::meta(b.cluster, "uid");
     let mut labels = json!({
         "app.kubernetes.io/instance": name,
         "app.kubernetes.io/managed-by": "kubeblocks-dataprotection",
@@ -252,23 +225,10 @@ pub(crate) fn backup_running_status(
     target_pod: &str,
     started: &str,
 ) {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let cluster_uid = cluster
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let backup_name = backup
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let cluster_uid = super::meta(cluster, "uid");
+    let backup_name = super::meta(backup, "name").to_string();
     let method = backup
         .pointer("/spec/backupMethod")
         .and_then(Value::as_str)

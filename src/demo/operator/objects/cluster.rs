@@ -101,11 +101,7 @@ impl Phase {
 /// Sets `status.phase`, the component's phase and message and the Ready condition of a Cluster
 /// (or a Component, whose status has no `components`). `unready` lists pods that are not ready.
 pub(crate) fn apply_phase(obj: &mut Value, phase: Phase, unready: &[String], at: &str) {
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let name = super::meta(obj, "name").to_string();
     let is_cluster = obj.get("kind").and_then(Value::as_str) == Some("Cluster");
     let generation = obj
         .pointer("/metadata/generation")
@@ -168,11 +164,7 @@ pub(crate) fn provisioned_status(
     created: &str,
     ready_at: &str,
 ) {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let name = super::meta(cluster, "name").to_string();
     let status = ensure_object(cluster, "status");
     set_condition(
         status,
@@ -243,18 +235,9 @@ pub(crate) fn comp_storage(cluster: &Value) -> String {
 
 /// The Component object owned by a Cluster, shaped like `component-pg-cluster-postgresql.yaml`.
 pub(crate) fn component(cluster: &Value, uid: &str, created: &str) -> Value {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let cluster_uid = cluster
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let cluster_uid = super::meta(cluster, "uid");
     let sv = comp_str(cluster, "serviceVersion");
     let mut labels = comp_labels(name);
     labels["app.kubernetes.io/component"] = comp_def(&sv).into();

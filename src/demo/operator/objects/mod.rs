@@ -43,6 +43,14 @@ pub(crate) const RELEASES: [(u32, &[&str]); 4] = [
 ];
 
 /// The major version of a service version like `16.4.0` (0 when unparsable).
+/// A string field of an object's metadata (`name`, `namespace`, `uid`), empty when missing.
+pub(crate) fn meta<'a>(obj: &'a Value, field: &str) -> &'a str {
+    obj.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
 pub(crate) fn major(service_version: &str) -> u32 {
     service_version
         .split('.')

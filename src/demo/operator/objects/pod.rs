@@ -62,16 +62,8 @@ fn revision_hash(cluster: &str, comp: &Value) -> String {
 /// A compact pod, labelled as KubeBlocks labels them (FACTS section 3): the postgresql and
 /// pgbouncer containers only.
 pub(crate) fn pod(p: &PodInput) -> Value {
-    let cluster = p
-        .cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = p
-        .cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let cluster = super::meta(p.cluster, "name");
+    let ns = super::meta(p.cluster, "namespace");
     let comp = comp_spec(p.cluster).cloned().unwrap_or_else(|| json!({}));
     let sv = comp
         .get("serviceVersion")
@@ -103,7 +95,7 @@ pub(crate) fn pod(p: &PodInput) -> Value {
                 "workloads.kubeblocks.io/v1",
                 "InstanceSet",
                 &format!("{cluster}-{COMPONENT}"),
-                p.cluster.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default(),
+                super::meta(p.cluster, "uid"),
             )],
         },
         "spec": {
@@ -142,11 +134,7 @@ pub(crate) fn set_pod_state(
     at: &str,
     restart_count: u64,
 ) {
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let name = super::meta(pod, "name").to_string();
     let node = pod
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
@@ -255,18 +243,9 @@ pub(crate) fn set_pod_state(
 
 /// The kubelet's `BackOff` Warning Event for a crash-looping pod, seen `count` times.
 pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -> Value {
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = pod
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let uid = pod
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(pod, "name");
+    let ns = super::meta(pod, "namespace");
+    let uid = super::meta(pod, "uid");
     let node = pod
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
@@ -297,14 +276,8 @@ pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -
 
 /// `<pod>.<16 hex digits>`, stable for a pod's uid as the kubelet's event names are per pod.
 pub(crate) fn back_off_event_name(pod: &Value) -> String {
-    let name = pod
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let uid = pod
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(pod, "name");
+    let uid = super::meta(pod, "uid");
     let hex: String = uid
         .chars()
         .filter(char::is_ascii_hexdigit)
@@ -347,14 +320,8 @@ pub(crate) fn pod_role(pod: &Value) -> Option<String> {
 
 /// The data PVC of a pod, bound, with its capacity.
 pub(crate) fn pvc(cluster: &Value, pod: &str, storage: &str, uid: &str, created: &str) -> Value {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
     let mut labels = comp_labels(name);
     labels["apps.kubeblocks.io/vct-name"] = VCT.into();
     labels["apps.kubeblocks.io/pod-name"] = pod.into();
@@ -394,14 +361,8 @@ pub(crate) fn service(
     created: &str,
     cluster_ip: &str,
 ) -> Value {
-    let name = cluster
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ns = cluster
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
     let svc_name = match suffix {
         Some(s) => format!("{name}-{COMPONENT}-{s}"),
         None => format!("{name}-{COMPONENT}"),
