@@ -85,6 +85,11 @@ pub struct SimArgs {
     /// How much faster than real time the simulated operator works.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Background changes per second across the fleet (continuous backups' time ranges
+    /// advancing, crash-looping pods restarting); 0 stops them, and the operator then only
+    /// acts on requests.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_CHURN, value_name = "PER_SECOND")]
+    pub churn: f64,
 }
 
 /// `kbdash demo`.
@@ -197,6 +202,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
                     clusters: sim.clusters,
                     seed: sim.seed,
                     speed: sim.speed,
+                    churn: sim.churn,
                     request_log: None,
                 })
                 .await

@@ -40,6 +40,9 @@ use store::Store;
 /// Events kept for resuming watches; older resumes get 410.
 pub const HISTORY_CAPACITY: usize = 20_000;
 
+/// Background changes per second when nothing else is said: enough to keep every pane moving.
+pub const DEFAULT_CHURN: f64 = 20.0;
+
 /// How to start the demo.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {
@@ -51,6 +54,9 @@ pub struct DemoConfig {
     pub seed: u64,
     /// How much faster than real time the simulated operator works.
     pub speed: f64,
+    /// Background changes per second (see [`operator::Pacing::updates_per_sec`]); 0 turns
+    /// them off.
+    pub churn: f64,
     /// Where to append one line per request, if anywhere.
     pub request_log: Option<PathBuf>,
 }
@@ -62,6 +68,7 @@ impl Default for DemoConfig {
             clusters: 6,
             seed: 1,
             speed: 1.0,
+            churn: DEFAULT_CHURN,
             request_log: None,
         }
     }
@@ -118,11 +125,15 @@ impl DemoServer {
             log,
         );
         let server = tokio::spawn(server::serve(listener, app, shutdown_rx));
-        let operator = operator::spawn(
+        let operator = operator::spawn_paced(
             store.clone(),
             operator::OperatorConfig {
                 speed: config.speed,
                 seed: config.seed,
+            },
+            operator::Pacing {
+                updates_per_sec: config.churn,
+                ..operator::Pacing::default()
             },
         );
         Ok(DemoServer {
@@ -189,6 +200,7 @@ pub fn run_headless(args: DemoServerArgs) -> Result<()> {
             clusters: args.sim.clusters,
             seed: args.sim.seed,
             speed: args.sim.speed,
+            churn: args.sim.churn,
             request_log: args.request_log.clone(),
         })
         .await?;

@@ -45,7 +45,8 @@ pub struct Pacing {
     /// Simulated seconds between two refreshes of one continuous backup's `timeRange.end`
     /// (and of a crash-looping pod's restart count is six times this).
     pub continuous_interval_secs: f64,
-    /// The most refreshes per real second across the fleet, whatever its size.
+    /// The most refreshes per real second across the fleet, whatever its size; zero or less
+    /// turns periodic refreshes off.
     pub updates_per_sec: f64,
 }
 
@@ -53,7 +54,7 @@ impl Default for Pacing {
     fn default() -> Self {
         Pacing {
             continuous_interval_secs: 5.0,
-            updates_per_sec: 20.0,
+            updates_per_sec: crate::demo::DEFAULT_CHURN,
         }
     }
 }
@@ -81,8 +82,10 @@ async fn run(store: Arc<Store>, config: OperatorConfig, pacing: Pacing) {
     };
     let ctx = Arc::new(Ctx::new(store, config, pacing));
     let mut tasks = JoinSet::new();
-    tasks.spawn(backups::run_continuous_ticker(ctx.clone()));
-    tasks.spawn(cluster::run_crash_ticker(ctx.clone()));
+    if ctx.pacing.updates_per_sec > 0.0 {
+        tasks.spawn(backups::run_continuous_ticker(ctx.clone()));
+        tasks.spawn(cluster::run_crash_ticker(ctx.clone()));
+    }
     tasks.spawn(backups::run_cron(ctx.clone()));
     resync(&ctx, &mut tasks);
     let mut live = live;
