@@ -397,7 +397,7 @@ def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) ->
         f"CPU under churn {args.churn:g}/s ({window[-1].t - window[0].t:.0f} s after sync)",
         f"{churn_cpu * 100:.2f}% of a core", "< 3%", verdict(churn_cpu < 0.03),
     ))
-    rows.append(("demo server CPU seconds (same period, for context)", f"{server_cpu:.1f} s", "", ""))
+    rows.append(("demo server CPU seconds since its start (seed included; context)", f"{server_cpu:.1f} s", "", ""))
     if latency:
         rows.extend(latency)
     cleanup.run()
@@ -605,6 +605,12 @@ def soak(args, binary: Path, work: Path, cleanup: Cleanup) -> None:
             if not Path(f"/proc/{dash.pid}").exists():
                 raise RuntimeError(f"kbdash exited during the soak; see {dash.log_file}")
             time.sleep(max(0.0, min(next_sample, next_switch, end) - time.time()))
+    ops = api.request("GET", "/apis/operations.kubeblocks.io/v1alpha1/opsrequests")["items"]
+    phases: dict[str, int] = {}
+    for op in ops:
+        if "-soak-" in op["metadata"]["name"]:
+            phase = op.get("status", {}).get("phase") or "none"
+            phases[phase] = phases.get(phase, 0) + 1
     first, last = rows_out[0], rows_out[-1]
     xs = [float(r[1]) for r in rows_out]
     ys = [r[2] / 1024 for r in rows_out]
@@ -617,6 +623,7 @@ def soak(args, binary: Path, work: Path, cleanup: Cleanup) -> None:
         ("fleet at start: clusters / pods / OpsRequests / backups", "/".join(str(x) for x in first[6:10]), "", ""),
         ("fleet at end", "/".join(str(x) for x in last[6:10]), "", ""),
         ("Switchover OpsRequests created by the soak", f"{created} ({failed} failed)", "", ""),
+        ("phases of those OpsRequests at the end", ", ".join(f"{v} {k}" for k, v in sorted(phases.items())), "", ""),
         ("RSS at start (after sync) / end", f"{mb(first[2])} / {mb(last[2])}", "", ""),
         ("RSS min / max over the soak", f"{mb(min(r[2] for r in rows_out))} / {mb(max(r[2] for r in rows_out))}", "", ""),
         ("VmHWM at end", mb(last[3]), "", ""),
