@@ -246,6 +246,8 @@ class Tmux:
             "-e", "TERM=xterm-256color", shell,
         )
         self.cleanup.add("tmux", self.kill)
+        # Keeps the pane (and a panic report) on screen if kbdash exits.
+        self.run("set-option", "-t", "bench", "remain-on-exit", "on")
         return int(self.run("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
 
     def capture(self) -> str:
@@ -293,6 +295,13 @@ class Dashboard:
         cleanup.add("kbdash", stop)
         return cls(tmux, pid, launched, log_file)
 
+    def exited(self) -> bool:
+        """Whether kbdash has ended (its pane stays, see `remain-on-exit`)."""
+        try:
+            return Path(f"/proc/{self.pid}/stat").read_text().split(") ")[1][0] in "ZX"
+        except OSError:
+            return True
+
     def wait_live(self, timeout: float) -> dict:
         """Polls the screen until every stream is live; returns what it saw and when."""
         first_frame = first_rows = None
@@ -316,8 +325,8 @@ class Dashboard:
                     "counts": counts,
                     "screen": screen,
                 }
-            if not Path(f"/proc/{self.pid}").exists():
-                raise RuntimeError(f"kbdash exited; see {self.log_file}")
+            if self.exited():
+                raise RuntimeError(f"kbdash exited; see {self.log_file}:\n{self.tmux.capture()}")
             time.sleep(0.01)
         raise RuntimeError(f"kbdash not live after {timeout} s:\n{self.tmux.capture()}")
 
@@ -602,8 +611,11 @@ def soak(args, binary: Path, work: Path, cleanup: Cleanup) -> None:
                     failed += 1
                     log(f"switchover not created: {e}")
                 next_switch += args.switchover_every
-            if not Path(f"/proc/{dash.pid}").exists():
-                raise RuntimeError(f"kbdash exited during the soak; see {dash.log_file}")
+            if dash.exited():
+                raise RuntimeError(
+                    f"kbdash exited during the soak; see {dash.log_file}; last screen:\n"
+                    f"{dash.tmux.capture()}"
+                )
             time.sleep(max(0.0, min(next_sample, next_switch, end) - time.time()))
     ops = api.request("GET", "/apis/operations.kubeblocks.io/v1alpha1/opsrequests")["items"]
     phases: dict[str, int] = {}
