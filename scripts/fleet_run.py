@@ -274,23 +274,26 @@ class Dashboard:
     @classmethod
     def start(
         cls, binary: Path, server: DemoServer, work: Path, readonly: bool, cleanup: Cleanup,
-        tag: str,
+        tag: str, prefix: list[str] | None = None,
     ) -> "Dashboard":
+        """Starts kbdash in a pane; `prefix` (perf record ...) runs it as a child instead."""
         log_file = work / f"{tag}.kbdash.log"
         cmd = [str(binary), "--kubeconfig", str(server.kubeconfig), "-A", "--log-file", str(log_file)]
         if readonly:
             cmd.append("--readonly")
         tmux = Tmux(work, cleanup)
         launched = time.time()
-        pid = tmux.start(cmd)
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-        log(f"kbdash started in tmux (pid {pid}, {comm}): {' '.join(cmd[1:])}")
+        pane = tmux.start((prefix or []) + cmd)
+        pid = find_kbdash(pane, timeout=10)
+        log(f"kbdash started in tmux (pid {pid}): {' '.join(cmd[1:])}")
 
         def stop() -> None:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
-                pass
+                return
+            if prefix:
+                wait_gone(pane, 120)
 
         cleanup.add("kbdash", stop)
         return cls(tmux, pid, launched, log_file)
@@ -331,6 +334,44 @@ class Dashboard:
         raise RuntimeError(f"kbdash not live after {timeout} s:\n{self.tmux.capture()}")
 
 
+def find_kbdash(pane: int, timeout: float) -> int:
+    """The pane's process once it is kbdash, or its kbdash child (under perf)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for pid in [pane] + children(pane):
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "kbdash":
+                    return pid
+            except OSError:
+                pass
+        time.sleep(0.005)
+    raise RuntimeError(f"no kbdash process under pane process {pane}")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pid: int, timeout: float) -> None:
+    """Waits until a process (not ours to reap) has ended."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX":
+                return
+        except OSError:
+            return
+        time.sleep(0.1)
+
+
 def tab_counts(screen: str) -> dict[str, int]:
     lines = screen.splitlines()
     return {k: int(v) for k, v in TAB_COUNTS.findall(lines[1])} if len(lines) > 1 else {}
@@ -349,12 +390,11 @@ def verdict(ok: bool) -> str:
 
 def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> None:
     server = DemoServer.start(binary, work, args.clusters, args.churn, cleanup, "churn")
-    dash = Dashboard.start(binary, server, work, not args.no_readonly, cleanup, "churn")
+    dash = Dashboard.start(
+        binary, server, work, not args.no_readonly, cleanup, "churn", perf_prefix(args)
+    )
     sampler = Sampler(dash.pid, 0.5).start()
     cleanup.add("sampler", sampler.stop)
-    perf = None
-    if args.profile:
-        perf = start_perf(args, dash.pid, cleanup)
     live = dash.wait_live(timeout=300)
     launched = dash.launched
     lists_done = server.last_list_time()
@@ -376,8 +416,6 @@ def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) ->
     server_cpu = cpu_seconds(server.proc.pid)
 
     latency = None if args.skip_latency else latency_probe(args, server, dash)
-    if perf:
-        stop_process(perf, signal.SIGINT, grace=60)
     sampler.stop()
 
     fleet = ", ".join(f"{v:,} {k}" for k, v in counts.items())
@@ -502,16 +540,16 @@ def idle_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> 
     cleanup.run()
 
 
-def start_perf(args, pid: int, cleanup: Cleanup) -> subprocess.Popen:
+def perf_prefix(args) -> list[str] | None:
+    """`perf record` around kbdash, so that every thread it starts is sampled."""
+    if not args.profile:
+        return None
     if not shutil.which("perf"):
         raise RuntimeError("perf not found")
     cmd = ["perf", "record", "-F", str(args.perf_freq), "--call-graph", "dwarf,32768",
-           "-o", args.profile, "-p", str(pid)]
-    log(f"profiling: {' '.join(cmd)}")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    cleanup.add("perf", lambda: stop_process(proc, signal.SIGINT, grace=60))
-    return proc
+           "-o", str(Path(args.profile).resolve()), "--"]
+    log(f"profiling: {' '.join(cmd)} kbdash ...")
+    return cmd
 
 
 def print_table(title: str, rows: list) -> None:
