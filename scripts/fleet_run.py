@@ -239,11 +239,12 @@ class Tmux:
             self.base + list(args), check=True, capture_output=True, text=True
         ).stdout
 
-    def start(self, cmd: list[str]) -> int:
+    def start(self, cmd: list[str], env: list[str]) -> int:
         shell = "exec " + " ".join(_quote(c) for c in cmd)
+        envs = [a for e in ["TERM=xterm-256color"] + env for a in ("-e", e)]
         self.run(
             "new-session", "-d", "-s", "bench", "-x", str(WIDTH), "-y", str(HEIGHT),
-            "-e", "TERM=xterm-256color", shell,
+            *envs, shell,
         )
         self.cleanup.add("tmux", self.kill)
         # Keeps the pane (and a panic report) on screen if kbdash exits.
@@ -274,7 +275,7 @@ class Dashboard:
     @classmethod
     def start(
         cls, binary: Path, server: DemoServer, work: Path, readonly: bool, cleanup: Cleanup,
-        tag: str, prefix: list[str] | None = None,
+        tag: str, prefix: list[str] | None = None, env: list[str] | None = None,
     ) -> "Dashboard":
         """Starts kbdash in a pane; `prefix` (perf record ...) runs it as a child instead."""
         log_file = work / f"{tag}.kbdash.log"
@@ -283,9 +284,9 @@ class Dashboard:
             cmd.append("--readonly")
         tmux = Tmux(work, cleanup)
         launched = time.time()
-        pane = tmux.start((prefix or []) + cmd)
+        pane = tmux.start((prefix or []) + cmd, env or [])
         pid = find_kbdash(pane, timeout=10)
-        log(f"kbdash started in tmux (pid {pid}): {' '.join(cmd[1:])}")
+        log(f"kbdash started in tmux (pid {pid}): {' '.join((env or []) + cmd[1:])}")
 
         def stop() -> None:
             try:
@@ -391,7 +392,7 @@ def verdict(ok: bool) -> str:
 def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> None:
     server = DemoServer.start(binary, work, args.clusters, args.churn, cleanup, "churn")
     dash = Dashboard.start(
-        binary, server, work, not args.no_readonly, cleanup, "churn", perf_prefix(args)
+        binary, server, work, not args.no_readonly, cleanup, "churn", perf_prefix(args), args.env
     )
     sampler = Sampler(dash.pid, 0.5).start()
     cleanup.add("sampler", sampler.stop)
@@ -519,7 +520,9 @@ def wait_screen(tmux: Tmux, pred, timeout: float) -> str:
 
 def idle_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> None:
     server = DemoServer.start(binary, work, args.clusters, 0, cleanup, "idle")
-    dash = Dashboard.start(binary, server, work, not args.no_readonly, cleanup, "idle")
+    dash = Dashboard.start(
+        binary, server, work, not args.no_readonly, cleanup, "idle", env=args.env
+    )
     live = dash.wait_live(timeout=300)
     log(f"idle run live after {live['live'] - dash.launched:.2f} s; settling 10 s")
     time.sleep(10)
@@ -597,7 +600,9 @@ def switchover(api: Api, clusters: list[dict], rng: random.Random, tag: str) -> 
 
 def soak(args, binary: Path, work: Path, cleanup: Cleanup) -> None:
     server = DemoServer.start(binary, work, args.soak_clusters, args.soak_churn, cleanup, "soak")
-    dash = Dashboard.start(binary, server, work, not args.no_readonly, cleanup, "soak")
+    dash = Dashboard.start(
+        binary, server, work, not args.no_readonly, cleanup, "soak", env=args.env
+    )
     live = dash.wait_live(timeout=300)
     log(f"soak: live after {live['live'] - dash.launched:.2f} s: {live['counts']}")
     api = Api(server.url)
@@ -712,6 +717,8 @@ def main() -> int:
     ap.add_argument("--no-readonly", action="store_true", help="run the dashboard without --readonly")
     ap.add_argument("--profile", metavar="PERF_DATA", help="perf record the dashboard during the churn run")
     ap.add_argument("--perf-freq", type=int, default=499)
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="environment for kbdash (e.g. MALLOC_ARENA_MAX=2); repeatable")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--soak", type=float, metavar="MINUTES", help="run the soak instead")
     ap.add_argument("--soak-clusters", type=int, default=1000)
@@ -752,6 +759,8 @@ def main() -> int:
             idle_phase(args, binary, work, cleanup, rows)
         title = (f"kbdash whole process, {args.clusters} clusters, "
                  f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {head}")
+        if args.env:
+            title += f", kbdash environment {' '.join(args.env)}"
         if args.profile:
             title += " (under perf: CPU figures perturbed)"
         print_table(title, rows)
