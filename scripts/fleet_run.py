@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,9 +120,9 @@ class Cleanup:
     """Everything started, stopped in reverse order however the script ends."""
 
     def __init__(self) -> None:
-        self.actions: list[tuple[str, callable]] = []
+        self.actions: list[tuple[str, Callable[[], None]]] = []
 
-    def add(self, name: str, action) -> None:
+    def add(self, name: str, action: Callable[[], None]) -> None:
         self.actions.append((name, action))
 
     def run(self) -> None:
@@ -228,10 +229,9 @@ class Api:
 class Tmux:
     """A private tmux server (own socket) holding one 200x60 pane."""
 
-    def __init__(self, work: Path, cleanup: Cleanup) -> None:
+    def __init__(self, cleanup: Cleanup) -> None:
         self.socket = f"kbdash-bench-{os.getpid()}"
         self.base = ["tmux", "-L", self.socket, "-f", "/dev/null"]
-        self.work = work
         self.cleanup = cleanup
 
     def run(self, *args: str) -> str:
@@ -282,7 +282,7 @@ class Dashboard:
         cmd = [str(binary), "--kubeconfig", str(server.kubeconfig), "-A", "--log-file", str(log_file)]
         if readonly:
             cmd.append("--readonly")
-        tmux = Tmux(work, cleanup)
+        tmux = Tmux(cleanup)
         launched = time.time()
         pane = tmux.start((prefix or []) + cmd, env or [])
         pid = find_kbdash(pane, timeout=10)
@@ -465,7 +465,7 @@ def latency_probe(args, server: DemoServer, dash: Dashboard) -> list:
     tmux.keys("/")
     tmux.keys(name, literal=True)
     tmux.keys("Enter")
-    wait_screen(tmux, lambda s: f"Pods 1 " in s and name in s, 10)
+    wait_screen(tmux, lambda s: "Pods 1 " in s and name in s, 10)
     capture_costs, lat, patch_rtts = [], [], []
     rng = random.Random(args.seed)
     try:
