@@ -269,6 +269,16 @@ impl<R: TableRow> Table<R> {
             .filter_map(|i| self.visible_row(i).map(|r| (i, r)))
     }
 
+    /// Keys of the rows on screen, in display order (no row lookups).
+    pub fn window_keys(&self) -> impl Iterator<Item = &ObjKey> {
+        let end = (self.offset + self.page).min(self.visible.len());
+        self.visible
+            .get(self.offset.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, k)| k)
+    }
+
     /// Display position of the selected row.
     pub fn cursor(&self) -> usize {
         self.cursor
