@@ -713,6 +713,7 @@ def main() -> int:
     ap.add_argument("--idle-seconds", type=float, default=30)
     ap.add_argument("--latency-samples", type=int, default=20)
     ap.add_argument("--skip-idle", action="store_true")
+    ap.add_argument("--skip-churn", action="store_true", help="only the idle run (churn 0)")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--no-readonly", action="store_true", help="run the dashboard without --readonly")
     ap.add_argument("--profile", metavar="PERF_DATA", help="perf record the dashboard during the churn run")
@@ -754,7 +755,8 @@ def main() -> int:
             soak(args, binary, work, cleanup)
             return 0
         rows: list = []
-        churn_phase(args, binary, work, cleanup, rows)
+        if not args.skip_churn:
+            churn_phase(args, binary, work, cleanup, rows)
         if not args.skip_idle:
             idle_phase(args, binary, work, cleanup, rows)
         title = (f"kbdash whole process, {args.clusters} clusters, "
