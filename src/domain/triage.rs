@@ -456,9 +456,7 @@ pub fn ops_verdict(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>) -> Verdi
                 Kind::OpsRequest,
                 &o.key,
                 format!("{} {}{why}", o.op_type, o.phase),
-                o.completed
-                    .or(latest_transition(&o.conditions))
-                    .or(o.created),
+                o.completed.or(o.last_transition).or(o.created),
             ));
         }
         "Running" => {
