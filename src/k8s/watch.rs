@@ -73,9 +73,26 @@ async fn watch_kind(api: Api<DynamicObject>, kind: Kind, sink: Sink) {
     let mut backoff = DefaultBackoff::default();
     loop {
         let mut stream = Box::pin(watcher(api.clone(), config.clone()));
+        // The watcher announces a relist before sending the list request. The announcement is
+        // held back until the list answers: a list that fails (the API is still away) then
+        // leaves the stream reconnecting since the first failure, with its attempts counted,
+        // instead of restarting "since" and flickering to syncing at every retry.
+        let mut init_held = false;
         while let Some(item) = stream.next().await {
             let event = match item {
+                Ok(watcher::Event::Init) => {
+                    init_held = true;
+                    None
+                }
                 Ok(ev) => {
+                    if init_held
+                        && matches!(ev, watcher::Event::InitApply(_) | watcher::Event::InitDone)
+                    {
+                        init_held = false;
+                        if !send(&sink, kind, WatchEvent::Init).await {
+                            return;
+                        }
+                    }
                     if matches!(ev, watcher::Event::InitDone | watcher::Event::Apply(_)) {
                         backoff.reset();
                     }
@@ -87,15 +104,10 @@ async fn watch_kind(api: Api<DynamicObject>, kind: Kind, sink: Sink) {
                 }
             };
             let failed = matches!(event, Some(WatchEvent::Error(_)));
-            if let Some(event) = event {
-                let msg = Msg::Watch {
-                    kind,
-                    at: Utc::now(),
-                    event,
-                };
-                if sink.tx.send(msg).await.is_err() {
-                    return;
-                }
+            if let Some(event) = event
+                && !send(&sink, kind, event).await
+            {
+                return;
             }
             if failed {
                 break;
@@ -104,6 +116,16 @@ async fn watch_kind(api: Api<DynamicObject>, kind: Kind, sink: Sink) {
         let delay = backoff.next().unwrap_or(std::time::Duration::from_secs(30));
         tokio::time::sleep(delay).await;
     }
+}
+
+/// Sends one event stamped with its arrival; `false` when the receiver is gone.
+async fn send(sink: &Sink, kind: Kind, event: WatchEvent) -> bool {
+    let msg = Msg::Watch {
+        kind,
+        at: Utc::now(),
+        event,
+    };
+    sink.tx.send(msg).await.is_ok()
 }
 
 /// The object as JSON without managedFields.
