@@ -17,6 +17,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::FutureExt;
 use kbdash::app::engine::{Engine, EngineConfig};
+use kbdash::app::form_modal::Stage;
 use kbdash::app::model::{Model, StreamState, WATCHED};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::set_pages;
@@ -254,5 +255,61 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The open form's state a failure must leave alone: stage, field values, the YAML preview
+/// and the request it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormState {
+    pub stage: Stage,
+    pub fields: Vec<(String, String)>,
+    pub yaml: Vec<String>,
+    pub request: Option<Value>,
+}
+
+impl FormState {
+    /// The open form's state; panics when no form is open.
+    pub fn of(m: &Model) -> FormState {
+        let f = m.forms.modal.as_ref().expect("a form is open");
+        FormState {
+            stage: f.stage,
+            fields: f
+                .fields()
+                .into_iter()
+                .map(|f| (f.name.clone(), f.value.clone()))
+                .collect(),
+            yaml: f.yaml.lines().to_vec(),
+            request: f.request.as_ref().map(|r| r.body.clone()),
+        }
+    }
+}
+
+/// The open form's stage, if a form is open.
+pub fn stage(m: &Model) -> Option<Stage> {
+    m.forms.modal.as_ref().map(|f| f.stage)
+}
+
+impl Session {
+    /// Opens `:vscale` on the fixture cluster, asks for 2 CPUs (request and limit) and waits
+    /// for the dry run's preview.
+    pub async fn vscale_preview(&mut self) {
+        self.press(ch(':'));
+        self.type_text("vscale");
+        self.press(key(KeyCode::Enter));
+        assert_eq!(stage(&self.model), Some(Stage::Loading));
+        self.until("the form loaded", |m| stage(m) == Some(Stage::Edit))
+            .await;
+        for _ in 0..2 {
+            self.press(key(KeyCode::Tab));
+            self.press(key(KeyCode::Backspace));
+            self.type_text("2");
+        }
+        self.press(key(KeyCode::Enter));
+        assert_eq!(stage(&self.model), Some(Stage::DryRun));
+        self.until("the dry run's preview", |m| {
+            stage(m) == Some(Stage::Preview)
+        })
+        .await;
     }
 }

@@ -1,0 +1,93 @@
+//! A slow API (the demo server's latency fault: every request answered a second late),
+//! through the real engine and form effect executor:
+//!
+//! - navigation stays immediate: keys are handled without waiting, the detail view opens at
+//!   once and its live YAML arrives when the API gets to it;
+//! - a form that is loading can be left at once;
+//! - a submit shows that it is in flight ("submitting…"), Esc abandons it and says that the
+//!   API may still accept it; the late answer to the abandoned attempt (the form numbers its
+//!   attempts) leaves the form exactly as it was, and the audit log records what happened.
+
+mod resilience_support;
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use kbdash::app::form_modal::Stage;
+use kbdash::app::model::Overlay;
+use kbdash::k8s::kinds::Kind;
+use resilience_support::{FormState, Session, all_live, ch, key, stage};
+
+/// How late the API answers each request.
+const LATENCY: Duration = Duration::from_millis(1000);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
+    let mut s = Session::start("slow-api", 100, 30).await;
+    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+        .await;
+    s.server.faults.set_latency(LATENCY);
+
+    // Navigation: the detail opens at once, its YAML follows when the API answers.
+    s.press(ch('2'));
+    s.press(ch('j'));
+    s.press(ch('d'));
+    s.press(ch('y'));
+    assert!(matches!(&s.model.overlay, Overlay::Detail(d) if d.yaml));
+    assert!(s.model.raw.is_none(), "the YAML cannot be here yet");
+    s.until("the pod's YAML", |m| m.raw.is_some()).await;
+    s.press(key(KeyCode::Esc));
+    s.press(ch('1'));
+
+    // A form loading from the slow API can be left at once.
+    s.press(ch(':'));
+    s.type_text("vscale");
+    s.press(key(KeyCode::Enter));
+    assert_eq!(stage(&s.model), Some(Stage::Loading));
+    s.press(key(KeyCode::Esc));
+    assert!(s.model.forms.modal.is_none());
+
+    s.server.faults.set_latency(Duration::ZERO);
+    s.vscale_preview().await;
+    let before = FormState::of(&s.model);
+
+    s.server.faults.set_latency(LATENCY);
+    s.press(key(KeyCode::Enter));
+    assert_eq!(stage(&s.model), Some(Stage::Submitting));
+    let attempt = s.model.forms.modal.as_ref().unwrap().attempt;
+    let screen = s.render();
+    assert!(screen.contains("submitting… · Esc abandon"), "{screen}");
+    insta::assert_snapshot!("submitting_100x30", screen);
+
+    s.press(key(KeyCode::Esc));
+    let abandoned = FormState::of(&s.model);
+    assert_eq!(abandoned, before, "back to the same preview");
+    let modal = s.model.forms.modal.as_ref().unwrap();
+    assert!(modal.attempt > attempt, "the abandoned attempt is outdated");
+    assert!(
+        modal
+            .api_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("submit abandoned: the API may still have accepted")),
+        "{:?}",
+        modal.api_error
+    );
+    let api_error = modal.api_error.clone();
+    insta::assert_snapshot!("abandoned_100x30", s.render());
+
+    // The late answer: the API did create it. The form does not move; the status line says so.
+    s.until("the abandoned submit's answer", |m| {
+        m.notice
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("submitted"))
+    })
+    .await;
+    assert_eq!(FormState::of(&s.model), abandoned);
+    assert_eq!(s.model.forms.modal.as_ref().unwrap().api_error, api_error);
+    assert_eq!(stage(&s.model), Some(Stage::Preview));
+    let audit = s.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["outcome"], "created");
+    let name = audit[0]["name"].as_str().unwrap();
+    assert!(s.server_names(Kind::OpsRequest).contains(name));
+}
