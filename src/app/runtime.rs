@@ -216,3 +216,48 @@ impl Hangup {
         std::future::pending::<()>().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::engine::check_task;
+    use tokio::task::JoinSet;
+
+    /// Set by the panic report that follows kbdash's hook: whether the terminal was still in
+    /// dashboard mode when the report was written.
+    static REPORT_SAW_ACTIVE: AtomicBool = AtomicBool::new(true);
+    const MARKER: &str = "boom in a spawned task (runtime test)";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_spawned_task_restores_the_terminal_before_the_report() {
+        // Stands in for the default report (and still prints it), noting the terminal's state.
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.to_string().contains(MARKER) {
+                REPORT_SAW_ACTIVE.store(TERMINAL_ACTIVE.load(Ordering::SeqCst), Ordering::SeqCst);
+            }
+            report(info);
+        }));
+        install_panic_hook();
+        // Pretend the dashboard is up: the restore then writes its two escape sequences (leave
+        // the alternate screen, show the cursor) to the test's stdout, which is harmless.
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(async { panic!("{MARKER}") });
+        let res = tasks.join_next().await.unwrap();
+        assert!(
+            !TERMINAL_ACTIVE.load(Ordering::SeqCst),
+            "the hook restored the terminal, from the task's thread"
+        );
+        assert!(
+            !REPORT_SAW_ACTIVE.load(Ordering::SeqCst),
+            "the report came after the restore"
+        );
+        let err = check_task(res).unwrap_err().to_string();
+        assert!(
+            err.contains(MARKER),
+            "the loop ends with the panic's message: {err}"
+        );
+    }
+}
