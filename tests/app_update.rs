@@ -19,7 +19,7 @@ fn fresh() -> Model {
 
 fn pod_names(m: &Model) -> Vec<String> {
     (0..m.pods.visible_len())
-        .map(|i| m.pods.visible_row(i).unwrap().key.name.clone())
+        .map(|i| m.pods.visible_row(i).unwrap().key.name.to_string())
         .collect()
 }
 

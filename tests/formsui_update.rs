@@ -29,8 +29,8 @@ fn load(m: &mut Model, cmds: &[Cmd]) {
         panic!("expected LoadContext, got {cmds:?}");
     };
     let mut ctx = fixture_context();
-    ctx.cluster = cluster.name.clone();
-    ctx.namespace = cluster.namespace.clone();
+    ctx.cluster = cluster.name.to_string();
+    ctx.namespace = cluster.namespace.to_string();
     for p in &mut ctx.pods {
         p.name = p.name.replace("pg-cluster", &cluster.name);
     }
@@ -123,7 +123,7 @@ fn menu_by_key_opens_a_form_and_reaches_submit() {
         Msg::Form(FormMsg::Submitted {
             attempt: *attempt,
             kind: Kind::OpsRequest,
-            namespace: cluster.namespace.clone(),
+            namespace: cluster.namespace.to_string(),
             result: Ok(format!("{}-restart-abcde", cluster.name)),
         }),
     );
@@ -173,7 +173,7 @@ fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
         Msg::Form(FormMsg::Submitted {
             attempt: *attempt,
             kind: Kind::OpsRequest,
-            namespace: cluster.namespace.clone(),
+            namespace: cluster.namespace.to_string(),
             result: Err("the server is on fire".into()),
         }),
     );

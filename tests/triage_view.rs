@@ -67,7 +67,7 @@ fn enter_opens_the_evidence_and_esc_returns() {
     };
     assert_eq!(Some(&d.target), problems[1].object.as_ref());
     let screen = render(&m);
-    assert!(screen.contains(&d.target.key.name), "{screen}");
+    assert!(screen.contains(d.target.key.name.as_str()), "{screen}");
     update(&mut m, key(KeyCode::Esc));
     assert_eq!(m.overlay, Overlay::Triage { selected: 1 });
 }

@@ -87,7 +87,12 @@ impl Harness {
     }
 
     fn pod_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.model.pods.iter().map(|p| p.key.name.clone()).collect();
+        let mut names: Vec<String> = self
+            .model
+            .pods
+            .iter()
+            .map(|p| p.key.name.to_string())
+            .collect();
         names.sort();
         names
     }
@@ -106,7 +111,7 @@ async fn switchover_role_flip_reaches_the_model() {
         .await;
     let cluster = ObjKey::new("demo", "pg-cluster");
     assert_eq!(
-        h.model.primaries.get(&cluster).map(String::as_str),
+        h.model.primaries.get(&cluster).map(|p| p.as_str()),
         Some("pg-cluster-postgresql-0")
     );
     // What the operator does in a switchover: the old primary steps down, the candidate is promoted.

@@ -5,7 +5,7 @@
 //! come from its pods) do not sort, because their value changes without the row changing.
 
 use crate::app::table::{SortValue, TableRow, contains_ci};
-use crate::k8s::resources::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
+use crate::k8s::resources::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 
 /// One column of a pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +77,8 @@ pub const OPS_AGE_COLUMN: usize = 7;
 /// AGE of the Backups pane (its first sort: newest first).
 pub const BACKUP_AGE_COLUMN: usize = 9;
 
-fn text(s: &str) -> Option<SortValue> {
-    Some(SortValue::Text(s.to_string()))
+fn text(s: &Atom) -> Option<SortValue> {
+    Some(SortValue::Text(s.clone()))
 }
 
 /// Newest first when ascending, like kubectl's AGE read top-down from youngest.

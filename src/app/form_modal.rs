@@ -22,7 +22,7 @@ use crate::forms::{
     RestoreInput, YAML_FIELD, confirmation_matches, redacted, validate_edited,
 };
 use crate::k8s::kinds::Kind;
-use crate::k8s::resources::ObjKey;
+use crate::k8s::resources::{Atom, ObjKey};
 
 /// Phases in which an OpsRequest or Backup is over.
 const FINAL_PHASES: &[&str] = &["Succeed", "Failed", "Cancelled", "Aborted", "Completed"];
@@ -172,7 +172,7 @@ impl FormModal {
     pub fn confirm_target(&self) -> String {
         match self.restore_loaded() {
             Some((_, input)) => input.name.clone(),
-            None => self.cluster.name.clone(),
+            None => self.cluster.name.to_string(),
         }
     }
 
@@ -381,8 +381,8 @@ pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
             let ns = target_cluster(m)
                 .map(|c| c.namespace)
                 .or_else(|| m.backups.selected().map(|b| b.key.namespace.clone()))
-                .or_else(|| m.namespace.clone())
-                .unwrap_or_else(|| "default".to_string());
+                .or_else(|| m.namespace.as_deref().map(Atom::new))
+                .unwrap_or_else(|| Atom::new("default"));
             Some(ObjKey::new(&ns, name))
         }
         None if m.focus == Pane::Backups => m.backups.selected().map(|b| b.key.clone()),

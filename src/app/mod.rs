@@ -9,6 +9,7 @@ pub mod form_modal;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod problem_index;
 pub mod readonly;
 pub mod runtime;
 pub mod table;

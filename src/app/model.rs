@@ -8,7 +8,7 @@ use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN
 use crate::app::table::Table;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
-    BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Row, ScheduleRow,
+    Atom, BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Row, ScheduleRow,
 };
 use crate::view::theme::Theme;
 
@@ -89,8 +89,8 @@ pub enum StreamState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleChange {
     pub at: DateTime<Utc>,
-    pub old_primary: String,
-    pub new_primary: String,
+    pub old_primary: Atom,
+    pub new_primary: Atom,
 }
 
 /// What the detail view shows.
@@ -132,23 +132,24 @@ pub struct Input {
     pub text: String,
 }
 
-/// Names of the pod, OpsRequest and backup objects of each cluster, kept as events arrive so
+/// Names of the pod, OpsRequest, backup and schedule objects of each cluster, kept as events arrive so
 /// that cluster rows find their pods without scanning every pod.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterIndex {
-    pub pods: HashMap<ObjKey, BTreeSet<String>>,
-    pub ops: HashMap<ObjKey, BTreeSet<String>>,
-    pub backups: HashMap<ObjKey, BTreeSet<String>>,
+    pub pods: HashMap<ObjKey, BTreeSet<Atom>>,
+    pub ops: HashMap<ObjKey, BTreeSet<Atom>>,
+    pub backups: HashMap<ObjKey, BTreeSet<Atom>>,
+    pub schedules: HashMap<ObjKey, BTreeSet<Atom>>,
 }
 
 impl ClusterIndex {
     /// Records `name` under `cluster`.
-    pub fn add(map: &mut HashMap<ObjKey, BTreeSet<String>>, cluster: ObjKey, name: &str) {
-        map.entry(cluster).or_default().insert(name.to_string());
+    pub fn add(map: &mut HashMap<ObjKey, BTreeSet<Atom>>, cluster: ObjKey, name: &Atom) {
+        map.entry(cluster).or_default().insert(name.clone());
     }
 
     /// Forgets `name` under `cluster`.
-    pub fn remove(map: &mut HashMap<ObjKey, BTreeSet<String>>, cluster: &ObjKey, name: &str) {
+    pub fn remove(map: &mut HashMap<ObjKey, BTreeSet<Atom>>, cluster: &ObjKey, name: &str) {
         if let Some(set) = map.get_mut(cluster) {
             set.remove(name);
             if set.is_empty() {
@@ -189,7 +190,7 @@ pub struct Model {
     /// Per cluster, the latest primary changes, oldest first.
     pub role_history: HashMap<ObjKey, VecDeque<RoleChange>>,
     /// Per cluster, the last primary seen.
-    pub primaries: HashMap<ObjKey, String>,
+    pub primaries: HashMap<ObjKey, Atom>,
     /// Pods whose role changed, with when.
     pub flashes: HashMap<ObjKey, DateTime<Utc>>,
     /// The followed object's YAML lines, for the detail view's YAML mode.
@@ -256,7 +257,7 @@ impl Model {
             .get(cluster)
             .into_iter()
             .flatten()
-            .filter_map(|name| self.pods.get(&ObjKey::new(&cluster.namespace, name)))
+            .filter_map(|name| self.pods.get(&ObjKey::from_atoms(&cluster.namespace, name)))
     }
 
     /// The latest OpsRequest of a cluster, by creation time.
@@ -266,7 +267,7 @@ impl Model {
             .get(cluster)
             .into_iter()
             .flatten()
-            .filter_map(|name| self.ops.get(&ObjKey::new(&cluster.namespace, name)))
+            .filter_map(|name| self.ops.get(&ObjKey::from_atoms(&cluster.namespace, name)))
             .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)))
     }
 
@@ -277,7 +278,23 @@ impl Model {
             .get(cluster)
             .into_iter()
             .flatten()
-            .filter_map(|name| self.backups.get(&ObjKey::new(&cluster.namespace, name)))
+            .filter_map(|name| {
+                self.backups
+                    .get(&ObjKey::from_atoms(&cluster.namespace, name))
+            })
+    }
+
+    /// The backup schedules of a cluster.
+    pub fn cluster_schedules(&self, cluster: &ObjKey) -> impl Iterator<Item = &ScheduleRow> {
+        self.index
+            .schedules
+            .get(cluster)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| {
+                self.schedules
+                    .get(&ObjKey::from_atoms(&cluster.namespace, name))
+            })
     }
 
     /// The continuous backup of a cluster (the latest, if several).
@@ -298,7 +315,7 @@ impl Model {
     pub fn known_namespaces(&self) -> BTreeSet<String> {
         self.clusters
             .iter()
-            .map(|c| c.key.namespace.clone())
+            .map(|c| c.key.namespace.to_string())
             .collect()
     }
 }

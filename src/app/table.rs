@@ -9,13 +9,13 @@
 
 use std::collections::HashMap;
 
-use crate::k8s::resources::ObjKey;
+use crate::k8s::resources::{Atom, ObjKey};
 
 /// A value rows are sorted by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SortValue {
     Num(i64),
-    Text(String),
+    Text(Atom),
 }
 
 /// What a table needs from its rows.
@@ -379,7 +379,7 @@ mod tests {
 
     fn names(t: &Table<T>) -> Vec<String> {
         (0..t.visible_len())
-            .map(|i| t.visible_row(i).unwrap().0.name.clone())
+            .map(|i| t.visible_row(i).unwrap().0.name.to_string())
             .collect()
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::model::{Model, Overlay, StreamState};
 use crate::app::msg::WatchEvent;
+use crate::app::problem_index::ProblemIndex;
 use crate::domain::triage::{self, Fleet, Problem, RestartMemory, StreamHealth, Thresholds};
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::Row;
@@ -21,6 +22,8 @@ pub struct TriageState {
     pub last_seen: BTreeMap<Kind, DateTime<Utc>>,
     /// The triage row to return to when the detail opened from it closes.
     pub return_to: Option<usize>,
+    /// The problems found, kept up to date by events and ticks.
+    pub problems: ProblemIndex,
 }
 
 /// Wall mode: which page of tiles shows, and since when.
@@ -46,6 +49,7 @@ impl Launch {
     /// Sets up a fresh model.
     pub fn apply(&self, m: &mut Model) {
         m.triage.thresholds = self.thresholds;
+        m.triage.problems.rebuild();
         if self.open_triage {
             m.overlay = Overlay::Triage { selected: 0 };
         }
@@ -103,8 +107,14 @@ pub fn health(state: &StreamState) -> StreamHealth {
     }
 }
 
-/// Every problem the model shows, worst first.
+/// Every problem the model shows, worst first (a copy of the kept list).
 pub fn problems(m: &Model) -> Vec<Problem> {
+    m.triage.problems.iter().cloned().collect()
+}
+
+/// Every problem, worst first, found by running all rules over the whole model: what the kept
+/// list must always equal.
+pub fn recompute(m: &Model) -> Vec<Problem> {
     let clusters: Vec<_> = m.clusters.iter().collect();
     let pods: Vec<_> = m.pods.iter().collect();
     let ops: Vec<_> = m.ops.iter().collect();

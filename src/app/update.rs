@@ -14,9 +14,10 @@ use crate::app::model::{
     ROLE_HISTORY_LEN, RoleChange, StreamState,
 };
 use crate::app::msg::{Msg, StreamError, WatchEvent};
+use crate::app::problem_index::Unit;
 use crate::app::table::{Sort, Table, TableRow};
 use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{ObjKey, ObjRef, Row};
+use crate::k8s::resources::{Atom, ObjKey, ObjRef, Row};
 use crate::view::layout;
 
 /// How long a notice stays in the status line.
@@ -56,6 +57,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
         Msg::Connected { context, namespace } => on_connected(m, context, namespace),
     }
+    crate::app::problem_index::refresh(m);
     m.dirty = true;
     cmds
 }
@@ -244,7 +246,7 @@ fn open_problem(m: &mut Model) {
     let Overlay::Triage { selected } = m.overlay else {
         return;
     };
-    let problems = crate::app::triage::problems(m);
+    let problems = &m.triage.problems;
     let selected = selected.min(problems.len().saturating_sub(1));
     if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
         m.triage.return_to = Some(selected);
@@ -486,6 +488,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
 
 fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     crate::app::triage::observe(&mut m.triage, kind, at, &event);
+    m.triage.problems.touch(Unit::Stream(kind));
     match event {
         WatchEvent::Init => {
             m.pending.insert(kind, Vec::new());
@@ -547,13 +550,14 @@ fn not_installed(kind: Kind) -> String {
     }
 }
 
-fn cluster_of(namespace: &str, cluster: &str) -> ObjKey {
-    ObjKey::new(namespace, cluster)
+fn cluster_of(namespace: &Atom, cluster: &Atom) -> ObjKey {
+    ObjKey::from_atoms(namespace, cluster)
 }
 
 fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
     match row {
         Row::Cluster(c) => {
+            m.triage.problems.touch(Unit::Cluster(c.key.clone()));
             m.clusters.upsert(c);
         }
         Row::Pod(p) => {
@@ -561,6 +565,8 @@ fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
             let cluster = cluster_of(&key.namespace, &p.cluster);
             let role = p.role.clone();
             ClusterIndex::add(&mut m.index.pods, cluster.clone(), &key.name);
+            m.triage.problems.touch(Unit::Pod(key.clone()));
+            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
             if let Some(old) = m.pods.upsert(p) {
                 if old.role != role {
                     m.flashes.insert(key.clone(), at);
@@ -568,6 +574,7 @@ fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
                 if old.cluster != cluster.name {
                     let old_cluster = cluster_of(&key.namespace, &old.cluster);
                     ClusterIndex::remove(&mut m.index.pods, &old_cluster, &key.name);
+                    m.triage.problems.touch(Unit::Cluster(old_cluster.clone()));
                     track_primary(m, &old_cluster, at);
                 }
             }
@@ -577,6 +584,7 @@ fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
             let key = o.key.clone();
             let cluster = cluster_of(&key.namespace, &o.cluster);
             ClusterIndex::add(&mut m.index.ops, cluster.clone(), &key.name);
+            m.triage.problems.touch(Unit::Ops(key.clone()));
             if let Some(old) = m.ops.upsert(o)
                 && old.cluster != cluster.name
             {
@@ -588,15 +596,30 @@ fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
             let key = b.key.clone();
             let cluster = cluster_of(&key.namespace, &b.cluster);
             ClusterIndex::add(&mut m.index.backups, cluster.clone(), &key.name);
-            if let Some(old) = m.backups.upsert(b)
+            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
+            let new = b.clone();
+            let old = m.backups.upsert(b);
+            m.triage.problems.note_backup(old.as_ref(), Some(&new));
+            if let Some(old) = old
                 && old.cluster != cluster.name
             {
                 let old_cluster = cluster_of(&key.namespace, &old.cluster);
                 ClusterIndex::remove(&mut m.index.backups, &old_cluster, &key.name);
+                m.triage.problems.touch(Unit::Cluster(old_cluster));
             }
         }
         Row::Schedule(s) => {
-            m.schedules.insert(s.key.clone(), s);
+            let key = s.key.clone();
+            let cluster = cluster_of(&key.namespace, &s.cluster);
+            ClusterIndex::add(&mut m.index.schedules, cluster.clone(), &key.name);
+            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
+            if let Some(old) = m.schedules.insert(key.clone(), s)
+                && old.cluster != cluster.name
+            {
+                let old_cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.schedules, &old_cluster, &key.name);
+                m.triage.problems.touch(Unit::Cluster(old_cluster));
+            }
         }
     }
 }
@@ -605,12 +628,19 @@ fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
     match kind {
         Kind::Cluster => {
             m.clusters.remove(key);
+            // A deleted cluster's role history is of no further use; without this a long
+            // session with clusters coming and going would keep every one it ever saw.
+            m.role_history.remove(key);
+            m.primaries.remove(key);
+            m.triage.problems.touch(Unit::Cluster(key.clone()));
         }
         Kind::Pod => {
             if let Some(old) = m.pods.remove(key) {
                 let cluster = cluster_of(&key.namespace, &old.cluster);
                 ClusterIndex::remove(&mut m.index.pods, &cluster, &key.name);
                 m.flashes.remove(key);
+                m.triage.problems.touch(Unit::Pod(key.clone()));
+                m.triage.problems.touch(Unit::Cluster(cluster.clone()));
                 track_primary(m, &cluster, at);
             }
         }
@@ -618,16 +648,23 @@ fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
             if let Some(old) = m.ops.remove(key) {
                 let cluster = cluster_of(&key.namespace, &old.cluster);
                 ClusterIndex::remove(&mut m.index.ops, &cluster, &key.name);
+                m.triage.problems.touch(Unit::Ops(key.clone()));
             }
         }
         Kind::Backup => {
             if let Some(old) = m.backups.remove(key) {
                 let cluster = cluster_of(&key.namespace, &old.cluster);
                 ClusterIndex::remove(&mut m.index.backups, &cluster, &key.name);
+                m.triage.problems.note_backup(Some(&old), None);
+                m.triage.problems.touch(Unit::Cluster(cluster));
             }
         }
         Kind::BackupSchedule => {
-            m.schedules.remove(key);
+            if let Some(old) = m.schedules.remove(key) {
+                let cluster = cluster_of(&key.namespace, &old.cluster);
+                ClusterIndex::remove(&mut m.index.schedules, &cluster, &key.name);
+                m.triage.problems.touch(Unit::Cluster(cluster));
+            }
         }
         _ => {}
     }
@@ -636,6 +673,7 @@ fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
 /// Swaps in a freshly listed set of objects: rows absent from it are gone (no ghosts), and the
 /// indexes are rebuilt in one pass.
 fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
+    m.triage.problems.rebuild();
     match kind {
         Kind::Cluster => m
             .clusters
@@ -713,6 +751,14 @@ fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
                     _ => None,
                 })
                 .collect();
+            m.index.schedules.clear();
+            for s in m.schedules.values() {
+                ClusterIndex::add(
+                    &mut m.index.schedules,
+                    cluster_of(&s.key.namespace, &s.cluster),
+                    &s.key.name,
+                );
+            }
         }
         _ => {}
     }

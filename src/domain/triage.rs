@@ -178,154 +178,255 @@ pub fn human(d: Duration) -> String {
     }
 }
 
-/// Every problem in `fleet`, worst first: by level, then longest-standing, then by name.
+/// The ranking: by level, then longest-standing (unknown "since" last), then by name and reason.
+pub fn rank(a: &Problem, b: &Problem) -> std::cmp::Ordering {
+    a.level
+        .cmp(&b.level)
+        .then_with(|| match (a.since, b.since) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.subject.cmp(&b.subject))
+        .then_with(|| a.reason.cmp(&b.reason))
+}
+
+/// What the rules found about one part of the fleet, and when they must look at it again even
+/// if nothing in it changes (a threshold crossed, or a "for N min" text to bring up to date).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub problems: Vec<Problem>,
+    pub recheck: Option<DateTime<Utc>>,
+}
+
+impl Verdict {
+    fn recheck_at(&mut self, t: DateTime<Utc>) {
+        self.recheck = Some(self.recheck.map_or(t, |r| r.min(t)));
+    }
+
+    /// Records when a rule `age > limit` with its age shown in minutes must be looked at again:
+    /// just after the limit is crossed, then at every minute the shown age changes.
+    fn age_rule(&mut self, from: DateTime<Utc>, limit: Duration, now: DateTime<Utc>) -> bool {
+        let age = now - from;
+        if age > limit {
+            self.recheck_at(from + Duration::minutes(age.num_minutes() + 1));
+            true
+        } else {
+            self.recheck_at(from + limit + Duration::milliseconds(1));
+            false
+        }
+    }
+}
+
+/// A cluster and what belongs to it: the unit the cluster, backup and schedule rules read
+/// together. `cluster` is `None` when backups or schedules name a cluster that is not (yet)
+/// listed.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterGroup<'a> {
+    pub key: &'a ObjKey,
+    pub cluster: Option<&'a ClusterRow>,
+    pub pods: &'a [&'a PodRow],
+    pub backups: &'a [&'a BackupRow],
+    pub schedules: &'a [&'a ScheduleRow],
+}
+
+/// Every problem in `fleet`, worst first (see [`rank`]): the per-unit rules applied to all of
+/// it at once. The dashboard keeps the same result up to date unit by unit instead.
 pub fn problems(
     fleet: &Fleet<'_>,
     memory: &RestartMemory,
     limits: &Thresholds,
     now: DateTime<Utc>,
 ) -> Vec<Problem> {
+    type Members<'a> = (
+        Option<&'a ClusterRow>,
+        Vec<&'a PodRow>,
+        Vec<&'a BackupRow>,
+        Vec<&'a ScheduleRow>,
+    );
+    let mut groups: HashMap<ObjKey, Members<'_>> = HashMap::new();
+    for c in fleet.clusters {
+        groups.entry(c.key.clone()).or_default().0 = Some(c);
+    }
+    for p in fleet.pods {
+        groups
+            .entry(ObjKey::new(&p.key.namespace, &p.cluster))
+            .or_default()
+            .1
+            .push(p);
+    }
+    for b in fleet.backups {
+        groups
+            .entry(ObjKey::new(&b.key.namespace, &b.cluster))
+            .or_default()
+            .2
+            .push(b);
+    }
+    for s in fleet.schedules {
+        groups
+            .entry(ObjKey::new(&s.key.namespace, &s.cluster))
+            .or_default()
+            .3
+            .push(s);
+    }
+    let continuous: HashSet<&str> = fleet
+        .backups
+        .iter()
+        .filter(|b| b.is_continuous())
+        .map(|b| b.method.as_str())
+        .collect();
+    let known = |m: &str| continuous.contains(m);
     let mut out = Vec::new();
-    cluster_rules(fleet, &mut out);
-    pod_rules(fleet, memory, limits, now, &mut out);
-    ops_rules(fleet, limits, now, &mut out);
-    backup_rules(fleet, limits, now, &mut out);
-    stream_rules(fleet, &mut out);
-    out.sort_by(|a, b| {
-        a.level
-            .cmp(&b.level)
-            .then_with(|| match (a.since, b.since) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.subject.cmp(&b.subject))
-            .then_with(|| a.reason.cmp(&b.reason))
-    });
+    for (key, (cluster, pods, backups, schedules)) in &groups {
+        let group = ClusterGroup {
+            key,
+            cluster: *cluster,
+            pods,
+            backups,
+            schedules,
+        };
+        out.extend(cluster_verdict(&group, &known, limits, now).problems);
+    }
+    for p in fleet.pods {
+        out.extend(pod_verdict(p, memory, limits, now).problems);
+    }
+    for o in fleet.ops {
+        out.extend(ops_verdict(o, limits, now).problems);
+    }
+    for (kind, health) in fleet.streams {
+        out.extend(stream_problem(*kind, health));
+    }
+    out.sort_by(rank);
     out
 }
 
-/// Cluster phase and primary count.
-fn cluster_rules(fleet: &Fleet<'_>, out: &mut Vec<Problem>) {
-    let mut pods_of: HashMap<(&str, &str), Vec<&PodRow>> = HashMap::new();
-    for p in fleet.pods {
-        pods_of
-            .entry((p.key.namespace.as_str(), p.cluster.as_str()))
-            .or_default()
-            .push(p);
+/// The cluster's phase and primary count, its continuous backups, and its schedules' backups.
+/// `continuous_method` says whether a backup method is known to be a continuous one anywhere in
+/// the fleet.
+pub fn cluster_verdict(
+    group: &ClusterGroup<'_>,
+    continuous_method: &dyn Fn(&str) -> bool,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let mut v = Verdict::default();
+    if let Some(c) = group.cluster {
+        cluster_rules(c, group.pods, &mut v.problems);
     }
-    for c in fleet.clusters {
-        let since = latest_transition(&c.conditions);
-        if matches!(c.phase.as_str(), "Failed" | "Abnormal") {
-            let why = c
-                .conditions
-                .iter()
-                .rev()
-                .find(|x| x.status == "False" && !x.message.is_empty())
-                .map(|x| format!(": {}", x.message))
-                .unwrap_or_default();
-            out.push(problem(
-                Level::Critical,
-                Kind::Cluster,
-                &c.key,
-                format!("cluster is {}{why}", c.phase),
-                since,
-            ));
-        }
-        if c.deleting || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
-            continue;
-        }
-        let pods = pods_of
-            .get(&(c.key.namespace.as_str(), c.key.name.as_str()))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        if pods.is_empty() {
-            continue;
-        }
-        let primaries: Vec<&str> = pods
+    continuous_rules(group.backups, limits, now, &mut v);
+    for s in group.schedules {
+        schedule_rules(s, group, continuous_method, limits, now, &mut v);
+    }
+    v
+}
+
+/// Cluster phase and primary count.
+fn cluster_rules(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
+    let since = latest_transition(&c.conditions);
+    if matches!(c.phase.as_str(), "Failed" | "Abnormal") {
+        let why = c
+            .conditions
             .iter()
-            .filter(|p| p.is_primary())
-            .map(|p| p.key.name.as_str())
-            .collect();
-        match primaries.as_slice() {
-            [] => out.push(problem(
-                Level::Critical,
-                Kind::Cluster,
-                &c.key,
-                format!("no primary among {} pods", pods.len()),
-                pods.iter()
-                    .filter_map(|p| latest_transition(&p.conditions))
-                    .max()
-                    .or(since),
-            )),
-            [_] => {}
-            many => out.push(problem(
-                Level::Critical,
-                Kind::Cluster,
-                &c.key,
-                format!("{} primaries: {}", many.len(), many.join(", ")),
-                since,
-            )),
-        }
+            .rev()
+            .find(|x| x.status == "False" && !x.message.is_empty())
+            .map(|x| format!(": {}", x.message))
+            .unwrap_or_default();
+        out.push(problem(
+            Level::Critical,
+            Kind::Cluster,
+            &c.key,
+            format!("cluster is {}{why}", c.phase),
+            since,
+        ));
+    }
+    if c.deleting || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
+        return;
+    }
+    if pods.is_empty() {
+        return;
+    }
+    let mut primaries: Vec<&str> = pods
+        .iter()
+        .filter(|p| p.is_primary())
+        .map(|p| p.key.name.as_str())
+        .collect();
+    primaries.sort_unstable();
+    match primaries.as_slice() {
+        [] => out.push(problem(
+            Level::Critical,
+            Kind::Cluster,
+            &c.key,
+            format!("no primary among {} pods", pods.len()),
+            pods.iter()
+                .filter_map(|p| latest_transition(&p.conditions))
+                .max()
+                .or(since),
+        )),
+        [_] => {}
+        many => out.push(problem(
+            Level::Critical,
+            Kind::Cluster,
+            &c.key,
+            format!("{} primaries: {}", many.len(), many.join(", ")),
+            since,
+        )),
     }
 }
 
-/// Pods not ready, crash-looping, or restarting.
-fn pod_rules(
-    fleet: &Fleet<'_>,
+/// A pod not ready, crash-looping, or restarting.
+pub fn pod_verdict(
+    p: &PodRow,
     memory: &RestartMemory,
     limits: &Thresholds,
     now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
-) {
-    for p in fleet.pods {
-        let ready_since = p
-            .conditions
-            .iter()
-            .find(|c| c.type_ == "Ready")
-            .and_then(|c| c.last_transition);
-        if p.status == "CrashLoopBackOff" {
-            out.push(problem(
-                Level::Error,
-                Kind::Pod,
-                &p.key,
-                format!("CrashLoopBackOff ({} restarts)", p.restarts),
-                ready_since,
-            ));
-        } else if !p.ready
-            && !matches!(p.status.as_str(), "Terminating" | "Succeeded" | "Completed")
-        {
-            out.push(problem(
-                Level::Warning,
-                Kind::Pod,
-                &p.key,
-                format!(
-                    "not ready ({}/{} containers, {})",
-                    p.ready_containers,
-                    p.containers,
-                    if p.status.is_empty() {
-                        "no status"
-                    } else {
-                        &p.status
-                    }
-                ),
-                ready_since.or(p.created),
-            ));
-        }
-        if let Some((at, from)) = memory.last_rise(&p.key)
-            && now - at <= limits.restart_window
-            && p.restarts > from
-        {
-            out.push(problem(
-                Level::Warning,
-                Kind::Pod,
-                &p.key,
-                format!("restarts rose to {} (+{})", p.restarts, p.restarts - from),
-                Some(at),
-            ));
-        }
+) -> Verdict {
+    let mut v = Verdict::default();
+    let ready_since = p
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .and_then(|c| c.last_transition);
+    if p.status == "CrashLoopBackOff" {
+        v.problems.push(problem(
+            Level::Error,
+            Kind::Pod,
+            &p.key,
+            format!("CrashLoopBackOff ({} restarts)", p.restarts),
+            ready_since,
+        ));
+    } else if !p.ready && !matches!(p.status.as_str(), "Terminating" | "Succeeded" | "Completed") {
+        v.problems.push(problem(
+            Level::Warning,
+            Kind::Pod,
+            &p.key,
+            format!(
+                "not ready ({}/{} containers, {})",
+                p.ready_containers,
+                p.containers,
+                if p.status.is_empty() {
+                    "no status"
+                } else {
+                    &p.status
+                }
+            ),
+            ready_since.or(p.created),
+        ));
     }
+    if let Some((at, from)) = memory.last_rise(&p.key)
+        && now - at <= limits.restart_window
+        && p.restarts > from
+    {
+        v.problems.push(problem(
+            Level::Warning,
+            Kind::Pod,
+            &p.key,
+            format!("restarts rose to {} (+{})", p.restarts, p.restarts - from),
+            Some(at),
+        ));
+        v.recheck_at(at + limits.restart_window + Duration::milliseconds(1));
+    }
+    v
 }
 
 /// When a running OpsRequest last showed movement: its start or any progress detail's start
@@ -340,74 +441,72 @@ fn last_movement(o: &OpsRow) -> Option<DateTime<Utc>> {
         .max()
 }
 
-/// Failed, aborted and stuck OpsRequests.
-fn ops_rules(fleet: &Fleet<'_>, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Problem>) {
-    for o in fleet.ops {
-        match o.phase.as_str() {
-            "Failed" | "Aborted" => {
-                let why = if o.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", o.reason)
+/// A failed, aborted or stuck OpsRequest.
+pub fn ops_verdict(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>) -> Verdict {
+    let mut v = Verdict::default();
+    match o.phase.as_str() {
+        "Failed" | "Aborted" => {
+            let why = if o.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", o.reason)
+            };
+            v.problems.push(problem(
+                Level::Error,
+                Kind::OpsRequest,
+                &o.key,
+                format!("{} {}{why}", o.op_type, o.phase),
+                o.completed
+                    .or(latest_transition(&o.conditions))
+                    .or(o.created),
+            ));
+        }
+        "Running" => {
+            if let Some(moved) = last_movement(o)
+                && v.age_rule(moved, limits.stuck_ops, now)
+            {
+                let progress = match o.progress {
+                    Progress::Counts(a, b) => format!("{a}/{b}"),
+                    Progress::Unknown => "-".into(),
                 };
-                out.push(problem(
-                    Level::Error,
+                v.problems.push(problem(
+                    Level::Warning,
                     Kind::OpsRequest,
                     &o.key,
-                    format!("{} {}{why}", o.op_type, o.phase),
-                    o.completed
-                        .or(latest_transition(&o.conditions))
-                        .or(o.created),
+                    format!(
+                        "{} stuck: progress {progress} unchanged for {}",
+                        o.op_type,
+                        human(now - moved)
+                    ),
+                    Some(moved),
                 ));
             }
-            "Running" => {
-                let Some(moved) = last_movement(o) else {
-                    continue;
-                };
-                if now - moved > limits.stuck_ops {
-                    let progress = match o.progress {
-                        Progress::Counts(a, b) => format!("{a}/{b}"),
-                        Progress::Unknown => "-".into(),
-                    };
-                    out.push(problem(
-                        Level::Warning,
-                        Kind::OpsRequest,
-                        &o.key,
-                        format!(
-                            "{} stuck: progress {progress} unchanged for {}",
-                            o.op_type,
-                            human(now - moved)
-                        ),
-                        Some(moved),
-                    ));
-                }
-            }
-            _ => {}
         }
+        _ => {}
     }
+    v
 }
 
 /// Whether a schedule entry's method is a continuous (WAL archive) one: a continuous backup
 /// with that method exists, or the method's name says so.
-fn is_continuous_method(method: &str, continuous_methods: &HashSet<&str>) -> bool {
-    continuous_methods.contains(method) || method.contains("wal") || method.contains("archive")
+fn is_continuous_method(method: &str, known: &dyn Fn(&str) -> bool) -> bool {
+    known(method) || method.contains("wal") || method.contains("archive")
 }
 
-/// Stalled WAL archives, missing continuous backups, failed or overdue full backups.
-fn backup_rules(
-    fleet: &Fleet<'_>,
+/// Stalled and failed WAL archives.
+fn continuous_rules(
+    backups: &[&BackupRow],
     limits: &Thresholds,
     now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
+    v: &mut Verdict,
 ) {
-    for b in fleet.backups.iter().filter(|b| b.is_continuous()) {
+    for b in backups.iter().filter(|b| b.is_continuous()) {
         match b.phase.as_str() {
             "Running" => {
-                let end = b.range_end.or(b.started).or(b.created);
-                if let Some(end) = end
-                    && now - end > limits.wal_stall
+                if let Some(end) = b.range_end.or(b.started).or(b.created)
+                    && v.age_rule(end, limits.wal_stall, now)
                 {
-                    out.push(problem(
+                    v.problems.push(problem(
                         Level::Error,
                         Kind::Backup,
                         &b.key,
@@ -420,7 +519,7 @@ fn backup_rules(
                     ));
                 }
             }
-            "Failed" => out.push(problem(
+            "Failed" => v.problems.push(problem(
                 Level::Error,
                 Kind::Backup,
                 &b.key,
@@ -430,147 +529,150 @@ fn backup_rules(
             _ => {}
         }
     }
-    // Grouped once: at fleet scale a scan of every backup per schedule is 10^8 comparisons.
-    let continuous_methods: HashSet<&str> = fleet
-        .backups
-        .iter()
-        .filter(|b| b.is_continuous())
-        .map(|b| b.method.as_str())
-        .collect();
-    let mut by_cluster: HashMap<(&str, &str), Vec<&BackupRow>> = HashMap::new();
-    for b in fleet.backups.iter().copied() {
-        by_cluster
-            .entry((b.key.namespace.as_str(), b.cluster.as_str()))
-            .or_default()
-            .push(b);
-    }
-    for s in fleet.schedules {
-        let of_cluster: &[&BackupRow] = by_cluster
-            .get(&(s.key.namespace.as_str(), s.cluster.as_str()))
-            .map_or(&[], Vec::as_slice);
-        let cluster_key = ObjKey::new(&s.key.namespace, &s.cluster);
-        for e in s.entries.iter().filter(|e| e.enabled) {
-            if is_continuous_method(&e.method, &continuous_methods) {
-                let running = of_cluster
-                    .iter()
-                    .any(|b| b.is_continuous() && b.phase == "Running");
-                if !running {
-                    out.push(problem(
-                        Level::Error,
-                        Kind::Cluster,
-                        &cluster_key,
+}
+
+/// A schedule's entries: continuous ones need a Running continuous backup; full ones need a
+/// recent enough backup that did not fail.
+fn schedule_rules(
+    s: &ScheduleRow,
+    group: &ClusterGroup<'_>,
+    continuous_method: &dyn Fn(&str) -> bool,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    v: &mut Verdict,
+) {
+    let cluster_key = group.key;
+    for e in s.entries.iter().filter(|e| e.enabled) {
+        if is_continuous_method(&e.method, continuous_method) {
+            let running = group
+                .backups
+                .iter()
+                .any(|b| b.is_continuous() && b.phase == "Running");
+            if !running {
+                v.problems.push(problem(
+                    Level::Error,
+                    Kind::Cluster,
+                    cluster_key,
+                    format!(
+                        "schedule {} enables {} but no continuous backup is Running",
+                        s.key.name, e.method
+                    ),
+                    s.created,
+                ));
+            }
+            continue;
+        }
+        let latest = group
+            .backups
+            .iter()
+            .filter(|b| !b.is_continuous() && b.method == e.method)
+            .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)));
+        let Ok(cron) = parse_cron(&e.cron) else {
+            continue;
+        };
+        match latest {
+            Some(b) if b.phase == "Failed" => v.problems.push(problem(
+                Level::Error,
+                Kind::Backup,
+                &b.key,
+                format!(
+                    "last full backup ({}) Failed{}",
+                    e.method,
+                    if b.failure_reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", b.failure_reason)
+                    }
+                ),
+                b.completed.or(b.created),
+            )),
+            Some(b) => {
+                let Some(last) = b.created else {
+                    continue;
+                };
+                if let Some(due) = cron.next_after(last)
+                    && overdue(due, limits, now, v)
+                {
+                    v.problems.push(problem(
+                        Level::Warning,
+                        Kind::Backup,
+                        &b.key,
                         format!(
-                            "schedule {} enables {} but no continuous backup is Running",
-                            s.key.name, e.method
+                            "last full backup ({}) is from {}; `{}` wanted one by {}",
+                            e.method,
+                            last.format("%Y-%m-%d %H:%M"),
+                            e.cron,
+                            due.format("%Y-%m-%d %H:%M")
                         ),
-                        s.created,
+                        Some(due),
                     ));
                 }
-                continue;
             }
-            let latest = of_cluster
-                .iter()
-                .filter(|b| !b.is_continuous() && b.method == e.method)
-                .max_by_key(|b| b.created);
-            let Ok(cron) = parse_cron(&e.cron) else {
-                continue;
-            };
-            match latest {
-                Some(b) if b.phase == "Failed" => out.push(problem(
-                    Level::Error,
-                    Kind::Backup,
-                    &b.key,
-                    format!(
-                        "last full backup ({}) Failed{}",
-                        e.method,
-                        if b.failure_reason.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", b.failure_reason)
-                        }
-                    ),
-                    b.completed.or(b.created),
-                )),
-                Some(b) => {
-                    let Some(last) = b.created else {
-                        continue;
-                    };
-                    if let Some(due) = cron.next_after(last)
-                        && now - due > limits.full_backup_grace
-                    {
-                        out.push(problem(
-                            Level::Warning,
-                            Kind::Backup,
-                            &b.key,
-                            format!(
-                                "last full backup ({}) is from {}; `{}` wanted one by {}",
-                                e.method,
-                                last.format("%Y-%m-%d %H:%M"),
-                                e.cron,
-                                due.format("%Y-%m-%d %H:%M")
-                            ),
-                            Some(due),
-                        ));
-                    }
-                }
-                None => {
-                    let Some(created) = s.created else {
-                        continue;
-                    };
-                    if let Some(due) = cron.next_after(created)
-                        && now - due > limits.full_backup_grace
-                    {
-                        out.push(problem(
-                            Level::Warning,
-                            Kind::Cluster,
-                            &cluster_key,
-                            format!(
-                                "no full backup ({}) yet; `{}` wanted one by {}",
-                                e.method,
-                                e.cron,
-                                due.format("%Y-%m-%d %H:%M")
-                            ),
-                            Some(due),
-                        ));
-                    }
+            None => {
+                let Some(created) = s.created else {
+                    continue;
+                };
+                if let Some(due) = cron.next_after(created)
+                    && overdue(due, limits, now, v)
+                {
+                    v.problems.push(problem(
+                        Level::Warning,
+                        Kind::Cluster,
+                        cluster_key,
+                        format!(
+                            "no full backup ({}) yet; `{}` wanted one by {}",
+                            e.method,
+                            e.cron,
+                            due.format("%Y-%m-%d %H:%M")
+                        ),
+                        Some(due),
+                    ));
                 }
             }
         }
     }
 }
 
-/// Watch streams that are not delivering.
-fn stream_rules(fleet: &Fleet<'_>, out: &mut Vec<Problem>) {
-    for (kind, health) in fleet.streams {
-        let name = kind.info().kind_name;
-        let (level, reason, since) = match health {
-            StreamHealth::Fine => continue,
-            StreamHealth::Reconnecting {
-                since,
-                attempt,
-                error,
-            } => (
-                Level::Warning,
-                format!("reconnecting (attempt {attempt}): {error}"),
-                Some(*since),
-            ),
-            StreamHealth::Forbidden(msg) => (Level::Error, format!("forbidden: {msg}"), None),
-            StreamHealth::Missing(msg) => (Level::Error, format!("not installed: {msg}"), None),
-        };
-        out.push(Problem {
-            level,
-            object: None,
-            subject: format!("{name} stream"),
-            reason,
-            since,
-        });
+/// Whether a backup due at `due` is overdue; if not yet, when to look again.
+fn overdue(due: DateTime<Utc>, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdict) -> bool {
+    if now - due > limits.full_backup_grace {
+        true
+    } else {
+        v.recheck_at(due + limits.full_backup_grace + Duration::milliseconds(1));
+        false
     }
+}
+
+/// A watch stream that is not delivering.
+pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
+    let name = kind.info().kind_name;
+    let (level, reason, since) = match health {
+        StreamHealth::Fine => return None,
+        StreamHealth::Reconnecting {
+            since,
+            attempt,
+            error,
+        } => (
+            Level::Warning,
+            format!("reconnecting (attempt {attempt}): {error}"),
+            Some(*since),
+        ),
+        StreamHealth::Forbidden(msg) => (Level::Error, format!("forbidden: {msg}"), None),
+        StreamHealth::Missing(msg) => (Level::Error, format!("not installed: {msg}"), None),
+    };
+    Some(Problem {
+        level,
+        object: None,
+        subject: format!("{name} stream"),
+        reason,
+        since,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::resources::{ProgressDetail, ScheduleEntry};
+    use crate::k8s::resources::{Atom, ProgressDetail, ScheduleEntry};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -715,7 +817,10 @@ mod tests {
         }
         let mut stopped = Case::new();
         stopped.clusters[0].phase = "Stopped".into();
-        stopped.pods.iter_mut().for_each(|p| p.role.clear());
+        stopped
+            .pods
+            .iter_mut()
+            .for_each(|p| p.role = Atom::default());
         assert!(
             !has(&stopped, "primary"),
             "a stopped cluster needs no primary"
@@ -879,9 +984,9 @@ mod tests {
             entries: entries
                 .iter()
                 .map(|(m, cron)| ScheduleEntry {
-                    method: m.to_string(),
+                    method: (*m).into(),
                     enabled: true,
-                    cron: cron.to_string(),
+                    cron: (*cron).into(),
                     retention: "7d".into(),
                 })
                 .collect(),

@@ -1,5 +1,6 @@
 //! Everything that talks to, or describes, the Kubernetes API.
 
+pub mod atom;
 pub mod client;
 pub mod kinds;
 pub mod resources;

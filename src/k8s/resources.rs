@@ -8,21 +8,32 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+pub use crate::k8s::atom::Atom;
 use crate::k8s::kinds::Kind;
 
 /// Namespace and name of an object; the identity rows are kept by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ObjKey {
-    pub namespace: String,
-    pub name: String,
+    /// Interned: a fleet has few namespaces.
+    pub namespace: Atom,
+    /// Not interned (names do not repeat), but shared by every index that keeps the key.
+    pub name: Atom,
 }
 
 impl ObjKey {
     /// A key from its two parts.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> ObjKey {
+    pub fn new(namespace: impl AsRef<str>, name: impl AsRef<str>) -> ObjKey {
         ObjKey {
-            namespace: namespace.into(),
-            name: name.into(),
+            namespace: Atom::new(namespace.as_ref()),
+            name: Atom::unique(name.as_ref()),
+        }
+    }
+
+    /// A key from parts already shared: no copy, no lookup.
+    pub fn from_atoms(namespace: &Atom, name: &Atom) -> ObjKey {
+        ObjKey {
+            namespace: namespace.clone(),
+            name: name.clone(),
         }
     }
 
@@ -43,7 +54,7 @@ impl std::fmt::Display for ObjKey {
 }
 
 /// A kind together with an object key: what the detail view and the YAML follower point at.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
     pub kind: Kind,
     pub key: ObjKey,
@@ -52,9 +63,9 @@ pub struct ObjRef {
 /// One status condition, trimmed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Condition {
-    pub type_: String,
-    pub status: String,
-    pub reason: String,
+    pub type_: Atom,
+    pub status: Atom,
+    pub reason: Atom,
     pub message: String,
     pub last_transition: Option<DateTime<Utc>>,
 }
@@ -64,16 +75,16 @@ pub struct Condition {
 pub struct ClusterRow {
     pub key: ObjKey,
     pub created: Option<DateTime<Utc>>,
-    pub cluster_def: String,
-    pub topology: String,
-    pub termination_policy: String,
+    pub cluster_def: Atom,
+    pub topology: Atom,
+    pub termination_policy: Atom,
     /// serviceVersion of the first component (PostgreSQL clusters have one).
-    pub version: String,
+    pub version: Atom,
     /// Sum of the components' desired replicas.
     pub desired: u32,
-    pub phase: String,
+    pub phase: Atom,
     /// (component, phase) pairs from `status.components`.
-    pub components: Vec<(String, String)>,
+    pub components: Vec<(Atom, Atom)>,
     pub conditions: Vec<Condition>,
     pub deleting: bool,
 }
@@ -84,18 +95,18 @@ pub struct PodRow {
     pub key: ObjKey,
     pub created: Option<DateTime<Utc>>,
     /// `app.kubernetes.io/instance`: the owning cluster.
-    pub cluster: String,
-    pub component: String,
+    pub cluster: Atom,
+    pub component: Atom,
     /// `kubeblocks.io/role`, verbatim; empty when unlabelled.
-    pub role: String,
+    pub role: Atom,
     pub ready_containers: u32,
     pub containers: u32,
     /// The pod condition `Ready`.
     pub ready: bool,
     /// What kubectl shows as STATUS: a container's waiting reason, Terminating, or the phase.
-    pub status: String,
+    pub status: Atom,
     pub restarts: u32,
-    pub node: String,
+    pub node: Atom,
     pub ip: String,
     pub conditions: Vec<Condition>,
 }
@@ -103,10 +114,10 @@ pub struct PodRow {
 /// One progress detail of an OpsRequest component.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProgressDetail {
-    pub component: String,
-    pub group: String,
+    pub component: Atom,
+    pub group: Atom,
     pub object_key: String,
-    pub status: String,
+    pub status: Atom,
     pub message: String,
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
@@ -140,9 +151,9 @@ impl Progress {
 pub struct OpsRow {
     pub key: ObjKey,
     pub created: Option<DateTime<Utc>>,
-    pub cluster: String,
-    pub op_type: String,
-    pub phase: String,
+    pub cluster: Atom,
+    pub op_type: Atom,
+    pub phase: Atom,
     pub progress: Progress,
     pub started: Option<DateTime<Utc>>,
     pub completed: Option<DateTime<Utc>>,
@@ -157,19 +168,19 @@ pub struct OpsRow {
 pub struct BackupRow {
     pub key: ObjKey,
     pub created: Option<DateTime<Utc>>,
-    pub cluster: String,
+    pub cluster: Atom,
     /// `dataprotection.kubeblocks.io/backup-type` (Full, Continuous, ...), verbatim.
-    pub backup_type: String,
-    pub method: String,
-    pub policy: String,
-    pub phase: String,
+    pub backup_type: Atom,
+    pub method: Atom,
+    pub policy: Atom,
+    pub phase: Atom,
     pub size_bytes: Option<u64>,
     pub range_start: Option<DateTime<Utc>>,
     pub range_end: Option<DateTime<Utc>>,
     pub started: Option<DateTime<Utc>>,
     pub completed: Option<DateTime<Utc>>,
     /// `status.duration` as the API wrote it.
-    pub duration: String,
+    pub duration: Atom,
     pub failure_reason: String,
 }
 
@@ -183,10 +194,10 @@ impl BackupRow {
 /// One entry of a BackupSchedule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleEntry {
-    pub method: String,
+    pub method: Atom,
     pub enabled: bool,
-    pub cron: String,
-    pub retention: String,
+    pub cron: Atom,
+    pub retention: Atom,
 }
 
 /// A dataprotection BackupSchedule.
@@ -194,8 +205,8 @@ pub struct ScheduleEntry {
 pub struct ScheduleRow {
     pub key: ObjKey,
     pub created: Option<DateTime<Utc>>,
-    pub cluster: String,
-    pub phase: String,
+    pub cluster: Atom,
+    pub phase: Atom,
     pub entries: Vec<ScheduleEntry>,
 }
 
@@ -254,12 +265,23 @@ fn text_or_empty(v: &Value, path: &[&str]) -> String {
     text(v, path).unwrap_or_default()
 }
 
-fn label(v: &Value, name: &str) -> String {
-    get(v, &["metadata", "labels"])
-        .and_then(|l| l.get(name))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+fn label(v: &Value, name: &str) -> Atom {
+    Atom::new(
+        get(v, &["metadata", "labels"])
+            .and_then(|l| l.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    )
+}
+
+/// A repeating value at `path`, interned.
+fn atom(v: &Value, path: &[&str]) -> Atom {
+    match get(v, path) {
+        Some(Value::String(s)) => Atom::new(s),
+        Some(Value::Number(n)) => Atom::new(&n.to_string()),
+        Some(Value::Bool(b)) => Atom::new(if *b { "true" } else { "false" }),
+        _ => Atom::default(),
+    }
 }
 
 fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
@@ -292,9 +314,9 @@ fn conditions(v: &Value) -> Vec<Condition> {
     array(v, &["status", "conditions"])
         .iter()
         .map(|c| Condition {
-            type_: text_or_empty(c, &["type"]),
-            status: text_or_empty(c, &["status"]),
-            reason: text_or_empty(c, &["reason"]),
+            type_: atom(c, &["type"]),
+            status: atom(c, &["status"]),
+            reason: atom(c, &["reason"]),
             message: text_or_empty(c, &["message"]),
             last_transition: time(c, &["lastTransitionTime"]),
         })
@@ -321,22 +343,22 @@ impl ClusterRow {
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .map(|(name, c)| (name.clone(), text_or_empty(c, &["phase"])))
+                    .map(|(name, c)| (Atom::new(name), atom(c, &["phase"])))
                     .collect()
             })
             .unwrap_or_default();
         ClusterRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
-            cluster_def: text_or_empty(v, &["spec", "clusterDef"]),
-            topology: text_or_empty(v, &["spec", "topology"]),
-            termination_policy: text_or_empty(v, &["spec", "terminationPolicy"]),
+            cluster_def: atom(v, &["spec", "clusterDef"]),
+            topology: atom(v, &["spec", "topology"]),
+            termination_policy: atom(v, &["spec", "terminationPolicy"]),
             version: specs
                 .first()
-                .map(|c| text_or_empty(c, &["serviceVersion"]))
+                .map(|c| atom(c, &["serviceVersion"]))
                 .unwrap_or_default(),
             desired,
-            phase: text_or_empty(v, &["status", "phase"]),
+            phase: atom(v, &["status", "phase"]),
             components,
             conditions: conditions(v),
             deleting: get(v, &["metadata", "deletionTimestamp"]).is_some(),
@@ -373,11 +395,13 @@ impl PodRow {
                     .find_map(|c| text(c, &["state", "terminated", "reason"]))
             });
         let status = if get(v, &["metadata", "deletionTimestamp"]).is_some() {
-            "Terminating".to_string()
+            Atom::new("Terminating")
         } else if let Some(reason) = waiting {
-            reason
+            Atom::new(&reason)
+        } else if get(v, &["status", "reason"]).is_some() {
+            atom(v, &["status", "reason"])
         } else {
-            text(v, &["status", "reason"]).unwrap_or_else(|| text_or_empty(v, &["status", "phase"]))
+            atom(v, &["status", "phase"])
         };
         PodRow {
             key: key_of(v),
@@ -390,7 +414,7 @@ impl PodRow {
             ready,
             status,
             restarts,
-            node: text_or_empty(v, &["spec", "nodeName"]),
+            node: atom(v, &["spec", "nodeName"]),
             ip: text_or_empty(v, &["status", "podIP"]),
             conditions: conds,
         }
@@ -406,7 +430,7 @@ impl OpsRow {
     /// Converts an OpsRequest object.
     pub fn from_value(v: &Value) -> OpsRow {
         let conds = conditions(v);
-        let phase = text_or_empty(v, &["status", "phase"]);
+        let phase = atom(v, &["status", "phase"]);
         let reason = if matches!(phase.as_str(), "Failed" | "Aborted" | "Cancelled") {
             failure_reason(&conds, &phase)
         } else {
@@ -417,10 +441,10 @@ impl OpsRow {
             for (component, c) in comps {
                 for d in array(c, &["progressDetails"]) {
                     details.push(ProgressDetail {
-                        component: component.clone(),
-                        group: text_or_empty(d, &["group"]),
+                        component: Atom::new(component),
+                        group: atom(d, &["group"]),
                         object_key: text_or_empty(d, &["objectKey"]),
-                        status: text_or_empty(d, &["status"]),
+                        status: atom(d, &["status"]),
                         message: text_or_empty(d, &["message"]),
                         start: time(d, &["startTime"]),
                         end: time(d, &["endTime"]),
@@ -431,9 +455,12 @@ impl OpsRow {
         OpsRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
-            cluster: text(v, &["spec", "clusterName"])
-                .unwrap_or_else(|| label(v, "app.kubernetes.io/instance")),
-            op_type: text_or_empty(v, &["spec", "type"]),
+            cluster: if get(v, &["spec", "clusterName"]).is_some() {
+                atom(v, &["spec", "clusterName"])
+            } else {
+                label(v, "app.kubernetes.io/instance")
+            },
+            op_type: atom(v, &["spec", "type"]),
             phase,
             progress: Progress::parse(&text_or_empty(v, &["status", "progress"])),
             started: time(v, &["status", "startTimestamp"]),
@@ -478,16 +505,19 @@ impl BackupRow {
             created: time(v, &["metadata", "creationTimestamp"]),
             cluster: label(v, "app.kubernetes.io/instance"),
             backup_type: label(v, "dataprotection.kubeblocks.io/backup-type"),
-            method: text(v, &["spec", "backupMethod"])
-                .unwrap_or_else(|| text_or_empty(v, &["status", "backupMethod", "name"])),
-            policy: text_or_empty(v, &["spec", "backupPolicyName"]),
-            phase: text_or_empty(v, &["status", "phase"]),
+            method: if get(v, &["spec", "backupMethod"]).is_some() {
+                atom(v, &["spec", "backupMethod"])
+            } else {
+                atom(v, &["status", "backupMethod", "name"])
+            },
+            policy: atom(v, &["spec", "backupPolicyName"]),
+            phase: atom(v, &["status", "phase"]),
             size_bytes: number(v, &["status", "totalSize"]),
             range_start: time(v, &["status", "timeRange", "start"]),
             range_end: time(v, &["status", "timeRange", "end"]),
             started: time(v, &["status", "startTimestamp"]),
             completed: time(v, &["status", "completionTimestamp"]),
-            duration: text_or_empty(v, &["status", "duration"]),
+            duration: atom(v, &["status", "duration"]),
             failure_reason: text_or_empty(v, &["status", "failureReason"]),
         }
     }
@@ -500,14 +530,14 @@ impl ScheduleRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
             cluster: label(v, "app.kubernetes.io/instance"),
-            phase: text_or_empty(v, &["status", "phase"]),
+            phase: atom(v, &["status", "phase"]),
             entries: array(v, &["spec", "schedules"])
                 .iter()
                 .map(|s| ScheduleEntry {
-                    method: text_or_empty(s, &["backupMethod"]),
+                    method: atom(s, &["backupMethod"]),
                     enabled: s.get("enabled").and_then(Value::as_bool).unwrap_or(false),
-                    cron: text_or_empty(s, &["cronExpression"]),
-                    retention: text_or_empty(s, &["retentionPeriod"]),
+                    cron: atom(s, &["cronExpression"]),
+                    retention: atom(s, &["retentionPeriod"]),
                 })
                 .collect(),
         }

@@ -38,7 +38,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 /// How long a backup took (or, while running, has taken).
 pub fn duration(m: &Model, b: &BackupRow) -> String {
     if !b.duration.is_empty() {
-        return b.duration.clone();
+        return b.duration.to_string();
     }
     match (b.started, b.completed) {
         (Some(s), Some(e)) => widgets::long_duration(e - s),

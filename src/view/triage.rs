@@ -56,7 +56,7 @@ pub fn problem_line(p: &Problem, now: DateTime<Utc>, theme: &Theme, width: usize
 /// Draws the triage view with `selected` highlighted.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, selected: usize) {
     let theme = &m.theme;
-    let problems = crate::app::triage::problems(m);
+    let problems = &m.triage.problems;
     let title = format!(
         " Triage · {} problem{} · Enter evidence · ! or Esc closes ",
         problems.len(),

@@ -10,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::model::{Model, StreamState};
-use crate::app::triage::{is_stale, problems, stale_since};
+use crate::app::problem_index::ProblemIndex;
+use crate::app::triage::{is_stale, stale_since};
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::ClusterRow;
 use crate::view::triage::problem_line;
@@ -48,7 +49,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     let area = f.area();
     let theme = &m.theme;
     let stale = stale_since(m);
-    let found = problems(m);
+    let found = &m.triage.problems;
     let banner_h = u16::from(stale.is_some()) * if area.height >= 30 { 3 } else { 1 };
     let strip_h = if area.height < 12 {
         1
@@ -91,7 +92,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
             banner,
         );
     }
-    draw_strip(f, strip, m, &found);
+    draw_strip(f, strip, m, found);
 
     let dim = TILE_KINDS.iter().any(|k| is_stale(m, *k));
     let shown: Vec<&ClusterRow> = clusters
@@ -207,7 +208,7 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &[crate::domain::triage::Problem]) {
+fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
     let theme = &m.theme;
     let width = usize::from(area.width);
     let mut lines = Vec::new();
