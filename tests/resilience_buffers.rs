@@ -26,7 +26,11 @@ fn submitted(name: &str) -> Msg {
 }
 
 fn followed(m: &Model) -> Vec<String> {
-    m.forms.tracked.iter().map(|t| t.key.name.clone()).collect()
+    m.forms
+        .tracked
+        .iter()
+        .map(|t| t.key.name.to_string())
+        .collect()
 }
 
 #[test]
@@ -72,7 +76,7 @@ fn a_followed_object_that_is_deleted_is_no_longer_followed() {
 #[test]
 fn a_list_failing_midway_keeps_none_of_its_rows() {
     let mut m = model_with(&fleet(), 120, 40);
-    let before: Vec<String> = m.pods.iter().map(|p| p.key.name.clone()).collect();
+    let before: Vec<String> = m.pods.iter().map(|p| p.key.name.to_string()).collect();
     update(&mut m, watch(Kind::Pod, WatchEvent::Init));
     for i in 0..5000 {
         let pod = app_fixtures::pod("big", &format!("c{i}"), 0, "primary", true);
@@ -91,6 +95,6 @@ fn a_list_failing_midway_keeps_none_of_its_rows() {
         ),
     );
     assert!(m.pending.is_empty(), "the partial list is dropped");
-    let after: Vec<String> = m.pods.iter().map(|p| p.key.name.clone()).collect();
+    let after: Vec<String> = m.pods.iter().map(|p| p.key.name.to_string()).collect();
     assert_eq!(after, before, "the rows shown are the last complete list");
 }

@@ -32,8 +32,8 @@ fn load_form(m: &mut Model, cmds: &[Cmd]) {
         panic!("expected LoadContext, got {cmds:?}");
     };
     let mut ctx = fixture_context();
-    ctx.cluster = cluster.name.clone();
-    ctx.namespace = cluster.namespace.clone();
+    ctx.cluster = cluster.name.to_string();
+    ctx.namespace = cluster.namespace.to_string();
     for p in &mut ctx.pods {
         p.name = p.name.replace("pg-cluster", &cluster.name);
     }

@@ -227,11 +227,11 @@ impl Session {
     pub fn model_names(&self, kind: Kind) -> BTreeSet<String> {
         let m = &self.model;
         match kind {
-            Kind::Cluster => m.clusters.iter().map(|r| r.key.name.clone()).collect(),
-            Kind::Pod => m.pods.iter().map(|r| r.key.name.clone()).collect(),
-            Kind::OpsRequest => m.ops.iter().map(|r| r.key.name.clone()).collect(),
-            Kind::Backup => m.backups.iter().map(|r| r.key.name.clone()).collect(),
-            _ => m.schedules.keys().map(|k| k.name.clone()).collect(),
+            Kind::Cluster => m.clusters.iter().map(|r| r.key.name.to_string()).collect(),
+            Kind::Pod => m.pods.iter().map(|r| r.key.name.to_string()).collect(),
+            Kind::OpsRequest => m.ops.iter().map(|r| r.key.name.to_string()).collect(),
+            Kind::Backup => m.backups.iter().map(|r| r.key.name.to_string()).collect(),
+            _ => m.schedules.keys().map(|k| k.name.to_string()).collect(),
         }
     }
 
