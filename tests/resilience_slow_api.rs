@@ -6,16 +6,26 @@
 //! - a form that is loading can be left at once;
 //! - a submit shows that it is in flight ("submitting…"), Esc abandons it and says that the
 //!   API may still accept it; the late answer to the abandoned attempt (the form numbers its
-//!   attempts) leaves the form exactly as it was, and the audit log records what happened.
+//!   attempts) leaves the form exactly as it was, and the audit log records what happened;
+//! - the late answer (or failure) of a load abandoned with Esc does not touch a form opened
+//!   since on the same cluster.
 
+mod app_fixtures;
 mod resilience_support;
 
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
+use kbdash::app::cmd::Cmd;
+use kbdash::app::form_effects::{FormCmd, FormMsg};
 use kbdash::app::form_modal::Stage;
-use kbdash::app::model::Overlay;
+use kbdash::app::model::{Model, Overlay};
+use kbdash::app::msg::Msg;
+use kbdash::app::update::update;
+use kbdash::forms::FormContext;
+use kbdash::forms::examples::fixture_context;
 use kbdash::k8s::kinds::Kind;
+use kbdash::k8s::resources::ObjKey;
 use resilience_support::{FormState, Session, all_live, ch, key, stage};
 
 /// How late the API answers each request.
@@ -90,4 +100,54 @@ async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
     assert_eq!(audit[0]["outcome"], "created");
     let name = audit[0]["name"].as_str().unwrap();
     assert!(s.server_names(Kind::OpsRequest).contains(name));
+}
+
+/// Opens `:vscale` on the selected cluster; returns the cluster its load asks for.
+fn open_vscale(m: &mut Model) -> ObjKey {
+    update(m, ch(':'));
+    app_fixtures::type_text(m, "vscale");
+    let cmds = update(m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::LoadContext { cluster })) = cmds.last() else {
+        panic!("expected LoadContext, got {cmds:?}");
+    };
+    cluster.clone()
+}
+
+/// The fixture context, as loaded for `cluster` in `phase`.
+fn context(cluster: &ObjKey, phase: &str) -> FormContext {
+    let mut ctx = fixture_context();
+    ctx.cluster = cluster.name.to_string();
+    ctx.namespace = cluster.namespace.to_string();
+    ctx.phase = phase.into();
+    ctx
+}
+
+fn loaded(cluster: &ObjKey, result: Result<FormContext, String>) -> Msg {
+    Msg::Form(FormMsg::Context {
+        cluster: cluster.clone(),
+        result: result.map(Box::new),
+    })
+}
+
+#[test]
+fn the_late_answer_to_an_abandoned_load_leaves_the_new_form_alone() {
+    let mut m = app_fixtures::model_with(&app_fixtures::fleet(), 100, 30);
+    let cluster = open_vscale(&mut m);
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.forms.modal.is_none());
+    assert_eq!(open_vscale(&mut m), cluster);
+    update(&mut m, loaded(&cluster, Ok(context(&cluster, "Running"))));
+    assert_eq!(stage(&m), Some(Stage::Edit));
+    let before = FormState::of(&m);
+
+    // The abandoned load answers now: an older context, then (another attempt) a failure.
+    update(&mut m, loaded(&cluster, Ok(context(&cluster, "Updating"))));
+    update(
+        &mut m,
+        loaded(&cluster, Err("cannot read cluster: timeout".into())),
+    );
+    let modal = m.forms.modal.as_ref().expect("the new form stays open");
+    assert_eq!(modal.ctx.as_ref().unwrap().phase, "Running");
+    assert_eq!(FormState::of(&m), before);
+    assert!(m.notice.is_none(), "{:?}", m.notice);
 }

@@ -415,7 +415,14 @@ pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
 pub fn on_msg(m: &mut Model, msg: FormMsg) {
     match msg {
         FormMsg::Context { cluster, result } => {
-            let Some(modal) = m.forms.modal.as_mut().filter(|f| f.cluster == cluster) else {
+            // Only a modal still waiting takes it: the late answer to a load abandoned with Esc
+            // must not replace the context of a form opened since on the same cluster.
+            let Some(modal) = m
+                .forms
+                .modal
+                .as_mut()
+                .filter(|f| f.cluster == cluster && f.ctx.is_none() && f.restore.is_none())
+            else {
                 return;
             };
             match result {
@@ -434,12 +441,11 @@ pub fn on_msg(m: &mut Model, msg: FormMsg) {
             }
         }
         FormMsg::RestoreContext { backup, result } => {
-            let Some(modal) = m
-                .forms
-                .modal
-                .as_mut()
-                .filter(|f| f.restore.as_ref().is_some_and(|w| w.backup == backup))
-            else {
+            let Some(modal) = m.forms.modal.as_mut().filter(|f| {
+                f.restore
+                    .as_ref()
+                    .is_some_and(|w| w.backup == backup && w.ctx.is_none())
+            }) else {
                 return;
             };
             match result {
