@@ -3,8 +3,10 @@
 //! API (the `fail-writes` fault). Each time the form comes back to its preview with the field
 //! values and the edited YAML exactly as they were and the API's refusal shown; every attempt
 //! is audited; once the fault is cleared the same Enter submits the same request, which the
-//! server then holds (edit included).
+//! server then holds (edit included). The `fail-writes` fault is also checked on its own,
+//! through its HTTP admin endpoint: writes refused with the status asked for, reads untouched.
 
+mod demo_server_support;
 mod resilience_support;
 
 use std::time::Duration;
@@ -144,4 +146,40 @@ async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds()
     assert_eq!(outcomes.len(), 4, "{outcomes:?}");
     assert!(outcomes[..3].iter().all(|o| o.starts_with("refused: ")));
     assert_eq!(outcomes[3], "created");
+}
+
+#[tokio::test]
+async fn the_fail_writes_endpoint_refuses_writes_only_until_cleared() {
+    use demo_server_support::{api, create, raw, start};
+    use kube::api::{DeleteParams, ListParams};
+
+    let server = start().await;
+    create(&server, Kind::Pod, "t", "p", json!({})).await;
+    let post = |path: &'static str| raw(&server, "POST", path, &[], "");
+    // Not 503: kube's client retries 429, 503 and 504 by itself, for minutes.
+    let (code, shown) = post("/kbdash-demo/faults/fail-writes?status=500").await;
+    assert_eq!(code, 200);
+    assert!(shown.contains("\"failingWrites\":500"), "{shown}");
+    for bad in [
+        "/kbdash-demo/faults/fail-writes?status=200",
+        "/kbdash-demo/faults/fail-writes?status=600",
+        "/kbdash-demo/faults/fail-writes",
+    ] {
+        assert_eq!(post(bad).await.0, 400, "{bad}");
+    }
+
+    let pods = api(&server, Kind::Pod, Some("t"));
+    match pods.delete("p", &DeleteParams::default()).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (500, "InternalError"))
+        }
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert_eq!(
+        pods.list(&ListParams::default()).await.unwrap().items.len(),
+        1
+    );
+
+    assert_eq!(post("/kbdash-demo/faults/clear").await.0, 200);
+    pods.delete("p", &DeleteParams::default()).await.unwrap();
 }
