@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::form_modal::Stage;
+use kbdash::app::model::{StreamState, WATCHED};
 use kbdash::app::msg::Msg;
 use kbdash::demo::DemoServer;
 use kbdash::k8s::kinds::Kind;
@@ -92,6 +93,12 @@ async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds()
         .faults
         .refuse_connections(Duration::from_secs(3600));
     until_refused(&s.server).await;
+    s.until("every stream has seen the cut", |m| {
+        WATCHED
+            .iter()
+            .all(|k| matches!(m.streams.get(k), Some(StreamState::Reconnecting { .. })))
+    })
+    .await;
     let refused = submit_refused(&mut s, &before).await;
     assert!(refused.starts_with("submit refused: "), "{refused}");
 

@@ -107,8 +107,12 @@ impl Faults {
     /// Closes every open connection and refuses new ones for `d` (the port is really closed,
     /// then bound again).
     pub fn refuse_connections(&self, d: Duration) {
+        // Set first: the listener refuses whatever it accepts from now on.
         self.state().refuse_until = Some(Instant::now() + d);
         self.shared.kill_connections.send_modify(|g| *g += 1);
+        // A cut connection notices only when it is next read or written: an idle watch stream
+        // would go on looking open until its next event. End the watches now as well.
+        self.drop_watches();
         self.shared.refuse.notify_one();
     }
 
