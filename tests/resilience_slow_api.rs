@@ -8,7 +8,10 @@
 //!   API may still accept it; the late answer to the abandoned attempt (the form numbers its
 //!   attempts) leaves the form exactly as it was, and the audit log records what happened;
 //! - the late answer (or failure) of a load abandoned with Esc does not touch a form opened
-//!   since on the same cluster.
+//!   since on the same cluster;
+//! - an API that never answers (kube's client has no read timeout: a request on a connection
+//!   that died silently waits for ever) ends every form effect with a message after the
+//!   effect timeout, and an unanswered submit is audited as such.
 
 mod app_fixtures;
 mod resilience_support;
@@ -17,7 +20,7 @@ use std::time::Duration;
 
 use crossterm::event::KeyCode;
 use kbdash::app::cmd::Cmd;
-use kbdash::app::form_effects::{FormCmd, FormMsg};
+use kbdash::app::form_effects::{FormCmd, FormMsg, Outgoing, run_within};
 use kbdash::app::form_modal::Stage;
 use kbdash::app::model::{Model, Overlay};
 use kbdash::app::msg::Msg;
@@ -150,4 +153,58 @@ fn the_late_answer_to_an_abandoned_load_leaves_the_new_form_alone() {
     assert_eq!(modal.ctx.as_ref().unwrap().phase, "Running");
     assert_eq!(FormState::of(&m), before);
     assert!(m.notice.is_none(), "{:?}", m.notice);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_that_never_answers_ends_each_effect_with_a_message() {
+    let mut s = Session::start("no-answer", 100, 30).await;
+    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+        .await;
+    s.vscale_preview().await;
+    let request = s
+        .model
+        .forms
+        .modal
+        .as_ref()
+        .unwrap()
+        .request
+        .clone()
+        .unwrap();
+    // An hour per answer: as good as none.
+    s.server.faults.set_latency(Duration::from_secs(3600));
+    let client = s.server.client().unwrap();
+    let audit = s.dir.join("audit.jsonl");
+    let limit = Duration::from_millis(300);
+    let run = |cmd| run_within(limit, &client, "demo", Some(&audit), cmd);
+
+    let cluster = ObjKey::new("demo", "pg-cluster");
+    let FormMsg::Context { result, .. } = run(FormCmd::LoadContext { cluster }).await else {
+        panic!("a context answer");
+    };
+    assert_eq!(result.unwrap_err(), "no answer from the API within 300ms");
+    let FormMsg::DryRun { result, .. } = run(FormCmd::DryRun {
+        attempt: 1,
+        request: Outgoing(request.clone()),
+    })
+    .await
+    else {
+        panic!("a dry-run answer");
+    };
+    assert_eq!(result.unwrap_err(), "no answer from the API within 300ms");
+    let FormMsg::Submitted { result, .. } = run(FormCmd::Submit {
+        attempt: 2,
+        request: Outgoing(request),
+    })
+    .await
+    else {
+        panic!("a submit answer");
+    };
+    let e = result.unwrap_err();
+    assert_eq!(
+        e,
+        "no answer from the API within 300ms: it may still have been carried out"
+    );
+    let audit = s.audit();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["outcome"], format!("unanswered: {e}"));
 }
