@@ -137,6 +137,9 @@ fn default_log_file() -> PathBuf {
 }
 
 /// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
+/// Log lines queued for the writer thread at most.
+const LOG_QUEUE_LINES: usize = 4096;
+
 fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let path = path.unwrap_or_else(default_log_file);
     let dir = path
@@ -151,7 +154,11 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
         .append(true)
         .open(&path)
         .with_context(|| format!("opening the log file {}", path.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The default queue preallocates 128,000 lines (4 MB); a burst of more than a few thousand
+    // lines between two writes is dropped rather than held in memory.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second initialisation (tests) keeps the first subscriber; that is fine.

@@ -11,6 +11,7 @@ pub mod model;
 pub mod msg;
 pub mod problem_index;
 pub mod readonly;
+pub mod redraw;
 pub mod runtime;
 pub mod table;
 pub mod triage;

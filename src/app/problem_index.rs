@@ -57,6 +57,8 @@ pub struct ProblemIndex {
     rebuild: bool,
     rechecks: BTreeSet<(DateTime<Utc>, Unit)>,
     recheck_of: HashMap<Unit, DateTime<Utc>>,
+    /// Bumped whenever the list changes, so a caller can tell whether it did.
+    generation: u64,
     /// Methods of continuous backups anywhere in the fleet, with how many use each: a schedule
     /// entry with such a method is a continuous one.
     continuous_methods: HashMap<Atom, usize>,
@@ -104,6 +106,11 @@ impl ProblemIndex {
         }
     }
 
+    /// Changes whenever the list of problems changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// How many problems there are.
     pub fn len(&self) -> usize {
         self.ranked.len()
@@ -136,6 +143,7 @@ impl ProblemIndex {
         if old == verdict.problems.as_slice() {
             return;
         }
+        self.generation = self.generation.wrapping_add(1);
         if let Some(old) = self.found.remove(&unit) {
             for problem in old {
                 self.ranked.remove(&Ranked {
@@ -175,6 +183,7 @@ pub fn refresh(m: &mut Model) {
     let units: Vec<Unit> = if idx.rebuild {
         idx = ProblemIndex {
             continuous_methods: continuous_methods(m),
+            generation: idx.generation.wrapping_add(1),
             ..ProblemIndex::default()
         };
         all_units(m)

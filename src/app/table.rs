@@ -51,7 +51,9 @@ pub struct Sort {
 /// Rows of one kind in display order, with selection and scroll state.
 #[derive(Debug, Clone)]
 pub struct Table<R> {
-    rows: HashMap<ObjKey, (R, SortValue)>,
+    /// Boxed: a hash map keeps a quarter to a half of its slots empty, and rows are hundreds
+    /// of bytes; empty slots of pointers cost little.
+    rows: HashMap<ObjKey, Box<(R, SortValue)>>,
     visible: Vec<(SortValue, ObjKey)>,
     sort: Sort,
     filter: String,
@@ -101,7 +103,7 @@ impl<R: TableRow> Table<R> {
         let key = row.key().clone();
         let sort = self.sort_of(&row);
         let passes = self.passes(&row);
-        let old = self.rows.remove(&key);
+        let old = self.rows.remove(&key).map(|b| *b);
         let shown_at = old
             .as_ref()
             .and_then(|(_, old_sort)| self.search(old_sort, &key).ok());
@@ -118,7 +120,7 @@ impl<R: TableRow> Table<R> {
                 }
             }
         }
-        self.rows.insert(key, (row, sort));
+        self.rows.insert(key, Box::new((row, sort)));
         self.fix_selection();
         old.map(|(r, _)| r)
     }
@@ -143,7 +145,7 @@ impl<R: TableRow> Table<R> {
 
     /// Removes a row; returns it.
     pub fn remove(&mut self, key: &ObjKey) -> Option<R> {
-        let (row, sort) = self.rows.remove(key)?;
+        let (row, sort) = *self.rows.remove(key)?;
         if let Ok(i) = self.search(&sort, key) {
             self.visible.remove(i);
         }
@@ -157,7 +159,7 @@ impl<R: TableRow> Table<R> {
             .into_iter()
             .map(|r| {
                 let sort = self.sort_of(&r);
-                (r.key().clone(), (r, sort))
+                (r.key().clone(), Box::new((r, sort)))
             })
             .collect();
         self.rebuild();
@@ -167,8 +169,8 @@ impl<R: TableRow> Table<R> {
         let mut visible: Vec<(SortValue, ObjKey)> = self
             .rows
             .iter()
-            .filter(|(_, (r, _))| self.passes(r))
-            .map(|(k, (_, s))| (s.clone(), k.clone()))
+            .filter(|(_, e)| self.passes(&e.0))
+            .map(|(k, e)| (e.1.clone(), k.clone()))
             .collect();
         visible.sort_unstable();
         self.visible = visible;
@@ -184,7 +186,8 @@ impl<R: TableRow> Table<R> {
         self.sort = sort;
         if column_changed {
             let column = sort.column;
-            for (row, s) in self.rows.values_mut() {
+            for entry in self.rows.values_mut() {
+                let (row, s) = &mut **entry;
                 *s = row.sort_value(column).unwrap_or(SortValue::Num(0));
             }
         }
@@ -220,12 +223,12 @@ impl<R: TableRow> Table<R> {
 
     /// A row by key, visible or not.
     pub fn get(&self, key: &ObjKey) -> Option<&R> {
-        self.rows.get(key).map(|(r, _)| r)
+        self.rows.get(key).map(|e| &e.0)
     }
 
     /// Every row, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &R> {
-        self.rows.values().map(|(r, _)| r)
+        self.rows.values().map(|e| &e.0)
     }
 
     /// Number of rows, visible or not.
@@ -264,6 +267,16 @@ impl<R: TableRow> Table<R> {
     pub fn window(&self) -> impl Iterator<Item = (usize, &R)> {
         (self.offset..(self.offset + self.page).min(self.visible.len()))
             .filter_map(|i| self.visible_row(i).map(|r| (i, r)))
+    }
+
+    /// Keys of the rows on screen, in display order (no row lookups).
+    pub fn window_keys(&self) -> impl Iterator<Item = &ObjKey> {
+        let end = (self.offset + self.page).min(self.visible.len());
+        self.visible
+            .get(self.offset.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, k)| k)
     }
 
     /// Display position of the selected row.
@@ -321,7 +334,7 @@ impl<R: TableRow> Table<R> {
     /// position and selects whatever row is there now.
     fn fix_selection(&mut self) {
         let pos = self.selected.as_ref().and_then(|k| {
-            let (_, sort) = self.rows.get(k)?;
+            let (_, sort) = &**self.rows.get(k)?;
             self.search(sort, k).ok()
         });
         match pos {

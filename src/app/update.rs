@@ -15,6 +15,7 @@ use crate::app::model::{
 };
 use crate::app::msg::{Msg, StreamError, WatchEvent};
 use crate::app::problem_index::Unit;
+use crate::app::redraw;
 use crate::app::table::{Sort, Table, TableRow};
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{Atom, ObjKey, ObjRef, Row};
@@ -26,6 +27,8 @@ const NOTICE_SECONDS: i64 = 8;
 /// Applies one message to the model and returns the effects to run.
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     let mut cmds = Vec::new();
+    let problems = m.triage.problems.generation();
+    let mut redraw = true;
     match msg {
         Msg::Tick(now) => {
             m.now = now;
@@ -45,8 +48,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Key(key) => on_key(m, key, &mut cmds),
         Msg::Watch { kind, at, event } => {
+            let touch = match &event {
+                WatchEvent::Apply(row) => Some(redraw::Touch::of(row)),
+                _ => None,
+            };
+            let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             on_watch(m, kind, at, event);
             form_modal::after_watch(m);
+            let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            redraw = redraw::changes_screen(before, after);
         }
         Msg::Form(msg) => form_modal::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
@@ -58,7 +68,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Connected { context, namespace } => on_connected(m, context, namespace),
     }
     crate::app::problem_index::refresh(m);
-    m.dirty = true;
+    if redraw || m.triage.problems.generation() != problems {
+        m.dirty = true;
+    }
     cmds
 }
 

@@ -436,11 +436,15 @@ impl OpsRow {
         } else {
             String::new()
         };
-        let mut details = Vec::new();
-        if let Some(comps) = get(v, &["status", "components"]).and_then(Value::as_object) {
-            for (component, c) in comps {
-                for d in array(c, &["progressDetails"]) {
-                    details.push(ProgressDetail {
+        // Collected at their exact count: pushing would reserve room for four per request.
+        let details: Vec<ProgressDetail> = get(v, &["status", "components"])
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .flat_map(|(component, c)| {
+                array(c, &["progressDetails"])
+                    .iter()
+                    .map(move |d| ProgressDetail {
                         component: Atom::new(component),
                         group: atom(d, &["group"]),
                         object_key: text_or_empty(d, &["objectKey"]),
@@ -448,10 +452,11 @@ impl OpsRow {
                         message: text_or_empty(d, &["message"]),
                         start: time(d, &["startTime"]),
                         end: time(d, &["endTime"]),
-                    });
-                }
-            }
-        }
+                    })
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice()
+            .into_vec();
         OpsRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
