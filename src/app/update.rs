@@ -699,12 +699,17 @@ fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
 fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
     m.triage.problems.rebuild();
     match kind {
-        Kind::Cluster => m
-            .clusters
-            .replace_all(rows.into_iter().filter_map(|r| match r {
-                Row::Cluster(c) => Some(c),
-                _ => None,
-            })),
+        Kind::Cluster => {
+            m.clusters
+                .replace_all(rows.into_iter().filter_map(|r| match r {
+                    Row::Cluster(c) => Some(c),
+                    _ => None,
+                }));
+            // Clusters deleted while the stream was down sent no deletion.
+            let clusters = &m.clusters;
+            m.role_history.retain(|k, _| clusters.get(k).is_some());
+            m.primaries.retain(|k, _| clusters.get(k).is_some());
+        }
         Kind::Pod => {
             let pods: Vec<_> = rows
                 .into_iter()
@@ -726,6 +731,9 @@ fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
             }
             m.pods.replace_all(pods);
             m.flashes.retain(|k, _| m.pods.get(k).is_some());
+            // Pods deleted while the stream was down sent no deletion.
+            let listed = &m.pods;
+            m.triage.restarts.retain(|k| listed.get(k).is_some());
             let clusters: Vec<ObjKey> = m.index.pods.keys().cloned().collect();
             for c in clusters {
                 track_primary(m, &c, at);

@@ -126,6 +126,11 @@ impl RestartMemory {
         }
     }
 
+    /// Keeps only the pods for which `keep` holds (after a relist: those still listed).
+    pub fn retain(&mut self, mut keep: impl FnMut(&ObjKey) -> bool) {
+        self.seen.retain(|k, _| keep(k));
+    }
+
     /// Forgets a deleted pod.
     pub fn forget(&mut self, pod: &ObjKey) {
         self.seen.remove(pod);
