@@ -9,6 +9,7 @@ use crate::domain::cron::parse_cron;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
     BackupRow, ClusterRow, Condition, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
+    primary_names,
 };
 
 /// How long things may look wrong before they count as a problem.
@@ -351,13 +352,7 @@ fn cluster_rules(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
     if pods.is_empty() {
         return;
     }
-    let mut primaries: Vec<&str> = pods
-        .iter()
-        .filter(|p| p.is_primary())
-        .map(|p| p.key.name.as_str())
-        .collect();
-    primaries.sort_unstable();
-    match primaries.as_slice() {
+    match primary_names(pods).as_slice() {
         [] => out.push(problem(
             Level::Critical,
             Kind::Cluster,

@@ -241,6 +241,17 @@ impl Row {
         })
     }
 
+    /// The kind of object the row shows.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Row::Cluster(_) => Kind::Cluster,
+            Row::Pod(_) => Kind::Pod,
+            Row::Ops(_) => Kind::OpsRequest,
+            Row::Backup(_) => Kind::Backup,
+            Row::Schedule(_) => Kind::BackupSchedule,
+        }
+    }
+
     /// The object's key.
     pub fn key(&self) -> &ObjKey {
         match self {
@@ -370,6 +381,17 @@ impl ClusterRow {
             deleting: get(v, &["metadata", "deletionTimestamp"]).is_some(),
         }
     }
+}
+
+/// Names of the pods among `pods` that carry the primary role, sorted.
+pub fn primary_names<'a>(pods: &[&'a PodRow]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = pods
+        .iter()
+        .filter(|p| p.is_primary())
+        .map(|p| p.key.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 impl PodRow {
