@@ -1,14 +1,19 @@
 //! Watch streams broken on purpose in the middle of a session, with the screen checked after:
 //! every watch dropped while the history they would resume from expires (410), with objects
 //! deleted, created and changed meanwhile; and one kind forbidden (403) while an API group goes
-//! missing (404). The model must match the server exactly afterwards and each pane must say what
-//! it knows. Clock virtual, fixtures' timestamps fixed: the snapshots are deterministic.
+//! missing (404); and the API unreachable from the very start. The model must match the server
+//! exactly afterwards and each pane must say what it knows. Clock virtual, fixtures' timestamps
+//! fixed: the snapshots are deterministic.
 
 mod resilience_support;
 
-use kbdash::app::model::StreamState;
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use kbdash::app::model::{Overlay, Pane, StreamState, WATCHED};
 use kbdash::k8s::kinds::Kind;
-use resilience_support::{NS, Session, all_live, ch, fixture};
+use regex::Regex;
+use resilience_support::{NS, Session, all_live, ch, fixture, key};
 use serde_json::json;
 
 const WATCHED_KINDS: [Kind; 4] = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup];
@@ -101,4 +106,41 @@ async fn a_forbidden_kind_and_a_missing_group_say_so_and_the_rest_works() {
     insta::assert_snapshot!("missing_backups_100x24", backups);
     s.press(ch('2'));
     insta::assert_snapshot!("pods_still_live_100x24", s.render());
+}
+
+#[tokio::test]
+async fn an_api_unreachable_at_start_is_said_keys_work_and_recovery_is_automatic() {
+    let mut s = Session::start_with("streams-unreachable", 100, 24, |server| {
+        server.faults.refuse_connections(Duration::from_secs(3600));
+    })
+    .await;
+    s.until("every stream reconnecting", |m| {
+        WATCHED
+            .iter()
+            .all(|k| matches!(m.streams.get(k), Some(StreamState::Reconnecting { .. })))
+    })
+    .await;
+    // Keys are handled while nothing answers (`press` fails if handling waited).
+    s.press(ch('2'));
+    assert_eq!(s.model.focus, Pane::Pods);
+    s.press(ch('?'));
+    assert!(matches!(s.model.overlay, Overlay::Help { .. }));
+    s.press(key(KeyCode::Esc));
+    assert_eq!(s.model.overlay, Overlay::None);
+    s.tick(30);
+    // The retry count depends on real backoff timing: masked.
+    let screen = Regex::new(r"attempt \d+")
+        .unwrap()
+        .replace_all(&s.render(), "attempt #")
+        .into_owned();
+    assert!(screen.contains("reconnecting"), "{screen}");
+    insta::assert_snapshot!("unreachable_at_start_pods_100x24", screen);
+
+    s.server.faults.clear();
+    s.until("live and listed without a restart", |m| {
+        all_live(m) && m.pods.len() == 2
+    })
+    .await;
+    s.drain();
+    assert!(matches_server(&s));
 }

@@ -110,6 +110,16 @@ impl Session {
     /// Starts the server with the fixtures and the engine on namespace `demo`; the model is
     /// `w` x `h` at [`t0`]. `name` names the scratch directory.
     pub async fn start(name: &str, w: u16, h: u16) -> Session {
+        Session::start_with(name, w, h, |_| {}).await
+    }
+
+    /// [`Session::start`], with `prepare` run on the seeded server before the engine starts.
+    pub async fn start_with(
+        name: &str,
+        w: u16,
+        h: u16,
+        prepare: impl FnOnce(&DemoServer),
+    ) -> Session {
         let server = DemoServer::start(DemoConfig {
             clusters: 0,
             churn: 0.0,
@@ -121,6 +131,7 @@ impl Session {
         for (kind, obj) in SEEDED {
             server.store.create(*kind, fixture(*kind, obj)).unwrap();
         }
+        prepare(&server);
         let dir = std::env::temp_dir().join(format!("kbdash-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
