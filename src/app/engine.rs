@@ -33,8 +33,9 @@ pub struct EngineConfig {
     pub connection: Connection,
     /// `None`: all namespaces.
     pub namespace: Option<String>,
-    /// Every request goes through the read-only gate and mutating commands are refused.
-    pub readonly: bool,
+    /// Which contexts are read-only: there every request goes through the read-only gate and
+    /// mutating commands are refused.
+    pub readonly: readonly::Policy,
     /// Where submits are audited (JSON lines), if anywhere.
     pub audit_log: Option<PathBuf>,
 }
@@ -53,6 +54,8 @@ pub struct Engine {
     source: Source,
     connection: Connection,
     namespace: Option<String>,
+    policy: readonly::Policy,
+    /// Whether the current context is read-only.
     readonly: bool,
     audit_log: Option<PathBuf>,
 }
@@ -85,7 +88,8 @@ impl Engine {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let (follow_tx, _) = follow::channel(None);
         let mut connection = config.connection;
-        connection.client = readonly::guard(connection.client, config.readonly);
+        let readonly = config.readonly.applies_to(&connection.context);
+        connection.client = readonly::guard(connection.client, readonly);
         let mut engine = Engine {
             tx,
             rx,
@@ -96,7 +100,8 @@ impl Engine {
             source: config.source,
             connection,
             namespace: config.namespace,
-            readonly: config.readonly,
+            policy: config.readonly,
+            readonly,
             audit_log: config.audit_log,
         };
         engine.restart_watches();
@@ -149,18 +154,21 @@ impl Engine {
                 Some(Msg::Connected {
                     context: self.connection.context.clone(),
                     namespace,
+                    readonly: self.readonly,
                 })
             }
             // Reading a kubeconfig and building a client touch no network.
             Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
                 Ok(mut conn) => {
                     self.namespace = Some(conn.default_namespace.clone());
+                    self.readonly = self.policy.applies_to(&ctx);
                     conn.client = readonly::guard(conn.client, self.readonly);
                     self.connection = conn;
                     self.restart_watches();
                     Some(Msg::Connected {
                         context: ctx,
                         namespace: self.namespace.clone(),
+                        readonly: self.readonly,
                     })
                 }
                 Err(e) => Some(Msg::Failed(format!("{e:#}"))),

@@ -90,7 +90,7 @@ pub struct Start {
     /// `None`: all namespaces.
     pub namespace: Option<String>,
     pub theme: Theme,
-    pub readonly: bool,
+    pub readonly: crate::app::readonly::Policy,
     /// Triage view, wall mode and thresholds.
     pub launch: crate::app::triage::Launch,
 }
@@ -111,7 +111,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
     );
     model.contexts = start.connection.contexts.clone();
     model.theme = start.theme;
-    model.readonly = start.readonly;
+    model.readonly = start.readonly.applies_to(&start.connection.context);
     start.launch.apply(&mut model);
     let size = guard.terminal.size().context("reading the terminal size")?;
     model.size = (size.width, size.height);

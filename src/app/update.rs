@@ -65,7 +65,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
-        Msg::Connected { context, namespace } => on_connected(m, context, namespace),
+        Msg::Connected {
+            context,
+            namespace,
+            readonly,
+        } => on_connected(m, context, namespace, readonly),
     }
     crate::app::problem_index::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
@@ -87,11 +91,11 @@ fn notify(m: &mut Model, text: String) {
     m.notice = Some((text, m.now));
 }
 
-fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
+fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
     let now = m.now;
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
-    let (size, readonly, focus) = (m.size, m.readonly, m.focus);
+    let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let history = (context == m.context).then(|| {

@@ -141,7 +141,7 @@ impl Session {
             source,
             connection,
             namespace: Some(NS.into()),
-            readonly: false,
+            readonly: kbdash::app::readonly::Policy::fixed(false),
             audit_log: Some(dir.join("audit.jsonl")),
         });
         let mut model = Model::new("demo", Some(NS.into()), t0());
