@@ -1,7 +1,7 @@
 //! Fleet-scale figures for the dashboard's model and view (issue 7): a fleet of 5,000
-//! clusters from the demo seed (topped up to 20,000 OpsRequests and 10,000 backups where the
-//! seed makes fewer), converted to rows by the watch layer's own conversion and fed to `update`
-//! as watch events; then one watch event applied, a full 200x60 frame of every pane and the
+//! clusters from the demo seed (topped up to 15,000 pods, 20,000 OpsRequests and 10,000
+//! backups where the seed makes fewer), converted to rows by the watch layer's own conversion
+//! and fed to `update` as watch events; then one watch event applied, a full 200x60 frame of every pane and the
 //! triage view (unscoped and scoped), one filter keystroke across all pods, the process RSS,
 //! and an initial sync from a real demo server over loopback through `k8s::watch`.
 //!
@@ -71,6 +71,7 @@ mod bench {
     use ratatui::backend::TestBackend;
 
     const CLUSTERS: usize = 5_000;
+    const PODS: usize = 15_000;
     const OPS: usize = 20_000;
     const BACKUPS: usize = 10_000;
     const SIZE: (u16, u16) = (200, 60);
@@ -144,6 +145,7 @@ mod bench {
                 .collect();
             let seeded = rows.len();
             let want = match kind {
+                Kind::Pod => PODS,
                 Kind::OpsRequest => OPS,
                 Kind::Backup => BACKUPS,
                 _ => 0,
@@ -169,6 +171,11 @@ mod bench {
             let mut row = rows[i % seeded].clone();
             let suffix = format!("-x{i}");
             match &mut row {
+                // Extra replicas: secondaries, so no cluster gains a second primary.
+                Row::Pod(p) => {
+                    p.key = ObjKey::new(&p.key.namespace, format!("{}{suffix}", p.key.name));
+                    p.role = "secondary".into();
+                }
                 Row::Ops(o) => {
                     o.key = ObjKey::new(&o.key.namespace, format!("{}{suffix}", o.key.name))
                 }

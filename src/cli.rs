@@ -221,9 +221,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
         };
         let connection = connect(&source, args.context.as_deref()).await?;
         let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
-        let readonly = args.readonly
-            || args.wall
-            || (!args.write && config.context_is_readonly(&connection.context));
+        let readonly = config.readonly_policy(args.readonly || args.wall, args.write);
         let launch = Launch {
             open_triage: args.triage,
             wall_cycle: args

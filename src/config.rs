@@ -104,11 +104,17 @@ impl Config {
         }
     }
 
-    /// Whether `context` is read-only by this config (before `--write` overrides it).
-    pub fn context_is_readonly(&self, context: &str) -> bool {
-        self.readonly_contexts
-            .iter()
-            .any(|p| glob_match(p, context))
+    /// Which contexts are read-only: every one when `always` (`--readonly`, `--wall`), else
+    /// those this config names, unless `write` (`--write`) lifts that.
+    pub fn readonly_policy(&self, always: bool, write: bool) -> crate::app::readonly::Policy {
+        crate::app::readonly::Policy {
+            always,
+            contexts: if write {
+                Vec::new()
+            } else {
+                self.readonly_contexts.clone()
+            },
+        }
     }
 
     /// The triage thresholds: configured ones, defaults for the rest.

@@ -12,7 +12,7 @@ fn empty_file_gives_defaults() {
         c.thresholds(),
         kbdash::domain::triage::Thresholds::default()
     );
-    assert!(!c.context_is_readonly("prod"));
+    assert!(!c.readonly_policy(false, false).applies_to("prod"));
 }
 
 #[test]
@@ -30,9 +30,17 @@ wall:
 ";
     let c = Config::parse("c.yaml", yaml).unwrap();
     assert_eq!(c.theme.as_deref(), Some("high-contrast"));
-    assert!(c.context_is_readonly("prod-eu-1"));
-    assert!(c.context_is_readonly("staging"));
-    assert!(!c.context_is_readonly("staging-2"));
+    assert!(c.readonly_policy(false, false).applies_to("prod-eu-1"));
+    assert!(c.readonly_policy(false, false).applies_to("staging"));
+    assert!(!c.readonly_policy(false, false).applies_to("staging-2"));
+    assert!(
+        !c.readonly_policy(false, true).applies_to("prod-eu-1"),
+        "--write lifts it"
+    );
+    assert!(
+        c.readonly_policy(true, true).applies_to("staging-2"),
+        "--readonly wins"
+    );
     let t = c.thresholds();
     assert_eq!(t.stuck_ops, Duration::minutes(5));
     assert_eq!(t.wal_stall, Duration::minutes(3));

@@ -79,6 +79,7 @@ impl Session {
                 Some(Msg::Connected {
                     context: "demo".into(),
                     namespace,
+                    readonly: true,
                 })
             }
             Cmd::SwitchContext(ctx) => {
@@ -88,6 +89,7 @@ impl Session {
                 Some(Msg::Connected {
                     context: ctx,
                     namespace: self.namespace.clone(),
+                    readonly: true,
                 })
             }
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(

@@ -87,16 +87,6 @@ fn watch(kind: Kind, event: WatchEvent) -> Msg {
     }
 }
 
-fn kind_of(row: &Row) -> Kind {
-    match row {
-        Row::Cluster(_) => Kind::Cluster,
-        Row::Pod(_) => Kind::Pod,
-        Row::Ops(_) => Kind::OpsRequest,
-        Row::Backup(_) => Kind::Backup,
-        Row::Schedule(_) => Kind::BackupSchedule,
-    }
-}
-
 fn fleet_model(w: u16, h: u16) -> Model {
     let mut m = Model::new("test", None, now());
     m.size = (w, h);
@@ -111,7 +101,7 @@ fn fleet_model(w: u16, h: u16) -> Model {
     }
     for kind in kbdash::app::model::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
-        for r in rows.iter().filter(|r| kind_of(r) == kind) {
+        for r in rows.iter().filter(|r| r.kind() == kind) {
             update(
                 &mut m,
                 watch(kind, WatchEvent::InitRow(Box::new(r.clone()))),
@@ -137,7 +127,7 @@ fn key(code: KeyCode) -> Msg {
 fn apply_checked(m: &mut Model, row: Row) -> bool {
     let before = draw(m);
     m.dirty = false;
-    update(m, watch(kind_of(&row), WatchEvent::Apply(Box::new(row))));
+    update(m, watch(row.kind(), WatchEvent::Apply(Box::new(row))));
     if !m.dirty {
         assert_eq!(
             draw(m),

@@ -230,16 +230,6 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
     })
 }
 
-fn kind_of(row: &Row) -> Kind {
-    match row {
-        Row::Cluster(_) => Kind::Cluster,
-        Row::Pod(_) => Kind::Pod,
-        Row::Ops(_) => Kind::OpsRequest,
-        Row::Backup(_) => Kind::Backup,
-        Row::Schedule(_) => Kind::BackupSchedule,
-    }
-}
-
 fn current_rows(m: &Model, kind: Kind) -> Vec<Row> {
     match kind {
         Kind::Cluster => m.clusters.iter().cloned().map(Row::Cluster).collect(),
@@ -258,7 +248,7 @@ fn watch(m: &mut Model, kind: Kind, event: WatchEvent) {
 fn run(m: &mut Model, step: &Step) {
     let now = m.now;
     if let Some(row) = row(step, now) {
-        watch(m, kind_of(&row), WatchEvent::Apply(Box::new(row)));
+        watch(m, row.kind(), WatchEvent::Apply(Box::new(row)));
         return;
     }
     match *step {

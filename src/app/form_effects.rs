@@ -2,9 +2,15 @@
 //! form starts from, dry-run, submit, write the preview to a file) and the messages that come
 //! back. Writes to the API go through [`crate::k8s::submit::send`] only; every submit, whatever
 //! its outcome, is appended to the audit log here, so an abandoned submit is audited too.
+//!
+//! Every effect that talks to the API gives up after [`EFFECT_TIMEOUT`]: kube's client sets no
+//! read timeout, so a request sent on a connection that died silently (a VPN dropping, a laptop
+//! waking up) would otherwise never be answered, and the form would wait for ever.
 
+use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{Offset as _, Utc};
 use kube::Client;
@@ -66,6 +72,28 @@ pub enum FormMsg {
     Written(Result<PathBuf, String>),
 }
 
+/// How long a form effect waits for the API before saying it got no answer. Long enough for a
+/// slow API server (the forms' loads make half a dozen requests), short enough that a request
+/// lost on a dead connection ends in a message rather than an endless "submitting…".
+pub const EFFECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `work`, or the message that it got no answer within `limit`.
+async fn bounded<T>(
+    limit: Duration,
+    work: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|_| Err(unanswered(limit, "")))
+}
+
+fn unanswered(limit: Duration, note: &str) -> String {
+    format!("no answer from the API within {limit:?}{note}")
+}
+
+/// What a submit without an answer may have done.
+const UNANSWERED_SUBMIT: &str = ": it may still have been carried out";
+
 /// The audit log: JSON lines in the user's state directory.
 pub fn default_audit_log() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kbdash").map(|d| {
@@ -76,8 +104,19 @@ pub fn default_audit_log() -> Option<PathBuf> {
 }
 
 /// Carries out one form effect against `client`; `kube_context` and `audit_log` are recorded
-/// with every submit.
+/// with every submit. Gives up after [`EFFECT_TIMEOUT`].
 pub async fn run(
+    client: &Client,
+    kube_context: &str,
+    audit_log: Option<&Path>,
+    cmd: FormCmd,
+) -> FormMsg {
+    run_within(EFFECT_TIMEOUT, client, kube_context, audit_log, cmd).await
+}
+
+/// [`run`], giving up after `limit` instead.
+pub async fn run_within(
+    limit: Duration,
     client: &Client,
     kube_context: &str,
     audit_log: Option<&Path>,
@@ -85,29 +124,40 @@ pub async fn run(
 ) -> FormMsg {
     match cmd {
         FormCmd::LoadContext { cluster } => FormMsg::Context {
-            result: load_context(client, &cluster).await.map(Box::new),
+            result: bounded(limit, load_context(client, &cluster))
+                .await
+                .map(Box::new),
             cluster,
         },
         FormCmd::LoadRestore { backup } => FormMsg::RestoreContext {
-            result: load_restore(client, &backup).await.map(Box::new),
+            result: bounded(limit, load_restore(client, &backup))
+                .await
+                .map(Box::new),
             backup,
         },
         FormCmd::DryRun { attempt, request } => FormMsg::DryRun {
             attempt,
-            result: submit::send(client, &request.0, true).await.map(|_| ()),
+            result: bounded(limit, submit::send(client, &request.0, true))
+                .await
+                .map(|_| ()),
         },
         FormCmd::Submit { attempt, request } => {
             let req = request.0;
-            let result = submit::send(client, &req, false).await.map(|v| {
-                v["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            });
+            let sent = tokio::time::timeout(limit, submit::send(client, &req, false)).await;
+            let answered = sent.is_ok();
+            let result = sent
+                .unwrap_or_else(|_| Err(unanswered(limit, UNANSWERED_SUBMIT)))
+                .map(|v| {
+                    v["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                });
             if let Some(path) = audit_log {
                 let (name, outcome) = match &result {
                     Ok(name) => (Some(name.as_str()), "created".to_string()),
-                    Err(e) => (None, format!("refused: {e}")),
+                    Err(e) if answered => (None, format!("refused: {e}")),
+                    Err(e) => (None, format!("unanswered: {e}")),
                 };
                 let record = req.audit_record(Utc::now(), kube_context, name, &outcome);
                 if let Err(e) = append_line(path, &record) {

@@ -29,6 +29,10 @@ const FINAL_PHASES: &[&str] = &["Succeed", "Failed", "Cancelled", "Aborted", "Co
 /// Phases in which a restored Cluster is done being followed.
 const FINAL_CLUSTER_PHASES: &[&str] = &["Running", "Failed"];
 
+/// Submitted objects followed at most. A session submits a handful at a time; without a cap,
+/// objects that never reach a final phase would be followed, and kept, for the whole session.
+pub const MAX_TRACKED: usize = 16;
+
 /// The `:` command that opens the restore wizard.
 pub const RESTORE_COMMAND: &str = "restore";
 /// The field the timeline cursor keys move.
@@ -411,7 +415,14 @@ pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
 pub fn on_msg(m: &mut Model, msg: FormMsg) {
     match msg {
         FormMsg::Context { cluster, result } => {
-            let Some(modal) = m.forms.modal.as_mut().filter(|f| f.cluster == cluster) else {
+            // Only a modal still waiting takes it: the late answer to a load abandoned with Esc
+            // must not replace the context of a form opened since on the same cluster.
+            let Some(modal) = m
+                .forms
+                .modal
+                .as_mut()
+                .filter(|f| f.cluster == cluster && f.ctx.is_none() && f.restore.is_none())
+            else {
                 return;
             };
             match result {
@@ -430,12 +441,11 @@ pub fn on_msg(m: &mut Model, msg: FormMsg) {
             }
         }
         FormMsg::RestoreContext { backup, result } => {
-            let Some(modal) = m
-                .forms
-                .modal
-                .as_mut()
-                .filter(|f| f.restore.as_ref().is_some_and(|w| w.backup == backup))
-            else {
+            let Some(modal) = m.forms.modal.as_mut().filter(|f| {
+                f.restore
+                    .as_ref()
+                    .is_some_and(|w| w.backup == backup && w.ctx.is_none())
+            }) else {
                 return;
             };
             match result {
@@ -536,11 +546,7 @@ fn on_submitted(
                     m.now,
                 ));
                 m.focus = Pane::Clusters;
-                m.forms.tracked.push(Tracked {
-                    kind: Kind::Cluster,
-                    key: cluster,
-                    selected: false,
-                });
+                track(m, Kind::Cluster, cluster);
                 after_watch(m);
                 return;
             }
@@ -548,20 +554,12 @@ fn on_submitted(
             match kind {
                 Kind::OpsRequest => {
                     m.focus = Pane::Ops;
-                    m.forms.tracked.push(Tracked {
-                        kind,
-                        key,
-                        selected: false,
-                    });
+                    track(m, kind, key);
                     after_watch(m);
                 }
                 Kind::Backup => {
                     m.focus = Pane::Backups;
-                    m.forms.tracked.push(Tracked {
-                        kind,
-                        key,
-                        selected: false,
-                    });
+                    track(m, kind, key);
                     after_watch(m);
                 }
                 _ => {}
@@ -578,7 +576,21 @@ fn on_submitted(
     }
 }
 
-/// Selects newly submitted objects once their rows arrive and says how they ended.
+/// Follows a submitted object, forgetting the oldest beyond [`MAX_TRACKED`].
+fn track(m: &mut Model, kind: Kind, key: ObjKey) {
+    let tracked = &mut m.forms.tracked;
+    tracked.push(Tracked {
+        kind,
+        key,
+        selected: false,
+    });
+    if tracked.len() > MAX_TRACKED {
+        tracked.drain(..tracked.len() - MAX_TRACKED);
+    }
+}
+
+/// Selects newly submitted objects once their rows arrive and says how they ended; an object
+/// whose row went away after it was seen was deleted, and is no longer followed.
 pub fn after_watch(m: &mut Model) {
     if m.forms.tracked.is_empty() {
         return;
@@ -586,19 +598,26 @@ pub fn after_watch(m: &mut Model) {
     let mut tracked = std::mem::take(&mut m.forms.tracked);
     let mut notices = Vec::new();
     tracked.retain_mut(|t| {
-        let (phase, reason) = match t.kind {
-            Kind::OpsRequest => match m.ops.get(&t.key) {
-                Some(row) => (row.phase.clone(), row.reason.clone()),
-                None => return true,
-            },
-            Kind::Cluster => match m.clusters.get(&t.key) {
-                Some(row) => (row.phase.clone(), String::new()),
-                None => return true,
-            },
-            _ => match m.backups.get(&t.key) {
-                Some(row) => (row.phase.clone(), String::new()),
-                None => return true,
-            },
+        let row = match t.kind {
+            Kind::OpsRequest => m
+                .ops
+                .get(&t.key)
+                .map(|row| (row.phase.clone(), row.reason.clone())),
+            Kind::Cluster => m
+                .clusters
+                .get(&t.key)
+                .map(|row| (row.phase.clone(), String::new())),
+            _ => m
+                .backups
+                .get(&t.key)
+                .map(|row| (row.phase.clone(), String::new())),
+        };
+        let Some((phase, reason)) = row else {
+            if t.selected {
+                notices.push(format!("{} {}: deleted", t.kind.info().kind_name, t.key));
+            }
+            // Not arrived yet: keep waiting for it. Seen and gone: deleted, stop following.
+            return !t.selected;
         };
         if !t.selected {
             t.selected = true;

@@ -3,6 +3,7 @@
 pub mod cmd;
 pub mod columns;
 pub mod command;
+pub mod engine;
 pub mod form_effects;
 pub mod form_modal;
 pub mod keymap;

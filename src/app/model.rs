@@ -195,6 +195,8 @@ pub struct Model {
     pub flashes: HashMap<ObjKey, DateTime<Utc>>,
     /// The followed object's YAML lines, for the detail view's YAML mode.
     pub raw: Option<(ObjRef, Vec<String>)>,
+    /// The OpsRequest the detail view shows, in full, while its row leaves its history out.
+    pub followed_ops: Option<OpsRow>,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
@@ -236,6 +238,7 @@ impl Model {
             primaries: HashMap::new(),
             flashes: HashMap::new(),
             raw: None,
+            followed_ops: None,
             notice: None,
             triage: Default::default(),
             wall: None,

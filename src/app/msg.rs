@@ -58,10 +58,11 @@ pub enum Msg {
     },
     /// A theme asked for with `:theme`.
     ThemeLoaded(Result<Box<Theme>, String>),
-    /// Watches restarted on a new context or namespace.
+    /// Watches restarted on a new context or namespace; `readonly` is the new context's mode.
     Connected {
         context: String,
         namespace: Option<String>,
+        readonly: bool,
     },
     /// A command failed; shown in the status line.
     Failed(String),

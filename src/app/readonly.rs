@@ -19,6 +19,36 @@ use crate::app::command::Command;
 use crate::app::form_effects::FormCmd;
 use crate::app::keymap::Action;
 
+/// Which contexts a session may change nothing in. Decided again on every context switch, so
+/// `:ctx prod-eu` from a development context turns read-only on when the config says
+/// production contexts are read-only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Every context (`--readonly`, `--wall`).
+    pub always: bool,
+    /// Context name patterns (`*` wildcards) that are read-only; empty with `--write`.
+    pub contexts: Vec<String>,
+}
+
+impl Policy {
+    /// The same answer for every context.
+    pub fn fixed(readonly: bool) -> Policy {
+        Policy {
+            always: readonly,
+            contexts: Vec::new(),
+        }
+    }
+
+    /// Whether `context` is read-only.
+    pub fn applies_to(&self, context: &str) -> bool {
+        self.always
+            || self
+                .contexts
+                .iter()
+                .any(|p| crate::config::glob_match(p, context))
+    }
+}
+
 /// Whether a key action changes anything in the cluster.
 pub fn action_mutates(action: Action) -> bool {
     match action {

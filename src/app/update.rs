@@ -18,7 +18,7 @@ use crate::app::problem_index::Unit;
 use crate::app::redraw;
 use crate::app::table::{Sort, Table, TableRow};
 use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{Atom, ObjKey, ObjRef, Row};
+use crate::k8s::resources::{Atom, ObjKey, ObjRef, OpsRow, Row};
 use crate::view::layout;
 
 /// How long a notice stays in the status line.
@@ -65,7 +65,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
-        Msg::Connected { context, namespace } => on_connected(m, context, namespace),
+        Msg::Connected {
+            context,
+            namespace,
+            readonly,
+        } => on_connected(m, context, namespace, readonly),
     }
     crate::app::problem_index::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
@@ -87,11 +91,11 @@ fn notify(m: &mut Model, text: String) {
     m.notice = Some((text, m.now));
 }
 
-fn on_connected(m: &mut Model, context: String, namespace: Option<String>) {
+fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
     let now = m.now;
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
-    let (size, readonly, focus) = (m.size, m.readonly, m.focus);
+    let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let history = (context == m.context).then(|| {
@@ -199,14 +203,10 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
                 _ => Overlay::Triage { selected: 0 },
             };
         }
-        Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m),
+        Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m, cmds),
         Action::Detail => {
             if let Some(target) = selected_ref(m) {
-                m.overlay = Overlay::Detail(Detail {
-                    target,
-                    yaml: false,
-                    scroll: 0,
-                });
+                open_detail(m, target, cmds);
             }
         }
         Action::ToggleYaml => {
@@ -215,7 +215,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
                 d.scroll = 0;
                 if d.yaml {
                     cmds.push(Cmd::Follow(Some(d.target.clone())));
-                } else {
+                } else if !follows_facts(&d.target) {
                     m.raw = None;
                     cmds.push(Cmd::Follow(None));
                 }
@@ -253,8 +253,27 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
     }
 }
 
+/// Whether the detail's facts need the object itself: a finished OpsRequest's conditions and
+/// progress details are not kept in its row.
+fn follows_facts(target: &ObjRef) -> bool {
+    target.kind == Kind::OpsRequest
+}
+
+/// Opens the detail view of `target`, following the object when its facts need it.
+fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
+    if follows_facts(&target) {
+        cmds.push(Cmd::Follow(Some(target.clone())));
+    }
+    m.followed_ops = None;
+    m.overlay = Overlay::Detail(Detail {
+        target,
+        yaml: false,
+        scroll: 0,
+    });
+}
+
 /// Opens the detail of the selected triage problem's object; the detail's Esc comes back here.
-fn open_problem(m: &mut Model) {
+fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
     let Overlay::Triage { selected } = m.overlay else {
         return;
     };
@@ -262,21 +281,18 @@ fn open_problem(m: &mut Model) {
     let selected = selected.min(problems.len().saturating_sub(1));
     if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
         m.triage.return_to = Some(selected);
-        m.overlay = Overlay::Detail(Detail {
-            target,
-            yaml: false,
-            scroll: 0,
-        });
+        open_detail(m, target, cmds);
     }
 }
 
 fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
     match &m.overlay {
         Overlay::Detail(d) => {
-            if d.yaml {
+            if d.yaml || follows_facts(&d.target) {
                 cmds.push(Cmd::Follow(None));
             }
             m.raw = None;
+            m.followed_ops = None;
             m.overlay = match m.triage.return_to.take() {
                 Some(selected) => Overlay::Triage { selected },
                 None => Overlay::None,
@@ -687,12 +703,17 @@ fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
 fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
     m.triage.problems.rebuild();
     match kind {
-        Kind::Cluster => m
-            .clusters
-            .replace_all(rows.into_iter().filter_map(|r| match r {
-                Row::Cluster(c) => Some(c),
-                _ => None,
-            })),
+        Kind::Cluster => {
+            m.clusters
+                .replace_all(rows.into_iter().filter_map(|r| match r {
+                    Row::Cluster(c) => Some(c),
+                    _ => None,
+                }));
+            // Clusters deleted while the stream was down sent no deletion.
+            let clusters = &m.clusters;
+            m.role_history.retain(|k, _| clusters.get(k).is_some());
+            m.primaries.retain(|k, _| clusters.get(k).is_some());
+        }
         Kind::Pod => {
             let pods: Vec<_> = rows
                 .into_iter()
@@ -714,6 +735,9 @@ fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
             }
             m.pods.replace_all(pods);
             m.flashes.retain(|k, _| m.pods.get(k).is_some());
+            // Pods deleted while the stream was down sent no deletion.
+            let listed = &m.pods;
+            m.triage.restarts.retain(|k| listed.get(k).is_some());
             let clusters: Vec<ObjKey> = m.index.pods.keys().cloned().collect();
             for c in clusters {
                 track_primary(m, &c, at);
@@ -808,12 +832,16 @@ fn track_primary(m: &mut Model, cluster: &ObjKey, at: DateTime<Utc>) {
 }
 
 fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, String>) {
-    let following = matches!(&m.overlay, Overlay::Detail(d) if d.yaml && d.target == target);
+    let following = matches!(&m.overlay, Overlay::Detail(d)
+        if d.target == target && (d.yaml || follows_facts(&target)));
     if !following {
         return;
     }
     match result {
         Ok(v) => {
+            if target.kind == Kind::OpsRequest {
+                m.followed_ops = Some(OpsRow::from_value_full(&v));
+            }
             let text = serde_yaml_ng::to_string(&v).unwrap_or_else(|e| e.to_string());
             m.raw = Some((target, text.lines().map(str::to_string).collect()));
         }

@@ -137,6 +137,9 @@ fn resource(
             rp.namespace.as_deref(),
         ));
     }
+    if let Some(e) = state.faults.write_failure(method) {
+        return Err(e);
+    }
     let store = &state.store;
     let accept = headers
         .get(header::ACCEPT)

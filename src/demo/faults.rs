@@ -1,5 +1,5 @@
 //! Fault injection for resilience tests: broken watches, expired history, refused connections,
-//! 403 answers, hidden API groups and added latency.
+//! 403 answers, hidden API groups, failing writes and added latency.
 //!
 //! Tests hold a [`Faults`] handle (`DemoServer::faults`). The same switches are reachable over
 //! HTTP on the demo server, so a person can break a running `kbdash demo-server` by hand:
@@ -13,7 +13,8 @@
 //! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`) |
 //! | `POST /kbdash-demo/faults/hide-group?group=operations.kubeblocks.io` | 404 for the group in discovery and on its paths |
 //! | `POST /kbdash-demo/faults/latency?ms=N` | delays every API request by N ms |
-//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, refusal) |
+//! | `POST /kbdash-demo/faults/fail-writes?status=500` | answers every write (POST, PUT, PATCH, DELETE, dry runs included) with that status (400-599) |
+//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, failing writes, refusal) |
 //!
 //! For example: `curl -X POST 'http://127.0.0.1:PORT/kbdash-demo/faults/forbid?resource=opsrequests'`.
 
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
@@ -43,6 +45,8 @@ struct FaultState {
     hidden_groups: BTreeSet<String>,
     latency: Duration,
     refuse_until: Option<Instant>,
+    /// The HTTP status every write is answered with.
+    failing_writes: Option<u16>,
 }
 
 struct Shared {
@@ -103,8 +107,12 @@ impl Faults {
     /// Closes every open connection and refuses new ones for `d` (the port is really closed,
     /// then bound again).
     pub fn refuse_connections(&self, d: Duration) {
+        // Set first: the listener refuses whatever it accepts from now on.
         self.state().refuse_until = Some(Instant::now() + d);
         self.shared.kill_connections.send_modify(|g| *g += 1);
+        // A cut connection notices only when it is next read or written: an idle watch stream
+        // would go on looking open until its next event. End the watches now as well.
+        self.drop_watches();
         self.shared.refuse.notify_one();
     }
 
@@ -148,6 +156,35 @@ impl Faults {
         self.state().latency
     }
 
+    /// Answers every write (POST, PUT, PATCH, DELETE, dry runs included) with `status`
+    /// (400-599), as an API server in trouble or an admission webhook refusing everything does.
+    pub fn fail_writes(&self, status: u16) {
+        self.state().failing_writes = Some(status);
+    }
+
+    /// The injected refusal of a request with `method`, if writes are failing.
+    pub fn write_failure(&self, method: &Method) -> Option<ApiError> {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            return None;
+        }
+        let code = self.state().failing_writes?;
+        let reason = match code {
+            409 => "Conflict",
+            422 => "Invalid",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            504 => "Timeout",
+            500..=599 => "InternalError",
+            _ => "BadRequest",
+        };
+        Some(ApiError {
+            code,
+            reason,
+            message: format!("injected fault: every write is answered with {code}"),
+            details: None,
+        })
+    }
+
     /// Removes every standing fault.
     pub fn clear(&self) {
         *self.state() = FaultState::default();
@@ -162,6 +199,7 @@ impl Faults {
             "forbidden": s.forbidden.iter().map(|k| k.info().plural).collect::<Vec<_>>(),
             "hiddenGroups": s.hidden_groups.iter().collect::<Vec<_>>(),
             "latencyMs": s.latency.as_millis() as u64,
+            "failingWrites": s.failing_writes,
             "refusingForMs": s.refuse_until
                 .map(|t| t.saturating_duration_since(Instant::now()).as_millis() as u64)
                 .unwrap_or(0),
@@ -227,6 +265,15 @@ pub async fn admin_apply(
         }),
         "hide-group" => param(&q, "group").map(|g| faults.hide_group(g)),
         "latency" => number(&q, "ms").map(|ms| faults.set_latency(Duration::from_millis(ms))),
+        "fail-writes" => number(&q, "status").and_then(|code| match u16::try_from(code) {
+            Ok(code @ 400..=599) => {
+                faults.fail_writes(code);
+                Ok(())
+            }
+            _ => Err(ApiError::bad_request(
+                "\"status\" must be an HTTP error status (400-599)",
+            )),
+        }),
         "clear" => {
             faults.clear();
             Ok(())
@@ -251,5 +298,22 @@ mod tests {
             Some(Kind::Backup)
         );
         assert_eq!(kind_by_resource("widgets"), None);
+    }
+
+    #[test]
+    fn failing_writes_refuse_writes_only_until_cleared() {
+        let faults = Faults::new(Arc::new(Store::new(
+            16,
+            crate::demo::store::system_clock(),
+            1,
+        )));
+        assert!(faults.write_failure(&Method::POST).is_none());
+        faults.fail_writes(422);
+        assert!(faults.write_failure(&Method::GET).is_none());
+        let e = faults.write_failure(&Method::PATCH).unwrap();
+        assert_eq!((e.code, e.reason), (422, "Invalid"));
+        assert_eq!(faults.write_failure(&Method::POST).unwrap().code, 422);
+        faults.clear();
+        assert!(faults.write_failure(&Method::POST).is_none());
     }
 }

@@ -66,9 +66,15 @@ impl axum::serve::Listener for FaultyListener {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, addr)) => {
+                        // Subscribed before the check: a cut that comes later still reaches
+                        // this connection, and one that came earlier set the refusal first.
+                        let killer = self.faults.connection_killer();
+                        if self.faults.refusing_until().is_some() {
+                            // Accepted while a refusal was being set up: refused all the same.
+                            continue;
+                        }
                         let _ = stream.set_nodelay(true);
-                        let io = KillableStream::new(stream, self.faults.connection_killer());
-                        return (io, addr);
+                        return (KillableStream::new(stream, killer), addr);
                     }
                     // Out of file descriptors and the like: back off instead of spinning.
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -91,8 +97,8 @@ pub struct KillableStream {
 }
 
 impl KillableStream {
+    /// `inner`, cut when `killer` changes after it was subscribed.
     fn new(inner: TcpStream, mut killer: watch::Receiver<u64>) -> Self {
-        killer.mark_unchanged();
         let killed = Box::pin(async move {
             // A closed sender means the server is gone: never fire.
             if killer.changed().await.is_err() {

@@ -9,6 +9,7 @@ use crate::domain::cron::parse_cron;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
     BackupRow, ClusterRow, Condition, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
+    primary_names,
 };
 
 /// How long things may look wrong before they count as a problem.
@@ -124,6 +125,11 @@ impl RestartMemory {
                 self.seen.insert(pod.clone(), (restarts, None));
             }
         }
+    }
+
+    /// Keeps only the pods for which `keep` holds (after a relist: those still listed).
+    pub fn retain(&mut self, mut keep: impl FnMut(&ObjKey) -> bool) {
+        self.seen.retain(|k, _| keep(k));
     }
 
     /// Forgets a deleted pod.
@@ -346,13 +352,7 @@ fn cluster_rules(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
     if pods.is_empty() {
         return;
     }
-    let mut primaries: Vec<&str> = pods
-        .iter()
-        .filter(|p| p.is_primary())
-        .map(|p| p.key.name.as_str())
-        .collect();
-    primaries.sort_unstable();
-    match primaries.as_slice() {
+    match primary_names(pods).as_slice() {
         [] => out.push(problem(
             Level::Critical,
             Kind::Cluster,
@@ -456,9 +456,7 @@ pub fn ops_verdict(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>) -> Verdi
                 Kind::OpsRequest,
                 &o.key,
                 format!("{} {}{why}", o.op_type, o.phase),
-                o.completed
-                    .or(latest_transition(&o.conditions))
-                    .or(o.created),
+                o.completed.or(o.last_transition).or(o.created),
             ));
         }
         "Running" => {

@@ -42,6 +42,15 @@ fn read_kubeconfig(path: Option<&Path>) -> Result<Kubeconfig> {
     }
 }
 
+/// Turns off the client's own retries of 429/503/504 answers. They back off for minutes (a
+/// DELETE answered 503 took 376 s to fail), keeping a form "submitting" that long, and a create
+/// answered 504 may already have been carried out: retrying it could create a second
+/// OpsRequest. Watches retry by themselves with their own backoff; forms let the user retry.
+fn without_retries(mut config: Config) -> Config {
+    config.default_retry = false;
+    config
+}
+
 /// Connects to the API server described by `source`, using `context` if given.
 pub async fn connect(source: &Source, context: Option<&str>) -> Result<Connection> {
     match source {
@@ -49,7 +58,7 @@ pub async fn connect(source: &Source, context: Option<&str>) -> Result<Connectio
             let uri = url
                 .parse()
                 .with_context(|| format!("bad API server URL {url:?}"))?;
-            let config = Config::new(uri);
+            let config = without_retries(Config::new(uri));
             let default_namespace = config.default_namespace.clone();
             Ok(Connection {
                 client: Client::try_from(config).context("building the API client")?,
@@ -72,6 +81,7 @@ pub async fn connect(source: &Source, context: Option<&str>) -> Result<Connectio
             let config = Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .with_context(|| format!("loading kubeconfig context {name:?}"))?;
+            let config = without_retries(config);
             let default_namespace = config.default_namespace.clone();
             Ok(Connection {
                 client: Client::try_from(config).context("building the API client")?,

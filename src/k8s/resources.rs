@@ -159,8 +159,14 @@ pub struct OpsRow {
     pub completed: Option<DateTime<Utc>>,
     /// Why a Failed or Aborted request ended so (the failing condition's message).
     pub reason: String,
+    /// The latest condition transition.
+    pub last_transition: Option<DateTime<Utc>>,
+    /// Conditions and progress details of a request still under way. A finished request's
+    /// are history that no pane shows: they are left out (`elided`) and read from the object
+    /// itself when its detail view opens, so 20,000 finished requests cost a summary each.
     pub conditions: Vec<Condition>,
     pub details: Vec<ProgressDetail>,
+    pub elided: bool,
 }
 
 /// A dataprotection Backup.
@@ -233,6 +239,17 @@ impl Row {
             Kind::BackupSchedule => Row::Schedule(ScheduleRow::from_value(v)),
             _ => return None,
         })
+    }
+
+    /// The kind of object the row shows.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Row::Cluster(_) => Kind::Cluster,
+            Row::Pod(_) => Kind::Pod,
+            Row::Ops(_) => Kind::OpsRequest,
+            Row::Backup(_) => Kind::Backup,
+            Row::Schedule(_) => Kind::BackupSchedule,
+        }
     }
 
     /// The object's key.
@@ -366,6 +383,17 @@ impl ClusterRow {
     }
 }
 
+/// Names of the pods among `pods` that carry the primary role, sorted.
+pub fn primary_names<'a>(pods: &[&'a PodRow]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = pods
+        .iter()
+        .filter(|p| p.is_primary())
+        .map(|p| p.key.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 impl PodRow {
     /// Converts a Pod object.
     pub fn from_value(v: &Value) -> PodRow {
@@ -427,8 +455,20 @@ impl PodRow {
 }
 
 impl OpsRow {
-    /// Converts an OpsRequest object.
+    /// Converts an OpsRequest object; a finished request's conditions and progress details
+    /// are left out (see [`OpsRow::elided`]).
     pub fn from_value(v: &Value) -> OpsRow {
+        let mut row = OpsRow::from_value_full(v);
+        if row.is_finished() {
+            row.conditions = Vec::new();
+            row.details = Vec::new();
+            row.elided = true;
+        }
+        row
+    }
+
+    /// Converts an OpsRequest object with everything the detail view shows.
+    pub fn from_value_full(v: &Value) -> OpsRow {
         let conds = conditions(v);
         let phase = atom(v, &["status", "phase"]);
         let reason = if matches!(phase.as_str(), "Failed" | "Aborted" | "Cancelled") {
@@ -471,8 +511,10 @@ impl OpsRow {
             started: time(v, &["status", "startTimestamp"]),
             completed: time(v, &["status", "completionTimestamp"]),
             reason,
+            last_transition: conds.iter().filter_map(|c| c.last_transition).max(),
             conditions: conds,
             details,
+            elided: false,
         }
     }
 

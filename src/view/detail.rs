@@ -304,10 +304,20 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(heading(t, "Progress details"));
-    if o.details.is_empty() {
+    // A finished request's history comes from the object itself, fetched on opening.
+    let full = if o.elided {
+        m.followed_ops.as_ref().filter(|f| f.key == o.key)
+    } else {
+        Some(o)
+    };
+    let Some(full) = full else {
+        out.push(Line::styled("  loading…", t.muted()));
+        return out;
+    };
+    if full.details.is_empty() {
         out.push(Line::styled("  none", t.muted()));
     }
-    for d in &o.details {
+    for d in &full.details {
         let took = match (d.start, d.end) {
             (Some(s), Some(e)) => widgets::long_duration(e - s),
             (Some(s), None) => format!("{} so far", widgets::long_duration(m.now - s)),
@@ -322,7 +332,7 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("      {}", d.message)));
         }
     }
-    conditions(t, &o.conditions, &mut out);
+    conditions(t, &full.conditions, &mut out);
     out
 }
 

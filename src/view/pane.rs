@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 
 use crate::app::columns::Column;
-use crate::app::model::Model;
+use crate::app::model::{Model, StreamState};
 use crate::app::table::{Table, TableRow};
 use crate::k8s::kinds::Kind;
 use crate::view::widgets::{self, TableView};
@@ -59,7 +59,7 @@ pub fn draw<'a, R: TableRow>(
             rows,
             selected,
             sort: table.sort(),
-            empty_text: empty_text(m, table.len()),
+            empty_text: empty_text(m, spec.kind, table.len()),
             banner: crate::view::header::stream_banner(m, spec.kind),
             flex_last: spec.flex_last,
         },
@@ -67,14 +67,21 @@ pub fn draw<'a, R: TableRow>(
     );
 }
 
-/// What an empty pane says: still syncing, or nothing matches.
-pub fn empty_text(m: &Model, total: usize) -> String {
+/// What an empty pane says: nothing matches, nothing could be listed, or nothing exists.
+pub fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
+    let place = m.namespace.as_deref().unwrap_or("any namespace");
     if total > 0 {
-        "no rows match the filter or scope (Esc clears)".into()
-    } else {
-        format!(
-            "no objects yet in {}",
-            m.namespace.as_deref().unwrap_or("any namespace")
-        )
+        return "no rows match the filter or scope (Esc clears)".into();
+    }
+    match m.streams.get(&kind) {
+        Some(StreamState::Live) => format!("none in {place}"),
+        // Empty because nothing was listed, not because nothing exists: say so.
+        Some(StreamState::Reconnecting { .. }) if !m.triage.last_seen.contains_key(&kind) => {
+            "nothing listed yet: the API has not answered (see below)".into()
+        }
+        Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => {
+            "nothing can be listed (see below)".into()
+        }
+        _ => format!("no objects yet in {place}"),
     }
 }

@@ -13,7 +13,7 @@ use crate::app::model::{Model, StreamState};
 use crate::app::problem_index::ProblemIndex;
 use crate::app::triage::{is_stale, stale_since};
 use crate::k8s::kinds::Kind;
-use crate::k8s::resources::ClusterRow;
+use crate::k8s::resources::{ClusterRow, primary_names};
 use crate::view::triage::problem_line;
 use crate::view::widgets::{self, Severity, status_span};
 
@@ -254,12 +254,7 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
     let theme = &m.theme;
     let pods: Vec<_> = m.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
-    let mut primaries: Vec<&str> = pods
-        .iter()
-        .filter(|p| p.is_primary())
-        .map(|p| p.key.name.as_str())
-        .collect();
-    primaries.sort_unstable();
+    let primaries = primary_names(&pods);
     let secondaries = pods.iter().filter(|p| p.role == "secondary").count();
     let sev = widgets::severity(&c.phase);
     let border = match sev {
