@@ -132,6 +132,43 @@ fn menu_by_key_opens_a_form_and_reaches_submit() {
     assert_eq!(m.forms.tracked.len(), 1);
 }
 
+fn field_value(m: &Model, name: &str) -> String {
+    let modal = m.forms.modal.as_ref().unwrap();
+    modal
+        .fields()
+        .into_iter()
+        .find(|f| f.name == name)
+        .map(|f| f.value)
+        .unwrap()
+}
+
+#[test]
+fn tab_completes_a_parameter_name_and_moves_on_when_it_cannot() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "configure");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "parameters");
+    type_text(&mut m, "max_conn");
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(field_value(&m, "parameters"), "max_connections=");
+    type_text(&mut m, "200");
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "shared_buf");
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(
+        field_value(&m, "parameters"),
+        "max_connections=200\nshared_buffers="
+    );
+    // Several parameters start with "wal_" and share nothing longer: Tab moves to the next field.
+    type_text(&mut m, "512MB");
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "wal_");
+    let focus = m.forms.modal.as_ref().unwrap().focus;
+    update(&mut m, key(KeyCode::Tab));
+    assert_ne!(m.forms.modal.as_ref().unwrap().focus, focus);
+    assert!(field_value(&m, "parameters").ends_with("\nwal_"));
+}
+
 #[test]
 fn command_opens_the_form_and_errors_show_next_to_their_field() {
     let (mut m, _) = model(120, 40);

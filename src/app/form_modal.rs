@@ -708,6 +708,55 @@ fn menu_key(m: &mut Model, key: KeyEvent) {
     }
 }
 
+/// Tab on a row of a list field whose name is still being typed (no `=` yet) completes it as a
+/// shell does: to the only completion followed by `=`, or to the longest prefix all
+/// completions share. Returns false when there is nothing to complete, and Tab then moves on.
+fn complete_row(modal: &mut FormModal, field: &str) -> bool {
+    let (Some(form), Some(ctx), Some(editor)) = (&modal.form, &modal.ctx, &mut modal.editor) else {
+        return false;
+    };
+    let row = editor.cursor().0;
+    let typed = editor.lines().get(row).cloned().unwrap_or_default();
+    if typed.contains('=') || typed.trim().is_empty() {
+        return false;
+    }
+    let name = typed.trim();
+    let found = form.completions(ctx, field, name);
+    let completed = match found.as_slice() {
+        [] => return false,
+        [only] => format!("{only}="),
+        many => common_prefix(many),
+    };
+    if completed.len() <= name.len() {
+        return false;
+    }
+    editor.move_cursor(ratatui_textarea::CursorMove::Head);
+    editor.delete_line_by_end();
+    editor.insert_str(&completed);
+    let value = editor.lines().join("\n");
+    modal.set_field(field, &value);
+    true
+}
+
+/// The longest prefix every string in `words` starts with.
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = first
+            .char_indices()
+            .zip(w.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(end);
+    }
+    first[..end].to_string()
+}
+
 fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     let Some(modal) = m.forms.modal.as_mut() else {
         return;
@@ -731,6 +780,9 @@ fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     if modal.time_focused() && key.code == KeyCode::Delete {
         modal.set_field(TIME_FIELD, "");
         modal.load_editor();
+        return;
+    }
+    if key.code == KeyCode::Tab && multiline && complete_row(modal, &field.name) {
         return;
     }
     match key.code {
@@ -983,4 +1035,22 @@ fn submit(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
         attempt: modal.attempt,
         request: Outgoing(request),
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn common_prefix_of_completions() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_prefix(&words(&["max_wal_senders", "max_wal_size"])),
+            "max_wal_s"
+        );
+        assert_eq!(common_prefix(&words(&["wal_level", "work_mem"])), "w");
+        assert_eq!(common_prefix(&words(&["abc"])), "abc");
+        assert_eq!(common_prefix(&words(&["é1", "é2"])), "é");
+        assert_eq!(common_prefix(&[]), "");
+    }
 }

@@ -327,7 +327,7 @@ fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<
             if !found.is_empty() {
                 let shown: Vec<String> = found.into_iter().take(6).collect();
                 out.push(Line::styled(
-                    format!("    completions: {}", shown.join(", ")),
+                    format!("    completions (Tab): {}", shown.join(", ")),
                     t.muted(),
                 ));
             }
