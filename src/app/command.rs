@@ -116,19 +116,27 @@ pub fn candidates(model: &Model, line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Completes the last word of `line` as far as the candidates agree.
-pub fn complete(model: &Model, line: &str) -> String {
-    let found = candidates(model, line);
-    let Some(first) = found.first() else {
-        return line.to_string();
+/// The longest prefix every string in `words` starts with.
+pub fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
     };
-    let common = found.iter().fold(first.clone(), |acc, c| {
+    words[1..].iter().fold(first.clone(), |acc, w| {
         acc.chars()
-            .zip(c.chars())
+            .zip(w.chars())
             .take_while(|(a, b)| a == b)
             .map(|(a, _)| a)
             .collect()
-    });
+    })
+}
+
+/// Completes the last word of `line` as far as the candidates agree.
+pub fn complete(model: &Model, line: &str) -> String {
+    let found = candidates(model, line);
+    if found.is_empty() {
+        return line.to_string();
+    }
+    let common = common_prefix(&found);
     let prefix_end = if line.ends_with(' ') {
         line.len()
     } else {
@@ -171,5 +179,18 @@ mod tests {
         assert_eq!(complete(&m, "ctx ki"), "ctx kind-");
         assert_eq!(complete(&m, "ctx p"), "ctx prod ");
         assert_eq!(candidates(&m, "theme ").len(), 3);
+    }
+
+    #[test]
+    fn common_prefix_of_completions() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_prefix(&words(&["max_wal_senders", "max_wal_size"])),
+            "max_wal_s"
+        );
+        assert_eq!(common_prefix(&words(&["wal_level", "work_mem"])), "w");
+        assert_eq!(common_prefix(&words(&["abc"])), "abc");
+        assert_eq!(common_prefix(&words(&["é1", "é2"])), "é");
+        assert_eq!(common_prefix(&[]), "");
     }
 }

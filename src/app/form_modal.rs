@@ -725,7 +725,7 @@ fn complete_row(modal: &mut FormModal, field: &str) -> bool {
     let completed = match found.as_slice() {
         [] => return false,
         [only] => format!("{only}="),
-        many => common_prefix(many),
+        many => crate::app::command::common_prefix(many),
     };
     if completed.len() <= name.len() {
         return false;
@@ -736,25 +736,6 @@ fn complete_row(modal: &mut FormModal, field: &str) -> bool {
     let value = editor.lines().join("\n");
     modal.set_field(field, &value);
     true
-}
-
-/// The longest prefix every string in `words` starts with.
-fn common_prefix(words: &[String]) -> String {
-    let Some(first) = words.first() else {
-        return String::new();
-    };
-    let mut end = first.len();
-    for w in &words[1..] {
-        end = first
-            .char_indices()
-            .zip(w.chars())
-            .take_while(|((_, a), b)| a == b)
-            .map(|((i, a), _)| i + a.len_utf8())
-            .last()
-            .unwrap_or(0)
-            .min(end);
-    }
-    first[..end].to_string()
 }
 
 fn edit_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
@@ -1035,22 +1016,4 @@ fn submit(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
         attempt: modal.attempt,
         request: Outgoing(request),
     }));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::common_prefix;
-
-    #[test]
-    fn common_prefix_of_completions() {
-        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            common_prefix(&words(&["max_wal_senders", "max_wal_size"])),
-            "max_wal_s"
-        );
-        assert_eq!(common_prefix(&words(&["wal_level", "work_mem"])), "w");
-        assert_eq!(common_prefix(&words(&["abc"])), "abc");
-        assert_eq!(common_prefix(&words(&["é1", "é2"])), "é");
-        assert_eq!(common_prefix(&[]), "");
-    }
 }

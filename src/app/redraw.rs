@@ -42,7 +42,7 @@ impl Touch {
     pub fn of(row: &Row) -> Touch {
         Touch {
             key: row.key().clone(),
-            cluster: cluster_of(row),
+            cluster: row.cluster(),
         }
     }
 }
@@ -136,15 +136,4 @@ fn listed_cluster(m: &Model, kind: Kind, key: &ObjKey) -> Option<ObjKey> {
         _ => return None,
     };
     Some(ObjKey::from_atoms(ns, cluster))
-}
-
-/// The cluster a row belongs to (a cluster row is its own).
-fn cluster_of(row: &Row) -> ObjKey {
-    match row {
-        Row::Cluster(r) => r.key.clone(),
-        Row::Pod(r) => ObjKey::from_atoms(&r.key.namespace, &r.cluster),
-        Row::Ops(r) => ObjKey::from_atoms(&r.key.namespace, &r.cluster),
-        Row::Backup(r) => ObjKey::from_atoms(&r.key.namespace, &r.cluster),
-        Row::Schedule(r) => ObjKey::from_atoms(&r.key.namespace, &r.cluster),
-    }
 }

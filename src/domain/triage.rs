@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use crate::domain::cron::parse_cron;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
-    BackupRow, ClusterRow, Condition, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
-    primary_names,
+    BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
+    latest_transition, primary_names,
 };
 
 /// How long things may look wrong before they count as a problem.
@@ -164,10 +164,6 @@ fn problem(
         reason,
         since,
     }
-}
-
-fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
-    conds.iter().filter_map(|c| c.last_transition).max()
 }
 
 fn hm(t: DateTime<Utc>) -> String {
@@ -670,7 +666,7 @@ pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::resources::{Atom, ProgressDetail, ScheduleEntry};
+    use crate::k8s::resources::{Atom, Condition, ProgressDetail, ScheduleEntry};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

@@ -252,6 +252,18 @@ impl Row {
         }
     }
 
+    /// The key of the cluster the row belongs to (a cluster row is its own).
+    pub fn cluster(&self) -> ObjKey {
+        let (ns, cluster) = match self {
+            Row::Cluster(r) => return r.key.clone(),
+            Row::Pod(r) => (&r.key.namespace, &r.cluster),
+            Row::Ops(r) => (&r.key.namespace, &r.cluster),
+            Row::Backup(r) => (&r.key.namespace, &r.cluster),
+            Row::Schedule(r) => (&r.key.namespace, &r.cluster),
+        };
+        ObjKey::from_atoms(ns, cluster)
+    }
+
     /// The object's key.
     pub fn key(&self) -> &ObjKey {
         match self {
@@ -338,6 +350,11 @@ fn conditions(v: &Value) -> Vec<Condition> {
             last_transition: time(c, &["lastTransitionTime"]),
         })
         .collect()
+}
+
+/// When the latest of `conds` changed.
+pub fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
+    conds.iter().filter_map(|c| c.last_transition).max()
 }
 
 fn key_of(v: &Value) -> ObjKey {
@@ -511,7 +528,7 @@ impl OpsRow {
             started: time(v, &["status", "startTimestamp"]),
             completed: time(v, &["status", "completionTimestamp"]),
             reason,
-            last_transition: conds.iter().filter_map(|c| c.last_transition).max(),
+            last_transition: latest_transition(&conds),
             conditions: conds,
             details,
             elided: false,
