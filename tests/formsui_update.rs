@@ -16,10 +16,12 @@ use kbdash::forms::examples::fixture_context;
 use kbdash::k8s::kinds::Kind;
 use kbdash::k8s::resources::ObjKey;
 
-/// A model with the first cluster selected, and the context the form loads for it.
+/// A model with the first cluster selected and opened before, and the context the form loads
+/// for it.
 fn model(w: u16, h: u16) -> (Model, ObjKey) {
-    let m = model_with(&fleet(), w, h);
+    let mut m = model_with(&fleet(), w, h);
     let key = m.clusters.selected().unwrap().key.clone();
+    m.familiar = Some(key.clone());
     (m, key)
 }
 
@@ -263,5 +265,110 @@ fn snapshots() {
         update(&mut m, key(KeyCode::Enter));
         type_text(&mut m, &cluster.name[..2]);
         insta::assert_snapshot!(format!("form_confirm_{w}x{h}"), render(&m));
+    }
+}
+
+/// Puts the cursor of `pane` on the first row matching `filter`.
+fn select(m: &mut Model, pane: char, filter: &str) {
+    update(m, ch(pane));
+    update(m, ch('/'));
+    for _ in 0..40 {
+        update(m, key(KeyCode::Backspace));
+    }
+    type_text(m, filter);
+    update(m, key(KeyCode::Enter));
+    update(m, ch('g'));
+}
+
+fn loaded_cluster(m: &Model, cmds: &[Cmd]) -> ObjKey {
+    match cmds.last() {
+        Some(Cmd::Form(FormCmd::LoadContext { cluster })) => cluster.clone(),
+        other => panic!("expected LoadContext, got {other:?}:\n{}", render(m)),
+    }
+}
+
+/// `o` and the `:` form commands act on the cluster of the selected row in the focused pane
+/// (a pod's, an OpsRequest's, a backup's), never on a cluster selected in another pane, and the
+/// menu's title names it.
+#[test]
+fn operations_target_the_selected_rows_cluster_in_every_pane() {
+    let billing = ObjKey::new("ops", "billing");
+    let pg = ObjKey::new("demo", "pg-cluster");
+    let cases = [
+        ('1', "billing", &billing),
+        (
+            '1',
+            "pg-cluster-pitr",
+            &ObjKey::new("demo", "pg-cluster-pitr"),
+        ),
+        ('2', "billing-postgresql-1", &billing),
+        ('2', "pg-cluster-postgresql-0", &pg),
+        ('3', "Switchover", &pg),
+        ('4', "", &pg),
+    ];
+    for (pane, filter, want) in cases {
+        for via_command in [false, true] {
+            let mut m = model_with(&fleet(), 160, 45);
+            // The Clusters pane's cursor rests on a cluster other than the target.
+            let other = if *want == billing {
+                "pg-cluster"
+            } else {
+                "billing"
+            };
+            select(&mut m, '1', other);
+            select(&mut m, pane, filter);
+            let cmds = if via_command {
+                command(&mut m, "vscale")
+            } else {
+                update(&mut m, ch('o'))
+            };
+            assert_eq!(
+                &loaded_cluster(&m, &cmds),
+                want,
+                "pane {pane} filter {filter:?}"
+            );
+            let screen = render(&m);
+            assert!(
+                screen.contains(&want.to_string()),
+                "the form's title names {want}:\n{screen}"
+            );
+            update(&mut m, key(KeyCode::Esc));
+        }
+    }
+}
+
+/// An op on a cluster the user has neither scoped to nor opened asks for its typed name even
+/// when the op itself is harmless; scoping to it first makes it familiar.
+#[test]
+fn an_unfamiliar_cluster_asks_for_its_name() {
+    for scoped in [false, true] {
+        let (mut m, cluster) = model(120, 40);
+        m.familiar = None;
+        if scoped {
+            update(&mut m, key(KeyCode::Enter));
+            update(&mut m, ch('1'));
+        }
+        let cmds = command(&mut m, "scale-out");
+        load(&mut m, &cmds);
+        let cmds = update(&mut m, ctrl_s());
+        dry_run_ok(&mut m, &cmds);
+        assert_eq!(stage(&m), Stage::Preview);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        if scoped {
+            assert!(
+                matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))),
+                "{cmds:?}"
+            );
+        } else {
+            assert!(cmds.is_empty(), "{cmds:?}");
+            assert_eq!(stage(&m), Stage::Confirm);
+            assert!(render(&m).contains("You have not scoped to or opened"));
+            type_text(&mut m, &cluster.name);
+            let cmds = update(&mut m, key(KeyCode::Enter));
+            assert!(matches!(
+                cmds.last(),
+                Some(Cmd::Form(FormCmd::Submit { .. }))
+            ));
+        }
     }
 }

@@ -108,6 +108,9 @@ pub struct FormModal {
     pub attempt: u64,
     /// Set when this modal is the restore wizard (then `form` and `ctx` stay empty).
     pub restore: Option<RestoreWizard>,
+    /// The cluster is not the one the user last scoped to or opened: every change to it asks
+    /// for its typed name.
+    pub unfamiliar: bool,
 }
 
 /// An object submitted from a form, followed until it ends.
@@ -145,6 +148,7 @@ impl FormModal {
             confirm: String::new(),
             attempt: 0,
             restore: None,
+            unfamiliar: false,
         }
     }
 
@@ -233,12 +237,15 @@ impl FormModal {
             .map(|e| e.message.as_str())
     }
 
-    /// Whether submitting asks for the cluster name (always for a restore: it creates a
-    /// cluster).
+    /// Whether submitting asks for the cluster name: always for a restore (it creates a
+    /// cluster), for a disruptive op, and for any op on a cluster the user has not scoped to or
+    /// opened.
     pub fn disruptive(&self) -> bool {
-        if self.restore.is_some() {
-            return true;
-        }
+        self.restore.is_some() || self.op_disruptive() || (self.form.is_some() && self.unfamiliar)
+    }
+
+    /// Whether the op itself disrupts the cluster (a restart, a scale-in, a switchover...).
+    pub fn op_disruptive(&self) -> bool {
         match (&self.form, &self.ctx) {
             (Some(form), Some(ctx)) => form.disruptive(ctx),
             _ => false,
@@ -313,15 +320,16 @@ pub fn is_open(m: &Model) -> bool {
     m.forms.modal.is_some()
 }
 
-/// The cluster operations apply to: the selected one in the Clusters pane, else the scope.
+/// The cluster operations apply to: the selected row's cluster in the focused pane.
 fn target_cluster(m: &Model) -> Option<ObjKey> {
-    match m.focus {
-        Pane::Clusters => m.clusters.selected().map(|c| c.key.clone()),
-        _ => m
-            .scope
-            .clone()
-            .or_else(|| m.clusters.selected().map(|c| c.key.clone())),
-    }
+    m.selected_cluster()
+}
+
+/// A new modal on `cluster`, noting whether the user has scoped to or opened that cluster.
+fn new_modal(m: &Model, cluster: ObjKey, stage: Stage) -> FormModal {
+    let mut modal = FormModal::new(cluster, stage);
+    modal.unfamiliar = m.familiar.as_ref() != Some(&modal.cluster);
+    modal
 }
 
 fn refuse_readonly(m: &mut Model) -> bool {
@@ -340,7 +348,7 @@ pub fn open_menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
         m.notice = Some(("no cluster selected".to_string(), m.now));
         return;
     };
-    m.forms.modal = Some(Box::new(FormModal::new(cluster.clone(), Stage::Menu)));
+    m.forms.modal = Some(Box::new(new_modal(m, cluster.clone(), Stage::Menu)));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
 }
 
@@ -363,7 +371,7 @@ pub fn open_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
         return true;
     };
-    let mut modal = FormModal::new(cluster.clone(), Stage::Loading);
+    let mut modal = new_modal(m, cluster.clone(), Stage::Loading);
     modal.pending = Some(word.to_string());
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));

@@ -185,6 +185,9 @@ pub struct Model {
     pub focus: Pane,
     /// The cluster the other panes are scoped to.
     pub scope: Option<ObjKey>,
+    /// The cluster the user last scoped to or opened the detail of: an operation on any other
+    /// cluster asks for its typed name, so a cursor left on the wrong row cannot slip through.
+    pub familiar: Option<ObjKey>,
     pub overlay: Overlay,
     pub input: Option<Input>,
     /// Per cluster, the latest primary changes, oldest first.
@@ -232,6 +235,7 @@ impl Model {
             pending: HashMap::new(),
             focus: Pane::Clusters,
             scope: None,
+            familiar: None,
             overlay: Overlay::None,
             input: None,
             role_history: HashMap::new(),
@@ -305,6 +309,35 @@ impl Model {
         self.cluster_backups(cluster)
             .filter(|b| b.is_continuous())
             .max_by(|a, b| a.created.cmp(&b.created))
+    }
+
+    /// The cluster of the selected row in the focused pane (a pod's, an OpsRequest's, a
+    /// backup's cluster; a cluster row is its own), else the scope when the pane is empty.
+    /// Operations and `:` forms act on this cluster and no other.
+    pub fn selected_cluster(&self) -> Option<ObjKey> {
+        let of_row = |ns: &Atom, cluster: &Atom| {
+            (!cluster.is_empty()).then(|| ObjKey::from_atoms(ns, cluster))
+        };
+        let selected = match self.focus {
+            Pane::Clusters => self.clusters.selected().map(|r| Some(r.key.clone())),
+            Pane::Pods => self
+                .pods
+                .selected()
+                .map(|r| of_row(&r.key.namespace, &r.cluster)),
+            Pane::Ops => self
+                .ops
+                .selected()
+                .map(|r| of_row(&r.key.namespace, &r.cluster)),
+            Pane::Backups => self
+                .backups
+                .selected()
+                .map(|r| of_row(&r.key.namespace, &r.cluster)),
+        };
+        match selected {
+            Some(cluster) => cluster,
+            None if self.focus == Pane::Clusters => None,
+            None => self.scope.clone(),
+        }
     }
 
     /// Whether a pod's role changed within the last few seconds.

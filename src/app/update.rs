@@ -265,6 +265,9 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         cmds.push(Cmd::Follow(Some(target.clone())));
     }
     m.followed_ops = None;
+    if target.kind == Kind::Cluster {
+        m.familiar = Some(target.key.clone());
+    }
     m.overlay = Overlay::Detail(Detail {
         target,
         yaml: false,
@@ -416,6 +419,9 @@ fn focused_filter(m: &Model) -> &str {
 }
 
 fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
+    if scope.is_some() {
+        m.familiar = scope.clone();
+    }
     m.pods.set_scope(scope.clone());
     m.ops.set_scope(scope.clone());
     m.backups.set_scope(scope.clone());

@@ -128,10 +128,15 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
                 "This creates a new cluster. Type its name ({}) to confirm:",
                 modal.confirm_target()
             )
-        } else {
+        } else if modal.op_disruptive() {
             format!(
                 "This op is disruptive. Type the cluster name ({}) to confirm:",
                 modal.cluster.name
+            )
+        } else {
+            format!(
+                "You have not scoped to or opened {}. Type its name ({}) to confirm:",
+                modal.cluster, modal.cluster.name
             )
         };
         out.push(Line::styled(ask, t.fg(t.warn)));

@@ -305,6 +305,9 @@ impl Session {
     /// Opens `:vscale` on the fixture cluster, asks for 2 CPUs (request and limit) and waits
     /// for the dry run's preview.
     pub async fn vscale_preview(&mut self) {
+        // The user looks at the cluster first, so the form needs no typed name.
+        self.press(ch('d'));
+        self.press(key(KeyCode::Esc));
         self.press(ch(':'));
         self.type_text("vscale");
         self.press(key(KeyCode::Enter));
