@@ -1,6 +1,6 @@
 //! The triage list kept up to date event by event must always equal running every rule over the
 //! whole model: random sequences of watch events, relists, stream failures and clock ticks over
-//! a small fleet, compared after every step.
+//! a small fleet, compared after every step; and no verdict is reached on a down stream's data.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -9,6 +9,7 @@ use kbdash::app::model::Model;
 use kbdash::app::msg::{Msg, StreamError, WatchEvent};
 use kbdash::app::triage::{problems, recompute};
 use kbdash::app::update::update;
+use kbdash::domain::triage::{Level, Problem};
 use kbdash::k8s::kinds::Kind;
 use kbdash::k8s::resources::{
     BackupRow, ClusterRow, Condition, ObjKey, OpsRow, PodRow, Progress, Row, ScheduleEntry,
@@ -295,9 +296,28 @@ proptest! {
             run(&mut m, s);
             let kept = problems(&m);
             let full = recompute(&m);
-            prop_assert_eq!(kept, full, "after {:?}", s);
+            prop_assert_eq!(&kept, &full, "after {:?}", s);
+            no_verdict_on_a_down_stream(&m, &kept)?;
         }
     }
+}
+
+/// Every problem about a pod, an OpsRequest or a backup that is judged while that kind's stream
+/// is down is marked stale: the rules concluded nothing new from data that is not current.
+fn no_verdict_on_a_down_stream(m: &Model, found: &[Problem]) -> Result<(), TestCaseError> {
+    for p in found {
+        let Some(object) = &p.object else {
+            continue;
+        };
+        let reads = match object.kind {
+            Kind::Pod | Kind::OpsRequest | Kind::Backup => object.kind,
+            _ => continue,
+        };
+        if m.triage.down.contains_key(&reads) {
+            prop_assert_eq!(p.level, Level::Stale, "{:?} while {:?} is down", p, reads);
+        }
+    }
+    Ok(())
 }
 
 /// A rule that fires only as time passes (a stuck OpsRequest) appears on a tick with no event,

@@ -240,20 +240,22 @@ fn evaluate(m: &Model, idx: &ProblemIndex, unit: &Unit) -> Verdict {
                 schedules: &schedules,
             };
             let known = |method: &str| idx.continuous_methods.contains_key(method);
-            triage::cluster_verdict(&group, &known, limits, m.now)
+            triage::cluster_verdict(&group, &known, limits, &m.triage.down, m.now)
         }
         Unit::Pod(key) => m.pods.get(key).map_or_else(Verdict::default, |p| {
-            triage::pod_verdict(p, &m.triage.restarts, limits, m.now)
+            triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
         }),
-        Unit::Ops(key) => m
-            .ops
-            .get(key)
-            .map_or_else(Verdict::default, |o| triage::ops_verdict(o, limits, m.now)),
+        Unit::Ops(key) => m.ops.get(key).map_or_else(Verdict::default, |o| {
+            triage::ops_verdict(o, limits, &m.triage.down, m.now)
+        }),
         Unit::Stream(kind) => Verdict {
             problems: m
                 .streams
                 .get(kind)
-                .and_then(|s| triage::stream_problem(*kind, &crate::app::triage::health(s)))
+                .and_then(|s| {
+                    let down = m.triage.down.get(kind).copied();
+                    triage::stream_problem(*kind, &crate::app::triage::health(s, down))
+                })
                 .into_iter()
                 .collect(),
             recheck: None,

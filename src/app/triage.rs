@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use crate::app::model::{Model, Overlay, StreamState};
 use crate::app::msg::WatchEvent;
 use crate::app::problem_index::ProblemIndex;
-use crate::domain::triage::{self, Fleet, Problem, RestartMemory, StreamHealth, Thresholds};
+use crate::domain::triage::{
+    self, DownSince, Fleet, Problem, RestartMemory, StreamHealth, Thresholds,
+};
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::Row;
 
@@ -24,6 +26,8 @@ pub struct TriageState {
     pub return_to: Option<usize>,
     /// The problems found, kept up to date by events and ticks.
     pub problems: ProblemIndex,
+    /// Streams that were live and are not, since when: verdicts over their data are suspended.
+    pub down: DownSince,
 }
 
 /// Wall mode: which page of tiles shows, and since when.
@@ -87,8 +91,9 @@ pub fn on_tick(m: &mut Model) {
     }
 }
 
-/// A stream's state as the rules see it.
-pub fn health(state: &StreamState) -> StreamHealth {
+/// A stream's state as the rules see it; `down` is since when it has been down, if it was live
+/// before.
+pub fn health(state: &StreamState, down: Option<DateTime<Utc>>) -> StreamHealth {
     match state {
         StreamState::Reconnecting {
             since,
@@ -101,10 +106,36 @@ pub fn health(state: &StreamState) -> StreamHealth {
         },
         StreamState::Forbidden(msg) => StreamHealth::Forbidden(msg.clone()),
         StreamState::NotInstalled(msg) => StreamHealth::Missing(msg.clone()),
-        StreamState::Pending | StreamState::Syncing { .. } | StreamState::Live => {
-            StreamHealth::Fine
-        }
+        StreamState::Pending | StreamState::Syncing { .. } => match down {
+            Some(since) => StreamHealth::Relisting { since },
+            None => StreamHealth::Fine,
+        },
+        StreamState::Live => StreamHealth::Fine,
     }
+}
+
+/// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
+/// stream that stops being live is down from then until it is live again. Returns whether that
+/// changed, so every verdict over the stream's data is judged again.
+pub fn note_stream(
+    state: &mut TriageState,
+    kind: Kind,
+    old: Option<&StreamState>,
+    new: &StreamState,
+    at: DateTime<Utc>,
+) -> bool {
+    if *new == StreamState::Live {
+        return state.down.remove(&kind).is_some();
+    }
+    if old == Some(&StreamState::Live) {
+        let since = match new {
+            StreamState::Reconnecting { since, .. } => *since,
+            _ => at,
+        };
+        state.down.insert(kind, since);
+        return true;
+    }
+    false
 }
 
 /// Every problem the model shows, worst first (a copy of the kept list).
@@ -121,8 +152,11 @@ pub fn recompute(m: &Model) -> Vec<Problem> {
     let backups: Vec<_> = m.backups.iter().collect();
     let mut schedules: Vec<_> = m.schedules.values().collect();
     schedules.sort_by(|a, b| a.key.cmp(&b.key));
-    let streams: Vec<(Kind, StreamHealth)> =
-        m.streams.iter().map(|(k, s)| (*k, health(s))).collect();
+    let streams: Vec<(Kind, StreamHealth)> = m
+        .streams
+        .iter()
+        .map(|(k, s)| (*k, health(s, m.triage.down.get(k).copied())))
+        .collect();
     let fleet = Fleet {
         clusters: &clusters,
         pods: &pods,
@@ -130,6 +164,7 @@ pub fn recompute(m: &Model) -> Vec<Problem> {
         backups: &backups,
         schedules: &schedules,
         streams: &streams,
+        down: &m.triage.down,
     };
     triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
 }

@@ -523,6 +523,16 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
 fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     crate::app::triage::observe(&mut m.triage, kind, at, &event);
     m.triage.problems.touch(Unit::Stream(kind));
+    let before = m.streams.get(&kind).cloned();
+    on_stream_event(m, kind, at, event);
+    if let Some(after) = m.streams.get(&kind)
+        && crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
+    {
+        m.triage.problems.rebuild();
+    }
+}
+
+fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     match event {
         WatchEvent::Init => {
             m.pending.insert(kind, Vec::new());

@@ -1,7 +1,7 @@
 //! Triage: what is broken, since when and why, ranked worst first. Pure: the rules read the rows
 //! the watch layer keeps, a little memory of what changed over time, and the clock they are given.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -42,6 +42,8 @@ pub enum Level {
     Critical,
     Error,
     Warning,
+    /// Raised from data whose stream has since gone down: whether it still holds is unknown.
+    Stale,
 }
 
 impl Level {
@@ -51,8 +53,47 @@ impl Level {
             Level::Critical => "CRIT",
             Level::Error => "ERROR",
             Level::Warning => "WARN",
+            Level::Stale => "STALE",
         }
     }
+}
+
+/// The streams that were live and stopped delivering, with since when. Rules over their data
+/// are suspended: they are judged on the clock as it was when the stream went down, so nothing
+/// new is concluded from data that is no longer current, and what they had raised is shown as
+/// unknown since then.
+pub type DownSince = BTreeMap<Kind, DateTime<Utc>>;
+
+/// The earliest-down stream among `kinds`, if any is down.
+fn down_among(down: &DownSince, kinds: &[Kind]) -> Option<(Kind, DateTime<Utc>)> {
+    kinds
+        .iter()
+        .filter_map(|k| down.get(k).map(|t| (*k, *t)))
+        .min_by_key(|(_, t)| *t)
+}
+
+/// Runs `rules` over data of `kinds` into `v`: on the live clock, or, when one of those streams
+/// is down, on the clock at the moment it went down, with every problem marked
+/// [`Level::Stale`] and no recheck (the frozen clock never moves).
+fn judge(
+    kinds: &[Kind],
+    down: &DownSince,
+    now: DateTime<Utc>,
+    v: &mut Verdict,
+    rules: impl FnOnce(DateTime<Utc>, &mut Verdict),
+) {
+    let Some((kind, since)) = down_among(down, kinds) else {
+        rules(now, v);
+        return;
+    };
+    let mut frozen = Verdict::default();
+    rules(since.min(now), &mut frozen);
+    v.problems.extend(
+        frozen
+            .problems
+            .into_iter()
+            .map(|p| p.suspended(kind, since)),
+    );
 }
 
 /// One problem found.
@@ -69,10 +110,33 @@ pub struct Problem {
     pub since: Option<DateTime<Utc>>,
 }
 
+impl Problem {
+    /// The problem as raised before `kind`'s stream went down at `since`: unknown now.
+    fn suspended(self, kind: Kind, since: DateTime<Utc>) -> Problem {
+        Problem {
+            level: Level::Stale,
+            // What the problem was comes first: a narrow line cuts the end, and the level
+            // column already says STALE.
+            reason: format!(
+                "{} · unknown since {} ({} stream down), was {}",
+                self.reason,
+                hm(since),
+                kind.info().kind_name,
+                self.level.word(),
+            ),
+            ..self
+        }
+    }
+}
+
 /// The health of one watch stream, as triage needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamHealth {
     Fine,
+    /// Listing again after it was down since then: its rows are still the old ones.
+    Relisting {
+        since: DateTime<Utc>,
+    },
     Reconnecting {
         since: DateTime<Utc>,
         attempt: u32,
@@ -91,6 +155,7 @@ pub struct Fleet<'a> {
     pub backups: &'a [&'a BackupRow],
     pub schedules: &'a [&'a ScheduleRow],
     pub streams: &'a [(Kind, StreamHealth)],
+    pub down: &'a DownSince,
 }
 
 /// What triage remembers between events: when each pod's restart count last rose.
@@ -180,10 +245,13 @@ pub fn human(d: Duration) -> String {
     }
 }
 
-/// The ranking: by level, then longest-standing (unknown "since" last), then by name and reason.
+/// The ranking: by level, a lost stream before any object at the same level (nothing else can
+/// be trusted while it is down), then longest-standing (unknown "since" last), then by name and
+/// reason.
 pub fn rank(a: &Problem, b: &Problem) -> std::cmp::Ordering {
     a.level
         .cmp(&b.level)
+        .then_with(|| a.object.is_some().cmp(&b.object.is_some()))
         .then_with(|| match (a.since, b.since) {
             (Some(x), Some(y)) => x.cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
@@ -288,13 +356,13 @@ pub fn problems(
             backups,
             schedules,
         };
-        out.extend(cluster_verdict(&group, &known, limits, now).problems);
+        out.extend(cluster_verdict(&group, &known, limits, fleet.down, now).problems);
     }
     for p in fleet.pods {
-        out.extend(pod_verdict(p, memory, limits, now).problems);
+        out.extend(pod_verdict(p, memory, limits, fleet.down, now).problems);
     }
     for o in fleet.ops {
-        out.extend(ops_verdict(o, limits, now).problems);
+        out.extend(ops_verdict(o, limits, fleet.down, now).problems);
     }
     for (kind, health) in fleet.streams {
         out.extend(stream_problem(*kind, health));
@@ -310,21 +378,37 @@ pub fn cluster_verdict(
     group: &ClusterGroup<'_>,
     continuous_method: &dyn Fn(&str) -> bool,
     limits: &Thresholds,
+    down: &DownSince,
     now: DateTime<Utc>,
 ) -> Verdict {
     let mut v = Verdict::default();
     if let Some(c) = group.cluster {
-        cluster_rules(c, group.pods, &mut v.problems);
+        judge(&[Kind::Cluster], down, now, &mut v, |_, v| {
+            phase_rule(c, &mut v.problems)
+        });
+        judge(&[Kind::Cluster, Kind::Pod], down, now, &mut v, |_, v| {
+            primary_rule(c, group.pods, &mut v.problems)
+        });
     }
-    continuous_rules(group.backups, limits, now, &mut v);
-    for s in group.schedules {
-        schedule_rules(s, group, continuous_method, limits, now, &mut v);
-    }
+    judge(&[Kind::Backup], down, now, &mut v, |now, v| {
+        continuous_rules(group.backups, limits, now, v)
+    });
+    judge(
+        &[Kind::BackupSchedule, Kind::Backup],
+        down,
+        now,
+        &mut v,
+        |now, v| {
+            for s in group.schedules {
+                schedule_rules(s, group, continuous_method, limits, now, v);
+            }
+        },
+    );
     v
 }
 
-/// Cluster phase and primary count.
-fn cluster_rules(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
+/// A Failed or Abnormal cluster.
+fn phase_rule(c: &ClusterRow, out: &mut Vec<Problem>) {
     let since = latest_transition(&c.conditions);
     if matches!(c.phase.as_str(), "Failed" | "Abnormal") {
         let why = c
@@ -342,6 +426,11 @@ fn cluster_rules(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
             since,
         ));
     }
+}
+
+/// A cluster with no primary or several among its pods.
+fn primary_rule(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
+    let since = latest_transition(&c.conditions);
     if c.deleting || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
         return;
     }
@@ -375,9 +464,23 @@ pub fn pod_verdict(
     p: &PodRow,
     memory: &RestartMemory,
     limits: &Thresholds,
+    down: &DownSince,
     now: DateTime<Utc>,
 ) -> Verdict {
     let mut v = Verdict::default();
+    judge(&[Kind::Pod], down, now, &mut v, |now, v| {
+        pod_rules(p, memory, limits, now, v)
+    });
+    v
+}
+
+fn pod_rules(
+    p: &PodRow,
+    memory: &RestartMemory,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    v: &mut Verdict,
+) {
     let ready_since = p
         .conditions
         .iter()
@@ -422,7 +525,6 @@ pub fn pod_verdict(
         ));
         v.recheck_at(at + limits.restart_window + Duration::milliseconds(1));
     }
-    v
 }
 
 /// When a running OpsRequest last showed movement: its start or any progress detail's start
@@ -438,8 +540,20 @@ fn last_movement(o: &OpsRow) -> Option<DateTime<Utc>> {
 }
 
 /// A failed, aborted or stuck OpsRequest.
-pub fn ops_verdict(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>) -> Verdict {
+pub fn ops_verdict(
+    o: &OpsRow,
+    limits: &Thresholds,
+    down: &DownSince,
+    now: DateTime<Utc>,
+) -> Verdict {
     let mut v = Verdict::default();
+    judge(&[Kind::OpsRequest], down, now, &mut v, |now, v| {
+        ops_rules(o, limits, now, v)
+    });
+    v
+}
+
+fn ops_rules(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdict) {
     match o.phase.as_str() {
         "Failed" | "Aborted" => {
             let why = if o.reason.is_empty() {
@@ -478,7 +592,6 @@ pub fn ops_verdict(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>) -> Verdi
         }
         _ => {}
     }
-    v
 }
 
 /// Whether a schedule entry's method is a continuous (WAL archive) one: a continuous backup
@@ -642,13 +755,23 @@ pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
     let name = kind.info().kind_name;
     let (level, reason, since) = match health {
         StreamHealth::Fine => return None,
+        // Every verdict over the stream's data is suspended meanwhile: the lost stream is what
+        // the on-call engineer must see first.
         StreamHealth::Reconnecting {
             since,
             attempt,
             error,
         } => (
+            Level::Critical,
+            format!("down, reconnecting (attempt {attempt}): {error}"),
+            Some(*since),
+        ),
+        StreamHealth::Relisting { since } => (
             Level::Warning,
-            format!("reconnecting (attempt {attempt}): {error}"),
+            format!(
+                "listing again after being down since {}: rows are not current yet",
+                hm(*since)
+            ),
             Some(*since),
         ),
         StreamHealth::Forbidden(msg) => (Level::Error, format!("forbidden: {msg}"), None),
@@ -711,6 +834,7 @@ mod tests {
         schedules: Vec<ScheduleRow>,
         streams: Vec<(Kind, StreamHealth)>,
         memory: RestartMemory,
+        down: DownSince,
     }
 
     impl Case {
@@ -726,6 +850,7 @@ mod tests {
                 schedules: vec![],
                 streams: vec![(Kind::Cluster, StreamHealth::Fine)],
                 memory: RestartMemory::default(),
+                down: DownSince::new(),
             }
         }
 
@@ -742,6 +867,7 @@ mod tests {
                 backups: &backups,
                 schedules: &schedules,
                 streams: &self.streams,
+                down: &self.down,
             };
             problems(&fleet, &self.memory, &Thresholds::default(), now())
         }
@@ -1069,11 +1195,51 @@ mod tests {
         assert_eq!(
             r,
             vec![
+                "CRIT Pod stream: down, reconnecting (attempt 3): connection refused",
                 "CRIT Cluster demo/pg: cluster is Failed",
                 "ERROR Backup stream: not installed: dataprotection",
                 "ERROR OpsRequest stream: forbidden: no access",
-                "WARN Pod stream: reconnecting (attempt 3): connection refused",
             ]
+        );
+    }
+
+    /// While a stream is down, nothing new is concluded from its data: clock rules are judged
+    /// as of the moment it went down, and what they raise is shown as unknown since then.
+    #[test]
+    fn rules_over_a_down_stream_are_suspended() {
+        // The archive's time range ended 30 minutes ago; the Backup stream went down 25
+        // minutes ago, when it lagged by 5 minutes only: no stall can be claimed.
+        let mut c = Case::new();
+        c.backups.push(continuous("Running", 30));
+        assert!(has(&c, "ERROR Backup demo/pg-wal: WAL archive stalled"));
+        c.down.insert(Kind::Backup, ago(25).unwrap());
+        assert_eq!(c.reasons(), Vec::<String>::new());
+
+        // Down 15 minutes ago, when it already lagged by 15: the stall stands, as unknown.
+        c.down.insert(Kind::Backup, ago(15).unwrap());
+        assert_eq!(
+            c.reasons(),
+            vec![
+                "STALE Backup demo/pg-wal: WAL archive stalled: time range ends 08:30:00 (15 \
+                 min ago) · unknown since 08:45:00 (Backup stream down), was ERROR"
+            ]
+        );
+
+        // A rule reads its own streams only: a down Pod stream suspends the primary rule, not
+        // the phase or backup rules, and what it suspends ranks below live problems.
+        let mut c = Case::new();
+        c.clusters[0].phase = "Abnormal".into();
+        c.pods[0].role = "secondary".into();
+        c.backups.push(continuous("Failed", 30));
+        c.down.insert(Kind::Pod, ago(5).unwrap());
+        let r = c.reasons();
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[0], "CRIT Cluster demo/pg: cluster is Abnormal");
+        assert!(r[1].starts_with("ERROR Backup demo/pg-wal: continuous backup Failed"));
+        assert_eq!(
+            r[2],
+            "STALE Cluster demo/pg: no primary among 2 pods · unknown since 08:55:00 (Pod \
+             stream down), was CRIT"
         );
     }
 }

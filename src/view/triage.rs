@@ -18,6 +18,7 @@ pub fn severity(level: Level) -> Severity {
     match level {
         Level::Critical | Level::Error => Severity::Error,
         Level::Warning => Severity::Warn,
+        Level::Stale => Severity::Unknown,
     }
 }
 
