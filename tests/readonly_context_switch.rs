@@ -58,6 +58,7 @@ async fn session(policy: Policy) -> (DemoServer, Engine, Model, std::path::PathB
         namespace: Some("demo".into()),
         readonly: policy,
         audit_log: None,
+        probe: kbdash::k8s::liveness::ProbeTiming::default(),
     });
     (server, engine, m, path)
 }

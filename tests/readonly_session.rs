@@ -73,6 +73,10 @@ impl Session {
                     None => None,
                 }
             }
+            Cmd::RestartWatches => {
+                self.restart_watches();
+                None
+            }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
                 self.restart_watches();

@@ -12,6 +12,8 @@ pub enum Cmd {
     Follow(Option<ObjRef>),
     /// Restart the watches on `namespace` (None: all namespaces).
     Watch { namespace: Option<String> },
+    /// Restart the watches as they are: their connections may be dead without knowing it.
+    RestartWatches,
     /// Reconnect with another kubeconfig context and restart the watches.
     SwitchContext(String),
     /// Load a theme by name or path.

@@ -20,6 +20,7 @@ use crate::app::msg::Msg;
 use crate::app::readonly;
 use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
+use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::resources::ObjRef;
 use crate::k8s::watch::{self, Sink};
 
@@ -38,6 +39,8 @@ pub struct EngineConfig {
     pub readonly: readonly::Policy,
     /// Where submits are audited (JSON lines), if anywhere.
     pub audit_log: Option<PathBuf>,
+    /// How the API server's liveness is probed.
+    pub probe: ProbeTiming,
 }
 
 /// The watch and effect tasks and the channels their messages come back on.
@@ -50,6 +53,9 @@ pub struct Engine {
     watch_rx: mpsc::Receiver<Msg>,
     follow_tx: follow::Sender<Option<ObjRef>>,
     watchers: JoinSet<()>,
+    /// The liveness probe of the current context.
+    probe: JoinSet<()>,
+    probe_timing: ProbeTiming,
     effects: JoinSet<()>,
     source: Source,
     connection: Connection,
@@ -96,6 +102,8 @@ impl Engine {
             watch_rx: mpsc::channel(1).1,
             follow_tx,
             watchers: JoinSet::new(),
+            probe: JoinSet::new(),
+            probe_timing: config.probe,
             effects: JoinSet::new(),
             source: config.source,
             connection,
@@ -105,7 +113,17 @@ impl Engine {
             audit_log: config.audit_log,
         };
         engine.restart_watches();
+        engine.restart_probe();
         engine
+    }
+
+    fn restart_probe(&mut self) {
+        self.probe.abort_all();
+        self.probe.spawn(liveness::run(
+            self.connection.client.clone(),
+            self.probe_timing,
+            self.tx.clone(),
+        ));
     }
 
     /// How many watch tasks run (one per watched kind while all is well).
@@ -148,6 +166,10 @@ impl Engine {
                 }
                 None
             }
+            Cmd::RestartWatches => {
+                self.restart_watches();
+                None
+            }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
                 self.restart_watches();
@@ -165,6 +187,7 @@ impl Engine {
                     conn.client = readonly::guard(conn.client, self.readonly);
                     self.connection = conn;
                     self.restart_watches();
+                    self.restart_probe();
                     Some(Msg::Connected {
                         context: ctx,
                         namespace: self.namespace.clone(),
@@ -211,6 +234,7 @@ impl Engine {
                 Some(msg) = self.watch_rx.recv() => return Ok(msg),
                 Some(msg) = self.rx.recv() => return Ok(msg),
                 Some(res) = self.watchers.join_next() => check_task(res)?,
+                Some(res) = self.probe.join_next() => check_task(res)?,
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }
         }

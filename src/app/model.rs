@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN};
 use crate::app::table::Table;
+use crate::domain::triage::ApiDown;
 use crate::k8s::kinds::Kind;
 use crate::k8s::resources::{
     Atom, BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Row, ScheduleRow,
@@ -204,6 +205,8 @@ pub struct Model {
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
     pub triage: crate::app::triage::TriageState,
+    /// The API server stopped answering the liveness probe, since when and why.
+    pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
     pub wall: Option<crate::app::triage::WallState>,
     pub quit: bool,
@@ -245,6 +248,7 @@ impl Model {
             followed_ops: None,
             notice: None,
             triage: Default::default(),
+            api_down: None,
             wall: None,
             quit: false,
             forms: Default::default(),

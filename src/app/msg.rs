@@ -66,6 +66,11 @@ pub enum Msg {
     },
     /// A command failed; shown in the status line.
     Failed(String),
+    /// The API server's answer to the liveness probe (an error: it did not answer in time).
+    Probe {
+        at: DateTime<Utc>,
+        result: Result<(), String>,
+    },
     /// The result of a form effect.
     Form(FormMsg),
 }

@@ -25,6 +25,8 @@ pub enum Unit {
     Pod(ObjKey),
     Ops(ObjKey),
     Stream(Kind),
+    /// The API server's liveness.
+    Api,
 }
 
 /// A problem in rank order; the unit breaks ties between identical problems.
@@ -216,6 +218,7 @@ fn all_units(m: &Model) -> Vec<Unit> {
         .chain(m.pods.iter().map(|p| Unit::Pod(p.key.clone())))
         .chain(m.ops.iter().map(|o| Unit::Ops(o.key.clone())))
         .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
+        .chain([Unit::Api])
         .collect()
 }
 
@@ -248,6 +251,16 @@ fn evaluate(m: &Model, idx: &ProblemIndex, unit: &Unit) -> Verdict {
         Unit::Ops(key) => m.ops.get(key).map_or_else(Verdict::default, |o| {
             triage::ops_verdict(o, limits, &m.triage.down, m.now)
         }),
+        // While the API server does not answer, its one problem stands for every stream.
+        Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
+        Unit::Api => Verdict {
+            problems: m
+                .api_down
+                .iter()
+                .map(|down| triage::api_problem(&m.context, down))
+                .collect(),
+            recheck: None,
+        },
         Unit::Stream(kind) => Verdict {
             problems: m
                 .streams

@@ -107,6 +107,7 @@ pub fn cmd_mutates(cmd: &Cmd) -> bool {
         Cmd::Quit
         | Cmd::Follow(_)
         | Cmd::Watch { .. }
+        | Cmd::RestartWatches
         | Cmd::SwitchContext(_)
         | Cmd::LoadTheme(_) => false,
         Cmd::Form(form) => match form {

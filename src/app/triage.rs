@@ -158,6 +158,7 @@ pub fn recompute(m: &Model) -> Vec<Problem> {
         .map(|(k, s)| (*k, health(s, m.triage.down.get(k).copied())))
         .collect();
     let fleet = Fleet {
+        context: &m.context,
         clusters: &clusters,
         pods: &pods,
         ops: &ops,
@@ -165,6 +166,7 @@ pub fn recompute(m: &Model) -> Vec<Problem> {
         schedules: &schedules,
         streams: &streams,
         down: &m.triage.down,
+        api: m.api_down.as_ref(),
     };
     triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
 }

@@ -65,6 +65,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
             namespace,
@@ -578,6 +579,60 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
                 },
             };
             m.streams.insert(kind, state);
+        }
+    }
+}
+
+/// The liveness probe's answer. The first failure marks the API server not answering: every
+/// stream that was delivering is down from then (its verdicts suspended) and restarted, since
+/// its connection may be held open by a server that no longer answers. The streams come back
+/// by themselves through a complete relist; the probe's next answer clears the API's problem.
+/// Returns whether anything changed.
+fn on_probe(
+    m: &mut Model,
+    at: DateTime<Utc>,
+    result: Result<(), String>,
+    cmds: &mut Vec<Cmd>,
+) -> bool {
+    match result {
+        Ok(()) => {
+            let recovered = m.api_down.take().is_some();
+            if recovered {
+                m.triage.problems.rebuild();
+            }
+            recovered
+        }
+        Err(_) if m.api_down.is_some() => false,
+        Err(error) => {
+            let why = format!(
+                "the API server has not answered since {}: {error}",
+                at.format("%H:%M:%S")
+            );
+            for kind in crate::app::model::WATCHED {
+                let before = m.streams.get(&kind).cloned();
+                let state = match &before {
+                    Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => continue,
+                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                        StreamState::Reconnecting {
+                            since: *since,
+                            attempt: *attempt,
+                            error: why.clone(),
+                        }
+                    }
+                    _ => StreamState::Reconnecting {
+                        since: at,
+                        attempt: 0,
+                        error: why.clone(),
+                    },
+                };
+                m.pending.remove(&kind);
+                crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
+                m.streams.insert(kind, state);
+            }
+            m.api_down = Some(crate::domain::triage::ApiDown { since: at, error });
+            m.triage.problems.rebuild();
+            cmds.push(Cmd::RestartWatches);
+            true
         }
     }
 }

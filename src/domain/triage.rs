@@ -149,6 +149,8 @@ pub enum StreamHealth {
 /// Everything the rules look at.
 #[derive(Debug, Clone, Copy)]
 pub struct Fleet<'a> {
+    /// The kubeconfig context the fleet was read from.
+    pub context: &'a str,
     pub clusters: &'a [&'a ClusterRow],
     pub pods: &'a [&'a PodRow],
     pub ops: &'a [&'a OpsRow],
@@ -156,6 +158,32 @@ pub struct Fleet<'a> {
     pub schedules: &'a [&'a ScheduleRow],
     pub streams: &'a [(Kind, StreamHealth)],
     pub down: &'a DownSince,
+    /// The API server stopped answering the liveness probe, if it did.
+    pub api: Option<&'a ApiDown>,
+}
+
+/// The API server stopped answering: since when, and the probe's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiDown {
+    pub since: DateTime<Utc>,
+    pub error: String,
+}
+
+/// The API server of the context not answering its liveness probe: every stream is down with
+/// it, so this one line stands for them.
+pub fn api_problem(context: &str, down: &ApiDown) -> Problem {
+    Problem {
+        level: Level::Critical,
+        object: None,
+        subject: format!("API server ({context})"),
+        reason: format!(
+            "not answering since {}: {}; every stream is restarted, verdicts on its data are \
+             suspended",
+            hm(down.since),
+            down.error
+        ),
+        since: Some(down.since),
+    }
 }
 
 /// What triage remembers between events: when each pod's restart count last rose.
@@ -364,8 +392,13 @@ pub fn problems(
     for o in fleet.ops {
         out.extend(ops_verdict(o, limits, fleet.down, now).problems);
     }
-    for (kind, health) in fleet.streams {
-        out.extend(stream_problem(*kind, health));
+    match fleet.api {
+        Some(down) => out.push(api_problem(fleet.context, down)),
+        None => {
+            for (kind, health) in fleet.streams {
+                out.extend(stream_problem(*kind, health));
+            }
+        }
     }
     out.sort_by(rank);
     out
@@ -861,6 +894,7 @@ mod tests {
             let backups: Vec<_> = self.backups.iter().collect();
             let schedules: Vec<_> = self.schedules.iter().collect();
             let fleet = Fleet {
+                context: "test",
                 clusters: &clusters,
                 pods: &pods,
                 ops: &ops,
@@ -868,6 +902,7 @@ mod tests {
                 schedules: &schedules,
                 streams: &self.streams,
                 down: &self.down,
+                api: None,
             };
             problems(&fleet, &self.memory, &Thresholds::default(), now())
         }

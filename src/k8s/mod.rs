@@ -3,6 +3,7 @@
 pub mod atom;
 pub mod client;
 pub mod kinds;
+pub mod liveness;
 pub mod resources;
 pub mod submit;
 pub mod watch;

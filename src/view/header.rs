@@ -88,6 +88,17 @@ pub fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
             worst.style(theme),
         ),
     ];
+    if let Some(down) = &m.api_down {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(
+                "{} API not answering since {}",
+                Severity::Error.symbol(),
+                down.since.format("%H:%M:%S")
+            ),
+            Severity::Error.style(theme),
+        ));
+    }
     if m.readonly {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(

@@ -24,6 +24,7 @@ use kbdash::app::update::set_pages;
 use kbdash::demo::{DemoConfig, DemoServer};
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::kinds::Kind;
+use kbdash::k8s::liveness::ProbeTiming;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde::Deserialize;
@@ -106,6 +107,14 @@ pub struct Session {
     pub dir: PathBuf,
 }
 
+/// The screen of `m` at its size.
+pub fn render_model(m: &Model) -> String {
+    let (w, h) = m.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kbdash::view::view(m, f)).unwrap();
+    t.backend().to_string()
+}
+
 impl Session {
     /// Starts the server with the fixtures and the engine on namespace `demo`; the model is
     /// `w` x `h` at [`t0`]. `name` names the scratch directory.
@@ -118,6 +127,17 @@ impl Session {
         name: &str,
         w: u16,
         h: u16,
+        prepare: impl FnOnce(&DemoServer),
+    ) -> Session {
+        Session::start_probing(name, w, h, ProbeTiming::default(), prepare).await
+    }
+
+    /// [`Session::start_with`], the API server's liveness probed with `probe`.
+    pub async fn start_probing(
+        name: &str,
+        w: u16,
+        h: u16,
+        probe: ProbeTiming,
         prepare: impl FnOnce(&DemoServer),
     ) -> Session {
         let server = DemoServer::start(DemoConfig {
@@ -143,6 +163,7 @@ impl Session {
             namespace: Some(NS.into()),
             readonly: kbdash::app::readonly::Policy::fixed(false),
             audit_log: Some(dir.join("audit.jsonl")),
+            probe,
         });
         let mut model = Model::new("demo", Some(NS.into()), t0());
         model.size = (w, h);
@@ -186,6 +207,10 @@ impl Session {
                 at: self.model.now,
                 event,
             },
+            Msg::Probe { result, .. } => Msg::Probe {
+                at: self.model.now,
+                result,
+            },
             other => other,
         }
     }
@@ -217,10 +242,7 @@ impl Session {
 
     /// The screen at the model's size.
     pub fn render(&self) -> String {
-        let (w, h) = self.model.size;
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| kbdash::view::view(&self.model, f)).unwrap();
-        t.backend().to_string()
+        render_model(&self.model)
     }
 
     /// Names of the server's objects of `kind` in the fixtures' namespace.
