@@ -60,13 +60,13 @@ mod bench {
     use kbdash::app::model::{Model, Pane, StreamState, WATCHED};
     use kbdash::app::msg::{Msg, WatchEvent};
     use kbdash::app::update::{set_pages, update};
-    use kbdash::demo::seed::{SeedConfig, seed};
-    use kbdash::demo::store::{Store, system_clock};
-    use kbdash::demo::{DemoConfig, DemoServer};
-    use kbdash::k8s::kinds::Kind;
-    use kbdash::k8s::resources::{ObjKey, Progress, Row};
     use kbdash::k8s::watch::{Sink, spawn_all};
     use kbdash::view::view;
+    use kbdash_core::kinds::Kind;
+    use kbdash_core::rows::{ObjKey, Progress, Row};
+    use kbdash_demo::seed::{SeedConfig, seed};
+    use kbdash_demo::store::{Store, system_clock};
+    use kbdash_demo::{DemoConfig, DemoServer};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 

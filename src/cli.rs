@@ -9,9 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::runtime::{self, Start};
 use crate::app::triage::Launch;
 use crate::config::Config;
-use crate::demo::{DemoConfig, DemoServer};
 use crate::k8s::client::{Source, connect};
 use crate::view::theme::Theme;
+use kbdash_demo::{DemoConfig, DemoServer};
 
 /// kbdash: a terminal dashboard for PostgreSQL clusters run by KubeBlocks.
 #[derive(Debug, Parser)]
@@ -88,7 +88,7 @@ pub struct SimArgs {
     /// Background changes per second across the fleet (continuous backups' time ranges
     /// advancing, crash-looping pods restarting); 0 stops them, and the operator then only
     /// acts on requests.
-    #[arg(long, default_value_t = crate::demo::DEFAULT_CHURN, value_name = "PER_SECOND")]
+    #[arg(long, default_value_t = kbdash_demo::DEFAULT_CHURN, value_name = "PER_SECOND")]
     pub churn: f64,
 }
 
@@ -119,7 +119,7 @@ pub struct DemoServerArgs {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::DemoServer(args)) => crate::demo::run_headless(args),
+        Some(Command::DemoServer(args)) => run_headless(args),
         Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args.sim)),
         None => run_dashboard(cli.dashboard, None),
     }
@@ -240,5 +240,34 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
         .await;
         drop(server);
         result
+    })
+}
+
+/// `kbdash demo-server`: serves until Ctrl-C.
+fn run_headless(args: DemoServerArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let server = DemoServer::start(DemoConfig {
+            port: args.port,
+            clusters: args.sim.clusters,
+            seed: args.sim.seed,
+            speed: args.sim.speed,
+            churn: args.sim.churn,
+            request_log: args.request_log.clone(),
+        })
+        .await?;
+        // The kubeconfig is in place before the URL announces that the server is up.
+        if let Some(path) = &args.write_kubeconfig {
+            server.write_kubeconfig(path)?;
+        }
+        println!("{}", server.url);
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        server.shutdown().await;
+        Ok(())
     })
 }

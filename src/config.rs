@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::domain::triage::Thresholds;
+use kbdash_core::domain::triage::Thresholds;
 
 /// Triage thresholds, in minutes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

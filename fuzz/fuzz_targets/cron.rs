@@ -4,7 +4,7 @@
 #![no_main]
 
 use chrono::{DateTime, Duration, Timelike, Utc};
-use kbdash::domain::cron::{parse_cron, parse_retention};
+use kbdash_core::domain::cron::{parse_cron, parse_retention};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

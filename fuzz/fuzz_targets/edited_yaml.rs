@@ -6,8 +6,8 @@
 
 use std::sync::LazyLock;
 
-use kbdash::forms::examples::example_forms;
-use kbdash::forms::{FormContext, OpForm, validate_edited};
+use kbdash_core::forms::examples::example_forms;
+use kbdash_core::forms::{FormContext, OpForm, validate_edited};
 use libfuzzer_sys::fuzz_target;
 
 static FORMS: LazyLock<Vec<(FormContext, OpForm)>> = LazyLock::new(|| {

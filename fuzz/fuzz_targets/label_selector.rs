@@ -3,8 +3,8 @@
 //! parsed one can be evaluated against any labels.
 #![no_main]
 
-use kbdash::demo::selector::{FieldSelector, LabelSelector};
-use kbdash::k8s::kinds::KINDS;
+use kbdash_core::selector::{FieldSelector, LabelSelector};
+use kbdash_core::kinds::KINDS;
 use libfuzzer_sys::fuzz_target;
 
 const LABELS: [(&str, &str); 3] = [

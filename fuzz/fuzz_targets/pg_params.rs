@@ -3,7 +3,7 @@
 //! validates again, unchanged, as the value it normalised to; refusals have a message.
 #![no_main]
 
-use kbdash::domain::pg_params::{ValueMode, majors, names, validate};
+use kbdash_core::domain::pg_params::{ValueMode, majors, names, validate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 //! change the spelling, the second may not); value accessors agree with each other.
 #![no_main]
 
-use kbdash::domain::quantity::{Quantity, QuantityFormat};
+use kbdash_core::domain::quantity::{Quantity, QuantityFormat};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

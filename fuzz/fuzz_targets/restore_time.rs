@@ -5,7 +5,7 @@
 #![no_main]
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
-use kbdash::domain::restore_time::{
+use kbdash_core::domain::restore_time::{
     format_kbcli, format_restore_time, parse_operator_time, parse_restore_time,
 };
 use libfuzzer_sys::fuzz_target;

@@ -1,7 +1,7 @@
 //! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
 
 use crate::app::form_effects::FormCmd;
-use crate::k8s::resources::ObjRef;
+use kbdash_core::rows::ObjRef;
 
 /// An effect for the runtime to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]

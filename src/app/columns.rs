@@ -5,7 +5,7 @@
 //! come from its pods) do not sort, because their value changes without the row changing.
 
 use crate::app::table::{SortValue, TableRow, contains_ci};
-use crate::k8s::resources::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
+use kbdash_core::rows::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 
 /// One column of a pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,8 +21,8 @@ use crate::app::readonly;
 use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::liveness::{self, ProbeTiming};
-use crate::k8s::resources::ObjRef;
 use crate::k8s::watch::{self, Sink};
+use kbdash_core::rows::ObjRef;
 
 /// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
 /// events cannot grow memory without bound.
@@ -39,8 +39,9 @@ pub struct EngineConfig {
     pub readonly: readonly::Policy,
     /// Where submits are audited (JSON lines), if anywhere.
     pub audit_log: Option<PathBuf>,
-    /// How the API server's liveness is probed.
-    pub probe: ProbeTiming,
+    /// How the API server's liveness is probed; `None` turns the probe off, for tests whose
+    /// subject is what the streams alone do.
+    pub probe: Option<ProbeTiming>,
 }
 
 /// The watch and effect tasks and the channels their messages come back on.
@@ -55,7 +56,7 @@ pub struct Engine {
     watchers: JoinSet<()>,
     /// The liveness probe of the current context.
     probe: JoinSet<()>,
-    probe_timing: ProbeTiming,
+    probe_timing: Option<ProbeTiming>,
     effects: JoinSet<()>,
     source: Source,
     connection: Connection,
@@ -119,11 +120,13 @@ impl Engine {
 
     fn restart_probe(&mut self) {
         self.probe.abort_all();
-        self.probe.spawn(liveness::run(
-            self.connection.client.clone(),
-            self.probe_timing,
-            self.tx.clone(),
-        ));
+        if let Some(timing) = self.probe_timing {
+            self.probe.spawn(liveness::run(
+                self.connection.client.clone(),
+                timing,
+                self.tx.clone(),
+            ));
+        }
     }
 
     /// How many watch tasks run (one per watched kind while all is well).

@@ -17,10 +17,10 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
-use crate::forms::{FormContext, LiveObjects, Request, RestoreContext};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::ObjKey;
 use crate::k8s::submit;
+use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
 
 /// A validated request on its way out. `Request` has no `Eq`; its body is JSON, whose
 /// equality is total, so the wrapper states it.
@@ -191,8 +191,11 @@ fn append_line(path: &Path, record: &Value) -> std::io::Result<()> {
 }
 
 async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Vec<Value> {
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), namespace, &kind.api_resource());
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &crate::k8s::client::api_resource(kind),
+    );
     let params = ListParams::default().labels(&format!("app.kubernetes.io/instance={cluster}"));
     // A kind the server does not serve (no data protection installed) leaves its part empty.
     match api.list(&params).await {
@@ -210,8 +213,11 @@ async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Ve
 
 async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, String> {
     let ns = &cluster.namespace;
-    let clusters: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), ns, &Kind::Cluster.api_resource());
+    let clusters: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        ns,
+        &crate::k8s::client::api_resource(Kind::Cluster),
+    );
     let obj = clusters
         .get(&cluster.name)
         .await
@@ -221,8 +227,10 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
     let policies = list(client, Kind::BackupPolicy, ns, &cluster.name).await;
     let schedules = list(client, Kind::BackupSchedule, ns, &cluster.name).await;
-    let versions: Api<DynamicObject> =
-        Api::all_with(client.clone(), &Kind::ComponentVersion.api_resource());
+    let versions: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::ComponentVersion),
+    );
     let version = versions
         .get_opt("postgresql")
         .await
@@ -244,7 +252,7 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
     let backups: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         &backup.namespace,
-        &Kind::Backup.api_resource(),
+        &crate::k8s::client::api_resource(Kind::Backup),
     );
     let obj = backups
         .get(&backup.name)
@@ -262,7 +270,10 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
         .await
         .map(values)
         .map_err(|e| format!("cannot list backups in {}: {e}", backup.namespace))?;
-    let clusters: Api<DynamicObject> = Api::all_with(client.clone(), &Kind::Cluster.api_resource());
+    let clusters: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::Cluster),
+    );
     // Without the cluster list the free-name check would pass blindly: refuse instead.
     let all_clusters = clusters
         .list(&ListParams::default())

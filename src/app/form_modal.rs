@@ -17,12 +17,12 @@ use ratatui_textarea::TextArea;
 use crate::app::cmd::Cmd;
 use crate::app::form_effects::{FormCmd, FormMsg, Outgoing};
 use crate::app::model::{Model, Pane};
-use crate::forms::{
+use kbdash_core::forms::{
     FieldError, FieldKind, FieldSpec, FormContext, OpForm, OpKind, Request, RestoreContext,
     RestoreInput, YAML_FIELD, confirmation_matches, redacted, validate_edited,
 };
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{Atom, ObjKey};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{Atom, ObjKey};
 
 /// Phases in which an OpsRequest or Backup is over.
 const FINAL_PHASES: &[&str] = &["Succeed", "Failed", "Cancelled", "Aborted", "Completed"];

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 
 use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN};
 use crate::app::table::Table;
-use crate::domain::triage::ApiDown;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{
+use crate::view::theme::Theme;
+use kbdash_core::domain::triage::ApiDown;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{
     Atom, BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Row, ScheduleRow,
 };
-use crate::view::theme::Theme;
 
 /// How long a pod row stays highlighted after its role changed.
 pub const ROLE_FLASH_SECONDS: i64 = 5;

@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use crate::app::form_effects::FormMsg;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{ObjKey, ObjRef, Row};
 use crate::view::theme::Theme;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, ObjRef, Row};
 
 /// Why a watch stream failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

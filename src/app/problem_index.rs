@@ -1,6 +1,6 @@
 //! The triage problem list, kept up to date as events arrive instead of recomputed per frame.
 //!
-//! The rules of [`crate::domain::triage`] read the fleet in units: a cluster with its pods,
+//! The rules of [`kbdash_core::domain::triage`] read the fleet in units: a cluster with its pods,
 //! backups and schedules; one pod; one OpsRequest; one watch stream. A watch event marks the
 //! units it can change, and [`refresh`] re-runs the rules on those units only, so the work per
 //! event is bounded by the size of one cluster, not the fleet. Rules that depend on the clock
@@ -13,9 +13,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::app::model::Model;
-use crate::domain::triage::{self, ClusterGroup, Problem, Verdict};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{Atom, BackupRow, ObjKey};
+use kbdash_core::domain::triage::{self, ClusterGroup, Problem, Verdict};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{Atom, BackupRow, ObjKey};
 
 /// A part of the fleet the rules read together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -94,7 +94,7 @@ pub fn command_mutates(command: &Command) -> bool {
 /// Whether a command word (as completion and help list them) names a mutating command.
 pub fn command_word_mutates(word: &str) -> bool {
     // Every form command builds a request for the cluster.
-    crate::forms::OpKind::ALL
+    kbdash_core::forms::OpKind::ALL
         .iter()
         .any(|op| op.commands().contains(&word))
         || word == crate::app::form_modal::RESTORE_COMMAND

@@ -10,8 +10,8 @@
 //! so a case missed here would be a second late, never wrong for longer.
 
 use crate::app::model::{Model, Overlay, Pane, StreamState};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{ObjKey, Row};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, Row};
 
 /// What of the screen one row change could touch.
 #[derive(Debug, PartialEq)]

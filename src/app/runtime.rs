@@ -123,7 +123,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
         namespace: start.namespace,
         readonly: start.readonly,
         audit_log: form_effects::default_audit_log(),
-        probe: Default::default(),
+        probe: Some(Default::default()),
     });
 
     let mut events = EventStream::new();

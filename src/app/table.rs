@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::k8s::resources::{Atom, ObjKey};
+use kbdash_core::rows::{Atom, ObjKey};
 
 /// A value rows are sorted by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,6 +1,6 @@
 //! The triage view's and wall mode's state in the model: rule thresholds, the restart memory,
 //! when each stream last delivered, the wall's paging; and the glue from the model's rows to
-//! the pure rules in [`crate::domain::triage`].
+//! the pure rules in [`kbdash_core::domain::triage`].
 
 use std::collections::BTreeMap;
 
@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use crate::app::model::{Model, Overlay, StreamState};
 use crate::app::msg::WatchEvent;
 use crate::app::problem_index::ProblemIndex;
-use crate::domain::triage::{
+use kbdash_core::domain::triage::{
     self, DownSince, Fleet, Problem, RestartMemory, StreamHealth, Thresholds,
 };
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::Row;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::Row;
 
 /// Triage and freshness state, kept across watch restarts within a session.
 #[derive(Debug, Clone, Default)]

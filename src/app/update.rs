@@ -17,9 +17,9 @@ use crate::app::msg::{Msg, StreamError, WatchEvent};
 use crate::app::problem_index::Unit;
 use crate::app::redraw;
 use crate::app::table::{Sort, Table, TableRow};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{Atom, ObjKey, ObjRef, OpsRow, Row};
 use crate::view::layout;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{Atom, ObjKey, ObjRef, OpsRow, Row};
 
 /// How long a notice stays in the status line.
 const NOTICE_SECONDS: i64 = 8;
@@ -629,7 +629,7 @@ fn on_probe(
                 crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
-            m.api_down = Some(crate::domain::triage::ApiDown { since: at, error });
+            m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });
             m.triage.problems.rebuild();
             cmds.push(Cmd::RestartWatches);
             true

@@ -3,8 +3,11 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use kbdash_core::kinds::Kind;
 use kube::Client;
+use kube::api::GroupVersionKind;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use kube::discovery::ApiResource;
 
 /// Where the API server is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,4 +94,13 @@ pub async fn connect(source: &Source, context: Option<&str>) -> Result<Connectio
             })
         }
     }
+}
+
+/// The kind as a `kube` dynamic API resource.
+pub fn api_resource(kind: Kind) -> ApiResource {
+    let i = kind.info();
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(i.group, i.version, i.kind_name),
+        i.plural,
+    )
 }

@@ -1,9 +1,7 @@
-//! Everything that talks to, or describes, the Kubernetes API.
+//! Everything that talks to the Kubernetes API: the client, the watch streams, the one write
+//! path and the liveness probe.
 
-pub mod atom;
 pub mod client;
-pub mod kinds;
 pub mod liveness;
-pub mod resources;
 pub mod submit;
 pub mod watch;

@@ -6,7 +6,7 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::Value;
 
-use crate::forms::{Request, RequestAction};
+use kbdash_core::forms::{Request, RequestAction};
 
 /// Why the API refused a request: its own message (for a 4xx/5xx `Status`), or the transport
 /// error.
@@ -20,8 +20,11 @@ fn api_message(e: kube::Error) -> String {
 /// Sends `req` (`dry_run`: with `dryRun=All`, so the API validates and stores nothing) and
 /// returns the object the API answered with (its `metadata.name` is the generated name).
 pub async fn send(client: &Client, req: &Request, dry_run: bool) -> Result<Value, String> {
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &req.namespace, &req.kind.api_resource());
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &req.namespace,
+        &crate::k8s::client::api_resource(req.kind),
+    );
     let answer = match &req.action {
         RequestAction::Create => {
             let obj: DynamicObject = serde_json::from_value(req.body.clone())

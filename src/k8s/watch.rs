@@ -20,8 +20,8 @@ use tokio::task::JoinSet;
 
 use crate::app::model::WATCHED;
 use crate::app::msg::{Msg, StreamError, WatchEvent};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{ObjKey, ObjRef, Row, strip_managed_fields};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 
 /// How long a list may go without delivering anything before it is given up and retried.
 /// kube's client sets no read timeout and guards only the watch phase (with its own idle
@@ -40,7 +40,7 @@ pub struct Sink {
 }
 
 fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
-    let ar = kind.api_resource();
+    let ar = crate::k8s::client::api_resource(kind);
     match namespace {
         Some(ns) => Api::namespaced_with(client, ns, &ar),
         None => Api::all_with(client, &ar),

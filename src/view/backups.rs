@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::BACKUP_COLUMNS;
 use crate::app::model::Model;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::BackupRow;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::BackupRow;
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 10] = [7, 14, 8, 10, 8, 11, 5, 31, 6, 4];

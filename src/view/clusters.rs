@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::CLUSTER_COLUMNS;
 use crate::app::model::Model;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::ClusterRow;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ClusterRow;
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];

@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::model::{Detail, Model};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
 use crate::view::theme::Theme;
 use crate::view::widgets::{self, status_span};
 use crate::view::{backups, ops};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
 
 /// Draws the detail view of `d` over `area`.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::form_modal::{FormModal, Stage};
 use crate::app::model::Model;
-use crate::forms::{FieldKind, FieldSpec, YAML_FIELD};
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
+use kbdash_core::forms::{FieldKind, FieldSpec, YAML_FIELD};
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;

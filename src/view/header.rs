@@ -13,7 +13,7 @@ use crate::view::theme::Theme;
 use crate::view::widgets::Severity;
 
 /// The display name of a watched kind.
-fn kind_name(kind: crate::k8s::kinds::Kind) -> &'static str {
+fn kind_name(kind: kbdash_core::kinds::Kind) -> &'static str {
     kind.info().kind_name
 }
 
@@ -28,7 +28,7 @@ pub fn stream_short(state: &StreamState) -> (Severity, String) {
 }
 
 /// The line a pane shows on its border while its stream is not live.
-pub fn stream_banner(m: &Model, kind: crate::k8s::kinds::Kind) -> Option<(Severity, String)> {
+pub fn stream_banner(m: &Model, kind: kbdash_core::kinds::Kind) -> Option<(Severity, String)> {
     match m.streams.get(&kind)? {
         StreamState::Live => None,
         state => Some(stream_text(state)),

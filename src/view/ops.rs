@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::OPS_COLUMNS;
 use crate::app::model::Model;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{OpsRow, Progress};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{OpsRow, Progress};
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 9] = [9, 16, 10, 10, 9, 9, 8, 4, 10];

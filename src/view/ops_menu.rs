@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::form_modal::FormModal;
 use crate::app::model::Model;
-use crate::forms::OpKind;
+use kbdash_core::forms::OpKind;
 
 /// Draws the menu of `modal` centred in `area`.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {

@@ -9,8 +9,8 @@ use ratatui::text::Line;
 use crate::app::columns::Column;
 use crate::app::model::{Model, StreamState};
 use crate::app::table::{Table, TableRow};
-use crate::k8s::kinds::Kind;
 use crate::view::widgets::{self, TableView};
+use kbdash_core::kinds::Kind;
 
 /// How one pane differs from the others.
 pub struct PaneSpec<'a> {

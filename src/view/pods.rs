@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 
 use crate::app::columns::POD_COLUMNS;
 use crate::app::model::Model;
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::PodRow;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, severity};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::PodRow;
 
 /// Narrowest each column may get before columns are dropped.
 const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];

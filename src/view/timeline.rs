@@ -20,8 +20,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
-use crate::domain::pitr::{BackupFacts, BackupKind, continuous_backup_of, recoverable_window};
 use crate::view::theme::Theme;
+use kbdash_core::domain::pitr::{
+    BackupFacts, BackupKind, continuous_backup_of, recoverable_window,
+};
 
 /// How often the continuous backup's `timeRange.end` is normally refreshed.
 pub const DEFAULT_SYNC_INTERVAL: TimeDelta = TimeDelta::seconds(30);

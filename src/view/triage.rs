@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::model::Model;
-use crate::domain::triage::{Level, Problem};
 use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity};
+use kbdash_core::domain::triage::{Level, Problem};
 
 /// The severity a level is drawn with.
 pub fn severity(level: Level) -> Severity {

@@ -12,10 +12,10 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::model::{Model, StreamState};
 use crate::app::problem_index::ProblemIndex;
 use crate::app::triage::{is_stale, stale_since};
-use crate::k8s::kinds::Kind;
-use crate::k8s::resources::{ClusterRow, primary_names};
 use crate::view::triage::problem_line;
 use crate::view::widgets::{self, Severity, status_span};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ClusterRow, primary_names};
 
 /// Width a tile wants; tiles share the row's slack.
 const TILE_WIDTH: u16 = 34;

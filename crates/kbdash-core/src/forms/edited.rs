@@ -1,0 +1,378 @@
+//! Re-validation of a request the user edited as YAML in the preview.
+//!
+//! The edit is read back into the form's input and validated like the form itself, so every
+//! check still applies; then the edited spec must be exactly what the form would build from
+//! that input (plus a few harmless pass-through keys). Anything the form cannot check is
+//! refused rather than sent unchecked.
+
+use serde_json::Value;
+
+use super::{
+    BackupInput, BackupScheduleInput, ExposeInput, FieldError, FormContext, HorizontalScalingInput,
+    LifecycleInput, OpForm, ReconfigureInput, Request, RequestAction, ScaleDirection,
+    SwitchoverInput, UpgradeInput, VerticalScalingInput, VolumeExpansionInput,
+};
+use crate::kinds::Kind;
+
+/// The field name of errors about the edited YAML text as a whole.
+pub const YAML_FIELD: &str = "yaml";
+
+/// OpsRequest spec keys an edit may add that change no checked behaviour.
+const PASS_THROUGH_SPEC_KEYS: [&str; 4] = [
+    "ttlSecondsAfterSucceed",
+    "ttlSecondsAfterUnsuccessfulCompletion",
+    "timeoutSeconds",
+    "preConditionDeadlineSeconds",
+];
+
+/// Re-validates `text` (the YAML preview as edited) for `form`'s op. On success returns the
+/// form updated from the edit (to show its fields again) and the request carrying the
+/// edited object. Errors about the text itself use [`YAML_FIELD`]; the form's own checks
+/// keep their field names.
+pub fn validate_edited(
+    form: &OpForm,
+    text: &str,
+    ctx: &FormContext,
+) -> Result<(OpForm, Request), Vec<FieldError>> {
+    let yaml_error = |m: String| vec![FieldError::new(YAML_FIELD, m)];
+    let edited: Value =
+        serde_yaml_ng::from_str(text).map_err(|e| yaml_error(format!("not valid YAML: {e}")))?;
+    let expected = expected_kind(form);
+    let info = expected.info();
+    if edited["apiVersion"].as_str() != Some(expected.api_version().as_str())
+        || edited["kind"].as_str() != Some(info.kind_name)
+    {
+        return Err(yaml_error(format!(
+            "the request must stay apiVersion {} kind {}",
+            expected.api_version(),
+            info.kind_name
+        )));
+    }
+    if edited
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        != Some(&ctx.namespace)
+    {
+        return Err(yaml_error(format!(
+            "metadata.namespace must stay {}",
+            ctx.namespace
+        )));
+    }
+    if !matches!(form, OpForm::BackupSchedule(_))
+        && let Err(causes) = crate::schema::validate_only(expected, &edited)
+    {
+        return Err(causes
+            .into_iter()
+            .map(|c| FieldError::new(YAML_FIELD, format!("{}: {}", c.field, c.message)))
+            .collect());
+    }
+    let mut updated = form.clone();
+    absorb(&mut updated, &edited);
+    let built = updated.validate(ctx)?;
+    let mut edited_spec = edited.get("spec").cloned().unwrap_or(Value::Null);
+    if let (Some(spec), Kind::OpsRequest) = (edited_spec.as_object_mut(), expected) {
+        spec.retain(|k, _| !PASS_THROUGH_SPEC_KEYS.contains(&k.as_str()));
+    }
+    if let Some(path) = first_difference(&built.body["spec"], &edited_spec, "spec") {
+        return Err(yaml_error(format!(
+            "{path}: this edit cannot be checked by the form; change it in the form instead"
+        )));
+    }
+    if let RequestAction::MergePatch { name } = &built.action
+        && edited.pointer("/metadata/name").and_then(Value::as_str) != Some(name)
+    {
+        return Err(yaml_error(format!("metadata.name must stay {name}")));
+    }
+    let request = Request {
+        body: edited,
+        ..built
+    };
+    Ok((updated, request))
+}
+
+fn expected_kind(form: &OpForm) -> Kind {
+    match form {
+        OpForm::Backup(_) => Kind::Backup,
+        OpForm::BackupSchedule(_) => Kind::BackupSchedule,
+        _ => Kind::OpsRequest,
+    }
+}
+
+/// The first path where `a` and `b` differ.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                first_difference(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &format!("{path}.{k}"),
+                )
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(p, q, &format!("{path}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(path.to_string()),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads the edited object into the form's input; shapes the form does not model are left
+/// for the final comparison to refuse.
+fn absorb(form: &mut OpForm, body: &Value) {
+    let spec = &body["spec"];
+    match form {
+        OpForm::HorizontalScaling(f) => absorb_horizontal(f, &spec["horizontalScaling"][0]),
+        OpForm::VerticalScaling(f) => absorb_vertical(f, &spec["verticalScaling"][0]),
+        OpForm::Switchover(f) => absorb_switchover(f, &spec["switchover"][0]),
+        OpForm::Reconfiguring(f) => absorb_reconfigure(f, &spec["reconfigures"][0]),
+        OpForm::VolumeExpansion(f) => absorb_volume(f, &spec["volumeExpansion"][0]),
+        OpForm::Upgrade(f) => absorb_upgrade(f, &spec["upgrade"]["components"][0]),
+        OpForm::Expose(f) => absorb_expose(f, &spec["expose"][0]),
+        OpForm::Lifecycle(f) => absorb_lifecycle(f, spec),
+        OpForm::Backup(f) => absorb_backup(f, body),
+        OpForm::BackupSchedule(f) => absorb_schedule(f, &spec["schedules"]),
+    }
+}
+
+fn absorb_horizontal(f: &mut HorizontalScalingInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    if let Some(out) = item.get("scaleOut") {
+        f.direction = ScaleDirection::Out;
+        f.replica_changes = text(&out["replicaChanges"]);
+    } else if let Some(scale_in) = item.get("scaleIn") {
+        match scale_in["onlineInstancesToOffline"].as_array() {
+            Some(names) => {
+                f.direction = ScaleDirection::Offline;
+                f.instances = names.iter().map(text).collect();
+            }
+            None => {
+                f.direction = ScaleDirection::In;
+                f.replica_changes = text(&scale_in["replicaChanges"]);
+            }
+        }
+    }
+}
+
+fn absorb_vertical(f: &mut VerticalScalingInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    f.cpu_request = text(&item["requests"]["cpu"]);
+    f.memory_request = text(&item["requests"]["memory"]);
+    f.cpu_limit = text(&item["limits"]["cpu"]);
+    f.memory_limit = text(&item["limits"]["memory"]);
+}
+
+fn absorb_switchover(f: &mut SwitchoverInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    f.candidate = match item.get("candidateName") {
+        Some(c) => text(c),
+        None => super::ANY_SECONDARY.to_string(),
+    };
+}
+
+fn absorb_reconfigure(f: &mut ReconfigureInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    f.parameters = item["parameters"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| format!("{} = {}\n", text(&r["key"]), text(&r["value"])))
+                .collect()
+        })
+        .unwrap_or_default();
+}
+
+fn absorb_volume(f: &mut VolumeExpansionInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    f.volume = text(&item["volumeClaimTemplates"][0]["name"]);
+    f.storage = text(&item["volumeClaimTemplates"][0]["storage"]);
+}
+
+fn absorb_upgrade(f: &mut UpgradeInput, item: &Value) {
+    f.component = text(&item["componentName"]);
+    f.service_version = text(&item["serviceVersion"]);
+}
+
+fn absorb_expose(f: &mut ExposeInput, item: &Value) {
+    let service = &item["services"][0];
+    f.component = text(&item["componentName"]);
+    f.switch = text(&item["switch"]);
+    f.service_name = text(&service["name"]);
+    f.service_type = text(&service["serviceType"]);
+    f.role_selector = text(&service["roleSelector"]);
+    f.annotations = service["annotations"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}: {}\n", text(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+}
+
+fn absorb_lifecycle(f: &mut LifecycleInput, spec: &Value) {
+    let key = match f.op {
+        super::OpKind::Stop => "stop",
+        super::OpKind::Start => "start",
+        _ => "restart",
+    };
+    f.components = spec[key]
+        .as_array()
+        .map(|items| items.iter().map(|i| text(&i["componentName"])).collect())
+        .unwrap_or_default();
+}
+
+fn absorb_backup(f: &mut BackupInput, body: &Value) {
+    let spec = &body["spec"];
+    f.name = text(&body["metadata"]["name"]);
+    f.policy = text(&spec["backupPolicyName"]);
+    f.method = text(&spec["backupMethod"]);
+    f.retention = text(&spec["retentionPeriod"]);
+    f.deletion_policy = text(&spec["deletionPolicy"]);
+}
+
+fn absorb_schedule(f: &mut BackupScheduleInput, schedules: &Value) {
+    let Some(items) = schedules.as_array() else {
+        return;
+    };
+    for s in &mut f.schedules {
+        if let Some(item) = items
+            .iter()
+            .find(|i| i["backupMethod"].as_str() == Some(&s.method))
+        {
+            s.enabled = item["enabled"].as_bool().unwrap_or(false);
+            s.cron = text(&item["cronExpression"]);
+            s.retention = text(&item["retentionPeriod"]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::examples::{example_forms, fixture_context, render};
+    use crate::forms::{OpKind, ScaleDirection};
+
+    fn preview(form: &OpForm, ctx: &FormContext) -> String {
+        let request = form.validate(ctx).unwrap();
+        serde_yaml_ng::to_string(&request.body).unwrap()
+    }
+
+    #[test]
+    fn unedited_previews_pass_for_every_example() {
+        for (name, ctx, form) in example_forms().unwrap() {
+            let request = form.validate(&ctx).unwrap();
+            let text = serde_yaml_ng::to_string(&request.body).unwrap();
+            let (updated, checked) =
+                validate_edited(&form, &text, &ctx).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(checked.body, request.body, "{name}");
+            assert_eq!(updated.validate(&ctx).unwrap().body, request.body, "{name}");
+            // the example files (fixed names, comments) pass too
+            let file = render("x-example", &request).unwrap();
+            assert!(validate_edited(&form, &file, &ctx).is_ok(), "{name} file");
+        }
+    }
+
+    #[test]
+    fn edits_are_checked_like_the_form() {
+        let ctx = fixture_context();
+        let form = OpForm::new(OpKind::HorizontalScaling, &ctx);
+        let text = preview(&form, &ctx).replace("replicaChanges: 1", "replicaChanges: 3");
+        let (updated, request) = validate_edited(&form, &text, &ctx).unwrap();
+        assert_eq!(
+            request.body["spec"]["horizontalScaling"][0]["scaleOut"]["replicaChanges"],
+            3
+        );
+        assert!(
+            matches!(updated, OpForm::HorizontalScaling(ref f) if f.replica_changes == "3" && f.direction == ScaleDirection::Out)
+        );
+
+        let text = preview(&form, &ctx)
+            .replace("scaleOut", "scaleIn")
+            .replace("replicaChanges: 1", "replicaChanges: 2");
+        assert_eq!(
+            validate_edited(&form, &text, &ctx).unwrap_err()[0],
+            FieldError::new(
+                "replica_changes",
+                "scale-in must leave at least 1 replica of postgresql (it has 2)"
+            )
+        );
+
+        let mut reconf = OpForm::new(OpKind::Reconfiguring, &ctx);
+        reconf.set("parameters", "work_mem = 8MB").unwrap();
+        let text = preview(&reconf, &ctx).replace("8MB", "lots");
+        assert_eq!(
+            validate_edited(&reconf, &text, &ctx).unwrap_err()[0].field,
+            "parameters"
+        );
+    }
+
+    #[test]
+    fn unchecked_or_invalid_edits_are_refused() {
+        let ctx = fixture_context();
+        let form = OpForm::new(OpKind::Switchover, &ctx);
+        let base = preview(&form, &ctx);
+        let refused = |text: &str| validate_edited(&form, text, &ctx).unwrap_err();
+        assert_eq!(
+            refused(&base.replace("pg-cluster-postgresql-0", "pg-cluster-postgresql-1")),
+            vec![FieldError::new(
+                YAML_FIELD,
+                "spec.switchover[0].instanceName: this edit cannot be checked by the form; change it in the form instead"
+            )]
+        );
+        assert_eq!(
+            refused(&base.replace(
+                "clusterName: pg-cluster",
+                "clusterName: pg-cluster\n  force: true"
+            )),
+            vec![FieldError::new(
+                YAML_FIELD,
+                "spec.force: this edit cannot be checked by the form; change it in the form instead"
+            )]
+        );
+        assert!(
+            validate_edited(
+                &form,
+                &base.replace(
+                    "clusterName: pg-cluster",
+                    "clusterName: pg-cluster\n  timeoutSeconds: 600"
+                ),
+                &ctx
+            )
+            .is_ok()
+        );
+        assert_eq!(refused("a: [")[0].field, YAML_FIELD);
+        assert!(refused("a: [")[0].message.starts_with("not valid YAML"));
+        assert_eq!(
+            refused(&base.replace("kind: OpsRequest", "kind: Backup")),
+            vec![FieldError::new(
+                YAML_FIELD,
+                "the request must stay apiVersion operations.kubeblocks.io/v1alpha1 kind OpsRequest"
+            )]
+        );
+        assert_eq!(
+            refused(&base.replace("namespace: demo", "namespace: prod")),
+            vec![FieldError::new(
+                YAML_FIELD,
+                "metadata.namespace must stay demo"
+            )]
+        );
+        let schema_errors =
+            refused(&base.replace("type: Switchover", "type: Switchover\n  clustername: x"));
+        assert!(schema_errors.iter().all(|e| e.field == YAML_FIELD) && !schema_errors.is_empty());
+    }
+}

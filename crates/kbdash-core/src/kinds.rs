@@ -1,0 +1,290 @@
+//! The Kubernetes resource kinds kbdash reads and writes, with their REST coordinates.
+//!
+//! One table serves both sides of the wire: the demo API server builds its discovery documents
+//! and routes from it, and the client builds `kube::discovery::ApiResource`s from it.
+
+use std::fmt;
+
+/// A resource kind known to kbdash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    Event,
+    Service,
+    PersistentVolumeClaim,
+    Cluster,
+    Component,
+    ComponentVersion,
+    OpsRequest,
+    Backup,
+    BackupPolicy,
+    BackupSchedule,
+    Restore,
+}
+
+/// REST and discovery facts about one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindInfo {
+    pub kind: Kind,
+    /// API group; empty for the core group.
+    pub group: &'static str,
+    pub version: &'static str,
+    pub plural: &'static str,
+    pub singular: &'static str,
+    /// `kind` as it appears in objects.
+    pub kind_name: &'static str,
+    pub namespaced: bool,
+    pub short_names: &'static [&'static str],
+    pub categories: &'static [&'static str],
+    /// Whether the kind has a `status` subresource.
+    pub has_status: bool,
+    /// File name of the bundled CRD schema (`schema/crds/`), for KubeBlocks kinds.
+    pub crd_schema: Option<&'static str>,
+}
+
+const NO_NAMES: &[&str] = &[];
+const KB: &[&str] = &["kubeblocks"];
+
+/// Every kind, in a stable order.
+pub const KINDS: &[KindInfo] = &[
+    KindInfo {
+        kind: Kind::Namespace,
+        group: "",
+        version: "v1",
+        plural: "namespaces",
+        singular: "namespace",
+        kind_name: "Namespace",
+        namespaced: false,
+        short_names: &["ns"],
+        categories: NO_NAMES,
+        has_status: true,
+        crd_schema: None,
+    },
+    KindInfo {
+        kind: Kind::Pod,
+        group: "",
+        version: "v1",
+        plural: "pods",
+        singular: "pod",
+        kind_name: "Pod",
+        namespaced: true,
+        short_names: &["po"],
+        categories: &["all"],
+        has_status: true,
+        crd_schema: None,
+    },
+    KindInfo {
+        kind: Kind::Event,
+        group: "",
+        version: "v1",
+        plural: "events",
+        singular: "event",
+        kind_name: "Event",
+        namespaced: true,
+        short_names: &["ev"],
+        categories: NO_NAMES,
+        has_status: false,
+        crd_schema: None,
+    },
+    KindInfo {
+        kind: Kind::Service,
+        group: "",
+        version: "v1",
+        plural: "services",
+        singular: "service",
+        kind_name: "Service",
+        namespaced: true,
+        short_names: &["svc"],
+        categories: &["all"],
+        has_status: true,
+        crd_schema: None,
+    },
+    KindInfo {
+        kind: Kind::PersistentVolumeClaim,
+        group: "",
+        version: "v1",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        kind_name: "PersistentVolumeClaim",
+        namespaced: true,
+        short_names: &["pvc"],
+        categories: NO_NAMES,
+        has_status: true,
+        crd_schema: None,
+    },
+    KindInfo {
+        kind: Kind::Cluster,
+        group: "apps.kubeblocks.io",
+        version: "v1",
+        plural: "clusters",
+        singular: "cluster",
+        kind_name: "Cluster",
+        namespaced: true,
+        short_names: NO_NAMES,
+        categories: &["kubeblocks", "all"],
+        has_status: true,
+        crd_schema: Some("clusters.apps.kubeblocks.io.v1.json"),
+    },
+    KindInfo {
+        kind: Kind::Component,
+        group: "apps.kubeblocks.io",
+        version: "v1",
+        plural: "components",
+        singular: "component",
+        kind_name: "Component",
+        namespaced: true,
+        short_names: &["cmp"],
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("components.apps.kubeblocks.io.v1.json"),
+    },
+    KindInfo {
+        kind: Kind::ComponentVersion,
+        group: "apps.kubeblocks.io",
+        version: "v1",
+        plural: "componentversions",
+        singular: "componentversion",
+        kind_name: "ComponentVersion",
+        namespaced: false,
+        short_names: &["cmpv"],
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("componentversions.apps.kubeblocks.io.v1.json"),
+    },
+    KindInfo {
+        kind: Kind::OpsRequest,
+        group: "operations.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "opsrequests",
+        singular: "opsrequest",
+        kind_name: "OpsRequest",
+        namespaced: true,
+        short_names: &["ops"],
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("opsrequests.operations.kubeblocks.io.v1alpha1.json"),
+    },
+    KindInfo {
+        kind: Kind::Backup,
+        group: "dataprotection.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "backups",
+        singular: "backup",
+        kind_name: "Backup",
+        namespaced: true,
+        short_names: NO_NAMES,
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("backups.dataprotection.kubeblocks.io.v1alpha1.json"),
+    },
+    KindInfo {
+        kind: Kind::BackupPolicy,
+        group: "dataprotection.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "backuppolicies",
+        singular: "backuppolicy",
+        kind_name: "BackupPolicy",
+        namespaced: true,
+        short_names: &["bp"],
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("backuppolicies.dataprotection.kubeblocks.io.v1alpha1.json"),
+    },
+    KindInfo {
+        kind: Kind::BackupSchedule,
+        group: "dataprotection.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "backupschedules",
+        singular: "backupschedule",
+        kind_name: "BackupSchedule",
+        namespaced: true,
+        short_names: &["bs"],
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("backupschedules.dataprotection.kubeblocks.io.v1alpha1.json"),
+    },
+    KindInfo {
+        kind: Kind::Restore,
+        group: "dataprotection.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "restores",
+        singular: "restore",
+        kind_name: "Restore",
+        namespaced: true,
+        short_names: NO_NAMES,
+        categories: KB,
+        has_status: true,
+        crd_schema: Some("restores.dataprotection.kubeblocks.io.v1alpha1.json"),
+    },
+];
+
+impl Kind {
+    /// Every kind, in table order.
+    pub fn all() -> impl Iterator<Item = Kind> {
+        KINDS.iter().map(|k| k.kind)
+    }
+
+    /// The REST facts of this kind.
+    pub fn info(self) -> &'static KindInfo {
+        // The table lists every variant exactly once, in declaration order.
+        &KINDS[self as usize]
+    }
+
+    /// `apiVersion` as written in objects: `v1` or `group/version`.
+    pub fn api_version(self) -> String {
+        let i = self.info();
+        if i.group.is_empty() {
+            i.version.to_string()
+        } else {
+            format!("{}/{}", i.group, i.version)
+        }
+    }
+
+    /// Looks a kind up by group, version and plural, as found in a request path.
+    pub fn from_path(group: &str, version: &str, plural: &str) -> Option<Kind> {
+        KINDS
+            .iter()
+            .find(|k| k.group == group && k.version == version && k.plural == plural)
+            .map(|k| k.kind)
+    }
+
+    /// Looks a kind up by group and `kind` name.
+    pub fn from_group_kind(group: &str, kind_name: &str) -> Option<Kind> {
+        KINDS
+            .iter()
+            .find(|k| k.group == group && k.kind_name == kind_name)
+            .map(|k| k.kind)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.info().kind_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_order_matches_variants() {
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(k.kind as usize, i, "{:?} is out of place", k.kind);
+            assert_eq!(k.kind.info().plural, k.plural);
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        assert_eq!(
+            Kind::from_path("operations.kubeblocks.io", "v1alpha1", "opsrequests"),
+            Some(Kind::OpsRequest)
+        );
+        assert_eq!(Kind::from_path("", "v1", "pods"), Some(Kind::Pod));
+        assert_eq!(Kind::from_path("apps", "v1", "pods"), None);
+        assert_eq!(Kind::Cluster.api_version(), "apps.kubeblocks.io/v1");
+        assert_eq!(Kind::Pod.api_version(), "v1");
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of this crate, as one test binary: each module is one concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod examples_files;
+mod forms_context;
+mod forms_schema;
+mod forms_validation;
+mod restore_form;
+mod schema_admission;
+mod schema_fuzz;

@@ -1,0 +1,191 @@
+//! The embedded demo: a loopback Kubernetes API server and a simulated KubeBlocks operator.
+//!
+//! [`DemoServer::start`] seeds an object [`store::Store`], starts the operator on it and serves
+//! the Kubernetes REST and watch protocol on 127.0.0.1, so kubectl and kube-rs clients talk to
+//! it exactly as to a real cluster. [`faults::Faults`] breaks it on purpose for resilience tests.
+
+mod api;
+pub mod discovery;
+pub mod faults;
+pub mod kubeconfig;
+pub mod list;
+mod listener;
+pub mod openapi;
+pub mod operator;
+pub mod patch;
+pub mod request_log;
+pub mod route;
+pub mod seed;
+mod server;
+pub mod status;
+pub mod store;
+pub mod table;
+pub mod watch;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::sync::watch as signal;
+use tokio::task::JoinHandle;
+
+use faults::Faults;
+use listener::FaultyListener;
+use request_log::RequestLog;
+use store::Store;
+
+/// Events kept for resuming watches; older resumes get 410.
+pub const HISTORY_CAPACITY: usize = 20_000;
+
+/// Background changes per second when nothing else is said: enough to keep every pane moving.
+pub const DEFAULT_CHURN: f64 = 20.0;
+
+/// How to start the demo.
+#[derive(Debug, Clone)]
+pub struct DemoConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// PostgreSQL clusters to seed.
+    pub clusters: usize,
+    /// Seed of the simulation: the same seed gives the same fleet and behaviour.
+    pub seed: u64,
+    /// How much faster than real time the simulated operator works.
+    pub speed: f64,
+    /// Background changes per second (see [`operator::Pacing::updates_per_sec`]); 0 turns
+    /// them off.
+    pub churn: f64,
+    /// Where to append one line per request, if anywhere.
+    pub request_log: Option<PathBuf>,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            port: 0,
+            clusters: 6,
+            seed: 1,
+            speed: 1.0,
+            churn: DEFAULT_CHURN,
+            request_log: None,
+        }
+    }
+}
+
+/// A running demo API server with its simulated operator. Dropping it stops both.
+pub struct DemoServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The object store the server serves and the operator works on.
+    pub store: Arc<Store>,
+    /// Fault injection switches.
+    pub faults: Faults,
+    shutdown: signal::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    operator: JoinHandle<()>,
+}
+
+impl DemoServer {
+    /// Seeds the store, starts the operator and serves the API on 127.0.0.1.
+    pub async fn start(config: DemoConfig) -> Result<DemoServer> {
+        let store = Arc::new(Store::new(
+            HISTORY_CAPACITY,
+            store::system_clock(),
+            config.seed,
+        ));
+        // A fleet-scale seed takes seconds: keep it off the async workers.
+        let seeded = store.clone();
+        let seed_config = seed::SeedConfig {
+            clusters: config.clusters,
+            seed: config.seed,
+        };
+        tokio::task::spawn_blocking(move || seed::seed(&seeded, &seed_config))
+            .await
+            .context("seeding the demo fleet failed")?;
+        let faults = Faults::new(store.clone());
+        let listener = FaultyListener::bind(config.port, faults.clone())
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
+        let addr = axum::serve::Listener::local_addr(&listener)?;
+        let log = match &config.request_log {
+            None => None,
+            Some(p) => Some(
+                RequestLog::open(p)
+                    .with_context(|| format!("cannot open the request log {}", p.display()))?,
+            ),
+        };
+        let (shutdown, shutdown_rx) = signal::channel(false);
+        let app = server::router(
+            store.clone(),
+            faults.clone(),
+            addr.to_string(),
+            shutdown_rx.clone(),
+            log,
+        );
+        let server = tokio::spawn(server::serve(listener, app, shutdown_rx));
+        let operator = operator::spawn_paced(
+            store.clone(),
+            operator::OperatorConfig {
+                speed: config.speed,
+                seed: config.seed,
+            },
+            operator::Pacing {
+                updates_per_sec: config.churn,
+                ..operator::Pacing::default()
+            },
+        );
+        Ok(DemoServer {
+            url: format!("http://{addr}"),
+            store,
+            faults,
+            shutdown,
+            server: Some(server),
+            operator,
+        })
+    }
+
+    /// A kubeconfig (no credentials) for this server.
+    pub fn kubeconfig_yaml(&self) -> String {
+        kubeconfig::kubeconfig_yaml(&self.url)
+    }
+
+    /// Writes [`DemoServer::kubeconfig_yaml`] to `path`.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.kubeconfig_yaml())
+            .with_context(|| format!("cannot write the kubeconfig {}", path.display()))
+    }
+
+    /// A kube client for this server, over plain HTTP like any API server.
+    #[cfg(feature = "testing")]
+    pub fn client(&self) -> Result<kube::Client> {
+        let uri = self.url.parse().context("the server URL is not a URI")?;
+        kube::Client::try_from(kube::Config::new(uri)).context("cannot build a kube client")
+    }
+
+    /// Stops serving (open watches end) and stops the operator.
+    pub async fn shutdown(mut self) {
+        self.stop();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        self.operator.abort();
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The kind as a `kube` dynamic API resource, for the demo server's clients in tests.
+#[cfg(feature = "testing")]
+pub fn api_resource(kind: kbdash_core::kinds::Kind) -> kube::discovery::ApiResource {
+    let i = kind.info();
+    let gvk = kube::api::GroupVersionKind::gvk(i.group, i.version, i.kind_name);
+    kube::discovery::ApiResource::from_gvk_with_plural(&gvk, i.plural)
+}

@@ -1,0 +1,417 @@
+//! Backups as the dataprotection controller runs them: on-demand and scheduled full backups
+//! go New -> Running -> Completed; continuous ones stay Running and their `timeRange.end`
+//! follows the clock; BackupSchedules start and stop continuous archiving and fire full
+//! backups on their cron.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::cluster;
+use super::ctx::{CronEntry, Ctx, Key, lock};
+use super::objects as obj;
+use super::ticker;
+use crate::store::timestamp;
+use kbdash_core::domain::cron::parse_cron;
+use kbdash_core::kinds::Kind;
+
+/// Simulated seconds of a full backup's phases.
+const NEW_SECS: f64 = 1.0;
+const FULL_BACKUP_SECS: f64 = 20.0;
+
+/// Whether a Backup object is a continuous one.
+pub(crate) fn is_continuous(backup: &Value) -> bool {
+    backup
+        .pointer("/metadata/labels/dataprotection.kubeblocks.io~1backup-type")
+        .and_then(Value::as_str)
+        == Some("Continuous")
+        || backup
+            .pointer("/spec/backupMethod")
+            .and_then(Value::as_str)
+            .is_some_and(obj::is_continuous)
+}
+
+/// Runs one new Backup to Completed (or Running, for a continuous one).
+pub(crate) async fn run_backup(ctx: Arc<Ctx>, key: Key) {
+    backup_lifecycle(&ctx, &key).await;
+    ctx.end(Kind::Backup, &key);
+}
+
+fn fail(ctx: &Ctx, key: &Key, reason: &str) {
+    let at = ctx.now();
+    let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
+        let s = obj::ensure_object(b, "status");
+        s.insert("phase".into(), "Failed".into());
+        s.insert("failureReason".into(), reason.into());
+        s.insert("completionTimestamp".into(), at.into());
+        Ok(())
+    });
+}
+
+async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
+    let Some(backup) = ctx.store.get_value(Kind::Backup, key.ns(), &key.name) else {
+        return;
+    };
+    let policy_name = backup
+        .pointer("/spec/backupPolicyName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let method = backup
+        .pointer("/spec/backupMethod")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(policy) = ctx
+        .store
+        .get_value(Kind::BackupPolicy, key.ns(), policy_name)
+    else {
+        return fail(
+            ctx,
+            key,
+            &format!("backuppolicies.dataprotection.kubeblocks.io \"{policy_name}\" not found"),
+        );
+    };
+    let methods: Vec<&str> = policy
+        .pointer("/spec/backupMethods")
+        .and_then(Value::as_array)
+        .map(|m| {
+            m.iter()
+                .filter_map(|m| m.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !methods.contains(&method.as_str()) {
+        return fail(
+            ctx,
+            key,
+            &format!("backupPolicy {policy_name} does not have the backup method {method}"),
+        );
+    }
+    let cluster_name = policy
+        .pointer("/metadata/labels/app.kubernetes.io~1instance")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let cluster_key = Key::new(&key.ns, cluster_name);
+    let Some(cluster_obj) = cluster::get(ctx, &cluster_key) else {
+        return fail(
+            ctx,
+            key,
+            &format!("clusters.apps.kubeblocks.io \"{cluster_name}\" not found"),
+        );
+    };
+    // Labels and annotations the controller adds, then phase New.
+    let template = obj::backup(&obj::BackupInput {
+        cluster: &cluster_obj,
+        name: &key.name,
+        uid: "",
+        method: &method,
+        created: "",
+        schedule: None,
+        retention: "",
+        accounts: &obj::encrypted_accounts(|| ctx.random(0, u64::MAX)),
+    });
+    let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
+        let labels = obj::labels_mut(b);
+        if let Some(t) = template
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+        {
+            for (k, v) in t {
+                labels.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let annotations = obj::annotations_mut(b);
+        if let Some(t) = template
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+        {
+            for (k, v) in t {
+                annotations.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        b["metadata"]["finalizers"] = json!(["dataprotection.kubeblocks.io/finalizer"]);
+        obj::ensure_object(b, "status").insert("phase".into(), "New".into());
+        Ok(())
+    });
+    ctx.pause(NEW_SECS).await;
+
+    let pods = cluster::pods(ctx, &cluster_key);
+    let role_of = |r: &str| {
+        pods.iter()
+            .find(|p| obj::pod_role(p).as_deref() == Some(r) && obj::pod_ready(p))
+            .map(|p| cluster::name_of(p).to_string())
+    };
+    let continuous = obj::is_continuous(&method);
+    let target = if continuous {
+        role_of("primary")
+    } else {
+        role_of("secondary").or_else(|| role_of("primary"))
+    };
+    let Some(target) = target else {
+        return fail(
+            ctx,
+            key,
+            &format!(
+                "no available pod found for backup target of cluster {cluster_name}: the cluster has no ready instance"
+            ),
+        );
+    };
+    let started = ctx.now();
+    let size_base = 40 * 1024 * 1024 + ctx.random(0, 2 * 1024 * 1024 * 1024);
+    let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
+        obj::backup_running_status(b, &cluster_obj, &target, &started);
+        if continuous {
+            obj::backup_progress(b, &started, &started, size_base / 8);
+        }
+        Ok(())
+    });
+    if continuous {
+        ctx.watch_continuous(key.clone());
+        return;
+    }
+    ctx.pause(FULL_BACKUP_SECS).await;
+    let end = ctx.store.now();
+    let retention = backup
+        .pointer("/spec/retentionPeriod")
+        .and_then(Value::as_str)
+        .unwrap_or("7d")
+        .to_string();
+    let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
+        obj::backup_progress(b, &started, &timestamp(end), size_base);
+        obj::backup_completed(b, end, &retention);
+        Ok(())
+    });
+    let schedule = backup
+        .pointer("/metadata/labels/dataprotection.kubeblocks.io~1backup-schedule")
+        .and_then(Value::as_str);
+    if let Some(schedule) = schedule {
+        let _ = ctx
+            .store
+            .modify(Kind::BackupSchedule, key.ns(), schedule, |s| {
+                s["status"]["schedules"][&method]["lastSuccessfulTime"] = timestamp(end).into();
+                Ok(())
+            });
+    }
+}
+
+/// Refreshes the Running continuous backups' `timeRange.end`, for ever.
+pub(crate) async fn run_continuous_ticker(ctx: Arc<Ctx>) {
+    let interval = ctx.pacing.continuous_interval_secs;
+    ticker::round_robin(
+        ctx,
+        |c| &c.continuous,
+        |c| &c.continuous_added,
+        interval,
+        refresh_continuous,
+    )
+    .await;
+}
+
+/// Moves one continuous backup's window end to now; false once it is no longer Running.
+fn refresh_continuous(ctx: &Ctx, key: &Key) -> bool {
+    let now = ctx.now();
+    let grow = ctx.random(4096, 4 * 1024 * 1024);
+    let mut running = false;
+    let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
+        if b.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+            return Ok(());
+        }
+        running = true;
+        let start = b
+            .pointer("/status/timeRange/start")
+            .and_then(Value::as_str)
+            .unwrap_or(&now)
+            .to_string();
+        let size = b
+            .pointer("/status/totalSize")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+        obj::backup_progress(b, &start, &now, size + grow);
+        Ok(())
+    });
+    running
+}
+
+/// Applies a BackupSchedule: continuous methods enabled get their Running backup, disabled
+/// ones have it stopped; enabled full methods are registered with the cron loop.
+pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
+    let key = Key::from_value(schedule);
+    let policy_name = schedule
+        .pointer("/spec/backupPolicyName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let Some(policy) = ctx
+        .store
+        .get_value(Kind::BackupPolicy, key.ns(), policy_name)
+    else {
+        return;
+    };
+    let cluster_name = policy
+        .pointer("/metadata/labels/app.kubernetes.io~1instance")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(cluster_obj) = cluster::get(ctx, &Key::new(&key.ns, &cluster_name)) else {
+        return;
+    };
+    let cluster_uid = cluster_obj
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let entries = schedule
+        .pointer("/spec/schedules")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut crons = Vec::new();
+    let mut phases = Vec::new();
+    for e in &entries {
+        let method = e
+            .get("backupMethod")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let enabled = e.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+        let retention = e
+            .get("retentionPeriod")
+            .and_then(Value::as_str)
+            .unwrap_or("7d");
+        if obj::is_continuous(method) {
+            let name = obj::continuous_backup_name(cluster_uid, &key.name, &key.ns, method);
+            let existing = ctx.store.get_value(Kind::Backup, key.ns(), &name);
+            let phase = existing
+                .as_ref()
+                .and_then(|b| b.pointer("/status/phase"))
+                .and_then(Value::as_str);
+            // Re-enabling after a stop starts a new archive (and so a new window): the stopped
+            // one, under the same deterministic name, is replaced.
+            let stopped = matches!(phase, Some("Completed" | "Failed"));
+            if enabled && stopped {
+                let _ = ctx.store.delete(Kind::Backup, key.ns(), &name);
+            }
+            if enabled && (existing.is_none() || stopped) {
+                let mut backup = obj::backup(&obj::BackupInput {
+                    cluster: &cluster_obj,
+                    name: &name,
+                    uid: &ctx.uid(),
+                    method,
+                    created: &ctx.now(),
+                    schedule: Some(&key.name),
+                    retention,
+                    accounts: &obj::encrypted_accounts(|| ctx.random(0, u64::MAX)),
+                });
+                if let Some(m) = backup.as_object_mut() {
+                    m.remove("status");
+                }
+                let _ = ctx.store.create(Kind::Backup, backup);
+            } else if !enabled && phase == Some("Running") {
+                let at = ctx.store.now();
+                let _ = ctx.store.modify(Kind::Backup, key.ns(), &name, |b| {
+                    obj::backup_completed(b, at, retention);
+                    Ok(())
+                });
+            }
+        } else if enabled {
+            let expression = e
+                .get("cronExpression")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match parse_cron(expression) {
+                Ok(cron) => crons.push(CronEntry {
+                    method: method.to_string(),
+                    expression: expression.to_string(),
+                    cron,
+                    next: cron.next_after(ctx.store.now()),
+                    retention: retention.to_string(),
+                    cluster: cluster_name.clone(),
+                }),
+                Err(_) => {
+                    phases.push((method.to_string(), "Failed"));
+                    continue;
+                }
+            }
+        }
+        if enabled {
+            phases.push((method.to_string(), "Running"));
+        }
+    }
+    {
+        // An unchanged entry keeps its next fire time (status writes re-trigger this sync).
+        let mut schedules = lock(&ctx.schedules);
+        if let Some(old) = schedules.get(&key) {
+            for entry in crons.iter_mut() {
+                if let Some(o) = old
+                    .iter()
+                    .find(|o| o.method == entry.method && o.expression == entry.expression)
+                {
+                    entry.next = o.next;
+                }
+            }
+        }
+        schedules.insert(key.clone(), crons);
+    }
+    let _ = ctx
+        .store
+        .modify(Kind::BackupSchedule, key.ns(), &key.name, |s| {
+            let status = obj::ensure_object(s, "status");
+            let all_ok = phases.iter().all(|(_, p)| *p == "Running");
+            status.insert(
+                "phase".into(),
+                if all_ok { "Available" } else { "Failed" }.into(),
+            );
+            let per = status.entry("schedules").or_insert_with(|| json!({}));
+            for (method, phase) in &phases {
+                per[method.as_str()]["phase"] = (*phase).into();
+            }
+            Ok(())
+        });
+}
+
+/// Fires full backups when their schedule's next time has come by the store's clock.
+pub(crate) async fn run_cron(ctx: Arc<Ctx>) {
+    loop {
+        fire_due(&ctx, ctx.store.now());
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+fn fire_due(ctx: &Ctx, now: DateTime<Utc>) {
+    let mut due: Vec<(Key, CronEntry, DateTime<Utc>)> = Vec::new();
+    for (key, entries) in lock(&ctx.schedules).iter_mut() {
+        for entry in entries.iter_mut() {
+            if let Some(at) = entry.next.filter(|t| *t <= now) {
+                due.push((key.clone(), entry.clone(), at));
+                entry.next = entry.cron.next_after(now);
+            }
+        }
+    }
+    for (schedule, entry, at) in due {
+        let Some(cluster_obj) = cluster::get(ctx, &Key::new(&schedule.ns, &entry.cluster)) else {
+            continue;
+        };
+        let name = format!("{}-{}", entry.cluster, at.format("%Y%m%d%H%M%S"));
+        let mut backup = obj::backup(&obj::BackupInput {
+            cluster: &cluster_obj,
+            name: &name,
+            uid: &ctx.uid(),
+            method: &entry.method,
+            created: &timestamp(at),
+            schedule: Some(&schedule.name),
+            retention: &entry.retention,
+            accounts: &obj::encrypted_accounts(|| ctx.random(0, u64::MAX)),
+        });
+        if let Some(m) = backup.as_object_mut() {
+            m.remove("status");
+        }
+        if ctx.store.create(Kind::Backup, backup).is_ok() {
+            let _ = ctx
+                .store
+                .modify(Kind::BackupSchedule, schedule.ns(), &schedule.name, |s| {
+                    s["status"]["schedules"][&entry.method]["lastScheduleTime"] =
+                        timestamp(at).into();
+                    Ok(())
+                });
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Cluster, Component and ComponentVersion objects, and the phase a cluster shows.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{
+    COMPONENT, RELEASES, STORAGE_CLASS, VCT, comp_def, comp_labels, condition, ensure_object,
+    image_tag, owner, set_condition,
+};
+use crate::store::timestamp;
+
+/// What a new Cluster object holds.
+pub(crate) struct ClusterInput<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub uid: &'a str,
+    pub created: DateTime<Utc>,
+    pub service_version: &'a str,
+    pub replicas: usize,
+    pub resources: Value,
+    pub storage: &'a str,
+    pub stopped: bool,
+}
+
+/// A Cluster without status, shaped like `cluster-pg-cluster.yaml`.
+pub(crate) fn cluster(c: &ClusterInput) -> Value {
+    let mut comp = json!({
+        "name": COMPONENT,
+        "serviceVersion": c.service_version,
+        "disableExporter": true,
+        "replicas": c.replicas,
+        "resources": c.resources,
+        "volumeClaimTemplates": [{
+            "name": VCT,
+            "spec": {
+                "storageClassName": STORAGE_CLASS,
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": c.storage}},
+            },
+        }],
+    });
+    if c.stopped {
+        comp["stop"] = Value::Bool(true);
+    }
+    json!({
+        "apiVersion": "apps.kubeblocks.io/v1",
+        "kind": "Cluster",
+        "metadata": {
+            "name": c.name,
+            "namespace": c.namespace,
+            "uid": c.uid,
+            "creationTimestamp": timestamp(c.created),
+            "labels": {"clusterdefinition.kubeblocks.io/name": "postgresql"},
+            "annotations": {"kubeblocks.io/crd-api-version": "apps.kubeblocks.io/v1"},
+            "finalizers": ["cluster.kubeblocks.io/finalizer"],
+        },
+        "spec": {
+            "clusterDef": "postgresql",
+            "topology": "replication",
+            "terminationPolicy": "Delete",
+            "componentSpecs": [comp],
+        },
+    })
+}
+
+/// A Cluster phase with the component phase and Ready condition that go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Creating,
+    Running,
+    Updating,
+    Stopping,
+    Stopped,
+    Abnormal,
+    Failed,
+}
+
+impl Phase {
+    /// The Cluster phase string.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Phase::Creating => "Creating",
+            Phase::Running => "Running",
+            Phase::Updating => "Updating",
+            Phase::Stopping => "Stopping",
+            Phase::Stopped => "Stopped",
+            Phase::Abnormal => "Abnormal",
+            Phase::Failed => "Failed",
+        }
+    }
+
+    /// The component phase that composes into this cluster phase (docs/kubeblocks.md#phases).
+    pub(crate) fn component_phase(self) -> &'static str {
+        match self {
+            Phase::Abnormal | Phase::Failed => "Failed",
+            other => other.as_str(),
+        }
+    }
+}
+
+/// Sets `status.phase`, the component's phase and message and the Ready condition of a Cluster
+/// (or a Component, whose status has no `components`). `unready` lists pods that are not ready.
+pub(crate) fn apply_phase(obj: &mut Value, phase: Phase, unready: &[String], at: &str) {
+    let name = super::meta(obj, "name").to_string();
+    let is_cluster = obj.get("kind").and_then(Value::as_str) == Some("Cluster");
+    let generation = obj
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let status = ensure_object(obj, "status");
+    status.insert("phase".into(), phase.as_str().into());
+    if !is_cluster {
+        status.insert("phase".into(), phase.component_phase().into());
+    }
+    status.insert("observedGeneration".into(), generation.into());
+    if is_cluster {
+        let mut comp = json!({
+            "phase": phase.component_phase(),
+            "observedGeneration": generation,
+            "upToDate": matches!(phase, Phase::Running | Phase::Stopped | Phase::Abnormal),
+        });
+        if !unready.is_empty() && matches!(phase, Phase::Abnormal | Phase::Failed) {
+            comp["message"] = json!({
+                format!("InstanceSet/{name}-{COMPONENT}"):
+                    format!("pods are not ready: [{}]", unready.join(" ")),
+            });
+        }
+        status.insert("components".into(), json!({ COMPONENT: comp }));
+    }
+    let ready = match phase {
+        Phase::Running => Some((true, "ClusterReady", format!("cluster {name} is ready"))),
+        Phase::Abnormal | Phase::Failed | Phase::Creating | Phase::Stopped => Some((
+            false,
+            "ComponentsNotReady",
+            format!("cluster {name} is NOT ready, unavailable components: {COMPONENT}"),
+        )),
+        _ => None,
+    };
+    if let Some((ok, reason, message)) = ready {
+        let (kind, reason, message) = if is_cluster {
+            ("Ready", reason, message)
+        } else if ok {
+            (
+                "Available",
+                "Available",
+                "the component phase is Running".to_string(),
+            )
+        } else {
+            (
+                "Available",
+                "Unavailable",
+                format!("the component phase is {}", phase.component_phase()),
+            )
+        };
+        set_condition(status, condition(kind, ok, reason, &message, at));
+    }
+}
+
+/// The cluster status of a freshly provisioned cluster in `phase`.
+pub(crate) fn provisioned_status(
+    cluster: &mut Value,
+    phase: Phase,
+    unready: &[String],
+    created: &str,
+    ready_at: &str,
+) {
+    let name = super::meta(cluster, "name").to_string();
+    let status = ensure_object(cluster, "status");
+    set_condition(
+        status,
+        condition(
+            "ProvisioningStarted",
+            true,
+            "PreCheckSucceed",
+            &format!("The operator has started the provisioning of Cluster: {name}"),
+            created,
+        ),
+    );
+    set_condition(
+        status,
+        condition(
+            "ApplyResources",
+            true,
+            "ApplyResourcesSucceed",
+            "Successfully applied for resources",
+            created,
+        ),
+    );
+    apply_phase(cluster, phase, unready, ready_at);
+}
+
+/// The component spec of the cluster's only component.
+pub(crate) fn comp_spec(cluster: &Value) -> Option<&Value> {
+    cluster
+        .pointer("/spec/componentSpecs")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(COMPONENT))
+}
+
+/// The component spec of the cluster's only component, mutable.
+pub(crate) fn comp_spec_mut(cluster: &mut Value) -> Option<&mut Value> {
+    cluster
+        .pointer_mut("/spec/componentSpecs")?
+        .as_array_mut()?
+        .iter_mut()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(COMPONENT))
+}
+
+/// A string field of the component spec.
+pub(crate) fn comp_str(cluster: &Value, field: &str) -> String {
+    comp_spec(cluster)
+        .and_then(|c| c.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The replicas of the component spec.
+pub(crate) fn comp_replicas(cluster: &Value) -> usize {
+    comp_spec(cluster)
+        .and_then(|c| c.get("replicas"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as usize
+}
+
+/// The storage request of the data volume claim template.
+pub(crate) fn comp_storage(cluster: &Value) -> String {
+    comp_spec(cluster)
+        .and_then(|c| c.pointer("/volumeClaimTemplates/0/spec/resources/requests/storage"))
+        .and_then(Value::as_str)
+        .unwrap_or("20Gi")
+        .to_string()
+}
+
+/// The Component object owned by a Cluster, shaped like `component-pg-cluster-postgresql.yaml`.
+pub(crate) fn component(cluster: &Value, uid: &str, created: &str) -> Value {
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let cluster_uid = super::meta(cluster, "uid");
+    let sv = comp_str(cluster, "serviceVersion");
+    let mut labels = comp_labels(name);
+    labels["app.kubernetes.io/component"] = comp_def(&sv).into();
+    let mut spec = comp_spec(cluster).cloned().unwrap_or_else(|| json!({}));
+    if let Some(map) = spec.as_object_mut() {
+        map.remove("name");
+        map.insert("compDef".into(), comp_def(&sv).into());
+        map.insert("terminationPolicy".into(), "Delete".into());
+    }
+    json!({
+        "apiVersion": "apps.kubeblocks.io/v1",
+        "kind": "Component",
+        "metadata": {
+            "name": format!("{name}-{COMPONENT}"),
+            "namespace": ns,
+            "uid": uid,
+            "creationTimestamp": created,
+            "labels": labels,
+            "annotations": {
+                "kubeblocks.io/crd-api-version": "apps.kubeblocks.io/v1",
+                "apps.kubeblocks.io/cluster-uid": cluster_uid,
+            },
+            "finalizers": ["component.kubeblocks.io/finalizer"],
+            "ownerReferences": [owner("apps.kubeblocks.io/v1", "Cluster", name, cluster_uid)],
+        },
+        "spec": spec,
+    })
+}
+
+/// The cluster-scoped ComponentVersion `postgresql` with the releases of [`RELEASES`].
+pub(crate) fn component_version(uid: &str, created: &str) -> Value {
+    let mut rules = Vec::new();
+    let mut releases = Vec::new();
+    let mut all = Vec::new();
+    for (major, versions) in RELEASES {
+        rules.push(json!({"compDefs": [format!("postgresql-{major}-")], "releases": versions}));
+        for v in versions {
+            let spilo = format!("docker.io/apecloud/spilo:{}", image_tag(v));
+            releases.push(json!({
+                "name": v,
+                "serviceVersion": v,
+                "images": {
+                    "pg-init-container": "docker.io/apecloud/spilo-init:0.2",
+                    "postgresql": spilo,
+                    "pgbouncer": "docker.io/apecloud/pgbouncer:1.19.0",
+                    "exporter": "docker.io/apecloud/postgres-exporter:v0.15.0",
+                    "switchover": spilo,
+                    "accountProvision": spilo,
+                    "dbctl": "docker.io/apecloud/dbctl:0.2.0",
+                },
+            }));
+            all.push(*v);
+        }
+    }
+    json!({
+        "apiVersion": "apps.kubeblocks.io/v1",
+        "kind": "ComponentVersion",
+        "metadata": {
+            "name": "postgresql",
+            "uid": uid,
+            "creationTimestamp": created,
+            "labels": {
+                "app.kubernetes.io/name": "postgresql",
+                "app.kubernetes.io/instance": "kb-addon-postgresql",
+            },
+        },
+        "spec": {"compatibilityRules": rules, "releases": releases},
+        "status": {"phase": "Available", "observedGeneration": 1, "serviceVersions": all.join(",")},
+    })
+}

@@ -1,0 +1,650 @@
+//! The demo's initial fleet of KubeBlocks PostgreSQL clusters: clusters, components, pods,
+//! PVCs, services, a history of finished OpsRequests, backup policies and schedules, full
+//! backups and one Running continuous backup per backed-up cluster. Deterministic for a seed;
+//! every timestamp is relative to the store's clock.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+
+use super::operator::objects::{self as obj, COMPONENT, ClusterInput, Phase, PodInput, PodState};
+use super::operator::ops::status::{self as ops_status, PodVerb};
+use super::store::{Store, timestamp};
+use kbdash_core::kinds::Kind;
+
+/// What to seed.
+#[derive(Debug, Clone)]
+pub struct SeedConfig {
+    /// Number of PostgreSQL clusters.
+    pub clusters: usize,
+    /// The same seed gives the same fleet (for the same store clock).
+    pub seed: u64,
+}
+
+impl Default for SeedConfig {
+    fn default() -> Self {
+        SeedConfig {
+            clusters: 6,
+            seed: 1,
+        }
+    }
+}
+
+/// Names for the first clusters of a small fleet; larger fleets continue with `pg-NNNNN`.
+const NAMES: [&str; 8] = [
+    "pg-cluster",
+    "orders-db",
+    "legacy-crm",
+    "billing",
+    "analytics",
+    "inventory",
+    "auth-db",
+    "reporting",
+];
+
+/// Marks the demo's stalled continuous backup: the simulated operator never advances its
+/// `status.timeRange.end`, as when a real WAL archiver stops.
+pub const STALLED_ANNOTATION: &str = "demo.kbdash.io/stalled-archiver";
+
+/// Fleets larger than this keep one full backup per cluster instead of three, so that 5000
+/// clusters make about 10,000 backups (one full, one continuous each).
+const SMALL_FLEET: usize = 100;
+
+/// How a seeded cluster is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Health {
+    Healthy,
+    /// A secondary keeps crashing.
+    Abnormal,
+    Stopped,
+}
+
+/// Fills an empty store with the fleet. Objects the store refuses (a name already taken) are
+/// skipped: seeding twice leaves the first fleet in place. Zero clusters seed nothing at all
+/// (an empty API server, as protocol tests want).
+pub fn seed(store: &Store, config: &SeedConfig) {
+    if config.clusters == 0 {
+        return;
+    }
+    let mut s = Seeder {
+        store,
+        rng: ChaCha8Rng::seed_from_u64(config.seed),
+        now: store.now(),
+        small: config.clusters <= SMALL_FLEET,
+        nodes: (config.clusters / 2).clamp(3, 400),
+    };
+    let namespaces: &[&str] = if config.clusters < 3 {
+        &["demo", "prod"]
+    } else {
+        &["demo", "prod", "staging"]
+    };
+    for ns in namespaces {
+        let created = timestamp(s.now - Duration::days(90));
+        let uid = s.uid();
+        s.put(
+            Kind::Namespace,
+            json!({
+                "metadata": {"name": ns, "uid": uid, "creationTimestamp": created,
+                             "labels": {"kubernetes.io/metadata.name": ns}},
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            }),
+        );
+    }
+    let uid = s.uid();
+    let cmpv = obj::component_version(&uid, &timestamp(s.now - Duration::days(90)));
+    s.put(Kind::ComponentVersion, cmpv);
+    for i in 0..config.clusters {
+        let name = match NAMES.get(i) {
+            Some(n) if config.clusters <= NAMES.len() => n.to_string(),
+            _ => format!("pg-{i:05}"),
+        };
+        let ns = namespaces[i % namespaces.len()];
+        let health = match i {
+            1 => Health::Abnormal,
+            2 => Health::Stopped,
+            _ if i % 97 == 50 => Health::Abnormal,
+            _ if i % 89 == 60 => Health::Stopped,
+            _ => Health::Healthy,
+        };
+        s.cluster(ns, &name, i, health);
+    }
+}
+
+struct Seeder<'a> {
+    store: &'a Store,
+    rng: ChaCha8Rng,
+    now: DateTime<Utc>,
+    small: bool,
+    nodes: usize,
+}
+
+impl Seeder<'_> {
+    fn put(&self, kind: Kind, value: Value) {
+        // A taken name means the store was seeded already; the first object stays.
+        let _ = self.store.create(kind, value);
+    }
+
+    fn uid(&mut self) -> String {
+        let mut b: [u8; 16] = self.rng.random();
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    }
+
+    fn ip(&mut self) -> String {
+        format!(
+            "10.244.{}.{}",
+            self.rng.random_range(0..64),
+            self.rng.random_range(2..254)
+        )
+    }
+
+    fn ts(&self, t: DateTime<Utc>) -> String {
+        timestamp(t)
+    }
+
+    fn cluster(&mut self, ns: &str, name: &str, index: usize, health: Health) {
+        let (_, versions) = obj::RELEASES[self.rng.random_range(0..obj::RELEASES.len())];
+        let service_version = versions[0];
+        let replicas = match health {
+            Health::Abnormal => 3,
+            _ => match self.rng.random_range(0..20) {
+                0 => 1,
+                1..=3 => 2,
+                _ => 3,
+            },
+        };
+        let (cpu, memory) = [("500m", "1Gi"), ("1", "2Gi"), ("2", "4Gi"), ("4", "8Gi")]
+            [self.rng.random_range(0..4)];
+        let storage = ["20Gi", "50Gi", "100Gi"][self.rng.random_range(0..3)];
+        let created = self.now
+            - Duration::days(self.rng.random_range(10..60))
+            - Duration::minutes(self.rng.random_range(0..1440));
+        let uid = self.uid();
+        let mut cluster = obj::cluster(&ClusterInput {
+            namespace: ns,
+            name,
+            uid: &uid,
+            created,
+            service_version,
+            replicas,
+            resources: obj::resources(cpu, memory),
+            storage,
+            stopped: health == Health::Stopped,
+        });
+        let created_ts = self.ts(created);
+        let ready_ts = self.ts(created + Duration::seconds(107));
+        let primary = if replicas > 1 && self.rng.random_range(0..4) == 0 {
+            1
+        } else {
+            0
+        };
+        let broken = (health == Health::Abnormal).then_some(if primary == 2 { 1 } else { 2 });
+        let unready: Vec<String> = broken
+            .iter()
+            .map(|o| obj::pod_name(name, COMPONENT, *o))
+            .collect();
+        let phase = match health {
+            Health::Healthy => Phase::Running,
+            Health::Abnormal => Phase::Abnormal,
+            Health::Stopped => Phase::Stopped,
+        };
+        obj::provisioned_status(&mut cluster, phase, &unready, &created_ts, &ready_ts);
+        // The history below changed the spec this many times.
+        cluster["metadata"]["generation"] = 1.into();
+        let comp_uid = self.uid();
+        let mut component = obj::component(
+            &cluster,
+            &comp_uid,
+            &self.ts(created + Duration::seconds(1)),
+        );
+        obj::apply_phase(&mut component, phase, &unready, &ready_ts);
+        self.put(Kind::Cluster, cluster.clone());
+        self.put(Kind::Component, component);
+
+        let pods_created = created + Duration::seconds(5);
+        for ordinal in 0..replicas {
+            let pod = obj::pod_name(name, COMPONENT, ordinal);
+            let pvc_uid = self.uid();
+            self.put(
+                Kind::PersistentVolumeClaim,
+                obj::pvc(&cluster, &pod, storage, &pvc_uid, &self.ts(pods_created)),
+            );
+            if health == Health::Stopped {
+                continue;
+            }
+            let node = obj::node_name(self.rng.random_range(0..self.nodes));
+            let ip = self.ip();
+            let pod_uid = self.uid();
+            let crashing = broken == Some(ordinal);
+            let state = if crashing {
+                PodState::CrashLoop
+            } else {
+                PodState::Ready
+            };
+            let role = if crashing {
+                None
+            } else if ordinal == primary {
+                Some("primary")
+            } else {
+                Some("secondary")
+            };
+            let restarts = if crashing {
+                self.rng.random_range(5..40)
+            } else {
+                u64::from(self.rng.random_range(0..20) == 0)
+            };
+            let mut p = obj::pod(&PodInput {
+                cluster: &cluster,
+                ordinal,
+                uid: &pod_uid,
+                created: &self.ts(pods_created),
+                node: &node,
+                pod_ip: &ip,
+                role,
+                state,
+                restart_count: restarts,
+            });
+            if crashing {
+                obj::set_pod_state(
+                    &mut p,
+                    state,
+                    &ip,
+                    &self.ts(self.now - Duration::seconds(40)),
+                    restarts,
+                );
+                p["status"]["startTime"] = self.ts(pods_created).into();
+                let first = self.ts(self.now - Duration::minutes(restarts as i64 * 5));
+                let last = self.ts(self.now - Duration::seconds(40));
+                self.put(
+                    Kind::Event,
+                    obj::back_off_event(&p, restarts * 3, &first, &last),
+                );
+            }
+            self.put(Kind::Pod, p);
+        }
+        let svc_uid = self.uid();
+        let svc_ip = format!(
+            "10.96.{}.{}",
+            self.rng.random_range(0..255),
+            self.rng.random_range(1..255)
+        );
+        self.put(
+            Kind::Service,
+            obj::service(
+                &cluster,
+                None,
+                "ClusterIP",
+                "primary",
+                &svc_uid,
+                &created_ts,
+                &svc_ip,
+            ),
+        );
+        self.history(&cluster, index, health, created);
+        // One healthy cluster in a small fleet (and about 1 in 101 of a large one) has a WAL
+        // archiver that stopped: the triage view and the wall must show a stalled backup.
+        let stalled = health == Health::Healthy && (index == 3 || index % 101 == 70);
+        self.backups(&cluster, health, created, primary, stalled);
+    }
+
+    /// Finished OpsRequests, oldest first, at most one per day before now.
+    fn history(&mut self, cluster: &Value, index: usize, health: Health, created: DateTime<Utc>) {
+        const TYPES: [&str; 8] = [
+            "Restart",
+            "VerticalScaling",
+            "HorizontalScaling",
+            "Switchover",
+            "Reconfiguring",
+            "VolumeExpansion",
+            "Expose",
+            "Upgrade",
+        ];
+        // Four per cluster: 20,000 for a fleet of 5000.
+        let count = 4;
+        for k in 0..count {
+            let days_ago = (count - k) as i64 * 2 - 1;
+            let at = (self.now
+                - Duration::days(days_ago)
+                - Duration::minutes(self.rng.random_range(0..600)))
+            .max(created + Duration::hours(1));
+            let mut ty = TYPES[self.rng.random_range(0..TYPES.len())];
+            let last = k + 1 == count;
+            if last && health == Health::Stopped {
+                ty = "Stop";
+            }
+            let failed_validation = index == 0 && last;
+            if failed_validation {
+                ty = "VerticalScaling";
+            }
+            let op = self.historic_op(cluster, ty, at, failed_validation);
+            self.put(Kind::OpsRequest, op);
+        }
+    }
+
+    fn historic_op(
+        &mut self,
+        cluster: &Value,
+        ty: &str,
+        at: DateTime<Utc>,
+        failed_validation: bool,
+    ) -> Value {
+        let cname = cluster["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ns = cluster["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let cuid = cluster["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let suffix: String = (0..5)
+            .map(|_| b"bcdfghjklmnpqrstvwxz2456789"[self.rng.random_range(0..27)] as char)
+            .collect();
+        let name = format!("{cname}-{}-{suffix}", ty.to_lowercase());
+        let replicas = obj::comp_replicas(cluster);
+        let sv = obj::comp_str(cluster, "serviceVersion");
+        let comp = json!({"componentName": COMPONENT});
+        let spec_part = match ty {
+            "Restart" => json!({"restart": [comp]}),
+            "Stop" => json!({"stop": [comp]}),
+            "VerticalScaling" if failed_validation => json!({"verticalScaling": [{
+                "componentName": COMPONENT, "requests": {"cpu": "4", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}]}),
+            "VerticalScaling" => json!({"verticalScaling": [{
+                "componentName": COMPONENT, "requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}]}),
+            "HorizontalScaling" => {
+                json!({"horizontalScaling": [{"componentName": COMPONENT, "scaleOut": {"replicaChanges": 1}}]})
+            }
+            "Switchover" => {
+                json!({"switchover": [{"componentName": COMPONENT, "instanceName": obj::pod_name(&cname, COMPONENT, 0)}]})
+            }
+            "Reconfiguring" => {
+                json!({"reconfigures": [{"componentName": COMPONENT, "parameters": [{"key": "max_connections", "value": "200"}]}]})
+            }
+            "VolumeExpansion" => {
+                json!({"volumeExpansion": [{"componentName": COMPONENT, "volumeClaimTemplates": [{"name": obj::VCT, "storage": obj::comp_storage(cluster)}]}]})
+            }
+            "Expose" => {
+                json!({"expose": [{"componentName": COMPONENT, "switch": "Disable", "services": [{"name": "internet", "serviceType": "LoadBalancer", "roleSelector": "primary"}]}]})
+            }
+            _ => {
+                json!({"upgrade": {"components": [{"componentName": COMPONENT, "serviceVersion": sv}]}})
+            }
+        };
+        let mut spec = json!({"clusterName": cname, "type": ty});
+        if let (Some(s), Some(p)) = (spec.as_object_mut(), spec_part.as_object()) {
+            s.extend(p.clone());
+        }
+        let t0 = self.ts(at);
+        let t_start = self.ts(at + Duration::seconds(2));
+        let mut conditions = vec![ops_status::waiting(&name, &cname, &t0)];
+        let mut status = json!({});
+        if failed_validation {
+            conditions.push(ops_status::validate_failed(
+                "ValidateFailed",
+                "invalid value for \"4\": must be less than or equal to cpu limit",
+                &self.ts(at + Duration::seconds(1)),
+            ));
+            status["phase"] = "Failed".into();
+            status["progress"] = "-/-".into();
+            status["completionTimestamp"] = self.ts(at + Duration::seconds(1)).into();
+        } else {
+            conditions.push(ops_status::validated(&name, &t_start));
+            conditions.push(ops_status::started(ty, &cname, &t_start));
+            let mut t = at + Duration::seconds(3);
+            let mut details = Vec::new();
+            let pods: Vec<String> = (0..replicas)
+                .rev()
+                .map(|o| obj::pod_name(&cname, COMPONENT, o))
+                .collect();
+            match ty {
+                "Restart" | "VerticalScaling" | "Upgrade" => {
+                    for p in &pods {
+                        let end = t + Duration::seconds(self.rng.random_range(40..90));
+                        details.push(ops_status::pod_detail(
+                            PodVerb::rolling(ty),
+                            p,
+                            COMPONENT,
+                            &self.ts(t),
+                            Some(&self.ts(end)),
+                        ));
+                        t = end + Duration::seconds(1);
+                    }
+                }
+                "Stop" => {
+                    for p in &pods {
+                        let end = at + Duration::seconds(self.rng.random_range(20..40));
+                        details.push(ops_status::pod_detail(
+                            PodVerb::Delete,
+                            p,
+                            COMPONENT,
+                            &self.ts(at + Duration::seconds(3)),
+                            Some(&self.ts(end)),
+                        ));
+                        t = t.max(end);
+                    }
+                }
+                "HorizontalScaling" => {
+                    let p = obj::pod_name(&cname, COMPONENT, replicas);
+                    let end = t + Duration::seconds(self.rng.random_range(40..90));
+                    details.push(ops_status::pod_detail(
+                        PodVerb::Create,
+                        &p,
+                        COMPONENT,
+                        &self.ts(t),
+                        Some(&self.ts(end)),
+                    ));
+                    t = end;
+                    // The cluster was scaled back in later: the replicas in the spec stand.
+                }
+                "Switchover" => {
+                    let end = t + Duration::seconds(self.rng.random_range(10..30));
+                    details.push(ops_status::switchover_detail(
+                        "primary",
+                        COMPONENT,
+                        &self.ts(t),
+                        Some(&self.ts(end)),
+                    ));
+                    t = end;
+                }
+                "VolumeExpansion" => {
+                    for p in &pods {
+                        let end = t + Duration::seconds(self.rng.random_range(30..70));
+                        details.push(ops_status::pvc_detail(
+                            obj::VCT,
+                            &obj::pvc_name(p),
+                            COMPONENT,
+                            &self.ts(at + Duration::seconds(3)),
+                            Some(&self.ts(end)),
+                        ));
+                        t = t.max(end);
+                    }
+                }
+                _ => t += Duration::seconds(self.rng.random_range(20..50)),
+            }
+            let done = t + Duration::seconds(1);
+            let expected = match ty {
+                "Reconfiguring" => None,
+                "Expose" | "Switchover" | "HorizontalScaling" => Some(1),
+                _ => Some(details.len()),
+            };
+            status["phase"] = "Succeed".into();
+            status["progress"] = expected
+                .map_or("-/-".to_string(), |n| format!("{n}/{n}"))
+                .into();
+            status["startTimestamp"] = t_start.clone().into();
+            status["completionTimestamp"] = self.ts(done).into();
+            if !details.is_empty() {
+                let phase = if ty == "Stop" { "Stopped" } else { "Running" };
+                status["components"] =
+                    json!({ COMPONENT: {"phase": phase, "progressDetails": details} });
+            }
+            conditions.push(ops_status::succeed(&name, &cname, &self.ts(done)));
+        }
+        status["conditions"] = Value::Array(conditions);
+        let uid = self.uid();
+        json!({
+            "apiVersion": "operations.kubeblocks.io/v1alpha1",
+            "kind": "OpsRequest",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "uid": uid,
+                "creationTimestamp": t0,
+                "labels": {
+                    "app.kubernetes.io/instance": cname,
+                    "app.kubernetes.io/managed-by": "kubeblocks",
+                    "operations.kubeblocks.io/ops-type": ty,
+                },
+                "finalizers": ["opsrequest.kubeblocks.io/finalizer"],
+                "ownerReferences": [{"apiVersion": "apps.kubeblocks.io/v1", "kind": "Cluster", "name": cname, "uid": cuid}],
+            },
+            "spec": spec,
+            "status": status,
+        })
+    }
+
+    /// The policy and schedule; for clusters that run, daily full backups and the Running
+    /// continuous backup whose window they fall in.
+    fn backups(
+        &mut self,
+        cluster: &Value,
+        health: Health,
+        created: DateTime<Utc>,
+        primary: usize,
+        stalled: bool,
+    ) {
+        let cname = cluster["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ns = cluster["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let cuid = cluster["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let created_ts = self.ts(created + Duration::seconds(2));
+        let uid = self.uid();
+        self.put(
+            Kind::BackupPolicy,
+            obj::backup_policy(cluster, &uid, &created_ts),
+        );
+        // Full backups at a per-cluster time of day, so a fleet's schedules are spread out.
+        let (hour, minute) = (
+            self.rng.random_range(0..24u32),
+            self.rng.random_range(0..60u32),
+        );
+        let cron = format!("{minute} {hour} * * *");
+        let backed_up = health != Health::Stopped;
+        let uid = self.uid();
+        let mut schedule =
+            obj::backup_schedule(cluster, &uid, &created_ts, &cron, backed_up, backed_up);
+        let schedule_name = obj::schedule_name(&cname);
+        let size_base: u64 = self.rng.random_range(40..20_000) * 1024 * 1024;
+        let fulls = if self.small { 3 } else { 1 };
+        let mut last_full: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        let continuous_start =
+            (self.now - Duration::days(fulls + 1)).max(created + Duration::minutes(5));
+        if let Some(mut day) = self
+            .now
+            .with_hour(hour)
+            .and_then(|d| d.with_minute(minute))
+            .and_then(|d| d.with_second(0))
+        {
+            while day > self.now {
+                day -= Duration::days(1);
+            }
+            let mut when = day - Duration::days(fulls - 1);
+            for _ in 0..fulls {
+                if when > created && when < self.now - Duration::minutes(10) {
+                    let started = when + Duration::seconds(2);
+                    let dur = Duration::seconds(self.rng.random_range(40..600));
+                    let end = started + dur;
+                    let name = format!("{cname}-{}", when.format("%Y%m%d%H%M%S"));
+                    let uid = self.uid();
+                    let accounts = obj::encrypted_accounts(|| self.rng.random());
+                    let mut b = obj::backup(&obj::BackupInput {
+                        cluster,
+                        name: &name,
+                        uid: &uid,
+                        method: "pg-basebackup",
+                        created: &self.ts(when),
+                        schedule: Some(&schedule_name),
+                        retention: "7d",
+                        accounts: &accounts,
+                    });
+                    let target = obj::pod_name(
+                        &cname,
+                        COMPONENT,
+                        obj::comp_replicas(cluster).saturating_sub(1),
+                    );
+                    obj::backup_running_status(&mut b, cluster, &target, &self.ts(started));
+                    obj::backup_progress(
+                        &mut b,
+                        &self.ts(started + Duration::seconds(3)),
+                        &self.ts(end - Duration::seconds(4)),
+                        size_base + self.rng.random_range(0..size_base / 10),
+                    );
+                    obj::backup_completed(&mut b, end, "7d");
+                    self.put(Kind::Backup, b);
+                    last_full = Some((when, end));
+                }
+                when += Duration::days(1);
+            }
+        }
+        if let Some((when, end)) = last_full {
+            schedule["status"]["schedules"]["pg-basebackup"] = json!({
+                "phase": "Running", "lastScheduleTime": self.ts(when), "lastSuccessfulTime": self.ts(end)});
+        }
+        if backed_up {
+            schedule["status"]["schedules"]["archive-wal"] = json!({"phase": "Running"});
+            let name = obj::continuous_backup_name(&cuid, &schedule_name, &ns, "archive-wal");
+            let uid = self.uid();
+            let accounts = obj::encrypted_accounts(|| self.rng.random());
+            let created = continuous_start - Duration::seconds(31);
+            let mut b = obj::backup(&obj::BackupInput {
+                cluster,
+                name: &name,
+                uid: &uid,
+                method: "archive-wal",
+                created: &self.ts(created),
+                schedule: Some(&schedule_name),
+                retention: "8d",
+                accounts: &accounts,
+            });
+            let primary = obj::pod_name(&cname, COMPONENT, primary);
+            obj::backup_running_status(
+                &mut b,
+                cluster,
+                &primary,
+                &self.ts(created + Duration::seconds(2)),
+            );
+            let size = size_base / 4 + self.rng.random_range(0..size_base / 8 + 1);
+            let end = if stalled {
+                b["metadata"]["annotations"][STALLED_ANNOTATION] = json!("true");
+                self.now - Duration::minutes(40)
+            } else {
+                self.now
+            };
+            obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
+            self.put(Kind::Backup, b);
+        }
+        self.put(Kind::BackupSchedule, schedule);
+    }
+}

@@ -1,0 +1,303 @@
+//! Watch streams: one JSON WatchEvent per line over a chunked response.
+//!
+//! A watch begins with the current state (ADDED for each object) when it names no
+//! resourceVersion (or "0") or asks for `sendInitialEvents`, otherwise it replays the history
+//! after the version it names. It ends at `timeoutSeconds`, when the client goes away, when a
+//! fault drops every watch, when the server shuts down, or when it falls too far behind the
+//! store's broadcast (the client then resumes from the last version it saw).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
+
+use super::status::ApiError;
+use super::store::{EventType, Store, StoreError, StoredObject};
+use super::table;
+use kbdash_core::kinds::Kind;
+use kbdash_core::selector::Selectors;
+
+/// How often a watch that allows bookmarks gets one.
+pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How long a watch lasts when the client names no `timeoutSeconds`.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Initial events are sent in chunks of about this many bytes.
+const CHUNK: usize = 64 * 1024;
+
+/// What a watch request asks for.
+pub struct WatchRequest {
+    /// The kind watched.
+    pub kind: Kind,
+    /// The namespace watched; `None` for all.
+    pub namespace: Option<String>,
+    /// Label and field selectors events must pass.
+    pub selectors: Selectors,
+    /// `None` for no version or "0": begin with the current state.
+    pub resource_version: Option<u64>,
+    /// `sendInitialEvents=true`: the state first, then a bookmark marking its end.
+    pub send_initial_events: bool,
+    /// `allowWatchBookmarks=true`.
+    pub bookmarks: bool,
+    /// `timeoutSeconds`.
+    pub timeout: Option<Duration>,
+    /// Events carry one-row Tables instead of objects (`kubectl get -w`).
+    pub table: Option<table::IncludeObject>,
+}
+
+/// What ends watches besides the client and their timeout.
+#[derive(Clone)]
+pub struct WatchEnders {
+    /// Changes when a fault drops every watch.
+    pub drop_watches: watch::Receiver<u64>,
+    /// Turns true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+type ObjectKey = (Option<Arc<str>>, Arc<str>);
+
+struct Emitter {
+    tx: mpsc::Sender<Bytes>,
+    buf: String,
+    req: WatchRequest,
+    store: Arc<Store>,
+    /// Objects the client believes match its label selector, when it has one and the watch
+    /// began with the current state; an object that stops matching is sent as DELETED.
+    known: Option<HashSet<ObjectKey>>,
+}
+
+impl Emitter {
+    fn object_json(&self, o: &StoredObject) -> String {
+        if let Some(include) = self.req.table {
+            table::table(
+                self.req.kind,
+                vec![table::row(
+                    self.req.kind,
+                    o.value(),
+                    self.store.now(),
+                    include,
+                )],
+                json!({"resourceVersion": o.resource_version.to_string()}),
+            )
+            .to_string()
+        } else {
+            o.json.to_string()
+        }
+    }
+
+    fn push_event(&mut self, event_type: &str, o: &StoredObject) {
+        let object = self.object_json(o);
+        self.buf.push_str("{\"type\":\"");
+        self.buf.push_str(event_type);
+        self.buf.push_str("\",\"object\":");
+        self.buf.push_str(&object);
+        self.buf.push_str("}\n");
+    }
+
+    fn push_value(&mut self, event_type: &str, object: Value) {
+        self.buf
+            .push_str(&json!({"type": event_type, "object": object}).to_string());
+        self.buf.push('\n');
+    }
+
+    fn push_bookmark(&mut self, rv: u64, initial_events_end: bool) {
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if initial_events_end {
+            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let object = json!({
+            "kind": self.req.kind.info().kind_name,
+            "apiVersion": self.req.kind.api_version(),
+            "metadata": meta,
+        });
+        self.push_value("BOOKMARK", object);
+    }
+
+    /// Sends what is buffered; false when the client is gone.
+    async fn flush(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return true;
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx.send(chunk).await.is_ok()
+    }
+
+    fn in_scope(&self, o: &StoredObject) -> bool {
+        self.req.namespace.is_none() || o.namespace.as_deref() == self.req.namespace.as_deref()
+    }
+
+    /// Buffers a store event as the client should see it.
+    fn push_change(&mut self, event_type: EventType, o: &StoredObject) {
+        if !self.in_scope(o) {
+            return;
+        }
+        let matches = self.req.selectors.matches(o);
+        let key: ObjectKey = (o.namespace.clone(), o.name.clone());
+        let Some(known) = self.known.as_mut() else {
+            if matches {
+                self.push_event(event_type.as_str(), o);
+            }
+            return;
+        };
+        let was_known = known.contains(&key);
+        let sent = match (event_type, matches, was_known) {
+            (EventType::Deleted, _, true) => {
+                known.remove(&key);
+                Some("DELETED")
+            }
+            (EventType::Deleted, _, false) => None,
+            (_, true, true) => Some("MODIFIED"),
+            (_, true, false) => {
+                known.insert(key);
+                Some("ADDED")
+            }
+            (_, false, true) => {
+                known.remove(&key);
+                Some("DELETED")
+            }
+            (_, false, false) => None,
+        };
+        if let Some(t) = sent {
+            self.push_event(t, o);
+        }
+    }
+}
+
+/// Starts a watch and returns its streaming response.
+pub fn watch_response(store: Arc<Store>, enders: WatchEnders, req: WatchRequest) -> Response {
+    let (tx, mut rx) = mpsc::channel::<Bytes>(16);
+    tokio::spawn(run(store, enders, req, tx));
+    let stream = futures::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<Bytes, std::convert::Infallible>))
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+async fn run(
+    store: Arc<Store>,
+    mut enders: WatchEnders,
+    req: WatchRequest,
+    tx: mpsc::Sender<Bytes>,
+) {
+    enders.drop_watches.mark_unchanged();
+    if *enders.shutdown.borrow_and_update() {
+        return;
+    }
+    let deadline = Instant::now() + req.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let begin_with_state = req.send_initial_events || req.resource_version.is_none();
+    let track = begin_with_state && !req.selectors.labels.is_empty();
+    let kind = req.kind;
+    let mut em = Emitter {
+        tx,
+        buf: String::new(),
+        known: track.then(HashSet::new),
+        req,
+        store: store.clone(),
+    };
+
+    let mut live = if begin_with_state {
+        let (items, sub) = store.list_and_subscribe(kind, em.req.namespace.as_deref());
+        for o in &items {
+            em.push_change(EventType::Added, o);
+            if em.buf.len() >= CHUNK && !em.flush().await {
+                return;
+            }
+        }
+        if em.req.send_initial_events {
+            em.push_bookmark(sub.resource_version, true);
+        }
+        (sub.live, sub.resource_version)
+    } else {
+        match store.subscribe(kind, em.req.resource_version) {
+            Ok(sub) => {
+                for e in &sub.backlog {
+                    em.push_change(e.event_type, &e.object);
+                    if em.buf.len() >= CHUNK && !em.flush().await {
+                        return;
+                    }
+                }
+                (sub.live, sub.resource_version)
+            }
+            Err(e) => {
+                let message = match &e {
+                    StoreError::Expired { .. } => e.to_string(),
+                    other => other.to_string(),
+                };
+                em.push_value("ERROR", ApiError::expired(message).to_status());
+                em.flush().await;
+                return;
+            }
+        }
+    };
+    if !em.flush().await {
+        return;
+    }
+    let (ref mut events, mut last_rv) = live;
+    let mut bookmark_at = Instant::now() + BOOKMARK_INTERVAL;
+    let client = em.tx.clone();
+    loop {
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(ev) => {
+                    if ev.kind == kind {
+                        em.push_change(ev.event_type, &ev.object);
+                    }
+                    last_rv = last_rv.max(ev.object.resource_version);
+                    // Drain what is already queued before writing, to send fewer chunks.
+                    while em.buf.len() < CHUNK {
+                        match events.try_recv() {
+                            Ok(ev) => {
+                                if ev.kind == kind {
+                                    em.push_change(ev.event_type, &ev.object);
+                                }
+                                last_rv = last_rv.max(ev.object.resource_version);
+                            }
+                            Err(broadcast::error::TryRecvError::Empty) => break,
+                            Err(_) => {
+                                em.flush().await;
+                                return;
+                            }
+                        }
+                    }
+                    if !em.flush().await {
+                        return;
+                    }
+                }
+                // Lagged: the client resumes from the last version it saw. Closed: store gone.
+                Err(_) => return,
+            },
+            _ = tokio::time::sleep_until(bookmark_at), if em.req.bookmarks => {
+                em.push_bookmark(last_rv, false);
+                if !em.flush().await {
+                    return;
+                }
+                bookmark_at = Instant::now() + BOOKMARK_INTERVAL;
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                if em.req.bookmarks {
+                    em.push_bookmark(last_rv, false);
+                    em.flush().await;
+                }
+                return;
+            }
+            _ = client.closed() => return,
+            _ = enders.drop_watches.changed() => return,
+            // The shutdown flag only ever turns true.
+            _ = enders.shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! Writes: create, update (PUT), patch and delete, on objects and on their `status`
+//! subresource, with admission of KubeBlocks kinds against their CRD schemas.
+//!
+//! As the API server does for CRDs with a status subresource (and for pods), writes to the
+//! main resource keep the stored `status` (a create starts with none) and writes to `status`
+//! change nothing else.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::list::Params;
+use super::patch::{json_patch, merge_patch};
+use super::route::ResourcePath;
+use super::status::ApiError;
+use super::store::{Store, StoreError, timestamp};
+use kbdash_core::kinds::Kind;
+
+/// A successful write: the HTTP code and the object to answer with.
+pub type Written = (StatusCode, Value);
+
+/// Maps a store refusal to the API server's answer.
+pub fn store_error(kind: Kind, name: &str, e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound { .. } => ApiError::not_found(kind, name),
+        StoreError::AlreadyExists { .. } => ApiError::already_exists(kind, name),
+        StoreError::Conflict { .. } => ApiError::conflict(kind, name),
+        StoreError::Expired { .. } => ApiError::expired(e.to_string()),
+        StoreError::Invalid(msg) => {
+            let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
+            ApiError::invalid_field(kind, name, "FieldValueInvalid", field, message)
+        }
+    }
+}
+
+/// Parses a request body: JSON, or YAML (apply patches, YAML content types).
+pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return Ok(v);
+    }
+    serde_yaml_ng::from_slice::<Value>(body).map_err(|e| {
+        ApiError::bad_request(format!("the body of the request could not be decoded: {e}"))
+    })
+}
+
+fn dry_run(params: &Params) -> bool {
+    params.get("dryRun") == Some("All")
+}
+
+fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
+    obj.get("metadata")?
+        .get(field)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+}
+
+fn metadata_mut(obj: &mut Value) -> Result<&mut Map<String, Value>, ApiError> {
+    let map = obj
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("the request body must be a JSON object"))?;
+    map.entry("metadata")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("metadata must be an object"))
+}
+
+/// Checks `apiVersion`/`kind` when given, and the namespace against the path's.
+fn check_identity(kind: Kind, rp: &ResourcePath, obj: &mut Value) -> Result<(), ApiError> {
+    if let Some(v) = obj.get("apiVersion").and_then(Value::as_str)
+        && v != kind.api_version()
+    {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({v}) does not match the expected API version ({})",
+            kind.api_version()
+        )));
+    }
+    if let Some(k) = obj.get("kind").and_then(Value::as_str)
+        && k != kind.info().kind_name
+    {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({k}) does not match the expected kind ({})",
+            kind.info().kind_name
+        )));
+    }
+    let body_ns = meta_str(obj, "namespace").map(str::to_string);
+    let meta = metadata_mut(obj)?;
+    if kind.info().namespaced {
+        match (body_ns, &rp.namespace) {
+            (Some(b), Some(p)) if &b != p => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            (_, Some(p)) => {
+                meta.insert("namespace".into(), json!(p));
+            }
+            (_, None) => return Err(ApiError::method_not_allowed()),
+        }
+    } else {
+        meta.remove("namespace");
+    }
+    Ok(())
+}
+
+/// A lowercase RFC 1123 subdomain, as object names must be.
+fn valid_name(name: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+    !name.is_empty()
+        && name.len() <= 253
+        && name.chars().all(ok_char)
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Runs schema admission for KubeBlocks kinds.
+fn admit(kind: Kind, name: &str, obj: &mut Value) -> Result<(), ApiError> {
+    if kind.info().crd_schema.is_none() {
+        return Ok(());
+    }
+    kbdash_core::schema::admit(kind, obj).map_err(|causes| ApiError::invalid(kind, name, &causes))
+}
+
+/// POST to a collection; with `apply` an absent object is created by server-side apply.
+pub fn create(
+    store: &Store,
+    rp: &ResourcePath,
+    params: &Params,
+    mut obj: Value,
+) -> Result<Written, ApiError> {
+    let kind = rp.kind;
+    check_identity(kind, rp, &mut obj)?;
+    if meta_str(&obj, "resourceVersion").is_some() {
+        return Err(ApiError::bad_request(
+            "resourceVersion should not be set on objects to be created",
+        ));
+    }
+    if let Some(map) = obj.as_object_mut() {
+        if kind.info().has_status {
+            map.remove("status");
+        }
+        if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+            for field in [
+                "uid",
+                "creationTimestamp",
+                "generation",
+                "managedFields",
+                "deletionTimestamp",
+                "selfLink",
+            ] {
+                meta.remove(field);
+            }
+        }
+    }
+    let display_name = meta_str(&obj, "name")
+        .or_else(|| meta_str(&obj, "generateName"))
+        .unwrap_or_default()
+        .to_string();
+    match meta_str(&obj, "name") {
+        Some(n) if !valid_name(n) => {
+            return Err(ApiError::invalid_field(
+                kind,
+                n,
+                "FieldValueInvalid",
+                "metadata.name",
+                &format!(
+                    "Invalid value: \"{n}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+                ),
+            ));
+        }
+        None if meta_str(&obj, "generateName").is_none() => {
+            return Err(ApiError::invalid_field(
+                kind,
+                "",
+                "FieldValueRequired",
+                "metadata.name",
+                "Required value: name or generateName is required",
+            ));
+        }
+        _ => {}
+    }
+    admit(kind, &display_name, &mut obj)?;
+    if dry_run(params) {
+        return dry_run_create(store, kind, obj);
+    }
+    let stored = store
+        .create(kind, obj)
+        .map_err(|e| store_error(kind, &display_name, e))?;
+    Ok((StatusCode::CREATED, stored))
+}
+
+/// What a create would store, without storing it.
+fn dry_run_create(store: &Store, kind: Kind, mut obj: Value) -> Result<Written, ApiError> {
+    let ns = meta_str(&obj, "namespace").map(str::to_string);
+    let meta = metadata_mut(&mut obj)?;
+    let name = match meta.get("name").and_then(Value::as_str) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => {
+            let prefix = meta
+                .get("generateName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let n = format!("{prefix}{}", store.random_suffix(5));
+            meta.insert("name".into(), json!(n));
+            n
+        }
+    };
+    meta.insert("uid".into(), json!(store.random_uid()));
+    meta.insert("creationTimestamp".into(), json!(timestamp(store.now())));
+    meta.insert("generation".into(), json!(1));
+    if store.get(kind, ns.as_deref(), &name).is_some() {
+        return Err(ApiError::already_exists(kind, &name));
+    }
+    if let Some(map) = obj.as_object_mut() {
+        map.insert("apiVersion".into(), json!(kind.api_version()));
+        map.insert("kind".into(), json!(kind.info().kind_name));
+    }
+    Ok((StatusCode::CREATED, obj))
+}
+
+/// Applies a change computed from the stored object, or only computes it on dry run.
+fn change<F>(
+    store: &Store,
+    rp: &ResourcePath,
+    name: &str,
+    params: &Params,
+    compute: F,
+) -> Result<Written, ApiError>
+where
+    F: FnOnce(&Value) -> Result<Value, ApiError>,
+{
+    let kind = rp.kind;
+    let ns = rp.namespace.as_deref();
+    if dry_run(params) {
+        let old = store
+            .get_value(kind, ns, name)
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        return compute(&old).map(|v| (StatusCode::OK, v));
+    }
+    // The store's closure can only fail with a StoreError: the API error is kept aside and
+    // the placeholder merely abandons the write.
+    let mut failure = None;
+    let result = store.modify(kind, ns, name, |obj| match compute(obj) {
+        Ok(new) => {
+            *obj = new;
+            Ok(())
+        }
+        Err(e) => {
+            failure = Some(e);
+            Err(StoreError::Invalid(String::new()))
+        }
+    });
+    match (result, failure) {
+        (_, Some(e)) => Err(e),
+        (Ok(v), None) => Ok((StatusCode::OK, v)),
+        (Err(e), None) => Err(store_error(kind, name, e)),
+    }
+}
+
+/// Builds the object to store from the stored one and the client's version of it.
+fn merge_into_stored(
+    kind: Kind,
+    rp: &ResourcePath,
+    name: &str,
+    old: &Value,
+    mut new: Value,
+) -> Result<Value, ApiError> {
+    let old_rv = meta_str(old, "resourceVersion").unwrap_or_default();
+    if let Some(rv) = meta_str(&new, "resourceVersion")
+        && rv != old_rv
+    {
+        return Err(ApiError::conflict(kind, name));
+    }
+    let status_only = rp.subresource.as_deref() == Some("status");
+    if status_only {
+        let mut result = old.clone();
+        match new.get("status") {
+            Some(s) => result["status"] = s.clone(),
+            None => {
+                if let Some(m) = result.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+        return Ok(result);
+    }
+    let meta = metadata_mut(&mut new)?;
+    meta.insert("name".into(), json!(name));
+    match old.pointer("/metadata/namespace") {
+        Some(ns) => meta.insert("namespace".into(), ns.clone()),
+        None => meta.remove("namespace"),
+    };
+    meta.remove("managedFields");
+    if kind.info().has_status
+        && let Some(m) = new.as_object_mut()
+    {
+        match old.get("status") {
+            Some(s) => m.insert("status".into(), s.clone()),
+            None => m.remove("status"),
+        };
+    }
+    admit(kind, name, &mut new)?;
+    Ok(new)
+}
+
+/// PUT on an object or its status.
+pub fn update(
+    store: &Store,
+    rp: &ResourcePath,
+    name: &str,
+    params: &Params,
+    mut obj: Value,
+) -> Result<Written, ApiError> {
+    let kind = rp.kind;
+    if let Some(body_name) = meta_str(&obj, "name")
+        && body_name != name
+    {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    check_identity(kind, rp, &mut obj)?;
+    change(store, rp, name, params, |old| {
+        merge_into_stored(kind, rp, name, old, obj)
+    })
+}
+
+/// How a PATCH body is to be applied, from its Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    /// JSON merge patch; strategic merge patch is treated as one.
+    Merge,
+    /// JSON patch (RFC 6902).
+    Json,
+    /// Server-side apply.
+    Apply,
+}
+
+impl PatchType {
+    /// Reads the Content-Type of a PATCH.
+    pub fn from_content_type(ct: &str) -> Option<Self> {
+        let base = ct.split(';').next().unwrap_or_default().trim();
+        match base {
+            "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
+                Some(PatchType::Merge)
+            }
+            "application/json-patch+json" => Some(PatchType::Json),
+            "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                Some(PatchType::Apply)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// PATCH on an object or its status. Server-side apply creates an absent object; it is
+/// otherwise applied as a merge patch (fields the manager no longer sets are kept).
+pub fn patch(
+    store: &Store,
+    rp: &ResourcePath,
+    name: &str,
+    params: &Params,
+    patch_type: PatchType,
+    body: Value,
+) -> Result<Written, ApiError> {
+    let kind = rp.kind;
+    if patch_type == PatchType::Apply {
+        if params.get("fieldManager").is_none_or(str::is_empty) {
+            return Err(ApiError {
+                code: 422,
+                reason: "Invalid",
+                message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch".into(),
+                details: Some(json!({"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [
+                    {"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}
+                ]})),
+            });
+        }
+        let absent = store.get(kind, rp.namespace.as_deref(), name).is_none();
+        if absent && rp.subresource.is_none() {
+            let mut obj = body;
+            metadata_mut(&mut obj)?.insert("name".into(), json!(name));
+            return create(store, rp, params, obj);
+        }
+    }
+    change(store, rp, name, params, |old| {
+        let mut new = old.clone();
+        match patch_type {
+            PatchType::Merge | PatchType::Apply => merge_patch(&mut new, &body),
+            PatchType::Json => json_patch(&mut new, &body)
+                .map_err(|e| ApiError::invalid_field(kind, name, "FieldValueInvalid", "", &e))?,
+        }
+        let patched_rv = meta_str(&new, "resourceVersion").map(str::to_string);
+        let old_rv = meta_str(old, "resourceVersion").unwrap_or_default();
+        if patched_rv.as_deref().is_some_and(|rv| rv != old_rv) {
+            return Err(ApiError::conflict(kind, name));
+        }
+        merge_into_stored(kind, rp, name, old, new)
+    })
+}
+
+/// DELETE: answers with the object as it was. `options` is the DeleteOptions body, if any:
+/// its `dryRun` and `preconditions` (uid, resourceVersion) are honoured.
+pub fn delete(
+    store: &Store,
+    rp: &ResourcePath,
+    name: &str,
+    params: &Params,
+    options: Option<&Value>,
+) -> Result<Written, ApiError> {
+    let kind = rp.kind;
+    let ns = rp.namespace.as_deref();
+    let body_dry_run = options
+        .and_then(|o| o.get("dryRun"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|v| v == "All"));
+    if let Some(pre) = options.and_then(|o| o.get("preconditions")) {
+        let current = store
+            .get_value(kind, ns, name)
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        for field in ["uid", "resourceVersion"] {
+            if let Some(want) = pre.get(field).and_then(Value::as_str)
+                && current
+                    .pointer(&format!("/metadata/{field}"))
+                    .and_then(Value::as_str)
+                    != Some(want)
+            {
+                return Err(ApiError::conflict(kind, name));
+            }
+        }
+    }
+    if dry_run(params) || body_dry_run {
+        return store
+            .get_value(kind, ns, name)
+            .map(|v| (StatusCode::OK, v))
+            .ok_or_else(|| ApiError::not_found(kind, name));
+    }
+    store
+        .delete(kind, ns, name)
+        .map(|v| (StatusCode::OK, v))
+        .map_err(|e| store_error(kind, name, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use std::sync::Arc;
+
+    fn store() -> Store {
+        Store::new(100, Arc::new(Utc::now), 1)
+    }
+
+    fn path(kind: Kind, ns: &str, name: Option<&str>, sub: Option<&str>) -> ResourcePath {
+        ResourcePath {
+            kind,
+            namespace: Some(ns.into()),
+            name: name.map(str::to_string),
+            subresource: sub.map(str::to_string),
+        }
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn status_and_main_resource_writes_stay_apart() {
+        let s = store();
+        let rp = path(Kind::Pod, "d", None, None);
+        let (code, created) = create(
+            &s,
+            &rp,
+            &params(&[]),
+            json!({"metadata": {"name": "p"}, "spec": {"a": 1}, "status": {"phase": "X"}}),
+        )
+        .expect("created");
+        assert_eq!(code, StatusCode::CREATED);
+        assert!(created.get("status").is_none(), "create drops status");
+
+        let status_path = path(Kind::Pod, "d", Some("p"), Some("status"));
+        let (_, v) = patch(
+            &s,
+            &status_path,
+            "p",
+            &params(&[]),
+            PatchType::Merge,
+            json!({"spec": {"a": 2}, "status": {"phase": "Running"}}),
+        )
+        .expect("patched");
+        assert_eq!(v["status"]["phase"], "Running");
+        assert_eq!(v["spec"]["a"], 1, "a status write leaves spec alone");
+
+        let main = path(Kind::Pod, "d", Some("p"), None);
+        let (_, v) = patch(
+            &s,
+            &main,
+            "p",
+            &params(&[]),
+            PatchType::Merge,
+            json!({"spec": {"a": 3}, "status": {"phase": "Gone"}}),
+        )
+        .expect("patched");
+        assert_eq!(
+            (v["spec"]["a"].clone(), v["status"]["phase"].clone()),
+            (json!(3), json!("Running"))
+        );
+    }
+
+    #[test]
+    fn update_checks_names_and_versions() {
+        let s = store();
+        let rp = path(Kind::Pod, "d", None, None);
+        create(&s, &rp, &params(&[]), json!({"metadata": {"name": "p"}})).expect("created");
+        let main = path(Kind::Pod, "d", Some("p"), None);
+        let stale = json!({"metadata": {"name": "p", "resourceVersion": "1"}, "spec": {}});
+        let e = update(&s, &main, "p", &params(&[]), stale).expect_err("stale");
+        assert_eq!(e.code, 409);
+        let other = json!({"metadata": {"name": "q"}});
+        assert_eq!(
+            update(&s, &main, "p", &params(&[]), other)
+                .expect_err("renamed")
+                .code,
+            400
+        );
+    }
+
+    #[test]
+    fn apply_needs_a_field_manager_and_creates() {
+        let s = store();
+        let main = path(Kind::Pod, "d", Some("p"), None);
+        let body = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        let e = patch(&s, &main, "p", &params(&[]), PatchType::Apply, body.clone())
+            .expect_err("no manager");
+        assert_eq!(e.code, 422);
+        let (code, _) = patch(
+            &s,
+            &main,
+            "p",
+            &params(&[("fieldManager", "t")]),
+            PatchType::Apply,
+            body,
+        )
+        .expect("applied");
+        assert_eq!(code, StatusCode::CREATED);
+        assert!(s.get(Kind::Pod, Some("d"), "p").is_some());
+    }
+
+    #[test]
+    fn dry_run_create_stores_nothing() {
+        let s = store();
+        let rp = path(Kind::OpsRequest, "d", None, None);
+        let (_, v) = create(
+            &s,
+            &rp,
+            &params(&[("dryRun", "All")]),
+            json!({"metadata": {"generateName": "x-"}, "spec": {"clusterName": "c", "type": "Restart", "restart": [{"componentName": "postgresql"}]}}),
+        )
+        .expect("dry run");
+        assert!(
+            v["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("x-"))
+        );
+        assert_eq!(s.count(Kind::OpsRequest), 0);
+        let bad = create(
+            &s,
+            &rp,
+            &params(&[]),
+            json!({"metadata": {"name": "Bad_Name"}}),
+        );
+        assert_eq!(bad.expect_err("invalid").code, 422);
+    }
+}

@@ -1,0 +1,101 @@
+//! The config file: defaults, every key, and errors that name the file, line and key.
+
+use chrono::Duration;
+use kbdash::config::{Config, ConfigError};
+
+#[test]
+fn empty_file_gives_defaults() {
+    let c = Config::parse("c.yaml", "").unwrap();
+    assert_eq!(c, Config::default());
+    assert_eq!(c.cycle_seconds(), 10);
+    assert_eq!(
+        c.thresholds(),
+        kbdash_core::domain::triage::Thresholds::default()
+    );
+    assert!(!c.readonly_policy(false, false).applies_to("prod"));
+}
+
+#[test]
+fn every_key() {
+    let yaml = "\
+theme: high-contrast
+readonly_contexts: [\"prod-*\", staging]
+triage:
+  stuck_ops_minutes: 5
+  wal_stall_minutes: 3
+  restart_window_minutes: 30
+  full_backup_grace_minutes: 90
+wall:
+  cycle_seconds: 4
+";
+    let c = Config::parse("c.yaml", yaml).unwrap();
+    assert_eq!(c.theme.as_deref(), Some("high-contrast"));
+    assert!(c.readonly_policy(false, false).applies_to("prod-eu-1"));
+    assert!(c.readonly_policy(false, false).applies_to("staging"));
+    assert!(!c.readonly_policy(false, false).applies_to("staging-2"));
+    assert!(
+        !c.readonly_policy(false, true).applies_to("prod-eu-1"),
+        "--write lifts it"
+    );
+    assert!(
+        c.readonly_policy(true, true).applies_to("staging-2"),
+        "--readonly wins"
+    );
+    let t = c.thresholds();
+    assert_eq!(t.stuck_ops, Duration::minutes(5));
+    assert_eq!(t.wal_stall, Duration::minutes(3));
+    assert_eq!(t.restart_window, Duration::minutes(30));
+    assert_eq!(t.full_backup_grace, Duration::minutes(90));
+    assert_eq!(c.cycle_seconds(), 4);
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let yaml = "theme: light\ntriage:\n  stuck_minutes: 5\n";
+    let err = Config::parse("/etc/kb/config.yaml", yaml).unwrap_err();
+    let ConfigError::Invalid {
+        file,
+        line,
+        message,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(file, "/etc/kb/config.yaml");
+    assert_eq!(*line, 3);
+    assert!(message.contains("stuck_minutes"), "{message}");
+    let text = err.to_string();
+    assert!(text.starts_with("/etc/kb/config.yaml:3: "), "{text}");
+}
+
+#[test]
+fn bad_value_names_the_line() {
+    let err = Config::parse("c.yaml", "wall:\n  cycle_seconds: soon\n").unwrap_err();
+    assert!(
+        matches!(err, ConfigError::Invalid { line: 2, .. }),
+        "{err:?}"
+    );
+    let err = Config::parse("c.yaml", "wall:\n  cycle_seconds: 0\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.yaml:2: wall.cycle_seconds must be at least 1"
+    );
+}
+
+#[test]
+fn files_load_and_missing_explicit_file_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("kbdash-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, "theme: light\n").unwrap();
+    assert_eq!(
+        Config::load(Some(&path)).unwrap().theme.as_deref(),
+        Some("light")
+    );
+    let missing = dir.join("nope.yaml");
+    assert!(matches!(
+        Config::load(Some(&missing)),
+        Err(ConfigError::Read { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

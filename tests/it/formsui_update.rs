@@ -1,0 +1,372 @@
+//! The forms in the update loop: open by key and by `:` command, type, see inline errors,
+//! reach the preview, confirm, see the submit Cmd; a failed submit keeps the form; read-only
+//! offers no menu. Snapshots of a form with errors, the preview and the confirmation.
+
+use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kbdash::app::cmd::Cmd;
+use kbdash::app::form_effects::{FormCmd, FormMsg};
+use kbdash::app::form_modal::Stage;
+use kbdash::app::model::{Model, Pane};
+use kbdash::app::msg::Msg;
+use kbdash::app::update::update;
+use kbdash_core::forms::examples::fixture_context;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+/// A model with the first cluster selected and opened before, and the context the form loads
+/// for it.
+fn model(w: u16, h: u16) -> (Model, ObjKey) {
+    let mut m = model_with(&fleet(), w, h);
+    let key = m.clusters.selected().unwrap().key.clone();
+    m.familiar = Some(key.clone());
+    (m, key)
+}
+
+/// Answers the LoadContext Cmd with the fixture context, renamed to the selected cluster.
+fn load(m: &mut Model, cmds: &[Cmd]) {
+    let Some(Cmd::Form(FormCmd::LoadContext { cluster })) = cmds.last() else {
+        panic!("expected LoadContext, got {cmds:?}");
+    };
+    let mut ctx = fixture_context();
+    ctx.cluster = cluster.name.to_string();
+    ctx.namespace = cluster.namespace.to_string();
+    for p in &mut ctx.pods {
+        p.name = p.name.replace("pg-cluster", &cluster.name);
+    }
+    let cluster = cluster.clone();
+    update(
+        m,
+        Msg::Form(FormMsg::Context {
+            cluster,
+            result: Ok(Box::new(ctx)),
+        }),
+    );
+}
+
+fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
+    update(m, ch(':'));
+    type_text(m, line);
+    update(m, key(KeyCode::Enter))
+}
+
+fn stage(m: &Model) -> Stage {
+    m.forms.modal.as_ref().expect("a form is open").stage
+}
+
+fn ctrl_s() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
+}
+
+fn focus_field(m: &mut Model, name: &str) {
+    for _ in 0..20 {
+        let modal = m.forms.modal.as_ref().unwrap();
+        if modal.fields()[modal.focus].name == name {
+            return;
+        }
+        update(m, key(KeyCode::Tab));
+    }
+    panic!("no field {name}");
+}
+
+fn dry_run_ok(m: &mut Model, cmds: &[Cmd]) {
+    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    update(
+        m,
+        Msg::Form(FormMsg::DryRun {
+            attempt: *attempt,
+            result: Ok(()),
+        }),
+    );
+}
+
+#[test]
+fn menu_by_key_opens_a_form_and_reaches_submit() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = update(&mut m, ch('o'));
+    assert_eq!(stage(&m), Stage::Menu);
+    load(&mut m, &cmds);
+    // Restart is the eighth entry of the menu.
+    for _ in 0..7 {
+        update(&mut m, key(KeyCode::Down));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Edit);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::DryRun);
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Preview);
+    // Restart is disruptive: the cluster name must be typed; a wrong one sends nothing.
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Confirm);
+    type_text(&mut m, "nope");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert_eq!(stage(&m), Stage::Confirm);
+    for _ in 0..4 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, &cluster.name);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    assert_eq!(request.0.body["spec"]["type"], "Restart");
+    assert_eq!(
+        request.0.body["metadata"]["generateName"],
+        format!("{}-restart-", cluster.name)
+    );
+    assert_eq!(stage(&m), Stage::Submitting);
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.to_string(),
+            result: Ok(format!("{}-restart-abcde", cluster.name)),
+        }),
+    );
+    assert!(m.forms.modal.is_none());
+    assert_eq!(m.focus, Pane::Ops);
+    assert_eq!(m.forms.tracked.len(), 1);
+}
+
+fn field_value(m: &Model, name: &str) -> String {
+    let modal = m.forms.modal.as_ref().unwrap();
+    modal
+        .fields()
+        .into_iter()
+        .find(|f| f.name == name)
+        .map(|f| f.value)
+        .unwrap()
+}
+
+#[test]
+fn tab_completes_a_parameter_name_and_moves_on_when_it_cannot() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "configure");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "parameters");
+    type_text(&mut m, "max_conn");
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(field_value(&m, "parameters"), "max_connections=");
+    type_text(&mut m, "200");
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "shared_buf");
+    update(&mut m, key(KeyCode::Tab));
+    assert_eq!(
+        field_value(&m, "parameters"),
+        "max_connections=200\nshared_buffers="
+    );
+    // Several parameters start with "wal_" and share nothing longer: Tab moves to the next field.
+    type_text(&mut m, "512MB");
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "wal_");
+    let focus = m.forms.modal.as_ref().unwrap().focus;
+    update(&mut m, key(KeyCode::Tab));
+    assert_ne!(m.forms.modal.as_ref().unwrap().focus, focus);
+    assert!(field_value(&m, "parameters").ends_with("\nwal_"));
+}
+
+#[test]
+fn command_opens_the_form_and_errors_show_next_to_their_field() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "vscale");
+    assert_eq!(stage(&m), Stage::Loading);
+    load(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Edit);
+    focus_field(&mut m, "cpu_request");
+    for _ in 0..8 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "lots");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert!(cmds.is_empty(), "nothing is dry-run while errors stand");
+    let modal = m.forms.modal.as_ref().unwrap();
+    assert_eq!(modal.stage, Stage::Edit);
+    assert!(
+        modal.errors_for("cpu_request").next().is_some(),
+        "{:?}",
+        modal.errors
+    );
+}
+
+#[test]
+fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = command(&mut m, "scale-out");
+    load(&mut m, &cmds);
+    let cmds = update(&mut m, ctrl_s());
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Preview);
+    let before = m.forms.modal.as_ref().unwrap().yaml.lines().to_vec();
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, .. })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.to_string(),
+            result: Err("the server is on fire".into()),
+        }),
+    );
+    let modal = m.forms.modal.as_ref().expect("the form stays");
+    assert_eq!(modal.stage, Stage::Preview);
+    assert_eq!(modal.yaml.lines(), before.as_slice());
+    assert!(modal.api_error.as_deref().unwrap().contains("on fire"));
+    // Retry is possible.
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert!(matches!(
+        cmds.last(),
+        Some(Cmd::Form(FormCmd::Submit { .. }))
+    ));
+    // A slow submit can be abandoned.
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(stage(&m), Stage::Preview);
+}
+
+#[test]
+fn read_only_offers_no_operations() {
+    let (mut m, _) = model(120, 40);
+    m.readonly = true;
+    assert!(update(&mut m, ch('o')).is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(command(&mut m, "restart").is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(m.notice.as_ref().unwrap().0.contains("read-only"));
+}
+
+#[test]
+fn snapshots() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let (mut m, cluster) = model(w, h);
+        let cmds = command(&mut m, "vscale");
+        load(&mut m, &cmds);
+        focus_field(&mut m, "memory_limit");
+        for _ in 0..8 {
+            update(&mut m, key(KeyCode::Backspace));
+        }
+        type_text(&mut m, "1Mi");
+        update(&mut m, key(KeyCode::Enter));
+        insta::assert_snapshot!(format!("form_errors_{w}x{h}"), render(&m));
+
+        let (mut m, _) = model(w, h);
+        let cmds = command(&mut m, "restart");
+        load(&mut m, &cmds);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        dry_run_ok(&mut m, &cmds);
+        insta::assert_snapshot!(format!("form_preview_{w}x{h}"), render(&m));
+        update(&mut m, key(KeyCode::Enter));
+        type_text(&mut m, &cluster.name[..2]);
+        insta::assert_snapshot!(format!("form_confirm_{w}x{h}"), render(&m));
+    }
+}
+
+/// Puts the cursor of `pane` on the first row matching `filter`.
+fn select(m: &mut Model, pane: char, filter: &str) {
+    update(m, ch(pane));
+    update(m, ch('/'));
+    for _ in 0..40 {
+        update(m, key(KeyCode::Backspace));
+    }
+    type_text(m, filter);
+    update(m, key(KeyCode::Enter));
+    update(m, ch('g'));
+}
+
+fn loaded_cluster(m: &Model, cmds: &[Cmd]) -> ObjKey {
+    match cmds.last() {
+        Some(Cmd::Form(FormCmd::LoadContext { cluster })) => cluster.clone(),
+        other => panic!("expected LoadContext, got {other:?}:\n{}", render(m)),
+    }
+}
+
+/// `o` and the `:` form commands act on the cluster of the selected row in the focused pane
+/// (a pod's, an OpsRequest's, a backup's), never on a cluster selected in another pane, and the
+/// menu's title names it.
+#[test]
+fn operations_target_the_selected_rows_cluster_in_every_pane() {
+    let billing = ObjKey::new("ops", "billing");
+    let pg = ObjKey::new("demo", "pg-cluster");
+    let cases = [
+        ('1', "billing", &billing),
+        (
+            '1',
+            "pg-cluster-pitr",
+            &ObjKey::new("demo", "pg-cluster-pitr"),
+        ),
+        ('2', "billing-postgresql-1", &billing),
+        ('2', "pg-cluster-postgresql-0", &pg),
+        ('3', "Switchover", &pg),
+        ('4', "", &pg),
+    ];
+    for (pane, filter, want) in cases {
+        for via_command in [false, true] {
+            let mut m = model_with(&fleet(), 160, 45);
+            // The Clusters pane's cursor rests on a cluster other than the target.
+            let other = if *want == billing {
+                "pg-cluster"
+            } else {
+                "billing"
+            };
+            select(&mut m, '1', other);
+            select(&mut m, pane, filter);
+            let cmds = if via_command {
+                command(&mut m, "vscale")
+            } else {
+                update(&mut m, ch('o'))
+            };
+            assert_eq!(
+                &loaded_cluster(&m, &cmds),
+                want,
+                "pane {pane} filter {filter:?}"
+            );
+            let screen = render(&m);
+            assert!(
+                screen.contains(&want.to_string()),
+                "the form's title names {want}:\n{screen}"
+            );
+            update(&mut m, key(KeyCode::Esc));
+        }
+    }
+}
+
+/// An op on a cluster the user has neither scoped to nor opened asks for its typed name even
+/// when the op itself is harmless; scoping to it first makes it familiar.
+#[test]
+fn an_unfamiliar_cluster_asks_for_its_name() {
+    for scoped in [false, true] {
+        let (mut m, cluster) = model(120, 40);
+        m.familiar = None;
+        if scoped {
+            update(&mut m, key(KeyCode::Enter));
+            update(&mut m, ch('1'));
+        }
+        let cmds = command(&mut m, "scale-out");
+        load(&mut m, &cmds);
+        let cmds = update(&mut m, ctrl_s());
+        dry_run_ok(&mut m, &cmds);
+        assert_eq!(stage(&m), Stage::Preview);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        if scoped {
+            assert!(
+                matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))),
+                "{cmds:?}"
+            );
+        } else {
+            assert!(cmds.is_empty(), "{cmds:?}");
+            assert_eq!(stage(&m), Stage::Confirm);
+            assert!(render(&m).contains("You have not scoped to or opened"));
+            type_text(&mut m, &cluster.name);
+            let cmds = update(&mut m, key(KeyCode::Enter));
+            assert!(matches!(
+                cmds.last(),
+                Some(Cmd::Form(FormCmd::Submit { .. }))
+            ));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Integration tests of this crate, as one test binary: each module is one concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app_fixtures;
+mod app_update;
+mod config_file;
+mod demo_server_cli;
+mod formsui_e2e;
+mod formsui_update;
+mod ops_history;
+mod readonly_context_switch;
+mod readonly_session;
+mod redraw_quiet;
+mod relist_forgets;
+mod resilience_buffers;
+mod resilience_frozen_api;
+mod resilience_outage;
+mod resilience_resize;
+mod resilience_sighup;
+mod resilience_slow_api;
+mod resilience_streams;
+mod resilience_submit_failure;
+mod resilience_support;
+mod restore_timeline;
+mod restoreui_e2e;
+mod restoreui_update;
+mod triage_demo;
+mod triage_incremental;
+mod triage_view;
+mod view_hostile;
+mod view_panes;
+mod view_theme;
+mod wall_recovery;
+mod wall_view;
+mod watch_demo;

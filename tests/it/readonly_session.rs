@@ -1,0 +1,357 @@
+//! Read-only mode end to end: a scripted session presses every key of every view and runs
+//! every `:` command against the demo server with its request log on, through the read-only
+//! gate; the log proves that only GET requests reached the server. The gate itself is tested
+//! directly with create, replace, patch and delete.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kbdash::app::cmd::Cmd;
+use kbdash::app::command::COMMANDS;
+use kbdash::app::keymap::{self, BINDINGS};
+use kbdash::app::model::{Model, StreamState, WATCHED};
+use kbdash::app::msg::Msg;
+use kbdash::app::readonly;
+use kbdash::app::update::update;
+use kbdash::k8s::client::{Source, connect};
+use kbdash::k8s::watch::{self, Sink};
+use kbdash::view::theme::Theme;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjRef;
+use kbdash_demo::{DemoConfig, DemoServer};
+use kube::Client;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::json;
+use tokio::sync::{mpsc, watch as follow};
+use tokio::task::JoinSet;
+
+/// The dashboard's side of the session: model, watches and the commands' effects, all over
+/// the gated client, as the runtime does it.
+struct Session {
+    client: Client,
+    source: Source,
+    model: Model,
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    follow_tx: follow::Sender<Option<ObjRef>>,
+    watches: JoinSet<()>,
+    namespace: Option<String>,
+}
+
+impl Session {
+    fn restart_watches(&mut self) {
+        self.watches.abort_all();
+        let (tx, rx) = mpsc::channel(8192);
+        self.tx = tx.clone();
+        self.rx = rx;
+        let sink = Sink {
+            tx,
+            follow: self.follow_tx.subscribe(),
+        };
+        watch::spawn_all(
+            &mut self.watches,
+            &self.client,
+            self.namespace.as_deref(),
+            &sink,
+        );
+    }
+
+    /// Runs one command the way the runtime does; mutating ones are refused by the gate.
+    async fn run(&mut self, cmd: Cmd) {
+        assert!(
+            !readonly::cmd_mutates(&cmd),
+            "update asked for a write in read-only mode: {cmd:?}"
+        );
+        let follow_up = match cmd {
+            Cmd::Quit => None,
+            Cmd::Follow(target) => {
+                self.follow_tx.send_replace(target.clone());
+                match target {
+                    Some(t) => Some(watch::fetch(self.client.clone(), t).await),
+                    None => None,
+                }
+            }
+            Cmd::RestartWatches => {
+                self.restart_watches();
+                None
+            }
+            Cmd::Watch { namespace } => {
+                self.namespace = namespace.clone();
+                self.restart_watches();
+                Some(Msg::Connected {
+                    context: "demo".into(),
+                    namespace,
+                    readonly: true,
+                })
+            }
+            Cmd::SwitchContext(ctx) => {
+                let conn = connect(&self.source, Some(&ctx)).await.unwrap();
+                self.client = readonly::guard(conn.client, true);
+                self.restart_watches();
+                Some(Msg::Connected {
+                    context: ctx,
+                    namespace: self.namespace.clone(),
+                    readonly: true,
+                })
+            }
+            Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
+                Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
+            )),
+            Cmd::Form(cmd) => Some(Msg::Form(
+                kbdash::app::form_effects::run(&self.client, "demo", None, cmd).await,
+            )),
+        };
+        if let Some(msg) = follow_up {
+            self.send(msg).await;
+        }
+    }
+
+    /// `update` on `msg` and every command it leads to.
+    async fn send(&mut self, msg: Msg) {
+        let mut queue = vec![msg];
+        while let Some(msg) = queue.pop() {
+            for cmd in update(&mut self.model, msg) {
+                Box::pin(self.run(cmd)).await;
+            }
+        }
+        self.model.quit = false;
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while let Ok(msg) = self.rx.try_recv() {
+            update(&mut self.model, msg);
+        }
+    }
+
+    async fn press(&mut self, key: KeyEvent) {
+        self.send(Msg::Key(key)).await;
+    }
+
+    /// Back to the Clusters pane with nothing open.
+    async fn reset(&mut self) {
+        for _ in 0..4 {
+            self.press(code(KeyCode::Esc)).await;
+        }
+        self.press(ch('1')).await;
+    }
+
+    /// Feeds watch messages until `cond` holds (10 s at most).
+    async fn until(&mut self, what: &str, cond: impl Fn(&Model) -> bool) {
+        let reached = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                self.drain();
+                if cond(&self.model) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(reached.is_ok(), "timed out waiting for: {what}");
+    }
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    code(KeyCode::Char(c))
+}
+
+fn all_live(m: &Model) -> bool {
+    WATCHED
+        .iter()
+        .all(|k| m.streams.get(k) == Some(&StreamState::Live))
+}
+
+/// Every bound key plus every printable ASCII character and the usual special keys.
+fn every_key() -> Vec<KeyEvent> {
+    let mut keys: Vec<KeyEvent> = BINDINGS
+        .iter()
+        .flat_map(|b| b.keys.iter().map(|k| KeyEvent::new(k.code, k.mods)))
+        .filter(|k| !(k.code == KeyCode::Char('c') && k.modifiers == KeyModifiers::CONTROL))
+        .collect();
+    keys.extend((b' '..=b'~').map(|b| ch(char::from(b))));
+    keys.extend(
+        [
+            KeyCode::Enter,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Insert,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::F(1),
+        ]
+        .map(code),
+    );
+    for c in 'a'..='z' {
+        keys.push(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    }
+    keys.retain(|k| !(k.code == KeyCode::Char('c') && k.modifiers == KeyModifiers::CONTROL));
+    keys
+}
+
+fn log_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_session_sends_only_gets() {
+    let dir = std::env::temp_dir().join(format!("kbdash-readonly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("requests.log");
+    let _ = std::fs::remove_file(&log);
+    let server = DemoServer::start(DemoConfig {
+        clusters: 3,
+        request_log: Some(log.clone()),
+        ..DemoConfig::default()
+    })
+    .await
+    .unwrap();
+    let source = Source::Url(server.url.clone());
+    let conn = connect(&source, None).await.unwrap();
+    let (tx, rx) = mpsc::channel(8192);
+    let mut model = Model::new("demo", None, crate::app_fixtures::now());
+    model.readonly = true;
+    model.size = (120, 40);
+    let mut s = Session {
+        client: readonly::guard(conn.client, true),
+        source,
+        model,
+        tx,
+        rx,
+        follow_tx: follow::channel(None).0,
+        watches: JoinSet::new(),
+        namespace: None,
+    };
+    s.restart_watches();
+    s.until("initial sync", |m| all_live(m) && !m.clusters.is_empty())
+        .await;
+
+    // Every view: the four panes, a detail, its YAML, help, triage and its evidence.
+    let views: Vec<Vec<KeyEvent>> = vec![
+        vec![ch('1')],
+        vec![ch('2')],
+        vec![ch('3')],
+        vec![ch('4')],
+        vec![ch('2'), ch('d')],
+        vec![ch('3'), ch('d'), ch('y')],
+        vec![ch('4'), ch('d'), ch('y')],
+        vec![ch('?')],
+        vec![ch('!')],
+        vec![ch('!'), code(KeyCode::Enter)],
+        vec![ch('1'), code(KeyCode::Enter)],
+    ];
+    let keys = every_key();
+    for view in &views {
+        for key in &keys {
+            s.reset().await;
+            for k in view {
+                s.press(*k).await;
+            }
+            s.press(*key).await;
+        }
+    }
+    // Every command of the `:` line, with an argument where it takes one.
+    for (name, _) in COMMANDS {
+        let line = match *name {
+            "ns" => vec!["ns all".to_string(), "ns demo".into(), "ns all".into()],
+            "ctx" => vec!["ctx demo".into()],
+            "theme" => vec!["theme light".into(), "theme high-contrast".into()],
+            other => vec![other.to_string()],
+        };
+        for text in line {
+            s.reset().await;
+            s.press(ch(':')).await;
+            for c in text.chars() {
+                s.press(ch(c)).await;
+            }
+            s.press(code(KeyCode::Enter)).await;
+        }
+    }
+    s.until("live again after the commands", all_live).await;
+
+    // Writes asked for directly are refused before they leave the process.
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        s.client.clone(),
+        "demo",
+        &kbdash::k8s::client::api_resource(Kind::OpsRequest),
+    );
+    let obj: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
+        "metadata": {"name": "ro-test", "namespace": "demo"},
+        "spec": {"clusterName": "x", "type": "Restart", "restart": [{"componentName": "postgresql"}]}
+    }))
+    .unwrap();
+    let errors = [
+        api.create(&PostParams::default(), &obj).await.err(),
+        api.replace("ro-test", &PostParams::default(), &obj)
+            .await
+            .err(),
+        api.patch(
+            "ro-test",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"a": "b"}}})),
+        )
+        .await
+        .err(),
+        api.delete("ro-test", &DeleteParams::default()).await.err(),
+    ];
+    for e in errors {
+        let e = e.expect("a write went through the read-only gate");
+        assert!(e.to_string().contains("read-only mode: refused"), "{e}");
+    }
+
+    let lines = log_lines(&log);
+    assert!(
+        lines.len() > 20,
+        "the session reached the server: {lines:?}"
+    );
+    let methods: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(
+        methods,
+        ["GET"].into_iter().collect(),
+        "only GETs reach the server"
+    );
+    assert!(lines.iter().any(|l| l.contains("watch=true")), "{lines:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_gate_allows_only_reads() {
+    use hyper::Method;
+    for (m, ok) in [
+        (Method::GET, true),
+        (Method::HEAD, true),
+        (Method::POST, false),
+        (Method::PUT, false),
+        (Method::PATCH, false),
+        (Method::DELETE, false),
+        (Method::OPTIONS, false),
+    ] {
+        assert_eq!(readonly::method_allowed(&m), ok, "{m}");
+    }
+}
+
+#[test]
+fn nothing_mutating_is_offered_in_read_only_mode() {
+    for b in keymap::active(true) {
+        assert!(!readonly::action_mutates(b.action), "{:?}", b.action);
+    }
+    for (name, _) in kbdash::app::command::offered(true) {
+        assert!(!readonly::command_word_mutates(name), ":{name}");
+    }
+    // The form commands exist and are offered when changes are allowed.
+    assert!(kbdash::app::command::offered(false).any(|(n, _)| *n == "restart"));
+}

@@ -1,0 +1,133 @@
+//! Snapshots of the PITR timeline on a TestBackend, from the reference fixtures (window
+//! 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z), at two widths; and the cursor walking the
+//! window with the keyboard steps.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use kbdash::view::timeline::{CursorStep, Timeline, TimelineInput, TimelineStyle, move_cursor};
+use kbdash_core::forms::fixture_restore_context;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// The fixture cluster's timeline at `now`, cursor at 09:30.
+fn input(now: &str) -> TimelineInput {
+    let ctx = fixture_restore_context(true).unwrap();
+    TimelineInput::from_backups(
+        &ctx.backup,
+        &ctx.backups,
+        t(now),
+        Some(t("2025-06-03T09:30:00Z")),
+    )
+}
+
+fn draw(input: &TimelineInput, width: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, 4)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(Timeline::new(input, TimelineStyle::default()), f.area()))
+        .unwrap();
+    text(terminal.backend().buffer())
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            let row: String = (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            row.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn timeline_with_live_end() {
+    // Two minutes after the end: still advancing.
+    let input = input("2025-06-03T10:16:52Z");
+    for width in [60, 100] {
+        insta::assert_snapshot!(format!("live_{width}"), draw(&input, width));
+    }
+}
+
+#[test]
+fn timeline_with_stalled_end() {
+    // A day after the end: archiving stopped; the flag shows.
+    let input = input("2025-06-04T12:00:00Z");
+    for width in [60, 100] {
+        let drawn = draw(&input, width);
+        insta::assert_snapshot!(format!("stalled_{width}"), drawn);
+    }
+    assert!(draw(&input, 120).contains("⚠ not advancing"));
+}
+
+#[test]
+fn timeline_without_a_window_says_why() {
+    let ctx = fixture_restore_context(true).unwrap();
+    let only_continuous: Vec<_> = ctx
+        .backups
+        .iter()
+        .filter(|b| b.name == ctx.backup.name)
+        .cloned()
+        .collect();
+    let input = TimelineInput::from_backups(
+        &ctx.backup,
+        &only_continuous,
+        t("2025-06-03T10:15:00Z"),
+        None,
+    );
+    assert_eq!(input.window, None);
+    let drawn = draw(&input, 100);
+    assert!(
+        drawn.contains("no Completed full or incremental backup of cluster pg-cluster"),
+        "{drawn}"
+    );
+    assert!(!drawn.contains('━') && !drawn.contains('▼'), "{drawn}");
+}
+
+#[test]
+fn the_cursor_walks_the_window_with_keyboard_steps() {
+    let ctx = fixture_restore_context(true).unwrap();
+    let w = ctx.window().unwrap();
+    let window = (w.start, w.end);
+    let mut at = w.end;
+    at = move_cursor(at, -1, CursorStep::Hour, window);
+    at = move_cursor(at, -14, CursorStep::Minute, window);
+    at = move_cursor(at, -52, CursorStep::Second, window);
+    assert_eq!(at, t("2025-06-03T09:00:00Z"));
+    for _ in 0..20 {
+        at = move_cursor(at, -1, CursorStep::Hour, window);
+    }
+    assert_eq!(at, w.start);
+    assert_eq!(
+        move_cursor(at, 1, CursorStep::Second, window) - at,
+        TimeDelta::seconds(1)
+    );
+}
+
+#[test]
+fn a_clusters_timeline_uses_its_continuous_backup() {
+    let ctx = fixture_restore_context(true).unwrap();
+    let now = t("2025-06-03T10:16:52Z");
+    let per_cluster = TimelineInput::for_cluster(&ctx.backups, "demo", "pg-cluster", now, None);
+    assert_eq!(
+        per_cluster,
+        Some(TimelineInput::from_backups(
+            &ctx.backup,
+            &ctx.backups,
+            now,
+            None
+        ))
+    );
+    let input = per_cluster.unwrap();
+    assert_eq!(input.full_backups, [t("2025-06-03T02:01:10Z")]);
+    assert_eq!(
+        input.window,
+        Some((t("2025-06-03T02:01:10Z"), t("2025-06-03T10:14:52Z")))
+    );
+    assert!(TimelineInput::for_cluster(&ctx.backups, "demo", "other", now, None).is_none());
+}

@@ -1,0 +1,352 @@
+//! The restore wizard in the update loop: Enter on a continuous backup (or `:restore`) opens
+//! it with the timeline; the arrow keys move the chosen time within the recoverable window;
+//! an out-of-window time is refused next to the time field before anything is sent; a valid
+//! one reaches the redacted preview, the typed confirmation of the new cluster's name and
+//! the Submit of the original body; the new cluster is then followed; read-only refuses.
+
+use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kbdash::app::cmd::Cmd;
+use kbdash::app::form_effects::{FormCmd, FormMsg};
+use kbdash::app::form_modal::{Stage, TIME_FIELD};
+use kbdash::app::model::{Model, Pane};
+use kbdash::app::msg::Msg;
+use kbdash::app::update::update;
+use kbdash_core::forms::fixture_restore_context;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+const CONTINUOUS: &str = "5f8e2c1a-pg-cluster-postgresql-archive-wal";
+/// The fixture context's window end, where the wizard's time starts.
+const WINDOW_END: &str = "2025-06-03T10:14:52Z";
+
+fn continuous_key() -> ObjKey {
+    ObjKey::new("demo", CONTINUOUS)
+}
+
+/// The fleet with the Backups pane focused on the continuous backup.
+fn on_backup(w: u16, h: u16) -> Model {
+    let mut m = model_with(&fleet(), w, h);
+    update(&mut m, ch('4'));
+    assert_eq!(m.focus, Pane::Backups);
+    m.backups.select_key(&continuous_key());
+    m
+}
+
+/// Answers the LoadRestore Cmd with the fixture context of the continuous backup.
+fn load(m: &mut Model, cmds: &[Cmd]) {
+    let Some(Cmd::Form(FormCmd::LoadRestore { backup })) = cmds.last() else {
+        panic!("expected LoadRestore, got {cmds:?}");
+    };
+    assert_eq!(*backup, continuous_key());
+    let ctx = fixture_restore_context(true).unwrap();
+    update(
+        m,
+        Msg::Form(FormMsg::RestoreContext {
+            backup: backup.clone(),
+            result: Ok(Box::new(ctx)),
+        }),
+    );
+}
+
+/// The wizard, loaded, focused on the time field.
+fn wizard(w: u16, h: u16) -> Model {
+    let mut m = on_backup(w, h);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Loading);
+    load(&mut m, &cmds);
+    m
+}
+
+fn stage(m: &Model) -> Stage {
+    m.forms.modal.as_ref().expect("the wizard is open").stage
+}
+
+fn time(m: &Model) -> String {
+    let modal = m.forms.modal.as_ref().unwrap();
+    let (_, input) = modal.restore_loaded().expect("loaded");
+    input.time.clone()
+}
+
+fn time_errors(m: &Model) -> Vec<String> {
+    let modal = m.forms.modal.as_ref().unwrap();
+    modal.errors_for(TIME_FIELD).map(str::to_string).collect()
+}
+
+fn with(code: KeyCode, mods: KeyModifiers) -> Msg {
+    Msg::Key(KeyEvent::new(code, mods))
+}
+
+#[test]
+fn enter_on_a_continuous_backup_opens_the_wizard_with_the_timeline() {
+    let m = wizard(120, 40);
+    assert_eq!(stage(&m), Stage::Edit);
+    let modal = m.forms.modal.as_ref().unwrap();
+    assert!(modal.time_focused(), "the time field is focused first");
+    assert_eq!(time(&m), WINDOW_END);
+    let screen = render(&m);
+    assert!(screen.contains("Restore · from backup demo/"), "{screen}");
+    assert!(screen.contains("Recoverable window"), "{screen}");
+    assert!(
+        screen.contains("window 06-03 02:01:10 ~ 06-03 10:14:52 UTC"),
+        "{screen}"
+    );
+    // The chosen time in UTC and local (the fixture's local zone is UTC).
+    assert!(
+        screen.contains("2025-06-03T10:14:52Z (local 2025-06-03 10:14:52 +00:00)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Shift ±1h"),
+        "the footer documents the keys: {screen}"
+    );
+}
+
+#[test]
+fn restore_command_opens_the_wizard_on_the_clusters_continuous_backup() {
+    let mut m = model_with(&fleet(), 120, 40);
+    m.clusters.select_key(&ObjKey::new("demo", "pg-cluster"));
+    update(&mut m, ch(':'));
+    type_text(&mut m, "restore");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    load(&mut m, &cmds);
+    assert_eq!(stage(&m), Stage::Edit);
+}
+
+#[test]
+fn d_still_opens_the_backup_detail() {
+    let mut m = on_backup(120, 40);
+    assert!(update(&mut m, ch('d')).is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(matches!(m.overlay, kbdash::app::model::Overlay::Detail(_)));
+}
+
+#[test]
+fn arrow_keys_move_the_time_within_the_window() {
+    let mut m = wizard(120, 40);
+    update(&mut m, key(KeyCode::Left));
+    assert_eq!(time(&m), "2025-06-03T10:13:52Z");
+    update(&mut m, with(KeyCode::Left, KeyModifiers::SHIFT));
+    assert_eq!(time(&m), "2025-06-03T09:13:52Z");
+    update(&mut m, with(KeyCode::Right, KeyModifiers::ALT));
+    assert_eq!(time(&m), "2025-06-03T09:13:53Z");
+    update(&mut m, ch('['));
+    update(&mut m, ch('['));
+    assert_eq!(time(&m), "2025-06-03T09:13:51Z");
+    // Past the end: clamped to it.
+    for _ in 0..3 {
+        update(&mut m, with(KeyCode::Right, KeyModifiers::SHIFT));
+    }
+    assert_eq!(time(&m), WINDOW_END);
+    // Far back: clamped to the window's start.
+    for _ in 0..20 {
+        update(&mut m, with(KeyCode::Left, KeyModifiers::SHIFT));
+    }
+    assert_eq!(time(&m), "2025-06-03T02:01:10Z");
+    let screen = render(&m);
+    assert!(screen.contains("at 06-03 02:01:10"), "{screen}");
+}
+
+#[test]
+fn an_out_of_window_time_is_refused_on_the_time_field_and_sends_nothing() {
+    let mut m = wizard(120, 40);
+    update(&mut m, key(KeyCode::Delete));
+    assert_eq!(time(&m), "");
+    assert!(type_text(&mut m, "2025-06-04T09:00:00Z").is_empty());
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert!(cmds.is_empty(), "nothing is sent: {cmds:?}");
+    assert_eq!(stage(&m), Stage::Edit);
+    let errors = time_errors(&m);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("restore-to-time is out of time range")),
+        "{errors:?}"
+    );
+    let screen = render(&m);
+    assert!(
+        screen.contains("✗ restore-to-time is out of time range"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
+    let mut m = wizard(120, 40);
+    update(&mut m, key(KeyCode::Delete));
+    type_text(&mut m, "2025-06-03 09:30:00 UTC");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::DryRun);
+    let Some(Cmd::Form(FormCmd::DryRun { attempt, request })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    let body = request.0.body.clone();
+    assert_eq!(request.0.kind, Kind::OpsRequest);
+    assert_eq!(body["spec"]["type"], "Restore");
+    assert_eq!(body["metadata"]["name"], "pg-cluster-pitr");
+    assert_eq!(
+        body["spec"]["restore"]["restorePointInTime"],
+        "2025-06-03T09:30:00Z"
+    );
+    update(
+        &mut m,
+        Msg::Form(FormMsg::DryRun {
+            attempt: *attempt,
+            result: Ok(()),
+        }),
+    );
+    assert_eq!(stage(&m), Stage::Preview);
+    let modal = m.forms.modal.as_ref().unwrap();
+    let shown = modal.yaml.lines().join("\n");
+    assert!(shown.contains("restorePointInTime"), "{shown}");
+    // The preview is the redacted body.
+    let redacted = serde_yaml_ng::to_string(&kbdash_core::forms::redacted(&body)).unwrap();
+    assert_eq!(shown.trim(), redacted.trim());
+    // `e` does not open the (redacted) YAML for editing.
+    update(&mut m, ch('e'));
+    assert_eq!(stage(&m), Stage::Preview);
+    // A restore always asks for the new cluster's name.
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(stage(&m), Stage::Confirm);
+    type_text(&mut m, "pg-cluster");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert_eq!(stage(&m), Stage::Confirm);
+    type_text(&mut m, "-pitr");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    assert_eq!(request.0.body, body, "the original body is sent");
+    assert_eq!(stage(&m), Stage::Submitting);
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: "demo".into(),
+            result: Ok("pg-cluster-pitr".into()),
+        }),
+    );
+    assert!(m.forms.modal.is_none());
+    assert_eq!(m.focus, Pane::Clusters);
+    assert_eq!(m.forms.tracked.len(), 1);
+    assert_eq!(m.forms.tracked[0].kind, Kind::Cluster);
+    assert_eq!(
+        m.forms.tracked[0].key,
+        ObjKey::new("demo", "pg-cluster-pitr")
+    );
+}
+
+#[test]
+fn the_new_cluster_is_followed_until_running() {
+    let mut m = wizard(120, 40);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    update(
+        &mut m,
+        Msg::Form(FormMsg::DryRun {
+            attempt: *attempt,
+            result: Ok(()),
+        }),
+    );
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "pg-cluster-pitr");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, .. })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: "demo".into(),
+            result: Ok("pg-cluster-pitr".into()),
+        }),
+    );
+    let new = ObjKey::new("demo", "pg-cluster-pitr");
+    for (phase, tracked) in [("Creating", 1), ("Running", 0)] {
+        let c = crate::app_fixtures::cluster(
+            "demo",
+            "pg-cluster-pitr",
+            phase,
+            1,
+            "2025-06-05T08:59:00Z",
+        );
+        update(&mut m, crate::app_fixtures::apply(Kind::Cluster, &c));
+        assert_eq!(m.forms.tracked.len(), tracked, "{phase}");
+    }
+    assert_eq!(m.clusters.selected().map(|c| c.key.clone()), Some(new));
+    let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+    assert!(
+        notice.contains("pg-cluster-pitr") && notice.contains("Running"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn read_only_refuses_the_wizard() {
+    let mut m = on_backup(120, 40);
+    m.readonly = true;
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(m.forms.modal.is_none());
+    update(&mut m, ch(':'));
+    type_text(&mut m, "restore");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(m.forms.modal.is_none());
+    let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+    assert!(notice.contains("read-only"), "{notice}");
+    assert!(kbdash::app::readonly::command_word_mutates("restore"));
+    assert!(kbdash::app::readonly::action_mutates(
+        kbdash::app::keymap::Action::Restore
+    ));
+    assert!(kbdash::app::readonly::cmd_mutates(&Cmd::Form(
+        FormCmd::Submit {
+            attempt: 1,
+            request: kbdash::app::form_effects::Outgoing(
+                fixture_restore_context(true)
+                    .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
+                        .validate(&ctx)
+                        .unwrap())
+                    .unwrap()
+            ),
+        }
+    )));
+}
+
+#[test]
+fn wizard_snapshot_120x40() {
+    let mut m = wizard(120, 40);
+    update(&mut m, with(KeyCode::Left, KeyModifiers::SHIFT));
+    insta::assert_snapshot!("restore_wizard_120x40", render(&m));
+}
+
+#[test]
+fn a_full_backup_opens_the_wizard_without_a_time() {
+    let mut m = model_with(&fleet(), 120, 40);
+    update(&mut m, ch('4'));
+    let full = ObjKey::new("demo", "pg-cluster-20250603020000");
+    m.backups.select_key(&full);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::LoadRestore { backup })) = cmds.last() else {
+        panic!("expected LoadRestore, got {cmds:?}");
+    };
+    assert_eq!(*backup, full);
+    let ctx = fixture_restore_context(false).unwrap();
+    update(
+        &mut m,
+        Msg::Form(FormMsg::RestoreContext {
+            backup: full,
+            result: Ok(Box::new(ctx)),
+        }),
+    );
+    assert_eq!(stage(&m), Stage::Edit);
+    let modal = m.forms.modal.as_ref().unwrap();
+    assert!(modal.fields().iter().all(|f| f.name != TIME_FIELD));
+    assert!(!modal.time_focused());
+    let screen = render(&m);
+    assert!(!screen.contains("Recoverable window"), "{screen}");
+    assert!(screen.contains("pg-cluster-restore"), "{screen}");
+}

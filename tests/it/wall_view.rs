@@ -1,0 +1,118 @@
+//! Wall mode on the reference fixtures: snapshots at three sizes with and without a stale
+//! stream, paging when the tiles do not fit, and a tiny terminal that still draws.
+
+use crate::app_fixtures::{cluster, fleet, model_with, now, pod, render};
+use chrono::Duration;
+use kbdash::app::model::Model;
+use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::triage::Launch;
+use kbdash::app::update::update;
+use kbdash::view::theme::Theme;
+use kbdash_core::kinds::Kind;
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (240, 67)];
+
+fn wall(objs: &[(Kind, serde_json::Value)], w: u16, h: u16, cycle: u64) -> Model {
+    let mut m = model_with(objs, w, h);
+    m.theme = Theme::load("high-contrast").unwrap();
+    m.readonly = true;
+    Launch {
+        wall_cycle: Some(cycle),
+        ..Launch::default()
+    }
+    .apply(&mut m);
+    m
+}
+
+/// The Pods stream fails two minutes after the last update and the clock reads three later.
+fn make_pods_stale(m: &mut Model) {
+    update(
+        m,
+        Msg::Watch {
+            kind: Kind::Pod,
+            at: now() + Duration::minutes(2),
+            event: WatchEvent::Error(StreamError::Other("connection refused".into())),
+        },
+    );
+    update(m, Msg::Tick(now() + Duration::minutes(3)));
+}
+
+#[test]
+fn snapshots() {
+    for (w, h) in SIZES {
+        let m = wall(&fleet(), w, h, 10);
+        let screen = render(&m);
+        assert!(!screen.contains("STALE"), "{screen}");
+        insta::assert_snapshot!(format!("wall_{w}x{h}"), screen);
+        let mut stale = wall(&fleet(), w, h, 10);
+        make_pods_stale(&mut stale);
+        let screen = render(&stale);
+        assert!(
+            screen.contains("STALE: last update 09:00:00 (3 min ago)"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("wall_stale_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn stale_tiles_are_dimmed() {
+    let mut m = wall(&fleet(), 160, 48, 10);
+    make_pods_stale(&mut m);
+    let backend = ratatui::backend::TestBackend::new(160, 48);
+    let mut t = ratatui::Terminal::new(backend).unwrap();
+    t.draw(|f| kbdash::view::view(&m, f)).unwrap();
+    let buf = t.backend().buffer();
+    let dimmed = buf
+        .content()
+        .iter()
+        .filter(|c| c.modifier.contains(ratatui::style::Modifier::DIM))
+        .count();
+    assert!(dimmed > 100, "tiles are dimmed when their data is stale");
+}
+
+fn many_clusters(n: usize) -> Vec<(Kind, serde_json::Value)> {
+    let mut objs = Vec::new();
+    for i in 0..n {
+        let name = format!("pg-{i:02}");
+        objs.push((
+            Kind::Cluster,
+            cluster("prod", &name, "Running", 1, "2025-06-01T09:00:00Z"),
+        ));
+        objs.push((Kind::Pod, pod("prod", &name, 0, "primary", true)));
+    }
+    objs
+}
+
+#[test]
+fn pages_every_cycle_when_tiles_do_not_fit() {
+    let mut m = wall(&many_clusters(30), 80, 24, 5);
+    let first = render(&m);
+    assert!(first.contains("page 1/"), "{first}");
+    assert!(first.contains("pg-00"), "{first}");
+    update(&mut m, Msg::Tick(now() + Duration::seconds(4)));
+    assert!(render(&m).contains("page 1/"), "not before the cycle is up");
+    update(&mut m, Msg::Tick(now() + Duration::seconds(5)));
+    let second = render(&m);
+    assert!(second.contains("page 2/"), "{second}");
+    assert!(!second.contains("pg-00"), "{second}");
+}
+
+#[test]
+fn everything_fits_on_one_page_when_it_can() {
+    let m = wall(&many_clusters(4), 240, 67, 5);
+    let screen = render(&m);
+    assert!(!screen.contains("page "), "{screen}");
+    for i in 0..4 {
+        assert!(screen.contains(&format!("pg-{i:02}")), "{screen}");
+    }
+}
+
+#[test]
+fn any_size_draws() {
+    for (w, h) in [(1, 1), (10, 3), (20, 8), (33, 7), (300, 5)] {
+        let mut m = wall(&fleet(), w, h, 10);
+        make_pods_stale(&mut m);
+        render(&m);
+    }
+}
