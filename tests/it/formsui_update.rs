@@ -383,3 +383,31 @@ fn an_unfamiliar_cluster_asks_for_its_name() {
         }
     }
 }
+
+/// The help screen lists the menu's and the forms' keys from the same table that drives them,
+/// and none of them in read-only mode, which opens no form.
+#[test]
+fn help_lists_the_form_keys_unless_read_only() {
+    let text = |m: &Model| -> String {
+        kbdash::view::help::lines(m)
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect()
+    };
+    let (mut m, _) = model(120, 40);
+    let help = text(&m);
+    for heading in [
+        "── Operations menu",
+        "── Form: fields",
+        "── Restore wizard: time field",
+        "── Form: typed confirmation",
+    ] {
+        assert!(help.contains(heading), "{heading}:\n{help}");
+    }
+    assert!(help.contains("  Shift-←         an hour earlier"), "{help}");
+    assert!(help.contains("  Ctrl-S          review"), "{help}");
+    m.readonly = true;
+    let help = text(&m);
+    assert!(!help.contains("── Form"), "{help}");
+    assert!(!help.contains("── Operations menu"), "{help}");
+}
