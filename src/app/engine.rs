@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch as follow};
 use tokio::task::{JoinError, JoinSet};
 
 use crate::app::cmd::Cmd;
-use crate::app::form_effects;
+use crate::app::forms::effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::readonly;
@@ -210,7 +210,7 @@ impl Engine {
                 let audit = self.audit_log.clone();
                 let tx = self.tx.clone();
                 self.effects.spawn(async move {
-                    let msg = form_effects::run(&client, &context, audit.as_deref(), cmd).await;
+                    let msg = effects::run(&client, &context, audit.as_deref(), cmd).await;
                     let _ = tx.send(Msg::Form(msg)).await;
                 });
                 None

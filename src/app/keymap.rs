@@ -1,8 +1,15 @@
-//! The key bindings: one table that `update` dispatches on and the help screen lists.
+//! The key bindings: one table, the main screen's and the operations menu's and forms' keys,
+//! that `update` dispatches on, the help screen lists and a form's footer takes its hints from.
+//! Keys that no binding of the current contexts takes are input (typed into a field's editor,
+//! the YAML editor or the confirmation), never bindings.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::model::Pane;
+
+mod bindings;
+
+pub use bindings::BINDINGS;
 
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +45,51 @@ pub enum Action {
     Triage,
     /// Open the restore wizard from the selected backup.
     Restore,
+    /// A key of the operations menu or a form (bound in the form contexts only).
+    Form(FormAction),
+}
+
+/// What a key does in the operations menu or a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    /// Close the menu or the form (cancelling a load or a dry run).
+    Close,
+    MenuUp,
+    MenuDown,
+    /// Open the form of the operation under the menu's cursor.
+    OpenOp,
+    NextField,
+    PrevField,
+    /// Complete the parameter name being typed in a list field, else go to the next field.
+    Complete,
+    /// The previous choice: the value of a choice field, the cursor of a multiple-choice one.
+    PrevChoice,
+    /// The next choice (see [`FormAction::PrevChoice`]).
+    NextChoice,
+    /// Pick or drop the choice under a multiple-choice field's cursor.
+    Pick,
+    /// Switch a toggle field.
+    Flip,
+    /// Move the restore time by this many seconds, within the recoverable window.
+    NudgeTime(i64),
+    /// Empty the restore time, to type another.
+    ClearTime,
+    /// Check the fields and start the server-side dry run.
+    Review,
+    /// Submit the previewed request, through the typed confirmation when it asks for one.
+    Submit,
+    EditYaml,
+    WriteYaml,
+    ScrollUp,
+    ScrollDown,
+    /// Check the edited YAML and start its dry run.
+    CheckYaml,
+    /// Submit once the typed confirmation matches.
+    Confirm,
+    /// Back one stage (preview to fields, YAML editor or confirmation to preview).
+    Back,
+    /// Stop waiting for a submit (the API may still carry it out).
+    Abandon,
 }
 
 /// Where a binding applies.
@@ -55,9 +107,64 @@ pub enum Context {
     Detail,
     /// The triage view.
     Triage,
+    /// The operations menu.
+    Menu,
+    /// A form loading its live objects or dry-running.
+    FormWaiting,
+    /// A form's fields, whatever field is focused.
+    Fields,
+    /// A focused field other than a multi-line one (checked before `Fields`).
+    SingleLine,
+    /// A focused choice field.
+    Choice,
+    /// A focused multiple-choice field.
+    MultiChoice,
+    /// A focused toggle field.
+    Toggle,
+    /// A focused multi-line field, whose editor takes Enter and ↑.
+    MultiLine,
+    /// The restore wizard's time field.
+    RestoreTime,
+    /// The preview of a request.
+    Preview,
+    /// The preview of an operation's request (checked before `Preview`).
+    OpPreview,
+    /// The preview of a restore (checked before `Preview`).
+    RestorePreview,
+    /// The preview's YAML being edited.
+    YamlEditor,
+    /// The typed confirmation.
+    Confirm,
+    /// A submit in flight.
+    Submitting,
 }
 
 impl Context {
+    /// Every context, in help order.
+    pub const ALL: [Context; 21] = [
+        Context::Global,
+        Context::Table,
+        Context::Clusters,
+        Context::Backups,
+        Context::Detail,
+        Context::Triage,
+        Context::Menu,
+        Context::FormWaiting,
+        Context::Fields,
+        Context::SingleLine,
+        Context::Choice,
+        Context::MultiChoice,
+        Context::Toggle,
+        Context::MultiLine,
+        Context::RestoreTime,
+        Context::Preview,
+        Context::OpPreview,
+        Context::RestorePreview,
+        Context::YamlEditor,
+        Context::Confirm,
+        Context::Submitting,
+    ];
+
     /// Heading in the help screen.
     pub fn title(self) -> &'static str {
         match self {
@@ -67,6 +174,48 @@ impl Context {
             Context::Backups => "Backups pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
+            Context::Menu => "Operations menu",
+            Context::FormWaiting => "Form: loading or dry run",
+            Context::Fields => "Form: fields",
+            Context::SingleLine => "Form: any field but a multi-line one",
+            Context::Choice => "Form: choice field",
+            Context::MultiChoice => "Form: multiple-choice field",
+            Context::Toggle => "Form: on/off field",
+            Context::MultiLine => "Form: multi-line field",
+            Context::RestoreTime => "Restore wizard: time field",
+            Context::Preview => "Form: preview",
+            Context::OpPreview => "Form: preview of an operation",
+            Context::RestorePreview => "Form: preview of a restore",
+            Context::YamlEditor => "Form: YAML editor",
+            Context::Confirm => "Form: typed confirmation",
+            Context::Submitting => "Form: submitting",
+        }
+    }
+
+    /// Whether this is a context of the operations menu or a form.
+    pub fn is_form(self) -> bool {
+        match self {
+            Context::Global
+            | Context::Table
+            | Context::Clusters
+            | Context::Backups
+            | Context::Detail
+            | Context::Triage => false,
+            Context::Menu
+            | Context::FormWaiting
+            | Context::Fields
+            | Context::SingleLine
+            | Context::Choice
+            | Context::MultiChoice
+            | Context::Toggle
+            | Context::MultiLine
+            | Context::RestoreTime
+            | Context::Preview
+            | Context::OpPreview
+            | Context::RestorePreview
+            | Context::YamlEditor
+            | Context::Confirm
+            | Context::Submitting => true,
         }
     }
 }
@@ -76,24 +225,6 @@ impl Context {
 pub struct KeySpec {
     pub code: KeyCode,
     pub mods: KeyModifiers,
-}
-
-const fn k(code: KeyCode) -> KeySpec {
-    KeySpec {
-        code,
-        mods: KeyModifiers::NONE,
-    }
-}
-
-const fn c(ch: char) -> KeySpec {
-    k(KeyCode::Char(ch))
-}
-
-const fn ctrl(ch: char) -> KeySpec {
-    KeySpec {
-        code: KeyCode::Char(ch),
-        mods: KeyModifiers::CONTROL,
-    }
 }
 
 impl KeySpec {
@@ -118,6 +249,9 @@ impl KeySpec {
             KeyCode::BackTab => "Shift-Tab".into(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Delete => "Del".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
             KeyCode::PageUp => "PgUp".into(),
@@ -126,6 +260,10 @@ impl KeySpec {
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
             format!("Ctrl-{}", base.to_uppercase())
+        } else if self.mods.contains(KeyModifiers::ALT) {
+            format!("Alt-{base}")
+        } else if self.mods.contains(KeyModifiers::SHIFT) {
+            format!("Shift-{base}")
         } else {
             base
         }
@@ -139,217 +277,65 @@ pub struct Binding {
     pub action: Action,
     pub context: Context,
     pub help: &'static str,
+    /// How a form's footer shows the binding (its keys as the footer writes them and what they
+    /// do), if it does.
+    pub hint: Option<&'static str>,
+    /// A shorter hint, for a footer that is long already (see [`Wording::Brief`]).
+    pub brief: Option<&'static str>,
 }
 
-const fn b(
-    keys: &'static [KeySpec],
-    action: Action,
-    context: Context,
-    help: &'static str,
-) -> Binding {
-    Binding {
-        keys,
-        action,
-        context,
-        help,
+impl Binding {
+    /// The binding's footer hint in `wording`, if it has one.
+    pub fn hint_in(&self, wording: Wording) -> Option<&'static str> {
+        match wording {
+            Wording::Full => self.hint,
+            Wording::Brief => self.brief.or(self.hint),
+        }
+    }
+
+    const fn hint(self, hint: &'static str) -> Binding {
+        Binding {
+            hint: Some(hint),
+            ..self
+        }
+    }
+
+    const fn brief(self, brief: &'static str) -> Binding {
+        Binding {
+            brief: Some(brief),
+            ..self
+        }
     }
 }
 
-/// Every binding, in help order. The operation menu (issue 4) and triage (issue 6) add theirs here.
-pub const BINDINGS: &[Binding] = &[
-    b(
-        &[c('q'), ctrl('c')],
-        Action::Quit,
-        Context::Global,
-        "quit (Ctrl-C always quits)",
-    ),
-    b(
-        &[c('?')],
-        Action::Help,
-        Context::Global,
-        "show or hide this help",
-    ),
-    b(
-        &[c(':')],
-        Action::CommandLine,
-        Context::Global,
-        "command line (:ns, :ctx, :theme, :q)",
-    ),
-    b(
-        &[k(KeyCode::Esc)],
-        Action::Back,
-        Context::Global,
-        "close, clear the filter, or unscope",
-    ),
-    b(
-        &[k(KeyCode::Down), c('j')],
-        Action::Down,
-        Context::Global,
-        "down one row",
-    ),
-    b(
-        &[k(KeyCode::Up), c('k')],
-        Action::Up,
-        Context::Global,
-        "up one row",
-    ),
-    b(
-        &[c('g'), k(KeyCode::Home)],
-        Action::Top,
-        Context::Global,
-        "first row",
-    ),
-    b(
-        &[c('G'), k(KeyCode::End)],
-        Action::Bottom,
-        Context::Global,
-        "last row",
-    ),
-    b(
-        &[k(KeyCode::PageDown), ctrl('f')],
-        Action::PageDown,
-        Context::Global,
-        "page down",
-    ),
-    b(
-        &[k(KeyCode::PageUp), ctrl('b')],
-        Action::PageUp,
-        Context::Global,
-        "page up",
-    ),
-    b(
-        &[k(KeyCode::Tab)],
-        Action::NextPane,
-        Context::Table,
-        "next pane",
-    ),
-    b(
-        &[k(KeyCode::BackTab)],
-        Action::PrevPane,
-        Context::Table,
-        "previous pane",
-    ),
-    b(
-        &[c('1')],
-        Action::GoPane(Pane::Clusters),
-        Context::Table,
-        "Clusters pane",
-    ),
-    b(
-        &[c('2')],
-        Action::GoPane(Pane::Pods),
-        Context::Table,
-        "Pods pane",
-    ),
-    b(
-        &[c('3')],
-        Action::GoPane(Pane::Ops),
-        Context::Table,
-        "OpsRequests pane",
-    ),
-    b(
-        &[c('4')],
-        Action::GoPane(Pane::Backups),
-        Context::Table,
-        "Backups pane",
-    ),
-    b(
-        &[k(KeyCode::Enter), c(' ')],
-        Action::Scope,
-        Context::Clusters,
-        "scope the other panes to this cluster",
-    ),
-    b(
-        &[c('d')],
-        Action::Detail,
-        Context::Clusters,
-        "cluster detail",
-    ),
-    b(
-        &[k(KeyCode::Enter)],
-        Action::Restore,
-        Context::Backups,
-        "restore wizard from this backup (also :restore); d opens its detail",
-    ),
-    b(
-        &[k(KeyCode::Enter), c('d')],
-        Action::Detail,
-        Context::Table,
-        "detail of the selected row",
-    ),
-    b(
-        &[c('/')],
-        Action::Filter,
-        Context::Table,
-        "filter rows (every visible column)",
-    ),
-    b(
-        &[c('>')],
-        Action::SortNext,
-        Context::Table,
-        "sort by the next column",
-    ),
-    b(
-        &[c('<')],
-        Action::SortPrev,
-        Context::Table,
-        "sort by the previous column",
-    ),
-    b(
-        &[c('r')],
-        Action::SortReverse,
-        Context::Table,
-        "reverse the sort order",
-    ),
-    b(
-        &[c('o')],
-        Action::OpsMenu,
-        Context::Table,
-        "operations menu of the cluster (also :scale-out, :restart, ... :backup)",
-    ),
-    b(
-        &[c('N')],
-        Action::SortBy("NAME"),
-        Context::Table,
-        "sort by NAME (again: reverse)",
-    ),
-    b(
-        &[c('A')],
-        Action::SortBy("AGE"),
-        Context::Table,
-        "sort by AGE (again: reverse)",
-    ),
-    b(
-        &[c('S')],
-        Action::SortBy("STATUS"),
-        Context::Table,
-        "sort by STATUS (again: reverse)",
-    ),
-    b(
-        &[c('!')],
-        Action::Triage,
-        Context::Global,
-        "triage: what is broken, worst first (toggle)",
-    ),
-    b(
-        &[k(KeyCode::Enter), c('d')],
-        Action::Detail,
-        Context::Triage,
-        "open the problem's object with its evidence",
-    ),
-    b(
-        &[c('y')],
-        Action::ToggleYaml,
-        Context::Detail,
-        "toggle the full YAML (live)",
-    ),
-];
+/// How a footer words its hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wording {
+    Full,
+    /// The brief hint where a binding has one, else the full one.
+    Brief,
+}
 
-/// The bindings in effect: mutating ones are left out in read-only mode.
+/// The bindings in effect: mutating ones are left out in read-only mode, and so are the forms'
+/// (read-only mode opens none).
 pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS
-        .iter()
-        .filter(move |b| !(readonly && crate::app::readonly::action_mutates(b.action)))
+    BINDINGS.iter().filter(move |b| {
+        !(readonly && (b.context.is_form() || crate::app::readonly::action_mutates(b.action)))
+    })
+}
+
+/// The footer hints of the bindings of `contexts` in `wording`, in table order.
+pub fn hints(
+    contexts: &[Context],
+    wording: Wording,
+) -> impl Iterator<Item = (&'static Binding, &'static str)> {
+    BINDINGS.iter().filter_map(move |b| {
+        contexts
+            .contains(&b.context)
+            .then(|| b.hint_in(wording))
+            .flatten()
+            .map(|hint| (b, hint))
+    })
 }
 
 /// The action bound to `key` in the first of `contexts` that binds it.
@@ -377,5 +363,72 @@ mod tests {
         assert_eq!(lookup(&[Context::Table], &enter), Some(Action::Detail));
         let big_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(lookup(&[Context::Global], &big_g), Some(Action::Bottom));
+    }
+
+    #[test]
+    fn form_contexts_bind_form_actions_and_only_they_do() {
+        for b in BINDINGS {
+            assert_eq!(
+                b.context.is_form(),
+                matches!(b.action, Action::Form(_)),
+                "{b:?}"
+            );
+            assert!(Context::ALL.contains(&b.context), "help lists {b:?}");
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for ctx in Context::ALL {
+            let keys: Vec<&KeySpec> = BINDINGS
+                .iter()
+                .filter(|b| b.context == ctx)
+                .flat_map(|b| b.keys)
+                .collect();
+            for (i, key) in keys.iter().enumerate() {
+                assert!(!keys[..i].contains(key), "{ctx:?} binds {key:?} twice");
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_offers_no_form_key() {
+        assert!(active(true).all(|b| !b.context.is_form()));
+        assert!(active(false).any(|b| b.context.is_form()));
+    }
+
+    #[test]
+    fn a_field_kind_takes_its_keys_before_the_fields() {
+        let space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
+        let up = KeyEvent::new(KeyCode::Up, KeyModifiers::NONE);
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        let form = |a| Some(Action::Form(a));
+        let choice = [Context::Choice, Context::SingleLine, Context::Fields];
+        assert_eq!(lookup(&choice, &space), form(FormAction::NextChoice));
+        assert_eq!(lookup(&choice, &up), form(FormAction::PrevField));
+        // A multi-line field's editor gets Enter and ↑: no binding takes them.
+        let lines = [Context::MultiLine, Context::Fields];
+        assert_eq!(lookup(&lines, &enter), None);
+        assert_eq!(lookup(&lines, &up), None);
+        assert_eq!(lookup(&lines, &space), None);
+        let shift_left = KeyEvent::new(KeyCode::Left, KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&[Context::RestoreTime], &shift_left),
+            form(FormAction::NudgeTime(-3600))
+        );
+    }
+
+    #[test]
+    fn brief_hints_fall_back_to_the_full_ones() {
+        let words = |wording| {
+            hints(&[Context::RestoreTime, Context::Fields], wording)
+                .map(|(_, h)| h)
+                .collect::<Vec<_>>()
+        };
+        assert!(words(Wording::Full).contains(&"Tab/↓ ↑ field"));
+        let brief = words(Wording::Brief);
+        assert!(brief.contains(&"Tab field"), "{brief:?}");
+        assert!(brief.contains(&"Shift ±1h"), "{brief:?}");
+        assert!(brief.contains(&"Esc close"), "{brief:?}");
     }
 }

@@ -211,7 +211,7 @@ pub struct Model {
     pub wall: Option<crate::app::triage::WallState>,
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
-    pub forms: crate::app::form_modal::Forms,
+    pub forms: crate::app::forms::state::Forms,
     /// Something changed since the last draw.
     pub dirty: bool,
 }

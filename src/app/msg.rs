@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
-use crate::app::form_effects::FormMsg;
+use crate::app::forms::effects::FormMsg;
 use crate::view::theme::Theme;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, Row};

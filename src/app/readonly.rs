@@ -16,8 +16,8 @@ use kube::client::Body;
 
 use crate::app::cmd::Cmd;
 use crate::app::command::Command;
-use crate::app::form_effects::FormCmd;
-use crate::app::keymap::Action;
+use crate::app::forms::effects::FormCmd;
+use crate::app::keymap::{Action, FormAction};
 
 /// Which contexts a session may change nothing in. Decided again on every context switch, so
 /// `:ctx prod-eu` from a development context turns read-only on when the config says
@@ -76,6 +76,36 @@ pub fn action_mutates(action: Action) -> bool {
         | Action::Triage => false,
         // The restore wizard exists to create a cluster.
         Action::OpsMenu | Action::Restore => true,
+        Action::Form(form) => form_action_mutates(form),
+    }
+}
+
+/// Whether a key action of the menu or a form sends a write (a dry run is one too: the gate
+/// refuses it).
+fn form_action_mutates(action: FormAction) -> bool {
+    match action {
+        FormAction::Close
+        | FormAction::MenuUp
+        | FormAction::MenuDown
+        | FormAction::OpenOp
+        | FormAction::NextField
+        | FormAction::PrevField
+        | FormAction::Complete
+        | FormAction::PrevChoice
+        | FormAction::NextChoice
+        | FormAction::Pick
+        | FormAction::Flip
+        | FormAction::NudgeTime(_)
+        | FormAction::ClearTime
+        | FormAction::EditYaml
+        | FormAction::WriteYaml
+        | FormAction::ScrollUp
+        | FormAction::ScrollDown
+        | FormAction::Back
+        | FormAction::Abandon => false,
+        FormAction::Review | FormAction::CheckYaml | FormAction::Submit | FormAction::Confirm => {
+            true
+        }
     }
 }
 
@@ -97,7 +127,7 @@ pub fn command_word_mutates(word: &str) -> bool {
     kbdash_core::forms::OpKind::ALL
         .iter()
         .any(|op| op.commands().contains(&word))
-        || word == crate::app::form_modal::RESTORE_COMMAND
+        || word == crate::app::forms::open::RESTORE_COMMAND
         || crate::app::command::parse(&format!("{word} _")).is_ok_and(|c| command_mutates(&c))
 }
 

@@ -22,7 +22,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::time::Instant;
 
 use crate::app::engine::{Engine, EngineConfig};
-use crate::app::form_effects;
+use crate::app::forms::effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::update::set_pages;
@@ -122,7 +122,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
         connection: start.connection,
         namespace: start.namespace,
         readonly: start.readonly,
-        audit_log: form_effects::default_audit_log(),
+        audit_log: effects::default_audit_log(),
         probe: Some(Default::default()),
     });
 

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::app::cmd::Cmd;
 use crate::app::columns::{BACKUP_COLUMNS, CLUSTER_COLUMNS, Column, OPS_COLUMNS, POD_COLUMNS};
 use crate::app::command::{self, Command};
-use crate::app::form_modal;
+use crate::app::forms;
 use crate::app::keymap::{self, Action, Context};
 use crate::app::model::{
     ClusterIndex, Detail, Input, InputKind, Model, Overlay, Pane, ROLE_FLASH_SECONDS,
@@ -54,11 +54,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             };
             let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             on_watch(m, kind, at, event);
-            form_modal::after_watch(m);
+            forms::follow::after_watch(m);
             let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             redraw = redraw::changes_screen(before, after);
         }
-        Msg::Form(msg) => form_modal::on_msg(m, msg),
+        Msg::Form(msg) => forms::answers::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
         Msg::ThemeLoaded(Ok(theme)) => {
             let no_color = m.theme.no_color;
@@ -135,24 +135,26 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         edit_input(m, key, cmds);
         return;
     }
-    if form_modal::is_open(m) {
-        form_modal::on_key(m, key, cmds);
-        return;
-    }
-    let contexts: &[Context] = match (&m.overlay, m.focus) {
-        (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
-        (Overlay::Help { .. }, _) => &[Context::Global],
-        (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
-        (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
-        (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],
-        (Overlay::None, _) => &[Context::Table, Context::Global],
-    };
-    if let Some(action) = keymap::lookup(contexts, &key) {
-        if m.readonly && crate::app::readonly::action_mutates(action) {
-            notify(m, "read-only mode: that would change the cluster".into());
-            return;
+    // The open menu or form takes every key: its bindings, then its editor.
+    let contexts: &[Context] = match (&m.forms.modal, &m.overlay, m.focus) {
+        (Some(modal), _, _) => forms::keys::contexts(modal),
+        (None, Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
+        (None, Overlay::Help { .. }, _) => &[Context::Global],
+        (None, Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
+        (None, Overlay::None, Pane::Clusters) => {
+            &[Context::Clusters, Context::Table, Context::Global]
         }
-        act(m, action, cmds);
+        (None, Overlay::None, Pane::Backups) => {
+            &[Context::Backups, Context::Table, Context::Global]
+        }
+        (None, Overlay::None, _) => &[Context::Table, Context::Global],
+    };
+    match keymap::lookup(contexts, &key) {
+        Some(action) if m.readonly && crate::app::readonly::action_mutates(action) => {
+            notify(m, "read-only mode: that would change the cluster".into());
+        }
+        Some(action) => act(m, action, cmds),
+        None => forms::keys::type_key(&mut m.forms, key),
     }
 }
 
@@ -178,8 +180,9 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             });
         }
         Action::Back => back(m, cmds),
-        Action::OpsMenu => form_modal::open_menu(m, cmds),
-        Action::Restore => form_modal::open_restore(m, None, cmds),
+        Action::OpsMenu => forms::open::menu(m, cmds),
+        Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
+        Action::Restore => forms::open::restore(m, None, cmds),
         Action::Down
         | Action::Up
         | Action::Top
@@ -483,7 +486,7 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
 }
 
 fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
-    if form_modal::open_command(m, line, cmds) {
+    if forms::open::command(m, line, cmds) {
         return;
     }
     let parsed = command::parse(line).and_then(|c| {

@@ -7,7 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::form_modal::{FormModal, Stage};
+use crate::app::forms::keys;
+use crate::app::forms::state::{FormModal, Stage, StageKind, Subject};
+use crate::app::keymap::{self, Context, Wording};
 use crate::app::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
@@ -21,30 +23,33 @@ const LABEL: usize = 22;
 
 /// Draws the modal over `area`.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
-    if modal.stage == Stage::Menu {
+    let stage = modal.stage.kind();
+    if stage == StageKind::Menu {
         ops_menu::draw(f, area, m, modal);
         return;
     }
     let t = &m.theme;
-    let title = match (&modal.form, &modal.restore) {
-        (_, Some(w)) => format!(" Restore · from backup {} ", w.backup),
-        (Some(form), None) => format!(" {} · {} ", form.op().title(), modal.cluster),
-        (None, None) => format!(" {} ", modal.cluster),
+    let title = match (&modal.subject, modal.op()) {
+        (Subject::Restore(w), _) => format!(" Restore · from backup {} ", w.backup),
+        (Subject::Op { .. }, Some((form, _))) => {
+            format!(" {} · {} ", form.op().title(), modal.cluster)
+        }
+        (Subject::Op { .. }, None) => format!(" {} ", modal.cluster),
     };
-    let stage = match modal.stage {
-        Stage::Menu | Stage::Loading => "loading",
-        Stage::Edit => "edit",
-        Stage::DryRun => "dry run",
-        Stage::Preview => "preview",
-        Stage::EditYaml => "editing YAML",
-        Stage::Confirm => "confirm",
-        Stage::Submitting => "submitting",
+    let stage_title = match stage {
+        StageKind::Menu | StageKind::Loading => "loading",
+        StageKind::Edit => "edit",
+        StageKind::DryRun => "dry run",
+        StageKind::Preview => "preview",
+        StageKind::EditYaml => "editing YAML",
+        StageKind::Confirm => "confirm",
+        StageKind::Submitting => "submitting",
     };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .title(Span::styled(title, t.accent()))
-        .title(Span::styled(format!(" {stage} "), t.muted()));
+        .title(Span::styled(format!(" {stage_title} "), t.muted()));
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
@@ -54,13 +59,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    match modal.stage {
-        Stage::Preview | Stage::EditYaml | Stage::Confirm | Stage::Submitting => {
+    match stage {
+        StageKind::Preview | StageKind::EditYaml | StageKind::Confirm | StageKind::Submitting => {
             draw_yaml(f, body, m, modal)
         }
-        Stage::Loading => f.render_widget(
+        StageKind::Loading => f.render_widget(
             Paragraph::new(Line::styled(
-                if modal.restore.is_some() {
+                if modal.is_restore() {
                     "loading the backup, its namespace's backups and the clusters…"
                 } else {
                     "loading the cluster's live objects…"
@@ -69,7 +74,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             )),
             body,
         ),
-        _ => match restore_timeline(modal) {
+        StageKind::Menu | StageKind::Edit | StageKind::DryRun => match restore_timeline(modal) {
             Some(input) => {
                 let [fields, timeline] =
                     Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
@@ -96,8 +101,8 @@ fn message_height(modal: &FormModal) -> u16 {
         .iter()
         .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
         .count();
-    let notes = modal.request.as_ref().map_or(0, |r| r.notes.len());
-    let confirm = usize::from(modal.stage == Stage::Confirm) * 2;
+    let notes = modal.stage.review().map_or(0, |r| r.request.notes.len());
+    let confirm = usize::from(modal.stage.kind() == StageKind::Confirm) * 2;
     let n = form_errors + usize::from(modal.api_error.is_some()) * 2 + notes + confirm;
     u16::try_from(n.min(8)).unwrap_or(8)
 }
@@ -115,15 +120,13 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
     if let Some(e) = &modal.api_error {
         out.push(Line::styled(format!("✗ {e}"), t.fg(t.error)));
     }
-    if matches!(modal.stage, Stage::Preview | Stage::Confirm)
-        && let Some(r) = &modal.request
-    {
-        for note in &r.notes {
+    if let Stage::Preview(r) | Stage::Confirm { review: r, .. } = &modal.stage {
+        for note in &r.request.notes {
             out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
         }
     }
-    if modal.stage == Stage::Confirm {
-        let ask = if modal.restore.is_some() {
+    if let Stage::Confirm { typed, .. } = &modal.stage {
+        let ask = if modal.is_restore() {
             format!(
                 "This creates a new cluster. Type its name ({}) to confirm:",
                 modal.confirm_target()
@@ -142,30 +145,31 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         out.push(Line::styled(ask, t.fg(t.warn)));
         out.push(Line::from(vec![
             Span::styled("> ", t.accent()),
-            Span::styled(modal.confirm.clone(), t.text()),
+            Span::styled(typed.clone(), t.text()),
             Span::styled("█", t.accent()),
         ]));
     }
     out
 }
 
-fn footer_text(modal: &FormModal) -> &'static str {
-    match modal.stage {
-        Stage::Menu | Stage::Loading | Stage::DryRun => "Esc cancel",
-        Stage::Edit if modal.time_focused() => {
-            "←→ time ±1m · Shift ±1h · Alt or [ ] ±1s · type a time · Del clear · Tab field · Enter review · Esc close"
-        }
-        Stage::Preview if modal.restore.is_some() => {
-            "Enter confirm · w write to file (redacted) · ↑↓ scroll · Esc back"
-        }
-        Stage::Edit => {
-            "Tab/↓ ↑ field · ←→/space choose · Enter or Ctrl-S review (checks, dry run) · Esc close"
-        }
-        Stage::Preview => "Enter submit · e edit YAML · w write to file · ↑↓ scroll · Esc back",
-        Stage::EditYaml => "Ctrl-S check the edit · Esc stop editing",
-        Stage::Confirm => "Enter submit · Esc back",
-        Stage::Submitting => "submitting… · Esc abandon",
-    }
+/// The footer: the hints of the keymap table's bindings for the stage. The fields' footer is
+/// the same whatever field is focused (the choice keys included), but on the restore time,
+/// whose cursor keys come first and the fields' keys briefly.
+fn footer_text(modal: &FormModal) -> String {
+    let (contexts, wording): (&[Context], Wording) = match modal.stage.kind() {
+        StageKind::Edit if modal.time_focused() => (keys::contexts(modal), Wording::Brief),
+        StageKind::Edit => (
+            &[Context::Fields, Context::SingleLine, Context::Choice],
+            Wording::Full,
+        ),
+        _ => (keys::contexts(modal), Wording::Full),
+    };
+    let status = (modal.stage.kind() == StageKind::Submitting).then_some("submitting…");
+    status
+        .into_iter()
+        .chain(keymap::hints(contexts, wording).map(|(_, hint)| hint))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn value_spans(
@@ -226,7 +230,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let mut focus_line = 0;
     let mut editor_at: Option<(u16, u16)> = None;
     for (i, field) in fields.iter().enumerate() {
-        let focused = i == modal.focus && modal.stage == Stage::Edit;
+        let focused = i == modal.focus && modal.stage.kind() == StageKind::Edit;
         if focused {
             focus_line = lines.len();
         }
@@ -255,7 +259,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
                 // The restore time's hint (UTC, local, window) is long: it gets its own line
                 // rather than being cut.
                 Some(h)
-                    if modal.restore.is_some()
+                    if modal.is_restore()
                         && width + 3 + h.chars().count() > usize::from(area.width) =>
                 {
                     lines.push(Line::from(spans));
@@ -304,7 +308,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
 /// and what its parameter accepts.
 fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<'static>> {
     let t = &m.theme;
-    let (Some(form), Some(ctx), Some(editor)) = (&modal.form, &modal.ctx, &modal.editor) else {
+    let (Some((form, ctx)), Some(editor)) = (modal.op(), &modal.editor) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -343,18 +347,22 @@ fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<
 
 fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
-    let title = if modal.stage == Stage::EditYaml {
+    let Some(review) = modal.stage.review() else {
+        return;
+    };
+    let editing = modal.stage.kind() == StageKind::EditYaml;
+    let title = if editing {
         " YAML (editing) "
     } else {
         " YAML: exactly what will be sent "
     };
     let block = Block::default()
         .borders(Borders::TOP)
-        .border_style(t.border(modal.stage == Stage::EditYaml))
+        .border_style(t.border(editing))
         .title(Span::styled(title, t.accent()));
-    let mut yaml = modal.yaml.clone();
+    let mut yaml = review.yaml.clone();
     yaml.set_block(block);
-    if modal.stage != Stage::EditYaml {
+    if !editing {
         yaml.set_cursor_style(t.text());
         yaml.set_cursor_line_style(t.text());
     }

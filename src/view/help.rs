@@ -1,5 +1,5 @@
-//! The help screen, generated from the keymap table that `update` dispatches on; in read-only
-//! mode it lists only what is offered.
+//! The help screen, generated from the keymap table that `update` dispatches on, the menu's
+//! and the forms' keys included; in read-only mode it lists only what is offered.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,16 +14,16 @@ use crate::app::model::Model;
 pub fn lines(m: &Model) -> Vec<Line<'static>> {
     let t = &m.theme;
     let mut out = Vec::new();
-    for ctx in [
-        Context::Global,
-        Context::Table,
-        Context::Clusters,
-        Context::Backups,
-        Context::Detail,
-        Context::Triage,
-    ] {
+    for ctx in Context::ALL {
+        let bindings: Vec<_> = keymap::active(m.readonly)
+            .filter(|b| b.context == ctx)
+            .collect();
+        // Read-only mode opens no form: its sections go.
+        if ctx.is_form() && bindings.is_empty() {
+            continue;
+        }
         out.push(Line::styled(format!("── {} ", ctx.title()), t.accent()));
-        for b in keymap::active(m.readonly).filter(|b| b.context == ctx) {
+        for b in bindings {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<16}", keys.join(" ")), t.fg(t.accent)),

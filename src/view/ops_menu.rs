@@ -5,13 +5,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::form_modal::FormModal;
+use crate::app::forms::keys;
+use crate::app::forms::state::{FormModal, Stage};
+use crate::app::keymap::{self, Action, FormAction, Wording};
 use crate::app::model::Model;
 use kbdash_core::forms::OpKind;
 
 /// Draws the menu of `modal` centred in `area`.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
+    let cursor = match modal.stage {
+        Stage::Menu { cursor } => cursor,
+        _ => 0,
+    };
     let height = (OpKind::ALL.len() as u16 + 4).min(area.height);
     let width = 56.min(area.width);
     let rect = Rect {
@@ -24,11 +30,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            let style = if i == modal.menu {
-                t.selection()
-            } else {
-                t.text()
-            };
+            let style = if i == cursor { t.selection() } else { t.text() };
             let text = format!(" {:<20} :{}", op.title(), op.commands().join(" :"));
             Line::styled(
                 format!("{text:<width$}", width = usize::from(width) - 2),
@@ -37,12 +39,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         })
         .collect();
     lines.push(Line::raw(""));
-    let status = if modal.ctx.is_some() {
-        " ↑↓ choose · Enter open · Esc close"
-    } else {
-        " loading the cluster's live objects… · Esc close"
-    };
-    lines.push(Line::styled(status, t.muted()));
+    lines.push(Line::styled(status(modal), t.muted()));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
@@ -52,4 +49,17 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         ));
     f.render_widget(Clear, rect);
     f.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The menu's footer, from the keymap table: its keys, or while the cluster's live objects
+/// load, that and how to close.
+fn status(modal: &FormModal) -> String {
+    let loaded = modal.op_context().is_some();
+    let close = Action::Form(FormAction::Close);
+    let hints = keymap::hints(keys::contexts(modal), Wording::Full)
+        .filter(|(b, _)| loaded || b.action == close)
+        .map(|(_, hint)| hint);
+    let loading = (!loaded).then_some("loading the cluster's live objects…");
+    let parts: Vec<&str> = loading.into_iter().chain(hints).collect();
+    format!(" {}", parts.join(" · "))
 }

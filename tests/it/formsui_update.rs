@@ -5,8 +5,8 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
-use kbdash::app::form_effects::{FormCmd, FormMsg};
-use kbdash::app::form_modal::Stage;
+use kbdash::app::forms::effects::{FormCmd, FormMsg};
+use kbdash::app::forms::state::StageKind;
 use kbdash::app::model::{Model, Pane};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
@@ -50,8 +50,8 @@ fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
     update(m, key(KeyCode::Enter))
 }
 
-fn stage(m: &Model) -> Stage {
-    m.forms.modal.as_ref().expect("a form is open").stage
+fn stage(m: &Model) -> StageKind {
+    m.forms.modal.as_ref().expect("a form is open").stage.kind()
 }
 
 fn ctrl_s() -> Msg {
@@ -86,24 +86,24 @@ fn dry_run_ok(m: &mut Model, cmds: &[Cmd]) {
 fn menu_by_key_opens_a_form_and_reaches_submit() {
     let (mut m, cluster) = model(120, 40);
     let cmds = update(&mut m, ch('o'));
-    assert_eq!(stage(&m), Stage::Menu);
+    assert_eq!(stage(&m), StageKind::Menu);
     load(&mut m, &cmds);
     // Restart is the eighth entry of the menu.
     for _ in 0..7 {
         update(&mut m, key(KeyCode::Down));
     }
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
     let cmds = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::DryRun);
+    assert_eq!(stage(&m), StageKind::DryRun);
     dry_run_ok(&mut m, &cmds);
-    assert_eq!(stage(&m), Stage::Preview);
+    assert_eq!(stage(&m), StageKind::Preview);
     // Restart is disruptive: the cluster name must be typed; a wrong one sends nothing.
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::Confirm);
+    assert_eq!(stage(&m), StageKind::Confirm);
     type_text(&mut m, "nope");
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
-    assert_eq!(stage(&m), Stage::Confirm);
+    assert_eq!(stage(&m), StageKind::Confirm);
     for _ in 0..4 {
         update(&mut m, key(KeyCode::Backspace));
     }
@@ -117,7 +117,7 @@ fn menu_by_key_opens_a_form_and_reaches_submit() {
         request.0.body["metadata"]["generateName"],
         format!("{}-restart-", cluster.name)
     );
-    assert_eq!(stage(&m), Stage::Submitting);
+    assert_eq!(stage(&m), StageKind::Submitting);
     update(
         &mut m,
         Msg::Form(FormMsg::Submitted {
@@ -173,9 +173,9 @@ fn tab_completes_a_parameter_name_and_moves_on_when_it_cannot() {
 fn command_opens_the_form_and_errors_show_next_to_their_field() {
     let (mut m, _) = model(120, 40);
     let cmds = command(&mut m, "vscale");
-    assert_eq!(stage(&m), Stage::Loading);
+    assert_eq!(stage(&m), StageKind::Loading);
     load(&mut m, &cmds);
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
     focus_field(&mut m, "cpu_request");
     for _ in 0..8 {
         update(&mut m, key(KeyCode::Backspace));
@@ -184,7 +184,7 @@ fn command_opens_the_form_and_errors_show_next_to_their_field() {
     let cmds = update(&mut m, key(KeyCode::Enter));
     assert!(cmds.is_empty(), "nothing is dry-run while errors stand");
     let modal = m.forms.modal.as_ref().unwrap();
-    assert_eq!(modal.stage, Stage::Edit);
+    assert_eq!(modal.stage.kind(), StageKind::Edit);
     assert!(
         modal.errors_for("cpu_request").next().is_some(),
         "{:?}",
@@ -199,8 +199,18 @@ fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
     load(&mut m, &cmds);
     let cmds = update(&mut m, ctrl_s());
     dry_run_ok(&mut m, &cmds);
-    assert_eq!(stage(&m), Stage::Preview);
-    let before = m.forms.modal.as_ref().unwrap().yaml.lines().to_vec();
+    assert_eq!(stage(&m), StageKind::Preview);
+    let before = m
+        .forms
+        .modal
+        .as_ref()
+        .unwrap()
+        .stage
+        .review()
+        .unwrap()
+        .yaml
+        .lines()
+        .to_vec();
     let cmds = update(&mut m, key(KeyCode::Enter));
     let Some(Cmd::Form(FormCmd::Submit { attempt, .. })) = cmds.last() else {
         panic!("expected a submit, got {cmds:?}");
@@ -215,8 +225,11 @@ fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
         }),
     );
     let modal = m.forms.modal.as_ref().expect("the form stays");
-    assert_eq!(modal.stage, Stage::Preview);
-    assert_eq!(modal.yaml.lines(), before.as_slice());
+    assert_eq!(modal.stage.kind(), StageKind::Preview);
+    assert_eq!(
+        modal.stage.review().unwrap().yaml.lines(),
+        before.as_slice()
+    );
     assert!(modal.api_error.as_deref().unwrap().contains("on fire"));
     // Retry is possible.
     let cmds = update(&mut m, key(KeyCode::Enter));
@@ -226,7 +239,7 @@ fn a_failed_submit_keeps_the_form_and_the_edited_yaml() {
     ));
     // A slow submit can be abandoned.
     update(&mut m, key(KeyCode::Esc));
-    assert_eq!(stage(&m), Stage::Preview);
+    assert_eq!(stage(&m), StageKind::Preview);
 }
 
 #[test]
@@ -350,7 +363,7 @@ fn an_unfamiliar_cluster_asks_for_its_name() {
         load(&mut m, &cmds);
         let cmds = update(&mut m, ctrl_s());
         dry_run_ok(&mut m, &cmds);
-        assert_eq!(stage(&m), Stage::Preview);
+        assert_eq!(stage(&m), StageKind::Preview);
         let cmds = update(&mut m, key(KeyCode::Enter));
         if scoped {
             assert!(
@@ -359,7 +372,7 @@ fn an_unfamiliar_cluster_asks_for_its_name() {
             );
         } else {
             assert!(cmds.is_empty(), "{cmds:?}");
-            assert_eq!(stage(&m), Stage::Confirm);
+            assert_eq!(stage(&m), StageKind::Confirm);
             assert!(render(&m).contains("You have not scoped to or opened"));
             type_text(&mut m, &cluster.name);
             let cmds = update(&mut m, key(KeyCode::Enter));
@@ -369,4 +382,32 @@ fn an_unfamiliar_cluster_asks_for_its_name() {
             ));
         }
     }
+}
+
+/// The help screen lists the menu's and the forms' keys from the same table that drives them,
+/// and none of them in read-only mode, which opens no form.
+#[test]
+fn help_lists_the_form_keys_unless_read_only() {
+    let text = |m: &Model| -> String {
+        kbdash::view::help::lines(m)
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect()
+    };
+    let (mut m, _) = model(120, 40);
+    let help = text(&m);
+    for heading in [
+        "── Operations menu",
+        "── Form: fields",
+        "── Restore wizard: time field",
+        "── Form: typed confirmation",
+    ] {
+        assert!(help.contains(heading), "{heading}:\n{help}");
+    }
+    assert!(help.contains("  Shift-←         an hour earlier"), "{help}");
+    assert!(help.contains("  Ctrl-S          review"), "{help}");
+    m.readonly = true;
+    let help = text(&m);
+    assert!(!help.contains("── Form"), "{help}");
+    assert!(!help.contains("── Operations menu"), "{help}");
 }

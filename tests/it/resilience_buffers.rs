@@ -5,8 +5,8 @@
 //! tests/app_update.rs.
 
 use crate::app_fixtures::{fleet, model_with, watch};
-use kbdash::app::form_effects::FormMsg;
-use kbdash::app::form_modal::MAX_TRACKED;
+use kbdash::app::forms::effects::FormMsg;
+use kbdash::app::forms::follow::MAX_TRACKED;
 use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::{Msg, StreamError, WatchEvent};
 use kbdash::app::update::update;

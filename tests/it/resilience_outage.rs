@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::resilience_support::{NS, Session, all_live, ch, fixture, key, t0};
 use crossterm::event::KeyCode;
-use kbdash::app::form_modal::Stage;
+use kbdash::app::forms::state::StageKind;
 use kbdash::app::model::{InputKind, Model, Overlay, Pane, StreamState, WATCHED};
 use kbdash_core::kinds::Kind;
 use regex::Regex;
@@ -151,8 +151,8 @@ async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
     s.press(ch('1'));
     s.press(ch('o'));
     assert_eq!(
-        s.model.forms.modal.as_ref().map(|f| f.stage),
-        Some(Stage::Menu)
+        s.model.forms.modal.as_ref().map(|f| f.stage.kind()),
+        Some(StageKind::Menu)
     );
     s.until("the form's load fails", |m| m.forms.modal.is_none())
         .await;

@@ -10,7 +10,7 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
-use kbdash::app::form_effects::{FormCmd, FormMsg};
+use kbdash::app::forms::effects::{FormCmd, FormMsg};
 use kbdash::app::model::Model;
 use kbdash::app::msg::{Msg, StreamError, WatchEvent};
 use kbdash::app::triage::Launch;

@@ -18,8 +18,8 @@ use std::time::Duration;
 use crate::resilience_support::{FormState, Session, all_live, ch, key, stage};
 use crossterm::event::KeyCode;
 use kbdash::app::cmd::Cmd;
-use kbdash::app::form_effects::{FormCmd, FormMsg, Outgoing, run_within};
-use kbdash::app::form_modal::Stage;
+use kbdash::app::forms::effects::{FormCmd, FormMsg, Outgoing, run_within};
+use kbdash::app::forms::state::StageKind;
 use kbdash::app::model::{Model, Overlay};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
@@ -53,7 +53,7 @@ async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
     s.press(ch(':'));
     s.type_text("vscale");
     s.press(key(KeyCode::Enter));
-    assert_eq!(stage(&s.model), Some(Stage::Loading));
+    assert_eq!(stage(&s.model), Some(StageKind::Loading));
     s.press(key(KeyCode::Esc));
     assert!(s.model.forms.modal.is_none());
 
@@ -63,7 +63,7 @@ async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
 
     s.server.faults.set_latency(LATENCY);
     s.press(key(KeyCode::Enter));
-    assert_eq!(stage(&s.model), Some(Stage::Submitting));
+    assert_eq!(stage(&s.model), Some(StageKind::Submitting));
     let attempt = s.model.forms.modal.as_ref().unwrap().attempt;
     let screen = s.render();
     assert!(screen.contains("submitting… · Esc abandon"), "{screen}");
@@ -94,7 +94,7 @@ async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
     .await;
     assert_eq!(FormState::of(&s.model), abandoned);
     assert_eq!(s.model.forms.modal.as_ref().unwrap().api_error, api_error);
-    assert_eq!(stage(&s.model), Some(Stage::Preview));
+    assert_eq!(stage(&s.model), Some(StageKind::Preview));
     let audit = s.audit();
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0]["outcome"], "created");
@@ -137,7 +137,7 @@ fn the_late_answer_to_an_abandoned_load_leaves_the_new_form_alone() {
     assert!(m.forms.modal.is_none());
     assert_eq!(open_vscale(&mut m), cluster);
     update(&mut m, loaded(&cluster, Ok(context(&cluster, "Running"))));
-    assert_eq!(stage(&m), Some(Stage::Edit));
+    assert_eq!(stage(&m), Some(StageKind::Edit));
     let before = FormState::of(&m);
 
     // The abandoned load answers now: an older context, then (another attempt) a failure.
@@ -147,7 +147,7 @@ fn the_late_answer_to_an_abandoned_load_leaves_the_new_form_alone() {
         loaded(&cluster, Err("cannot read cluster: timeout".into())),
     );
     let modal = m.forms.modal.as_ref().expect("the new form stays open");
-    assert_eq!(modal.ctx.as_ref().unwrap().phase, "Running");
+    assert_eq!(modal.op_context().unwrap().phase, "Running");
     assert_eq!(FormState::of(&m), before);
     assert!(m.notice.is_none(), "{:?}", m.notice);
 }
@@ -164,9 +164,11 @@ async fn an_api_that_never_answers_ends_each_effect_with_a_message() {
         .modal
         .as_ref()
         .unwrap()
+        .stage
+        .review()
+        .unwrap()
         .request
-        .clone()
-        .unwrap();
+        .clone();
     // An hour per answer: as good as none.
     s.server.faults.set_latency(Duration::from_secs(3600));
     let client = s.server.client().expect("client");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::resilience_support::{FormState, NS, Session, all_live, ch, key, stage};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::form_modal::Stage;
+use kbdash::app::forms::state::StageKind;
 use kbdash::app::model::{StreamState, WATCHED};
 use kbdash::app::msg::Msg;
 use kbdash_core::kinds::Kind;
@@ -36,9 +36,9 @@ async fn until_refused(server: &DemoServer) {
 /// Submits from the preview and waits for the answer; returns the API's refusal shown.
 async fn submit_refused(s: &mut Session, before: &FormState) -> String {
     s.press(key(KeyCode::Enter));
-    assert_eq!(stage(&s.model), Some(Stage::Submitting));
+    assert_eq!(stage(&s.model), Some(StageKind::Submitting));
     s.until("the submit's answer", |m| {
-        stage(m) != Some(Stage::Submitting)
+        stage(m) != Some(StageKind::Submitting)
     })
     .await;
     assert_eq!(&FormState::of(&s.model), before, "the form is as it was");
@@ -71,9 +71,11 @@ async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds()
         KeyCode::Char('s'),
         KeyModifiers::CONTROL,
     )));
-    assert_eq!(stage(&s.model), Some(Stage::DryRun));
-    s.until("the edit's dry run", |m| stage(m) == Some(Stage::Preview))
-        .await;
+    assert_eq!(stage(&s.model), Some(StageKind::DryRun));
+    s.until("the edit's dry run", |m| {
+        stage(m) == Some(StageKind::Preview)
+    })
+    .await;
     let before = FormState::of(&s.model);
     assert!(before.yaml.iter().any(|l| l == EDIT), "{:?}", before.yaml);
     assert_eq!(

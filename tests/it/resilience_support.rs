@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::FutureExt;
 use kbdash::app::engine::{Engine, EngineConfig};
-use kbdash::app::form_modal::Stage;
+use kbdash::app::forms::state::StageKind;
 use kbdash::app::model::{Model, StreamState, WATCHED};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::set_pages;
@@ -296,7 +296,7 @@ impl Drop for Session {
 /// and the request it stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormState {
-    pub stage: Stage,
+    pub stage: StageKind,
     pub fields: Vec<(String, String)>,
     pub yaml: Vec<String>,
     pub request: Option<Value>,
@@ -307,21 +307,25 @@ impl FormState {
     pub fn of(m: &Model) -> FormState {
         let f = m.forms.modal.as_ref().expect("a form is open");
         FormState {
-            stage: f.stage,
+            stage: f.stage.kind(),
             fields: f
                 .fields()
                 .into_iter()
                 .map(|f| (f.name.clone(), f.value.clone()))
                 .collect(),
-            yaml: f.yaml.lines().to_vec(),
-            request: f.request.as_ref().map(|r| r.body.clone()),
+            yaml: f
+                .stage
+                .review()
+                .map(|r| r.yaml.lines().to_vec())
+                .unwrap_or_default(),
+            request: f.stage.review().map(|r| r.request.body.clone()),
         }
     }
 }
 
 /// The open form's stage, if a form is open.
-pub fn stage(m: &Model) -> Option<Stage> {
-    m.forms.modal.as_ref().map(|f| f.stage)
+pub fn stage(m: &Model) -> Option<StageKind> {
+    m.forms.modal.as_ref().map(|f| f.stage.kind())
 }
 
 impl Session {
@@ -334,8 +338,8 @@ impl Session {
         self.press(ch(':'));
         self.type_text("vscale");
         self.press(key(KeyCode::Enter));
-        assert_eq!(stage(&self.model), Some(Stage::Loading));
-        self.until("the form loaded", |m| stage(m) == Some(Stage::Edit))
+        assert_eq!(stage(&self.model), Some(StageKind::Loading));
+        self.until("the form loaded", |m| stage(m) == Some(StageKind::Edit))
             .await;
         for _ in 0..2 {
             self.press(key(KeyCode::Tab));
@@ -343,9 +347,9 @@ impl Session {
             self.type_text("2");
         }
         self.press(key(KeyCode::Enter));
-        assert_eq!(stage(&self.model), Some(Stage::DryRun));
+        assert_eq!(stage(&self.model), Some(StageKind::DryRun));
         self.until("the dry run's preview", |m| {
-            stage(m) == Some(Stage::Preview)
+            stage(m) == Some(StageKind::Preview)
         })
         .await;
     }

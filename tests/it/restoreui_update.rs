@@ -7,8 +7,8 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
-use kbdash::app::form_effects::{FormCmd, FormMsg};
-use kbdash::app::form_modal::{Stage, TIME_FIELD};
+use kbdash::app::forms::effects::{FormCmd, FormMsg};
+use kbdash::app::forms::state::{StageKind, TIME_FIELD};
 use kbdash::app::model::{Model, Pane};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
@@ -53,13 +53,18 @@ fn load(m: &mut Model, cmds: &[Cmd]) {
 fn wizard(w: u16, h: u16) -> Model {
     let mut m = on_backup(w, h);
     let cmds = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::Loading);
+    assert_eq!(stage(&m), StageKind::Loading);
     load(&mut m, &cmds);
     m
 }
 
-fn stage(m: &Model) -> Stage {
-    m.forms.modal.as_ref().expect("the wizard is open").stage
+fn stage(m: &Model) -> StageKind {
+    m.forms
+        .modal
+        .as_ref()
+        .expect("the wizard is open")
+        .stage
+        .kind()
 }
 
 fn time(m: &Model) -> String {
@@ -80,7 +85,7 @@ fn with(code: KeyCode, mods: KeyModifiers) -> Msg {
 #[test]
 fn enter_on_a_continuous_backup_opens_the_wizard_with_the_timeline() {
     let m = wizard(120, 40);
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
     let modal = m.forms.modal.as_ref().unwrap();
     assert!(modal.time_focused(), "the time field is focused first");
     assert_eq!(time(&m), WINDOW_END);
@@ -110,7 +115,7 @@ fn restore_command_opens_the_wizard_on_the_clusters_continuous_backup() {
     type_text(&mut m, "restore");
     let cmds = update(&mut m, key(KeyCode::Enter));
     load(&mut m, &cmds);
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
 }
 
 #[test]
@@ -155,7 +160,7 @@ fn an_out_of_window_time_is_refused_on_the_time_field_and_sends_nothing() {
     assert!(type_text(&mut m, "2025-06-04T09:00:00Z").is_empty());
     let cmds = update(&mut m, key(KeyCode::Enter));
     assert!(cmds.is_empty(), "nothing is sent: {cmds:?}");
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
     let errors = time_errors(&m);
     assert!(
         errors
@@ -176,7 +181,7 @@ fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
     update(&mut m, key(KeyCode::Delete));
     type_text(&mut m, "2025-06-03 09:30:00 UTC");
     let cmds = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::DryRun);
+    assert_eq!(stage(&m), StageKind::DryRun);
     let Some(Cmd::Form(FormCmd::DryRun { attempt, request })) = cmds.last() else {
         panic!("expected a dry run, got {cmds:?}");
     };
@@ -195,29 +200,29 @@ fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
             result: Ok(()),
         }),
     );
-    assert_eq!(stage(&m), Stage::Preview);
+    assert_eq!(stage(&m), StageKind::Preview);
     let modal = m.forms.modal.as_ref().unwrap();
-    let shown = modal.yaml.lines().join("\n");
+    let shown = modal.stage.review().unwrap().yaml.lines().join("\n");
     assert!(shown.contains("restorePointInTime"), "{shown}");
     // The preview is the redacted body.
     let redacted = serde_yaml_ng::to_string(&kbdash_core::forms::redacted(&body)).unwrap();
     assert_eq!(shown.trim(), redacted.trim());
     // `e` does not open the (redacted) YAML for editing.
     update(&mut m, ch('e'));
-    assert_eq!(stage(&m), Stage::Preview);
+    assert_eq!(stage(&m), StageKind::Preview);
     // A restore always asks for the new cluster's name.
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(stage(&m), Stage::Confirm);
+    assert_eq!(stage(&m), StageKind::Confirm);
     type_text(&mut m, "pg-cluster");
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
-    assert_eq!(stage(&m), Stage::Confirm);
+    assert_eq!(stage(&m), StageKind::Confirm);
     type_text(&mut m, "-pitr");
     let cmds = update(&mut m, key(KeyCode::Enter));
     let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
         panic!("expected a submit, got {cmds:?}");
     };
     assert_eq!(request.0.body, body, "the original body is sent");
-    assert_eq!(stage(&m), Stage::Submitting);
+    assert_eq!(stage(&m), StageKind::Submitting);
     update(
         &mut m,
         Msg::Form(FormMsg::Submitted {
@@ -305,7 +310,7 @@ fn read_only_refuses_the_wizard() {
     assert!(kbdash::app::readonly::cmd_mutates(&Cmd::Form(
         FormCmd::Submit {
             attempt: 1,
-            request: kbdash::app::form_effects::Outgoing(
+            request: kbdash::app::forms::effects::Outgoing(
                 fixture_restore_context(true)
                     .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
                         .validate(&ctx)
@@ -342,11 +347,58 @@ fn a_full_backup_opens_the_wizard_without_a_time() {
             result: Ok(Box::new(ctx)),
         }),
     );
-    assert_eq!(stage(&m), Stage::Edit);
+    assert_eq!(stage(&m), StageKind::Edit);
     let modal = m.forms.modal.as_ref().unwrap();
     assert!(modal.fields().iter().all(|f| f.name != TIME_FIELD));
     assert!(!modal.time_focused());
     let screen = render(&m);
     assert!(!screen.contains("Recoverable window"), "{screen}");
     assert!(screen.contains("pg-cluster-restore"), "{screen}");
+}
+
+/// A restore sent as an OpsRequest that fails before its cluster exists (the backup is gone)
+/// ends with the op's reason, rather than a cluster followed for ever.
+#[test]
+fn a_restore_whose_op_fails_is_no_longer_followed() {
+    let mut m = wizard(120, 40);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    let dry_run = FormMsg::DryRun {
+        attempt: *attempt,
+        result: Ok(()),
+    };
+    update(&mut m, Msg::Form(dry_run));
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "pg-cluster-pitr");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    assert_eq!(request.0.kind, Kind::OpsRequest);
+    let submitted = FormMsg::Submitted {
+        attempt: *attempt,
+        kind: Kind::OpsRequest,
+        namespace: "demo".into(),
+        result: Ok("pg-cluster-pitr-x7k2q".into()),
+    };
+    update(&mut m, Msg::Form(submitted));
+    assert_eq!(m.forms.tracked.len(), 1);
+    let op = serde_json::json!({
+        "apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
+        "metadata": {"name": "pg-cluster-pitr-x7k2q", "namespace": "demo",
+            "creationTimestamp": "2025-06-05T08:59:00Z"},
+        "spec": {"type": "Restore", "clusterName": "pg-cluster-pitr"},
+        "status": {"phase": "Failed", "conditions": [{"type": "Validated", "status": "False",
+            "message": "backup b not found in namespace demo"}]}
+    });
+    update(&mut m, crate::app_fixtures::apply(Kind::OpsRequest, &op));
+    assert!(m.forms.tracked.is_empty(), "{:?}", m.forms.tracked);
+    let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+    assert_eq!(
+        notice,
+        "Cluster demo/pg-cluster-pitr: Failed: OpsRequest demo/pg-cluster-pitr-x7k2q Failed: \
+         backup b not found in namespace demo"
+    );
 }

@@ -195,6 +195,12 @@ impl BackupRow {
     pub fn is_continuous(&self) -> bool {
         self.backup_type.eq_ignore_ascii_case("continuous")
     }
+
+    /// Whether the backup reached a terminal phase (docs/kubeblocks.md#phases); a continuous
+    /// backup stays Running until it is stopped.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase.as_str(), "Completed" | "Failed")
+    }
 }
 
 /// One entry of a BackupSchedule.
@@ -535,7 +541,7 @@ impl OpsRow {
         }
     }
 
-    /// Whether the request reached a terminal phase.
+    /// Whether the request reached a terminal phase (docs/kubeblocks.md#phases).
     pub fn is_finished(&self) -> bool {
         matches!(
             self.phase.as_str(),
@@ -666,6 +672,30 @@ mod tests {
         let o = OpsRow::from_value(&v);
         assert_eq!(o.reason, "forbidden");
         assert_eq!(o.cluster, "c");
+    }
+
+    #[test]
+    fn terminal_phases() {
+        let ops = |phase: &str| OpsRow {
+            phase: Atom::new(phase),
+            ..OpsRow::default()
+        };
+        let backup = |phase: &str| BackupRow {
+            phase: Atom::new(phase),
+            ..BackupRow::default()
+        };
+        for phase in ["Succeed", "Failed", "Cancelled", "Aborted"] {
+            assert!(ops(phase).is_finished(), "{phase}");
+        }
+        for phase in ["Pending", "Creating", "Running", "Cancelling", ""] {
+            assert!(!ops(phase).is_finished(), "{phase}");
+        }
+        for phase in ["Completed", "Failed"] {
+            assert!(backup(phase).is_finished(), "{phase}");
+        }
+        for phase in ["New", "InProgress", "Running", "Deleting", ""] {
+            assert!(!backup(phase).is_finished(), "{phase}");
+        }
     }
 
     #[test]

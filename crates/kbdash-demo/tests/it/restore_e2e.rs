@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
-use kbdash_core::domain::restore_wizard::{RestoreOutcome, follow, restores_of};
+use kbdash_core::domain::restore_wizard::{RestoreOutcome, follow};
 use kbdash_core::forms::{Request, RestoreContext, RestoreInput};
 use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ClusterRow, OpsRow};
 use kbdash_demo::{DemoConfig, DemoServer};
 use kube::Api;
 use kube::api::{DynamicObject, ListParams, PostParams};
@@ -100,20 +101,14 @@ async fn follow_until_done(
     ops: Option<&str>,
 ) -> RestoreOutcome {
     until(&format!("the restore of {cluster} to end"), || {
-        let restores: Vec<Value> = server
+        let cluster_row = server
             .store
-            .list(Kind::Restore, Some(ns))
-            .0
-            .iter()
-            .map(|o| o.value())
-            .collect();
-        let cluster_obj = server.store.get_value(Kind::Cluster, Some(ns), cluster);
-        let ops_obj = ops.and_then(|o| server.store.get_value(Kind::OpsRequest, Some(ns), o));
-        let outcome = follow(
-            cluster_obj.as_ref(),
-            &restores_of(&restores, ns, cluster),
-            ops_obj.as_ref(),
-        );
+            .get_value(Kind::Cluster, Some(ns), cluster)
+            .map(|v| ClusterRow::from_value(&v));
+        let ops_row = ops
+            .and_then(|o| server.store.get_value(Kind::OpsRequest, Some(ns), o))
+            .map(|v| OpsRow::from_value(&v));
+        let outcome = follow(cluster_row.as_ref(), ops_row.as_ref());
         outcome.is_final().then_some(outcome)
     })
     .await

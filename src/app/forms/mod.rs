@@ -1,0 +1,21 @@
+//! The operations menu and the form modal. A form goes edit -> (field rules) -> dry run ->
+//! preview (YAML, editable and re-validated, `w` writes it to a file) -> typed confirmation for
+//! disruptive ops -> submitting -> done (the new object is selected and followed) or failed
+//! (the form and any edited YAML stay as they were, for a retry).
+//!
+//! The restore wizard (Enter on a backup, `:restore`) is a case of the same modal: a
+//! `RestoreInput` over a `RestoreContext` instead of an `OpForm`, with the timeline cursor keys
+//! on its time field, a redacted preview (the original body is what is sent), the new cluster's
+//! name as typed confirmation, and the new cluster followed until the restore ends.
+//!
+//! [`state`] holds the data and knows nothing of the rest of the model; the other modules are
+//! the update side: opening ([`open`]), keys ([`keys`], dispatched from the keymap table),
+//! answers to the effects ([`answers`]) and following what was submitted ([`follow`]).
+
+pub mod answers;
+pub mod effects;
+pub mod fields;
+pub mod follow;
+pub mod keys;
+pub mod open;
+pub mod state;
