@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use kbdash::view::timeline::{CursorStep, Timeline, TimelineInput, TimelineStyle, move_cursor};
-use kbdash_core::forms::fixture_restore_context;
+use kbdash_core::forms::examples::fixture_restore_context;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -45,6 +45,7 @@ mod backup;
 mod checks;
 mod context;
 mod edited;
+#[cfg(any(test, feature = "testing"))]
 pub mod examples;
 mod expose;
 mod from_objects;
@@ -74,7 +75,7 @@ pub use reconfigure::{ReconfigureInput, RowCheck};
 pub use restore::{
     CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
     RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
-    VOLUME_RESTORE_POLICIES, fixture_restore_context, redact_secret, redacted,
+    VOLUME_RESTORE_POLICIES, redact_secret, redacted,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::{ANY_SECONDARY, SwitchoverInput};
