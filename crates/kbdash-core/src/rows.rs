@@ -38,7 +38,7 @@ impl ObjKey {
     }
 
     /// The key of an object's metadata; `None` when it has no name.
-    pub fn of(v: &Value) -> Option<ObjKey> {
+    pub(crate) fn of(v: &Value) -> Option<ObjKey> {
         let name = text(v, &["metadata", "name"])?;
         Some(ObjKey::new(
             text(v, &["metadata", "namespace"]).unwrap_or_default(),
@@ -115,7 +115,7 @@ pub struct PodRow {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProgressDetail {
     pub component: Atom,
-    pub group: Atom,
+    pub(crate) group: Atom,
     pub object_key: String,
     pub status: Atom,
     pub message: String,
@@ -135,7 +135,7 @@ pub enum Progress {
 
 impl Progress {
     /// Parses `k/n`; `-/-`, partial dashes and garbage give `Unknown`.
-    pub fn parse(s: &str) -> Progress {
+    pub(crate) fn parse(s: &str) -> Progress {
         let Some((a, b)) = s.split_once('/') else {
             return Progress::Unknown;
         };
@@ -318,7 +318,7 @@ fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
 }
 
 /// Parses an RFC 3339 timestamp into UTC.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
@@ -353,7 +353,7 @@ fn conditions(v: &Value) -> Vec<Condition> {
 }
 
 /// When the latest of `conds` changed.
-pub fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
+pub(crate) fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
     conds.iter().filter_map(|c| c.last_transition).max()
 }
 
@@ -367,7 +367,7 @@ fn clamp_u32(n: u64) -> u32 {
 
 impl ClusterRow {
     /// Converts a Cluster object.
-    pub fn from_value(v: &Value) -> ClusterRow {
+    pub(crate) fn from_value(v: &Value) -> ClusterRow {
         let specs = array(v, &["spec", "componentSpecs"]);
         let desired = specs
             .iter()
@@ -413,7 +413,7 @@ pub fn primary_names<'a>(pods: &[&'a PodRow]) -> Vec<&'a str> {
 
 impl PodRow {
     /// Converts a Pod object.
-    pub fn from_value(v: &Value) -> PodRow {
+    pub(crate) fn from_value(v: &Value) -> PodRow {
         let statuses = array(v, &["status", "containerStatuses"]);
         let spec_containers = array(v, &["spec", "containers"]).len();
         let containers = clamp_u32(statuses.len().max(spec_containers) as u64);
@@ -563,7 +563,7 @@ fn failure_reason(conds: &[Condition], phase: &str) -> String {
 
 impl BackupRow {
     /// Converts a Backup object.
-    pub fn from_value(v: &Value) -> BackupRow {
+    pub(crate) fn from_value(v: &Value) -> BackupRow {
         BackupRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
@@ -589,7 +589,7 @@ impl BackupRow {
 
 impl ScheduleRow {
     /// Converts a BackupSchedule object.
-    pub fn from_value(v: &Value) -> ScheduleRow {
+    pub(crate) fn from_value(v: &Value) -> ScheduleRow {
         ScheduleRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),

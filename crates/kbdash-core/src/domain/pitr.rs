@@ -16,13 +16,13 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::Value;
 
 /// Label carrying the backup type (`Full`, `Incremental`, `Continuous`, ...).
-pub const BACKUP_TYPE_LABEL: &str = "dataprotection.kubeblocks.io/backup-type";
+pub(crate) const BACKUP_TYPE_LABEL: &str = "dataprotection.kubeblocks.io/backup-type";
 /// Label carrying the cluster UID.
-pub const CLUSTER_UID_LABEL: &str = "dataprotection.kubeblocks.io/cluster-uid";
+pub(crate) const CLUSTER_UID_LABEL: &str = "dataprotection.kubeblocks.io/cluster-uid";
 /// Label carrying the cluster name.
-pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+pub(crate) const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 /// Label carrying the component name.
-pub const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
+pub(crate) const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
 
 /// What kind of backup a Backup is, from its `backup-type` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub enum BackupKind {
 
 impl BackupKind {
     /// Maps the `dataprotection.kubeblocks.io/backup-type` label value.
-    pub fn from_label(label: &str) -> BackupKind {
+    pub(crate) fn from_label(label: &str) -> BackupKind {
         match label {
             "Full" => BackupKind::Full,
             "Incremental" => BackupKind::Incremental,
@@ -53,11 +53,11 @@ impl BackupKind {
 
 /// `status.timeRange` of a Backup; either end may be missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TimeRange {
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
+pub(crate) struct TimeRange {
+    pub(crate) start: Option<DateTime<Utc>>,
+    pub(crate) end: Option<DateTime<Utc>>,
     /// `timeZone`, for display only.
-    pub time_zone: Option<FixedOffset>,
+    pub(crate) time_zone: Option<FixedOffset>,
 }
 
 /// The facts about one Backup that the PITR rules need.
@@ -68,28 +68,28 @@ pub struct BackupFacts {
     /// Cluster name (`app.kubernetes.io/instance` label).
     pub cluster: String,
     /// `dataprotection.kubeblocks.io/cluster-uid` label, when present.
-    pub cluster_uid: Option<String>,
+    pub(crate) cluster_uid: Option<String>,
     /// `apps.kubeblocks.io/component-name` label, when present.
-    pub component: Option<String>,
+    pub(crate) component: Option<String>,
     /// `spec.backupPolicyName`.
-    pub backup_policy: String,
+    pub(crate) backup_policy: String,
     pub kind: BackupKind,
     /// `status.phase` as written (`New`, `Running`, `Completed`, `Failed`, ...; empty if unset).
     pub phase: String,
-    pub time_range: Option<TimeRange>,
+    pub(crate) time_range: Option<TimeRange>,
     /// `status.completionTimestamp`.
-    pub completion: Option<DateTime<Utc>>,
+    pub(crate) completion: Option<DateTime<Utc>>,
 }
 
 /// Parses a Kubernetes timestamp (RFC 3339, any offset) into UTC.
-pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 
 /// Parses a `timeRange.timeZone` such as `+08:00`.
-pub fn parse_time_zone(s: &str) -> Option<FixedOffset> {
+pub(crate) fn parse_time_zone(s: &str) -> Option<FixedOffset> {
     let sign = match s.get(..1)? {
         "+" => 1,
         "-" => -1,
@@ -218,9 +218,9 @@ pub struct RecoverableWindow {
     /// End of the continuous backup's range.
     pub end: DateTime<Utc>,
     /// The continuous backup's own range (the window lies inside it).
-    pub continuous_start: DateTime<Utc>,
+    pub(crate) continuous_start: DateTime<Utc>,
     /// Name of the base backup whose end opens the window.
-    pub earliest_base: String,
+    pub(crate) earliest_base: String,
 }
 
 impl RecoverableWindow {
@@ -292,7 +292,7 @@ pub fn recoverable_window(
 
 /// The base backup the operator picks for a restore to `t`: the qualifying backup with the
 /// latest end at or before `t`. Does not check that `t` is inside the continuous range.
-pub fn base_backup_for<'a>(
+pub(crate) fn base_backup_for<'a>(
     cont: &BackupFacts,
     backups: &'a [BackupFacts],
     t: DateTime<Utc>,

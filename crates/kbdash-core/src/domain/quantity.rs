@@ -134,11 +134,6 @@ impl Quantity {
         div_ceil(self.nanos, NANOS_PER_UNIT)
     }
 
-    /// How the quantity was written (decides its canonical spelling).
-    pub fn format(&self) -> QuantityFormat {
-        self.format
-    }
-
     /// The canonical Kubernetes spelling: `1536Mi` for `1.5Gi`, `500m` for `0.5`, `1k` for
     /// `1000`.
     pub fn canonical(&self) -> String {

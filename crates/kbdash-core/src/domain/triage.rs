@@ -264,7 +264,7 @@ fn hm(t: DateTime<Utc>) -> String {
 }
 
 /// A duration for people: "45 min", "3h 20m", "2d 4h".
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let m = d.num_minutes().max(0);
     match m {
         0..60 => format!("{m} min"),

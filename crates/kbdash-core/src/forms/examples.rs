@@ -270,7 +270,7 @@ pub fn example_files() -> Result<Vec<(String, String)>, String> {
 /// The YAML of one example, with a header saying how it was made and how to use it.
 /// OpsRequests get the fixed `metadata.name` `name` in place of `generateName`, since
 /// `kubectl apply -f` cannot create from `generateName`.
-pub fn render(name: &str, request: &Request) -> Result<String, String> {
+pub(crate) fn render(name: &str, request: &Request) -> Result<String, String> {
     let mut body = request.body.clone();
     let mut header = String::from(
         "# Built by kbdash's form code (src/forms/examples.rs) for cluster pg-cluster in namespace demo.\n",

@@ -62,23 +62,21 @@ use serde_json::Value;
 
 use crate::kinds::Kind;
 
-pub use backup::{BackupInput, BackupScheduleInput, ScheduleInput};
+pub use backup::{BackupInput, BackupScheduleInput};
 pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
-    ScheduleInfo, VolumeInfo, is_known_continuous_method, matching_full_method,
+    ScheduleInfo, VolumeInfo,
 };
 pub use edited::{YAML_FIELD, validate_edited};
-pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
+pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
 pub use restore::{
-    CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
-    VOLUME_RESTORE_POLICIES, redact_secret, redacted,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm, redacted,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
-pub use switchover::{ANY_SECONDARY, SwitchoverInput};
+pub use switchover::SwitchoverInput;
 pub use upgrade::UpgradeInput;
 pub use volume::VolumeExpansionInput;
 
@@ -345,7 +343,7 @@ impl Request {
 
     /// One line describing what the request does, for notifications and the audit log,
     /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let spec = &self.body["spec"];
         match self.kind {
             Kind::OpsRequest => {
@@ -368,7 +366,7 @@ impl Request {
 /// Why [`OpForm::set`] did nothing: no such field, or a field that is shown but fixed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the form has no editable field {0:?}")]
-pub struct UnknownField(pub String);
+pub struct UnknownField(pub(crate) String);
 
 /// One form's input, whatever the op.
 #[derive(Debug, Clone, PartialEq)]
