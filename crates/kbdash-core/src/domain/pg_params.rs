@@ -25,17 +25,24 @@ static TABLE: LazyLock<BTreeMap<u32, BTreeMap<&'static str, ParamRule>>> = LazyL
 /// Base type of a parameter, with its bounds or allowed values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
+    /// `true` or `false` (the operator also takes `1`, `t`, `TRUE`, ... as Go's `ParseBool`
+    /// does).
     Bool,
-    /// Inclusive CUE bounds, in the parameter's [`Unit`] when it has one.
+    /// An integer, possibly written with a unit suffix (`128MB`, `5min`).
     Int {
+        /// Inclusive lower bound from the addon's CUE schema, in the parameter's unit.
         min: Option<i64>,
+        /// Inclusive upper bound, in the parameter's unit.
         max: Option<i64>,
     },
-    /// Inclusive CUE bounds.
+    /// A real number.
     Float {
+        /// Inclusive lower bound from the addon's CUE schema.
         min: Option<f64>,
+        /// Inclusive upper bound.
         max: Option<f64>,
     },
+    /// Any text.
     String,
     /// A string with a closed set of literals (case-sensitive, as CUE compares them).
     Enum(Vec<&'static str>),

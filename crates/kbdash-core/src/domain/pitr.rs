@@ -27,8 +27,11 @@ pub(crate) const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
 /// What kind of backup a Backup is, from its `backup-type` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackupKind {
+    /// A whole copy of the data (`Full`), e.g. `pg-basebackup` or a volume snapshot.
     Full,
+    /// Changes since an earlier backup (`Incremental`).
     Incremental,
+    /// A WAL archive that grows while it runs (`Continuous`), e.g. `archive-wal`.
     Continuous,
     /// Differential, Selective, or no label.
     Other,
@@ -63,7 +66,9 @@ pub(crate) struct TimeRange {
 /// The facts about one Backup that the PITR rules need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupFacts {
+    /// The Backup's `metadata.name`.
     pub name: String,
+    /// Its `metadata.namespace`.
     pub namespace: String,
     /// Cluster name (`app.kubernetes.io/instance` label).
     pub cluster: String,
@@ -73,6 +78,7 @@ pub struct BackupFacts {
     pub(crate) component: Option<String>,
     /// `spec.backupPolicyName`.
     pub(crate) backup_policy: String,
+    /// From the `dataprotection.kubeblocks.io/backup-type` label.
     pub kind: BackupKind,
     /// `status.phase` as written (`New`, `Running`, `Completed`, `Failed`, ...; empty if unset).
     pub phase: String,
@@ -175,10 +181,20 @@ impl BackupFacts {
 /// Why a time cannot be restored, worded like the operator where it has a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PitrError {
+    /// The backup chosen as the continuous side is a full (or other) backup.
     #[error("backup {name} is not a continuous backup")]
-    NotContinuous { name: String },
+    NotContinuous {
+        /// The backup's name.
+        name: String,
+    },
+    /// The continuous backup is neither Running nor Completed (e.g. Failed).
     #[error("continuous backup {name} is {phase}, not Running or Completed")]
-    ContinuousNotActive { name: String, phase: String },
+    ContinuousNotActive {
+        /// The backup's name.
+        name: String,
+        /// Its `status.phase`, verbatim.
+        phase: String,
+    },
     /// Missing start or end, or start after end.
     #[error("invalid timeRange of the backup")]
     InvalidTimeRange,
@@ -187,20 +203,33 @@ pub enum PitrError {
         "no Completed full or incremental backup of cluster {cluster} ends between {start} and {end}"
     )]
     NoWindow {
+        /// The cluster the continuous backup belongs to.
         cluster: String,
+        /// Start of the continuous backup's range.
         start: DateTime<Utc>,
+        /// End of the continuous backup's range.
         end: DateTime<Utc>,
     },
+    /// The time lies outside the continuous backup's range.
     #[error(
         "restore-to-time is out of time range, you can view the recoverable time: \n\tkbcli cluster describe {cluster} -n {namespace}"
     )]
-    OutOfRange { cluster: String, namespace: String },
+    OutOfRange {
+        /// The cluster the continuous backup belongs to.
+        cluster: String,
+        /// Its namespace.
+        namespace: String,
+    },
+    /// No Completed full or incremental backup of the same source ends between the start of
+    /// the continuous range and the time.
     #[error(
         "can not found latest full or incremental backup based on backupPolicy \"{policy}\" and specified restoreTime \"{}\"",
         go_time(.restore_time)
     )]
     NoBaseBackup {
+        /// The continuous backup's `spec.backupPolicyName`.
         policy: String,
+        /// The time asked for.
         restore_time: DateTime<Utc>,
     },
 }

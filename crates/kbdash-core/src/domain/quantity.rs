@@ -35,12 +35,15 @@ pub enum QuantityFormat {
 /// Why a string is not a usable quantity.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantityError {
+    /// Not a number with an optional suffix.
     #[error(
         "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
     )]
     Syntax,
+    /// A magnitude above 2^63-1 units, which Kubernetes would silently cap.
     #[error("quantity is too large (the maximum is 2^63-1)")]
     TooLarge,
+    /// A fraction finer than one nano-unit, which Kubernetes would silently round up.
     #[error("quantity is more precise than 1n")]
     TooPrecise,
 }

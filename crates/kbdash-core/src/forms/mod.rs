@@ -34,8 +34,8 @@
 //!    check (errors about the text itself carry the field [`YAML_FIELD`]).
 //! 7. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
 //!    [`confirmation_matches`] before submitting.
-//! 8. After submitting, [`Request::audit_record`] is the audit log line and
-//!    [`Request::summary`] a one-line description for notifications.
+//! 8. After submitting, [`Request::audit_record`] is the audit log line (with a one-line
+//!    summary of the spec).
 //!
 //! The OpsRequests are built as kbcli builds them: `generateName: <cluster>-<typelower>-`,
 //! labels `app.kubernetes.io/instance` and `app.kubernetes.io/managed-by: kubeblocks`,
@@ -83,15 +83,25 @@ pub use volume::VolumeExpansionInput;
 /// The operations kbdash builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpKind {
+    /// Add replicas, or remove them (the newest, or chosen instances taken offline).
     HorizontalScaling,
+    /// Change a component's CPU and memory requests and limits.
     VerticalScaling,
+    /// Move the primary role to another (or any) ready secondary.
     Switchover,
+    /// Change PostgreSQL parameters.
     Reconfiguring,
+    /// Grow a component's volumes (volumes only grow).
     VolumeExpansion,
+    /// Move a component to another service version of the addon.
     Upgrade,
+    /// Add or remove a Service that exposes the cluster.
     Expose,
+    /// Restart components' pods (a rolling restart).
     Restart,
+    /// Stop components: their pods go, their volumes stay.
     Stop,
+    /// Start stopped components.
     Start,
     /// An on-demand `Backup` object (not an OpsRequest).
     Backup,
@@ -371,16 +381,25 @@ pub struct UnknownField(pub(crate) String);
 /// One form's input, whatever the op.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpForm {
+    /// [`OpKind::HorizontalScaling`].
     HorizontalScaling(HorizontalScalingInput),
+    /// [`OpKind::VerticalScaling`].
     VerticalScaling(VerticalScalingInput),
+    /// [`OpKind::Switchover`].
     Switchover(SwitchoverInput),
+    /// [`OpKind::Reconfiguring`].
     Reconfiguring(ReconfigureInput),
+    /// [`OpKind::VolumeExpansion`].
     VolumeExpansion(VolumeExpansionInput),
+    /// [`OpKind::Upgrade`].
     Upgrade(UpgradeInput),
+    /// [`OpKind::Expose`].
     Expose(ExposeInput),
     /// Restart, Stop or Start.
     Lifecycle(LifecycleInput),
+    /// [`OpKind::Backup`].
     Backup(BackupInput),
+    /// [`OpKind::BackupSchedule`].
     BackupSchedule(BackupScheduleInput),
 }
 
@@ -488,8 +507,9 @@ impl OpForm {
         }
     }
 
-    /// Per-row verdicts of the reconfigure `parameters` text (see
-    /// [`ReconfigureInput::row_checks`]); empty for other forms.
+    /// Per-row verdicts of the reconfigure `parameters` text (syntax, then the parameter
+    /// rules of the cluster's PostgreSQL major), in line order; empty for other forms and
+    /// while the major is unknown.
     pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
         match self {
             OpForm::Reconfiguring(f) => f.row_checks(ctx),

@@ -667,8 +667,9 @@ pub(crate) fn redact_secret(s: &str) -> String {
 
 /// A copy of an object (Cluster, Backup, OpsRequest...) safe to show: every encrypted
 /// account and connection password in the restore-from-backup, encrypted-system-accounts
-/// and connection-password annotations shortened with [`redact_secret`]. Use it for YAML
-/// previews and summaries; send the original.
+/// and connection-password annotations shortened to its first 4 characters and its length
+/// (e.g. `4nxp…(60 chars)`; short ones fully masked). Use it for YAML previews and
+/// summaries; send the original.
 pub fn redacted(obj: &Value) -> Value {
     let mut out = obj.clone();
     let Some(annotations) = out
