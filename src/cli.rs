@@ -127,13 +127,9 @@ pub fn run() -> Result<()> {
 
 /// Where logs go when `--log-file` is not given: the user's state directory.
 fn default_log_file() -> PathBuf {
-    directories::ProjectDirs::from("", "", "kbdash")
-        .map(|d| {
-            d.state_dir()
-                .unwrap_or_else(|| d.data_local_dir())
-                .join("kbdash.log")
-        })
-        .unwrap_or_else(|| std::env::temp_dir().join("kbdash.log"))
+    crate::config::state_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("kbdash.log")
 }
 
 /// Sends tracing output to a file, never to the screen. The guard flushes it on drop.

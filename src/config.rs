@@ -3,6 +3,9 @@
 //!
 //! Every key is optional and unknown keys are refused, so a typo is an error that names the
 //! file, the line and the key rather than a setting silently ignored.
+//!
+//! It also says where kbdash keeps its files: the config's default path and the state
+//! directory ([`state_dir`]) that holds the log and the audit log.
 
 use std::path::{Path, PathBuf};
 
@@ -142,6 +145,16 @@ pub fn default_path() -> Option<PathBuf> {
         return Some(PathBuf::from(xdg).join("kbdash").join("config.yaml"));
     }
     directories::ProjectDirs::from("", "", "kbdash").map(|d| d.config_dir().join("config.yaml"))
+}
+
+/// The user's state directory for kbdash, where the log and the audit log go: the platform's
+/// state directory (`$XDG_STATE_HOME/kbdash`), else its local data directory.
+pub fn state_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "kbdash").map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .to_path_buf()
+    })
 }
 
 /// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).

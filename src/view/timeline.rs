@@ -3,8 +3,8 @@
 //! the range's end lags behind now (flagged when it has stopped advancing).
 //!
 //! Pure rendering from plain inputs ([`TimelineInput`]) with a theme-agnostic
-//! [`TimelineStyle`]; the cursor that picks a restore time moves with [`move_cursor`]
-//! (seconds, minutes or hours, clamped to the window).
+//! [`TimelineStyle`]. The chosen time (the cursor) is the restore form's: it moves with
+//! `RestoreInput::nudge_time`, clamped to the window.
 //!
 //! Rows, top to bottom (as many as the area has, at most four):
 //! ```text
@@ -21,6 +21,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::view::theme::Theme;
+use crate::view::widgets::long_duration;
 use kbdash_core::domain::pitr::{
     BackupFacts, BackupKind, continuous_backup_of, recoverable_window,
 };
@@ -166,43 +167,6 @@ pub fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta)
     }
 }
 
-/// Cursor step sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CursorStep {
-    Second,
-    Minute,
-    Hour,
-}
-
-impl CursorStep {
-    /// The step as a duration.
-    pub fn delta(self) -> TimeDelta {
-        match self {
-            CursorStep::Second => TimeDelta::seconds(1),
-            CursorStep::Minute => TimeDelta::minutes(1),
-            CursorStep::Hour => TimeDelta::hours(1),
-        }
-    }
-}
-
-/// `t` clamped to `[window.0, window.1]`.
-pub fn clamp_to_window(t: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> DateTime<Utc> {
-    t.max(window.0).min(window.1)
-}
-
-/// Moves the cursor by `steps` steps (negative: back in time), clamped to the window.
-pub fn move_cursor(
-    at: DateTime<Utc>,
-    steps: i32,
-    step: CursorStep,
-    window: (DateTime<Utc>, DateTime<Utc>),
-) -> DateTime<Utc> {
-    let moved = at
-        .checked_add_signed(step.delta() * steps)
-        .unwrap_or(if steps < 0 { window.0 } else { window.1 });
-    clamp_to_window(moved, window)
-}
-
 /// The column of `t` on an axis `[a0, a1]` drawn over `width` columns; `None` outside it.
 pub fn column(t: DateTime<Utc>, axis: (DateTime<Utc>, DateTime<Utc>), width: u16) -> Option<u16> {
     let (a0, a1) = axis;
@@ -216,18 +180,6 @@ pub fn column(t: DateTime<Utc>, axis: (DateTime<Utc>, DateTime<Utc>), width: u16
     let offset = (t - a0).num_seconds();
     let col = i128::from(offset) * i128::from(width - 1) / i128::from(span);
     u16::try_from(col).ok()
-}
-
-/// A duration shortly: `45s`, `3m20s`, `2h5m`, `1d1h`.
-pub fn short_lag(d: TimeDelta) -> String {
-    let s = d.num_seconds().max(0);
-    let (days, hours, mins, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
-    match (days, hours, mins) {
-        (0, 0, 0) => format!("{secs}s"),
-        (0, 0, _) => format!("{mins}m{secs}s"),
-        (0, _, _) => format!("{hours}h{mins}m"),
-        _ => format!("{days}d{hours}h"),
-    }
 }
 
 /// The timeline widget.
@@ -277,9 +229,12 @@ impl<'a> Timeline<'a> {
         if compact {
             if let Some(lag) = lag {
                 let (text, style) = if lag.stalled {
-                    (format!("⚠ end {} behind · ", short_lag(lag.lag)), s.stalled)
+                    (
+                        format!("⚠ end {} behind · ", long_duration(lag.lag)),
+                        s.stalled,
+                    )
                 } else {
-                    (format!("lag {} · ", short_lag(lag.lag)), s.text)
+                    (format!("lag {} · ", long_duration(lag.lag)), s.text)
                 };
                 parts.push((text, style));
             }
@@ -290,7 +245,10 @@ impl<'a> Timeline<'a> {
         parts.push(window);
         parts.extend(chosen);
         if let Some(lag) = lag {
-            parts.push((format!(" · end {} behind now", short_lag(lag.lag)), s.text));
+            parts.push((
+                format!(" · end {} behind now", long_duration(lag.lag)),
+                s.text,
+            ));
             if lag.stalled {
                 parts.push((" ⚠ not advancing".to_string(), s.stalled));
             }
@@ -402,25 +360,6 @@ mod tests {
     }
 
     #[test]
-    fn the_cursor_moves_by_its_step_and_stays_in_the_window() {
-        let w = (t("2025-06-03T02:01:10Z"), t("2025-06-03T10:14:52Z"));
-        let at = t("2025-06-03T09:30:00Z");
-        assert_eq!(
-            move_cursor(at, 1, CursorStep::Second, w),
-            t("2025-06-03T09:30:01Z")
-        );
-        assert_eq!(
-            move_cursor(at, -5, CursorStep::Minute, w),
-            t("2025-06-03T09:25:00Z")
-        );
-        assert_eq!(move_cursor(at, 1, CursorStep::Hour, w), w.1);
-        assert_eq!(move_cursor(at, -100, CursorStep::Hour, w), w.0);
-        assert_eq!(move_cursor(at, i32::MAX, CursorStep::Hour, w), w.1);
-        assert_eq!(move_cursor(at, i32::MIN, CursorStep::Hour, w), w.0);
-        assert_eq!(clamp_to_window(t("2020-01-01T00:00:00Z"), w), w.0);
-    }
-
-    #[test]
     fn lag_is_flagged_after_a_few_sync_intervals() {
         let end = t("2025-06-03T10:00:00Z");
         let fine = end_lag(end, end + TimeDelta::seconds(120), DEFAULT_SYNC_INTERVAL);
@@ -440,14 +379,5 @@ mod tests {
         assert_eq!(column(t("2025-06-04T00:00:00Z"), axis, 11), None);
         assert_eq!(column(axis.0, axis, 0), None);
         assert_eq!(column(axis.0, (axis.0, axis.0), 4), Some(3));
-    }
-
-    #[test]
-    fn short_lags() {
-        assert_eq!(short_lag(TimeDelta::seconds(45)), "45s");
-        assert_eq!(short_lag(TimeDelta::seconds(200)), "3m20s");
-        assert_eq!(short_lag(TimeDelta::seconds(7500)), "2h5m");
-        assert_eq!(short_lag(TimeDelta::seconds(90_000)), "1d1h");
-        assert_eq!(short_lag(TimeDelta::seconds(-3)), "0s");
     }
 }

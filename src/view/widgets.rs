@@ -89,7 +89,7 @@ pub fn short_duration(d: TimeDelta) -> String {
     }
 }
 
-/// A precise duration: 1m12s, 2h3m, 45s.
+/// A duration in its two largest units: 45s, 1m12s, 2h3m, 1d1h (a negative one is 0s).
 pub fn long_duration(d: TimeDelta) -> String {
     let s = d.num_seconds().max(0);
     match s {
@@ -340,7 +340,11 @@ mod tests {
     fn formats() {
         assert_eq!(short_duration(TimeDelta::seconds(59)), "59s");
         assert_eq!(short_duration(TimeDelta::seconds(3 * 3600)), "3h");
+        assert_eq!(long_duration(TimeDelta::seconds(45)), "45s");
         assert_eq!(long_duration(TimeDelta::seconds(72)), "1m12s");
+        assert_eq!(long_duration(TimeDelta::seconds(7500)), "2h5m");
+        assert_eq!(long_duration(TimeDelta::seconds(90_000)), "1d1h");
+        assert_eq!(long_duration(TimeDelta::seconds(-3)), "0s");
         assert_eq!(size(Some(1_207_959_552)), "1.1Gi");
         assert_eq!(size(Some(48_329_216)), "46Mi");
         assert_eq!(progress_bar(1, 4, 4), "█░░░ 1/4");

@@ -1,10 +1,10 @@
 //! Snapshots of the PITR timeline on a TestBackend, from the reference fixtures (window
-//! 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z), at two widths; and the cursor walking the
-//! window with the keyboard steps.
+//! 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z), at two widths. The cursor's keyboard steps
+//! are the restore form's (`RestoreInput::nudge_time`, tested with the form in kbdash-core).
 
-use chrono::{DateTime, TimeDelta, Utc};
-use kbdash::view::timeline::{CursorStep, Timeline, TimelineInput, TimelineStyle, move_cursor};
-use kbdash_core::forms::fixture_restore_context;
+use chrono::{DateTime, Utc};
+use kbdash::view::timeline::{Timeline, TimelineInput, TimelineStyle};
+use kbdash_core::forms::examples::fixture_restore_context;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -87,26 +87,6 @@ fn timeline_without_a_window_says_why() {
         "{drawn}"
     );
     assert!(!drawn.contains('━') && !drawn.contains('▼'), "{drawn}");
-}
-
-#[test]
-fn the_cursor_walks_the_window_with_keyboard_steps() {
-    let ctx = fixture_restore_context(true).unwrap();
-    let w = ctx.window().unwrap();
-    let window = (w.start, w.end);
-    let mut at = w.end;
-    at = move_cursor(at, -1, CursorStep::Hour, window);
-    at = move_cursor(at, -14, CursorStep::Minute, window);
-    at = move_cursor(at, -52, CursorStep::Second, window);
-    assert_eq!(at, t("2025-06-03T09:00:00Z"));
-    for _ in 0..20 {
-        at = move_cursor(at, -1, CursorStep::Hour, window);
-    }
-    assert_eq!(at, w.start);
-    assert_eq!(
-        move_cursor(at, 1, CursorStep::Second, window) - at,
-        TimeDelta::seconds(1)
-    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use kbdash::app::forms::state::{StageKind, TIME_FIELD};
 use kbdash::app::model::{Model, Pane};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
-use kbdash_core::forms::fixture_restore_context;
+use kbdash_core::forms::examples::fixture_restore_context;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 

@@ -57,7 +57,7 @@ impl Atom {
     }
 
     /// A private copy of `s`, for values that do not repeat.
-    pub fn unique(s: &str) -> Atom {
+    pub(crate) fn unique(s: &str) -> Atom {
         if s.is_empty() {
             return Atom::default();
         }
@@ -69,8 +69,9 @@ impl Atom {
         &self.0
     }
 
-    /// How many distinct values are interned now (for tests and benchmarks).
-    pub fn pool_len() -> usize {
+    /// How many distinct values are interned now.
+    #[cfg(test)]
+    fn pool_len() -> usize {
         POOL.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .values

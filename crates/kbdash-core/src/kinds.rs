@@ -8,34 +8,60 @@ use std::fmt;
 /// A resource kind known to kbdash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// A core `v1` Namespace (not namespaced itself).
     Namespace,
+    /// A core `v1` Pod; kbdash watches those of KubeBlocks clusters.
     Pod,
+    /// A core `v1` Event: what a controller reported about an object.
     Event,
+    /// A core `v1` Service, through which clients reach a cluster.
     Service,
+    /// A core `v1` PersistentVolumeClaim: a replica's data volume.
     PersistentVolumeClaim,
+    /// A KubeBlocks Cluster (`apps.kubeblocks.io/v1`): one database cluster.
     Cluster,
+    /// A KubeBlocks Component (`apps.kubeblocks.io/v1`): one component of a Cluster, e.g.
+    /// `postgresql`, created by the operator.
     Component,
+    /// A KubeBlocks ComponentVersion (`apps.kubeblocks.io/v1`, cluster-scoped): the service
+    /// versions (releases) an addon offers.
     ComponentVersion,
+    /// A KubeBlocks OpsRequest (`operations.kubeblocks.io/v1alpha1`): one day-2 operation on a
+    /// Cluster (scaling, switchover, restart, ...).
     OpsRequest,
+    /// A dataprotection Backup (`dataprotection.kubeblocks.io/v1alpha1`): one full or
+    /// continuous backup of a cluster.
     Backup,
+    /// A dataprotection BackupPolicy: the backup methods available for a cluster's component.
     BackupPolicy,
+    /// A dataprotection BackupSchedule: when a cluster's backups run and how long they are kept.
     BackupSchedule,
+    /// A dataprotection Restore: one step (prepare data, post ready) of restoring a cluster
+    /// from a backup.
     Restore,
 }
 
 /// REST and discovery facts about one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindInfo {
+    /// The kind these facts describe.
     pub kind: Kind,
     /// API group; empty for the core group.
     pub group: &'static str,
+    /// API version within the group, e.g. `v1alpha1`.
     pub version: &'static str,
+    /// Resource name in REST paths, e.g. `opsrequests`.
     pub plural: &'static str,
+    /// Singular resource name, as discovery reports it, e.g. `opsrequest`.
     pub singular: &'static str,
     /// `kind` as it appears in objects.
     pub kind_name: &'static str,
+    /// Whether objects of the kind live in a namespace.
     pub namespaced: bool,
+    /// Short names discovery reports and kubectl accepts, e.g. `ops`.
     pub short_names: &'static [&'static str],
+    /// Discovery categories (`all`, `kubeblocks`): `kubectl get <category>` lists every kind
+    /// in it.
     pub categories: &'static [&'static str],
     /// Whether the kind has a `status` subresource.
     pub has_status: bool,

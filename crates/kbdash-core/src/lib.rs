@@ -5,7 +5,7 @@
 //! No runtime, terminal or server crate is a dependency: everything here is a function of its
 //! inputs, the clock included.
 
-pub mod atom;
+mod atom;
 pub mod domain;
 pub mod forms;
 pub mod kinds;

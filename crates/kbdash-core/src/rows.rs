@@ -38,7 +38,7 @@ impl ObjKey {
     }
 
     /// The key of an object's metadata; `None` when it has no name.
-    pub fn of(v: &Value) -> Option<ObjKey> {
+    pub(crate) fn of(v: &Value) -> Option<ObjKey> {
         let name = text(v, &["metadata", "name"])?;
         Some(ObjKey::new(
             text(v, &["metadata", "namespace"]).unwrap_or_default(),
@@ -56,70 +56,102 @@ impl std::fmt::Display for ObjKey {
 /// A kind together with an object key: what the detail view and the YAML follower point at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
+    /// The object's kind.
     pub kind: Kind,
+    /// The object's namespace and name.
     pub key: ObjKey,
 }
 
 /// One status condition, trimmed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Condition {
+    /// `type`, e.g. `Ready` or `Failed` (`type` is a keyword, hence the underscore).
     pub type_: Atom,
+    /// `True`, `False` or `Unknown`, verbatim.
     pub status: Atom,
+    /// Machine-readable reason (CamelCase), verbatim; empty when absent.
     pub reason: Atom,
+    /// Human-readable message; empty when absent.
     pub message: String,
+    /// `lastTransitionTime`: when `status` last changed.
     pub last_transition: Option<DateTime<Utc>>,
 }
 
 /// A KubeBlocks Cluster.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClusterRow {
+    /// The Cluster's namespace and name.
     pub key: ObjKey,
+    /// `metadata.creationTimestamp`.
     pub created: Option<DateTime<Utc>>,
+    /// `spec.clusterDef`, e.g. `postgresql`; empty when the cluster names none.
     pub cluster_def: Atom,
+    /// `spec.topology` within the cluster definition, e.g. `replication`.
     pub topology: Atom,
+    /// `spec.terminationPolicy` (`DoNotTerminate`, `Delete`, `WipeOut`, ...): what deleting
+    /// the cluster deletes with it.
     pub termination_policy: Atom,
     /// serviceVersion of the first component (PostgreSQL clusters have one).
     pub version: Atom,
     /// Sum of the components' desired replicas.
     pub desired: u32,
+    /// `status.phase` (`Creating`, `Running`, `Updating`, `Stopped`, `Failed`, `Abnormal`, ...),
+    /// verbatim; empty until the operator first writes a status.
     pub phase: Atom,
     /// (component, phase) pairs from `status.components`.
     pub components: Vec<(Atom, Atom)>,
+    /// `status.conditions`.
     pub conditions: Vec<Condition>,
+    /// Whether `metadata.deletionTimestamp` is set: the cluster is being deleted.
     pub deleting: bool,
 }
 
 /// A Pod of a KubeBlocks cluster.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PodRow {
+    /// The Pod's namespace and name.
     pub key: ObjKey,
+    /// `metadata.creationTimestamp`.
     pub created: Option<DateTime<Utc>>,
     /// `app.kubernetes.io/instance`: the owning cluster.
     pub cluster: Atom,
+    /// `apps.kubeblocks.io/component-name`: the cluster component the pod belongs to.
     pub component: Atom,
     /// `kubeblocks.io/role`, verbatim; empty when unlabelled.
     pub role: Atom,
+    /// How many containers report `ready`.
     pub ready_containers: u32,
+    /// How many containers the pod has (spec or status, whichever lists more).
     pub containers: u32,
     /// The pod condition `Ready`.
     pub ready: bool,
     /// What kubectl shows as STATUS: a container's waiting reason, Terminating, or the phase.
     pub status: Atom,
+    /// Sum of the containers' `restartCount`s.
     pub restarts: u32,
+    /// `spec.nodeName`; empty until the pod is scheduled.
     pub node: Atom,
+    /// `status.podIP`; empty until one is assigned.
     pub ip: String,
+    /// `status.conditions`.
     pub conditions: Vec<Condition>,
 }
 
 /// One progress detail of an OpsRequest component.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProgressDetail {
+    /// The component under which `status.components` lists the detail.
     pub component: Atom,
-    pub group: Atom,
+    pub(crate) group: Atom,
+    /// `objectKey`: the object the step works on, e.g. `Pod/pg-cluster-postgresql-1`.
     pub object_key: String,
+    /// `status` of the step (`Pending`, `Processing`, `Succeed`, `Failed`, ...), verbatim.
     pub status: Atom,
+    /// `message`; empty when absent.
     pub message: String,
+    /// `startTime`.
     pub start: Option<DateTime<Utc>>,
+    /// `endTime`; `None` while the step runs.
     pub end: Option<DateTime<Utc>>,
 }
 
@@ -135,7 +167,7 @@ pub enum Progress {
 
 impl Progress {
     /// Parses `k/n`; `-/-`, partial dashes and garbage give `Unknown`.
-    pub fn parse(s: &str) -> Progress {
+    pub(crate) fn parse(s: &str) -> Progress {
         let Some((a, b)) = s.split_once('/') else {
             return Progress::Unknown;
         };
@@ -149,13 +181,23 @@ impl Progress {
 /// A KubeBlocks OpsRequest.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsRow {
+    /// The OpsRequest's namespace and name.
     pub key: ObjKey,
+    /// `metadata.creationTimestamp`.
     pub created: Option<DateTime<Utc>>,
+    /// The cluster operated on: `spec.clusterName`, else the `app.kubernetes.io/instance`
+    /// label.
     pub cluster: Atom,
+    /// `spec.type`, e.g. `HorizontalScaling` or `Switchover`.
     pub op_type: Atom,
+    /// `status.phase` (`Pending`, `Creating`, `Running`, `Cancelling`, `Succeed`, `Failed`,
+    /// `Cancelled`, `Aborted`), verbatim.
     pub phase: Atom,
+    /// `status.progress`.
     pub progress: Progress,
+    /// `status.startTimestamp`.
     pub started: Option<DateTime<Utc>>,
+    /// `status.completionTimestamp`; `None` until the request ends.
     pub completed: Option<DateTime<Utc>>,
     /// Why a Failed or Aborted request ended so (the failing condition's message).
     pub reason: String,
@@ -165,28 +207,44 @@ pub struct OpsRow {
     /// are history that no pane shows: they are left out (`elided`) and read from the object
     /// itself when its detail view opens, so 20,000 finished requests cost a summary each.
     pub conditions: Vec<Condition>,
+    /// The `progressDetails` of every component in `status.components`.
     pub details: Vec<ProgressDetail>,
+    /// Whether `conditions` and `details` were left out because the request had finished.
     pub elided: bool,
 }
 
 /// A dataprotection Backup.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupRow {
+    /// The Backup's namespace and name.
     pub key: ObjKey,
+    /// `metadata.creationTimestamp`.
     pub created: Option<DateTime<Utc>>,
+    /// `app.kubernetes.io/instance`: the cluster backed up.
     pub cluster: Atom,
     /// `dataprotection.kubeblocks.io/backup-type` (Full, Continuous, ...), verbatim.
     pub backup_type: Atom,
+    /// The backup method, e.g. `pg-basebackup` or `archive-wal`: `spec.backupMethod`, else
+    /// `status.backupMethod.name`.
     pub method: Atom,
+    /// `spec.backupPolicyName`.
     pub policy: Atom,
+    /// `status.phase` (`New`, `Running`, `Completed`, `Failed`, `Deleting`, ...), verbatim.
     pub phase: Atom,
+    /// `status.totalSize` in bytes; `None` when absent or not a whole number.
     pub size_bytes: Option<u64>,
+    /// `status.timeRange.start`: the start of the data the backup holds.
     pub range_start: Option<DateTime<Utc>>,
+    /// `status.timeRange.end`: the end of the data the backup holds (for a continuous backup,
+    /// how far the archived WAL reaches).
     pub range_end: Option<DateTime<Utc>>,
+    /// `status.startTimestamp`.
     pub started: Option<DateTime<Utc>>,
+    /// `status.completionTimestamp`.
     pub completed: Option<DateTime<Utc>>,
     /// `status.duration` as the API wrote it.
     pub duration: Atom,
+    /// `status.failureReason`; empty unless the backup failed.
     pub failure_reason: String,
 }
 
@@ -206,29 +264,43 @@ impl BackupRow {
 /// One entry of a BackupSchedule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleEntry {
+    /// `backupMethod`: the method the entry runs.
     pub method: Atom,
+    /// `enabled`; `false` when absent.
     pub enabled: bool,
+    /// `cronExpression`: when the entry runs.
     pub cron: Atom,
+    /// `retentionPeriod`: how long its backups are kept, e.g. `7d`.
     pub retention: Atom,
 }
 
 /// A dataprotection BackupSchedule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleRow {
+    /// The BackupSchedule's namespace and name.
     pub key: ObjKey,
+    /// `metadata.creationTimestamp`.
     pub created: Option<DateTime<Utc>>,
+    /// `app.kubernetes.io/instance`: the cluster whose backups it schedules.
     pub cluster: Atom,
+    /// `status.phase` (`Available`, `Failed`), verbatim.
     pub phase: Atom,
+    /// `spec.schedules`, in order.
     pub entries: Vec<ScheduleEntry>,
 }
 
 /// A converted object of any watched kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Row {
+    /// A Cluster's row.
     Cluster(ClusterRow),
+    /// A Pod's row.
     Pod(PodRow),
+    /// An OpsRequest's row.
     Ops(OpsRow),
+    /// A Backup's row.
     Backup(BackupRow),
+    /// A BackupSchedule's row.
     Schedule(ScheduleRow),
 }
 
@@ -324,7 +396,7 @@ fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
 }
 
 /// Parses an RFC 3339 timestamp into UTC.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
@@ -359,7 +431,7 @@ fn conditions(v: &Value) -> Vec<Condition> {
 }
 
 /// When the latest of `conds` changed.
-pub fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
+pub(crate) fn latest_transition(conds: &[Condition]) -> Option<DateTime<Utc>> {
     conds.iter().filter_map(|c| c.last_transition).max()
 }
 
@@ -373,7 +445,7 @@ fn clamp_u32(n: u64) -> u32 {
 
 impl ClusterRow {
     /// Converts a Cluster object.
-    pub fn from_value(v: &Value) -> ClusterRow {
+    pub(crate) fn from_value(v: &Value) -> ClusterRow {
         let specs = array(v, &["spec", "componentSpecs"]);
         let desired = specs
             .iter()
@@ -419,7 +491,7 @@ pub fn primary_names<'a>(pods: &[&'a PodRow]) -> Vec<&'a str> {
 
 impl PodRow {
     /// Converts a Pod object.
-    pub fn from_value(v: &Value) -> PodRow {
+    pub(crate) fn from_value(v: &Value) -> PodRow {
         let statuses = array(v, &["status", "containerStatuses"]);
         let spec_containers = array(v, &["spec", "containers"]).len();
         let containers = clamp_u32(statuses.len().max(spec_containers) as u64);
@@ -569,7 +641,7 @@ fn failure_reason(conds: &[Condition], phase: &str) -> String {
 
 impl BackupRow {
     /// Converts a Backup object.
-    pub fn from_value(v: &Value) -> BackupRow {
+    pub(crate) fn from_value(v: &Value) -> BackupRow {
         BackupRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
@@ -595,7 +667,7 @@ impl BackupRow {
 
 impl ScheduleRow {
     /// Converts a BackupSchedule object.
-    pub fn from_value(v: &Value) -> ScheduleRow {
+    pub(crate) fn from_value(v: &Value) -> ScheduleRow {
         ScheduleRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),

@@ -239,7 +239,7 @@ impl FieldSelector {
     }
 
     /// Whether a stored object is selected; a missing field counts as empty, as in Kubernetes.
-    pub fn matches(&self, o: &impl Selectable) -> bool {
+    pub(crate) fn matches(&self, o: &impl Selectable) -> bool {
         let mut parsed: Option<Value> = None;
         self.reqs.iter().all(|r| {
             let have: Cow<'_, str> = match r.field {

@@ -9,6 +9,7 @@
 mod bench {
     use std::time::Instant;
 
+    use anyhow::Context;
     use futures::StreamExt;
     use kbdash_core::kinds::Kind;
     use kbdash_demo::store::Store;
@@ -29,20 +30,22 @@ mod bench {
     }
 
     /// GETs `path` over a fresh connection and returns how many response bytes arrived.
-    async fn fetch_len(url: &str, path: &str, accept: &str) -> usize {
+    async fn fetch_len(url: &str, path: &str, accept: &str) -> anyhow::Result<usize> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = url.trim_start_matches("http://");
-        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut s = tokio::net::TcpStream::connect(addr)
+            .await
+            .context("connect")?;
         let req = format!(
             "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
         );
-        s.write_all(req.as_bytes()).await.expect("write");
+        s.write_all(req.as_bytes()).await.context("write")?;
         let mut buf = vec![0u8; 1 << 20];
         let mut total = 0;
         loop {
-            let n = s.read(&mut buf).await.expect("read");
+            let n = s.read(&mut buf).await.context("read")?;
             if n == 0 {
-                return total;
+                return Ok(total);
             }
             total += n;
         }
@@ -103,7 +106,7 @@ mod bench {
         })
     }
 
-    fn fill(store: &Store) {
+    fn fill(store: &Store) -> anyhow::Result<()> {
         for c in 0..CLUSTERS {
             let ns = format!("ns-{}", c % 3);
             let cluster = format!("pg-{c:05}");
@@ -114,9 +117,11 @@ mod bench {
                         "serviceVersion": "16.4.0", "componentDef": "postgresql-16-1.0.5"}]},
                     "status": {"phase": "Running"},
                 }))
-                .expect("cluster");
+                .context("cluster")?;
             for i in 0..3 {
-                store.create(Kind::Pod, pod(&ns, &cluster, i)).expect("pod");
+                store
+                    .create(Kind::Pod, pod(&ns, &cluster, i))
+                    .context("pod")?;
             }
             for (i, t) in [
                 "Restart",
@@ -135,7 +140,7 @@ mod bench {
                         "status": {"phase": "Succeed", "progress": "3/3",
                             "startTimestamp": "2026-01-01T00:00:00Z", "completionTimestamp": "2026-01-01T00:01:00Z"},
                     }))
-                    .expect("ops");
+                    .context("ops")?;
             }
             for (i, method) in ["pg-basebackup", "archive-wal"].iter().enumerate() {
                 store
@@ -147,22 +152,23 @@ mod bench {
                         "status": {"phase": "Completed", "totalSize": "1Gi",
                             "timeRange": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z"}},
                     }))
-                    .expect("backup");
+                    .context("backup")?;
             }
         }
+        Ok(())
     }
 
     /// Runs every measurement and prints the figures.
-    pub async fn run() {
+    pub async fn run() -> anyhow::Result<()> {
         let rss_before = rss_mb();
         let server = DemoServer::start(DemoConfig {
             clusters: 0,
             ..DemoConfig::default()
         })
         .await
-        .expect("the demo server starts");
+        .context("the demo server starts")?;
         let t = Instant::now();
-        fill(&server.store);
+        fill(&server.store)?;
         let fill_time = t.elapsed();
         let objects = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup]
             .iter()
@@ -177,7 +183,7 @@ mod bench {
         let mut body_len = 0;
         for _ in 0..3 {
             let t = Instant::now();
-            body_len = fetch_len(&server.url, "/api/v1/pods", "application/json").await;
+            body_len = fetch_len(&server.url, "/api/v1/pods", "application/json").await?;
             raw_times.push(t.elapsed());
         }
         assert!(body_len > 15_000 * 1_000);
@@ -187,7 +193,7 @@ mod bench {
             "/api/v1/pods?labelSelector=kubeblocks.io%2Frole%3Dprimary",
             "application/json",
         )
-        .await;
+        .await?;
         let raw_selected = t.elapsed();
         let t = Instant::now();
         let table_len = fetch_len(
@@ -195,14 +201,14 @@ mod bench {
             "/api/v1/pods",
             "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
         )
-        .await;
+        .await?;
         let raw_table = t.elapsed();
 
         // A kube-rs client: request, transfer and decoding into typed pods.
         let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
-            kube::Api::all(server.client().expect("client"));
+            kube::Api::all(server.client().context("client")?);
         let t = Instant::now();
-        let list = pods.list(&ListParams::default()).await.expect("list");
+        let list = pods.list(&ListParams::default()).await.context("list")?;
         let kube_list = t.elapsed();
         assert_eq!(list.items.len(), CLUSTERS * 3);
         drop(list);
@@ -211,16 +217,16 @@ mod bench {
         let primaries = pods
             .list(&ListParams::default().labels("kubeblocks.io/role=primary"))
             .await
-            .expect("list");
+            .context("list")?;
         let selected = t.elapsed();
         assert_eq!(primaries.items.len(), CLUSTERS);
 
         let ops: kube::Api<DynamicObject> = kube::Api::all_with(
-            server.client().expect("client"),
+            server.client().context("client")?,
             &kbdash_demo::api_resource(Kind::OpsRequest),
         );
         let t = Instant::now();
-        let ops_list = ops.list(&ListParams::default()).await.expect("list");
+        let ops_list = ops.list(&ListParams::default()).await.context("list")?;
         let ops_time = t.elapsed();
         assert_eq!(ops_list.items.len(), CLUSTERS * 4);
 
@@ -228,13 +234,13 @@ mod bench {
         let mut w = pods
             .watch(&WatchParams::default(), "0")
             .await
-            .expect("watch")
+            .context("watch")?
             .boxed();
         let mut added = 0;
         while added < CLUSTERS * 3 {
             match w.next().await {
                 Some(Ok(WatchEvent::Added(_))) => added += 1,
-                other => panic!("{other:?}"),
+                other => anyhow::bail!("unexpected watch event: {other:?}"),
             }
         }
         let watch_time = t.elapsed();
@@ -254,19 +260,22 @@ mod bench {
         println!("pod list with labelSelector, kube-rs Api<Pod>: {selected:?}");
         println!("full OpsRequest list (20,000), kube-rs DynamicObject: {ops_time:?}");
         println!("watch from 0, all 15,000 initial ADDED events received: {watch_time:?}");
+        Ok(())
     }
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
+    use anyhow::Context;
+
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
     // and a fleet-scale run has no place in the test suite.
     if !std::env::args().any(|a| a == "--bench") {
-        return;
+        return Ok(());
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("a tokio runtime");
-    runtime.block_on(bench::run());
+        .context("a tokio runtime")?;
+    runtime.block_on(bench::run())
 }

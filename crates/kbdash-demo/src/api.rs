@@ -24,12 +24,12 @@ use super::write::{self, PatchType};
 
 /// What every request handler shares.
 #[derive(Clone)]
-pub struct ApiState {
-    pub store: Arc<Store>,
-    pub faults: Faults,
+pub(crate) struct ApiState {
+    pub(crate) store: Arc<Store>,
+    pub(crate) faults: Faults,
     /// `127.0.0.1:PORT`, for `/api`'s serverAddressByClientCIDRs.
-    pub server_address: String,
-    pub shutdown: watch::Receiver<bool>,
+    pub(crate) server_address: String,
+    pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 fn json_response(code: StatusCode, body: String) -> Response {
@@ -46,7 +46,7 @@ fn ok_json(v: &Value) -> Response {
 }
 
 /// Handles every Kubernetes API request.
-pub async fn handle(
+pub(crate) async fn handle(
     State(state): State<ApiState>,
     method: Method,
     uri: Uri,

@@ -15,7 +15,7 @@ const VERBS: &[&str] = &[
 ];
 
 /// `/version`.
-pub fn version() -> Value {
+pub(crate) fn version() -> Value {
     json!({
         "major": "1",
         "minor": "33",
@@ -30,7 +30,7 @@ pub fn version() -> Value {
 }
 
 /// `/api`.
-pub fn core_versions(server_address: &str) -> Value {
+pub(crate) fn core_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
         "versions": ["v1"],
@@ -61,7 +61,7 @@ fn group_doc(group: &str, version: &str) -> Value {
 }
 
 /// `/apis`.
-pub fn group_list(hidden: &dyn Fn(&str) -> bool) -> Value {
+pub(crate) fn group_list(hidden: &dyn Fn(&str) -> bool) -> Value {
     let groups: Vec<Value> = groups(hidden)
         .into_iter()
         .map(|(g, v)| group_doc(g, v))
@@ -70,7 +70,7 @@ pub fn group_list(hidden: &dyn Fn(&str) -> bool) -> Value {
 }
 
 /// `/apis/{group}`, if the group exists.
-pub fn group(group: &str) -> Option<Value> {
+pub(crate) fn group(group: &str) -> Option<Value> {
     let info = KINDS.iter().find(|k| k.group == group)?;
     let mut doc = group_doc(info.group, info.version);
     doc["kind"] = json!("APIGroup");
@@ -96,7 +96,7 @@ fn resource_entry(k: &KindInfo) -> Value {
 }
 
 /// `/api/v1` or `/apis/{group}/{version}`, if that group version exists.
-pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+pub(crate) fn resource_list(group: &str, version: &str) -> Option<Value> {
     let kinds: Vec<&KindInfo> = KINDS
         .iter()
         .filter(|k| k.group == group && k.version == version)

@@ -1,10 +1,10 @@
 //! A kubeconfig for the demo server: one cluster, one context, a user without credentials.
 
 /// The name of the cluster, context and user in the written kubeconfig.
-pub const CONTEXT: &str = "kbdash-demo";
+pub(crate) const CONTEXT: &str = "kbdash-demo";
 
 /// The kubeconfig YAML pointing at `url`.
-pub fn kubeconfig_yaml(url: &str) -> String {
+pub(crate) fn kubeconfig_yaml(url: &str) -> String {
     format!(
         "apiVersion: v1
 kind: Config

@@ -5,23 +5,23 @@
 //! it exactly as to a real cluster. [`faults::Faults`] breaks it on purpose for resilience tests.
 
 mod api;
-pub mod discovery;
+mod discovery;
 pub mod faults;
-pub mod kubeconfig;
-pub mod list;
+mod kubeconfig;
+mod list;
 mod listener;
-pub mod openapi;
+mod openapi;
 pub mod operator;
-pub mod patch;
-pub mod request_log;
-pub mod route;
+mod patch;
+mod request_log;
+mod route;
 pub mod seed;
 mod server;
-pub mod status;
+mod status;
 pub mod store;
-pub mod table;
-pub mod watch;
-pub mod write;
+mod table;
+mod watch;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use request_log::RequestLog;
 use store::Store;
 
 /// Events kept for resuming watches; older resumes get 410.
-pub const HISTORY_CAPACITY: usize = 20_000;
+pub(crate) const HISTORY_CAPACITY: usize = 20_000;
 
 /// Background changes per second when nothing else is said: enough to keep every pane moving.
 pub const DEFAULT_CHURN: f64 = 20.0;
@@ -144,14 +144,9 @@ impl DemoServer {
         })
     }
 
-    /// A kubeconfig (no credentials) for this server.
-    pub fn kubeconfig_yaml(&self) -> String {
-        kubeconfig::kubeconfig_yaml(&self.url)
-    }
-
-    /// Writes [`DemoServer::kubeconfig_yaml`] to `path`.
+    /// Writes a kubeconfig for this server (no credentials) to `path`.
     pub fn write_kubeconfig(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.kubeconfig_yaml())
+        std::fs::write(path, kubeconfig::kubeconfig_yaml(&self.url))
             .with_context(|| format!("cannot write the kubeconfig {}", path.display()))
     }
 

@@ -12,21 +12,21 @@ use kbdash_core::selector::{FieldSelector, LabelSelector, Selectors};
 
 /// The query parameters of a request.
 #[derive(Debug, Clone, Default)]
-pub struct Params(pub HashMap<String, String>);
+pub(crate) struct Params(pub(crate) HashMap<String, String>);
 
 impl Params {
     /// A parameter's value, if present.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
     /// A boolean parameter (`true` or `1`).
-    pub fn flag(&self, name: &str) -> bool {
+    pub(crate) fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), Some("true" | "1"))
     }
 
     /// The label and field selectors, for objects of `kind`.
-    pub fn selectors(&self, kind: Kind) -> Result<Selectors, ApiError> {
+    pub(crate) fn selectors(&self, kind: Kind) -> Result<Selectors, ApiError> {
         let labels = LabelSelector::parse(self.get("labelSelector").unwrap_or_default())
             .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
         let fields = FieldSelector::parse(kind, self.get("fieldSelector").unwrap_or_default())
@@ -35,7 +35,7 @@ impl Params {
     }
 
     /// A non-negative integer parameter; absent or 0 means none.
-    pub fn positive(&self, name: &str) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn positive(&self, name: &str) -> Result<Option<u64>, ApiError> {
         match self.get(name) {
             None | Some("") => Ok(None),
             Some(v) => v
@@ -48,24 +48,24 @@ impl Params {
 
 /// Where a continued list resumes: the list's resourceVersion and the last key served.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContinueToken {
+pub(crate) struct ContinueToken {
     /// The resourceVersion of the first page.
-    pub resource_version: u64,
+    pub(crate) resource_version: u64,
     /// Namespace of the last object served (empty for cluster-scoped kinds).
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// Name of the last object served.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 impl ContinueToken {
     /// The opaque form handed to clients (hex, so it needs no escaping).
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let raw = format!("{}/{}/{}", self.resource_version, self.namespace, self.name);
         raw.bytes().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Reads a token back; `None` when it is not one of ours.
-    pub fn decode(s: &str) -> Option<Self> {
+    pub(crate) fn decode(s: &str) -> Option<Self> {
         if !s.len().is_multiple_of(2) {
             return None;
         }
@@ -85,15 +85,15 @@ impl ContinueToken {
 }
 
 /// One page of a list.
-pub struct Page {
+pub(crate) struct Page {
     /// The selected objects of this page.
-    pub items: Vec<StoredObject>,
+    pub(crate) items: Vec<StoredObject>,
     /// The resourceVersion the list is reported at.
-    pub resource_version: u64,
+    pub(crate) resource_version: u64,
     /// The token for the next page, when there is one.
-    pub continue_token: Option<String>,
+    pub(crate) continue_token: Option<String>,
     /// Selected objects after this page.
-    pub remaining: usize,
+    pub(crate) remaining: usize,
 }
 
 /// Lists `kind` in `namespace` (all when `None`) with the request's selectors and paging.
@@ -101,7 +101,7 @@ pub struct Page {
 /// A continued page is served from the current state after the token's position but reports
 /// the first page's resourceVersion, so a watch started from it misses nothing. A token older
 /// than the watch history gets 410, as an etcd compaction would cause.
-pub fn list_page(
+pub(crate) fn list_page(
     store: &Store,
     kind: Kind,
     namespace: Option<&str>,
@@ -174,7 +174,7 @@ type Render = Box<dyn FnMut(&StoredObject, &mut String) + Send>;
 /// A list body in chunks of about 64 KiB, rendered item by item as the client reads, so a
 /// fleet-size list is never held whole in memory: a `{Kind}List` is assembled from the
 /// stored JSON without re-serializing objects, a Table renders one row at a time.
-pub struct ListChunks {
+pub(crate) struct ListChunks {
     head: Option<String>,
     items: std::vec::IntoIter<StoredObject>,
     render: Render,
@@ -198,7 +198,7 @@ impl ListChunks {
     }
 
     /// The `{Kind}List` body of `page`.
-    pub fn list(kind: Kind, page: Page) -> Self {
+    pub(crate) fn list(kind: Kind, page: Page) -> Self {
         let head = json!({
             "kind": format!("{}List", kind.info().kind_name),
             "apiVersion": kind.api_version(),
@@ -213,7 +213,7 @@ impl ListChunks {
     }
 
     /// The Table body `kubectl get` asks for, with ages as of `now`.
-    pub fn table(
+    pub(crate) fn table(
         kind: Kind,
         page: Page,
         now: chrono::DateTime<chrono::Utc>,

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use super::faults::Faults;
 
 /// Accepts connections on a fixed address, closing the port while a refusal fault lasts.
-pub struct FaultyListener {
+pub(crate) struct FaultyListener {
     listener: Option<TcpListener>,
     addr: SocketAddr,
     faults: Faults,
@@ -23,7 +23,7 @@ pub struct FaultyListener {
 
 impl FaultyListener {
     /// Binds `127.0.0.1:port` (0 = a free port).
-    pub async fn bind(port: u16, faults: Faults) -> io::Result<Self> {
+    pub(crate) async fn bind(port: u16, faults: Faults) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         Ok(FaultyListener {
@@ -90,7 +90,7 @@ impl axum::serve::Listener for FaultyListener {
 }
 
 /// A connection that fails its reads and writes once the connection killer fires.
-pub struct KillableStream {
+pub(crate) struct KillableStream {
     inner: TcpStream,
     killed: Pin<Box<dyn Future<Output = ()> + Send>>,
     dead: bool,

@@ -17,7 +17,7 @@ fn gv_path(group: &str, version: &str) -> String {
 }
 
 /// `/openapi/v3`: one entry per group version not `hidden`.
-pub fn root(hidden: &dyn Fn(&str) -> bool) -> Value {
+pub(crate) fn root(hidden: &dyn Fn(&str) -> bool) -> Value {
     let gvs: BTreeSet<(&str, &str)> = KINDS
         .iter()
         .filter(|k| !hidden(k.group))
@@ -36,7 +36,7 @@ pub fn root(hidden: &dyn Fn(&str) -> bool) -> Value {
 
 /// `/openapi/v3/{api/v1 | apis/group/version}`: a PATCH operation per kind that accepts the
 /// `fieldValidation` query parameter.
-pub fn group_version(path: &str) -> Option<Value> {
+pub(crate) fn group_version(path: &str) -> Option<Value> {
     let mut paths = Map::new();
     for k in KINDS.iter().filter(|k| gv_path(k.group, k.version) == path) {
         let object_path = if k.namespaced {

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 /// Applies a JSON merge patch: objects merge key by key, `null` removes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch_map) = patch else {
         *target = patch.clone();
         return;
@@ -23,7 +23,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// Applies a JSON patch document (a list of operations).
-pub fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
+pub(crate) fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
     let ops = patch
         .as_array()
         .ok_or("a JSON patch must be a list of operations")?;

@@ -9,13 +9,13 @@ use chrono::{SecondsFormat, Utc};
 
 /// An append-only request log shared by every connection.
 #[derive(Clone)]
-pub struct RequestLog {
+pub(crate) struct RequestLog {
     file: Arc<Mutex<File>>,
 }
 
 impl RequestLog {
     /// Opens (creating if needed) the log for appending.
-    pub fn open(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(RequestLog {
             file: Arc::new(Mutex::new(file)),
@@ -23,7 +23,7 @@ impl RequestLog {
     }
 
     /// Appends one line. A failing disk must not fail the request, so errors are dropped.
-    pub fn record(&self, method: &str, path_and_query: &str, status: u16) {
+    pub(crate) fn record(&self, method: &str, path_and_query: &str, status: u16) {
         let line = format_line(
             &Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
             method,
@@ -36,7 +36,7 @@ impl RequestLog {
 }
 
 /// One log line, newline included.
-pub fn format_line(time: &str, method: &str, path_and_query: &str, status: u16) -> String {
+pub(crate) fn format_line(time: &str, method: &str, path_and_query: &str, status: u16) -> String {
     format!("{time} {method} {path_and_query} {status}\n")
 }
 

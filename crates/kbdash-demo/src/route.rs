@@ -4,7 +4,7 @@ use kbdash_core::kinds::{KINDS, Kind};
 
 /// What a request path addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// `/version`.
     Version,
     /// `/api`.
@@ -28,19 +28,19 @@ pub enum Route {
 
 /// The resource part of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourcePath {
+pub(crate) struct ResourcePath {
     /// The kind the plural names.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The namespace in the path; `None` for cluster-scoped kinds and all-namespaces lists.
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// The object's name; `None` for a collection.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `status` when addressing the status subresource.
-    pub subresource: Option<String>,
+    pub(crate) subresource: Option<String>,
 }
 
 /// Parses a request path (without query). `None` when it names nothing this server serves.
-pub fn parse(path: &str) -> Option<Route> {
+pub(crate) fn parse(path: &str) -> Option<Route> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segs.as_slice() {
         ["version"] => Some(Route::Version),

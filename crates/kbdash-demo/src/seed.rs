@@ -339,18 +339,9 @@ impl Seeder<'_> {
         at: DateTime<Utc>,
         failed_validation: bool,
     ) -> Value {
-        let cname = cluster["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let ns = cluster["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let cuid = cluster["metadata"]["uid"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let cname = obj::meta(cluster, "name").to_string();
+        let ns = obj::meta(cluster, "namespace").to_string();
+        let cuid = obj::meta(cluster, "uid").to_string();
         let suffix: String = (0..5)
             .map(|_| b"bcdfghjklmnpqrstvwxz2456789"[self.rng.random_range(0..27)] as char)
             .collect();
@@ -527,18 +518,9 @@ impl Seeder<'_> {
         primary: usize,
         stalled: bool,
     ) {
-        let cname = cluster["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let ns = cluster["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let cuid = cluster["metadata"]["uid"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let cname = obj::meta(cluster, "name").to_string();
+        let ns = obj::meta(cluster, "namespace").to_string();
+        let cuid = obj::meta(cluster, "uid").to_string();
         let created_ts = self.ts(created + Duration::seconds(2));
         let uid = self.uid();
         self.put(

@@ -43,7 +43,7 @@ async fn latency_and_log(State(s): State<LayerState>, req: Request, next: Next) 
 }
 
 /// The whole application: fault admin endpoints, then the Kubernetes API for everything else.
-pub fn router(
+pub(crate) fn router(
     store: Arc<Store>,
     faults: Faults,
     server_address: String,
@@ -77,7 +77,11 @@ pub fn router(
 }
 
 /// Serves until `shutdown` turns true.
-pub async fn serve(listener: FaultyListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: FaultyListener,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let signal = async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
     };

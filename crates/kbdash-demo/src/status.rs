@@ -9,19 +9,19 @@ use kbdash_core::schema::FieldCause;
 
 /// An error answer: HTTP code, Kubernetes reason, message and optional details.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// HTTP status code.
-    pub code: u16,
+    pub(crate) code: u16,
     /// `metav1.StatusReason`, e.g. `NotFound`.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
     /// Human-readable message.
-    pub message: String,
+    pub(crate) message: String,
     /// `metav1.StatusDetails`, when the error concerns an object.
-    pub details: Option<Value>,
+    pub(crate) details: Option<Value>,
 }
 
 /// `plural.group`, or `plural` for the core group, as the API server names a resource.
-pub fn qualified_resource(kind: Kind) -> String {
+pub(crate) fn qualified_resource(kind: Kind) -> String {
     let i = kind.info();
     if i.group.is_empty() {
         i.plural.to_string()
@@ -46,12 +46,12 @@ impl ApiError {
     }
 
     /// 400 BadRequest.
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(400, "BadRequest", message)
     }
 
     /// 404 for a path that names no resource.
-    pub fn path_not_found() -> Self {
+    pub(crate) fn path_not_found() -> Self {
         let mut e = ApiError::new(
             404,
             "NotFound",
@@ -62,7 +62,7 @@ impl ApiError {
     }
 
     /// 404 for a missing object.
-    pub fn not_found(kind: Kind, name: &str) -> Self {
+    pub(crate) fn not_found(kind: Kind, name: &str) -> Self {
         let mut e = ApiError::new(
             404,
             "NotFound",
@@ -73,7 +73,7 @@ impl ApiError {
     }
 
     /// 405 MethodNotAllowed.
-    pub fn method_not_allowed() -> Self {
+    pub(crate) fn method_not_allowed() -> Self {
         let mut e = ApiError::new(
             405,
             "MethodNotAllowed",
@@ -84,7 +84,7 @@ impl ApiError {
     }
 
     /// 409 AlreadyExists.
-    pub fn already_exists(kind: Kind, name: &str) -> Self {
+    pub(crate) fn already_exists(kind: Kind, name: &str) -> Self {
         let mut e = ApiError::new(
             409,
             "AlreadyExists",
@@ -95,7 +95,7 @@ impl ApiError {
     }
 
     /// 409 Conflict on a stale resourceVersion.
-    pub fn conflict(kind: Kind, name: &str) -> Self {
+    pub(crate) fn conflict(kind: Kind, name: &str) -> Self {
         let mut e = ApiError::new(
             409,
             "Conflict",
@@ -109,12 +109,12 @@ impl ApiError {
     }
 
     /// 410 Expired: a watch or continue token reaches back further than the history.
-    pub fn expired(message: impl Into<String>) -> Self {
+    pub(crate) fn expired(message: impl Into<String>) -> Self {
         ApiError::new(410, "Expired", message)
     }
 
     /// 403 Forbidden, as RBAC answers it.
-    pub fn forbidden(kind: Kind, verb: &str, namespace: Option<&str>) -> Self {
+    pub(crate) fn forbidden(kind: Kind, verb: &str, namespace: Option<&str>) -> Self {
         let i = kind.info();
         let scope = match namespace {
             Some(ns) => format!("in the namespace \"{ns}\""),
@@ -135,7 +135,7 @@ impl ApiError {
     }
 
     /// 422 Invalid with one cause per refused field.
-    pub fn invalid(kind: Kind, name: &str, causes: &[FieldCause]) -> Self {
+    pub(crate) fn invalid(kind: Kind, name: &str, causes: &[FieldCause]) -> Self {
         let i = kind.info();
         let group_kind = if i.group.is_empty() {
             i.kind_name.to_string()
@@ -176,7 +176,13 @@ impl ApiError {
     }
 
     /// 422 Invalid with a single cause, for checks the server itself makes.
-    pub fn invalid_field(kind: Kind, name: &str, reason: &str, field: &str, message: &str) -> Self {
+    pub(crate) fn invalid_field(
+        kind: Kind,
+        name: &str,
+        reason: &str,
+        field: &str,
+        message: &str,
+    ) -> Self {
         ApiError::invalid(
             kind,
             name,
@@ -189,7 +195,7 @@ impl ApiError {
     }
 
     /// The `metav1.Status` object.
-    pub fn to_status(&self) -> Value {
+    pub(crate) fn to_status(&self) -> Value {
         let mut s = json!({
             "kind": "Status",
             "apiVersion": "v1",

@@ -26,7 +26,7 @@ pub fn system_clock() -> Clock {
 
 /// What happened to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
+pub(crate) enum EventType {
     Added,
     Modified,
     Deleted,
@@ -34,7 +34,7 @@ pub enum EventType {
 
 impl EventType {
     /// The watch protocol's spelling.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventType::Added => "ADDED",
             EventType::Modified => "MODIFIED",
@@ -46,10 +46,11 @@ impl EventType {
 /// One stored object, shared cheaply between the store, list responses and watch events.
 #[derive(Debug, Clone)]
 pub struct StoredObject {
-    pub namespace: Option<Arc<str>>,
+    pub(crate) namespace: Option<Arc<str>>,
+    /// `metadata.name`.
     pub name: Arc<str>,
-    pub resource_version: u64,
-    pub labels: Arc<[(Box<str>, Box<str>)]>,
+    pub(crate) resource_version: u64,
+    pub(crate) labels: Arc<[(Box<str>, Box<str>)]>,
     /// The object serialized as compact JSON, resourceVersion included.
     pub json: Arc<str>,
 }
@@ -90,37 +91,53 @@ impl kbdash_core::selector::Selectable for StoredObject {
 
 /// A change to one object, as watches see it.
 #[derive(Debug, Clone)]
-pub struct StoreEvent {
-    pub kind: Kind,
-    pub event_type: EventType,
-    pub object: StoredObject,
+pub(crate) struct StoreEvent {
+    pub(crate) kind: Kind,
+    pub(crate) event_type: EventType,
+    pub(crate) object: StoredObject,
 }
 
 /// Why a store operation was refused; the server maps these to `metav1.Status`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
+    /// No object of that kind and name (in that namespace).
     #[error("{kind} \"{name}\" not found")]
-    NotFound { kind: Kind, name: String },
+    NotFound {
+        /// The kind asked for.
+        kind: Kind,
+        /// The name asked for.
+        name: String,
+    },
+    /// A create found the name taken.
     #[error("{kind} \"{name}\" already exists")]
-    AlreadyExists { kind: Kind, name: String },
-    #[error(
-        "Operation cannot be fulfilled on {kind} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
-    )]
-    Conflict { kind: Kind, name: String },
+    AlreadyExists {
+        /// The kind created.
+        kind: Kind,
+        /// The name taken.
+        name: String,
+    },
+    /// The object is not acceptable; `field: message` as the API server words it, e.g.
+    /// `metadata.name: Required value`.
     #[error("{0}")]
     Invalid(String),
+    /// A watch asked to resume from a version older than the history kept (410 Gone).
     #[error("too old resource version: {requested} ({oldest})")]
-    Expired { requested: u64, oldest: u64 },
+    Expired {
+        /// The resourceVersion asked for.
+        requested: u64,
+        /// The oldest version the history can still resume from.
+        oldest: u64,
+    },
 }
 
 /// A watch on one kind: the events it missed since the requested version, then live ones.
-pub struct Subscription {
+pub(crate) struct Subscription {
     /// Events after the requested resourceVersion that were already in the history.
-    pub backlog: Vec<Arc<StoreEvent>>,
+    pub(crate) backlog: Vec<Arc<StoreEvent>>,
     /// Live events, of every kind; the subscriber filters by kind.
-    pub live: broadcast::Receiver<Arc<StoreEvent>>,
+    pub(crate) live: broadcast::Receiver<Arc<StoreEvent>>,
     /// The store's resourceVersion when the subscription was taken.
-    pub resource_version: u64,
+    pub(crate) resource_version: u64,
 }
 
 type Key = (Option<Arc<str>>, Arc<str>);
@@ -216,7 +233,7 @@ impl Store {
 
     /// A random lowercase alphanumeric suffix like the API server's for `generateName`,
     /// drawn from the store's seeded generator.
-    pub fn random_suffix(&self, len: usize) -> String {
+    pub(crate) fn random_suffix(&self, len: usize) -> String {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
         (0..len)
@@ -225,7 +242,7 @@ impl Store {
     }
 
     /// A random RFC 4122 version-4 UID from the store's seeded generator.
-    pub fn random_uid(&self) -> String {
+    pub(crate) fn random_uid(&self) -> String {
         let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
         let mut b: [u8; 16] = rng.random();
         b[6] = (b[6] & 0x0f) | 0x40;
@@ -318,34 +335,6 @@ impl Store {
         Ok(obj)
     }
 
-    /// Replaces an existing object. When the new object carries a resourceVersion it must match
-    /// the stored one (optimistic concurrency, as PUT does). `metadata.generation` rises when
-    /// `spec` changes.
-    pub fn update(&self, kind: Kind, mut obj: Value) -> Result<Value, StoreError> {
-        let (ns, name) = namespace_and_name(&obj)?;
-        let mut inner = self.write();
-        let k = key(ns.as_deref(), &name);
-        let Some(old) = inner.objects.get(&kind).and_then(|m| m.get(&k)) else {
-            return Err(StoreError::NotFound { kind, name });
-        };
-        let requested_rv = obj
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(rv) = requested_rv
-            && !rv.is_empty()
-            && rv != old.resource_version.to_string()
-        {
-            return Err(StoreError::Conflict { kind, name });
-        }
-        let old_value = old.value();
-        carry_server_fields(&old_value, &mut obj);
-        set_api_version_kind(&mut obj, kind);
-        let stored = self.commit(&mut inner, kind, EventType::Modified, &mut obj);
-        inner.objects.entry(kind).or_default().insert(k, stored);
-        Ok(obj)
-    }
-
     /// Reads, changes and writes back one object atomically. The closure may return an error
     /// to abandon the change. Nothing is written (and no event sent) when the object is left
     /// unchanged.
@@ -403,7 +392,11 @@ impl Store {
 
     /// Subscribes to changes after `since` (a resourceVersion), or from now when `None`.
     /// Fails with [`StoreError::Expired`] when the history no longer reaches back that far.
-    pub fn subscribe(&self, kind: Kind, since: Option<u64>) -> Result<Subscription, StoreError> {
+    pub(crate) fn subscribe(
+        &self,
+        kind: Kind,
+        since: Option<u64>,
+    ) -> Result<Subscription, StoreError> {
         let inner = self.read();
         let live = self.tx.subscribe();
         let backlog = match since {
@@ -431,7 +424,7 @@ impl Store {
 
     /// Lists a kind and subscribes to its changes at one consistent resourceVersion, for
     /// watches that begin with the current state (no version, or `sendInitialEvents`).
-    pub fn list_and_subscribe(
+    pub(crate) fn list_and_subscribe(
         &self,
         kind: Kind,
         namespace: Option<&str>,
@@ -458,7 +451,8 @@ impl Store {
     }
 
     /// Forgets the event history: every watch resuming from an older version now gets 410.
-    pub fn expire_history(&self) {
+    #[cfg(any(test, feature = "faults"))]
+    pub(crate) fn expire_history(&self) {
         let mut inner = self.write();
         inner.history.clear();
         inner.history_floor = inner.resource_version;
@@ -504,7 +498,7 @@ impl Store {
 }
 
 /// Formats a time the way Kubernetes writes timestamps: UTC, seconds, `Z`.
-pub fn timestamp(t: DateTime<Utc>) -> String {
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -679,22 +673,6 @@ mod tests {
         s.modify(Kind::Pod, Some("a"), "x", |_| Ok(()))
             .expect("no-op");
         assert_eq!(s.resource_version(), rv, "a no-op change writes nothing");
-    }
-
-    #[test]
-    fn update_checks_resource_version() {
-        let s = store(10);
-        let mut v = s.create(Kind::Pod, pod("a", "x")).expect("created");
-        s.modify(Kind::Pod, Some("a"), "x", |o| {
-            o["status"] = json!({});
-            Ok(())
-        })
-        .expect("modified");
-        v["spec"] = json!({"x": 1});
-        assert!(matches!(
-            s.update(Kind::Pod, v),
-            Err(StoreError::Conflict { .. })
-        ));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use kbdash_core::kinds::Kind;
 
 /// Whether the Accept header asks for a Table.
-pub fn wants_table(accept: &str) -> bool {
+pub(crate) fn wants_table(accept: &str) -> bool {
     accept
         .split(',')
         .next()
@@ -118,7 +118,7 @@ fn columns(kind: Kind) -> Vec<(&'static str, &'static str, Cell)> {
 }
 
 /// The column definitions of a kind's Table.
-pub fn column_definitions(kind: Kind) -> Value {
+pub(crate) fn column_definitions(kind: Kind) -> Value {
     columns(kind)
         .into_iter()
         .enumerate()
@@ -203,7 +203,7 @@ fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
 
 /// What a Table row carries besides its cells, from the `includeObject` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncludeObject {
+pub(crate) enum IncludeObject {
     /// Cells only.
     None,
     /// The default: a `PartialObjectMetadata` (kubectl reads labels from it for `-L`).
@@ -214,7 +214,7 @@ pub enum IncludeObject {
 
 impl IncludeObject {
     /// Reads the parameter; absent or unknown means the default, `Metadata`.
-    pub fn parse(value: Option<&str>) -> Self {
+    pub(crate) fn parse(value: Option<&str>) -> Self {
         match value {
             Some("None") => IncludeObject::None,
             Some("Object") => IncludeObject::Object,
@@ -224,7 +224,7 @@ impl IncludeObject {
 }
 
 /// One Table row for an object.
-pub fn row(kind: Kind, mut obj: Value, now: DateTime<Utc>, include: IncludeObject) -> Value {
+pub(crate) fn row(kind: Kind, mut obj: Value, now: DateTime<Utc>, include: IncludeObject) -> Value {
     let cells: Vec<Value> = columns(kind)
         .into_iter()
         .map(|(_, _, c)| cell(&obj, c, now))
@@ -244,7 +244,7 @@ pub fn row(kind: Kind, mut obj: Value, now: DateTime<Utc>, include: IncludeObjec
 }
 
 /// A Table of rows with the list metadata given.
-pub fn table(kind: Kind, rows: Vec<Value>, metadata: Value) -> Value {
+pub(crate) fn table(kind: Kind, rows: Vec<Value>, metadata: Value) -> Value {
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -255,7 +255,7 @@ pub fn table(kind: Kind, rows: Vec<Value>, metadata: Value) -> Value {
 }
 
 /// Formats an age the way kubectl does (`k8s.io/apimachinery/pkg/util/duration.HumanDuration`).
-pub fn human_duration(seconds: i64) -> String {
+pub(crate) fn human_duration(seconds: i64) -> String {
     if seconds < -1 {
         return "<invalid>".into();
     }

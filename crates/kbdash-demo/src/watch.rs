@@ -25,7 +25,7 @@ use kbdash_core::kinds::Kind;
 use kbdash_core::selector::Selectors;
 
 /// How often a watch that allows bookmarks gets one.
-pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How long a watch lasts when the client names no `timeoutSeconds`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -34,32 +34,32 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
 const CHUNK: usize = 64 * 1024;
 
 /// What a watch request asks for.
-pub struct WatchRequest {
+pub(crate) struct WatchRequest {
     /// The kind watched.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The namespace watched; `None` for all.
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Label and field selectors events must pass.
-    pub selectors: Selectors,
+    pub(crate) selectors: Selectors,
     /// `None` for no version or "0": begin with the current state.
-    pub resource_version: Option<u64>,
+    pub(crate) resource_version: Option<u64>,
     /// `sendInitialEvents=true`: the state first, then a bookmark marking its end.
-    pub send_initial_events: bool,
+    pub(crate) send_initial_events: bool,
     /// `allowWatchBookmarks=true`.
-    pub bookmarks: bool,
+    pub(crate) bookmarks: bool,
     /// `timeoutSeconds`.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Events carry one-row Tables instead of objects (`kubectl get -w`).
-    pub table: Option<table::IncludeObject>,
+    pub(crate) table: Option<table::IncludeObject>,
 }
 
 /// What ends watches besides the client and their timeout.
 #[derive(Clone)]
-pub struct WatchEnders {
+pub(crate) struct WatchEnders {
     /// Changes when a fault drops every watch.
-    pub drop_watches: watch::Receiver<u64>,
+    pub(crate) drop_watches: watch::Receiver<u64>,
     /// Turns true when the server shuts down.
-    pub shutdown: watch::Receiver<bool>,
+    pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 type ObjectKey = (Option<Arc<str>>, Arc<str>);
@@ -172,7 +172,11 @@ impl Emitter {
 }
 
 /// Starts a watch and returns its streaming response.
-pub fn watch_response(store: Arc<Store>, enders: WatchEnders, req: WatchRequest) -> Response {
+pub(crate) fn watch_response(
+    store: Arc<Store>,
+    enders: WatchEnders,
+    req: WatchRequest,
+) -> Response {
     let (tx, mut rx) = mpsc::channel::<Bytes>(16);
     tokio::spawn(run(store, enders, req, tx));
     let stream = futures::stream::poll_fn(move |cx| {

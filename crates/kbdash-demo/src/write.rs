@@ -16,14 +16,13 @@ use super::store::{Store, StoreError, timestamp};
 use kbdash_core::kinds::Kind;
 
 /// A successful write: the HTTP code and the object to answer with.
-pub type Written = (StatusCode, Value);
+pub(crate) type Written = (StatusCode, Value);
 
 /// Maps a store refusal to the API server's answer.
-pub fn store_error(kind: Kind, name: &str, e: StoreError) -> ApiError {
+pub(crate) fn store_error(kind: Kind, name: &str, e: StoreError) -> ApiError {
     match e {
         StoreError::NotFound { .. } => ApiError::not_found(kind, name),
         StoreError::AlreadyExists { .. } => ApiError::already_exists(kind, name),
-        StoreError::Conflict { .. } => ApiError::conflict(kind, name),
         StoreError::Expired { .. } => ApiError::expired(e.to_string()),
         StoreError::Invalid(msg) => {
             let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
@@ -33,7 +32,7 @@ pub fn store_error(kind: Kind, name: &str, e: StoreError) -> ApiError {
 }
 
 /// Parses a request body: JSON, or YAML (apply patches, YAML content types).
-pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
         return Ok(v);
     }
@@ -120,7 +119,7 @@ fn admit(kind: Kind, name: &str, obj: &mut Value) -> Result<(), ApiError> {
 }
 
 /// POST to a collection; with `apply` an absent object is created by server-side apply.
-pub fn create(
+pub(crate) fn create(
     store: &Store,
     rp: &ResourcePath,
     params: &Params,
@@ -302,7 +301,7 @@ fn merge_into_stored(
 }
 
 /// PUT on an object or its status.
-pub fn update(
+pub(crate) fn update(
     store: &Store,
     rp: &ResourcePath,
     name: &str,
@@ -325,7 +324,7 @@ pub fn update(
 
 /// How a PATCH body is to be applied, from its Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchType {
+pub(crate) enum PatchType {
     /// JSON merge patch; strategic merge patch is treated as one.
     Merge,
     /// JSON patch (RFC 6902).
@@ -336,7 +335,7 @@ pub enum PatchType {
 
 impl PatchType {
     /// Reads the Content-Type of a PATCH.
-    pub fn from_content_type(ct: &str) -> Option<Self> {
+    pub(crate) fn from_content_type(ct: &str) -> Option<Self> {
         let base = ct.split(';').next().unwrap_or_default().trim();
         match base {
             "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
@@ -353,7 +352,7 @@ impl PatchType {
 
 /// PATCH on an object or its status. Server-side apply creates an absent object; it is
 /// otherwise applied as a merge patch (fields the manager no longer sets are kept).
-pub fn patch(
+pub(crate) fn patch(
     store: &Store,
     rp: &ResourcePath,
     name: &str,
@@ -398,7 +397,7 @@ pub fn patch(
 
 /// DELETE: answers with the object as it was. `options` is the DeleteOptions body, if any:
 /// its `dryRun` and `preconditions` (uid, resourceVersion) are honoured.
-pub fn delete(
+pub(crate) fn delete(
     store: &Store,
     rp: &ResourcePath,
     name: &str,

@@ -96,11 +96,7 @@ const UNANSWERED_SUBMIT: &str = ": it may still have been carried out";
 
 /// The audit log: JSON lines in the user's state directory.
 pub fn default_audit_log() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "kbdash").map(|d| {
-        d.state_dir()
-            .unwrap_or_else(|| d.data_local_dir())
-            .join("audit.jsonl")
-    })
+    crate::config::state_dir().map(|d| d.join("audit.jsonl"))
 }
 
 /// Carries out one form effect against `client`; `kube_context` and `audit_log` are recorded

@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, U
 
 /// One of the five cron fields, in expression order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CronField {
+pub(crate) enum CronField {
     Minute,
     Hour,
     DayOfMonth,
@@ -32,7 +32,7 @@ impl CronField {
     ];
 
     /// The field's name in messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CronField::Minute => "minute",
             CronField::Hour => "hour",
@@ -66,8 +66,8 @@ impl CronField {
 /// Why a cron expression was refused; `field` is `None` for whole-expression problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronError {
-    pub field: Option<CronField>,
-    pub message: String,
+    pub(crate) field: Option<CronField>,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for CronError {
@@ -268,7 +268,7 @@ fn first_of_next_month(t: NaiveDateTime) -> Option<NaiveDateTime> {
 #[error(
     "invalid retention period {0:?}: use numbers with units y, mo, w, d, h, m, e.g. 7d or 1d12h"
 )]
-pub struct RetentionError(pub String);
+pub struct RetentionError(pub(crate) String);
 
 /// Parses a backup retention period exactly as KubeBlocks' `RetentionPeriod.ToDuration` does:
 /// a sequence of number+unit with units `y` (365 days), `mo` (30 days), `w`, `d`, `h`, `m`

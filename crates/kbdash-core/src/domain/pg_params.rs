@@ -25,17 +25,24 @@ static TABLE: LazyLock<BTreeMap<u32, BTreeMap<&'static str, ParamRule>>> = LazyL
 /// Base type of a parameter, with its bounds or allowed values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamKind {
+    /// `true` or `false` (the operator also takes `1`, `t`, `TRUE`, ... as Go's `ParseBool`
+    /// does).
     Bool,
-    /// Inclusive CUE bounds, in the parameter's [`Unit`] when it has one.
+    /// An integer, possibly written with a unit suffix (`128MB`, `5min`).
     Int {
+        /// Inclusive lower bound from the addon's CUE schema, in the parameter's unit.
         min: Option<i64>,
+        /// Inclusive upper bound, in the parameter's unit.
         max: Option<i64>,
     },
-    /// Inclusive CUE bounds.
+    /// A real number.
     Float {
+        /// Inclusive lower bound from the addon's CUE schema.
         min: Option<f64>,
+        /// Inclusive upper bound.
         max: Option<f64>,
     },
+    /// Any text.
     String,
     /// A string with a closed set of literals (case-sensitive, as CUE compares them).
     Enum(Vec<&'static str>),
@@ -43,7 +50,7 @@ pub enum ParamKind {
 
 /// When a change takes effect, as the addon's effect-scope files say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Applied by a reload on the primary.
     Dynamic,
     /// Applied by a rolling restart.
@@ -54,7 +61,7 @@ pub enum Scope {
 
 /// The unit a numeric parameter is expressed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     Bytes,
     KiloBytes,
     /// 8 kB blocks (shared_buffers and friends).
@@ -80,7 +87,7 @@ impl Unit {
     }
 
     /// The unit as PostgreSQL writes it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Unit::Bytes => "B",
             Unit::KiloBytes => "kB",
@@ -116,34 +123,34 @@ impl Unit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamRule {
     /// PostgreSQL major version (12..=18).
-    pub major: u32,
+    pub(crate) major: u32,
     /// Parameter name as in postgresql.conf.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Type with bounds or allowed values.
     pub kind: ParamKind,
     /// Unit of numeric values, if any.
-    pub unit: Option<Unit>,
+    pub(crate) unit: Option<Unit>,
     /// When a change applies.
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// The CUE `*default`, verbatim.
     pub default: Option<&'static str>,
     /// Declared with `?` in the CUE schema.
-    pub optional: bool,
+    pub(crate) optional: bool,
     /// The operator accepts values like `128MB` or `5min` and converts them to [`Self::unit`].
-    pub unit_suffix_accepted: bool,
+    pub(crate) unit_suffix_accepted: bool,
     /// A dynamic parameter whose reload restarts PostgreSQL through Patroni.
-    pub patroni_restart_on_reload: bool,
+    pub(crate) patroni_restart_on_reload: bool,
 }
 
 impl ParamRule {
     /// A change needs a restart: static parameters (rolling restart) and dynamic ones the
     /// reload script applies by restarting PostgreSQL.
-    pub fn restart_required(&self) -> bool {
+    pub(crate) fn restart_required(&self) -> bool {
         self.scope == Scope::Static || self.patroni_restart_on_reload
     }
 
     /// A short human description of the accepted values, e.g. `integer 6..8388607`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let unit = self
             .unit
             .map(|u| format!(" {}", u.as_str()))
@@ -189,7 +196,7 @@ pub struct Normalized {
     /// for `5min`.
     pub in_unit: Option<String>,
     /// When the change applies.
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// Shown as "restart required" by the form; static changes need typed confirmation.
     pub restart_required: bool,
 }

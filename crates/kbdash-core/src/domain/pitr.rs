@@ -16,19 +16,22 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::Value;
 
 /// Label carrying the backup type (`Full`, `Incremental`, `Continuous`, ...).
-pub const BACKUP_TYPE_LABEL: &str = "dataprotection.kubeblocks.io/backup-type";
+pub(crate) const BACKUP_TYPE_LABEL: &str = "dataprotection.kubeblocks.io/backup-type";
 /// Label carrying the cluster UID.
-pub const CLUSTER_UID_LABEL: &str = "dataprotection.kubeblocks.io/cluster-uid";
+pub(crate) const CLUSTER_UID_LABEL: &str = "dataprotection.kubeblocks.io/cluster-uid";
 /// Label carrying the cluster name.
-pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+pub(crate) const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 /// Label carrying the component name.
-pub const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
+pub(crate) const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
 
 /// What kind of backup a Backup is, from its `backup-type` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackupKind {
+    /// A whole copy of the data (`Full`), e.g. `pg-basebackup` or a volume snapshot.
     Full,
+    /// Changes since an earlier backup (`Incremental`).
     Incremental,
+    /// A WAL archive that grows while it runs (`Continuous`), e.g. `archive-wal`.
     Continuous,
     /// Differential, Selective, or no label.
     Other,
@@ -36,7 +39,7 @@ pub enum BackupKind {
 
 impl BackupKind {
     /// Maps the `dataprotection.kubeblocks.io/backup-type` label value.
-    pub fn from_label(label: &str) -> BackupKind {
+    pub(crate) fn from_label(label: &str) -> BackupKind {
         match label {
             "Full" => BackupKind::Full,
             "Incremental" => BackupKind::Incremental,
@@ -53,43 +56,46 @@ impl BackupKind {
 
 /// `status.timeRange` of a Backup; either end may be missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TimeRange {
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
+pub(crate) struct TimeRange {
+    pub(crate) start: Option<DateTime<Utc>>,
+    pub(crate) end: Option<DateTime<Utc>>,
     /// `timeZone`, for display only.
-    pub time_zone: Option<FixedOffset>,
+    pub(crate) time_zone: Option<FixedOffset>,
 }
 
 /// The facts about one Backup that the PITR rules need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupFacts {
+    /// The Backup's `metadata.name`.
     pub name: String,
+    /// Its `metadata.namespace`.
     pub namespace: String,
     /// Cluster name (`app.kubernetes.io/instance` label).
     pub cluster: String,
     /// `dataprotection.kubeblocks.io/cluster-uid` label, when present.
-    pub cluster_uid: Option<String>,
+    pub(crate) cluster_uid: Option<String>,
     /// `apps.kubeblocks.io/component-name` label, when present.
-    pub component: Option<String>,
+    pub(crate) component: Option<String>,
     /// `spec.backupPolicyName`.
-    pub backup_policy: String,
+    pub(crate) backup_policy: String,
+    /// From the `dataprotection.kubeblocks.io/backup-type` label.
     pub kind: BackupKind,
     /// `status.phase` as written (`New`, `Running`, `Completed`, `Failed`, ...; empty if unset).
     pub phase: String,
-    pub time_range: Option<TimeRange>,
+    pub(crate) time_range: Option<TimeRange>,
     /// `status.completionTimestamp`.
-    pub completion: Option<DateTime<Utc>>,
+    pub(crate) completion: Option<DateTime<Utc>>,
 }
 
 /// Parses a Kubernetes timestamp (RFC 3339, any offset) into UTC.
-pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 
 /// Parses a `timeRange.timeZone` such as `+08:00`.
-pub fn parse_time_zone(s: &str) -> Option<FixedOffset> {
+pub(crate) fn parse_time_zone(s: &str) -> Option<FixedOffset> {
     let sign = match s.get(..1)? {
         "+" => 1,
         "-" => -1,
@@ -175,10 +181,20 @@ impl BackupFacts {
 /// Why a time cannot be restored, worded like the operator where it has a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PitrError {
+    /// The backup chosen as the continuous side is a full (or other) backup.
     #[error("backup {name} is not a continuous backup")]
-    NotContinuous { name: String },
+    NotContinuous {
+        /// The backup's name.
+        name: String,
+    },
+    /// The continuous backup is neither Running nor Completed (e.g. Failed).
     #[error("continuous backup {name} is {phase}, not Running or Completed")]
-    ContinuousNotActive { name: String, phase: String },
+    ContinuousNotActive {
+        /// The backup's name.
+        name: String,
+        /// Its `status.phase`, verbatim.
+        phase: String,
+    },
     /// Missing start or end, or start after end.
     #[error("invalid timeRange of the backup")]
     InvalidTimeRange,
@@ -187,20 +203,33 @@ pub enum PitrError {
         "no Completed full or incremental backup of cluster {cluster} ends between {start} and {end}"
     )]
     NoWindow {
+        /// The cluster the continuous backup belongs to.
         cluster: String,
+        /// Start of the continuous backup's range.
         start: DateTime<Utc>,
+        /// End of the continuous backup's range.
         end: DateTime<Utc>,
     },
+    /// The time lies outside the continuous backup's range.
     #[error(
         "restore-to-time is out of time range, you can view the recoverable time: \n\tkbcli cluster describe {cluster} -n {namespace}"
     )]
-    OutOfRange { cluster: String, namespace: String },
+    OutOfRange {
+        /// The cluster the continuous backup belongs to.
+        cluster: String,
+        /// Its namespace.
+        namespace: String,
+    },
+    /// No Completed full or incremental backup of the same source ends between the start of
+    /// the continuous range and the time.
     #[error(
         "can not found latest full or incremental backup based on backupPolicy \"{policy}\" and specified restoreTime \"{}\"",
         go_time(.restore_time)
     )]
     NoBaseBackup {
+        /// The continuous backup's `spec.backupPolicyName`.
         policy: String,
+        /// The time asked for.
         restore_time: DateTime<Utc>,
     },
 }
@@ -218,9 +247,9 @@ pub struct RecoverableWindow {
     /// End of the continuous backup's range.
     pub end: DateTime<Utc>,
     /// The continuous backup's own range (the window lies inside it).
-    pub continuous_start: DateTime<Utc>,
+    pub(crate) continuous_start: DateTime<Utc>,
     /// Name of the base backup whose end opens the window.
-    pub earliest_base: String,
+    pub(crate) earliest_base: String,
 }
 
 impl RecoverableWindow {
@@ -292,7 +321,7 @@ pub fn recoverable_window(
 
 /// The base backup the operator picks for a restore to `t`: the qualifying backup with the
 /// latest end at or before `t`. Does not check that `t` is inside the continuous range.
-pub fn base_backup_for<'a>(
+pub(crate) fn base_backup_for<'a>(
     cont: &BackupFacts,
     backups: &'a [BackupFacts],
     t: DateTime<Utc>,

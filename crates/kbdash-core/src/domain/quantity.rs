@@ -35,12 +35,15 @@ pub enum QuantityFormat {
 /// Why a string is not a usable quantity.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantityError {
+    /// Not a number with an optional suffix.
     #[error(
         "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
     )]
     Syntax,
+    /// A magnitude above 2^63-1 units, which Kubernetes would silently cap.
     #[error("quantity is too large (the maximum is 2^63-1)")]
     TooLarge,
+    /// A fraction finer than one nano-unit, which Kubernetes would silently round up.
     #[error("quantity is more precise than 1n")]
     TooPrecise,
 }
@@ -132,11 +135,6 @@ impl Quantity {
     /// The value in whole units, rounded up as Kubernetes does for `Value`.
     pub fn units_ceil(&self) -> i128 {
         div_ceil(self.nanos, NANOS_PER_UNIT)
-    }
-
-    /// How the quantity was written (decides its canonical spelling).
-    pub fn format(&self) -> QuantityFormat {
-        self.format
     }
 
     /// The canonical Kubernetes spelling: `1536Mi` for `1.5Gi`, `500m` for `0.5`, `1k` for

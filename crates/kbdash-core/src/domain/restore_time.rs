@@ -23,18 +23,24 @@ use regex::Regex;
 /// Why a typed restore time was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreTimeError {
+    /// Nothing but blanks.
     #[error("enter a restore time, e.g. 2025-06-03 09:30:00, 2025-06-03T09:30:00Z, -15m or now-1h")]
     Empty,
+    /// A relative time whose duration does not read (`-15x`, `now-`, an overflow).
     #[error(
         "\"{0}\" is not a duration: use whole numbers with units d, h, m, s, e.g. 15m or 2h30m"
     )]
     BadDuration(String),
+    /// A date and time followed by a zone that is not one of the accepted forms.
     #[error("unknown time zone \"{0}\": use Z, UTC, UTC+8, +02:00 or -0700")]
     BadZone(String),
+    /// A date or time that does not exist (`2025-02-30`, `25:00`, an unknown month name).
     #[error("\"{0}\" is not a valid date and time")]
     BadDate(String),
+    /// A relative time that falls outside the representable range.
     #[error("the time is out of range")]
     OutOfRange,
+    /// No accepted form matches.
     #[error(
         "cannot read \"{0}\" as a time: use 2025-06-03T09:30:00Z, 2025-06-03 09:30:00 +02:00, Jun 03,2025 09:30:00 UTC+0800, -15m or now-1h"
     )]

@@ -39,8 +39,14 @@ impl Default for Thresholds {
 /// How bad a problem is; the order is the ranking (worst first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
+    /// A cluster cannot serve, or the dashboard cannot see: a Failed or Abnormal cluster, no
+    /// primary or several, the API server or a watch stream down.
     Critical,
+    /// Something failed and needs someone: a crash-looping pod, a failed operation or backup,
+    /// a stalled WAL archive, a stream refused or not installed.
     Error,
+    /// Something to keep an eye on: a pod not ready, restarts rising, an operation stuck, a
+    /// scheduled backup overdue.
     Warning,
     /// Raised from data whose stream has since gone down: whether it still holds is unknown.
     Stale,
@@ -99,6 +105,7 @@ fn judge(
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// How bad it is.
     pub level: Level,
     /// The object the problem is about; `None` for a watch stream.
     pub object: Option<ObjRef>,
@@ -132,17 +139,26 @@ impl Problem {
 /// The health of one watch stream, as triage needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamHealth {
+    /// Live, or never live yet (nothing to suspend).
     Fine,
     /// Listing again after it was down since then: its rows are still the old ones.
     Relisting {
+        /// When it went down.
         since: DateTime<Utc>,
     },
+    /// Down and retrying.
     Reconnecting {
+        /// When it went down.
         since: DateTime<Utc>,
+        /// Failed attempts so far.
         attempt: u32,
+        /// The last error, as the client reported it.
         error: String,
     },
+    /// The API refused the watch (403); the API's message.
     Forbidden(String),
+    /// The kind is not served (its list answered 404: KubeBlocks or one of its API groups is
+    /// not installed); the text says what is missing.
     Missing(String),
 }
 
@@ -151,12 +167,19 @@ pub enum StreamHealth {
 pub struct Fleet<'a> {
     /// The kubeconfig context the fleet was read from.
     pub context: &'a str,
+    /// Every Cluster watched.
     pub clusters: &'a [&'a ClusterRow],
+    /// Every Pod watched.
     pub pods: &'a [&'a PodRow],
+    /// Every OpsRequest watched.
     pub ops: &'a [&'a OpsRow],
+    /// Every Backup watched.
     pub backups: &'a [&'a BackupRow],
+    /// Every BackupSchedule watched.
     pub schedules: &'a [&'a ScheduleRow],
+    /// The health of each kind's watch stream.
     pub streams: &'a [(Kind, StreamHealth)],
+    /// The streams that were live and went down, with since when.
     pub down: &'a DownSince,
     /// The API server stopped answering the liveness probe, if it did.
     pub api: Option<&'a ApiDown>,
@@ -165,7 +188,9 @@ pub struct Fleet<'a> {
 /// The API server stopped answering: since when, and the probe's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiDown {
+    /// When the liveness probe found it not answering.
     pub since: DateTime<Utc>,
+    /// The last probe's error (a timeout, a refused connection, ...).
     pub error: String,
 }
 
@@ -264,7 +289,7 @@ fn hm(t: DateTime<Utc>) -> String {
 }
 
 /// A duration for people: "45 min", "3h 20m", "2d 4h".
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let m = d.num_minutes().max(0);
     match m {
         0..60 => format!("{m} min"),
@@ -294,7 +319,10 @@ pub fn rank(a: &Problem, b: &Problem) -> std::cmp::Ordering {
 /// if nothing in it changes (a threshold crossed, or a "for N min" text to bring up to date).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
+    /// What is wrong, in the order the rules found it (not ranked).
     pub problems: Vec<Problem>,
+    /// The earliest time at which the verdict may change with no new data; `None` when only
+    /// new data can change it.
     pub recheck: Option<DateTime<Utc>>,
 }
 
@@ -322,10 +350,15 @@ impl Verdict {
 /// listed.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterGroup<'a> {
+    /// The cluster's namespace and name.
     pub key: &'a ObjKey,
+    /// Its row, if it is listed.
     pub cluster: Option<&'a ClusterRow>,
+    /// Its pods (`app.kubernetes.io/instance`).
     pub pods: &'a [&'a PodRow],
+    /// Its backups.
     pub backups: &'a [&'a BackupRow],
+    /// Its backup schedules.
     pub schedules: &'a [&'a ScheduleRow],
 }
 

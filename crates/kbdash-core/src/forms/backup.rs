@@ -17,20 +17,20 @@ const DELETION_POLICIES: [&str; 2] = ["Delete", "Retain"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupInput {
     /// Field `name`: defaults to kbcli's `backup-<namespace>-<cluster>-<YYYYMMDDHHMMSS>`.
-    pub name: String,
+    pub(crate) name: String,
     /// Field `policy`: a BackupPolicy name (the default policy first).
-    pub policy: String,
+    pub(crate) policy: String,
     /// Field `method`: a method of that policy.
-    pub method: String,
+    pub(crate) method: String,
     /// Field `retention`: e.g. `7d`; empty keeps the backup until deleted.
-    pub retention: String,
+    pub(crate) retention: String,
     /// Field `deletion_policy`: `Delete` or `Retain`.
-    pub deletion_policy: String,
+    pub(crate) deletion_policy: String,
 }
 
 impl BackupInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         let policy = ctx.default_backup_policy();
         let method = policy
             .and_then(|p| p.methods.iter().find(|m| !m.continuous))
@@ -170,27 +170,27 @@ impl BackupInput {
 
 /// One method's schedule in the backup schedule form.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScheduleInput {
+pub(crate) struct ScheduleInput {
     /// The backup method (not editable).
-    pub method: String,
+    pub(crate) method: String,
     /// Field `<method>.enabled` (toggle).
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Field `<method>.cron`: five-field cron expression (UTC).
-    pub cron: String,
+    pub(crate) cron: String,
     /// Field `<method>.retention`: e.g. `7d`.
-    pub retention: String,
+    pub(crate) retention: String,
 }
 
 /// Backup schedule form input: one entry per `spec.schedules[]` of the BackupSchedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupScheduleInput {
     /// One entry per BackupSchedule `spec.schedules[]`, in spec order.
-    pub schedules: Vec<ScheduleInput>,
+    pub(crate) schedules: Vec<ScheduleInput>,
 }
 
 impl BackupScheduleInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         let schedules = ctx
             .backup_schedule
             .iter()

@@ -34,19 +34,19 @@ pub struct FormContext {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComponentInfo {
     /// `name`, e.g. `postgresql`.
-    pub name: String,
+    pub(crate) name: String,
     /// `replicas`.
     pub replicas: u32,
     /// `serviceVersion`, e.g. `16.9.0` (its major picks the PostgreSQL parameter rules).
     pub service_version: String,
     /// `resources.requests.cpu` as written (`"1"`, `"500m"`), if set.
-    pub cpu_request: Option<String>,
+    pub(crate) cpu_request: Option<String>,
     /// `resources.limits.cpu`, if set.
     pub cpu_limit: Option<String>,
     /// `resources.requests.memory` (`"2Gi"`), if set.
-    pub memory_request: Option<String>,
+    pub(crate) memory_request: Option<String>,
     /// `resources.limits.memory`, if set.
-    pub memory_limit: Option<String>,
+    pub(crate) memory_limit: Option<String>,
     /// `volumeClaimTemplates[]`: name and `spec.resources.requests.storage`.
     pub volumes: Vec<VolumeInfo>,
 }
@@ -55,7 +55,7 @@ pub struct ComponentInfo {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VolumeInfo {
     /// Template name, e.g. `data`.
-    pub name: String,
+    pub(crate) name: String,
     /// Requested size as written, e.g. `20Gi`.
     pub storage: String,
     /// The largest `status.capacity.storage` among the template's PVCs (label
@@ -69,7 +69,7 @@ pub struct PodInfo {
     /// `metadata.name`, e.g. `pg-cluster-postgresql-0`.
     pub name: String,
     /// Label `apps.kubeblocks.io/component-name`.
-    pub component: String,
+    pub(crate) component: String,
     /// Label `kubeblocks.io/role` (`primary`, `secondary`), if set.
     pub role: Option<String>,
     /// The pod's `Ready` condition is `True`.
@@ -80,11 +80,11 @@ pub struct PodInfo {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupPolicyInfo {
     /// `metadata.name`, e.g. `pg-cluster-postgresql-backup-policy`.
-    pub name: String,
+    pub(crate) name: String,
     /// Label `apps.kubeblocks.io/component-name`.
-    pub component: String,
+    pub(crate) component: String,
     /// Annotation `dataprotection.kubeblocks.io/is-default-policy: "true"`.
-    pub is_default: bool,
+    pub(crate) is_default: bool,
     /// `spec.backupMethods[]`, in spec order.
     pub methods: Vec<BackupMethodInfo>,
 }
@@ -96,7 +96,7 @@ pub struct BackupMethodInfo {
     pub name: String,
     /// The method's ActionSet has `backupType: Continuous` (WAL archiving). When the
     /// ActionSet is not readable use [`is_known_continuous_method`].
-    pub continuous: bool,
+    pub(crate) continuous: bool,
 }
 
 /// The cluster's BackupSchedule.
@@ -105,7 +105,7 @@ pub struct BackupScheduleInfo {
     /// `metadata.name`, e.g. `pg-cluster-postgresql-backup-schedule`.
     pub name: String,
     /// `spec.backupPolicyName`.
-    pub backup_policy: String,
+    pub(crate) backup_policy: String,
     /// `spec.schedules[]`, in spec order.
     pub schedules: Vec<ScheduleInfo>,
 }
@@ -116,22 +116,22 @@ pub struct ScheduleInfo {
     /// `backupMethod`.
     pub method: String,
     /// `enabled`.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// `cronExpression`, e.g. `0 2 * * *`.
-    pub cron: String,
+    pub(crate) cron: String,
     /// `retentionPeriod`, e.g. `7d`.
-    pub retention: String,
+    pub(crate) retention: String,
 }
 
 /// The PostgreSQL addon's continuous (WAL archiving) backup methods, for when the ActionSet
 /// is not at hand.
-pub fn is_known_continuous_method(method: &str) -> bool {
+pub(crate) fn is_known_continuous_method(method: &str) -> bool {
     matches!(method, "archive-wal" | "wal-g-archive")
 }
 
 /// The full backup method a continuous method of the PostgreSQL addon restores from
 /// (its `compatibleMethod` in the addon's BackupPolicyTemplate).
-pub fn matching_full_method(continuous: &str) -> Option<&'static str> {
+pub(crate) fn matching_full_method(continuous: &str) -> Option<&'static str> {
     match continuous {
         "archive-wal" => Some("pg-basebackup"),
         "wal-g-archive" => Some("wal-g"),
@@ -141,7 +141,7 @@ pub fn matching_full_method(continuous: &str) -> Option<&'static str> {
 
 impl FormContext {
     /// The component called `name`.
-    pub fn component(&self, name: &str) -> Option<&ComponentInfo> {
+    pub(crate) fn component(&self, name: &str) -> Option<&ComponentInfo> {
         self.components.iter().find(|c| c.name == name)
     }
 
@@ -177,7 +177,7 @@ impl FormContext {
     }
 
     /// The BackupPolicy used for on-demand backups: the default one, else the first.
-    pub fn default_backup_policy(&self) -> Option<&BackupPolicyInfo> {
+    pub(crate) fn default_backup_policy(&self) -> Option<&BackupPolicyInfo> {
         self.backup_policies
             .iter()
             .find(|p| p.is_default)

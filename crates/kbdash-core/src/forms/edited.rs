@@ -180,7 +180,7 @@ fn absorb_switchover(f: &mut SwitchoverInput, item: &Value) {
     f.component = text(&item["componentName"]);
     f.candidate = match item.get("candidateName") {
         Some(c) => text(c),
-        None => super::ANY_SECONDARY.to_string(),
+        None => super::switchover::ANY_SECONDARY.to_string(),
     };
 }
 

@@ -1,15 +1,17 @@
-//! The files of `examples/`: requests built by the form code from a fixture context that
-//! mirrors `tests/fixtures/kubeblocks/` (cluster `pg-cluster` in namespace `demo`).
+//! Test support (feature `testing`): the form and restore contexts of the reference fixtures
+//! `tests/fixtures/kubeblocks/` (cluster `pg-cluster` in namespace `demo`), and the files of
+//! `examples/`, requests built by the form code from those contexts.
 //!
-//! `tests/examples_files.rs` regenerates them in memory and fails when a file differs
-//! (`KBDASH_BLESS=1` rewrites them).
+//! The integration test `examples_files` regenerates the files in memory and fails when one
+//! differs (`KBDASH_BLESS=1` rewrites them).
 
-use chrono::{TimeZone, Utc};
-use serde_json::Value;
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use serde_json::{Value, json};
 
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
-    OpKind, PodInfo, Request, RequestAction, ScheduleInfo, VolumeInfo,
+    OpKind, PodInfo, Request, RequestAction, RestoreContext, RestoreInput, ScheduleInfo,
+    VolumeInfo, redacted,
 };
 
 /// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
@@ -79,6 +81,71 @@ pub fn fixture_context() -> FormContext {
             .single()
             .unwrap_or_default(),
     }
+}
+
+/// The continuous (WAL archive) backup of the reference fixtures.
+const FIXTURE_CONTINUOUS: &str =
+    include_str!("../../../../tests/fixtures/kubeblocks/backup-continuous-archive-wal.yaml");
+/// The Completed full backup of the reference fixtures (ends inside the continuous range).
+const FIXTURE_FULL: &str =
+    include_str!("../../../../tests/fixtures/kubeblocks/backup-full-pg-basebackup.yaml");
+
+/// The restore context of the reference fixtures: restoring from the continuous backup
+/// (`continuous`) or the full one, with both backups listed, cluster `demo/pg-cluster`
+/// existing, now = 2025-06-04T12:00:00Z in UTC. Its window is
+/// 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z.
+pub fn fixture_restore_context(continuous: bool) -> Result<RestoreContext, String> {
+    let read = |text: &str| serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string());
+    let (cont, full) = (read(FIXTURE_CONTINUOUS)?, read(FIXTURE_FULL)?);
+    let cluster = json!({"metadata": {"name": "pg-cluster", "namespace": "demo"}});
+    let utc = FixedOffset::east_opt(0).ok_or("no UTC offset")?;
+    let now = DateTime::parse_from_rfc3339("2025-06-04T12:00:00Z")
+        .map_err(|e| e.to_string())?
+        .with_timezone(&Utc);
+    RestoreContext::from_objects(
+        if continuous { &cont } else { &full },
+        &[cont.clone(), full.clone()],
+        &[cluster],
+        now,
+        utc,
+    )
+    .ok_or_else(|| "fixture backup without a name".to_string())
+}
+
+/// The restore examples of `examples/` (file name, request with secrets redacted: the
+/// files are read by people, and the encrypted accounts must never be shown in full).
+fn restore_example_requests() -> Result<Vec<(String, Request)>, String> {
+    type Example = (&'static str, bool, &'static [(&'static str, &'static str)]);
+    const EXAMPLES: [Example; 3] = [
+        (
+            "restore-ops-pitr",
+            true,
+            &[("time", "2025-06-03T09:30:00Z")],
+        ),
+        (
+            "restore-cluster-annotation",
+            true,
+            &[("form", "Cluster"), ("time", "2025-06-03 09:30:00 UTC")],
+        ),
+        ("restore-ops-full", false, &[]),
+    ];
+    EXAMPLES
+        .iter()
+        .map(|(stem, continuous, fields)| {
+            let ctx = fixture_restore_context(*continuous)?;
+            let mut input = RestoreInput::initial(&ctx);
+            for (f, v) in *fields {
+                input
+                    .set(f, v)
+                    .map_err(|e| format!("example {stem}: {e}"))?;
+            }
+            let mut request = input
+                .validate(&ctx)
+                .map_err(|errs| format!("example {stem}: {errs:?}"))?;
+            request.body = redacted(&request.body);
+            Ok((format!("{stem}.yaml"), request))
+        })
+        .collect()
 }
 
 /// Field values set on top of a form's defaults.
@@ -184,7 +251,7 @@ pub fn example_requests() -> Result<Vec<(String, Request)>, String> {
                 .map_err(|errs| format!("example {file}: {errs:?}"))?;
             Ok((file, request))
         })
-        .chain(super::restore::example_requests()?.into_iter().map(Ok))
+        .chain(restore_example_requests()?.into_iter().map(Ok))
         .collect()
 }
 
@@ -203,7 +270,7 @@ pub fn example_files() -> Result<Vec<(String, String)>, String> {
 /// The YAML of one example, with a header saying how it was made and how to use it.
 /// OpsRequests get the fixed `metadata.name` `name` in place of `generateName`, since
 /// `kubectl apply -f` cannot create from `generateName`.
-pub fn render(name: &str, request: &Request) -> Result<String, String> {
+pub(crate) fn render(name: &str, request: &Request) -> Result<String, String> {
     let mut body = request.body.clone();
     let mut header = String::from(
         "# Built by kbdash's form code (src/forms/examples.rs) for cluster pg-cluster in namespace demo.\n",

@@ -8,15 +8,15 @@ use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, Unkn
 
 /// Annotations for a cloud's load balancer, filled into the editable annotations field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnnotationPreset {
+pub(crate) struct AnnotationPreset {
     /// Choice value, e.g. `aws-internal`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The annotations it fills in, `(key, value)`.
-    pub annotations: &'static [(&'static str, &'static str)],
+    pub(crate) annotations: &'static [(&'static str, &'static str)],
 }
 
 /// Load balancer presets for AWS, Azure, GCP and Alibaba Cloud, internal or internet-facing.
-pub const ANNOTATION_PRESETS: &[AnnotationPreset] = &[
+pub(crate) const ANNOTATION_PRESETS: &[AnnotationPreset] = &[
     AnnotationPreset {
         name: "none",
         annotations: &[],
@@ -87,26 +87,26 @@ const ROLES: [&str; 2] = ["primary", "secondary"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExposeInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `switch`: `Enable` or `Disable`.
-    pub switch: String,
+    pub(crate) switch: String,
     /// Field `service_name`: a DNS label such as `internet` or `vpc`.
-    pub service_name: String,
+    pub(crate) service_name: String,
     /// Field `service_type`: `ClusterIP`, `NodePort` or `LoadBalancer`.
-    pub service_type: String,
+    pub(crate) service_type: String,
     /// Field `role_selector`: `primary` or `secondary`.
-    pub role_selector: String,
+    pub(crate) role_selector: String,
     /// Field `preset` (LoadBalancer only): an [`ANNOTATION_PRESETS`] name; setting it fills
     /// `annotations`.
-    pub preset: String,
+    pub(crate) preset: String,
     /// Field `annotations` (multi-line, LoadBalancer only): `key: value` rows; ignored for
     /// other service types.
-    pub annotations: String,
+    pub(crate) annotations: String,
 }
 
 impl ExposeInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         ExposeInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
             switch: "Enable".to_string(),

@@ -70,7 +70,7 @@ fn largest_capacity<'a>(
 
 impl FormContext {
     /// Maps live objects onto a context. Continuous backup methods are recognised by name
-    /// ([`is_known_continuous_method`]) since BackupPolicies do not say it.
+    /// (the PostgreSQL addon's WAL archiving methods) since BackupPolicies do not say it.
     pub fn from_objects(live: LiveObjects<'_>) -> FormContext {
         let cluster = live.cluster;
         let name = s(&cluster["metadata"]["name"]);

@@ -10,14 +10,14 @@ use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, Unkn
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifecycleInput {
     /// [`OpKind::Restart`], [`OpKind::Stop`] or [`OpKind::Start`].
-    pub op: OpKind,
+    pub(crate) op: OpKind,
     /// Field `components` (multiple choice); all of them by default, like kbcli.
-    pub components: Vec<String>,
+    pub(crate) components: Vec<String>,
 }
 
 impl LifecycleInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(op: OpKind, ctx: &FormContext) -> Self {
+    pub(crate) fn initial(op: OpKind, ctx: &FormContext) -> Self {
         LifecycleInput {
             op,
             components: ctx.component_names(),

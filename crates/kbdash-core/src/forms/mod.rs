@@ -34,8 +34,8 @@
 //!    check (errors about the text itself carry the field [`YAML_FIELD`]).
 //! 7. If [`OpForm::disruptive`] is true, ask for the cluster name and check it with
 //!    [`confirmation_matches`] before submitting.
-//! 8. After submitting, [`Request::audit_record`] is the audit log line and
-//!    [`Request::summary`] a one-line description for notifications.
+//! 8. After submitting, [`Request::audit_record`] is the audit log line (with a one-line
+//!    summary of the spec).
 //!
 //! The OpsRequests are built as kbcli builds them: `generateName: <cluster>-<typelower>-`,
 //! labels `app.kubernetes.io/instance` and `app.kubernetes.io/managed-by: kubeblocks`,
@@ -45,6 +45,7 @@ mod backup;
 mod checks;
 mod context;
 mod edited;
+#[cfg(any(test, feature = "testing"))]
 pub mod examples;
 mod expose;
 mod from_objects;
@@ -61,38 +62,46 @@ use serde_json::Value;
 
 use crate::kinds::Kind;
 
-pub use backup::{BackupInput, BackupScheduleInput, ScheduleInput};
+pub use backup::{BackupInput, BackupScheduleInput};
 pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
-    ScheduleInfo, VolumeInfo, is_known_continuous_method, matching_full_method,
+    ScheduleInfo, VolumeInfo,
 };
 pub use edited::{YAML_FIELD, validate_edited};
-pub use expose::{ANNOTATION_PRESETS, AnnotationPreset, ExposeInput};
+pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
 pub use restore::{
-    CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
-    VOLUME_RESTORE_POLICIES, fixture_restore_context, redact_secret, redacted,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm, redacted,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
-pub use switchover::{ANY_SECONDARY, SwitchoverInput};
+pub use switchover::SwitchoverInput;
 pub use upgrade::UpgradeInput;
 pub use volume::VolumeExpansionInput;
 
 /// The operations kbdash builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpKind {
+    /// Add replicas, or remove them (the newest, or chosen instances taken offline).
     HorizontalScaling,
+    /// Change a component's CPU and memory requests and limits.
     VerticalScaling,
+    /// Move the primary role to another (or any) ready secondary.
     Switchover,
+    /// Change PostgreSQL parameters.
     Reconfiguring,
+    /// Grow a component's volumes (volumes only grow).
     VolumeExpansion,
+    /// Move a component to another service version of the addon.
     Upgrade,
+    /// Add or remove a Service that exposes the cluster.
     Expose,
+    /// Restart components' pods (a rolling restart).
     Restart,
+    /// Stop components: their pods go, their volumes stay.
     Stop,
+    /// Start stopped components.
     Start,
     /// An on-demand `Backup` object (not an OpsRequest).
     Backup,
@@ -344,7 +353,7 @@ impl Request {
 
     /// One line describing what the request does, for notifications and the audit log,
     /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let spec = &self.body["spec"];
         match self.kind {
             Kind::OpsRequest => {
@@ -367,21 +376,30 @@ impl Request {
 /// Why [`OpForm::set`] did nothing: no such field, or a field that is shown but fixed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the form has no editable field {0:?}")]
-pub struct UnknownField(pub String);
+pub struct UnknownField(pub(crate) String);
 
 /// One form's input, whatever the op.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpForm {
+    /// [`OpKind::HorizontalScaling`].
     HorizontalScaling(HorizontalScalingInput),
+    /// [`OpKind::VerticalScaling`].
     VerticalScaling(VerticalScalingInput),
+    /// [`OpKind::Switchover`].
     Switchover(SwitchoverInput),
+    /// [`OpKind::Reconfiguring`].
     Reconfiguring(ReconfigureInput),
+    /// [`OpKind::VolumeExpansion`].
     VolumeExpansion(VolumeExpansionInput),
+    /// [`OpKind::Upgrade`].
     Upgrade(UpgradeInput),
+    /// [`OpKind::Expose`].
     Expose(ExposeInput),
     /// Restart, Stop or Start.
     Lifecycle(LifecycleInput),
+    /// [`OpKind::Backup`].
     Backup(BackupInput),
+    /// [`OpKind::BackupSchedule`].
     BackupSchedule(BackupScheduleInput),
 }
 
@@ -489,8 +507,9 @@ impl OpForm {
         }
     }
 
-    /// Per-row verdicts of the reconfigure `parameters` text (see
-    /// [`ReconfigureInput::row_checks`]); empty for other forms.
+    /// Per-row verdicts of the reconfigure `parameters` text (syntax, then the parameter
+    /// rules of the cluster's PostgreSQL major), in line order; empty for other forms and
+    /// while the major is unknown.
     pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
         match self {
             OpForm::Reconfiguring(f) => f.row_checks(ctx),

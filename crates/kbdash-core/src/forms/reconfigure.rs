@@ -12,11 +12,11 @@ use crate::domain::pg_params::{self, ParamError, Scope, ValueMode};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconfigureInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `parameters` (multi-line): one `key = value` row per line; blank lines and
     /// lines starting with `#` are skipped; a value wrapped in single quotes (postgresql.conf
     /// style) is unwrapped.
-    pub parameters: String,
+    pub(crate) parameters: String,
 }
 
 /// One parsed row.
@@ -42,7 +42,7 @@ pub struct RowCheck {
 
 impl ReconfigureInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         ReconfigureInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
             parameters: String::new(),
@@ -87,7 +87,7 @@ impl ReconfigureInput {
 
     /// Some row sets a parameter whose change restarts PostgreSQL (static, or reloaded by
     /// a Patroni restart).
-    pub fn restart_required(&self, ctx: &FormContext) -> bool {
+    pub(crate) fn restart_required(&self, ctx: &FormContext) -> bool {
         let Some(major) = self.major(ctx) else {
             return false;
         };
@@ -99,7 +99,7 @@ impl ReconfigureInput {
 
     /// Every row with its own verdict (syntax, then the parameter rules of the cluster's
     /// major), in line order; empty while the major version is unknown.
-    pub fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
+    pub(crate) fn row_checks(&self, ctx: &FormContext) -> Vec<RowCheck> {
         let Some(major) = self.major(ctx) else {
             return Vec::new();
         };
@@ -127,7 +127,7 @@ impl ReconfigureInput {
     }
 
     /// Parameter names of the component's major starting with `prefix`.
-    pub fn completions(&self, ctx: &FormContext, prefix: &str) -> Vec<String> {
+    pub(crate) fn completions(&self, ctx: &FormContext, prefix: &str) -> Vec<String> {
         self.major(ctx)
             .map(|m| {
                 pg_params::completions(m, prefix)
@@ -139,7 +139,7 @@ impl ReconfigureInput {
     }
 
     /// What `name` accepts and when a change applies.
-    pub fn parameter_hint(&self, ctx: &FormContext, name: &str) -> Option<String> {
+    pub(crate) fn parameter_hint(&self, ctx: &FormContext, name: &str) -> Option<String> {
         let rule = pg_params::lookup(self.major(ctx)?, name.trim())?;
         let when = match rule.scope {
             Scope::Immutable => "immutable: cannot be changed",

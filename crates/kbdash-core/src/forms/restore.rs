@@ -31,16 +31,17 @@ use crate::domain::restore_time::{format_restore_time, parse_restore_time};
 use crate::kinds::Kind;
 
 /// Backup annotation holding the source Cluster as JSON.
-pub const CLUSTER_SNAPSHOT_ANNOTATION: &str = "kubeblocks.io/cluster-snapshot";
+pub(crate) const CLUSTER_SNAPSHOT_ANNOTATION: &str = "kubeblocks.io/cluster-snapshot";
 /// Backup annotation holding `{"<component>":{"<account>":"<ciphertext>"}}`.
-pub const ENCRYPTED_ACCOUNTS_ANNOTATION: &str = "kubeblocks.io/encrypted-system-accounts";
+pub(crate) const ENCRYPTED_ACCOUNTS_ANNOTATION: &str = "kubeblocks.io/encrypted-system-accounts";
 /// Optional backup annotation with the connection password (also encrypted).
-pub const CONNECTION_PASSWORD_ANNOTATION: &str = "dataprotection.kubeblocks.io/connection-password";
+pub(crate) const CONNECTION_PASSWORD_ANNOTATION: &str =
+    "dataprotection.kubeblocks.io/connection-password";
 /// Cluster annotation that makes the cluster controller restore from a backup.
 pub const RESTORE_FROM_BACKUP_ANNOTATION: &str = "kubeblocks.io/restore-from-backup";
 
 /// `volumeRestorePolicy` values; Parallel is the operator's default.
-pub const VOLUME_RESTORE_POLICIES: [&str; 2] = ["Parallel", "Serial"];
+pub(crate) const VOLUME_RESTORE_POLICIES: [&str; 2] = ["Parallel", "Serial"];
 
 /// Which object the restore sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub enum RestoreRequestForm {
 
 impl RestoreRequestForm {
     /// The value of the `form` field.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RestoreRequestForm::OpsRequest => "OpsRequest",
             RestoreRequestForm::Cluster => "Cluster",
@@ -71,7 +72,7 @@ pub struct RestoreContext {
     /// Its `kubeblocks.io/encrypted-system-accounts` annotation, parsed.
     pub encrypted_accounts: Option<Value>,
     /// Its `dataprotection.kubeblocks.io/connection-password` annotation.
-    pub connection_password: Option<String>,
+    pub(crate) connection_password: Option<String>,
     /// The other backups of the backup's namespace (base backups for a continuous one).
     pub backups: Vec<BackupFacts>,
     /// Existing clusters as `(namespace, name)`: the new name must be free.
@@ -79,7 +80,7 @@ pub struct RestoreContext {
     /// Current time, injected (relative times like `-15m`, lag).
     pub now: DateTime<Utc>,
     /// The user's local offset, for typed times without a zone and for display.
-    pub local_offset: FixedOffset,
+    pub(crate) local_offset: FixedOffset,
 }
 
 impl RestoreContext {
@@ -138,7 +139,7 @@ impl RestoreContext {
     }
 
     /// The component the backup was taken from: its label, else the snapshot's first component.
-    pub fn component(&self) -> String {
+    pub(crate) fn component(&self) -> String {
         self.backup
             .component
             .clone()
@@ -164,7 +165,7 @@ impl RestoreContext {
     }
 
     /// Whether a cluster `name` exists in `namespace`.
-    pub fn cluster_exists(&self, namespace: &str, name: &str) -> bool {
+    pub(crate) fn cluster_exists(&self, namespace: &str, name: &str) -> bool {
         self.clusters
             .iter()
             .any(|(ns, n)| ns == namespace && n == name)
@@ -193,7 +194,7 @@ pub struct RestoreInput {
     /// Field `namespace`: where the new cluster goes (defaults to the backup's).
     pub namespace: String,
     /// Field `volume_restore_policy`: `Parallel` or `Serial`.
-    pub volume_restore_policy: String,
+    pub(crate) volume_restore_policy: String,
     /// Field `time` (continuous backups only): as typed, any form
     /// [`parse_restore_time`] reads; the timeline cursor writes it with [`RestoreInput::set_time`].
     pub time: String,
@@ -202,7 +203,7 @@ pub struct RestoreInput {
     /// Field `cpu` (Cluster form only): requests = limits, as kbcli sets them.
     pub cpu: String,
     /// Field `memory` (Cluster form only): requests = limits.
-    pub memory: String,
+    pub(crate) memory: String,
 }
 
 impl RestoreInput {
@@ -655,7 +656,7 @@ impl RestoreInput {
 
 /// A secret shortened for display: its first 4 characters and its length, e.g.
 /// `4nxp…(60 chars)`. Short strings are fully masked.
-pub fn redact_secret(s: &str) -> String {
+pub(crate) fn redact_secret(s: &str) -> String {
     let n = s.chars().count();
     if n <= 8 {
         return format!("…({n} chars)");
@@ -666,8 +667,9 @@ pub fn redact_secret(s: &str) -> String {
 
 /// A copy of an object (Cluster, Backup, OpsRequest...) safe to show: every encrypted
 /// account and connection password in the restore-from-backup, encrypted-system-accounts
-/// and connection-password annotations shortened with [`redact_secret`]. Use it for YAML
-/// previews and summaries; send the original.
+/// and connection-password annotations shortened to its first 4 characters and its length
+/// (e.g. `4nxp…(60 chars)`; short ones fully masked). Use it for YAML previews and
+/// summaries; send the original.
 pub fn redacted(obj: &Value) -> Value {
     let mut out = obj.clone();
     let Some(annotations) = out
@@ -727,71 +729,6 @@ fn redact_json_string(v: &Value, f: impl FnOnce(&mut Map<String, Value>)) -> Val
         }
         _ => json!(redact_secret(text)),
     }
-}
-
-/// The continuous (WAL archive) backup of the reference fixtures.
-const FIXTURE_CONTINUOUS: &str =
-    include_str!("../../../../tests/fixtures/kubeblocks/backup-continuous-archive-wal.yaml");
-/// The Completed full backup of the reference fixtures (ends inside the continuous range).
-const FIXTURE_FULL: &str =
-    include_str!("../../../../tests/fixtures/kubeblocks/backup-full-pg-basebackup.yaml");
-
-/// The restore context of the reference fixtures: restoring from the continuous backup
-/// (`continuous`) or the full one, with both backups listed, cluster `demo/pg-cluster`
-/// existing, now = 2025-06-04T12:00:00Z in UTC. Its window is
-/// 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z.
-pub fn fixture_restore_context(continuous: bool) -> Result<RestoreContext, String> {
-    let read = |text: &str| serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string());
-    let (cont, full) = (read(FIXTURE_CONTINUOUS)?, read(FIXTURE_FULL)?);
-    let cluster = json!({"metadata": {"name": "pg-cluster", "namespace": "demo"}});
-    let utc = FixedOffset::east_opt(0).ok_or("no UTC offset")?;
-    let now = DateTime::parse_from_rfc3339("2025-06-04T12:00:00Z")
-        .map_err(|e| e.to_string())?
-        .with_timezone(&Utc);
-    RestoreContext::from_objects(
-        if continuous { &cont } else { &full },
-        &[cont.clone(), full.clone()],
-        &[cluster],
-        now,
-        utc,
-    )
-    .ok_or_else(|| "fixture backup without a name".to_string())
-}
-
-/// The restore examples of `examples/` (file name, request with secrets redacted: the
-/// files are read by people, and the encrypted accounts must never be shown in full).
-pub(super) fn example_requests() -> Result<Vec<(String, Request)>, String> {
-    type Example = (&'static str, bool, &'static [(&'static str, &'static str)]);
-    const EXAMPLES: [Example; 3] = [
-        (
-            "restore-ops-pitr",
-            true,
-            &[("time", "2025-06-03T09:30:00Z")],
-        ),
-        (
-            "restore-cluster-annotation",
-            true,
-            &[("form", "Cluster"), ("time", "2025-06-03 09:30:00 UTC")],
-        ),
-        ("restore-ops-full", false, &[]),
-    ];
-    EXAMPLES
-        .iter()
-        .map(|(stem, continuous, fields)| {
-            let ctx = fixture_restore_context(*continuous)?;
-            let mut input = RestoreInput::initial(&ctx);
-            for (f, v) in *fields {
-                input
-                    .set(f, v)
-                    .map_err(|e| format!("example {stem}: {e}"))?;
-            }
-            let mut request = input
-                .validate(&ctx)
-                .map_err(|errs| format!("example {stem}: {errs:?}"))?;
-            request.body = redacted(&request.body);
-            Ok((format!("{stem}.yaml"), request))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -46,22 +46,22 @@ impl ScaleDirection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HorizontalScalingInput {
     /// Field `component` (choice of components).
-    pub component: String,
+    pub(crate) component: String,
     /// Field `direction` (choice `out`, `in`, `offline`).
     pub direction: ScaleDirection,
     /// Field `replica_changes` (text, whole number) for out and in (shown for those only).
-    pub replica_changes: String,
+    pub(crate) replica_changes: String,
     /// Field `instances` (multiple choice of the component's pods) for offline (shown then
     /// only).
     pub instances: Vec<String>,
     /// Field `allow_primary` (toggle, shown for in and offline): allow a scale-in that
     /// removes the primary.
-    pub allow_primary: bool,
+    pub(crate) allow_primary: bool,
 }
 
 impl HorizontalScalingInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         HorizontalScalingInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
             direction: ScaleDirection::Out,
@@ -72,7 +72,7 @@ impl HorizontalScalingInput {
     }
 
     /// Replicas after the change, when the input is readable.
-    pub fn resulting_replicas(&self, ctx: &FormContext) -> Option<i64> {
+    pub(crate) fn resulting_replicas(&self, ctx: &FormContext) -> Option<i64> {
         let current = i64::from(ctx.component(&self.component)?.replicas);
         match self.direction {
             ScaleDirection::Out => Some(current + self.changes()?),
@@ -292,15 +292,15 @@ impl HorizontalScalingInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerticalScalingInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `cpu_request`.
-    pub cpu_request: String,
+    pub(crate) cpu_request: String,
     /// Field `cpu_limit`.
-    pub cpu_limit: String,
+    pub(crate) cpu_limit: String,
     /// Field `memory_request`.
-    pub memory_request: String,
+    pub(crate) memory_request: String,
     /// Field `memory_limit`.
-    pub memory_limit: String,
+    pub(crate) memory_limit: String,
 }
 
 const RESOURCE_FIELDS: [(&str, &str); 4] = [
@@ -312,7 +312,7 @@ const RESOURCE_FIELDS: [(&str, &str); 4] = [
 
 impl VerticalScalingInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         let get = |f: fn(&super::ComponentInfo) -> &Option<String>| {
             comp.and_then(|c| f(c).clone()).unwrap_or_default()

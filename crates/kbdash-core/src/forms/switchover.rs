@@ -7,21 +7,21 @@ use super::request::ops_request;
 use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, UnknownField};
 
 /// The candidate choice meaning "let the addon pick any healthy secondary".
-pub const ANY_SECONDARY: &str = "any healthy secondary";
+pub(crate) const ANY_SECONDARY: &str = "any healthy secondary";
 
 /// Switchover form input. The instance is always the component's current primary (shown,
 /// not editable), since the PostgreSQL action does nothing for any other pod.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SwitchoverInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `candidate`: [`ANY_SECONDARY`] or a ready secondary's pod name.
-    pub candidate: String,
+    pub(crate) candidate: String,
 }
 
 impl SwitchoverInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         SwitchoverInput {
             component: ctx.component_names().into_iter().next().unwrap_or_default(),
             candidate: ANY_SECONDARY.to_string(),

@@ -11,14 +11,14 @@ use crate::domain::pg_params::major_of;
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpgradeInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `service_version` (choice of the ComponentVersion releases of the same major).
-    pub service_version: String,
+    pub(crate) service_version: String,
 }
 
 impl UpgradeInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         UpgradeInput {
             component: comp.map(|c| c.name.clone()).unwrap_or_default(),
@@ -32,7 +32,7 @@ impl UpgradeInput {
     }
 
     /// Releases of the same major as the component's current version.
-    pub fn candidates(&self, ctx: &FormContext) -> Vec<String> {
+    pub(crate) fn candidates(&self, ctx: &FormContext) -> Vec<String> {
         let major = self.current(ctx).as_deref().and_then(major_of);
         ctx.releases
             .iter()

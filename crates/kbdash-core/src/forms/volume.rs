@@ -11,16 +11,16 @@ use crate::domain::quantity::Quantity;
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolumeExpansionInput {
     /// Field `component`.
-    pub component: String,
+    pub(crate) component: String,
     /// Field `volume`: a volume claim template name (choice).
-    pub volume: String,
+    pub(crate) volume: String,
     /// Field `storage`: the new size, a Kubernetes quantity such as `30Gi`.
-    pub storage: String,
+    pub(crate) storage: String,
 }
 
 impl VolumeExpansionInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
-    pub fn initial(ctx: &FormContext) -> Self {
+    pub(crate) fn initial(ctx: &FormContext) -> Self {
         let comp = ctx.components.first();
         let vol = comp.and_then(|c| c.volumes.first());
         VolumeExpansionInput {

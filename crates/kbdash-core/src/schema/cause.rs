@@ -8,10 +8,10 @@ use super::FieldCause;
 /// Reason for an unknown field under strict field validation. The API server reports these as
 /// a 400 `strict decoding error: unknown field "spec.foo"` rather than a 422 cause; callers that
 /// need that distinction match on this reason.
-pub const UNKNOWN_FIELD: &str = "FieldValueUnknown";
+pub(crate) const UNKNOWN_FIELD: &str = "FieldValueUnknown";
 
 /// A child path: `spec` + `type` = `spec.type`.
-pub fn child(path: &str, name: &str) -> String {
+pub(crate) fn child(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_owned()
     } else {
@@ -20,13 +20,13 @@ pub fn child(path: &str, name: &str) -> String {
 }
 
 /// An element path: `spec.switchover` + 0 = `spec.switchover[0]`.
-pub fn index(path: &str, i: usize) -> String {
+pub(crate) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
 /// A value as Go's field errors print it: strings quoted, numbers and booleans bare, the rest
 /// as JSON.
-pub fn show(v: &Value) -> String {
+pub(crate) fn show(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),
         Value::Number(n) => n.to_string(),
@@ -37,12 +37,12 @@ pub fn show(v: &Value) -> String {
 }
 
 /// A string quoted like Go's `%q` (close enough for messages: JSON string escaping).
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }
 
 /// The JSON type name of a value, as type errors print it.
-pub fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -63,7 +63,7 @@ fn cause(reason: &str, field: &str, message: String) -> FieldCause {
 }
 
 /// `Required value` (with an optional detail).
-pub fn required(field: &str, detail: &str) -> FieldCause {
+pub(crate) fn required(field: &str, detail: &str) -> FieldCause {
     let message = if detail.is_empty() {
         "Required value".to_owned()
     } else {
@@ -73,7 +73,7 @@ pub fn required(field: &str, detail: &str) -> FieldCause {
 }
 
 /// `Invalid value: <shown>: <detail>`, `shown` already formatted.
-pub fn invalid(field: &str, shown: &str, detail: &str) -> FieldCause {
+pub(crate) fn invalid(field: &str, shown: &str, detail: &str) -> FieldCause {
     cause(
         "FieldValueInvalid",
         field,
@@ -82,7 +82,7 @@ pub fn invalid(field: &str, shown: &str, detail: &str) -> FieldCause {
 }
 
 /// A wrong JSON type: `Invalid value: "string": spec.x in body must be of type integer: "string"`.
-pub fn type_invalid(field: &str, expected: &str, actual: &Value) -> FieldCause {
+pub(crate) fn type_invalid(field: &str, expected: &str, actual: &Value) -> FieldCause {
     let actual = quote(type_name(actual));
     let place = if field.is_empty() {
         "body".to_owned()
@@ -97,7 +97,7 @@ pub fn type_invalid(field: &str, expected: &str, actual: &Value) -> FieldCause {
 }
 
 /// `Unsupported value: "Foo": supported values: "A", "B"`.
-pub fn not_supported(field: &str, value: &Value, allowed: &[Value]) -> FieldCause {
+pub(crate) fn not_supported(field: &str, value: &Value, allowed: &[Value]) -> FieldCause {
     let allowed: Vec<String> = allowed.iter().map(show).collect();
     cause(
         "FieldValueNotSupported",
@@ -111,7 +111,7 @@ pub fn not_supported(field: &str, value: &Value, allowed: &[Value]) -> FieldCaus
 }
 
 /// `Too long: may not be more than N bytes`.
-pub fn too_long(field: &str, max: u64) -> FieldCause {
+pub(crate) fn too_long(field: &str, max: u64) -> FieldCause {
     cause(
         "FieldValueTooLong",
         field,
@@ -120,7 +120,7 @@ pub fn too_long(field: &str, max: u64) -> FieldCause {
 }
 
 /// `Too many: N: must have at most M items`.
-pub fn too_many(field: &str, actual: usize, max: u64) -> FieldCause {
+pub(crate) fn too_many(field: &str, actual: usize, max: u64) -> FieldCause {
     cause(
         "FieldValueTooMany",
         field,
@@ -129,7 +129,7 @@ pub fn too_many(field: &str, actual: usize, max: u64) -> FieldCause {
 }
 
 /// `Duplicate value: ...`.
-pub fn duplicate(field: &str, value: &Value) -> FieldCause {
+pub(crate) fn duplicate(field: &str, value: &Value) -> FieldCause {
     cause(
         "FieldValueDuplicate",
         field,
@@ -138,7 +138,7 @@ pub fn duplicate(field: &str, value: &Value) -> FieldCause {
 }
 
 /// `unknown field "spec.foo"` (strict field validation).
-pub fn unknown(field: &str) -> FieldCause {
+pub(crate) fn unknown(field: &str) -> FieldCause {
     cause(
         UNKNOWN_FIELD,
         field,

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 /// Outcome of evaluating a rule on a value of the right type.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Pass,
     /// The rule evaluated to false: the rule's own message applies.
     Fail,
@@ -31,13 +31,13 @@ pub enum Verdict {
 
 /// One implemented rule.
 #[derive(Debug)]
-pub struct CelRule {
+pub(crate) struct CelRule {
     /// The CEL source, exactly as in the CRD.
-    pub rule: &'static str,
+    pub(crate) rule: &'static str,
     /// The message the CRD attaches to the rule.
-    pub message: &'static str,
+    pub(crate) message: &'static str,
     /// Evaluates the rule on `self`.
-    pub check: fn(&Value) -> Verdict,
+    pub(crate) check: fn(&Value) -> Verdict,
 }
 
 fn has(v: &Value, field: &str) -> bool {
@@ -137,7 +137,7 @@ fn ready_config_action(v: &Value) -> Verdict {
 const VOLUME_RULE_MESSAGE: &str = "at least one exists for volumeSource and mountPath.";
 
 /// Every implemented rule.
-pub static RULES: &[CelRule] = &[
+pub(crate) static RULES: &[CelRule] = &[
     CelRule {
         rule: "(has(self.target) && !has(self.targets)) || (has(self.targets) && !has(self.target))",
         message: "either spec.target or spec.targets",
@@ -196,12 +196,12 @@ pub static RULES: &[CelRule] = &[
 ];
 
 /// Whether a rule is a transition rule (compares with the stored object; update only).
-pub fn is_transition_rule(rule: &str) -> bool {
+pub(crate) fn is_transition_rule(rule: &str) -> bool {
     rule.contains("oldSelf")
 }
 
 /// The implementation of a non-transition rule; `None` for transition rules and unknown text.
-pub fn lookup(rule: &str) -> Option<&'static CelRule> {
+pub(crate) fn lookup(rule: &str) -> Option<&'static CelRule> {
     if is_transition_rule(rule) {
         return None;
     }

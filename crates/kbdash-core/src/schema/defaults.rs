@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::node::Node;
 
 /// Prunes nulls and applies defaults to `v` according to `node`.
-pub fn apply(node: &Node, v: &mut Value) {
+pub(crate) fn apply(node: &Node, v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|k, fv| {

@@ -53,7 +53,7 @@ const OBJECT_META_FIELDS: &[&str] = &[
 ];
 
 /// Why `s` is not a DNS-1123 subdomain, if it is not.
-pub fn dns1123_subdomain_error(s: &str) -> Option<String> {
+pub(crate) fn dns1123_subdomain_error(s: &str) -> Option<String> {
     if s.len() > 253 {
         return Some("must be no more than 253 characters".to_owned());
     }
@@ -105,7 +105,7 @@ fn label_value_error(v: &str) -> Option<String> {
 }
 
 /// Validates `metadata` (absent metadata is reported as a missing name).
-pub fn validate(meta: Option<&Value>, errs: &mut Vec<FieldCause>) {
+pub(crate) fn validate(meta: Option<&Value>, errs: &mut Vec<FieldCause>) {
     let empty = Map::new();
     let map = match meta {
         None => &empty,

@@ -19,9 +19,6 @@ use serde_json::Value;
 
 use crate::kinds::{KINDS, Kind};
 
-pub use cause::UNKNOWN_FIELD;
-pub use metadata::dns1123_subdomain_error;
-
 use node::Node;
 
 /// One reason an object was refused, tied to the field it concerns.
@@ -30,7 +27,7 @@ pub struct FieldCause {
     /// Kubernetes cause reason: `FieldValueRequired`, `FieldValueInvalid`,
     /// `FieldValueNotSupported`, `FieldValueTypeInvalid`, `FieldValueForbidden`,
     /// `FieldValueTooLong`, `FieldValueTooMany`, `FieldValueDuplicate`, or
-    /// `FieldValueUnknown` (strict field validation, see [`UNKNOWN_FIELD`]).
+    /// `FieldValueUnknown` (strict field validation: a field the schema does not declare).
     pub reason: String,
     /// JSON path like `spec.horizontalScaling[0].scaleOut.replicaChanges`.
     pub field: String,
@@ -50,7 +47,7 @@ impl std::fmt::Display for FieldCause {
 }
 
 /// The bundled CRD schemas, by the file name `KindInfo::crd_schema` gives.
-pub const BUNDLED_SCHEMAS: &[(&str, &str)] = &[
+pub(crate) const BUNDLED_SCHEMAS: &[(&str, &str)] = &[
     (
         "backuppolicies.dataprotection.kubeblocks.io.v1alpha1.json",
         include_str!("crds/backuppolicies.dataprotection.kubeblocks.io.v1alpha1.json"),

@@ -10,7 +10,7 @@ use super::cel::{self, CelRule};
 
 /// The JSON type a schema node declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonType {
+pub(crate) enum JsonType {
     Object,
     Array,
     String,
@@ -33,7 +33,7 @@ impl JsonType {
     }
 
     /// The name the API server uses in type errors.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             JsonType::Object => "object",
             JsonType::Array => "array",
@@ -47,7 +47,7 @@ impl JsonType {
 
 /// `x-kubernetes-list-type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListType {
+pub(crate) enum ListType {
     Atomic,
     Set,
     /// A list of objects identified by these keys.
@@ -56,39 +56,39 @@ pub enum ListType {
 
 /// One compiled schema node.
 #[derive(Debug, Default)]
-pub struct Node {
-    pub json_type: Option<JsonType>,
-    pub int_or_string: bool,
-    pub nullable: bool,
-    pub preserve_unknown: bool,
-    pub embedded_resource: bool,
-    pub properties: BTreeMap<String, Node>,
-    pub additional: Option<Box<Node>>,
-    pub items: Option<Box<Node>>,
-    pub required: Vec<String>,
-    pub default: Option<Value>,
-    pub enumeration: Option<Vec<Value>>,
+pub(crate) struct Node {
+    pub(crate) json_type: Option<JsonType>,
+    pub(crate) int_or_string: bool,
+    pub(crate) nullable: bool,
+    pub(crate) preserve_unknown: bool,
+    pub(crate) embedded_resource: bool,
+    pub(crate) properties: BTreeMap<String, Node>,
+    pub(crate) additional: Option<Box<Node>>,
+    pub(crate) items: Option<Box<Node>>,
+    pub(crate) required: Vec<String>,
+    pub(crate) default: Option<Value>,
+    pub(crate) enumeration: Option<Vec<Value>>,
     /// The pattern as written (for messages) and compiled.
-    pub pattern: Option<(String, Regex)>,
-    pub format: Option<String>,
-    pub minimum: Option<f64>,
-    pub maximum: Option<f64>,
-    pub min_length: Option<u64>,
-    pub max_length: Option<u64>,
-    pub min_items: Option<u64>,
-    pub max_items: Option<u64>,
-    pub min_properties: Option<u64>,
-    pub max_properties: Option<u64>,
-    pub list_type: Option<ListType>,
-    pub all_of: Vec<Node>,
-    pub any_of: Vec<Node>,
-    pub rules: Vec<&'static CelRule>,
+    pub(crate) pattern: Option<(String, Regex)>,
+    pub(crate) format: Option<String>,
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) min_items: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) min_properties: Option<u64>,
+    pub(crate) max_properties: Option<u64>,
+    pub(crate) list_type: Option<ListType>,
+    pub(crate) all_of: Vec<Node>,
+    pub(crate) any_of: Vec<Node>,
+    pub(crate) rules: Vec<&'static CelRule>,
 }
 
 impl Node {
     /// Compiles a schema object. Unsupported keywords are ignored; patterns that do not compile
     /// are ignored too (every bundled pattern compiles: a test checks it).
-    pub fn compile(schema: &Value) -> Node {
+    pub(crate) fn compile(schema: &Value) -> Node {
         Node::compile_with(schema, &mut HashMap::new())
     }
 
@@ -202,7 +202,7 @@ impl Node {
     }
 
     /// The schema of a field of an object with this schema, if the field is known.
-    pub fn field(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn field(&self, name: &str) -> Option<&Node> {
         self.properties.get(name).or(self.additional.as_deref())
     }
 }

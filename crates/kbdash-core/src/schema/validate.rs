@@ -9,7 +9,7 @@ use super::cel::Verdict;
 use super::node::{JsonType, ListType, Node};
 
 /// Validates `v` at `path` against `node`, appending causes to `errs`.
-pub fn validate(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) {
+pub(crate) fn validate(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) {
     validate_in(node, v, path, node.preserve_unknown, errs);
 }
 
@@ -154,7 +154,7 @@ fn check_number(node: &Node, n: &serde_json::Number, path: &str, errs: &mut Vec<
 
 /// Validates the fields of an object: required ones, known ones recursively, unknown ones
 /// rejected unless the schema preserves them. Fields in `skip` are left to the caller.
-pub fn validate_fields(
+pub(crate) fn validate_fields(
     node: &Node,
     map: &Map<String, Value>,
     path: &str,

@@ -5,9 +5,9 @@
 //! gives its own message on its own field and builds nothing.
 
 use chrono::TimeDelta;
+use kbdash_core::forms::examples::fixture_restore_context;
 use kbdash_core::forms::{
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
-    fixture_restore_context, redacted,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm, redacted,
 };
 use kbdash_core::kinds::Kind;
 use proptest::prelude::*;

@@ -37,12 +37,12 @@ fn number(q: &HashMap<String, String>, name: &str) -> Result<u64, ApiError> {
 }
 
 /// `GET /kbdash-demo/faults`.
-pub async fn admin_show(State(faults): State<Faults>) -> Response {
+pub(crate) async fn admin_show(State(faults): State<Faults>) -> Response {
     axum::Json(faults.describe()).into_response()
 }
 
 /// `POST /kbdash-demo/faults/{action}`.
-pub async fn admin_apply(
+pub(crate) async fn admin_apply(
     State(faults): State<Faults>,
     Path(action): Path<String>,
     Query(q): Query<HashMap<String, String>>,

@@ -60,7 +60,7 @@ impl Faults {
     }
 
     /// The current faults, for the admin endpoint.
-    pub fn describe(&self) -> Value {
+    pub(crate) fn describe(&self) -> Value {
         let s = self.state();
         json!({
             "forbidden": s.forbidden.iter().map(|k| k.info().plural).collect::<Vec<_>>(),

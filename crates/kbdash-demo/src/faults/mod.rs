@@ -37,10 +37,10 @@ use tokio::time::Instant;
 use super::status::ApiError;
 use super::store::Store;
 #[cfg(feature = "faults")]
-pub use admin::{admin_apply, admin_show};
+pub(crate) use admin::{admin_apply, admin_show};
 
 /// The path prefix of the fault admin endpoints (exempt from the injected latency).
-pub const ADMIN_PREFIX: &str = "/kbdash-demo/faults";
+pub(crate) const ADMIN_PREFIX: &str = "/kbdash-demo/faults";
 
 #[derive(Debug, Default)]
 struct FaultState {
@@ -73,7 +73,7 @@ pub struct Faults {
 
 impl Faults {
     /// No faults, over `store` (whose history [`Faults::expire_history`] forgets).
-    pub fn new(store: Arc<Store>) -> Self {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
         Faults {
             shared: Arc::new(Shared {
                 state: Mutex::new(FaultState::default()),
@@ -90,12 +90,12 @@ impl Faults {
     }
 
     /// A receiver that changes when watches must end.
-    pub fn watch_dropper(&self) -> watch::Receiver<u64> {
+    pub(crate) fn watch_dropper(&self) -> watch::Receiver<u64> {
         self.shared.drop_watches.subscribe()
     }
 
     /// A receiver that changes when connections must close.
-    pub fn connection_killer(&self) -> watch::Receiver<u64> {
+    pub(crate) fn connection_killer(&self) -> watch::Receiver<u64> {
         self.shared.kill_connections.subscribe()
     }
 
@@ -105,27 +105,27 @@ impl Faults {
     }
 
     /// Waits until a refusal is requested or the faults are cleared.
-    pub async fn refusal_requested(&self) {
+    pub(crate) async fn refusal_requested(&self) {
         self.shared.refuse.notified().await;
     }
 
     /// Whether requests on `kind` are refused with 403.
-    pub fn is_forbidden(&self, kind: Kind) -> bool {
+    pub(crate) fn is_forbidden(&self, kind: Kind) -> bool {
         self.state().forbidden.contains(&kind)
     }
 
     /// Whether `group` is hidden.
-    pub fn is_hidden(&self, group: &str) -> bool {
+    pub(crate) fn is_hidden(&self, group: &str) -> bool {
         !group.is_empty() && self.state().hidden_groups.contains(group)
     }
 
     /// The delay added to each request.
-    pub fn latency(&self) -> Duration {
+    pub(crate) fn latency(&self) -> Duration {
         self.state().latency
     }
 
     /// The injected refusal of a request with `method`, if writes are failing.
-    pub fn write_failure(&self, method: &Method) -> Option<ApiError> {
+    pub(crate) fn write_failure(&self, method: &Method) -> Option<ApiError> {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             return None;
         }

@@ -275,16 +275,7 @@ pub(crate) async fn reconcile_replicas(ctx: &Ctx, key: &Key) {
     let Some(current) = get(ctx, key) else {
         return;
     };
-    let offline: Vec<String> = obj::comp_spec(&current)
-        .and_then(|c| c.get("offlineInstances"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let offline = obj::comp_offline(&current);
     let wanted: Vec<String> = (0..)
         .map(|o| obj::pod_name(&key.name, COMPONENT, o))
         .filter(|n| !offline.contains(n))

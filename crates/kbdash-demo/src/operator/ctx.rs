@@ -20,8 +20,8 @@ use kbdash_core::kinds::Kind;
 /// Namespace and name of an object.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Key {
-    pub ns: String,
-    pub name: String,
+    pub(crate) ns: String,
+    pub(crate) name: String,
 }
 
 impl Key {
@@ -53,13 +53,13 @@ impl Key {
 /// A full-backup schedule entry the cron loop fires.
 #[derive(Debug, Clone)]
 pub(crate) struct CronEntry {
-    pub method: String,
-    pub expression: String,
-    pub cron: CronSchedule,
+    pub(crate) method: String,
+    pub(crate) expression: String,
+    pub(crate) cron: CronSchedule,
     /// When it fires next.
-    pub next: Option<DateTime<Utc>>,
-    pub retention: String,
-    pub cluster: String,
+    pub(crate) next: Option<DateTime<Utc>>,
+    pub(crate) retention: String,
+    pub(crate) cluster: String,
 }
 
 /// Round-robin sets for the periodic tickers.
@@ -103,9 +103,9 @@ type QueueLock = Arc<tokio::sync::Mutex<()>>;
 
 /// Shared operator state.
 pub(crate) struct Ctx {
-    pub store: Arc<Store>,
-    pub config: OperatorConfig,
-    pub pacing: Pacing,
+    pub(crate) store: Arc<Store>,
+    pub(crate) config: OperatorConfig,
+    pub(crate) pacing: Pacing,
     rng: Mutex<ChaCha8Rng>,
     /// Objects a task is working on, so events about them do not start a second task.
     active: Mutex<HashSet<(Kind, Key)>>,
@@ -113,11 +113,11 @@ pub(crate) struct Ctx {
     cluster_locks: Mutex<HashMap<Key, QueueLock>>,
     /// Locks for ops that queue by themselves (same type on the same cluster).
     type_locks: Mutex<HashMap<(Key, String), QueueLock>>,
-    pub continuous: Mutex<RoundRobin>,
-    pub continuous_added: Notify,
-    pub crashing: Mutex<RoundRobin>,
-    pub crashing_added: Notify,
-    pub schedules: Mutex<HashMap<Key, Vec<CronEntry>>>,
+    pub(crate) continuous: Mutex<RoundRobin>,
+    pub(crate) continuous_added: Notify,
+    pub(crate) crashing: Mutex<RoundRobin>,
+    pub(crate) crashing_added: Notify,
+    pub(crate) schedules: Mutex<HashMap<Key, Vec<CronEntry>>>,
 }
 
 /// Locks a std mutex, recovering from poisoning (a panicked task must not stop the others).

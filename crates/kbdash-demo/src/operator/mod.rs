@@ -27,6 +27,8 @@ pub struct OperatorConfig {
     /// How much faster than real time the operator works: every simulated duration is divided
     /// by it.
     pub speed: f64,
+    /// Seed of the operator's random values (pod and service IPs, nodes, backup sizes,
+    /// ciphertexts): the same seed gives the same objects.
     pub seed: u64,
 }
 

@@ -160,15 +160,15 @@ pub(crate) fn backup_schedule(
 
 /// What a Backup is built from.
 pub(crate) struct BackupInput<'a> {
-    pub cluster: &'a Value,
-    pub name: &'a str,
-    pub uid: &'a str,
-    pub method: &'a str,
-    pub created: &'a str,
+    pub(crate) cluster: &'a Value,
+    pub(crate) name: &'a str,
+    pub(crate) uid: &'a str,
+    pub(crate) method: &'a str,
+    pub(crate) created: &'a str,
     /// The schedule that made it, for scheduled backups.
-    pub schedule: Option<&'a str>,
-    pub retention: &'a str,
-    pub accounts: &'a str,
+    pub(crate) schedule: Option<&'a str>,
+    pub(crate) retention: &'a str,
+    pub(crate) accounts: &'a str,
 }
 
 /// Whether a backup method archives continuously.

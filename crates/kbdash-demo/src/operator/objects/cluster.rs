@@ -11,15 +11,15 @@ use crate::store::timestamp;
 
 /// What a new Cluster object holds.
 pub(crate) struct ClusterInput<'a> {
-    pub namespace: &'a str,
-    pub name: &'a str,
-    pub uid: &'a str,
-    pub created: DateTime<Utc>,
-    pub service_version: &'a str,
-    pub replicas: usize,
-    pub resources: Value,
-    pub storage: &'a str,
-    pub stopped: bool,
+    pub(crate) namespace: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) uid: &'a str,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) service_version: &'a str,
+    pub(crate) replicas: usize,
+    pub(crate) resources: Value,
+    pub(crate) storage: &'a str,
+    pub(crate) stopped: bool,
 }
 
 /// A Cluster without status, shaped like `cluster-pg-cluster.yaml`.
@@ -222,6 +222,13 @@ pub(crate) fn comp_replicas(cluster: &Value) -> usize {
         .and_then(|c| c.get("replicas"))
         .and_then(Value::as_u64)
         .unwrap_or(0) as usize
+}
+
+/// The component spec's `offlineInstances`: pods taken offline, whose ordinals are not reused.
+pub(crate) fn comp_offline(cluster: &Value) -> Vec<String> {
+    comp_spec(cluster)
+        .map(|c| super::strings_at(c, "/offlineInstances"))
+        .unwrap_or_default()
 }
 
 /// The storage request of the data volume claim template.

@@ -42,7 +42,6 @@ pub(crate) const RELEASES: [(u32, &[&str]); 4] = [
     (16, &["16.4.0", "16.9.0"]),
 ];
 
-/// The major version of a service version like `16.4.0` (0 when unparsable).
 /// A string field of an object's metadata (`name`, `namespace`, `uid`), empty when missing.
 pub(crate) fn meta<'a>(obj: &'a Value, field: &str) -> &'a str {
     obj.get("metadata")
@@ -51,6 +50,21 @@ pub(crate) fn meta<'a>(obj: &'a Value, field: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// The strings of the array at `pointer` in `v` (pod names, mostly); empty when there is no
+/// array, and entries that are not strings are skipped.
+pub(crate) fn strings_at(v: &Value, pointer: &str) -> Vec<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The major version of a service version like `16.4.0` (0 when unparsable).
 pub(crate) fn major(service_version: &str) -> u32 {
     service_version
         .split('.')

@@ -21,15 +21,15 @@ pub(crate) enum PodState {
 
 /// What a pod is built from.
 pub(crate) struct PodInput<'a> {
-    pub cluster: &'a Value,
-    pub ordinal: usize,
-    pub uid: &'a str,
-    pub created: &'a str,
-    pub node: &'a str,
-    pub pod_ip: &'a str,
-    pub role: Option<&'a str>,
-    pub state: PodState,
-    pub restart_count: u64,
+    pub(crate) cluster: &'a Value,
+    pub(crate) ordinal: usize,
+    pub(crate) uid: &'a str,
+    pub(crate) created: &'a str,
+    pub(crate) node: &'a str,
+    pub(crate) pod_ip: &'a str,
+    pub(crate) role: Option<&'a str>,
+    pub(crate) state: PodState,
+    pub(crate) restart_count: u64,
 }
 
 /// A node name for an index.

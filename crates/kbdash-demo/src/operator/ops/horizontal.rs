@@ -20,40 +20,25 @@ fn changes(item: &Value, dir: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn names(item: &Value, pointer: &str) -> Vec<String> {
-    item.pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The operator's checks, with its messages (docs/kubeblocks.md#type-checks).
 pub(super) fn validate(cluster: &Value, items: &[Value]) -> Result<(), String> {
     let replicas = obj::comp_replicas(cluster) as u64;
     for item in items {
-        let comp = item
-            .get("componentName")
-            .and_then(Value::as_str)
-            .unwrap_or(COMPONENT);
+        let comp = super::item_component(item);
         let (scale_in, scale_out) = (changes(item, "scaleIn"), changes(item, "scaleOut"));
         if scale_in > replicas {
             return Err(format!(
                 "\"scaleIn.replicaChanges\" can't be greater than {replicas} for component \"{comp}\""
             ));
         }
-        let offline = names(item, "/scaleIn/onlineInstancesToOffline");
+        let offline = obj::strings_at(item, "/scaleIn/onlineInstancesToOffline");
         if offline.len() as u64 > scale_in && item.get("scaleIn").is_some() {
             return Err(
                 "the length of onlineInstancesToOffline can't be greater than the \"replicaChanges\" for the component"
                     .to_string(),
             );
         }
-        for name in names(item, "/scaleOut/offlineInstancesToOnline") {
+        for name in obj::strings_at(item, "/scaleOut/offlineInstancesToOnline") {
             if offline.contains(&name) {
                 return Err(format!(
                     "instance \"{name}\" cannot be both in \"OfflineInstancesToOnline\" and \"OnlineInstancesToOffline\""
@@ -100,7 +85,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
 
     // Who goes: the named instances that exist, then the largest ordinals.
     let scale_in = changes(&item, "scaleIn") as usize;
-    let named = names(&item, "/scaleIn/onlineInstancesToOffline");
+    let named = obj::strings_at(&item, "/scaleIn/onlineInstancesToOffline");
     let mut leaving: Vec<String> = named
         .iter()
         .filter(|n| existing.contains(n))
@@ -120,17 +105,8 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
 
     // Who comes: the lowest free ordinals that are not offline.
     let scale_out = changes(&item, "scaleOut") as usize;
-    let mut offline: Vec<String> = obj::comp_spec(&current)
-        .and_then(|c| c.get("offlineInstances"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    offline.retain(|n| !names(&item, "/scaleOut/offlineInstancesToOnline").contains(n));
+    let mut offline = obj::comp_offline(&current);
+    offline.retain(|n| !obj::strings_at(&item, "/scaleOut/offlineInstancesToOnline").contains(n));
     for n in &named {
         if !offline.contains(n) {
             offline.push(n.clone());

@@ -41,11 +41,11 @@ pub(crate) enum OpError {
 
 /// The OpsRequest being worked on.
 pub(crate) struct Op {
-    pub key: Key,
-    pub ty: String,
+    pub(crate) key: Key,
+    pub(crate) ty: String,
     /// The target cluster (the one to create, for Restore).
-    pub cluster: Key,
-    pub spec: Value,
+    pub(crate) cluster: Key,
+    pub(crate) spec: Value,
 }
 
 impl Op {
@@ -541,6 +541,14 @@ fn unknown_components(cluster: &Value, items: &[Value]) -> Result<(), String> {
             missing.join(" ")
         ))
     }
+}
+
+/// The component an item of a list-type spec names (`componentName`); the addon's only
+/// component when it names none.
+pub(crate) fn item_component(item: &Value) -> &str {
+    item.get("componentName")
+        .and_then(Value::as_str)
+        .unwrap_or(COMPONENT)
 }
 
 /// `"<field>" can not be empty` when a list-type spec is empty.

@@ -17,7 +17,7 @@ const RELOAD_SECS: f64 = 3.0;
 
 /// Where the demo keeps the parameters applied to a component (the real operator keeps them
 /// in a ConfigMap and a ComponentParameter, kinds the demo does not serve).
-pub const APPLIED_ANNOTATION: &str = "kbdash.io/applied-parameters";
+pub(crate) const APPLIED_ANNOTATION: &str = "kbdash.io/applied-parameters";
 
 /// The operator's message for a refused parameter.
 fn message(e: &ParamError) -> String {

@@ -49,16 +49,7 @@ pub(super) async fn start(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
     .map_err(|e| OpError::Failed(e.to_string()))?;
     op.cluster_generation(ctx, &written);
     let replicas = obj::comp_replicas(&written);
-    let offline: Vec<String> = obj::comp_spec(&written)
-        .and_then(|c| c.get("offlineInstances"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let offline = obj::comp_offline(&written);
     let running: Vec<String> = cluster::pods(ctx, &op.cluster)
         .iter()
         .map(|p| cluster::name_of(p).to_string())

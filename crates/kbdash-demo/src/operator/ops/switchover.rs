@@ -7,7 +7,7 @@ use super::status;
 use super::{Op, OpError};
 use crate::operator::cluster;
 use crate::operator::ctx::Ctx;
-use crate::operator::objects::{self as obj, COMPONENT};
+use crate::operator::objects as obj;
 use kbdash_core::kinds::Kind;
 
 /// Simulated seconds Patroni takes to hand over.
@@ -48,10 +48,7 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
     let items = op.items("switchover");
     op.running(ctx, Some(items.len()));
     for item in items {
-        let comp = item
-            .get("componentName")
-            .and_then(Value::as_str)
-            .unwrap_or(COMPONENT);
+        let comp = super::item_component(&item);
         let instance_name = item
             .get("instanceName")
             .and_then(Value::as_str)

@@ -41,10 +41,7 @@ pub(super) fn validate(ctx: &Ctx, op: &Op, cluster: &Value, items: &[Value]) -> 
         .unwrap_or_default();
     let claims = pvcs(ctx, op);
     for item in items {
-        let comp = item
-            .get("componentName")
-            .and_then(Value::as_str)
-            .unwrap_or(COMPONENT);
+        let comp = super::item_component(item);
         let vcts = item
             .get("volumeClaimTemplates")
             .and_then(Value::as_array)
