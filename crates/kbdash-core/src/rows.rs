@@ -445,7 +445,7 @@ fn clamp_u32(n: u64) -> u32 {
 
 impl ClusterRow {
     /// Converts a Cluster object.
-    pub(crate) fn from_value(v: &Value) -> ClusterRow {
+    pub fn from_value(v: &Value) -> ClusterRow {
         let specs = array(v, &["spec", "componentSpecs"]);
         let desired = specs
             .iter()
