@@ -58,8 +58,9 @@ mod bench {
     use chrono::Utc;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use kbdash::app::model::{Model, Pane, StreamState, WATCHED};
-    use kbdash::app::msg::{Msg, WatchEvent};
+    use kbdash::app::msg::Msg;
     use kbdash::app::update::{set_pages, update};
+    use kbdash::k8s::watch::WatchEvent;
     use kbdash::k8s::watch::{Sink, spawn_all};
     use kbdash::view::view;
     use kbdash_core::kinds::Kind;
@@ -370,7 +371,7 @@ mod bench {
         let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
         let mut tasks = tokio::task::JoinSet::new();
         let start = Instant::now();
-        spawn_all(&mut tasks, &client, None, &sink);
+        spawn_all(&mut tasks, &client, None, &WATCHED, &sink);
         let mut first_row = None;
         let mut in_update = Duration::ZERO;
         let mut msgs = 0usize;

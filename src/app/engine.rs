@@ -15,7 +15,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use crate::app::cmd::Cmd;
 use crate::app::form_effects;
-use crate::app::model::Model;
+use crate::app::model::{Model, WATCHED};
 use crate::app::msg::Msg;
 use crate::app::readonly;
 use crate::app::update::update;
@@ -146,6 +146,7 @@ impl Engine {
             &mut self.watchers,
             &self.connection.client,
             self.namespace.as_deref(),
+            &WATCHED,
             &sink,
         );
     }
@@ -164,7 +165,7 @@ impl Engine {
                     let client = self.connection.client.clone();
                     let tx = self.tx.clone();
                     self.effects.spawn(async move {
-                        let _ = tx.send(watch::fetch(client, target).await).await;
+                        let _ = tx.send(watch::fetch(client, target).await.into()).await;
                     });
                 }
                 None

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::app::model::{Model, Overlay, StreamState};
-use crate::app::msg::WatchEvent;
 use crate::app::problem_index::ProblemIndex;
+use crate::k8s::watch::WatchEvent;
 use kbdash_core::domain::triage::{
     self, DownSince, Fleet, Problem, RestartMemory, StreamHealth, Thresholds,
 };

@@ -13,10 +13,11 @@ use crate::app::model::{
     ClusterIndex, Detail, Input, InputKind, Model, Overlay, Pane, ROLE_FLASH_SECONDS,
     ROLE_HISTORY_LEN, RoleChange, StreamState,
 };
-use crate::app::msg::{Msg, StreamError, WatchEvent};
+use crate::app::msg::Msg;
 use crate::app::problem_index::Unit;
 use crate::app::redraw;
 use crate::app::table::{Sort, Table, TableRow};
+use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::view::layout;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{Atom, ObjKey, ObjRef, OpsRow, Row};

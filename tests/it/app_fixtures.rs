@@ -5,8 +5,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::{set_pages, update};
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::Row;
 use ratatui::Terminal;

@@ -52,6 +52,7 @@ impl Session {
             &mut self.watches,
             &self.client,
             self.namespace.as_deref(),
+            &WATCHED,
             &sink,
         );
     }
@@ -67,7 +68,7 @@ impl Session {
             Cmd::Follow(target) => {
                 self.follow_tx.send_replace(target.clone());
                 match target {
-                    Some(t) => Some(watch::fetch(self.client.clone(), t).await),
+                    Some(t) => Some(watch::fetch(self.client.clone(), t).await.into()),
                     None => None,
                 }
             }

@@ -11,8 +11,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use kbdash::app::model::{Model, Pane};
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::{set_pages, update};
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Progress, Row};
 

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ClusterRow, ObjKey, PodRow, Row};
 

@@ -8,8 +8,9 @@ use crate::app_fixtures::{fleet, model_with, watch};
 use kbdash::app::form_effects::FormMsg;
 use kbdash::app::form_modal::MAX_TRACKED;
 use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, Row};
 

@@ -25,7 +25,13 @@ async fn the_demos_problems_come_first() {
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &conn.client, None, &Sink { tx, follow });
+    watch::spawn_all(
+        &mut tasks,
+        &conn.client,
+        None,
+        &WATCHED,
+        &Sink { tx, follow },
+    );
     let mut m = Model::new("demo", None, Utc::now());
     let synced = tokio::time::timeout(Duration::from_secs(20), async {
         loop {

@@ -62,7 +62,13 @@ async fn start(prepare: impl FnOnce(&DemoServer)) -> Harness {
     let (tx, rx) = mpsc::channel(1024);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &conn.client, Some("demo"), &Sink { tx, follow });
+    watch::spawn_all(
+        &mut tasks,
+        &conn.client,
+        Some("demo"),
+        &WATCHED,
+        &Sink { tx, follow },
+    );
     Harness {
         server,
         model: Model::new("demo", Some("demo".into()), crate::app_fixtures::now()),
