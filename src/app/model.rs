@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN};
 use crate::app::table::Table;
 use crate::view::theme::Theme;
 use kbdash_core::domain::triage::ApiDown;
@@ -227,11 +226,10 @@ impl Model {
             contexts: Vec::new(),
             readonly: false,
             theme: Theme::default(),
-            clusters: Table::new(DEFAULT_SORT_COLUMN),
-            pods: Table::new(DEFAULT_SORT_COLUMN),
-            // Day-2 work and backups read best newest first, like `kbcli cluster list-ops`.
-            ops: Table::new(OPS_AGE_COLUMN),
-            backups: Table::new(BACKUP_AGE_COLUMN),
+            clusters: Table::new(),
+            pods: Table::new(),
+            ops: Table::new(),
+            backups: Table::new(),
             schedules: HashMap::new(),
             index: ClusterIndex::default(),
             streams: WATCHED.iter().map(|k| (*k, StreamState::Pending)).collect(),

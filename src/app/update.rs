@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::cmd::Cmd;
-use crate::app::columns::{BACKUP_COLUMNS, CLUSTER_COLUMNS, Column, OPS_COLUMNS, POD_COLUMNS};
 use crate::app::command::{self, Command};
 use crate::app::form_modal;
 use crate::app::keymap::{self, Action, Context};
@@ -16,7 +15,7 @@ use crate::app::model::{
 use crate::app::msg::Msg;
 use crate::app::problem_index::Unit;
 use crate::app::redraw;
-use crate::app::table::{Sort, Table, TableRow};
+use crate::app::table::TableOps;
 use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::view::layout;
 use kbdash_core::kinds::Kind;
@@ -230,28 +229,16 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
                 text,
             });
         }
-        Action::SortBy(title) => {
-            if let Some(column) = columns(m.focus).iter().position(|c| c.title == title) {
-                with_focused(m, |t| {
-                    let cur = t.sort();
-                    t.set_sort(Sort {
-                        column,
-                        descending: cur.column == column && !cur.descending,
-                    });
-                });
-            }
+        Action::SortBy(title) => with_focused(m, |t| t.sort_by(title)),
+        Action::SortNext => {
+            let namespaces = m.multi_namespace();
+            with_focused(m, |t| t.cycle_sort(1, namespaces));
         }
-        Action::SortNext => cycle_sort(m, 1),
-        Action::SortPrev => cycle_sort(m, -1),
-        Action::SortReverse => {
-            with_focused(m, |t| {
-                let s = t.sort();
-                t.set_sort(Sort {
-                    column: s.column,
-                    descending: !s.descending,
-                });
-            });
+        Action::SortPrev => {
+            let namespaces = m.multi_namespace();
+            with_focused(m, |t| t.cycle_sort(-1, namespaces));
         }
+        Action::SortReverse => with_focused(m, |t| t.reverse_sort()),
     }
 }
 
@@ -348,67 +335,6 @@ fn with_focused(m: &mut Model, f: impl FnOnce(&mut dyn TableOps)) {
         Pane::Ops => f(&mut m.ops),
         Pane::Backups => f(&mut m.backups),
     }
-}
-
-/// The row-type-independent operations keys perform on a table.
-trait TableOps {
-    fn move_by(&mut self, delta: isize);
-    fn select_index(&mut self, i: usize);
-    fn set_filter(&mut self, filter: &str);
-    fn sort(&self) -> Sort;
-    fn set_sort(&mut self, sort: Sort);
-}
-
-impl<R: TableRow> TableOps for Table<R> {
-    fn move_by(&mut self, delta: isize) {
-        Table::move_by(self, delta)
-    }
-    fn select_index(&mut self, i: usize) {
-        Table::select_index(self, i)
-    }
-    fn set_filter(&mut self, filter: &str) {
-        Table::set_filter(self, filter)
-    }
-    fn sort(&self) -> Sort {
-        Table::sort(self)
-    }
-    fn set_sort(&mut self, sort: Sort) {
-        Table::set_sort(self, sort)
-    }
-}
-
-/// The columns of a pane.
-pub fn columns(pane: Pane) -> &'static [Column] {
-    match pane {
-        Pane::Clusters => CLUSTER_COLUMNS,
-        Pane::Pods => POD_COLUMNS,
-        Pane::Ops => OPS_COLUMNS,
-        Pane::Backups => BACKUP_COLUMNS,
-    }
-}
-
-fn cycle_sort(m: &mut Model, step: isize) {
-    let cols = columns(m.focus);
-    let skip_ns = !m.multi_namespace();
-    let sortable: Vec<usize> = cols
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| c.sortable && !(skip_ns && *i == 0))
-        .map(|(i, _)| i)
-        .collect();
-    if sortable.is_empty() {
-        return;
-    }
-    with_focused(m, |t| {
-        let cur = t.sort();
-        let pos = sortable.iter().position(|c| *c == cur.column).unwrap_or(0) as isize;
-        let n = sortable.len() as isize;
-        let next = sortable[(pos + step).rem_euclid(n) as usize];
-        t.set_sort(Sort {
-            column: next,
-            descending: false,
-        });
-    });
 }
 
 fn focused_filter(m: &Model) -> &str {

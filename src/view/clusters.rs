@@ -5,11 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::columns::CLUSTER_COLUMNS;
-use crate::app::model::Model;
+use crate::app::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
-use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ClusterRow;
 
 /// Narrowest each column may get before columns are dropped.
@@ -23,10 +21,8 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         m,
         &m.clusters,
         PaneSpec {
-            name: "Clusters",
+            pane: Pane::Clusters,
             scope_word: "scope",
-            kind: Kind::Cluster,
-            columns: CLUSTER_COLUMNS,
             min_widths: &MIN_WIDTHS,
             flex_last: false,
         },

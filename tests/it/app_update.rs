@@ -4,6 +4,7 @@ use crate::app_fixtures::{apply, ch, fleet, key, model_with, now, pod, type_text
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
+use kbdash::app::columns::ColumnId;
 use kbdash::app::model::{Model, Overlay, Pane, StreamState};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
@@ -357,7 +358,7 @@ fn panes_cycle_and_sort_changes_order() {
     update(&mut m, ch('2'));
     // NAME -> ROLE.
     update(&mut m, ch('>'));
-    assert_eq!(m.pods.sort().column, 2);
+    assert_eq!(m.pods.sort().column, ColumnId::Role);
     assert_eq!(m.pods.visible_row(0).unwrap().role, "");
     update(&mut m, ch('r'));
     assert!(m.pods.sort().descending);
@@ -366,15 +367,19 @@ fn panes_cycle_and_sort_changes_order() {
     assert!(screen.contains("ROLE↓"), "{screen}");
     update(&mut m, ch('<'));
     update(&mut m, ch('<'));
-    assert_eq!(m.pods.sort().column, 0, "NAMESPACE sorts when several show");
+    assert_eq!(
+        m.pods.sort().column,
+        ColumnId::Namespace,
+        "NAMESPACE sorts when several show"
+    );
     // Shift-letters sort by a named column; the same letter again reverses.
     update(&mut m, ch('S'));
-    assert_eq!(m.pods.sort().column, 4);
+    assert_eq!(m.pods.sort().column, ColumnId::Status);
     assert!(!m.pods.sort().descending);
     update(&mut m, ch('S'));
     assert!(m.pods.sort().descending);
     update(&mut m, ch('A'));
-    assert_eq!(m.pods.sort().column, 7);
+    assert_eq!(m.pods.sort().column, ColumnId::Age);
 }
 
 #[test]

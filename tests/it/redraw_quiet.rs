@@ -10,6 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
+use kbdash::app::columns::ColumnId;
 use kbdash::app::model::{Model, Pane};
 use kbdash::app::msg::Msg;
 use kbdash::app::update::{set_pages, update};
@@ -222,7 +223,7 @@ fn a_row_moving_past_the_window_draws() {
     update(&mut m, key(KeyCode::Char('2')));
     // Pods by STATUS (all Running, then by name), scrolled so the first pods are above the
     // window; one of those turning Terminating moves below it, shifting every row shown.
-    while m.pods.sort().column != 4 {
+    while m.pods.sort().column != ColumnId::Status {
         update(&mut m, key(KeyCode::Char('>')));
     }
     for _ in 0..40 {
