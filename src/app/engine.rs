@@ -15,9 +15,10 @@ use tokio::task::{JoinError, JoinSet};
 
 use crate::app::cmd::Cmd;
 use crate::app::form_effects;
-use crate::app::model::{Model, WATCHED};
+use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::readonly;
+use crate::app::store::WATCHED;
 use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::liveness::{self, ProbeTiming};

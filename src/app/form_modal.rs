@@ -388,13 +388,15 @@ pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
         Some(name) => {
             let ns = target_cluster(m)
                 .map(|c| c.namespace)
-                .or_else(|| m.backups.selected().map(|b| b.key.namespace.clone()))
+                .or_else(|| m.store.backups.selected().map(|b| b.key.namespace.clone()))
                 .or_else(|| m.namespace.as_deref().map(Atom::new))
                 .unwrap_or_else(|| Atom::new("default"));
             Some(ObjKey::new(&ns, name))
         }
-        None if m.focus == Pane::Backups => m.backups.selected().map(|b| b.key.clone()),
-        None => target_cluster(m).and_then(|c| m.continuous_backup(&c).map(|b| b.key.clone())),
+        None if m.focus == Pane::Backups => m.store.backups.selected().map(|b| b.key.clone()),
+        None => {
+            target_cluster(m).and_then(|c| m.store.continuous_backup(&c).map(|b| b.key.clone()))
+        }
     };
     let Some(backup) = backup else {
         m.notice = Some((
@@ -405,6 +407,7 @@ pub fn open_restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
         return;
     };
     let source = m
+        .store
         .backups
         .get(&backup)
         .map(|b| ObjKey::new(&backup.namespace, &b.cluster))
@@ -608,14 +611,17 @@ pub fn after_watch(m: &mut Model) {
     tracked.retain_mut(|t| {
         let row = match t.kind {
             Kind::OpsRequest => m
+                .store
                 .ops
                 .get(&t.key)
                 .map(|row| (row.phase.clone(), row.reason.clone())),
             Kind::Cluster => m
+                .store
                 .clusters
                 .get(&t.key)
                 .map(|row| (row.phase.clone(), String::new())),
             _ => m
+                .store
                 .backups
                 .get(&t.key)
                 .map(|row| (row.phase.clone(), String::new())),
@@ -630,9 +636,9 @@ pub fn after_watch(m: &mut Model) {
         if !t.selected {
             t.selected = true;
             match t.kind {
-                Kind::OpsRequest => m.ops.select_key(&t.key),
-                Kind::Cluster => m.clusters.select_key(&t.key),
-                _ => m.backups.select_key(&t.key),
+                Kind::OpsRequest => m.store.ops.select_key(&t.key),
+                Kind::Cluster => m.store.clusters.select_key(&t.key),
+                _ => m.store.backups.select_key(&t.key),
             }
         }
         let finals = if t.kind == Kind::Cluster {

@@ -13,6 +13,7 @@ pub mod problem_index;
 pub mod readonly;
 pub mod redraw;
 pub mod runtime;
+pub mod store;
 pub mod table;
 pub mod triage;
 pub mod update;

@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.backups,
+        &m.store.backups,
         PaneSpec {
             pane: Pane::Backups,
             scope_word: "cluster",

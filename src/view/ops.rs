@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.ops,
+        &m.store.ops,
         PaneSpec {
             pane: Pane::Ops,
             scope_word: "cluster",

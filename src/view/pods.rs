@@ -19,7 +19,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.pods,
+        &m.store.pods,
         PaneSpec {
             pane: Pane::Pods,
             scope_word: "cluster",

@@ -70,7 +70,7 @@ pub fn model_with(objs: &[(Kind, Value)], w: u16, h: u16) -> Model {
     let mut m = Model::new("kind-demo", None, now());
     m.size = (w, h);
     set_pages(&mut m);
-    for kind in kbdash::app::model::WATCHED {
+    for kind in kbdash::app::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for (k, v) in objs.iter().filter(|(k, _)| *k == kind) {
             let row = Row::from_value(*k, v).unwrap();

@@ -101,7 +101,7 @@ fn fleet_model(w: u16, h: u16) -> Model {
         rows.push(ops(i, "Succeed", 2));
         rows.push(backup(i, 30));
     }
-    for kind in kbdash::app::model::WATCHED {
+    for kind in kbdash::app::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for r in rows.iter().filter(|r| r.kind() == kind) {
             update(
@@ -223,14 +223,14 @@ fn a_row_moving_past_the_window_draws() {
     update(&mut m, key(KeyCode::Char('2')));
     // Pods by STATUS (all Running, then by name), scrolled so the first pods are above the
     // window; one of those turning Terminating moves below it, shifting every row shown.
-    while m.pods.sort().column != ColumnId::Status {
+    while m.store.pods.sort().column != ColumnId::Status {
         update(&mut m, key(KeyCode::Char('>')));
     }
     for _ in 0..40 {
         update(&mut m, key(KeyCode::Char('j')));
     }
     let moved = ObjKey::new("demo", "pg-00-postgresql-1");
-    let shown = |m: &Model| m.pods.window_keys().any(|k| *k == moved);
+    let shown = |m: &Model| m.store.pods.window_keys().any(|k| *k == moved);
     assert!(!shown(&m));
     assert!(apply_checked(&mut m, pod(0, 1, "secondary", "Terminating")));
     assert!(!shown(&m));

@@ -168,7 +168,7 @@ fn states() -> Vec<(&'static str, Model)> {
 
     let mut wizard = after(base(), &[ch('4')]);
     let backup = ObjKey::new("demo", "5f8e2c1a-pg-cluster-postgresql-archive-wal");
-    wizard.backups.select_key(&backup);
+    wizard.store.backups.select_key(&backup);
     update(&mut wizard, key(KeyCode::Enter));
     update(
         &mut wizard,

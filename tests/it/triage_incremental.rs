@@ -234,11 +234,17 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
 
 fn current_rows(m: &Model, kind: Kind) -> Vec<Row> {
     match kind {
-        Kind::Cluster => m.clusters.iter().cloned().map(Row::Cluster).collect(),
-        Kind::Pod => m.pods.iter().cloned().map(Row::Pod).collect(),
-        Kind::OpsRequest => m.ops.iter().cloned().map(Row::Ops).collect(),
-        Kind::Backup => m.backups.iter().cloned().map(Row::Backup).collect(),
-        _ => m.schedules.values().cloned().map(Row::Schedule).collect(),
+        Kind::Cluster => m.store.clusters.iter().cloned().map(Row::Cluster).collect(),
+        Kind::Pod => m.store.pods.iter().cloned().map(Row::Pod).collect(),
+        Kind::OpsRequest => m.store.ops.iter().cloned().map(Row::Ops).collect(),
+        Kind::Backup => m.store.backups.iter().cloned().map(Row::Backup).collect(),
+        _ => m
+            .store
+            .schedules
+            .values()
+            .cloned()
+            .map(Row::Schedule)
+            .collect(),
     }
 }
 

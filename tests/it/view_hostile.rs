@@ -3,7 +3,7 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, render, watch};
 use crossterm::event::KeyCode;
-use kbdash::app::model::WATCHED;
+use kbdash::app::store::WATCHED;
 use kbdash::app::update::update;
 use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::rows::Row;
