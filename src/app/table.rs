@@ -65,14 +65,24 @@ fn sort_key<R: TableRow>(column: ColumnId) -> fn(&R) -> SortValue {
         .unwrap_or(unsorted::<R>)
 }
 
-/// The keys of a table's rows on screen: see [`Table::window_keys`].
-pub type WindowKeys<'a> = std::iter::Map<
-    std::slice::Iter<'a, (SortValue, ObjKey)>,
-    fn(&'a (SortValue, ObjKey)) -> &'a ObjKey,
->;
+/// The keys of a table's rows on screen, in display order: see [`Table::window_keys`].
+pub struct WindowKeys<'a> {
+    entries: std::slice::Iter<'a, (SortValue, ObjKey)>,
+    /// A descending table shows its visible entries last to first.
+    reversed: bool,
+}
 
-fn entry_key((_, key): &(SortValue, ObjKey)) -> &ObjKey {
-    key
+impl<'a> Iterator for WindowKeys<'a> {
+    type Item = &'a ObjKey;
+
+    fn next(&mut self) -> Option<&'a ObjKey> {
+        let entry = if self.reversed {
+            self.entries.next_back()
+        } else {
+            self.entries.next()
+        };
+        entry.map(|(_, key)| key)
+    }
 }
 
 /// Rows of one kind in display order, with selection and scroll state.
@@ -347,12 +357,19 @@ impl<R: TableRow> Table<R> {
 
     /// Keys of the rows on screen, in display order (no row lookups).
     pub fn window_keys(&self) -> WindowKeys<'_> {
-        let end = (self.offset + self.page).min(self.visible.len());
-        self.visible
-            .get(self.offset.min(end)..end)
-            .unwrap_or_default()
-            .iter()
-            .map(entry_key)
+        let len = self.visible.len();
+        let end = (self.offset + self.page).min(len);
+        let start = self.offset.min(end);
+        // Display positions count from the other end of `visible` when descending.
+        let range = if self.sort.descending {
+            len - end..len - start
+        } else {
+            start..end
+        };
+        WindowKeys {
+            entries: self.visible.get(range).unwrap_or_default().iter(),
+            reversed: self.sort.descending,
+        }
     }
 
     /// Display position of the selected row.
@@ -658,5 +675,24 @@ mod tests {
         assert_eq!(shown, [8, 9, 10, 11, 12]);
         tab.move_by(-100);
         assert_eq!((tab.cursor(), tab.offset()), (0, 0));
+    }
+
+    #[test]
+    fn window_keys_are_the_keys_of_the_window_either_way_round() {
+        let mut tab = by(ColumnId::Size);
+        tab.replace_all((0..20).map(|i| t(&format!("p{i:02}"), i)));
+        tab.set_page(5);
+        for descending in [false, true] {
+            tab.set_sort(Sort {
+                column: ColumnId::Size,
+                descending,
+            });
+            for cursor in [0, 7, 19] {
+                tab.select_index(cursor);
+                let keys: Vec<&ObjKey> = tab.window_keys().collect();
+                let rows: Vec<&ObjKey> = tab.window().map(|(_, r)| &r.0).collect();
+                assert_eq!(keys, rows, "descending {descending}, cursor {cursor}");
+            }
+        }
     }
 }

@@ -218,6 +218,19 @@ fn an_off_screen_change_draws_nothing_and_an_on_screen_one_draws() {
 }
 
 #[test]
+fn an_on_screen_change_in_a_reversed_sort_draws() {
+    let mut m = fleet_model(80, 24);
+    // Clusters by name, reversed: the selected pg-00 goes to the last row and the window with
+    // it, while pg-39, now the first row, is far above the window.
+    update(&mut m, key(KeyCode::Char('r')));
+    assert!(apply_checked(&mut m, cluster(0, "Updating")), "pg-00 shows");
+    assert!(
+        !apply_checked(&mut m, cluster(39, "Updating")),
+        "pg-39 is off screen"
+    );
+}
+
+#[test]
 fn a_row_moving_past_the_window_draws() {
     let mut m = fleet_model(80, 24);
     update(&mut m, key(KeyCode::Char('2')));
