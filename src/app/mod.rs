@@ -1,4 +1,5 @@
-//! The Elm core: model, messages, the pure update, commands, key bindings and the runtime.
+//! The Elm core: model (with the store of watch data), messages, the pure update, commands, key
+//! bindings and the runtime.
 
 pub mod cmd;
 pub mod columns;
