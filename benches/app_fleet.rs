@@ -57,9 +57,11 @@ mod bench {
 
     use chrono::Utc;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use kbdash::app::model::{Model, Pane, StreamState, WATCHED};
-    use kbdash::app::msg::{Msg, WatchEvent};
+    use kbdash::app::model::{Model, Pane, StreamState};
+    use kbdash::app::msg::Msg;
+    use kbdash::app::store::WATCHED;
     use kbdash::app::update::{set_pages, update};
+    use kbdash::k8s::watch::WatchEvent;
     use kbdash::k8s::watch::{Sink, spawn_all};
     use kbdash::view::view;
     use kbdash_core::kinds::Kind;
@@ -315,7 +317,7 @@ mod bench {
 
     fn filter(m: &mut Model) {
         update(m, ch('2'));
-        let all = m.pods.visible_len();
+        let all = m.store.pods.visible_len();
         let mut typed = Vec::new();
         let mut cleared = Vec::new();
         let mut shown = 0;
@@ -325,7 +327,7 @@ mod bench {
             let t = Instant::now();
             update(m, ch(c));
             typed.push(t.elapsed());
-            shown = m.pods.visible_len();
+            shown = m.store.pods.visible_len();
             let t = Instant::now();
             update(m, key(KeyCode::Esc));
             cleared.push(t.elapsed());
@@ -334,7 +336,7 @@ mod bench {
         report("filter cleared with Esc", cleared);
         println!(
             "  (last filter showed {shown} of {all} pods; after Esc {})",
-            m.pods.visible_len()
+            m.store.pods.visible_len()
         );
     }
 
@@ -370,7 +372,7 @@ mod bench {
         let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
         let mut tasks = tokio::task::JoinSet::new();
         let start = Instant::now();
-        spawn_all(&mut tasks, &client, None, &sink);
+        spawn_all(&mut tasks, &client, None, &WATCHED, &sink);
         let mut first_row = None;
         let mut in_update = Duration::ZERO;
         let mut msgs = 0usize;
@@ -400,10 +402,10 @@ mod bench {
         println!(
             "initial sync over loopback: first row {:.2?}, all lists in {lists_done:.2?}, first complete frame {frame:.2?} ({msgs} msgs, {in_update:.2?} in update; {} clusters {} pods {} ops {} backups)",
             first_row.unwrap_or_default(),
-            m.clusters.len(),
-            m.pods.len(),
-            m.ops.len(),
-            m.backups.len()
+            m.store.clusters.len(),
+            m.store.pods.len(),
+            m.store.ops.len(),
+            m.store.backups.len()
         );
         tasks.abort_all();
         server.shutdown().await;
@@ -432,7 +434,7 @@ mod bench {
         tick(&mut m);
         events(&mut m, &rows);
         frames(&mut m, "unscoped");
-        let scope = m.clusters.visible_row(0).map(|c| c.key.clone());
+        let scope = m.store.clusters.visible_row(0).map(|c| c.key.clone());
         m.scope = None;
         update(&mut m, ch('1'));
         update(&mut m, key(KeyCode::Enter));
@@ -449,13 +451,15 @@ mod bench {
     /// One row of each kind from the model, enough to build the timed events from.
     fn fleet_rows_sample(m: &Model) -> Vec<(Kind, Vec<Row>)> {
         let pod = m
+            .store
             .pods
             .iter()
             .find(|p| p.is_primary())
             .cloned()
             .map(Row::Pod);
-        let op = m.ops.iter().next().cloned().map(Row::Ops);
+        let op = m.store.ops.iter().next().cloned().map(Row::Ops);
         let backup = m
+            .store
             .backups
             .iter()
             .find(|b| b.is_continuous())

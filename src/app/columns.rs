@@ -1,108 +1,121 @@
-//! The columns of each pane and how rows sort, filter and scope by them.
+//! The columns of each table pane: their identities, titles and sort keys, and how rows filter
+//! and scope.
 //!
-//! Column positions here are the indices `Sort::column` refers to; the views draw the same
-//! columns in the same order. Columns derived from other kinds (a cluster's READY and PRIMARY
+//! A sort names its column by [`ColumnId`], never by position; the views draw a kind's columns
+//! in the order listed here. Columns derived from other kinds (a cluster's READY and PRIMARY
 //! come from its pods) do not sort, because their value changes without the row changing.
+
+use chrono::{DateTime, Utc};
 
 use crate::app::table::{SortValue, TableRow, contains_ci};
 use kbdash_core::rows::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 
-/// One column of a pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
+/// Which column a table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnId {
+    Namespace,
+    Name,
+    Version,
+    Ready,
+    Primary,
+    Status,
+    LastOp,
+    Pitr,
+    Age,
+    Role,
+    Restarts,
+    Node,
+    Type,
+    Cluster,
+    Progress,
+    Duration,
+    Reason,
+    Method,
+    Size,
+    TimeRange,
+}
+
+/// One column of a table of `R` rows.
+pub struct Column<R> {
+    pub id: ColumnId,
     pub title: &'static str,
-    pub sortable: bool,
+    /// The row's sort key; `None` for a column that does not sort.
+    pub sort: Option<fn(&R) -> SortValue>,
 }
 
-const fn col(title: &'static str, sortable: bool) -> Column {
-    Column { title, sortable }
+// Not derived: a derive would ask `R` to be `Clone`, but only a function pointer is copied.
+impl<R> Clone for Column<R> {
+    fn clone(&self) -> Column<R> {
+        *self
+    }
 }
 
-/// Clusters pane columns.
-pub const CLUSTER_COLUMNS: &[Column] = &[
-    col("NAMESPACE", true),
-    col("NAME", true),
-    col("VERSION", true),
-    col("READY", false),
-    col("PRIMARY", false),
-    col("STATUS", true),
-    col("LAST OP", false),
-    col("PITR", false),
-    col("AGE", true),
-];
+impl<R> Copy for Column<R> {}
 
-/// Pods pane columns.
-pub const POD_COLUMNS: &[Column] = &[
-    col("NAMESPACE", true),
-    col("NAME", true),
-    col("ROLE", true),
-    col("READY", true),
-    col("STATUS", true),
-    col("RESTARTS", true),
-    col("NODE", true),
-    col("AGE", true),
-];
+impl<R> std::fmt::Debug for Column<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("id", &self.id)
+            .field("title", &self.title)
+            .field("sorts", &self.sort.is_some())
+            .finish()
+    }
+}
 
-/// OpsRequests pane columns.
-pub const OPS_COLUMNS: &[Column] = &[
-    col("NAMESPACE", true),
-    col("NAME", true),
-    col("TYPE", true),
-    col("CLUSTER", true),
-    col("STATUS", true),
-    col("PROGRESS", false),
-    col("DURATION", false),
-    col("AGE", true),
-    col("REASON", false),
-];
+impl<R> Column<R> {
+    /// A column rows sort by with `key`.
+    pub const fn sorted(id: ColumnId, title: &'static str, key: fn(&R) -> SortValue) -> Column<R> {
+        Column {
+            id,
+            title,
+            sort: Some(key),
+        }
+    }
 
-/// Backups pane columns.
-pub const BACKUP_COLUMNS: &[Column] = &[
-    col("NAMESPACE", true),
-    col("NAME", true),
-    col("CLUSTER", true),
-    col("TYPE", true),
-    col("METHOD", true),
-    col("STATUS", true),
-    col("SIZE", true),
-    col("TIME RANGE (UTC)", true),
-    col("DURATION", false),
-    col("AGE", true),
-];
+    /// A column that does not sort.
+    pub const fn unsorted(id: ColumnId, title: &'static str) -> Column<R> {
+        Column {
+            id,
+            title,
+            sort: None,
+        }
+    }
+}
 
-/// The column the Clusters and Pods panes sort by at first: NAME.
-pub const DEFAULT_SORT_COLUMN: usize = 1;
-/// AGE of the OpsRequests pane (its first sort: newest first).
-pub const OPS_AGE_COLUMN: usize = 7;
-/// AGE of the Backups pane (its first sort: newest first).
-pub const BACKUP_AGE_COLUMN: usize = 9;
-
-fn text(s: &Atom) -> Option<SortValue> {
-    Some(SortValue::Text(s.clone()))
+fn text(s: &Atom) -> SortValue {
+    SortValue::Text(s.clone())
 }
 
 /// Newest first when ascending, like kubectl's AGE read top-down from youngest.
-fn age(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<SortValue> {
-    Some(SortValue::Num(t.map_or(i64::MIN, |t| -t.timestamp())))
+fn age(t: Option<DateTime<Utc>>) -> SortValue {
+    SortValue::Num(t.map_or(i64::MIN, |t| -t.timestamp()))
 }
 
 fn any(fields: &[&str], needle: &str) -> bool {
     fields.iter().any(|f| contains_ci(f, needle))
 }
 
+/// Whether a row of namespace `namespace` and cluster `cluster` belongs to the scoped cluster.
+fn of_cluster(namespace: &Atom, cluster: &Atom, scope: &ObjKey) -> bool {
+    *namespace == scope.namespace && *cluster == scope.name
+}
+
 impl TableRow for ClusterRow {
+    const COLUMNS: &'static [Column<ClusterRow>] = &[
+        Column::sorted(ColumnId::Namespace, "NAMESPACE", |c| text(&c.key.namespace)),
+        Column::sorted(ColumnId::Name, "NAME", |c| text(&c.key.name)),
+        Column::sorted(ColumnId::Version, "VERSION", |c| text(&c.version)),
+        Column::unsorted(ColumnId::Ready, "READY"),
+        Column::unsorted(ColumnId::Primary, "PRIMARY"),
+        Column::sorted(ColumnId::Status, "STATUS", |c| text(&c.phase)),
+        Column::unsorted(ColumnId::LastOp, "LAST OP"),
+        Column::unsorted(ColumnId::Pitr, "PITR"),
+        Column::sorted(ColumnId::Age, "AGE", |c| age(c.created)),
+    ];
+    const FIRST_SORT: ColumnId = ColumnId::Name;
+
     fn key(&self) -> &ObjKey {
         &self.key
-    }
-    fn sort_value(&self, column: usize) -> Option<SortValue> {
-        match column {
-            0 => text(&self.key.namespace),
-            1 => text(&self.key.name),
-            2 => text(&self.version),
-            5 => text(&self.phase),
-            8 => age(self.created),
-            _ => None,
-        }
     }
     fn matches(&self, needle: &str) -> bool {
         any(
@@ -121,21 +134,24 @@ impl TableRow for ClusterRow {
 }
 
 impl TableRow for PodRow {
+    const COLUMNS: &'static [Column<PodRow>] = &[
+        Column::sorted(ColumnId::Namespace, "NAMESPACE", |p| text(&p.key.namespace)),
+        Column::sorted(ColumnId::Name, "NAME", |p| text(&p.key.name)),
+        Column::sorted(ColumnId::Role, "ROLE", |p| text(&p.role)),
+        Column::sorted(ColumnId::Ready, "READY", |p| {
+            SortValue::Num(i64::from(p.ready_containers))
+        }),
+        Column::sorted(ColumnId::Status, "STATUS", |p| text(&p.status)),
+        Column::sorted(ColumnId::Restarts, "RESTARTS", |p| {
+            SortValue::Num(i64::from(p.restarts))
+        }),
+        Column::sorted(ColumnId::Node, "NODE", |p| text(&p.node)),
+        Column::sorted(ColumnId::Age, "AGE", |p| age(p.created)),
+    ];
+    const FIRST_SORT: ColumnId = ColumnId::Name;
+
     fn key(&self) -> &ObjKey {
         &self.key
-    }
-    fn sort_value(&self, column: usize) -> Option<SortValue> {
-        match column {
-            0 => text(&self.key.namespace),
-            1 => text(&self.key.name),
-            2 => text(&self.role),
-            3 => Some(SortValue::Num(i64::from(self.ready_containers))),
-            4 => text(&self.status),
-            5 => Some(SortValue::Num(i64::from(self.restarts))),
-            6 => text(&self.node),
-            7 => age(self.created),
-            _ => None,
-        }
     }
     fn matches(&self, needle: &str) -> bool {
         any(
@@ -150,24 +166,27 @@ impl TableRow for PodRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        self.key.namespace == scope.namespace && self.cluster == scope.name
+        of_cluster(&self.key.namespace, &self.cluster, scope)
     }
 }
 
 impl TableRow for OpsRow {
+    const COLUMNS: &'static [Column<OpsRow>] = &[
+        Column::sorted(ColumnId::Namespace, "NAMESPACE", |o| text(&o.key.namespace)),
+        Column::sorted(ColumnId::Name, "NAME", |o| text(&o.key.name)),
+        Column::sorted(ColumnId::Type, "TYPE", |o| text(&o.op_type)),
+        Column::sorted(ColumnId::Cluster, "CLUSTER", |o| text(&o.cluster)),
+        Column::sorted(ColumnId::Status, "STATUS", |o| text(&o.phase)),
+        Column::unsorted(ColumnId::Progress, "PROGRESS"),
+        Column::unsorted(ColumnId::Duration, "DURATION"),
+        Column::sorted(ColumnId::Age, "AGE", |o| age(o.created)),
+        Column::unsorted(ColumnId::Reason, "REASON"),
+    ];
+    // Day-2 work reads best newest first, like `kbcli cluster list-ops`.
+    const FIRST_SORT: ColumnId = ColumnId::Age;
+
     fn key(&self) -> &ObjKey {
         &self.key
-    }
-    fn sort_value(&self, column: usize) -> Option<SortValue> {
-        match column {
-            0 => text(&self.key.namespace),
-            1 => text(&self.key.name),
-            2 => text(&self.op_type),
-            3 => text(&self.cluster),
-            4 => text(&self.phase),
-            7 => age(self.created),
-            _ => None,
-        }
     }
     fn matches(&self, needle: &str) -> bool {
         any(
@@ -183,32 +202,35 @@ impl TableRow for OpsRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        self.key.namespace == scope.namespace && self.cluster == scope.name
+        of_cluster(&self.key.namespace, &self.cluster, scope)
     }
 }
 
 impl TableRow for BackupRow {
+    const COLUMNS: &'static [Column<BackupRow>] = &[
+        Column::sorted(ColumnId::Namespace, "NAMESPACE", |b| text(&b.key.namespace)),
+        Column::sorted(ColumnId::Name, "NAME", |b| text(&b.key.name)),
+        Column::sorted(ColumnId::Cluster, "CLUSTER", |b| text(&b.cluster)),
+        Column::sorted(ColumnId::Type, "TYPE", |b| text(&b.backup_type)),
+        Column::sorted(ColumnId::Method, "METHOD", |b| text(&b.method)),
+        Column::sorted(ColumnId::Status, "STATUS", |b| text(&b.phase)),
+        Column::sorted(ColumnId::Size, "SIZE", |b| {
+            SortValue::Num(
+                b.size_bytes
+                    .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
+            )
+        }),
+        Column::sorted(ColumnId::TimeRange, "TIME RANGE (UTC)", |b| {
+            SortValue::Num(b.range_start.map_or(i64::MIN, |t| t.timestamp()))
+        }),
+        Column::unsorted(ColumnId::Duration, "DURATION"),
+        Column::sorted(ColumnId::Age, "AGE", |b| age(b.created)),
+    ];
+    // Backups read best newest first.
+    const FIRST_SORT: ColumnId = ColumnId::Age;
+
     fn key(&self) -> &ObjKey {
         &self.key
-    }
-    fn sort_value(&self, column: usize) -> Option<SortValue> {
-        match column {
-            0 => text(&self.key.namespace),
-            1 => text(&self.key.name),
-            2 => text(&self.cluster),
-            3 => text(&self.backup_type),
-            4 => text(&self.method),
-            5 => text(&self.phase),
-            6 => Some(SortValue::Num(
-                self.size_bytes
-                    .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX)),
-            )),
-            7 => Some(SortValue::Num(
-                self.range_start.map_or(i64::MIN, |t| t.timestamp()),
-            )),
-            9 => age(self.created),
-            _ => None,
-        }
     }
     fn matches(&self, needle: &str) -> bool {
         any(
@@ -224,6 +246,6 @@ impl TableRow for BackupRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        self.key.namespace == scope.namespace && self.cluster == scope.name
+        of_cluster(&self.key.namespace, &self.cluster, scope)
     }
 }

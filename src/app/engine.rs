@@ -18,6 +18,7 @@ use crate::app::forms::effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
 use crate::app::readonly;
+use crate::app::store::WATCHED;
 use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::liveness::{self, ProbeTiming};
@@ -146,6 +147,7 @@ impl Engine {
             &mut self.watchers,
             &self.connection.client,
             self.namespace.as_deref(),
+            &WATCHED,
             &sink,
         );
     }
@@ -164,7 +166,7 @@ impl Engine {
                     let client = self.connection.client.clone();
                     let tx = self.tx.clone();
                     self.effects.spawn(async move {
-                        let _ = tx.send(watch::fetch(client, target).await).await;
+                        let _ = tx.send(watch::fetch(client, target).await.into()).await;
                     });
                 }
                 None

@@ -1,4 +1,5 @@
-//! The Elm core: model, messages, the pure update, commands, key bindings and the runtime.
+//! The Elm core: model (with the store of watch data), messages, the pure update, commands, key
+//! bindings and the runtime.
 
 pub mod cmd;
 pub mod columns;
@@ -12,6 +13,7 @@ pub mod problem_index;
 pub mod readonly;
 pub mod redraw;
 pub mod runtime;
+pub mod store;
 pub mod table;
 pub mod triage;
 pub mod update;

@@ -1,30 +1,15 @@
 //! Everything the screen shows, owned by the runtime and changed only by `update`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::columns::{BACKUP_AGE_COLUMN, DEFAULT_SORT_COLUMN, OPS_AGE_COLUMN};
-use crate::app::table::Table;
+use crate::app::store::{Store, WATCHED};
+use crate::app::table::TableOps;
 use crate::view::theme::Theme;
 use kbdash_core::domain::triage::ApiDown;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{
-    Atom, BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Row, ScheduleRow,
-};
-
-/// How long a pod row stays highlighted after its role changed.
-pub const ROLE_FLASH_SECONDS: i64 = 5;
-/// Role changes kept per cluster.
-pub const ROLE_HISTORY_LEN: usize = 20;
-/// The kinds kbdash watches, in status-line order.
-pub const WATCHED: [Kind; 5] = [
-    Kind::Cluster,
-    Kind::Pod,
-    Kind::OpsRequest,
-    Kind::Backup,
-    Kind::BackupSchedule,
-];
+use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
 /// The four table panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,14 +71,6 @@ pub enum StreamState {
     NotInstalled(String),
 }
 
-/// One primary change of a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleChange {
-    pub at: DateTime<Utc>,
-    pub old_primary: Atom,
-    pub new_primary: Atom,
-}
-
 /// What the detail view shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
@@ -133,33 +110,6 @@ pub struct Input {
     pub text: String,
 }
 
-/// Names of the pod, OpsRequest, backup and schedule objects of each cluster, kept as events arrive so
-/// that cluster rows find their pods without scanning every pod.
-#[derive(Debug, Clone, Default)]
-pub struct ClusterIndex {
-    pub pods: HashMap<ObjKey, BTreeSet<Atom>>,
-    pub ops: HashMap<ObjKey, BTreeSet<Atom>>,
-    pub backups: HashMap<ObjKey, BTreeSet<Atom>>,
-    pub schedules: HashMap<ObjKey, BTreeSet<Atom>>,
-}
-
-impl ClusterIndex {
-    /// Records `name` under `cluster`.
-    pub fn add(map: &mut HashMap<ObjKey, BTreeSet<Atom>>, cluster: ObjKey, name: &Atom) {
-        map.entry(cluster).or_default().insert(name.clone());
-    }
-
-    /// Forgets `name` under `cluster`.
-    pub fn remove(map: &mut HashMap<ObjKey, BTreeSet<Atom>>, cluster: &ObjKey, name: &str) {
-        if let Some(set) = map.get_mut(cluster) {
-            set.remove(name);
-            if set.is_empty() {
-                map.remove(cluster);
-            }
-        }
-    }
-}
-
 /// The whole state of the dashboard.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -174,15 +124,9 @@ pub struct Model {
     pub contexts: Vec<String>,
     pub readonly: bool,
     pub theme: Theme,
-    pub clusters: Table<ClusterRow>,
-    pub pods: Table<PodRow>,
-    pub ops: Table<OpsRow>,
-    pub backups: Table<BackupRow>,
-    pub schedules: HashMap<ObjKey, ScheduleRow>,
-    pub index: ClusterIndex,
+    /// The watched objects.
+    pub store: Store,
     pub streams: BTreeMap<Kind, StreamState>,
-    /// Objects received since a stream's `Init`, swapped in at `InitDone`.
-    pub pending: HashMap<Kind, Vec<Row>>,
     pub focus: Pane,
     /// The cluster the other panes are scoped to.
     pub scope: Option<ObjKey>,
@@ -191,12 +135,6 @@ pub struct Model {
     pub familiar: Option<ObjKey>,
     pub overlay: Overlay,
     pub input: Option<Input>,
-    /// Per cluster, the latest primary changes, oldest first.
-    pub role_history: HashMap<ObjKey, VecDeque<RoleChange>>,
-    /// Per cluster, the last primary seen.
-    pub primaries: HashMap<ObjKey, Atom>,
-    /// Pods whose role changed, with when.
-    pub flashes: HashMap<ObjKey, DateTime<Utc>>,
     /// The followed object's YAML lines, for the detail view's YAML mode.
     pub raw: Option<(ObjRef, Vec<String>)>,
     /// The OpsRequest the detail view shows, in full, while its row leaves its history out.
@@ -227,23 +165,13 @@ impl Model {
             contexts: Vec::new(),
             readonly: false,
             theme: Theme::default(),
-            clusters: Table::new(DEFAULT_SORT_COLUMN),
-            pods: Table::new(DEFAULT_SORT_COLUMN),
-            // Day-2 work and backups read best newest first, like `kbcli cluster list-ops`.
-            ops: Table::new(OPS_AGE_COLUMN),
-            backups: Table::new(BACKUP_AGE_COLUMN),
-            schedules: HashMap::new(),
-            index: ClusterIndex::default(),
+            store: Store::default(),
             streams: WATCHED.iter().map(|k| (*k, StreamState::Pending)).collect(),
-            pending: HashMap::new(),
             focus: Pane::Clusters,
             scope: None,
             familiar: None,
             overlay: Overlay::None,
             input: None,
-            role_history: HashMap::new(),
-            primaries: HashMap::new(),
-            flashes: HashMap::new(),
             raw: None,
             followed_ops: None,
             notice: None,
@@ -261,82 +189,36 @@ impl Model {
         self.namespace.is_none()
     }
 
-    /// The pods of a cluster.
-    pub fn cluster_pods(&self, cluster: &ObjKey) -> impl Iterator<Item = &PodRow> {
-        self.index
-            .pods
-            .get(cluster)
-            .into_iter()
-            .flatten()
-            .filter_map(|name| self.pods.get(&ObjKey::from_atoms(&cluster.namespace, name)))
+    /// The table `pane` lists.
+    pub fn table(&self, pane: Pane) -> &dyn TableOps {
+        match pane {
+            Pane::Clusters => &self.store.clusters,
+            Pane::Pods => &self.store.pods,
+            Pane::Ops => &self.store.ops,
+            Pane::Backups => &self.store.backups,
+        }
     }
 
-    /// The latest OpsRequest of a cluster, by creation time.
-    pub fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
-        self.index
-            .ops
-            .get(cluster)
-            .into_iter()
-            .flatten()
-            .filter_map(|name| self.ops.get(&ObjKey::from_atoms(&cluster.namespace, name)))
-            .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)))
-    }
-
-    /// The backups of a cluster.
-    pub fn cluster_backups(&self, cluster: &ObjKey) -> impl Iterator<Item = &BackupRow> {
-        self.index
-            .backups
-            .get(cluster)
-            .into_iter()
-            .flatten()
-            .filter_map(|name| {
-                self.backups
-                    .get(&ObjKey::from_atoms(&cluster.namespace, name))
-            })
-    }
-
-    /// The backup schedules of a cluster.
-    pub fn cluster_schedules(&self, cluster: &ObjKey) -> impl Iterator<Item = &ScheduleRow> {
-        self.index
-            .schedules
-            .get(cluster)
-            .into_iter()
-            .flatten()
-            .filter_map(|name| {
-                self.schedules
-                    .get(&ObjKey::from_atoms(&cluster.namespace, name))
-            })
-    }
-
-    /// The continuous backup of a cluster (the latest, if several).
-    pub fn continuous_backup(&self, cluster: &ObjKey) -> Option<&BackupRow> {
-        self.cluster_backups(cluster)
-            .filter(|b| b.is_continuous())
-            .max_by(|a, b| a.created.cmp(&b.created))
+    /// The table `pane` lists, to change.
+    pub fn table_mut(&mut self, pane: Pane) -> &mut dyn TableOps {
+        match pane {
+            Pane::Clusters => &mut self.store.clusters,
+            Pane::Pods => &mut self.store.pods,
+            Pane::Ops => &mut self.store.ops,
+            Pane::Backups => &mut self.store.backups,
+        }
     }
 
     /// The cluster of the selected row in the focused pane (a pod's, an OpsRequest's, a
     /// backup's cluster; a cluster row is its own), else the scope when the pane is empty.
     /// Operations and `:` forms act on this cluster and no other.
     pub fn selected_cluster(&self) -> Option<ObjKey> {
-        let of_row = |ns: &Atom, cluster: &Atom| {
-            (!cluster.is_empty()).then(|| ObjKey::from_atoms(ns, cluster))
-        };
-        let selected = match self.focus {
-            Pane::Clusters => self.clusters.selected().map(|r| Some(r.key.clone())),
-            Pane::Pods => self
-                .pods
-                .selected()
-                .map(|r| of_row(&r.key.namespace, &r.cluster)),
-            Pane::Ops => self
-                .ops
-                .selected()
-                .map(|r| of_row(&r.key.namespace, &r.cluster)),
-            Pane::Backups => self
-                .backups
-                .selected()
-                .map(|r| of_row(&r.key.namespace, &r.cluster)),
-        };
+        let kind = self.focus.kind();
+        let selected = self.table(self.focus).selected_key().map(|key| {
+            self.store
+                .cluster_of(kind, key)
+                .filter(|cluster| !cluster.name.is_empty())
+        });
         match selected {
             Some(cluster) => cluster,
             None if self.focus == Pane::Clusters => None,
@@ -346,14 +228,13 @@ impl Model {
 
     /// Whether a pod's role changed within the last few seconds.
     pub fn is_flashing(&self, pod: &ObjKey) -> bool {
-        self.flashes
-            .get(pod)
-            .is_some_and(|t| (self.now - *t).num_seconds() < ROLE_FLASH_SECONDS)
+        self.store.roles.is_flashing(pod, self.now)
     }
 
     /// Namespaces seen in any table, for `:ns` completion.
     pub fn known_namespaces(&self) -> BTreeSet<String> {
-        self.clusters
+        self.store
+            .clusters
             .iter()
             .map(|c| c.key.namespace.to_string())
             .collect()

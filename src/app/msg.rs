@@ -6,37 +6,11 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use crate::app::forms::effects::FormMsg;
+use crate::k8s::liveness::Probe;
+use crate::k8s::watch::{Report, WatchEvent};
 use crate::view::theme::Theme;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ObjKey, ObjRef, Row};
-
-/// Why a watch stream failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamError {
-    /// 403: the API's message.
-    Forbidden(String),
-    /// 404 on the resource: its API group is not served.
-    NotFound(String),
-    /// Anything else (network, 5xx, 410 handled by relisting): retried with backoff.
-    Other(String),
-}
-
-/// One event of a watch stream, objects already converted to rows.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WatchEvent {
-    /// A (re)list starts: rows until `InitDone` replace the whole set.
-    Init,
-    /// An object of the list.
-    InitRow(Box<Row>),
-    /// The list is complete and the watch runs.
-    InitDone,
-    /// An object was added or changed.
-    Apply(Box<Row>),
-    /// An object was deleted.
-    Delete(ObjKey),
-    /// The stream failed; it retries by itself.
-    Error(StreamError),
-}
+use kbdash_core::rows::ObjRef;
 
 /// An input to `update`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,4 +47,19 @@ pub enum Msg {
     },
     /// The result of a form effect.
     Form(FormMsg),
+}
+
+impl From<Report> for Msg {
+    fn from(report: Report) -> Msg {
+        match report {
+            Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
+            Report::Raw { target, result } => Msg::Raw { target, result },
+        }
+    }
+}
+
+impl From<Probe> for Msg {
+    fn from(Probe { at, result }: Probe) -> Msg {
+        Msg::Probe { at, result }
+    }
 }

@@ -13,9 +13,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::app::model::Model;
+use crate::app::store::Change;
 use kbdash_core::domain::triage::{self, ClusterGroup, Problem, Verdict};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{Atom, BackupRow, ObjKey};
+use kbdash_core::rows::ObjKey;
 
 /// A part of the fleet the rules read together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,9 +62,6 @@ pub struct ProblemIndex {
     recheck_of: HashMap<Unit, DateTime<Utc>>,
     /// Bumped whenever the list changes, so a caller can tell whether it did.
     generation: u64,
-    /// Methods of continuous backups anywhere in the fleet, with how many use each: a schedule
-    /// entry with such a method is a continuous one.
-    continuous_methods: HashMap<Atom, usize>,
 }
 
 impl ProblemIndex {
@@ -80,31 +78,26 @@ impl ProblemIndex {
         self.dirty.clear();
     }
 
-    /// Keeps the continuous-method counts in step with a backup replaced by another (either
-    /// side `None` for an addition or a deletion).
-    pub fn note_backup(&mut self, old: Option<&BackupRow>, new: Option<&BackupRow>) {
-        if self.rebuild {
-            return;
-        }
-        let mut changed = false;
-        if let Some(b) = old.filter(|b| b.is_continuous())
-            && let Some(n) = self.continuous_methods.get_mut(&b.method)
-        {
-            *n -= 1;
-            if *n == 0 {
-                self.continuous_methods.remove(&b.method);
-                changed = true;
-            }
-        }
-        if let Some(b) = new.filter(|b| b.is_continuous()) {
-            let n = self.continuous_methods.entry(b.method.clone()).or_insert(0);
-            *n += 1;
-            changed |= *n == 1;
-        }
-        // Which schedule entries count as continuous changed: every schedule may read
-        // differently now. Rare (a method appears or disappears fleet-wide).
-        if changed {
+    /// Marks the units a change of watch data can alter: a pod is judged alone and with its
+    /// cluster, an OpsRequest alone, and every other kind with its cluster (both clusters, for
+    /// an object that moved).
+    pub fn note(&mut self, change: &Change) {
+        // Rare (a continuous backup method appears or disappears fleet-wide): every schedule
+        // may read differently now.
+        if change.fleet_wide {
             self.rebuild();
+        }
+        match change.kind {
+            Kind::OpsRequest => self.touch(Unit::Ops(change.key.clone())),
+            kind => {
+                if kind == Kind::Pod {
+                    self.touch(Unit::Pod(change.key.clone()));
+                }
+                self.touch(Unit::Cluster(change.cluster.clone()));
+                if let Some(left) = &change.left {
+                    self.touch(Unit::Cluster(left.clone()));
+                }
+            }
         }
     }
 
@@ -184,7 +177,6 @@ pub fn refresh(m: &mut Model) {
     let mut idx = std::mem::take(&mut m.triage.problems);
     let units: Vec<Unit> = if idx.rebuild {
         idx = ProblemIndex {
-            continuous_methods: continuous_methods(m),
             generation: idx.generation.wrapping_add(1),
             ..ProblemIndex::default()
         };
@@ -193,48 +185,42 @@ pub fn refresh(m: &mut Model) {
         idx.dirty.drain().collect()
     };
     for unit in units {
-        let verdict = evaluate(m, &idx, &unit);
+        let verdict = evaluate(m, &unit);
         idx.set(unit, verdict);
     }
     m.triage.problems = idx;
 }
 
-fn continuous_methods(m: &Model) -> HashMap<Atom, usize> {
-    let mut counts = HashMap::new();
-    for b in m.backups.iter().filter(|b| b.is_continuous()) {
-        *counts.entry(b.method.clone()).or_insert(0) += 1;
-    }
-    counts
-}
-
 /// Every unit the model has something for.
 fn all_units(m: &Model) -> Vec<Unit> {
-    let mut clusters: HashSet<ObjKey> = m.clusters.iter().map(|c| c.key.clone()).collect();
-    clusters.extend(m.index.backups.keys().cloned());
-    clusters.extend(m.index.schedules.keys().cloned());
+    let store = &m.store;
+    let mut clusters: HashSet<ObjKey> = store.clusters.iter().map(|c| c.key.clone()).collect();
+    clusters.extend(store.clusters_with(Kind::Backup).cloned());
+    clusters.extend(store.clusters_with(Kind::BackupSchedule).cloned());
     clusters
         .into_iter()
         .map(Unit::Cluster)
-        .chain(m.pods.iter().map(|p| Unit::Pod(p.key.clone())))
-        .chain(m.ops.iter().map(|o| Unit::Ops(o.key.clone())))
+        .chain(store.pods.iter().map(|p| Unit::Pod(p.key.clone())))
+        .chain(store.ops.iter().map(|o| Unit::Ops(o.key.clone())))
         .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
         .chain([Unit::Api])
         .collect()
 }
 
-fn evaluate(m: &Model, idx: &ProblemIndex, unit: &Unit) -> Verdict {
+fn evaluate(m: &Model, unit: &Unit) -> Verdict {
     let limits = &m.triage.thresholds;
+    let store = &m.store;
     match unit {
         Unit::Cluster(key) => {
-            let cluster = m.clusters.get(key);
+            let cluster = store.clusters.get(key);
             // Pods only matter to the rules of a cluster that is listed.
             let pods: Vec<_> = if cluster.is_some() {
-                m.cluster_pods(key).collect()
+                store.cluster_pods(key).collect()
             } else {
                 Vec::new()
             };
-            let backups: Vec<_> = m.cluster_backups(key).collect();
-            let schedules: Vec<_> = m.cluster_schedules(key).collect();
+            let backups: Vec<_> = store.cluster_backups(key).collect();
+            let schedules: Vec<_> = store.cluster_schedules(key).collect();
             let group = ClusterGroup {
                 key,
                 cluster,
@@ -242,13 +228,13 @@ fn evaluate(m: &Model, idx: &ProblemIndex, unit: &Unit) -> Verdict {
                 backups: &backups,
                 schedules: &schedules,
             };
-            let known = |method: &str| idx.continuous_methods.contains_key(method);
+            let known = |method: &str| store.is_continuous_method(method);
             triage::cluster_verdict(&group, &known, limits, &m.triage.down, m.now)
         }
-        Unit::Pod(key) => m.pods.get(key).map_or_else(Verdict::default, |p| {
+        Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
             triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
         }),
-        Unit::Ops(key) => m.ops.get(key).map_or_else(Verdict::default, |o| {
+        Unit::Ops(key) => store.ops.get(key).map_or_else(Verdict::default, |o| {
             triage::ops_verdict(o, limits, &m.triage.down, m.now)
         }),
         // While the API server does not answer, its one problem stands for every stream.

@@ -55,35 +55,22 @@ pub fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
     }
     let key = &touch.key;
     let cluster = &touch.cluster;
-    // A row moving to another cluster changes two cluster rows: not decided here.
-    if listed_cluster(m, kind, key)? != *cluster {
+    // Only changes to listed rows are decided here, and a row moving to another cluster
+    // changes two cluster rows: not decided here either.
+    if m.store.cluster_of(kind, key)? != *cluster {
         return None;
     }
-    let window_has = |k: &ObjKey| match m.focus {
-        Pane::Clusters => m.clusters.window_keys().any(|w| w == k),
-        Pane::Pods => m.pods.window_keys().any(|w| w == k),
-        Pane::Ops => m.ops.window_keys().any(|w| w == k),
-        Pane::Backups => m.backups.window_keys().any(|w| w == k),
-    };
+    let table = m.table(m.focus);
+    let window_has = |k: &ObjKey| table.window_keys().any(|w| w == k);
     let shown = window_has(key)
         || (m.focus == Pane::Clusters && window_has(cluster))
         || m.scope.as_ref() == Some(cluster)
         || m.scope.as_ref() == Some(key);
-    let (first, last, cursor) = match m.focus {
-        Pane::Clusters => ends(m.clusters.window_keys(), m.clusters.cursor()),
-        Pane::Pods => ends(m.pods.window_keys(), m.pods.cursor()),
-        Pane::Ops => ends(m.ops.window_keys(), m.ops.cursor()),
-        Pane::Backups => ends(m.backups.window_keys(), m.backups.cursor()),
-    };
+    let (first, last, cursor) = ends(table.window_keys(), table.cursor());
     Some(Glance {
         shown,
         stream: m.streams.get(&kind).cloned(),
-        counts: [
-            m.clusters.visible_len(),
-            m.pods.visible_len(),
-            m.ops.visible_len(),
-            m.backups.visible_len(),
-        ],
+        counts: Pane::ALL.map(|p| m.table(p).visible_len()),
         first,
         last,
         cursor,
@@ -107,33 +94,4 @@ fn ends<'a>(
     let first = keys.next().cloned();
     let last = keys.last().cloned().or_else(|| first.clone());
     (first, last, cursor)
-}
-
-/// The cluster of the listed row with the same key; `None` when no such row is listed (only
-/// changes to listed rows are decided here).
-fn listed_cluster(m: &Model, kind: Kind, key: &ObjKey) -> Option<ObjKey> {
-    let (ns, cluster) = match kind {
-        Kind::Cluster => {
-            let l = m.clusters.get(key)?;
-            (&l.key.namespace, &l.key.name)
-        }
-        Kind::Pod => {
-            let l = m.pods.get(key)?;
-            (&l.key.namespace, &l.cluster)
-        }
-        Kind::OpsRequest => {
-            let l = m.ops.get(key)?;
-            (&l.key.namespace, &l.cluster)
-        }
-        Kind::Backup => {
-            let l = m.backups.get(key)?;
-            (&l.key.namespace, &l.cluster)
-        }
-        Kind::BackupSchedule => {
-            let l = m.schedules.get(key)?;
-            (&l.key.namespace, &l.cluster)
-        }
-        _ => return None,
-    };
-    Some(ObjKey::from_atoms(ns, cluster))
 }

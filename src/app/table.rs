@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::app::columns::{Column, ColumnId};
 use kbdash_core::rows::{Atom, ObjKey};
 
 /// A value rows are sorted by.
@@ -19,11 +20,13 @@ pub enum SortValue {
 }
 
 /// What a table needs from its rows.
-pub trait TableRow {
+pub trait TableRow: Sized + 'static {
+    /// The columns a pane of these rows shows, in order.
+    const COLUMNS: &'static [Column<Self>];
+    /// The column a new table sorts by.
+    const FIRST_SORT: ColumnId;
     /// The object's identity.
     fn key(&self) -> &ObjKey;
-    /// The row's value in sortable column `column`; `None` when that column does not sort.
-    fn sort_value(&self, column: usize) -> Option<SortValue>;
     /// Whether any filterable column contains `needle` (already lowercase).
     fn matches(&self, needle: &str) -> bool;
     /// Whether the row belongs to the scoped cluster `scope`.
@@ -44,8 +47,42 @@ pub fn contains_ci(haystack: &str, needle: &str) -> bool {
 /// Sort column and direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sort {
-    pub column: usize,
+    pub column: ColumnId,
     pub descending: bool,
+}
+
+/// The sort key of a column that does not sort: every row equal, so rows keep key order.
+fn unsorted<R>(_: &R) -> SortValue {
+    SortValue::Num(0)
+}
+
+/// The sort key of `column` of `R` rows.
+fn sort_key<R: TableRow>(column: ColumnId) -> fn(&R) -> SortValue {
+    R::COLUMNS
+        .iter()
+        .find(|c| c.id == column)
+        .and_then(|c| c.sort)
+        .unwrap_or(unsorted::<R>)
+}
+
+/// The keys of a table's rows on screen, in display order: see [`Table::window_keys`].
+pub struct WindowKeys<'a> {
+    entries: std::slice::Iter<'a, (SortValue, ObjKey)>,
+    /// A descending table shows its visible entries last to first.
+    reversed: bool,
+}
+
+impl<'a> Iterator for WindowKeys<'a> {
+    type Item = &'a ObjKey;
+
+    fn next(&mut self) -> Option<&'a ObjKey> {
+        let entry = if self.reversed {
+            self.entries.next_back()
+        } else {
+            self.entries.next()
+        };
+        entry.map(|(_, key)| key)
+    }
 }
 
 /// Rows of one kind in display order, with selection and scroll state.
@@ -56,6 +93,8 @@ pub struct Table<R> {
     rows: HashMap<ObjKey, Box<(R, SortValue)>>,
     visible: Vec<(SortValue, ObjKey)>,
     sort: Sort,
+    /// The sort key of `sort.column`.
+    sort_key: fn(&R) -> SortValue,
     filter: String,
     scope: Option<ObjKey>,
     selected: Option<ObjKey>,
@@ -64,16 +103,23 @@ pub struct Table<R> {
     page: usize,
 }
 
+impl<R: TableRow> Default for Table<R> {
+    fn default() -> Table<R> {
+        Table::new()
+    }
+}
+
 impl<R: TableRow> Table<R> {
-    /// An empty table sorted by `column`.
-    pub fn new(column: usize) -> Table<R> {
+    /// An empty table sorted by the rows' first sort column.
+    pub fn new() -> Table<R> {
         Table {
             rows: HashMap::new(),
             visible: Vec::new(),
             sort: Sort {
-                column,
+                column: R::FIRST_SORT,
                 descending: false,
             },
+            sort_key: sort_key::<R>(R::FIRST_SORT),
             filter: String::new(),
             scope: None,
             selected: None,
@@ -84,8 +130,7 @@ impl<R: TableRow> Table<R> {
     }
 
     fn sort_of(&self, row: &R) -> SortValue {
-        row.sort_value(self.sort.column)
-            .unwrap_or(SortValue::Num(0))
+        (self.sort_key)(row)
     }
 
     fn passes(&self, row: &R) -> bool {
@@ -185,10 +230,11 @@ impl<R: TableRow> Table<R> {
         let column_changed = sort.column != self.sort.column;
         self.sort = sort;
         if column_changed {
-            let column = sort.column;
+            let key = sort_key::<R>(sort.column);
+            self.sort_key = key;
             for entry in self.rows.values_mut() {
                 let (row, s) = &mut **entry;
-                *s = row.sort_value(column).unwrap_or(SortValue::Num(0));
+                *s = key(row);
             }
         }
         self.rebuild();
@@ -197,6 +243,46 @@ impl<R: TableRow> Table<R> {
     /// The current sort.
     pub fn sort(&self) -> Sort {
         self.sort
+    }
+
+    /// Sorts by the column titled `title`; when it is the current column, reverses the order.
+    pub fn sort_by(&mut self, title: &str) {
+        if let Some(c) = R::COLUMNS.iter().find(|c| c.title == title) {
+            self.set_sort(Sort {
+                column: c.id,
+                descending: c.id == self.sort.column && !self.sort.descending,
+            });
+        }
+    }
+
+    /// Sorts ascending by the next (`step` 1) or previous (-1) sortable column; NAMESPACE takes
+    /// its turn only when `namespaces` show.
+    pub fn cycle_sort(&mut self, step: isize, namespaces: bool) {
+        let sortable: Vec<ColumnId> = R::COLUMNS
+            .iter()
+            .filter(|c| c.sort.is_some() && (namespaces || c.id != ColumnId::Namespace))
+            .map(|c| c.id)
+            .collect();
+        if sortable.is_empty() {
+            return;
+        }
+        let pos = sortable
+            .iter()
+            .position(|c| *c == self.sort.column)
+            .unwrap_or(0) as isize;
+        let n = sortable.len() as isize;
+        self.set_sort(Sort {
+            column: sortable[(pos + step).rem_euclid(n) as usize],
+            descending: false,
+        });
+    }
+
+    /// Reverses the sort order.
+    pub fn reverse_sort(&mut self) {
+        self.set_sort(Sort {
+            column: self.sort.column,
+            descending: !self.sort.descending,
+        });
     }
 
     /// Shows only rows matching `filter` (case-insensitive).
@@ -270,13 +356,20 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Keys of the rows on screen, in display order (no row lookups).
-    pub fn window_keys(&self) -> impl Iterator<Item = &ObjKey> {
-        let end = (self.offset + self.page).min(self.visible.len());
-        self.visible
-            .get(self.offset.min(end)..end)
-            .unwrap_or_default()
-            .iter()
-            .map(|(_, k)| k)
+    pub fn window_keys(&self) -> WindowKeys<'_> {
+        let len = self.visible.len();
+        let end = (self.offset + self.page).min(len);
+        let start = self.offset.min(end);
+        // Display positions count from the other end of `visible` when descending.
+        let range = if self.sort.descending {
+            len - end..len - start
+        } else {
+            start..end
+        };
+        WindowKeys {
+            entries: self.visible.get(range).unwrap_or_default().iter(),
+            reversed: self.sort.descending,
+        }
     }
 
     /// Display position of the selected row.
@@ -360,6 +453,70 @@ impl<R: TableRow> Table<R> {
     }
 }
 
+/// What keys and the screen do with a pane's table, whatever its row type.
+pub trait TableOps {
+    fn move_by(&mut self, delta: isize);
+    fn select_index(&mut self, i: usize);
+    /// The key of the selected row.
+    fn selected_key(&self) -> Option<&ObjKey>;
+    fn set_filter(&mut self, filter: &str);
+    fn filter(&self) -> &str;
+    fn set_scope(&mut self, scope: Option<ObjKey>);
+    fn set_page(&mut self, page: usize);
+    fn sort(&self) -> Sort;
+    fn sort_by(&mut self, title: &str);
+    fn cycle_sort(&mut self, step: isize, namespaces: bool);
+    fn reverse_sort(&mut self);
+    fn visible_len(&self) -> usize;
+    fn cursor(&self) -> usize;
+    fn window_keys(&self) -> WindowKeys<'_>;
+}
+
+impl<R: TableRow> TableOps for Table<R> {
+    fn move_by(&mut self, delta: isize) {
+        Table::move_by(self, delta)
+    }
+    fn select_index(&mut self, i: usize) {
+        Table::select_index(self, i)
+    }
+    fn selected_key(&self) -> Option<&ObjKey> {
+        self.selected().map(R::key)
+    }
+    fn set_filter(&mut self, filter: &str) {
+        Table::set_filter(self, filter)
+    }
+    fn filter(&self) -> &str {
+        Table::filter(self)
+    }
+    fn set_scope(&mut self, scope: Option<ObjKey>) {
+        Table::set_scope(self, scope)
+    }
+    fn set_page(&mut self, page: usize) {
+        Table::set_page(self, page)
+    }
+    fn sort(&self) -> Sort {
+        Table::sort(self)
+    }
+    fn sort_by(&mut self, title: &str) {
+        Table::sort_by(self, title)
+    }
+    fn cycle_sort(&mut self, step: isize, namespaces: bool) {
+        Table::cycle_sort(self, step, namespaces)
+    }
+    fn reverse_sort(&mut self) {
+        Table::reverse_sort(self)
+    }
+    fn visible_len(&self) -> usize {
+        Table::visible_len(self)
+    }
+    fn cursor(&self) -> usize {
+        Table::cursor(self)
+    }
+    fn window_keys(&self) -> WindowKeys<'_> {
+        Table::window_keys(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,15 +525,17 @@ mod tests {
     struct T(ObjKey, i64, String);
 
     impl TableRow for T {
+        const COLUMNS: &'static [Column<T>] = &[
+            Column::sorted(ColumnId::Name, "NAME", |t| {
+                SortValue::Text(t.0.name.clone())
+            }),
+            Column::sorted(ColumnId::Size, "SIZE", |t| SortValue::Num(t.1)),
+            Column::unsorted(ColumnId::Status, "STATUS"),
+        ];
+        const FIRST_SORT: ColumnId = ColumnId::Name;
+
         fn key(&self) -> &ObjKey {
             &self.0
-        }
-        fn sort_value(&self, column: usize) -> Option<SortValue> {
-            match column {
-                0 => Some(SortValue::Text(self.0.name.clone())),
-                1 => Some(SortValue::Num(self.1)),
-                _ => None,
-            }
         }
         fn matches(&self, needle: &str) -> bool {
             contains_ci(&self.0.name, needle)
@@ -390,6 +549,16 @@ mod tests {
         T(ObjKey::new("ns", name), n, "c".into())
     }
 
+    /// An empty table sorted ascending by `column`.
+    fn by(column: ColumnId) -> Table<T> {
+        let mut tab = Table::new();
+        tab.set_sort(Sort {
+            column,
+            descending: false,
+        });
+        tab
+    }
+
     fn names(t: &Table<T>) -> Vec<String> {
         (0..t.visible_len())
             .map(|i| t.visible_row(i).unwrap().0.name.to_string())
@@ -398,13 +567,13 @@ mod tests {
 
     #[test]
     fn keeps_sorted_order_incrementally() {
-        let mut tab = Table::new(0);
+        let mut tab = Table::new();
         for (n, v) in [("c", 1), ("a", 3), ("b", 2)] {
             tab.upsert(t(n, v));
         }
         assert_eq!(names(&tab), ["a", "b", "c"]);
         tab.set_sort(Sort {
-            column: 1,
+            column: ColumnId::Size,
             descending: true,
         });
         assert_eq!(names(&tab), ["a", "b", "c"]);
@@ -416,7 +585,7 @@ mod tests {
 
     #[test]
     fn moved_rows_land_where_a_full_sort_puts_them() {
-        let mut tab = Table::new(1);
+        let mut tab = by(ColumnId::Size);
         tab.replace_all((0..20).map(|i| t(&format!("r{i:02}"), i)));
         for (name, v) in [
             ("r03", 17),
@@ -426,7 +595,7 @@ mod tests {
             ("r19", -1),
         ] {
             tab.upsert(t(name, v));
-            let mut fresh = Table::new(1);
+            let mut fresh = by(ColumnId::Size);
             fresh.replace_all(tab.iter().cloned());
             assert_eq!(names(&tab), names(&fresh));
         }
@@ -436,7 +605,7 @@ mod tests {
 
     #[test]
     fn selection_follows_its_object() {
-        let mut tab = Table::new(0);
+        let mut tab = Table::new();
         tab.replace_all([t("b", 0), t("d", 0)]);
         tab.select_index(1);
         assert_eq!(tab.selected().unwrap().0.name, "d");
@@ -451,7 +620,7 @@ mod tests {
 
     #[test]
     fn filter_and_scope_hide_rows() {
-        let mut tab = Table::new(0);
+        let mut tab = Table::new();
         tab.replace_all([
             t("alpha", 0),
             t("beta", 0),
@@ -469,8 +638,35 @@ mod tests {
     }
 
     #[test]
+    fn sorts_by_column_identity() {
+        let mut tab = Table::new();
+        tab.replace_all([t("a", 2), t("b", 1)]);
+        tab.sort_by("SIZE");
+        assert_eq!(tab.sort().column, ColumnId::Size);
+        assert_eq!(names(&tab), ["b", "a"]);
+        tab.sort_by("SIZE");
+        assert!(tab.sort().descending, "the same column again reverses");
+        assert_eq!(names(&tab), ["a", "b"]);
+        tab.sort_by("NO SUCH COLUMN");
+        assert_eq!(tab.sort().column, ColumnId::Size);
+        // STATUS does not sort: cycling skips it and wraps around.
+        tab.cycle_sort(1, true);
+        assert_eq!(
+            tab.sort(),
+            Sort {
+                column: ColumnId::Name,
+                descending: false
+            }
+        );
+        tab.cycle_sort(-1, true);
+        assert_eq!(tab.sort().column, ColumnId::Size);
+        tab.reverse_sort();
+        assert!(tab.sort().descending);
+    }
+
+    #[test]
     fn window_scrolls_with_the_cursor() {
-        let mut tab = Table::new(1);
+        let mut tab = by(ColumnId::Size);
         tab.replace_all((0..20).map(|i| t(&format!("p{i:02}"), i)));
         tab.set_page(5);
         tab.select_index(12);
@@ -479,5 +675,24 @@ mod tests {
         assert_eq!(shown, [8, 9, 10, 11, 12]);
         tab.move_by(-100);
         assert_eq!((tab.cursor(), tab.offset()), (0, 0));
+    }
+
+    #[test]
+    fn window_keys_are_the_keys_of_the_window_either_way_round() {
+        let mut tab = by(ColumnId::Size);
+        tab.replace_all((0..20).map(|i| t(&format!("p{i:02}"), i)));
+        tab.set_page(5);
+        for descending in [false, true] {
+            tab.set_sort(Sort {
+                column: ColumnId::Size,
+                descending,
+            });
+            for cursor in [0, 7, 19] {
+                tab.select_index(cursor);
+                let keys: Vec<&ObjKey> = tab.window_keys().collect();
+                let rows: Vec<&ObjKey> = tab.window().map(|(_, r)| &r.0).collect();
+                assert_eq!(keys, rows, "descending {descending}, cursor {cursor}");
+            }
+        }
     }
 }

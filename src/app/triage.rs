@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::app::model::{Model, Overlay, StreamState};
-use crate::app::msg::WatchEvent;
 use crate::app::problem_index::ProblemIndex;
+use crate::app::store::Store;
+use crate::k8s::watch::WatchEvent;
 use kbdash_core::domain::triage::{
     self, DownSince, Fleet, Problem, RestartMemory, StreamHealth, Thresholds,
 };
@@ -80,6 +81,14 @@ pub fn observe(state: &mut TriageState, kind: Kind, at: DateTime<Utc>, event: &W
     state.last_seen.insert(kind, at);
 }
 
+/// Forgets what triage remembers of objects a relist of `kind` no longer has: pods deleted
+/// while the stream was down sent no deletion.
+pub fn relisted(state: &mut TriageState, kind: Kind, store: &Store) {
+    if kind == Kind::Pod {
+        state.restarts.retain(|k| store.pods.get(k).is_some());
+    }
+}
+
 /// Advances the wall's page when its time is up.
 pub fn on_tick(m: &mut Model) {
     let now = m.now;
@@ -146,11 +155,12 @@ pub fn problems(m: &Model) -> Vec<Problem> {
 /// Every problem, worst first, found by running all rules over the whole model: what the kept
 /// list must always equal.
 pub fn recompute(m: &Model) -> Vec<Problem> {
-    let clusters: Vec<_> = m.clusters.iter().collect();
-    let pods: Vec<_> = m.pods.iter().collect();
-    let ops: Vec<_> = m.ops.iter().collect();
-    let backups: Vec<_> = m.backups.iter().collect();
-    let mut schedules: Vec<_> = m.schedules.values().collect();
+    let store = &m.store;
+    let clusters: Vec<_> = store.clusters.iter().collect();
+    let pods: Vec<_> = store.pods.iter().collect();
+    let ops: Vec<_> = store.ops.iter().collect();
+    let backups: Vec<_> = store.backups.iter().collect();
+    let mut schedules: Vec<_> = store.schedules.values().collect();
     schedules.sort_by(|a, b| a.key.cmp(&b.key));
     let streams: Vec<(Kind, StreamHealth)> = m
         .streams

@@ -5,21 +5,18 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::cmd::Cmd;
-use crate::app::columns::{BACKUP_COLUMNS, CLUSTER_COLUMNS, Column, OPS_COLUMNS, POD_COLUMNS};
 use crate::app::command::{self, Command};
 use crate::app::forms;
 use crate::app::keymap::{self, Action, Context};
-use crate::app::model::{
-    ClusterIndex, Detail, Input, InputKind, Model, Overlay, Pane, ROLE_FLASH_SECONDS,
-    ROLE_HISTORY_LEN, RoleChange, StreamState,
-};
-use crate::app::msg::{Msg, StreamError, WatchEvent};
+use crate::app::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
+use crate::app::msg::Msg;
 use crate::app::problem_index::Unit;
 use crate::app::redraw;
-use crate::app::table::{Sort, Table, TableRow};
+use crate::app::store::WATCHED;
+use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::view::layout;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{Atom, ObjKey, ObjRef, OpsRow, Row};
+use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
 /// How long a notice stays in the status line.
 const NOTICE_SECONDS: i64 = 8;
@@ -32,8 +29,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
-            m.flashes
-                .retain(|_, t| (now - *t).num_seconds() < ROLE_FLASH_SECONDS);
+            m.store.roles.expire_flashes(now);
             if m.notice
                 .as_ref()
                 .is_some_and(|(_, t)| (now - *t).num_seconds() >= NOTICE_SECONDS)
@@ -82,10 +78,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
 /// Sets every table's page to the rows the current size shows.
 pub fn set_pages(m: &mut Model) {
     let page = usize::from(layout::table_rows(m.size));
-    m.clusters.set_page(page);
-    m.pods.set_page(page);
-    m.ops.set_page(page);
-    m.backups.set_page(page);
+    for pane in Pane::ALL {
+        m.table_mut(pane).set_page(page);
+    }
 }
 
 fn notify(m: &mut Model, text: String) {
@@ -99,16 +94,10 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>, reado
     let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
     // Role history is about clusters, not about what is on screen: keep it within a context.
-    let history = (context == m.context).then(|| {
-        (
-            std::mem::take(&mut m.role_history),
-            std::mem::take(&mut m.primaries),
-        )
-    });
+    let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
-    if let Some((role_history, primaries)) = history {
-        m.role_history = role_history;
-        m.primaries = primaries;
+    if let Some(roles) = roles {
+        m.store.roles = roles.history_only();
     }
     m.theme = theme;
     m.contexts = contexts;
@@ -195,7 +184,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         }
         Action::GoPane(p) => m.focus = p,
         Action::Scope => {
-            if let Some(c) = m.clusters.selected() {
+            if let Some(c) = m.store.clusters.selected() {
                 let key = c.key.clone();
                 set_scope(m, Some(key));
                 m.focus = Pane::Pods;
@@ -226,34 +215,22 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             }
         }
         Action::Filter => {
-            let text = focused_filter(m).to_string();
+            let text = m.table(m.focus).filter().to_string();
             m.input = Some(Input {
                 kind: InputKind::Filter,
                 text,
             });
         }
-        Action::SortBy(title) => {
-            if let Some(column) = columns(m.focus).iter().position(|c| c.title == title) {
-                with_focused(m, |t| {
-                    let cur = t.sort();
-                    t.set_sort(Sort {
-                        column,
-                        descending: cur.column == column && !cur.descending,
-                    });
-                });
-            }
+        Action::SortBy(title) => m.table_mut(m.focus).sort_by(title),
+        Action::SortNext => {
+            let namespaces = m.multi_namespace();
+            m.table_mut(m.focus).cycle_sort(1, namespaces);
         }
-        Action::SortNext => cycle_sort(m, 1),
-        Action::SortPrev => cycle_sort(m, -1),
-        Action::SortReverse => {
-            with_focused(m, |t| {
-                let s = t.sort();
-                t.set_sort(Sort {
-                    column: s.column,
-                    descending: !s.descending,
-                });
-            });
+        Action::SortPrev => {
+            let namespaces = m.multi_namespace();
+            m.table_mut(m.focus).cycle_sort(-1, namespaces);
         }
+        Action::SortReverse => m.table_mut(m.focus).reverse_sort(),
     }
 }
 
@@ -307,8 +284,8 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
         }
         Overlay::Help { .. } | Overlay::Triage { .. } => m.overlay = Overlay::None,
         Overlay::None => {
-            if !focused_filter(m).is_empty() {
-                with_focused(m, |t| t.set_filter(""));
+            if !m.table(m.focus).filter().is_empty() {
+                m.table_mut(m.focus).set_filter("");
             } else if m.scope.is_some() {
                 set_scope(m, None);
             }
@@ -331,94 +308,17 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
-        Overlay::None => with_focused(m, |t| match action {
-            Action::Down => t.move_by(1),
-            Action::Up => t.move_by(-1),
-            Action::Top => t.select_index(0),
-            Action::Bottom => t.select_index(usize::MAX),
-            Action::PageDown => t.move_by(page),
-            _ => t.move_by(-page),
-        }),
-    }
-}
-
-/// Runs `f` on the focused pane's table, whatever its row type.
-fn with_focused(m: &mut Model, f: impl FnOnce(&mut dyn TableOps)) {
-    match m.focus {
-        Pane::Clusters => f(&mut m.clusters),
-        Pane::Pods => f(&mut m.pods),
-        Pane::Ops => f(&mut m.ops),
-        Pane::Backups => f(&mut m.backups),
-    }
-}
-
-/// The row-type-independent operations keys perform on a table.
-trait TableOps {
-    fn move_by(&mut self, delta: isize);
-    fn select_index(&mut self, i: usize);
-    fn set_filter(&mut self, filter: &str);
-    fn sort(&self) -> Sort;
-    fn set_sort(&mut self, sort: Sort);
-}
-
-impl<R: TableRow> TableOps for Table<R> {
-    fn move_by(&mut self, delta: isize) {
-        Table::move_by(self, delta)
-    }
-    fn select_index(&mut self, i: usize) {
-        Table::select_index(self, i)
-    }
-    fn set_filter(&mut self, filter: &str) {
-        Table::set_filter(self, filter)
-    }
-    fn sort(&self) -> Sort {
-        Table::sort(self)
-    }
-    fn set_sort(&mut self, sort: Sort) {
-        Table::set_sort(self, sort)
-    }
-}
-
-/// The columns of a pane.
-pub fn columns(pane: Pane) -> &'static [Column] {
-    match pane {
-        Pane::Clusters => CLUSTER_COLUMNS,
-        Pane::Pods => POD_COLUMNS,
-        Pane::Ops => OPS_COLUMNS,
-        Pane::Backups => BACKUP_COLUMNS,
-    }
-}
-
-fn cycle_sort(m: &mut Model, step: isize) {
-    let cols = columns(m.focus);
-    let skip_ns = !m.multi_namespace();
-    let sortable: Vec<usize> = cols
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| c.sortable && !(skip_ns && *i == 0))
-        .map(|(i, _)| i)
-        .collect();
-    if sortable.is_empty() {
-        return;
-    }
-    with_focused(m, |t| {
-        let cur = t.sort();
-        let pos = sortable.iter().position(|c| *c == cur.column).unwrap_or(0) as isize;
-        let n = sortable.len() as isize;
-        let next = sortable[(pos + step).rem_euclid(n) as usize];
-        t.set_sort(Sort {
-            column: next,
-            descending: false,
-        });
-    });
-}
-
-fn focused_filter(m: &Model) -> &str {
-    match m.focus {
-        Pane::Clusters => m.clusters.filter(),
-        Pane::Pods => m.pods.filter(),
-        Pane::Ops => m.ops.filter(),
-        Pane::Backups => m.backups.filter(),
+        Overlay::None => {
+            let t = m.table_mut(m.focus);
+            match action {
+                Action::Down => t.move_by(1),
+                Action::Up => t.move_by(-1),
+                Action::Top => t.select_index(0),
+                Action::Bottom => t.select_index(usize::MAX),
+                Action::PageDown => t.move_by(page),
+                _ => t.move_by(-page),
+            }
+        }
     }
 }
 
@@ -426,19 +326,15 @@ fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
     if scope.is_some() {
         m.familiar = scope.clone();
     }
-    m.pods.set_scope(scope.clone());
-    m.ops.set_scope(scope.clone());
-    m.backups.set_scope(scope.clone());
+    // The Clusters pane lists every cluster whatever the scope (its rows are all in scope).
+    for pane in Pane::ALL {
+        m.table_mut(pane).set_scope(scope.clone());
+    }
     m.scope = scope;
 }
 
 fn selected_ref(m: &Model) -> Option<ObjRef> {
-    let key = match m.focus {
-        Pane::Clusters => m.clusters.selected().map(|r| r.key.clone()),
-        Pane::Pods => m.pods.selected().map(|r| r.key.clone()),
-        Pane::Ops => m.ops.selected().map(|r| r.key.clone()),
-        Pane::Backups => m.backups.selected().map(|r| r.key.clone()),
-    }?;
+    let key = m.table(m.focus).selected_key()?.clone();
     Some(ObjRef {
         kind: m.focus.kind(),
         key,
@@ -454,7 +350,7 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         KeyCode::Esc => {
             m.input = None;
             if kind == InputKind::Filter {
-                with_focused(m, |t| t.set_filter(""));
+                m.table_mut(m.focus).set_filter("");
             }
             return;
         }
@@ -481,7 +377,7 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     }
     if kind == InputKind::Filter {
         let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
-        with_focused(m, |t| t.set_filter(&text));
+        m.table_mut(m.focus).set_filter(&text);
     }
 }
 
@@ -539,30 +435,33 @@ fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
 fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     match event {
         WatchEvent::Init => {
-            m.pending.insert(kind, Vec::new());
+            m.store.begin_relist(kind);
             m.streams.insert(kind, StreamState::Syncing { count: 0 });
         }
         WatchEvent::InitRow(row) => {
-            let buf = m.pending.entry(kind).or_default();
-            buf.push(*row);
-            let count = buf.len();
+            let count = m.store.receive(kind, *row);
             m.streams.insert(kind, StreamState::Syncing { count });
         }
         WatchEvent::InitDone => {
-            let rows = m.pending.remove(&kind).unwrap_or_default();
-            replace_all(m, kind, rows, at);
+            m.triage.problems.rebuild();
+            m.store.finish_relist(kind, at);
+            crate::app::triage::relisted(&mut m.triage, kind, &m.store);
             m.streams.insert(kind, StreamState::Live);
         }
         WatchEvent::Apply(row) => {
-            apply(m, *row, at);
+            if let Some(change) = m.store.apply(*row, at) {
+                m.triage.problems.note(&change);
+            }
             m.streams.insert(kind, StreamState::Live);
         }
         WatchEvent::Delete(key) => {
-            delete(m, kind, &key, at);
+            if let Some(change) = m.store.delete(kind, &key, at) {
+                m.triage.problems.note(&change);
+            }
             m.streams.insert(kind, StreamState::Live);
         }
         WatchEvent::Error(e) => {
-            m.pending.remove(&kind);
+            m.store.drop_relist(kind);
             let state = match e {
                 StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
                 StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
@@ -611,7 +510,7 @@ fn on_probe(
                 "the API server has not answered since {}: {error}",
                 at.format("%H:%M:%S")
             );
-            for kind in crate::app::model::WATCHED {
+            for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {
                     Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => continue,
@@ -628,7 +527,7 @@ fn on_probe(
                         error: why.clone(),
                     },
                 };
-                m.pending.remove(&kind);
+                m.store.drop_relist(kind);
                 crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
@@ -649,259 +548,6 @@ fn not_installed(kind: Kind) -> String {
         format!("KubeBlocks is not installed (no API group {group})")
     } else {
         format!("{} is not served by this API server", kind.info().plural)
-    }
-}
-
-fn cluster_of(namespace: &Atom, cluster: &Atom) -> ObjKey {
-    ObjKey::from_atoms(namespace, cluster)
-}
-
-fn apply(m: &mut Model, row: Row, at: DateTime<Utc>) {
-    match row {
-        Row::Cluster(c) => {
-            m.triage.problems.touch(Unit::Cluster(c.key.clone()));
-            m.clusters.upsert(c);
-        }
-        Row::Pod(p) => {
-            let key = p.key.clone();
-            let cluster = cluster_of(&key.namespace, &p.cluster);
-            let role = p.role.clone();
-            ClusterIndex::add(&mut m.index.pods, cluster.clone(), &key.name);
-            m.triage.problems.touch(Unit::Pod(key.clone()));
-            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
-            if let Some(old) = m.pods.upsert(p) {
-                if old.role != role {
-                    m.flashes.insert(key.clone(), at);
-                }
-                if old.cluster != cluster.name {
-                    let old_cluster = cluster_of(&key.namespace, &old.cluster);
-                    ClusterIndex::remove(&mut m.index.pods, &old_cluster, &key.name);
-                    m.triage.problems.touch(Unit::Cluster(old_cluster.clone()));
-                    track_primary(m, &old_cluster, at);
-                }
-            }
-            track_primary(m, &cluster, at);
-        }
-        Row::Ops(o) => {
-            let key = o.key.clone();
-            let cluster = cluster_of(&key.namespace, &o.cluster);
-            ClusterIndex::add(&mut m.index.ops, cluster.clone(), &key.name);
-            m.triage.problems.touch(Unit::Ops(key.clone()));
-            if let Some(old) = m.ops.upsert(o)
-                && old.cluster != cluster.name
-            {
-                let old_cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.ops, &old_cluster, &key.name);
-            }
-        }
-        Row::Backup(b) => {
-            let key = b.key.clone();
-            let cluster = cluster_of(&key.namespace, &b.cluster);
-            ClusterIndex::add(&mut m.index.backups, cluster.clone(), &key.name);
-            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
-            let new = b.clone();
-            let old = m.backups.upsert(b);
-            m.triage.problems.note_backup(old.as_ref(), Some(&new));
-            if let Some(old) = old
-                && old.cluster != cluster.name
-            {
-                let old_cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.backups, &old_cluster, &key.name);
-                m.triage.problems.touch(Unit::Cluster(old_cluster));
-            }
-        }
-        Row::Schedule(s) => {
-            let key = s.key.clone();
-            let cluster = cluster_of(&key.namespace, &s.cluster);
-            ClusterIndex::add(&mut m.index.schedules, cluster.clone(), &key.name);
-            m.triage.problems.touch(Unit::Cluster(cluster.clone()));
-            if let Some(old) = m.schedules.insert(key.clone(), s)
-                && old.cluster != cluster.name
-            {
-                let old_cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.schedules, &old_cluster, &key.name);
-                m.triage.problems.touch(Unit::Cluster(old_cluster));
-            }
-        }
-    }
-}
-
-fn delete(m: &mut Model, kind: Kind, key: &ObjKey, at: DateTime<Utc>) {
-    match kind {
-        Kind::Cluster => {
-            m.clusters.remove(key);
-            // A deleted cluster's role history is of no further use; without this a long
-            // session with clusters coming and going would keep every one it ever saw.
-            m.role_history.remove(key);
-            m.primaries.remove(key);
-            m.triage.problems.touch(Unit::Cluster(key.clone()));
-        }
-        Kind::Pod => {
-            if let Some(old) = m.pods.remove(key) {
-                let cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.pods, &cluster, &key.name);
-                m.flashes.remove(key);
-                m.triage.problems.touch(Unit::Pod(key.clone()));
-                m.triage.problems.touch(Unit::Cluster(cluster.clone()));
-                track_primary(m, &cluster, at);
-            }
-        }
-        Kind::OpsRequest => {
-            if let Some(old) = m.ops.remove(key) {
-                let cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.ops, &cluster, &key.name);
-                m.triage.problems.touch(Unit::Ops(key.clone()));
-            }
-        }
-        Kind::Backup => {
-            if let Some(old) = m.backups.remove(key) {
-                let cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.backups, &cluster, &key.name);
-                m.triage.problems.note_backup(Some(&old), None);
-                m.triage.problems.touch(Unit::Cluster(cluster));
-            }
-        }
-        Kind::BackupSchedule => {
-            if let Some(old) = m.schedules.remove(key) {
-                let cluster = cluster_of(&key.namespace, &old.cluster);
-                ClusterIndex::remove(&mut m.index.schedules, &cluster, &key.name);
-                m.triage.problems.touch(Unit::Cluster(cluster));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Swaps in a freshly listed set of objects: rows absent from it are gone (no ghosts), and the
-/// indexes are rebuilt in one pass.
-fn replace_all(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
-    m.triage.problems.rebuild();
-    match kind {
-        Kind::Cluster => {
-            m.clusters
-                .replace_all(rows.into_iter().filter_map(|r| match r {
-                    Row::Cluster(c) => Some(c),
-                    _ => None,
-                }));
-            // Clusters deleted while the stream was down sent no deletion.
-            let clusters = &m.clusters;
-            m.role_history.retain(|k, _| clusters.get(k).is_some());
-            m.primaries.retain(|k, _| clusters.get(k).is_some());
-        }
-        Kind::Pod => {
-            let pods: Vec<_> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Row::Pod(p) => Some(p),
-                    _ => None,
-                })
-                .collect();
-            m.index.pods.clear();
-            for p in &pods {
-                if m.pods.get(&p.key).is_some_and(|old| old.role != p.role) {
-                    m.flashes.insert(p.key.clone(), at);
-                }
-                ClusterIndex::add(
-                    &mut m.index.pods,
-                    cluster_of(&p.key.namespace, &p.cluster),
-                    &p.key.name,
-                );
-            }
-            m.pods.replace_all(pods);
-            m.flashes.retain(|k, _| m.pods.get(k).is_some());
-            // Pods deleted while the stream was down sent no deletion.
-            let listed = &m.pods;
-            m.triage.restarts.retain(|k| listed.get(k).is_some());
-            let clusters: Vec<ObjKey> = m.index.pods.keys().cloned().collect();
-            for c in clusters {
-                track_primary(m, &c, at);
-            }
-        }
-        Kind::OpsRequest => {
-            let ops: Vec<_> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Row::Ops(o) => Some(o),
-                    _ => None,
-                })
-                .collect();
-            m.index.ops.clear();
-            for o in &ops {
-                ClusterIndex::add(
-                    &mut m.index.ops,
-                    cluster_of(&o.key.namespace, &o.cluster),
-                    &o.key.name,
-                );
-            }
-            m.ops.replace_all(ops);
-        }
-        Kind::Backup => {
-            let backups: Vec<_> = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Row::Backup(b) => Some(b),
-                    _ => None,
-                })
-                .collect();
-            m.index.backups.clear();
-            for b in &backups {
-                ClusterIndex::add(
-                    &mut m.index.backups,
-                    cluster_of(&b.key.namespace, &b.cluster),
-                    &b.key.name,
-                );
-            }
-            m.backups.replace_all(backups);
-        }
-        Kind::BackupSchedule => {
-            m.schedules = rows
-                .into_iter()
-                .filter_map(|r| match r {
-                    Row::Schedule(s) => Some((s.key.clone(), s)),
-                    _ => None,
-                })
-                .collect();
-            m.index.schedules.clear();
-            for s in m.schedules.values() {
-                ClusterIndex::add(
-                    &mut m.index.schedules,
-                    cluster_of(&s.key.namespace, &s.cluster),
-                    &s.key.name,
-                );
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Records a primary change of `cluster` in its role history. The last primary seen is kept
-/// while a switchover has no primary, so `old → new` is recorded once the new one appears.
-fn track_primary(m: &mut Model, cluster: &ObjKey, at: DateTime<Utc>) {
-    let primary = m
-        .cluster_pods(cluster)
-        .filter(|p| p.is_primary())
-        .map(|p| p.key.name.clone())
-        .min();
-    let Some(new) = primary else {
-        return;
-    };
-    match m.primaries.get(cluster) {
-        Some(old) if *old == new => {}
-        Some(old) => {
-            let history = m.role_history.entry(cluster.clone()).or_default();
-            history.push_back(RoleChange {
-                at,
-                old_primary: old.clone(),
-                new_primary: new.clone(),
-            });
-            while history.len() > ROLE_HISTORY_LEN {
-                history.pop_front();
-            }
-            m.primaries.insert(cluster.clone(), new);
-        }
-        None => {
-            m.primaries.insert(cluster.clone(), new);
-        }
     }
 }
 

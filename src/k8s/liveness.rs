@@ -5,11 +5,18 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kube::Client;
 use tokio::sync::mpsc;
 
-use crate::app::msg::Msg;
+/// One answer of the probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// When the answer came (or the wait for it ended).
+    pub at: DateTime<Utc>,
+    /// An error: the server did not answer in time, or answered with an error.
+    pub result: Result<(), String>,
+}
 
 /// How often the probe asks, and how long it waits for the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +36,8 @@ impl Default for ProbeTiming {
     }
 }
 
-/// Probes until the receiver goes away, sending each answer as [`Msg::Probe`].
-pub async fn run(client: Client, timing: ProbeTiming, tx: mpsc::Sender<Msg>) {
+/// Probes until the receiver goes away, sending each answer as an `M`.
+pub async fn run<M: From<Probe>>(client: Client, timing: ProbeTiming, tx: mpsc::Sender<M>) {
     loop {
         let result = match tokio::time::timeout(timing.timeout, client.apiserver_version()).await {
             Ok(Ok(_)) => Ok(()),
@@ -40,14 +47,11 @@ pub async fn run(client: Client, timing: ProbeTiming, tx: mpsc::Sender<Msg>) {
                 timing.timeout.as_secs_f32()
             )),
         };
-        if tx
-            .send(Msg::Probe {
-                at: Utc::now(),
-                result,
-            })
-            .await
-            .is_err()
-        {
+        let probe = Probe {
+            at: Utc::now(),
+            result,
+        };
+        if tx.send(M::from(probe)).await.is_err() {
             return;
         }
         tokio::time::sleep(timing.interval).await;

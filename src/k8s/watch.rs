@@ -5,10 +5,13 @@
 //! Starting over (instead of letting the watcher resume silently) gives every recovery an
 //! `Init … InitDone` the model uses to swap in the complete set (no ghost or duplicate rows),
 //! and an unmistakable moment at which the stream is live again.
+//!
+//! The layer reports in its own terms ([`Report`]); whoever listens turns a report into its own
+//! message type through `From`.
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use kube::api::{Api, DynamicObject};
 use kube::runtime::utils::Backoff as _;
@@ -18,8 +21,6 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch as follow};
 use tokio::task::JoinSet;
 
-use crate::app::model::WATCHED;
-use crate::app::msg::{Msg, StreamError, WatchEvent};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 
@@ -32,11 +33,64 @@ pub const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Pods kbdash watches: only those KubeBlocks manages.
 pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
-/// Where the watch tasks send their messages, and which object's full body to pass on.
-#[derive(Clone)]
-pub struct Sink {
-    pub tx: mpsc::Sender<Msg>,
+/// Why a watch stream failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamError {
+    /// 403: the API's message.
+    Forbidden(String),
+    /// 404 on the resource: its API group is not served.
+    NotFound(String),
+    /// Anything else (network, 5xx, 410 handled by relisting): retried with backoff.
+    Other(String),
+}
+
+/// One event of a watch stream, objects already converted to rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchEvent {
+    /// A (re)list starts: rows until `InitDone` replace the whole set.
+    Init,
+    /// An object of the list.
+    InitRow(Box<Row>),
+    /// The list is complete and the watch runs.
+    InitDone,
+    /// An object was added or changed.
+    Apply(Box<Row>),
+    /// An object was deleted.
+    Delete(ObjKey),
+    /// The stream failed; it retries by itself.
+    Error(StreamError),
+}
+
+/// What the watch layer reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// An event of the stream of `kind`, stamped with when it arrived.
+    Watch {
+        kind: Kind,
+        at: DateTime<Utc>,
+        event: WatchEvent,
+    },
+    /// The full body of the followed object, seen on its stream or fetched.
+    Raw {
+        target: ObjRef,
+        result: Result<Value, String>,
+    },
+}
+
+/// Where the watch tasks send their reports (as `M`s), and which object's full body to pass on.
+pub struct Sink<M> {
+    pub tx: mpsc::Sender<M>,
     pub follow: follow::Receiver<Option<ObjRef>>,
+}
+
+// Not derived: a derive would ask `M` to be `Clone`, but only the channel ends are cloned.
+impl<M> Clone for Sink<M> {
+    fn clone(&self) -> Sink<M> {
+        Sink {
+            tx: self.tx.clone(),
+            follow: self.follow.clone(),
+        }
+    }
 }
 
 fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
@@ -47,9 +101,15 @@ fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicOb
     }
 }
 
-/// Starts one watch task per watched kind.
-pub fn spawn_all(tasks: &mut JoinSet<()>, client: &Client, namespace: Option<&str>, sink: &Sink) {
-    for kind in WATCHED {
+/// Starts one watch task per kind of `kinds`.
+pub fn spawn_all<M: From<Report> + Send + 'static>(
+    tasks: &mut JoinSet<()>,
+    client: &Client,
+    namespace: Option<&str>,
+    kinds: &[Kind],
+    sink: &Sink<M>,
+) {
+    for &kind in kinds {
         let api = api_for(client.clone(), kind, namespace);
         tasks.spawn(watch_kind(api, kind, sink.clone()));
     }
@@ -72,7 +132,7 @@ pub fn classify(e: &watcher::Error) -> StreamError {
 }
 
 /// Watches one kind until the receiver goes away.
-async fn watch_kind(api: Api<DynamicObject>, kind: Kind, sink: Sink) {
+async fn watch_kind<M: From<Report>>(api: Api<DynamicObject>, kind: Kind, sink: Sink<M>) {
     let config = if kind == Kind::Pod {
         watcher::Config::default().labels(POD_SELECTOR)
     } else {
@@ -168,13 +228,13 @@ async fn next_item<S: Stream + Unpin>(stream: &mut S, limit: Option<Duration>) -
 }
 
 /// Sends one event stamped with its arrival; `false` when the receiver is gone.
-async fn send(sink: &Sink, kind: Kind, event: WatchEvent) -> bool {
-    let msg = Msg::Watch {
+async fn send<M: From<Report>>(sink: &Sink<M>, kind: Kind, event: WatchEvent) -> bool {
+    let report = Report::Watch {
         kind,
         at: Utc::now(),
         event,
     };
-    sink.tx.send(msg).await.is_ok()
+    sink.tx.send(M::from(report)).await.is_ok()
 }
 
 /// The object as JSON without managedFields.
@@ -185,7 +245,11 @@ fn to_value(mut obj: DynamicObject) -> Value {
     v
 }
 
-async fn convert(kind: Kind, ev: watcher::Event<DynamicObject>, sink: &Sink) -> Option<WatchEvent> {
+async fn convert<M: From<Report>>(
+    kind: Kind,
+    ev: watcher::Event<DynamicObject>,
+    sink: &Sink<M>,
+) -> Option<WatchEvent> {
     match ev {
         watcher::Event::Init => Some(WatchEvent::Init),
         watcher::Event::InitDone => Some(WatchEvent::InitDone),
@@ -240,7 +304,7 @@ fn row_view(obj: DynamicObject) -> Value {
 }
 
 /// Converts the object and, when it is the followed one, sends its full body too.
-async fn pass_on(kind: Kind, obj: DynamicObject, sink: &Sink) -> Option<Value> {
+async fn pass_on<M: From<Report>>(kind: Kind, obj: DynamicObject, sink: &Sink<M>) -> Option<Value> {
     let target = sink.follow.borrow().clone();
     if let Some(target) = target
         && target.kind == kind
@@ -248,25 +312,25 @@ async fn pass_on(kind: Kind, obj: DynamicObject, sink: &Sink) -> Option<Value> {
         && obj.metadata.namespace.as_deref().unwrap_or_default() == target.key.namespace.as_str()
     {
         let v = to_value(obj);
-        let msg = Msg::Raw {
+        let report = Report::Raw {
             target,
             result: Ok(v.clone()),
         };
-        sink.tx.send(msg).await.ok()?;
+        sink.tx.send(M::from(report)).await.ok()?;
         return Some(v);
     }
     Some(row_view(obj))
 }
 
 /// Fetches one object's full body for the YAML view.
-pub async fn fetch(client: Client, target: ObjRef) -> Msg {
+pub async fn fetch(client: Client, target: ObjRef) -> Report {
     let api = api_for(client, target.kind, Some(&target.key.namespace));
     let result = api
         .get(&target.key.name)
         .await
         .map(to_value)
         .map_err(|e| e.to_string());
-    Msg::Raw { target, result }
+    Report::Raw { target, result }
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::columns::CLUSTER_COLUMNS;
-use crate::app::model::Model;
+use crate::app::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
-use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ClusterRow;
 
 /// Narrowest each column may get before columns are dropped.
@@ -21,12 +19,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.clusters,
+        &m.store.clusters,
         PaneSpec {
-            name: "Clusters",
+            pane: Pane::Clusters,
             scope_word: "scope",
-            kind: Kind::Cluster,
-            columns: CLUSTER_COLUMNS,
             min_widths: &MIN_WIDTHS,
             flex_last: false,
         },
@@ -36,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 
 fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
-    let pods: Vec<_> = m.cluster_pods(&c.key).collect();
+    let pods: Vec<_> = m.store.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
     let primaries: Vec<&str> = pods
         .iter()
@@ -55,7 +51,7 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
     } else {
         theme.fg(theme.warn)
     };
-    let last_op = m.last_op(&c.key).map_or_else(
+    let last_op = m.store.last_op(&c.key).map_or_else(
         || Line::from(Span::styled("-", theme.muted())),
         |o| {
             Line::from(vec![
@@ -64,7 +60,7 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
             ])
         },
     );
-    let pitr = m.continuous_backup(&c.key).map_or_else(
+    let pitr = m.store.continuous_backup(&c.key).map_or_else(
         || Line::from(Span::styled("-", theme.muted())),
         |b| {
             let lag = b

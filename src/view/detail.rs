@@ -60,10 +60,14 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
         )]
     };
     match d.target.kind {
-        Kind::Cluster => m.clusters.get(key).map_or_else(gone, |c| cluster(m, c)),
-        Kind::Pod => m.pods.get(key).map_or_else(gone, |p| pod(m, p)),
-        Kind::OpsRequest => m.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
-        Kind::Backup => m.backups.get(key).map_or_else(gone, |b| backup(m, b)),
+        Kind::Cluster => m
+            .store
+            .clusters
+            .get(key)
+            .map_or_else(gone, |c| cluster(m, c)),
+        Kind::Pod => m.store.pods.get(key).map_or_else(gone, |p| pod(m, p)),
+        Kind::OpsRequest => m.store.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
+        Kind::Backup => m.store.backups.get(key).map_or_else(gone, |b| backup(m, b)),
         _ => gone(),
     }
 }
@@ -131,7 +135,7 @@ fn symbol_of(status: &str) -> &'static str {
 
 fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     let t = &m.theme;
-    let pods: Vec<&PodRow> = m.cluster_pods(&c.key).collect();
+    let pods: Vec<&PodRow> = m.store.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
     let mut out = vec![
         fact_span(t, "Status", status_span(&c.phase, t)),
@@ -146,7 +150,9 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         fact(
             t,
             "Primary",
-            m.primaries
+            m.store
+                .roles
+                .primaries
                 .get(&c.key)
                 .cloned()
                 .unwrap_or_else(|| "-".into()),
@@ -183,7 +189,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(heading(t, "Role history (UTC)"));
-    match m.role_history.get(&c.key) {
+    match m.store.roles.history.get(&c.key) {
         Some(h) if !h.is_empty() => {
             for r in h.iter().rev() {
                 out.push(Line::raw(format!(
@@ -196,7 +202,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         }
         _ => out.push(Line::styled("  no primary change seen", t.muted())),
     }
-    if let Some(b) = m.continuous_backup(&c.key) {
+    if let Some(b) = m.store.continuous_backup(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Continuous backup (PITR)"));
         out.push(fact_span(t, "  Status", status_span(&b.phase, t)));
@@ -210,6 +216,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         }
     }
     let schedules: Vec<_> = m
+        .store
         .schedules
         .values()
         .filter(|s| s.key.namespace == c.key.namespace && s.cluster == c.key.name)
@@ -227,7 +234,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
             )));
         }
     }
-    if let Some(o) = m.last_op(&c.key) {
+    if let Some(o) = m.store.last_op(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Last OpsRequest"));
         out.push(Line::from(vec![

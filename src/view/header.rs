@@ -124,12 +124,7 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
     let theme = &m.theme;
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let count = match pane {
-            Pane::Clusters => m.clusters.visible_len(),
-            Pane::Pods => m.pods.visible_len(),
-            Pane::Ops => m.ops.visible_len(),
-            Pane::Backups => m.backups.visible_len(),
-        };
+        let count = m.table(*pane).visible_len();
         let label = format!(" {} {} {count} ", i + 1, pane.title());
         spans.push(if *pane == m.focus {
             Span::styled(label, theme.selection().add_modifier(Modifier::BOLD))
@@ -141,12 +136,7 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
         spans.push(Span::styled("  scope ", theme.muted()));
         spans.push(Span::styled(scope.to_string(), theme.accent()));
     }
-    let filter = match m.focus {
-        Pane::Clusters => m.clusters.filter(),
-        Pane::Pods => m.pods.filter(),
-        Pane::Ops => m.ops.filter(),
-        Pane::Backups => m.backups.filter(),
-    };
+    let filter = m.table(m.focus).filter();
     if !filter.is_empty() {
         spans.push(Span::styled("  filter ", theme.muted()));
         spans.push(Span::styled(format!("/{filter}"), theme.accent()));

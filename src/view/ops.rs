@@ -5,12 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::columns::OPS_COLUMNS;
-use crate::app::model::Model;
+use crate::app::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
-use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{OpsRow, Progress};
 
 /// Narrowest each column may get before columns are dropped.
@@ -22,12 +20,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.ops,
+        &m.store.ops,
         PaneSpec {
-            name: "OpsRequests",
+            pane: Pane::Ops,
             scope_word: "cluster",
-            kind: Kind::OpsRequest,
-            columns: OPS_COLUMNS,
             min_widths: &MIN_WIDTHS,
             flex_last: true,
         },

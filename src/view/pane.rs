@@ -6,28 +6,25 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use crate::app::columns::Column;
-use crate::app::model::{Model, StreamState};
+use crate::app::model::{Model, Pane, StreamState};
 use crate::app::table::{Table, TableRow};
 use crate::view::widgets::{self, TableView};
 use kbdash_core::kinds::Kind;
 
-/// How one pane differs from the others.
+/// How one pane differs from the others, besides its rows' columns.
 pub struct PaneSpec<'a> {
-    /// The pane's name in its title, e.g. `Pods`.
-    pub name: &'a str,
+    /// The pane: its title names it, and its kind's stream health shows on its banner.
+    pub pane: Pane,
     /// The word before the scoped cluster's name in the title.
     pub scope_word: &'a str,
-    /// The stream whose health the pane's banner reports.
-    pub kind: Kind,
-    pub columns: &'a [Column],
     /// Narrowest each column may get before columns are dropped.
     pub min_widths: &'a [u16],
     /// Whether the last column takes the slack (for free-text columns such as reasons).
     pub flex_last: bool,
 }
 
-/// Draws `table` as a pane, rendering only its visible window with `row`.
+/// Draws `table` as a pane with its rows' columns, rendering only its visible window with
+/// `row`.
 pub fn draw<'a, R: TableRow>(
     f: &mut Frame,
     area: Rect,
@@ -54,13 +51,13 @@ pub fn draw<'a, R: TableRow>(
         f,
         area,
         TableView {
-            title: format!(" {} ({}){scoped} ", spec.name, table.visible_len()),
-            columns: widgets::col_specs(spec.columns, spec.min_widths, ns),
+            title: format!(" {} ({}){scoped} ", spec.pane.title(), table.visible_len()),
+            columns: widgets::col_specs(R::COLUMNS, spec.min_widths, ns),
             rows,
             selected,
             sort: table.sort(),
-            empty_text: empty_text(m, spec.kind, table.len()),
-            banner: crate::view::header::stream_banner(m, spec.kind),
+            empty_text: empty_text(m, spec.pane.kind(), table.len()),
+            banner: crate::view::header::stream_banner(m, spec.pane.kind()),
             flex_last: spec.flex_last,
         },
         &m.theme,

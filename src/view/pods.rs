@@ -5,11 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::columns::POD_COLUMNS;
-use crate::app::model::Model;
+use crate::app::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, severity};
-use kbdash_core::kinds::Kind;
 use kbdash_core::rows::PodRow;
 
 /// Narrowest each column may get before columns are dropped.
@@ -21,12 +19,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
         f,
         area,
         m,
-        &m.pods,
+        &m.store.pods,
         PaneSpec {
-            name: "Pods",
+            pane: Pane::Pods,
             scope_word: "cluster",
-            kind: Kind::Pod,
-            columns: POD_COLUMNS,
             min_widths: &MIN_WIDTHS,
             flex_last: false,
         },

@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     ])
     .areas(area);
 
-    let mut clusters: Vec<&ClusterRow> = m.clusters.iter().collect();
+    let mut clusters: Vec<&ClusterRow> = m.store.clusters.iter().collect();
     clusters.sort_by(|a, b| a.key.cmp(&b.key));
     let (cols, rows) = grid(tiles);
     let per_page = usize::from(cols) * usize::from(rows);
@@ -138,7 +138,10 @@ fn draw_title(f: &mut Frame, area: Rect, m: &Model, page: usize, pages: usize) {
                 .fg(theme.warn)
                 .add_modifier(Modifier::REVERSED | Modifier::BOLD),
         ),
-        Span::styled(format!("  {} clusters", m.clusters.len()), theme.muted()),
+        Span::styled(
+            format!("  {} clusters", m.store.clusters.len()),
+            theme.muted(),
+        ),
     ];
     if pages > 1 {
         spans.push(Span::styled(
@@ -252,7 +255,7 @@ fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
 
 fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
     let theme = &m.theme;
-    let pods: Vec<_> = m.cluster_pods(&c.key).collect();
+    let pods: Vec<_> = m.store.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
     let primaries = primary_names(&pods);
     let secondaries = pods.iter().filter(|p| p.role == "secondary").count();
@@ -277,7 +280,7 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
     } else {
         theme.fg(theme.warn)
     };
-    let last_op = m.last_op(&c.key).map_or_else(
+    let last_op = m.store.last_op(&c.key).map_or_else(
         || Line::styled("no ops", theme.muted()),
         |o| {
             Line::from(vec![
@@ -287,7 +290,7 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
             ])
         },
     );
-    let pitr = match m.continuous_backup(&c.key).and_then(|b| b.range_end) {
+    let pitr = match m.store.continuous_backup(&c.key).and_then(|b| b.range_end) {
         Some(end) => Line::from(vec![
             Span::styled("PITR to ", theme.muted()),
             Span::raw(if m.now - end >= chrono::Duration::hours(24) {

@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
-use crate::app::columns::Column;
+use crate::app::columns::{Column, ColumnId};
 use crate::app::table::Sort;
 use crate::view::theme::Theme;
 
@@ -152,12 +152,12 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// One column as drawn: title, its index in the pane's column table (for the sort marker) and
-/// the narrowest it may get before columns are dropped.
+/// One column as drawn: title, identity (for the sort marker) and the narrowest it may get
+/// before columns are dropped.
 #[derive(Debug, Clone, Copy)]
 pub struct ColSpec {
     pub title: &'static str,
-    pub index: usize,
+    pub id: ColumnId,
     pub min: u16,
 }
 
@@ -220,15 +220,14 @@ fn w_is_hidden(natural: &[u16], i: usize) -> bool {
 }
 
 /// The drawn columns of a pane: all of `cols` with their minimum widths, without NAMESPACE
-/// (column 0) when only one namespace shows.
-pub fn col_specs(cols: &[Column], mins: &[u16], namespaces: bool) -> Vec<ColSpec> {
+/// when only one namespace shows.
+pub fn col_specs<R>(cols: &[Column<R>], mins: &[u16], namespaces: bool) -> Vec<ColSpec> {
     cols.iter()
         .zip(mins)
-        .enumerate()
-        .filter(|(i, _)| *i > 0 || namespaces)
-        .map(|(index, (c, min))| ColSpec {
+        .filter(|(c, _)| namespaces || c.id != ColumnId::Namespace)
+        .map(|(c, min)| ColSpec {
             title: c.title,
-            index,
+            id: c.id,
             min: *min,
         })
         .collect()
@@ -253,7 +252,7 @@ pub fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
         .columns
         .iter()
         .map(|c| {
-            let marker = match (c.index == t.sort.column, t.sort.descending) {
+            let marker = match (c.id == t.sort.column, t.sort.descending) {
                 (true, false) => "↑",
                 (true, true) => "↓",
                 _ => "",

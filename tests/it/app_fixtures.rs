@@ -5,8 +5,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::{set_pages, update};
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::Row;
 use ratatui::Terminal;
@@ -69,7 +70,7 @@ pub fn model_with(objs: &[(Kind, Value)], w: u16, h: u16) -> Model {
     let mut m = Model::new("kind-demo", None, now());
     m.size = (w, h);
     set_pages(&mut m);
-    for kind in kbdash::app::model::WATCHED {
+    for kind in kbdash::app::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for (k, v) in objs.iter().filter(|(k, _)| *k == kind) {
             let row = Row::from_value(*k, v).unwrap();

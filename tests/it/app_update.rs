@@ -4,9 +4,11 @@ use crate::app_fixtures::{apply, ch, fleet, key, model_with, now, pod, type_text
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
+use kbdash::app::columns::ColumnId;
 use kbdash::app::model::{Model, Overlay, Pane, StreamState};
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, Row};
 use serde_json::json;
@@ -16,8 +18,8 @@ fn fresh() -> Model {
 }
 
 fn pod_names(m: &Model) -> Vec<String> {
-    (0..m.pods.visible_len())
-        .map(|i| m.pods.visible_row(i).unwrap().key.name.to_string())
+    (0..m.store.pods.visible_len())
+        .map(|i| m.store.pods.visible_row(i).unwrap().key.name.to_string())
         .collect()
 }
 
@@ -38,19 +40,19 @@ fn initial_sync_goes_syncing_then_live() {
         ),
     );
     assert_eq!(m.streams[&Kind::Pod], StreamState::Syncing { count: 1 });
-    assert!(m.pods.is_empty(), "rows wait for InitDone");
+    assert!(m.store.pods.is_empty(), "rows wait for InitDone");
     update(&mut m, watch(Kind::Pod, WatchEvent::InitDone));
     assert_eq!(m.streams[&Kind::Pod], StreamState::Live);
-    assert_eq!(m.pods.len(), 1);
+    assert_eq!(m.store.pods.len(), 1);
 }
 
 #[test]
 fn relist_swaps_in_the_fresh_set_without_ghosts() {
     let mut m = fresh();
-    assert_eq!(m.pods.len(), 5);
+    assert_eq!(m.store.pods.len(), 5);
     update(&mut m, watch(Kind::Pod, WatchEvent::Init));
     // The old rows stay on screen while the list arrives.
-    assert_eq!(m.pods.len(), 5);
+    assert_eq!(m.store.pods.len(), 5);
     for v in [
         pod("ops", "billing", 0, "primary", true),
         pod("ops", "billing", 3, "secondary", true),
@@ -71,7 +73,7 @@ fn relist_swaps_in_the_fresh_set_without_ghosts() {
         ["billing-postgresql-0", "billing-postgresql-3"]
     );
     let billing = ObjKey::new("ops", "billing");
-    assert_eq!(m.cluster_pods(&billing).count(), 2);
+    assert_eq!(m.store.cluster_pods(&billing).count(), 2);
 }
 
 #[test]
@@ -100,7 +102,11 @@ fn stream_errors_become_visible_states() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(m.clusters.len(), 3, "rows are kept while reconnecting");
+    assert_eq!(
+        m.store.clusters.len(),
+        3,
+        "rows are kept while reconnecting"
+    );
     update(&mut m, watch(Kind::Cluster, WatchEvent::Init));
     update(&mut m, watch(Kind::Cluster, WatchEvent::InitDone));
     assert_eq!(m.streams[&Kind::Cluster], StreamState::Live);
@@ -139,14 +145,14 @@ fn selection_stays_on_its_object_when_rows_come_and_go_above() {
     let mut m = fresh();
     update(&mut m, ch('2'));
     update(&mut m, ch('G'));
-    let selected = m.pods.selected().unwrap().key.clone();
+    let selected = m.store.pods.selected().unwrap().key.clone();
     assert_eq!(selected.name, "pg-cluster-postgresql-1");
     // A pod that sorts first appears, then another one above goes away.
     update(
         &mut m,
         apply(Kind::Pod, &pod("ops", "aaa", 0, "primary", true)),
     );
-    assert_eq!(m.pods.selected().unwrap().key, selected);
+    assert_eq!(m.store.pods.selected().unwrap().key, selected);
     update(
         &mut m,
         watch(
@@ -154,8 +160,8 @@ fn selection_stays_on_its_object_when_rows_come_and_go_above() {
             WatchEvent::Delete(ObjKey::new("ops", "billing-postgresql-1")),
         ),
     );
-    assert_eq!(m.pods.selected().unwrap().key, selected);
-    assert_eq!(m.pods.cursor(), 4);
+    assert_eq!(m.store.pods.selected().unwrap().key, selected);
+    assert_eq!(m.store.pods.cursor(), 4);
 }
 
 #[test]
@@ -170,42 +176,46 @@ fn filter_matches_any_visible_column_and_esc_clears() {
     );
     update(&mut m, key(KeyCode::Enter));
     assert!(m.input.is_none());
-    assert_eq!(m.pods.visible_len(), 2, "Enter keeps the filter");
+    assert_eq!(m.store.pods.visible_len(), 2, "Enter keeps the filter");
     update(&mut m, ch('/'));
     type_text(&mut m, "node-b");
     update(&mut m, key(KeyCode::Backspace));
-    assert_eq!(m.pods.visible_len(), 0, "secondarynode- matches nothing");
+    assert_eq!(
+        m.store.pods.visible_len(),
+        0,
+        "secondarynode- matches nothing"
+    );
     update(&mut m, key(KeyCode::Esc));
-    assert_eq!(m.pods.visible_len(), 5);
+    assert_eq!(m.store.pods.visible_len(), 5);
 }
 
 #[test]
 fn scoping_to_a_cluster_and_back() {
     let mut m = fresh();
-    assert_eq!(m.clusters.selected().unwrap().key.name, "billing");
+    assert_eq!(m.store.clusters.selected().unwrap().key.name, "billing");
     update(&mut m, key(KeyCode::Enter));
     assert_eq!(m.focus, Pane::Pods);
     assert_eq!(m.scope, Some(ObjKey::new("ops", "billing")));
-    assert_eq!(m.pods.visible_len(), 3);
+    assert_eq!(m.store.pods.visible_len(), 3);
     update(&mut m, ch('3'));
-    assert_eq!(m.ops.visible_len(), 0);
+    assert_eq!(m.store.ops.visible_len(), 0);
     // New pods of other clusters stay out of a scoped pane.
     update(
         &mut m,
         apply(Kind::Pod, &pod("demo", "pg-cluster", 7, "secondary", true)),
     );
     update(&mut m, ch('2'));
-    assert_eq!(m.pods.visible_len(), 3);
+    assert_eq!(m.store.pods.visible_len(), 3);
     update(&mut m, key(KeyCode::Esc));
     assert_eq!(m.scope, None);
-    assert_eq!(m.pods.visible_len(), 6);
+    assert_eq!(m.store.pods.visible_len(), 6);
 }
 
 #[test]
 fn role_flip_records_history_and_highlights() {
     let mut m = fresh();
     let cluster = ObjKey::new("ops", "billing");
-    assert_eq!(m.primaries[&cluster], "billing-postgresql-0");
+    assert_eq!(m.store.roles.primaries[&cluster], "billing-postgresql-0");
     let later = now() + TimeDelta::seconds(10);
     let flip = |v| Msg::Watch {
         kind: Kind::Pod,
@@ -214,11 +224,11 @@ fn role_flip_records_history_and_highlights() {
     };
     update(&mut m, flip(pod("ops", "billing", 0, "secondary", true)));
     assert!(
-        !m.role_history.contains_key(&cluster),
+        !m.store.roles.history.contains_key(&cluster),
         "no primary yet: nothing to record"
     );
     update(&mut m, flip(pod("ops", "billing", 1, "primary", true)));
-    let h = &m.role_history[&cluster];
+    let h = &m.store.roles.history[&cluster];
     assert_eq!(h.len(), 1);
     assert_eq!(
         (
@@ -233,7 +243,10 @@ fn role_flip_records_history_and_highlights() {
     assert!(m.is_flashing(&pod1));
     update(&mut m, Msg::Tick(later + TimeDelta::seconds(6)));
     assert!(!m.is_flashing(&pod1));
-    assert!(m.flashes.is_empty(), "old highlights are dropped");
+    assert!(
+        m.store.roles.flashes.is_empty(),
+        "old highlights are dropped"
+    );
 }
 
 #[test]
@@ -251,8 +264,8 @@ fn role_history_is_bounded() {
         );
     }
     assert_eq!(
-        m.role_history[&ObjKey::new("ops", "billing")].len(),
-        kbdash::app::model::ROLE_HISTORY_LEN
+        m.store.roles.history[&ObjKey::new("ops", "billing")].len(),
+        kbdash::app::store::ROLE_HISTORY_LEN
     );
 }
 
@@ -356,24 +369,28 @@ fn panes_cycle_and_sort_changes_order() {
     update(&mut m, ch('2'));
     // NAME -> ROLE.
     update(&mut m, ch('>'));
-    assert_eq!(m.pods.sort().column, 2);
-    assert_eq!(m.pods.visible_row(0).unwrap().role, "");
+    assert_eq!(m.store.pods.sort().column, ColumnId::Role);
+    assert_eq!(m.store.pods.visible_row(0).unwrap().role, "");
     update(&mut m, ch('r'));
-    assert!(m.pods.sort().descending);
-    assert_eq!(m.pods.visible_row(0).unwrap().role, "secondary");
+    assert!(m.store.pods.sort().descending);
+    assert_eq!(m.store.pods.visible_row(0).unwrap().role, "secondary");
     let screen = crate::app_fixtures::render(&m);
     assert!(screen.contains("ROLE↓"), "{screen}");
     update(&mut m, ch('<'));
     update(&mut m, ch('<'));
-    assert_eq!(m.pods.sort().column, 0, "NAMESPACE sorts when several show");
+    assert_eq!(
+        m.store.pods.sort().column,
+        ColumnId::Namespace,
+        "NAMESPACE sorts when several show"
+    );
     // Shift-letters sort by a named column; the same letter again reverses.
     update(&mut m, ch('S'));
-    assert_eq!(m.pods.sort().column, 4);
-    assert!(!m.pods.sort().descending);
+    assert_eq!(m.store.pods.sort().column, ColumnId::Status);
+    assert!(!m.store.pods.sort().descending);
     update(&mut m, ch('S'));
-    assert!(m.pods.sort().descending);
+    assert!(m.store.pods.sort().descending);
     update(&mut m, ch('A'));
-    assert_eq!(m.pods.sort().column, 7);
+    assert_eq!(m.store.pods.sort().column, ColumnId::Age);
 }
 
 #[test]
@@ -385,10 +402,10 @@ fn paging_moves_by_a_screen() {
     let mut m = model_with(&objs, 80, 24);
     update(&mut m, ch('2'));
     update(&mut m, key(KeyCode::PageDown));
-    assert_eq!(m.pods.cursor(), 18);
+    assert_eq!(m.store.pods.cursor(), 18);
     update(&mut m, ch('G'));
-    assert_eq!(m.pods.cursor(), 104);
-    assert_eq!(m.pods.offset(), 105 - 18);
+    assert_eq!(m.store.pods.cursor(), 104);
+    assert_eq!(m.store.pods.offset(), 105 - 18);
     update(&mut m, ch('g'));
-    assert_eq!((m.pods.cursor(), m.pods.offset()), (0, 0));
+    assert_eq!((m.store.pods.cursor(), m.store.pods.offset()), (0, 0));
 }

@@ -18,7 +18,7 @@ use kbdash_core::rows::ObjKey;
 /// for it.
 fn model(w: u16, h: u16) -> (Model, ObjKey) {
     let mut m = model_with(&fleet(), w, h);
-    let key = m.clusters.selected().unwrap().key.clone();
+    let key = m.store.clusters.selected().unwrap().key.clone();
     m.familiar = Some(key.clone());
     (m, key)
 }

@@ -24,10 +24,10 @@ fn select_ops(m: &mut Model, name: &str) {
         m,
         Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char('3'))),
     );
-    while m.ops.selected().is_some_and(|o| o.key.name != name) {
-        let before = m.ops.cursor();
+    while m.store.ops.selected().is_some_and(|o| o.key.name != name) {
+        let before = m.store.ops.cursor();
         update(m, key(KeyCode::Down));
-        assert_ne!(m.ops.cursor(), before, "{name} not listed");
+        assert_ne!(m.store.ops.cursor(), before, "{name} not listed");
     }
 }
 

@@ -9,9 +9,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
 use kbdash::app::command::COMMANDS;
 use kbdash::app::keymap::{self, BINDINGS};
-use kbdash::app::model::{Model, StreamState, WATCHED};
+use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
 use kbdash::app::readonly;
+use kbdash::app::store::WATCHED;
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::watch::{self, Sink};
@@ -52,6 +53,7 @@ impl Session {
             &mut self.watches,
             &self.client,
             self.namespace.as_deref(),
+            &WATCHED,
             &sink,
         );
     }
@@ -67,7 +69,7 @@ impl Session {
             Cmd::Follow(target) => {
                 self.follow_tx.send_replace(target.clone());
                 match target {
-                    Some(t) => Some(watch::fetch(self.client.clone(), t).await),
+                    Some(t) => Some(watch::fetch(self.client.clone(), t).await.into()),
                     None => None,
                 }
             }
@@ -233,8 +235,10 @@ async fn a_whole_session_sends_only_gets() {
         namespace: None,
     };
     s.restart_watches();
-    s.until("initial sync", |m| all_live(m) && !m.clusters.is_empty())
-        .await;
+    s.until("initial sync", |m| {
+        all_live(m) && !m.store.clusters.is_empty()
+    })
+    .await;
 
     // Every view: the four panes, a detail, its YAML, help, triage and its evidence.
     let views: Vec<Vec<KeyEvent>> = vec![

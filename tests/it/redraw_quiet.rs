@@ -10,9 +10,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
+use kbdash::app::columns::ColumnId;
 use kbdash::app::model::{Model, Pane};
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::{set_pages, update};
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Progress, Row};
 
@@ -99,7 +101,7 @@ fn fleet_model(w: u16, h: u16) -> Model {
         rows.push(ops(i, "Succeed", 2));
         rows.push(backup(i, 30));
     }
-    for kind in kbdash::app::model::WATCHED {
+    for kind in kbdash::app::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for r in rows.iter().filter(|r| r.kind() == kind) {
             update(
@@ -216,19 +218,32 @@ fn an_off_screen_change_draws_nothing_and_an_on_screen_one_draws() {
 }
 
 #[test]
+fn an_on_screen_change_in_a_reversed_sort_draws() {
+    let mut m = fleet_model(80, 24);
+    // Clusters by name, reversed: the selected pg-00 goes to the last row and the window with
+    // it, while pg-39, now the first row, is far above the window.
+    update(&mut m, key(KeyCode::Char('r')));
+    assert!(apply_checked(&mut m, cluster(0, "Updating")), "pg-00 shows");
+    assert!(
+        !apply_checked(&mut m, cluster(39, "Updating")),
+        "pg-39 is off screen"
+    );
+}
+
+#[test]
 fn a_row_moving_past_the_window_draws() {
     let mut m = fleet_model(80, 24);
     update(&mut m, key(KeyCode::Char('2')));
     // Pods by STATUS (all Running, then by name), scrolled so the first pods are above the
     // window; one of those turning Terminating moves below it, shifting every row shown.
-    while m.pods.sort().column != 4 {
+    while m.store.pods.sort().column != ColumnId::Status {
         update(&mut m, key(KeyCode::Char('>')));
     }
     for _ in 0..40 {
         update(&mut m, key(KeyCode::Char('j')));
     }
     let moved = ObjKey::new("demo", "pg-00-postgresql-1");
-    let shown = |m: &Model| m.pods.window_keys().any(|k| *k == moved);
+    let shown = |m: &Model| m.store.pods.window_keys().any(|k| *k == moved);
     assert!(!shown(&m));
     assert!(apply_checked(&mut m, pod(0, 1, "secondary", "Terminating")));
     assert!(!shown(&m));

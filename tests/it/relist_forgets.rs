@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::WatchEvent;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ClusterRow, ObjKey, PodRow, Row};
 
@@ -82,10 +83,10 @@ fn a_relist_forgets_role_history_of_clusters_gone() {
         now(),
     );
     let pg = ObjKey::new("demo", "pg");
-    assert_eq!(m.role_history.get(&pg).map(|h| h.len()), Some(1));
+    assert_eq!(m.store.roles.history.get(&pg).map(|h| h.len()), Some(1));
     relist(&mut m, Kind::Cluster, vec![cluster("other")], now());
-    assert!(!m.role_history.contains_key(&pg));
-    assert!(!m.primaries.contains_key(&pg));
+    assert!(!m.store.roles.history.contains_key(&pg));
+    assert!(!m.store.roles.primaries.contains_key(&pg));
 }
 
 #[test]

@@ -8,8 +8,9 @@ use crate::app_fixtures::{fleet, model_with, watch};
 use kbdash::app::forms::effects::FormMsg;
 use kbdash::app::forms::follow::MAX_TRACKED;
 use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, Row};
 
@@ -74,7 +75,12 @@ fn a_followed_object_that_is_deleted_is_no_longer_followed() {
 #[test]
 fn a_list_failing_midway_keeps_none_of_its_rows() {
     let mut m = model_with(&fleet(), 120, 40);
-    let before: Vec<String> = m.pods.iter().map(|p| p.key.name.to_string()).collect();
+    let before: Vec<String> = m
+        .store
+        .pods
+        .iter()
+        .map(|p| p.key.name.to_string())
+        .collect();
     update(&mut m, watch(Kind::Pod, WatchEvent::Init));
     for i in 0..5000 {
         let pod = crate::app_fixtures::pod("big", &format!("c{i}"), 0, "primary", true);
@@ -92,7 +98,12 @@ fn a_list_failing_midway_keeps_none_of_its_rows() {
             WatchEvent::Error(StreamError::Other("connection reset".into())),
         ),
     );
-    assert!(m.pending.is_empty(), "the partial list is dropped");
-    let after: Vec<String> = m.pods.iter().map(|p| p.key.name.to_string()).collect();
+    assert!(m.store.pending.is_empty(), "the partial list is dropped");
+    let after: Vec<String> = m
+        .store
+        .pods
+        .iter()
+        .map(|p| p.key.name.to_string())
+        .collect();
     assert_eq!(after, before, "the rows shown are the last complete list");
 }

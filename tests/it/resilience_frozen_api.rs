@@ -145,7 +145,7 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
         );
     };
     run_until(&mut m, "initial sync", |m| {
-        all_live(m) && m.clusters.len() == 3
+        all_live(m) && m.store.clusters.len() == 3
     })
     .await;
 
@@ -158,7 +158,7 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
 
     drop(paused);
     run_until(&mut m, "recovery", |m| {
-        all_live(m) && m.api_down.is_none() && m.clusters.len() == 3
+        all_live(m) && m.api_down.is_none() && m.store.clusters.len() == 3
     })
     .await;
     assert!(m.triage.down.is_empty());

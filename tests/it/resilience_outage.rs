@@ -19,7 +19,8 @@ use std::time::Duration;
 use crate::resilience_support::{NS, Session, all_live, ch, fixture, key, t0};
 use crossterm::event::KeyCode;
 use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{InputKind, Model, Overlay, Pane, StreamState, WATCHED};
+use kbdash::app::model::{InputKind, Model, Overlay, Pane, StreamState};
+use kbdash::app::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use regex::Regex;
 
@@ -34,8 +35,8 @@ fn script() -> Vec<Step> {
     let one = |m| vec![m];
     vec![
         (one(ch('2')), "Pods pane", |m| m.focus == Pane::Pods),
-        (one(ch('j')), "second pod", |m| m.pods.cursor() == 1),
-        (one(ch('k')), "first pod", |m| m.pods.cursor() == 0),
+        (one(ch('j')), "second pod", |m| m.store.pods.cursor() == 1),
+        (one(ch('k')), "first pod", |m| m.store.pods.cursor() == 0),
         (one(ch('?')), "help", |m| {
             matches!(m.overlay, Overlay::Help { .. })
         }),
@@ -50,10 +51,10 @@ fn script() -> Vec<Step> {
         (
             "ql-0".chars().map(ch).collect(),
             "filtered to one pod",
-            |m| m.pods.visible_len() == 1,
+            |m| m.store.pods.visible_len() == 1,
         ),
         (one(key(KeyCode::Esc)), "filter cleared", |m| {
-            m.input.is_none() && m.pods.visible_len() == 2
+            m.input.is_none() && m.store.pods.visible_len() == 2
         }),
         (one(ch('3')), "OpsRequests pane", |m| m.focus == Pane::Ops),
         (one(ch('4')), "Backups pane", |m| m.focus == Pane::Backups),
@@ -92,7 +93,7 @@ fn screen(s: &Session) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
     let mut s = Session::start("outage", 100, 24).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     assert!(s.matches_server());
 
@@ -126,9 +127,9 @@ async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
     assert!(reconnecting_since_t0(&s.model, 2), "{:?}", s.model.streams);
     assert_eq!(
         (
-            s.model.clusters.len(),
-            s.model.pods.len(),
-            s.model.ops.len()
+            s.model.store.clusters.len(),
+            s.model.store.pods.len(),
+            s.model.store.ops.len()
         ),
         (1, 2, 2),
         "what was known stays on screen"
@@ -176,7 +177,7 @@ async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
 
     s.server.faults.clear();
     s.until("live again and equal to the server", |m| {
-        all_live(m) && m.pods.len() == 1 && m.ops.len() == 3
+        all_live(m) && m.store.pods.len() == 1 && m.store.ops.len() == 3
     })
     .await;
     assert!(s.matches_server(), "no ghost rows, nothing missing");

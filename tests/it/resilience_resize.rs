@@ -12,9 +12,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::cmd::Cmd;
 use kbdash::app::forms::effects::{FormCmd, FormMsg};
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::triage::Launch;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::forms::examples::{fixture_context, fixture_restore_context};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -166,7 +167,7 @@ fn states() -> Vec<(&'static str, Model)> {
 
     let mut wizard = after(base(), &[ch('4')]);
     let backup = ObjKey::new("demo", "5f8e2c1a-pg-cluster-postgresql-archive-wal");
-    wizard.backups.select_key(&backup);
+    wizard.store.backups.select_key(&backup);
     update(&mut wizard, key(KeyCode::Enter));
     update(
         &mut wizard,

@@ -34,7 +34,7 @@ const LATENCY: Duration = Duration::from_millis(1000);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_api_never_slows_keys_and_a_submit_can_be_abandoned() {
     let mut s = Session::start("slow-api", 100, 30).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     s.server.faults.set_latency(LATENCY);
 
@@ -155,7 +155,7 @@ fn the_late_answer_to_an_abandoned_load_leaves_the_new_form_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_that_never_answers_ends_each_effect_with_a_message() {
     let mut s = Session::start("no-answer", 100, 30).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     s.vscale_preview().await;
     let request = s

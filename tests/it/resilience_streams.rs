@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crate::resilience_support::{NS, Session, all_live, ch, fixture, key};
 use crossterm::event::KeyCode;
-use kbdash::app::model::{Overlay, Pane, StreamState, WATCHED};
+use kbdash::app::model::{Overlay, Pane, StreamState};
+use kbdash::app::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use regex::Regex;
 use serde_json::json;
@@ -25,7 +26,7 @@ fn matches_server(s: &Session) -> bool {
 #[tokio::test]
 async fn dropped_watches_over_expired_history_relist_to_exactly_the_server() {
     let mut s = Session::start("streams-drop", 100, 24).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     assert!(matches_server(&s));
 
@@ -51,19 +52,20 @@ async fn dropped_watches_over_expired_history_relist_to_exactly_the_server() {
 
     s.until("every stream relisted to the server's objects", |m| {
         all_live(m)
-            && m.pods
+            && m.store
+                .pods
                 .get(&kbdash_core::rows::ObjKey::new(
                     NS,
                     "pg-cluster-postgresql-2",
                 ))
                 .is_some()
-            && m.ops.len() == 1
-            && m.clusters.iter().all(|c| c.phase == "Updating")
+            && m.store.ops.len() == 1
+            && m.store.clusters.iter().all(|c| c.phase == "Updating")
     })
     .await;
     s.drain();
     assert!(matches_server(&s), "no ghosts, nothing missing");
-    assert_eq!(s.model.pods.len(), 2, "no duplicates");
+    assert_eq!(s.model.store.pods.len(), 2, "no duplicates");
 
     s.press(ch('2'));
     insta::assert_snapshot!("after_relist_pods_100x24", s.render());
@@ -74,7 +76,7 @@ async fn dropped_watches_over_expired_history_relist_to_exactly_the_server() {
 #[tokio::test]
 async fn a_forbidden_kind_and_a_missing_group_say_so_and_the_rest_works() {
     let mut s = Session::start("streams-forbidden", 100, 24).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
 
     s.server.faults.forbid(Kind::OpsRequest);
@@ -92,7 +94,7 @@ async fn a_forbidden_kind_and_a_missing_group_say_so_and_the_rest_works() {
     })
     .await;
     s.drain();
-    assert_eq!(s.model.pods.len(), 2);
+    assert_eq!(s.model.store.pods.len(), 2);
 
     s.press(ch('3'));
     let ops = s.render();
@@ -136,7 +138,7 @@ async fn an_api_unreachable_at_start_is_said_keys_work_and_recovery_is_automatic
 
     s.server.faults.clear();
     s.until("live and listed without a restart", |m| {
-        all_live(m) && m.pods.len() == 2
+        all_live(m) && m.store.pods.len() == 2
     })
     .await;
     s.drain();

@@ -11,8 +11,9 @@ use std::time::Duration;
 use crate::resilience_support::{FormState, NS, Session, all_live, ch, key, stage};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{StreamState, WATCHED};
+use kbdash::app::model::StreamState;
 use kbdash::app::msg::Msg;
+use kbdash::app::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use kbdash_demo::DemoServer;
 use serde_json::json;
@@ -55,7 +56,7 @@ async fn submit_refused(s: &mut Session, before: &FormState) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds() {
     let mut s = Session::start("submit-failure", 100, 30).await;
-    s.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    s.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     s.vscale_preview().await;
 

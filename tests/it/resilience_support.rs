@@ -18,8 +18,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::FutureExt;
 use kbdash::app::engine::{Engine, EngineConfig};
 use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{Model, StreamState, WATCHED};
+use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
+use kbdash::app::store::WATCHED;
 use kbdash::app::update::set_pages;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::liveness::ProbeTiming;
@@ -261,11 +262,31 @@ impl Session {
     pub fn model_names(&self, kind: Kind) -> BTreeSet<String> {
         let m = &self.model;
         match kind {
-            Kind::Cluster => m.clusters.iter().map(|r| r.key.name.to_string()).collect(),
-            Kind::Pod => m.pods.iter().map(|r| r.key.name.to_string()).collect(),
-            Kind::OpsRequest => m.ops.iter().map(|r| r.key.name.to_string()).collect(),
-            Kind::Backup => m.backups.iter().map(|r| r.key.name.to_string()).collect(),
-            _ => m.schedules.keys().map(|k| k.name.to_string()).collect(),
+            Kind::Cluster => m
+                .store
+                .clusters
+                .iter()
+                .map(|r| r.key.name.to_string())
+                .collect(),
+            Kind::Pod => m
+                .store
+                .pods
+                .iter()
+                .map(|r| r.key.name.to_string())
+                .collect(),
+            Kind::OpsRequest => m.store.ops.iter().map(|r| r.key.name.to_string()).collect(),
+            Kind::Backup => m
+                .store
+                .backups
+                .iter()
+                .map(|r| r.key.name.to_string())
+                .collect(),
+            _ => m
+                .store
+                .schedules
+                .keys()
+                .map(|k| k.name.to_string())
+                .collect(),
         }
     }
 

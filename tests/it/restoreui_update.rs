@@ -29,7 +29,7 @@ fn on_backup(w: u16, h: u16) -> Model {
     let mut m = model_with(&fleet(), w, h);
     update(&mut m, ch('4'));
     assert_eq!(m.focus, Pane::Backups);
-    m.backups.select_key(&continuous_key());
+    m.store.backups.select_key(&continuous_key());
     m
 }
 
@@ -110,7 +110,9 @@ fn enter_on_a_continuous_backup_opens_the_wizard_with_the_timeline() {
 #[test]
 fn restore_command_opens_the_wizard_on_the_clusters_continuous_backup() {
     let mut m = model_with(&fleet(), 120, 40);
-    m.clusters.select_key(&ObjKey::new("demo", "pg-cluster"));
+    m.store
+        .clusters
+        .select_key(&ObjKey::new("demo", "pg-cluster"));
     update(&mut m, ch(':'));
     type_text(&mut m, "restore");
     let cmds = update(&mut m, key(KeyCode::Enter));
@@ -283,7 +285,10 @@ fn the_new_cluster_is_followed_until_running() {
         update(&mut m, crate::app_fixtures::apply(Kind::Cluster, &c));
         assert_eq!(m.forms.tracked.len(), tracked, "{phase}");
     }
-    assert_eq!(m.clusters.selected().map(|c| c.key.clone()), Some(new));
+    assert_eq!(
+        m.store.clusters.selected().map(|c| c.key.clone()),
+        Some(new)
+    );
     let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
     assert!(
         notice.contains("pg-cluster-pitr") && notice.contains("Running"),
@@ -333,7 +338,7 @@ fn a_full_backup_opens_the_wizard_without_a_time() {
     let mut m = model_with(&fleet(), 120, 40);
     update(&mut m, ch('4'));
     let full = ObjKey::new("demo", "pg-cluster-20250603020000");
-    m.backups.select_key(&full);
+    m.store.backups.select_key(&full);
     let cmds = update(&mut m, key(KeyCode::Enter));
     let Some(Cmd::Form(FormCmd::LoadRestore { backup })) = cmds.last() else {
         panic!("expected LoadRestore, got {cmds:?}");

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::model::{Model, Overlay, StreamState, WATCHED};
+use kbdash::app::model::{Model, Overlay, StreamState};
 use kbdash::app::msg::Msg;
+use kbdash::app::store::WATCHED;
 use kbdash::app::triage::problems;
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
@@ -25,7 +26,13 @@ async fn the_demos_problems_come_first() {
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &conn.client, None, &Sink { tx, follow });
+    watch::spawn_all(
+        &mut tasks,
+        &conn.client,
+        None,
+        &WATCHED,
+        &Sink { tx, follow },
+    );
     let mut m = Model::new("demo", None, Utc::now());
     let synced = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
@@ -35,7 +42,7 @@ async fn the_demos_problems_come_first() {
             if WATCHED
                 .iter()
                 .all(|k| m.streams.get(k) == Some(&StreamState::Live))
-                && !m.clusters.is_empty()
+                && !m.store.clusters.is_empty()
             {
                 return;
             }

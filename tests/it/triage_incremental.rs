@@ -6,9 +6,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::triage::{problems, recompute};
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
@@ -233,11 +234,17 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
 
 fn current_rows(m: &Model, kind: Kind) -> Vec<Row> {
     match kind {
-        Kind::Cluster => m.clusters.iter().cloned().map(Row::Cluster).collect(),
-        Kind::Pod => m.pods.iter().cloned().map(Row::Pod).collect(),
-        Kind::OpsRequest => m.ops.iter().cloned().map(Row::Ops).collect(),
-        Kind::Backup => m.backups.iter().cloned().map(Row::Backup).collect(),
-        _ => m.schedules.values().cloned().map(Row::Schedule).collect(),
+        Kind::Cluster => m.store.clusters.iter().cloned().map(Row::Cluster).collect(),
+        Kind::Pod => m.store.pods.iter().cloned().map(Row::Pod).collect(),
+        Kind::OpsRequest => m.store.ops.iter().cloned().map(Row::Ops).collect(),
+        Kind::Backup => m.store.backups.iter().cloned().map(Row::Backup).collect(),
+        _ => m
+            .store
+            .schedules
+            .values()
+            .cloned()
+            .map(Row::Schedule)
+            .collect(),
     }
 }
 

@@ -5,8 +5,9 @@ use crate::app_fixtures::{ch, fleet, key, model_with, now, render};
 use chrono::Duration;
 use crossterm::event::KeyCode;
 use kbdash::app::model::{Model, Overlay};
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash_core::kinds::Kind;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (240, 67)];

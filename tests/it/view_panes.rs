@@ -101,7 +101,8 @@ fn tiny_sizes_never_panic() {
 #[test]
 fn stream_states_in_header_and_status_line() {
     use crate::app_fixtures::{now, watch};
-    use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+    use kbdash::app::msg::Msg;
+    use kbdash::k8s::watch::{StreamError, WatchEvent};
     use kbdash_core::kinds::Kind;
     for (w, h) in SIZES {
         let mut m = at(w, h);
@@ -169,7 +170,8 @@ fn yaml_detail() {
 #[test]
 fn role_change_row_is_highlighted_for_a_few_seconds() {
     use crate::app_fixtures::{pod, watch};
-    use kbdash::app::msg::{Msg, WatchEvent};
+    use kbdash::app::msg::Msg;
+    use kbdash::k8s::watch::WatchEvent;
     use kbdash_core::kinds::Kind;
     use kbdash_core::rows::Row;
     use ratatui::Terminal;

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use kbdash::app::model::{Model, StreamState, WATCHED};
+use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
 use kbdash::app::readonly;
+use kbdash::app::store::WATCHED;
 use kbdash::app::triage::{Launch, stale_since};
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
@@ -68,7 +69,7 @@ async fn goes_stale_and_recovers_by_itself() {
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &client, None, &Sink { tx, follow });
+    watch::spawn_all(&mut tasks, &client, None, &WATCHED, &Sink { tx, follow });
     let mut m = Model::new("demo", None, Utc::now());
     m.readonly = true;
     m.size = (120, 40);
@@ -79,7 +80,7 @@ async fn goes_stale_and_recovers_by_itself() {
     .apply(&mut m);
 
     until(&mut m, &mut rx, "initial sync", |m| {
-        all_live(m) && m.clusters.len() == 2
+        all_live(m) && m.store.clusters.len() == 2
     })
     .await;
     assert!(!render(&m).contains("STALE"));
@@ -97,7 +98,7 @@ async fn goes_stale_and_recovers_by_itself() {
     let screen = render(&m);
     assert!(!screen.contains("STALE"), "{screen}");
     assert!(screen.contains("all 5 streams live"), "{screen}");
-    assert_eq!(m.clusters.len(), 2, "rows are back");
+    assert_eq!(m.store.clusters.len(), 2, "rows are back");
     assert_eq!(
         tasks.len(),
         WATCHED.len(),

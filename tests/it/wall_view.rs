@@ -4,9 +4,10 @@
 use crate::app_fixtures::{cluster, fleet, model_with, now, pod, render};
 use chrono::Duration;
 use kbdash::app::model::Model;
-use kbdash::app::msg::{Msg, StreamError, WatchEvent};
+use kbdash::app::msg::Msg;
 use kbdash::app::triage::Launch;
 use kbdash::app::update::update;
+use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash::view::theme::Theme;
 use kbdash_core::kinds::Kind;
 

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use kbdash::app::model::{Model, StreamState, WATCHED};
+use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
+use kbdash::app::store::WATCHED;
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::watch::{self, Sink};
@@ -62,7 +63,13 @@ async fn start(prepare: impl FnOnce(&DemoServer)) -> Harness {
     let (tx, rx) = mpsc::channel(1024);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &conn.client, Some("demo"), &Sink { tx, follow });
+    watch::spawn_all(
+        &mut tasks,
+        &conn.client,
+        Some("demo"),
+        &WATCHED,
+        &Sink { tx, follow },
+    );
     Harness {
         server,
         model: Model::new("demo", Some("demo".into()), crate::app_fixtures::now()),
@@ -87,6 +94,7 @@ impl Harness {
     fn pod_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .model
+            .store
             .pods
             .iter()
             .map(|p| p.key.name.to_string())
@@ -105,11 +113,16 @@ fn all_live(m: &Model) -> bool {
 #[tokio::test]
 async fn switchover_role_flip_reaches_the_model() {
     let mut h = start(|_| {}).await;
-    h.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    h.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     let cluster = ObjKey::new("demo", "pg-cluster");
     assert_eq!(
-        h.model.primaries.get(&cluster).map(|p| p.as_str()),
+        h.model
+            .store
+            .roles
+            .primaries
+            .get(&cluster)
+            .map(|p| p.as_str()),
         Some("pg-cluster-postgresql-0")
     );
     // What the operator does in a switchover: the old primary steps down, the candidate is promoted.
@@ -127,20 +140,24 @@ async fn switchover_role_flip_reaches_the_model() {
         })
         .unwrap();
     h.until("role history entry", |m| {
-        m.role_history.get(&cluster).is_some_and(|h| !h.is_empty())
+        m.store
+            .roles
+            .history
+            .get(&cluster)
+            .is_some_and(|h| !h.is_empty())
     })
     .await;
-    let change = &h.model.role_history[&cluster][0];
+    let change = &h.model.store.roles.history[&cluster][0];
     assert_eq!(change.old_primary, "pg-cluster-postgresql-0");
     assert_eq!(change.new_primary, "pg-cluster-postgresql-1");
     let new_primary = ObjKey::new("demo", "pg-cluster-postgresql-1");
-    assert!(h.model.flashes.contains_key(&new_primary));
+    assert!(h.model.store.roles.flashes.contains_key(&new_primary));
 }
 
 #[tokio::test]
 async fn dropped_watches_and_expired_history_leave_no_ghosts() {
     let mut h = start(|_| {}).await;
-    h.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    h.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     // While the streams are down, one pod goes away and a new one appears.
     h.server.faults.expire_history();
@@ -153,8 +170,9 @@ async fn dropped_watches_and_expired_history_leave_no_ghosts() {
     extra["metadata"]["name"] = json!("pg-cluster-postgresql-2");
     store.create(Kind::Pod, extra).unwrap();
     h.until("pods match the server", |m| {
-        m.pods.len() == 2
-            && m.pods
+        m.store.pods.len() == 2
+            && m.store
+                .pods
                 .get(&ObjKey::new("demo", "pg-cluster-postgresql-2"))
                 .is_some()
     })
@@ -186,13 +204,13 @@ async fn forbidden_and_missing_apis_are_reported_per_stream() {
         unreachable!()
     };
     assert!(msg.contains("data-protection"), "{msg}");
-    assert_eq!(h.model.pods.len(), 2);
+    assert_eq!(h.model.store.pods.len(), 2);
 }
 
 #[tokio::test]
 async fn unreachable_api_shows_reconnecting_then_recovers() {
     let mut h = start(|_| {}).await;
-    h.until("initial sync", |m| all_live(m) && m.pods.len() == 2)
+    h.until("initial sync", |m| all_live(m) && m.store.pods.len() == 2)
         .await;
     h.server.faults.refuse_connections(Duration::from_secs(2));
     h.until("reconnecting", |m| {
@@ -202,14 +220,14 @@ async fn unreachable_api_shows_reconnecting_then_recovers() {
         )
     })
     .await;
-    assert_eq!(h.model.pods.len(), 2, "rows stay while reconnecting");
+    assert_eq!(h.model.store.pods.len(), 2, "rows stay while reconnecting");
     // Meanwhile a pod goes away; after recovery the model matches the server.
     h.server
         .store
         .delete(Kind::Pod, Some("demo"), "pg-cluster-postgresql-1")
         .unwrap();
     h.until("live again and in sync", |m| {
-        all_live(m) && m.pods.len() == 1
+        all_live(m) && m.store.pods.len() == 1
     })
     .await;
 }

@@ -30,9 +30,9 @@ pub fn track(m: &mut Model, kind: Kind, key: ObjKey, restore_op: Option<ObjKey>)
 /// Whether the followed object's row is there.
 fn present(m: &Model, t: &Tracked) -> bool {
     match t.kind {
-        Kind::OpsRequest => m.ops.get(&t.key).is_some(),
-        Kind::Cluster => m.clusters.get(&t.key).is_some(),
-        _ => m.backups.get(&t.key).is_some(),
+        Kind::OpsRequest => m.store.ops.get(&t.key).is_some(),
+        Kind::Cluster => m.store.clusters.get(&t.key).is_some(),
+        _ => m.store.backups.get(&t.key).is_some(),
     }
 }
 
@@ -47,19 +47,21 @@ fn ending(m: &Model, t: &Tracked) -> Option<String> {
     };
     match t.kind {
         Kind::OpsRequest => m
+            .store
             .ops
             .get(&t.key)
             .filter(|row| row.is_finished())
             .map(|row| with_reason(&row.phase, &row.reason)),
         Kind::Cluster => {
-            let op = t.restore_op.as_ref().and_then(|k| m.ops.get(k));
-            match restore_wizard::follow(m.clusters.get(&t.key), op) {
+            let op = t.restore_op.as_ref().and_then(|k| m.store.ops.get(k));
+            match restore_wizard::follow(m.store.clusters.get(&t.key), op) {
                 RestoreOutcome::InProgress => None,
                 RestoreOutcome::Running => Some("Running".to_string()),
                 RestoreOutcome::Failed(why) => Some(with_reason("Failed", &why)),
             }
         }
         _ => m
+            .store
             .backups
             .get(&t.key)
             .filter(|row| row.is_finished())
@@ -85,9 +87,9 @@ pub fn after_watch(m: &mut Model) {
         if is_present && !t.selected {
             t.selected = true;
             match t.kind {
-                Kind::OpsRequest => m.ops.select_key(&t.key),
-                Kind::Cluster => m.clusters.select_key(&t.key),
-                _ => m.backups.select_key(&t.key),
+                Kind::OpsRequest => m.store.ops.select_key(&t.key),
+                Kind::Cluster => m.store.clusters.select_key(&t.key),
+                _ => m.store.backups.select_key(&t.key),
             }
         }
         // A restore can end before its cluster exists: its OpsRequest fails first.

@@ -86,15 +86,15 @@ pub fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
             let ns = m
                 .selected_cluster()
                 .map(|c| c.namespace)
-                .or_else(|| m.backups.selected().map(|b| b.key.namespace.clone()))
+                .or_else(|| m.store.backups.selected().map(|b| b.key.namespace.clone()))
                 .or_else(|| m.namespace.as_deref().map(Atom::new))
                 .unwrap_or_else(|| Atom::new("default"));
             Some(ObjKey::new(&ns, name))
         }
-        None if m.focus == Pane::Backups => m.backups.selected().map(|b| b.key.clone()),
+        None if m.focus == Pane::Backups => m.store.backups.selected().map(|b| b.key.clone()),
         None => m
             .selected_cluster()
-            .and_then(|c| m.continuous_backup(&c).map(|b| b.key.clone())),
+            .and_then(|c| m.store.continuous_backup(&c).map(|b| b.key.clone())),
     };
     let Some(backup) = backup else {
         m.notice = Some((
@@ -105,6 +105,7 @@ pub fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
         return;
     };
     let source = m
+        .store
         .backups
         .get(&backup)
         .map(|b| ObjKey::new(&backup.namespace, &b.cluster))
