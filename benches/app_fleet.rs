@@ -8,6 +8,10 @@
 //! Run with `cargo bench --bench app_fleet` (`harness = false`; without `--bench`, as under
 //! `cargo test --all-targets`, it does nothing); `cargo bench --bench app_fleet -- memory` stops
 //! after the memory figures.
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark stops at its first broken setup; it reads no user input"
+)]
 
 /// Counts the bytes the program holds on the heap, so the model's own size is measured apart
 /// from what the C allocator keeps around after the seed store is dropped.
