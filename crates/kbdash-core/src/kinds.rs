@@ -39,6 +39,10 @@ pub enum Kind {
     /// A dataprotection Restore: one step (prepare data, post ready) of restoring a cluster
     /// from a backup.
     Restore,
+    /// A dataprotection ActionSet (cluster-scoped): how a backup method backs up and restores,
+    /// and its `spec.backupType` (docs/kubeblocks.md#backup-types). Not among the bundled CRD
+    /// schemas.
+    ActionSet,
 }
 
 /// REST and discovery facts about one kind.
@@ -242,6 +246,19 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("restores.dataprotection.kubeblocks.io.v1alpha1.json"),
+    },
+    KindInfo {
+        kind: Kind::ActionSet,
+        group: "dataprotection.kubeblocks.io",
+        version: "v1alpha1",
+        plural: "actionsets",
+        singular: "actionset",
+        kind_name: "ActionSet",
+        namespaced: false,
+        short_names: &["as"],
+        categories: KB,
+        has_status: true,
+        crd_schema: None,
     },
 ];
 

@@ -512,6 +512,7 @@ impl RestoreInput {
             action: RequestAction::Create,
             body,
             notes,
+            offer: None,
         })
     }
 
