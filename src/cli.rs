@@ -76,8 +76,9 @@ pub struct DashboardArgs {
 /// Options of the simulated KubeBlocks installation.
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
-    /// Number of PostgreSQL clusters to seed.
-    #[arg(long, default_value_t = 6)]
+    /// Number of PostgreSQL clusters to seed (the first eight each show one behaviour of the
+    /// operator; a MySQL cluster comes with them).
+    #[arg(long, default_value_t = 8)]
     pub clusters: usize,
     /// Seed of the simulation: the same seed gives the same fleet and the same behaviour.
     #[arg(long, default_value_t = 1)]

@@ -63,7 +63,7 @@ impl Default for DemoConfig {
     fn default() -> Self {
         DemoConfig {
             port: 0,
-            clusters: 6,
+            clusters: 8,
             seed: 1,
             speed: 1.0,
             churn: DEFAULT_CHURN,

@@ -107,7 +107,9 @@ fn columns(kind: Kind) -> Vec<(&'static str, &'static str, Cell)> {
             ("REASON", "string", Field("/reason")),
             ("MESSAGE", "string", Field("/message")),
         ]),
-        Kind::ActionSet => cols.extend([("BACKUP-TYPE", "string", Field("/spec/backupType")), status]),
+        Kind::ActionSet => {
+            cols.extend([("BACKUP-TYPE", "string", Field("/spec/backupType")), status])
+        }
         Kind::Namespace
         | Kind::Component
         | Kind::ComponentVersion
