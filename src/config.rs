@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::app::readonly::Policy;
 use kbdash_core::domain::triage::Thresholds;
 
 /// Triage thresholds, in minutes.
@@ -109,8 +110,8 @@ impl Config {
 
     /// Which contexts are read-only: every one when `always` (`--readonly`, `--wall`), else
     /// those this config names, unless `write` (`--write`) lifts that.
-    pub fn readonly_policy(&self, always: bool, write: bool) -> crate::app::readonly::Policy {
-        crate::app::readonly::Policy {
+    pub fn readonly_policy(&self, always: bool, write: bool) -> Policy {
+        Policy {
             always,
             contexts: if write {
                 Vec::new()
@@ -157,30 +158,6 @@ pub fn state_dir() -> Option<PathBuf> {
     })
 }
 
-/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 /// The 1-based line where `key` is set, for errors found after parsing.
 fn line_of(yaml: &str, key: &str) -> usize {
     yaml.lines()
@@ -190,24 +167,4 @@ fn line_of(yaml: &str, key: &str) -> usize {
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
         .map_or(0, |i| i + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        for (p, n, want) in [
-            ("prod-*", "prod-eu", true),
-            ("prod-*", "staging", false),
-            ("*prod*", "gke_x_prod_1", true),
-            ("kind-?", "kind-a", true),
-            ("kind-?", "kind-ab", false),
-            ("exact", "exact", true),
-            ("*", "", true),
-        ] {
-            assert_eq!(glob_match(p, n), want, "{p} {n}");
-        }
-    }
 }

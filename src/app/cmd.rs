@@ -21,3 +21,25 @@ pub enum Cmd {
     /// An effect of the operations menu or a form (load, dry run, submit, write).
     Form(FormCmd),
 }
+
+impl Cmd {
+    /// Whether the effect changes anything in the cluster (the engine refuses it in read-only
+    /// mode).
+    pub fn mutates(&self) -> bool {
+        match self {
+            Cmd::Quit
+            | Cmd::Follow(_)
+            | Cmd::Watch { .. }
+            | Cmd::RestartWatches
+            | Cmd::SwitchContext(_)
+            | Cmd::LoadTheme(_) => false,
+            Cmd::Form(form) => match form {
+                FormCmd::LoadContext { .. }
+                | FormCmd::LoadRestore { .. }
+                | FormCmd::WriteYaml { .. } => false,
+                // A server-side dry run is a write request too: the gate refuses it.
+                FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
+            },
+        }
+    }
+}

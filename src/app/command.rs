@@ -1,7 +1,8 @@
 //! The `:` command line: parsing and completion. Pure.
 
 use crate::app::model::{Model, Pane};
-use crate::view::theme::BUILTIN;
+use crate::app::theme::BUILTIN;
+use kbdash_core::forms::OpKind;
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,23 @@ pub enum Command {
     Theme(String),
     Pane(Pane),
 }
+
+impl Command {
+    /// Whether the command changes anything in the cluster (read-only mode refuses it).
+    pub fn mutates(&self) -> bool {
+        match self {
+            Command::Quit
+            | Command::Help
+            | Command::Namespace(_)
+            | Command::Context(_)
+            | Command::Theme(_)
+            | Command::Pane(_) => false,
+        }
+    }
+}
+
+/// The `:` command that opens the restore wizard.
+pub const RESTORE_COMMAND: &str = "restore";
 
 /// Command words with what they do, for completion and help.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -84,11 +102,19 @@ pub fn parse(line: &str) -> Result<Command, String> {
     }
 }
 
+/// Whether a command word (as completion and help list them) names a mutating command.
+pub fn word_mutates(word: &str) -> bool {
+    // Every form command builds a request for the cluster.
+    OpKind::ALL.iter().any(|op| op.commands().contains(&word))
+        || word == RESTORE_COMMAND
+        || parse(&format!("{word} _")).is_ok_and(|c| c.mutates())
+}
+
 /// The command words offered in this mode: mutating ones are left out when read-only.
 pub fn offered(readonly: bool) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     COMMANDS
         .iter()
-        .filter(move |(word, _)| !(readonly && crate::app::readonly::command_word_mutates(word)))
+        .filter(move |(word, _)| !(readonly && word_mutates(word)))
 }
 
 /// The candidates for the word being typed at the end of `line`.

@@ -17,10 +17,11 @@ use crate::app::cmd::Cmd;
 use crate::app::forms::effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
-use crate::app::readonly;
+use crate::app::readonly::Policy;
 use crate::app::store::WATCHED;
 use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
+use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::watch::{self, Sink};
 use kbdash_core::rows::ObjRef;
@@ -37,7 +38,7 @@ pub struct EngineConfig {
     pub namespace: Option<String>,
     /// Which contexts are read-only: there every request goes through the read-only gate and
     /// mutating commands are refused.
-    pub readonly: readonly::Policy,
+    pub readonly: Policy,
     /// Where submits are audited (JSON lines), if anywhere.
     pub audit_log: Option<PathBuf>,
     /// How the API server's liveness is probed; `None` turns the probe off, for tests whose
@@ -62,7 +63,7 @@ pub struct Engine {
     source: Source,
     connection: Connection,
     namespace: Option<String>,
-    policy: readonly::Policy,
+    policy: Policy,
     /// Whether the current context is read-only.
     readonly: bool,
     audit_log: Option<PathBuf>,
@@ -79,11 +80,12 @@ fn panic_text(e: JoinError) -> String {
     }
 }
 
-/// Turns a background task's panic into an error that ends the program.
+/// Turns a background task's panic into an error that ends the program. The terminal is the
+/// runtime's to restore: its panic hook already has, before the panic's report, and it restores
+/// it again on the way out with this error.
 pub fn check_task(res: std::result::Result<(), JoinError>) -> Result<()> {
     match res {
         Err(e) if e.is_panic() => {
-            crate::app::runtime::restore_terminal();
             anyhow::bail!("a background task panicked: {}", panic_text(e))
         }
         _ => Ok(()),
@@ -97,7 +99,7 @@ impl Engine {
         let (follow_tx, _) = follow::channel(None);
         let mut connection = config.connection;
         let readonly = config.readonly.applies_to(&connection.context);
-        connection.client = readonly::guard(connection.client, readonly);
+        connection.client = gate::guard(connection.client, readonly);
         let mut engine = Engine {
             tx,
             rx,
@@ -155,7 +157,7 @@ impl Engine {
     /// Carries out one command. A message that must reach `update` before anything the
     /// restarted watches send (the new context or namespace) is returned instead of queued.
     async fn run_cmd(&mut self, cmd: Cmd) -> Option<Msg> {
-        if self.readonly && readonly::cmd_mutates(&cmd) {
+        if self.readonly && cmd.mutates() {
             return Some(Msg::Failed(format!("read-only mode: refused {cmd:?}")));
         }
         match cmd {
@@ -189,7 +191,7 @@ impl Engine {
                 Ok(mut conn) => {
                     self.namespace = Some(conn.default_namespace.clone());
                     self.readonly = self.policy.applies_to(&ctx);
-                    conn.client = readonly::guard(conn.client, self.readonly);
+                    conn.client = gate::guard(conn.client, self.readonly);
                     self.connection = conn;
                     self.restart_watches();
                     self.restart_probe();
@@ -202,7 +204,7 @@ impl Engine {
                 Err(e) => Some(Msg::Failed(format!("{e:#}"))),
             },
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
-                crate::view::theme::Theme::load(&name)
+                crate::app::theme::Theme::load(&name)
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             )),

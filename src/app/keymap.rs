@@ -5,7 +5,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::app::forms::state::{FormModal, Stage};
 use crate::app::model::Pane;
+use kbdash_core::forms::FieldKind;
 
 mod bindings;
 
@@ -90,6 +92,70 @@ pub enum FormAction {
     Back,
     /// Stop waiting for a submit (the API may still carry it out).
     Abandon,
+}
+
+impl Action {
+    /// Whether the action changes anything in the cluster (read-only mode refuses it).
+    pub fn mutates(self) -> bool {
+        match self {
+            Action::Quit
+            | Action::NextPane
+            | Action::PrevPane
+            | Action::GoPane(_)
+            | Action::Down
+            | Action::Up
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Scope
+            | Action::Back
+            | Action::Detail
+            | Action::ToggleYaml
+            | Action::Filter
+            | Action::CommandLine
+            | Action::Help
+            | Action::SortNext
+            | Action::SortPrev
+            | Action::SortReverse
+            | Action::SortBy(_)
+            | Action::Triage => false,
+            // The restore wizard exists to create a cluster.
+            Action::OpsMenu | Action::Restore => true,
+            Action::Form(form) => form.mutates(),
+        }
+    }
+}
+
+impl FormAction {
+    /// Whether the action sends a write (a dry run is one too: the read-only gate refuses it).
+    fn mutates(self) -> bool {
+        match self {
+            FormAction::Close
+            | FormAction::MenuUp
+            | FormAction::MenuDown
+            | FormAction::OpenOp
+            | FormAction::NextField
+            | FormAction::PrevField
+            | FormAction::Complete
+            | FormAction::PrevChoice
+            | FormAction::NextChoice
+            | FormAction::Pick
+            | FormAction::Flip
+            | FormAction::NudgeTime(_)
+            | FormAction::ClearTime
+            | FormAction::EditYaml
+            | FormAction::WriteYaml
+            | FormAction::ScrollUp
+            | FormAction::ScrollDown
+            | FormAction::Back
+            | FormAction::Abandon => false,
+            FormAction::Review
+            | FormAction::CheckYaml
+            | FormAction::Submit
+            | FormAction::Confirm => true,
+        }
+    }
 }
 
 /// Where a binding applies.
@@ -319,9 +385,35 @@ pub enum Wording {
 /// The bindings in effect: mutating ones are left out in read-only mode, and so are the forms'
 /// (read-only mode opens none).
 pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| {
-        !(readonly && (b.context.is_form() || crate::app::readonly::action_mutates(b.action)))
-    })
+    BINDINGS
+        .iter()
+        .filter(move |b| !(readonly && (b.context.is_form() || b.action.mutates())))
+}
+
+/// The contexts whose bindings apply to the open menu or form `modal`, the first that binds a
+/// key winning.
+pub fn form_contexts(modal: &FormModal) -> &'static [Context] {
+    match &modal.stage {
+        Stage::Menu { .. } => &[Context::Menu],
+        Stage::Loading { .. } | Stage::DryRun(_) => &[Context::FormWaiting],
+        Stage::Edit if modal.time_focused() => {
+            &[Context::RestoreTime, Context::SingleLine, Context::Fields]
+        }
+        Stage::Edit => match modal.focused().map(|f| f.kind) {
+            Some(FieldKind::Choice) => &[Context::Choice, Context::SingleLine, Context::Fields],
+            Some(FieldKind::MultiChoice) => {
+                &[Context::MultiChoice, Context::SingleLine, Context::Fields]
+            }
+            Some(FieldKind::Toggle) => &[Context::Toggle, Context::SingleLine, Context::Fields],
+            Some(FieldKind::Lines) => &[Context::MultiLine, Context::Fields],
+            Some(FieldKind::Text) | None => &[Context::SingleLine, Context::Fields],
+        },
+        Stage::Preview(_) if modal.is_restore() => &[Context::RestorePreview, Context::Preview],
+        Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
+        Stage::EditYaml(_) => &[Context::YamlEditor],
+        Stage::Confirm { .. } => &[Context::Confirm],
+        Stage::Submitting(_) => &[Context::Submitting],
+    }
 }
 
 /// The footer hints of the bindings of `contexts` in `wording`, in table order.

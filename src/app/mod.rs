@@ -15,5 +15,6 @@ pub mod redraw;
 pub mod runtime;
 pub mod store;
 pub mod table;
+pub mod theme;
 pub mod triage;
 pub mod update;

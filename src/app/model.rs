@@ -6,10 +6,14 @@ use chrono::{DateTime, Utc};
 
 use crate::app::store::{Store, WATCHED};
 use crate::app::table::TableOps;
-use crate::view::theme::Theme;
+use crate::app::theme::Theme;
 use kbdash_core::domain::triage::ApiDown;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
+
+/// Rows around a table's body as `view` lays the screen out: header, tab bar, status line, the
+/// pane's two borders and its column header.
+const CHROME_ROWS: u16 = 6;
 
 /// The four table panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,6 +186,11 @@ impl Model {
             forms: Default::default(),
             dirty: true,
         }
+    }
+
+    /// How many table rows the terminal shows: a page, for paging and for the tables' windows.
+    pub fn table_rows(&self) -> u16 {
+        self.size.1.saturating_sub(CHROME_ROWS).max(1)
     }
 
     /// Whether rows from more than one namespace may show, so NAMESPACE columns are needed.

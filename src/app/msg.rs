@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use crate::app::forms::effects::FormMsg;
+use crate::app::theme::Theme;
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
-use crate::view::theme::Theme;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 

@@ -1,23 +1,13 @@
-//! Read-only mode, enforced in one place each for keys, commands, effects and requests.
+//! Read-only mode: which contexts it applies to ([`Policy`]), and how it is enforced.
 //!
 //! The guarantee does not rest on every view remembering to hide its buttons: whatever asks
-//! for a write, the API client kbdash talks through in read-only mode is wrapped in
-//! [`GetOnly`], which refuses any request that is not a GET before it leaves the process.
-//! On top of that, the classifiers below match exhaustively (no wildcard arm) on every key
-//! action, `:` command and `Cmd`, so whoever adds a new one must say whether it mutates, and
-//! mutating ones disappear from keys, help and the command line in read-only mode.
-
-use std::task::{Context, Poll};
-
-use futures::future::BoxFuture;
-use hyper::{Method, Request, Response};
-use kube::Client;
-use kube::client::Body;
-
-use crate::app::cmd::Cmd;
-use crate::app::command::Command;
-use crate::app::forms::effects::FormCmd;
-use crate::app::keymap::{Action, FormAction};
+//! for a write, the API client kbdash talks through in read-only mode is wrapped in the gate of
+//! [`crate::k8s::gate`], which refuses any request that is not a GET before it leaves the
+//! process. On top of that, every key action ([`crate::app::keymap::Action::mutates`]), `:`
+//! command ([`crate::app::command::Command::mutates`]) and effect
+//! ([`crate::app::cmd::Cmd::mutates`]) says whether it mutates by an exhaustive match (no
+//! wildcard arm), so whoever adds a new one must decide; mutating ones disappear from keys, help
+//! and the command line in read-only mode, and the engine refuses to run them.
 
 /// Which contexts a session may change nothing in. Decided again on every context switch, so
 /// `:ctx prod-eu` from a development context turns read-only on when the config says
@@ -41,164 +31,50 @@ impl Policy {
 
     /// Whether `context` is read-only.
     pub fn applies_to(&self, context: &str) -> bool {
-        self.always
-            || self
-                .contexts
-                .iter()
-                .any(|p| crate::config::glob_match(p, context))
+        self.always || self.contexts.iter().any(|p| glob_match(p, context))
     }
 }
 
-/// Whether a key action changes anything in the cluster.
-pub fn action_mutates(action: Action) -> bool {
-    match action {
-        Action::Quit
-        | Action::NextPane
-        | Action::PrevPane
-        | Action::GoPane(_)
-        | Action::Down
-        | Action::Up
-        | Action::Top
-        | Action::Bottom
-        | Action::PageDown
-        | Action::PageUp
-        | Action::Scope
-        | Action::Back
-        | Action::Detail
-        | Action::ToggleYaml
-        | Action::Filter
-        | Action::CommandLine
-        | Action::Help
-        | Action::SortNext
-        | Action::SortPrev
-        | Action::SortReverse
-        | Action::SortBy(_)
-        | Action::Triage => false,
-        // The restore wizard exists to create a cluster.
-        Action::OpsMenu | Action::Restore => true,
-        Action::Form(form) => form_action_mutates(form),
-    }
-}
-
-/// Whether a key action of the menu or a form sends a write (a dry run is one too: the gate
-/// refuses it).
-fn form_action_mutates(action: FormAction) -> bool {
-    match action {
-        FormAction::Close
-        | FormAction::MenuUp
-        | FormAction::MenuDown
-        | FormAction::OpenOp
-        | FormAction::NextField
-        | FormAction::PrevField
-        | FormAction::Complete
-        | FormAction::PrevChoice
-        | FormAction::NextChoice
-        | FormAction::Pick
-        | FormAction::Flip
-        | FormAction::NudgeTime(_)
-        | FormAction::ClearTime
-        | FormAction::EditYaml
-        | FormAction::WriteYaml
-        | FormAction::ScrollUp
-        | FormAction::ScrollDown
-        | FormAction::Back
-        | FormAction::Abandon => false,
-        FormAction::Review | FormAction::CheckYaml | FormAction::Submit | FormAction::Confirm => {
-            true
+/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
         }
     }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
-/// Whether a `:` command changes anything in the cluster.
-pub fn command_mutates(command: &Command) -> bool {
-    match command {
-        Command::Quit
-        | Command::Help
-        | Command::Namespace(_)
-        | Command::Context(_)
-        | Command::Theme(_)
-        | Command::Pane(_) => false,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Whether a command word (as completion and help list them) names a mutating command.
-pub fn command_word_mutates(word: &str) -> bool {
-    // Every form command builds a request for the cluster.
-    kbdash_core::forms::OpKind::ALL
-        .iter()
-        .any(|op| op.commands().contains(&word))
-        || word == crate::app::forms::open::RESTORE_COMMAND
-        || crate::app::command::parse(&format!("{word} _")).is_ok_and(|c| command_mutates(&c))
-}
-
-/// Whether an effect changes anything in the cluster.
-pub fn cmd_mutates(cmd: &Cmd) -> bool {
-    match cmd {
-        Cmd::Quit
-        | Cmd::Follow(_)
-        | Cmd::Watch { .. }
-        | Cmd::RestartWatches
-        | Cmd::SwitchContext(_)
-        | Cmd::LoadTheme(_) => false,
-        Cmd::Form(form) => match form {
-            FormCmd::LoadContext { .. }
-            | FormCmd::LoadRestore { .. }
-            | FormCmd::WriteYaml { .. } => false,
-            // A server-side dry run is a write request too: the gate refuses it.
-            FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
-        },
-    }
-}
-
-/// Whether a request with `method` may be sent in read-only mode.
-pub fn method_allowed(method: &Method) -> bool {
-    method == Method::GET || method == Method::HEAD
-}
-
-/// A request refused by the read-only gate.
-#[derive(Debug, thiserror::Error)]
-#[error("read-only mode: refused {method} {path}")]
-pub struct Refused {
-    pub method: String,
-    pub path: String,
-}
-
-/// The request gate: forwards GET and HEAD to the wrapped client, refuses everything else
-/// (create, update, patch, delete, and server dry-runs, which are writes too).
-#[derive(Clone)]
-pub struct GetOnly {
-    inner: Client,
-}
-
-impl tower::Service<Request<Body>> for GetOnly {
-    type Response = Response<Body>;
-    type Error = tower::BoxError;
-    type Future = BoxFuture<'static, Result<Response<Body>, tower::BoxError>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
-        if !method_allowed(req.method()) {
-            let refused = Refused {
-                method: req.method().to_string(),
-                path: req.uri().path().to_string(),
-            };
-            tracing::warn!(%refused, "read-only gate");
-            return Box::pin(async move { Err(refused.into()) });
+    #[test]
+    fn globs() {
+        for (p, n, want) in [
+            ("prod-*", "prod-eu", true),
+            ("prod-*", "staging", false),
+            ("*prod*", "gke_x_prod_1", true),
+            ("kind-?", "kind-a", true),
+            ("kind-?", "kind-ab", false),
+            ("exact", "exact", true),
+            ("*", "", true),
+        ] {
+            assert_eq!(glob_match(p, n), want, "{p} {n}");
         }
-        let inner = self.inner.clone();
-        Box::pin(async move { inner.send(req).await.map_err(Into::into) })
-    }
-}
-
-/// The client to use: `client` itself, or behind the read-only gate when `readonly`.
-pub fn guard(client: Client, readonly: bool) -> Client {
-    if readonly {
-        let ns = client.default_namespace().to_string();
-        Client::new(GetOnly { inner: client }, ns)
-    } else {
-        client
     }
 }

@@ -25,9 +25,10 @@ use crate::app::engine::{Engine, EngineConfig};
 use crate::app::forms::effects;
 use crate::app::model::Model;
 use crate::app::msg::Msg;
+use crate::app::readonly::Policy;
+use crate::app::theme::Theme;
 use crate::app::update::set_pages;
 use crate::k8s::client::{Connection, Source};
-use crate::view::theme::Theme;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(33);
@@ -42,7 +43,7 @@ const DRAIN_LIMIT: usize = 20_000;
 static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Leaves the alternate screen and raw mode, once, from whichever path gets here first.
-pub fn restore_terminal() {
+fn restore_terminal() {
     if TERMINAL_ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = disable_raw_mode();
         let _ = crossterm::execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
@@ -90,7 +91,7 @@ pub struct Start {
     /// `None`: all namespaces.
     pub namespace: Option<String>,
     pub theme: Theme,
-    pub readonly: crate::app::readonly::Policy,
+    pub readonly: Policy,
     /// Triage view, wall mode and thresholds.
     pub launch: crate::app::triage::Launch,
 }

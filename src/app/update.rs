@@ -14,7 +14,6 @@ use crate::app::problem_index::Unit;
 use crate::app::redraw;
 use crate::app::store::WATCHED;
 use crate::k8s::watch::{StreamError, WatchEvent};
-use crate::view::layout;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
@@ -77,7 +76,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
 
 /// Sets every table's page to the rows the current size shows.
 pub fn set_pages(m: &mut Model) {
-    let page = usize::from(layout::table_rows(m.size));
+    let page = usize::from(m.table_rows());
     for pane in Pane::ALL {
         m.table_mut(pane).set_page(page);
     }
@@ -126,7 +125,7 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     }
     // The open menu or form takes every key: its bindings, then its editor.
     let contexts: &[Context] = match (&m.forms.modal, &m.overlay, m.focus) {
-        (Some(modal), _, _) => forms::keys::contexts(modal),
+        (Some(modal), _, _) => keymap::form_contexts(modal),
         (None, Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
         (None, Overlay::Help { .. }, _) => &[Context::Global],
         (None, Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
@@ -139,7 +138,7 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (None, Overlay::None, _) => &[Context::Table, Context::Global],
     };
     match keymap::lookup(contexts, &key) {
-        Some(action) if m.readonly && crate::app::readonly::action_mutates(action) => {
+        Some(action) if m.readonly && action.mutates() => {
             notify(m, "read-only mode: that would change the cluster".into());
         }
         Some(action) => act(m, action, cmds),
@@ -153,7 +152,7 @@ fn quit(m: &mut Model, cmds: &mut Vec<Cmd>) {
 }
 
 fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
-    let page = usize::from(layout::table_rows(m.size)).max(1);
+    let page = usize::from(m.table_rows()).max(1);
     match action {
         Action::Quit => quit(m, cmds),
         Action::Help => {
@@ -386,7 +385,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         return;
     }
     let parsed = command::parse(line).and_then(|c| {
-        if m.readonly && crate::app::readonly::command_mutates(&c) {
+        if m.readonly && c.mutates() {
             Err("read-only mode: that command would change the cluster".to_string())
         } else {
             Ok(c)

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::model::{Detail, Model};
-use crate::view::theme::Theme;
+use crate::app::theme::Theme;
 use crate::view::widgets::{self, status_span};
 use crate::view::{backups, ops};
 use kbdash_core::kinds::Kind;

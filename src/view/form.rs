@@ -7,7 +7,6 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::forms::keys;
 use crate::app::forms::state::{FormModal, Stage, StageKind, Subject};
 use crate::app::keymap::{self, Context, Wording};
 use crate::app::model::Model;
@@ -157,12 +156,12 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
 /// whose cursor keys come first and the fields' keys briefly.
 fn footer_text(modal: &FormModal) -> String {
     let (contexts, wording): (&[Context], Wording) = match modal.stage.kind() {
-        StageKind::Edit if modal.time_focused() => (keys::contexts(modal), Wording::Brief),
+        StageKind::Edit if modal.time_focused() => (keymap::form_contexts(modal), Wording::Brief),
         StageKind::Edit => (
             &[Context::Fields, Context::SingleLine, Context::Choice],
             Wording::Full,
         ),
-        _ => (keys::contexts(modal), Wording::Full),
+        _ => (keymap::form_contexts(modal), Wording::Full),
     };
     let status = (modal.stage.kind() == StageKind::Submitting).then_some("submitting…");
     status

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::command;
 use crate::app::model::{InputKind, Model, Pane, StreamState};
-use crate::view::theme::Theme;
+use crate::app::theme::Theme;
 use crate::view::widgets::Severity;
 
 /// The display name of a watched kind.

@@ -1,4 +1,5 @@
-//! Screen geometry shared by `view` and `update` (which needs the page height for scrolling).
+//! The screen's parts. How many table rows they leave is the model's to know
+//! ([`crate::app::model::Model::table_rows`]): `update` pages by it.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -6,14 +7,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 pub const MIN_WIDTH: u16 = 40;
 /// Smallest terminal the layout works in.
 pub const MIN_HEIGHT: u16 = 10;
-
-/// Rows around the table body: header, tabs, status line, two borders and the column header.
-const CHROME_ROWS: u16 = 6;
-
-/// Number of table rows visible at `size` (columns, rows).
-pub fn table_rows(size: (u16, u16)) -> u16 {
-    size.1.saturating_sub(CHROME_ROWS).max(1)
-}
 
 /// Whether the terminal is too small for the layout.
 pub fn too_small(area: Rect) -> bool {

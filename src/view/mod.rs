@@ -11,7 +11,6 @@ pub mod ops;
 pub mod ops_menu;
 pub mod pane;
 pub mod pods;
-pub mod theme;
 pub mod timeline;
 pub mod triage;
 pub mod wall;

@@ -6,8 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::app::model::{Model, Pane};
+use crate::app::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
-use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::rows::{OpsRow, Progress};
 

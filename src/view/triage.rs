@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::model::Model;
-use crate::view::theme::Theme;
+use crate::app::theme::Theme;
 use crate::view::widgets::{self, Severity};
 use kbdash_core::domain::triage::{Level, Problem};
 

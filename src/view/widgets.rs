@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use crate::app::columns::{Column, ColumnId};
 use crate::app::table::Sort;
-use crate::view::theme::Theme;
+use crate::app::theme::Theme;
 
 /// How a status reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,12 +11,12 @@ use kbdash::app::command::COMMANDS;
 use kbdash::app::keymap::{self, BINDINGS};
 use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
-use kbdash::app::readonly;
 use kbdash::app::store::WATCHED;
+use kbdash::app::theme::Theme;
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
+use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
-use kbdash::view::theme::Theme;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 use kbdash_demo::{DemoConfig, DemoServer};
@@ -61,7 +61,7 @@ impl Session {
     /// Runs one command the way the runtime does; mutating ones are refused by the gate.
     async fn run(&mut self, cmd: Cmd) {
         assert!(
-            !readonly::cmd_mutates(&cmd),
+            !cmd.mutates(),
             "update asked for a write in read-only mode: {cmd:?}"
         );
         let follow_up = match cmd {
@@ -88,7 +88,7 @@ impl Session {
             }
             Cmd::SwitchContext(ctx) => {
                 let conn = connect(&self.source, Some(&ctx)).await.unwrap();
-                self.client = readonly::guard(conn.client, true);
+                self.client = gate::guard(conn.client, true);
                 self.restart_watches();
                 Some(Msg::Connected {
                     context: ctx,
@@ -225,7 +225,7 @@ async fn a_whole_session_sends_only_gets() {
     model.readonly = true;
     model.size = (120, 40);
     let mut s = Session {
-        client: readonly::guard(conn.client, true),
+        client: gate::guard(conn.client, true),
         source,
         model,
         tx,
@@ -344,17 +344,17 @@ fn the_gate_allows_only_reads() {
         (Method::DELETE, false),
         (Method::OPTIONS, false),
     ] {
-        assert_eq!(readonly::method_allowed(&m), ok, "{m}");
+        assert_eq!(gate::method_allowed(&m), ok, "{m}");
     }
 }
 
 #[test]
 fn nothing_mutating_is_offered_in_read_only_mode() {
     for b in keymap::active(true) {
-        assert!(!readonly::action_mutates(b.action), "{:?}", b.action);
+        assert!(!b.action.mutates(), "{:?}", b.action);
     }
     for (name, _) in kbdash::app::command::offered(true) {
-        assert!(!readonly::command_word_mutates(name), ":{name}");
+        assert!(!kbdash::app::command::word_mutates(name), ":{name}");
     }
     // The form commands exist and are offered when changes are allowed.
     assert!(kbdash::app::command::offered(false).any(|(n, _)| *n == "restart"));

@@ -308,22 +308,18 @@ fn read_only_refuses_the_wizard() {
     assert!(m.forms.modal.is_none());
     let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
     assert!(notice.contains("read-only"), "{notice}");
-    assert!(kbdash::app::readonly::command_word_mutates("restore"));
-    assert!(kbdash::app::readonly::action_mutates(
-        kbdash::app::keymap::Action::Restore
-    ));
-    assert!(kbdash::app::readonly::cmd_mutates(&Cmd::Form(
-        FormCmd::Submit {
-            attempt: 1,
-            request: kbdash::app::forms::effects::Outgoing(
-                fixture_restore_context(true)
-                    .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
-                        .validate(&ctx)
-                        .unwrap())
-                    .unwrap()
-            ),
-        }
-    )));
+    assert!(kbdash::app::command::word_mutates("restore"));
+    assert!(kbdash::app::keymap::Action::Restore.mutates());
+    assert!(Cmd::mutates(&Cmd::Form(FormCmd::Submit {
+        attempt: 1,
+        request: kbdash::app::forms::effects::Outgoing(
+            fixture_restore_context(true)
+                .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
+                    .validate(&ctx)
+                    .unwrap())
+                .unwrap()
+        ),
+    })));
 }
 
 #[test]

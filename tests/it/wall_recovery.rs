@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use kbdash::app::model::{Model, StreamState};
 use kbdash::app::msg::Msg;
-use kbdash::app::readonly;
 use kbdash::app::store::WATCHED;
 use kbdash::app::triage::{Launch, stale_since};
 use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
+use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
 use kbdash_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -65,7 +65,7 @@ async fn goes_stale_and_recovers_by_itself() {
     let conn = connect(&Source::Url(server.url.clone()), None)
         .await
         .unwrap();
-    let client = readonly::guard(conn.client, true);
+    let client = gate::guard(conn.client, true);
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();

@@ -5,10 +5,10 @@ use crate::app_fixtures::{cluster, fleet, model_with, now, pod, render};
 use chrono::Duration;
 use kbdash::app::model::Model;
 use kbdash::app::msg::Msg;
+use kbdash::app::theme::Theme;
 use kbdash::app::triage::Launch;
 use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
-use kbdash::view::theme::Theme;
 use kbdash_core::kinds::Kind;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (240, 67)];

@@ -1,7 +1,7 @@
 //! Keys while the menu or a form is open: `update` looks them up in the keymap table under the
-//! stage's [`contexts`] and has the bound action carried out here ([`act`]); what none of them
-//! binds is typed into the stage's editor ([`type_key`]: a text field, the YAML, the
-//! confirmation). Effects go out as [`FormCmd`]s.
+//! stage's contexts ([`crate::app::keymap::form_contexts`]) and has the bound action carried
+//! out here ([`act`]); what none of them binds is typed into the stage's editor ([`type_key`]:
+//! a text field, the YAML, the confirmation). Effects go out as [`FormCmd`]s.
 
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,33 +10,8 @@ use ratatui_textarea::TextArea;
 use crate::app::cmd::Cmd;
 use crate::app::forms::effects::{FormCmd, Outgoing};
 use crate::app::forms::state::{FormModal, Forms, Review, Stage, StageKind, Subject};
-use crate::app::keymap::{Context, FormAction};
-use kbdash_core::forms::{FieldError, FieldKind, OpKind, Request, YAML_FIELD, validate_edited};
-
-/// The contexts whose bindings apply to `modal`, the first that binds a key winning.
-pub fn contexts(modal: &FormModal) -> &'static [Context] {
-    match &modal.stage {
-        Stage::Menu { .. } => &[Context::Menu],
-        Stage::Loading { .. } | Stage::DryRun(_) => &[Context::FormWaiting],
-        Stage::Edit if modal.time_focused() => {
-            &[Context::RestoreTime, Context::SingleLine, Context::Fields]
-        }
-        Stage::Edit => match modal.focused().map(|f| f.kind) {
-            Some(FieldKind::Choice) => &[Context::Choice, Context::SingleLine, Context::Fields],
-            Some(FieldKind::MultiChoice) => {
-                &[Context::MultiChoice, Context::SingleLine, Context::Fields]
-            }
-            Some(FieldKind::Toggle) => &[Context::Toggle, Context::SingleLine, Context::Fields],
-            Some(FieldKind::Lines) => &[Context::MultiLine, Context::Fields],
-            Some(FieldKind::Text) | None => &[Context::SingleLine, Context::Fields],
-        },
-        Stage::Preview(_) if modal.is_restore() => &[Context::RestorePreview, Context::Preview],
-        Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
-        Stage::EditYaml(_) => &[Context::YamlEditor],
-        Stage::Confirm { .. } => &[Context::Confirm],
-        Stage::Submitting(_) => &[Context::Submitting],
-    }
-}
+use crate::app::keymap::FormAction;
+use kbdash_core::forms::{FieldError, OpKind, Request, YAML_FIELD, validate_edited};
 
 /// Carries out `action` on the open modal.
 pub fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {

@@ -2,14 +2,12 @@
 //! of the selected row; refused in read-only mode.
 
 use crate::app::cmd::Cmd;
+use crate::app::command::RESTORE_COMMAND;
 use crate::app::forms::effects::FormCmd;
 use crate::app::forms::state::{FormModal, RestoreWizard, Stage, Subject};
 use crate::app::model::{Model, Pane};
 use kbdash_core::forms::OpKind;
 use kbdash_core::rows::{Atom, ObjKey};
-
-/// The `:` command that opens the restore wizard.
-pub const RESTORE_COMMAND: &str = "restore";
 
 /// A new operation modal on `cluster`, noting whether the user has scoped to or opened that
 /// cluster.
