@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::runtime::{self, Start};
-use crate::app::theme::Theme;
-use crate::app::triage::Launch;
 use crate::config::Config;
 use crate::k8s::client::{Source, connect};
+use crate::runtime::{self, Start};
+use crate::state::theme::Theme;
+use crate::state::triage::Launch;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 /// kbdash: a terminal dashboard for PostgreSQL clusters run by KubeBlocks.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::app::readonly::Policy;
+use crate::state::readonly::Policy;
 use kbdash_core::domain::triage::Thresholds;
 
 /// Triage thresholds, in minutes.

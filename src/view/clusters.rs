@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
+use crate::state::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
 use kbdash_core::rows::ClusterRow;

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::model::{Detail, Model};
-use crate::app::theme::Theme;
+use crate::state::model::{Detail, Model};
+use crate::state::theme::Theme;
 use crate::view::widgets::{self, status_span};
 use crate::view::{backups, ops};
 use kbdash_core::kinds::Kind;

@@ -7,9 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::forms::state::{FormModal, Stage, StageKind, Subject};
-use crate::app::keymap::{self, Context, Wording};
-use crate::app::model::Model;
+use crate::state::forms::{FormModal, Stage, StageKind, Subject};
+use crate::state::keymap::{self, Context, Wording};
+use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
 use kbdash_core::forms::{FieldKind, FieldSpec, YAML_FIELD};

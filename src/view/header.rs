@@ -7,9 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::command;
-use crate::app::model::{InputKind, Model, Pane, StreamState};
-use crate::app::theme::Theme;
+use crate::state::command;
+use crate::state::model::{InputKind, Model, Pane, StreamState};
+use crate::state::theme::Theme;
 use crate::view::widgets::Severity;
 
 /// The display name of a watched kind.

@@ -1,5 +1,5 @@
 //! The screen's parts. How many table rows they leave is the model's to know
-//! ([`crate::app::model::Model::table_rows`]): `update` pages by it.
+//! ([`crate::state::model::Model::table_rows`]): `update` pages by it.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 

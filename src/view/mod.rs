@@ -20,7 +20,7 @@ use ratatui::Frame;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::model::{Model, Overlay, Pane};
+use crate::state::model::{Model, Overlay, Pane};
 
 /// Draws the whole screen.
 pub fn view(m: &Model, f: &mut Frame) {

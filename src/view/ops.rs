@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
-use crate::app::theme::Theme;
+use crate::state::model::{Model, Pane};
+use crate::state::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::rows::{OpsRow, Progress};

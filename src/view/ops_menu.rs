@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::forms::state::{FormModal, Stage};
-use crate::app::keymap::{self, Action, FormAction, Wording};
-use crate::app::model::Model;
+use crate::state::forms::{FormModal, Stage};
+use crate::state::keymap::{self, Action, FormAction, Wording};
+use crate::state::model::Model;
 use kbdash_core::forms::OpKind;
 
 /// Draws the menu of `modal` centred in `area`.

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use crate::app::model::{Model, Pane, StreamState};
-use crate::app::table::{Table, TableRow};
+use crate::state::model::{Model, Pane, StreamState};
+use crate::state::table::{Table, TableRow};
 use crate::view::widgets::{self, TableView};
 use kbdash_core::kinds::Kind;
 

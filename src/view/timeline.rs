@@ -20,7 +20,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
-use crate::app::theme::Theme;
+use crate::state::theme::Theme;
 use crate::view::widgets::long_duration;
 use kbdash_core::domain::pitr::{
     BackupFacts, BackupKind, continuous_backup_of, recoverable_window,

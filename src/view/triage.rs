@@ -8,8 +8,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::model::Model;
-use crate::app::theme::Theme;
+use crate::state::model::Model;
+use crate::state::theme::Theme;
 use crate::view::widgets::{self, Severity};
 use kbdash_core::domain::triage::{Level, Problem};
 

@@ -9,9 +9,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::model::{Model, StreamState};
-use crate::app::problem_index::ProblemIndex;
-use crate::app::triage::{is_stale, stale_since};
+use crate::state::model::{Model, StreamState};
+use crate::state::problem_index::ProblemIndex;
+use crate::state::triage::{is_stale, stale_since};
 use crate::view::triage::problem_line;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::kinds::Kind;

@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
-use crate::app::columns::{Column, ColumnId};
-use crate::app::table::Sort;
-use crate::app::theme::Theme;
+use crate::state::columns::{Column, ColumnId};
+use crate::state::table::Sort;
+use crate::state::theme::Theme;
 
 /// How a status reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

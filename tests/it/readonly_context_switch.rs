@@ -3,11 +3,11 @@
 //! off, unless the whole session is read-only.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::engine::{Engine, EngineConfig};
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::readonly::Policy;
 use kbdash::k8s::client::{Source, connect};
+use kbdash::runtime::engine::{Engine, EngineConfig};
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::state::readonly::Policy;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 fn kubeconfig(url: &str) -> String {

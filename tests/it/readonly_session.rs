@@ -6,17 +6,17 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::command::COMMANDS;
-use kbdash::app::keymap::{self, BINDINGS};
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
-use kbdash::app::theme::Theme;
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::cmd::Cmd;
+use kbdash::state::command::COMMANDS;
+use kbdash::state::keymap::{self, BINDINGS};
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::state::theme::Theme;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 use kbdash_demo::{DemoConfig, DemoServer};
@@ -100,7 +100,7 @@ impl Session {
                 Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
             )),
             Cmd::Form(cmd) => Some(Msg::Form(
-                kbdash::app::forms::effects::run(&self.client, "demo", None, cmd).await,
+                kbdash::state::forms::effects::run(&self.client, "demo", None, cmd).await,
             )),
         };
         if let Some(msg) = follow_up {
@@ -353,9 +353,9 @@ fn nothing_mutating_is_offered_in_read_only_mode() {
     for b in keymap::active(true) {
         assert!(!b.action.mutates(), "{:?}", b.action);
     }
-    for (name, _) in kbdash::app::command::offered(true) {
-        assert!(!kbdash::app::command::word_mutates(name), ":{name}");
+    for (name, _) in kbdash::state::command::offered(true) {
+        assert!(!kbdash::state::command::word_mutates(name), ":{name}");
     }
     // The form commands exist and are offered when changes are allowed.
-    assert!(kbdash::app::command::offered(false).any(|(n, _)| *n == "restart"));
+    assert!(kbdash::state::command::offered(false).any(|(n, _)| *n == "restart"));
 }

@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use crate::resilience_support::{FormState, Session, all_live, ch, key, stage};
 use crossterm::event::KeyCode;
-use kbdash::app::cmd::Cmd;
-use kbdash::app::forms::effects::{FormCmd, FormMsg, Outgoing, run_within};
-use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{Model, Overlay};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
+use kbdash::state::cmd::Cmd;
+use kbdash::state::forms::StageKind;
+use kbdash::state::forms::effects::{FormCmd, FormMsg, Outgoing, run_within};
+use kbdash::state::model::{Model, Overlay};
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::forms::FormContext;
 use kbdash_core::forms::examples::fixture_context;
 use kbdash_core::kinds::Kind;

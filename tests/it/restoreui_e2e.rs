@@ -3,7 +3,7 @@
 //! context with a recoverable window; the wizard's initial request passes the server's dry run
 //! and is created by `FormCmd::Submit`, audited.
 
-use kbdash::app::forms::effects::{FormCmd, FormMsg, Outgoing, run};
+use kbdash::state::forms::effects::{FormCmd, FormMsg, Outgoing, run};
 use kbdash_core::forms::RestoreInput;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
-use kbdash::app::triage::{Launch, stale_since};
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::state::triage::{Launch, stale_since};
+use kbdash::update::update;
 use kbdash_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

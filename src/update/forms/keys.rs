@@ -1,5 +1,5 @@
 //! Keys while the menu or a form is open: `update` looks them up in the keymap table under the
-//! stage's contexts ([`crate::app::keymap::form_contexts`]) and has the bound action carried
+//! stage's contexts ([`crate::state::keymap::form_contexts`]) and has the bound action carried
 //! out here ([`act`]); what none of them binds is typed into the stage's editor ([`type_key`]:
 //! a text field, the YAML, the confirmation). Effects go out as [`FormCmd`]s.
 
@@ -7,10 +7,10 @@ use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::app::cmd::Cmd;
-use crate::app::forms::effects::{FormCmd, Outgoing};
-use crate::app::forms::state::{FormModal, Forms, Review, Stage, StageKind, Subject};
-use crate::app::keymap::FormAction;
+use crate::state::cmd::Cmd;
+use crate::state::forms::effects::{FormCmd, Outgoing};
+use crate::state::forms::{FormModal, Forms, Review, Stage, StageKind, Subject};
+use crate::state::keymap::FormAction;
 use kbdash_core::forms::{FieldError, OpKind, Request, YAML_FIELD, validate_edited};
 
 /// Carries out `action` on the open modal.

@@ -1,11 +1,11 @@
 //! Opening the operations menu, a form by `:` command, or the restore wizard, on the cluster
 //! of the selected row; refused in read-only mode.
 
-use crate::app::cmd::Cmd;
-use crate::app::command::RESTORE_COMMAND;
-use crate::app::forms::effects::FormCmd;
-use crate::app::forms::state::{FormModal, RestoreWizard, Stage, Subject};
-use crate::app::model::{Model, Pane};
+use crate::state::cmd::Cmd;
+use crate::state::command::RESTORE_COMMAND;
+use crate::state::forms::effects::FormCmd;
+use crate::state::forms::{FormModal, RestoreWizard, Stage, Subject};
+use crate::state::model::{Model, Pane};
 use kbdash_core::forms::OpKind;
 use kbdash_core::rows::{Atom, ObjKey};
 

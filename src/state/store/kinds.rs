@@ -2,15 +2,15 @@
 //! row joins its cluster, and what the store derives from its rows besides.
 //!
 //! Adding a kind is its [`Watched`] impl, a field of the [`Store`], a line in [`WATCHED`] and
-//! one in `with_kind!`; a pane of it is a `Pane` (its title, kind and table, in `app::model`),
-//! its columns (`app::columns`), its view and its keys.
+//! one in `with_kind!`; a pane of it is a `Pane` (its title, kind and table, in `state::model`),
+//! its columns (`state::columns`), its view and its keys.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::app::store::{Change, Store};
-use crate::app::table::{Table, TableRow};
+use crate::state::store::{Change, Store};
+use crate::state::table::{Table, TableRow};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
 

@@ -1,7 +1,7 @@
 //! The `:` command line: parsing and completion. Pure.
 
-use crate::app::model::{Model, Pane};
-use crate::app::theme::BUILTIN;
+use crate::state::model::{Model, Pane};
+use crate::state::theme::BUILTIN;
 use kbdash_core::forms::OpKind;
 
 /// A parsed command.

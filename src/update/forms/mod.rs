@@ -8,14 +8,12 @@
 //! on its time field, a redacted preview (the original body is what is sent), the new cluster's
 //! name as typed confirmation, and the new cluster followed until the restore ends.
 //!
-//! [`state`] holds the data and knows nothing of the rest of the model; the other modules are
-//! the update side: opening ([`open`]), keys ([`keys`], dispatched from the keymap table),
-//! answers to the effects ([`answers`]) and following what was submitted ([`follow`]).
+//! [`crate::state::forms`] holds the data (and the editing of a form's fields) and knows nothing
+//! of the rest of the model; these modules are the update side: opening ([`open`]), keys
+//! ([`keys`], dispatched from the keymap table), answers to the effects ([`answers`]) and
+//! following what was submitted ([`follow`]).
 
 pub mod answers;
-pub mod effects;
-pub mod fields;
 pub mod follow;
 pub mod keys;
 pub mod open;
-pub mod state;

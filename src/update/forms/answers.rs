@@ -5,10 +5,10 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::app::forms::effects::FormMsg;
-use crate::app::forms::follow::{after_watch, track};
-use crate::app::forms::state::{Stage, StageKind, Subject, TIME_FIELD};
-use crate::app::model::{Model, Pane};
+use crate::state::forms::effects::FormMsg;
+use crate::state::forms::{Stage, StageKind, Subject, TIME_FIELD};
+use crate::state::model::{Model, Pane};
+use crate::update::forms::follow::{after_watch, track};
 use kbdash_core::forms::RestoreInput;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

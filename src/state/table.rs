@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::app::columns::{Column, ColumnId};
+use crate::state::columns::{Column, ColumnId};
 use kbdash_core::rows::{Atom, ObjKey};
 
 /// A value rows are sorted by.

@@ -9,7 +9,7 @@
 //! overlays, forms, the wall) draws as before. The clock tick redraws every second regardless,
 //! so a case missed here would be a second late, never wrong for longer.
 
-use crate::app::model::{Model, Overlay, Pane, StreamState};
+use crate::state::model::{Model, Overlay, Pane, StreamState};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, Row};
 

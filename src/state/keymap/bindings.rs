@@ -2,8 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::app::keymap::{Action, Binding, Context, FormAction, KeySpec};
-use crate::app::model::Pane;
+use crate::state::keymap::{Action, Binding, Context, FormAction, KeySpec};
+use crate::state::model::Pane;
 
 const fn k(code: KeyCode) -> KeySpec {
     KeySpec {

@@ -2,8 +2,8 @@
 //! notice says how it ended: an OpsRequest or Backup when its row says it finished, a restored
 //! cluster by the restore rule ([`kbdash_core::domain::restore_wizard::follow`]).
 
-use crate::app::forms::state::Tracked;
-use crate::app::model::Model;
+use crate::state::forms::Tracked;
+use crate::state::model::Model;
 use kbdash_core::domain::restore_wizard::{self, RestoreOutcome};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

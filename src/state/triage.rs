@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::app::model::{Model, Overlay, StreamState};
-use crate::app::problem_index::ProblemIndex;
-use crate::app::store::Store;
 use crate::k8s::watch::WatchEvent;
+use crate::state::model::{Model, Overlay, StreamState};
+use crate::state::problem_index::ProblemIndex;
+use crate::state::store::Store;
 use kbdash_core::domain::triage::{
     self, DownSince, Fleet, Problem, RestartMemory, StreamHealth, Thresholds,
 };

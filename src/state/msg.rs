@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
-use crate::app::forms::effects::FormMsg;
-use crate::app::theme::Theme;
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::forms::effects::FormMsg;
+use crate::state::theme::Theme;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 

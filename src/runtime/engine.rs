@@ -13,17 +13,17 @@ use anyhow::Result;
 use tokio::sync::{mpsc, watch as follow};
 use tokio::task::{JoinError, JoinSet};
 
-use crate::app::cmd::Cmd;
-use crate::app::forms::effects;
-use crate::app::model::Model;
-use crate::app::msg::Msg;
-use crate::app::readonly::Policy;
-use crate::app::store::WATCHED;
-use crate::app::update::update;
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::watch::{self, Sink};
+use crate::state::cmd::Cmd;
+use crate::state::forms::effects;
+use crate::state::model::Model;
+use crate::state::msg::Msg;
+use crate::state::readonly::Policy;
+use crate::state::store::WATCHED;
+use crate::update::update;
 use kbdash_core::rows::ObjRef;
 
 /// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
@@ -204,7 +204,7 @@ impl Engine {
                 Err(e) => Some(Msg::Failed(format!("{e:#}"))),
             },
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
-                crate::app::theme::Theme::load(&name)
+                crate::state::theme::Theme::load(&name)
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             )),

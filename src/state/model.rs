@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::store::{Store, WATCHED};
-use crate::app::table::TableOps;
-use crate::app::theme::Theme;
+use crate::state::store::{Store, WATCHED};
+use crate::state::table::TableOps;
+use crate::state::theme::Theme;
 use kbdash_core::domain::triage::ApiDown;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
@@ -146,14 +146,14 @@ pub struct Model {
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
-    pub triage: crate::app::triage::TriageState,
+    pub triage: crate::state::triage::TriageState,
     /// The API server stopped answering the liveness probe, since when and why.
     pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
-    pub wall: Option<crate::app::triage::WallState>,
+    pub wall: Option<crate::state::triage::WallState>,
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
-    pub forms: crate::app::forms::state::Forms,
+    pub forms: crate::state::forms::Forms,
     /// Something changed since the last draw.
     pub dirty: bool,
 }

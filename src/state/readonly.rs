@@ -3,9 +3,9 @@
 //! The guarantee does not rest on every view remembering to hide its buttons: whatever asks
 //! for a write, the API client kbdash talks through in read-only mode is wrapped in the gate of
 //! [`crate::k8s::gate`], which refuses any request that is not a GET before it leaves the
-//! process. On top of that, every key action ([`crate::app::keymap::Action::mutates`]), `:`
-//! command ([`crate::app::command::Command::mutates`]) and effect
-//! ([`crate::app::cmd::Cmd::mutates`]) says whether it mutates by an exhaustive match (no
+//! process. On top of that, every key action ([`crate::state::keymap::Action::mutates`]), `:`
+//! command ([`crate::state::command::Command::mutates`]) and effect
+//! ([`crate::state::cmd::Cmd::mutates`]) says whether it mutates by an exhaustive match (no
 //! wildcard arm), so whoever adds a new one must decide; mutating ones disappear from keys, help
 //! and the command line in read-only mode, and the engine refuses to run them.
 

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::table::{SortValue, TableRow, contains_ci};
+use crate::state::table::{SortValue, TableRow, contains_ci};
 use kbdash_core::rows::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 
 /// Which column a table is sorted by.

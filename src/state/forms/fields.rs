@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::app::forms::state::{FormModal, Stage, Subject, TIME_FIELD};
+use crate::state::forms::{FormModal, Stage, Subject, TIME_FIELD};
 use kbdash_core::forms::{FieldKind, OpForm};
 
 impl FormModal {
@@ -192,7 +192,7 @@ impl FormModal {
         let completed = match found.as_slice() {
             [] => return false,
             [only] => format!("{only}="),
-            many => crate::app::command::common_prefix(many),
+            many => crate::state::command::common_prefix(many),
         };
         if completed.len() <= name.len() {
             return false;

@@ -1,19 +1,21 @@
-//! `update`: the only place the model changes. Pure: no I/O, no clock (time comes in messages),
-//! effects go out as `Cmd`s.
+//! The update layer: [`update`], the only place the model changes. Pure: no I/O, no clock (time
+//! comes in messages), effects go out as `Cmd`s. The forms' update side is in [`forms`]; whether
+//! a watch event changes the screen is [`redraw`]'s to say.
+
+pub mod forms;
+pub mod redraw;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::cmd::Cmd;
-use crate::app::command::{self, Command};
-use crate::app::forms;
-use crate::app::keymap::{self, Action, Context};
-use crate::app::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
-use crate::app::msg::Msg;
-use crate::app::problem_index::Unit;
-use crate::app::redraw;
-use crate::app::store::WATCHED;
 use crate::k8s::watch::{StreamError, WatchEvent};
+use crate::state::cmd::Cmd;
+use crate::state::command::{self, Command};
+use crate::state::keymap::{self, Action, Context};
+use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
+use crate::state::msg::Msg;
+use crate::state::problem_index::Unit;
+use crate::state::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
@@ -35,7 +37,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             {
                 m.notice = None;
             }
-            crate::app::triage::on_tick(m);
+            crate::state::triage::on_tick(m);
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -67,7 +69,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             readonly,
         } => on_connected(m, context, namespace, readonly),
     }
-    crate::app::problem_index::refresh(m);
+    crate::state::problem_index::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
         m.dirty = true;
     }
@@ -420,12 +422,12 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
 // Watch events
 
 fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
-    crate::app::triage::observe(&mut m.triage, kind, at, &event);
+    crate::state::triage::observe(&mut m.triage, kind, at, &event);
     m.triage.problems.touch(Unit::Stream(kind));
     let before = m.streams.get(&kind).cloned();
     on_stream_event(m, kind, at, event);
     if let Some(after) = m.streams.get(&kind)
-        && crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
+        && crate::state::triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
     {
         m.triage.problems.rebuild();
     }
@@ -444,7 +446,7 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
         WatchEvent::InitDone => {
             m.triage.problems.rebuild();
             m.store.finish_relist(kind, at);
-            crate::app::triage::relisted(&mut m.triage, kind, &m.store);
+            crate::state::triage::relisted(&mut m.triage, kind, &m.store);
             m.streams.insert(kind, StreamState::Live);
         }
         WatchEvent::Apply(row) => {
@@ -527,7 +529,7 @@ fn on_probe(
                     },
                 };
                 m.store.drop_relist(kind);
-                crate::app::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
+                crate::state::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
             m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });

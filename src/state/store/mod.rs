@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::app::table::Table;
+use crate::state::table::Table;
 use continuous::ContinuousMethods;
 use index::ClusterIndex;
 use kbdash_core::kinds::Kind;

@@ -5,6 +5,11 @@
 //! results and background tasks' panics), a 1 Hz clock for ages, and SIGHUP/SIGTERM.
 //! After a message it drains whatever else is queued, then draws once, at most every
 //! `FRAME` (~30 frames per second); nothing redraws on a timer except the clock tick.
+//!
+//! The top of the dashboard's layers but the command line: it alone owns the terminal, and its
+//! [`engine`] alone runs effects.
+
+pub mod engine;
 
 use std::io::{Stdout, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,14 +26,14 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::time::Instant;
 
-use crate::app::engine::{Engine, EngineConfig};
-use crate::app::forms::effects;
-use crate::app::model::Model;
-use crate::app::msg::Msg;
-use crate::app::readonly::Policy;
-use crate::app::theme::Theme;
-use crate::app::update::set_pages;
 use crate::k8s::client::{Connection, Source};
+use crate::state::forms::effects;
+use crate::state::model::Model;
+use crate::state::msg::Msg;
+use crate::state::readonly::Policy;
+use crate::state::theme::Theme;
+use crate::update::set_pages;
+use engine::{Engine, EngineConfig};
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(33);
@@ -93,7 +98,7 @@ pub struct Start {
     pub theme: Theme,
     pub readonly: Policy,
     /// Triage view, wall mode and thresholds.
-    pub launch: crate::app::triage::Launch,
+    pub launch: crate::state::triage::Launch,
 }
 
 /// Runs the dashboard until the user quits; the terminal is restored on every way out.
@@ -231,7 +236,7 @@ impl Hangup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::engine::check_task;
+    use crate::runtime::engine::check_task;
     use tokio::task::JoinSet;
 
     /// Set by the panic report that follows kbdash's hook: whether the terminal was still in

@@ -1,6 +1,6 @@
 //! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
 
-use crate::app::forms::effects::FormCmd;
+use crate::state::forms::effects::FormCmd;
 use kbdash_core::rows::ObjRef;
 
 /// An effect for the runtime to carry out.

@@ -12,8 +12,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::model::Model;
-use crate::app::store::Change;
+use crate::state::model::Model;
+use crate::state::store::Change;
 use kbdash_core::domain::triage::{self, ClusterGroup, Problem, Verdict};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -253,7 +253,7 @@ fn evaluate(m: &Model, unit: &Unit) -> Verdict {
                 .get(kind)
                 .and_then(|s| {
                     let down = m.triage.down.get(kind).copied();
-                    triage::stream_problem(*kind, &crate::app::triage::health(s, down))
+                    triage::stream_problem(*kind, &crate::state::triage::health(s, down))
                 })
                 .into_iter()
                 .collect(),

@@ -5,8 +5,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::forms::state::{FormModal, Stage};
-use crate::app::model::Pane;
+use crate::state::forms::{FormModal, Stage};
+use crate::state::model::Pane;
 use kbdash_core::forms::FieldKind;
 
 mod bindings;
