@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Config;
 use crate::k8s::client::{Source, connect};
 use crate::runtime::{self, Start};
+use crate::state::launch::Launch;
 use crate::state::theme::Theme;
-use crate::state::triage::Launch;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 /// kbdash: a terminal dashboard for PostgreSQL clusters run by KubeBlocks.
@@ -232,6 +232,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
             theme,
             readonly,
             launch,
+            audit_log: crate::config::audit_log(),
         })
         .await;
         drop(server);

@@ -158,6 +158,11 @@ pub fn state_dir() -> Option<PathBuf> {
     })
 }
 
+/// The audit log of submits: JSON lines in the state directory.
+pub fn audit_log() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("audit.jsonl"))
+}
+
 /// The 1-based line where `key` is set, for errors found after parsing.
 fn line_of(yaml: &str, key: &str) -> usize {
     yaml.lines()

@@ -17,8 +17,8 @@ use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::watch::{self, Sink};
+use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
-use crate::state::forms::effects;
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
@@ -214,7 +214,7 @@ impl Engine {
                 let audit = self.audit_log.clone();
                 let tx = self.tx.clone();
                 self.effects.spawn(async move {
-                    let msg = effects::run(&client, &context, audit.as_deref(), cmd).await;
+                    let msg = form_effects::run(&client, &context, audit.as_deref(), cmd).await;
                     let _ = tx.send(Msg::Form(msg)).await;
                 });
                 None

@@ -10,8 +10,10 @@
 //! [`engine`] alone runs effects.
 
 pub mod engine;
+pub mod form_effects;
 
 use std::io::{Stdout, stdout};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -27,7 +29,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::time::Instant;
 
 use crate::k8s::client::{Connection, Source};
-use crate::state::forms::effects;
+use crate::state::launch::Launch;
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
@@ -98,7 +100,9 @@ pub struct Start {
     pub theme: Theme,
     pub readonly: Policy,
     /// Triage view, wall mode and thresholds.
-    pub launch: crate::state::triage::Launch,
+    pub launch: Launch,
+    /// Where submits are audited (JSON lines), if anywhere.
+    pub audit_log: Option<PathBuf>,
 }
 
 /// Runs the dashboard until the user quits; the terminal is restored on every way out.
@@ -128,7 +132,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
         connection: start.connection,
         namespace: start.namespace,
         readonly: start.readonly,
-        audit_log: effects::default_audit_log(),
+        audit_log: start.audit_log,
         probe: Some(Default::default()),
     });
 

@@ -1,7 +1,9 @@
 //! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
 
-use crate::state::forms::effects::FormCmd;
-use kbdash_core::rows::ObjRef;
+use std::path::PathBuf;
+
+use kbdash_core::forms::Request;
+use kbdash_core::rows::{ObjKey, ObjRef};
 
 /// An effect for the runtime to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,4 +44,28 @@ impl Cmd {
             },
         }
     }
+}
+
+/// A validated request on its way out. `Request` has no `Eq`; its body is JSON, whose
+/// equality is total, so the wrapper states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing(pub Request);
+
+impl Eq for Outgoing {}
+
+/// An effect of the form modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormCmd {
+    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
+    /// PostgreSQL ComponentVersion, and build the form context.
+    LoadContext { cluster: ObjKey },
+    /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
+    /// form's context.
+    LoadRestore { backup: ObjKey },
+    /// Send the request with `dryRun=All`.
+    DryRun { attempt: u64, request: Outgoing },
+    /// Send the request for real (and audit it).
+    Submit { attempt: u64, request: Outgoing },
+    /// Write the YAML preview to a file.
+    WriteYaml { path: PathBuf, text: String },
 }

@@ -8,6 +8,7 @@ pub mod columns;
 pub mod command;
 pub mod forms;
 pub mod keymap;
+pub mod launch;
 pub mod model;
 pub mod msg;
 pub mod problem_index;

@@ -4,10 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::state::forms::Forms;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
 use crate::state::theme::Theme;
-use kbdash_core::domain::triage::ApiDown;
+use crate::state::triage::{TriageState, WallState};
+use kbdash_core::domain::triage::{ApiDown, StreamHealth};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
@@ -73,6 +75,31 @@ pub enum StreamState {
     Forbidden(String),
     /// The resource's API group is missing (404).
     NotInstalled(String),
+}
+
+impl StreamState {
+    /// The stream's state as the triage rules see it; `down` is since when it has been down, if
+    /// it was live before.
+    pub fn health(&self, down: Option<DateTime<Utc>>) -> StreamHealth {
+        match self {
+            StreamState::Reconnecting {
+                since,
+                attempt,
+                error,
+            } => StreamHealth::Reconnecting {
+                since: *since,
+                attempt: *attempt,
+                error: error.clone(),
+            },
+            StreamState::Forbidden(msg) => StreamHealth::Forbidden(msg.clone()),
+            StreamState::NotInstalled(msg) => StreamHealth::Missing(msg.clone()),
+            StreamState::Pending | StreamState::Syncing { .. } => match down {
+                Some(since) => StreamHealth::Relisting { since },
+                None => StreamHealth::Fine,
+            },
+            StreamState::Live => StreamHealth::Fine,
+        }
+    }
 }
 
 /// What the detail view shows.
@@ -146,14 +173,14 @@ pub struct Model {
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
-    pub triage: crate::state::triage::TriageState,
+    pub triage: TriageState,
     /// The API server stopped answering the liveness probe, since when and why.
     pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
-    pub wall: Option<crate::state::triage::WallState>,
+    pub wall: Option<WallState>,
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
-    pub forms: crate::state::forms::Forms,
+    pub forms: Forms,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -238,6 +265,35 @@ impl Model {
     /// Whether a pod's role changed within the last few seconds.
     pub fn is_flashing(&self, pod: &ObjKey) -> bool {
         self.store.roles.is_flashing(pod, self.now)
+    }
+
+    /// Whether the stream of `kind` is stale: it was delivering and is now failing to reconnect.
+    pub fn is_stale(&self, kind: Kind) -> bool {
+        matches!(
+            self.streams.get(&kind),
+            Some(StreamState::Reconnecting { .. })
+        )
+    }
+
+    /// The last update of the stalest failing stream, if any stream is stale; `None` inside
+    /// means it never delivered at all.
+    pub fn stale_since(&self) -> Option<Option<DateTime<Utc>>> {
+        let stale: Vec<Kind> = self
+            .streams
+            .keys()
+            .copied()
+            .filter(|k| self.is_stale(*k))
+            .collect();
+        if stale.is_empty() {
+            return None;
+        }
+        Some(
+            stale
+                .iter()
+                .map(|k| self.triage.last_seen.get(k).copied())
+                .min()
+                .flatten(),
+        )
     }
 
     /// Namespaces seen in any table, for `:ns` completion.

@@ -1,16 +1,18 @@
 //! Messages: everything that can change the model, from the terminal, the watch streams, the
 //! clock and the results of commands.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde_json::Value;
 
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
-use crate::state::forms::effects::FormMsg;
 use crate::state::theme::Theme;
+use kbdash_core::forms::{FormContext, RestoreContext};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::ObjRef;
+use kbdash_core::rows::{ObjKey, ObjRef};
 
 /// An input to `update`.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,4 +64,30 @@ impl From<Probe> for Msg {
     fn from(Probe { at, result }: Probe) -> Msg {
         Msg::Probe { at, result }
     }
+}
+
+/// The result of a form effect ([`crate::state::cmd::FormCmd`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormMsg {
+    Context {
+        cluster: ObjKey,
+        result: Result<Box<FormContext>, String>,
+    },
+    /// The restore wizard's context, built from the backup `backup`.
+    RestoreContext {
+        backup: ObjKey,
+        result: Result<Box<RestoreContext>, String>,
+    },
+    DryRun {
+        attempt: u64,
+        result: Result<(), String>,
+    },
+    /// The created or patched object's name, or the API's refusal.
+    Submitted {
+        attempt: u64,
+        kind: Kind,
+        namespace: String,
+        result: Result<String, String>,
+    },
+    Written(Result<PathBuf, String>),
 }

@@ -2,19 +2,18 @@
 //!
 //! The rules of [`kbdash_core::domain::triage`] read the fleet in units: a cluster with its pods,
 //! backups and schedules; one pod; one OpsRequest; one watch stream. A watch event marks the
-//! units it can change, and [`refresh`] re-runs the rules on those units only, so the work per
-//! event is bounded by the size of one cluster, not the fleet. Rules that depend on the clock
-//! ask to be looked at again at a given time, and ticks re-run just those. A relist rebuilds
-//! everything once.
+//! units it can change, and `update` re-runs the rules on the units that are due
+//! ([`ProblemIndex::take_due`]) only, so the work per event is bounded by the size of one
+//! cluster, not the fleet. Rules that depend on the clock ask to be looked at again at a given
+//! time, and ticks re-run just those. A relist rebuilds everything once.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::state::model::Model;
 use crate::state::store::Change;
-use kbdash_core::domain::triage::{self, ClusterGroup, Problem, Verdict};
+use kbdash_core::domain::triage::{self, Problem, Verdict};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 
@@ -49,6 +48,15 @@ impl PartialOrd for Ranked {
     fn partial_cmp(&self, other: &Ranked) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+}
+
+/// What must be judged again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    Nothing,
+    Units(Vec<Unit>),
+    /// Every unit the model has something for (the list starts empty again).
+    Everything,
 }
 
 /// The current problems, worst first, and what must be looked at again.
@@ -126,7 +134,32 @@ impl ProblemIndex {
         self.iter().nth(i)
     }
 
-    fn set(&mut self, unit: Unit, verdict: Verdict) {
+    /// Takes what must be judged again at `now`: the units whose recheck time has come and the
+    /// units touched since the last time, or everything when a rebuild was asked for.
+    pub fn take_due(&mut self, now: DateTime<Utc>) -> Due {
+        while let Some((t, _)) = self.rechecks.first()
+            && *t <= now
+        {
+            if let Some((_, unit)) = self.rechecks.pop_first() {
+                self.recheck_of.remove(&unit);
+                self.touch(unit);
+            }
+        }
+        if self.rebuild {
+            *self = ProblemIndex {
+                generation: self.generation.wrapping_add(1),
+                ..ProblemIndex::default()
+            };
+            Due::Everything
+        } else if self.dirty.is_empty() {
+            Due::Nothing
+        } else {
+            Due::Units(self.dirty.drain().collect())
+        }
+    }
+
+    /// Records the rules' verdict on `unit`.
+    pub fn set(&mut self, unit: Unit, verdict: Verdict) {
         if let Some(t) = self.recheck_of.remove(&unit) {
             self.rechecks.remove(&(t, unit.clone()));
         }
@@ -156,108 +189,5 @@ impl ProblemIndex {
         if !verdict.problems.is_empty() {
             self.found.insert(unit, verdict.problems);
         }
-    }
-}
-
-/// Brings the model's problem list up to date: units whose recheck time has come, then units
-/// touched by events (or everything, after a relist).
-pub fn refresh(m: &mut Model) {
-    let idx = &mut m.triage.problems;
-    while let Some((t, _)) = idx.rechecks.first()
-        && *t <= m.now
-    {
-        if let Some((_, unit)) = idx.rechecks.pop_first() {
-            idx.recheck_of.remove(&unit);
-            idx.touch(unit);
-        }
-    }
-    if !idx.rebuild && idx.dirty.is_empty() {
-        return;
-    }
-    let mut idx = std::mem::take(&mut m.triage.problems);
-    let units: Vec<Unit> = if idx.rebuild {
-        idx = ProblemIndex {
-            generation: idx.generation.wrapping_add(1),
-            ..ProblemIndex::default()
-        };
-        all_units(m)
-    } else {
-        idx.dirty.drain().collect()
-    };
-    for unit in units {
-        let verdict = evaluate(m, &unit);
-        idx.set(unit, verdict);
-    }
-    m.triage.problems = idx;
-}
-
-/// Every unit the model has something for.
-fn all_units(m: &Model) -> Vec<Unit> {
-    let store = &m.store;
-    let mut clusters: HashSet<ObjKey> = store.clusters.iter().map(|c| c.key.clone()).collect();
-    clusters.extend(store.clusters_with(Kind::Backup).cloned());
-    clusters.extend(store.clusters_with(Kind::BackupSchedule).cloned());
-    clusters
-        .into_iter()
-        .map(Unit::Cluster)
-        .chain(store.pods.iter().map(|p| Unit::Pod(p.key.clone())))
-        .chain(store.ops.iter().map(|o| Unit::Ops(o.key.clone())))
-        .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
-        .chain([Unit::Api])
-        .collect()
-}
-
-fn evaluate(m: &Model, unit: &Unit) -> Verdict {
-    let limits = &m.triage.thresholds;
-    let store = &m.store;
-    match unit {
-        Unit::Cluster(key) => {
-            let cluster = store.clusters.get(key);
-            // Pods only matter to the rules of a cluster that is listed.
-            let pods: Vec<_> = if cluster.is_some() {
-                store.cluster_pods(key).collect()
-            } else {
-                Vec::new()
-            };
-            let backups: Vec<_> = store.cluster_backups(key).collect();
-            let schedules: Vec<_> = store.cluster_schedules(key).collect();
-            let group = ClusterGroup {
-                key,
-                cluster,
-                pods: &pods,
-                backups: &backups,
-                schedules: &schedules,
-            };
-            let known = |method: &str| store.is_continuous_method(method);
-            triage::cluster_verdict(&group, &known, limits, &m.triage.down, m.now)
-        }
-        Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
-            triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
-        }),
-        Unit::Ops(key) => store.ops.get(key).map_or_else(Verdict::default, |o| {
-            triage::ops_verdict(o, limits, &m.triage.down, m.now)
-        }),
-        // While the API server does not answer, its one problem stands for every stream.
-        Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
-        Unit::Api => Verdict {
-            problems: m
-                .api_down
-                .iter()
-                .map(|down| triage::api_problem(&m.context, down))
-                .collect(),
-            recheck: None,
-        },
-        Unit::Stream(kind) => Verdict {
-            problems: m
-                .streams
-                .get(kind)
-                .and_then(|s| {
-                    let down = m.triage.down.get(kind).copied();
-                    triage::stream_problem(*kind, &crate::state::triage::health(s, down))
-                })
-                .into_iter()
-                .collect(),
-            recheck: None,
-        },
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod forms;
 pub mod redraw;
+pub mod triage;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -37,7 +38,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             {
                 m.notice = None;
             }
-            crate::state::triage::on_tick(m);
+            triage::on_tick(m);
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -69,7 +70,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             readonly,
         } => on_connected(m, context, namespace, readonly),
     }
-    crate::state::problem_index::refresh(m);
+    triage::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
         m.dirty = true;
     }
@@ -422,12 +423,12 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
 // Watch events
 
 fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
-    crate::state::triage::observe(&mut m.triage, kind, at, &event);
+    m.triage.observe(kind, at, &event);
     m.triage.problems.touch(Unit::Stream(kind));
     let before = m.streams.get(&kind).cloned();
     on_stream_event(m, kind, at, event);
     if let Some(after) = m.streams.get(&kind)
-        && crate::state::triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
+        && triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
     {
         m.triage.problems.rebuild();
     }
@@ -446,7 +447,7 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
         WatchEvent::InitDone => {
             m.triage.problems.rebuild();
             m.store.finish_relist(kind, at);
-            crate::state::triage::relisted(&mut m.triage, kind, &m.store);
+            m.triage.relisted(kind, &m.store);
             m.streams.insert(kind, StreamState::Live);
         }
         WatchEvent::Apply(row) => {
@@ -529,7 +530,7 @@ fn on_probe(
                     },
                 };
                 m.store.drop_relist(kind);
-                crate::state::triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
+                triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
             m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });

@@ -11,7 +11,6 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::ProblemIndex;
-use crate::state::triage::{is_stale, stale_since};
 use crate::view::triage::problem_line;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::kinds::Kind;
@@ -48,7 +47,7 @@ pub fn grid(area: Rect) -> (u16, u16) {
 pub fn draw(f: &mut Frame, m: &Model) {
     let area = f.area();
     let theme = &m.theme;
-    let stale = stale_since(m);
+    let stale = m.stale_since();
     let found = &m.triage.problems;
     let banner_h = u16::from(stale.is_some()) * if area.height >= 30 { 3 } else { 1 };
     let strip_h = if area.height < 12 {
@@ -94,7 +93,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     }
     draw_strip(f, strip, m, found);
 
-    let dim = TILE_KINDS.iter().any(|k| is_stale(m, *k));
+    let dim = TILE_KINDS.iter().any(|k| m.is_stale(*k));
     let shown: Vec<&ClusterRow> = clusters
         .iter()
         .skip(page * per_page)

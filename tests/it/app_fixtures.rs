@@ -8,12 +8,18 @@ use kbdash::k8s::watch::WatchEvent;
 use kbdash::state::model::Model;
 use kbdash::state::msg::Msg;
 use kbdash::update::{set_pages, update};
+use kbdash_core::domain::triage::Problem;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::Row;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// The problems the model keeps, worst first.
+pub fn problems(m: &Model) -> Vec<Problem> {
+    m.triage.problems.iter().cloned().collect()
+}
 
 /// The fixed "now" of every test: after the newest fixture.
 pub fn now() -> DateTime<Utc> {

@@ -5,9 +5,10 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::Cmd;
+use kbdash::state::cmd::FormCmd;
 use kbdash::state::forms::StageKind;
-use kbdash::state::forms::effects::{FormCmd, FormMsg};
 use kbdash::state::model::{Model, Pane};
+use kbdash::state::msg::FormMsg;
 use kbdash::state::msg::Msg;
 use kbdash::update::update;
 use kbdash_core::forms::examples::fixture_context;

@@ -100,7 +100,7 @@ impl Session {
                 Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
             )),
             Cmd::Form(cmd) => Some(Msg::Form(
-                kbdash::state::forms::effects::run(&self.client, "demo", None, cmd).await,
+                kbdash::runtime::form_effects::run(&self.client, "demo", None, cmd).await,
             )),
         };
         if let Some(msg) = follow_up {

@@ -6,8 +6,8 @@
 
 use crate::app_fixtures::{fleet, model_with, watch};
 use kbdash::k8s::watch::{StreamError, WatchEvent};
-use kbdash::state::forms::effects::FormMsg;
 use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::FormMsg;
 use kbdash::state::msg::Msg;
 use kbdash::update::forms::follow::MAX_TRACKED;
 use kbdash::update::update;

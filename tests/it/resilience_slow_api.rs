@@ -17,10 +17,12 @@ use std::time::Duration;
 
 use crate::resilience_support::{FormState, Session, all_live, ch, key, stage};
 use crossterm::event::KeyCode;
+use kbdash::runtime::form_effects::run_within;
 use kbdash::state::cmd::Cmd;
+use kbdash::state::cmd::{FormCmd, Outgoing};
 use kbdash::state::forms::StageKind;
-use kbdash::state::forms::effects::{FormCmd, FormMsg, Outgoing, run_within};
 use kbdash::state::model::{Model, Overlay};
+use kbdash::state::msg::FormMsg;
 use kbdash::state::msg::Msg;
 use kbdash::update::update;
 use kbdash_core::forms::FormContext;

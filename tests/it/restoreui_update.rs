@@ -7,9 +7,10 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::Cmd;
-use kbdash::state::forms::effects::{FormCmd, FormMsg};
+use kbdash::state::cmd::FormCmd;
 use kbdash::state::forms::{StageKind, TIME_FIELD};
 use kbdash::state::model::{Model, Pane};
+use kbdash::state::msg::FormMsg;
 use kbdash::state::msg::Msg;
 use kbdash::update::update;
 use kbdash_core::forms::examples::fixture_restore_context;
@@ -315,7 +316,7 @@ fn read_only_refuses_the_wizard() {
     assert!(kbdash::state::keymap::Action::Restore.mutates());
     assert!(Cmd::mutates(&Cmd::Form(FormCmd::Submit {
         attempt: 1,
-        request: kbdash::state::forms::effects::Outgoing(
+        request: kbdash::state::cmd::Outgoing(
             fixture_restore_context(true)
                 .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
                     .validate(&ctx)

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::app_fixtures::problems;
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::k8s::client::{Source, connect};
@@ -10,7 +11,6 @@ use kbdash::k8s::watch::{self, Sink};
 use kbdash::state::model::{Model, Overlay, StreamState};
 use kbdash::state::msg::Msg;
 use kbdash::state::store::WATCHED;
-use kbdash::state::triage::problems;
 use kbdash::update::update;
 use kbdash_core::domain::triage::Level;
 use kbdash_demo::{DemoConfig, DemoServer};

@@ -5,10 +5,11 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
+use crate::app_fixtures::problems;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash::state::model::Model;
 use kbdash::state::msg::Msg;
-use kbdash::state::triage::{problems, recompute};
+use kbdash::update::triage::recompute;
 use kbdash::update::update;
 use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;

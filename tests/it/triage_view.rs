@@ -57,7 +57,7 @@ fn bang_toggles_and_esc_closes() {
 #[test]
 fn enter_opens_the_evidence_and_esc_returns() {
     let mut m = triage_model(120, 40);
-    let problems = kbdash::state::triage::problems(&m);
+    let problems = crate::app_fixtures::problems(&m);
     assert!(problems.len() >= 2, "{problems:?}");
     update(&mut m, ch('j'));
     update(&mut m, key(KeyCode::Enter));
@@ -74,7 +74,7 @@ fn enter_opens_the_evidence_and_esc_returns() {
 #[test]
 fn the_broken_cluster_and_failed_ops_rank_first() {
     let m = triage_model(120, 40);
-    let problems = kbdash::state::triage::problems(&m);
+    let problems = crate::app_fixtures::problems(&m);
     let first = &problems[0];
     assert_eq!(first.subject, "Cluster ops/billing");
     assert!(first.reason.starts_with("cluster is Abnormal"), "{first:?}");

@@ -8,10 +8,10 @@ use chrono::Utc;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::launch::Launch;
 use kbdash::state::model::{Model, StreamState};
 use kbdash::state::msg::Msg;
 use kbdash::state::store::WATCHED;
-use kbdash::state::triage::{Launch, stale_since};
 use kbdash::update::update;
 use kbdash_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -86,13 +86,13 @@ async fn goes_stale_and_recovers_by_itself() {
     assert!(!render(&m).contains("STALE"));
 
     server.faults.refuse_connections(Duration::from_secs(2));
-    until(&mut m, &mut rx, "stale", |m| stale_since(m).is_some()).await;
+    until(&mut m, &mut rx, "stale", |m| m.stale_since().is_some()).await;
     let screen = render(&m);
     assert!(screen.contains("STALE: last update "), "{screen}");
     assert!(screen.contains("min ago)"), "{screen}");
 
     until(&mut m, &mut rx, "live again", |m| {
-        all_live(m) && stale_since(m).is_none()
+        all_live(m) && m.stale_since().is_none()
     })
     .await;
     let screen = render(&m);

@@ -4,10 +4,10 @@
 use crate::app_fixtures::{cluster, fleet, model_with, now, pod, render};
 use chrono::Duration;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::launch::Launch;
 use kbdash::state::model::Model;
 use kbdash::state::msg::Msg;
 use kbdash::state::theme::Theme;
-use kbdash::state::triage::Launch;
 use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 

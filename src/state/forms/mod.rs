@@ -1,10 +1,8 @@
 //! The forms' state: the open menu or form ([`FormModal`]), where it is ([`Stage`], each
 //! stage with the data only it has) and the objects submitted from forms that are being
-//! followed ([`Tracked`]), the effects the forms ask for and their answers ([`effects`]), and
-//! the editing of a form's fields ([`fields`]). No behaviour that needs the rest of the model
-//! lives here.
+//! followed ([`Tracked`]), and the editing of a form's fields ([`fields`]). No behaviour that
+//! needs the rest of the model lives here.
 
-pub mod effects;
 mod fields;
 
 use ratatui_textarea::TextArea;

@@ -5,9 +5,9 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::state::forms::effects::FormMsg;
 use crate::state::forms::{Stage, StageKind, Subject, TIME_FIELD};
 use crate::state::model::{Model, Pane};
+use crate::state::msg::FormMsg;
 use crate::update::forms::follow::{after_watch, track};
 use kbdash_core::forms::RestoreInput;
 use kbdash_core::kinds::Kind;

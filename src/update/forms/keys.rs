@@ -7,8 +7,7 @@ use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::state::cmd::Cmd;
-use crate::state::forms::effects::{FormCmd, Outgoing};
+use crate::state::cmd::{Cmd, FormCmd, Outgoing};
 use crate::state::forms::{FormModal, Forms, Review, Stage, StageKind, Subject};
 use crate::state::keymap::FormAction;
 use kbdash_core::forms::{FieldError, OpKind, Request, YAML_FIELD, validate_edited};

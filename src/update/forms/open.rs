@@ -1,9 +1,8 @@
 //! Opening the operations menu, a form by `:` command, or the restore wizard, on the cluster
 //! of the selected row; refused in read-only mode.
 
-use crate::state::cmd::Cmd;
+use crate::state::cmd::{Cmd, FormCmd};
 use crate::state::command::RESTORE_COMMAND;
-use crate::state::forms::effects::FormCmd;
 use crate::state::forms::{FormModal, RestoreWizard, Stage, Subject};
 use crate::state::model::{Model, Pane};
 use kbdash_core::forms::OpKind;

@@ -1,6 +1,6 @@
-//! The forms' effects: what the form modal asks the runtime to do (load the live objects a
-//! form starts from, dry-run, submit, write the preview to a file) and the messages that come
-//! back. Writes to the API go through [`crate::k8s::submit::send`] only; every submit, whatever
+//! Carrying out the forms' effects ([`FormCmd`]: load the live objects a form starts from,
+//! dry-run, submit, write the preview to a file) into the messages that come back
+//! ([`FormMsg`]). Writes to the API go through [`crate::k8s::submit::send`] only; every submit, whatever
 //! its outcome, is appended to the audit log here, so an abandoned submit is audited too.
 //!
 //! Every effect that talks to the API gives up after [`EFFECT_TIMEOUT`]: kube's client sets no
@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Offset as _, Utc};
@@ -18,59 +18,11 @@ use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
 use crate::k8s::submit;
-use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
+use crate::state::cmd::FormCmd;
+use crate::state::msg::FormMsg;
+use kbdash_core::forms::{FormContext, LiveObjects, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
-
-/// A validated request on its way out. `Request` has no `Eq`; its body is JSON, whose
-/// equality is total, so the wrapper states it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing(pub Request);
-
-impl Eq for Outgoing {}
-
-/// An effect of the form modal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
-    /// PostgreSQL ComponentVersion, and build the form context.
-    LoadContext { cluster: ObjKey },
-    /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
-    /// form's context.
-    LoadRestore { backup: ObjKey },
-    /// Send the request with `dryRun=All`.
-    DryRun { attempt: u64, request: Outgoing },
-    /// Send the request for real (and audit it).
-    Submit { attempt: u64, request: Outgoing },
-    /// Write the YAML preview to a file.
-    WriteYaml { path: PathBuf, text: String },
-}
-
-/// The result of a [`FormCmd`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum FormMsg {
-    Context {
-        cluster: ObjKey,
-        result: Result<Box<FormContext>, String>,
-    },
-    /// The restore wizard's context, built from the backup `backup`.
-    RestoreContext {
-        backup: ObjKey,
-        result: Result<Box<RestoreContext>, String>,
-    },
-    DryRun {
-        attempt: u64,
-        result: Result<(), String>,
-    },
-    /// The created or patched object's name, or the API's refusal.
-    Submitted {
-        attempt: u64,
-        kind: Kind,
-        namespace: String,
-        result: Result<String, String>,
-    },
-    Written(Result<PathBuf, String>),
-}
 
 /// How long a form effect waits for the API before saying it got no answer. Long enough for a
 /// slow API server (the forms' loads make half a dozen requests), short enough that a request
@@ -93,11 +45,6 @@ fn unanswered(limit: Duration, note: &str) -> String {
 
 /// What a submit without an answer may have done.
 const UNANSWERED_SUBMIT: &str = ": it may still have been carried out";
-
-/// The audit log: JSON lines in the user's state directory.
-pub fn default_audit_log() -> Option<PathBuf> {
-    crate::config::state_dir().map(|d| d.join("audit.jsonl"))
-}
 
 /// Carries out one form effect against `client`; `kube_context` and `audit_log` are recorded
 /// with every submit. Gives up after [`EFFECT_TIMEOUT`].
