@@ -16,7 +16,8 @@
 //!    draws it and never changes it; neither imports the other.
 //! 4. [`runtime`]: the engine that runs the commands and owns the background tasks, and the
 //!    loop that owns the terminal.
-//! 5. [`cli`] and [`config`]: the command line and the config file, which start the runtime.
+//! 5. [`config`]: the config file.
+//! 6. [`cli`]: the command line, which reads the config file and starts the runtime.
 
 pub mod cli;
 pub mod config;
