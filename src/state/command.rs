@@ -1,5 +1,6 @@
 //! The `:` command line: parsing and completion. Pure.
 
+use crate::state::completion::common_prefix;
 use crate::state::model::{Model, Pane};
 use crate::state::theme::BUILTIN;
 use kbdash_core::forms::OpKind;
@@ -142,20 +143,6 @@ pub fn candidates(model: &Model, line: &str) -> Vec<String> {
         .collect()
 }
 
-/// The longest prefix every string in `words` starts with.
-pub fn common_prefix(words: &[String]) -> String {
-    let Some(first) = words.first() else {
-        return String::new();
-    };
-    words[1..].iter().fold(first.clone(), |acc, w| {
-        acc.chars()
-            .zip(w.chars())
-            .take_while(|(a, b)| a == b)
-            .map(|(a, _)| a)
-            .collect()
-    })
-}
-
 /// Completes the last word of `line` as far as the candidates agree.
 pub fn complete(model: &Model, line: &str) -> String {
     let found = candidates(model, line);
@@ -205,18 +192,5 @@ mod tests {
         assert_eq!(complete(&m, "ctx ki"), "ctx kind-");
         assert_eq!(complete(&m, "ctx p"), "ctx prod ");
         assert_eq!(candidates(&m, "theme ").len(), 3);
-    }
-
-    #[test]
-    fn common_prefix_of_completions() {
-        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            common_prefix(&words(&["max_wal_senders", "max_wal_size"])),
-            "max_wal_s"
-        );
-        assert_eq!(common_prefix(&words(&["wal_level", "work_mem"])), "w");
-        assert_eq!(common_prefix(&words(&["abc"])), "abc");
-        assert_eq!(common_prefix(&words(&["é1", "é2"])), "é");
-        assert_eq!(common_prefix(&[]), "");
     }
 }

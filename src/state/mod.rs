@@ -6,6 +6,7 @@
 pub mod cmd;
 pub mod columns;
 pub mod command;
+pub mod completion;
 pub mod forms;
 pub mod keymap;
 pub mod launch;

@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
+use crate::state::completion::common_prefix;
 use crate::state::forms::{FormModal, Stage, Subject, TIME_FIELD};
 use kbdash_core::forms::{FieldKind, OpForm};
 
@@ -192,7 +193,7 @@ impl FormModal {
         let completed = match found.as_slice() {
             [] => return false,
             [only] => format!("{only}="),
-            many => crate::state::command::common_prefix(many),
+            many => common_prefix(many),
         };
         if completed.len() <= name.len() {
             return false;
