@@ -18,19 +18,19 @@ use kbdash_core::domain::triage::Thresholds;
 /// Triage thresholds, in minutes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TriageFile {
-    pub stuck_ops_minutes: Option<u32>,
-    pub wal_stall_minutes: Option<u32>,
-    pub restart_window_minutes: Option<u32>,
-    pub full_backup_grace_minutes: Option<u32>,
+pub(crate) struct TriageFile {
+    pub(crate) stuck_ops_minutes: Option<u32>,
+    pub(crate) wal_stall_minutes: Option<u32>,
+    pub(crate) restart_window_minutes: Option<u32>,
+    pub(crate) full_backup_grace_minutes: Option<u32>,
 }
 
 /// Wall mode settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WallFile {
+pub(crate) struct WallFile {
     /// Seconds between pages when the tiles do not fit.
-    pub cycle_seconds: Option<u64>,
+    pub(crate) cycle_seconds: Option<u64>,
 }
 
 /// The config file as written.
@@ -41,15 +41,15 @@ pub struct Config {
     pub theme: Option<String>,
     /// Contexts that are read-only unless `--write`: names or glob patterns (`*`, `?`).
     #[serde(default)]
-    pub readonly_contexts: Vec<String>,
+    pub(crate) readonly_contexts: Vec<String>,
     #[serde(default)]
-    pub triage: TriageFile,
+    pub(crate) triage: TriageFile,
     #[serde(default)]
-    pub wall: WallFile,
+    pub(crate) wall: WallFile,
 }
 
 /// Default wall page cycle.
-pub const DEFAULT_CYCLE_SECONDS: u64 = 10;
+pub(crate) const DEFAULT_CYCLE_SECONDS: u64 = 10;
 
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -141,7 +141,7 @@ impl Config {
 }
 
 /// `$XDG_CONFIG_HOME/kbdash/config.yaml` (or the platform's config directory).
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(xdg).join("kbdash").join("config.yaml"));
     }
@@ -150,7 +150,7 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// The user's state directory for kbdash, where the log and the audit log go: the platform's
 /// state directory (`$XDG_STATE_HOME/kbdash`), else its local data directory.
-pub fn state_dir() -> Option<PathBuf> {
+pub(crate) fn state_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kbdash").map(|d| {
         d.state_dir()
             .unwrap_or_else(|| d.data_local_dir())
@@ -159,7 +159,7 @@ pub fn state_dir() -> Option<PathBuf> {
 }
 
 /// The audit log of submits: JSON lines in the state directory.
-pub fn audit_log() -> Option<PathBuf> {
+pub(crate) fn audit_log() -> Option<PathBuf> {
     state_dir().map(|d| d.join("audit.jsonl"))
 }
 

@@ -25,7 +25,7 @@ pub struct Connection {
     /// Context name ("demo" for the embedded demo).
     pub context: String,
     /// The context's default namespace.
-    pub default_namespace: String,
+    pub(crate) default_namespace: String,
     /// Every context of the kubeconfig, for `:ctx`.
     pub contexts: Vec<String>,
 }

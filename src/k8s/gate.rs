@@ -16,15 +16,15 @@ pub fn method_allowed(method: &Method) -> bool {
 /// A request refused by the read-only gate.
 #[derive(Debug, thiserror::Error)]
 #[error("read-only mode: refused {method} {path}")]
-pub struct Refused {
-    pub method: String,
-    pub path: String,
+pub(crate) struct Refused {
+    pub(crate) method: String,
+    pub(crate) path: String,
 }
 
 /// The request gate: forwards GET and HEAD to the wrapped client, refuses everything else
 /// (create, update, patch, delete, and server dry-runs, which are writes too).
 #[derive(Clone)]
-pub struct GetOnly {
+pub(crate) struct GetOnly {
     inner: Client,
 }
 

@@ -4,5 +4,5 @@
 pub mod client;
 pub mod gate;
 pub mod liveness;
-pub mod submit;
+pub(crate) mod submit;
 pub mod watch;

@@ -28,10 +28,10 @@ use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 /// kube's client sets no read timeout and guards only the watch phase (with its own idle
 /// timeout): a list request sent on a connection that died silently (a VPN drop) would
 /// otherwise leave its stream reconnecting for ever. Pages arrive far more often than this.
-pub const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Pods kbdash watches: only those KubeBlocks manages.
-pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+pub(crate) const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
 /// Why a watch stream failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub fn spawn_all<M: From<Report> + Send + 'static>(
 }
 
 /// Classifies a watcher failure by the API status it carries.
-pub fn classify(e: &watcher::Error) -> StreamError {
+pub(crate) fn classify(e: &watcher::Error) -> StreamError {
     let status = match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))

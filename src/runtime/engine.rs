@@ -83,7 +83,7 @@ fn panic_text(e: JoinError) -> String {
 /// Turns a background task's panic into an error that ends the program. The terminal is the
 /// runtime's to restore: its panic hook already has, before the panic's report, and it restores
 /// it again on the way out with this error.
-pub fn check_task(res: std::result::Result<(), JoinError>) -> Result<()> {
+pub(crate) fn check_task(res: std::result::Result<(), JoinError>) -> Result<()> {
     match res {
         Err(e) if e.is_panic() => {
             anyhow::bail!("a background task panicked: {}", panic_text(e))
@@ -133,6 +133,7 @@ impl Engine {
     }
 
     /// How many watch tasks run (one per watched kind while all is well).
+    #[cfg(feature = "testing")]
     pub fn watch_tasks(&self) -> usize {
         self.watchers.len()
     }

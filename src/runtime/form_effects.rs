@@ -27,7 +27,7 @@ use kbdash_core::rows::ObjKey;
 /// How long a form effect waits for the API before saying it got no answer. Long enough for a
 /// slow API server (the forms' loads make half a dozen requests), short enough that a request
 /// lost on a dead connection ends in a message rather than an endless "submitting…".
-pub const EFFECT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const EFFECT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `work`, or the message that it got no answer within `limit`.
 async fn bounded<T>(

@@ -92,21 +92,21 @@ impl Drop for TerminalGuard {
 }
 
 /// How the dashboard starts.
-pub struct Start {
-    pub source: Source,
-    pub connection: Connection,
+pub(crate) struct Start {
+    pub(crate) source: Source,
+    pub(crate) connection: Connection,
     /// `None`: all namespaces.
-    pub namespace: Option<String>,
-    pub theme: Theme,
-    pub readonly: Policy,
+    pub(crate) namespace: Option<String>,
+    pub(crate) theme: Theme,
+    pub(crate) readonly: Policy,
     /// Triage view, wall mode and thresholds.
-    pub launch: Launch,
+    pub(crate) launch: Launch,
     /// Where submits are audited (JSON lines), if anywhere.
-    pub audit_log: Option<PathBuf>,
+    pub(crate) audit_log: Option<PathBuf>,
 }
 
 /// Runs the dashboard until the user quits; the terminal is restored on every way out.
-pub async fn run(start: Start) -> Result<()> {
+pub(crate) async fn run(start: Start) -> Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let result = run_loop(&mut guard, start).await;
     drop(guard);

@@ -37,10 +37,10 @@ pub enum ColumnId {
 
 /// One column of a table of `R` rows.
 pub struct Column<R> {
-    pub id: ColumnId,
-    pub title: &'static str,
+    pub(crate) id: ColumnId,
+    pub(crate) title: &'static str,
     /// The row's sort key; `None` for a column that does not sort.
-    pub sort: Option<fn(&R) -> SortValue>,
+    pub(crate) sort: Option<fn(&R) -> SortValue>,
 }
 
 // Not derived: a derive would ask `R` to be `Clone`, but only a function pointer is copied.
@@ -64,7 +64,11 @@ impl<R> std::fmt::Debug for Column<R> {
 
 impl<R> Column<R> {
     /// A column rows sort by with `key`.
-    pub const fn sorted(id: ColumnId, title: &'static str, key: fn(&R) -> SortValue) -> Column<R> {
+    pub(crate) const fn sorted(
+        id: ColumnId,
+        title: &'static str,
+        key: fn(&R) -> SortValue,
+    ) -> Column<R> {
         Column {
             id,
             title,
@@ -73,7 +77,7 @@ impl<R> Column<R> {
     }
 
     /// A column that does not sort.
-    pub const fn unsorted(id: ColumnId, title: &'static str) -> Column<R> {
+    pub(crate) const fn unsorted(id: ColumnId, title: &'static str) -> Column<R> {
         Column {
             id,
             title,

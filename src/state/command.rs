@@ -7,7 +7,7 @@ use kbdash_core::forms::OpKind;
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Quit,
     Help,
     /// `None`: all namespaces.
@@ -19,7 +19,7 @@ pub enum Command {
 
 impl Command {
     /// Whether the command changes anything in the cluster (read-only mode refuses it).
-    pub fn mutates(&self) -> bool {
+    pub(crate) fn mutates(&self) -> bool {
         match self {
             Command::Quit
             | Command::Help
@@ -32,7 +32,7 @@ impl Command {
 }
 
 /// The `:` command that opens the restore wizard.
-pub const RESTORE_COMMAND: &str = "restore";
+pub(crate) const RESTORE_COMMAND: &str = "restore";
 
 /// Command words with what they do, for completion and help.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -72,7 +72,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 ];
 
 /// Parses a command line (without the leading `:`).
-pub fn parse(line: &str) -> Result<Command, String> {
+pub(crate) fn parse(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
     let head = words.next().unwrap_or_default();
     let arg = words.next();
@@ -119,7 +119,7 @@ pub fn offered(readonly: bool) -> impl Iterator<Item = &'static (&'static str, &
 }
 
 /// The candidates for the word being typed at the end of `line`.
-pub fn candidates(model: &Model, line: &str) -> Vec<String> {
+pub(crate) fn candidates(model: &Model, line: &str) -> Vec<String> {
     let ends_with_space = line.ends_with(' ');
     let words: Vec<&str> = line.split_whitespace().collect();
     let (done, partial) = if ends_with_space || words.is_empty() {
@@ -144,7 +144,7 @@ pub fn candidates(model: &Model, line: &str) -> Vec<String> {
 }
 
 /// Completes the last word of `line` as far as the candidates agree.
-pub fn complete(model: &Model, line: &str) -> String {
+pub(crate) fn complete(model: &Model, line: &str) -> String {
     let found = candidates(model, line);
     if found.is_empty() {
         return line.to_string();

@@ -2,7 +2,7 @@
 //! parameter names of a form's list fields.
 
 /// The longest prefix every string in `words` starts with.
-pub fn common_prefix(words: &[String]) -> String {
+pub(crate) fn common_prefix(words: &[String]) -> String {
     let Some(first) = words.first() else {
         return String::new();
     };

@@ -160,7 +160,7 @@ impl FormAction {
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+pub(crate) enum Context {
     /// Everywhere (unless a line editor is open).
     Global,
     /// The table panes.
@@ -207,7 +207,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 21] = [
+    pub(crate) const ALL: [Context; 21] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -232,7 +232,7 @@ impl Context {
     ];
 
     /// Heading in the help screen.
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
             Context::Table => "Tables",
@@ -259,7 +259,7 @@ impl Context {
     }
 
     /// Whether this is a context of the operations menu or a form.
-    pub fn is_form(self) -> bool {
+    pub(crate) fn is_form(self) -> bool {
         match self {
             Context::Global
             | Context::Table
@@ -296,7 +296,7 @@ pub struct KeySpec {
 impl KeySpec {
     /// Whether a key event is this key. Shift is ignored on characters, since the character
     /// already carries it.
-    pub fn matches(&self, ev: &KeyEvent) -> bool {
+    pub(crate) fn matches(&self, ev: &KeyEvent) -> bool {
         let mods = match ev.code {
             KeyCode::Char(_) | KeyCode::BackTab => ev.modifiers - KeyModifiers::SHIFT,
             _ => ev.modifiers,
@@ -305,7 +305,7 @@ impl KeySpec {
     }
 
     /// How the help screen writes the key.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let base = match self.code {
             KeyCode::Char(' ') => "space".to_string(),
             KeyCode::Char(ch) => ch.to_string(),
@@ -341,18 +341,18 @@ impl KeySpec {
 pub struct Binding {
     pub keys: &'static [KeySpec],
     pub action: Action,
-    pub context: Context,
-    pub help: &'static str,
+    pub(crate) context: Context,
+    pub(crate) help: &'static str,
     /// How a form's footer shows the binding (its keys as the footer writes them and what they
     /// do), if it does.
-    pub hint: Option<&'static str>,
+    pub(crate) hint: Option<&'static str>,
     /// A shorter hint, for a footer that is long already (see [`Wording::Brief`]).
-    pub brief: Option<&'static str>,
+    pub(crate) brief: Option<&'static str>,
 }
 
 impl Binding {
     /// The binding's footer hint in `wording`, if it has one.
-    pub fn hint_in(&self, wording: Wording) -> Option<&'static str> {
+    pub(crate) fn hint_in(&self, wording: Wording) -> Option<&'static str> {
         match wording {
             Wording::Full => self.hint,
             Wording::Brief => self.brief.or(self.hint),
@@ -376,7 +376,7 @@ impl Binding {
 
 /// How a footer words its hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wording {
+pub(crate) enum Wording {
     Full,
     /// The brief hint where a binding has one, else the full one.
     Brief,
@@ -392,7 +392,7 @@ pub fn active(readonly: bool) -> impl Iterator<Item = &'static Binding> {
 
 /// The contexts whose bindings apply to the open menu or form `modal`, the first that binds a
 /// key winning.
-pub fn form_contexts(modal: &FormModal) -> &'static [Context] {
+pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
     match &modal.stage {
         Stage::Menu { .. } => &[Context::Menu],
         Stage::Loading { .. } | Stage::DryRun(_) => &[Context::FormWaiting],
@@ -417,7 +417,7 @@ pub fn form_contexts(modal: &FormModal) -> &'static [Context] {
 }
 
 /// The footer hints of the bindings of `contexts` in `wording`, in table order.
-pub fn hints(
+pub(crate) fn hints(
     contexts: &[Context],
     wording: Wording,
 ) -> impl Iterator<Item = (&'static Binding, &'static str)> {
@@ -431,7 +431,7 @@ pub fn hints(
 }
 
 /// The action bound to `key` in the first of `contexts` that binds it.
-pub fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
     contexts.iter().find_map(|ctx| {
         BINDINGS
             .iter()

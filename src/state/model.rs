@@ -28,7 +28,7 @@ pub enum Pane {
 
 impl Pane {
     /// All panes in tab order.
-    pub const ALL: [Pane; 4] = [Pane::Clusters, Pane::Pods, Pane::Ops, Pane::Backups];
+    pub(crate) const ALL: [Pane; 4] = [Pane::Clusters, Pane::Pods, Pane::Ops, Pane::Backups];
 
     /// Tab title.
     pub fn title(self) -> &'static str {
@@ -41,7 +41,7 @@ impl Pane {
     }
 
     /// The kind whose objects the pane lists.
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         match self {
             Pane::Clusters => Kind::Cluster,
             Pane::Pods => Kind::Pod,
@@ -51,7 +51,7 @@ impl Pane {
     }
 
     /// Position in tab order.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
 }
@@ -80,7 +80,7 @@ pub enum StreamState {
 impl StreamState {
     /// The stream's state as the triage rules see it; `down` is since when it has been down, if
     /// it was live before.
-    pub fn health(&self, down: Option<DateTime<Utc>>) -> StreamHealth {
+    pub(crate) fn health(&self, down: Option<DateTime<Utc>>) -> StreamHealth {
         match self {
             StreamState::Reconnecting {
                 since,
@@ -108,7 +108,7 @@ pub struct Detail {
     pub target: ObjRef,
     /// Full YAML instead of the key facts.
     pub yaml: bool,
-    pub scroll: usize,
+    pub(crate) scroll: usize,
 }
 
 /// What covers the table panes. The operation menu and forms (issue 4) and the triage view
@@ -177,7 +177,7 @@ pub struct Model {
     /// The API server stopped answering the liveness probe, since when and why.
     pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
-    pub wall: Option<WallState>,
+    pub(crate) wall: Option<WallState>,
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: Forms,
@@ -216,17 +216,17 @@ impl Model {
     }
 
     /// How many table rows the terminal shows: a page, for paging and for the tables' windows.
-    pub fn table_rows(&self) -> u16 {
+    pub(crate) fn table_rows(&self) -> u16 {
         self.size.1.saturating_sub(CHROME_ROWS).max(1)
     }
 
     /// Whether rows from more than one namespace may show, so NAMESPACE columns are needed.
-    pub fn multi_namespace(&self) -> bool {
+    pub(crate) fn multi_namespace(&self) -> bool {
         self.namespace.is_none()
     }
 
     /// The table `pane` lists.
-    pub fn table(&self, pane: Pane) -> &dyn TableOps {
+    pub(crate) fn table(&self, pane: Pane) -> &dyn TableOps {
         match pane {
             Pane::Clusters => &self.store.clusters,
             Pane::Pods => &self.store.pods,
@@ -236,7 +236,7 @@ impl Model {
     }
 
     /// The table `pane` lists, to change.
-    pub fn table_mut(&mut self, pane: Pane) -> &mut dyn TableOps {
+    pub(crate) fn table_mut(&mut self, pane: Pane) -> &mut dyn TableOps {
         match pane {
             Pane::Clusters => &mut self.store.clusters,
             Pane::Pods => &mut self.store.pods,
@@ -248,7 +248,7 @@ impl Model {
     /// The cluster of the selected row in the focused pane (a pod's, an OpsRequest's, a
     /// backup's cluster; a cluster row is its own), else the scope when the pane is empty.
     /// Operations and `:` forms act on this cluster and no other.
-    pub fn selected_cluster(&self) -> Option<ObjKey> {
+    pub(crate) fn selected_cluster(&self) -> Option<ObjKey> {
         let kind = self.focus.kind();
         let selected = self.table(self.focus).selected_key().map(|key| {
             self.store
@@ -268,7 +268,7 @@ impl Model {
     }
 
     /// Whether the stream of `kind` is stale: it was delivering and is now failing to reconnect.
-    pub fn is_stale(&self, kind: Kind) -> bool {
+    pub(crate) fn is_stale(&self, kind: Kind) -> bool {
         matches!(
             self.streams.get(&kind),
             Some(StreamState::Reconnecting { .. })
@@ -297,7 +297,7 @@ impl Model {
     }
 
     /// Namespaces seen in any table, for `:ns` completion.
-    pub fn known_namespaces(&self) -> BTreeSet<String> {
+    pub(crate) fn known_namespaces(&self) -> BTreeSet<String> {
         self.store
             .clusters
             .iter()

@@ -19,7 +19,7 @@ use kbdash_core::rows::ObjKey;
 
 /// A part of the fleet the rules read together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Unit {
+pub(crate) enum Unit {
     /// A cluster with its pods, backups and schedules.
     Cluster(ObjKey),
     Pod(ObjKey),
@@ -52,7 +52,7 @@ impl PartialOrd for Ranked {
 
 /// What must be judged again.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Due {
+pub(crate) enum Due {
     Nothing,
     Units(Vec<Unit>),
     /// Every unit the model has something for (the list starts empty again).
@@ -74,14 +74,14 @@ pub struct ProblemIndex {
 
 impl ProblemIndex {
     /// Marks a unit as changed.
-    pub fn touch(&mut self, unit: Unit) {
+    pub(crate) fn touch(&mut self, unit: Unit) {
         if !self.rebuild {
             self.dirty.insert(unit);
         }
     }
 
     /// Marks everything as changed, as after a relist.
-    pub fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         self.rebuild = true;
         self.dirty.clear();
     }
@@ -89,7 +89,7 @@ impl ProblemIndex {
     /// Marks the units a change of watch data can alter: a pod is judged alone and with its
     /// cluster, an OpsRequest alone, and every other kind with its cluster (both clusters, for
     /// an object that moved).
-    pub fn note(&mut self, change: &Change) {
+    pub(crate) fn note(&mut self, change: &Change) {
         // Rare (a continuous backup method appears or disappears fleet-wide): every schedule
         // may read differently now.
         if change.fleet_wide {
@@ -110,17 +110,17 @@ impl ProblemIndex {
     }
 
     /// Changes whenever the list of problems changes.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.generation
     }
 
     /// How many problems there are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ranked.len()
     }
 
     /// Whether nothing is broken.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.ranked.is_empty()
     }
 
@@ -130,13 +130,13 @@ impl ProblemIndex {
     }
 
     /// The problem at rank `i`.
-    pub fn get(&self, i: usize) -> Option<&Problem> {
+    pub(crate) fn get(&self, i: usize) -> Option<&Problem> {
         self.iter().nth(i)
     }
 
     /// Takes what must be judged again at `now`: the units whose recheck time has come and the
     /// units touched since the last time, or everything when a rebuild was asked for.
-    pub fn take_due(&mut self, now: DateTime<Utc>) -> Due {
+    pub(crate) fn take_due(&mut self, now: DateTime<Utc>) -> Due {
         while let Some((t, _)) = self.rechecks.first()
             && *t <= now
         {
@@ -159,7 +159,7 @@ impl ProblemIndex {
     }
 
     /// Records the rules' verdict on `unit`.
-    pub fn set(&mut self, unit: Unit, verdict: Verdict) {
+    pub(crate) fn set(&mut self, unit: Unit, verdict: Verdict) {
         if let Some(t) = self.recheck_of.remove(&unit) {
             self.rechecks.remove(&(t, unit.clone()));
         }

@@ -21,14 +21,6 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The same answer for every context.
-    pub fn fixed(readonly: bool) -> Policy {
-        Policy {
-            always: readonly,
-            contexts: Vec::new(),
-        }
-    }
-
     /// Whether `context` is read-only.
     pub fn applies_to(&self, context: &str) -> bool {
         self.always || self.contexts.iter().any(|p| glob_match(p, context))

@@ -14,7 +14,7 @@ use kbdash_core::rows::{Atom, ObjKey};
 
 /// A value rows are sorted by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SortValue {
+pub(crate) enum SortValue {
     Num(i64),
     Text(Atom),
 }
@@ -34,7 +34,7 @@ pub trait TableRow: Sized + 'static {
 }
 
 /// Case-insensitive `contains` for filters; `needle` is lowercase.
-pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
     if haystack.is_ascii() && needle.is_ascii() {
         let h = haystack.as_bytes();
         let n = needle.as_bytes();
@@ -111,7 +111,7 @@ impl<R: TableRow> Default for Table<R> {
 
 impl<R: TableRow> Table<R> {
     /// An empty table sorted by the rows' first sort column.
-    pub fn new() -> Table<R> {
+    pub(crate) fn new() -> Table<R> {
         Table {
             rows: HashMap::new(),
             visible: Vec::new(),
@@ -144,7 +144,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Inserts or replaces a row; returns the previous version.
-    pub fn upsert(&mut self, row: R) -> Option<R> {
+    pub(crate) fn upsert(&mut self, row: R) -> Option<R> {
         let key = row.key().clone();
         let sort = self.sort_of(&row);
         let passes = self.passes(&row);
@@ -189,7 +189,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Removes a row; returns it.
-    pub fn remove(&mut self, key: &ObjKey) -> Option<R> {
+    pub(crate) fn remove(&mut self, key: &ObjKey) -> Option<R> {
         let (row, sort) = *self.rows.remove(key)?;
         if let Ok(i) = self.search(&sort, key) {
             self.visible.remove(i);
@@ -199,7 +199,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Replaces every row at once (a relist): one sort instead of n inserts.
-    pub fn replace_all(&mut self, rows: impl IntoIterator<Item = R>) {
+    pub(crate) fn replace_all(&mut self, rows: impl IntoIterator<Item = R>) {
         self.rows = rows
             .into_iter()
             .map(|r| {
@@ -223,7 +223,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Sorts by another column (one full sort).
-    pub fn set_sort(&mut self, sort: Sort) {
+    pub(crate) fn set_sort(&mut self, sort: Sort) {
         if sort == self.sort {
             return;
         }
@@ -246,7 +246,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Sorts by the column titled `title`; when it is the current column, reverses the order.
-    pub fn sort_by(&mut self, title: &str) {
+    pub(crate) fn sort_by(&mut self, title: &str) {
         if let Some(c) = R::COLUMNS.iter().find(|c| c.title == title) {
             self.set_sort(Sort {
                 column: c.id,
@@ -257,7 +257,7 @@ impl<R: TableRow> Table<R> {
 
     /// Sorts ascending by the next (`step` 1) or previous (-1) sortable column; NAMESPACE takes
     /// its turn only when `namespaces` show.
-    pub fn cycle_sort(&mut self, step: isize, namespaces: bool) {
+    pub(crate) fn cycle_sort(&mut self, step: isize, namespaces: bool) {
         let sortable: Vec<ColumnId> = R::COLUMNS
             .iter()
             .filter(|c| c.sort.is_some() && (namespaces || c.id != ColumnId::Namespace))
@@ -278,7 +278,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Reverses the sort order.
-    pub fn reverse_sort(&mut self) {
+    pub(crate) fn reverse_sort(&mut self) {
         self.set_sort(Sort {
             column: self.sort.column,
             descending: !self.sort.descending,
@@ -286,7 +286,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Shows only rows matching `filter` (case-insensitive).
-    pub fn set_filter(&mut self, filter: &str) {
+    pub(crate) fn set_filter(&mut self, filter: &str) {
         let filter = filter.to_lowercase();
         if filter != self.filter {
             self.filter = filter;
@@ -295,12 +295,12 @@ impl<R: TableRow> Table<R> {
     }
 
     /// The current filter (lowercase).
-    pub fn filter(&self) -> &str {
+    pub(crate) fn filter(&self) -> &str {
         &self.filter
     }
 
     /// Shows only rows of cluster `scope`.
-    pub fn set_scope(&mut self, scope: Option<ObjKey>) {
+    pub(crate) fn set_scope(&mut self, scope: Option<ObjKey>) {
         if scope != self.scope {
             self.scope = scope;
             self.rebuild();
@@ -350,7 +350,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// The visible rows of the current page window, with their display positions.
-    pub fn window(&self) -> impl Iterator<Item = (usize, &R)> {
+    pub(crate) fn window(&self) -> impl Iterator<Item = (usize, &R)> {
         (self.offset..(self.offset + self.page).min(self.visible.len()))
             .filter_map(|i| self.visible_row(i).map(|r| (i, r)))
     }
@@ -388,13 +388,13 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Number of rows the screen shows at once.
-    pub fn set_page(&mut self, page: usize) {
+    pub(crate) fn set_page(&mut self, page: usize) {
         self.page = page.max(1);
         self.fix_offset();
     }
 
     /// Moves the selection by `delta` rows, clamped.
-    pub fn move_by(&mut self, delta: isize) {
+    pub(crate) fn move_by(&mut self, delta: isize) {
         if self.visible.is_empty() {
             return;
         }
@@ -404,7 +404,7 @@ impl<R: TableRow> Table<R> {
     }
 
     /// Selects display position `i`, clamped.
-    pub fn select_index(&mut self, i: usize) {
+    pub(crate) fn select_index(&mut self, i: usize) {
         if self.visible.is_empty() {
             self.selected = None;
             self.cursor = 0;
@@ -454,7 +454,7 @@ impl<R: TableRow> Table<R> {
 }
 
 /// What keys and the screen do with a pane's table, whatever its row type.
-pub trait TableOps {
+pub(crate) trait TableOps {
     fn move_by(&mut self, delta: isize);
     fn select_index(&mut self, i: usize);
     /// The key of the selected row.
@@ -463,7 +463,6 @@ pub trait TableOps {
     fn filter(&self) -> &str;
     fn set_scope(&mut self, scope: Option<ObjKey>);
     fn set_page(&mut self, page: usize);
-    fn sort(&self) -> Sort;
     fn sort_by(&mut self, title: &str);
     fn cycle_sort(&mut self, step: isize, namespaces: bool);
     fn reverse_sort(&mut self);
@@ -493,9 +492,6 @@ impl<R: TableRow> TableOps for Table<R> {
     }
     fn set_page(&mut self, page: usize) {
         Table::set_page(self, page)
-    }
-    fn sort(&self) -> Sort {
-        Table::sort(self)
     }
     fn sort_by(&mut self, title: &str) {
         Table::sort_by(self, title)

@@ -10,7 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 /// The embedded themes, by name.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.yaml")),
     ("light", include_str!("../../themes/light.yaml")),
     (
@@ -45,20 +45,20 @@ pub struct Theme {
     /// Name or path the theme was loaded from.
     pub name: String,
     /// When true (`NO_COLOR`), no colour is emitted; emphasis uses bold and reverse video only.
-    pub no_color: bool,
+    pub(crate) no_color: bool,
     pub text: Color,
-    pub muted: Color,
-    pub accent: Color,
+    pub(crate) muted: Color,
+    pub(crate) accent: Color,
     pub ok: Color,
-    pub warn: Color,
+    pub(crate) warn: Color,
     pub error: Color,
     pub selection: Color,
-    pub selection_text: Color,
-    pub border: Color,
-    pub border_focus: Color,
-    pub role_primary: Color,
-    pub role_secondary: Color,
-    pub header: Color,
+    pub(crate) selection_text: Color,
+    pub(crate) border: Color,
+    pub(crate) border_focus: Color,
+    pub(crate) role_primary: Color,
+    pub(crate) role_secondary: Color,
+    pub(crate) header: Color,
     pub flash: Color,
 }
 
@@ -137,7 +137,7 @@ impl Theme {
     }
 
     /// Parses theme YAML; `file` names the source in errors. Missing keys keep the default.
-    pub fn parse(file: &str, yaml: &str) -> Result<Theme, ThemeError> {
+    pub(crate) fn parse(file: &str, yaml: &str) -> Result<Theme, ThemeError> {
         let parsed: ThemeFile = if yaml.trim().is_empty() {
             ThemeFile::default()
         } else {
@@ -191,17 +191,17 @@ impl Theme {
     }
 
     /// Plain text.
-    pub fn text(&self) -> Style {
+    pub(crate) fn text(&self) -> Style {
         self.fg(self.text)
     }
 
     /// Secondary text.
-    pub fn muted(&self) -> Style {
+    pub(crate) fn muted(&self) -> Style {
         self.fg(self.muted)
     }
 
     /// Highlighted text (titles, focused tab).
-    pub fn accent(&self) -> Style {
+    pub(crate) fn accent(&self) -> Style {
         self.fg(self.accent).add_modifier(Modifier::BOLD)
     }
 
@@ -215,7 +215,7 @@ impl Theme {
     }
 
     /// A row whose role just changed.
-    pub fn flash(&self) -> Style {
+    pub(crate) fn flash(&self) -> Style {
         if self.no_color {
             Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         } else {
@@ -224,7 +224,7 @@ impl Theme {
     }
 
     /// The header bar.
-    pub fn header(&self) -> Style {
+    pub(crate) fn header(&self) -> Style {
         if self.no_color {
             Style::default().add_modifier(Modifier::BOLD)
         } else {
@@ -233,7 +233,7 @@ impl Theme {
     }
 
     /// A pane border, focused or not.
-    pub fn border(&self, focused: bool) -> Style {
+    pub(crate) fn border(&self, focused: bool) -> Style {
         self.fg(if focused {
             self.border_focus
         } else {

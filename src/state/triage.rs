@@ -16,12 +16,12 @@ use kbdash_core::rows::Row;
 /// Triage and freshness state, kept across watch restarts within a session.
 #[derive(Debug, Clone, Default)]
 pub struct TriageState {
-    pub thresholds: Thresholds,
+    pub(crate) thresholds: Thresholds,
     pub restarts: RestartMemory,
     /// When each stream last delivered anything (a list, an object, a deletion).
-    pub last_seen: BTreeMap<Kind, DateTime<Utc>>,
+    pub(crate) last_seen: BTreeMap<Kind, DateTime<Utc>>,
     /// The triage row to return to when the detail opened from it closes.
-    pub return_to: Option<usize>,
+    pub(crate) return_to: Option<usize>,
     /// The problems found, kept up to date by events and ticks.
     pub problems: ProblemIndex,
     /// Streams that were live and are not, since when: verdicts over their data are suspended.
@@ -30,16 +30,16 @@ pub struct TriageState {
 
 /// Wall mode: which page of tiles shows, and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WallState {
+pub(crate) struct WallState {
     /// Seconds per page when the tiles do not fit.
-    pub cycle: u64,
-    pub page: usize,
-    pub page_since: DateTime<Utc>,
+    pub(crate) cycle: u64,
+    pub(crate) page: usize,
+    pub(crate) page_since: DateTime<Utc>,
 }
 
 impl TriageState {
     /// Records what triage remembers about a watch event: freshness and restart counts.
-    pub fn observe(&mut self, kind: Kind, at: DateTime<Utc>, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, kind: Kind, at: DateTime<Utc>, event: &WatchEvent) {
         match event {
             WatchEvent::Error(_) => return,
             WatchEvent::InitRow(row) | WatchEvent::Apply(row) => {
@@ -55,7 +55,7 @@ impl TriageState {
 
     /// Forgets what triage remembers of objects a relist of `kind` no longer has: pods deleted
     /// while the stream was down sent no deletion.
-    pub fn relisted(&mut self, kind: Kind, store: &Store) {
+    pub(crate) fn relisted(&mut self, kind: Kind, store: &Store) {
         if kind == Kind::Pod {
             self.restarts.retain(|k| store.pods.get(k).is_some());
         }

@@ -3,7 +3,7 @@
 //! a watch event changes the screen is [`redraw`]'s to say.
 
 pub mod forms;
-pub mod redraw;
+pub(crate) mod redraw;
 pub mod triage;
 
 use chrono::{DateTime, Utc};

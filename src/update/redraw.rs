@@ -15,7 +15,7 @@ use kbdash_core::rows::{ObjKey, Row};
 
 /// What of the screen one row change could touch.
 #[derive(Debug, PartialEq)]
-pub struct Glance {
+pub(crate) struct Glance {
     /// The row, or the cluster row it shows in, is in the focused pane's window.
     shown: bool,
     stream: Option<StreamState>,
@@ -32,14 +32,14 @@ pub struct Glance {
 
 /// The row an event changes, and the cluster it belongs to.
 #[derive(Debug, Clone)]
-pub struct Touch {
+pub(crate) struct Touch {
     key: ObjKey,
     cluster: ObjKey,
 }
 
 impl Touch {
     /// What applying `row` touches.
-    pub fn of(row: &Row) -> Touch {
+    pub(crate) fn of(row: &Row) -> Touch {
         Touch {
             key: row.key().clone(),
             cluster: row.cluster(),
@@ -49,7 +49,7 @@ impl Touch {
 
 /// Reads what a change of a `kind` row could change on screen, before or after it is applied;
 /// `None` when the case is not one this module decides (then the frame is drawn).
-pub fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
+pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
     if m.wall.is_some() || m.overlay != Overlay::None || m.forms.modal.is_some() {
         return None;
     }
@@ -80,7 +80,7 @@ pub fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
 }
 
 /// Whether the frame after the event can differ from the one before.
-pub fn changes_screen(before: Option<Glance>, after: Option<Glance>) -> bool {
+pub(crate) fn changes_screen(before: Option<Glance>, after: Option<Glance>) -> bool {
     match (before, after) {
         (Some(b), Some(a)) => b.shown || a.shown || b != a,
         _ => true,

@@ -14,7 +14,7 @@ use kbdash_core::rows::ObjKey;
 
 /// Brings the model's problem list up to date: units whose recheck time has come, then units
 /// touched by events (or everything, after a relist).
-pub fn refresh(m: &mut Model) {
+pub(crate) fn refresh(m: &mut Model) {
     let units = match m.triage.problems.take_due(m.now) {
         Due::Nothing => return,
         Due::Units(units) => units,
@@ -100,7 +100,7 @@ fn evaluate(m: &Model, unit: &Unit) -> Verdict {
 /// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
 /// stream that stops being live is down from then until it is live again. Returns whether that
 /// changed, so every verdict over the stream's data is judged again.
-pub fn note_stream(
+pub(crate) fn note_stream(
     state: &mut TriageState,
     kind: Kind,
     old: Option<&StreamState>,
@@ -122,7 +122,7 @@ pub fn note_stream(
 }
 
 /// Advances the wall's page when its time is up.
-pub fn on_tick(m: &mut Model) {
+pub(crate) fn on_tick(m: &mut Model) {
     let now = m.now;
     if let Some(w) = m.wall.as_mut()
         && (now - w.page_since).num_seconds() >= i64::try_from(w.cycle).unwrap_or(i64::MAX)

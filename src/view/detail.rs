@@ -14,7 +14,7 @@ use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
 
 /// Draws the detail view of `d` over `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let theme = &m.theme;
     let lines = if d.yaml {
         match &m.raw {

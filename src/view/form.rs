@@ -21,7 +21,7 @@ const TIMELINE_ROWS: u16 = 6;
 const LABEL: usize = 22;
 
 /// Draws the modal over `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let stage = modal.stage.kind();
     if stage == StageKind::Menu {
         ops_menu::draw(f, area, m, modal);

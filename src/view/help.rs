@@ -43,7 +43,7 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
 }
 
 /// Draws the help screen.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, scroll: usize) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, scroll: usize) {
     let lines = lines(m);
     let max = lines
         .len()

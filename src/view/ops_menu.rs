@@ -11,7 +11,7 @@ use crate::state::model::Model;
 use kbdash_core::forms::OpKind;
 
 /// Draws the menu of `modal` centred in `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let cursor = match modal.stage {
         Stage::Menu { cursor } => cursor,

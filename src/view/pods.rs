@@ -14,7 +14,7 @@ use kbdash_core::rows::PodRow;
 const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];
 
 /// Draws the Pods pane.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     pane::draw(
         f,
         area,

@@ -24,7 +24,7 @@ const TILE_HEIGHT: u16 = 7;
 const TILE_KINDS: [Kind; 4] = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup];
 
 /// The banner text for a stale screen.
-pub fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(crate) fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match last {
         Some(t) => format!(
             "STALE: last update {} ({} min ago)",
@@ -36,7 +36,7 @@ pub fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 }
 
 /// How many tiles fit in `area`: (columns, rows).
-pub fn grid(area: Rect) -> (u16, u16) {
+pub(crate) fn grid(area: Rect) -> (u16, u16) {
     (
         (area.width / TILE_WIDTH).max(1),
         (area.height / TILE_HEIGHT).max(1),
@@ -44,7 +44,7 @@ pub fn grid(area: Rect) -> (u16, u16) {
 }
 
 /// Draws the wall.
-pub fn draw(f: &mut Frame, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, m: &Model) {
     let area = f.area();
     let theme = &m.theme;
     let stale = m.stale_since();

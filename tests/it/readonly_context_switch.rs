@@ -98,7 +98,11 @@ async fn switching_into_a_production_context_turns_read_only_on_and_back_off() {
 
 #[tokio::test]
 async fn a_read_only_session_stays_read_only_in_every_context() {
-    let (_server, mut engine, mut m, path) = session(Policy::fixed(true)).await;
+    let (_server, mut engine, mut m, path) = session(Policy {
+        always: true,
+        ..Policy::default()
+    })
+    .await;
     assert!(m.readonly);
     type_line(&mut engine, &mut m, "ctx prod-eu").await;
     assert!(m.readonly);

@@ -125,7 +125,7 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
         source,
         connection,
         namespace: None,
-        readonly: kbdash::state::readonly::Policy::fixed(false),
+        readonly: kbdash::state::readonly::Policy::default(),
         audit_log: None,
         probe: Some(FAST),
     });

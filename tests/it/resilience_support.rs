@@ -163,7 +163,7 @@ impl Session {
             source,
             connection,
             namespace: Some(NS.into()),
-            readonly: kbdash::state::readonly::Policy::fixed(false),
+            readonly: kbdash::state::readonly::Policy::default(),
             audit_log: Some(dir.join("audit.jsonl")),
             probe,
         });

@@ -12,7 +12,7 @@ use kbdash_core::forms::{FieldKind, OpForm};
 impl FormModal {
     /// Opens the form of `command` over the loaded live objects; `false` when they have not
     /// loaded or `command` names no form.
-    pub fn open_form(&mut self, command: &str) -> bool {
+    pub(crate) fn open_form(&mut self, command: &str) -> bool {
         let Subject::Op {
             ctx: Some(ctx),
             form,
@@ -32,19 +32,19 @@ impl FormModal {
     }
 
     /// Focuses the first field that can be edited.
-    pub fn focus_first_editable(&mut self) {
+    pub(crate) fn focus_first_editable(&mut self) {
         self.focus = self.fields().iter().position(|f| f.editable).unwrap_or(0);
         self.load_editor();
     }
 
     /// Focuses field `index`.
-    pub fn focus_on(&mut self, index: usize) {
+    pub(crate) fn focus_on(&mut self, index: usize) {
         self.focus = index;
         self.load_editor();
     }
 
     /// Opens an editor on the focused field when it is text.
-    pub fn load_editor(&mut self) {
+    pub(crate) fn load_editor(&mut self) {
         self.choice = 0;
         self.editor = self
             .focused()
@@ -58,7 +58,7 @@ impl FormModal {
     }
 
     /// Moves the focus `step` editable fields on, round the end.
-    pub fn move_focus(&mut self, step: isize) {
+    pub(crate) fn move_focus(&mut self, step: isize) {
         let fields = self.fields();
         let editable: Vec<usize> = (0..fields.len()).filter(|i| fields[*i].editable).collect();
         if editable.is_empty() {
@@ -71,7 +71,7 @@ impl FormModal {
     }
 
     /// Sets field `name`, dropping the messages it may have answered.
-    pub fn set_field(&mut self, name: &str, value: &str) {
+    pub(crate) fn set_field(&mut self, name: &str, value: &str) {
         match &mut self.subject {
             Subject::Restore(w) => {
                 if let Some((_, input)) = w.loaded.as_mut() {
@@ -92,7 +92,7 @@ impl FormModal {
     }
 
     /// Hands a typed key to the focused text field's editor.
-    pub fn type_into_field(&mut self, key: KeyEvent) {
+    pub(crate) fn type_into_field(&mut self, key: KeyEvent) {
         let Some(field) = self
             .focused()
             .filter(|f| matches!(f.kind, FieldKind::Text | FieldKind::Lines))
@@ -109,7 +109,7 @@ impl FormModal {
 
     /// Steps the focused choice field's value, or the cursor of a multiple-choice field,
     /// `step` choices on, round the end.
-    pub fn step_choice(&mut self, step: isize) {
+    pub(crate) fn step_choice(&mut self, step: isize) {
         let Some(field) = self.focused() else {
             return;
         };
@@ -133,7 +133,7 @@ impl FormModal {
     }
 
     /// Picks the choice under a multiple-choice field's cursor, or drops it when picked.
-    pub fn pick_choice(&mut self) {
+    pub(crate) fn pick_choice(&mut self) {
         let Some(field) = self.focused() else {
             return;
         };
@@ -158,7 +158,7 @@ impl FormModal {
     }
 
     /// Switches the focused toggle field on or off.
-    pub fn flip(&mut self) {
+    pub(crate) fn flip(&mut self) {
         let Some(field) = self.focused().filter(|f| f.kind == FieldKind::Toggle) else {
             return;
         };
@@ -173,7 +173,7 @@ impl FormModal {
     /// Tab on a row of a list field whose name is still being typed (no `=` yet) completes it
     /// as a shell does: to the only completion followed by `=`, or to the longest prefix all
     /// completions share. Returns false when there is nothing to complete.
-    pub fn complete_row(&mut self) -> bool {
+    pub(crate) fn complete_row(&mut self) -> bool {
         let Some(field) = self.focused() else {
             return false;
         };
@@ -210,7 +210,7 @@ impl FormModal {
     }
 
     /// Moves the restore time by `delta` within the recoverable window.
-    pub fn nudge_time(&mut self, delta: TimeDelta) {
+    pub(crate) fn nudge_time(&mut self, delta: TimeDelta) {
         let Subject::Restore(w) = &mut self.subject else {
             return;
         };
@@ -226,7 +226,7 @@ impl FormModal {
     }
 
     /// Empties the restore time, for another to be typed.
-    pub fn clear_time(&mut self) {
+    pub(crate) fn clear_time(&mut self) {
         self.set_field(TIME_FIELD, "");
         self.load_editor();
     }

@@ -26,13 +26,6 @@ pub struct Forms {
     pub tracked: Vec<Tracked>,
 }
 
-impl Forms {
-    /// Whether the menu or a form is open (it takes every key).
-    pub fn is_open(&self) -> bool {
-        self.modal.is_some()
-    }
-}
-
 /// An object submitted from a form, followed until it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
@@ -42,12 +35,12 @@ pub struct Tracked {
     pub selected: bool,
     /// For a restored cluster: the Restore OpsRequest that creates it, when the restore was
     /// sent as one (its end is the operator's verdict on the restore).
-    pub restore_op: Option<ObjKey>,
+    pub(crate) restore_op: Option<ObjKey>,
 }
 
 /// What the modal builds.
 #[derive(Debug, Clone)]
-pub enum Subject {
+pub(crate) enum Subject {
     /// An operation on the modal's cluster: the cluster's live objects once they have loaded,
     /// and the chosen operation's form (which needs them).
     Op {
@@ -60,12 +53,12 @@ pub enum Subject {
 
 /// The restore wizard: the form modal's case for a new cluster from a backup.
 #[derive(Debug, Clone)]
-pub struct RestoreWizard {
+pub(crate) struct RestoreWizard {
     /// The backup restored from.
-    pub backup: ObjKey,
+    pub(crate) backup: ObjKey,
     /// The backup, its namespace's backups and the clusters, and the input over them, once
     /// loaded.
-    pub loaded: Option<(RestoreContext, RestoreInput)>,
+    pub(crate) loaded: Option<(RestoreContext, RestoreInput)>,
 }
 
 /// A validated request and the YAML preview of it (edited or not).
@@ -140,7 +133,7 @@ impl Stage {
     }
 
     /// The review, taken out of the stage (which is left at [`Stage::Edit`]).
-    pub fn take_review(&mut self) -> Option<Review> {
+    pub(crate) fn take_review(&mut self) -> Option<Review> {
         match std::mem::replace(self, Stage::Edit) {
             Stage::DryRun(r)
             | Stage::Preview(r)
@@ -162,17 +155,17 @@ pub struct FormModal {
     pub cluster: ObjKey,
     /// The cluster is not the one the user last scoped to or opened: every change to it asks
     /// for its typed name.
-    pub unfamiliar: bool,
+    pub(crate) unfamiliar: bool,
     /// An operation's form or the restore wizard.
-    pub subject: Subject,
+    pub(crate) subject: Subject,
     /// Where the modal is.
     pub stage: Stage,
     /// Index of the focused field in `fields()`.
     pub focus: usize,
     /// Cursor in the focused field's choices (multiple choice).
-    pub choice: usize,
+    pub(crate) choice: usize,
     /// The focused text field's editor.
-    pub editor: Option<TextArea<'static>>,
+    pub(crate) editor: Option<TextArea<'static>>,
     /// Validation messages, by field (empty field: the whole form;
     /// [`kbdash_core::forms::YAML_FIELD`]: the text).
     pub errors: Vec<FieldError>,
@@ -184,7 +177,7 @@ pub struct FormModal {
 
 impl FormModal {
     /// A modal on `cluster` building `subject`, at `stage`.
-    pub fn new(cluster: ObjKey, subject: Subject, stage: Stage) -> FormModal {
+    pub(crate) fn new(cluster: ObjKey, subject: Subject, stage: Stage) -> FormModal {
         FormModal {
             cluster,
             unfamiliar: false,
@@ -200,7 +193,7 @@ impl FormModal {
     }
 
     /// Whether this modal is the restore wizard.
-    pub fn is_restore(&self) -> bool {
+    pub(crate) fn is_restore(&self) -> bool {
         matches!(self.subject, Subject::Restore(_))
     }
 
@@ -213,7 +206,7 @@ impl FormModal {
     }
 
     /// The open operation's form and the live objects it works on.
-    pub fn op(&self) -> Option<(&OpForm, &FormContext)> {
+    pub(crate) fn op(&self) -> Option<(&OpForm, &FormContext)> {
         match &self.subject {
             Subject::Op {
                 ctx: Some(ctx),
@@ -242,13 +235,13 @@ impl FormModal {
     }
 
     /// The focused field.
-    pub fn focused(&self) -> Option<FieldSpec> {
+    pub(crate) fn focused(&self) -> Option<FieldSpec> {
         self.fields().into_iter().nth(self.focus)
     }
 
     /// What the typed confirmation must be: the new cluster's name for a restore, else the
     /// cluster operated on.
-    pub fn confirm_target(&self) -> String {
+    pub(crate) fn confirm_target(&self) -> String {
         match self.restore_loaded() {
             Some((_, input)) => input.name.clone(),
             None => self.cluster.name.to_string(),
@@ -256,7 +249,7 @@ impl FormModal {
     }
 
     /// Whether `typed` is the confirmation asked for.
-    pub fn confirmed_by(&self, typed: &str) -> bool {
+    pub(crate) fn confirmed_by(&self, typed: &str) -> bool {
         match &self.subject {
             Subject::Restore(w) => w
                 .loaded
@@ -270,7 +263,7 @@ impl FormModal {
 
     /// The preview text of a request: restore bodies carry encrypted account strings, which
     /// are never shown in full (the original body is what is sent).
-    pub fn preview_text(&self, request: &Request) -> String {
+    pub(crate) fn preview_text(&self, request: &Request) -> String {
         let body = if self.is_restore() {
             redacted(&request.body)
         } else {
@@ -295,12 +288,12 @@ impl FormModal {
     /// Whether submitting asks for the cluster name: always for a restore (it creates a
     /// cluster), for a disruptive op, and for any op on a cluster the user has not scoped to or
     /// opened.
-    pub fn disruptive(&self) -> bool {
+    pub(crate) fn disruptive(&self) -> bool {
         self.is_restore() || self.op_disruptive() || (self.op().is_some() && self.unfamiliar)
     }
 
     /// Whether the op itself disrupts the cluster (a restart, a scale-in, a switchover...).
-    pub fn op_disruptive(&self) -> bool {
+    pub(crate) fn op_disruptive(&self) -> bool {
         self.op().is_some_and(|(form, ctx)| form.disruptive(ctx))
     }
 }

@@ -7,20 +7,20 @@ use kbdash_core::rows::{Atom, BackupRow};
 
 /// Methods of continuous backups anywhere in the fleet, with how many backups use each.
 #[derive(Debug, Clone, Default)]
-pub struct ContinuousMethods {
+pub(crate) struct ContinuousMethods {
     counts: HashMap<Atom, usize>,
 }
 
 impl ContinuousMethods {
     /// Whether some continuous backup uses `method`.
-    pub fn contains(&self, method: &str) -> bool {
+    pub(crate) fn contains(&self, method: &str) -> bool {
         self.counts.contains_key(method)
     }
 
     /// Counts a continuous backup's method `old` replaced by `new` (either `None` for a backup
     /// that is not, or no longer, there or continuous). Returns whether a method appeared or
     /// disappeared.
-    pub fn replace(&mut self, old: Option<Atom>, new: Option<Atom>) -> bool {
+    pub(crate) fn replace(&mut self, old: Option<Atom>, new: Option<Atom>) -> bool {
         let mut changed = false;
         if let Some(method) = old
             && let Some(n) = self.counts.get_mut(&method)

@@ -8,13 +8,13 @@ use kbdash_core::rows::{Atom, ObjKey};
 
 /// Per kind, per cluster, the names of the objects (in the cluster's namespace).
 #[derive(Debug, Clone, Default)]
-pub struct ClusterIndex {
+pub(crate) struct ClusterIndex {
     by_kind: BTreeMap<Kind, HashMap<ObjKey, BTreeSet<Atom>>>,
 }
 
 impl ClusterIndex {
     /// Records object `name` of `kind` under `cluster`.
-    pub fn add(&mut self, kind: Kind, cluster: ObjKey, name: &Atom) {
+    pub(crate) fn add(&mut self, kind: Kind, cluster: ObjKey, name: &Atom) {
         self.by_kind
             .entry(kind)
             .or_default()
@@ -24,7 +24,7 @@ impl ClusterIndex {
     }
 
     /// Forgets object `name` of `kind` under `cluster`.
-    pub fn remove(&mut self, kind: Kind, cluster: &ObjKey, name: &str) {
+    pub(crate) fn remove(&mut self, kind: Kind, cluster: &ObjKey, name: &str) {
         if let Some(map) = self.by_kind.get_mut(&kind)
             && let Some(set) = map.get_mut(cluster)
         {
@@ -36,12 +36,12 @@ impl ClusterIndex {
     }
 
     /// Forgets every object of `kind`.
-    pub fn clear(&mut self, kind: Kind) {
+    pub(crate) fn clear(&mut self, kind: Kind) {
         self.by_kind.remove(&kind);
     }
 
     /// The names of `cluster`'s objects of `kind`.
-    pub fn names<'s>(
+    pub(crate) fn names<'s>(
         &'s self,
         kind: Kind,
         cluster: &ObjKey,
@@ -54,7 +54,7 @@ impl ClusterIndex {
     }
 
     /// The clusters that have objects of `kind`.
-    pub fn clusters(&self, kind: Kind) -> impl Iterator<Item = &ObjKey> {
+    pub(crate) fn clusters(&self, kind: Kind) -> impl Iterator<Item = &ObjKey> {
         self.by_kind.get(&kind).into_iter().flat_map(HashMap::keys)
     }
 }

@@ -56,7 +56,7 @@ pub(super) use with_kind;
 
 /// Where the store keeps the rows of one kind: a [`Table`] for a kind a pane lists, a map for
 /// the others.
-pub trait Rows<R> {
+pub(crate) trait Rows<R> {
     fn get(&self, key: &ObjKey) -> Option<&R>;
     /// Inserts or replaces a row; returns the one it replaced.
     fn upsert(&mut self, row: R) -> Option<R>;
@@ -96,7 +96,7 @@ impl<R: Watched> Rows<R> for HashMap<ObjKey, R> {
 }
 
 /// One watched kind, described once.
-pub trait Watched: Sized + 'static {
+pub(crate) trait Watched: Sized + 'static {
     const KIND: Kind;
     /// Whether a row belongs to a cluster other than itself, and so is indexed under it; a
     /// cluster row is its own cluster.

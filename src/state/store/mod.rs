@@ -24,21 +24,22 @@ use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
 use kinds::with_kind;
 
-pub use kinds::{Rows, WATCHED, Watched};
+pub use kinds::WATCHED;
+pub(crate) use kinds::{Rows, Watched};
 pub use roles::{ROLE_HISTORY_LEN, RoleChange, Roles};
 
 /// What one applied or deleted object changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub kind: Kind,
-    pub key: ObjKey,
+pub(crate) struct Change {
+    pub(crate) kind: Kind,
+    pub(crate) key: ObjKey,
     /// The cluster the object belongs to (belonged to, when deleted).
-    pub cluster: ObjKey,
+    pub(crate) cluster: ObjKey,
     /// The cluster it belonged to before, when it moved to another.
-    pub left: Option<ObjKey>,
+    pub(crate) left: Option<ObjKey>,
     /// The change alters how every cluster reads (a continuous backup method appeared or
     /// disappeared).
-    pub fleet_wide: bool,
+    pub(crate) fleet_wide: bool,
 }
 
 /// Every watched object, as rows.
@@ -59,12 +60,12 @@ pub struct Store {
 impl Store {
     /// A (re)list of `kind` starts: objects received until [`Store::finish_relist`] replace
     /// the kind's rows.
-    pub fn begin_relist(&mut self, kind: Kind) {
+    pub(crate) fn begin_relist(&mut self, kind: Kind) {
         self.pending.insert(kind, Vec::new());
     }
 
     /// Keeps an object of `kind`'s list; returns how many have come so far.
-    pub fn receive(&mut self, kind: Kind, row: Row) -> usize {
+    pub(crate) fn receive(&mut self, kind: Kind, row: Row) -> usize {
         let buf = self.pending.entry(kind).or_default();
         buf.push(row);
         buf.len()
@@ -72,28 +73,28 @@ impl Store {
 
     /// Swaps in the freshly listed objects of `kind`: rows absent from the list are gone (no
     /// ghosts), and the index is rebuilt in one pass.
-    pub fn finish_relist(&mut self, kind: Kind, at: DateTime<Utc>) {
+    pub(crate) fn finish_relist(&mut self, kind: Kind, at: DateTime<Utc>) {
         let rows = self.pending.remove(&kind).unwrap_or_default();
         with_kind!(kind, K => self.relist::<K>(rows, at), else ())
     }
 
     /// Drops a list that will not complete (its stream failed).
-    pub fn drop_relist(&mut self, kind: Kind) {
+    pub(crate) fn drop_relist(&mut self, kind: Kind) {
         self.pending.remove(&kind);
     }
 
     /// Adds or replaces the object of `row`; `None` for a kind not watched.
-    pub fn apply(&mut self, row: Row, at: DateTime<Utc>) -> Option<Change> {
+    pub(crate) fn apply(&mut self, row: Row, at: DateTime<Utc>) -> Option<Change> {
         with_kind!(row.kind(), K => K::from_row(row).map(|r| self.upsert::<K>(r, at)), else None)
     }
 
     /// Removes object `key` of `kind`; `None` when nothing changed.
-    pub fn delete(&mut self, kind: Kind, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
+    pub(crate) fn delete(&mut self, kind: Kind, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
         with_kind!(kind, K => self.remove::<K>(key, at), else None)
     }
 
     /// The cluster of the listed object `key` of `kind`, if it is listed.
-    pub fn cluster_of(&self, kind: Kind, key: &ObjKey) -> Option<ObjKey> {
+    pub(crate) fn cluster_of(&self, kind: Kind, key: &ObjKey) -> Option<ObjKey> {
         with_kind!(kind, K => K::rows(self).get(key).map(K::cluster), else None)
     }
 
@@ -167,7 +168,7 @@ impl Store {
     }
 
     /// The clusters that have objects of `kind` (listed or not).
-    pub fn clusters_with(&self, kind: Kind) -> impl Iterator<Item = &ObjKey> {
+    pub(crate) fn clusters_with(&self, kind: Kind) -> impl Iterator<Item = &ObjKey> {
         self.index.clusters(kind)
     }
 
@@ -180,13 +181,13 @@ impl Store {
     }
 
     /// The latest OpsRequest of a cluster, by creation time.
-    pub fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
+    pub(crate) fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
         self.members::<OpsRow>(cluster)
             .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)))
     }
 
     /// The backups of a cluster.
-    pub fn cluster_backups<'s>(
+    pub(crate) fn cluster_backups<'s>(
         &'s self,
         cluster: &ObjKey,
     ) -> impl Iterator<Item = &'s BackupRow> + use<'s> {
@@ -194,7 +195,7 @@ impl Store {
     }
 
     /// The backup schedules of a cluster.
-    pub fn cluster_schedules<'s>(
+    pub(crate) fn cluster_schedules<'s>(
         &'s self,
         cluster: &ObjKey,
     ) -> impl Iterator<Item = &'s ScheduleRow> + use<'s> {
@@ -202,14 +203,14 @@ impl Store {
     }
 
     /// The continuous backup of a cluster (the latest, if several).
-    pub fn continuous_backup(&self, cluster: &ObjKey) -> Option<&BackupRow> {
+    pub(crate) fn continuous_backup(&self, cluster: &ObjKey) -> Option<&BackupRow> {
         self.cluster_backups(cluster)
             .filter(|b| b.is_continuous())
             .max_by(|a, b| a.created.cmp(&b.created))
     }
 
     /// Whether some continuous backup in the fleet uses `method`.
-    pub fn is_continuous_method(&self, method: &str) -> bool {
+    pub(crate) fn is_continuous_method(&self, method: &str) -> bool {
         self.continuous.contains(method)
     }
 

@@ -78,21 +78,21 @@ impl Roles {
     }
 
     /// Whether pod `pod`'s role changed within the last few seconds.
-    pub fn is_flashing(&self, pod: &ObjKey, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_flashing(&self, pod: &ObjKey, now: DateTime<Utc>) -> bool {
         self.flashes
             .get(pod)
             .is_some_and(|t| (now - *t).num_seconds() < ROLE_FLASH_SECONDS)
     }
 
     /// Drops highlights that are over.
-    pub fn expire_flashes(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn expire_flashes(&mut self, now: DateTime<Utc>) {
         self.flashes
             .retain(|_, t| (now - *t).num_seconds() < ROLE_FLASH_SECONDS);
     }
 
     /// What outlives the watches of a context: the clusters' primaries and their history, not
     /// the highlights of the moment.
-    pub fn history_only(self) -> Roles {
+    pub(crate) fn history_only(self) -> Roles {
         Roles {
             flashes: HashMap::new(),
             ..self

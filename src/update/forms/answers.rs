@@ -14,7 +14,7 @@ use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 
 /// Applies the result of a form effect.
-pub fn on_msg(m: &mut Model, msg: FormMsg) {
+pub(crate) fn on_msg(m: &mut Model, msg: FormMsg) {
     match msg {
         FormMsg::Context { cluster, result } => {
             // Only a modal still waiting takes it: the late answer to a load abandoned with Esc

@@ -14,7 +14,7 @@ pub const MAX_TRACKED: usize = 16;
 
 /// Follows a submitted object (for a restored cluster, with the OpsRequest that restores it),
 /// forgetting the oldest beyond [`MAX_TRACKED`].
-pub fn track(m: &mut Model, kind: Kind, key: ObjKey, restore_op: Option<ObjKey>) {
+pub(crate) fn track(m: &mut Model, kind: Kind, key: ObjKey, restore_op: Option<ObjKey>) {
     let tracked = &mut m.forms.tracked;
     tracked.push(Tracked {
         kind,
@@ -71,7 +71,7 @@ fn ending(m: &Model, t: &Tracked) -> Option<String> {
 
 /// Selects newly submitted objects once their rows arrive and says how they ended; an object
 /// whose row went away after it was seen was deleted, and is no longer followed.
-pub fn after_watch(m: &mut Model) {
+pub(crate) fn after_watch(m: &mut Model) {
     if m.forms.tracked.is_empty() {
         return;
     }

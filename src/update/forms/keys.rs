@@ -13,7 +13,7 @@ use crate::state::keymap::FormAction;
 use kbdash_core::forms::{FieldError, OpKind, Request, YAML_FIELD, validate_edited};
 
 /// Carries out `action` on the open modal.
-pub fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
+pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
     let Some(modal) = forms.modal.as_mut() else {
         return;
     };
@@ -67,7 +67,7 @@ pub fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
 }
 
 /// A key no binding of the open modal takes: text for its stage's editor, if it has one.
-pub fn type_key(forms: &mut Forms, key: KeyEvent) {
+pub(crate) fn type_key(forms: &mut Forms, key: KeyEvent) {
     let Some(modal) = forms.modal.as_mut() else {
         return;
     };

@@ -13,7 +13,7 @@
 //! ([`keys`], dispatched from the keymap table), answers to the effects ([`answers`]) and
 //! following what was submitted ([`follow`]).
 
-pub mod answers;
+pub(crate) mod answers;
 pub mod follow;
-pub mod keys;
-pub mod open;
+pub(crate) mod keys;
+pub(crate) mod open;

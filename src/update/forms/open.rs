@@ -31,7 +31,7 @@ fn refuse_readonly(m: &mut Model) -> bool {
 }
 
 /// Opens the operations menu on the selected row's cluster and starts loading its live objects.
-pub fn menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
+pub(crate) fn menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
     if refuse_readonly(m) {
         return;
     }
@@ -46,7 +46,7 @@ pub fn menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
 
 /// Opens the form of a `:` command (`scale-in`, `promote`...) on the selected row's cluster;
 /// `false` when `line` is not a form command.
-pub fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
+pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
     let mut words = line.split_whitespace();
     let word = words.next().unwrap_or_default();
     if word == RESTORE_COMMAND {
@@ -74,7 +74,7 @@ pub fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
 
 /// Opens the restore wizard from backup `name` of the selected row's cluster's namespace, else
 /// the selected backup (Backups pane), else the selected row's cluster's continuous backup.
-pub fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
+pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
     if refuse_readonly(m) {
         return;
     }
