@@ -54,13 +54,22 @@ pub(crate) const DEFAULT_CYCLE_SECONDS: u64 = 10;
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read the config file {file}: {message}")]
-    Read { file: String, message: String },
+    Read {
+        /// The file's path.
+        file: String,
+        /// Why it could not be read.
+        message: String,
+    },
+    /// The file is not a valid config.
     #[error("{file}:{line}: {message}")]
     Invalid {
+        /// The file's path.
         file: String,
         /// 1-based; 0 when the parser gave no location.
         line: usize,
+        /// What is wrong.
         message: String,
     },
 }

@@ -21,7 +21,9 @@ pub(crate) struct Probe {
 /// How often the probe asks, and how long it waits for the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbeTiming {
+    /// Time between two probes.
     pub interval: Duration,
+    /// How long a probe waits for the answer.
     pub timeout: Duration,
 }
 

@@ -66,20 +66,27 @@ pub enum WatchEvent {
 pub enum Report {
     /// An event of the stream of `kind`, stamped with when it arrived.
     Watch {
+        /// The stream's kind.
         kind: Kind,
+        /// When the event arrived.
         at: DateTime<Utc>,
+        /// What happened.
         event: WatchEvent,
     },
     /// The full body of the followed object, seen on its stream or fetched.
     Raw {
+        /// The followed object.
         target: ObjRef,
+        /// Its body, or why it could not be fetched.
         result: Result<Value, String>,
     },
 }
 
 /// Where the watch tasks send their reports (as `M`s), and which object's full body to pass on.
 pub struct Sink<M> {
+    /// Where reports go.
     pub tx: mpsc::Sender<M>,
+    /// The followed object, if any, whose full body the streams pass on.
     pub follow: follow::Receiver<Option<ObjRef>>,
 }
 

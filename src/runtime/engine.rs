@@ -32,7 +32,9 @@ const CHANNEL: usize = 8192;
 
 /// Where the engine works: the API server, the namespace, the read-only gate, the audit log.
 pub struct EngineConfig {
+    /// Where the API server is, for context switches.
     pub source: Source,
+    /// The client of the current context.
     pub connection: Connection,
     /// `None`: all namespaces.
     pub namespace: Option<String>,

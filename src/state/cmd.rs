@@ -12,8 +12,11 @@ pub enum Cmd {
     Quit,
     /// Fetch this object and keep sending its full body while it changes (`None`: stop).
     Follow(Option<ObjRef>),
-    /// Restart the watches on `namespace` (None: all namespaces).
-    Watch { namespace: Option<String> },
+    /// Restart the watches on another namespace.
+    Watch {
+        /// `None`: all namespaces.
+        namespace: Option<String>,
+    },
     /// Restart the watches as they are: their connections may be dead without knowing it.
     RestartWatches,
     /// Reconnect with another kubeconfig context and restart the watches.
@@ -58,14 +61,35 @@ impl Eq for Outgoing {}
 pub enum FormCmd {
     /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
     /// PostgreSQL ComponentVersion, and build the form context.
-    LoadContext { cluster: ObjKey },
+    LoadContext {
+        /// The cluster operated on.
+        cluster: ObjKey,
+    },
     /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
     /// form's context.
-    LoadRestore { backup: ObjKey },
+    LoadRestore {
+        /// The backup restored from.
+        backup: ObjKey,
+    },
     /// Send the request with `dryRun=All`.
-    DryRun { attempt: u64, request: Outgoing },
+    DryRun {
+        /// The form's attempt this dry run belongs to.
+        attempt: u64,
+        /// What to send.
+        request: Outgoing,
+    },
     /// Send the request for real (and audit it).
-    Submit { attempt: u64, request: Outgoing },
+    Submit {
+        /// The form's attempt this submit belongs to.
+        attempt: u64,
+        /// What to send.
+        request: Outgoing,
+    },
     /// Write the YAML preview to a file.
-    WriteYaml { path: PathBuf, text: String },
+    WriteYaml {
+        /// Where.
+        path: PathBuf,
+        /// The YAML.
+        text: String,
+    },
 }

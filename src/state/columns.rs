@@ -10,28 +10,48 @@ use chrono::{DateTime, Utc};
 use crate::state::table::{SortValue, TableRow, contains_ci};
 use kbdash_core::rows::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 
-/// Which column a table is sorted by.
+/// Which column a table is sorted by. The titles are the columns' headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnId {
+    /// NAMESPACE, in every pane.
     Namespace,
+    /// NAME, in every pane.
     Name,
+    /// A cluster's VERSION.
     Version,
+    /// READY: a cluster's ready pods, a pod's ready containers.
     Ready,
+    /// A cluster's PRIMARY pod.
     Primary,
+    /// STATUS, in every pane.
     Status,
+    /// A cluster's LAST OP.
     LastOp,
+    /// A cluster's PITR (point-in-time recovery) state.
     Pitr,
+    /// AGE, in every pane.
     Age,
+    /// A pod's ROLE.
     Role,
+    /// A pod's RESTARTS.
     Restarts,
+    /// A pod's NODE.
     Node,
+    /// The TYPE of an OpsRequest or a backup.
     Type,
+    /// The CLUSTER of an OpsRequest or a backup.
     Cluster,
+    /// An OpsRequest's PROGRESS.
     Progress,
+    /// The DURATION of an OpsRequest or a backup.
     Duration,
+    /// An OpsRequest's REASON.
     Reason,
+    /// A backup's METHOD.
     Method,
+    /// A backup's SIZE.
     Size,
+    /// A continuous backup's TIME RANGE.
     TimeRange,
 }
 

@@ -16,15 +16,25 @@ pub use bindings::BINDINGS;
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Leave kbdash.
     Quit,
+    /// The next pane in tab order.
     NextPane,
+    /// The previous pane in tab order.
     PrevPane,
+    /// A pane by its number.
     GoPane(Pane),
+    /// One row down (in an overlay: one line).
     Down,
+    /// One row up (in an overlay: one line).
     Up,
+    /// The first row.
     Top,
+    /// The last row.
     Bottom,
+    /// One page down.
     PageDown,
+    /// One page up.
     PageUp,
     /// Scope the other panes to the selected cluster.
     Scope,
@@ -32,12 +42,19 @@ pub enum Action {
     Back,
     /// Open the detail of the selected object.
     Detail,
+    /// Switch the detail between its key facts and the object's live YAML.
     ToggleYaml,
+    /// Edit the focused pane's filter.
     Filter,
+    /// Open the `:` command line.
     CommandLine,
+    /// Show or hide the help.
     Help,
+    /// Sort by the next sortable column.
     SortNext,
+    /// Sort by the previous sortable column.
     SortPrev,
+    /// Reverse the sort.
     SortReverse,
     /// Open the operations menu of the selected (or scoped) cluster.
     OpsMenu,
@@ -56,11 +73,15 @@ pub enum Action {
 pub enum FormAction {
     /// Close the menu or the form (cancelling a load or a dry run).
     Close,
+    /// The menu's cursor up.
     MenuUp,
+    /// The menu's cursor down.
     MenuDown,
     /// Open the form of the operation under the menu's cursor.
     OpenOp,
+    /// Focus the next field.
     NextField,
+    /// Focus the previous field.
     PrevField,
     /// Complete the parameter name being typed in a list field, else go to the next field.
     Complete,
@@ -80,9 +101,13 @@ pub enum FormAction {
     Review,
     /// Submit the previewed request, through the typed confirmation when it asks for one.
     Submit,
+    /// Edit the previewed YAML as text.
     EditYaml,
+    /// Write the previewed YAML to a file.
     WriteYaml,
+    /// Scroll the preview up.
     ScrollUp,
+    /// Scroll the preview down.
     ScrollDown,
     /// Check the edited YAML and start its dry run.
     CheckYaml,
@@ -289,7 +314,9 @@ impl Context {
 /// One key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeySpec {
+    /// The key.
     pub code: KeyCode,
+    /// The modifiers held with it.
     pub mods: KeyModifiers,
 }
 
@@ -339,7 +366,9 @@ impl KeySpec {
 /// A key binding.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
+    /// The keys bound, any of them.
     pub keys: &'static [KeySpec],
+    /// What they do.
     pub action: Action,
     pub(crate) context: Context,
     pub(crate) help: &'static str,

@@ -11,6 +11,7 @@ pub struct Launch {
     pub open_triage: bool,
     /// Wall mode with this page cycle in seconds (`--wall`, `--cycle`).
     pub wall_cycle: Option<u64>,
+    /// The triage rules' thresholds (from the config file).
     pub thresholds: Thresholds,
 }
 

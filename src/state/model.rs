@@ -20,9 +20,13 @@ const CHROME_ROWS: u16 = 6;
 /// The four table panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
+    /// The clusters.
     Clusters,
+    /// Their pods.
     Pods,
+    /// The OpsRequests.
     Ops,
+    /// The backups.
     Backups,
 }
 
@@ -61,14 +65,20 @@ impl Pane {
 pub enum StreamState {
     /// Not started yet.
     Pending,
-    /// Listing; `count` objects received so far.
-    Syncing { count: usize },
+    /// Listing.
+    Syncing {
+        /// Objects received so far.
+        count: usize,
+    },
     /// Listed and watching.
     Live,
     /// Failing and retrying with backoff.
     Reconnecting {
+        /// When it started failing.
         since: DateTime<Utc>,
+        /// How many times it has failed since.
         attempt: u32,
+        /// The last failure.
         error: String,
     },
     /// The API refused access (403); the API's message.
@@ -105,6 +115,7 @@ impl StreamState {
 /// What the detail view shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
+    /// The object shown.
     pub target: ObjRef,
     /// Full YAML instead of the key facts.
     pub yaml: bool,
@@ -116,13 +127,18 @@ pub struct Detail {
 /// and its drawing a module in `view`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
+    /// Nothing: the focused pane shows.
     None,
+    /// An object's detail.
     Detail(Detail),
+    /// The key bindings and commands.
     Help {
+        /// Lines scrolled past.
         scroll: usize,
     },
-    /// The triage list, with the selected problem.
+    /// The triage list.
     Triage {
+        /// The selected problem's rank.
         selected: usize,
     },
 }
@@ -130,14 +146,18 @@ pub enum Overlay {
 /// Which line editor is open at the bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// `/`: the focused pane's filter, applied as it is typed.
     Filter,
+    /// `:`: a command, run on Enter.
     Command,
 }
 
 /// A line being typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
+    /// What the line is for.
     pub kind: InputKind,
+    /// The text so far.
     pub text: String,
 }
 
@@ -148,23 +168,30 @@ pub struct Model {
     pub now: DateTime<Utc>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// The kubeconfig context shown ("demo" for the embedded demo).
     pub context: String,
     /// `None` shows every namespace.
     pub namespace: Option<String>,
     /// Contexts of the kubeconfig, for `:ctx` completion.
     pub contexts: Vec<String>,
+    /// Whether the context is read-only: nothing that would change the cluster is offered.
     pub readonly: bool,
+    /// The colours.
     pub theme: Theme,
     /// The watched objects.
     pub store: Store,
+    /// The state of each watched kind's stream.
     pub streams: BTreeMap<Kind, StreamState>,
+    /// The pane shown when no overlay covers it.
     pub focus: Pane,
     /// The cluster the other panes are scoped to.
     pub scope: Option<ObjKey>,
     /// The cluster the user last scoped to or opened the detail of: an operation on any other
     /// cluster asks for its typed name, so a cursor left on the wrong row cannot slip through.
     pub familiar: Option<ObjKey>,
+    /// What covers the panes.
     pub overlay: Overlay,
+    /// The line being typed, if any.
     pub input: Option<Input>,
     /// The followed object's YAML lines, for the detail view's YAML mode.
     pub raw: Option<(ObjRef, Vec<String>)>,
@@ -178,6 +205,7 @@ pub struct Model {
     pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
     pub(crate) wall: Option<WallState>,
+    /// The user asked to leave.
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: Forms,

@@ -46,31 +46,53 @@ pub struct Theme {
     pub name: String,
     /// When true (`NO_COLOR`), no colour is emitted; emphasis uses bold and reverse video only.
     pub(crate) no_color: bool,
+    /// Plain text.
     pub text: Color,
-    pub(crate) muted: Color,
-    pub(crate) accent: Color,
+    /// Secondary text.
+    pub muted: Color,
+    /// Highlighted text (titles, the focused tab).
+    pub accent: Color,
+    /// Healthy states.
     pub ok: Color,
-    pub(crate) warn: Color,
+    /// States that need a look.
+    pub warn: Color,
+    /// Failed states and errors.
     pub error: Color,
+    /// The selected row's background.
     pub selection: Color,
-    pub(crate) selection_text: Color,
-    pub(crate) border: Color,
-    pub(crate) border_focus: Color,
-    pub(crate) role_primary: Color,
-    pub(crate) role_secondary: Color,
-    pub(crate) header: Color,
+    /// The selected row's text.
+    pub selection_text: Color,
+    /// Borders of panes that are not focused.
+    pub border: Color,
+    /// The focused pane's border.
+    pub border_focus: Color,
+    /// A primary pod's role.
+    pub role_primary: Color,
+    /// A secondary pod's role.
+    pub role_secondary: Color,
+    /// The header bar's background.
+    pub header: Color,
+    /// A row whose role just changed.
     pub flash: Color,
 }
 
 /// A theme that could not be loaded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ThemeError {
+    /// No built-in theme has the name, and no file the path (the name, and why the file could
+    /// not be read).
     #[error(
         "theme {0:?} is neither a built-in theme (default, light, high-contrast) nor a readable file: {1}"
     )]
     NotFound(String, String),
+    /// The theme file is not valid.
     #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    Invalid {
+        /// The theme's name or path.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Default for Theme {

@@ -29,7 +29,9 @@ pub struct Forms {
 /// An object submitted from a form, followed until it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
+    /// The object's kind: an OpsRequest, a Backup, or a restored Cluster.
     pub kind: Kind,
+    /// The object.
     pub key: ObjKey,
     /// Whether its row appeared and was selected.
     pub selected: bool,
@@ -73,11 +75,17 @@ pub struct Review {
 /// Where the modal is, with what only that stage has.
 #[derive(Debug, Clone)]
 pub enum Stage {
-    /// The operations menu; `cursor` indexes [`kbdash_core::forms::OpKind::ALL`].
-    Menu { cursor: usize },
-    /// Waiting for the live objects the form starts from; `then` is the `:` command (or menu
-    /// choice) to open once they are in (none for the restore wizard).
-    Loading { then: Option<String> },
+    /// The operations menu.
+    Menu {
+        /// Indexes [`kbdash_core::forms::OpKind::ALL`].
+        cursor: usize,
+    },
+    /// Waiting for the live objects the form starts from.
+    Loading {
+        /// The `:` command (or menu choice) to open once they are in (none for the restore
+        /// wizard).
+        then: Option<String>,
+    },
     /// Editing fields.
     Edit,
     /// The server-side dry run of the review's request is running.
@@ -87,7 +95,12 @@ pub enum Stage {
     /// Editing the YAML as text.
     EditYaml(Review),
     /// Typing the cluster name to confirm a disruptive op.
-    Confirm { review: Review, typed: String },
+    Confirm {
+        /// The request to send once confirmed.
+        review: Review,
+        /// What has been typed so far.
+        typed: String,
+    },
     /// The request is in flight.
     Submitting(Review),
 }
@@ -95,13 +108,21 @@ pub enum Stage {
 /// A [`Stage`] without its data: what the views and the key contexts go by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageKind {
+    /// [`Stage::Menu`].
     Menu,
+    /// [`Stage::Loading`].
     Loading,
+    /// [`Stage::Edit`].
     Edit,
+    /// [`Stage::DryRun`].
     DryRun,
+    /// [`Stage::Preview`].
     Preview,
+    /// [`Stage::EditYaml`].
     EditYaml,
+    /// [`Stage::Confirm`].
     Confirm,
+    /// [`Stage::Submitting`].
     Submitting,
 }
 

@@ -45,13 +45,19 @@ pub(crate) struct Change {
 /// Every watched object, as rows.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
+    /// The Clusters pane's rows.
     pub clusters: Table<ClusterRow>,
+    /// The Pods pane's rows.
     pub pods: Table<PodRow>,
+    /// The OpsRequests pane's rows.
     pub ops: Table<OpsRow>,
+    /// The Backups pane's rows.
     pub backups: Table<BackupRow>,
+    /// Backup schedules: no pane, but the clusters' backup state and triage read them.
     pub schedules: HashMap<ObjKey, ScheduleRow>,
     /// Objects received since a stream's `Init`, swapped in at `InitDone`.
     pub pending: HashMap<Kind, Vec<Row>>,
+    /// The clusters' primaries, their history and the pods whose role just changed.
     pub roles: Roles,
     index: ClusterIndex,
     continuous: ContinuousMethods,

@@ -15,8 +15,11 @@ pub const ROLE_HISTORY_LEN: usize = 20;
 /// One primary change of a cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleChange {
+    /// When the change was seen.
     pub at: DateTime<Utc>,
+    /// The pod that was primary.
     pub old_primary: Atom,
+    /// The pod that is primary now.
     pub new_primary: Atom,
 }
 
