@@ -132,10 +132,10 @@ fn default_log_file() -> PathBuf {
         .join("kbdash.log")
 }
 
-/// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
 /// Log lines queued for the writer thread at most.
 const LOG_QUEUE_LINES: usize = 4096;
 
+/// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
 fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let path = path.unwrap_or_else(default_log_file);
     let dir = path
