@@ -6,8 +6,8 @@
 //! After a message it drains whatever else is queued, then draws once, at most every
 //! `FRAME` (~30 frames per second); nothing redraws on a timer except the clock tick.
 //!
-//! The top of the dashboard's layers but the command line: it alone owns the terminal, and its
-//! [`engine`] alone runs effects.
+//! Above every layer but the config file and the command line: it alone owns the terminal, and
+//! its [`engine`] alone runs effects.
 
 pub mod engine;
 pub mod form_effects;

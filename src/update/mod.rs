@@ -1,6 +1,7 @@
 //! The update layer: [`update`], the only place the model changes. Pure: no I/O, no clock (time
-//! comes in messages), effects go out as `Cmd`s. The forms' update side is in [`forms`]; whether
-//! a watch event changes the screen is [`redraw`]'s to say.
+//! comes in messages), effects go out as `Cmd`s. The forms' update side is in [`forms`], keeping
+//! triage up to date in [`triage`]; whether a watch event changes the screen is [`redraw`]'s to
+//! say.
 
 pub mod forms;
 pub(crate) mod redraw;
