@@ -61,12 +61,12 @@ mod bench {
 
     use chrono::Utc;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use kbdash::app::model::{Model, Pane, StreamState};
-    use kbdash::app::msg::Msg;
-    use kbdash::app::store::WATCHED;
-    use kbdash::app::update::{set_pages, update};
     use kbdash::k8s::watch::WatchEvent;
     use kbdash::k8s::watch::{Sink, spawn_all};
+    use kbdash::state::model::{Model, Pane, StreamState};
+    use kbdash::state::msg::Msg;
+    use kbdash::state::store::WATCHED;
+    use kbdash::update::{set_pages, update};
     use kbdash::view::view;
     use kbdash_core::kinds::Kind;
     use kbdash_core::rows::{ObjKey, Progress, Row};

@@ -6,26 +6,26 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::runtime::{self, Start};
-use crate::app::triage::Launch;
 use crate::config::Config;
 use crate::k8s::client::{Source, connect};
-use crate::view::theme::Theme;
+use crate::runtime::{self, Start};
+use crate::state::launch::Launch;
+use crate::state::theme::Theme;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 /// kbdash: a terminal dashboard for PostgreSQL clusters run by KubeBlocks.
 #[derive(Debug, Parser)]
 #[command(name = "kbdash", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub dashboard: DashboardArgs,
+    pub(crate) dashboard: DashboardArgs,
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 }
 
 /// The modes besides the default dashboard.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the dashboard on the embedded demo API server (no cluster needed).
     Demo(DemoArgs),
     /// Run the embedded demo API server alone until Ctrl-C; prints its URL first.
@@ -34,86 +34,86 @@ pub enum Command {
 
 /// Options of the dashboard, accepted before or after a subcommand.
 #[derive(Debug, Clone, Default, Args)]
-pub struct DashboardArgs {
+pub(crate) struct DashboardArgs {
     /// Path of the kubeconfig file (default: $KUBECONFIG, merged like kubectl, then ~/.kube/config).
     #[arg(long, global = true)]
-    pub kubeconfig: Option<PathBuf>,
+    pub(crate) kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use.
     #[arg(long, global = true)]
-    pub context: Option<String>,
+    pub(crate) context: Option<String>,
     /// Namespace to show (default: the context's namespace).
     #[arg(short = 'n', long, global = true)]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Show every namespace.
     #[arg(short = 'A', long, global = true)]
-    pub all_namespaces: bool,
+    pub(crate) all_namespaces: bool,
     /// Theme name (default, light, high-contrast) or path of a theme YAML file.
     #[arg(long, global = true)]
-    pub theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// Log file (default: kbdash.log in the user's state directory).
     #[arg(long, global = true)]
-    pub log_file: Option<PathBuf>,
+    pub(crate) log_file: Option<PathBuf>,
     /// Never change anything: shows a READ-ONLY badge.
     #[arg(long, global = true)]
-    pub readonly: bool,
+    pub(crate) readonly: bool,
     /// Allow changes on a context the config file marks read-only.
     #[arg(long, global = true, conflicts_with = "readonly")]
-    pub write: bool,
+    pub(crate) write: bool,
     /// Open on the triage view (what is broken, worst first).
     #[arg(long, global = true)]
-    pub triage: bool,
+    pub(crate) triage: bool,
     /// Wall-screen mode: cluster tiles, triage strip, clock; read-only, never exits on API loss.
     #[arg(long, global = true, conflicts_with = "write")]
-    pub wall: bool,
+    pub(crate) wall: bool,
     /// Seconds between wall pages when the tiles do not fit (default 10, or the config's).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub cycle: Option<u64>,
+    pub(crate) cycle: Option<u64>,
     /// Config file (default: $XDG_CONFIG_HOME/kbdash/config.yaml).
     #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// Options of the simulated KubeBlocks installation.
 #[derive(Debug, Clone, Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Number of PostgreSQL clusters to seed (the first eight each show one behaviour of the
     /// operator; a MySQL cluster comes with them).
     #[arg(long, default_value_t = 8)]
-    pub clusters: usize,
+    pub(crate) clusters: usize,
     /// Seed of the simulation: the same seed gives the same fleet and the same behaviour.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// How much faster than real time the simulated operator works.
     #[arg(long, default_value_t = 1.0)]
-    pub speed: f64,
+    pub(crate) speed: f64,
     /// Background changes per second across the fleet (continuous backups' time ranges
     /// advancing, crash-looping pods restarting); 0 stops them, and the operator then only
     /// acts on requests.
     #[arg(long, default_value_t = kbdash_demo::DEFAULT_CHURN, value_name = "PER_SECOND")]
-    pub churn: f64,
+    pub(crate) churn: f64,
 }
 
 /// `kbdash demo`.
 #[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     #[command(flatten)]
-    pub sim: SimArgs,
+    pub(crate) sim: SimArgs,
 }
 
 /// `kbdash demo-server`.
 #[derive(Debug, Clone, Args)]
-pub struct DemoServerArgs {
+pub(crate) struct DemoServerArgs {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
-    pub port: u16,
+    pub(crate) port: u16,
     #[command(flatten)]
-    pub sim: SimArgs,
+    pub(crate) sim: SimArgs,
     /// Write a kubeconfig (no auth) for this server to PATH.
     #[arg(long, value_name = "PATH")]
-    pub write_kubeconfig: Option<PathBuf>,
+    pub(crate) write_kubeconfig: Option<PathBuf>,
     /// Append one line per request (time, method, path with query, status) to PATH.
     #[arg(long, value_name = "PATH")]
-    pub request_log: Option<PathBuf>,
+    pub(crate) request_log: Option<PathBuf>,
 }
 
 /// Parses the command line and runs the chosen mode.
@@ -133,10 +133,10 @@ fn default_log_file() -> PathBuf {
         .join("kbdash.log")
 }
 
-/// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
 /// Log lines queued for the writer thread at most.
 const LOG_QUEUE_LINES: usize = 4096;
 
+/// Sends tracing output to a file, never to the screen. The guard flushes it on drop.
 fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let path = path.unwrap_or_else(default_log_file);
     let dir = path
@@ -233,6 +233,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
             theme,
             readonly,
             launch,
+            audit_log: crate::config::audit_log(),
         })
         .await;
         drop(server);

@@ -12,24 +12,25 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::state::readonly::Policy;
 use kbdash_core::domain::triage::Thresholds;
 
 /// Triage thresholds, in minutes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TriageFile {
-    pub stuck_ops_minutes: Option<u32>,
-    pub wal_stall_minutes: Option<u32>,
-    pub restart_window_minutes: Option<u32>,
-    pub full_backup_grace_minutes: Option<u32>,
+pub(crate) struct TriageFile {
+    pub(crate) stuck_ops_minutes: Option<u32>,
+    pub(crate) wal_stall_minutes: Option<u32>,
+    pub(crate) restart_window_minutes: Option<u32>,
+    pub(crate) full_backup_grace_minutes: Option<u32>,
 }
 
 /// Wall mode settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WallFile {
+pub(crate) struct WallFile {
     /// Seconds between pages when the tiles do not fit.
-    pub cycle_seconds: Option<u64>,
+    pub(crate) cycle_seconds: Option<u64>,
 }
 
 /// The config file as written.
@@ -40,26 +41,35 @@ pub struct Config {
     pub theme: Option<String>,
     /// Contexts that are read-only unless `--write`: names or glob patterns (`*`, `?`).
     #[serde(default)]
-    pub readonly_contexts: Vec<String>,
+    pub(crate) readonly_contexts: Vec<String>,
     #[serde(default)]
-    pub triage: TriageFile,
+    pub(crate) triage: TriageFile,
     #[serde(default)]
-    pub wall: WallFile,
+    pub(crate) wall: WallFile,
 }
 
 /// Default wall page cycle.
-pub const DEFAULT_CYCLE_SECONDS: u64 = 10;
+pub(crate) const DEFAULT_CYCLE_SECONDS: u64 = 10;
 
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read the config file {file}: {message}")]
-    Read { file: String, message: String },
+    Read {
+        /// The file's path.
+        file: String,
+        /// Why it could not be read.
+        message: String,
+    },
+    /// The file is not a valid config.
     #[error("{file}:{line}: {message}")]
     Invalid {
+        /// The file's path.
         file: String,
         /// 1-based; 0 when the parser gave no location.
         line: usize,
+        /// What is wrong.
         message: String,
     },
 }
@@ -109,8 +119,8 @@ impl Config {
 
     /// Which contexts are read-only: every one when `always` (`--readonly`, `--wall`), else
     /// those this config names, unless `write` (`--write`) lifts that.
-    pub fn readonly_policy(&self, always: bool, write: bool) -> crate::app::readonly::Policy {
-        crate::app::readonly::Policy {
+    pub fn readonly_policy(&self, always: bool, write: bool) -> Policy {
+        Policy {
             always,
             contexts: if write {
                 Vec::new()
@@ -140,7 +150,7 @@ impl Config {
 }
 
 /// `$XDG_CONFIG_HOME/kbdash/config.yaml` (or the platform's config directory).
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(xdg).join("kbdash").join("config.yaml"));
     }
@@ -149,7 +159,7 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// The user's state directory for kbdash, where the log and the audit log go: the platform's
 /// state directory (`$XDG_STATE_HOME/kbdash`), else its local data directory.
-pub fn state_dir() -> Option<PathBuf> {
+pub(crate) fn state_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kbdash").map(|d| {
         d.state_dir()
             .unwrap_or_else(|| d.data_local_dir())
@@ -157,28 +167,9 @@ pub fn state_dir() -> Option<PathBuf> {
     })
 }
 
-/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+/// The audit log of submits: JSON lines in the state directory.
+pub(crate) fn audit_log() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("audit.jsonl"))
 }
 
 /// The 1-based line where `key` is set, for errors found after parsing.
@@ -190,24 +181,4 @@ fn line_of(yaml: &str, key: &str) -> usize {
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
         .map_or(0, |i| i + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        for (p, n, want) in [
-            ("prod-*", "prod-eu", true),
-            ("prod-*", "staging", false),
-            ("*prod*", "gke_x_prod_1", true),
-            ("kind-?", "kind-a", true),
-            ("kind-?", "kind-ab", false),
-            ("exact", "exact", true),
-            ("*", "", true),
-        ] {
-            assert_eq!(glob_match(p, n), want, "{p} {n}");
-        }
-    }
 }

@@ -1,3 +1,6 @@
+//! The `kbdash` binary: tunes the allocator and hands over to the command line
+//! ([`kbdash::cli::run`]).
+
 fn main() {
     tune_allocator();
     if let Err(e) = kbdash::cli::run() {

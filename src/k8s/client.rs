@@ -21,11 +21,12 @@ pub enum Source {
 /// A connected client and what the header shows about it.
 #[derive(Clone)]
 pub struct Connection {
+    /// The client, as the kubeconfig or URL describes it (not behind the read-only gate).
     pub client: Client,
     /// Context name ("demo" for the embedded demo).
     pub context: String,
     /// The context's default namespace.
-    pub default_namespace: String,
+    pub(crate) default_namespace: String,
     /// Every context of the kubeconfig, for `:ctx`.
     pub contexts: Vec<String>,
 }

@@ -11,17 +11,19 @@ use tokio::sync::mpsc;
 
 /// One answer of the probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// When the answer came (or the wait for it ended).
-    pub at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// An error: the server did not answer in time, or answered with an error.
-    pub result: Result<(), String>,
+    pub(crate) result: Result<(), String>,
 }
 
 /// How often the probe asks, and how long it waits for the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbeTiming {
+    /// Time between two probes.
     pub interval: Duration,
+    /// How long a probe waits for the answer.
     pub timeout: Duration,
 }
 
@@ -37,7 +39,7 @@ impl Default for ProbeTiming {
 }
 
 /// Probes until the receiver goes away, sending each answer as an `M`.
-pub async fn run<M: From<Probe>>(client: Client, timing: ProbeTiming, tx: mpsc::Sender<M>) {
+pub(crate) async fn run<M: From<Probe>>(client: Client, timing: ProbeTiming, tx: mpsc::Sender<M>) {
     loop {
         let result = match tokio::time::timeout(timing.timeout, client.apiserver_version()).await {
             Ok(Ok(_)) => Ok(()),

@@ -1,7 +1,8 @@
 //! Everything that talks to the Kubernetes API: the client, the watch streams, the one write
-//! path and the liveness probe.
+//! path, the liveness probe and the read-only gate.
 
 pub mod client;
+pub mod gate;
 pub mod liveness;
-pub mod submit;
+pub(crate) mod submit;
 pub mod watch;

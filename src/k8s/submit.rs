@@ -19,7 +19,7 @@ fn api_message(e: kube::Error) -> String {
 
 /// Sends `req` (`dry_run`: with `dryRun=All`, so the API validates and stores nothing) and
 /// returns the object the API answered with (its `metadata.name` is the generated name).
-pub async fn send(client: &Client, req: &Request, dry_run: bool) -> Result<Value, String> {
+pub(crate) async fn send(client: &Client, req: &Request, dry_run: bool) -> Result<Value, String> {
     let api: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         &req.namespace,

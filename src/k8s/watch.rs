@@ -28,10 +28,10 @@ use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 /// kube's client sets no read timeout and guards only the watch phase (with its own idle
 /// timeout): a list request sent on a connection that died silently (a VPN drop) would
 /// otherwise leave its stream reconnecting for ever. Pages arrive far more often than this.
-pub const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Pods kbdash watches: only those KubeBlocks manages.
-pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+pub(crate) const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
 /// Why a watch stream failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,20 +66,27 @@ pub enum WatchEvent {
 pub enum Report {
     /// An event of the stream of `kind`, stamped with when it arrived.
     Watch {
+        /// The stream's kind.
         kind: Kind,
+        /// When the event arrived.
         at: DateTime<Utc>,
+        /// What happened.
         event: WatchEvent,
     },
     /// The full body of the followed object, seen on its stream or fetched.
     Raw {
+        /// The followed object.
         target: ObjRef,
+        /// Its body, or why it could not be fetched.
         result: Result<Value, String>,
     },
 }
 
 /// Where the watch tasks send their reports (as `M`s), and which object's full body to pass on.
 pub struct Sink<M> {
+    /// Where reports go.
     pub tx: mpsc::Sender<M>,
+    /// The followed object, if any, whose full body the streams pass on.
     pub follow: follow::Receiver<Option<ObjRef>>,
 }
 
@@ -116,7 +123,7 @@ pub fn spawn_all<M: From<Report> + Send + 'static>(
 }
 
 /// Classifies a watcher failure by the API status it carries.
-pub fn classify(e: &watcher::Error) -> StreamError {
+pub(crate) fn classify(e: &watcher::Error) -> StreamError {
     let status = match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))

@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
+use crate::state::model::{Model, Pane};
+use crate::state::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
-use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::rows::BackupRow;
 
@@ -15,7 +15,7 @@ use kbdash_core::rows::BackupRow;
 const MIN_WIDTHS: [u16; 10] = [7, 14, 8, 10, 8, 11, 5, 31, 6, 4];
 
 /// Draws the Backups pane.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     pane::draw(
         f,
         area,
@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 }
 
 /// How long a backup took (or, while running, has taken).
-pub fn duration(m: &Model, b: &BackupRow) -> String {
+pub(crate) fn duration(m: &Model, b: &BackupRow) -> String {
     if !b.duration.is_empty() {
         return b.duration.to_string();
     }
@@ -44,7 +44,7 @@ pub fn duration(m: &Model, b: &BackupRow) -> String {
 }
 
 /// `start → end` in UTC with seconds.
-pub fn time_range(b: &BackupRow) -> String {
+pub(crate) fn time_range(b: &BackupRow) -> String {
     match (b.range_start, b.range_end) {
         (None, None) => "-".into(),
         (s, e) => format!("{} → {}", widgets::utc(s), widgets::utc(e)),
@@ -52,7 +52,7 @@ pub fn time_range(b: &BackupRow) -> String {
 }
 
 /// `start → end` in UTC with seconds, without the year (the table's narrower form).
-pub fn time_range_short(b: &BackupRow) -> String {
+pub(crate) fn time_range_short(b: &BackupRow) -> String {
     let short = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M:%S").to_string())
     };
@@ -64,7 +64,7 @@ pub fn time_range_short(b: &BackupRow) -> String {
 
 /// The phase with its symbol; a full backup still running is in progress, while a continuous
 /// one is healthy when Running.
-pub fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
+pub(crate) fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
     if b.phase == "Running" && !b.is_continuous() {
         let sev = Severity::Progress;
         Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
+use crate::state::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
 use kbdash_core::rows::ClusterRow;
@@ -14,7 +14,7 @@ use kbdash_core::rows::ClusterRow;
 const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];
 
 /// Draws the Clusters pane.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     pane::draw(
         f,
         area,

@@ -6,15 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::model::{Detail, Model};
-use crate::view::theme::Theme;
+use crate::state::model::{Detail, Model};
+use crate::state::theme::Theme;
 use crate::view::widgets::{self, status_span};
 use crate::view::{backups, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
 
 /// Draws the detail view of `d` over `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let theme = &m.theme;
     let lines = if d.yaml {
         match &m.raw {

@@ -7,10 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::forms::keys;
-use crate::app::forms::state::{FormModal, Stage, StageKind, Subject};
-use crate::app::keymap::{self, Context, Wording};
-use crate::app::model::Model;
+use crate::state::forms::{FormModal, Stage, StageKind, Subject};
+use crate::state::keymap::{self, Context, Wording};
+use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
 use kbdash_core::forms::{FieldKind, FieldSpec, YAML_FIELD};
@@ -22,7 +21,7 @@ const TIMELINE_ROWS: u16 = 6;
 const LABEL: usize = 22;
 
 /// Draws the modal over `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let stage = modal.stage.kind();
     if stage == StageKind::Menu {
         ops_menu::draw(f, area, m, modal);
@@ -157,12 +156,12 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
 /// whose cursor keys come first and the fields' keys briefly.
 fn footer_text(modal: &FormModal) -> String {
     let (contexts, wording): (&[Context], Wording) = match modal.stage.kind() {
-        StageKind::Edit if modal.time_focused() => (keys::contexts(modal), Wording::Brief),
+        StageKind::Edit if modal.time_focused() => (keymap::form_contexts(modal), Wording::Brief),
         StageKind::Edit => (
             &[Context::Fields, Context::SingleLine, Context::Choice],
             Wording::Full,
         ),
-        _ => (keys::contexts(modal), Wording::Full),
+        _ => (keymap::form_contexts(modal), Wording::Full),
     };
     let status = (modal.stage.kind() == StageKind::Submitting).then_some("submitting…");
     status

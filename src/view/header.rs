@@ -7,9 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::command;
-use crate::app::model::{InputKind, Model, Pane, StreamState};
-use crate::view::theme::Theme;
+use crate::state::command;
+use crate::state::model::{InputKind, Model, Pane, StreamState};
+use crate::state::theme::Theme;
 use crate::view::widgets::Severity;
 
 /// The display name of a watched kind.
@@ -19,7 +19,7 @@ fn kind_name(kind: kbdash_core::kinds::Kind) -> &'static str {
 
 /// Health of one stream in words, short enough for the status line; the API's full message
 /// for forbidden and not-installed streams is on the pane itself ([`stream_banner`]).
-pub fn stream_short(state: &StreamState) -> (Severity, String) {
+pub(crate) fn stream_short(state: &StreamState) -> (Severity, String) {
     match state {
         StreamState::Forbidden(_) => (Severity::Error, "forbidden".into()),
         StreamState::NotInstalled(_) => (Severity::Error, "not installed".into()),
@@ -28,7 +28,10 @@ pub fn stream_short(state: &StreamState) -> (Severity, String) {
 }
 
 /// The line a pane shows on its border while its stream is not live.
-pub fn stream_banner(m: &Model, kind: kbdash_core::kinds::Kind) -> Option<(Severity, String)> {
+pub(crate) fn stream_banner(
+    m: &Model,
+    kind: kbdash_core::kinds::Kind,
+) -> Option<(Severity, String)> {
     match m.streams.get(&kind)? {
         StreamState::Live => None,
         state => Some(stream_text(state)),
@@ -36,7 +39,7 @@ pub fn stream_banner(m: &Model, kind: kbdash_core::kinds::Kind) -> Option<(Sever
 }
 
 /// Health of one stream: symbol, word and detail.
-pub fn stream_text(state: &StreamState) -> (Severity, String) {
+pub(crate) fn stream_text(state: &StreamState) -> (Severity, String) {
     match state {
         StreamState::Pending => (Severity::Idle, "waiting".into()),
         StreamState::Syncing { count } => {
@@ -56,7 +59,7 @@ pub fn stream_text(state: &StreamState) -> (Severity, String) {
 }
 
 /// Draws the header line.
-pub fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
     let theme = &m.theme;
     let live = m
         .streams
@@ -120,7 +123,7 @@ pub fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
 }
 
 /// Draws the tab bar with counts, scope and filter.
-pub fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
     let theme = &m.theme;
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
@@ -145,7 +148,7 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
 }
 
 /// Draws the status line.
-pub fn draw_status(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw_status(f: &mut Frame, area: Rect, m: &Model) {
     let theme = &m.theme;
     let line = if let Some(input) = &m.input {
         input_line(m, input.kind, &input.text, theme)

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::command;
-use crate::app::keymap::{self, Context};
-use crate::app::model::Model;
+use crate::state::command;
+use crate::state::keymap::{self, Context};
+use crate::state::model::Model;
 
 /// The help text, one line per binding, grouped by where it applies.
 pub fn lines(m: &Model) -> Vec<Line<'static>> {
@@ -43,7 +43,7 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
 }
 
 /// Draws the help screen.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, scroll: usize) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, scroll: usize) {
     let lines = lines(m);
     let max = lines
         .len()

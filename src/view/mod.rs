@@ -1,27 +1,26 @@
 //! Drawing the model. `view` reads the model and never changes it.
 
-pub mod backups;
-pub mod clusters;
-pub mod detail;
-pub mod form;
-pub mod header;
+pub(crate) mod backups;
+pub(crate) mod clusters;
+pub(crate) mod detail;
+pub(crate) mod form;
+pub(crate) mod header;
 pub mod help;
-pub mod layout;
-pub mod ops;
-pub mod ops_menu;
-pub mod pane;
-pub mod pods;
-pub mod theme;
+pub(crate) mod layout;
+pub(crate) mod ops;
+pub(crate) mod ops_menu;
+pub(crate) mod pane;
+pub(crate) mod pods;
 pub mod timeline;
-pub mod triage;
-pub mod wall;
-pub mod widgets;
+pub(crate) mod triage;
+pub(crate) mod wall;
+pub(crate) mod widgets;
 
 use ratatui::Frame;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::model::{Model, Overlay, Pane};
+use crate::state::model::{Model, Overlay, Pane};
 
 /// Draws the whole screen.
 pub fn view(m: &Model, f: &mut Frame) {

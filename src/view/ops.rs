@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
+use crate::state::model::{Model, Pane};
+use crate::state::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
-use crate::view::theme::Theme;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::rows::{OpsRow, Progress};
 
@@ -15,7 +15,7 @@ use kbdash_core::rows::{OpsRow, Progress};
 const MIN_WIDTHS: [u16; 9] = [9, 16, 10, 10, 9, 9, 8, 4, 10];
 
 /// Draws the OpsRequests pane.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     pane::draw(
         f,
         area,
@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
 }
 
 /// How long an OpsRequest ran (finished) or has been running.
-pub fn duration(m: &Model, o: &OpsRow) -> String {
+pub(crate) fn duration(m: &Model, o: &OpsRow) -> String {
     match (o.started.or(o.created), o.completed) {
         (Some(s), Some(e)) => widgets::long_duration(e - s),
         (Some(s), None) if !o.is_finished() && o.started.is_some() => {
@@ -43,7 +43,7 @@ pub fn duration(m: &Model, o: &OpsRow) -> String {
 }
 
 /// The phase with its symbol; a request still at work is in progress, not "ok".
-pub fn phase_span(o: &OpsRow, theme: &Theme) -> Span<'static> {
+pub(crate) fn phase_span(o: &OpsRow, theme: &Theme) -> Span<'static> {
     if o.phase == "Running" {
         let sev = Severity::Progress;
         Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))

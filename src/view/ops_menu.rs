@@ -5,14 +5,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::forms::keys;
-use crate::app::forms::state::{FormModal, Stage};
-use crate::app::keymap::{self, Action, FormAction, Wording};
-use crate::app::model::Model;
+use crate::state::forms::{FormModal, Stage};
+use crate::state::keymap::{self, Action, FormAction, Wording};
+use crate::state::model::Model;
 use kbdash_core::forms::OpKind;
 
 /// Draws the menu of `modal` centred in `area`.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let cursor = match modal.stage {
         Stage::Menu { cursor } => cursor,
@@ -56,7 +55,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
 fn status(modal: &FormModal) -> String {
     let loaded = modal.op_context().is_some();
     let close = Action::Form(FormAction::Close);
-    let hints = keymap::hints(keys::contexts(modal), Wording::Full)
+    let hints = keymap::hints(keymap::form_contexts(modal), Wording::Full)
         .filter(|(b, _)| loaded || b.action == close)
         .map(|(_, hint)| hint);
     let loading = (!loaded).then_some("loading the cluster's live objects…");

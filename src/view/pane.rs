@@ -6,26 +6,26 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
-use crate::app::model::{Model, Pane, StreamState};
-use crate::app::table::{Table, TableRow};
+use crate::state::model::{Model, Pane, StreamState};
+use crate::state::table::{Table, TableRow};
 use crate::view::widgets::{self, TableView};
 use kbdash_core::kinds::Kind;
 
 /// How one pane differs from the others, besides its rows' columns.
-pub struct PaneSpec<'a> {
+pub(crate) struct PaneSpec<'a> {
     /// The pane: its title names it, and its kind's stream health shows on its banner.
-    pub pane: Pane,
+    pub(crate) pane: Pane,
     /// The word before the scoped cluster's name in the title.
-    pub scope_word: &'a str,
+    pub(crate) scope_word: &'a str,
     /// Narrowest each column may get before columns are dropped.
-    pub min_widths: &'a [u16],
+    pub(crate) min_widths: &'a [u16],
     /// Whether the last column takes the slack (for free-text columns such as reasons).
-    pub flex_last: bool,
+    pub(crate) flex_last: bool,
 }
 
 /// Draws `table` as a pane with its rows' columns, rendering only its visible window with
 /// `row`.
-pub fn draw<'a, R: TableRow>(
+pub(crate) fn draw<'a, R: TableRow>(
     f: &mut Frame,
     area: Rect,
     m: &'a Model,
@@ -65,7 +65,7 @@ pub fn draw<'a, R: TableRow>(
 }
 
 /// What an empty pane says: nothing matches, nothing could be listed, or nothing exists.
-pub fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
+pub(crate) fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
     let place = m.namespace.as_deref().unwrap_or("any namespace");
     if total > 0 {
         return "no rows match the filter or scope (Esc clears)".into();

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::model::{Model, Pane};
+use crate::state::model::{Model, Pane};
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, severity};
 use kbdash_core::rows::PodRow;
@@ -14,7 +14,7 @@ use kbdash_core::rows::PodRow;
 const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];
 
 /// Draws the Pods pane.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     pane::draw(
         f,
         area,

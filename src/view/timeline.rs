@@ -20,41 +20,39 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
-use crate::view::theme::Theme;
+use crate::state::theme::Theme;
 use crate::view::widgets::long_duration;
-use kbdash_core::domain::pitr::{
-    BackupFacts, BackupKind, continuous_backup_of, recoverable_window,
-};
+use kbdash_core::domain::pitr::{BackupFacts, BackupKind, recoverable_window};
 
 /// How often the continuous backup's `timeRange.end` is normally refreshed.
-pub const DEFAULT_SYNC_INTERVAL: TimeDelta = TimeDelta::seconds(30);
+pub(crate) const DEFAULT_SYNC_INTERVAL: TimeDelta = TimeDelta::seconds(30);
 /// The end is flagged as not advancing when it lags now by more than this many intervals.
-pub const STALL_INTERVALS: i32 = 4;
+pub(crate) const STALL_INTERVALS: i32 = 4;
 
 /// Styles of the timeline's parts, so the widget needs no theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TimelineStyle {
     /// Status line text.
-    pub text: Style,
+    pub(crate) text: Style,
     /// Axis labels and time outside the continuous range.
-    pub muted: Style,
+    pub(crate) muted: Style,
     /// The continuous range outside the window.
-    pub range: Style,
+    pub(crate) range: Style,
     /// The recoverable window.
-    pub window: Style,
+    pub(crate) window: Style,
     /// Full backup markers.
-    pub base: Style,
+    pub(crate) base: Style,
     /// The "now" mark.
-    pub now: Style,
+    pub(crate) now: Style,
     /// The chosen time's mark.
-    pub cursor: Style,
+    pub(crate) cursor: Style,
     /// The lag flag when the end has stopped advancing.
-    pub stalled: Style,
+    pub(crate) stalled: Style,
 }
 
 impl TimelineStyle {
     /// Styles from a colour theme (which honours `NO_COLOR`).
-    pub fn from_theme(theme: &Theme) -> TimelineStyle {
+    pub(crate) fn from_theme(theme: &Theme) -> TimelineStyle {
         TimelineStyle {
             text: theme.text(),
             muted: theme.muted(),
@@ -72,19 +70,19 @@ impl TimelineStyle {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineInput {
     /// The continuous backup's `[timeRange.start, timeRange.end]`, if usable.
-    pub range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub(crate) range: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// The recoverable window, if there is one.
     pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// End times of the cluster's Completed full (or incremental) backups.
     pub full_backups: Vec<DateTime<Utc>>,
     /// Current time.
-    pub now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     /// The chosen restore time (the cursor), if any.
-    pub chosen: Option<DateTime<Utc>>,
+    pub(crate) chosen: Option<DateTime<Utc>>,
     /// How often the range's end normally advances.
-    pub sync_interval: TimeDelta,
+    pub(crate) sync_interval: TimeDelta,
     /// Why there is no window (shown in place of it), e.g. the PITR error.
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 impl TimelineInput {
@@ -119,25 +117,9 @@ impl TimelineInput {
         }
     }
 
-    /// The timeline of cluster `namespace/cluster` from all the Backups one has (the
-    /// continuous backup its PITR uses, see [`continuous_backup_of`]); `None` when the cluster
-    /// has no continuous backup.
-    pub fn for_cluster(
-        backups: &[BackupFacts],
-        namespace: &str,
-        cluster: &str,
-        now: DateTime<Utc>,
-        chosen: Option<DateTime<Utc>>,
-    ) -> Option<TimelineInput> {
-        let continuous = continuous_backup_of(backups, namespace, cluster)?;
-        Some(TimelineInput::from_backups(
-            continuous, backups, now, chosen,
-        ))
-    }
-
     /// The axis: from the range's start (else the earliest full backup) to now (or the
     /// range's end if it lies in the future).
-    pub fn axis(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+    pub(crate) fn axis(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         let start = self
             .range
             .map(|r| r.0)
@@ -151,15 +133,15 @@ impl TimelineInput {
 
 /// How far the continuous range's end is behind now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EndLag {
+pub(crate) struct EndLag {
     /// `now - end` (zero when the end is ahead).
-    pub lag: TimeDelta,
+    pub(crate) lag: TimeDelta,
     /// More than [`STALL_INTERVALS`] sync intervals behind: archiving has stopped advancing.
-    pub stalled: bool,
+    pub(crate) stalled: bool,
 }
 
 /// The lag of `end` behind `now` and whether it counts as stalled.
-pub fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta) -> EndLag {
+pub(crate) fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta) -> EndLag {
     let lag = (now - end).max(TimeDelta::zero());
     EndLag {
         lag,
@@ -168,7 +150,11 @@ pub fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta)
 }
 
 /// The column of `t` on an axis `[a0, a1]` drawn over `width` columns; `None` outside it.
-pub fn column(t: DateTime<Utc>, axis: (DateTime<Utc>, DateTime<Utc>), width: u16) -> Option<u16> {
+pub(crate) fn column(
+    t: DateTime<Utc>,
+    axis: (DateTime<Utc>, DateTime<Utc>),
+    width: u16,
+) -> Option<u16> {
     let (a0, a1) = axis;
     if width == 0 || t < a0 || t > a1 {
         return None;

@@ -8,13 +8,13 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::model::Model;
-use crate::view::theme::Theme;
+use crate::state::model::Model;
+use crate::state::theme::Theme;
 use crate::view::widgets::{self, Severity};
 use kbdash_core::domain::triage::{Level, Problem};
 
 /// The severity a level is drawn with.
-pub fn severity(level: Level) -> Severity {
+pub(crate) fn severity(level: Level) -> Severity {
     match level {
         Level::Critical | Level::Error => Severity::Error,
         Level::Warning => Severity::Warn,
@@ -39,7 +39,12 @@ fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 }
 
 /// One problem as a line fitting `width` columns.
-pub fn problem_line(p: &Problem, now: DateTime<Utc>, theme: &Theme, width: usize) -> Line<'static> {
+pub(crate) fn problem_line(
+    p: &Problem,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    width: usize,
+) -> Line<'static> {
     let sev = severity(p.level);
     let level = format!("{} {:<5} ", sev.symbol(), p.level.word());
     let since = format!("{:<17} ", since_text(p.since, now));
@@ -55,7 +60,7 @@ pub fn problem_line(p: &Problem, now: DateTime<Utc>, theme: &Theme, width: usize
 }
 
 /// Draws the triage view with `selected` highlighted.
-pub fn draw(f: &mut Frame, area: Rect, m: &Model, selected: usize) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, selected: usize) {
     let theme = &m.theme;
     let problems = &m.triage.problems;
     let title = format!(

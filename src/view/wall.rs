@@ -9,9 +9,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::model::{Model, StreamState};
-use crate::app::problem_index::ProblemIndex;
-use crate::app::triage::{is_stale, stale_since};
+use crate::state::model::{Model, StreamState};
+use crate::state::problem_index::ProblemIndex;
 use crate::view::triage::problem_line;
 use crate::view::widgets::{self, Severity, status_span};
 use kbdash_core::kinds::Kind;
@@ -25,7 +24,7 @@ const TILE_HEIGHT: u16 = 7;
 const TILE_KINDS: [Kind; 4] = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup];
 
 /// The banner text for a stale screen.
-pub fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(crate) fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match last {
         Some(t) => format!(
             "STALE: last update {} ({} min ago)",
@@ -37,7 +36,7 @@ pub fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 }
 
 /// How many tiles fit in `area`: (columns, rows).
-pub fn grid(area: Rect) -> (u16, u16) {
+pub(crate) fn grid(area: Rect) -> (u16, u16) {
     (
         (area.width / TILE_WIDTH).max(1),
         (area.height / TILE_HEIGHT).max(1),
@@ -45,10 +44,10 @@ pub fn grid(area: Rect) -> (u16, u16) {
 }
 
 /// Draws the wall.
-pub fn draw(f: &mut Frame, m: &Model) {
+pub(crate) fn draw(f: &mut Frame, m: &Model) {
     let area = f.area();
     let theme = &m.theme;
-    let stale = stale_since(m);
+    let stale = m.stale_since();
     let found = &m.triage.problems;
     let banner_h = u16::from(stale.is_some()) * if area.height >= 30 { 3 } else { 1 };
     let strip_h = if area.height < 12 {
@@ -94,7 +93,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     }
     draw_strip(f, strip, m, found);
 
-    let dim = TILE_KINDS.iter().any(|k| is_stale(m, *k));
+    let dim = TILE_KINDS.iter().any(|k| m.is_stale(*k));
     let shown: Vec<&ClusterRow> = clusters
         .iter()
         .skip(page * per_page)

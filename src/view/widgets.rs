@@ -8,13 +8,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
-use crate::app::columns::{Column, ColumnId};
-use crate::app::table::Sort;
-use crate::view::theme::Theme;
+use crate::state::columns::{Column, ColumnId};
+use crate::state::table::Sort;
+use crate::state::theme::Theme;
 
 /// How a status reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     Ok,
     Progress,
     Idle,
@@ -25,7 +25,7 @@ pub enum Severity {
 
 impl Severity {
     /// The symbol that goes with the word, so status never relies on colour.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Severity::Ok => "✓",
             Severity::Progress => "↻",
@@ -37,7 +37,7 @@ impl Severity {
     }
 
     /// The theme colour of the severity.
-    pub fn style(self, theme: &Theme) -> Style {
+    pub(crate) fn style(self, theme: &Theme) -> Style {
         match self {
             Severity::Ok => theme.fg(theme.ok),
             Severity::Progress => theme.fg(theme.accent),
@@ -50,7 +50,7 @@ impl Severity {
 
 /// The severity of a phase or status word of any kind kbdash shows; unknown words are
 /// `Unknown` and shown verbatim.
-pub fn severity(word: &str) -> Severity {
+pub(crate) fn severity(word: &str) -> Severity {
     match word {
         "Running" | "Succeed" | "Completed" | "Available" | "Ready" => Severity::Ok,
         "Creating" | "Updating" | "Pending" | "InProgress" | "New" | "Starting" | "Stopping"
@@ -65,7 +65,7 @@ pub fn severity(word: &str) -> Severity {
 }
 
 /// "✓ Running", styled; an empty word shows as a muted "-".
-pub fn status_span(word: &str, theme: &Theme) -> Span<'static> {
+pub(crate) fn status_span(word: &str, theme: &Theme) -> Span<'static> {
     if word.is_empty() {
         return Span::styled("-", theme.muted());
     }
@@ -74,12 +74,12 @@ pub fn status_span(word: &str, theme: &Theme) -> Span<'static> {
 }
 
 /// A kubectl-style age: 45s, 12m, 5h, 3d.
-pub fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(crate) fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     since.map_or_else(|| "-".to_string(), |t| short_duration(now - t))
 }
 
 /// A compact duration: 45s, 12m, 5h, 3d (negative counts as zero).
-pub fn short_duration(d: TimeDelta) -> String {
+pub(crate) fn short_duration(d: TimeDelta) -> String {
     let s = d.num_seconds().max(0);
     match s {
         0..60 => format!("{s}s"),
@@ -90,7 +90,7 @@ pub fn short_duration(d: TimeDelta) -> String {
 }
 
 /// A duration in its two largest units: 45s, 1m12s, 2h3m, 1d1h (a negative one is 0s).
-pub fn long_duration(d: TimeDelta) -> String {
+pub(crate) fn long_duration(d: TimeDelta) -> String {
     let s = d.num_seconds().max(0);
     match s {
         0..60 => format!("{s}s"),
@@ -101,7 +101,7 @@ pub fn long_duration(d: TimeDelta) -> String {
 }
 
 /// A byte count in binary units: 1.1Gi, 46Mi, 512B.
-pub fn size(bytes: Option<u64>) -> String {
+pub(crate) fn size(bytes: Option<u64>) -> String {
     let Some(b) = bytes else {
         return "-".into();
     };
@@ -123,12 +123,12 @@ pub fn size(bytes: Option<u64>) -> String {
 }
 
 /// UTC with seconds: 2025-06-03 10:14:52.
-pub fn utc(t: Option<DateTime<Utc>>) -> String {
+pub(crate) fn utc(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 /// A progress bar `███░░ 3/5` of `width` cells plus the counts.
-pub fn progress_bar(done: u32, total: u32, width: usize) -> String {
+pub(crate) fn progress_bar(done: u32, total: u32, width: usize) -> String {
     let filled = if total == 0 {
         0
     } else {
@@ -142,7 +142,7 @@ pub fn progress_bar(done: u32, total: u32, width: usize) -> String {
 }
 
 /// Cuts `s` to `max` characters, ending with `…` when cut.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -155,32 +155,32 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// One column as drawn: title, identity (for the sort marker) and the narrowest it may get
 /// before columns are dropped.
 #[derive(Debug, Clone, Copy)]
-pub struct ColSpec {
-    pub title: &'static str,
-    pub id: ColumnId,
-    pub min: u16,
+pub(crate) struct ColSpec {
+    pub(crate) title: &'static str,
+    pub(crate) id: ColumnId,
+    pub(crate) min: u16,
 }
 
 /// A pane's table: title, columns, the rows of the page window, selection.
-pub struct TableView<'a> {
-    pub title: String,
-    pub columns: Vec<ColSpec>,
+pub(crate) struct TableView<'a> {
+    pub(crate) title: String,
+    pub(crate) columns: Vec<ColSpec>,
     /// Cells of each row with the row's own style (scope, role flash).
-    pub rows: Vec<(Vec<Line<'a>>, Style)>,
+    pub(crate) rows: Vec<(Vec<Line<'a>>, Style)>,
     /// Index in `rows` of the selected row.
-    pub selected: Option<usize>,
-    pub sort: Sort,
-    pub empty_text: String,
+    pub(crate) selected: Option<usize>,
+    pub(crate) sort: Sort,
+    pub(crate) empty_text: String,
     /// Whether the last column takes only the room the others leave.
-    pub flex_last: bool,
+    pub(crate) flex_last: bool,
     /// The pane's stream health when it is not live, shown on the bottom border.
-    pub banner: Option<(Severity, String)>,
+    pub(crate) banner: Option<(Severity, String)>,
 }
 
 /// Column widths that fit `avail` cells: each column as wide as its widest cell; when too wide,
 /// the column furthest above its comfortable minimum gives up a cell first; then the rightmost
 /// columns (never the first two) are dropped (width 0); then the rest shrink to 4 cells.
-pub fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16) -> Vec<u16> {
+pub(crate) fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16) -> Vec<u16> {
     let mut w: Vec<u16> = natural.to_vec();
     let total = |w: &[u16]| -> u32 {
         let shown = w.iter().filter(|x| **x > 0).count() as u32;
@@ -221,7 +221,7 @@ fn w_is_hidden(natural: &[u16], i: usize) -> bool {
 
 /// The drawn columns of a pane: all of `cols` with their minimum widths, without NAMESPACE
 /// when only one namespace shows.
-pub fn col_specs<R>(cols: &[Column<R>], mins: &[u16], namespaces: bool) -> Vec<ColSpec> {
+pub(crate) fn col_specs<R>(cols: &[Column<R>], mins: &[u16], namespaces: bool) -> Vec<ColSpec> {
     cols.iter()
         .zip(mins)
         .filter(|(c, _)| namespaces || c.id != ColumnId::Namespace)
@@ -234,7 +234,7 @@ pub fn col_specs<R>(cols: &[Column<R>], mins: &[u16], namespaces: bool) -> Vec<C
 }
 
 /// Draws a pane's table into `area`.
-pub fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
+pub(crate) fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))

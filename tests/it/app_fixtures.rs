@@ -4,16 +4,22 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::update::{set_pages, update};
 use kbdash::k8s::watch::WatchEvent;
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::update::{set_pages, update};
+use kbdash_core::domain::triage::Problem;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::Row;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// The problems the model keeps, worst first.
+pub fn problems(m: &Model) -> Vec<Problem> {
+    m.triage.problems.iter().cloned().collect()
+}
 
 /// The fixed "now" of every test: after the newest fixture.
 pub fn now() -> DateTime<Utc> {
@@ -70,7 +76,7 @@ pub fn model_with(objs: &[(Kind, Value)], w: u16, h: u16) -> Model {
     let mut m = Model::new("kind-demo", None, now());
     m.size = (w, h);
     set_pages(&mut m);
-    for kind in kbdash::app::store::WATCHED {
+    for kind in kbdash::state::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for (k, v) in objs.iter().filter(|(k, _)| *k == kind) {
             let row = Row::from_value(*k, v).unwrap();
@@ -132,7 +138,7 @@ pub fn ch(c: char) -> Msg {
 }
 
 /// Types `text` key by key; returns every command produced.
-pub fn type_text(m: &mut Model, text: &str) -> Vec<kbdash::app::cmd::Cmd> {
+pub fn type_text(m: &mut Model, text: &str) -> Vec<kbdash::state::cmd::Cmd> {
     text.chars().flat_map(|c| update(m, ch(c))).collect()
 }
 

@@ -3,12 +3,12 @@
 use crate::app_fixtures::{apply, ch, fleet, key, model_with, now, pod, type_text, watch};
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::columns::ColumnId;
-use kbdash::app::model::{Model, Overlay, Pane, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::cmd::Cmd;
+use kbdash::state::columns::ColumnId;
+use kbdash::state::model::{Model, Overlay, Pane, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, Row};
 use serde_json::json;
@@ -265,7 +265,7 @@ fn role_history_is_bounded() {
     }
     assert_eq!(
         m.store.roles.history[&ObjKey::new("ops", "billing")].len(),
-        kbdash::app::store::ROLE_HISTORY_LEN
+        kbdash::state::store::ROLE_HISTORY_LEN
     );
 }
 

@@ -1,12 +1,14 @@
 //! End to end on the demo server through the forms' Cmd executor
-//! (`kbdash::app::forms::effects::run`): a switchover built from live objects is dry-run,
+//! (`kbdash::runtime::form_effects::run`): a switchover built from live objects is dry-run,
 //! submitted, audited, reaches Succeed and flips the primary; a reconfigure with a bad value
 //! is refused locally and the request log shows no POST to opsrequests. Polls are bounded.
 
 use std::path::Path;
 use std::time::Duration;
 
-use kbdash::app::forms::effects::{FormCmd, FormMsg, Outgoing, run};
+use kbdash::runtime::form_effects::run;
+use kbdash::state::cmd::{FormCmd, Outgoing};
+use kbdash::state::msg::FormMsg;
 use kbdash_core::forms::{FormContext, OpForm};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

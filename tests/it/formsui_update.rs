@@ -4,12 +4,13 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::forms::effects::{FormCmd, FormMsg};
-use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{Model, Pane};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
+use kbdash::state::cmd::Cmd;
+use kbdash::state::cmd::FormCmd;
+use kbdash::state::forms::StageKind;
+use kbdash::state::model::{Model, Pane};
+use kbdash::state::msg::FormMsg;
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::forms::examples::fixture_context;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

@@ -7,6 +7,7 @@ mod config_file;
 mod demo_server_cli;
 mod formsui_e2e;
 mod formsui_update;
+mod layers;
 mod ops_history;
 mod readonly_context_switch;
 mod readonly_session;

@@ -3,10 +3,10 @@
 
 use crate::app_fixtures::{key, model_with, objects, render};
 use crossterm::event::KeyCode;
-use kbdash::app::cmd::Cmd;
-use kbdash::app::model::{Model, Overlay};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
+use kbdash::state::cmd::Cmd;
+use kbdash::state::model::{Model, Overlay};
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 use serde_json::Value;

@@ -3,11 +3,11 @@
 //! off, unless the whole session is read-only.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::engine::{Engine, EngineConfig};
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::readonly::Policy;
 use kbdash::k8s::client::{Source, connect};
+use kbdash::runtime::engine::{Engine, EngineConfig};
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::state::readonly::Policy;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 fn kubeconfig(url: &str) -> String {
@@ -98,7 +98,11 @@ async fn switching_into_a_production_context_turns_read_only_on_and_back_off() {
 
 #[tokio::test]
 async fn a_read_only_session_stays_read_only_in_every_context() {
-    let (_server, mut engine, mut m, path) = session(Policy::fixed(true)).await;
+    let (_server, mut engine, mut m, path) = session(Policy {
+        always: true,
+        ..Policy::default()
+    })
+    .await;
     assert!(m.readonly);
     type_line(&mut engine, &mut m, "ctx prod-eu").await;
     assert!(m.readonly);

@@ -1,128 +1,54 @@
-//! Read-only mode end to end: a scripted session presses every key of every view and runs
-//! every `:` command against the demo server with its request log on, through the read-only
-//! gate; the log proves that only GET requests reached the server. The gate itself is tested
-//! directly with create, replace, patch and delete.
+//! Read-only mode end to end: a scripted session drives the real engine in a read-only
+//! context, presses every key of every view and runs every `:` command against the demo server
+//! with its request log on; the log proves that only GET requests reached the server, and the
+//! status line that the engine never had to refuse a write `update` asked for. The gate itself
+//! is tested directly with create, replace, patch and delete.
 
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::command::COMMANDS;
-use kbdash::app::keymap::{self, BINDINGS};
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::readonly;
-use kbdash::app::store::WATCHED;
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
-use kbdash::k8s::watch::{self, Sink};
-use kbdash::view::theme::Theme;
+use kbdash::k8s::gate;
+use kbdash::runtime::engine::{Engine, EngineConfig};
+use kbdash::state::command::COMMANDS;
+use kbdash::state::keymap::{self, BINDINGS};
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::readonly::Policy;
+use kbdash::state::store::WATCHED;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::ObjRef;
 use kbdash_demo::{DemoConfig, DemoServer};
-use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::json;
-use tokio::sync::{mpsc, watch as follow};
-use tokio::task::JoinSet;
 
-/// The dashboard's side of the session: model, watches and the commands' effects, all over
-/// the gated client, as the runtime does it.
+/// The dashboard's side of the session: the model and the real engine (watches, follows,
+/// effects) in a read-only context, as the runtime drives them.
 struct Session {
-    client: Client,
-    source: Source,
+    engine: Engine,
     model: Model,
-    tx: mpsc::Sender<Msg>,
-    rx: mpsc::Receiver<Msg>,
-    follow_tx: follow::Sender<Option<ObjRef>>,
-    watches: JoinSet<()>,
-    namespace: Option<String>,
 }
 
 impl Session {
-    fn restart_watches(&mut self) {
-        self.watches.abort_all();
-        let (tx, rx) = mpsc::channel(8192);
-        self.tx = tx.clone();
-        self.rx = rx;
-        let sink = Sink {
-            tx,
-            follow: self.follow_tx.subscribe(),
-        };
-        watch::spawn_all(
-            &mut self.watches,
-            &self.client,
-            self.namespace.as_deref(),
-            &WATCHED,
-            &sink,
-        );
-    }
-
-    /// Runs one command the way the runtime does; mutating ones are refused by the gate.
-    async fn run(&mut self, cmd: Cmd) {
-        assert!(
-            !readonly::cmd_mutates(&cmd),
-            "update asked for a write in read-only mode: {cmd:?}"
-        );
-        let follow_up = match cmd {
-            Cmd::Quit => None,
-            Cmd::Follow(target) => {
-                self.follow_tx.send_replace(target.clone());
-                match target {
-                    Some(t) => Some(watch::fetch(self.client.clone(), t).await.into()),
-                    None => None,
-                }
-            }
-            Cmd::RestartWatches => {
-                self.restart_watches();
-                None
-            }
-            Cmd::Watch { namespace } => {
-                self.namespace = namespace.clone();
-                self.restart_watches();
-                Some(Msg::Connected {
-                    context: "demo".into(),
-                    namespace,
-                    readonly: true,
-                })
-            }
-            Cmd::SwitchContext(ctx) => {
-                let conn = connect(&self.source, Some(&ctx)).await.unwrap();
-                self.client = readonly::guard(conn.client, true);
-                self.restart_watches();
-                Some(Msg::Connected {
-                    context: ctx,
-                    namespace: self.namespace.clone(),
-                    readonly: true,
-                })
-            }
-            Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
-                Theme::load(&name).map(Box::new).map_err(|e| e.to_string()),
-            )),
-            Cmd::Form(cmd) => Some(Msg::Form(
-                kbdash::app::forms::effects::run(&self.client, "demo", None, cmd).await,
-            )),
-        };
-        if let Some(msg) = follow_up {
-            self.send(msg).await;
-        }
-    }
-
-    /// `update` on `msg` and every command it leads to.
+    /// `update` on `msg` and every command it leads to, run by the engine. A command that
+    /// would write is refused by the engine with a message that ends up in the status line:
+    /// `update` must never ask for one in read-only mode.
     async fn send(&mut self, msg: Msg) {
-        let mut queue = vec![msg];
-        while let Some(msg) = queue.pop() {
-            for cmd in update(&mut self.model, msg) {
-                Box::pin(self.run(cmd)).await;
-            }
-        }
+        let what = format!("{msg:?}");
+        self.engine.handle(&mut self.model, msg).await;
+        let notice = self.model.notice.as_ref().map(|n| n.0.as_str());
+        assert!(
+            !notice.is_some_and(|n| n.contains("read-only mode: refused")),
+            "update asked for a write in read-only mode after {what}: {notice:?}"
+        );
+        // Quitting is a key like any other here: the session goes on.
         self.model.quit = false;
-        self.drain();
+        self.drain().await;
     }
 
-    fn drain(&mut self) {
-        while let Ok(msg) = self.rx.try_recv() {
-            update(&mut self.model, msg);
+    /// Hands every message already queued (watch events, follows' answers) to the model.
+    async fn drain(&mut self) {
+        while let Some(msg) = self.engine.try_recv() {
+            Box::pin(self.send(msg)).await;
         }
     }
 
@@ -138,15 +64,12 @@ impl Session {
         self.press(ch('1')).await;
     }
 
-    /// Feeds watch messages until `cond` holds (10 s at most).
+    /// Hands the engine's messages to the model until `cond` holds (10 s at most).
     async fn until(&mut self, what: &str, cond: impl Fn(&Model) -> bool) {
         let reached = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                self.drain();
-                if cond(&self.model) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
+            while !cond(&self.model) {
+                let msg = self.engine.recv().await.expect("no background task panics");
+                self.send(msg).await;
             }
         })
         .await;
@@ -219,22 +142,24 @@ async fn a_whole_session_sends_only_gets() {
     .await
     .unwrap();
     let source = Source::Url(server.url.clone());
-    let conn = connect(&source, None).await.unwrap();
-    let (tx, rx) = mpsc::channel(8192);
+    let connection = connect(&source, None).await.unwrap();
+    // The gated client that direct writes are tried through, the one the engine talks through.
+    let gated = gate::guard(connection.client.clone(), true);
     let mut model = Model::new("demo", None, crate::app_fixtures::now());
     model.readonly = true;
     model.size = (120, 40);
-    let mut s = Session {
-        client: readonly::guard(conn.client, true),
+    let engine = Engine::start(EngineConfig {
         source,
-        model,
-        tx,
-        rx,
-        follow_tx: follow::channel(None).0,
-        watches: JoinSet::new(),
+        connection,
         namespace: None,
-    };
-    s.restart_watches();
+        readonly: Policy {
+            always: true,
+            ..Policy::default()
+        },
+        audit_log: None,
+        probe: None,
+    });
+    let mut s = Session { engine, model };
     s.until("initial sync", |m| {
         all_live(m) && !m.store.clusters.is_empty()
     })
@@ -285,7 +210,7 @@ async fn a_whole_session_sends_only_gets() {
 
     // Writes asked for directly are refused before they leave the process.
     let api: Api<DynamicObject> = Api::namespaced_with(
-        s.client.clone(),
+        gated,
         "demo",
         &kbdash::k8s::client::api_resource(Kind::OpsRequest),
     );
@@ -344,18 +269,18 @@ fn the_gate_allows_only_reads() {
         (Method::DELETE, false),
         (Method::OPTIONS, false),
     ] {
-        assert_eq!(readonly::method_allowed(&m), ok, "{m}");
+        assert_eq!(gate::method_allowed(&m), ok, "{m}");
     }
 }
 
 #[test]
 fn nothing_mutating_is_offered_in_read_only_mode() {
     for b in keymap::active(true) {
-        assert!(!readonly::action_mutates(b.action), "{:?}", b.action);
+        assert!(!b.action.mutates(), "{:?}", b.action);
     }
-    for (name, _) in kbdash::app::command::offered(true) {
-        assert!(!readonly::command_word_mutates(name), ":{name}");
+    for (name, _) in kbdash::state::command::offered(true) {
+        assert!(!kbdash::state::command::word_mutates(name), ":{name}");
     }
     // The form commands exist and are offered when changes are allowed.
-    assert!(kbdash::app::command::offered(false).any(|(n, _)| *n == "restart"));
+    assert!(kbdash::state::command::offered(false).any(|(n, _)| *n == "restart"));
 }

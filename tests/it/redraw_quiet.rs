@@ -10,11 +10,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use kbdash::app::columns::ColumnId;
-use kbdash::app::model::{Model, Pane};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::{set_pages, update};
 use kbdash::k8s::watch::WatchEvent;
+use kbdash::state::columns::ColumnId;
+use kbdash::state::model::{Model, Pane};
+use kbdash::state::msg::Msg;
+use kbdash::update::{set_pages, update};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Progress, Row};
 
@@ -101,7 +101,7 @@ fn fleet_model(w: u16, h: u16) -> Model {
         rows.push(ops(i, "Succeed", 2));
         rows.push(backup(i, 30));
     }
-    for kind in kbdash::app::store::WATCHED {
+    for kind in kbdash::state::store::WATCHED {
         update(&mut m, watch(kind, WatchEvent::Init));
         for r in rows.iter().filter(|r| r.kind() == kind) {
             update(

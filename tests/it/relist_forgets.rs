@@ -2,10 +2,10 @@
 //! what the model remembered about them, or a long session keeps every object it ever saw.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::WatchEvent;
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ClusterRow, ObjKey, PodRow, Row};
 

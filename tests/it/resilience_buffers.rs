@@ -5,12 +5,12 @@
 //! tests/app_update.rs.
 
 use crate::app_fixtures::{fleet, model_with, watch};
-use kbdash::app::forms::effects::FormMsg;
-use kbdash::app::forms::follow::MAX_TRACKED;
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::FormMsg;
+use kbdash::state::msg::Msg;
+use kbdash::update::forms::follow::MAX_TRACKED;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, Row};
 

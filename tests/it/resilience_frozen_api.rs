@@ -8,10 +8,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::resilience_support::{Session, all_live, t0};
-use kbdash::app::engine::{Engine, EngineConfig};
-use kbdash::app::model::{Model, StreamState};
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::liveness::ProbeTiming;
+use kbdash::runtime::engine::{Engine, EngineConfig};
+use kbdash::state::model::{Model, StreamState};
 use kbdash_core::domain::triage::Level;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -125,7 +125,7 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
         source,
         connection,
         namespace: None,
-        readonly: kbdash::app::readonly::Policy::fixed(false),
+        readonly: kbdash::state::readonly::Policy::default(),
         audit_log: None,
         probe: Some(FAST),
     });

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use crate::resilience_support::{NS, Session, all_live, ch, fixture, key, t0};
 use crossterm::event::KeyCode;
-use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{InputKind, Model, Overlay, Pane, StreamState};
-use kbdash::app::store::WATCHED;
+use kbdash::state::forms::StageKind;
+use kbdash::state::model::{InputKind, Model, Overlay, Pane, StreamState};
+use kbdash::state::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use regex::Regex;
 
@@ -28,7 +28,11 @@ use regex::Regex;
 const OUTAGE_SECONDS: i64 = 130;
 
 /// A key (or a few typed characters), what it is for, and whether it did it.
-type Step = (Vec<kbdash::app::msg::Msg>, &'static str, fn(&Model) -> bool);
+type Step = (
+    Vec<kbdash::state::msg::Msg>,
+    &'static str,
+    fn(&Model) -> bool,
+);
 
 /// One step per virtual second during the outage, with what it must have done.
 fn script() -> Vec<Step> {

@@ -9,13 +9,14 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::forms::effects::{FormCmd, FormMsg};
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::triage::Launch;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::cmd::Cmd;
+use kbdash::state::cmd::FormCmd;
+use kbdash::state::launch::Launch;
+use kbdash::state::model::Model;
+use kbdash::state::msg::FormMsg;
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::forms::examples::{fixture_context, fixture_restore_context};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -105,7 +106,7 @@ fn states() -> Vec<(&'static str, Model)> {
 
     let mut yaml = after(base(), &[ch('2'), ch('d'), ch('y')]);
     let target = match &yaml.overlay {
-        kbdash::app::model::Overlay::Detail(d) => d.target.clone(),
+        kbdash::state::model::Overlay::Detail(d) => d.target.clone(),
         other => panic!("expected the detail, got {other:?}"),
     };
     let body = json!({"metadata": {"name": "x"}, "spec": {"lines": (0..200).collect::<Vec<_>>()}});

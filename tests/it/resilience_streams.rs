@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::resilience_support::{NS, Session, all_live, ch, fixture, key};
 use crossterm::event::KeyCode;
-use kbdash::app::model::{Overlay, Pane, StreamState};
-use kbdash::app::store::WATCHED;
+use kbdash::state::model::{Overlay, Pane, StreamState};
+use kbdash::state::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use regex::Regex;
 use serde_json::json;

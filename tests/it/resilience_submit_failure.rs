@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use crate::resilience_support::{FormState, NS, Session, all_live, ch, key, stage};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::StreamState;
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
+use kbdash::state::forms::StageKind;
+use kbdash::state::model::StreamState;
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
 use kbdash_core::kinds::Kind;
 use kbdash_demo::DemoServer;
 use serde_json::json;

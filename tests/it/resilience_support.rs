@@ -16,14 +16,14 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::FutureExt;
-use kbdash::app::engine::{Engine, EngineConfig};
-use kbdash::app::forms::state::StageKind;
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
-use kbdash::app::update::set_pages;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::liveness::ProbeTiming;
+use kbdash::runtime::engine::{Engine, EngineConfig};
+use kbdash::state::forms::StageKind;
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::update::set_pages;
 use kbdash_core::kinds::Kind;
 use kbdash_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -163,7 +163,7 @@ impl Session {
             source,
             connection,
             namespace: Some(NS.into()),
-            readonly: kbdash::app::readonly::Policy::fixed(false),
+            readonly: kbdash::state::readonly::Policy::default(),
             audit_log: Some(dir.join("audit.jsonl")),
             probe,
         });

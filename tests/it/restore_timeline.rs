@@ -88,26 +88,3 @@ fn timeline_without_a_window_says_why() {
     );
     assert!(!drawn.contains('━') && !drawn.contains('▼'), "{drawn}");
 }
-
-#[test]
-fn a_clusters_timeline_uses_its_continuous_backup() {
-    let ctx = fixture_restore_context(true).unwrap();
-    let now = t("2025-06-03T10:16:52Z");
-    let per_cluster = TimelineInput::for_cluster(&ctx.backups, "demo", "pg-cluster", now, None);
-    assert_eq!(
-        per_cluster,
-        Some(TimelineInput::from_backups(
-            &ctx.backup,
-            &ctx.backups,
-            now,
-            None
-        ))
-    );
-    let input = per_cluster.unwrap();
-    assert_eq!(input.full_backups, [t("2025-06-03T02:01:10Z")]);
-    assert_eq!(
-        input.window,
-        Some((t("2025-06-03T02:01:10Z"), t("2025-06-03T10:14:52Z")))
-    );
-    assert!(TimelineInput::for_cluster(&ctx.backups, "demo", "other", now, None).is_none());
-}

@@ -3,7 +3,9 @@
 //! context with a recoverable window; the wizard's initial request passes the server's dry run
 //! and is created by `FormCmd::Submit`, audited.
 
-use kbdash::app::forms::effects::{FormCmd, FormMsg, Outgoing, run};
+use kbdash::runtime::form_effects::run;
+use kbdash::state::cmd::{FormCmd, Outgoing};
+use kbdash::state::msg::FormMsg;
 use kbdash_core::forms::RestoreInput;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;

@@ -6,12 +6,13 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::cmd::Cmd;
-use kbdash::app::forms::effects::{FormCmd, FormMsg};
-use kbdash::app::forms::state::{StageKind, TIME_FIELD};
-use kbdash::app::model::{Model, Pane};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
+use kbdash::state::cmd::Cmd;
+use kbdash::state::cmd::FormCmd;
+use kbdash::state::forms::{StageKind, TIME_FIELD};
+use kbdash::state::model::{Model, Pane};
+use kbdash::state::msg::FormMsg;
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::forms::examples::fixture_restore_context;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -125,7 +126,10 @@ fn d_still_opens_the_backup_detail() {
     let mut m = on_backup(120, 40);
     assert!(update(&mut m, ch('d')).is_empty());
     assert!(m.forms.modal.is_none());
-    assert!(matches!(m.overlay, kbdash::app::model::Overlay::Detail(_)));
+    assert!(matches!(
+        m.overlay,
+        kbdash::state::model::Overlay::Detail(_)
+    ));
 }
 
 #[test]
@@ -308,22 +312,18 @@ fn read_only_refuses_the_wizard() {
     assert!(m.forms.modal.is_none());
     let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
     assert!(notice.contains("read-only"), "{notice}");
-    assert!(kbdash::app::readonly::command_word_mutates("restore"));
-    assert!(kbdash::app::readonly::action_mutates(
-        kbdash::app::keymap::Action::Restore
-    ));
-    assert!(kbdash::app::readonly::cmd_mutates(&Cmd::Form(
-        FormCmd::Submit {
-            attempt: 1,
-            request: kbdash::app::forms::effects::Outgoing(
-                fixture_restore_context(true)
-                    .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
-                        .validate(&ctx)
-                        .unwrap())
-                    .unwrap()
-            ),
-        }
-    )));
+    assert!(kbdash::state::command::word_mutates("restore"));
+    assert!(kbdash::state::keymap::Action::Restore.mutates());
+    assert!(Cmd::mutates(&Cmd::Form(FormCmd::Submit {
+        attempt: 1,
+        request: kbdash::state::cmd::Outgoing(
+            fixture_restore_context(true)
+                .map(|ctx| kbdash_core::forms::RestoreInput::initial(&ctx)
+                    .validate(&ctx)
+                    .unwrap())
+                .unwrap()
+        ),
+    })));
 }
 
 #[test]

@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
+use crate::app_fixtures::problems;
 use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kbdash::app::model::{Model, Overlay, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
-use kbdash::app::triage::problems;
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::model::{Model, Overlay, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::update::update;
 use kbdash_core::domain::triage::Level;
 use kbdash_demo::{DemoConfig, DemoServer};
 use tokio::sync::{mpsc, watch as follow};

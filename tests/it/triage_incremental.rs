@@ -5,11 +5,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::triage::{problems, recompute};
-use kbdash::app::update::update;
+use crate::app_fixtures::problems;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::update::triage::recompute;
+use kbdash::update::update;
 use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{

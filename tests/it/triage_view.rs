@@ -4,10 +4,10 @@
 use crate::app_fixtures::{ch, fleet, key, model_with, now, render};
 use chrono::Duration;
 use crossterm::event::KeyCode;
-use kbdash::app::model::{Model, Overlay};
-use kbdash::app::msg::Msg;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
+use kbdash::state::model::{Model, Overlay};
+use kbdash::state::msg::Msg;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (240, 67)];
@@ -57,7 +57,7 @@ fn bang_toggles_and_esc_closes() {
 #[test]
 fn enter_opens_the_evidence_and_esc_returns() {
     let mut m = triage_model(120, 40);
-    let problems = kbdash::app::triage::problems(&m);
+    let problems = crate::app_fixtures::problems(&m);
     assert!(problems.len() >= 2, "{problems:?}");
     update(&mut m, ch('j'));
     update(&mut m, key(KeyCode::Enter));
@@ -74,7 +74,7 @@ fn enter_opens_the_evidence_and_esc_returns() {
 #[test]
 fn the_broken_cluster_and_failed_ops_rank_first() {
     let m = triage_model(120, 40);
-    let problems = kbdash::app::triage::problems(&m);
+    let problems = crate::app_fixtures::problems(&m);
     let first = &problems[0];
     assert_eq!(first.subject, "Cluster ops/billing");
     assert!(first.reason.starts_with("cluster is Abnormal"), "{first:?}");

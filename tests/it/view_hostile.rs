@@ -3,9 +3,9 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, render, watch};
 use crossterm::event::KeyCode;
-use kbdash::app::store::WATCHED;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::WatchEvent;
+use kbdash::state::store::WATCHED;
+use kbdash::update::update;
 use kbdash_core::rows::Row;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};

@@ -3,8 +3,8 @@
 
 use crate::app_fixtures::{ch, fleet, key, model_with, objects, render};
 use crossterm::event::KeyCode;
-use kbdash::app::model::Model;
-use kbdash::app::update::update;
+use kbdash::state::model::Model;
+use kbdash::update::update;
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 
@@ -101,8 +101,8 @@ fn tiny_sizes_never_panic() {
 #[test]
 fn stream_states_in_header_and_status_line() {
     use crate::app_fixtures::{now, watch};
-    use kbdash::app::msg::Msg;
     use kbdash::k8s::watch::{StreamError, WatchEvent};
+    use kbdash::state::msg::Msg;
     use kbdash_core::kinds::Kind;
     for (w, h) in SIZES {
         let mut m = at(w, h);
@@ -142,12 +142,12 @@ fn stream_states_in_header_and_status_line() {
 
 #[test]
 fn yaml_detail() {
-    use kbdash::app::msg::Msg;
+    use kbdash::state::msg::Msg;
     let mut m = at(80, 24);
     update(&mut m, ch('2'));
     update(&mut m, key(KeyCode::Enter));
     update(&mut m, ch('y'));
-    let kbdash::app::model::Overlay::Detail(d) = &m.overlay else {
+    let kbdash::state::model::Overlay::Detail(d) = &m.overlay else {
         unreachable!()
     };
     let target = d.target.clone();
@@ -170,8 +170,8 @@ fn yaml_detail() {
 #[test]
 fn role_change_row_is_highlighted_for_a_few_seconds() {
     use crate::app_fixtures::{pod, watch};
-    use kbdash::app::msg::Msg;
     use kbdash::k8s::watch::WatchEvent;
+    use kbdash::state::msg::Msg;
     use kbdash_core::kinds::Kind;
     use kbdash_core::rows::Row;
     use ratatui::Terminal;

@@ -1,6 +1,6 @@
 //! The theme loader on good and bad files, and NO_COLOR.
 
-use kbdash::view::theme::{Theme, ThemeError};
+use kbdash::state::theme::{Theme, ThemeError};
 use ratatui::style::{Color, Modifier, Style};
 
 fn file_with(text: &str) -> tempfile_like::Temp {

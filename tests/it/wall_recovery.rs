@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::readonly;
-use kbdash::app::store::WATCHED;
-use kbdash::app::triage::{Launch, stale_since};
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
+use kbdash::k8s::gate;
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::launch::Launch;
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::update::update;
 use kbdash_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -65,7 +65,7 @@ async fn goes_stale_and_recovers_by_itself() {
     let conn = connect(&Source::Url(server.url.clone()), None)
         .await
         .unwrap();
-    let client = readonly::guard(conn.client, true);
+    let client = gate::guard(conn.client, true);
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
@@ -86,13 +86,13 @@ async fn goes_stale_and_recovers_by_itself() {
     assert!(!render(&m).contains("STALE"));
 
     server.faults.refuse_connections(Duration::from_secs(2));
-    until(&mut m, &mut rx, "stale", |m| stale_since(m).is_some()).await;
+    until(&mut m, &mut rx, "stale", |m| m.stale_since().is_some()).await;
     let screen = render(&m);
     assert!(screen.contains("STALE: last update "), "{screen}");
     assert!(screen.contains("min ago)"), "{screen}");
 
     until(&mut m, &mut rx, "live again", |m| {
-        all_live(m) && stale_since(m).is_none()
+        all_live(m) && m.stale_since().is_none()
     })
     .await;
     let screen = render(&m);

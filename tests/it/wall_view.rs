@@ -3,12 +3,12 @@
 
 use crate::app_fixtures::{cluster, fleet, model_with, now, pod, render};
 use chrono::Duration;
-use kbdash::app::model::Model;
-use kbdash::app::msg::Msg;
-use kbdash::app::triage::Launch;
-use kbdash::app::update::update;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
-use kbdash::view::theme::Theme;
+use kbdash::state::launch::Launch;
+use kbdash::state::model::Model;
+use kbdash::state::msg::Msg;
+use kbdash::state::theme::Theme;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (240, 67)];

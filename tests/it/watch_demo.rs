@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use kbdash::app::model::{Model, StreamState};
-use kbdash::app::msg::Msg;
-use kbdash::app::store::WATCHED;
-use kbdash::app::update::update;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::watch::{self, Sink};
+use kbdash::state::model::{Model, StreamState};
+use kbdash::state::msg::Msg;
+use kbdash::state::store::WATCHED;
+use kbdash::update::update;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 use kbdash_demo::{DemoConfig, DemoServer};

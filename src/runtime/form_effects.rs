@@ -1,0 +1,230 @@
+//! Carrying out the forms' effects ([`FormCmd`]: load the live objects a form starts from,
+//! dry-run, submit, write the preview to a file) into the messages that come back
+//! ([`FormMsg`]). Writes to the API go through [`crate::k8s::submit::send`] only; every submit, whatever
+//! its outcome, is appended to the audit log here, so an abandoned submit is audited too.
+//!
+//! Every effect that talks to the API gives up after [`EFFECT_TIMEOUT`]: kube's client sets no
+//! read timeout, so a request sent on a connection that died silently (a VPN dropping, a laptop
+//! waking up) would otherwise never be answered, and the form would wait for ever.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{Offset as _, Utc};
+use kube::Client;
+use kube::api::{Api, DynamicObject, ListParams};
+use serde_json::Value;
+
+use crate::k8s::submit;
+use crate::state::cmd::FormCmd;
+use crate::state::msg::FormMsg;
+use kbdash_core::forms::{FormContext, LiveObjects, RestoreContext};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+/// How long a form effect waits for the API before saying it got no answer. Long enough for a
+/// slow API server (the forms' loads make half a dozen requests), short enough that a request
+/// lost on a dead connection ends in a message rather than an endless "submitting…".
+pub(crate) const EFFECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `work`, or the message that it got no answer within `limit`.
+async fn bounded<T>(
+    limit: Duration,
+    work: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|_| Err(unanswered(limit, "")))
+}
+
+fn unanswered(limit: Duration, note: &str) -> String {
+    format!("no answer from the API within {limit:?}{note}")
+}
+
+/// What a submit without an answer may have done.
+const UNANSWERED_SUBMIT: &str = ": it may still have been carried out";
+
+/// Carries out one form effect against `client`; `kube_context` and `audit_log` are recorded
+/// with every submit. Gives up after [`EFFECT_TIMEOUT`].
+pub async fn run(
+    client: &Client,
+    kube_context: &str,
+    audit_log: Option<&Path>,
+    cmd: FormCmd,
+) -> FormMsg {
+    run_within(EFFECT_TIMEOUT, client, kube_context, audit_log, cmd).await
+}
+
+/// [`run`], giving up after `limit` instead.
+pub async fn run_within(
+    limit: Duration,
+    client: &Client,
+    kube_context: &str,
+    audit_log: Option<&Path>,
+    cmd: FormCmd,
+) -> FormMsg {
+    match cmd {
+        FormCmd::LoadContext { cluster } => FormMsg::Context {
+            result: bounded(limit, load_context(client, &cluster))
+                .await
+                .map(Box::new),
+            cluster,
+        },
+        FormCmd::LoadRestore { backup } => FormMsg::RestoreContext {
+            result: bounded(limit, load_restore(client, &backup))
+                .await
+                .map(Box::new),
+            backup,
+        },
+        FormCmd::DryRun { attempt, request } => FormMsg::DryRun {
+            attempt,
+            result: bounded(limit, submit::send(client, &request.0, true))
+                .await
+                .map(|_| ()),
+        },
+        FormCmd::Submit { attempt, request } => {
+            let req = request.0;
+            let sent = tokio::time::timeout(limit, submit::send(client, &req, false)).await;
+            let answered = sent.is_ok();
+            let result = sent
+                .unwrap_or_else(|_| Err(unanswered(limit, UNANSWERED_SUBMIT)))
+                .map(|v| {
+                    v["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                });
+            if let Some(path) = audit_log {
+                let (name, outcome) = match &result {
+                    Ok(name) => (Some(name.as_str()), "created".to_string()),
+                    Err(e) if answered => (None, format!("refused: {e}")),
+                    Err(e) => (None, format!("unanswered: {e}")),
+                };
+                let record = req.audit_record(Utc::now(), kube_context, name, &outcome);
+                if let Err(e) = append_line(path, &record) {
+                    tracing::warn!("cannot append to the audit log {}: {e}", path.display());
+                }
+            }
+            FormMsg::Submitted {
+                attempt,
+                kind: req.kind,
+                namespace: req.namespace,
+                result,
+            }
+        }
+        FormCmd::WriteYaml { path, text } => FormMsg::Written(
+            std::fs::write(&path, text)
+                .map(|()| path.clone())
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        ),
+    }
+}
+
+fn append_line(path: &Path, record: &Value) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{record}")
+}
+
+async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Vec<Value> {
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &crate::k8s::client::api_resource(kind),
+    );
+    let params = ListParams::default().labels(&format!("app.kubernetes.io/instance={cluster}"));
+    // A kind the server does not serve (no data protection installed) leaves its part empty.
+    match api.list(&params).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect(),
+        Err(e) => {
+            tracing::debug!("listing {kind:?} for a form: {e}");
+            Vec::new()
+        }
+    }
+}
+
+async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, String> {
+    let ns = &cluster.namespace;
+    let clusters: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        ns,
+        &crate::k8s::client::api_resource(Kind::Cluster),
+    );
+    let obj = clusters
+        .get(&cluster.name)
+        .await
+        .map_err(|e| format!("cannot read cluster {cluster}: {e}"))?;
+    let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    let pods = list(client, Kind::Pod, ns, &cluster.name).await;
+    let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
+    let policies = list(client, Kind::BackupPolicy, ns, &cluster.name).await;
+    let schedules = list(client, Kind::BackupSchedule, ns, &cluster.name).await;
+    let versions: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::ComponentVersion),
+    );
+    let version = versions
+        .get_opt("postgresql")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::to_value(v).ok());
+    Ok(FormContext::from_objects(LiveObjects {
+        cluster: &obj,
+        pods: &pods,
+        pvcs: &pvcs,
+        component_version: version.as_ref(),
+        backup_policies: &policies,
+        backup_schedules: &schedules,
+        now: Utc::now(),
+    }))
+}
+
+async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext, String> {
+    let backups: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &backup.namespace,
+        &crate::k8s::client::api_resource(Kind::Backup),
+    );
+    let obj = backups
+        .get(&backup.name)
+        .await
+        .map_err(|e| format!("cannot read backup {backup}: {e}"))?;
+    let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    let values = |list: kube::core::ObjectList<DynamicObject>| -> Vec<Value> {
+        list.items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect()
+    };
+    let all_backups = backups
+        .list(&ListParams::default())
+        .await
+        .map(values)
+        .map_err(|e| format!("cannot list backups in {}: {e}", backup.namespace))?;
+    let clusters: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::Cluster),
+    );
+    // Without the cluster list the free-name check would pass blindly: refuse instead.
+    let all_clusters = clusters
+        .list(&ListParams::default())
+        .await
+        .map(values)
+        .map_err(|e| format!("cannot list clusters: {e}"))?;
+    let now = Utc::now();
+    let local = chrono::Local::now().offset().fix();
+    RestoreContext::from_objects(&obj, &all_backups, &all_clusters, now, local)
+        .ok_or_else(|| format!("backup {backup} has no name"))
+}

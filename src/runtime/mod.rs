@@ -1,0 +1,283 @@
+//! The runtime: owns the model and the terminal, feeds messages to `update`, runs the commands
+//! it returns, and draws when something changed.
+//!
+//! One loop selects over terminal events, the [`Engine`]'s messages (watch streams, command
+//! results and background tasks' panics), a 1 Hz clock for ages, and SIGHUP/SIGTERM.
+//! After a message it drains whatever else is queued, then draws once, at most every
+//! `FRAME` (~30 frames per second); nothing redraws on a timer except the clock tick.
+//!
+//! Above every layer but the config file and the command line: it alone owns the terminal, and
+//! its [`engine`] alone runs effects.
+
+pub mod engine;
+pub mod form_effects;
+
+use std::io::{Stdout, stdout};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::time::Instant;
+
+use crate::k8s::client::{Connection, Source};
+use crate::state::launch::Launch;
+use crate::state::model::Model;
+use crate::state::msg::Msg;
+use crate::state::readonly::Policy;
+use crate::state::theme::Theme;
+use crate::update::set_pages;
+use engine::{Engine, EngineConfig};
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+/// Shortest time between two frames of the wall: it is read from across a room, every tile
+/// and the triage strip redraw on any change, and at 5,000 clusters under churn a frame per
+/// event cost 6% of a core. Four frames a second keeps it current to the eye.
+const WALL_FRAME: Duration = Duration::from_millis(250);
+/// Messages handled before drawing even if more are queued, so a flood cannot starve the screen.
+const DRAIN_LIMIT: usize = 20_000;
+
+/// Whether the terminal is in raw mode on the alternate screen (and may be drawn on).
+static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Leaves the alternate screen and raw mode, once, from whichever path gets here first.
+fn restore_terminal() {
+    if TERMINAL_ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = crossterm::execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    }
+}
+
+/// Restores the terminal before the default panic report, from any thread (including a
+/// spawned task's worker thread), so the report lands on the normal screen.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// The terminal in dashboard mode; restored when dropped (normal exit and errors).
+struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode().context("switching the terminal to raw mode")?;
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+        crossterm::execute!(stdout(), EnterAlternateScreen)
+            .context("entering the alternate screen")?;
+        let terminal =
+            Terminal::new(CrosstermBackend::new(stdout())).context("opening the terminal")?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// How the dashboard starts.
+pub(crate) struct Start {
+    pub(crate) source: Source,
+    pub(crate) connection: Connection,
+    /// `None`: all namespaces.
+    pub(crate) namespace: Option<String>,
+    pub(crate) theme: Theme,
+    pub(crate) readonly: Policy,
+    /// Triage view, wall mode and thresholds.
+    pub(crate) launch: Launch,
+    /// Where submits are audited (JSON lines), if anywhere.
+    pub(crate) audit_log: Option<PathBuf>,
+}
+
+/// Runs the dashboard until the user quits; the terminal is restored on every way out.
+pub(crate) async fn run(start: Start) -> Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let result = run_loop(&mut guard, start).await;
+    drop(guard);
+    result
+}
+
+async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
+    let mut model = Model::new(
+        &start.connection.context,
+        start.namespace.clone(),
+        Utc::now(),
+    );
+    model.contexts = start.connection.contexts.clone();
+    model.theme = start.theme;
+    model.readonly = start.readonly.applies_to(&start.connection.context);
+    start.launch.apply(&mut model);
+    let size = guard.terminal.size().context("reading the terminal size")?;
+    model.size = (size.width, size.height);
+    set_pages(&mut model);
+
+    let mut engine = Engine::start(EngineConfig {
+        source: start.source,
+        connection: start.connection,
+        namespace: start.namespace,
+        readonly: start.readonly,
+        audit_log: start.audit_log,
+        probe: Some(Default::default()),
+    });
+
+    let mut events = EventStream::new();
+    let mut hangup = Hangup::new()?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_draw = Instant::now() - FRAME;
+    let mut draw_at: Option<Instant> = None;
+
+    loop {
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => Some(Msg::Key(key)),
+                Some(Ok(Event::Resize(w, h))) => Some(Msg::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e).context("reading terminal input"),
+                // The terminal is gone (hang-up): nothing left to show things on.
+                None => return Ok(()),
+            },
+            // The terminal went away (SIGHUP) or we are asked to stop (SIGTERM).
+            () = hangup.recv() => return Ok(()),
+            msg = engine.recv() => Some(msg?),
+            _ = tick.tick() => Some(Msg::Tick(Utc::now())),
+            _ = tokio::time::sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => None,
+        };
+        if let Some(msg) = msg {
+            engine.handle(&mut model, msg).await;
+            let mut drained = 0;
+            while drained < DRAIN_LIMIT {
+                let Some(msg) = engine.try_recv() else {
+                    break;
+                };
+                engine.handle(&mut model, msg).await;
+                drained += 1;
+            }
+        }
+        if model.quit {
+            return Ok(());
+        }
+        if model.dirty {
+            let now = Instant::now();
+            let frame = if model.wall.is_some() {
+                WALL_FRAME
+            } else {
+                FRAME
+            };
+            if now.duration_since(last_draw) >= frame {
+                if TERMINAL_ACTIVE.load(Ordering::SeqCst) {
+                    guard
+                        .terminal
+                        .draw(|f| crate::view::view(&model, f))
+                        .context("drawing")?;
+                }
+                model.dirty = false;
+                last_draw = now;
+                draw_at = None;
+            } else {
+                draw_at = Some(last_draw + frame);
+            }
+        }
+    }
+}
+
+/// SIGHUP and SIGTERM: losing the terminal ends the process instead of leaving it running.
+#[cfg(unix)]
+struct Hangup {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Hangup {
+    fn new() -> Result<Hangup> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Hangup {
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.hup.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
+}
+
+/// Elsewhere there is no hang-up signal to wait for.
+#[cfg(not(unix))]
+struct Hangup;
+
+#[cfg(not(unix))]
+impl Hangup {
+    fn new() -> Result<Hangup> {
+        Ok(Hangup)
+    }
+
+    async fn recv(&mut self) {
+        std::future::pending::<()>().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::engine::check_task;
+    use tokio::task::JoinSet;
+
+    /// Set by the panic report that follows kbdash's hook: whether the terminal was still in
+    /// dashboard mode when the report was written.
+    static REPORT_SAW_ACTIVE: AtomicBool = AtomicBool::new(true);
+    const MARKER: &str = "boom in a spawned task (runtime test)";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_spawned_task_restores_the_terminal_before_the_report() {
+        // Stands in for the default report (and still prints it), noting the terminal's state.
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.to_string().contains(MARKER) {
+                REPORT_SAW_ACTIVE.store(TERMINAL_ACTIVE.load(Ordering::SeqCst), Ordering::SeqCst);
+            }
+            report(info);
+        }));
+        install_panic_hook();
+        // Pretend the dashboard is up: the restore then writes its two escape sequences (leave
+        // the alternate screen, show the cursor) to the test's stdout, which is harmless.
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        tasks.spawn(async { panic!("{MARKER}") });
+        let res = tasks.join_next().await.unwrap();
+        assert!(
+            !TERMINAL_ACTIVE.load(Ordering::SeqCst),
+            "the hook restored the terminal, from the task's thread"
+        );
+        assert!(
+            !REPORT_SAW_ACTIVE.load(Ordering::SeqCst),
+            "the report came after the restore"
+        );
+        let err = check_task(res).unwrap_err().to_string();
+        assert!(
+            err.contains(MARKER),
+            "the loop ends with the panic's message: {err}"
+        );
+    }
+}

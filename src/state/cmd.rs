@@ -1,0 +1,95 @@
+//! Commands: what `update` asks the runtime to do. Plain data, so tests assert on them.
+
+use std::path::PathBuf;
+
+use kbdash_core::forms::Request;
+use kbdash_core::rows::{ObjKey, ObjRef};
+
+/// An effect for the runtime to carry out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Leave the program.
+    Quit,
+    /// Fetch this object and keep sending its full body while it changes (`None`: stop).
+    Follow(Option<ObjRef>),
+    /// Restart the watches on another namespace.
+    Watch {
+        /// `None`: all namespaces.
+        namespace: Option<String>,
+    },
+    /// Restart the watches as they are: their connections may be dead without knowing it.
+    RestartWatches,
+    /// Reconnect with another kubeconfig context and restart the watches.
+    SwitchContext(String),
+    /// Load a theme by name or path.
+    LoadTheme(String),
+    /// An effect of the operations menu or a form (load, dry run, submit, write).
+    Form(FormCmd),
+}
+
+impl Cmd {
+    /// Whether the effect changes anything in the cluster (the engine refuses it in read-only
+    /// mode).
+    pub fn mutates(&self) -> bool {
+        match self {
+            Cmd::Quit
+            | Cmd::Follow(_)
+            | Cmd::Watch { .. }
+            | Cmd::RestartWatches
+            | Cmd::SwitchContext(_)
+            | Cmd::LoadTheme(_) => false,
+            Cmd::Form(form) => match form {
+                FormCmd::LoadContext { .. }
+                | FormCmd::LoadRestore { .. }
+                | FormCmd::WriteYaml { .. } => false,
+                // A server-side dry run is a write request too: the gate refuses it.
+                FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
+            },
+        }
+    }
+}
+
+/// A validated request on its way out. `Request` has no `Eq`; its body is JSON, whose
+/// equality is total, so the wrapper states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing(pub Request);
+
+impl Eq for Outgoing {}
+
+/// An effect of the form modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormCmd {
+    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
+    /// PostgreSQL ComponentVersion, and build the form context.
+    LoadContext {
+        /// The cluster operated on.
+        cluster: ObjKey,
+    },
+    /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
+    /// form's context.
+    LoadRestore {
+        /// The backup restored from.
+        backup: ObjKey,
+    },
+    /// Send the request with `dryRun=All`.
+    DryRun {
+        /// The form's attempt this dry run belongs to.
+        attempt: u64,
+        /// What to send.
+        request: Outgoing,
+    },
+    /// Send the request for real (and audit it).
+    Submit {
+        /// The form's attempt this submit belongs to.
+        attempt: u64,
+        /// What to send.
+        request: Outgoing,
+    },
+    /// Write the YAML preview to a file.
+    WriteYaml {
+        /// Where.
+        path: PathBuf,
+        /// The YAML.
+        text: String,
+    },
+}

@@ -1,0 +1,118 @@
+//! Messages: everything that can change the model, from the terminal, the watch streams, the
+//! clock and the results of commands.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use serde_json::Value;
+
+use crate::k8s::liveness::Probe;
+use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::theme::Theme;
+use kbdash_core::forms::{FormContext, RestoreContext};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, ObjRef};
+
+/// An input to `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// A key pressed.
+    Key(KeyEvent),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// The clock, once a second.
+    Tick(DateTime<Utc>),
+    /// A watch event of `kind`, stamped with when it arrived.
+    Watch {
+        /// The stream's kind.
+        kind: Kind,
+        /// When the event arrived.
+        at: DateTime<Utc>,
+        /// What happened.
+        event: WatchEvent,
+    },
+    /// The full object followed for the YAML view (fetched, or seen on its watch stream).
+    Raw {
+        /// The followed object.
+        target: ObjRef,
+        /// Its body, or why it could not be fetched.
+        result: Result<Value, String>,
+    },
+    /// A theme asked for with `:theme`.
+    ThemeLoaded(Result<Box<Theme>, String>),
+    /// Watches restarted on a new context or namespace; `readonly` is the new context's mode.
+    Connected {
+        /// The context now shown.
+        context: String,
+        /// `None`: all namespaces.
+        namespace: Option<String>,
+        /// Whether the context is read-only.
+        readonly: bool,
+    },
+    /// A command failed; shown in the status line.
+    Failed(String),
+    /// The API server's answer to the liveness probe (an error: it did not answer in time).
+    Probe {
+        /// When the answer came (or the wait for it ended).
+        at: DateTime<Utc>,
+        /// The server answered, or why not.
+        result: Result<(), String>,
+    },
+    /// The result of a form effect.
+    Form(FormMsg),
+}
+
+impl From<Report> for Msg {
+    fn from(report: Report) -> Msg {
+        match report {
+            Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
+            Report::Raw { target, result } => Msg::Raw { target, result },
+        }
+    }
+}
+
+impl From<Probe> for Msg {
+    fn from(Probe { at, result }: Probe) -> Msg {
+        Msg::Probe { at, result }
+    }
+}
+
+/// The result of a form effect ([`crate::state::cmd::FormCmd`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormMsg {
+    /// An operation form's live objects, loaded.
+    Context {
+        /// The cluster they were loaded for.
+        cluster: ObjKey,
+        /// The form context, or why it could not be built.
+        result: Result<Box<FormContext>, String>,
+    },
+    /// The restore wizard's context, built from the backup `backup`.
+    RestoreContext {
+        /// The backup restored from.
+        backup: ObjKey,
+        /// The restore context, or why it could not be built.
+        result: Result<Box<RestoreContext>, String>,
+    },
+    /// The server's verdict on a dry run.
+    DryRun {
+        /// The form's attempt it belongs to.
+        attempt: u64,
+        /// Accepted, or the API's refusal.
+        result: Result<(), String>,
+    },
+    /// The created or patched object's name, or the API's refusal.
+    Submitted {
+        /// The form's attempt it belongs to.
+        attempt: u64,
+        /// The kind of the object sent.
+        kind: Kind,
+        /// Its namespace.
+        namespace: String,
+        /// The object's name, or the API's refusal (or that no answer came).
+        result: Result<String, String>,
+    },
+    /// The preview's YAML was written to the path, or why not.
+    Written(Result<PathBuf, String>),
+}

@@ -1,0 +1,193 @@
+//! The triage problem list, kept up to date as events arrive instead of recomputed per frame.
+//!
+//! The rules of [`kbdash_core::domain::triage`] read the fleet in units: a cluster with its pods,
+//! backups and schedules; one pod; one OpsRequest; one watch stream. A watch event marks the
+//! units it can change, and `update` re-runs the rules on the units that are due
+//! ([`ProblemIndex::take_due`]) only, so the work per event is bounded by the size of one
+//! cluster, not the fleet. Rules that depend on the clock ask to be looked at again at a given
+//! time, and ticks re-run just those. A relist rebuilds everything once.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::state::store::Change;
+use kbdash_core::domain::triage::{self, Problem, Verdict};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+/// A part of the fleet the rules read together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Unit {
+    /// A cluster with its pods, backups and schedules.
+    Cluster(ObjKey),
+    Pod(ObjKey),
+    Ops(ObjKey),
+    Stream(Kind),
+    /// The API server's liveness.
+    Api,
+}
+
+/// A problem in rank order; the unit breaks ties between identical problems.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ranked {
+    problem: Problem,
+    unit: Unit,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Ranked) -> Ordering {
+        triage::rank(&self.problem, &other.problem)
+            .then_with(|| self.unit.cmp(&other.unit))
+            .then_with(|| self.problem.object.cmp(&other.problem.object))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What must be judged again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Due {
+    Nothing,
+    Units(Vec<Unit>),
+    /// Every unit the model has something for (the list starts empty again).
+    Everything,
+}
+
+/// The current problems, worst first, and what must be looked at again.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemIndex {
+    found: HashMap<Unit, Vec<Problem>>,
+    ranked: BTreeSet<Ranked>,
+    dirty: HashSet<Unit>,
+    rebuild: bool,
+    rechecks: BTreeSet<(DateTime<Utc>, Unit)>,
+    recheck_of: HashMap<Unit, DateTime<Utc>>,
+    /// Bumped whenever the list changes, so a caller can tell whether it did.
+    generation: u64,
+}
+
+impl ProblemIndex {
+    /// Marks a unit as changed.
+    pub(crate) fn touch(&mut self, unit: Unit) {
+        if !self.rebuild {
+            self.dirty.insert(unit);
+        }
+    }
+
+    /// Marks everything as changed, as after a relist.
+    pub(crate) fn rebuild(&mut self) {
+        self.rebuild = true;
+        self.dirty.clear();
+    }
+
+    /// Marks the units a change of watch data can alter: a pod is judged alone and with its
+    /// cluster, an OpsRequest alone, and every other kind with its cluster (both clusters, for
+    /// an object that moved).
+    pub(crate) fn note(&mut self, change: &Change) {
+        // Rare (a continuous backup method appears or disappears fleet-wide): every schedule
+        // may read differently now.
+        if change.fleet_wide {
+            self.rebuild();
+        }
+        match change.kind {
+            Kind::OpsRequest => self.touch(Unit::Ops(change.key.clone())),
+            kind => {
+                if kind == Kind::Pod {
+                    self.touch(Unit::Pod(change.key.clone()));
+                }
+                self.touch(Unit::Cluster(change.cluster.clone()));
+                if let Some(left) = &change.left {
+                    self.touch(Unit::Cluster(left.clone()));
+                }
+            }
+        }
+    }
+
+    /// Changes whenever the list of problems changes.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// How many problems there are.
+    pub(crate) fn len(&self) -> usize {
+        self.ranked.len()
+    }
+
+    /// Whether nothing is broken.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ranked.is_empty()
+    }
+
+    /// The problems, worst first.
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.ranked.iter().map(|r| &r.problem)
+    }
+
+    /// The problem at rank `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<&Problem> {
+        self.iter().nth(i)
+    }
+
+    /// Takes what must be judged again at `now`: the units whose recheck time has come and the
+    /// units touched since the last time, or everything when a rebuild was asked for.
+    pub(crate) fn take_due(&mut self, now: DateTime<Utc>) -> Due {
+        while let Some((t, _)) = self.rechecks.first()
+            && *t <= now
+        {
+            if let Some((_, unit)) = self.rechecks.pop_first() {
+                self.recheck_of.remove(&unit);
+                self.touch(unit);
+            }
+        }
+        if self.rebuild {
+            *self = ProblemIndex {
+                generation: self.generation.wrapping_add(1),
+                ..ProblemIndex::default()
+            };
+            Due::Everything
+        } else if self.dirty.is_empty() {
+            Due::Nothing
+        } else {
+            Due::Units(self.dirty.drain().collect())
+        }
+    }
+
+    /// Records the rules' verdict on `unit`.
+    pub(crate) fn set(&mut self, unit: Unit, verdict: Verdict) {
+        if let Some(t) = self.recheck_of.remove(&unit) {
+            self.rechecks.remove(&(t, unit.clone()));
+        }
+        if let Some(t) = verdict.recheck {
+            self.recheck_of.insert(unit.clone(), t);
+            self.rechecks.insert((t, unit.clone()));
+        }
+        let old = self.found.get(&unit).map_or(&[][..], Vec::as_slice);
+        if old == verdict.problems.as_slice() {
+            return;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if let Some(old) = self.found.remove(&unit) {
+            for problem in old {
+                self.ranked.remove(&Ranked {
+                    problem,
+                    unit: unit.clone(),
+                });
+            }
+        }
+        for problem in &verdict.problems {
+            self.ranked.insert(Ranked {
+                problem: problem.clone(),
+                unit: unit.clone(),
+            });
+        }
+        if !verdict.problems.is_empty() {
+            self.found.insert(unit, verdict.problems);
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The watched kinds, each described once: its row type, where the store keeps its rows, how a
+//! row joins its cluster, and what the store derives from its rows besides.
+//!
+//! Adding a kind is its [`Watched`] impl, a field of the [`Store`], a line in [`WATCHED`] and
+//! one in `with_kind!`; a pane of it is a `Pane` (its title, kind and table, in `state::model`),
+//! its columns (`state::columns`), its view and its keys.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::state::store::{Change, Store};
+use crate::state::table::{Table, TableRow};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
+
+/// The kinds kbdash watches, in status-line order.
+pub const WATCHED: [Kind; 5] = [
+    Kind::Cluster,
+    Kind::Pod,
+    Kind::OpsRequest,
+    Kind::Backup,
+    Kind::BackupSchedule,
+];
+
+/// Runs `$body` with `$K` standing for the row type of watched kind `$kind`; `$none` for a kind
+/// that is not watched. The one place the store matches a kind to its description.
+macro_rules! with_kind {
+    ($kind:expr, $K:ident => $body:expr, else $none:expr) => {
+        match $kind {
+            kbdash_core::kinds::Kind::Cluster => {
+                type $K = kbdash_core::rows::ClusterRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::Pod => {
+                type $K = kbdash_core::rows::PodRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::OpsRequest => {
+                type $K = kbdash_core::rows::OpsRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::Backup => {
+                type $K = kbdash_core::rows::BackupRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::BackupSchedule => {
+                type $K = kbdash_core::rows::ScheduleRow;
+                $body
+            }
+            _ => $none,
+        }
+    };
+}
+pub(super) use with_kind;
+
+/// Where the store keeps the rows of one kind: a [`Table`] for a kind a pane lists, a map for
+/// the others.
+pub(crate) trait Rows<R> {
+    fn get(&self, key: &ObjKey) -> Option<&R>;
+    /// Inserts or replaces a row; returns the one it replaced.
+    fn upsert(&mut self, row: R) -> Option<R>;
+    fn remove(&mut self, key: &ObjKey) -> Option<R>;
+    /// Replaces every row (a relist).
+    fn replace_all(&mut self, rows: Vec<R>);
+}
+
+impl<R: TableRow> Rows<R> for Table<R> {
+    fn get(&self, key: &ObjKey) -> Option<&R> {
+        Table::get(self, key)
+    }
+    fn upsert(&mut self, row: R) -> Option<R> {
+        Table::upsert(self, row)
+    }
+    fn remove(&mut self, key: &ObjKey) -> Option<R> {
+        Table::remove(self, key)
+    }
+    fn replace_all(&mut self, rows: Vec<R>) {
+        Table::replace_all(self, rows)
+    }
+}
+
+impl<R: Watched> Rows<R> for HashMap<ObjKey, R> {
+    fn get(&self, key: &ObjKey) -> Option<&R> {
+        HashMap::get(self, key)
+    }
+    fn upsert(&mut self, row: R) -> Option<R> {
+        self.insert(row.key().clone(), row)
+    }
+    fn remove(&mut self, key: &ObjKey) -> Option<R> {
+        HashMap::remove(self, key)
+    }
+    fn replace_all(&mut self, rows: Vec<R>) {
+        *self = rows.into_iter().map(|r| (r.key().clone(), r)).collect();
+    }
+}
+
+/// One watched kind, described once.
+pub(crate) trait Watched: Sized + 'static {
+    const KIND: Kind;
+    /// Whether a row belongs to a cluster other than itself, and so is indexed under it; a
+    /// cluster row is its own cluster.
+    const JOINS: bool = true;
+    /// Where the store keeps the rows.
+    type Rows: Rows<Self>;
+
+    /// The object's identity.
+    fn key(&self) -> &ObjKey;
+    /// The cluster the object belongs to (a cluster is its own).
+    fn cluster(&self) -> ObjKey;
+    /// The row, when `row` is one of this kind.
+    fn from_row(row: Row) -> Option<Self>;
+    fn rows(store: &Store) -> &Self::Rows;
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows;
+
+    /// Keeps what the store derives from this kind's rows in step with `change`: `old` is the
+    /// row before it, and the store holds the new one (none after a deletion).
+    fn derive(_store: &mut Store, _change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {}
+    /// The same for a relist, before `rows` replace the kind's rows.
+    fn before_relist(_store: &mut Store, _rows: &[Self], _at: DateTime<Utc>) {}
+    /// The same for a relist, once its rows are in.
+    fn after_relist(_store: &mut Store, _at: DateTime<Utc>) {}
+}
+
+/// The key of the cluster named `cluster` in `key`'s namespace.
+fn cluster_of(key: &ObjKey, cluster: &kbdash_core::rows::Atom) -> ObjKey {
+    ObjKey::from_atoms(&key.namespace, cluster)
+}
+
+impl Watched for ClusterRow {
+    const KIND: Kind = Kind::Cluster;
+    const JOINS: bool = false;
+    type Rows = Table<ClusterRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        self.key.clone()
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Cluster(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.clusters
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.clusters
+    }
+
+    fn derive(store: &mut Store, change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
+        if store.clusters.get(&change.key).is_none() {
+            store.roles.forget(&change.key);
+        }
+    }
+    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+        // Clusters deleted while the stream was down sent no deletion.
+        let clusters = &store.clusters;
+        store.roles.retain(|k| clusters.get(k).is_some());
+    }
+}
+
+impl Watched for PodRow {
+    const KIND: Kind = Kind::Pod;
+    type Rows = Table<PodRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Pod(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.pods
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.pods
+    }
+
+    fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, at: DateTime<Utc>) {
+        match (old, store.pods.get(&change.key)) {
+            (_, None) => {
+                store.roles.flashes.remove(&change.key);
+            }
+            (Some(old), Some(new)) if old.role != new.role => {
+                store.roles.flashes.insert(change.key.clone(), at);
+            }
+            _ => {}
+        }
+        if let Some(left) = &change.left {
+            store.track_primary(left, at);
+        }
+        store.track_primary(&change.cluster, at);
+    }
+    fn before_relist(store: &mut Store, rows: &[Self], at: DateTime<Utc>) {
+        for p in rows {
+            if store.pods.get(&p.key).is_some_and(|old| old.role != p.role) {
+                store.roles.flashes.insert(p.key.clone(), at);
+            }
+        }
+    }
+    fn after_relist(store: &mut Store, at: DateTime<Utc>) {
+        let pods = &store.pods;
+        store.roles.flashes.retain(|k, _| pods.get(k).is_some());
+        let clusters: Vec<ObjKey> = store.index.clusters(Kind::Pod).cloned().collect();
+        for c in clusters {
+            store.track_primary(&c, at);
+        }
+    }
+}
+
+impl Watched for OpsRow {
+    const KIND: Kind = Kind::OpsRequest;
+    type Rows = Table<OpsRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Ops(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.ops
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.ops
+    }
+}
+
+impl Watched for BackupRow {
+    const KIND: Kind = Kind::Backup;
+    type Rows = Table<BackupRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Backup(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.backups
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.backups
+    }
+
+    fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
+        let method = |b: &BackupRow| b.is_continuous().then(|| b.method.clone());
+        let new = store.backups.get(&change.key).and_then(method);
+        if store.continuous.replace(old.and_then(method), new) {
+            change.fleet_wide = true;
+        }
+    }
+    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+        store.continuous = store.backups.iter().collect();
+    }
+}
+
+impl Watched for ScheduleRow {
+    const KIND: Kind = Kind::BackupSchedule;
+    type Rows = HashMap<ObjKey, ScheduleRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Schedule(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.schedules
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.schedules
+    }
+}

@@ -1,0 +1,357 @@
+//! The watch data: every watched kind's rows, the per-cluster index, the lists relisting
+//! streams are receiving, and what is derived from the rows (pod roles, continuous backup
+//! methods).
+//!
+//! Ingestion is generic over the kinds, each described once by a [`Watched`] impl. Every change
+//! reports what it touched ([`Change`]), so that triage can judge the parts of the fleet it
+//! concerns again; the store itself knows nothing of triage or the screen. The work per event
+//! is bounded by the size of one cluster: a table upsert, an index entry, and for pods the
+//! cluster's primary.
+
+mod continuous;
+mod index;
+mod kinds;
+mod roles;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::state::table::Table;
+use continuous::ContinuousMethods;
+use index::ClusterIndex;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
+use kinds::with_kind;
+
+pub use kinds::WATCHED;
+pub(crate) use kinds::{Rows, Watched};
+pub use roles::{ROLE_HISTORY_LEN, RoleChange, Roles};
+
+/// What one applied or deleted object changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub(crate) kind: Kind,
+    pub(crate) key: ObjKey,
+    /// The cluster the object belongs to (belonged to, when deleted).
+    pub(crate) cluster: ObjKey,
+    /// The cluster it belonged to before, when it moved to another.
+    pub(crate) left: Option<ObjKey>,
+    /// The change alters how every cluster reads (a continuous backup method appeared or
+    /// disappeared).
+    pub(crate) fleet_wide: bool,
+}
+
+/// Every watched object, as rows.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// The Clusters pane's rows.
+    pub clusters: Table<ClusterRow>,
+    /// The Pods pane's rows.
+    pub pods: Table<PodRow>,
+    /// The OpsRequests pane's rows.
+    pub ops: Table<OpsRow>,
+    /// The Backups pane's rows.
+    pub backups: Table<BackupRow>,
+    /// Backup schedules: no pane, but the clusters' backup state and triage read them.
+    pub schedules: HashMap<ObjKey, ScheduleRow>,
+    /// Objects received since a stream's `Init`, swapped in at `InitDone`.
+    pub pending: HashMap<Kind, Vec<Row>>,
+    /// The clusters' primaries, their history and the pods whose role just changed.
+    pub roles: Roles,
+    index: ClusterIndex,
+    continuous: ContinuousMethods,
+}
+
+impl Store {
+    /// A (re)list of `kind` starts: objects received until [`Store::finish_relist`] replace
+    /// the kind's rows.
+    pub(crate) fn begin_relist(&mut self, kind: Kind) {
+        self.pending.insert(kind, Vec::new());
+    }
+
+    /// Keeps an object of `kind`'s list; returns how many have come so far.
+    pub(crate) fn receive(&mut self, kind: Kind, row: Row) -> usize {
+        let buf = self.pending.entry(kind).or_default();
+        buf.push(row);
+        buf.len()
+    }
+
+    /// Swaps in the freshly listed objects of `kind`: rows absent from the list are gone (no
+    /// ghosts), and the index is rebuilt in one pass.
+    pub(crate) fn finish_relist(&mut self, kind: Kind, at: DateTime<Utc>) {
+        let rows = self.pending.remove(&kind).unwrap_or_default();
+        with_kind!(kind, K => self.relist::<K>(rows, at), else ())
+    }
+
+    /// Drops a list that will not complete (its stream failed).
+    pub(crate) fn drop_relist(&mut self, kind: Kind) {
+        self.pending.remove(&kind);
+    }
+
+    /// Adds or replaces the object of `row`; `None` for a kind not watched.
+    pub(crate) fn apply(&mut self, row: Row, at: DateTime<Utc>) -> Option<Change> {
+        with_kind!(row.kind(), K => K::from_row(row).map(|r| self.upsert::<K>(r, at)), else None)
+    }
+
+    /// Removes object `key` of `kind`; `None` when nothing changed.
+    pub(crate) fn delete(&mut self, kind: Kind, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
+        with_kind!(kind, K => self.remove::<K>(key, at), else None)
+    }
+
+    /// The cluster of the listed object `key` of `kind`, if it is listed.
+    pub(crate) fn cluster_of(&self, kind: Kind, key: &ObjKey) -> Option<ObjKey> {
+        with_kind!(kind, K => K::rows(self).get(key).map(K::cluster), else None)
+    }
+
+    fn upsert<K: Watched>(&mut self, row: K, at: DateTime<Utc>) -> Change {
+        let key = row.key().clone();
+        let cluster = row.cluster();
+        let old = K::rows_mut(self).upsert(row);
+        let left = old.as_ref().map(K::cluster).filter(|c| *c != cluster);
+        if K::JOINS {
+            if let Some(left) = &left {
+                self.index.remove(K::KIND, left, &key.name);
+            }
+            self.index.add(K::KIND, cluster.clone(), &key.name);
+        }
+        let mut change = Change {
+            kind: K::KIND,
+            key,
+            cluster,
+            left,
+            fleet_wide: false,
+        };
+        K::derive(self, &mut change, old.as_ref(), at);
+        change
+    }
+
+    fn remove<K: Watched>(&mut self, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
+        let old = K::rows_mut(self).remove(key);
+        let cluster = match &old {
+            Some(row) => row.cluster(),
+            // A cluster is its own cluster: its deletion is news even when it was not listed.
+            None if !K::JOINS => key.clone(),
+            None => return None,
+        };
+        if K::JOINS {
+            self.index.remove(K::KIND, &cluster, &key.name);
+        }
+        let mut change = Change {
+            kind: K::KIND,
+            key: key.clone(),
+            cluster,
+            left: None,
+            fleet_wide: false,
+        };
+        K::derive(self, &mut change, old.as_ref(), at);
+        Some(change)
+    }
+
+    fn relist<K: Watched>(&mut self, rows: Vec<Row>, at: DateTime<Utc>) {
+        let rows: Vec<K> = rows.into_iter().filter_map(K::from_row).collect();
+        K::before_relist(self, &rows, at);
+        if K::JOINS {
+            self.index.clear(K::KIND);
+            for row in &rows {
+                self.index.add(K::KIND, row.cluster(), &row.key().name);
+            }
+        }
+        K::rows_mut(self).replace_all(rows);
+        K::after_relist(self, at);
+    }
+
+    /// The objects of kind `K` that belong to `cluster`.
+    fn members<'s, K: Watched>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s K> + use<'s, K> {
+        let rows = K::rows(self);
+        let namespace = cluster.namespace.clone();
+        self.index
+            .names(K::KIND, cluster)
+            .filter_map(move |name| rows.get(&ObjKey::from_atoms(&namespace, name)))
+    }
+
+    /// The clusters that have objects of `kind` (listed or not).
+    pub(crate) fn clusters_with(&self, kind: Kind) -> impl Iterator<Item = &ObjKey> {
+        self.index.clusters(kind)
+    }
+
+    /// The pods of a cluster.
+    pub fn cluster_pods<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s PodRow> + use<'s> {
+        self.members(cluster)
+    }
+
+    /// The latest OpsRequest of a cluster, by creation time.
+    pub(crate) fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
+        self.members::<OpsRow>(cluster)
+            .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)))
+    }
+
+    /// The backups of a cluster.
+    pub(crate) fn cluster_backups<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s BackupRow> + use<'s> {
+        self.members(cluster)
+    }
+
+    /// The backup schedules of a cluster.
+    pub(crate) fn cluster_schedules<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s ScheduleRow> + use<'s> {
+        self.members(cluster)
+    }
+
+    /// The continuous backup of a cluster (the latest, if several).
+    pub(crate) fn continuous_backup(&self, cluster: &ObjKey) -> Option<&BackupRow> {
+        self.cluster_backups(cluster)
+            .filter(|b| b.is_continuous())
+            .max_by(|a, b| a.created.cmp(&b.created))
+    }
+
+    /// Whether some continuous backup in the fleet uses `method`.
+    pub(crate) fn is_continuous_method(&self, method: &str) -> bool {
+        self.continuous.contains(method)
+    }
+
+    /// Records `cluster`'s primary as its pods now say.
+    fn track_primary(&mut self, cluster: &ObjKey, at: DateTime<Utc>) {
+        let primary = self
+            .cluster_pods(cluster)
+            .filter(|p| p.is_primary())
+            .map(|p| p.key.name.clone())
+            .min();
+        self.roles.see_primary(cluster, primary, at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kbdash_core::rows::Atom;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_750_000_000, 0).unwrap()
+    }
+
+    fn pod(name: &str, cluster: &str, role: &str) -> Row {
+        Row::Pod(PodRow {
+            key: ObjKey::new("ns", name),
+            cluster: Atom::new(cluster),
+            role: Atom::new(role),
+            ..PodRow::default()
+        })
+    }
+
+    fn continuous(name: &str, method: &str) -> Row {
+        Row::Backup(BackupRow {
+            key: ObjKey::new("ns", name),
+            cluster: Atom::new("a"),
+            backup_type: Atom::new("Continuous"),
+            method: Atom::new(method),
+            ..BackupRow::default()
+        })
+    }
+
+    fn pod_names(store: &Store, cluster: &str) -> Vec<String> {
+        let mut names: Vec<String> = store
+            .cluster_pods(&ObjKey::new("ns", cluster))
+            .map(|p| p.key.name.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_pod_moving_to_another_cluster_is_indexed_under_it_and_both_are_reported() {
+        let mut store = Store::default();
+        let first = store.apply(pod("p", "a", "primary"), at()).unwrap();
+        assert_eq!((first.cluster.name.as_str(), first.left), ("a", None));
+        let moved = store.apply(pod("p", "b", "primary"), at()).unwrap();
+        assert_eq!(moved.cluster, ObjKey::new("ns", "b"));
+        assert_eq!(moved.left, Some(ObjKey::new("ns", "a")));
+        assert!(pod_names(&store, "a").is_empty());
+        assert_eq!(pod_names(&store, "b"), ["p"]);
+        let gone = store
+            .delete(Kind::Pod, &ObjKey::new("ns", "p"), at())
+            .unwrap();
+        assert_eq!(gone.cluster, ObjKey::new("ns", "b"));
+        assert!(pod_names(&store, "b").is_empty());
+        assert_eq!(store.delete(Kind::Pod, &ObjKey::new("ns", "p"), at()), None);
+    }
+
+    #[test]
+    fn a_relist_replaces_rows_and_index_of_its_kind_only() {
+        let mut store = Store::default();
+        store.apply(pod("old", "a", ""), at());
+        store.begin_relist(Kind::Pod);
+        assert_eq!(store.receive(Kind::Pod, pod("new", "a", "")), 1);
+        assert_eq!(
+            pod_names(&store, "a"),
+            ["old"],
+            "rows stay until the list is complete"
+        );
+        store.finish_relist(Kind::Pod, at());
+        assert_eq!(pod_names(&store, "a"), ["new"]);
+        assert!(store.pending.is_empty());
+        store.begin_relist(Kind::OpsRequest);
+        store.drop_relist(Kind::OpsRequest);
+        assert!(store.pending.is_empty());
+        assert_eq!(pod_names(&store, "a"), ["new"]);
+    }
+
+    #[test]
+    fn a_continuous_method_appearing_or_disappearing_is_fleet_wide() {
+        let mut store = Store::default();
+        let first = store.apply(continuous("b1", "wal-g"), at()).unwrap();
+        assert!(first.fleet_wide);
+        assert!(store.is_continuous_method("wal-g"));
+        let second = store.apply(continuous("b2", "wal-g"), at()).unwrap();
+        assert!(!second.fleet_wide, "the method was known already");
+        let key = ObjKey::new("ns", "b1");
+        assert!(!store.delete(Kind::Backup, &key, at()).unwrap().fleet_wide);
+        let key = ObjKey::new("ns", "b2");
+        assert!(store.delete(Kind::Backup, &key, at()).unwrap().fleet_wide);
+        assert!(!store.is_continuous_method("wal-g"));
+    }
+
+    #[test]
+    fn a_switchover_is_recorded_and_a_deleted_cluster_forgotten() {
+        let mut store = Store::default();
+        let cluster = ObjKey::new("ns", "a");
+        store.apply(
+            Row::Cluster(ClusterRow {
+                key: cluster.clone(),
+                ..ClusterRow::default()
+            }),
+            at(),
+        );
+        store.apply(pod("a-0", "a", "primary"), at());
+        store.apply(pod("a-1", "a", "secondary"), at());
+        store.apply(pod("a-0", "a", "secondary"), at());
+        assert_eq!(
+            store.roles.primaries[&cluster], "a-0",
+            "kept while none is primary"
+        );
+        store.apply(pod("a-1", "a", "primary"), at());
+        let history = &store.roles.history[&cluster];
+        assert_eq!(history.len(), 1);
+        assert_eq!(
+            (
+                history[0].old_primary.as_str(),
+                history[0].new_primary.as_str()
+            ),
+            ("a-0", "a-1")
+        );
+        assert!(store.roles.flashes.contains_key(&ObjKey::new("ns", "a-1")));
+        store.delete(Kind::Cluster, &cluster, at());
+        assert!(!store.roles.history.contains_key(&cluster));
+        assert!(!store.roles.primaries.contains_key(&cluster));
+    }
+}

@@ -1,0 +1,63 @@
+//! The triage view's and wall mode's state in the model: rule thresholds, the restart memory,
+//! when each stream last delivered, which streams are down, the kept problem list, the wall's
+//! paging. Keeping it up to date with the model's rows is `update`'s part.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::k8s::watch::WatchEvent;
+use crate::state::problem_index::ProblemIndex;
+use crate::state::store::Store;
+use kbdash_core::domain::triage::{DownSince, RestartMemory, Thresholds};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::Row;
+
+/// Triage and freshness state, kept across watch restarts within a session.
+#[derive(Debug, Clone, Default)]
+pub struct TriageState {
+    pub(crate) thresholds: Thresholds,
+    pub restarts: RestartMemory,
+    /// When each stream last delivered anything (a list, an object, a deletion).
+    pub(crate) last_seen: BTreeMap<Kind, DateTime<Utc>>,
+    /// The triage row to return to when the detail opened from it closes.
+    pub(crate) return_to: Option<usize>,
+    /// The problems found, kept up to date by events and ticks.
+    pub problems: ProblemIndex,
+    /// Streams that were live and are not, since when: verdicts over their data are suspended.
+    pub down: DownSince,
+}
+
+/// Wall mode: which page of tiles shows, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WallState {
+    /// Seconds per page when the tiles do not fit.
+    pub(crate) cycle: u64,
+    pub(crate) page: usize,
+    pub(crate) page_since: DateTime<Utc>,
+}
+
+impl TriageState {
+    /// Records what triage remembers about a watch event: freshness and restart counts.
+    pub(crate) fn observe(&mut self, kind: Kind, at: DateTime<Utc>, event: &WatchEvent) {
+        match event {
+            WatchEvent::Error(_) => return,
+            WatchEvent::InitRow(row) | WatchEvent::Apply(row) => {
+                if let Row::Pod(p) = row.as_ref() {
+                    self.restarts.observe(&p.key, p.restarts, at);
+                }
+            }
+            WatchEvent::Delete(key) if kind == Kind::Pod => self.restarts.forget(key),
+            _ => {}
+        }
+        self.last_seen.insert(kind, at);
+    }
+
+    /// Forgets what triage remembers of objects a relist of `kind` no longer has: pods deleted
+    /// while the stream was down sent no deletion.
+    pub(crate) fn relisted(&mut self, kind: Kind, store: &Store) {
+        if kind == Kind::Pod {
+            self.restarts.retain(|k| store.pods.get(k).is_some());
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Following the objects submitted from forms: each is selected once its row arrives, and a
+//! notice says how it ended: an OpsRequest or Backup when its row says it finished, a restored
+//! cluster by the restore rule ([`kbdash_core::domain::restore_wizard::follow`]).
+
+use crate::state::forms::Tracked;
+use crate::state::model::Model;
+use kbdash_core::domain::restore_wizard::{self, RestoreOutcome};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+/// Submitted objects followed at most. A session submits a handful at a time; without a cap,
+/// objects that never reach a final phase would be followed, and kept, for the whole session.
+pub const MAX_TRACKED: usize = 16;
+
+/// Follows a submitted object (for a restored cluster, with the OpsRequest that restores it),
+/// forgetting the oldest beyond [`MAX_TRACKED`].
+pub(crate) fn track(m: &mut Model, kind: Kind, key: ObjKey, restore_op: Option<ObjKey>) {
+    let tracked = &mut m.forms.tracked;
+    tracked.push(Tracked {
+        kind,
+        key,
+        selected: false,
+        restore_op,
+    });
+    if tracked.len() > MAX_TRACKED {
+        tracked.drain(..tracked.len() - MAX_TRACKED);
+    }
+}
+
+/// Whether the followed object's row is there.
+fn present(m: &Model, t: &Tracked) -> bool {
+    match t.kind {
+        Kind::OpsRequest => m.store.ops.get(&t.key).is_some(),
+        Kind::Cluster => m.store.clusters.get(&t.key).is_some(),
+        _ => m.store.backups.get(&t.key).is_some(),
+    }
+}
+
+/// How the followed object ended (its final phase, and why), or `None` while it goes on.
+fn ending(m: &Model, t: &Tracked) -> Option<String> {
+    let with_reason = |phase: &str, reason: &str| {
+        if reason.is_empty() {
+            phase.to_string()
+        } else {
+            format!("{phase}: {reason}")
+        }
+    };
+    match t.kind {
+        Kind::OpsRequest => m
+            .store
+            .ops
+            .get(&t.key)
+            .filter(|row| row.is_finished())
+            .map(|row| with_reason(&row.phase, &row.reason)),
+        Kind::Cluster => {
+            let op = t.restore_op.as_ref().and_then(|k| m.store.ops.get(k));
+            match restore_wizard::follow(m.store.clusters.get(&t.key), op) {
+                RestoreOutcome::InProgress => None,
+                RestoreOutcome::Running => Some("Running".to_string()),
+                RestoreOutcome::Failed(why) => Some(with_reason("Failed", &why)),
+            }
+        }
+        _ => m
+            .store
+            .backups
+            .get(&t.key)
+            .filter(|row| row.is_finished())
+            .map(|row| row.phase.to_string()),
+    }
+}
+
+/// Selects newly submitted objects once their rows arrive and says how they ended; an object
+/// whose row went away after it was seen was deleted, and is no longer followed.
+pub(crate) fn after_watch(m: &mut Model) {
+    if m.forms.tracked.is_empty() {
+        return;
+    }
+    let mut tracked = std::mem::take(&mut m.forms.tracked);
+    let mut notices = Vec::new();
+    tracked.retain_mut(|t| {
+        let name = t.kind.info().kind_name;
+        let is_present = present(m, t);
+        if !is_present && t.selected {
+            notices.push(format!("{name} {}: deleted", t.key));
+            return false;
+        }
+        if is_present && !t.selected {
+            t.selected = true;
+            match t.kind {
+                Kind::OpsRequest => m.store.ops.select_key(&t.key),
+                Kind::Cluster => m.store.clusters.select_key(&t.key),
+                _ => m.store.backups.select_key(&t.key),
+            }
+        }
+        // A restore can end before its cluster exists: its OpsRequest fails first.
+        match ending(m, t) {
+            Some(end) => {
+                notices.push(format!("{name} {}: {end}", t.key));
+                false
+            }
+            None => true,
+        }
+    });
+    m.forms.tracked = tracked;
+    if let Some(text) = notices.pop() {
+        m.notice = Some((text, m.now));
+    }
+}

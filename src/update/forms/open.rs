@@ -1,0 +1,121 @@
+//! Opening the operations menu, a form by `:` command, or the restore wizard, on the cluster
+//! of the selected row; refused in read-only mode.
+
+use crate::state::cmd::{Cmd, FormCmd};
+use crate::state::command::RESTORE_COMMAND;
+use crate::state::forms::{FormModal, RestoreWizard, Stage, Subject};
+use crate::state::model::{Model, Pane};
+use kbdash_core::forms::OpKind;
+use kbdash_core::rows::{Atom, ObjKey};
+
+/// A new operation modal on `cluster`, noting whether the user has scoped to or opened that
+/// cluster.
+fn op_modal(m: &Model, cluster: ObjKey, stage: Stage) -> FormModal {
+    let mut modal = FormModal::new(
+        cluster,
+        Subject::Op {
+            ctx: None,
+            form: None,
+        },
+        stage,
+    );
+    modal.unfamiliar = m.familiar.as_ref() != Some(&modal.cluster);
+    modal
+}
+
+fn refuse_readonly(m: &mut Model) -> bool {
+    if m.readonly {
+        m.notice = Some(("read-only mode: operations are disabled".to_string(), m.now));
+    }
+    m.readonly
+}
+
+/// Opens the operations menu on the selected row's cluster and starts loading its live objects.
+pub(crate) fn menu(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if refuse_readonly(m) {
+        return;
+    }
+    let Some(cluster) = m.selected_cluster() else {
+        m.notice = Some(("no cluster selected".to_string(), m.now));
+        return;
+    };
+    let modal = op_modal(m, cluster.clone(), Stage::Menu { cursor: 0 });
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
+}
+
+/// Opens the form of a `:` command (`scale-in`, `promote`...) on the selected row's cluster;
+/// `false` when `line` is not a form command.
+pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
+    let mut words = line.split_whitespace();
+    let word = words.next().unwrap_or_default();
+    if word == RESTORE_COMMAND {
+        restore(m, words.next(), cmds);
+        return true;
+    }
+    if !OpKind::ALL.iter().any(|op| op.commands().contains(&word)) {
+        return false;
+    }
+    if refuse_readonly(m) {
+        return true;
+    }
+    let Some(cluster) = m.selected_cluster() else {
+        m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        return true;
+    };
+    let stage = Stage::Loading {
+        then: Some(word.to_string()),
+    };
+    let modal = op_modal(m, cluster.clone(), stage);
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
+    true
+}
+
+/// Opens the restore wizard from backup `name` of the selected row's cluster's namespace, else
+/// the selected backup (Backups pane), else the selected row's cluster's continuous backup.
+pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
+    if refuse_readonly(m) {
+        return;
+    }
+    let backup = match name {
+        Some(name) => {
+            let ns = m
+                .selected_cluster()
+                .map(|c| c.namespace)
+                .or_else(|| m.store.backups.selected().map(|b| b.key.namespace.clone()))
+                .or_else(|| m.namespace.as_deref().map(Atom::new))
+                .unwrap_or_else(|| Atom::new("default"));
+            Some(ObjKey::new(&ns, name))
+        }
+        None if m.focus == Pane::Backups => m.store.backups.selected().map(|b| b.key.clone()),
+        None => m
+            .selected_cluster()
+            .and_then(|c| m.store.continuous_backup(&c).map(|b| b.key.clone())),
+    };
+    let Some(backup) = backup else {
+        m.notice = Some((
+            ":restore needs a selected backup (Backups pane) or a cluster with a continuous backup"
+                .to_string(),
+            m.now,
+        ));
+        return;
+    };
+    let source = m
+        .store
+        .backups
+        .get(&backup)
+        .map(|b| ObjKey::new(&backup.namespace, &b.cluster))
+        .unwrap_or_else(|| backup.clone());
+    let wizard = RestoreWizard {
+        backup: backup.clone(),
+        loaded: None,
+    };
+    let modal = FormModal::new(
+        source,
+        Subject::Restore(Box::new(wizard)),
+        Stage::Loading { then: None },
+    );
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadRestore { backup }));
+}

@@ -1,0 +1,573 @@
+//! The update layer: [`update`], the only place the model changes. Pure: no I/O, no clock (time
+//! comes in messages), effects go out as `Cmd`s. The forms' update side is in [`forms`], keeping
+//! triage up to date in [`triage`]; whether a watch event changes the screen is [`redraw`]'s to
+//! say.
+
+pub mod forms;
+pub(crate) mod redraw;
+pub mod triage;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::k8s::watch::{StreamError, WatchEvent};
+use crate::state::cmd::Cmd;
+use crate::state::command::{self, Command};
+use crate::state::keymap::{self, Action, Context};
+use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
+use crate::state::msg::Msg;
+use crate::state::problem_index::Unit;
+use crate::state::store::WATCHED;
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
+
+/// How long a notice stays in the status line.
+const NOTICE_SECONDS: i64 = 8;
+
+/// Applies one message to the model and returns the effects to run.
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    let problems = m.triage.problems.generation();
+    let mut redraw = true;
+    match msg {
+        Msg::Tick(now) => {
+            m.now = now;
+            m.store.roles.expire_flashes(now);
+            if m.notice
+                .as_ref()
+                .is_some_and(|(_, t)| (now - *t).num_seconds() >= NOTICE_SECONDS)
+            {
+                m.notice = None;
+            }
+            triage::on_tick(m);
+        }
+        Msg::Resize(w, h) => {
+            m.size = (w, h);
+            set_pages(m);
+        }
+        Msg::Key(key) => on_key(m, key, &mut cmds),
+        Msg::Watch { kind, at, event } => {
+            let touch = match &event {
+                WatchEvent::Apply(row) => Some(redraw::Touch::of(row)),
+                _ => None,
+            };
+            let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            on_watch(m, kind, at, event);
+            forms::follow::after_watch(m);
+            let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            redraw = redraw::changes_screen(before, after);
+        }
+        Msg::Form(msg) => forms::answers::on_msg(m, msg),
+        Msg::Raw { target, result } => on_raw(m, target, result),
+        Msg::ThemeLoaded(Ok(theme)) => {
+            let no_color = m.theme.no_color;
+            m.theme = theme.with_no_color(no_color);
+        }
+        Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
+        Msg::Connected {
+            context,
+            namespace,
+            readonly,
+        } => on_connected(m, context, namespace, readonly),
+    }
+    triage::refresh(m);
+    if redraw || m.triage.problems.generation() != problems {
+        m.dirty = true;
+    }
+    cmds
+}
+
+/// Sets every table's page to the rows the current size shows.
+pub fn set_pages(m: &mut Model) {
+    let page = usize::from(m.table_rows());
+    for pane in Pane::ALL {
+        m.table_mut(pane).set_page(page);
+    }
+}
+
+fn notify(m: &mut Model, text: String) {
+    m.notice = Some((text, m.now));
+}
+
+fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
+    let now = m.now;
+    let theme = m.theme.clone();
+    let contexts = std::mem::take(&mut m.contexts);
+    let (size, focus) = (m.size, m.focus);
+    let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
+    // Role history is about clusters, not about what is on screen: keep it within a context.
+    let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
+    *m = Model::new(&context, namespace, now);
+    if let Some(roles) = roles {
+        m.store.roles = roles.history_only();
+    }
+    m.theme = theme;
+    m.contexts = contexts;
+    m.size = size;
+    m.readonly = readonly;
+    m.focus = focus;
+    m.triage.thresholds = triage.thresholds;
+    m.wall = wall;
+    set_pages(m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        quit(m, cmds);
+        return;
+    }
+    if m.input.is_some() {
+        edit_input(m, key, cmds);
+        return;
+    }
+    // The open menu or form takes every key: its bindings, then its editor.
+    let contexts: &[Context] = match (&m.forms.modal, &m.overlay, m.focus) {
+        (Some(modal), _, _) => keymap::form_contexts(modal),
+        (None, Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
+        (None, Overlay::Help { .. }, _) => &[Context::Global],
+        (None, Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
+        (None, Overlay::None, Pane::Clusters) => {
+            &[Context::Clusters, Context::Table, Context::Global]
+        }
+        (None, Overlay::None, Pane::Backups) => {
+            &[Context::Backups, Context::Table, Context::Global]
+        }
+        (None, Overlay::None, _) => &[Context::Table, Context::Global],
+    };
+    match keymap::lookup(contexts, &key) {
+        Some(action) if m.readonly && action.mutates() => {
+            notify(m, "read-only mode: that would change the cluster".into());
+        }
+        Some(action) => act(m, action, cmds),
+        None => forms::keys::type_key(&mut m.forms, key),
+    }
+}
+
+fn quit(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    m.quit = true;
+    cmds.push(Cmd::Quit);
+}
+
+fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
+    let page = usize::from(m.table_rows()).max(1);
+    match action {
+        Action::Quit => quit(m, cmds),
+        Action::Help => {
+            m.overlay = match m.overlay {
+                Overlay::Help { .. } => Overlay::None,
+                _ => Overlay::Help { scroll: 0 },
+            };
+        }
+        Action::CommandLine => {
+            m.input = Some(Input {
+                kind: InputKind::Command,
+                text: String::new(),
+            });
+        }
+        Action::Back => back(m, cmds),
+        Action::OpsMenu => forms::open::menu(m, cmds),
+        Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
+        Action::Restore => forms::open::restore(m, None, cmds),
+        Action::Down
+        | Action::Up
+        | Action::Top
+        | Action::Bottom
+        | Action::PageDown
+        | Action::PageUp => navigate(m, action, page),
+        Action::NextPane => m.focus = Pane::ALL[(m.focus.index() + 1) % Pane::ALL.len()],
+        Action::PrevPane => {
+            m.focus = Pane::ALL[(m.focus.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+        }
+        Action::GoPane(p) => m.focus = p,
+        Action::Scope => {
+            if let Some(c) = m.store.clusters.selected() {
+                let key = c.key.clone();
+                set_scope(m, Some(key));
+                m.focus = Pane::Pods;
+            }
+        }
+        Action::Triage => {
+            m.overlay = match m.overlay {
+                Overlay::Triage { .. } => Overlay::None,
+                _ => Overlay::Triage { selected: 0 },
+            };
+        }
+        Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m, cmds),
+        Action::Detail => {
+            if let Some(target) = selected_ref(m) {
+                open_detail(m, target, cmds);
+            }
+        }
+        Action::ToggleYaml => {
+            if let Overlay::Detail(d) = &mut m.overlay {
+                d.yaml = !d.yaml;
+                d.scroll = 0;
+                if d.yaml {
+                    cmds.push(Cmd::Follow(Some(d.target.clone())));
+                } else if !follows_facts(&d.target) {
+                    m.raw = None;
+                    cmds.push(Cmd::Follow(None));
+                }
+            }
+        }
+        Action::Filter => {
+            let text = m.table(m.focus).filter().to_string();
+            m.input = Some(Input {
+                kind: InputKind::Filter,
+                text,
+            });
+        }
+        Action::SortBy(title) => m.table_mut(m.focus).sort_by(title),
+        Action::SortNext => {
+            let namespaces = m.multi_namespace();
+            m.table_mut(m.focus).cycle_sort(1, namespaces);
+        }
+        Action::SortPrev => {
+            let namespaces = m.multi_namespace();
+            m.table_mut(m.focus).cycle_sort(-1, namespaces);
+        }
+        Action::SortReverse => m.table_mut(m.focus).reverse_sort(),
+    }
+}
+
+/// Whether the detail's facts need the object itself: a finished OpsRequest's conditions and
+/// progress details are not kept in its row.
+fn follows_facts(target: &ObjRef) -> bool {
+    target.kind == Kind::OpsRequest
+}
+
+/// Opens the detail view of `target`, following the object when its facts need it.
+fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
+    if follows_facts(&target) {
+        cmds.push(Cmd::Follow(Some(target.clone())));
+    }
+    m.followed_ops = None;
+    if target.kind == Kind::Cluster {
+        m.familiar = Some(target.key.clone());
+    }
+    m.overlay = Overlay::Detail(Detail {
+        target,
+        yaml: false,
+        scroll: 0,
+    });
+}
+
+/// Opens the detail of the selected triage problem's object; the detail's Esc comes back here.
+fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    let Overlay::Triage { selected } = m.overlay else {
+        return;
+    };
+    let problems = &m.triage.problems;
+    let selected = selected.min(problems.len().saturating_sub(1));
+    if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
+        m.triage.return_to = Some(selected);
+        open_detail(m, target, cmds);
+    }
+}
+
+fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    match &m.overlay {
+        Overlay::Detail(d) => {
+            if d.yaml || follows_facts(&d.target) {
+                cmds.push(Cmd::Follow(None));
+            }
+            m.raw = None;
+            m.followed_ops = None;
+            m.overlay = match m.triage.return_to.take() {
+                Some(selected) => Overlay::Triage { selected },
+                None => Overlay::None,
+            };
+        }
+        Overlay::Help { .. } | Overlay::Triage { .. } => m.overlay = Overlay::None,
+        Overlay::None => {
+            if !m.table(m.focus).filter().is_empty() {
+                m.table_mut(m.focus).set_filter("");
+            } else if m.scope.is_some() {
+                set_scope(m, None);
+            }
+        }
+    }
+}
+
+fn navigate(m: &mut Model, action: Action, page: usize) {
+    let page = page as isize;
+    let scroll = |pos: &mut usize| {
+        *pos = match action {
+            Action::Down => pos.saturating_add(1),
+            Action::Up => pos.saturating_sub(1),
+            Action::Top => 0,
+            Action::Bottom => usize::MAX / 2,
+            Action::PageDown => pos.saturating_add(page as usize),
+            _ => pos.saturating_sub(page as usize),
+        }
+    };
+    match &mut m.overlay {
+        Overlay::Detail(d) => scroll(&mut d.scroll),
+        Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::None => {
+            let t = m.table_mut(m.focus);
+            match action {
+                Action::Down => t.move_by(1),
+                Action::Up => t.move_by(-1),
+                Action::Top => t.select_index(0),
+                Action::Bottom => t.select_index(usize::MAX),
+                Action::PageDown => t.move_by(page),
+                _ => t.move_by(-page),
+            }
+        }
+    }
+}
+
+fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
+    if scope.is_some() {
+        m.familiar = scope.clone();
+    }
+    // The Clusters pane lists every cluster whatever the scope (its rows are all in scope).
+    for pane in Pane::ALL {
+        m.table_mut(pane).set_scope(scope.clone());
+    }
+    m.scope = scope;
+}
+
+fn selected_ref(m: &Model) -> Option<ObjRef> {
+    let key = m.table(m.focus).selected_key()?.clone();
+    Some(ObjRef {
+        kind: m.focus.kind(),
+        key,
+    })
+}
+
+fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Some(input) = m.input.as_mut() else {
+        return;
+    };
+    let kind = input.kind;
+    match key.code {
+        KeyCode::Esc => {
+            m.input = None;
+            if kind == InputKind::Filter {
+                m.table_mut(m.focus).set_filter("");
+            }
+            return;
+        }
+        KeyCode::Enter => {
+            let text = input.text.clone();
+            m.input = None;
+            if kind == InputKind::Command {
+                run_command(m, &text, cmds);
+            }
+            return;
+        }
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Tab if kind == InputKind::Command => {
+            let text = input.text.clone();
+            let done = command::complete(m, &text);
+            if let Some(i) = m.input.as_mut() {
+                i.text = done;
+            }
+        }
+        KeyCode::Char(ch) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.text.push(ch),
+        _ => {}
+    }
+    if kind == InputKind::Filter {
+        let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
+        m.table_mut(m.focus).set_filter(&text);
+    }
+}
+
+fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
+    if forms::open::command(m, line, cmds) {
+        return;
+    }
+    let parsed = command::parse(line).and_then(|c| {
+        if m.readonly && c.mutates() {
+            Err("read-only mode: that command would change the cluster".to_string())
+        } else {
+            Ok(c)
+        }
+    });
+    match parsed {
+        Ok(Command::Quit) => quit(m, cmds),
+        Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
+        Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
+        Ok(Command::Context(ctx)) => {
+            if m.contexts.contains(&ctx) {
+                cmds.push(Cmd::SwitchContext(ctx));
+            } else {
+                let known = if m.contexts.is_empty() {
+                    "none: this session has no kubeconfig".to_string()
+                } else {
+                    m.contexts.join(", ")
+                };
+                notify(m, format!("no context {ctx:?} (contexts: {known})"));
+            }
+        }
+        Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
+        Ok(Command::Pane(p)) => {
+            m.overlay = Overlay::None;
+            m.focus = p;
+        }
+        Err(e) => notify(m, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch events
+
+fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+    m.triage.observe(kind, at, &event);
+    m.triage.problems.touch(Unit::Stream(kind));
+    let before = m.streams.get(&kind).cloned();
+    on_stream_event(m, kind, at, event);
+    if let Some(after) = m.streams.get(&kind)
+        && triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
+    {
+        m.triage.problems.rebuild();
+    }
+}
+
+fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+    match event {
+        WatchEvent::Init => {
+            m.store.begin_relist(kind);
+            m.streams.insert(kind, StreamState::Syncing { count: 0 });
+        }
+        WatchEvent::InitRow(row) => {
+            let count = m.store.receive(kind, *row);
+            m.streams.insert(kind, StreamState::Syncing { count });
+        }
+        WatchEvent::InitDone => {
+            m.triage.problems.rebuild();
+            m.store.finish_relist(kind, at);
+            m.triage.relisted(kind, &m.store);
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Apply(row) => {
+            if let Some(change) = m.store.apply(*row, at) {
+                m.triage.problems.note(&change);
+            }
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Delete(key) => {
+            if let Some(change) = m.store.delete(kind, &key, at) {
+                m.triage.problems.note(&change);
+            }
+            m.streams.insert(kind, StreamState::Live);
+        }
+        WatchEvent::Error(e) => {
+            m.store.drop_relist(kind);
+            let state = match e {
+                StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
+                StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
+                StreamError::Other(error) => match m.streams.get(&kind) {
+                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                        StreamState::Reconnecting {
+                            since: *since,
+                            attempt: attempt.saturating_add(1),
+                            error,
+                        }
+                    }
+                    _ => StreamState::Reconnecting {
+                        since: at,
+                        attempt: 1,
+                        error,
+                    },
+                },
+            };
+            m.streams.insert(kind, state);
+        }
+    }
+}
+
+/// The liveness probe's answer. The first failure marks the API server not answering: every
+/// stream that was delivering is down from then (its verdicts suspended) and restarted, since
+/// its connection may be held open by a server that no longer answers. The streams come back
+/// by themselves through a complete relist; the probe's next answer clears the API's problem.
+/// Returns whether anything changed.
+fn on_probe(
+    m: &mut Model,
+    at: DateTime<Utc>,
+    result: Result<(), String>,
+    cmds: &mut Vec<Cmd>,
+) -> bool {
+    match result {
+        Ok(()) => {
+            let recovered = m.api_down.take().is_some();
+            if recovered {
+                m.triage.problems.rebuild();
+            }
+            recovered
+        }
+        Err(_) if m.api_down.is_some() => false,
+        Err(error) => {
+            let why = format!(
+                "the API server has not answered since {}: {error}",
+                at.format("%H:%M:%S")
+            );
+            for kind in WATCHED {
+                let before = m.streams.get(&kind).cloned();
+                let state = match &before {
+                    Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => continue,
+                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                        StreamState::Reconnecting {
+                            since: *since,
+                            attempt: *attempt,
+                            error: why.clone(),
+                        }
+                    }
+                    _ => StreamState::Reconnecting {
+                        since: at,
+                        attempt: 0,
+                        error: why.clone(),
+                    },
+                };
+                m.store.drop_relist(kind);
+                triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
+                m.streams.insert(kind, state);
+            }
+            m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });
+            m.triage.problems.rebuild();
+            cmds.push(Cmd::RestartWatches);
+            true
+        }
+    }
+}
+
+/// What a 404 on a kind's list means to the user.
+fn not_installed(kind: Kind) -> String {
+    let group = kind.info().group;
+    if group.starts_with("dataprotection.") {
+        format!("the KubeBlocks data-protection API ({group}) is not installed")
+    } else if group.ends_with("kubeblocks.io") {
+        format!("KubeBlocks is not installed (no API group {group})")
+    } else {
+        format!("{} is not served by this API server", kind.info().plural)
+    }
+}
+
+fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, String>) {
+    let following = matches!(&m.overlay, Overlay::Detail(d)
+        if d.target == target && (d.yaml || follows_facts(&target)));
+    if !following {
+        return;
+    }
+    match result {
+        Ok(v) => {
+            if target.kind == Kind::OpsRequest {
+                m.followed_ops = Some(OpsRow::from_value_full(&v));
+            }
+            let text = serde_yaml_ng::to_string(&v).unwrap_or_else(|e| e.to_string());
+            m.raw = Some((target, text.lines().map(str::to_string).collect()));
+        }
+        Err(e) => notify(m, format!("cannot fetch {}: {e}", target.key)),
+    }
+}

@@ -1,0 +1,97 @@
+//! Whether a watch event can change what is on screen.
+//!
+//! At fleet scale nearly every event is about a row far off screen: a continuous backup of
+//! cluster 3,412 advancing its time range while the first 50 clusters show. Drawing a frame for
+//! it would redraw an identical screen, and at 20 events per second that was most of the
+//! dashboard's CPU. So for the one common case, a change to a row already listed while the plain
+//! pane view is up, what the frame depends on is read before and after the event; if nothing
+//! differs, no frame is drawn. Everything else (new and deleted rows, relists, stream state,
+//! overlays, forms, the wall) draws as before. The clock tick redraws every second regardless,
+//! so a case missed here would be a second late, never wrong for longer.
+
+use crate::state::model::{Model, Overlay, Pane, StreamState};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::{ObjKey, Row};
+
+/// What of the screen one row change could touch.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Glance {
+    /// The row, or the cluster row it shows in, is in the focused pane's window.
+    shown: bool,
+    stream: Option<StreamState>,
+    /// Visible row counts of the four panes (the tab bar).
+    counts: [usize; 4],
+    /// The focused pane's first and last rows on screen, and its cursor: a row moving past the
+    /// window shifts every row in it.
+    first: Option<ObjKey>,
+    last: Option<ObjKey>,
+    cursor: usize,
+    notice: Option<String>,
+    tracked: usize,
+}
+
+/// The row an event changes, and the cluster it belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct Touch {
+    key: ObjKey,
+    cluster: ObjKey,
+}
+
+impl Touch {
+    /// What applying `row` touches.
+    pub(crate) fn of(row: &Row) -> Touch {
+        Touch {
+            key: row.key().clone(),
+            cluster: row.cluster(),
+        }
+    }
+}
+
+/// Reads what a change of a `kind` row could change on screen, before or after it is applied;
+/// `None` when the case is not one this module decides (then the frame is drawn).
+pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
+    if m.wall.is_some() || m.overlay != Overlay::None || m.forms.modal.is_some() {
+        return None;
+    }
+    let key = &touch.key;
+    let cluster = &touch.cluster;
+    // Only changes to listed rows are decided here, and a row moving to another cluster
+    // changes two cluster rows: not decided here either.
+    if m.store.cluster_of(kind, key)? != *cluster {
+        return None;
+    }
+    let table = m.table(m.focus);
+    let window_has = |k: &ObjKey| table.window_keys().any(|w| w == k);
+    let shown = window_has(key)
+        || (m.focus == Pane::Clusters && window_has(cluster))
+        || m.scope.as_ref() == Some(cluster)
+        || m.scope.as_ref() == Some(key);
+    let (first, last, cursor) = ends(table.window_keys(), table.cursor());
+    Some(Glance {
+        shown,
+        stream: m.streams.get(&kind).cloned(),
+        counts: Pane::ALL.map(|p| m.table(p).visible_len()),
+        first,
+        last,
+        cursor,
+        notice: m.notice.as_ref().map(|(text, _)| text.clone()),
+        tracked: m.forms.tracked.len(),
+    })
+}
+
+/// Whether the frame after the event can differ from the one before.
+pub(crate) fn changes_screen(before: Option<Glance>, after: Option<Glance>) -> bool {
+    match (before, after) {
+        (Some(b), Some(a)) => b.shown || a.shown || b != a,
+        _ => true,
+    }
+}
+
+fn ends<'a>(
+    mut keys: impl Iterator<Item = &'a ObjKey>,
+    cursor: usize,
+) -> (Option<ObjKey>, Option<ObjKey>, usize) {
+    let first = keys.next().cloned();
+    let last = keys.last().cloned().or_else(|| first.clone());
+    (first, last, cursor)
+}

@@ -1,0 +1,163 @@
+//! Keeping triage up to date with the model: the kept problem list (what each unit of the rules
+//! reads from the model), which streams are down, and the wall's paging.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::state::model::{Model, StreamState};
+use crate::state::problem_index::{Due, Unit};
+use crate::state::triage::TriageState;
+use kbdash_core::domain::triage::{self, ClusterGroup, Verdict};
+use kbdash_core::kinds::Kind;
+use kbdash_core::rows::ObjKey;
+
+/// Brings the model's problem list up to date: units whose recheck time has come, then units
+/// touched by events (or everything, after a relist).
+pub(crate) fn refresh(m: &mut Model) {
+    let units = match m.triage.problems.take_due(m.now) {
+        Due::Nothing => return,
+        Due::Units(units) => units,
+        Due::Everything => all_units(m),
+    };
+    for unit in units {
+        let verdict = evaluate(m, &unit);
+        m.triage.problems.set(unit, verdict);
+    }
+}
+
+/// Every unit the model has something for.
+fn all_units(m: &Model) -> Vec<Unit> {
+    let store = &m.store;
+    let mut clusters: HashSet<ObjKey> = store.clusters.iter().map(|c| c.key.clone()).collect();
+    clusters.extend(store.clusters_with(Kind::Backup).cloned());
+    clusters.extend(store.clusters_with(Kind::BackupSchedule).cloned());
+    clusters
+        .into_iter()
+        .map(Unit::Cluster)
+        .chain(store.pods.iter().map(|p| Unit::Pod(p.key.clone())))
+        .chain(store.ops.iter().map(|o| Unit::Ops(o.key.clone())))
+        .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
+        .chain([Unit::Api])
+        .collect()
+}
+
+fn evaluate(m: &Model, unit: &Unit) -> Verdict {
+    let limits = &m.triage.thresholds;
+    let store = &m.store;
+    match unit {
+        Unit::Cluster(key) => {
+            let cluster = store.clusters.get(key);
+            // Pods only matter to the rules of a cluster that is listed.
+            let pods: Vec<_> = if cluster.is_some() {
+                store.cluster_pods(key).collect()
+            } else {
+                Vec::new()
+            };
+            let backups: Vec<_> = store.cluster_backups(key).collect();
+            let schedules: Vec<_> = store.cluster_schedules(key).collect();
+            let group = ClusterGroup {
+                key,
+                cluster,
+                pods: &pods,
+                backups: &backups,
+                schedules: &schedules,
+            };
+            let known = |method: &str| store.is_continuous_method(method);
+            triage::cluster_verdict(&group, &known, limits, &m.triage.down, m.now)
+        }
+        Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
+            triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
+        }),
+        Unit::Ops(key) => store.ops.get(key).map_or_else(Verdict::default, |o| {
+            triage::ops_verdict(o, limits, &m.triage.down, m.now)
+        }),
+        // While the API server does not answer, its one problem stands for every stream.
+        Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
+        Unit::Api => Verdict {
+            problems: m
+                .api_down
+                .iter()
+                .map(|down| triage::api_problem(&m.context, down))
+                .collect(),
+            recheck: None,
+        },
+        Unit::Stream(kind) => Verdict {
+            problems: m
+                .streams
+                .get(kind)
+                .and_then(|s| {
+                    let down = m.triage.down.get(kind).copied();
+                    triage::stream_problem(*kind, &s.health(down))
+                })
+                .into_iter()
+                .collect(),
+            recheck: None,
+        },
+    }
+}
+
+/// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
+/// stream that stops being live is down from then until it is live again. Returns whether that
+/// changed, so every verdict over the stream's data is judged again.
+pub(crate) fn note_stream(
+    state: &mut TriageState,
+    kind: Kind,
+    old: Option<&StreamState>,
+    new: &StreamState,
+    at: DateTime<Utc>,
+) -> bool {
+    if *new == StreamState::Live {
+        return state.down.remove(&kind).is_some();
+    }
+    if old == Some(&StreamState::Live) {
+        let since = match new {
+            StreamState::Reconnecting { since, .. } => *since,
+            _ => at,
+        };
+        state.down.insert(kind, since);
+        return true;
+    }
+    false
+}
+
+/// Advances the wall's page when its time is up.
+pub(crate) fn on_tick(m: &mut Model) {
+    let now = m.now;
+    if let Some(w) = m.wall.as_mut()
+        && (now - w.page_since).num_seconds() >= i64::try_from(w.cycle).unwrap_or(i64::MAX)
+    {
+        w.page = w.page.wrapping_add(1);
+        w.page_since = now;
+    }
+}
+
+/// Every problem, worst first, found by running all rules over the whole model: what the kept
+/// list must always equal (the tests' oracle for [`refresh`]).
+#[cfg(feature = "testing")]
+pub fn recompute(m: &Model) -> Vec<triage::Problem> {
+    let store = &m.store;
+    let clusters: Vec<_> = store.clusters.iter().collect();
+    let pods: Vec<_> = store.pods.iter().collect();
+    let ops: Vec<_> = store.ops.iter().collect();
+    let backups: Vec<_> = store.backups.iter().collect();
+    let mut schedules: Vec<_> = store.schedules.values().collect();
+    schedules.sort_by(|a, b| a.key.cmp(&b.key));
+    let streams: Vec<(Kind, triage::StreamHealth)> = m
+        .streams
+        .iter()
+        .map(|(k, s)| (*k, s.health(m.triage.down.get(k).copied())))
+        .collect();
+    let fleet = triage::Fleet {
+        context: &m.context,
+        clusters: &clusters,
+        pods: &pods,
+        ops: &ops,
+        backups: &backups,
+        schedules: &schedules,
+        streams: &streams,
+        down: &m.triage.down,
+        api: m.api_down.as_ref(),
+    };
+    triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
+}
