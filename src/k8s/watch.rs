@@ -103,8 +103,9 @@ impl<M> Clone for Sink<M> {
 fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
     let ar = crate::k8s::client::api_resource(kind);
     match namespace {
-        Some(ns) => Api::namespaced_with(client, ns, &ar),
-        None => Api::all_with(client, &ar),
+        // A cluster-scoped kind (ActionSet) has no namespace to narrow to.
+        Some(ns) if kind.info().namespaced => Api::namespaced_with(client, ns, &ar),
+        _ => Api::all_with(client, &ar),
     }
 }
 

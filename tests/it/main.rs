@@ -5,6 +5,7 @@ mod app_fixtures;
 mod app_update;
 mod config_file;
 mod demo_server_cli;
+mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;
 mod layers;
