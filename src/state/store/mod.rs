@@ -37,7 +37,8 @@ pub use roles::{ROLE_HISTORY_LEN, RoleChange, Roles};
 /// types Backups made with a method are labelled with.
 impl MethodFacts for Store {
     fn action_set_type(&self, name: &str) -> Option<BackupKind> {
-        let set = self.action_sets.get(&ObjKey::new("", name))?;
+        // A handful per installed addon: a scan, with no key to allocate per schedule entry.
+        let set = self.action_sets.values().find(|a| a.key.name == name)?;
         parse_backup_type(&set.backup_type)
     }
     fn labelled_type(&self, method: &str) -> Option<BackupKind> {

@@ -971,6 +971,11 @@ fn scheduled_rules(
     let Some(first) = cron.next_after(base) else {
         return;
     };
+    // Not even the first run after the last success is due: nothing to work out yet.
+    if now <= first {
+        v.recheck_at(first + Duration::milliseconds(1));
+        return;
+    }
     let Some(second) = cron.next_after(first) else {
         return;
     };
