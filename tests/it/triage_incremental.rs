@@ -356,19 +356,15 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
                 ..ScheduleEntry::default()
             }],
         }),
-        Step::Policy { c } => Row::Policy(PolicyRow {
-            key: key(&policy_name(c)),
-            cluster: CLUSTERS[c].into(),
-            methods: METHODS
-                .iter()
-                .map(|m| PolicyMethod {
-                    name: (*m).into(),
-                    action_set: action_set_of(m).into(),
-                    snapshot_volumes: action_set_of(m).is_empty(),
-                    compatible: Default::default(),
-                })
-                .collect(),
-        }),
+        Step::Policy { c } => Row::Policy(PolicyRow::new(
+            key(&policy_name(c)),
+            CLUSTERS[c].into(),
+            METHODS.iter().map(|m| PolicyMethod {
+                name: m,
+                action_set: action_set_of(m),
+                snapshot_volumes: action_set_of(m).is_empty(),
+            }),
+        )),
         Step::ActionSet { i, backup_type } => Row::ActionSet(ActionSetRow {
             key: ObjKey::new("", ACTION_SETS[i]),
             backup_type: ["Full", "Continuous", "Incremental"][backup_type].into(),

@@ -353,23 +353,22 @@ pub struct PolicyRow {
     pub key: ObjKey,
     /// `app.kubernetes.io/instance`: the cluster it backs up.
     pub cluster: Atom,
-    /// `spec.backupMethods`, in order.
-    pub methods: Vec<PolicyMethod>,
+    /// `spec.backupMethods`, one `name<TAB>actionSetName<TAB>snapshotVolumes` line each,
+    /// interned: the policies of a fleet come from a few templates, so thousands of clusters
+    /// share one copy of their method list.
+    methods: Atom,
 }
 
 /// One `spec.backupMethods[]` entry of a BackupPolicy.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PolicyMethod {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PolicyMethod<'a> {
     /// `name`, e.g. `pg-basebackup`.
-    pub name: Atom,
+    pub name: &'a str,
     /// `actionSetName`: the ActionSet whose `spec.backupType` is the method's type; empty for
     /// a method that only snapshots volumes.
-    pub action_set: Atom,
+    pub action_set: &'a str,
     /// `snapshotVolumes`.
     pub snapshot_volumes: bool,
-    /// `compatibleMethod`: the full method a continuous or incremental one builds on, where
-    /// the policy names it.
-    pub compatible: Atom,
 }
 
 /// A dataprotection ActionSet (cluster-scoped): what type of backup a method makes.
@@ -941,29 +940,72 @@ impl ScheduleRow {
 }
 
 impl PolicyRow {
-    /// Converts a BackupPolicy object.
-    pub(crate) fn from_value(v: &Value) -> PolicyRow {
+    /// A policy of `cluster` with `methods`, in order.
+    pub fn new<'a>(
+        key: ObjKey,
+        cluster: Atom,
+        methods: impl IntoIterator<Item = PolicyMethod<'a>>,
+    ) -> PolicyRow {
+        let lines: Vec<String> = methods
+            .into_iter()
+            .map(|m| {
+                let snapshot = if m.snapshot_volumes { "1" } else { "" };
+                // Names of Kubernetes objects hold neither tabs nor newlines.
+                format!("{}\t{}\t{snapshot}", m.name, m.action_set)
+            })
+            .collect();
         PolicyRow {
-            key: key_of(v),
-            cluster: label(v, "app.kubernetes.io/instance"),
-            methods: array(v, &["spec", "backupMethods"])
-                .iter()
-                .map(|m| PolicyMethod {
-                    name: atom(m, &["name"]),
-                    action_set: atom(m, &["actionSetName"]),
-                    snapshot_volumes: m
-                        .get("snapshotVolumes")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                    compatible: atom(m, &["compatibleMethod"]),
-                })
-                .collect(),
+            key,
+            cluster,
+            methods: Atom::new(&lines.join("\n")),
         }
     }
 
+    /// Converts a BackupPolicy object.
+    pub(crate) fn from_value(v: &Value) -> PolicyRow {
+        let methods = array(v, &["spec", "backupMethods"]);
+        let texts: Vec<(String, String, bool)> = methods
+            .iter()
+            .map(|m| {
+                let clean = |s: String| s.replace(['\t', '\n'], " ");
+                (
+                    clean(text_or_empty(m, &["name"])),
+                    clean(text_or_empty(m, &["actionSetName"])),
+                    m.get("snapshotVolumes").and_then(Value::as_bool) == Some(true),
+                )
+            })
+            .collect();
+        PolicyRow::new(
+            key_of(v),
+            label(v, "app.kubernetes.io/instance"),
+            texts
+                .iter()
+                .map(|(name, action_set, snapshot)| PolicyMethod {
+                    name,
+                    action_set,
+                    snapshot_volumes: *snapshot,
+                }),
+        )
+    }
+
+    /// `spec.backupMethods`, in order.
+    pub fn methods(&self) -> impl Iterator<Item = PolicyMethod<'_>> {
+        self.methods
+            .split('\n')
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let mut parts = line.split('\t');
+                PolicyMethod {
+                    name: parts.next().unwrap_or_default(),
+                    action_set: parts.next().unwrap_or_default(),
+                    snapshot_volumes: parts.next() == Some("1"),
+                }
+            })
+    }
+
     /// The method called `name`.
-    pub fn method(&self, name: &str) -> Option<&PolicyMethod> {
-        self.methods.iter().find(|m| m.name == name)
+    pub fn method(&self, name: &str) -> Option<PolicyMethod<'_>> {
+        self.methods().find(|m| m.name == name)
     }
 }
 
@@ -1059,6 +1101,45 @@ mod tests {
         for phase in ["New", "InProgress", "Running", "Deleting", ""] {
             assert!(!backup(phase).is_finished(), "{phase}");
         }
+    }
+
+    #[test]
+    fn policy_methods_read_back_as_written() {
+        let v = json!({"metadata": {"name": "p", "namespace": "n",
+                "labels": {"app.kubernetes.io/instance": "c"}},
+            "spec": {"backupMethods": [
+                {"name": "wal-g", "actionSetName": "postgresql-wal-g"},
+                {"name": "volume-snapshot", "snapshotVolumes": true},
+                {"name": "odd\tname", "actionSetName": 7},
+                "not a method"]}});
+        let p = PolicyRow::from_value(&v);
+        let methods: Vec<PolicyMethod<'_>> = p.methods().collect();
+        assert_eq!(
+            methods,
+            [
+                PolicyMethod {
+                    name: "wal-g",
+                    action_set: "postgresql-wal-g",
+                    snapshot_volumes: false
+                },
+                PolicyMethod {
+                    name: "volume-snapshot",
+                    action_set: "",
+                    snapshot_volumes: true
+                },
+                PolicyMethod {
+                    name: "odd name",
+                    action_set: "7",
+                    snapshot_volumes: false
+                },
+                PolicyMethod::default(),
+            ]
+        );
+        assert_eq!(
+            p.method("volume-snapshot").map(|m| m.snapshot_volumes),
+            Some(true)
+        );
+        assert_eq!(PolicyRow::default().methods().count(), 0);
     }
 
     #[test]

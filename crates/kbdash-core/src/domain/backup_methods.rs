@@ -52,7 +52,7 @@ pub fn method_type(
         .find_map(|p| p.method(method));
     if let Some(m) = named {
         if !m.action_set.is_empty() {
-            if let Some(kind) = facts.action_set_type(&m.action_set) {
+            if let Some(kind) = facts.action_set_type(m.action_set) {
                 return Some(kind);
             }
         } else if m.snapshot_volumes {
@@ -93,22 +93,21 @@ mod tests {
     /// The addon guide's wal-g policy: `wal-g` (Full) and `wal-g-archive` (Continuous), as in
     /// `tests/fixtures/kubeblocks/backuppolicy-wal-g.yaml`.
     fn wal_g_policy() -> PolicyRow {
-        let method = |name: &str, action_set: &str, snapshot: bool| PolicyMethod {
-            name: Atom::new(name),
-            action_set: Atom::new(action_set),
-            snapshot_volumes: snapshot,
-            compatible: Atom::default(),
+        let method = |name, action_set, snapshot_volumes| PolicyMethod {
+            name,
+            action_set,
+            snapshot_volumes,
         };
-        PolicyRow {
-            key: ObjKey::new("demo", "pg-postgresql-backup-policy"),
-            cluster: Atom::new("pg"),
-            methods: vec![
+        PolicyRow::new(
+            ObjKey::new("demo", "pg-postgresql-backup-policy"),
+            Atom::new("pg"),
+            [
                 method("wal-g", "postgresql-wal-g", false),
                 method("wal-g-archive", "postgresql-wal-g-pitr", false),
                 method("volume-snapshot", "", true),
                 method("config-wal-g", "postgresql-config-wal-g", false),
             ],
-        }
+        )
     }
 
     fn facts() -> Facts {

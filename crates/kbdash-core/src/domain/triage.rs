@@ -1158,23 +1158,22 @@ mod tests {
     /// The cluster's BackupPolicy with the addon's methods, both pairs (pg-basebackup with
     /// archive-wal, wal-g with wal-g-archive) and a volume snapshot.
     fn policy() -> PolicyRow {
-        let method = |name: &str, action_set: &str| crate::rows::PolicyMethod {
-            name: name.into(),
-            action_set: action_set.into(),
+        let method = |name, action_set: &'static str| crate::rows::PolicyMethod {
+            name,
+            action_set,
             snapshot_volumes: action_set.is_empty(),
-            compatible: Atom::default(),
         };
-        PolicyRow {
-            key: key("pg-postgresql-backup-policy"),
-            cluster: "pg".into(),
-            methods: vec![
+        PolicyRow::new(
+            key("pg-postgresql-backup-policy"),
+            "pg".into(),
+            [
                 method("pg-basebackup", "postgresql-basebackup"),
                 method("volume-snapshot", ""),
                 method("archive-wal", "postgresql-for-pitr"),
                 method("wal-g", "postgresql-wal-g"),
                 method("wal-g-archive", "postgresql-wal-g-pitr"),
             ],
-        }
+        )
     }
 
     fn action_set(name: &str, backup_type: &str) -> ActionSetRow {
