@@ -1010,8 +1010,30 @@ fn scheduled_rules(
     ));
 }
 
+/// Kinds whose data only says what type a backup method makes (ActionSets are cluster-scoped,
+/// out of reach of a namespaced role): without them triage falls back to the Backups' labels
+/// and judges less, which is worth a warning, not an alarm.
+fn auxiliary(kind: Kind) -> bool {
+    matches!(kind, Kind::BackupPolicy | Kind::ActionSet)
+}
+
 /// A watch stream that is not delivering.
 pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
+    let problem = stream_problem_of(kind, health)?;
+    if !auxiliary(kind) {
+        return Some(problem);
+    }
+    Some(Problem {
+        level: Level::Warning,
+        reason: format!(
+            "{}; backup method types fall back to the Backups' labels",
+            problem.reason
+        ),
+        ..problem
+    })
+}
+
+fn stream_problem_of(kind: Kind, health: &StreamHealth) -> Option<Problem> {
     let name = kind.info().kind_name;
     let (level, reason, since) = match health {
         StreamHealth::Fine => return None,
@@ -1672,6 +1694,34 @@ mod tests {
                 "CRIT Cluster demo/pg: cluster is Failed",
                 "ERROR Backup stream: not installed: dataprotection",
                 "ERROR OpsRequest stream: forbidden: no access",
+            ]
+        );
+    }
+
+    #[test]
+    fn streams_that_only_type_methods_are_warnings() {
+        let mut c = Case::new();
+        c.streams = vec![
+            (
+                Kind::ActionSet,
+                StreamHealth::Forbidden("cannot list actionsets at the cluster scope".into()),
+            ),
+            (
+                Kind::BackupPolicy,
+                StreamHealth::Reconnecting {
+                    since: ago(1).unwrap(),
+                    attempt: 1,
+                    error: "connection reset".into(),
+                },
+            ),
+        ];
+        assert_eq!(
+            c.reasons(),
+            [
+                "WARN BackupPolicy stream: down, reconnecting (attempt 1): connection reset; \
+                 backup method types fall back to the Backups' labels",
+                "WARN ActionSet stream: forbidden: cannot list actionsets at the cluster scope; \
+                 backup method types fall back to the Backups' labels",
             ]
         );
     }
