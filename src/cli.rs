@@ -1,14 +1,16 @@
 //! The command line: `kbdash` (dashboard on a kubeconfig), `kbdash demo` (dashboard on the
 //! embedded demo) and `kbdash demo-server` (the demo API server alone, headless).
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::k8s::client::{Source, connect};
-use crate::runtime::{self, Start};
+use crate::runtime::{self, Ending, Start};
 use crate::state::launch::Launch;
 use crate::state::theme::Theme;
 use kbdash_demo::{DemoConfig, DemoServer};
@@ -115,14 +117,76 @@ pub(crate) struct DemoServerArgs {
     pub(crate) request_log: Option<PathBuf>,
 }
 
-/// Parses the command line and runs the chosen mode.
-pub fn run() -> Result<()> {
+/// Why kbdash will not start where it was started (exit code [`REFUSED`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
+
+/// Exit code of a refusal to start, as for a wrong command line.
+const REFUSED: u8 = 2;
+
+/// Parses the command line, runs the chosen mode and says how it ended: 0 when the user quit,
+/// 128 plus the signal's number when a signal stopped it (as a shell reports it), 2 when it
+/// refused to start, 1 on an error (reported on stderr).
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::DemoServer(args)) => run_headless(args),
+    let result = match cli.command {
+        Some(Command::DemoServer(args)) => run_headless(args).map(|()| Ending::Quit),
         Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args.sim)),
         None => run_dashboard(cli.dashboard, None),
+    };
+    match result {
+        Ok(Ending::Quit) => ExitCode::SUCCESS,
+        Ok(Ending::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(u8::MAX)),
+        Err(e) => {
+            eprintln!("kbdash: {}", error_text(&e));
+            if e.is::<Refused>() {
+                ExitCode::from(REFUSED)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
     }
+}
+
+/// The error and its causes on one line, like kubectl, each cause said once: library errors
+/// often repeat their source in their own message, which the chain then gives again.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
+}
+
+/// Refuses to draw where a dashboard cannot be shown: an output that is not a terminal (a pipe,
+/// a file: the escape sequences would land there) or a terminal that says it cannot move the
+/// cursor (`TERM=dumb`).
+fn check_terminal() -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Refused(
+            "the output is not a terminal: kbdash draws a full-screen dashboard and needs one \
+             (to serve the demo without a terminal, use `kbdash demo-server`)"
+                .into(),
+        )
+        .into());
+    }
+    if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+        return Err(Refused(
+            "TERM=dumb: this terminal cannot show a full-screen dashboard (no cursor movement); \
+             run kbdash in a terminal emulator, or set TERM to its type (e.g. xterm-256color)"
+                .into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Where logs go when `--log-file` is not given: the user's state directory.
@@ -186,7 +250,8 @@ fn pick_namespace(args: &DashboardArgs, default: &str, demo: bool) -> Option<Str
     }
 }
 
-fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
+fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
+    check_terminal()?;
     let config = Config::load(args.config.as_deref())?;
     // A wall is read from across a room: high contrast unless asked otherwise.
     let theme_name = args

@@ -3,12 +3,14 @@
 
 mod app_fixtures;
 mod app_update;
+mod cli_terminal;
 mod config_file;
 mod demo_server_cli;
 mod formsui_e2e;
 mod formsui_update;
 mod layers;
 mod ops_history;
+mod pty_support;
 mod readonly_context_switch;
 mod readonly_session;
 mod redraw_quiet;
@@ -17,7 +19,7 @@ mod resilience_buffers;
 mod resilience_frozen_api;
 mod resilience_outage;
 mod resilience_resize;
-mod resilience_sighup;
+mod resilience_signals;
 mod resilience_slow_api;
 mod resilience_streams;
 mod resilience_submit_failure;
