@@ -192,7 +192,11 @@ impl Engine {
             // Reading a kubeconfig and building a client touch no network.
             Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
                 Ok(mut conn) => {
-                    self.namespace = Some(conn.default_namespace.clone());
+                    // All namespaces stay all namespaces, and the current context keeps the one
+                    // shown; another context opens on its own namespace (`update` says so).
+                    if self.namespace.is_some() && ctx != self.connection.context {
+                        self.namespace = Some(conn.default_namespace.clone());
+                    }
                     self.readonly = self.policy.applies_to(&ctx);
                     conn.client = gate::guard(conn.client, self.readonly);
                     self.connection = conn;

@@ -91,6 +91,15 @@ fn notify(m: &mut Model, text: String) {
 }
 
 fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
+    // A context switch may change the namespace shown without being asked to: say so.
+    let moved = (context != m.context && namespace != m.namespace).then(|| {
+        let name = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "all".into());
+        format!(
+            "context {context}: namespace {} (was {}; :ns changes it)",
+            name(&namespace),
+            name(&m.namespace)
+        )
+    });
     let now = m.now;
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
@@ -109,6 +118,9 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>, reado
     m.focus = focus;
     m.triage.thresholds = triage.thresholds;
     m.wall = wall;
+    if let Some(text) = moved {
+        notify(m, text);
+    }
     set_pages(m);
 }
 

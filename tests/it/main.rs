@@ -5,6 +5,7 @@ mod app_fixtures;
 mod app_update;
 mod cli_terminal;
 mod config_file;
+mod context_namespace;
 mod demo_server_cli;
 mod formsui_e2e;
 mod formsui_update;

@@ -23,7 +23,7 @@ fn kubeconfig(url: &str) -> String {
     )
 }
 
-async fn type_line(engine: &mut Engine, m: &mut Model, line: &str) {
+pub(crate) async fn type_line(engine: &mut Engine, m: &mut Model, line: &str) {
     let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
     engine.handle(m, key(KeyCode::Char(':'))).await;
     for c in line.chars() {
