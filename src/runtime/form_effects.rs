@@ -20,8 +20,9 @@ use serde_json::Value;
 use crate::k8s::submit;
 use crate::state::cmd::FormCmd;
 use crate::state::msg::FormMsg;
-use kbdash_core::forms::{FormContext, LiveObjects, RestoreContext};
+use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
 use kbdash_core::kinds::Kind;
+use kbdash_core::redact;
 use kbdash_core::rows::ObjKey;
 
 /// How long a form effect waits for the API before saying it got no answer. Long enough for a
@@ -82,7 +83,8 @@ pub async fn run_within(
             attempt,
             result: bounded(limit, submit::send(client, &request.0, true))
                 .await
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(|e| scrubbed(&e, &request.0)),
         },
         FormCmd::Submit { attempt, request } => {
             let req = request.0;
@@ -90,6 +92,7 @@ pub async fn run_within(
             let answered = sent.is_ok();
             let result = sent
                 .unwrap_or_else(|_| Err(unanswered(limit, UNANSWERED_SUBMIT)))
+                .map_err(|e| scrubbed(&e, &req))
                 .map(|v| {
                     v["metadata"]["name"]
                         .as_str()
@@ -120,6 +123,12 @@ pub async fn run_within(
                 .map_err(|e| format!("cannot write {}: {e}", path.display())),
         ),
     }
+}
+
+/// The API's refusal of `request` with the secrets it carries shortened: a refusal may quote
+/// the value it refused, and it is shown on screen and audited.
+fn scrubbed(refusal: &str, request: &Request) -> String {
+    redact::scrub(refusal, &redact::secrets(&request.body))
 }
 
 fn append_line(path: &Path, record: &Value) -> std::io::Result<()> {

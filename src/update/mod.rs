@@ -577,7 +577,9 @@ fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, Strin
             if target.kind == Kind::OpsRequest {
                 m.followed_ops = Some(OpsRow::from_value_full(&v));
             }
-            let text = serde_yaml_ng::to_string(&v).unwrap_or_else(|e| e.to_string());
+            // Secrets are shortened before the text reaches the model: nothing holds them.
+            let text = serde_yaml_ng::to_string(&kbdash_core::redact::redacted(&v))
+                .unwrap_or_else(|e| e.to_string());
             m.raw = Some((target, text.lines().map(str::to_string).collect()));
         }
         Err(e) => notify(m, format!("cannot fetch {}: {e}", target.key)),

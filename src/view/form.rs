@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::state::forms::{FormModal, Stage, StageKind, Subject};
+use crate::state::forms::{FormModal, Review, Stage, StageKind, Subject};
 use crate::state::keymap::{self, Context, Wording};
 use crate::state::model::Model;
 use crate::view::ops_menu;
@@ -352,6 +352,8 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let editing = modal.stage.kind() == StageKind::EditYaml;
     let title = if editing {
         " YAML (editing) "
+    } else if Review::hides_secrets(&review.request) {
+        " YAML: what will be sent, secrets shortened "
     } else {
         " YAML: exactly what will be sent "
     };

@@ -28,6 +28,8 @@ mod resilience_support;
 mod restore_timeline;
 mod restoreui_e2e;
 mod restoreui_update;
+mod secrets_hidden;
+mod secrets_session;
 mod triage_demo;
 mod triage_incremental;
 mod triage_view;

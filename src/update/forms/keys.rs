@@ -38,8 +38,7 @@ pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
         FormAction::Review => review(modal, cmds),
         FormAction::Submit => submit_previewed(modal, cmds),
         FormAction::EditYaml => {
-            // The restore preview is redacted: editing it would send the redaction.
-            if !modal.is_restore()
+            if modal.yaml_editable()
                 && let Some(review) = preview(modal)
             {
                 modal.stage = Stage::EditYaml(review);
