@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{Offset as _, Utc};
@@ -117,12 +117,72 @@ pub async fn run_within(
                 result,
             }
         }
-        FormCmd::WriteYaml { path, text } => FormMsg::Written(
-            std::fs::write(&path, text)
-                .map(|()| path.clone())
-                .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        ),
+        FormCmd::WriteYaml {
+            attempt,
+            path,
+            text,
+            overwrite,
+        } => match write_preview(&path, &text, overwrite) {
+            Ok(Wrote::File(path)) => FormMsg::Written(Ok(path)),
+            Ok(Wrote::Exists(path)) => FormMsg::FileExists { attempt, path },
+            Err(e) => FormMsg::Written(Err(e)),
+        },
     }
+}
+
+/// What writing a preview did.
+enum Wrote {
+    /// Wrote the file (absolute path).
+    File(PathBuf),
+    /// Wrote nothing: a file is there (absolute path) and replacing it was not asked for.
+    Exists(PathBuf),
+}
+
+/// Writes a preview to `path`, made absolute so that what the user is told names the file for
+/// certain: a new file, or with `overwrite` a regular file that is there; never through a
+/// symbolic link (the link's target could be any file the user can write).
+fn write_preview(path: &Path, text: &str, overwrite: bool) -> Result<Wrote, String> {
+    let path =
+        std::path::absolute(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let shown = path.display();
+    let symlink =
+        || format!("not written: {shown} is a symbolic link (kbdash writes through none)");
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => return Err(symlink()),
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!("not written: {shown} is not a regular file"));
+        }
+        Ok(_) if !overwrite => return Ok(Wrote::Exists(path)),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot write {shown}: {e}")),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    // The checks above and the open are apart in time: the open itself refuses a link that
+    // appeared meanwhile, and does not wait on a FIFO.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let mut file = match options.open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Ok(Wrote::Exists(path));
+        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(symlink()),
+        Err(e) => return Err(format!("cannot write {shown}: {e}")),
+    };
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    Ok(Wrote::File(path.clone()))
 }
 
 /// The API's refusal of `request` with the secrets it carries shortened: a refusal may quote

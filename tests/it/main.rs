@@ -11,6 +11,7 @@ mod formsui_e2e;
 mod formsui_update;
 mod layers;
 mod ops_history;
+mod preview_file;
 mod pty_support;
 mod readonly_context_switch;
 mod readonly_session;

@@ -102,6 +102,13 @@ pub enum Stage {
     Preview(Review),
     /// Editing the YAML as text.
     EditYaml(Review),
+    /// Asking whether to replace the file the preview was to be written to.
+    Overwrite {
+        /// The preview, shown meanwhile.
+        review: Review,
+        /// The file that exists (absolute).
+        path: std::path::PathBuf,
+    },
     /// Typing the cluster name to confirm a disruptive op.
     Confirm {
         /// The request to send once confirmed.
@@ -128,6 +135,8 @@ pub enum StageKind {
     Preview,
     /// [`Stage::EditYaml`].
     EditYaml,
+    /// [`Stage::Overwrite`].
+    Overwrite,
     /// [`Stage::Confirm`].
     Confirm,
     /// [`Stage::Submitting`].
@@ -144,6 +153,7 @@ impl Stage {
             Stage::DryRun(_) => StageKind::DryRun,
             Stage::Preview(_) => StageKind::Preview,
             Stage::EditYaml(_) => StageKind::EditYaml,
+            Stage::Overwrite { .. } => StageKind::Overwrite,
             Stage::Confirm { .. } => StageKind::Confirm,
             Stage::Submitting(_) => StageKind::Submitting,
         }
@@ -156,6 +166,7 @@ impl Stage {
             | Stage::Preview(r)
             | Stage::EditYaml(r)
             | Stage::Submitting(r)
+            | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
             Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit => None,
         }
@@ -168,6 +179,7 @@ impl Stage {
             | Stage::Preview(r)
             | Stage::EditYaml(r)
             | Stage::Submitting(r)
+            | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
             other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit) => {
                 *self = other;
