@@ -4,12 +4,13 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
-use crate::k8s::client::{Source, connect};
+use crate::k8s::client::{Connection, PLUGIN_TIMEOUT, Source, connect};
 use crate::runtime::{self, Ending, Start};
 use crate::state::launch::Launch;
 use crate::state::theme::Theme;
@@ -73,6 +74,9 @@ pub(crate) struct DashboardArgs {
     /// Config file (default: $XDG_CONFIG_HOME/kbdash/config.yaml).
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
+    /// Seconds a kubeconfig's exec credential plugin may take before it is stopped (default 120).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) credential_timeout: Option<u64>,
 }
 
 /// Options of the simulated KubeBlocks installation.
@@ -219,8 +223,11 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .finish(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // kube's own line for a failed request says only "client error (Connect)": the watch layer
+    // logs each failure once, with its cause.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,kube_client::client::builder=off")
+    });
     // A second initialisation (tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_writer(writer)
@@ -278,9 +285,18 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
                 tracing::info!(url = %server.url, "demo server started");
                 (Source::Url(server.url.clone()), Some(server))
             }
-            None => (Source::Kubeconfig(args.kubeconfig.clone()), None),
+            None => (
+                Source::Kubeconfig {
+                    path: args.kubeconfig.clone(),
+                    plugin_timeout: args
+                        .credential_timeout
+                        .map_or(PLUGIN_TIMEOUT, Duration::from_secs),
+                },
+                None,
+            ),
         };
         let connection = connect(&source, args.context.as_deref()).await?;
+        first_credentials(&connection).await?;
         let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
         let readonly = config.readonly_policy(args.readonly || args.wall, args.write);
         let launch = Launch {
@@ -303,6 +319,32 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
         drop(server);
         result
     })
+}
+
+/// How long the credential plugin may run at start before the user is told it is awaited.
+const PATIENCE: Duration = Duration::from_secs(1);
+
+/// Runs the context's credential plugin, if it has one, while the terminal is still the
+/// user's: it may ask the user to log in, and a plugin that takes a while is announced rather
+/// than leaving a blank screen.
+async fn first_credentials(connection: &Connection) -> Result<()> {
+    let Some(plugin) = &connection.plugin else {
+        return Ok(());
+    };
+    let prepare = plugin.prepare();
+    tokio::pin!(prepare);
+    let done = tokio::select! {
+        done = &mut prepare => done,
+        () = tokio::time::sleep(PATIENCE) => {
+            eprintln!(
+                "kbdash: waiting for the credential plugin {} (context {})…",
+                plugin.name(),
+                connection.context
+            );
+            prepare.await
+        }
+    };
+    done.with_context(|| format!("context {}", connection.context))
 }
 
 /// `kbdash demo-server`: serves until Ctrl-C.

@@ -128,6 +128,7 @@ impl Engine {
         if let Some(timing) = self.probe_timing {
             self.probe.spawn(liveness::run(
                 self.connection.client.clone(),
+                self.connection.plugin.clone(),
                 timing,
                 self.tx.clone(),
             ));
@@ -185,6 +186,7 @@ impl Engine {
                 self.restart_watches();
                 Some(Msg::Connected {
                     context: self.connection.context.clone(),
+                    server: self.connection.server.clone(),
                     namespace,
                     readonly: self.readonly,
                 })
@@ -204,6 +206,7 @@ impl Engine {
                     self.restart_probe();
                     Some(Msg::Connected {
                         context: ctx,
+                        server: self.connection.server.clone(),
                         namespace: self.namespace.clone(),
                         readonly: self.readonly,
                     })

@@ -17,6 +17,7 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
+use crate::k8s::cause::describe;
 use crate::k8s::submit;
 use crate::state::cmd::FormCmd;
 use crate::state::msg::FormMsg;
@@ -217,7 +218,7 @@ async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Ve
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect(),
         Err(e) => {
-            tracing::debug!("listing {kind:?} for a form: {e}");
+            tracing::debug!("listing {kind:?} for a form: {}", describe(&e));
             Vec::new()
         }
     }
@@ -233,7 +234,7 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     let obj = clusters
         .get(&cluster.name)
         .await
-        .map_err(|e| format!("cannot read cluster {cluster}: {e}"))?;
+        .map_err(|e| format!("cannot read cluster {cluster}: {}", describe(&e)))?;
     let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
     let pods = list(client, Kind::Pod, ns, &cluster.name).await;
     let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
@@ -269,7 +270,7 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
     let obj = backups
         .get(&backup.name)
         .await
-        .map_err(|e| format!("cannot read backup {backup}: {e}"))?;
+        .map_err(|e| format!("cannot read backup {backup}: {}", describe(&e)))?;
     let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
     let values = |list: kube::core::ObjectList<DynamicObject>| -> Vec<Value> {
         list.items
@@ -281,7 +282,13 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
         .list(&ListParams::default())
         .await
         .map(values)
-        .map_err(|e| format!("cannot list backups in {}: {e}", backup.namespace))?;
+        .map_err(|e| {
+            format!(
+                "cannot list backups in {}: {}",
+                backup.namespace,
+                describe(&e)
+            )
+        })?;
     let clusters: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &crate::k8s::client::api_resource(Kind::Cluster),
@@ -291,7 +298,7 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
         .list(&ListParams::default())
         .await
         .map(values)
-        .map_err(|e| format!("cannot list clusters: {e}"))?;
+        .map_err(|e| format!("cannot list clusters: {}", describe(&e)))?;
     let now = Utc::now();
     let local = chrono::Local::now().offset().fix();
     RestoreContext::from_objects(&obj, &all_backups, &all_clusters, now, local)

@@ -132,6 +132,7 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
         Utc::now(),
     );
     model.contexts = start.connection.contexts.clone();
+    model.server = start.connection.server.clone();
     model.theme = start.theme;
     model.readonly = start.readonly.applies_to(&start.connection.context);
     start.launch.apply(&mut model);

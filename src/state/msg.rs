@@ -45,6 +45,8 @@ pub enum Msg {
     Connected {
         /// The context now shown.
         context: String,
+        /// Its API server's URL.
+        server: String,
         /// `None`: all namespaces.
         namespace: Option<String>,
         /// Whether the context is read-only.

@@ -67,9 +67,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
+            server,
             namespace,
             readonly,
-        } => on_connected(m, context, namespace, readonly),
+        } => on_connected(m, context, server, namespace, readonly),
     }
     triage::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
@@ -90,7 +91,13 @@ fn notify(m: &mut Model, text: String) {
     m.notice = Some((text, m.now));
 }
 
-fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
+fn on_connected(
+    m: &mut Model,
+    context: String,
+    server: String,
+    namespace: Option<String>,
+    readonly: bool,
+) {
     // A context switch may change the namespace shown without being asked to: say so.
     let moved = (context != m.context && namespace != m.namespace).then(|| {
         let name = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "all".into());
@@ -108,6 +115,7 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>, reado
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
+    m.server = server;
     if let Some(roles) = roles {
         m.store.roles = roles.history_only();
     }
@@ -480,20 +488,23 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
             let state = match e {
                 StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
                 StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
-                StreamError::Other(error) => match m.streams.get(&kind) {
-                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
-                        StreamState::Reconnecting {
-                            since: *since,
-                            attempt: attempt.saturating_add(1),
-                            error,
+                StreamError::Other(error) => {
+                    let error = m.server_said(&error);
+                    match m.streams.get(&kind) {
+                        Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                            StreamState::Reconnecting {
+                                since: *since,
+                                attempt: attempt.saturating_add(1),
+                                error,
+                            }
                         }
+                        _ => StreamState::Reconnecting {
+                            since: at,
+                            attempt: 1,
+                            error,
+                        },
                     }
-                    _ => StreamState::Reconnecting {
-                        since: at,
-                        attempt: 1,
-                        error,
-                    },
-                },
+                }
             };
             m.streams.insert(kind, state);
         }
@@ -521,10 +532,9 @@ fn on_probe(
         }
         Err(_) if m.api_down.is_some() => false,
         Err(error) => {
-            let why = format!(
-                "the API server has not answered since {}: {error}",
-                at.format("%H:%M:%S")
-            );
+            // The streams' state says since when; the header and triage say it too.
+            let why = format!("{} is not answering: {error}", m.the_server());
+            let error = m.server_said(&error);
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {

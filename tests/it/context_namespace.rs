@@ -49,7 +49,7 @@ async fn session(name: &str, namespace: Option<&str>) -> Session {
     let path =
         std::env::temp_dir().join(format!("kbdash-ctx-ns-{name}-{}.yaml", std::process::id()));
     std::fs::write(&path, kubeconfig(&server.url)).unwrap();
-    let source = Source::Kubeconfig(Some(path.clone()));
+    let source = Source::kubeconfig(Some(path.clone()));
     let connection = connect(&source, None).await.unwrap();
     let namespace = namespace.map(str::to_string);
     let mut m = Model::new("dev", namespace.clone(), chrono::Utc::now());
