@@ -101,6 +101,16 @@ fn read_kubeconfig(path: Option<&Path>) -> Result<Kubeconfig> {
         })
 }
 
+/// Whether the user's `exec` plugin is what authenticates: kube's client prefers an auth
+/// provider, a user name and password, a token and a token file, in that order, to it.
+fn exec_in_use(auth: &kube::config::AuthInfo) -> bool {
+    auth.exec.is_some()
+        && auth.auth_provider.is_none()
+        && !(auth.username.is_some() && auth.password.is_some())
+        && auth.token.is_none()
+        && auth.token_file.is_none()
+}
+
 /// The URL messages name the server by.
 fn server_of(config: &Config) -> String {
     config
@@ -160,10 +170,9 @@ pub async fn connect(source: &Source, context: Option<&str>) -> Result<Connectio
             let default_namespace = config.default_namespace.clone();
             let server = server_of(&config);
             // Taken out of the configuration: kube's client would run it itself.
-            let plugin = config
-                .auth_info
-                .exec
-                .take()
+            let plugin = exec_in_use(&config.auth_info)
+                .then(|| config.auth_info.exec.take())
+                .flatten()
                 .map(|exec| Arc::new(Plugin::new(exec, *plugin_timeout)));
             let client = match &plugin {
                 Some(plugin) => credentials::with_plugin(config, plugin.clone()),
