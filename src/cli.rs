@@ -143,7 +143,8 @@ pub fn run() -> ExitCode {
         Ok(Ending::Quit) => ExitCode::SUCCESS,
         Ok(Ending::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(u8::MAX)),
         Err(e) => {
-            eprintln!("kbdash: {}", error_text(&e));
+            // The whole chain of causes on one line, like kubectl; no backtrace for user errors.
+            eprintln!("kbdash: {}", crate::k8s::cause::said_once(e.chain()));
             if e.is::<Refused>() {
                 ExitCode::from(REFUSED)
             } else {
@@ -151,23 +152,6 @@ pub fn run() -> ExitCode {
             }
         }
     }
-}
-
-/// The error and its causes on one line, like kubectl, each cause said once: library errors
-/// often repeat their source in their own message, which the chain then gives again.
-fn error_text(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let cause = cause.to_string();
-        if text.contains(&cause) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&cause);
-    }
-    text
 }
 
 /// Refuses to draw where a dashboard cannot be shown: an output that is not a terminal (a pipe,

@@ -66,7 +66,7 @@ pub(crate) fn describe(e: &(dyn Error + 'static)) -> String {
             _ => {}
         }
     }
-    said_once(&chain)
+    said_once(chain)
 }
 
 /// The kind of an I/O error, looking inside the I/O errors it wraps.
@@ -81,8 +81,9 @@ fn io_kind(e: &(dyn Error + 'static)) -> Option<ErrorKind> {
     Some(io.kind())
 }
 
-/// The chain's messages joined, each said once (a message often repeats its source's).
-fn said_once(chain: &[&(dyn Error + 'static)]) -> String {
+/// The messages of an error's chain joined, each said once (a library's message often repeats
+/// its source's, which the chain then gives again).
+pub(crate) fn said_once<'a>(chain: impl IntoIterator<Item = &'a (dyn Error + 'static)>) -> String {
     let mut text = String::new();
     for e in chain {
         let e = e.to_string();

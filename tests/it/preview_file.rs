@@ -17,7 +17,7 @@ use kbdash::state::msg::{FormMsg, Msg};
 use kbdash::update::update;
 use kbdash_core::forms::examples::fixture_context;
 
-use crate::app_fixtures::{ch, fleet, key, model_with, render, type_text};
+use crate::app_fixtures::{ch, dry_run_ok, fleet, key, model_with, render, type_text};
 
 const PREVIEW: &str = "kind: OpsRequest\n";
 
@@ -134,16 +134,7 @@ fn restart_preview() -> Model {
         }),
     );
     let cmds = update(&mut m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
-        panic!("expected a dry run, got {cmds:?}");
-    };
-    update(
-        &mut m,
-        Msg::Form(FormMsg::DryRun {
-            attempt: *attempt,
-            result: Ok(()),
-        }),
-    );
+    dry_run_ok(&mut m, &cmds);
     assert_eq!(stage(&m), StageKind::Preview);
     m
 }

@@ -19,7 +19,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 
-use crate::app_fixtures::{ch, fleet, key, model_with, now, objects};
+use crate::app_fixtures::{ch, dry_run_ok, fleet, key, model_with, now, objects};
 
 const BACKUP: &str = "5f8e2c1a-pg-cluster-postgresql-archive-wal";
 const RESTORED: &str = "pg-cluster-pitr";
@@ -170,16 +170,7 @@ fn cluster_restore_preview() -> Model {
     let (_, input) = modal.restore_loaded().unwrap();
     assert_eq!(input.form, RestoreRequestForm::Cluster);
     let cmds = update(&mut m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
-        panic!("expected a dry run, got {cmds:?}");
-    };
-    update(
-        &mut m,
-        Msg::Form(FormMsg::DryRun {
-            attempt: *attempt,
-            result: Ok(()),
-        }),
-    );
+    dry_run_ok(&mut m, &cmds);
     assert_eq!(
         m.forms.modal.as_ref().unwrap().stage.kind(),
         StageKind::Preview
