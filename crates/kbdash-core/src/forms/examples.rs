@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
     OpKind, PodInfo, Request, RequestAction, RestoreContext, RestoreInput, ScheduleInfo,
-    VolumeInfo, redacted,
+    VolumeInfo,
 };
 
 /// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
@@ -142,7 +142,7 @@ fn restore_example_requests() -> Result<Vec<(String, Request)>, String> {
             let mut request = input
                 .validate(&ctx)
                 .map_err(|errs| format!("example {stem}: {errs:?}"))?;
-            request.body = redacted(&request.body);
+            request.body = crate::redact::redacted(&request.body);
             Ok((format!("{stem}.yaml"), request))
         })
         .collect()
