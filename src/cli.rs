@@ -1,14 +1,17 @@
 //! The command line: `kbdash` (dashboard on a kubeconfig), `kbdash demo` (dashboard on the
 //! embedded demo) and `kbdash demo-server` (the demo API server alone, headless).
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
-use crate::k8s::client::{Source, connect};
-use crate::runtime::{self, Start};
+use crate::k8s::client::{Connection, PLUGIN_TIMEOUT, Source, connect};
+use crate::runtime::{self, Ending, Start};
 use crate::state::launch::Launch;
 use crate::state::theme::Theme;
 use kbdash_demo::{DemoConfig, DemoServer};
@@ -71,6 +74,9 @@ pub(crate) struct DashboardArgs {
     /// Config file (default: $XDG_CONFIG_HOME/kbdash/config.yaml).
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
+    /// Seconds a kubeconfig's exec credential plugin may take before it is stopped (default 120).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) credential_timeout: Option<u64>,
 }
 
 /// Options of the simulated KubeBlocks installation.
@@ -116,14 +122,60 @@ pub(crate) struct DemoServerArgs {
     pub(crate) request_log: Option<PathBuf>,
 }
 
-/// Parses the command line and runs the chosen mode.
-pub fn run() -> Result<()> {
+/// Why kbdash will not start where it was started (exit code [`REFUSED`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
+
+/// Exit code of a refusal to start, as for a wrong command line.
+const REFUSED: u8 = 2;
+
+/// Parses the command line, runs the chosen mode and says how it ended: 0 when the user quit,
+/// 128 plus the signal's number when a signal stopped it (as a shell reports it), 2 when it
+/// refused to start, 1 on an error (reported on stderr).
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::DemoServer(args)) => run_headless(args),
+    let result = match cli.command {
+        Some(Command::DemoServer(args)) => run_headless(args).map(|()| Ending::Quit),
         Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args.sim)),
         None => run_dashboard(cli.dashboard, None),
+    };
+    match result {
+        Ok(Ending::Quit) => ExitCode::SUCCESS,
+        Ok(Ending::Signal(n)) => ExitCode::from(u8::try_from(128 + n).unwrap_or(u8::MAX)),
+        Err(e) => {
+            // The whole chain of causes on one line, like kubectl; no backtrace for user errors.
+            eprintln!("kbdash: {}", crate::k8s::cause::said_once(e.chain()));
+            if e.is::<Refused>() {
+                ExitCode::from(REFUSED)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
     }
+}
+
+/// Refuses to draw where a dashboard cannot be shown: an output that is not a terminal (a pipe,
+/// a file: the escape sequences would land there) or a terminal that says it cannot move the
+/// cursor (`TERM=dumb`).
+fn check_terminal() -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Refused(
+            "the output is not a terminal: kbdash draws a full-screen dashboard and needs one \
+             (to serve the demo without a terminal, use `kbdash demo-server`)"
+                .into(),
+        )
+        .into());
+    }
+    if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+        return Err(Refused(
+            "TERM=dumb: this terminal cannot show a full-screen dashboard (no cursor movement); \
+             run kbdash in a terminal emulator, or set TERM to its type (e.g. xterm-256color)"
+                .into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Where logs go when `--log-file` is not given: the user's state directory.
@@ -156,8 +208,11 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .finish(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // kube's own line for a failed request says only "client error (Connect)": the watch layer
+    // logs each failure once, with its cause.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KBDASH_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,kube_client::client::builder=off")
+    });
     // A second initialisation (tests) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_writer(writer)
@@ -187,7 +242,8 @@ fn pick_namespace(args: &DashboardArgs, default: &str, demo: bool) -> Option<Str
     }
 }
 
-fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
+fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
+    check_terminal()?;
     let config = Config::load(args.config.as_deref())?;
     // A wall is read from across a room: high contrast unless asked otherwise.
     let theme_name = args
@@ -214,9 +270,18 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
                 tracing::info!(url = %server.url, "demo server started");
                 (Source::Url(server.url.clone()), Some(server))
             }
-            None => (Source::Kubeconfig(args.kubeconfig.clone()), None),
+            None => (
+                Source::Kubeconfig {
+                    path: args.kubeconfig.clone(),
+                    plugin_timeout: args
+                        .credential_timeout
+                        .map_or(PLUGIN_TIMEOUT, Duration::from_secs),
+                },
+                None,
+            ),
         };
         let connection = connect(&source, args.context.as_deref()).await?;
+        first_credentials(&connection).await?;
         let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
         let readonly = config.readonly_policy(args.readonly || args.wall, args.write);
         let launch = Launch {
@@ -239,6 +304,32 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
         drop(server);
         result
     })
+}
+
+/// How long the credential plugin may run at start before the user is told it is awaited.
+const PATIENCE: Duration = Duration::from_secs(1);
+
+/// Runs the context's credential plugin, if it has one, while the terminal is still the
+/// user's: it may ask the user to log in, and a plugin that takes a while is announced rather
+/// than leaving a blank screen.
+async fn first_credentials(connection: &Connection) -> Result<()> {
+    let Some(plugin) = &connection.plugin else {
+        return Ok(());
+    };
+    let prepare = plugin.prepare();
+    tokio::pin!(prepare);
+    let done = tokio::select! {
+        done = &mut prepare => done,
+        () = tokio::time::sleep(PATIENCE) => {
+            eprintln!(
+                "kbdash: waiting for the credential plugin {} (context {})…",
+                plugin.name(),
+                connection.context
+            );
+            prepare.await
+        }
+    };
+    done.with_context(|| format!("context {}", connection.context))
 }
 
 /// `kbdash demo-server`: serves until Ctrl-C.

@@ -1,13 +1,9 @@
 //! The `kbdash` binary: tunes the allocator and hands over to the command line
 //! ([`kbdash::cli::run`]).
 
-fn main() {
+fn main() -> std::process::ExitCode {
     tune_allocator();
-    if let Err(e) = kbdash::cli::run() {
-        // The whole chain of causes on one line, like kubectl; no backtrace for user errors.
-        eprintln!("kbdash: {e:#}");
-        std::process::exit(1);
-    }
+    kbdash::cli::run()
 }
 
 /// Keeps glibc's allocator from holding on to memory the dashboard no longer uses.

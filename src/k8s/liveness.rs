@@ -3,11 +3,15 @@
 //! process, a hung node, a connection held open by a dead middlebox) leaves every watch open and
 //! silent: without the probe the screen would go on saying "live" over frozen data.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kube::Client;
 use tokio::sync::mpsc;
+
+use crate::k8s::cause;
+use crate::k8s::credentials::Plugin;
 
 /// One answer of the probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,16 +42,31 @@ impl Default for ProbeTiming {
     }
 }
 
-/// Probes until the receiver goes away, sending each answer as an `M`.
-pub(crate) async fn run<M: From<Probe>>(client: Client, timing: ProbeTiming, tx: mpsc::Sender<M>) {
+/// Probes until the receiver goes away, sending each answer as an `M`. A probe that waits on
+/// the context's credential plugin says so.
+pub(crate) async fn run<M: From<Probe>>(
+    client: Client,
+    plugin: Option<Arc<Plugin>>,
+    timing: ProbeTiming,
+    tx: mpsc::Sender<M>,
+) {
     loop {
         let result = match tokio::time::timeout(timing.timeout, client.apiserver_version()).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("GET /version failed: {e}")),
-            Err(_) => Err(format!(
-                "GET /version got no answer within {}s",
-                timing.timeout.as_secs_f32()
-            )),
+            Ok(Err(e)) => Err(format!("GET /version failed: {}", cause::describe(&e))),
+            Err(_) => Err(
+                match plugin.as_ref().and_then(|p| Some((p, p.running_since()?))) {
+                    Some((plugin, since)) => format!(
+                        "waiting for the credential plugin {} since {}",
+                        plugin.name(),
+                        since.format("%H:%M:%S")
+                    ),
+                    None => format!(
+                        "GET /version got no answer within {}s",
+                        timing.timeout.as_secs_f32()
+                    ),
+                },
+            ),
         };
         let probe = Probe {
             at: Utc::now(),

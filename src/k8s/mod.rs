@@ -1,7 +1,10 @@
-//! Everything that talks to the Kubernetes API: the client, the watch streams, the one write
-//! path, the liveness probe and the read-only gate.
+//! Everything that talks to the Kubernetes API: the client (and its exec credential plugins),
+//! the watch streams, the one write path, the liveness probe, the read-only gate, and what a
+//! failed request is said to be (`cause`).
 
+pub(crate) mod cause;
 pub mod client;
+pub mod credentials;
 pub mod gate;
 pub mod liveness;
 pub(crate) mod submit;

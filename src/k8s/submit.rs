@@ -8,12 +8,12 @@ use serde_json::Value;
 
 use kbdash_core::forms::{Request, RequestAction};
 
-/// Why the API refused a request: its own message (for a 4xx/5xx `Status`), or the transport
-/// error.
+/// Why the API refused a request: its own message (for a 4xx/5xx `Status`), or the cause of
+/// the failure.
 fn api_message(e: kube::Error) -> String {
     match e {
         kube::Error::Api(status) if !status.message.is_empty() => status.message,
-        other => other.to_string(),
+        other => crate::k8s::cause::describe(&other),
     }
 }
 

@@ -34,13 +34,17 @@ pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub(crate) const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
 /// Why a watch stream failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StreamError {
     /// 403: the API's message.
+    #[error("forbidden: {0}")]
     Forbidden(String),
     /// 404 on the resource: its API group is not served.
+    #[error("not found: {0}")]
     NotFound(String),
-    /// Anything else (network, 5xx, 410 handled by relisting): retried with backoff.
+    /// Anything else (network, 401, 5xx, 410 handled by relisting): retried with backoff. Its
+    /// cause in words ([`crate::k8s::cause`]).
+    #[error("{0}")]
     Other(String),
 }
 
@@ -135,7 +139,7 @@ pub(crate) fn classify(e: &watcher::Error) -> StreamError {
     match status {
         Some(s) if s.code == 403 => StreamError::Forbidden(s.message.clone()),
         Some(s) if s.code == 404 => StreamError::NotFound(s.message.clone()),
-        _ => StreamError::Other(e.to_string()),
+        _ => StreamError::Other(crate::k8s::cause::describe(e)),
     }
 }
 
@@ -194,8 +198,9 @@ async fn watch_kind<M: From<Report>>(api: Api<DynamicObject>, kind: Kind, sink: 
                     convert(kind, ev, &sink).await
                 }
                 Err(e) => {
-                    tracing::warn!(kind = %kind, error = %e, "watch failed");
-                    Some(WatchEvent::Error(classify(&e)))
+                    let error = classify(&e);
+                    tracing::warn!(kind = %kind, %error, "watch failed");
+                    Some(WatchEvent::Error(error))
                 }
             };
             let failed = matches!(event, Some(WatchEvent::Error(_)));
@@ -337,7 +342,7 @@ pub async fn fetch(client: Client, target: ObjRef) -> Report {
         .get(&target.key.name)
         .await
         .map(to_value)
-        .map_err(|e| e.to_string());
+        .map_err(|e| crate::k8s::cause::describe(&e));
     Report::Raw { target, result }
 }
 

@@ -128,6 +128,7 @@ impl Engine {
         if let Some(timing) = self.probe_timing {
             self.probe.spawn(liveness::run(
                 self.connection.client.clone(),
+                self.connection.plugin.clone(),
                 timing,
                 self.tx.clone(),
             ));
@@ -185,6 +186,7 @@ impl Engine {
                 self.restart_watches();
                 Some(Msg::Connected {
                     context: self.connection.context.clone(),
+                    server: self.connection.server.clone(),
                     namespace,
                     readonly: self.readonly,
                 })
@@ -192,7 +194,11 @@ impl Engine {
             // Reading a kubeconfig and building a client touch no network.
             Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
                 Ok(mut conn) => {
-                    self.namespace = Some(conn.default_namespace.clone());
+                    // All namespaces stay all namespaces, and the current context keeps the one
+                    // shown; another context opens on its own namespace (`update` says so).
+                    if self.namespace.is_some() && ctx != self.connection.context {
+                        self.namespace = Some(conn.default_namespace.clone());
+                    }
                     self.readonly = self.policy.applies_to(&ctx);
                     conn.client = gate::guard(conn.client, self.readonly);
                     self.connection = conn;
@@ -200,6 +206,7 @@ impl Engine {
                     self.restart_probe();
                     Some(Msg::Connected {
                         context: ctx,
+                        server: self.connection.server.clone(),
                         namespace: self.namespace.clone(),
                         readonly: self.readonly,
                     })

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{Offset as _, Utc};
@@ -17,11 +17,13 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
+use crate::k8s::cause::describe;
 use crate::k8s::submit;
 use crate::state::cmd::FormCmd;
 use crate::state::msg::FormMsg;
-use kbdash_core::forms::{FormContext, LiveObjects, RestoreContext};
+use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
 use kbdash_core::kinds::Kind;
+use kbdash_core::redact;
 use kbdash_core::rows::ObjKey;
 
 /// How long a form effect waits for the API before saying it got no answer. Long enough for a
@@ -82,7 +84,8 @@ pub async fn run_within(
             attempt,
             result: bounded(limit, submit::send(client, &request.0, true))
                 .await
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(|e| scrubbed(&e, &request.0)),
         },
         FormCmd::Submit { attempt, request } => {
             let req = request.0;
@@ -90,6 +93,7 @@ pub async fn run_within(
             let answered = sent.is_ok();
             let result = sent
                 .unwrap_or_else(|_| Err(unanswered(limit, UNANSWERED_SUBMIT)))
+                .map_err(|e| scrubbed(&e, &req))
                 .map(|v| {
                     v["metadata"]["name"]
                         .as_str()
@@ -114,12 +118,78 @@ pub async fn run_within(
                 result,
             }
         }
-        FormCmd::WriteYaml { path, text } => FormMsg::Written(
-            std::fs::write(&path, text)
-                .map(|()| path.clone())
-                .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        ),
+        FormCmd::WriteYaml {
+            attempt,
+            path,
+            text,
+            overwrite,
+        } => match write_preview(&path, &text, overwrite) {
+            Ok(Wrote::File(path)) => FormMsg::Written(Ok(path)),
+            Ok(Wrote::Exists(path)) => FormMsg::FileExists { attempt, path },
+            Err(e) => FormMsg::Written(Err(e)),
+        },
     }
+}
+
+/// What writing a preview did.
+enum Wrote {
+    /// Wrote the file (absolute path).
+    File(PathBuf),
+    /// Wrote nothing: a file is there (absolute path) and replacing it was not asked for.
+    Exists(PathBuf),
+}
+
+/// Writes a preview to `path`, made absolute so that what the user is told names the file for
+/// certain: a new file, or with `overwrite` a regular file that is there; never through a
+/// symbolic link (the link's target could be any file the user can write).
+fn write_preview(path: &Path, text: &str, overwrite: bool) -> Result<Wrote, String> {
+    let path =
+        std::path::absolute(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let shown = path.display();
+    let symlink =
+        || format!("not written: {shown} is a symbolic link (kbdash writes through none)");
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => return Err(symlink()),
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!("not written: {shown} is not a regular file"));
+        }
+        Ok(_) if !overwrite => return Ok(Wrote::Exists(path)),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot write {shown}: {e}")),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    // The checks above and the open are apart in time: the open itself refuses a link that
+    // appeared meanwhile, and does not wait on a FIFO.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let mut file = match options.open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Ok(Wrote::Exists(path));
+        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(symlink()),
+        Err(e) => return Err(format!("cannot write {shown}: {e}")),
+    };
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    Ok(Wrote::File(path.clone()))
+}
+
+/// The API's refusal of `request` with the secrets it carries shortened: a refusal may quote
+/// the value it refused, and it is shown on screen and audited.
+fn scrubbed(refusal: &str, request: &Request) -> String {
+    redact::scrub(refusal, &redact::secrets(&request.body))
 }
 
 fn append_line(path: &Path, record: &Value) -> std::io::Result<()> {
@@ -148,7 +218,7 @@ async fn list(client: &Client, kind: Kind, namespace: &str, cluster: &str) -> Ve
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect(),
         Err(e) => {
-            tracing::debug!("listing {kind:?} for a form: {e}");
+            tracing::debug!("listing {kind:?} for a form: {}", describe(&e));
             Vec::new()
         }
     }
@@ -164,7 +234,7 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     let obj = clusters
         .get(&cluster.name)
         .await
-        .map_err(|e| format!("cannot read cluster {cluster}: {e}"))?;
+        .map_err(|e| format!("cannot read cluster {cluster}: {}", describe(&e)))?;
     let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
     let pods = list(client, Kind::Pod, ns, &cluster.name).await;
     let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
@@ -219,7 +289,7 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
     let obj = backups
         .get(&backup.name)
         .await
-        .map_err(|e| format!("cannot read backup {backup}: {e}"))?;
+        .map_err(|e| format!("cannot read backup {backup}: {}", describe(&e)))?;
     let obj = serde_json::to_value(obj).map_err(|e| e.to_string())?;
     let values = |list: kube::core::ObjectList<DynamicObject>| -> Vec<Value> {
         list.items
@@ -231,7 +301,13 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
         .list(&ListParams::default())
         .await
         .map(values)
-        .map_err(|e| format!("cannot list backups in {}: {e}", backup.namespace))?;
+        .map_err(|e| {
+            format!(
+                "cannot list backups in {}: {}",
+                backup.namespace,
+                describe(&e)
+            )
+        })?;
     let clusters: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &crate::k8s::client::api_resource(Kind::Cluster),
@@ -241,7 +317,7 @@ async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext
         .list(&ListParams::default())
         .await
         .map(values)
-        .map_err(|e| format!("cannot list clusters: {e}"))?;
+        .map_err(|e| format!("cannot list clusters: {}", describe(&e)))?;
     let now = Utc::now();
     let local = chrono::Local::now().offset().fix();
     RestoreContext::from_objects(&obj, &all_backups, &all_clusters, now, local)

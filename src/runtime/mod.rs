@@ -2,7 +2,7 @@
 //! it returns, and draws when something changed.
 //!
 //! One loop selects over terminal events, the [`Engine`]'s messages (watch streams, command
-//! results and background tasks' panics), a 1 Hz clock for ages, and SIGHUP/SIGTERM.
+//! results and background tasks' panics), a 1 Hz clock for ages, and SIGINT/SIGTERM/SIGHUP.
 //! After a message it drains whatever else is queued, then draws once, at most every
 //! `FRAME` (~30 frames per second); nothing redraws on a timer except the clock tick.
 //!
@@ -105,21 +105,34 @@ pub(crate) struct Start {
     pub(crate) audit_log: Option<PathBuf>,
 }
 
-/// Runs the dashboard until the user quits; the terminal is restored on every way out.
-pub(crate) async fn run(start: Start) -> Result<()> {
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The user quit, or the terminal went away.
+    Quit,
+    /// A signal asked it to stop: its number.
+    Signal(i32),
+}
+
+/// Runs the dashboard until the user quits or a signal stops it; the terminal is restored on
+/// every way out.
+pub(crate) async fn run(start: Start) -> Result<Ending> {
+    // Listening before the terminal changes: a signal from then on restores it.
+    let signals = Signals::new()?;
     let mut guard = TerminalGuard::enter()?;
-    let result = run_loop(&mut guard, start).await;
+    let result = run_loop(&mut guard, signals, start).await;
     drop(guard);
     result
 }
 
-async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
+async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start) -> Result<Ending> {
     let mut model = Model::new(
         &start.connection.context,
         start.namespace.clone(),
         Utc::now(),
     );
     model.contexts = start.connection.contexts.clone();
+    model.server = start.connection.server.clone();
     model.theme = start.theme;
     model.readonly = start.readonly.applies_to(&start.connection.context);
     start.launch.apply(&mut model);
@@ -137,7 +150,6 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
     });
 
     let mut events = EventStream::new();
-    let mut hangup = Hangup::new()?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_draw = Instant::now() - FRAME;
@@ -151,10 +163,11 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
                 // The terminal is gone (hang-up): nothing left to show things on.
-                None => return Ok(()),
+                None => return Ok(Ending::Quit),
             },
-            // The terminal went away (SIGHUP) or we are asked to stop (SIGTERM).
-            () = hangup.recv() => return Ok(()),
+            // Interrupted (SIGINT from outside: in raw mode Ctrl-C is a key), asked to stop
+            // (SIGTERM), or the terminal went away (SIGHUP).
+            signal = signals.recv() => return Ok(Ending::Signal(signal)),
             msg = engine.recv() => Some(msg?),
             _ = tick.tick() => Some(Msg::Tick(Utc::now())),
             _ = tokio::time::sleep_until(draw_at.unwrap_or_else(Instant::now)), if draw_at.is_some() => None,
@@ -171,7 +184,7 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
             }
         }
         if model.quit {
-            return Ok(());
+            return Ok(Ending::Quit);
         }
         if model.dirty {
             let now = Instant::now();
@@ -197,43 +210,49 @@ async fn run_loop(guard: &mut TerminalGuard, start: Start) -> Result<()> {
     }
 }
 
-/// SIGHUP and SIGTERM: losing the terminal ends the process instead of leaving it running.
+/// SIGINT, SIGTERM and SIGHUP: each ends the dashboard through the same way out as `q`, so the
+/// terminal is restored whichever arrives (their default action would kill the process with the
+/// screen still in dashboard mode).
 #[cfg(unix)]
-struct Hangup {
-    hup: tokio::signal::unix::Signal,
+struct Signals {
+    int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 #[cfg(unix)]
-impl Hangup {
-    fn new() -> Result<Hangup> {
+impl Signals {
+    fn new() -> Result<Signals> {
         use tokio::signal::unix::{SignalKind, signal};
-        Ok(Hangup {
-            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+        Ok(Signals {
+            int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
             term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
         })
     }
 
-    async fn recv(&mut self) {
+    /// The number of the next of them to arrive.
+    async fn recv(&mut self) -> i32 {
         tokio::select! {
-            _ = self.hup.recv() => {}
-            _ = self.term.recv() => {}
+            _ = self.int.recv() => libc::SIGINT,
+            _ = self.term.recv() => libc::SIGTERM,
+            _ = self.hup.recv() => libc::SIGHUP,
         }
     }
 }
 
-/// Elsewhere there is no hang-up signal to wait for.
+/// Elsewhere Ctrl-C arrives as a key; there is no other signal to wait for.
 #[cfg(not(unix))]
-struct Hangup;
+struct Signals;
 
 #[cfg(not(unix))]
-impl Hangup {
-    fn new() -> Result<Hangup> {
-        Ok(Hangup)
+impl Signals {
+    fn new() -> Result<Signals> {
+        Ok(Signals)
     }
 
-    async fn recv(&mut self) {
-        std::future::pending::<()>().await
+    async fn recv(&mut self) -> i32 {
+        std::future::pending::<i32>().await
     }
 }
 

@@ -85,11 +85,16 @@ pub enum FormCmd {
         /// What to send.
         request: Outgoing,
     },
-    /// Write the YAML preview to a file.
+    /// Write the YAML preview to a file, never through a symbolic link.
     WriteYaml {
-        /// Where.
+        /// The form's attempt whose preview it is.
+        attempt: u64,
+        /// Where (relative to the current directory, or absolute).
         path: PathBuf,
         /// The YAML.
         text: String,
+        /// Replace a file that exists (the user said so); else a file that exists is left as
+        /// it is and reported.
+        overwrite: bool,
     },
 }

@@ -105,6 +105,8 @@ pub enum FormAction {
     EditYaml,
     /// Write the previewed YAML to a file.
     WriteYaml,
+    /// Replace the file the preview was to be written to.
+    Overwrite,
     /// Scroll the preview up.
     ScrollUp,
     /// Scroll the preview down.
@@ -171,6 +173,7 @@ impl FormAction {
             | FormAction::ClearTime
             | FormAction::EditYaml
             | FormAction::WriteYaml
+            | FormAction::Overwrite
             | FormAction::ScrollUp
             | FormAction::ScrollDown
             | FormAction::Back
@@ -224,6 +227,8 @@ pub(crate) enum Context {
     RestorePreview,
     /// The preview's YAML being edited.
     YamlEditor,
+    /// Asking whether to replace the file a preview was to be written to.
+    Overwrite,
     /// The typed confirmation.
     Confirm,
     /// A submit in flight.
@@ -232,7 +237,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 21] = [
+    pub(crate) const ALL: [Context; 22] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -252,6 +257,7 @@ impl Context {
         Context::OpPreview,
         Context::RestorePreview,
         Context::YamlEditor,
+        Context::Overwrite,
         Context::Confirm,
         Context::Submitting,
     ];
@@ -278,6 +284,7 @@ impl Context {
             Context::OpPreview => "Form: preview of an operation",
             Context::RestorePreview => "Form: preview of a restore",
             Context::YamlEditor => "Form: YAML editor",
+            Context::Overwrite => "Form: the file to write exists",
             Context::Confirm => "Form: typed confirmation",
             Context::Submitting => "Form: submitting",
         }
@@ -305,6 +312,7 @@ impl Context {
             | Context::OpPreview
             | Context::RestorePreview
             | Context::YamlEditor
+            | Context::Overwrite
             | Context::Confirm
             | Context::Submitting => true,
         }
@@ -440,6 +448,7 @@ pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
         Stage::Preview(_) if modal.is_restore() => &[Context::RestorePreview, Context::Preview],
         Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
         Stage::EditYaml(_) => &[Context::YamlEditor],
+        Stage::Overwrite { .. } => &[Context::Overwrite],
         Stage::Confirm { .. } => &[Context::Confirm],
         Stage::Submitting(_) => &[Context::Submitting],
     }

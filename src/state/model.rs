@@ -170,6 +170,10 @@ pub struct Model {
     pub size: (u16, u16),
     /// The kubeconfig context shown ("demo" for the embedded demo).
     pub context: String,
+    /// The context's API server URL, as messages name it (empty when unknown).
+    pub server: String,
+    /// When the watches of this context and namespace were started.
+    pub watching_since: DateTime<Utc>,
     /// `None` shows every namespace.
     pub namespace: Option<String>,
     /// Contexts of the kubeconfig, for `:ctx` completion.
@@ -220,6 +224,8 @@ impl Model {
             now,
             size: (120, 40),
             context: context.to_string(),
+            server: String::new(),
+            watching_since: now,
             namespace,
             contexts: Vec::new(),
             readonly: false,
@@ -293,6 +299,24 @@ impl Model {
     /// Whether a pod's role changed within the last few seconds.
     pub fn is_flashing(&self, pod: &ObjKey) -> bool {
         self.store.roles.is_flashing(pod, self.now)
+    }
+
+    /// `error` of a request to the API server, naming the server.
+    pub(crate) fn server_said(&self, error: &str) -> String {
+        if self.server.is_empty() {
+            error.to_string()
+        } else {
+            format!("{error} (API server {})", self.server)
+        }
+    }
+
+    /// The API server as a sentence names it: "the API server" and its URL when known.
+    pub(crate) fn the_server(&self) -> String {
+        if self.server.is_empty() {
+            "the API server".into()
+        } else {
+            format!("the API server at {}", self.server)
+        }
     }
 
     /// Whether the stream of `kind` is stale: it was delivering and is now failing to reconnect.

@@ -45,6 +45,8 @@ pub enum Msg {
     Connected {
         /// The context now shown.
         context: String,
+        /// Its API server's URL.
+        server: String,
         /// `None`: all namespaces.
         namespace: Option<String>,
         /// Whether the context is read-only.
@@ -113,6 +115,13 @@ pub enum FormMsg {
         /// The object's name, or the API's refusal (or that no answer came).
         result: Result<String, String>,
     },
-    /// The preview's YAML was written to the path, or why not.
+    /// The preview's YAML was written to the path (absolute), or why not.
     Written(Result<PathBuf, String>),
+    /// Nothing was written: a file is at the path (absolute) already.
+    FileExists {
+        /// The form's attempt whose preview it was.
+        attempt: u64,
+        /// The file.
+        path: PathBuf,
+    },
 }

@@ -67,9 +67,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
+            server,
             namespace,
             readonly,
-        } => on_connected(m, context, namespace, readonly),
+        } => on_connected(m, context, server, namespace, readonly),
     }
     triage::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
@@ -90,7 +91,22 @@ fn notify(m: &mut Model, text: String) {
     m.notice = Some((text, m.now));
 }
 
-fn on_connected(m: &mut Model, context: String, namespace: Option<String>, readonly: bool) {
+fn on_connected(
+    m: &mut Model,
+    context: String,
+    server: String,
+    namespace: Option<String>,
+    readonly: bool,
+) {
+    // A context switch may change the namespace shown without being asked to: say so.
+    let moved = (context != m.context && namespace != m.namespace).then(|| {
+        let name = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "all".into());
+        format!(
+            "context {context}: namespace {} (was {}; :ns changes it)",
+            name(&namespace),
+            name(&m.namespace)
+        )
+    });
     let now = m.now;
     let theme = m.theme.clone();
     let contexts = std::mem::take(&mut m.contexts);
@@ -99,6 +115,7 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>, reado
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
+    m.server = server;
     if let Some(roles) = roles {
         m.store.roles = roles.history_only();
     }
@@ -109,6 +126,9 @@ fn on_connected(m: &mut Model, context: String, namespace: Option<String>, reado
     m.focus = focus;
     m.triage.thresholds = triage.thresholds;
     m.wall = wall;
+    if let Some(text) = moved {
+        notify(m, text);
+    }
     set_pages(m);
 }
 
@@ -468,20 +488,23 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
             let state = match e {
                 StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
                 StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
-                StreamError::Other(error) => match m.streams.get(&kind) {
-                    Some(StreamState::Reconnecting { since, attempt, .. }) => {
-                        StreamState::Reconnecting {
-                            since: *since,
-                            attempt: attempt.saturating_add(1),
-                            error,
+                StreamError::Other(error) => {
+                    let error = m.server_said(&error);
+                    match m.streams.get(&kind) {
+                        Some(StreamState::Reconnecting { since, attempt, .. }) => {
+                            StreamState::Reconnecting {
+                                since: *since,
+                                attempt: attempt.saturating_add(1),
+                                error,
+                            }
                         }
+                        _ => StreamState::Reconnecting {
+                            since: at,
+                            attempt: 1,
+                            error,
+                        },
                     }
-                    _ => StreamState::Reconnecting {
-                        since: at,
-                        attempt: 1,
-                        error,
-                    },
-                },
+                }
             };
             m.streams.insert(kind, state);
         }
@@ -509,10 +532,9 @@ fn on_probe(
         }
         Err(_) if m.api_down.is_some() => false,
         Err(error) => {
-            let why = format!(
-                "the API server has not answered since {}: {error}",
-                at.format("%H:%M:%S")
-            );
+            // The streams' state says since when; the header and triage say it too.
+            let why = format!("{} is not answering: {error}", m.the_server());
+            let error = m.server_said(&error);
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {
@@ -565,7 +587,9 @@ fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, Strin
             if target.kind == Kind::OpsRequest {
                 m.followed_ops = Some(OpsRow::from_value_full(&v));
             }
-            let text = serde_yaml_ng::to_string(&v).unwrap_or_else(|e| e.to_string());
+            // Secrets are shortened before the text reaches the model: nothing holds them.
+            let text = serde_yaml_ng::to_string(&kbdash_core::redact::redacted(&v))
+                .unwrap_or_else(|e| e.to_string());
             m.raw = Some((target, text.lines().map(str::to_string).collect()));
         }
         Err(e) => notify(m, format!("cannot fetch {}: {e}", target.key)),

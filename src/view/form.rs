@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::state::forms::{FormModal, Stage, StageKind, Subject};
+use crate::state::forms::{FormModal, Review, Stage, StageKind, Subject};
 use crate::state::keymap::{self, Context, Wording};
 use crate::state::model::Model;
 use crate::view::ops_menu;
@@ -42,6 +42,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         StageKind::DryRun => "dry run",
         StageKind::Preview => "preview",
         StageKind::EditYaml => "editing YAML",
+        StageKind::Overwrite => "replace the file?",
         StageKind::Confirm => "confirm",
         StageKind::Submitting => "submitting",
     };
@@ -60,9 +61,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     ])
     .areas(inner);
     match stage {
-        StageKind::Preview | StageKind::EditYaml | StageKind::Confirm | StageKind::Submitting => {
-            draw_yaml(f, body, m, modal)
-        }
+        StageKind::Preview
+        | StageKind::EditYaml
+        | StageKind::Overwrite
+        | StageKind::Confirm
+        | StageKind::Submitting => draw_yaml(f, body, m, modal),
         StageKind::Loading => f.render_widget(
             Paragraph::new(Line::styled(
                 if modal.is_restore() {
@@ -122,6 +125,12 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         for note in &r.request.notes {
             out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
         }
+    }
+    if let Stage::Overwrite { path, .. } = &modal.stage {
+        out.push(Line::styled(
+            format!("{} exists: replace it with this preview?", path.display()),
+            t.fg(t.warn),
+        ));
     }
     if let Stage::Confirm { typed, .. } = &modal.stage {
         let ask = if modal.is_restore() {
@@ -351,6 +360,8 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let editing = modal.stage.kind() == StageKind::EditYaml;
     let title = if editing {
         " YAML (editing) "
+    } else if Review::hides_secrets(&review.request) {
+        " YAML: what will be sent, secrets shortened "
     } else {
         " YAML: exactly what will be sent "
     };

@@ -27,13 +27,18 @@ pub(crate) fn stream_short(state: &StreamState) -> (Severity, String) {
     }
 }
 
-/// The line a pane shows on its border while its stream is not live.
+/// The line a pane shows on its border while its stream is not live: for a failing stream,
+/// why (the server's URL and the cause).
 pub(crate) fn stream_banner(
     m: &Model,
     kind: kbdash_core::kinds::Kind,
 ) -> Option<(Severity, String)> {
     match m.streams.get(&kind)? {
         StreamState::Live => None,
+        state @ StreamState::Reconnecting { error, .. } => {
+            let (severity, text) = stream_text(state);
+            Some((severity, format!("{text}: {error}")))
+        }
         state => Some(stream_text(state)),
     }
 }

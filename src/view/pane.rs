@@ -70,15 +70,21 @@ pub(crate) fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
     if total > 0 {
         return "no rows match the filter or scope (Esc clears)".into();
     }
+    let listed = m.triage.last_seen.contains_key(&kind);
     match m.streams.get(&kind) {
         Some(StreamState::Live) => format!("none in {place}"),
-        // Empty because nothing was listed, not because nothing exists: say so.
-        Some(StreamState::Reconnecting { .. }) if !m.triage.last_seen.contains_key(&kind) => {
-            "nothing listed yet: the API has not answered (see below)".into()
+        // Empty because nothing was listed, not because nothing exists: say so, and why.
+        Some(StreamState::Reconnecting { error, .. }) if !listed => {
+            format!("nothing listed yet: {error}")
         }
         Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => {
             "nothing can be listed (see below)".into()
         }
+        Some(StreamState::Pending | StreamState::Syncing { count: 0 }) if !listed => format!(
+            "waiting for {} since {}",
+            m.the_server(),
+            m.watching_since.format("%H:%M:%S")
+        ),
         _ => format!("no objects yet in {place}"),
     }
 }

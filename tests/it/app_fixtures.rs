@@ -164,6 +164,23 @@ pub fn type_text(m: &mut Model, text: &str) -> Vec<kbdash::state::cmd::Cmd> {
     text.chars().flat_map(|c| update(m, ch(c))).collect()
 }
 
+/// Answers the dry run `cmds` ends with: accepted.
+pub fn dry_run_ok(m: &mut Model, cmds: &[kbdash::state::cmd::Cmd]) {
+    let Some(kbdash::state::cmd::Cmd::Form(kbdash::state::cmd::FormCmd::DryRun {
+        attempt, ..
+    })) = cmds.last()
+    else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    update(
+        m,
+        Msg::Form(kbdash::state::msg::FormMsg::DryRun {
+            attempt: *attempt,
+            result: Ok(()),
+        }),
+    );
+}
+
 /// The screen as text at the model's size.
 pub fn render(m: &Model) -> String {
     let backend = TestBackend::new(m.size.0, m.size.1);

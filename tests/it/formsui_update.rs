@@ -2,7 +2,7 @@
 //! reach the preview, confirm, see the submit Cmd; a failed submit keeps the form; read-only
 //! offers no menu. Snapshots of a form with errors, the preview and the confirmation.
 
-use crate::app_fixtures::{apply, ch, fleet, key, model_with, render, type_text};
+use crate::app_fixtures::{apply, ch, dry_run_ok, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::Cmd;
 use kbdash::state::cmd::FormCmd;
@@ -68,19 +68,6 @@ fn focus_field(m: &mut Model, name: &str) {
         update(m, key(KeyCode::Tab));
     }
     panic!("no field {name}");
-}
-
-fn dry_run_ok(m: &mut Model, cmds: &[Cmd]) {
-    let Some(Cmd::Form(FormCmd::DryRun { attempt, .. })) = cmds.last() else {
-        panic!("expected a dry run, got {cmds:?}");
-    };
-    update(
-        m,
-        Msg::Form(FormMsg::DryRun {
-            attempt: *attempt,
-            result: Ok(()),
-        }),
-    );
 }
 
 #[test]

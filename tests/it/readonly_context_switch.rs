@@ -23,7 +23,7 @@ fn kubeconfig(url: &str) -> String {
     )
 }
 
-async fn type_line(engine: &mut Engine, m: &mut Model, line: &str) {
+pub(crate) async fn type_line(engine: &mut Engine, m: &mut Model, line: &str) {
     let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
     engine.handle(m, key(KeyCode::Char(':'))).await;
     for c in line.chars() {
@@ -46,7 +46,7 @@ async fn session(policy: Policy) -> (DemoServer, Engine, Model, std::path::PathB
         policy.always
     ));
     std::fs::write(&path, kubeconfig(&server.url)).unwrap();
-    let source = Source::Kubeconfig(Some(path.clone()));
+    let source = Source::kubeconfig(Some(path.clone()));
     let connection = connect(&source, None).await.unwrap();
     assert_eq!(connection.context, "dev");
     let mut m = Model::new("dev", Some("demo".into()), chrono::Utc::now());

@@ -211,7 +211,7 @@ fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
     let shown = modal.stage.review().unwrap().yaml.lines().join("\n");
     assert!(shown.contains("restorePointInTime"), "{shown}");
     // The preview is the redacted body.
-    let redacted = serde_yaml_ng::to_string(&kbdash_core::forms::redacted(&body)).unwrap();
+    let redacted = serde_yaml_ng::to_string(&kbdash_core::redact::redacted(&body)).unwrap();
     assert_eq!(shown.trim(), redacted.trim());
     // `e` does not open the (redacted) YAML for editing.
     update(&mut m, ch('e'));

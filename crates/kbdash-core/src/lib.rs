@@ -9,6 +9,7 @@ mod atom;
 pub mod domain;
 pub mod forms;
 pub mod kinds;
+pub mod redact;
 pub mod rows;
 pub mod schema;
 pub mod selector;

@@ -9,9 +9,10 @@ use ratatui_textarea::TextArea;
 
 use kbdash_core::forms::{
     FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput,
-    confirmation_matches, redacted,
+    confirmation_matches,
 };
 use kbdash_core::kinds::Kind;
+use kbdash_core::redact;
 use kbdash_core::rows::ObjKey;
 
 /// The field the timeline cursor keys move.
@@ -68,8 +69,15 @@ pub(crate) struct RestoreWizard {
 pub struct Review {
     /// What will be sent.
     pub request: Request,
-    /// What the preview shows of it (redacted for a restore), as edited.
+    /// What the preview shows of it (secrets shortened), as edited.
     pub yaml: TextArea<'static>,
+}
+
+impl Review {
+    /// Whether the preview of `request` shortens secrets: it is not exactly what is sent.
+    pub fn hides_secrets(request: &Request) -> bool {
+        !redact::secrets(&request.body).is_empty()
+    }
 }
 
 /// Where the modal is, with what only that stage has.
@@ -94,6 +102,13 @@ pub enum Stage {
     Preview(Review),
     /// Editing the YAML as text.
     EditYaml(Review),
+    /// Asking whether to replace the file the preview was to be written to.
+    Overwrite {
+        /// The preview, shown meanwhile.
+        review: Review,
+        /// The file that exists (absolute).
+        path: std::path::PathBuf,
+    },
     /// Typing the cluster name to confirm a disruptive op.
     Confirm {
         /// The request to send once confirmed.
@@ -120,6 +135,8 @@ pub enum StageKind {
     Preview,
     /// [`Stage::EditYaml`].
     EditYaml,
+    /// [`Stage::Overwrite`].
+    Overwrite,
     /// [`Stage::Confirm`].
     Confirm,
     /// [`Stage::Submitting`].
@@ -136,6 +153,7 @@ impl Stage {
             Stage::DryRun(_) => StageKind::DryRun,
             Stage::Preview(_) => StageKind::Preview,
             Stage::EditYaml(_) => StageKind::EditYaml,
+            Stage::Overwrite { .. } => StageKind::Overwrite,
             Stage::Confirm { .. } => StageKind::Confirm,
             Stage::Submitting(_) => StageKind::Submitting,
         }
@@ -148,6 +166,7 @@ impl Stage {
             | Stage::Preview(r)
             | Stage::EditYaml(r)
             | Stage::Submitting(r)
+            | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
             Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit => None,
         }
@@ -160,6 +179,7 @@ impl Stage {
             | Stage::Preview(r)
             | Stage::EditYaml(r)
             | Stage::Submitting(r)
+            | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
             other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit) => {
                 *self = other;
@@ -282,15 +302,21 @@ impl FormModal {
         }
     }
 
-    /// The preview text of a request: restore bodies carry encrypted account strings, which
-    /// are never shown in full (the original body is what is sent).
+    /// The preview text of a request, secrets shortened ([`redact`]: restore bodies carry
+    /// encrypted account strings); the original body is what is sent.
     pub(crate) fn preview_text(&self, request: &Request) -> String {
-        let body = if self.is_restore() {
-            redacted(&request.body)
-        } else {
-            request.body.clone()
-        };
-        serde_yaml_ng::to_string(&body).unwrap_or_default()
+        serde_yaml_ng::to_string(&redact::redacted(&request.body)).unwrap_or_default()
+    }
+
+    /// Whether the preview of the request under review can be edited as YAML: not a
+    /// restore's (edits are re-validated as operations), and not one that hides secrets (the
+    /// edit would send the shortened text).
+    pub(crate) fn yaml_editable(&self) -> bool {
+        !self.is_restore()
+            && self
+                .stage
+                .review()
+                .is_some_and(|r| !Review::hides_secrets(&r.request))
     }
 
     /// Whether the focused field is the restore time (the timeline cursor keys apply).

@@ -436,7 +436,8 @@ pub const BINDINGS: &[Binding] = &[
         &[c('w')],
         FormAction::WriteYaml,
         Context::OpPreview,
-        "write the YAML to a file in the current directory",
+        "write the YAML to a file in the current directory (asks before replacing one, never \
+         writes through a symbolic link)",
     )
     .hint("w write to file"),
     form(
@@ -450,7 +451,8 @@ pub const BINDINGS: &[Binding] = &[
         &[c('w')],
         FormAction::WriteYaml,
         Context::RestorePreview,
-        "write the YAML, redacted as shown, to a file in the current directory",
+        "write the YAML, redacted as shown, to a file in the current directory (asks before \
+         replacing one, never writes through a symbolic link)",
     )
     .hint("w write to file (redacted)"),
     form(
@@ -487,6 +489,20 @@ pub const BINDINGS: &[Binding] = &[
         "stop editing, back to the preview",
     )
     .hint("Esc stop editing"),
+    form(
+        &[c('y')],
+        FormAction::Overwrite,
+        Context::Overwrite,
+        "replace the file with the preview",
+    )
+    .hint("y replace it"),
+    form(
+        &[c('n'), k(KeyCode::Esc)],
+        FormAction::Back,
+        Context::Overwrite,
+        "keep the file: back to the preview, nothing written",
+    )
+    .hint("n/Esc keep it"),
     form(
         &[k(KeyCode::Enter)],
         FormAction::Confirm,

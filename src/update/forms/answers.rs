@@ -110,6 +110,18 @@ pub(crate) fn on_msg(m: &mut Model, msg: FormMsg) {
             };
             m.notice = Some((text, m.now));
         }
+        FormMsg::FileExists { attempt, path } => {
+            // Asked only while the same preview is still shown.
+            if let Some(modal) = m
+                .forms
+                .modal
+                .as_mut()
+                .filter(|f| f.attempt == attempt && f.stage.kind() == StageKind::Preview)
+                && let Some(review) = modal.stage.take_review()
+            {
+                modal.stage = Stage::Overwrite { review, path };
+            }
+        }
     }
 }
 

@@ -38,14 +38,14 @@ pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
         FormAction::Review => review(modal, cmds),
         FormAction::Submit => submit_previewed(modal, cmds),
         FormAction::EditYaml => {
-            // The restore preview is redacted: editing it would send the redaction.
-            if !modal.is_restore()
+            if modal.yaml_editable()
                 && let Some(review) = preview(modal)
             {
                 modal.stage = Stage::EditYaml(review);
             }
         }
         FormAction::WriteYaml => write_yaml(modal, cmds),
+        FormAction::Overwrite => overwrite(modal, cmds),
         FormAction::ScrollUp => scroll(modal, -1),
         FormAction::ScrollDown => scroll(modal, 1),
         FormAction::CheckYaml => check_yaml(modal, cmds),
@@ -93,6 +93,7 @@ pub(crate) fn type_key(forms: &mut Forms, key: KeyEvent) {
         | Stage::Loading { .. }
         | Stage::DryRun(_)
         | Stage::Preview(_)
+        | Stage::Overwrite { .. }
         | Stage::Submitting(_) => {}
     }
 }
@@ -178,6 +179,8 @@ fn submit_previewed(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
     }
 }
 
+/// Writes the preview to `<name>.yaml` in the current directory; a file there already is
+/// answered by [`FormMsg::FileExists`](crate::state::msg::FormMsg::FileExists), which asks.
 fn write_yaml(modal: &FormModal, cmds: &mut Vec<Cmd>) {
     let Some(review) = modal.stage.review() else {
         return;
@@ -185,9 +188,30 @@ fn write_yaml(modal: &FormModal, cmds: &mut Vec<Cmd>) {
     let name = review.request.display_name();
     let file = format!("{}.yaml", name.trim_end_matches('-'));
     cmds.push(Cmd::Form(FormCmd::WriteYaml {
+        attempt: modal.attempt,
         path: file.into(),
-        text: review.yaml.lines().join("\n") + "\n",
+        text: preview_file(review),
+        overwrite: false,
     }));
+}
+
+/// What a preview file holds: the preview as shown.
+fn preview_file(review: &Review) -> String {
+    review.yaml.lines().join("\n") + "\n"
+}
+
+/// Replaces the file the user was asked about, and goes back to the preview.
+fn overwrite(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
+    let Stage::Overwrite { review, path } = std::mem::replace(&mut modal.stage, Stage::Edit) else {
+        return;
+    };
+    cmds.push(Cmd::Form(FormCmd::WriteYaml {
+        attempt: modal.attempt,
+        path,
+        text: preview_file(&review),
+        overwrite: true,
+    }));
+    modal.stage = Stage::Preview(review);
 }
 
 fn scroll(modal: &mut FormModal, rows: i16) {
@@ -261,7 +285,7 @@ fn back(modal: &mut FormModal) {
             }
             modal.stage = Stage::Preview(review);
         }
-        StageKind::Confirm => {
+        StageKind::Confirm | StageKind::Overwrite => {
             if let Some(review) = modal.stage.take_review() {
                 modal.stage = Stage::Preview(review);
             }

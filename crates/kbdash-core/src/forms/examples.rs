@@ -13,7 +13,7 @@ use crate::domain::pitr::BackupKind;
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
     OpKind, PodInfo, Request, RequestAction, RestoreContext, RestoreInput, ScheduleInfo,
-    VolumeInfo, redacted,
+    VolumeInfo,
 };
 
 /// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
@@ -154,7 +154,7 @@ fn restore_example_requests() -> Result<Vec<(String, Request)>, String> {
             let mut request = input
                 .validate(&ctx)
                 .map_err(|errs| format!("example {stem}: {errs:?}"))?;
-            request.body = redacted(&request.body);
+            request.body = crate::redact::redacted(&request.body);
             Ok((format!("{stem}.yaml"), request))
         })
         .collect()

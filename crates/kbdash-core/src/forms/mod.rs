@@ -72,8 +72,11 @@ pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
+pub(crate) use restore::{
+    CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
+};
 pub use restore::{
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm, redacted,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::SwitchoverInput;
@@ -336,7 +339,8 @@ impl Request {
 
     /// The audit log record of a submitted request (one JSON line in the state dir): time,
     /// kube context, namespace, kind, name (the server's name once created), spec summary
-    /// and outcome (e.g. `created`, or the API's error message).
+    /// and outcome (e.g. `created`, or the API's error message), secrets shortened
+    /// ([`crate::redact`]).
     pub fn audit_record(
         &self,
         at: chrono::DateTime<chrono::Utc>,
@@ -351,14 +355,15 @@ impl Request {
             "kind": self.kind.info().kind_name,
             "name": created_name.map_or_else(|| self.display_name(), str::to_string),
             "spec": self.summary(),
-            "outcome": outcome,
+            "outcome": crate::redact::scrub(outcome, &crate::redact::secrets(&self.body)),
         })
     }
 
     /// One line describing what the request does, for notifications and the audit log,
-    /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`.
+    /// e.g. `Restart pg-cluster: restart=[{"componentName":"postgresql"}]`; secrets shortened.
     pub(crate) fn summary(&self) -> String {
-        let spec = &self.body["spec"];
+        let body = crate::redact::redacted(&self.body);
+        let spec = &body["spec"];
         match self.kind {
             Kind::OpsRequest => {
                 let ops_type = spec["type"].as_str().unwrap_or_default();

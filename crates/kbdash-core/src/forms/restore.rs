@@ -13,7 +13,7 @@
 //!   source's system account passwords. Replicas and resources can be changed here.
 //!
 //! The encrypted strings must never be shown in full: previews and summaries go through
-//! [`redacted`] / [`redact_secret`].
+//! [`crate::redact`].
 //!
 //! Usage mirrors the other forms: [`RestoreContext::from_objects`], [`RestoreInput::initial`],
 //! [`RestoreInput::fields`], [`RestoreInput::set`] (or [`RestoreInput::set_time`] from the
@@ -652,116 +652,5 @@ impl RestoreInput {
             "metadata": metadata,
             "spec": spec,
         })
-    }
-}
-
-/// A secret shortened for display: its first 4 characters and its length, e.g.
-/// `4nxp…(60 chars)`. Short strings are fully masked.
-pub(crate) fn redact_secret(s: &str) -> String {
-    let n = s.chars().count();
-    if n <= 8 {
-        return format!("…({n} chars)");
-    }
-    let head: String = s.chars().take(4).collect();
-    format!("{head}…({n} chars)")
-}
-
-/// A copy of an object (Cluster, Backup, OpsRequest...) safe to show: every encrypted
-/// account and connection password in the restore-from-backup, encrypted-system-accounts
-/// and connection-password annotations shortened to its first 4 characters and its length
-/// (e.g. `4nxp…(60 chars)`; short ones fully masked). Use it for YAML previews and
-/// summaries; send the original.
-pub fn redacted(obj: &Value) -> Value {
-    let mut out = obj.clone();
-    let Some(annotations) = out
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    else {
-        return out;
-    };
-    if let Some(v) = annotations.get_mut(ENCRYPTED_ACCOUNTS_ANNOTATION) {
-        *v = redact_json_string(v, redact_account_map);
-    }
-    if let Some(v) = annotations.get_mut(CONNECTION_PASSWORD_ANNOTATION)
-        && let Some(s) = v.as_str()
-    {
-        *v = json!(redact_secret(s));
-    }
-    if let Some(v) = annotations.get_mut(RESTORE_FROM_BACKUP_ANNOTATION) {
-        *v = redact_json_string(v, |entries| {
-            for entry in entries.values_mut().filter_map(Value::as_object_mut) {
-                if let Some(accounts) = entry.get_mut("encryptedSystemAccounts") {
-                    *accounts = redact_json_string(accounts, |m| {
-                        for s in m.values_mut() {
-                            redact_value(s);
-                        }
-                    });
-                }
-                if let Some(pw) = entry.get_mut("connectionPassword") {
-                    redact_value(pw);
-                }
-            }
-        });
-    }
-    out
-}
-
-/// `{"<component>":{"<account>":"<ciphertext>"}}` with every ciphertext redacted.
-fn redact_account_map(map: &mut Map<String, Value>) {
-    for accounts in map.values_mut().filter_map(Value::as_object_mut) {
-        for s in accounts.values_mut() {
-            redact_value(s);
-        }
-    }
-}
-
-fn redact_value(v: &mut Value) {
-    *v = json!(redact_secret(v.as_str().unwrap_or_default()));
-}
-
-/// Applies `f` to a JSON object encoded in a string value; a string that is not a JSON
-/// object is redacted whole (it may be a secret in an unexpected shape).
-fn redact_json_string(v: &Value, f: impl FnOnce(&mut Map<String, Value>)) -> Value {
-    let text = v.as_str().unwrap_or_default();
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(mut map)) => {
-            f(&mut map);
-            json!(Value::Object(map).to_string())
-        }
-        _ => json!(redact_secret(text)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_shortened_whatever_their_length() {
-        assert_eq!(redact_secret("abc"), "…(3 chars)");
-        assert_eq!(redact_secret("4nxphPm2FuSXlyN7"), "4nxp…(16 chars)");
-    }
-
-    #[test]
-    fn redaction_reaches_nested_account_strings() {
-        let inner = json!({"postgres": "SECRETSECRETSECRET"}).to_string();
-        let annotation = json!({"postgresql": {"name": "b", "encryptedSystemAccounts": inner, "connectionPassword": "PASSWORDPASSWORD"}}).to_string();
-        let obj = json!({"metadata": {"annotations": {
-            RESTORE_FROM_BACKUP_ANNOTATION: annotation,
-            ENCRYPTED_ACCOUNTS_ANNOTATION: json!({"postgresql": {"kbadmin": "CIPHERCIPHERCIPHER"}}).to_string(),
-            CONNECTION_PASSWORD_ANNOTATION: "PASSWORDPASSWORD",
-            "other": "SECRETSECRETSECRET-but-not-ours",
-        }}});
-        let text = redacted(&obj).to_string();
-        for secret in ["CIPHERCIPHERCIPHER", "PASSWORDPASSWORD"] {
-            assert!(!text.contains(secret), "{secret} leaked in {text}");
-        }
-        assert_eq!(text.matches("SECRETSECRETSECRET").count(), 1, "{text}");
-        assert!(text.contains("SECRETSECRETSECRET-but-not-ours"));
-        assert!(text.contains("SECR…(18 chars)"));
-        assert!(text.contains("\\\"name\\\":\\\"b\\\""), "{text}");
-        let not_json =
-            json!({"metadata": {"annotations": {ENCRYPTED_ACCOUNTS_ANNOTATION: "rawrawrawraw"}}});
-        assert!(!redacted(&not_json).to_string().contains("rawrawrawraw"));
     }
 }

@@ -7,7 +7,7 @@
 use chrono::TimeDelta;
 use kbdash_core::forms::examples::fixture_restore_context;
 use kbdash_core::forms::{
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm, redacted,
+    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
 };
 use kbdash_core::kinds::Kind;
 use proptest::prelude::*;
@@ -237,7 +237,7 @@ fn the_cluster_form_carries_the_restore_annotation_with_the_encrypted_accounts()
     );
 
     // The preview never shows a ciphertext in full.
-    let preview = serde_yaml_ng::to_string(&redacted(body)).unwrap();
+    let preview = serde_yaml_ng::to_string(&kbdash_core::redact::redacted(body)).unwrap();
     for cipher in from_backup.as_object().unwrap().values() {
         assert!(!preview.contains(cipher.as_str().unwrap()), "{preview}");
     }
