@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use kbdash_core::kinds::Kind;
+use kbdash_core::kinds::{Kind, PrinterColumn};
 
 /// Whether the Accept header asks for a Table.
 pub(crate) fn wants_table(accept: &str) -> bool {
@@ -21,6 +21,8 @@ enum Cell {
     Age,
     /// A JSON pointer into the object.
     Field(&'static str),
+    /// A custom resource's printer column.
+    Printer(&'static PrinterColumn),
     PodReady,
     PodStatus,
     PodRestarts,
@@ -28,72 +30,26 @@ enum Cell {
 
 use Cell::{Age, Field, Name};
 
+/// The columns of a kind: a KubeBlocks kind's are its CRD's printer columns (kept with the
+/// kind in `kbdash_core::kinds`); a core kind's are computed, as the API server's own printers do.
 fn columns(kind: Kind) -> Vec<(&'static str, &'static str, Cell)> {
-    let status = ("STATUS", "string", Field("/status/phase"));
     let mut cols = vec![("NAME", "string", Name)];
+    let printer = kind.info().printer_columns;
+    if !printer.is_empty() {
+        cols.extend(
+            printer
+                .iter()
+                .map(|c| (c.name, c.type_name, Cell::Printer(c))),
+        );
+        return cols;
+    }
+    let status = ("STATUS", "string", Field("/status/phase"));
     match kind {
         Kind::Pod => cols.extend([
             ("READY", "string", Cell::PodReady),
             ("STATUS", "string", Cell::PodStatus),
             ("RESTARTS", "string", Cell::PodRestarts),
         ]),
-        Kind::Cluster => cols.extend([
-            ("CLUSTER-DEFINITION", "string", Field("/spec/clusterDef")),
-            (
-                "TERMINATION-POLICY",
-                "string",
-                Field("/spec/terminationPolicy"),
-            ),
-            status,
-        ]),
-        Kind::OpsRequest => cols.extend([
-            ("TYPE", "string", Field("/spec/type")),
-            ("CLUSTER", "string", Field("/spec/clusterName")),
-            status,
-            ("PROGRESS", "string", Field("/status/progress")),
-        ]),
-        Kind::Backup => {
-            cols.extend([
-                ("POLICY", "string", Field("/spec/backupPolicyName")),
-                ("METHOD", "string", Field("/spec/backupMethod")),
-                ("REPO", "string", Field("/status/backupRepoName")),
-                status,
-                ("TOTAL-SIZE", "string", Field("/status/totalSize")),
-                ("DURATION", "string", Field("/status/duration")),
-                ("DELETION-POLICY", "string", Field("/spec/deletionPolicy")),
-                (
-                    "CREATION-TIME",
-                    "string",
-                    Field("/metadata/creationTimestamp"),
-                ),
-                (
-                    "COMPLETION-TIME",
-                    "string",
-                    Field("/status/completionTimestamp"),
-                ),
-                ("EXPIRATION-TIME", "string", Field("/status/expiration")),
-            ]);
-            return cols;
-        }
-        Kind::Restore => {
-            cols.extend([
-                ("BACKUP", "string", Field("/spec/backup/name")),
-                ("RESTORE-TIME", "string", Field("/spec/restoreTime")),
-                status,
-                ("DURATION", "string", Field("/status/duration")),
-                (
-                    "CREATION-TIME",
-                    "string",
-                    Field("/metadata/creationTimestamp"),
-                ),
-                (
-                    "COMPLETION-TIME",
-                    "string",
-                    Field("/status/completionTimestamp"),
-                ),
-            ]);
-            return cols;
-        }
         Kind::Service => cols.extend([
             ("TYPE", "string", Field("/spec/type")),
             ("CLUSTER-IP", "string", Field("/spec/clusterIP")),
@@ -107,14 +63,28 @@ fn columns(kind: Kind) -> Vec<(&'static str, &'static str, Cell)> {
             ("REASON", "string", Field("/reason")),
             ("MESSAGE", "string", Field("/message")),
         ]),
-        Kind::Namespace
-        | Kind::Component
-        | Kind::ComponentVersion
-        | Kind::BackupPolicy
-        | Kind::BackupSchedule => cols.push(status),
+        _ => cols.push(status),
     }
     cols.push(("AGE", "date", Age));
     cols
+}
+
+/// The value a printer column's simple JSONPath (`.status.phase`) points at.
+fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .filter(|step| !step.is_empty())
+        .try_fold(obj, |v, step| v.get(step))
+}
+
+/// An age cell from an RFC 3339 time.
+fn age(created: Option<&Value>, now: DateTime<Utc>) -> Value {
+    let created = created
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+    match created {
+        Some(t) => json!(human_duration((now - t.with_timezone(&Utc)).num_seconds())),
+        None => json!("<unknown>"),
+    }
 }
 
 /// The column definitions of a kind's Table.
@@ -149,17 +119,10 @@ fn text(v: Option<&Value>) -> Value {
 fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
     match c {
         Name => text(obj.pointer("/metadata/name")),
-        Age => {
-            let created = obj
-                .pointer("/metadata/creationTimestamp")
-                .and_then(Value::as_str)
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
-            match created {
-                Some(t) => json!(human_duration((now - t.with_timezone(&Utc)).num_seconds())),
-                None => json!("<unknown>"),
-            }
-        }
+        Age => age(obj.pointer("/metadata/creationTimestamp"), now),
         Field(p) => text(obj.pointer(p)),
+        Cell::Printer(c) if c.type_name == "date" => age(json_path(obj, c.json_path), now),
+        Cell::Printer(c) => text(json_path(obj, c.json_path)),
         Cell::PodReady => {
             let statuses = obj
                 .pointer("/status/containerStatuses")

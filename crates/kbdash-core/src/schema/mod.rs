@@ -8,6 +8,7 @@
 
 mod cause;
 mod cel;
+mod crd;
 mod defaults;
 mod metadata;
 mod node;
@@ -20,6 +21,8 @@ use serde_json::Value;
 use crate::kinds::{KINDS, Kind};
 
 use node::Node;
+
+pub use crd::custom_resource_definition;
 
 /// One reason an object was refused, tied to the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
