@@ -137,6 +137,25 @@ pub(crate) fn duplicate(field: &str, value: &Value) -> FieldCause {
     )
 }
 
+/// A CEL rule's failure: `Invalid value: <message>` (the API server shows no value for these).
+pub(crate) fn rule_failed(field: &str, message: &str) -> FieldCause {
+    cause(
+        "FieldValueInvalid",
+        field,
+        format!("Invalid value: {message}"),
+    )
+}
+
+/// What the API server adds when schema violations kept it from evaluating the CEL rules:
+/// a cause on no field (`<nil>`, Go's nil field path).
+pub(crate) fn rules_not_checked() -> FieldCause {
+    cause(
+        "FieldValueInvalid",
+        "<nil>",
+        "Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation".to_owned(),
+    )
+}
+
 /// `unknown field "spec.foo"` (strict field validation).
 pub(crate) fn unknown(field: &str) -> FieldCause {
     cause(

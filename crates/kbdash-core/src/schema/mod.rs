@@ -1,10 +1,15 @@
 //! Validation of KubeBlocks objects against the real CRD schemas, the way the API server does it.
 //!
-//! On create the API server, for a CRD with a structural schema, prunes `null`s of non-nullable
-//! fields, fills `default`s, validates against the OpenAPI schema, evaluates the CEL
-//! `x-kubernetes-validations` rules and (with strict field validation, kubectl's default)
-//! rejects unknown fields. [`admit`] does the same from the schemas bundled in `crds/`.
-//! Transition rules (`oldSelf`) only apply on update and are skipped.
+//! On create the API server, for a CRD with a structural schema, first decodes the object,
+//! pruning the fields the schema does not declare (with strict field validation, kubectl's
+//! default, any such field refuses the object on its own: 400, nothing else is checked); it
+//! then prunes `null`s of non-nullable fields, fills `default`s, validates against the OpenAPI
+//! schema and, unless a violation blocks them (a wrong type, a missing required field, a
+//! value not in an enum, too long, too many), evaluates the CEL `x-kubernetes-validations`
+//! rules. [`admit`] does the same from the schemas bundled in `crds/`, and [`prune_unknown`]
+//! is the lenient decoding (field validation `Warn` or `Ignore`). Transition rules (`oldSelf`)
+//! only apply on update and are skipped. `kbdash`'s real-server test tier compares all of
+//! this with a real kube-apiserver.
 
 mod cause;
 mod cel;
@@ -12,6 +17,7 @@ mod crd;
 mod defaults;
 mod metadata;
 mod node;
+mod prune;
 mod validate;
 
 use std::sync::{LazyLock, OnceLock};
@@ -103,22 +109,56 @@ fn compiled(kind: Kind) -> Option<&'static Node> {
         .as_ref()
 }
 
-/// Admits an object of `kind` as the API server does on create: prunes nulls, applies
-/// defaults, validates types, enums, patterns and required fields, runs the CEL rules and
-/// rejects unknown fields. Kinds without a CRD schema (core kinds) are admitted unchanged.
-/// On error `obj` may already carry the defaults.
+/// The reasons of violations after which the API server does not evaluate CEL rules.
+const BLOCKING: &[&str] = &[
+    "FieldValueNotSupported",
+    "FieldValueRequired",
+    "FieldValueTooLong",
+    "FieldValueTooMany",
+    "FieldValueTypeInvalid",
+];
+
+/// Removes the fields of `obj` its kind's schema does not declare, as the API server's
+/// decoding does with field validation `Warn` (the default when a request names none) or
+/// `Ignore`; answers their paths (`spec.foo`), sorted. Kinds without a CRD schema keep
+/// everything.
+pub fn prune_unknown(kind: Kind, obj: &mut Value) -> Vec<String> {
+    compiled(kind).map_or_else(Vec::new, |root| prune::prune(root, obj))
+}
+
+/// Admits an object of `kind` as the API server does on create with strict field validation:
+/// fields the schema does not declare refuse it on their own (reason `FieldValueUnknown`, one
+/// cause each, sorted by path); otherwise it prunes nulls, applies defaults, validates types,
+/// enums, patterns and required fields, and runs the CEL rules unless a violation blocks them
+/// (then a cause on field `<nil>` says so, as the API server's does). Kinds without a CRD
+/// schema (core kinds) are admitted unchanged. On error `obj` may already be pruned and carry
+/// the defaults.
 pub fn admit(kind: Kind, obj: &mut Value) -> Result<(), Vec<FieldCause>> {
     let Some(root) = compiled(kind) else {
         return Ok(());
     };
+    let unknown = prune::prune(root, obj);
+    if !unknown.is_empty() {
+        return Err(unknown.iter().map(|f| cause::unknown(f)).collect());
+    }
     defaults::apply(root, obj);
-    let mut errs = Vec::new();
+    let mut found = validate::Found::default();
     match obj.as_object() {
         Some(map) => {
-            metadata::validate(map.get("metadata"), &mut errs);
-            validate::validate_fields(root, map, "", &["metadata"], &mut errs);
+            metadata::validate(map.get("metadata"), &mut found.schema);
+            validate::validate_fields(root, map, "", &["metadata"], &mut found);
         }
-        None => errs.push(cause::type_invalid("", "object", obj)),
+        None => found.schema.push(cause::type_invalid("", "object", obj)),
+    }
+    let blocked = found
+        .schema
+        .iter()
+        .any(|c| BLOCKING.contains(&c.reason.as_str()));
+    let mut errs = found.schema;
+    if !blocked {
+        errs.extend(found.rules);
+    } else if root.has_rules {
+        errs.push(cause::rules_not_checked());
     }
     // The same violation can be found twice (e.g. an `allOf` repeating an enum); the API
     // server's message lists it once.

@@ -83,6 +83,9 @@ pub(crate) struct Node {
     pub(crate) all_of: Vec<Node>,
     pub(crate) any_of: Vec<Node>,
     pub(crate) rules: Vec<&'static CelRule>,
+    /// Whether this node or one below it has `x-kubernetes-validations` (implemented or not):
+    /// the API server then runs a CEL validator on the whole object.
+    pub(crate) has_rules: bool,
 }
 
 impl Node {
@@ -151,7 +154,18 @@ impl Node {
             };
             Some((p.to_owned(), re))
         });
+        let has_rules = s
+            .get("x-kubernetes-validations")
+            .and_then(Value::as_array)
+            .is_some_and(|r| !r.is_empty())
+            || properties.values().any(|n| n.has_rules)
+            || [&additional, &items]
+                .into_iter()
+                .flatten()
+                .any(|n| n.has_rules)
+            || all_of.iter().chain(&any_of).any(|n| n.has_rules);
         Node {
+            has_rules,
             json_type: s
                 .get("type")
                 .and_then(Value::as_str)
