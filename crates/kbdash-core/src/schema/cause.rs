@@ -137,13 +137,14 @@ pub(crate) fn duplicate(field: &str, value: &Value) -> FieldCause {
     )
 }
 
-/// A CEL rule's failure: `Invalid value: <message>` (the API server shows no value for these).
-pub(crate) fn rule_failed(field: &str, message: &str) -> FieldCause {
-    cause(
-        "FieldValueInvalid",
-        field,
-        format!("Invalid value: {message}"),
-    )
+/// A CEL rule's failure on `value`: `Invalid value: "x": <message>` for a scalar,
+/// `Invalid value: <message>` for an object or a list (the API server shows no value then).
+pub(crate) fn rule_failed(field: &str, value: &Value, message: &str) -> FieldCause {
+    let text = match value {
+        Value::Object(_) | Value::Array(_) => format!("Invalid value: {message}"),
+        scalar => format!("Invalid value: {}: {message}", show(scalar)),
+    };
+    cause("FieldValueInvalid", field, text)
 }
 
 /// What the API server adds when schema violations kept it from evaluating the CEL rules:

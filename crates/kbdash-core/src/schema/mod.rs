@@ -6,9 +6,9 @@
 //! then prunes `null`s of non-nullable fields, fills `default`s, validates against the OpenAPI
 //! schema and, unless a violation blocks them (a wrong type, a missing required field, a
 //! value not in an enum, too long, too many), evaluates the CEL `x-kubernetes-validations`
-//! rules. [`admit`] does the same from the schemas bundled in `crds/`, and [`prune_unknown`]
-//! is the lenient decoding (field validation `Warn` or `Ignore`). Transition rules (`oldSelf`)
-//! only apply on update and are skipped. `kbdash`'s real-server test tier compares all of
+//! rules. [`admit`] does the same from the schemas bundled in `crds/`, [`admit_update`] adds
+//! the transition rules (`oldSelf`) of an update, and [`prune_unknown`] is the lenient
+//! decoding (field validation `Warn` or `Ignore`). `kbdash`'s real-server test tier compares all of
 //! this with a real kube-apiserver.
 
 mod cause;
@@ -18,6 +18,7 @@ mod defaults;
 mod metadata;
 mod node;
 mod prune;
+mod transition;
 mod validate;
 
 use std::sync::{LazyLock, OnceLock};
@@ -134,22 +135,88 @@ pub fn prune_unknown(kind: Kind, obj: &mut Value) -> Vec<String> {
 /// schema (core kinds) are admitted unchanged. On error `obj` may already be pruned and carry
 /// the defaults.
 pub fn admit(kind: Kind, obj: &mut Value) -> Result<(), Vec<FieldCause>> {
+    admit_with(kind, None, obj)
+}
+
+/// Admits the update of an object of `kind` from `old` (as stored) to `new`: [`admit`], plus
+/// the transition rules (immutable fields and the like) where both have the field.
+pub fn admit_update(kind: Kind, old: &Value, new: &mut Value) -> Result<(), Vec<FieldCause>> {
+    admit_with(kind, Some(old), new)
+}
+
+fn admit_with(kind: Kind, old: Option<&Value>, obj: &mut Value) -> Result<(), Vec<FieldCause>> {
     let Some(root) = compiled(kind) else {
         return Ok(());
     };
-    let unknown = prune::prune(root, obj);
-    if !unknown.is_empty() {
-        return Err(unknown.iter().map(|f| cause::unknown(f)).collect());
-    }
-    defaults::apply(root, obj);
+    decode(root, obj)?;
     let mut found = validate::Found::default();
     match obj.as_object() {
         Some(map) => {
             metadata::validate(map.get("metadata"), &mut found.schema);
             validate::validate_fields(root, map, "", &["metadata"], &mut found);
+            if let Some(old) = old {
+                transition::check(root, old, obj, "", &mut found.rules);
+            }
         }
         None => found.schema.push(cause::type_invalid("", "object", obj)),
     }
+    verdict(root, found)
+}
+
+/// Admits a write of the status subresource of an object of `kind`, from `old` (as stored) to
+/// `new`, as the API server does: the status is validated against its own schema (the
+/// messages name fields relative to it, as the server's do; the causes' fields start with
+/// `status`), and the CEL rules, transition rules included, run on the whole object.
+pub fn admit_status_update(
+    kind: Kind,
+    old: &Value,
+    new: &mut Value,
+) -> Result<(), Vec<FieldCause>> {
+    let Some(root) = compiled(kind) else {
+        return Ok(());
+    };
+    decode(root, new)?;
+    let mut found = validate::Found::default();
+    if let (Some(node), Some(status)) = (root.properties.get("status"), new.get("status")) {
+        let mut own = validate::Found::default();
+        validate::validate(node, status, "", &mut own);
+        found.schema = own
+            .schema
+            .into_iter()
+            .map(|mut c| {
+                c.field = match c.field.as_str() {
+                    "" => "status".to_owned(),
+                    "<nil>" => c.field,
+                    f if f.starts_with('[') => format!("status{f}"),
+                    f => format!("status.{f}"),
+                };
+                c
+            })
+            .collect();
+    }
+    if let Some(map) = new.as_object() {
+        let mut whole = validate::Found::default();
+        validate::validate_fields(root, map, "", &["metadata"], &mut whole);
+        found.rules = whole.rules;
+        transition::check(root, old, new, "", &mut found.rules);
+    }
+    verdict(root, found)
+}
+
+/// The API server's decoding of a custom resource under strict field validation, then its
+/// defaulting: fields the schema does not declare refuse the object on their own.
+fn decode(root: &Node, obj: &mut Value) -> Result<(), Vec<FieldCause>> {
+    let unknown = prune::prune(root, obj);
+    if !unknown.is_empty() {
+        return Err(unknown.iter().map(|f| cause::unknown(f)).collect());
+    }
+    defaults::apply(root, obj);
+    Ok(())
+}
+
+/// The verdict on what validation found: schema violations, then the CEL rules' unless a
+/// violation blocks them.
+fn verdict(root: &Node, found: validate::Found) -> Result<(), Vec<FieldCause>> {
     let blocked = found
         .schema
         .iter()

@@ -342,9 +342,10 @@ fn check_rules(node: &Node, v: &Value, path: &str, found: &mut Found) {
     for rule in &node.rules {
         match (rule.check)(v) {
             Verdict::Pass => {}
-            Verdict::Fail => found.rules.push(cause::rule_failed(path, rule.message)),
+            Verdict::Fail => found.rules.push(cause::rule_failed(path, v, rule.message)),
             Verdict::Error(e) => found.rules.push(cause::rule_failed(
                 path,
+                v,
                 &format!("{e} evaluating rule: {}", rule.rule),
             )),
         }

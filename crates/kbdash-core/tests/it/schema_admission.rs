@@ -434,3 +434,32 @@ fn preserving_arrays_keep_unknown_fields_of_their_items() {
         "restore": {"backupName": "b", "env": [{"name": "A", "value": "1", "extra": true}]}}));
     assert_eq!(schema::validate_only(Kind::OpsRequest, &v), Ok(()));
 }
+
+/// Found side by side with a real kube-apiserver: a status write validates the status against
+/// its own schema (messages name fields relative to it) and keeps the CRD's transition rules.
+#[test]
+fn status_writes_and_updates_are_admitted_as_the_api_server_does() {
+    let old = fixture("opsrequest-horizontalscaling-running.yaml");
+    let mut new = old.clone();
+    new["status"]["progress"] = json!("1 of 2");
+    let all = schema::admit_status_update(Kind::OpsRequest, &old, &mut new).unwrap_err();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].field, "status.progress");
+    assert_eq!(
+        all[0].message,
+        "Invalid value: \"1 of 2\": progress in body should match '^(\\d+|\\-)/(\\d+|\\-)$'"
+    );
+    let mut fine = old.clone();
+    fine["status"]["progress"] = json!("2/2");
+    assert_eq!(
+        schema::admit_status_update(Kind::OpsRequest, &old, &mut fine),
+        Ok(())
+    );
+    let mut retyped = old.clone();
+    retyped["spec"]["type"] = json!("Restart");
+    let all = schema::admit_update(Kind::OpsRequest, &old, &mut retyped).unwrap_err();
+    assert_eq!(
+        all[0].to_string(),
+        "spec.type: Invalid value: \"Restart\": forbidden to update spec.type"
+    );
+}
