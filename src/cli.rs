@@ -207,6 +207,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<()> {
                     speed: sim.speed,
                     churn: sim.churn,
                     request_log: None,
+                    operator: true,
                 })
                 .await
                 .context("starting the embedded demo server")?;
@@ -253,6 +254,7 @@ fn run_headless(args: DemoServerArgs) -> Result<()> {
             speed: args.sim.speed,
             churn: args.sim.churn,
             request_log: args.request_log.clone(),
+            operator: true,
         })
         .await?;
         // The kubeconfig is in place before the URL announces that the server is up.
