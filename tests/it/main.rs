@@ -10,6 +10,7 @@ mod formsui_update;
 mod ops_history;
 mod readonly_context_switch;
 mod readonly_session;
+mod real_k8s;
 mod redraw_quiet;
 mod relist_forgets;
 mod resilience_buffers;
