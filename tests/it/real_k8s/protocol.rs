@@ -144,12 +144,20 @@ fn names(a: &Answer) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// What a client reads of an error: code, reason, details, and the message with the user
-/// named neutrally.
+/// What a client reads of an error: code, reason, details and message. The real server lists
+/// the causes of an invalid object in no fixed order (it walks Go maps): they are compared as
+/// a set, and the message up to where it lists them.
 fn status(a: &Answer) -> Value {
-    let message = a.body["message"].as_str().unwrap_or_default().to_string();
+    let mut message = a.body["message"].as_str().unwrap_or_default().to_string();
+    let mut details = a.body["details"].clone();
+    if let Some(causes) = details.get_mut("causes").and_then(Value::as_array_mut) {
+        causes.sort_by_key(|c| c.to_string());
+        if let Some(at) = message.find(" is invalid: ") {
+            message.truncate(at + " is invalid:".len());
+        }
+    }
     json!({"code": a.code, "status": a.body["status"], "reason": a.body["reason"],
-        "details": a.body["details"], "message": message})
+        "details": details, "message": message})
 }
 
 /// What a client reads of a list answer.
