@@ -62,7 +62,7 @@ mod bench {
     use chrono::Utc;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use kbdash::k8s::watch::WatchEvent;
-    use kbdash::k8s::watch::{Sink, spawn_all};
+    use kbdash::k8s::watch::{Sink, WatchTiming, spawn_all};
     use kbdash::state::model::{Model, Pane, StreamState};
     use kbdash::state::msg::Msg;
     use kbdash::state::store::WATCHED;
@@ -376,7 +376,14 @@ mod bench {
         let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
         let mut tasks = tokio::task::JoinSet::new();
         let start = Instant::now();
-        spawn_all(&mut tasks, &client, None, &WATCHED, &sink);
+        spawn_all(
+            &mut tasks,
+            &client,
+            None,
+            &WATCHED,
+            WatchTiming::default(),
+            &sink,
+        );
         let mut first_row = None;
         let mut in_update = Duration::ZERO;
         let mut msgs = 0usize;

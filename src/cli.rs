@@ -265,6 +265,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
                     churn: sim.churn,
                     request_log: None,
                     operator: true,
+                    ..DemoConfig::default()
                 })
                 .await
                 .context("starting the embedded demo server")?;
@@ -348,6 +349,7 @@ fn run_headless(args: DemoServerArgs) -> Result<()> {
             churn: args.sim.churn,
             request_log: args.request_log.clone(),
             operator: true,
+            ..DemoConfig::default()
         })
         .await?;
         // The kubeconfig is in place before the URL announces that the server is up.

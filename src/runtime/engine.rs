@@ -16,7 +16,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
-use crate::k8s::watch::{self, Sink};
+use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
 use crate::state::model::Model;
@@ -46,6 +46,8 @@ pub struct EngineConfig {
     /// How the API server's liveness is probed; `None` turns the probe off, for tests whose
     /// subject is what the streams alone do.
     pub probe: Option<ProbeTiming>,
+    /// How the watches are timed: how long one may stay silent.
+    pub watch: WatchTiming,
 }
 
 /// The watch and effect tasks and the channels their messages come back on.
@@ -61,6 +63,7 @@ pub struct Engine {
     /// The liveness probe of the current context.
     probe: JoinSet<()>,
     probe_timing: Option<ProbeTiming>,
+    watch_timing: WatchTiming,
     effects: JoinSet<()>,
     source: Source,
     connection: Connection,
@@ -110,6 +113,7 @@ impl Engine {
             watchers: JoinSet::new(),
             probe: JoinSet::new(),
             probe_timing: config.probe,
+            watch_timing: config.watch,
             effects: JoinSet::new(),
             source: config.source,
             connection,
@@ -154,6 +158,7 @@ impl Engine {
             &self.connection.client,
             self.namespace.as_deref(),
             &WATCHED,
+            self.watch_timing,
             &sink,
         );
     }

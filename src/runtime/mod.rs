@@ -147,6 +147,7 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
         readonly: start.readonly,
         audit_log: start.audit_log,
         probe: Some(Default::default()),
+        watch: Default::default(),
     });
 
     let mut events = EventStream::new();

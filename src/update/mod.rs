@@ -488,26 +488,40 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
             let state = match e {
                 StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
                 StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
+                // The watch last answered `quiet` ago: its data is stale since then.
+                StreamError::NotAnswering { quiet } => {
+                    let since = at - chrono::TimeDelta::from_std(quiet).unwrap_or_default();
+                    let error = format!(
+                        "not answering since {}: no event and no bookmark for {}s",
+                        since.format("%H:%M:%S"),
+                        quiet.as_secs()
+                    );
+                    reconnecting(m.streams.get(&kind), since, error)
+                }
                 StreamError::Other(error) => {
                     let error = m.server_said(&error);
-                    match m.streams.get(&kind) {
-                        Some(StreamState::Reconnecting { since, attempt, .. }) => {
-                            StreamState::Reconnecting {
-                                since: *since,
-                                attempt: attempt.saturating_add(1),
-                                error,
-                            }
-                        }
-                        _ => StreamState::Reconnecting {
-                            since: at,
-                            attempt: 1,
-                            error,
-                        },
-                    }
+                    reconnecting(m.streams.get(&kind), at, error)
                 }
             };
             m.streams.insert(kind, state);
         }
+    }
+}
+
+/// A stream failing since `since` with `error`; one that was failing already keeps its since
+/// and counts the attempt.
+fn reconnecting(before: Option<&StreamState>, since: DateTime<Utc>, error: String) -> StreamState {
+    match before {
+        Some(StreamState::Reconnecting { since, attempt, .. }) => StreamState::Reconnecting {
+            since: *since,
+            attempt: attempt.saturating_add(1),
+            error,
+        },
+        _ => StreamState::Reconnecting {
+            since,
+            attempt: 1,
+            error,
+        },
     }
 }
 

@@ -61,6 +61,7 @@ async fn session(name: &str, namespace: Option<&str>) -> Session {
         readonly: Policy::default(),
         audit_log: None,
         probe: None,
+        watch: Default::default(),
     });
     Session {
         _server: server,

@@ -232,6 +232,7 @@ async fn under_the_dashboard_a_plugin_that_hangs_is_named_as_what_is_waited_for(
             interval: Duration::from_millis(100),
             timeout: Duration::from_millis(400),
         }),
+        watch: Default::default(),
     });
     let noticed = tokio::time::timeout(Duration::from_secs(20), async {
         while m.api_down.is_none() {

@@ -26,6 +26,7 @@ mod resilience_frozen_api;
 mod resilience_outage;
 mod resilience_resize;
 mod resilience_signals;
+mod resilience_silent_watch;
 mod resilience_slow_api;
 mod resilience_streams;
 mod resilience_submit_failure;

@@ -59,6 +59,7 @@ async fn session(policy: Policy) -> (DemoServer, Engine, Model, std::path::PathB
         readonly: policy,
         audit_log: None,
         probe: None,
+        watch: Default::default(),
     });
     (server, engine, m, path)
 }

@@ -158,6 +158,7 @@ async fn a_whole_session_sends_only_gets() {
         },
         audit_log: None,
         probe: None,
+        watch: Default::default(),
     });
     let mut s = Session { engine, model };
     s.until("initial sync", |m| {

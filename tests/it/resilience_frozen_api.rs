@@ -128,6 +128,7 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
         readonly: kbdash::state::readonly::Policy::default(),
         audit_log: None,
         probe: Some(FAST),
+        watch: Default::default(),
     });
     let mut m = Model::new("demo", None, t0());
     let mut run_until = async |m: &mut Model, what: &str, cond: fn(&Model) -> bool| {

@@ -18,6 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::FutureExt;
 use kbdash::k8s::client::{Source, connect};
 use kbdash::k8s::liveness::ProbeTiming;
+use kbdash::k8s::watch::WatchTiming;
 use kbdash::runtime::engine::{Engine, EngineConfig};
 use kbdash::state::forms::StageKind;
 use kbdash::state::model::{Model, StreamState};
@@ -146,10 +147,44 @@ impl Session {
         probe: Option<ProbeTiming>,
         prepare: impl FnOnce(&DemoServer),
     ) -> Session {
+        let config = DemoConfig::default();
+        Session::launch(
+            name,
+            (w, h),
+            probe,
+            WatchTiming::default(),
+            config.bookmark_interval,
+            prepare,
+        )
+        .await
+    }
+
+    /// [`Session::start_with`] without the liveness probe, the watches timed by `watch` and
+    /// the server sending bookmarks every `bookmarks`.
+    pub async fn start_watching(
+        name: &str,
+        w: u16,
+        h: u16,
+        watch: WatchTiming,
+        bookmarks: Duration,
+        prepare: impl FnOnce(&DemoServer),
+    ) -> Session {
+        Session::launch(name, (w, h), None, watch, bookmarks, prepare).await
+    }
+
+    async fn launch(
+        name: &str,
+        (w, h): (u16, u16),
+        probe: Option<ProbeTiming>,
+        watch: WatchTiming,
+        bookmarks: Duration,
+        prepare: impl FnOnce(&DemoServer),
+    ) -> Session {
         let server = DemoServer::start(DemoConfig {
             clusters: 0,
             churn: 0.0,
             speed: 100.0,
+            bookmark_interval: bookmarks,
             ..DemoConfig::default()
         })
         .await
@@ -170,6 +205,7 @@ impl Session {
             readonly: kbdash::state::readonly::Policy::default(),
             audit_log: Some(dir.join("audit.jsonl")),
             probe,
+            watch,
         });
         let mut model = Model::new("demo", Some(NS.into()), t0());
         model.size = (w, h);

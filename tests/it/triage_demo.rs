@@ -33,6 +33,7 @@ async fn the_demos_problems_come_first() {
         &conn.client,
         None,
         &WATCHED,
+        watch::WatchTiming::default(),
         &Sink { tx, follow },
     );
     let mut m = Model::new("demo", None, Utc::now());

@@ -69,7 +69,14 @@ async fn goes_stale_and_recovers_by_itself() {
     let (tx, mut rx) = mpsc::channel(8192);
     let (_follow_tx, follow) = follow::channel(None);
     let mut tasks = JoinSet::new();
-    watch::spawn_all(&mut tasks, &client, None, &WATCHED, &Sink { tx, follow });
+    watch::spawn_all(
+        &mut tasks,
+        &client,
+        None,
+        &WATCHED,
+        watch::WatchTiming::default(),
+        &Sink { tx, follow },
+    );
     let mut m = Model::new("demo", None, Utc::now());
     m.readonly = true;
     m.size = (120, 40);

@@ -68,6 +68,7 @@ async fn start(prepare: impl FnOnce(&DemoServer)) -> Harness {
         &conn.client,
         Some("demo"),
         &WATCHED,
+        watch::WatchTiming::default(),
         &Sink { tx, follow },
     );
     Harness {

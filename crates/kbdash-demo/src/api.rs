@@ -30,6 +30,8 @@ pub(crate) struct ApiState {
     /// `127.0.0.1:PORT`, for `/api`'s serverAddressByClientCIDRs.
     pub(crate) server_address: String,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// How often a watch that allows bookmarks gets one.
+    pub(crate) bookmark_interval: Duration,
 }
 
 fn json_response(code: StatusCode, body: String) -> Response {
@@ -281,13 +283,16 @@ fn watch(
         selectors: params.selectors(rp.kind)?,
         resource_version,
         send_initial_events: params.flag("sendInitialEvents"),
-        bookmarks: params.flag("allowWatchBookmarks"),
+        bookmarks: params
+            .flag("allowWatchBookmarks")
+            .then_some(state.bookmark_interval),
         timeout: params.positive("timeoutSeconds")?.map(Duration::from_secs),
         table: as_table,
     };
     let enders = WatchEnders {
         drop_watches: state.faults.watch_dropper(),
         shutdown: state.shutdown.clone(),
+        faults: state.faults.clone(),
     };
     Ok(watch_response(state.store.clone(), enders, req))
 }

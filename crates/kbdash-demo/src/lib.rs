@@ -26,6 +26,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::sync::watch as signal;
@@ -61,6 +62,9 @@ pub struct DemoConfig {
     /// Whether the simulated operator runs. Without it the server only keeps what clients
     /// write, as a bare API server does (the protocol tests compare it with one).
     pub operator: bool,
+    /// How often a watch that allows bookmarks gets one (kube-apiserver: about every minute;
+    /// tests of a client's watchdog want it often).
+    pub bookmark_interval: Duration,
 }
 
 impl Default for DemoConfig {
@@ -73,6 +77,7 @@ impl Default for DemoConfig {
             churn: DEFAULT_CHURN,
             request_log: None,
             operator: true,
+            bookmark_interval: watch::BOOKMARK_INTERVAL,
         }
     }
 }
@@ -126,6 +131,7 @@ impl DemoServer {
             addr.to_string(),
             shutdown_rx.clone(),
             log,
+            config.bookmark_interval,
         );
         let server = tokio::spawn(server::serve(listener, app, shutdown_rx));
         let operator = config.operator.then(|| {

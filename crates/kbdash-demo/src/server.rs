@@ -49,12 +49,14 @@ pub(crate) fn router(
     server_address: String,
     shutdown: watch::Receiver<bool>,
     log: Option<RequestLog>,
+    bookmark_interval: std::time::Duration,
 ) -> Router {
     let api_state = ApiState {
         store,
         faults: faults.clone(),
         server_address,
         shutdown,
+        bookmark_interval,
     };
     let router = Router::new();
     #[cfg(feature = "faults")]

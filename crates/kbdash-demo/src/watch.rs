@@ -19,13 +19,14 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
+use super::faults::Faults;
 use super::status::ApiError;
 use super::store::{EventType, Store, StoreEvent, StoredObject};
 use super::table;
 use kbdash_core::kinds::Kind;
 use kbdash_core::selector::Selectors;
 
-/// How often a watch that allows bookmarks gets one.
+/// How often a watch that allows bookmarks gets one, unless the server is configured otherwise.
 pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How long a watch lasts when the client names no `timeoutSeconds`.
@@ -46,8 +47,8 @@ pub(crate) struct WatchRequest {
     pub(crate) resource_version: Option<u64>,
     /// `sendInitialEvents=true`: the state first, then a bookmark marking its end.
     pub(crate) send_initial_events: bool,
-    /// `allowWatchBookmarks=true`.
-    pub(crate) bookmarks: bool,
+    /// `allowWatchBookmarks=true`: how often a bookmark is sent.
+    pub(crate) bookmarks: Option<Duration>,
     /// `timeoutSeconds`.
     pub(crate) timeout: Option<Duration>,
     /// Events carry one-row Tables instead of objects (`kubectl get -w`).
@@ -61,6 +62,24 @@ pub(crate) struct WatchEnders {
     pub(crate) drop_watches: watch::Receiver<u64>,
     /// Turns true when the server shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Which kinds' watches are frozen.
+    pub(crate) faults: Faults,
+}
+
+impl WatchEnders {
+    /// Whether watches of `kind` are frozen: they send nothing more, not even their end.
+    fn frozen(&self, kind: Kind) -> bool {
+        self.faults.is_frozen(kind)
+    }
+
+    /// Holds a frozen watch open, silent, until its client goes away or it is ended.
+    async fn hang(&mut self, client: &mpsc::Sender<Bytes>) {
+        tokio::select! {
+            _ = client.closed() => {}
+            _ = self.drop_watches.changed() => {}
+            _ = self.shutdown.changed() => {}
+        }
+    }
 }
 
 struct Emitter {
@@ -192,6 +211,10 @@ async fn run(
     if *enders.shutdown.borrow_and_update() {
         return;
     }
+    if enders.frozen(req.kind) {
+        enders.hang(&tx).await;
+        return;
+    }
     let deadline = Instant::now() + req.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let begin_with_state = req.send_initial_events || req.resource_version.is_none();
     let kind = req.kind;
@@ -239,11 +262,18 @@ async fn run(
         return;
     }
     let (ref mut events, mut last_rv) = live;
-    let mut bookmark_at = Instant::now() + BOOKMARK_INTERVAL;
+    let bookmark_interval = em.req.bookmarks.unwrap_or(DEFAULT_TIMEOUT);
+    let mut bookmark_at = Instant::now() + bookmark_interval;
     let client = em.tx.clone();
     loop {
+        if enders.frozen(kind) {
+            enders.hang(&client).await;
+            return;
+        }
         tokio::select! {
             received = events.recv() => match received {
+                // Withheld: the loop's next turn holds the watch open and silent.
+                Ok(_) if enders.frozen(kind) => {}
                 Ok(ev) => {
                     if ev.kind == kind {
                         em.push_change(&ev);
@@ -272,15 +302,21 @@ async fn run(
                 // Lagged: the client resumes from the last version it saw. Closed: store gone.
                 Err(_) => return,
             },
-            _ = tokio::time::sleep_until(bookmark_at), if em.req.bookmarks => {
+            _ = tokio::time::sleep_until(bookmark_at), if em.req.bookmarks.is_some() => {
+                if enders.frozen(kind) {
+                    continue;
+                }
                 em.push_bookmark(last_rv, false);
                 if !em.flush().await {
                     return;
                 }
-                bookmark_at = Instant::now() + BOOKMARK_INTERVAL;
+                bookmark_at = Instant::now() + bookmark_interval;
             }
             _ = tokio::time::sleep_until(deadline) => {
-                if em.req.bookmarks {
+                if enders.frozen(kind) {
+                    continue;
+                }
+                if em.req.bookmarks.is_some() {
                     em.push_bookmark(last_rv, false);
                     em.flush().await;
                 }

@@ -36,6 +36,14 @@ impl Faults {
         self.state().forbidden.insert(kind);
     }
 
+    /// Freezes the watches of `kind`, open and new: they send nothing more (no event, no
+    /// bookmark, no end at their timeout) while their connections stay open. Lists still
+    /// answer. Clearing the faults lets new watches work; a frozen one stays silent until its
+    /// client gives it up.
+    pub fn freeze_watches(&self, kind: Kind) {
+        self.state().frozen_watches.insert(kind);
+    }
+
     /// Makes an API group vanish: absent from discovery, 404 on its paths.
     pub fn hide_group(&self, group: &str) {
         self.state().hidden_groups.insert(group.to_string());
@@ -67,6 +75,7 @@ impl Faults {
             "hiddenGroups": s.hidden_groups.iter().collect::<Vec<_>>(),
             "latencyMs": s.latency.as_millis() as u64,
             "failingWrites": s.failing_writes,
+            "frozenWatches": s.frozen_watches.iter().map(|k| k.info().plural).collect::<Vec<_>>(),
             "refusingForMs": s.refuse_until
                 .map(|t| t.saturating_duration_since(Instant::now()).as_millis() as u64)
                 .unwrap_or(0),

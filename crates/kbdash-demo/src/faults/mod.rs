@@ -1,5 +1,5 @@
 //! Fault injection for resilience tests: broken watches, expired history, refused connections,
-//! 403 answers, hidden API groups, failing writes and added latency.
+//! 403 answers, hidden API groups, failing writes, added latency and frozen watches.
 //!
 //! The server checks the handle on every request; the switches that break it exist only with
 //! the `faults` cargo feature, which tests enable and `kbdash demo` does not. With it, tests hold
@@ -15,8 +15,9 @@
 //! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`) |
 //! | `POST /kbdash-demo/faults/hide-group?group=operations.kubeblocks.io` | 404 for the group in discovery and on its paths |
 //! | `POST /kbdash-demo/faults/latency?ms=N` | delays every API request by N ms |
+//! | `POST /kbdash-demo/faults/freeze-watches?resource=pods` | watches of that resource, open and new, send nothing more (no event, no bookmark, no end) but stay open, as behind a hung proxy |
 //! | `POST /kbdash-demo/faults/fail-writes?status=500` | answers every write (POST, PUT, PATCH, DELETE, dry runs included) with that status (400-599) |
-//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, failing writes, refusal) |
+//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, failing writes, refusal, frozen watches) |
 //!
 //! For example: `curl -X POST 'http://127.0.0.1:PORT/kbdash-demo/faults/forbid?resource=opsrequests'`.
 
@@ -50,6 +51,8 @@ struct FaultState {
     refuse_until: Option<Instant>,
     /// The HTTP status every write is answered with.
     failing_writes: Option<u16>,
+    /// Kinds whose watches send nothing (no event, no bookmark, no end) while staying open.
+    frozen_watches: BTreeSet<Kind>,
 }
 
 struct Shared {
@@ -112,6 +115,11 @@ impl Faults {
     /// Whether requests on `kind` are refused with 403.
     pub(crate) fn is_forbidden(&self, kind: Kind) -> bool {
         self.state().forbidden.contains(&kind)
+    }
+
+    /// Whether watches of `kind` are frozen.
+    pub(crate) fn is_frozen(&self, kind: Kind) -> bool {
+        self.state().frozen_watches.contains(&kind)
     }
 
     /// Whether `group` is hidden.

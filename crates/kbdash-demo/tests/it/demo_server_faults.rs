@@ -186,11 +186,18 @@ async fn admin_endpoints_switch_faults() {
         200
     );
     assert_eq!(post("/kbdash-demo/faults/latency?ms=5").await.0, 200);
+    assert_eq!(
+        post("/kbdash-demo/faults/freeze-watches?resource=pods")
+            .await
+            .0,
+        200
+    );
     let (_, shown) = raw(&server, "GET", "/kbdash-demo/faults", &[], "").await;
     let shown: Value = serde_json::from_str(&shown).expect("json");
     assert_eq!(shown["forbidden"], json!(["backups"]));
     assert_eq!(shown["hiddenGroups"], json!(["apps.kubeblocks.io"]));
     assert_eq!(shown["latencyMs"], 5);
+    assert_eq!(shown["frozenWatches"], json!(["pods"]));
     let (code, _) = raw(
         &server,
         "GET",
