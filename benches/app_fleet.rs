@@ -147,7 +147,7 @@ mod bench {
             let (objs, _) = store.list(kind, None);
             let mut rows: Vec<Row> = objs
                 .iter()
-                .filter_map(|o| Row::from_value(kind, &o.value()))
+                .filter_map(|o| Row::from_json(kind, o.json.as_bytes()).ok()?.row)
                 .collect();
             let seeded = rows.len();
             let want = match kind {

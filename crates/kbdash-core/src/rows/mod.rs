@@ -43,7 +43,6 @@ impl ObjKey {
             name: name.clone(),
         }
     }
-
 }
 
 impl std::fmt::Display for ObjKey {

@@ -7,5 +7,6 @@ mod forms_context;
 mod forms_schema;
 mod forms_validation;
 mod restore_form;
+mod row_decoding;
 mod schema_admission;
 mod schema_fuzz;
