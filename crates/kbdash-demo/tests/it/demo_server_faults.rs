@@ -187,7 +187,7 @@ async fn admin_endpoints_switch_faults() {
     );
     assert_eq!(post("/kbdash-demo/faults/latency?ms=5").await.0, 200);
     assert_eq!(
-        post("/kbdash-demo/faults/freeze-watches?resource=pods")
+        post("/kbdash-demo/faults/freeze-watches?resource=opsrequests")
             .await
             .0,
         200
@@ -197,7 +197,7 @@ async fn admin_endpoints_switch_faults() {
     assert_eq!(shown["forbidden"], json!(["backups"]));
     assert_eq!(shown["hiddenGroups"], json!(["apps.kubeblocks.io"]));
     assert_eq!(shown["latencyMs"], 5);
-    assert_eq!(shown["frozenWatches"], json!(["pods"]));
+    assert_eq!(shown["frozenWatches"], json!(["opsrequests"]));
     let (code, _) = raw(
         &server,
         "GET",
