@@ -240,6 +240,8 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
     let policies = list(client, Kind::BackupPolicy, ns, &cluster.name).await;
     let schedules = list(client, Kind::BackupSchedule, ns, &cluster.name).await;
+    // The controller labels every OpsRequest with its cluster (docs/kubeblocks.md#ops-labels).
+    let ops = list(client, Kind::OpsRequest, ns, &cluster.name).await;
     let versions: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &crate::k8s::client::api_resource(Kind::ComponentVersion),
@@ -258,7 +260,8 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
         backup_policies: &policies,
         backup_schedules: &schedules,
         now: Utc::now(),
-    }))
+    })
+    .with_ops_requests(&ops))
 }
 
 async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext, String> {

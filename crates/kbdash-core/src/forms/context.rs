@@ -26,6 +26,8 @@ pub struct FormContext {
     pub backup_policies: Vec<BackupPolicyInfo>,
     /// The cluster's BackupSchedule, if there is one.
     pub backup_schedule: Option<BackupScheduleInfo>,
+    /// The cluster's OpsRequests (`spec.clusterName`), for cancelling one.
+    pub ops_requests: Vec<OpsRequestInfo>,
     /// Current time, injected (names of on-demand backups carry it).
     pub now: DateTime<Utc>,
 }
@@ -121,6 +123,27 @@ pub struct ScheduleInfo {
     pub(crate) cron: String,
     /// `retentionPeriod`, e.g. `7d`.
     pub(crate) retention: String,
+}
+
+/// One OpsRequest of the cluster.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpsRequestInfo {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.type`, e.g. `VerticalScaling`.
+    pub ops_type: String,
+    /// `status.phase`; empty before the operator has seen it.
+    pub phase: String,
+}
+
+impl OpsRequestInfo {
+    /// Whether the request has ended (docs/kubeblocks.md#phases): nothing is left to cancel.
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(
+            self.phase.as_str(),
+            "Succeed" | "Failed" | "Cancelled" | "Aborted"
+        )
+    }
 }
 
 /// The PostgreSQL addon's continuous (WAL archiving) backup methods, for when the ActionSet

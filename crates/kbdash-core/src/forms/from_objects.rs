@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::context::is_known_continuous_method;
 use super::{
-    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, PodInfo,
-    ScheduleInfo, VolumeInfo,
+    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext,
+    OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
 };
 use crate::domain::quantity::Quantity;
 
@@ -177,7 +177,27 @@ impl FormContext {
             releases,
             backup_policies,
             backup_schedule,
+            ops_requests: Vec::new(),
             now: live.now,
         }
+    }
+
+    /// The context with the cluster's OpsRequests among `ops` (objects as JSON): those of
+    /// its namespace whose `spec.clusterName` names it.
+    pub fn with_ops_requests(mut self, ops: &[Value]) -> FormContext {
+        self.ops_requests = ops
+            .iter()
+            .filter(|o| {
+                o["spec"]["clusterName"].as_str() == Some(self.cluster.as_str())
+                    && o["metadata"]["namespace"].as_str() == Some(self.namespace.as_str())
+            })
+            .map(|o| OpsRequestInfo {
+                name: s(&o["metadata"]["name"]),
+                ops_type: s(&o["spec"]["type"]),
+                phase: s(&o["status"]["phase"]),
+            })
+            .filter(|o| !o.name.is_empty())
+            .collect();
+        self
     }
 }

@@ -27,6 +27,14 @@ fn context_from_fixture_objects_matches_the_fixture_context() {
     let cmpv = docs("componentversion-postgresql.yaml").remove(0);
     let policies = docs("backuppolicy-pg-cluster.yaml");
     let schedules = docs("backupschedule-pg-cluster.yaml");
+    // Another cluster's request is left out.
+    let mut other = docs("opsrequest-restart-succeed.yaml").remove(0);
+    other["spec"]["clusterName"] = "billing".into();
+    let ops = [
+        docs("opsrequest-horizontalscaling-running.yaml").remove(0),
+        docs("opsrequest-verticalscaling-succeed.yaml").remove(0),
+        other,
+    ];
     let expected = fixture_context();
     let ctx = FormContext::from_objects(LiveObjects {
         cluster: &cluster,
@@ -36,7 +44,8 @@ fn context_from_fixture_objects_matches_the_fixture_context() {
         backup_policies: &policies,
         backup_schedules: &schedules,
         now: expected.now,
-    });
+    })
+    .with_ops_requests(&ops);
     assert_eq!(ctx, expected);
 }
 
