@@ -12,7 +12,7 @@ use crate::state::keymap::{self, Context, Wording};
 use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
-use kbdash_core::forms::{FieldKind, FieldSpec, YAML_FIELD};
+use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;
@@ -97,13 +97,32 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     );
 }
 
-fn message_height(modal: &FormModal) -> u16 {
-    let form_errors = modal
+/// Whether the stage shows the YAML: its errors are then shown in the YAML's panel, not
+/// among the messages.
+fn shows_yaml(modal: &FormModal) -> bool {
+    modal.stage.review().is_some() && modal.stage.kind() != StageKind::DryRun
+}
+
+/// The errors the message lines show: the whole form's, while the fields are shown.
+fn message_errors(modal: &FormModal) -> impl Iterator<Item = &FieldError> {
+    let fields_shown = !shows_yaml(modal);
+    modal
         .errors
         .iter()
-        .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
-        .count();
-    let notes = modal.stage.review().map_or(0, |r| r.request.notes.len());
+        .filter(move |e| fields_shown && (e.field.is_empty() || e.field == YAML_FIELD))
+}
+
+/// The notes of the request under review, while its YAML is shown.
+fn notes(modal: &FormModal) -> &[String] {
+    match &modal.stage {
+        Stage::Preview(r) | Stage::EditYaml(r) | Stage::Confirm { review: r, .. } => r.notes(),
+        _ => &[],
+    }
+}
+
+fn message_height(modal: &FormModal) -> u16 {
+    let form_errors = message_errors(modal).count();
+    let notes = notes(modal).len();
     let confirm = usize::from(modal.stage.kind() == StageKind::Confirm) * 2;
     let overwrite = usize::from(modal.stage.kind() == StageKind::Overwrite);
     let n = form_errors + usize::from(modal.api_error.is_some()) * 2 + notes + confirm + overwrite;
@@ -113,20 +132,14 @@ fn message_height(modal: &FormModal) -> u16 {
 fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
     let t = &m.theme;
     let mut out = Vec::new();
-    for e in modal
-        .errors
-        .iter()
-        .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
-    {
+    for e in message_errors(modal) {
         out.push(Line::styled(format!("✗ {}", e.message), t.fg(t.error)));
     }
     if let Some(e) = &modal.api_error {
         out.push(Line::styled(format!("✗ {e}"), t.fg(t.error)));
     }
-    if let Stage::Preview(r) | Stage::Confirm { review: r, .. } = &modal.stage {
-        for note in &r.request.notes {
-            out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
-        }
+    for note in notes(modal) {
+        out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
     }
     if let Stage::Overwrite { path, .. } = &modal.stage {
         out.push(Line::styled(
@@ -354,6 +367,8 @@ fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<
     out
 }
 
+/// The YAML under review, read-only or being edited (the cursor drawn where it is, its line
+/// and column in the title), with the errors of an edit in a panel under it.
 fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let Some(review) = modal.stage.review() else {
@@ -361,11 +376,32 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     };
     let editing = modal.stage.kind() == StageKind::EditYaml;
     let title = if editing {
-        " YAML (editing) "
+        let cursor = review.yaml.cursor();
+        format!(
+            " YAML (editing) · line {}, col {} ",
+            cursor.0 + 1,
+            cursor.1 + 1
+        )
     } else if Review::hides_secrets(&review.request) {
-        " YAML: what will be sent, secrets shortened "
+        " YAML: what will be sent, secrets shortened ".to_string()
     } else {
-        " YAML: exactly what will be sent "
+        " YAML: exactly what will be sent ".to_string()
+    };
+    let problems = yaml_problems(modal);
+    // Each problem wraps to as many rows as it needs (words wrap short of the edge), under
+    // a rule.
+    let width = usize::from(area.width.saturating_sub(8).max(1));
+    let rows: usize = problems
+        .iter()
+        .map(|p| (p.chars().count() + 2).div_ceil(width))
+        .sum();
+    let panel = u16::try_from(rows + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.height / 2);
+    let [text, errors] = if problems.is_empty() {
+        [area, Rect { height: 0, ..area }]
+    } else {
+        Layout::vertical([Constraint::Min(3), Constraint::Length(panel)]).areas(area)
     };
     let block = Block::default()
         .borders(Borders::TOP)
@@ -373,11 +409,49 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         .title(Span::styled(title, t.accent()));
     let mut yaml = review.yaml.clone();
     yaml.set_block(block);
-    if !editing {
+    if editing {
+        yaml.set_cursor_style(t.accent().add_modifier(Modifier::REVERSED));
+    } else {
         yaml.set_cursor_style(t.text());
         yaml.set_cursor_line_style(t.text());
     }
-    f.render_widget(&yaml, area);
+    f.render_widget(&yaml, text);
+    if !problems.is_empty() {
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(t.fg(t.error));
+        let lines: Vec<Line> = problems
+            .into_iter()
+            .map(|p| Line::styled(format!("✗ {p}"), t.fg(t.error)))
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            errors,
+        );
+    }
+}
+
+/// The errors about the YAML under review, each named after its field's label, on one line.
+fn yaml_problems(modal: &FormModal) -> Vec<String> {
+    let fields = modal.fields();
+    modal
+        .errors
+        .iter()
+        .map(|e| {
+            let message = e.message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let label = fields
+                .iter()
+                .find(|f| f.name == e.field)
+                .map(|f| f.label.as_str())
+                .filter(|label| !message.starts_with(label));
+            match label {
+                Some(label) => format!("{label}: {message}"),
+                None => message,
+            }
+        })
+        .collect()
 }
 
 /// The restore wizard's timeline, for a continuous backup, with the chosen time as cursor.

@@ -399,3 +399,155 @@ fn help_lists_the_form_keys_unless_read_only() {
     assert!(!help.contains("── Form"), "{help}");
     assert!(!help.contains("── Operations menu"), "{help}");
 }
+
+fn modal(m: &Model) -> &kbdash::state::forms::FormModal {
+    m.forms.modal.as_ref().expect("a form is open")
+}
+
+/// The YAML as the editor holds it.
+fn yaml_lines(m: &Model) -> Vec<String> {
+    modal(m).stage.review().unwrap().yaml.lines().to_vec()
+}
+
+/// The screen, and whether the cell at the first `needle` on it is drawn reversed (the
+/// editor's cursor).
+fn reversed_at(m: &Model, needle: &str) -> bool {
+    let backend = ratatui::backend::TestBackend::new(m.size.0, m.size.1);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal.draw(|f| kbdash::view::view(m, f)).unwrap();
+    let buf = terminal.backend().buffer();
+    let width = usize::from(m.size.0);
+    let text: Vec<String> = buf
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect();
+    let rows: Vec<String> = text.chunks(width).map(|r| r.concat()).collect();
+    let (y, line) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{}", rows.join("\n")));
+    let x = line[..line.find(needle).unwrap()].chars().count();
+    buf[(x as u16, y as u16)]
+        .modifier
+        .contains(ratatui::style::Modifier::REVERSED)
+}
+
+/// Moves the editor's cursor to the end of the line containing `needle`.
+fn to_line_end(m: &mut Model, needle: &str) {
+    for _ in 0..40 {
+        let modal = modal(m);
+        let review = modal.stage.review().unwrap();
+        let row = review.yaml.cursor().0;
+        if review.yaml.lines()[row].contains(needle) {
+            update(m, key(KeyCode::End));
+            return;
+        }
+        update(m, key(KeyCode::Down));
+    }
+    panic!("no line with {needle}");
+}
+
+/// Issue 14, item 4: editing the preview's YAML. The cursor starts at the spec and is drawn
+/// where it is (a typed key lands there, not at line 1); every key checks the edit again, so
+/// its errors show inside the editor and the summary follows the YAML; Ctrl-S on a refused
+/// edit keeps the editor with the errors on screen, on an accepted one dry-runs the edit.
+#[test]
+fn the_yaml_editor_shows_its_cursor_its_errors_and_a_summary_in_step() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "upgrade");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "service_version");
+    update(&mut m, key(KeyCode::Right));
+    assert_eq!(field_value(&m, "service_version"), "16.14.0");
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    dry_run_ok(&mut m, &cmds);
+    assert!(render(&m).contains("postgresql: 16.9.0 -> 16.14.0"));
+
+    update(&mut m, ch('e'));
+    assert_eq!(stage(&m), StageKind::EditYaml);
+    let review = modal(&m).stage.review().unwrap();
+    let row = review.yaml.cursor().0;
+    assert_eq!(
+        review.yaml.lines()[row - 1],
+        "spec:",
+        "the cursor starts at the spec"
+    );
+    let screen = render(&m);
+    assert!(
+        screen.contains(&format!("YAML (editing) · line {}, col 3", row + 1)),
+        "{screen}"
+    );
+    assert!(
+        reversed_at(&m, "clusterName:"),
+        "the cursor is drawn: {screen}"
+    );
+    // A typed key lands where the cursor is, and the edit is refused inside the editor.
+    type_text(&mut m, "X");
+    assert!(yaml_lines(&m)[row].starts_with("  XclusterName:"));
+    assert_eq!(
+        yaml_lines(&m)[0],
+        "apiVersion: operations.kubeblocks.io/v1alpha1"
+    );
+    let screen = render(&m);
+    assert!(screen.contains("✗ spec.XclusterName"), "{screen}");
+    assert!(
+        !screen.contains("16.9.0 -> 16.14.0"),
+        "no summary of a refused edit: {screen}"
+    );
+    update(&mut m, key(KeyCode::Backspace));
+    assert!(modal(&m).errors.is_empty());
+    assert!(render(&m).contains("postgresql: 16.9.0 -> 16.14.0"));
+
+    // The summary follows the version the YAML says.
+    to_line_end(&mut m, "serviceVersion");
+    for _ in 0.."16.14.0".len() {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "16.4.0");
+    let screen = render(&m);
+    assert!(screen.contains("postgresql: 16.9.0 -> 16.4.0"), "{screen}");
+    assert!(!screen.contains("16.14.0"), "{screen}");
+    // Another major is refused, in the editor, with the field's label and why.
+    for _ in 0.."16.4.0".len() {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "17.5.0");
+    let cmds = update(&mut m, ctrl_s());
+    assert!(cmds.is_empty(), "a refused edit is not dry-run");
+    assert_eq!(stage(&m), StageKind::EditYaml);
+    let screen = render(&m);
+    assert!(
+        screen.contains(
+            "✗ Service version: 17.5.0 is not of the same major version as the current 16.9.0"
+        ),
+        "{screen}"
+    );
+    assert!(!screen.contains("-> 16."), "no stale summary: {screen}");
+    // Leaving the editor with an edit not dry-run keeps the preview from being submitted.
+    for _ in 0.."17.5.0".len() {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "16.4.0");
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(stage(&m), StageKind::Preview);
+    let screen = render(&m);
+    assert!(screen.contains("postgresql: 16.9.0 -> 16.4.0"), "{screen}");
+    assert!(screen.contains("the edit is not dry-run yet"), "{screen}");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    // Ctrl-S on the accepted edit dry-runs it; the preview then says what it does.
+    update(&mut m, ch('e'));
+    let cmds = update(&mut m, ctrl_s());
+    let Some(Cmd::Form(FormCmd::DryRun { request, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    assert_eq!(
+        request.0.body["spec"]["upgrade"]["components"][0]["serviceVersion"],
+        "16.4.0"
+    );
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), StageKind::Preview);
+    assert!(modal(&m).errors.is_empty());
+    assert!(render(&m).contains("postgresql: 16.9.0 -> 16.4.0"));
+}

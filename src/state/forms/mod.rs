@@ -4,6 +4,7 @@
 //! needs the rest of the model lives here.
 
 mod fields;
+mod yaml;
 
 use ratatui_textarea::TextArea;
 
@@ -67,13 +68,48 @@ pub(crate) struct RestoreWizard {
 /// A validated request and the YAML preview of it (edited or not).
 #[derive(Debug, Clone)]
 pub struct Review {
-    /// What will be sent.
+    /// What will be sent: checked, and accepted by the dry run.
     pub request: Request,
     /// What the preview shows of it (secrets shortened), as edited.
     pub yaml: TextArea<'static>,
+    /// How the edited YAML stands against `request`, checked as it is typed.
+    pub edit: YamlEdit,
+}
+
+/// How the YAML under review stands: as checked and dry-run, or edited since, the edit
+/// checked again with every key (its errors are the modal's).
+#[derive(Debug, Clone, Default)]
+pub enum YamlEdit {
+    /// The YAML is the request's preview.
+    #[default]
+    Unchanged,
+    /// Edited, and the edit passes the form's checks: the form it reads as and the request it
+    /// makes (its dry run is still to come).
+    Valid(Box<(OpForm, Request)>),
+    /// Edited, and refused (the modal's errors say why).
+    Invalid,
 }
 
 impl Review {
+    /// A review of `request` showing `text`, not edited.
+    pub(crate) fn new(request: Request, text: &str) -> Review {
+        Review {
+            request,
+            yaml: TextArea::new(text.lines().map(str::to_string).collect()),
+            edit: YamlEdit::Unchanged,
+        }
+    }
+
+    /// What the request under review does, in step with the YAML shown: the notes of the
+    /// request, of the edit, or none while the edit is refused.
+    pub fn notes(&self) -> &[String] {
+        match &self.edit {
+            YamlEdit::Unchanged => &self.request.notes,
+            YamlEdit::Valid(edit) => &edit.1.notes,
+            YamlEdit::Invalid => &[],
+        }
+    }
+
     /// Whether the preview of `request` shortens secrets: it is not exactly what is sent.
     pub fn hides_secrets(request: &Request) -> bool {
         !redact::secrets(&request.body).is_empty()
