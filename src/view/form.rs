@@ -12,13 +12,17 @@ use crate::state::keymap::{self, Context, Wording};
 use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
+use crate::view::widgets::wrap_words;
 use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;
 
-/// Width of the label column.
+/// Width of the label column, at least: a longer label widens it for the whole form.
 const LABEL: usize = 22;
+
+/// Labels longer than this do not widen the column (they are followed by a space).
+const MAX_LABEL: usize = 32;
 
 /// Draws the modal over `area`.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
@@ -248,6 +252,16 @@ fn value_spans(
 fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let fields = modal.fields();
+    // The widest label sets the column, so that no value runs into its label.
+    let label_width = fields
+        .iter()
+        .map(|f| f.label.chars().count() + 1)
+        .filter(|w| *w <= MAX_LABEL)
+        .max()
+        .unwrap_or(0)
+        .max(LABEL);
+    let indent = label_width + 2;
+    let room = usize::from(area.width).saturating_sub(indent + 4).max(16);
     let mut lines: Vec<Line> = Vec::new();
     let mut focus_line = 0;
     let mut editor_at: Option<(u16, u16)> = None;
@@ -257,7 +271,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             focus_line = lines.len();
         }
         let marker = if focused { "▸ " } else { "  " };
-        let label = format!("{marker}{:<LABEL$}", field.label);
+        let label = format!("{marker}{:<label_width$}", format!("{} ", field.label));
         let label_style = if focused {
             t.accent().add_modifier(Modifier::BOLD)
         } else {
@@ -278,15 +292,14 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             spans.extend(value_spans(m, modal, field, focused));
             let width: usize = spans.iter().map(|s| s.width()).sum();
             match &field.hint {
-                // The restore time's hint (UTC, local, window) is long: it gets its own line
-                // rather than being cut.
-                Some(h)
-                    if modal.is_restore()
-                        && width + 3 + h.chars().count() > usize::from(area.width) =>
-                {
+                // A long hint (the restore time's UTC, local and window; why an upgrade stays
+                // within its major) goes under the value, a part a line, rather than being cut.
+                Some(h) if width + 3 + h.chars().count() > usize::from(area.width) => {
                     lines.push(Line::from(spans));
                     for part in h.split("; ") {
-                        lines.push(Line::styled(format!("{:LABEL$}  {part}", ""), t.muted()));
+                        for row in wrap_words(part, room) {
+                            lines.push(Line::styled(format!("{:indent$}{row}", ""), t.muted()));
+                        }
                     }
                 }
                 Some(h) => {
@@ -297,12 +310,18 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             }
         }
         for e in modal.errors_for(&field.name) {
-            // Operator messages carry newlines and tabs (kbcli prints them as they are).
-            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
-            lines.push(Line::styled(
-                format!("{:LABEL$}    ✗ {e}", ""),
-                t.fg(t.error),
-            ));
+            // Operator messages carry newlines and tabs (kbcli prints them as they are):
+            // wrapping joins their words.
+            for (i, row) in wrap_words(e, room.saturating_sub(4))
+                .into_iter()
+                .enumerate()
+            {
+                let mark = if i == 0 { "✗ " } else { "  " };
+                lines.push(Line::styled(
+                    format!("{:indent$}  {mark}{row}", ""),
+                    t.fg(t.error),
+                ));
+            }
         }
         if focused && field.kind == FieldKind::Lines {
             lines.extend(parameter_lines(m, modal, field));

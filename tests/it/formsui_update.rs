@@ -551,3 +551,64 @@ fn the_yaml_editor_shows_its_cursor_its_errors_and_a_summary_in_step() {
     assert!(modal(&m).errors.is_empty());
     assert!(render(&m).contains("postgresql: 16.9.0 -> 16.4.0"));
 }
+
+/// Issue 14, item 5: scale-in is choosing the instances to remove, secondaries first, not a
+/// hidden third direction; a pod selected in the Pods pane comes preselected, by `:scale-in`
+/// and through the menu.
+#[test]
+fn scale_in_chooses_instances_and_starts_from_the_selected_pod() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = command(&mut m, "scale-in");
+    load(&mut m, &cmds);
+    let names: Vec<String> = modal(&m).fields().into_iter().map(|f| f.name).collect();
+    assert_eq!(
+        names,
+        ["component", "direction", "instances", "allow_primary"]
+    );
+    let (primary, secondary) = (
+        format!("{}-postgresql-0", cluster.name),
+        format!("{}-postgresql-1", cluster.name),
+    );
+    let screen = render(&m);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Instances to remove"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        row.contains(&format!("[ ] {secondary}  [ ] {primary}")),
+        "secondaries first: {screen}"
+    );
+    insta::assert_snapshot!("form_scale_in_120x40", screen);
+    // Nothing picked: the form asks for instances.
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(render(&m).contains("pick the instances to remove"));
+    focus_field(&mut m, "instances");
+    update(&mut m, ch(' '));
+    assert_eq!(field_value(&m, "instances"), secondary);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::DryRun { request, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}");
+    };
+    assert_eq!(
+        request.0.body["spec"]["horizontalScaling"][0]["scaleIn"],
+        serde_json::json!({"replicaChanges": 1, "onlineInstancesToOffline": [secondary]})
+    );
+
+    // From the Pods pane the selected pod is picked.
+    let pod = "pg-cluster-postgresql-1";
+    let mut m = model_with(&fleet(), 160, 45);
+    select(&mut m, '2', pod);
+    let cmds = command(&mut m, "scale-in");
+    load(&mut m, &cmds);
+    assert_eq!(field_value(&m, "instances"), pod);
+    update(&mut m, key(KeyCode::Esc));
+    // Through the menu too: the scale-out form keeps it for when the direction turns to in.
+    let cmds = update(&mut m, ch('o'));
+    load(&mut m, &cmds);
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(field_value(&m, "direction"), "out");
+    focus_field(&mut m, "direction");
+    update(&mut m, key(KeyCode::Right));
+    assert_eq!(field_value(&m, "direction"), "in");
+    assert_eq!(field_value(&m, "instances"), pod);
+}

@@ -233,6 +233,9 @@ pub struct FormModal {
     /// The cluster is not the one the user last scoped to or opened: every change to it asks
     /// for its typed name.
     pub(crate) unfamiliar: bool,
+    /// The object selected when the modal opened (a pod, an OpsRequest), which the form starts
+    /// from ([`kbdash_core::forms::OpForm::preselect`]).
+    pub(crate) selected: Option<String>,
     /// An operation's form or the restore wizard.
     pub(crate) subject: Subject,
     /// Where the modal is.
@@ -258,6 +261,7 @@ impl FormModal {
         FormModal {
             cluster,
             unfamiliar: false,
+            selected: None,
             subject,
             stage,
             focus: 0,
