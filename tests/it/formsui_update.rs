@@ -11,6 +11,7 @@ use kbdash::state::model::{Model, Pane};
 use kbdash::state::msg::FormMsg;
 use kbdash::state::msg::Msg;
 use kbdash::update::update;
+use kbdash_core::forms::FormContext;
 use kbdash_core::forms::examples::fixture_context;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -26,6 +27,11 @@ fn model(w: u16, h: u16) -> (Model, ObjKey) {
 
 /// Answers the LoadContext Cmd with the fixture context, renamed to the selected cluster.
 fn load(m: &mut Model, cmds: &[Cmd]) {
+    load_with(m, cmds, |_| {});
+}
+
+/// [`load`], the context changed by `change` first.
+fn load_with(m: &mut Model, cmds: &[Cmd], change: impl FnOnce(&mut FormContext)) {
     let Some(Cmd::Form(FormCmd::LoadContext { cluster })) = cmds.last() else {
         panic!("expected LoadContext, got {cmds:?}");
     };
@@ -35,6 +41,7 @@ fn load(m: &mut Model, cmds: &[Cmd]) {
     for p in &mut ctx.pods {
         p.name = p.name.replace("pg-cluster", &cluster.name);
     }
+    change(&mut ctx);
     let cluster = cluster.clone();
     update(
         m,
@@ -611,4 +618,41 @@ fn scale_in_chooses_instances_and_starts_from_the_selected_pod() {
     update(&mut m, key(KeyCode::Right));
     assert_eq!(field_value(&m, "direction"), "in");
     assert_eq!(field_value(&m, "instances"), pod);
+}
+
+/// Issue 14, item 6: the upgrade form says why other majors are not offered; on a cluster
+/// with a single replica it warns of the downtime and asks for the typed name.
+#[test]
+fn upgrade_explains_the_major_and_confirms_a_single_replica() {
+    for replicas in [2, 1] {
+        let (mut m, cluster) = model(120, 40);
+        let cmds = command(&mut m, "upgrade");
+        load_with(&mut m, &cmds, |ctx| ctx.components[0].replicas = replicas);
+        let screen = render(&m);
+        assert!(
+            screen.contains("17.x not offered: the ComponentVersion pairs each release only with"),
+            "{screen}"
+        );
+        assert!(screen.contains("so an upgrade stays within PostgreSQL 16"), "{screen}");
+        focus_field(&mut m, "service_version");
+        update(&mut m, key(KeyCode::Right));
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        dry_run_ok(&mut m, &cmds);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        if replicas == 2 {
+            assert!(matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))));
+            continue;
+        }
+        assert!(cmds.is_empty(), "{cmds:?}");
+        assert_eq!(stage(&m), StageKind::Confirm);
+        let screen = render(&m);
+        assert!(
+            screen.contains("single replica: PostgreSQL is down while its only pod restarts"),
+            "{screen}"
+        );
+        assert!(screen.contains("This op is disruptive"), "{screen}");
+        type_text(&mut m, &cluster.name);
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        assert!(matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))));
+    }
 }
