@@ -115,8 +115,11 @@ pub enum FormAction {
     CheckYaml,
     /// Submit once the typed confirmation matches.
     Confirm,
-    /// Back one stage (preview to fields, YAML editor or confirmation to preview).
+    /// Back one stage (preview to fields, YAML editor or confirmation to preview, the
+    /// question whether to discard to the fields).
     Back,
+    /// Close the form, asking first when values were entered.
+    Leave,
     /// Stop waiting for a submit (the API may still carry it out).
     Abandon,
 }
@@ -177,6 +180,7 @@ impl FormAction {
             | FormAction::ScrollUp
             | FormAction::ScrollDown
             | FormAction::Back
+            | FormAction::Leave
             | FormAction::Abandon => false,
             FormAction::Review
             | FormAction::CheckYaml
@@ -229,6 +233,8 @@ pub(crate) enum Context {
     YamlEditor,
     /// Asking whether to replace the file a preview was to be written to.
     Overwrite,
+    /// Asking whether to discard the values entered.
+    Discard,
     /// The typed confirmation.
     Confirm,
     /// A submit in flight.
@@ -237,7 +243,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 22] = [
+    pub(crate) const ALL: [Context; 23] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -258,6 +264,7 @@ impl Context {
         Context::RestorePreview,
         Context::YamlEditor,
         Context::Overwrite,
+        Context::Discard,
         Context::Confirm,
         Context::Submitting,
     ];
@@ -285,6 +292,7 @@ impl Context {
             Context::RestorePreview => "Form: preview of a restore",
             Context::YamlEditor => "Form: YAML editor",
             Context::Overwrite => "Form: the file to write exists",
+            Context::Discard => "Form: discard the values entered?",
             Context::Confirm => "Form: typed confirmation",
             Context::Submitting => "Form: submitting",
         }
@@ -313,6 +321,7 @@ impl Context {
             | Context::RestorePreview
             | Context::YamlEditor
             | Context::Overwrite
+            | Context::Discard
             | Context::Confirm
             | Context::Submitting => true,
         }
@@ -449,6 +458,7 @@ pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
         Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
         Stage::EditYaml(_) => &[Context::YamlEditor],
         Stage::Overwrite { .. } => &[Context::Overwrite],
+        Stage::Discard => &[Context::Discard],
         Stage::Confirm { .. } => &[Context::Confirm],
         Stage::Submitting(_) => &[Context::Submitting],
     }

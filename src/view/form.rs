@@ -42,6 +42,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let stage_title = match stage {
         StageKind::Menu | StageKind::Loading => "loading",
         StageKind::Edit => "edit",
+        StageKind::Discard => "discard?",
         StageKind::DryRun => "dry run",
         StageKind::Preview => "preview",
         StageKind::EditYaml => "editing YAML",
@@ -80,16 +81,18 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             )),
             body,
         ),
-        StageKind::Menu | StageKind::Edit | StageKind::DryRun => match restore_timeline(modal) {
-            Some(input) => {
-                let [fields, timeline] =
-                    Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
-                        .areas(body);
-                draw_fields(f, fields, m, modal);
-                draw_timeline(f, timeline, m, &input);
+        StageKind::Menu | StageKind::Edit | StageKind::Discard | StageKind::DryRun => {
+            match restore_timeline(modal) {
+                Some(input) => {
+                    let [fields, timeline] =
+                        Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
+                            .areas(body);
+                    draw_fields(f, fields, m, modal);
+                    draw_timeline(f, timeline, m, &input);
+                }
+                None => draw_fields(f, body, m, modal),
             }
-            None => draw_fields(f, body, m, modal),
-        },
+        }
     }
     f.render_widget(
         Paragraph::new(message_lines(m, modal)).wrap(Wrap { trim: false }),
@@ -128,7 +131,10 @@ fn message_height(modal: &FormModal) -> u16 {
     let form_errors = message_errors(modal).count();
     let notes = notes(modal).len();
     let confirm = usize::from(modal.stage.kind() == StageKind::Confirm) * 2;
-    let overwrite = usize::from(modal.stage.kind() == StageKind::Overwrite);
+    let overwrite = usize::from(matches!(
+        modal.stage.kind(),
+        StageKind::Overwrite | StageKind::Discard
+    ));
     let n = form_errors + usize::from(modal.api_error.is_some()) * 2 + notes + confirm + overwrite;
     u16::try_from(n.min(8)).unwrap_or(8)
 }
@@ -144,6 +150,12 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
     }
     for note in notes(modal) {
         out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
+    }
+    if let Stage::Discard = &modal.stage {
+        out.push(Line::styled(
+            "Discard the values entered and close the form?",
+            t.fg(t.warn),
+        ));
     }
     if let Stage::Overwrite { path, .. } = &modal.stage {
         out.push(Line::styled(
@@ -309,7 +321,12 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
                 None => lines.push(Line::from(spans)),
             }
         }
-        for e in modal.errors_for(&field.name) {
+        let (parameters, said) = if focused && field.kind == FieldKind::Lines {
+            parameter_lines(m, modal, field)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        for e in modal.errors_for(&field.name).filter(|e| !said.contains(e)) {
             // Operator messages carry newlines and tabs (kbcli prints them as they are):
             // wrapping joins their words.
             for (i, row) in wrap_words(e, room.saturating_sub(4))
@@ -323,9 +340,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
                 ));
             }
         }
-        if focused && field.kind == FieldKind::Lines {
-            lines.extend(parameter_lines(m, modal, field));
-        }
+        lines.extend(parameters);
     }
     let height = usize::from(area.height);
     let scroll = focus_line.saturating_sub(height.saturating_sub(6));
@@ -346,17 +361,40 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
 }
 
 /// Under the reconfigure rows: each row's verdict, the completions of the row being typed
-/// and what its parameter accepts.
-fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<'static>> {
+/// and what its parameter accepts; and the field's errors that a row's verdict says, which
+/// are shown there, once, with their line.
+fn parameter_lines<'a>(
+    m: &Model,
+    modal: &'a FormModal,
+    field: &'a FieldSpec,
+) -> (Vec<Line<'static>>, Vec<&'a str>) {
     let t = &m.theme;
     let (Some((form, ctx)), Some(editor)) = (modal.op(), &modal.editor) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
+    let errors: Vec<&str> = modal.errors_for(&field.name).collect();
+    let mut said = Vec::new();
     let mut out = Vec::new();
     for check in form.row_checks(ctx) {
         if let Some(e) = &check.error {
+            // The validation's own wording of the row, when it has one ("line 3: ...", or the
+            // verdict with a suggestion after it), says more.
+            let prefixed = format!("line {}: {e}", check.line);
+            let same = errors
+                .iter()
+                .find(|f| **f == prefixed || f.starts_with(e.as_str()))
+                .copied();
+            let text = match same {
+                Some(f) => {
+                    said.push(f);
+                    f.strip_prefix(&format!("line {}: ", check.line))
+                        .unwrap_or(f)
+                        .to_string()
+                }
+                None => e.clone(),
+            };
             out.push(Line::styled(
-                format!("    line {}: ✗ {e}", check.line),
+                format!("    line {}: ✗ {text}", check.line),
                 t.fg(t.error),
             ));
         } else if check.restart_required {
@@ -383,7 +421,7 @@ fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<
             }
         }
     }
-    out
+    (out, said)
 }
 
 /// The YAML under review, read-only or being edited (the cursor drawn where it is, its line

@@ -633,14 +633,20 @@ fn upgrade_explains_the_major_and_confirms_a_single_replica() {
             screen.contains("17.x not offered: the ComponentVersion pairs each release only with"),
             "{screen}"
         );
-        assert!(screen.contains("so an upgrade stays within PostgreSQL 16"), "{screen}");
+        assert!(
+            screen.contains("so an upgrade stays within PostgreSQL 16"),
+            "{screen}"
+        );
         focus_field(&mut m, "service_version");
         update(&mut m, key(KeyCode::Right));
         let cmds = update(&mut m, key(KeyCode::Enter));
         dry_run_ok(&mut m, &cmds);
         let cmds = update(&mut m, key(KeyCode::Enter));
         if replicas == 2 {
-            assert!(matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))));
+            assert!(matches!(
+                cmds.last(),
+                Some(Cmd::Form(FormCmd::Submit { .. }))
+            ));
             continue;
         }
         assert!(cmds.is_empty(), "{cmds:?}");
@@ -653,6 +659,108 @@ fn upgrade_explains_the_major_and_confirms_a_single_replica() {
         assert!(screen.contains("This op is disruptive"), "{screen}");
         type_text(&mut m, &cluster.name);
         let cmds = update(&mut m, key(KeyCode::Enter));
-        assert!(matches!(cmds.last(), Some(Cmd::Form(FormCmd::Submit { .. }))));
+        assert!(matches!(
+            cmds.last(),
+            Some(Cmd::Form(FormCmd::Submit { .. }))
+        ));
     }
+}
+
+/// Issue 14, item 7: Esc on a form with values entered asks before discarding them (`n` or
+/// Esc keeps editing, `y` discards); on an untouched form it closes at once.
+#[test]
+fn esc_on_a_filled_form_asks_before_discarding() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "vscale");
+    load(&mut m, &cmds);
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.forms.modal.is_none(), "nothing entered: closed at once");
+
+    let cmds = command(&mut m, "vscale");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "cpu_request");
+    type_text(&mut m, "5");
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(stage(&m), StageKind::Discard);
+    let screen = render(&m);
+    assert!(
+        screen.contains("Discard the values entered and close the form?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("y discard · n/Esc keep editing"),
+        "{screen}"
+    );
+    update(&mut m, ch('n'));
+    assert_eq!(stage(&m), StageKind::Edit);
+    assert_eq!(field_value(&m, "cpu_request"), "15");
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(stage(&m), StageKind::Edit, "Esc keeps editing too");
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('y'));
+    assert!(m.forms.modal.is_none());
+}
+
+/// Issue 14, item 7: messages a person reads. A quantity slip says what was meant, not a
+/// regular expression; a refused parameter row is said once, with its line; no label runs
+/// into its value in any form; the help keeps commands apart from what they do.
+#[test]
+fn messages_are_worded_once_and_labels_stand_apart() {
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "vscale");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "memory_limit");
+    for _ in 0..8 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "8gb");
+    update(&mut m, key(KeyCode::Enter));
+    let screen = render(&m);
+    assert!(screen.contains("is not a quantity: use 8Gi"), "{screen}");
+    assert!(!screen.contains("regular expression"), "{screen}");
+
+    let (mut m, _) = model(120, 40);
+    let cmds = command(&mut m, "configure");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "parameters");
+    type_text(&mut m, "work_mem = 4MB");
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, "max_connections = 1");
+    update(&mut m, ctrl_s());
+    let screen = render(&m);
+    let said = "max_connections must be an integer between 6 and 8388607";
+    assert_eq!(screen.matches(said).count(), 1, "{screen}");
+    assert!(screen.contains(&format!("line 2: ✗ {said}")), "{screen}");
+
+    for op in kbdash_core::forms::OpKind::ALL {
+        let (mut m, _) = model(120, 40);
+        let word = op.commands()[0];
+        let cmds = command(&mut m, word);
+        load(&mut m, &cmds);
+        let screen = render(&m);
+        for field in modal(&m).fields() {
+            let line = screen
+                .lines()
+                .find(|l| {
+                    l.contains(&format!("│  {}", field.label))
+                        || l.contains(&format!("│▸ {}", field.label))
+                })
+                .unwrap_or_else(|| panic!(":{word} {}:\n{screen}", field.label));
+            let at = line.find(&field.label).unwrap();
+            let after = line[at + field.label.len()..].chars().next();
+            assert_eq!(
+                after,
+                Some(' '),
+                ":{word} {} runs into its value:\n{screen}",
+                field.label
+            );
+        }
+    }
+
+    let help: String = kbdash::view::help::lines(&m)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert!(help.contains(":backup-schedule  enable methods"), "{help}");
 }

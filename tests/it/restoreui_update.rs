@@ -179,6 +179,12 @@ fn an_out_of_window_time_is_refused_on_the_time_field_and_sends_nothing() {
         screen.contains("✗ restore-to-time is out of time range"),
         "{screen}"
     );
+    // The window is on screen: the message names it rather than pointing to kbcli.
+    assert!(
+        screen.contains("the recoverable window is 2025-06-03T02:01:10Z ~"),
+        "{screen}"
+    );
+    assert!(!screen.contains("kbcli cluster describe"), "{screen}");
 }
 
 #[test]

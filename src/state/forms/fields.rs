@@ -30,6 +30,7 @@ impl FormModal {
         };
         *form = Some(opened);
         self.stage = Stage::Edit;
+        self.changed = false;
         self.errors.clear();
         self.api_error = None;
         self.focus_first_editable();
@@ -94,6 +95,7 @@ impl FormModal {
         self.errors
             .retain(|e| e.field != name && !e.field.is_empty());
         self.api_error = None;
+        self.changed = true;
     }
 
     /// Hands a typed key to the focused text field's editor.
@@ -226,6 +228,7 @@ impl FormModal {
             self.errors
                 .retain(|e| e.field != TIME_FIELD && !e.field.is_empty());
             self.api_error = None;
+            self.changed = true;
             self.load_editor();
         }
     }

@@ -132,6 +132,8 @@ pub enum Stage {
     },
     /// Editing fields.
     Edit,
+    /// Asking whether to throw away the values entered (Esc on a changed form).
+    Discard,
     /// The server-side dry run of the review's request is running.
     DryRun(Review),
     /// The YAML of exactly what will be sent.
@@ -165,6 +167,8 @@ pub enum StageKind {
     Loading,
     /// [`Stage::Edit`].
     Edit,
+    /// [`Stage::Discard`].
+    Discard,
     /// [`Stage::DryRun`].
     DryRun,
     /// [`Stage::Preview`].
@@ -186,6 +190,7 @@ impl Stage {
             Stage::Menu { .. } => StageKind::Menu,
             Stage::Loading { .. } => StageKind::Loading,
             Stage::Edit => StageKind::Edit,
+            Stage::Discard => StageKind::Discard,
             Stage::DryRun(_) => StageKind::DryRun,
             Stage::Preview(_) => StageKind::Preview,
             Stage::EditYaml(_) => StageKind::EditYaml,
@@ -204,7 +209,7 @@ impl Stage {
             | Stage::Submitting(r)
             | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
-            Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit => None,
+            Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit | Stage::Discard => None,
         }
     }
 
@@ -217,7 +222,7 @@ impl Stage {
             | Stage::Submitting(r)
             | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
-            other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit) => {
+            other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit | Stage::Discard) => {
                 *self = other;
                 None
             }
@@ -242,6 +247,8 @@ pub struct FormModal {
     pub stage: Stage,
     /// Index of the focused field in `fields()`.
     pub focus: usize,
+    /// A value was entered since the form opened: closing it asks first.
+    pub(crate) changed: bool,
     /// Cursor in the focused field's choices (multiple choice).
     pub(crate) choice: usize,
     /// The focused text field's editor.
@@ -265,6 +272,7 @@ impl FormModal {
             subject,
             stage,
             focus: 0,
+            changed: false,
             choice: 0,
             editor: None,
             errors: Vec::new(),

@@ -413,9 +413,9 @@ pub const BINDINGS: &[Binding] = &[
     ),
     form(
         &[k(KeyCode::Esc)],
-        FormAction::Close,
+        FormAction::Leave,
         Context::Fields,
-        "close the form",
+        "close the form (asks first when values were entered)",
     )
     .hint("Esc close"),
     form(
@@ -503,6 +503,20 @@ pub const BINDINGS: &[Binding] = &[
         "keep the file: back to the preview, nothing written",
     )
     .hint("n/Esc keep it"),
+    form(
+        &[c('y')],
+        FormAction::Close,
+        Context::Discard,
+        "discard the values entered and close the form",
+    )
+    .hint("y discard"),
+    form(
+        &[c('n'), k(KeyCode::Esc)],
+        FormAction::Back,
+        Context::Discard,
+        "keep editing: back to the fields",
+    )
+    .hint("n/Esc keep editing"),
     form(
         &[k(KeyCode::Enter)],
         FormAction::Confirm,

@@ -44,6 +44,13 @@ pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
         FormAction::CheckYaml => check_yaml(modal, cmds),
         FormAction::Confirm => confirm(modal, cmds),
         FormAction::Back => back(modal),
+        FormAction::Leave => {
+            if modal.changed {
+                modal.stage = Stage::Discard;
+            } else {
+                forms.modal = None;
+            }
+        }
         FormAction::Abandon => {
             if let Stage::Submitting(_) = modal.stage
                 && let Some(review) = modal.stage.take_review()
@@ -79,6 +86,7 @@ pub(crate) fn type_key(forms: &mut Forms, key: KeyEvent) {
         },
         Stage::Menu { .. }
         | Stage::Loading { .. }
+        | Stage::Discard
         | Stage::DryRun(_)
         | Stage::Preview(_)
         | Stage::Overwrite { .. }
@@ -283,6 +291,7 @@ fn back(modal: &mut FormModal) {
                 modal.stage = Stage::Preview(review);
             }
         }
+        StageKind::Discard => modal.stage = Stage::Edit,
         StageKind::Menu
         | StageKind::Loading
         | StageKind::Edit

@@ -206,6 +206,20 @@ pub struct RestoreInput {
     pub(crate) memory: String,
 }
 
+/// The operator's refusal of a time outside the range, with the recoverable window instead
+/// of its pointer to `kbcli cluster describe`.
+fn out_of_window(ctx: &RestoreContext) -> String {
+    let refusal = "restore-to-time is out of time range";
+    match ctx.window() {
+        Ok(w) => format!(
+            "{refusal}: the recoverable window is {} ~ {}",
+            format_restore_time(w.start),
+            format_restore_time(w.end)
+        ),
+        Err(e) => format!("{refusal}: {e}"),
+    }
+}
+
 impl RestoreInput {
     /// The form as it opens: OpsRequest form, a free name derived from the source cluster,
     /// the backup's namespace, Parallel, the latest restorable time, and the snapshot's
@@ -461,6 +475,9 @@ impl RestoreInput {
                 Err(
                     err @ (PitrError::NotContinuous { .. } | PitrError::ContinuousNotActive { .. }),
                 ) => e.add("backup", err.to_string()),
+                // The operator points to `kbcli cluster describe` for the window; the wizard
+                // shows it, so the message says it.
+                Err(PitrError::OutOfRange { .. }) => e.add("time", out_of_window(ctx)),
                 Err(err) => e.add("time", err.to_string()),
             }
         }

@@ -246,7 +246,9 @@ fn the_cluster_form_carries_the_restore_annotation_with_the_encrypted_accounts()
 
 #[test]
 fn each_invalid_input_gets_its_own_message_and_builds_nothing() {
-    let out_of_range = "restore-to-time is out of time range, you can view the recoverable time: \n\tkbcli cluster describe pg-cluster -n demo";
+    // The window is on screen in the wizard: the message names it, not `kbcli cluster
+    // describe`.
+    let out_of_range = "restore-to-time is out of time range: the recoverable window is 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z";
     let cases: Vec<(&str, bool, Fields, &str, &str)> = vec![
         (
             "name not DNS-1123",
