@@ -61,8 +61,11 @@ pub(crate) struct RestoreWizard {
     /// The backup restored from.
     pub(crate) backup: ObjKey,
     /// The backup, its namespace's backups and the clusters, and the input over them, once
-    /// loaded.
+    /// loaded; kept live by the clock and the watch (`update::forms::restore_live`).
     pub(crate) loaded: Option<(RestoreContext, RestoreInput)>,
+    /// The context is being loaded again (a backup it does not know appeared); the input
+    /// stays.
+    pub(crate) reloading: bool,
 }
 
 /// A validated request and the YAML preview of it (edited or not).

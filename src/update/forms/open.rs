@@ -118,6 +118,7 @@ pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
     let wizard = RestoreWizard {
         backup: backup.clone(),
         loaded: None,
+        reloading: false,
     };
     let modal = FormModal::new(
         source,

@@ -74,11 +74,11 @@ pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
+pub use restore::{
+    BackupState, RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
+};
 pub(crate) use restore::{
     CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
-};
-pub use restore::{
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::SwitchoverInput;
