@@ -64,6 +64,8 @@ pub enum Action {
     Triage,
     /// Open the restore wizard from the selected backup.
     Restore,
+    /// Open the Cancel form on the selected OpsRequest.
+    CancelOps,
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
 }
@@ -151,7 +153,7 @@ impl Action {
             | Action::SortBy(_)
             | Action::Triage => false,
             // The restore wizard exists to create a cluster.
-            Action::OpsMenu | Action::Restore => true,
+            Action::OpsMenu | Action::Restore | Action::CancelOps => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -199,6 +201,8 @@ pub(crate) enum Context {
     Table,
     /// The Clusters pane only (checked before `Table`).
     Clusters,
+    /// The OpsRequests pane only (checked before `Table`).
+    Ops,
     /// The Backups pane only (checked before `Table`).
     Backups,
     /// The detail view.
@@ -243,10 +247,11 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 23] = [
+    pub(crate) const ALL: [Context; 24] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
+        Context::Ops,
         Context::Backups,
         Context::Detail,
         Context::Triage,
@@ -275,6 +280,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
+            Context::Ops => "OpsRequests pane",
             Context::Backups => "Backups pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
@@ -304,6 +310,7 @@ impl Context {
             Context::Global
             | Context::Table
             | Context::Clusters
+            | Context::Ops
             | Context::Backups
             | Context::Detail
             | Context::Triage => false,

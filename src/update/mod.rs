@@ -168,6 +168,7 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (None, Overlay::None, Pane::Clusters) => {
             &[Context::Clusters, Context::Table, Context::Global]
         }
+        (None, Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (None, Overlay::None, Pane::Backups) => {
             &[Context::Backups, Context::Table, Context::Global]
         }
@@ -207,6 +208,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::OpsMenu => forms::open::menu(m, cmds),
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
+        Action::CancelOps => forms::open::cancel_ops(m, cmds),
         Action::Down
         | Action::Up
         | Action::Top

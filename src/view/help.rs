@@ -30,8 +30,8 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
         let bindings: Vec<_> = keymap::active(m.readonly)
             .filter(|b| b.context == ctx)
             .collect();
-        // Read-only mode opens no form: its sections go.
-        if ctx.is_form() && bindings.is_empty() {
+        // Read-only mode opens no form and leaves some panes without keys: their sections go.
+        if bindings.is_empty() {
             continue;
         }
         out.push(Line::styled(format!("── {} ", ctx.title()), t.accent()));

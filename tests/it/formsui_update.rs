@@ -764,3 +764,82 @@ fn messages_are_worded_once_and_labels_stand_apart() {
         .collect();
     assert!(help.contains(":backup-schedule  enable methods"), "{help}");
 }
+
+/// Issue 14, item 15: `x` on the OpsRequests pane (or `:cancel-ops`) opens the Cancel form on
+/// the selected OpsRequest; its request is the merge patch of `spec.cancel`, sent only after
+/// the cluster's name is typed; an ended request is refused with the reason. Help lists the
+/// key and the command from the keymap and command tables; read-only mode hides and refuses
+/// both.
+#[test]
+fn x_cancels_the_selected_running_opsrequest_after_confirmation() {
+    let pg = ObjKey::new("demo", "pg-cluster");
+    let running = "pg-cluster-horizontalscaling-x7k2p";
+    for via_command in [false, true] {
+        let (mut m, _) = model(160, 45);
+        select(&mut m, '3', "x7k2p");
+        let cmds = if via_command {
+            command(&mut m, "cancel-ops")
+        } else {
+            update(&mut m, ch('x'))
+        };
+        assert_eq!(loaded_cluster(&m, &cmds), pg);
+        load(&mut m, &cmds);
+        assert_eq!(stage(&m), StageKind::Edit);
+        assert_eq!(field_value(&m, "ops_request"), running);
+        let screen = render(&m);
+        assert!(screen.contains("Cancel an OpsRequest"), "{screen}");
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        dry_run_ok(&mut m, &cmds);
+        assert_eq!(stage(&m), StageKind::Preview);
+        assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+        assert_eq!(stage(&m), StageKind::Confirm, "a cancel is confirmed");
+        type_text(&mut m, "pg-cluster");
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        let Some(Cmd::Form(FormCmd::Submit { request, .. })) = cmds.last() else {
+            panic!("expected a submit, got {cmds:?}");
+        };
+        assert_eq!(
+            request.0.action,
+            kbdash_core::forms::RequestAction::MergePatch {
+                name: running.to_string()
+            }
+        );
+        assert_eq!(request.0.body["spec"], serde_json::json!({"cancel": true}));
+    }
+
+    let (mut m, _) = model(160, 45);
+    select(&mut m, '3', "verticalscaling-h2v8n");
+    let cmds = update(&mut m, ch('x'));
+    load(&mut m, &cmds);
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    let screen = render(&m);
+    assert!(
+        screen.contains("pg-cluster-verticalscaling-h2v8n has ended (Succeed)"),
+        "{screen}"
+    );
+
+    let help = |m: &Model| -> String {
+        kbdash::view::help::lines(m)
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect()
+    };
+    let (mut m, _) = model(160, 45);
+    let text = help(&m);
+    assert!(text.contains("── OpsRequests pane"), "{text}");
+    assert!(
+        text.contains("cancel the selected running OpsRequest"),
+        "{text}"
+    );
+    assert!(text.contains(":cancel-ops"), "{text}");
+    m.readonly = true;
+    let text = help(&m);
+    assert!(!text.contains("── OpsRequests pane"), "{text}");
+    assert!(!text.contains("cancel-ops"), "{text}");
+    select(&mut m, '3', "x7k2p");
+    assert!(update(&mut m, ch('x')).is_empty());
+    assert!(m.forms.modal.is_none());
+    assert!(m.notice.as_ref().unwrap().0.contains("read-only"));
+    assert!(command(&mut m, "cancel-ops").is_empty());
+    assert!(m.forms.modal.is_none());
+}

@@ -174,6 +174,12 @@ pub const BINDINGS: &[Binding] = &[
         "cluster detail",
     ),
     b(
+        &[c('x')],
+        Action::CancelOps,
+        Context::Ops,
+        "cancel the selected running OpsRequest, after confirmation (also :cancel-ops)",
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Action::Restore,
         Context::Backups,

@@ -80,6 +80,14 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
     true
 }
 
+/// Opens the Cancel form on the selected OpsRequest (the OpsRequests pane's key), as
+/// `:cancel-ops` does.
+pub(crate) fn cancel_ops(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if let Some(word) = OpKind::Cancel.commands().first() {
+        command(m, word, cmds);
+    }
+}
+
 /// Opens the restore wizard from backup `name` of the selected row's cluster's namespace, else
 /// the selected backup (Backups pane), else the selected row's cluster's continuous backup.
 pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
