@@ -82,8 +82,9 @@ pub(crate) struct DashboardArgs {
 /// Options of the simulated KubeBlocks installation.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SimArgs {
-    /// Number of PostgreSQL clusters to seed.
-    #[arg(long, default_value_t = 6)]
+    /// Number of PostgreSQL clusters to seed (the first eight each show one behaviour of the
+    /// operator; a MySQL cluster comes with them).
+    #[arg(long, default_value_t = 8)]
     pub(crate) clusters: usize,
     /// Seed of the simulation: the same seed gives the same fleet and the same behaviour.
     #[arg(long, default_value_t = 1)]
@@ -263,6 +264,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
                     speed: sim.speed,
                     churn: sim.churn,
                     request_log: None,
+                    operator: true,
                 })
                 .await
                 .context("starting the embedded demo server")?;
@@ -345,6 +347,7 @@ fn run_headless(args: DemoServerArgs) -> Result<()> {
             speed: args.sim.speed,
             churn: args.sim.churn,
             request_log: args.request_log.clone(),
+            operator: true,
         })
         .await?;
         // The kubeconfig is in place before the URL announces that the server is up.

@@ -20,9 +20,12 @@ use kbdash_core::domain::triage::Thresholds;
 #[serde(deny_unknown_fields)]
 pub(crate) struct TriageFile {
     pub(crate) stuck_ops_minutes: Option<u32>,
-    pub(crate) wal_stall_minutes: Option<u32>,
+    /// The name before an old time range end was known to be no fault by itself.
+    #[serde(alias = "wal_stall_minutes")]
+    pub(crate) wal_quiet_minutes: Option<u32>,
     pub(crate) restart_window_minutes: Option<u32>,
     pub(crate) full_backup_grace_minutes: Option<u32>,
+    pub(crate) stuck_deleting_minutes: Option<u32>,
 }
 
 /// Wall mode settings.
@@ -137,9 +140,10 @@ impl Config {
             |v: Option<u32>, dflt: Duration| v.map_or(dflt, |n| Duration::minutes(i64::from(n)));
         Thresholds {
             stuck_ops: m(self.triage.stuck_ops_minutes, d.stuck_ops),
-            wal_stall: m(self.triage.wal_stall_minutes, d.wal_stall),
+            wal_quiet: m(self.triage.wal_quiet_minutes, d.wal_quiet),
             restart_window: m(self.triage.restart_window_minutes, d.restart_window),
             full_backup_grace: m(self.triage.full_backup_grace_minutes, d.full_backup_grace),
+            stuck_deleting: m(self.triage.stuck_deleting_minutes, d.stuck_deleting),
         }
     }
 

@@ -31,7 +31,7 @@ use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Pods kbdash watches: only those KubeBlocks manages.
-pub(crate) const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
 /// Why a watch stream failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,8 +107,9 @@ impl<M> Clone for Sink<M> {
 fn api_for(client: Client, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
     let ar = crate::k8s::client::api_resource(kind);
     match namespace {
-        Some(ns) => Api::namespaced_with(client, ns, &ar),
-        None => Api::all_with(client, &ar),
+        // A cluster-scoped kind (ActionSet) has no namespace to narrow to.
+        Some(ns) if kind.info().namespaced => Api::namespaced_with(client, ns, &ar),
+        _ => Api::all_with(client, &ar),
     }
 }
 

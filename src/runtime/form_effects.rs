@@ -240,6 +240,23 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     let pvcs = list(client, Kind::PersistentVolumeClaim, ns, &cluster.name).await;
     let policies = list(client, Kind::BackupPolicy, ns, &cluster.name).await;
     let schedules = list(client, Kind::BackupSchedule, ns, &cluster.name).await;
+    let components = list(client, Kind::Component, ns, &cluster.name).await;
+    // Cluster-scoped, and optional: without them the backup methods' types stay unknown.
+    let action_sets: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::ActionSet),
+    );
+    let action_sets: Vec<Value> = match action_sets.list(&ListParams::default()).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect(),
+        Err(e) => {
+            tracing::debug!("listing ActionSets for a form: {e}");
+            Vec::new()
+        }
+    };
     // The controller labels every OpsRequest with its cluster (docs/kubeblocks.md#ops-labels).
     let ops = list(client, Kind::OpsRequest, ns, &cluster.name).await;
     let versions: Api<DynamicObject> = Api::all_with(
@@ -255,10 +272,12 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     Ok(FormContext::from_objects(LiveObjects {
         cluster: &obj,
         pods: &pods,
+        components: &components,
         pvcs: &pvcs,
         component_version: version.as_ref(),
         backup_policies: &policies,
         backup_schedules: &schedules,
+        action_sets: &action_sets,
         now: Utc::now(),
     })
     .with_ops_requests(&ops))

@@ -90,13 +90,15 @@ impl ProblemIndex {
     /// cluster, an OpsRequest alone, and every other kind with its cluster (both clusters, for
     /// an object that moved).
     pub(crate) fn note(&mut self, change: &Change) {
-        // Rare (a continuous backup method appears or disappears fleet-wide): every schedule
-        // may read differently now.
+        // Rare (what type a backup method makes, or which clusters run another engine,
+        // changed): every cluster may read differently now.
         if change.fleet_wide {
             self.rebuild();
         }
         match change.kind {
             Kind::OpsRequest => self.touch(Unit::Ops(change.key.clone())),
+            // Cluster-scoped: it belongs to no cluster, and only concerns all of them.
+            Kind::ActionSet => {}
             kind => {
                 if kind == Kind::Pod {
                     self.touch(Unit::Pod(change.key.clone()));

@@ -10,6 +10,8 @@ use crate::state::problem_index::{Due, Unit};
 use crate::state::triage::TriageState;
 use kbdash_core::domain::triage::{self, ClusterGroup, Verdict};
 use kbdash_core::kinds::Kind;
+#[cfg(feature = "testing")]
+use kbdash_core::rows::ClusterRow;
 use kbdash_core::rows::ObjKey;
 
 /// Brings the model's problem list up to date: units whose recheck time has come, then units
@@ -32,6 +34,7 @@ fn all_units(m: &Model) -> Vec<Unit> {
     let mut clusters: HashSet<ObjKey> = store.clusters.iter().map(|c| c.key.clone()).collect();
     clusters.extend(store.clusters_with(Kind::Backup).cloned());
     clusters.extend(store.clusters_with(Kind::BackupSchedule).cloned());
+    clusters.extend(store.clusters_with(Kind::BackupPolicy).cloned());
     clusters
         .into_iter()
         .map(Unit::Cluster)
@@ -54,24 +57,38 @@ fn evaluate(m: &Model, unit: &Unit) -> Verdict {
             } else {
                 Vec::new()
             };
+            // Another engine's cluster is left out of the store; what else belongs to it is
+            // not kbdash's to judge.
+            if store.other_clusters.contains(key) {
+                return Verdict::default();
+            }
             let backups: Vec<_> = store.cluster_backups(key).collect();
             let schedules: Vec<_> = store.cluster_schedules(key).collect();
+            let policies: Vec<_> = store.cluster_policies(key).collect();
             let group = ClusterGroup {
                 key,
                 cluster,
                 pods: &pods,
                 backups: &backups,
                 schedules: &schedules,
+                policies: &policies,
             };
-            let known = |method: &str| store.is_continuous_method(method);
-            triage::cluster_verdict(&group, &known, limits, &m.triage.down, m.now)
+            triage::cluster_verdict(&group, store, limits, &m.triage.down, m.now)
         }
         Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
             triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
         }),
-        Unit::Ops(key) => store.ops.get(key).map_or_else(Verdict::default, |o| {
-            triage::ops_verdict(o, limits, &m.triage.down, m.now)
-        }),
+        Unit::Ops(key) => store
+            .ops
+            .get(key)
+            .filter(|o| {
+                !store
+                    .other_clusters
+                    .contains(&ObjKey::from_atoms(&o.key.namespace, &o.cluster))
+            })
+            .map_or_else(Verdict::default, |o| {
+                triage::ops_verdict(o, limits, &m.triage.down, m.now)
+            }),
         // While the API server does not answer, its one problem stands for every stream.
         Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
         Unit::Api => Verdict {
@@ -137,12 +154,25 @@ pub(crate) fn on_tick(m: &mut Model) {
 #[cfg(feature = "testing")]
 pub fn recompute(m: &Model) -> Vec<triage::Problem> {
     let store = &m.store;
-    let clusters: Vec<_> = store.clusters.iter().collect();
+    let mut clusters: Vec<_> = store.clusters.iter().collect();
     let pods: Vec<_> = store.pods.iter().collect();
     let ops: Vec<_> = store.ops.iter().collect();
     let backups: Vec<_> = store.backups.iter().collect();
     let mut schedules: Vec<_> = store.schedules.values().collect();
     schedules.sort_by(|a, b| a.key.cmp(&b.key));
+    let policies: Vec<_> = store.policies.values().collect();
+    let action_sets: Vec<_> = store.action_sets.values().collect();
+    // The left-out clusters stand for themselves, so that what belongs to them is not judged.
+    let others: Vec<ClusterRow> = store
+        .other_clusters
+        .iter()
+        .map(|key| ClusterRow {
+            key: key.clone(),
+            other_engine: true,
+            ..ClusterRow::default()
+        })
+        .collect();
+    clusters.extend(others.iter());
     let streams: Vec<(Kind, triage::StreamHealth)> = m
         .streams
         .iter()
@@ -155,6 +185,8 @@ pub fn recompute(m: &Model) -> Vec<triage::Problem> {
         ops: &ops,
         backups: &backups,
         schedules: &schedules,
+        policies: &policies,
+        action_sets: &action_sets,
         streams: &streams,
         down: &m.triage.down,
         api: m.api_down.as_ref(),

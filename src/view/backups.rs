@@ -9,6 +9,7 @@ use crate::state::model::{Model, Pane};
 use crate::state::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, status_span};
+use kbdash_core::domain::archive::{self, Archiving};
 use kbdash_core::rows::BackupRow;
 
 /// Narrowest each column may get before columns are dropped.
@@ -63,14 +64,69 @@ pub(crate) fn time_range_short(b: &BackupRow) -> String {
 }
 
 /// The phase with its symbol; a full backup still running is in progress, while a continuous
-/// one is healthy when Running.
+/// one is healthy when Running, unless its archiver has no pod (what kbcli prints as
+/// `Running(AvailablePods: 0)`; the archiving verdict says it in those words).
 pub(crate) fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
     if b.phase == "Running" && !b.is_continuous() {
         let sev = Severity::Progress;
         Span::styled(format!("{} Running", sev.symbol()), sev.style(theme))
+    } else if b.phase == "Running" && b.archiver_pods == Some(0) {
+        let sev = Severity::Error;
+        Span::styled(
+            format!("{} Running(0 pods)", sev.symbol()),
+            sev.style(theme),
+        )
     } else {
         status_span(&b.phase, theme)
     }
+}
+
+/// Triage's verdict on continuous backup `b`'s archiving: every pane shows this one.
+pub(crate) fn archiving(m: &Model, b: &BackupRow) -> Archiving {
+    archive::archiving(b, m.triage.thresholds.wal_quiet, m.now)
+}
+
+/// The verdict's severity: a fault is an error; a quiet archive is information, never a
+/// warning (an idle database uploads no WAL).
+pub(crate) fn archiving_severity(a: &Archiving) -> Severity {
+    match a {
+        Archiving::Down { .. } | Archiving::Failed { .. } => Severity::Error,
+        Archiving::Current { .. } => Severity::Ok,
+        Archiving::Starting => Severity::Progress,
+        Archiving::Quiet { .. } | Archiving::Stopped { .. } => Severity::Idle,
+    }
+}
+
+/// The verdict in full (`recoverable up to 01:24:48, no new WAL since`), with its symbol.
+pub(crate) fn archiving_span(m: &Model, a: &Archiving) -> Span<'static> {
+    let sev = archiving_severity(a);
+    Span::styled(
+        format!("{} {}", sev.symbol(), a.describe(m.now)),
+        sev.style(&m.theme),
+    )
+}
+
+/// The verdict in a few characters, for a table cell or a tile: `✓ to 10:14:52`,
+/// `■ quiet since 01:24`, `✗ archiver down`.
+pub(crate) fn archiving_cell(m: &Model, a: &Archiving) -> Span<'static> {
+    let sev = archiving_severity(a);
+    let hm = |t: chrono::DateTime<chrono::Utc>| {
+        if m.now - t >= chrono::Duration::hours(24) {
+            t.format("%m-%d %H:%M").to_string()
+        } else {
+            t.format("%H:%M:%S").to_string()
+        }
+    };
+    let text = match a {
+        Archiving::Starting => "starting".to_string(),
+        Archiving::Current { end: Some(end) } => format!("to {}", hm(*end)),
+        Archiving::Current { end: None } => "no range yet".to_string(),
+        Archiving::Quiet { end } => format!("quiet since {}", hm(*end)),
+        Archiving::Down { .. } => "archiver down".to_string(),
+        Archiving::Failed { .. } => "Failed".to_string(),
+        Archiving::Stopped { .. } => "stopped".to_string(),
+    };
+    Span::styled(format!("{} {text}", sev.symbol()), sev.style(&m.theme))
 }
 
 fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> (Vec<Line<'a>>, Style) {

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::state::model::{Model, Pane};
+use crate::view::backups;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, status_span};
 use kbdash_core::rows::ClusterRow;
@@ -60,15 +61,10 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
             ])
         },
     );
+    // Triage's verdict, not the end's lag: an idle database's old end is no fault.
     let pitr = m.store.continuous_backup(&c.key).map_or_else(
         || Line::from(Span::styled("-", theme.muted())),
-        |b| {
-            let lag = b
-                .range_end
-                .map(|end| format!(" lag {}", widgets::short_duration(m.now - end)))
-                .unwrap_or_default();
-            Line::from(vec![status_span(&b.phase, theme), Span::raw(lag)])
-        },
+        |b| Line::from(backups::archiving_cell(m, &backups::archiving(m, b))),
     );
     let mut cells = Vec::new();
     if ns {

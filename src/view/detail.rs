@@ -168,14 +168,43 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
             ),
         ),
     ];
+    if let Some(since) = c.deleting {
+        let held = c.termination_policy == "DoNotTerminate";
+        out.push(fact_span(
+            t,
+            "Deletion",
+            Span::styled(
+                format!(
+                    "requested {} UTC ({} ago){}",
+                    widgets::utc(Some(since)),
+                    widgets::age(Some(since), m.now),
+                    if held {
+                        ": held by terminationPolicy DoNotTerminate until the policy changes"
+                    } else {
+                        ""
+                    }
+                ),
+                t.fg(t.warn),
+            ),
+        ));
+    }
     if !c.components.is_empty() {
         out.push(Line::raw(""));
         out.push(heading(t, "Components"));
-        for (name, phase) in &c.components {
+        for comp in &c.components {
             out.push(Line::from(vec![
-                Span::raw(format!("  {name:<16}")),
-                status_span(phase, t),
+                Span::raw(format!("  {:<16}", comp.name)),
+                status_span(&comp.phase, t),
             ]));
+            if !comp.message.is_empty() {
+                // The operator never clears the map: on a Running component it is history.
+                let (style, note) = if comp.phase == "Running" {
+                    (t.muted(), " (earlier; the operator keeps old messages)")
+                } else {
+                    (t.fg(t.error), "")
+                };
+                out.push(Line::styled(format!("      {}{note}", comp.message), style));
+            }
         }
     }
     out.push(Line::raw(""));
@@ -205,15 +234,13 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     if let Some(b) = m.store.continuous_backup(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Continuous backup (PITR)"));
-        out.push(fact_span(t, "  Status", status_span(&b.phase, t)));
+        out.push(fact_span(t, "  Status", backups::phase_span(b, t)));
         out.push(fact(t, "  Window (UTC)", backups::time_range(b)));
-        if let Some(end) = b.range_end {
-            out.push(fact(
-                t,
-                "  End lags now by",
-                widgets::long_duration(m.now - end),
-            ));
-        }
+        out.push(fact_span(
+            t,
+            "  Archiving",
+            backups::archiving_span(m, &backups::archiving(m, b)),
+        ));
     }
     let schedules: Vec<_> = m
         .store
@@ -224,14 +251,41 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     for s in schedules {
         out.push(Line::raw(""));
         out.push(heading(t, &format!("Backup schedule {}", s.key.name)));
+        if s.phase == "Failed" {
+            out.push(Line::styled(
+                format!("  ✗ Failed: {}", s.failure_reason),
+                t.fg(t.error),
+            ));
+        }
         for e in &s.entries {
+            let name = if e.key() == e.method.as_str() {
+                e.method.to_string()
+            } else {
+                format!("{} ({})", e.key(), e.method)
+            };
             out.push(Line::raw(format!(
                 "  {} {:<16} {:<14} keep {}",
                 if e.enabled { "✓ on " } else { "■ off" },
-                e.method,
+                name,
                 e.cron,
                 e.retention
             )));
+            if e.last_scheduled.is_some() || e.last_success.is_some() {
+                out.push(Line::styled(
+                    format!(
+                        "        last run {} · last success {}",
+                        utc_label(e.last_scheduled),
+                        utc_label(e.last_success)
+                    ),
+                    t.muted(),
+                ));
+            }
+            if e.phase == "Failed" || !e.failure_reason.is_empty() {
+                out.push(Line::styled(
+                    format!("        ✗ {}: {}", e.phase, e.failure_reason),
+                    t.fg(t.error),
+                ));
+            }
         }
     }
     if let Some(o) = m.store.last_op(&c.key) {
@@ -357,13 +411,14 @@ fn backup(m: &Model, b: &BackupRow) -> Vec<Line<'static>> {
         fact(t, "Created", utc_label(b.created)),
         fact(t, "Completed", utc_label(b.completed)),
     ];
-    if b.is_continuous()
-        && let Some(end) = b.range_end
-    {
-        out.push(fact(
+    if b.is_continuous() {
+        if let Some(n) = b.archiver_pods {
+            out.push(fact(t, "Archiver pods", format!("{n} available")));
+        }
+        out.push(fact_span(
             t,
-            "End lags now by",
-            widgets::long_duration(m.now - end),
+            "Archiving",
+            backups::archiving_span(m, &backups::archiving(m, b)),
         ));
     }
     if !b.failure_reason.is_empty() {

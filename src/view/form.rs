@@ -14,6 +14,7 @@ use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
 use crate::view::widgets::wrap_words;
 use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
+use kbdash_core::rows::ObjKey;
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;
@@ -60,7 +61,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     f.render_widget(block, area);
     let [body, messages, footer] = Layout::vertical([
         Constraint::Min(3),
-        Constraint::Length(message_height(modal)),
+        Constraint::Length(message_height(m, modal, inner.width)),
         Constraint::Length(1),
     ])
     .areas(inner);
@@ -82,7 +83,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             body,
         ),
         StageKind::Menu | StageKind::Edit | StageKind::Discard | StageKind::DryRun => {
-            match restore_timeline(modal) {
+            match restore_timeline(m, modal) {
                 Some(input) => {
                     let [fields, timeline] =
                         Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
@@ -127,16 +128,14 @@ fn notes(modal: &FormModal) -> &[String] {
     }
 }
 
-fn message_height(modal: &FormModal) -> u16 {
-    let form_errors = message_errors(modal).count();
-    let notes = notes(modal).len();
-    let confirm = usize::from(modal.stage.kind() == StageKind::Confirm) * 2;
-    let overwrite = usize::from(matches!(
-        modal.stage.kind(),
-        StageKind::Overwrite | StageKind::Discard
-    ));
-    let n = form_errors + usize::from(modal.api_error.is_some()) * 2 + notes + confirm + overwrite;
-    u16::try_from(n.min(8)).unwrap_or(8)
+/// Rows the messages take at `width`, wrapped as they are drawn (at most eight).
+fn message_height(m: &Model, modal: &FormModal, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = message_lines(m, modal)
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(width))
+        .sum();
+    u16::try_from(rows.min(8)).unwrap_or(8)
 }
 
 fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
@@ -511,18 +510,23 @@ fn yaml_problems(modal: &FormModal) -> Vec<String> {
         .collect()
 }
 
-/// The restore wizard's timeline, for a continuous backup, with the chosen time as cursor.
-fn restore_timeline(modal: &FormModal) -> Option<TimelineInput> {
+/// The restore wizard's timeline, for a continuous backup, with the chosen time as cursor and
+/// triage's verdict on its archiver.
+fn restore_timeline(m: &Model, modal: &FormModal) -> Option<TimelineInput> {
     let (ctx, input) = modal.restore_loaded()?;
     if !ctx.is_continuous() {
         return None;
     }
-    Some(TimelineInput::from_backups(
-        &ctx.backup,
-        &ctx.backups,
-        ctx.now,
-        input.chosen_time(ctx),
-    ))
+    let timeline =
+        TimelineInput::from_backups(&ctx.backup, &ctx.backups, ctx.now, input.chosen_time(ctx));
+    let row = m
+        .store
+        .backups
+        .get(&ObjKey::new(&ctx.backup.namespace, &ctx.backup.name));
+    Some(match row {
+        Some(b) => timeline.with_archiving(crate::view::backups::archiving(m, b)),
+        None => timeline,
+    })
 }
 
 fn draw_timeline(f: &mut Frame, area: Rect, m: &Model, input: &TimelineInput) {

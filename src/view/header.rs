@@ -90,12 +90,25 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
         Span::raw(m.context.clone()),
         Span::styled("  ns ", theme.muted()),
         Span::raw(m.namespace.clone().unwrap_or_else(|| "all".into())),
+    ];
+    // kbdash is for PostgreSQL; the others are said to exist, not shown.
+    let others = m.store.other_clusters.len();
+    if others > 0 {
+        spans.push(Span::styled(
+            format!(
+                "  +{others} other KubeBlocks cluster{}",
+                if others == 1 { "" } else { "s" }
+            ),
+            theme.muted(),
+        ));
+    }
+    spans.extend([
         Span::styled("  streams ", theme.muted()),
         Span::styled(
             format!("{} {live}/{total} live", worst.symbol()),
             worst.style(theme),
         ),
-    ];
+    ]);
     if let Some(down) = &m.api_down {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(

@@ -1,6 +1,7 @@
 //! The PITR timeline of one cluster: the continuous backup's range as a bar, full backups as
 //! markers, the recoverable window highlighted, "now" and the chosen time marked, and how far
-//! the range's end lags behind now (flagged when it has stopped advancing).
+//! the range's end lags behind now. The lag is information (an idle database uploads no WAL);
+//! only triage's verdict on the archiver (`domain::archive`), when given, flags a fault.
 //!
 //! Pure rendering from plain inputs ([`TimelineInput`]) with a theme-agnostic
 //! [`TimelineStyle`]. The chosen time (the cursor) is the restore form's: it moves with
@@ -11,7 +12,7 @@
 //!                                        ▼
 //! ─────────◆━━━━━━━━━━━━━━━━━━━━◆━━━━━━━━━━━━━━     │
 //! 06-02 08:05                                  now 06-04 12:00
-//! window 06-03 02:01:10 ~ 06-03 10:14:52 UTC · at 06-03 09:30:00 · end 1d1h behind now ⚠
+//! window 06-03 02:01:10 ~ 06-03 10:14:52 UTC · at 06-03 09:30:00 · end 1d1h behind now
 //! ```
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -22,12 +23,8 @@ use ratatui::widgets::Widget;
 
 use crate::state::theme::Theme;
 use crate::view::widgets::long_duration;
+use kbdash_core::domain::archive::Archiving;
 use kbdash_core::domain::pitr::{BackupFacts, BackupKind, recoverable_window};
-
-/// How often the continuous backup's `timeRange.end` is normally refreshed.
-pub(crate) const DEFAULT_SYNC_INTERVAL: TimeDelta = TimeDelta::seconds(30);
-/// The end is flagged as not advancing when it lags now by more than this many intervals.
-pub(crate) const STALL_INTERVALS: i32 = 4;
 
 /// Styles of the timeline's parts, so the widget needs no theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,7 +43,7 @@ pub struct TimelineStyle {
     pub(crate) now: Style,
     /// The chosen time's mark.
     pub(crate) cursor: Style,
-    /// The lag flag when the end has stopped advancing.
+    /// A fault: the archiver down or the backup failed, or why there is no window.
     pub(crate) stalled: Style,
 }
 
@@ -79,8 +76,8 @@ pub struct TimelineInput {
     pub(crate) now: DateTime<Utc>,
     /// The chosen restore time (the cursor), if any.
     pub(crate) chosen: Option<DateTime<Utc>>,
-    /// How often the range's end normally advances.
-    pub(crate) sync_interval: TimeDelta,
+    /// Triage's verdict on the archiver, when known: a fault is flagged.
+    pub(crate) archiving: Option<Archiving>,
     /// Why there is no window (shown in place of it), e.g. the PITR error.
     pub(crate) note: Option<String>,
 }
@@ -112,8 +109,16 @@ impl TimelineInput {
             full_backups,
             now,
             chosen,
-            sync_interval: DEFAULT_SYNC_INTERVAL,
+            archiving: None,
             note: window.err().map(|e| e.to_string()),
+        }
+    }
+
+    /// The same, with triage's verdict on the archiver.
+    pub fn with_archiving(self, archiving: Archiving) -> TimelineInput {
+        TimelineInput {
+            archiving: Some(archiving),
+            ..self
         }
     }
 
@@ -131,22 +136,9 @@ impl TimelineInput {
     }
 }
 
-/// How far the continuous range's end is behind now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct EndLag {
-    /// `now - end` (zero when the end is ahead).
-    pub(crate) lag: TimeDelta,
-    /// More than [`STALL_INTERVALS`] sync intervals behind: archiving has stopped advancing.
-    pub(crate) stalled: bool,
-}
-
-/// The lag of `end` behind `now` and whether it counts as stalled.
-pub(crate) fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>, sync_interval: TimeDelta) -> EndLag {
-    let lag = (now - end).max(TimeDelta::zero());
-    EndLag {
-        lag,
-        stalled: lag > sync_interval * STALL_INTERVALS,
-    }
+/// How far the continuous range's end is behind now (zero when it is ahead).
+pub(crate) fn end_lag(end: DateTime<Utc>, now: DateTime<Utc>) -> TimeDelta {
+    (now - end).max(TimeDelta::zero())
 }
 
 /// The column of `t` on an axis `[a0, a1]` drawn over `width` columns; `None` outside it.
@@ -181,8 +173,9 @@ impl<'a> Timeline<'a> {
         Timeline { input, style }
     }
 
-    /// The status line's parts: the window, the chosen time, the end's lag. When `compact`,
-    /// times are shorter and the lag comes first, so narrow areas still show a stalled end.
+    /// The status line's parts: the window, the chosen time, the end's lag, and a fault of the
+    /// archiver. When `compact`, times are shorter and a fault comes first, so narrow areas
+    /// still show it.
     fn status(&self, compact: bool) -> Vec<(String, Style)> {
         let i = self.input;
         let s = &self.style;
@@ -210,19 +203,20 @@ impl<'a> Timeline<'a> {
             };
             (format!(" · at {}", t.format(f)), s.cursor)
         });
-        let lag = i.range.map(|(_, end)| end_lag(end, i.now, i.sync_interval));
+        let lag = i.range.map(|(_, end)| end_lag(end, i.now));
+        let fault = i
+            .archiving
+            .as_ref()
+            .filter(|a| a.is_fault())
+            .map(|a| a.describe(i.now));
         let mut parts = Vec::new();
         if compact {
-            if let Some(lag) = lag {
-                let (text, style) = if lag.stalled {
-                    (
-                        format!("⚠ end {} behind · ", long_duration(lag.lag)),
-                        s.stalled,
-                    )
-                } else {
-                    (format!("lag {} · ", long_duration(lag.lag)), s.text)
-                };
-                parts.push((text, style));
+            match (&fault, lag) {
+                (Some(_), _) => parts.push(("⚠ archiver · ".to_string(), s.stalled)),
+                (None, Some(lag)) => {
+                    parts.push((format!("lag {} · ", long_duration(lag)), s.text));
+                }
+                (None, None) => {}
             }
             parts.push(window);
             parts.extend(chosen);
@@ -231,13 +225,10 @@ impl<'a> Timeline<'a> {
         parts.push(window);
         parts.extend(chosen);
         if let Some(lag) = lag {
-            parts.push((
-                format!(" · end {} behind now", long_duration(lag.lag)),
-                s.text,
-            ));
-            if lag.stalled {
-                parts.push((" ⚠ not advancing".to_string(), s.stalled));
-            }
+            parts.push((format!(" · end {} behind now", long_duration(lag)), s.text));
+        }
+        if let Some(fault) = fault {
+            parts.push((format!(" ⚠ {fault}"), s.stalled));
         }
         parts
     }
@@ -346,14 +337,13 @@ mod tests {
     }
 
     #[test]
-    fn lag_is_flagged_after_a_few_sync_intervals() {
+    fn lag_is_never_negative() {
         let end = t("2025-06-03T10:00:00Z");
-        let fine = end_lag(end, end + TimeDelta::seconds(120), DEFAULT_SYNC_INTERVAL);
-        assert_eq!((fine.lag, fine.stalled), (TimeDelta::seconds(120), false));
-        let stalled = end_lag(end, end + TimeDelta::seconds(121), DEFAULT_SYNC_INTERVAL);
-        assert!(stalled.stalled);
-        let ahead = end_lag(end, end - TimeDelta::seconds(5), DEFAULT_SYNC_INTERVAL);
-        assert_eq!((ahead.lag, ahead.stalled), (TimeDelta::zero(), false));
+        assert_eq!(
+            end_lag(end, end + TimeDelta::seconds(120)),
+            TimeDelta::seconds(120)
+        );
+        assert_eq!(end_lag(end, end - TimeDelta::seconds(5)), TimeDelta::zero());
     }
 
     #[test]

@@ -289,14 +289,11 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
             ])
         },
     );
-    let pitr = match m.store.continuous_backup(&c.key).and_then(|b| b.range_end) {
-        Some(end) => Line::from(vec![
-            Span::styled("PITR to ", theme.muted()),
-            Span::raw(if m.now - end >= chrono::Duration::hours(24) {
-                end.format("%m-%d %H:%M").to_string()
-            } else {
-                end.format("%H:%M:%S").to_string()
-            }),
+    // The same verdict as triage and the Clusters pane.
+    let pitr = match m.store.continuous_backup(&c.key) {
+        Some(b) => Line::from(vec![
+            Span::styled("PITR ", theme.muted()),
+            crate::view::backups::archiving_cell(m, &crate::view::backups::archiving(m, b)),
         ]),
         None => Line::styled("PITR -", theme.muted()),
     };

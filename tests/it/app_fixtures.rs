@@ -26,29 +26,45 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 5, 9, 0, 0).unwrap()
 }
 
-/// Every object of tests/fixtures/kubeblocks, with its kind.
+/// Every object of the reference fixtures of tests/fixtures/kubeblocks, with its kind: one
+/// consistent fleet. The fixtures of our own (see its README) show other states of some of the
+/// same objects; tests load those by name with [`fixture_file`].
 pub fn objects() -> Vec<(Kind, Value)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kubeblocks");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .starts_with("# kbdash reference fixture")
+        })
         .collect();
     files.sort();
+    files
+        .iter()
+        .flat_map(|f| fixture_file(&f.file_name().unwrap().to_string_lossy()))
+        .collect()
+}
+
+/// The objects of one fixture file of tests/fixtures/kubeblocks, with their kinds.
+pub fn fixture_file(name: &str) -> Vec<(Kind, Value)> {
+    let path = format!(
+        "{}/tests/fixtures/kubeblocks/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
     let mut out = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        for doc in serde_yaml_ng::Deserializer::from_str(&text) {
-            let v = Value::deserialize(doc).unwrap();
-            if v.is_null() {
-                continue;
-            }
-            let api_version = v["apiVersion"].as_str().unwrap_or_default();
-            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-            if let Some(kind) = Kind::from_group_kind(group, v["kind"].as_str().unwrap_or_default())
-            {
-                out.push((kind, v));
-            }
+    for doc in serde_yaml_ng::Deserializer::from_str(&text) {
+        let v = Value::deserialize(doc).unwrap();
+        if v.is_null() {
+            continue;
+        }
+        let api_version = v["apiVersion"].as_str().unwrap_or_default();
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        if let Some(kind) = Kind::from_group_kind(group, v["kind"].as_str().unwrap_or_default()) {
+            out.push((kind, v));
         }
     }
     out
@@ -73,16 +89,22 @@ pub fn apply(kind: Kind, v: &Value) -> Msg {
 
 /// A model at the fixed clock, sized `w` x `h`, with every watched kind synced from `objs`.
 pub fn model_with(objs: &[(Kind, Value)], w: u16, h: u16) -> Model {
-    let mut m = Model::new("kind-demo", None, now());
+    model_at(objs, w, h, now())
+}
+
+/// The same at clock `at`.
+pub fn model_at(objs: &[(Kind, Value)], w: u16, h: u16, at: DateTime<Utc>) -> Model {
+    let mut m = Model::new("kind-demo", None, at);
     m.size = (w, h);
     set_pages(&mut m);
     for kind in kbdash::state::store::WATCHED {
-        update(&mut m, watch(kind, WatchEvent::Init));
+        let event = |event| Msg::Watch { kind, at, event };
+        update(&mut m, event(WatchEvent::Init));
         for (k, v) in objs.iter().filter(|(k, _)| *k == kind) {
             let row = Row::from_value(*k, v).unwrap();
-            update(&mut m, watch(kind, WatchEvent::InitRow(Box::new(row))));
+            update(&mut m, event(WatchEvent::InitRow(Box::new(row))));
         }
-        update(&mut m, watch(kind, WatchEvent::InitDone));
+        update(&mut m, event(WatchEvent::InitDone));
     }
     m
 }

@@ -22,9 +22,10 @@ theme: high-contrast
 readonly_contexts: [\"prod-*\", staging]
 triage:
   stuck_ops_minutes: 5
-  wal_stall_minutes: 3
+  wal_quiet_minutes: 3
   restart_window_minutes: 30
   full_backup_grace_minutes: 90
+  stuck_deleting_minutes: 20
 wall:
   cycle_seconds: 4
 ";
@@ -43,10 +44,18 @@ wall:
     );
     let t = c.thresholds();
     assert_eq!(t.stuck_ops, Duration::minutes(5));
-    assert_eq!(t.wal_stall, Duration::minutes(3));
+    assert_eq!(t.wal_quiet, Duration::minutes(3));
     assert_eq!(t.restart_window, Duration::minutes(30));
     assert_eq!(t.full_backup_grace, Duration::minutes(90));
+    assert_eq!(t.stuck_deleting, Duration::minutes(20));
     assert_eq!(c.cycle_seconds(), 4);
+}
+
+/// Files written before the key was renamed keep working.
+#[test]
+fn the_old_wal_stall_key_still_sets_the_quiet_threshold() {
+    let c = Config::parse("c.yaml", "triage:\n  wal_stall_minutes: 7\n").unwrap();
+    assert_eq!(c.thresholds().wal_quiet, Duration::minutes(7));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! reach the preview, confirm, see the submit Cmd; a failed submit keeps the form; read-only
 //! offers no menu. Snapshots of a form with errors, the preview and the confirmation.
 
-use crate::app_fixtures::{ch, dry_run_ok, fleet, key, model_with, render, type_text};
+use crate::app_fixtures::{apply, ch, dry_run_ok, fleet, key, model_with, render, type_text};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::Cmd;
 use kbdash::state::cmd::FormCmd;
@@ -842,4 +842,64 @@ fn x_cancels_the_selected_running_opsrequest_after_confirmation() {
     assert!(m.notice.as_ref().unwrap().0.contains("read-only"));
     assert!(command(&mut m, "cancel-ops").is_empty());
     assert!(m.forms.modal.is_none());
+}
+
+/// A parameter the addon applies by restarting the primary leaves the secondaries pending:
+/// the preview says so, and once submitted the Restart that finishes it is offered.
+#[test]
+fn a_restart_on_reload_parameter_offers_the_restart_that_finishes_it() {
+    let (mut m, cluster) = model(120, 40);
+    let cmds = command(&mut m, "configure");
+    load(&mut m, &cmds);
+    focus_field(&mut m, "parameters");
+    type_text(&mut m, "max_connections=300");
+    let cmds = update(&mut m, ctrl_s());
+    dry_run_ok(&mut m, &cmds);
+    assert_eq!(stage(&m), StageKind::Preview);
+    let review = m.forms.modal.as_ref().unwrap().stage.review().unwrap();
+    assert!(
+        review.request.notes.iter().any(|n| n.contains(
+            "the secondaries keep the old value, pending restart, until they restart \
+             (kubeblocks-addons#1691)"
+        )),
+        "{:?}",
+        review.request.notes
+    );
+    assert!(render(&m).contains("kubeblocks-addons#1691"));
+    // A restart is disruptive: the cluster's name confirms it.
+    update(&mut m, key(KeyCode::Enter));
+    type_text(&mut m, &cluster.name);
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, .. })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt: *attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.to_string(),
+            result: Ok(format!("{}-reconfiguring-abcde", cluster.name)),
+        }),
+    );
+    let notice = &m.notice.as_ref().unwrap().0;
+    assert!(
+        notice.contains(&format!(":restart on {cluster} finishes it")),
+        "{notice}"
+    );
+    // Once the new op's row arrives it is selected, so `:restart` is the Restart of the
+    // same cluster.
+    let op = serde_json::json!({
+        "apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
+        "metadata": {"name": format!("{}-reconfiguring-abcde", cluster.name),
+            "namespace": cluster.namespace.as_str(), "creationTimestamp": "2025-06-05T09:00:00Z"},
+        "spec": {"clusterName": cluster.name.as_str(), "type": "Reconfiguring"},
+        "status": {"phase": "Running"},
+    });
+    update(&mut m, apply(Kind::OpsRequest, &op));
+    let cmds = command(&mut m, "restart");
+    let Some(Cmd::Form(FormCmd::LoadContext { cluster: target })) = cmds.last() else {
+        panic!("expected the Restart form to load, got {cmds:?}");
+    };
+    assert_eq!(*target, cluster);
 }

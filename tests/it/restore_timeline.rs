@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use kbdash::view::timeline::{Timeline, TimelineInput, TimelineStyle};
+use kbdash_core::domain::archive::Archiving;
 use kbdash_core::forms::examples::fixture_restore_context;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -56,13 +57,34 @@ fn timeline_with_live_end() {
 
 #[test]
 fn timeline_with_stalled_end() {
-    // A day after the end: archiving stopped; the flag shows.
+    // A day after the end, and nothing says the archiver failed: an idle database. The lag is
+    // shown, no flag.
     let input = input("2025-06-04T12:00:00Z");
     for width in [60, 100] {
         let drawn = draw(&input, width);
         insta::assert_snapshot!(format!("stalled_{width}"), drawn);
+        assert!(!drawn.contains('⚠'), "{drawn}");
     }
-    assert!(draw(&input, 120).contains("⚠ not advancing"));
+}
+
+#[test]
+fn a_downed_archiver_is_flagged() {
+    let down = input("2025-06-04T12:00:00Z").with_archiving(Archiving::Down {
+        end: Some(t("2025-06-03T10:14:52Z")),
+    });
+    let wide = draw(&down, 220);
+    assert!(
+        wide.contains("⚠ WAL archiver down: Running(AvailablePods: 0), recoverable up to"),
+        "{wide}"
+    );
+    assert!(
+        draw(&down, 60).contains("⚠ archiver"),
+        "narrow areas say it first"
+    );
+    let quiet = input("2025-06-04T12:00:00Z").with_archiving(Archiving::Quiet {
+        end: t("2025-06-03T10:14:52Z"),
+    });
+    assert!(!draw(&quiet, 160).contains('⚠'));
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Triage on the demo fleet, through the watch layer: the broken cluster and the failed
-//! OpsRequest are at the top with their evidence one key away.
+//! OpsRequest are at the top with their evidence one key away, each with the cause the
+//! operator recorded; what the sources show to be normal (an idle database, another engine)
+//! raises nothing.
 
 use std::time::Duration;
 
@@ -67,13 +69,38 @@ async fn the_demos_problems_come_first() {
             .any(|t| t.contains("OpsRequest") && t.contains("Failed")),
         "{text:#?}"
     );
+    let has = |needle: &str| text.iter().any(|t| t.contains(needle));
     assert!(
-        text.iter().any(|t| t.contains("WAL archive stalled")),
-        "the demo's stalled archiver is listed: {text:#?}"
+        has(
+            "auth-db — cluster is Failed: postgresql Failed: InstanceSet/auth-db-postgresql: \
+             Role probe timeout"
+        ),
+        "the component message is the cause: {text:#?}"
     );
     assert!(
-        !text.iter().any(|t| t.contains("wanted one by")),
+        has("Restart Failed: Failed to restart: Pod/analytics-postgresql-"),
+        "the cause in the progress detail, not the generic condition: {text:#?}"
+    );
+    assert!(
+        has("reporting — deletion requested at") && has("held by terminationPolicy DoNotTerminate"),
+        "{text:#?}"
+    );
+    assert!(
+        !has("billing") && !has("WAL"),
+        "the idle database's old end is no problem: {text:#?}"
+    );
+    assert!(
+        !has("shop-mysql") && !has("more detailed information"),
+        "another engine's crash loop is not judged: {text:#?}"
+    );
+    assert!(
+        !has("one was due by"),
         "daily full backups are up to date in the demo: {text:#?}"
+    );
+    assert_eq!(
+        m.store.other_clusters.len(),
+        1,
+        "the MySQL cluster is counted"
     );
 
     update(

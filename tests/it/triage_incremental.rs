@@ -1,6 +1,9 @@
 //! The triage list kept up to date event by event must always equal running every rule over the
 //! whole model: random sequences of watch events, relists, stream failures and clock ticks over
 //! a small fleet, compared after every step; and no verdict is reached on a down stream's data.
+//! The fleet has what the rules read: clusters deleting or of another engine, component
+//! messages, archivers with and without pods, schedules with status, and the BackupPolicies
+//! and ActionSets that type the methods.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -14,8 +17,8 @@ use kbdash::update::update;
 use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    BackupRow, ClusterRow, Condition, ObjKey, OpsRow, PodRow, Progress, Row, ScheduleEntry,
-    ScheduleRow,
+    ActionSetRow, BackupRow, ClusterRow, ComponentStatus, Condition, ObjKey, OpsRow, PodRow,
+    PolicyMethod, PolicyRow, Progress, Row, ScheduleEntry, ScheduleRow,
 };
 
 fn start() -> DateTime<Utc> {
@@ -38,6 +41,11 @@ enum Step {
     Cluster {
         c: usize,
         phase: usize,
+        /// Another engine's cluster.
+        other: bool,
+        /// Minutes since its deletion was requested, with DoNotTerminate or not.
+        deleting: Option<(i64, bool)>,
+        message: bool,
     },
     Pod {
         i: usize,
@@ -46,6 +54,7 @@ enum Step {
         ready: bool,
         crash: bool,
         restarts: u32,
+        other: bool,
     },
     Ops {
         i: usize,
@@ -60,11 +69,23 @@ enum Step {
         failed: bool,
         end_min_ago: i64,
         method: usize,
+        /// The archiver's available pods, if the action says.
+        pods: Option<u32>,
     },
     Schedule {
         c: usize,
         method: usize,
         enabled: bool,
+        /// Minutes since the entry's last success, if recorded.
+        success_min_ago: Option<i64>,
+        failed: bool,
+    },
+    Policy {
+        c: usize,
+    },
+    ActionSet {
+        i: usize,
+        backup_type: usize,
     },
     Delete {
         kind: usize,
@@ -83,22 +104,37 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0..2usize, 0..5usize).prop_map(|(c, phase)| Step::Cluster { c, phase }),
+        (
+            0..2usize,
+            0..5usize,
+            prop::bool::weighted(0.2),
+            prop::option::weighted(0.3, (0..40i64, any::<bool>())),
+            any::<bool>()
+        )
+            .prop_map(|(c, phase, other, deleting, message)| Step::Cluster {
+                c,
+                phase,
+                other,
+                deleting,
+                message
+            }),
         (
             0..6usize,
             0..2usize,
             0..3usize,
             any::<bool>(),
             any::<bool>(),
-            0..4u32
+            0..4u32,
+            prop::bool::weighted(0.2)
         )
-            .prop_map(|(i, c, role, ready, crash, restarts)| Step::Pod {
+            .prop_map(|(i, c, role, ready, crash, restarts, other)| Step::Pod {
                 i,
                 c,
                 role,
                 ready,
                 crash,
-                restarts
+                restarts,
+                other
             }),
         (0..4usize, 0..2usize, 0..4usize, 0..30i64).prop_map(|(i, c, phase, started_min_ago)| {
             Step::Ops {
@@ -114,9 +150,10 @@ fn step() -> impl Strategy<Value = Step> {
             any::<bool>(),
             any::<bool>(),
             0..40i64,
-            0..3usize
+            0..METHODS.len(),
+            prop::option::of(0..2u32)
         )
-            .prop_map(|(i, c, continuous, failed, end_min_ago, method)| {
+            .prop_map(|(i, c, continuous, failed, end_min_ago, method, pods)| {
                 Step::Backup {
                     i,
                     c,
@@ -124,29 +161,82 @@ fn step() -> impl Strategy<Value = Step> {
                     failed,
                     end_min_ago,
                     method,
+                    pods,
                 }
             }),
-        (0..2usize, 0..3usize, any::<bool>())
-            .prop_map(|(c, method, enabled)| { Step::Schedule { c, method, enabled } }),
-        (0..5usize, 0..6usize).prop_map(|(kind, i)| Step::Delete { kind, i }),
-        (0..5usize).prop_map(|kind| Step::Relist { kind }),
-        (0..5usize).prop_map(|kind| Step::StreamDown { kind }),
+        (
+            0..2usize,
+            0..METHODS.len(),
+            any::<bool>(),
+            prop::option::of(0..5000i64),
+            prop::bool::weighted(0.2)
+        )
+            .prop_map(|(c, method, enabled, success_min_ago, failed)| {
+                Step::Schedule {
+                    c,
+                    method,
+                    enabled,
+                    success_min_ago,
+                    failed,
+                }
+            }),
+        (0..2usize).prop_map(|c| Step::Policy { c }),
+        (0..ACTION_SETS.len(), 0..3usize)
+            .prop_map(|(i, backup_type)| Step::ActionSet { i, backup_type }),
+        (0..KINDS.len(), 0..6usize).prop_map(|(kind, i)| Step::Delete { kind, i }),
+        (0..KINDS.len()).prop_map(|kind| Step::Relist { kind }),
+        (0..KINDS.len()).prop_map(|kind| Step::StreamDown { kind }),
         (1..900i64).prop_map(|seconds| Step::Tick { seconds }),
     ]
 }
 
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 7] = [
     Kind::Cluster,
     Kind::Pod,
     Kind::OpsRequest,
     Kind::Backup,
     Kind::BackupSchedule,
+    Kind::BackupPolicy,
+    Kind::ActionSet,
 ];
-const METHODS: [&str; 3] = ["pg-basebackup", "archive-wal", "volume-snapshot"];
+const METHODS: [&str; 5] = [
+    "pg-basebackup",
+    "archive-wal",
+    "volume-snapshot",
+    "wal-g",
+    "wal-g-archive",
+];
+/// The ActionSet of each method but the volume snapshot's.
+const ACTION_SETS: [&str; 4] = [
+    "postgresql-basebackup",
+    "postgresql-for-pitr",
+    "postgresql-wal-g",
+    "postgres-wal-g-pitr",
+];
+
+fn action_set_of(method: &str) -> &'static str {
+    match method {
+        "pg-basebackup" => ACTION_SETS[0],
+        "archive-wal" => ACTION_SETS[1],
+        "wal-g" => ACTION_SETS[2],
+        "wal-g-archive" => ACTION_SETS[3],
+        _ => "",
+    }
+}
+
+fn policy_name(c: usize) -> String {
+    format!("{}-policy", CLUSTERS[c])
+}
 
 fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
     Some(match *step {
-        Step::Cluster { c, phase } => Row::Cluster(ClusterRow {
+        Step::Cluster {
+            c,
+            phase,
+            other,
+            deleting,
+            message,
+        } => Row::Cluster(ClusterRow {
             key: key(CLUSTERS[c]),
             phase: ["Running", "Abnormal", "Failed", "Updating", "Stopped"][phase].into(),
             conditions: vec![Condition {
@@ -156,6 +246,23 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
                 last_transition: minutes_ago(now, 3),
                 ..Condition::default()
             }],
+            components: vec![ComponentStatus {
+                name: "postgresql".into(),
+                phase: if phase == 0 { "Running" } else { "Failed" }.into(),
+                message: if message {
+                    "InstanceSet/x: Role probe timeout, check whether the application is available"
+                        .into()
+                } else {
+                    String::new()
+                },
+            }],
+            deleting: deleting.and_then(|(m, _)| minutes_ago(now, m)),
+            termination_policy: match deleting {
+                Some((_, true)) => "DoNotTerminate",
+                _ => "Delete",
+            }
+            .into(),
+            other_engine: other,
             ..ClusterRow::default()
         }),
         Step::Pod {
@@ -165,6 +272,7 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             ready,
             crash,
             restarts,
+            other,
         } => Row::Pod(PodRow {
             key: key(&format!("pod-{i}")),
             cluster: CLUSTERS[c].into(),
@@ -175,6 +283,7 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             status: if crash { "CrashLoopBackOff" } else { "Running" }.into(),
             restarts,
             created: minutes_ago(now, 60),
+            other_engine: other,
             ..PodRow::default()
         }),
         Step::Ops {
@@ -200,6 +309,7 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             failed,
             end_min_ago,
             method,
+            pods,
         } => Row::Backup(BackupRow {
             key: key(&format!("backup-{i}")),
             cluster: CLUSTERS[c].into(),
@@ -214,20 +324,50 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             }
             .into(),
             created: minutes_ago(now, end_min_ago * 60),
+            completed: minutes_ago(now, end_min_ago),
             range_end: minutes_ago(now, end_min_ago),
+            archiver_pods: pods,
             ..BackupRow::default()
         }),
-        Step::Schedule { c, method, enabled } => Row::Schedule(ScheduleRow {
+        Step::Schedule {
+            c,
+            method,
+            enabled,
+            success_min_ago,
+            failed,
+        } => Row::Schedule(ScheduleRow {
             key: key(&format!("{}-schedule", CLUSTERS[c])),
             cluster: CLUSTERS[c].into(),
+            policy: policy_name(c).into(),
             created: minutes_ago(now, 3000),
+            phase: if failed { "Failed" } else { "Available" }.into(),
+            failure_reason: if failed {
+                "no such method".into()
+            } else {
+                String::new()
+            },
             entries: vec![ScheduleEntry {
+                name: METHODS[method].into(),
                 method: METHODS[method].into(),
                 enabled,
                 cron: "0 18 * * *".into(),
                 retention: "7d".into(),
+                last_success: success_min_ago.and_then(|m| minutes_ago(now, m)),
+                ..ScheduleEntry::default()
             }],
-            ..ScheduleRow::default()
+        }),
+        Step::Policy { c } => Row::Policy(PolicyRow::new(
+            key(&policy_name(c)),
+            CLUSTERS[c].into(),
+            METHODS.iter().map(|m| PolicyMethod {
+                name: m,
+                action_set: action_set_of(m),
+                snapshot_volumes: action_set_of(m).is_empty(),
+            }),
+        )),
+        Step::ActionSet { i, backup_type } => Row::ActionSet(ActionSetRow {
+            key: ObjKey::new("", ACTION_SETS[i]),
+            backup_type: ["Full", "Continuous", "Incremental"][backup_type].into(),
         }),
         _ => return None,
     })
@@ -239,6 +379,20 @@ fn current_rows(m: &Model, kind: Kind) -> Vec<Row> {
         Kind::Pod => m.store.pods.iter().cloned().map(Row::Pod).collect(),
         Kind::OpsRequest => m.store.ops.iter().cloned().map(Row::Ops).collect(),
         Kind::Backup => m.store.backups.iter().cloned().map(Row::Backup).collect(),
+        Kind::BackupPolicy => m
+            .store
+            .policies
+            .values()
+            .cloned()
+            .map(Row::Policy)
+            .collect(),
+        Kind::ActionSet => m
+            .store
+            .action_sets
+            .values()
+            .cloned()
+            .map(Row::ActionSet)
+            .collect(),
         _ => m
             .store
             .schedules
@@ -262,14 +416,16 @@ fn run(m: &mut Model, step: &Step) {
     }
     match *step {
         Step::Delete { kind, i } => {
-            let name = match KINDS[kind] {
-                Kind::Cluster => CLUSTERS[i % 2].to_string(),
-                Kind::Pod => format!("pod-{i}"),
-                Kind::OpsRequest => format!("ops-{i}"),
-                Kind::Backup => format!("backup-{i}"),
-                _ => format!("{}-schedule", CLUSTERS[i % 2]),
+            let target = match KINDS[kind] {
+                Kind::Cluster => key(CLUSTERS[i % 2]),
+                Kind::Pod => key(&format!("pod-{i}")),
+                Kind::OpsRequest => key(&format!("ops-{i}")),
+                Kind::Backup => key(&format!("backup-{i}")),
+                Kind::BackupPolicy => key(&policy_name(i % 2)),
+                Kind::ActionSet => ObjKey::new("", ACTION_SETS[i % ACTION_SETS.len()]),
+                _ => key(&format!("{}-schedule", CLUSTERS[i % 2])),
             };
-            watch(m, KINDS[kind], WatchEvent::Delete(key(&name)));
+            watch(m, KINDS[kind], WatchEvent::Delete(target));
         }
         Step::Relist { kind } => {
             // A relist that drops the first row: deletions seen only through the list.

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use crate::atom::Atom;
+use crate::domain::quantity::Quantity;
 use crate::kinds::Kind;
 
 /// Namespace and name of an object; the identity rows are kept by.
@@ -98,12 +99,31 @@ pub struct ClusterRow {
     /// `status.phase` (`Creating`, `Running`, `Updating`, `Stopped`, `Failed`, `Abnormal`, ...),
     /// verbatim; empty until the operator first writes a status.
     pub phase: Atom,
-    /// (component, phase) pairs from `status.components`.
-    pub components: Vec<(Atom, Atom)>,
+    /// `status.components`, by component name.
+    pub components: Vec<ComponentStatus>,
     /// `status.conditions`.
     pub conditions: Vec<Condition>,
-    /// Whether `metadata.deletionTimestamp` is set: the cluster is being deleted.
-    pub deleting: bool,
+    /// `metadata.deletionTimestamp`: since when the cluster is being deleted.
+    pub deleting: Option<DateTime<Utc>>,
+    /// The cluster runs another engine than PostgreSQL (docs/kubeblocks.md#engines): neither
+    /// `spec.clusterDef: postgresql` nor a `postgresql-` component definition. kbdash shows
+    /// and judges PostgreSQL clusters only.
+    pub other_engine: bool,
+}
+
+/// One component's entry in a Cluster's `status.components`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ComponentStatus {
+    /// The component's name, e.g. `postgresql`.
+    pub name: Atom,
+    /// Its `phase` (`Running`, `Failed`, ...), verbatim.
+    pub phase: Atom,
+    /// Its `message` map flattened to `key: text` pairs joined by `; `, e.g.
+    /// `InstanceSet/pg-postgresql: Role probe timeout, check whether the application is
+    /// available`; empty when there is none. The operator merges into this map and never
+    /// clears it, so a message can outlive the phase that wrote it
+    /// (docs/kubeblocks.md#failure-causes).
+    pub message: String,
 }
 
 /// A Pod of a KubeBlocks cluster.
@@ -135,6 +155,10 @@ pub struct PodRow {
     pub ip: String,
     /// `status.conditions`.
     pub conditions: Vec<Condition>,
+    /// The pod belongs to another engine than PostgreSQL: its `app.kubernetes.io/component`
+    /// (the component definition) does not start with `postgresql-`
+    /// (docs/kubeblocks.md#engines).
+    pub other_engine: bool,
 }
 
 /// One progress detail of an OpsRequest component.
@@ -199,7 +223,9 @@ pub struct OpsRow {
     pub started: Option<DateTime<Utc>>,
     /// `status.completionTimestamp`; `None` until the request ends.
     pub completed: Option<DateTime<Utc>>,
-    /// Why a Failed or Aborted request ended so (the failing condition's message).
+    /// Why a Failed, Aborted or Cancelled request ended so: the failing condition's message,
+    /// or, when that is the operator's generic "more detailed information in
+    /// status.components", the cause recorded there (docs/kubeblocks.md#failure-causes).
     pub reason: String,
     /// The latest condition transition.
     pub last_transition: Option<DateTime<Utc>>,
@@ -231,7 +257,8 @@ pub struct BackupRow {
     pub policy: Atom,
     /// `status.phase` (`New`, `Running`, `Completed`, `Failed`, `Deleting`, ...), verbatim.
     pub phase: Atom,
-    /// `status.totalSize` in bytes; `None` when absent or not a whole number.
+    /// `status.totalSize` in bytes: a byte count for job backups, a quantity such as `20Gi`
+    /// for volume snapshots (docs/kubeblocks.md#backup-sizes); `None` when absent or unreadable.
     pub size_bytes: Option<u64>,
     /// `status.timeRange.start`: the start of the data the backup holds.
     pub range_start: Option<DateTime<Utc>>,
@@ -246,6 +273,10 @@ pub struct BackupRow {
     pub duration: Atom,
     /// `status.failureReason`; empty unless the backup failed.
     pub failure_reason: String,
+    /// `availableReplicas` of the StatefulSet action that runs a continuous backup's archiver
+    /// (kbcli's `Running(AvailablePods: N)`); `None` when the backup has no such action or it
+    /// does not say.
+    pub archiver_pods: Option<u32>,
 }
 
 impl BackupRow {
@@ -261,9 +292,12 @@ impl BackupRow {
     }
 }
 
-/// One entry of a BackupSchedule.
+/// One entry of a BackupSchedule, with its status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleEntry {
+    /// `name`: the key of the entry's status; the operator sets it to the method when empty
+    /// (docs/kubeblocks.md#schedules).
+    pub name: Atom,
     /// `backupMethod`: the method the entry runs.
     pub method: Atom,
     /// `enabled`; `false` when absent.
@@ -272,6 +306,25 @@ pub struct ScheduleEntry {
     pub cron: Atom,
     /// `retentionPeriod`: how long its backups are kept, e.g. `7d`.
     pub retention: Atom,
+    /// `status.schedules.<name>.phase` (`Running`, `Failed`), verbatim.
+    pub phase: Atom,
+    /// `status.schedules.<name>.lastScheduleTime`.
+    pub last_scheduled: Option<DateTime<Utc>>,
+    /// `status.schedules.<name>.lastSuccessfulTime`.
+    pub last_success: Option<DateTime<Utc>>,
+    /// `status.schedules.<name>.failureReason`.
+    pub failure_reason: String,
+}
+
+impl ScheduleEntry {
+    /// The entry's name, or its method when it has none (as the operator names it).
+    pub fn key(&self) -> &str {
+        if self.name.is_empty() {
+            &self.method
+        } else {
+            &self.name
+        }
+    }
 }
 
 /// A dataprotection BackupSchedule.
@@ -283,10 +336,49 @@ pub struct ScheduleRow {
     pub created: Option<DateTime<Utc>>,
     /// `app.kubernetes.io/instance`: the cluster whose backups it schedules.
     pub cluster: Atom,
+    /// `spec.backupPolicyName`: the policy whose methods the entries run.
+    pub policy: Atom,
     /// `status.phase` (`Available`, `Failed`), verbatim.
     pub phase: Atom,
-    /// `spec.schedules`, in order.
+    /// `status.failureReason`: why the schedule is Failed.
+    pub failure_reason: String,
+    /// `spec.schedules`, in order, each with its `status.schedules` entry.
     pub entries: Vec<ScheduleEntry>,
+}
+
+/// A dataprotection BackupPolicy: the backup methods of a cluster's component.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyRow {
+    /// The BackupPolicy's namespace and name.
+    pub key: ObjKey,
+    /// `app.kubernetes.io/instance`: the cluster it backs up.
+    pub cluster: Atom,
+    /// `spec.backupMethods`, one `name<TAB>actionSetName<TAB>snapshotVolumes` line each,
+    /// interned: the policies of a fleet come from a few templates, so thousands of clusters
+    /// share one copy of their method list.
+    methods: Atom,
+}
+
+/// One `spec.backupMethods[]` entry of a BackupPolicy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PolicyMethod<'a> {
+    /// `name`, e.g. `pg-basebackup`.
+    pub name: &'a str,
+    /// `actionSetName`: the ActionSet whose `spec.backupType` is the method's type; empty for
+    /// a method that only snapshots volumes.
+    pub action_set: &'a str,
+    /// `snapshotVolumes`.
+    pub snapshot_volumes: bool,
+}
+
+/// A dataprotection ActionSet (cluster-scoped): what type of backup a method makes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActionSetRow {
+    /// The ActionSet's name (no namespace).
+    pub key: ObjKey,
+    /// `spec.backupType` (`Full`, `Incremental`, `Differential`, `Continuous`, `Selective`),
+    /// verbatim.
+    pub backup_type: Atom,
 }
 
 /// A converted object of any watched kind.
@@ -302,6 +394,10 @@ pub enum Row {
     Backup(BackupRow),
     /// A BackupSchedule's row.
     Schedule(ScheduleRow),
+    /// A BackupPolicy's row.
+    Policy(PolicyRow),
+    /// An ActionSet's row.
+    ActionSet(ActionSetRow),
 }
 
 impl Row {
@@ -315,6 +411,8 @@ impl Row {
             Kind::OpsRequest => Row::Ops(OpsRow::from_value(v)),
             Kind::Backup => Row::Backup(BackupRow::from_value(v)),
             Kind::BackupSchedule => Row::Schedule(ScheduleRow::from_value(v)),
+            Kind::BackupPolicy => Row::Policy(PolicyRow::from_value(v)),
+            Kind::ActionSet => Row::ActionSet(ActionSetRow::from_value(v)),
             _ => return None,
         })
     }
@@ -327,13 +425,18 @@ impl Row {
             Row::Ops(_) => Kind::OpsRequest,
             Row::Backup(_) => Kind::Backup,
             Row::Schedule(_) => Kind::BackupSchedule,
+            Row::Policy(_) => Kind::BackupPolicy,
+            Row::ActionSet(_) => Kind::ActionSet,
         }
     }
 
-    /// The key of the cluster the row belongs to (a cluster row is its own).
+    /// The key of the cluster the row belongs to (a cluster row is its own; an ActionSet,
+    /// which serves every cluster, is its own too).
     pub fn cluster(&self) -> ObjKey {
         let (ns, cluster) = match self {
             Row::Cluster(r) => return r.key.clone(),
+            Row::ActionSet(r) => return r.key.clone(),
+            Row::Policy(r) => (&r.key.namespace, &r.cluster),
             Row::Pod(r) => (&r.key.namespace, &r.cluster),
             Row::Ops(r) => (&r.key.namespace, &r.cluster),
             Row::Backup(r) => (&r.key.namespace, &r.cluster),
@@ -350,6 +453,8 @@ impl Row {
             Row::Ops(r) => &r.key,
             Row::Backup(r) => &r.key,
             Row::Schedule(r) => &r.key,
+            Row::Policy(r) => &r.key,
+            Row::ActionSet(r) => &r.key,
         }
     }
 }
@@ -455,14 +560,30 @@ impl ClusterRow {
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .map(|(name, c)| (Atom::new(name), atom(c, &["phase"])))
+                    .map(|(name, c)| ComponentStatus {
+                        name: Atom::new(name),
+                        phase: atom(c, &["phase"]),
+                        message: message_map(c.get("message")),
+                    })
                     .collect()
             })
             .unwrap_or_default();
+        let cluster_def = atom(v, &["spec", "clusterDef"]);
+        let comp_defs: Vec<&str> = specs
+            .iter()
+            .filter_map(|c| c.get("componentDef").and_then(Value::as_str))
+            .filter(|d| !d.is_empty())
+            .collect();
+        // A cluster that names neither is not one KubeBlocks 1.0 accepts: shown, not hidden.
+        let other_engine = if !cluster_def.is_empty() {
+            cluster_def != "postgresql"
+        } else {
+            !comp_defs.is_empty() && !comp_defs.iter().any(|d| is_postgresql_comp_def(d))
+        };
         ClusterRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
-            cluster_def: atom(v, &["spec", "clusterDef"]),
+            cluster_def,
             topology: atom(v, &["spec", "topology"]),
             termination_policy: atom(v, &["spec", "terminationPolicy"]),
             version: specs
@@ -473,8 +594,51 @@ impl ClusterRow {
             phase: atom(v, &["status", "phase"]),
             components,
             conditions: conditions(v),
-            deleting: get(v, &["metadata", "deletionTimestamp"]).is_some(),
+            deleting: deletion_time(v),
+            other_engine,
         }
+    }
+
+    /// The messages of components that are not Running, `component: message` each, joined by
+    /// `; `: the cause of a Failed or Abnormal cluster where the operator recorded one. A
+    /// Running component's message is left out: the map is never cleared, so it may be old.
+    pub fn failure_messages(&self) -> String {
+        self.components
+            .iter()
+            .filter(|c| !c.message.is_empty() && c.phase != "Running")
+            .map(|c| format!("{} {}: {}", c.name, c.phase, c.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Whether a component definition name is the PostgreSQL addon's (`postgresql-<major>-...`;
+/// a Cluster may also name the bare prefix `postgresql`).
+fn is_postgresql_comp_def(name: &str) -> bool {
+    name == "postgresql" || name.starts_with("postgresql-")
+}
+
+/// `metadata.deletionTimestamp`, also when unreadable as a time (the object is being deleted
+/// all the same).
+fn deletion_time(v: &Value) -> Option<DateTime<Utc>> {
+    let t = get(v, &["metadata", "deletionTimestamp"])?;
+    Some(
+        t.as_str()
+            .and_then(parse_time)
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+    )
+}
+
+/// A `map[string]string` message as `key: text` pairs joined by `; `, sorted by key.
+fn message_map(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, t)| t.as_str().map(|t| format!("{k}: {t}")))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(Value::String(t)) => t.clone(),
+        _ => String::new(),
     }
 }
 
@@ -540,6 +704,9 @@ impl PodRow {
             node: atom(v, &["spec", "nodeName"]),
             ip: text_or_empty(v, &["status", "podIP"]),
             conditions: conds,
+            other_engine: get(v, &["metadata", "labels", "app.kubernetes.io/component"])
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.starts_with("postgresql-")),
         }
     }
 
@@ -567,7 +734,7 @@ impl OpsRow {
         let conds = conditions(v);
         let phase = atom(v, &["status", "phase"]);
         let reason = if matches!(phase.as_str(), "Failed" | "Aborted" | "Cancelled") {
-            failure_reason(&conds, &phase)
+            failure_reason(v, &conds, &phase)
         } else {
             String::new()
         };
@@ -623,9 +790,11 @@ impl OpsRow {
 }
 
 /// The message that explains a terminal failure: the condition named after the phase, else the
-/// latest condition whose status is False.
-fn failure_reason(conds: &[Condition], phase: &str) -> String {
-    conds
+/// latest condition whose status is False. When that is the operator's generic text, which
+/// only points at `status.components` (docs/kubeblocks.md#failure-causes), the cause is read
+/// there instead, with the generic text's absence of detail noted by nothing at all.
+fn failure_reason(v: &Value, conds: &[Condition], phase: &str) -> String {
+    let condition = conds
         .iter()
         .rev()
         .find(|c| c.type_ == phase && !c.message.is_empty())
@@ -636,7 +805,63 @@ fn failure_reason(conds: &[Condition], phase: &str) -> String {
                 .find(|c| c.status == "False" && !c.message.is_empty())
         })
         .map(|c| c.message.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if condition.is_empty() || condition.contains(GENERIC_FAILURE) {
+        let cause = components_cause(v);
+        if !cause.is_empty() {
+            return cause;
+        }
+    }
+    condition
+}
+
+/// What the operator's generic Failed condition says instead of a cause
+/// (`opsrequest_conditions.go` `NewFailedCondition`).
+const GENERIC_FAILURE: &str = "more detailed information in status.components";
+
+/// The cause an OpsRequest records per component: its failed progress details
+/// (`objectKey: message`), else the component's own `message` and `reason`.
+fn components_cause(v: &Value) -> String {
+    let Some(components) = get(v, &["status", "components"]).and_then(Value::as_object) else {
+        return String::new();
+    };
+    let failed: Vec<String> = components
+        .values()
+        .flat_map(|c| array(c, &["progressDetails"]))
+        .filter(|d| text(d, &["status"]).as_deref() == Some("Failed"))
+        .filter_map(|d| {
+            let message = text(d, &["message"]).filter(|m| !m.is_empty())?;
+            Some(match text(d, &["objectKey"]).filter(|k| !k.is_empty()) {
+                // The operator's messages mostly name the object already.
+                Some(key) if !message.contains(key.as_str()) => format!("{key}: {message}"),
+                _ => message,
+            })
+        })
+        .collect();
+    if let Some(first) = failed.first() {
+        return match failed.len() {
+            1 => first.clone(),
+            n => format!("{first} (and {} more failed)", n - 1),
+        };
+    }
+    components
+        .iter()
+        .filter_map(|(name, c)| {
+            let message = text(c, &["message"]).unwrap_or_default();
+            let reason = text(c, &["reason"]).unwrap_or_default();
+            let who = match text(c, &["phase"]).filter(|p| !p.is_empty()) {
+                Some(phase) => format!("{name} {phase}"),
+                None => name.clone(),
+            };
+            match (message.is_empty(), reason.is_empty()) {
+                (true, true) => None,
+                (false, true) => Some(format!("{who}: {message}")),
+                (true, false) => Some(format!("{who}: {reason}")),
+                (false, false) => Some(format!("{who}: {message} ({reason})")),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl BackupRow {
@@ -654,34 +879,142 @@ impl BackupRow {
             },
             policy: atom(v, &["spec", "backupPolicyName"]),
             phase: atom(v, &["status", "phase"]),
-            size_bytes: number(v, &["status", "totalSize"]),
+            size_bytes: total_size(v),
             range_start: time(v, &["status", "timeRange", "start"]),
             range_end: time(v, &["status", "timeRange", "end"]),
             started: time(v, &["status", "startTimestamp"]),
             completed: time(v, &["status", "completionTimestamp"]),
             duration: atom(v, &["status", "duration"]),
             failure_reason: text_or_empty(v, &["status", "failureReason"]),
+            archiver_pods: array(v, &["status", "actions"])
+                .iter()
+                .find(|a| text(a, &["actionType"]).as_deref() == Some("StatefulSet"))
+                .and_then(|a| number(a, &["availableReplicas"]))
+                .map(clamp_u32),
         }
     }
+}
+
+/// `status.totalSize`: a byte count, or a quantity for volume snapshots.
+fn total_size(v: &Value) -> Option<u64> {
+    if let Some(n) = number(v, &["status", "totalSize"]) {
+        return Some(n);
+    }
+    let q = Quantity::parse(&text(v, &["status", "totalSize"])?).ok()?;
+    u64::try_from(q.units_ceil()).ok()
 }
 
 impl ScheduleRow {
     /// Converts a BackupSchedule object.
     pub(crate) fn from_value(v: &Value) -> ScheduleRow {
+        let status = get(v, &["status", "schedules"]);
         ScheduleRow {
             key: key_of(v),
             created: time(v, &["metadata", "creationTimestamp"]),
             cluster: label(v, "app.kubernetes.io/instance"),
+            policy: atom(v, &["spec", "backupPolicyName"]),
             phase: atom(v, &["status", "phase"]),
+            failure_reason: text_or_empty(v, &["status", "failureReason"]),
             entries: array(v, &["spec", "schedules"])
                 .iter()
-                .map(|s| ScheduleEntry {
-                    method: atom(s, &["backupMethod"]),
-                    enabled: s.get("enabled").and_then(Value::as_bool).unwrap_or(false),
-                    cron: atom(s, &["cronExpression"]),
-                    retention: atom(s, &["retentionPeriod"]),
+                .map(|s| {
+                    let mut e = ScheduleEntry {
+                        name: atom(s, &["name"]),
+                        method: atom(s, &["backupMethod"]),
+                        enabled: s.get("enabled").and_then(Value::as_bool).unwrap_or(false),
+                        cron: atom(s, &["cronExpression"]),
+                        retention: atom(s, &["retentionPeriod"]),
+                        ..ScheduleEntry::default()
+                    };
+                    if let Some(st) = status.and_then(|m| m.get(e.key())) {
+                        e.phase = atom(st, &["phase"]);
+                        e.last_scheduled = time(st, &["lastScheduleTime"]);
+                        e.last_success = time(st, &["lastSuccessfulTime"]);
+                        e.failure_reason = text_or_empty(st, &["failureReason"]);
+                    }
+                    e
                 })
                 .collect(),
+        }
+    }
+}
+
+impl PolicyRow {
+    /// A policy of `cluster` with `methods`, in order.
+    pub fn new<'a>(
+        key: ObjKey,
+        cluster: Atom,
+        methods: impl IntoIterator<Item = PolicyMethod<'a>>,
+    ) -> PolicyRow {
+        let lines: Vec<String> = methods
+            .into_iter()
+            .map(|m| {
+                let snapshot = if m.snapshot_volumes { "1" } else { "" };
+                // Names of Kubernetes objects hold neither tabs nor newlines.
+                format!("{}\t{}\t{snapshot}", m.name, m.action_set)
+            })
+            .collect();
+        PolicyRow {
+            key,
+            cluster,
+            methods: Atom::new(&lines.join("\n")),
+        }
+    }
+
+    /// Converts a BackupPolicy object.
+    pub(crate) fn from_value(v: &Value) -> PolicyRow {
+        let methods = array(v, &["spec", "backupMethods"]);
+        let texts: Vec<(String, String, bool)> = methods
+            .iter()
+            .map(|m| {
+                let clean = |s: String| s.replace(['\t', '\n'], " ");
+                (
+                    clean(text_or_empty(m, &["name"])),
+                    clean(text_or_empty(m, &["actionSetName"])),
+                    m.get("snapshotVolumes").and_then(Value::as_bool) == Some(true),
+                )
+            })
+            .collect();
+        PolicyRow::new(
+            key_of(v),
+            label(v, "app.kubernetes.io/instance"),
+            texts
+                .iter()
+                .map(|(name, action_set, snapshot)| PolicyMethod {
+                    name,
+                    action_set,
+                    snapshot_volumes: *snapshot,
+                }),
+        )
+    }
+
+    /// `spec.backupMethods`, in order.
+    pub fn methods(&self) -> impl Iterator<Item = PolicyMethod<'_>> {
+        self.methods
+            .split('\n')
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let mut parts = line.split('\t');
+                PolicyMethod {
+                    name: parts.next().unwrap_or_default(),
+                    action_set: parts.next().unwrap_or_default(),
+                    snapshot_volumes: parts.next() == Some("1"),
+                }
+            })
+    }
+
+    /// The method called `name`.
+    pub fn method(&self, name: &str) -> Option<PolicyMethod<'_>> {
+        self.methods().find(|m| m.name == name)
+    }
+}
+
+impl ActionSetRow {
+    /// Converts an ActionSet object.
+    pub(crate) fn from_value(v: &Value) -> ActionSetRow {
+        ActionSetRow {
+            key: key_of(v),
+            backup_type: atom(v, &["spec", "backupType"]),
         }
     }
 }
@@ -768,6 +1101,45 @@ mod tests {
         for phase in ["New", "InProgress", "Running", "Deleting", ""] {
             assert!(!backup(phase).is_finished(), "{phase}");
         }
+    }
+
+    #[test]
+    fn policy_methods_read_back_as_written() {
+        let v = json!({"metadata": {"name": "p", "namespace": "n",
+                "labels": {"app.kubernetes.io/instance": "c"}},
+            "spec": {"backupMethods": [
+                {"name": "wal-g", "actionSetName": "postgresql-wal-g"},
+                {"name": "volume-snapshot", "snapshotVolumes": true},
+                {"name": "odd\tname", "actionSetName": 7},
+                "not a method"]}});
+        let p = PolicyRow::from_value(&v);
+        let methods: Vec<PolicyMethod<'_>> = p.methods().collect();
+        assert_eq!(
+            methods,
+            [
+                PolicyMethod {
+                    name: "wal-g",
+                    action_set: "postgresql-wal-g",
+                    snapshot_volumes: false
+                },
+                PolicyMethod {
+                    name: "volume-snapshot",
+                    action_set: "",
+                    snapshot_volumes: true
+                },
+                PolicyMethod {
+                    name: "odd name",
+                    action_set: "7",
+                    snapshot_volumes: false
+                },
+                PolicyMethod::default(),
+            ]
+        );
+        assert_eq!(
+            p.method("volume-snapshot").map(|m| m.snapshot_volumes),
+            Some(true)
+        );
+        assert_eq!(PolicyRow::default().methods().count(), 0);
     }
 
     #[test]

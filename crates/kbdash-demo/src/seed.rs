@@ -1,7 +1,16 @@
 //! The demo's initial fleet of KubeBlocks PostgreSQL clusters: clusters, components, pods,
-//! PVCs, services, a history of finished OpsRequests, backup policies and schedules, full
-//! backups and one Running continuous backup per backed-up cluster. Deterministic for a seed;
-//! every timestamp is relative to the store's clock.
+//! PVCs, services, a history of finished OpsRequests, the addon's ActionSets, backup policies
+//! and schedules, full backups and one Running continuous backup per backed-up cluster, and
+//! one cluster of another engine. Deterministic for a seed; every timestamp is relative to the
+//! store's clock.
+//!
+//! The first clusters each show one behaviour of the real operator (docs/kubeblocks.md):
+//! `pg-cluster` a refused op and a volume-snapshot backup sized as a quantity, `orders-db` a
+//! crash-looping secondary, `legacy-crm` stopped, `billing` an idle database whose continuous
+//! backup's end stops advancing (not a fault), `analytics` the wal-g methods and an op that
+//! failed with the generic condition and its cause in a progress detail, `inventory` an
+//! archiver whose StatefulSet loses its pod two minutes in, `auth-db` a role probe timeout,
+//! `reporting` a deletion held by `DoNotTerminate`; `shop-mysql` runs MySQL.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rand::{Rng, SeedableRng};
@@ -12,6 +21,16 @@ use super::operator::objects::{self as obj, COMPONENT, ClusterInput, Phase, PodI
 use super::operator::ops::status::{self as ops_status, PodVerb};
 use super::store::{Store, timestamp};
 use kbdash_core::kinds::Kind;
+
+/// How a seeded op of the history ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Succeed,
+    /// Refused by the operator's validation (`Validated=False`).
+    ValidateFailed,
+    /// Failed without an error object: the generic condition, the cause in a progress detail.
+    FailedInComponent,
+}
 
 /// What to seed.
 #[derive(Debug, Clone)]
@@ -25,7 +44,7 @@ pub struct SeedConfig {
 impl Default for SeedConfig {
     fn default() -> Self {
         SeedConfig {
-            clusters: 6,
+            clusters: 8,
             seed: 1,
         }
     }
@@ -43,9 +62,18 @@ const NAMES: [&str; 8] = [
     "reporting",
 ];
 
-/// Marks the demo's stalled continuous backup: the simulated operator never advances its
-/// `status.timeRange.end`, as when a real WAL archiver stops.
-pub const STALLED_ANNOTATION: &str = "demo.kbdash.io/stalled-archiver";
+/// Marks the continuous backup of the demo's idle database: no transaction fills a WAL
+/// segment, so the simulated operator never advances its `status.timeRange.end`, while its
+/// archiver stays up (docs/kubeblocks.md#continuous-backup).
+pub const IDLE_ANNOTATION: &str = "demo.kbdash.io/idle-database";
+
+/// Marks the continuous backup whose archiver StatefulSet loses its pod at the annotated time
+/// (RFC 3339): the simulated operator then sets the action's `availableReplicas` to 0 and the
+/// end stops advancing.
+pub const ARCHIVER_FAILS_ANNOTATION: &str = "demo.kbdash.io/archiver-fails-at";
+
+/// The non-PostgreSQL KubeBlocks cluster every seeded fleet has.
+pub const OTHER_ENGINE_CLUSTER: &str = "shop-mysql";
 
 /// Fleets larger than this keep one full backup per cluster instead of three, so that 5000
 /// clusters make about 10,000 backups (one full, one continuous each).
@@ -58,6 +86,65 @@ enum Health {
     /// A secondary keeps crashing.
     Abnormal,
     Stopped,
+    /// All pods are ready but a secondary's role probe stopped answering: the component is
+    /// Failed with the operator's "Role probe timeout" message.
+    RoleProbeTimeout,
+    /// Someone deleted it while its terminationPolicy is DoNotTerminate: it stays Deleting.
+    HeldDeleting,
+}
+
+/// What a seeded cluster's continuous backup does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Archive {
+    /// Its end follows the clock.
+    Archiving,
+    /// An idle database: the end stays where it is, the archiver is up.
+    Idle,
+    /// The archiver loses its pod a little after the start.
+    FailsSoon,
+}
+
+/// The behaviours of cluster `i` of the fleet (see the module doc for the first ones).
+struct Story {
+    health: Health,
+    archive: Archive,
+    methods: obj::Methods,
+    /// Its last op failed with the generic condition, the cause in a progress detail.
+    failed_op: bool,
+    /// It has a Completed volume-snapshot backup.
+    snapshot: bool,
+}
+
+fn story(i: usize) -> Story {
+    let health = match i {
+        1 => Health::Abnormal,
+        2 => Health::Stopped,
+        6 => Health::RoleProbeTimeout,
+        7 => Health::HeldDeleting,
+        _ if i % 97 == 50 => Health::Abnormal,
+        _ if i % 89 == 60 => Health::Stopped,
+        _ if i % 107 == 72 => Health::RoleProbeTimeout,
+        _ if i % 109 == 73 => Health::HeldDeleting,
+        _ => Health::Healthy,
+    };
+    let archive = match i {
+        3 => Archive::Idle,
+        5 => Archive::FailsSoon,
+        _ if i % 101 == 70 => Archive::Idle,
+        _ if i % 103 == 71 => Archive::FailsSoon,
+        _ => Archive::Archiving,
+    };
+    Story {
+        health,
+        archive,
+        methods: if i % 7 == 4 {
+            obj::Methods::WalG
+        } else {
+            obj::Methods::BaseBackup
+        },
+        failed_op: i == 4 || i % 113 == 74,
+        snapshot: i == 0,
+    }
 }
 
 /// Fills an empty store with the fleet. Objects the store refuses (a name already taken) are
@@ -93,23 +180,27 @@ pub fn seed(store: &Store, config: &SeedConfig) {
         );
     }
     let uid = s.uid();
-    let cmpv = obj::component_version(&uid, &timestamp(s.now - Duration::days(90)));
+    let installed = timestamp(s.now - Duration::days(90));
+    let cmpv = obj::component_version(&uid, &installed);
     s.put(Kind::ComponentVersion, cmpv);
+    for (_, action_set, backup_type) in obj::METHODS {
+        if !action_set.is_empty() {
+            let uid = s.uid();
+            s.put(
+                Kind::ActionSet,
+                obj::action_set(action_set, backup_type, &uid, &installed),
+            );
+        }
+    }
     for i in 0..config.clusters {
         let name = match NAMES.get(i) {
             Some(n) if config.clusters <= NAMES.len() => n.to_string(),
             _ => format!("pg-{i:05}"),
         };
         let ns = namespaces[i % namespaces.len()];
-        let health = match i {
-            1 => Health::Abnormal,
-            2 => Health::Stopped,
-            _ if i % 97 == 50 => Health::Abnormal,
-            _ if i % 89 == 60 => Health::Stopped,
-            _ => Health::Healthy,
-        };
-        s.cluster(ns, &name, i, health);
+        s.cluster(ns, &name, i, &story(i));
     }
+    s.other_engine(namespaces[0]);
 }
 
 struct Seeder<'a> {
@@ -153,11 +244,13 @@ impl Seeder<'_> {
         timestamp(t)
     }
 
-    fn cluster(&mut self, ns: &str, name: &str, index: usize, health: Health) {
+    fn cluster(&mut self, ns: &str, name: &str, index: usize, story: &Story) {
+        let health = story.health;
         let (_, versions) = obj::RELEASES[self.rng.random_range(0..obj::RELEASES.len())];
         let service_version = versions[0];
         let replicas = match health {
             Health::Abnormal => 3,
+            Health::RoleProbeTimeout => 2,
             _ => match self.rng.random_range(0..20) {
                 0 => 1,
                 1..=3 => 2,
@@ -195,11 +288,19 @@ impl Seeder<'_> {
             .map(|o| obj::pod_name(name, COMPONENT, *o))
             .collect();
         let phase = match health {
-            Health::Healthy => Phase::Running,
+            Health::Healthy | Health::HeldDeleting => Phase::Running,
             Health::Abnormal => Phase::Abnormal,
             Health::Stopped => Phase::Stopped,
+            Health::RoleProbeTimeout => Phase::Failed,
         };
         obj::provisioned_status(&mut cluster, phase, &unready, &created_ts, &ready_ts);
+        let probe_failed_at = self.ts(self.now - Duration::minutes(18));
+        if health == Health::RoleProbeTimeout {
+            obj::role_probe_timeout(&mut cluster, &probe_failed_at);
+        }
+        if health == Health::HeldDeleting {
+            obj::held_by_do_not_terminate(&mut cluster, &self.ts(self.now - Duration::minutes(25)));
+        }
         // The history below changed the spec this many times.
         cluster["metadata"]["generation"] = 1.into();
         let comp_uid = self.uid();
@@ -209,8 +310,20 @@ impl Seeder<'_> {
             &self.ts(created + Duration::seconds(1)),
         );
         obj::apply_phase(&mut component, phase, &unready, &ready_ts);
+        if health == Health::RoleProbeTimeout {
+            obj::role_probe_timeout(&mut component, &probe_failed_at);
+        }
         self.put(Kind::Cluster, cluster.clone());
         self.put(Kind::Component, component);
+        if health == Health::HeldDeleting {
+            let uid = self.uid();
+            let first = self.ts(self.now - Duration::minutes(25));
+            let last = self.ts(self.now - Duration::seconds(20));
+            self.put(
+                Kind::Event,
+                obj::do_not_terminate_event(&cluster, &uid, 150, &first, &last),
+            );
+        }
 
         let pods_created = created + Duration::seconds(5);
         for ordinal in 0..replicas {
@@ -232,7 +345,8 @@ impl Seeder<'_> {
             } else {
                 PodState::Ready
             };
-            let role = if crashing {
+            // A pod whose role probe no longer answers keeps its last role off the label.
+            let role = if crashing || (health == Health::RoleProbeTimeout && ordinal != primary) {
                 None
             } else if ordinal == primary {
                 Some("primary")
@@ -291,15 +405,13 @@ impl Seeder<'_> {
                 &svc_ip,
             ),
         );
-        self.history(&cluster, index, health, created);
-        // One healthy cluster in a small fleet (and about 1 in 101 of a large one) has a WAL
-        // archiver that stopped: the triage view and the wall must show a stalled backup.
-        let stalled = health == Health::Healthy && (index == 3 || index % 101 == 70);
-        self.backups(&cluster, health, created, primary, stalled);
+        self.history(&cluster, index, story, created);
+        self.backups(&cluster, story, created, primary);
     }
 
     /// Finished OpsRequests, oldest first, at most one per day before now.
-    fn history(&mut self, cluster: &Value, index: usize, health: Health, created: DateTime<Utc>) {
+    fn history(&mut self, cluster: &Value, index: usize, story: &Story, created: DateTime<Utc>) {
+        let health = story.health;
         const TYPES: [&str; 8] = [
             "Restart",
             "VerticalScaling",
@@ -323,11 +435,16 @@ impl Seeder<'_> {
             if last && health == Health::Stopped {
                 ty = "Stop";
             }
-            let failed_validation = index == 0 && last;
-            if failed_validation {
+            let outcome = if index == 0 && last {
                 ty = "VerticalScaling";
-            }
-            let op = self.historic_op(cluster, ty, at, failed_validation);
+                Outcome::ValidateFailed
+            } else if story.failed_op && last {
+                ty = "Restart";
+                Outcome::FailedInComponent
+            } else {
+                Outcome::Succeed
+            };
+            let op = self.historic_op(cluster, ty, at, outcome);
             self.put(Kind::OpsRequest, op);
         }
     }
@@ -337,8 +454,9 @@ impl Seeder<'_> {
         cluster: &Value,
         ty: &str,
         at: DateTime<Utc>,
-        failed_validation: bool,
+        outcome: Outcome,
     ) -> Value {
+        let failed_validation = outcome == Outcome::ValidateFailed;
         let cname = obj::meta(cluster, "name").to_string();
         let ns = obj::meta(cluster, "namespace").to_string();
         let cuid = obj::meta(cluster, "uid").to_string();
@@ -402,6 +520,35 @@ impl Seeder<'_> {
                 .map(|o| obj::pod_name(&cname, COMPONENT, o))
                 .collect();
             match ty {
+                "Restart" if outcome == Outcome::FailedInComponent => {
+                    // The secondary restarted first never came back: the operator gives up on
+                    // it, restarts the rest and fails the op without an error object.
+                    for (k, p) in pods.iter().enumerate() {
+                        let end = t + Duration::seconds(self.rng.random_range(40..90));
+                        details.push(if k == 0 {
+                            ops_status::pod_detail_failed(
+                                PodVerb::Restart,
+                                p,
+                                COMPONENT,
+                                &format!(
+                                    "back-off 5m0s restarting failed container=postgresql pod={p}"
+                                ),
+                                &self.ts(t),
+                                &self.ts(end + Duration::minutes(5)),
+                            )
+                        } else {
+                            ops_status::pod_detail(
+                                PodVerb::Restart,
+                                p,
+                                COMPONENT,
+                                &self.ts(t),
+                                Some(&self.ts(end)),
+                            )
+                        });
+                        t = end + Duration::seconds(1);
+                    }
+                    t += Duration::minutes(5);
+                }
                 "Restart" | "VerticalScaling" | "Upgrade" => {
                     for p in &pods {
                         let end = t + Duration::seconds(self.rng.random_range(40..90));
@@ -472,18 +619,27 @@ impl Seeder<'_> {
                 "Expose" | "Switchover" | "HorizontalScaling" => Some(1),
                 _ => Some(details.len()),
             };
-            status["phase"] = "Succeed".into();
+            let failed = outcome == Outcome::FailedInComponent;
+            status["phase"] = if failed { "Failed" } else { "Succeed" }.into();
             status["progress"] = expected
                 .map_or("-/-".to_string(), |n| format!("{n}/{n}"))
                 .into();
             status["startTimestamp"] = t_start.clone().into();
             status["completionTimestamp"] = self.ts(done).into();
             if !details.is_empty() {
-                let phase = if ty == "Stop" { "Stopped" } else { "Running" };
+                let phase = match ty {
+                    _ if failed => "Failed",
+                    "Stop" => "Stopped",
+                    _ => "Running",
+                };
                 status["components"] =
                     json!({ COMPONENT: {"phase": phase, "progressDetails": details} });
             }
-            conditions.push(ops_status::succeed(&name, &cname, &self.ts(done)));
+            conditions.push(if failed {
+                ops_status::failed_see_components(&name, &cname, &self.ts(done))
+            } else {
+                ops_status::succeed(&name, &cname, &self.ts(done))
+            });
         }
         status["conditions"] = Value::Array(conditions);
         let uid = self.uid();
@@ -510,14 +666,7 @@ impl Seeder<'_> {
 
     /// The policy and schedule; for clusters that run, daily full backups and the Running
     /// continuous backup whose window they fall in.
-    fn backups(
-        &mut self,
-        cluster: &Value,
-        health: Health,
-        created: DateTime<Utc>,
-        primary: usize,
-        stalled: bool,
-    ) {
+    fn backups(&mut self, cluster: &Value, story: &Story, created: DateTime<Utc>, primary: usize) {
         let cname = obj::meta(cluster, "name").to_string();
         let ns = obj::meta(cluster, "namespace").to_string();
         let cuid = obj::meta(cluster, "uid").to_string();
@@ -533,16 +682,22 @@ impl Seeder<'_> {
             self.rng.random_range(0..60u32),
         );
         let cron = format!("{minute} {hour} * * *");
-        let backed_up = health != Health::Stopped;
+        let backed_up = story.health != Health::Stopped;
+        let (full_method, continuous_method) = (story.methods.full(), story.methods.continuous());
         let uid = self.uid();
         let mut schedule =
-            obj::backup_schedule(cluster, &uid, &created_ts, &cron, backed_up, backed_up);
+            obj::backup_schedule(cluster, &uid, &created_ts, &cron, story.methods, backed_up);
         let schedule_name = obj::schedule_name(&cname);
         let size_base: u64 = self.rng.random_range(40..20_000) * 1024 * 1024;
         let fulls = if self.small { 3 } else { 1 };
         let mut last_full: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         let continuous_start =
             (self.now - Duration::days(fulls + 1)).max(created + Duration::minutes(5));
+        let target = obj::pod_name(
+            &cname,
+            COMPONENT,
+            obj::comp_replicas(cluster).saturating_sub(1),
+        );
         if let Some(mut day) = self
             .now
             .with_hour(hour)
@@ -565,17 +720,12 @@ impl Seeder<'_> {
                         cluster,
                         name: &name,
                         uid: &uid,
-                        method: "pg-basebackup",
+                        method: full_method,
                         created: &self.ts(when),
                         schedule: Some(&schedule_name),
                         retention: "7d",
                         accounts: &accounts,
                     });
-                    let target = obj::pod_name(
-                        &cname,
-                        COMPONENT,
-                        obj::comp_replicas(cluster).saturating_sub(1),
-                    );
                     obj::backup_running_status(&mut b, cluster, &target, &self.ts(started));
                     obj::backup_progress(
                         &mut b,
@@ -590,13 +740,42 @@ impl Seeder<'_> {
                 when += Duration::days(1);
             }
         }
+        if story.snapshot && backed_up {
+            // Last night's volume snapshot, sized as the operator writes it: a quantity.
+            let when = (self.now - Duration::hours(14))
+                .with_minute(0)
+                .and_then(|d| d.with_second(0))
+                .unwrap_or(self.now);
+            if when > created {
+                let name = format!("{cname}-{}", when.format("%Y%m%d%H%M%S"));
+                let uid = self.uid();
+                let accounts = obj::encrypted_accounts(|| self.rng.random());
+                let mut b = obj::backup(&obj::BackupInput {
+                    cluster,
+                    name: &name,
+                    uid: &uid,
+                    method: "volume-snapshot",
+                    created: &self.ts(when),
+                    schedule: None,
+                    retention: "7d",
+                    accounts: &accounts,
+                });
+                let started = when + Duration::seconds(2);
+                let end = started + Duration::seconds(29);
+                obj::backup_running_status(&mut b, cluster, &target, &self.ts(started));
+                obj::backup_progress(&mut b, &self.ts(started), &self.ts(end), 0);
+                obj::snapshot_size(&mut b, &obj::comp_storage(cluster));
+                obj::backup_completed(&mut b, end, "7d");
+                self.put(Kind::Backup, b);
+            }
+        }
         if let Some((when, end)) = last_full {
-            schedule["status"]["schedules"]["pg-basebackup"] = json!({
+            schedule["status"]["schedules"][full_method] = json!({
                 "phase": "Running", "lastScheduleTime": self.ts(when), "lastSuccessfulTime": self.ts(end)});
         }
         if backed_up {
-            schedule["status"]["schedules"]["archive-wal"] = json!({"phase": "Running"});
-            let name = obj::continuous_backup_name(&cuid, &schedule_name, &ns, "archive-wal");
+            schedule["status"]["schedules"][continuous_method] = json!({"phase": "Running"});
+            let name = obj::continuous_backup_name(&cuid, &schedule_name, &ns, continuous_method);
             let uid = self.uid();
             let accounts = obj::encrypted_accounts(|| self.rng.random());
             let created = continuous_start - Duration::seconds(31);
@@ -604,7 +783,7 @@ impl Seeder<'_> {
                 cluster,
                 name: &name,
                 uid: &uid,
-                method: "archive-wal",
+                method: continuous_method,
                 created: &self.ts(created),
                 schedule: Some(&schedule_name),
                 retention: "8d",
@@ -618,15 +797,52 @@ impl Seeder<'_> {
                 &self.ts(created + Duration::seconds(2)),
             );
             let size = size_base / 4 + self.rng.random_range(0..size_base / 8 + 1);
-            let end = if stalled {
-                b["metadata"]["annotations"][STALLED_ANNOTATION] = json!("true");
-                self.now - Duration::minutes(40)
-            } else {
-                self.now
+            let end = match story.archive {
+                Archive::Idle => {
+                    b["metadata"]["annotations"][IDLE_ANNOTATION] = json!("true");
+                    self.now - Duration::minutes(40)
+                }
+                Archive::FailsSoon => {
+                    b["metadata"]["annotations"][ARCHIVER_FAILS_ANNOTATION] =
+                        self.ts(self.now + Duration::minutes(2)).into();
+                    self.now
+                }
+                Archive::Archiving => self.now,
             };
             obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
             self.put(Kind::Backup, b);
         }
         self.put(Kind::BackupSchedule, schedule);
+    }
+
+    /// The fleet's MySQL cluster (the MySQL addon's shapes, no backups): its pods carry
+    /// `managed-by=kubeblocks` like every KubeBlocks pod, and its secondary crash-loops, which
+    /// kbdash must neither show nor judge.
+    fn other_engine(&mut self, ns: &str) {
+        let created = self.now - Duration::days(20);
+        let uid = self.uid();
+        let cluster = obj::mysql_cluster(ns, OTHER_ENGINE_CLUSTER, &uid, &self.ts(created));
+        self.put(Kind::Cluster, cluster.clone());
+        for (ordinal, role) in [(0, "primary"), (1, "secondary")] {
+            let uid = self.uid();
+            let node = obj::node_name(self.rng.random_range(0..self.nodes));
+            let ip = self.ip();
+            let pod = obj::mysql_pod(&obj::MysqlPod {
+                cluster: &cluster,
+                ordinal,
+                role,
+                uid: &uid,
+                node: &node,
+                ip: &ip,
+                created: &self.ts(created + Duration::seconds(5)),
+                crashing: ordinal == 1,
+            });
+            if ordinal == 1 {
+                let first = self.ts(self.now - Duration::hours(3));
+                let last = self.ts(self.now - Duration::seconds(50));
+                self.put(Kind::Event, obj::back_off_event(&pod, 36, &first, &last));
+            }
+            self.put(Kind::Pod, pod);
+        }
     }
 }

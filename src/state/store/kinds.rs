@@ -12,15 +12,20 @@ use chrono::{DateTime, Utc};
 use crate::state::store::{Change, Store};
 use crate::state::table::{Table, TableRow};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
+use kbdash_core::rows::{
+    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
+};
 
-/// The kinds kbdash watches, in status-line order.
-pub const WATCHED: [Kind; 5] = [
+/// The kinds kbdash watches, in status-line order. BackupPolicies and ActionSets say what type
+/// of backup each method makes (docs/kubeblocks.md#backup-types).
+pub const WATCHED: [Kind; 7] = [
     Kind::Cluster,
     Kind::Pod,
     Kind::OpsRequest,
     Kind::Backup,
     Kind::BackupSchedule,
+    Kind::BackupPolicy,
+    Kind::ActionSet,
 ];
 
 /// Runs `$body` with `$K` standing for the row type of watched kind `$kind`; `$none` for a kind
@@ -46,6 +51,14 @@ macro_rules! with_kind {
             }
             kbdash_core::kinds::Kind::BackupSchedule => {
                 type $K = kbdash_core::rows::ScheduleRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::BackupPolicy => {
+                type $K = kbdash_core::rows::PolicyRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::ActionSet => {
+                type $K = kbdash_core::rows::ActionSetRow;
                 $body
             }
             _ => $none,
@@ -113,6 +126,17 @@ pub(crate) trait Watched: Sized + 'static {
     fn rows(store: &Store) -> &Self::Rows;
     fn rows_mut(store: &mut Store) -> &mut Self::Rows;
 
+    /// Whether kbdash keeps the row: it shows and judges PostgreSQL clusters and pods only
+    /// (docs/kubeblocks.md#engines).
+    fn kept(&self) -> bool {
+        true
+    }
+    /// Records that the object `key` is, or is no longer, one the store leaves out; returns
+    /// whether that changed what the store knows of left-out objects.
+    fn left_out(_store: &mut Store, _key: &ObjKey, _out: bool) -> bool {
+        false
+    }
+
     /// Keeps what the store derives from this kind's rows in step with `change`: `old` is the
     /// row before it, and the store holds the new one (none after a deletion).
     fn derive(_store: &mut Store, _change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {}
@@ -150,6 +174,16 @@ impl Watched for ClusterRow {
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.clusters
     }
+    fn kept(&self) -> bool {
+        !self.other_engine
+    }
+    fn left_out(store: &mut Store, key: &ObjKey, out: bool) -> bool {
+        if out {
+            store.other_clusters.insert(key.clone())
+        } else {
+            store.other_clusters.remove(key)
+        }
+    }
 
     fn derive(store: &mut Store, change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
         if store.clusters.get(&change.key).is_none() {
@@ -184,6 +218,9 @@ impl Watched for PodRow {
     }
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.pods
+    }
+    fn kept(&self) -> bool {
+        !self.other_engine
     }
 
     fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, at: DateTime<Utc>) {
@@ -266,14 +303,13 @@ impl Watched for BackupRow {
     }
 
     fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
-        let method = |b: &BackupRow| b.is_continuous().then(|| b.method.clone());
-        let new = store.backups.get(&change.key).and_then(method);
-        if store.continuous.replace(old.and_then(method), new) {
+        let new = store.backups.get(&change.key);
+        if store.method_labels.replace(old, new) {
             change.fleet_wide = true;
         }
     }
     fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
-        store.continuous = store.backups.iter().collect();
+        store.method_labels = store.backups.iter().collect();
     }
 }
 
@@ -298,5 +334,63 @@ impl Watched for ScheduleRow {
     }
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.schedules
+    }
+}
+
+impl Watched for PolicyRow {
+    const KIND: Kind = Kind::BackupPolicy;
+    type Rows = HashMap<ObjKey, PolicyRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Policy(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.policies
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.policies
+    }
+}
+
+/// Cluster-scoped, and read by every cluster's schedule rules: a change of its type concerns
+/// the whole fleet.
+impl Watched for ActionSetRow {
+    const KIND: Kind = Kind::ActionSet;
+    const JOINS: bool = false;
+    type Rows = HashMap<ObjKey, ActionSetRow>;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        self.key.clone()
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::ActionSet(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.action_sets
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.action_sets
+    }
+
+    fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
+        let new = store.action_sets.get(&change.key);
+        if old.map(|a| &a.backup_type) != new.map(|a| &a.backup_type) {
+            change.fleet_wide = true;
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The watch data: every watched kind's rows, the per-cluster index, the lists relisting
-//! streams are receiving, and what is derived from the rows (pod roles, continuous backup
-//! methods).
+//! streams are receiving, and what is derived from the rows (pod roles, the types Backups say
+//! their methods make). Clusters and pods of other engines than PostgreSQL are left out; the
+//! other clusters are only counted.
 //!
 //! Ingestion is generic over the kinds, each described once by a [`Watched`] impl. Every change
 //! reports what it touched ([`Change`]), so that triage can judge the parts of the fleet it
@@ -8,25 +9,42 @@
 //! is bounded by the size of one cluster: a table upsert, an index entry, and for pods the
 //! cluster's primary.
 
-mod continuous;
 mod index;
 mod kinds;
+mod method_labels;
 mod roles;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::state::table::Table;
-use continuous::ContinuousMethods;
 use index::ClusterIndex;
+use kbdash_core::domain::backup_methods::{MethodFacts, parse_backup_type};
+use kbdash_core::domain::pitr::BackupKind;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Row, ScheduleRow};
+use kbdash_core::rows::{
+    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
+};
 use kinds::with_kind;
+use method_labels::MethodLabels;
 
 pub use kinds::WATCHED;
 pub(crate) use kinds::{Rows, Watched};
 pub use roles::{ROLE_HISTORY_LEN, RoleChange, Roles};
+
+/// The store knows what the fleet says about backup methods: the ActionSets' types, and the
+/// types Backups made with a method are labelled with.
+impl MethodFacts for Store {
+    fn action_set_type(&self, name: &str) -> Option<BackupKind> {
+        // A handful per installed addon: a scan, with no key to allocate per schedule entry.
+        let set = self.action_sets.values().find(|a| a.key.name == name)?;
+        parse_backup_type(&set.backup_type)
+    }
+    fn labelled_type(&self, method: &str) -> Option<BackupKind> {
+        self.method_labels.kind(method)
+    }
+}
 
 /// What one applied or deleted object changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +55,8 @@ pub(crate) struct Change {
     pub(crate) cluster: ObjKey,
     /// The cluster it belonged to before, when it moved to another.
     pub(crate) left: Option<ObjKey>,
-    /// The change alters how every cluster reads (a continuous backup method appeared or
-    /// disappeared).
+    /// The change alters how every cluster reads (what type a backup method makes, or which
+    /// clusters run another engine).
     pub(crate) fleet_wide: bool,
 }
 
@@ -55,12 +73,18 @@ pub struct Store {
     pub backups: Table<BackupRow>,
     /// Backup schedules: no pane, but the clusters' backup state and triage read them.
     pub schedules: HashMap<ObjKey, ScheduleRow>,
+    /// Backup policies: their methods' ActionSets.
+    pub policies: HashMap<ObjKey, PolicyRow>,
+    /// ActionSets (cluster-scoped): the type of backup each makes.
+    pub action_sets: HashMap<ObjKey, ActionSetRow>,
+    /// KubeBlocks clusters of other engines: left out, counted in the header.
+    pub other_clusters: HashSet<ObjKey>,
     /// Objects received since a stream's `Init`, swapped in at `InitDone`.
     pub pending: HashMap<Kind, Vec<Row>>,
     /// The clusters' primaries, their history and the pods whose role just changed.
     pub roles: Roles,
     index: ClusterIndex,
-    continuous: ContinuousMethods,
+    method_labels: MethodLabels,
 }
 
 impl Store {
@@ -89,14 +113,52 @@ impl Store {
         self.pending.remove(&kind);
     }
 
-    /// Adds or replaces the object of `row`; `None` for a kind not watched.
+    /// Adds or replaces the object of `row` (a left-out one is removed instead); `None` for a
+    /// kind not watched or when nothing changed.
     pub(crate) fn apply(&mut self, row: Row, at: DateTime<Utc>) -> Option<Change> {
-        with_kind!(row.kind(), K => K::from_row(row).map(|r| self.upsert::<K>(r, at)), else None)
+        with_kind!(row.kind(), K => K::from_row(row).and_then(|r| self.admit::<K>(r, at)), else None)
     }
 
     /// Removes object `key` of `kind`; `None` when nothing changed.
     pub(crate) fn delete(&mut self, kind: Kind, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
-        with_kind!(kind, K => self.remove::<K>(key, at), else None)
+        with_kind!(kind, K => {
+            let was_out = K::left_out(self, key, false);
+            Self::fleet_wide_if(self.remove::<K>(key, at), was_out, K::KIND, key)
+        }, else None)
+    }
+
+    /// Keeps `row`, or leaves it out (removing what was kept of it).
+    fn admit<K: Watched>(&mut self, row: K, at: DateTime<Utc>) -> Option<Change> {
+        let key = row.key().clone();
+        let out = !row.kept();
+        let moved = K::left_out(self, &key, out);
+        let change = if out {
+            self.remove::<K>(&key, at)
+        } else {
+            Some(self.upsert::<K>(row, at))
+        };
+        Self::fleet_wide_if(change, moved, K::KIND, &key)
+    }
+
+    /// `change`, marked fleet-wide when `moved` (made up if there was none).
+    fn fleet_wide_if(
+        change: Option<Change>,
+        moved: bool,
+        kind: Kind,
+        key: &ObjKey,
+    ) -> Option<Change> {
+        if !moved {
+            return change;
+        }
+        let mut change = change.unwrap_or_else(|| Change {
+            kind,
+            key: key.clone(),
+            cluster: key.clone(),
+            left: None,
+            fleet_wide: false,
+        });
+        change.fleet_wide = true;
+        Some(change)
     }
 
     /// The cluster of the listed object `key` of `kind`, if it is listed.
@@ -149,7 +211,16 @@ impl Store {
     }
 
     fn relist<K: Watched>(&mut self, rows: Vec<Row>, at: DateTime<Utc>) {
-        let rows: Vec<K> = rows.into_iter().filter_map(K::from_row).collect();
+        let (rows, out): (Vec<K>, Vec<K>) = rows
+            .into_iter()
+            .filter_map(K::from_row)
+            .partition(Watched::kept);
+        if K::KIND == Kind::Cluster {
+            self.other_clusters.clear();
+        }
+        for row in &out {
+            K::left_out(self, row.key(), true);
+        }
         K::before_relist(self, &rows, at);
         if K::JOINS {
             self.index.clear(K::KIND);
@@ -215,9 +286,12 @@ impl Store {
             .max_by(|a, b| a.created.cmp(&b.created))
     }
 
-    /// Whether some continuous backup in the fleet uses `method`.
-    pub(crate) fn is_continuous_method(&self, method: &str) -> bool {
-        self.continuous.contains(method)
+    /// The backup policies of a cluster.
+    pub(crate) fn cluster_policies<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s PolicyRow> + use<'s> {
+        self.members(cluster)
     }
 
     /// Records `cluster`'s primary as its pods now say.
@@ -234,7 +308,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbdash_core::rows::Atom;
+    use kbdash_core::rows::{ActionSetRow, Atom};
 
     fn at() -> DateTime<Utc> {
         DateTime::from_timestamp(1_750_000_000, 0).unwrap()
@@ -307,18 +381,106 @@ mod tests {
     }
 
     #[test]
-    fn a_continuous_method_appearing_or_disappearing_is_fleet_wide() {
+    fn a_method_type_appearing_or_disappearing_is_fleet_wide() {
         let mut store = Store::default();
-        let first = store.apply(continuous("b1", "wal-g"), at()).unwrap();
+        let first = store
+            .apply(continuous("b1", "wal-g-archive"), at())
+            .unwrap();
         assert!(first.fleet_wide);
-        assert!(store.is_continuous_method("wal-g"));
-        let second = store.apply(continuous("b2", "wal-g"), at()).unwrap();
-        assert!(!second.fleet_wide, "the method was known already");
+        assert_eq!(
+            store.labelled_type("wal-g-archive"),
+            Some(BackupKind::Continuous)
+        );
+        let second = store
+            .apply(continuous("b2", "wal-g-archive"), at())
+            .unwrap();
+        assert!(!second.fleet_wide, "the method's type was known already");
         let key = ObjKey::new("ns", "b1");
         assert!(!store.delete(Kind::Backup, &key, at()).unwrap().fleet_wide);
         let key = ObjKey::new("ns", "b2");
         assert!(store.delete(Kind::Backup, &key, at()).unwrap().fleet_wide);
-        assert!(!store.is_continuous_method("wal-g"));
+        assert_eq!(store.labelled_type("wal-g-archive"), None);
+    }
+
+    #[test]
+    fn action_sets_type_methods_and_their_changes_are_fleet_wide() {
+        let mut store = Store::default();
+        let set = |backup_type: &str| {
+            Row::ActionSet(ActionSetRow {
+                key: ObjKey::new("", "postgresql-wal-g"),
+                backup_type: Atom::new(backup_type),
+            })
+        };
+        assert!(store.apply(set("Full"), at()).unwrap().fleet_wide);
+        assert_eq!(
+            store.action_set_type("postgresql-wal-g"),
+            Some(BackupKind::Full)
+        );
+        assert!(
+            !store.apply(set("Full"), at()).unwrap().fleet_wide,
+            "unchanged"
+        );
+        assert!(store.apply(set("Continuous"), at()).unwrap().fleet_wide);
+        let key = ObjKey::new("", "postgresql-wal-g");
+        assert!(
+            store
+                .delete(Kind::ActionSet, &key, at())
+                .unwrap()
+                .fleet_wide
+        );
+        assert_eq!(store.action_set_type("postgresql-wal-g"), None);
+    }
+
+    /// Another engine's clusters are counted, not kept; their pods are dropped; a cluster
+    /// joining or leaving that set concerns the whole fleet (what belongs to it is judged or
+    /// not).
+    #[test]
+    fn other_engines_are_left_out_and_counted() {
+        let mut store = Store::default();
+        let cluster = |name: &str, other: bool| {
+            Row::Cluster(ClusterRow {
+                key: ObjKey::new("ns", name),
+                other_engine: other,
+                ..ClusterRow::default()
+            })
+        };
+        let change = store.apply(cluster("mysql", true), at()).unwrap();
+        assert!(change.fleet_wide);
+        assert!(store.clusters.get(&ObjKey::new("ns", "mysql")).is_none());
+        assert_eq!(store.other_clusters.len(), 1);
+        let mut other_pod = pod("mysql-0", "mysql", "primary");
+        if let Row::Pod(p) = &mut other_pod {
+            p.other_engine = true;
+        }
+        assert_eq!(
+            store.apply(other_pod, at()),
+            None,
+            "not kept, nothing changed"
+        );
+        assert!(pod_names(&store, "mysql").is_empty());
+        // The same name turning out to be PostgreSQL after all.
+        assert!(
+            store
+                .apply(cluster("mysql", false), at())
+                .unwrap()
+                .fleet_wide
+        );
+        assert!(store.other_clusters.is_empty());
+        assert!(store.clusters.get(&ObjKey::new("ns", "mysql")).is_some());
+        store.apply(cluster("redis", true), at());
+        let key = ObjKey::new("ns", "redis");
+        assert!(store.delete(Kind::Cluster, &key, at()).unwrap().fleet_wide);
+        assert!(store.other_clusters.is_empty());
+        // A relist sorts them again.
+        store.begin_relist(Kind::Cluster);
+        store.receive(Kind::Cluster, cluster("pg", false));
+        store.receive(Kind::Cluster, cluster("kafka", true));
+        store.finish_relist(Kind::Cluster, at());
+        assert_eq!(
+            store.other_clusters,
+            HashSet::from([ObjKey::new("ns", "kafka")])
+        );
+        assert_eq!(store.clusters.iter().count(), 1);
     }
 
     #[test]

@@ -149,6 +149,14 @@ fn on_submitted(
         .filter(|_| current)
         .and_then(|f| f.restore_loaded())
         .map(|(_, input)| ObjKey::new(&input.namespace, &input.name));
+    // The op that finishes what this one starts (a Restart after a restart-on-reload
+    // parameter), offered once this one is in.
+    let offer = m
+        .forms
+        .modal
+        .as_ref()
+        .filter(|_| current)
+        .and_then(|f| Some((f.stage.review()?.request.offer?, f.cluster.clone())));
     match result {
         Ok(name) => {
             let key = ObjKey::new(&namespace, &name);
@@ -169,7 +177,16 @@ fn on_submitted(
                 after_watch(m);
                 return;
             }
-            m.notice = Some((format!("{} {key} submitted", kind.info().kind_name), m.now));
+            let mut text = format!("{} {key} submitted", kind.info().kind_name);
+            if let Some((op, cluster)) = &offer
+                && let Some(command) = op.commands().first()
+            {
+                text.push_str(&format!(
+                    "; the secondaries keep the old value until they restart: :{command} on \
+                     {cluster} finishes it"
+                ));
+            }
+            m.notice = Some((text, m.now));
             match kind {
                 Kind::OpsRequest => {
                     m.focus = Pane::Ops;

@@ -1,5 +1,7 @@
 //! Pure KubeBlocks and PostgreSQL logic: no I/O, no UI.
 
+pub mod archive;
+pub mod backup_methods;
 pub mod cron;
 pub mod pg_params;
 pub mod pitr;

@@ -25,7 +25,7 @@ pub(crate) const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 pub(crate) const COMPONENT_LABEL: &str = "apps.kubeblocks.io/component-name";
 
 /// What kind of backup a Backup is, from its `backup-type` label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BackupKind {
     /// A whole copy of the data (`Full`), e.g. `pg-basebackup` or a volume snapshot.
     Full,

@@ -5,11 +5,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::domain::archive::{Archiving, archiving};
+use crate::domain::backup_methods::{MethodFacts, method_type, parse_backup_type};
 use crate::domain::cron::parse_cron;
+use crate::domain::pitr::BackupKind;
 use crate::kinds::Kind;
 use crate::rows::{
-    BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, Progress, ScheduleRow,
-    latest_transition, primary_names,
+    ActionSetRow, BackupRow, ClusterRow, ObjKey, ObjRef, OpsRow, PodRow, PolicyRow, Progress,
+    ScheduleRow, latest_transition, primary_names,
 };
 
 /// How long things may look wrong before they count as a problem.
@@ -17,21 +20,26 @@ use crate::rows::{
 pub struct Thresholds {
     /// A running OpsRequest whose progress has not moved for this long is stuck.
     pub stuck_ops: Duration,
-    /// A continuous backup whose time range end lags now by more than this has stalled.
-    pub wal_stall: Duration,
+    /// A continuous backup whose time range end lags now by more than this is shown as quiet
+    /// ("no new WAL since"): information, not a fault (see [`crate::domain::archive`]).
+    pub wal_quiet: Duration,
     /// Restarts that rose within this window are reported.
     pub restart_window: Duration,
-    /// Slack after the time a scheduled full backup was due before it counts as overdue.
+    /// Slack beyond twice a schedule's cron interval before its last success counts as too
+    /// old.
     pub full_backup_grace: Duration,
+    /// A cluster still being deleted after this long is reported.
+    pub stuck_deleting: Duration,
 }
 
 impl Default for Thresholds {
     fn default() -> Thresholds {
         Thresholds {
             stuck_ops: Duration::minutes(10),
-            wal_stall: Duration::minutes(10),
+            wal_quiet: Duration::minutes(10),
             restart_window: Duration::minutes(15),
-            full_backup_grace: Duration::hours(1),
+            full_backup_grace: Duration::zero(),
+            stuck_deleting: Duration::minutes(15),
         }
     }
 }
@@ -42,11 +50,11 @@ pub enum Level {
     /// A cluster cannot serve, or the dashboard cannot see: a Failed or Abnormal cluster, no
     /// primary or several, the API server or a watch stream down.
     Critical,
-    /// Something failed and needs someone: a crash-looping pod, a failed operation or backup,
-    /// a stalled WAL archive, a stream refused or not installed.
+    /// Something failed and needs someone: a crash-looping pod, a failed operation, backup or
+    /// schedule, a WAL archiver down, a stream refused or not installed.
     Error,
     /// Something to keep an eye on: a pod not ready, restarts rising, an operation stuck, a
-    /// scheduled backup overdue.
+    /// scheduled backup overdue, a cluster stuck deleting.
     Warning,
     /// Raised from data whose stream has since gone down: whether it still holds is unknown.
     Stale,
@@ -177,6 +185,10 @@ pub struct Fleet<'a> {
     pub backups: &'a [&'a BackupRow],
     /// Every BackupSchedule watched.
     pub schedules: &'a [&'a ScheduleRow],
+    /// Every BackupPolicy watched.
+    pub policies: &'a [&'a PolicyRow],
+    /// Every ActionSet watched.
+    pub action_sets: &'a [&'a ActionSetRow],
     /// The health of each kind's watch stream.
     pub streams: &'a [(Kind, StreamHealth)],
     /// The streams that were live and went down, with since when.
@@ -298,6 +310,25 @@ pub(crate) fn human(d: Duration) -> String {
     }
 }
 
+/// A cron interval for people: "day", "6 hours", "5 min".
+fn every(d: Duration) -> String {
+    let m = d.num_minutes().max(1);
+    let unit = |n: i64, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    if m % 1440 == 0 {
+        unit(m / 1440, "day", "days")
+    } else if m % 60 == 0 {
+        unit(m / 60, "hour", "hours")
+    } else {
+        format!("{m} min")
+    }
+}
+
 /// The ranking: by level, a lost stream before any object at the same level (nothing else can
 /// be trusted while it is down), then longest-standing (unknown "since" last), then by name and
 /// reason.
@@ -360,6 +391,28 @@ pub struct ClusterGroup<'a> {
     pub backups: &'a [&'a BackupRow],
     /// Its backup schedules.
     pub schedules: &'a [&'a ScheduleRow],
+    /// Its backup policies.
+    pub policies: &'a [&'a PolicyRow],
+}
+
+/// The fleet's ActionSets and Backup labels, for [`problems`].
+struct FleetFacts<'a> {
+    action_sets: HashMap<&'a str, BackupKind>,
+    labelled: HashMap<&'a str, HashSet<BackupKind>>,
+}
+
+impl MethodFacts for FleetFacts<'_> {
+    fn action_set_type(&self, name: &str) -> Option<BackupKind> {
+        self.action_sets.get(name).copied()
+    }
+    fn labelled_type(&self, method: &str) -> Option<BackupKind> {
+        let kinds = self.labelled.get(method)?;
+        let mut it = kinds.iter();
+        match (it.next(), it.next()) {
+            (Some(k), None) => Some(*k),
+            _ => None,
+        }
+    }
 }
 
 /// Every problem in `fleet`, worst first (see [`rank`]): the per-unit rules applied to all of
@@ -375,6 +428,7 @@ pub fn problems(
         Vec<&'a PodRow>,
         Vec<&'a BackupRow>,
         Vec<&'a ScheduleRow>,
+        Vec<&'a PolicyRow>,
     );
     let mut groups: HashMap<ObjKey, Members<'_>> = HashMap::new();
     for c in fleet.clusters {
@@ -401,28 +455,56 @@ pub fn problems(
             .3
             .push(s);
     }
-    let continuous: HashSet<&str> = fleet
-        .backups
-        .iter()
-        .filter(|b| b.is_continuous())
-        .map(|b| b.method.as_str())
-        .collect();
-    let known = |m: &str| continuous.contains(m);
+    for p in fleet.policies {
+        groups
+            .entry(ObjKey::new(&p.key.namespace, &p.cluster))
+            .or_default()
+            .4
+            .push(p);
+    }
+    let mut facts = FleetFacts {
+        action_sets: fleet
+            .action_sets
+            .iter()
+            .filter_map(|a| Some((a.key.name.as_str(), parse_backup_type(&a.backup_type)?)))
+            .collect(),
+        labelled: HashMap::new(),
+    };
+    for b in fleet.backups {
+        if let Some(kind) = parse_backup_type(&b.backup_type) {
+            facts
+                .labelled
+                .entry(b.method.as_str())
+                .or_default()
+                .insert(kind);
+        }
+    }
     let mut out = Vec::new();
-    for (key, (cluster, pods, backups, schedules)) in &groups {
+    for (key, (cluster, pods, backups, schedules, policies)) in &groups {
         let group = ClusterGroup {
             key,
             cluster: *cluster,
             pods,
             backups,
             schedules,
+            policies,
         };
-        out.extend(cluster_verdict(&group, &known, limits, fleet.down, now).problems);
+        out.extend(cluster_verdict(&group, &facts, limits, fleet.down, now).problems);
     }
+    let other_engines: HashSet<&ObjKey> = fleet
+        .clusters
+        .iter()
+        .filter(|c| c.other_engine)
+        .map(|c| &c.key)
+        .collect();
     for p in fleet.pods {
         out.extend(pod_verdict(p, memory, limits, fleet.down, now).problems);
     }
-    for o in fleet.ops {
+    for o in fleet
+        .ops
+        .iter()
+        .filter(|o| !other_engines.contains(&ObjKey::from_atoms(&o.key.namespace, &o.cluster)))
+    {
         out.extend(ops_verdict(o, limits, fleet.down, now).problems);
     }
     match fleet.api {
@@ -437,20 +519,26 @@ pub fn problems(
     out
 }
 
-/// The cluster's phase and primary count, its continuous backups, and its schedules' backups.
-/// `continuous_method` says whether a backup method is known to be a continuous one anywhere in
-/// the fleet.
+/// The cluster's phase, deletion and primary count, its continuous backups, and its
+/// schedules and their backups. `facts` says what the fleet knows about backup methods beyond
+/// the group (ActionSets, other clusters' Backup labels).
 pub fn cluster_verdict(
     group: &ClusterGroup<'_>,
-    continuous_method: &dyn Fn(&str) -> bool,
+    facts: &dyn MethodFacts,
     limits: &Thresholds,
     down: &DownSince,
     now: DateTime<Utc>,
 ) -> Verdict {
     let mut v = Verdict::default();
+    // kbdash is for PostgreSQL: another engine's cluster, and all that belongs to it, is not
+    // judged (docs/kubeblocks.md#engines).
+    if group.cluster.is_some_and(|c| c.other_engine) {
+        return v;
+    }
     if let Some(c) = group.cluster {
-        judge(&[Kind::Cluster], down, now, &mut v, |_, v| {
-            phase_rule(c, &mut v.problems)
+        judge(&[Kind::Cluster], down, now, &mut v, |now, v| {
+            phase_rule(c, &mut v.problems);
+            deletion_rule(c, limits, now, v);
         });
         judge(&[Kind::Cluster, Kind::Pod], down, now, &mut v, |_, v| {
             primary_rule(c, group.pods, &mut v.problems)
@@ -460,30 +548,40 @@ pub fn cluster_verdict(
         continuous_rules(group.backups, limits, now, v)
     });
     judge(
-        &[Kind::BackupSchedule, Kind::Backup],
+        &[
+            Kind::BackupSchedule,
+            Kind::Backup,
+            Kind::BackupPolicy,
+            Kind::ActionSet,
+        ],
         down,
         now,
         &mut v,
         |now, v| {
             for s in group.schedules {
-                schedule_rules(s, group, continuous_method, limits, now, v);
+                schedule_rules(s, group, facts, limits, now, v);
             }
         },
     );
     v
 }
 
-/// A Failed or Abnormal cluster.
+/// A Failed or Abnormal cluster, with the cause its components record (e.g. a role probe
+/// timeout), else its failing condition.
 fn phase_rule(c: &ClusterRow, out: &mut Vec<Problem>) {
     let since = latest_transition(&c.conditions);
     if matches!(c.phase.as_str(), "Failed" | "Abnormal") {
-        let why = c
-            .conditions
-            .iter()
-            .rev()
-            .find(|x| x.status == "False" && !x.message.is_empty())
-            .map(|x| format!(": {}", x.message))
-            .unwrap_or_default();
+        let components = c.failure_messages();
+        let why = if components.is_empty() {
+            c.conditions
+                .iter()
+                .rev()
+                .find(|x| x.status == "False" && !x.message.is_empty())
+                .map(|x| format!(": {}", x.message))
+                .unwrap_or_default()
+        } else {
+            format!(": {components}")
+        };
         out.push(problem(
             Level::Critical,
             Kind::Cluster,
@@ -494,10 +592,64 @@ fn phase_rule(c: &ClusterRow, out: &mut Vec<Problem>) {
     }
 }
 
+/// The Warning event the operator records while `DoNotTerminate` holds a deletion
+/// (`transformer_cluster_deletion.go`).
+const DO_NOT_TERMINATE: &str = "spec.terminationPolicy DoNotTerminate is preventing deletion.";
+
+/// A cluster whose deletion `DoNotTerminate` holds for ever, or that has been deleting for
+/// longer than the threshold.
+fn deletion_rule(c: &ClusterRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdict) {
+    let Some(since) = c.deleting else {
+        return;
+    };
+    if c.termination_policy == "DoNotTerminate" {
+        v.problems.push(problem(
+            Level::Warning,
+            Kind::Cluster,
+            &c.key,
+            format!(
+                "deletion requested at {}, held by terminationPolicy DoNotTerminate: it stays \
+                 Deleting until the policy changes (operator: \"{DO_NOT_TERMINATE}\")",
+                hm(since)
+            ),
+            Some(since),
+        ));
+    } else if v.age_rule(since, limits.stuck_deleting, now) {
+        let components: Vec<String> = c
+            .components
+            .iter()
+            .map(|x| match x.message.as_str() {
+                "" => format!("{} {}", x.name, x.phase),
+                m => format!("{} {}: {m}", x.name, x.phase),
+            })
+            .collect();
+        let why = if components.is_empty() {
+            String::new()
+        } else {
+            format!("; components: {}", components.join(", "))
+        };
+        v.problems.push(problem(
+            Level::Warning,
+            Kind::Cluster,
+            &c.key,
+            format!(
+                "deleting for {} (terminationPolicy {}){why}",
+                human(now - since),
+                if c.termination_policy.is_empty() {
+                    "unset"
+                } else {
+                    &c.termination_policy
+                }
+            ),
+            Some(since),
+        ));
+    }
+}
+
 /// A cluster with no primary or several among its pods.
 fn primary_rule(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
     let since = latest_transition(&c.conditions);
-    if c.deleting || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
+    if c.deleting.is_some() || matches!(c.phase.as_str(), "Stopped" | "Stopping" | "Creating") {
         return;
     }
     if pods.is_empty() {
@@ -525,7 +677,7 @@ fn primary_rule(c: &ClusterRow, pods: &[&PodRow], out: &mut Vec<Problem>) {
     }
 }
 
-/// A pod not ready, crash-looping, or restarting.
+/// A pod not ready, crash-looping, or restarting; nothing for another engine's pod.
 pub fn pod_verdict(
     p: &PodRow,
     memory: &RestartMemory,
@@ -534,6 +686,9 @@ pub fn pod_verdict(
     now: DateTime<Utc>,
 ) -> Verdict {
     let mut v = Verdict::default();
+    if p.other_engine {
+        return v;
+    }
     judge(&[Kind::Pod], down, now, &mut v, |now, v| {
         pod_rules(p, memory, limits, now, v)
     });
@@ -660,13 +815,7 @@ fn ops_rules(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdic
     }
 }
 
-/// Whether a schedule entry's method is a continuous (WAL archive) one: a continuous backup
-/// with that method exists, or the method's name says so.
-fn is_continuous_method(method: &str, known: &dyn Fn(&str) -> bool) -> bool {
-    known(method) || method.contains("wal") || method.contains("archive")
-}
-
-/// Stalled and failed WAL archives.
+/// WAL archivers that are down and continuous backups that failed ([`archiving`] decides).
 fn continuous_rules(
     backups: &[&BackupRow],
     limits: &Thresholds,
@@ -674,150 +823,217 @@ fn continuous_rules(
     v: &mut Verdict,
 ) {
     for b in backups.iter().filter(|b| b.is_continuous()) {
-        match b.phase.as_str() {
-            "Running" => {
-                if let Some(end) = b.range_end.or(b.started).or(b.created)
-                    && v.age_rule(end, limits.wal_stall, now)
-                {
-                    v.problems.push(problem(
-                        Level::Error,
-                        Kind::Backup,
-                        &b.key,
-                        format!(
-                            "WAL archive stalled: time range ends {} ({} ago)",
-                            hm(end),
-                            human(now - end)
-                        ),
-                        Some(end),
-                    ));
-                }
-            }
-            "Failed" => v.problems.push(problem(
-                Level::Error,
-                Kind::Backup,
-                &b.key,
-                format!("continuous backup Failed: {}", b.failure_reason),
-                b.completed.or(b.range_end).or(b.created),
-            )),
-            _ => {}
-        }
+        let state = archiving(b, limits.wal_quiet, now);
+        let since = match &state {
+            Archiving::Failed { at, .. } => *at,
+            // When the pods went away is not recorded; no new WAL since the end, at least.
+            Archiving::Down { end } => *end,
+            _ => continue,
+        };
+        v.problems.push(problem(
+            Level::Error,
+            Kind::Backup,
+            &b.key,
+            state.describe(now),
+            since,
+        ));
     }
 }
 
-/// A schedule's entries: continuous ones need a Running continuous backup; full ones need a
-/// recent enough backup that did not fail.
+/// A schedule that Failed, and its enabled entries: a continuous one needs a Running
+/// continuous backup; any other needs its last backup not Failed and its last success no
+/// older than twice its cron interval. An entry whose method's type nothing says is not
+/// judged.
 fn schedule_rules(
     s: &ScheduleRow,
     group: &ClusterGroup<'_>,
-    continuous_method: &dyn Fn(&str) -> bool,
+    facts: &dyn MethodFacts,
     limits: &Thresholds,
     now: DateTime<Utc>,
     v: &mut Verdict,
 ) {
     let cluster_key = group.key;
+    if s.phase == "Failed" {
+        v.problems.push(problem(
+            Level::Error,
+            Kind::Cluster,
+            cluster_key,
+            format!(
+                "backup schedule {} Failed{}",
+                s.key.name,
+                colon(&s.failure_reason)
+            ),
+            None,
+        ));
+    }
     for e in s.entries.iter().filter(|e| e.enabled) {
-        if is_continuous_method(&e.method, continuous_method) {
-            let running = group
-                .backups
-                .iter()
-                .any(|b| b.is_continuous() && b.phase == "Running");
-            if !running {
-                v.problems.push(problem(
-                    Level::Error,
-                    Kind::Cluster,
-                    cluster_key,
-                    format!(
-                        "schedule {} enables {} but no continuous backup is Running",
-                        s.key.name, e.method
-                    ),
-                    s.created,
-                ));
-            }
-            continue;
-        }
-        let latest = group
-            .backups
-            .iter()
-            .filter(|b| !b.is_continuous() && b.method == e.method)
-            .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)));
-        let Ok(cron) = parse_cron(&e.cron) else {
-            continue;
-        };
-        match latest {
-            Some(b) if b.phase == "Failed" => v.problems.push(problem(
+        if e.phase == "Failed" {
+            v.problems.push(problem(
                 Level::Error,
-                Kind::Backup,
-                &b.key,
+                Kind::Cluster,
+                cluster_key,
                 format!(
-                    "last full backup ({}) Failed{}",
+                    "schedule {} entry {} ({}) Failed{}",
+                    s.key.name,
+                    e.key(),
                     e.method,
-                    if b.failure_reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", b.failure_reason)
-                    }
+                    colon(&e.failure_reason)
                 ),
-                b.completed.or(b.created),
-            )),
-            Some(b) => {
-                let Some(last) = b.created else {
-                    continue;
-                };
-                if let Some(due) = cron.next_after(last)
-                    && overdue(due, limits, now, v)
-                {
+                e.last_scheduled,
+            ));
+        }
+        let policy = (!s.policy.is_empty()).then_some(s.policy.as_str());
+        match method_type(&e.method, policy, group.policies, group.backups, facts) {
+            None => {}
+            Some(BackupKind::Continuous) => {
+                let running = group
+                    .backups
+                    .iter()
+                    .any(|b| b.is_continuous() && b.method == e.method && b.phase == "Running");
+                if !running {
                     v.problems.push(problem(
-                        Level::Warning,
-                        Kind::Backup,
-                        &b.key,
-                        format!(
-                            "last full backup ({}) is from {}; `{}` wanted one by {}",
-                            e.method,
-                            last.format("%Y-%m-%d %H:%M"),
-                            e.cron,
-                            due.format("%Y-%m-%d %H:%M")
-                        ),
-                        Some(due),
-                    ));
-                }
-            }
-            None => {
-                let Some(created) = s.created else {
-                    continue;
-                };
-                if let Some(due) = cron.next_after(created)
-                    && overdue(due, limits, now, v)
-                {
-                    v.problems.push(problem(
-                        Level::Warning,
+                        Level::Error,
                         Kind::Cluster,
                         cluster_key,
                         format!(
-                            "no full backup ({}) yet; `{}` wanted one by {}",
-                            e.method,
-                            e.cron,
-                            due.format("%Y-%m-%d %H:%M")
+                            "schedule {} enables {} but no continuous backup is Running",
+                            s.key.name, e.method
                         ),
-                        Some(due),
+                        s.created,
                     ));
                 }
             }
+            Some(_) => scheduled_rules(s, e, group, limits, now, v),
         }
     }
 }
 
-/// Whether a backup due at `due` is overdue; if not yet, when to look again.
-fn overdue(due: DateTime<Utc>, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdict) -> bool {
-    if now - due > limits.full_backup_grace {
-        true
+/// `: text`, or nothing for empty text.
+fn colon(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
     } else {
-        v.recheck_at(due + limits.full_backup_grace + Duration::milliseconds(1));
-        false
+        format!(": {text}")
     }
+}
+
+/// An enabled entry whose backups a CronJob makes: its latest backup Failed, or its last
+/// success (the entry's `lastSuccessfulTime`, or the latest Completed backup) older than twice
+/// its cron interval (plus the grace).
+fn scheduled_rules(
+    s: &ScheduleRow,
+    e: &crate::rows::ScheduleEntry,
+    group: &ClusterGroup<'_>,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    v: &mut Verdict,
+) {
+    let of_method = || {
+        group
+            .backups
+            .iter()
+            .filter(|b| !b.is_continuous() && b.method == e.method)
+    };
+    let latest =
+        of_method().max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)));
+    if let Some(b) = latest {
+        match b.phase.as_str() {
+            "Failed" => {
+                v.problems.push(problem(
+                    Level::Error,
+                    Kind::Backup,
+                    &b.key,
+                    format!(
+                        "last {} backup Failed{}",
+                        e.method,
+                        colon(&b.failure_reason)
+                    ),
+                    b.completed.or(b.created),
+                ));
+                return;
+            }
+            // One is under way: whether it succeeds is yet to be seen.
+            "" | "New" | "Running" => return,
+            _ => {}
+        }
+    }
+    let completed = of_method()
+        .filter(|b| b.phase == "Completed")
+        .filter_map(|b| b.completed.or(b.created))
+        .max();
+    let last = e.last_success.max(completed);
+    let Some(base) = last.or(s.created) else {
+        return;
+    };
+    let Ok(cron) = parse_cron(&e.cron) else {
+        return;
+    };
+    let Some(first) = cron.next_after(base) else {
+        return;
+    };
+    // Not even the first run after the last success is due: nothing to work out yet.
+    if now <= first {
+        v.recheck_at(first + Duration::milliseconds(1));
+        return;
+    }
+    let Some(second) = cron.next_after(first) else {
+        return;
+    };
+    let due = base + (second - first) * 2 + limits.full_backup_grace;
+    if now <= due {
+        v.recheck_at(due + Duration::milliseconds(1));
+        return;
+    }
+    let reason = match last {
+        Some(last) => format!(
+            "last successful {} backup at {}; `{}` runs every {}, so one was due by {}",
+            e.method,
+            last.format("%Y-%m-%d %H:%M"),
+            e.cron,
+            every(second - first),
+            due.format("%Y-%m-%d %H:%M")
+        ),
+        None => format!(
+            "no successful {} backup yet; `{}` runs every {}, so one was due by {}",
+            e.method,
+            e.cron,
+            every(second - first),
+            due.format("%Y-%m-%d %H:%M")
+        ),
+    };
+    v.problems.push(problem(
+        Level::Warning,
+        Kind::Cluster,
+        group.key,
+        reason,
+        Some(due),
+    ));
+}
+
+/// Kinds whose data only says what type a backup method makes (ActionSets are cluster-scoped,
+/// out of reach of a namespaced role): without them triage falls back to the Backups' labels
+/// and judges less, which is worth a warning, not an alarm.
+fn auxiliary(kind: Kind) -> bool {
+    matches!(kind, Kind::BackupPolicy | Kind::ActionSet)
 }
 
 /// A watch stream that is not delivering.
 pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
+    let problem = stream_problem_of(kind, health)?;
+    if !auxiliary(kind) {
+        return Some(problem);
+    }
+    Some(Problem {
+        level: Level::Warning,
+        reason: format!(
+            "{}; backup method types fall back to the Backups' labels",
+            problem.reason
+        ),
+        ..problem
+    })
+}
+
+fn stream_problem_of(kind: Kind, health: &StreamHealth) -> Option<Problem> {
     let name = kind.info().kind_name;
     let (level, reason, since) = match health {
         StreamHealth::Fine => return None,
@@ -898,6 +1114,8 @@ mod tests {
         ops: Vec<OpsRow>,
         backups: Vec<BackupRow>,
         schedules: Vec<ScheduleRow>,
+        policies: Vec<PolicyRow>,
+        action_sets: Vec<ActionSetRow>,
         streams: Vec<(Kind, StreamHealth)>,
         memory: RestartMemory,
         down: DownSince,
@@ -914,6 +1132,13 @@ mod tests {
                 ops: vec![],
                 backups: vec![],
                 schedules: vec![],
+                policies: vec![policy()],
+                action_sets: vec![
+                    action_set("postgresql-basebackup", "Full"),
+                    action_set("postgresql-for-pitr", "Continuous"),
+                    action_set("postgresql-wal-g", "Full"),
+                    action_set("postgresql-wal-g-pitr", "Continuous"),
+                ],
                 streams: vec![(Kind::Cluster, StreamHealth::Fine)],
                 memory: RestartMemory::default(),
                 down: DownSince::new(),
@@ -926,6 +1151,8 @@ mod tests {
             let ops: Vec<_> = self.ops.iter().collect();
             let backups: Vec<_> = self.backups.iter().collect();
             let schedules: Vec<_> = self.schedules.iter().collect();
+            let policies: Vec<_> = self.policies.iter().collect();
+            let action_sets: Vec<_> = self.action_sets.iter().collect();
             let fleet = Fleet {
                 context: "test",
                 clusters: &clusters,
@@ -933,6 +1160,8 @@ mod tests {
                 ops: &ops,
                 backups: &backups,
                 schedules: &schedules,
+                policies: &policies,
+                action_sets: &action_sets,
                 streams: &self.streams,
                 down: &self.down,
                 api: None,
@@ -945,6 +1174,34 @@ mod tests {
                 .into_iter()
                 .map(|p| format!("{} {}: {}", p.level.word(), p.subject, p.reason))
                 .collect()
+        }
+    }
+
+    /// The cluster's BackupPolicy with the addon's methods, both pairs (pg-basebackup with
+    /// archive-wal, wal-g with wal-g-archive) and a volume snapshot.
+    fn policy() -> PolicyRow {
+        let method = |name, action_set: &'static str| crate::rows::PolicyMethod {
+            name,
+            action_set,
+            snapshot_volumes: action_set.is_empty(),
+        };
+        PolicyRow::new(
+            key("pg-postgresql-backup-policy"),
+            "pg".into(),
+            [
+                method("pg-basebackup", "postgresql-basebackup"),
+                method("volume-snapshot", ""),
+                method("archive-wal", "postgresql-for-pitr"),
+                method("wal-g", "postgresql-wal-g"),
+                method("wal-g-archive", "postgresql-wal-g-pitr"),
+            ],
+        )
+    }
+
+    fn action_set(name: &str, backup_type: &str) -> ActionSetRow {
+        ActionSetRow {
+            key: ObjKey::new("", name),
+            backup_type: backup_type.into(),
         }
     }
 
@@ -1146,28 +1403,53 @@ mod tests {
             created: ago(600),
             range_start: ago(600),
             range_end: ago(end_min_ago),
+            archiver_pods: Some(1),
             ..BackupRow::default()
         }
     }
 
+    /// An idle database uploads no WAL: an old end with the archiver up is no problem.
     #[test]
-    fn wal_stall_rule() {
+    fn an_old_time_range_end_alone_is_not_a_fault() {
+        let mut quiet = Case::new();
+        quiet.backups.push(continuous("Running", 45));
+        assert_eq!(quiet.reasons(), Vec::<String>::new());
+        quiet.backups[0].archiver_pods = None;
+        quiet.backups[0].range_end = ago(60 * 30);
+        assert_eq!(
+            quiet.reasons(),
+            Vec::<String>::new(),
+            "no evidence either way"
+        );
+    }
+
+    #[test]
+    fn an_archiver_without_available_pods_is_down() {
         let mut c = Case::new();
         c.backups.push(continuous("Running", 45));
+        c.backups[0].archiver_pods = Some(0);
         let p = c.run();
         assert_eq!(
             p[0].reason,
-            "WAL archive stalled: time range ends 08:15:00 (45 min ago)"
+            "WAL archiver down: Running(AvailablePods: 0), recoverable up to 08:15:00"
         );
-        let mut fresh = Case::new();
-        fresh.backups.push(continuous("Running", 1));
-        assert_eq!(fresh.reasons(), Vec::<String>::new());
+        assert_eq!((p[0].level, p[0].since), (Level::Error, ago(45)));
+        c.backups[0].phase = "Failed".into();
+        c.backups[0].failure_reason = "StatefulSet pod failed".into();
+        c.backups[0].completed = ago(3);
+        let p = c.run();
+        assert_eq!(
+            p[0].reason,
+            "continuous backup Failed: StatefulSet pod failed"
+        );
+        assert_eq!(p[0].since, ago(3));
     }
 
     fn schedule(entries: &[(&str, &str)]) -> ScheduleRow {
         ScheduleRow {
             key: key("pg-schedule"),
             cluster: "pg".into(),
+            policy: "pg-postgresql-backup-policy".into(),
             created: ago(60 * 24 * 3),
             entries: entries
                 .iter()
@@ -1176,6 +1458,7 @@ mod tests {
                     enabled: true,
                     cron: (*cron).into(),
                     retention: "7d".into(),
+                    ..ScheduleEntry::default()
                 })
                 .collect(),
             ..ScheduleRow::default()
@@ -1190,6 +1473,7 @@ mod tests {
             method: "pg-basebackup".into(),
             phase: phase.into(),
             created: ago(created_min_ago),
+            completed: ago(created_min_ago - 2),
             failure_reason: if phase == "Failed" {
                 "pod evicted".into()
             } else {
@@ -1212,31 +1496,174 @@ mod tests {
         assert!(!has(&c, "no continuous backup"));
     }
 
+    /// The addon guide's wal-g setup: `wal-g` is a Full method (its ActionSet says so), so
+    /// its schedule is checked as one, and `wal-g-archive` is the continuous one.
+    #[test]
+    fn wal_g_methods_are_typed_by_their_action_sets() {
+        let mut c = Case::new();
+        c.schedules.push(schedule(&[
+            ("wal-g", "0 2 * * *"),
+            ("wal-g-archive", "*/5 * * * *"),
+        ]));
+        let mut archive = continuous("Running", 1);
+        archive.method = "wal-g-archive".into();
+        c.backups.push(archive);
+        let mut failed = full("Failed", 7 * 60);
+        failed.method = "wal-g".into();
+        c.backups.push(failed);
+        assert_eq!(
+            c.reasons(),
+            ["ERROR Backup demo/pg-full: last wal-g backup Failed: pod evicted"]
+        );
+    }
+
+    #[test]
+    fn a_method_nothing_types_is_not_judged() {
+        let mut c = Case::new();
+        c.policies.clear();
+        c.schedules.push(schedule(&[
+            ("archive-wal", "*/5 * * * *"),
+            ("wal-g", "0 2 * * *"),
+        ]));
+        assert_eq!(c.reasons(), Vec::<String>::new());
+        // The labels of another cluster's backups made with the method are evidence.
+        let mut elsewhere = continuous("Running", 1);
+        elsewhere.key = key("other-wal");
+        elsewhere.cluster = "other".into();
+        c.backups.push(elsewhere);
+        assert!(has(
+            &c,
+            "enables archive-wal but no continuous backup is Running"
+        ));
+    }
+
     #[test]
     fn full_backup_rules() {
-        // Daily at 02:00; now is 09:00.
+        // Daily at 02:00; now is 09:00 on 2025-06-05.
         let daily = [("pg-basebackup", "0 2 * * *")];
         let mut ok = Case::new();
         ok.schedules.push(schedule(&daily));
-        ok.backups.push(full("Completed", 7 * 60));
-        assert_eq!(ok.reasons(), Vec::<String>::new());
+        ok.backups.push(full("Completed", 31 * 60));
+        assert_eq!(
+            ok.reasons(),
+            Vec::<String>::new(),
+            "one missed run is within twice the interval"
+        );
 
         let mut overdue = Case::new();
         overdue.schedules.push(schedule(&daily));
-        overdue.backups.push(full("Completed", 31 * 60));
-        assert!(has(&overdue, "`0 2 * * *` wanted one by 2025-06-05 02:00"));
+        overdue.backups.push(full("Completed", 55 * 60));
+        assert_eq!(
+            overdue.reasons(),
+            [
+                "WARN Cluster demo/pg: last successful pg-basebackup backup at 2025-06-03 02:02; \
+              `0 2 * * *` runs every day, so one was due by 2025-06-05 02:02"
+            ]
+        );
+
+        let mut by_status = Case::new();
+        by_status.schedules.push(schedule(&daily));
+        by_status.schedules[0].entries[0].last_success = ago(60);
+        assert_eq!(
+            by_status.reasons(),
+            Vec::<String>::new(),
+            "lastSuccessfulTime counts"
+        );
 
         let mut failed = Case::new();
         failed.schedules.push(schedule(&daily));
         failed.backups.push(full("Failed", 7 * 60));
         assert!(has(
             &failed,
-            "last full backup (pg-basebackup) Failed: pod evicted"
+            "last pg-basebackup backup Failed: pod evicted"
         ));
+
+        let mut running = Case::new();
+        running.schedules.push(schedule(&daily));
+        running.backups.push(full("Running", 3));
+        assert_eq!(running.reasons(), Vec::<String>::new(), "one is under way");
 
         let mut none = Case::new();
         none.schedules.push(schedule(&daily));
-        assert!(has(&none, "no full backup (pg-basebackup) yet"));
+        assert!(has(&none, "no successful pg-basebackup backup yet"));
+    }
+
+    #[test]
+    fn failed_schedules_are_errors() {
+        let mut c = Case::new();
+        let mut s = schedule(&[("pg-basebackup", "0 2 * * *")]);
+        s.phase = "Failed".into();
+        s.failure_reason = "backup method wal-g is not in backup policy demo/x".into();
+        s.entries[0].name = "daily".into();
+        s.entries[0].phase = "Failed".into();
+        s.entries[0].failure_reason = "cron job failed".into();
+        s.entries[0].last_success = ago(60);
+        c.schedules.push(s);
+        assert_eq!(
+            c.reasons(),
+            [
+                "ERROR Cluster demo/pg: backup schedule pg-schedule Failed: backup method wal-g \
+                 is not in backup policy demo/x",
+                "ERROR Cluster demo/pg: schedule pg-schedule entry daily (pg-basebackup) Failed: \
+                 cron job failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn deletion_rules() {
+        let mut held = Case::new();
+        held.clusters[0].termination_policy = "DoNotTerminate".into();
+        held.clusters[0].deleting = ago(2);
+        assert_eq!(
+            held.reasons(),
+            [
+                "WARN Cluster demo/pg: deletion requested at 08:58:00, held by terminationPolicy \
+              DoNotTerminate: it stays Deleting until the policy changes (operator: \
+              \"spec.terminationPolicy DoNotTerminate is preventing deletion.\")"
+            ]
+        );
+        let mut slow = Case::new();
+        slow.clusters[0].termination_policy = "Delete".into();
+        slow.clusters[0].deleting = ago(10);
+        assert_eq!(slow.reasons(), Vec::<String>::new(), "within the threshold");
+        slow.clusters[0].deleting = ago(40);
+        slow.clusters[0].components = vec![crate::rows::ComponentStatus {
+            name: "postgresql".into(),
+            phase: "Deleting".into(),
+            message: String::new(),
+        }];
+        assert_eq!(
+            slow.reasons(),
+            [
+                "WARN Cluster demo/pg: deleting for 40 min (terminationPolicy Delete); \
+              components: postgresql Deleting"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_component_message_is_the_cause_of_a_failed_cluster() {
+        let mut c = Case::new();
+        c.clusters[0].phase = "Failed".into();
+        c.clusters[0].components = vec![crate::rows::ComponentStatus {
+            name: "postgresql".into(),
+            phase: "Failed".into(),
+            message: "InstanceSet/pg-postgresql: Role probe timeout, check whether the \
+                      application is available"
+                .into(),
+        }];
+        assert!(has(
+            &c,
+            "cluster is Failed: postgresql Failed: InstanceSet/pg-postgresql: Role probe \
+             timeout, check whether the application is available"
+        ));
+        c.clusters[0].phase = "Running".into();
+        c.clusters[0].components[0].phase = "Running".into();
+        assert!(
+            !has(&c, "Role probe"),
+            "an old message of a Running component"
+        );
     }
 
     #[test]
@@ -1271,25 +1698,55 @@ mod tests {
         );
     }
 
+    #[test]
+    fn streams_that_only_type_methods_are_warnings() {
+        let mut c = Case::new();
+        c.streams = vec![
+            (
+                Kind::ActionSet,
+                StreamHealth::Forbidden("cannot list actionsets at the cluster scope".into()),
+            ),
+            (
+                Kind::BackupPolicy,
+                StreamHealth::Reconnecting {
+                    since: ago(1).unwrap(),
+                    attempt: 1,
+                    error: "connection reset".into(),
+                },
+            ),
+        ];
+        assert_eq!(
+            c.reasons(),
+            [
+                "WARN BackupPolicy stream: down, reconnecting (attempt 1): connection reset; \
+                 backup method types fall back to the Backups' labels",
+                "WARN ActionSet stream: forbidden: cannot list actionsets at the cluster scope; \
+                 backup method types fall back to the Backups' labels",
+            ]
+        );
+    }
+
     /// While a stream is down, nothing new is concluded from its data: clock rules are judged
     /// as of the moment it went down, and what they raise is shown as unknown since then.
     #[test]
     fn rules_over_a_down_stream_are_suspended() {
-        // The archive's time range ended 30 minutes ago; the Backup stream went down 25
-        // minutes ago, when it lagged by 5 minutes only: no stall can be claimed.
+        // A clock rule: the cluster's deletion started 30 minutes ago; the Cluster stream went
+        // down 25 minutes ago, when it had been deleting for 5 minutes only: nothing can be
+        // claimed.
         let mut c = Case::new();
-        c.backups.push(continuous("Running", 30));
-        assert!(has(&c, "ERROR Backup demo/pg-wal: WAL archive stalled"));
-        c.down.insert(Kind::Backup, ago(25).unwrap());
+        c.clusters[0].termination_policy = "Delete".into();
+        c.clusters[0].deleting = ago(30);
+        assert!(has(&c, "WARN Cluster demo/pg: deleting for 30 min"));
+        c.down.insert(Kind::Cluster, ago(25).unwrap());
         assert_eq!(c.reasons(), Vec::<String>::new());
 
-        // Down 15 minutes ago, when it already lagged by 15: the stall stands, as unknown.
-        c.down.insert(Kind::Backup, ago(15).unwrap());
+        // Down 10 minutes ago, when it had been deleting for 20: it stands, as unknown.
+        c.down.insert(Kind::Cluster, ago(10).unwrap());
         assert_eq!(
             c.reasons(),
             vec![
-                "STALE Backup demo/pg-wal: WAL archive stalled: time range ends 08:30:00 (15 \
-                 min ago) · unknown since 08:45:00 (Backup stream down), was ERROR"
+                "STALE Cluster demo/pg: deleting for 20 min (terminationPolicy Delete) · unknown \
+                 since 08:50:00 (Cluster stream down), was WARN"
             ]
         );
 

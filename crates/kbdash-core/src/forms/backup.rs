@@ -3,11 +3,11 @@
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, Errors};
-use super::context::matching_full_method;
 use super::{
     FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, RequestAction, UnknownField,
 };
 use crate::domain::cron;
+use crate::domain::pitr::BackupKind;
 use crate::kinds::Kind;
 
 const DELETION_POLICIES: [&str; 2] = ["Delete", "Retain"];
@@ -33,7 +33,12 @@ impl BackupInput {
     pub(crate) fn initial(ctx: &FormContext) -> Self {
         let policy = ctx.default_backup_policy();
         let method = policy
-            .and_then(|p| p.methods.iter().find(|m| !m.continuous))
+            .and_then(|p| {
+                let methods = || p.methods.iter();
+                methods()
+                    .find(|m| m.kind == Some(BackupKind::Full))
+                    .or_else(|| methods().find(|m| m.kind != Some(BackupKind::Continuous)))
+            })
             .map(|m| m.name.clone())
             .unwrap_or_default();
         BackupInput {
@@ -64,7 +69,8 @@ impl BackupInput {
             FieldSpec::new("policy", "Backup policy", FieldKind::Choice, &self.policy)
                 .choices(ctx.backup_policies.iter().map(|p| p.name.clone())),
             FieldSpec::new("method", "Method", FieldKind::Choice, &self.method)
-                .choices(self.methods(ctx)),
+                .choices(self.methods(ctx))
+                .hint(kind_hint(ctx.method_kind(&self.method))),
             FieldSpec::new("retention", "Retention", FieldKind::Text, &self.retention)
                 .hint("e.g. 7d; empty keeps it until deleted"),
             FieldSpec::new(
@@ -139,6 +145,14 @@ impl BackupInput {
             );
         }
         e.stage_done()?;
+        let notes = match ctx.method_kind(&self.method) {
+            None => vec![format!(
+                "the type of {} is unknown (its ActionSet is not readable): a continuous \
+                 method is enabled in the backup schedule, not backed up on demand",
+                self.method
+            )],
+            Some(_) => Vec::new(),
+        };
         let mut spec = Map::new();
         spec.insert("backupPolicyName".into(), json!(self.policy));
         spec.insert("backupMethod".into(), json!(self.method));
@@ -163,30 +177,74 @@ impl BackupInput {
             namespace: ctx.namespace.clone(),
             action: RequestAction::Create,
             body,
-            notes: Vec::new(),
+            notes,
+            offer: None,
         })
     }
 }
 
-/// One method's schedule in the backup schedule form.
+/// What a method's type means for a schedule, shown beside it.
+fn kind_hint(kind: Option<BackupKind>) -> &'static str {
+    match kind {
+        Some(BackupKind::Continuous) => {
+            "continuous: point-in-time restore also needs a full method enabled"
+        }
+        Some(BackupKind::Full) => "full",
+        Some(BackupKind::Incremental) => "incremental",
+        Some(BackupKind::Other) => "differential or selective",
+        None => "type unknown: its ActionSet is not readable",
+    }
+}
+
+/// One entry's schedule in the backup schedule form.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ScheduleInput {
+    /// The entry's name, else its method: what its fields are named after (not editable).
+    pub(crate) key: String,
     /// The backup method (not editable).
     pub(crate) method: String,
-    /// Field `<method>.enabled` (toggle).
+    /// Field `<key>.enabled` (toggle).
     pub(crate) enabled: bool,
-    /// Field `<method>.cron`: five-field cron expression (UTC).
+    /// Field `<key>.cron`: five-field cron expression (UTC).
     pub(crate) cron: String,
-    /// Field `<method>.retention`: e.g. `7d`.
+    /// Field `<key>.retention`: e.g. `7d`.
     pub(crate) retention: String,
 }
 
-/// Backup schedule form input: one entry per `spec.schedules[]` of the BackupSchedule.
+/// The Cluster's `spec.backup`, as the form edits it when the Cluster has one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ClusterBackupInput {
+    /// Field `backup.method`: the full method.
+    pub(crate) method: String,
+    /// Field `backup.enabled` (toggle).
+    pub(crate) enabled: bool,
+    /// Field `backup.cron`.
+    pub(crate) cron: String,
+    /// Field `backup.retention`.
+    pub(crate) retention: String,
+    /// Field `backup.pitr`: `unset` (the schedule's continuous entries are left alone),
+    /// `true` or `false`.
+    pub(crate) pitr: String,
+    /// Field `backup.continuous_method`: empty for the first continuous method.
+    pub(crate) continuous_method: String,
+}
+
+const PITR_CHOICES: [&str; 3] = ["unset", "true", "false"];
+
+/// Backup schedule form input: one entry per `spec.schedules[]` of the BackupSchedule, or,
+/// when the Cluster has `spec.backup`, that instead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupScheduleInput {
     /// One entry per BackupSchedule `spec.schedules[]`, in spec order.
     pub(crate) schedules: Vec<ScheduleInput>,
+    /// The Cluster's `spec.backup`, which the operator keeps copying onto the schedule.
+    pub(crate) cluster_backup: Option<ClusterBackupInput>,
 }
+
+/// Why the form edits the Cluster when it has `spec.backup`.
+const CLUSTER_BACKUP_NOTE: &str = "the Cluster has spec.backup, which the operator copies onto \
+     the BackupSchedule on every reconcile (mergeClusterBackup): a change to the schedule would \
+     be undone, so this changes the Cluster's spec.backup";
 
 impl BackupScheduleInput {
     /// The form as it opens: fields from the cluster's current values and defaults.
@@ -196,41 +254,61 @@ impl BackupScheduleInput {
             .iter()
             .flat_map(|s| &s.schedules)
             .map(|s| ScheduleInput {
+                key: s.key().to_string(),
                 method: s.method.clone(),
                 enabled: s.enabled,
                 cron: s.cron.clone(),
                 retention: s.retention.clone(),
             })
             .collect();
-        BackupScheduleInput { schedules }
+        let cluster_backup = ctx.cluster_backup.as_ref().map(|b| ClusterBackupInput {
+            method: b.method.clone(),
+            enabled: b.enabled,
+            cron: b.cron.clone(),
+            retention: b.retention.clone(),
+            pitr: match b.pitr_enabled {
+                None => "unset",
+                Some(true) => "true",
+                Some(false) => "false",
+            }
+            .to_string(),
+            continuous_method: b.continuous_method.clone(),
+        });
+        BackupScheduleInput {
+            schedules,
+            cluster_backup,
+        }
     }
 
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
+        if let Some(b) = &self.cluster_backup {
+            return cluster_backup_fields(b, ctx);
+        }
         let mut fields = Vec::new();
         for s in &self.schedules {
-            let kind = if ctx.is_continuous(&s.method) {
-                "continuous: point-in-time restore also needs a full method enabled"
+            let title = if s.key == s.method {
+                s.key.clone()
             } else {
-                "full"
+                format!("{} ({})", s.key, s.method)
             };
             fields.push(
                 FieldSpec::new(
-                    &format!("{}.enabled", s.method),
-                    &format!("{} enabled", s.method),
+                    &format!("{}.enabled", s.key),
+                    &format!("{title} enabled"),
                     FieldKind::Toggle,
                     s.enabled.to_string(),
                 )
-                .hint(kind),
+                .hint(kind_hint(ctx.method_kind(&s.method))),
             );
             fields.push(FieldSpec::new(
-                &format!("{}.cron", s.method),
-                &format!("{} cron (UTC)", s.method),
+                &format!("{}.cron", s.key),
+                &format!("{title} cron (UTC)"),
                 FieldKind::Text,
                 &s.cron,
             ));
             fields.push(FieldSpec::new(
-                &format!("{}.retention", s.method),
-                &format!("{} retention", s.method),
+                &format!("{}.retention", s.key),
+                &format!("{title} retention"),
                 FieldKind::Text,
                 &s.retention,
             ));
@@ -240,11 +318,26 @@ impl BackupScheduleInput {
 
     pub(super) fn set(&mut self, field: &str, value: &str) -> Result<(), UnknownField> {
         let unknown = || UnknownField(field.to_string());
-        let (method, part) = field.rsplit_once('.').ok_or_else(unknown)?;
+        let (key, part) = field.rsplit_once('.').ok_or_else(unknown)?;
+        if let Some(b) = &mut self.cluster_backup {
+            if key != "backup" {
+                return Err(unknown());
+            }
+            match part {
+                "method" => b.method = value.trim().to_string(),
+                "enabled" => b.enabled = checks::toggle(value),
+                "cron" => b.cron = value.trim().to_string(),
+                "retention" => b.retention = value.trim().to_string(),
+                "pitr" => b.pitr = value.trim().to_string(),
+                "continuous_method" => b.continuous_method = value.trim().to_string(),
+                _ => return Err(unknown()),
+            }
+            return Ok(());
+        }
         let s = self
             .schedules
             .iter_mut()
-            .find(|s| s.method == method)
+            .find(|s| s.key == key)
             .ok_or_else(unknown)?;
         match part {
             "enabled" => s.enabled = checks::toggle(value),
@@ -256,6 +349,9 @@ impl BackupScheduleInput {
     }
 
     pub(super) fn validate(&self, ctx: &FormContext) -> Result<Request, Vec<FieldError>> {
+        if let Some(b) = &self.cluster_backup {
+            return validate_cluster_backup(b, ctx);
+        }
         let mut e = Errors::default();
         let Some(schedule) = &ctx.backup_schedule else {
             return Err(vec![FieldError::new(
@@ -264,57 +360,46 @@ impl BackupScheduleInput {
             )]);
         };
         for s in &self.schedules {
-            check_cron(&mut e, &format!("{}.cron", s.method), &s.cron);
-            check_retention(&mut e, &format!("{}.retention", s.method), &s.retention);
+            check_cron(&mut e, &format!("{}.cron", s.key), &s.cron);
+            check_retention(&mut e, &format!("{}.retention", s.key), &s.retention);
         }
         e.stage_done()?;
         for s in &self.schedules {
-            if !schedule.schedules.iter().any(|c| c.method == s.method) {
+            if !schedule.schedules.iter().any(|c| c.key() == s.key) {
                 e.add(
-                    &format!("{}.enabled", s.method),
-                    format!("backup method {} is not in the BackupSchedule", s.method),
+                    &format!("{}.enabled", s.key),
+                    format!("schedule entry {} is not in the BackupSchedule", s.key),
                 );
             }
         }
         e.stage_done()?;
-        let mut notes = Vec::new();
-        let enabled = |method: &str| {
+        let notes = pitr_notes(
+            ctx,
             self.schedules
                 .iter()
-                .any(|s| s.enabled && s.method == method)
-        };
-        let any_full_enabled = self
+                .filter(|s| s.enabled)
+                .map(|s| s.method.as_str()),
+        );
+        // A merge patch replaces lists whole: every entry goes back with every field it has
+        // (name, parameters, ...), only the form's three changed.
+        let schedules: Vec<Value> = schedule
             .schedules
             .iter()
-            .any(|s| s.enabled && !ctx.is_continuous(&s.method));
-        for s in self
-            .schedules
-            .iter()
-            .filter(|s| s.enabled && ctx.is_continuous(&s.method))
-        {
-            match matching_full_method(&s.method) {
-                Some(full) if !enabled(full) => notes.push(format!(
-                    "{} archives WAL continuously, but point-in-time restore also needs its full backup method {full} enabled",
-                    s.method
-                )),
-                None if !any_full_enabled => notes.push(format!(
-                    "{} archives WAL continuously, but point-in-time restore also needs a full backup method enabled",
-                    s.method
-                )),
-                _ => {}
-            }
-        }
-        // A merge patch replaces lists whole: send every schedule entry.
-        let schedules: Vec<Value> = self
-            .schedules
-            .iter()
-            .map(|s| {
-                json!({
-                    "backupMethod": s.method,
-                    "enabled": s.enabled,
-                    "cronExpression": s.cron,
-                    "retentionPeriod": s.retention,
-                })
+            .map(|original| {
+                let mut entry = match &original.original {
+                    Value::Object(m) => m.clone(),
+                    _ => Map::new(),
+                };
+                entry.insert("backupMethod".into(), json!(original.method));
+                if !original.name.is_empty() {
+                    entry.insert("name".into(), json!(original.name));
+                }
+                if let Some(s) = self.schedules.iter().find(|s| s.key == original.key()) {
+                    entry.insert("enabled".into(), json!(s.enabled));
+                    entry.insert("cronExpression".into(), json!(s.cron));
+                    entry.insert("retentionPeriod".into(), json!(s.retention));
+                }
+                Value::Object(entry)
             })
             .collect();
         let body = json!({
@@ -331,8 +416,188 @@ impl BackupScheduleInput {
             },
             body,
             notes,
+            offer: None,
         })
     }
+}
+
+/// What point-in-time restore still lacks with the `enabled` methods: each continuous one
+/// needs its full method (the policy's `compatibleMethod`, else any full one) enabled too.
+fn pitr_notes<'a>(
+    ctx: &FormContext,
+    enabled: impl Iterator<Item = &'a str> + Clone,
+) -> Vec<String> {
+    let is_on = |method: &str| enabled.clone().any(|m| m == method);
+    let any_full = enabled
+        .clone()
+        .any(|m| ctx.method_kind(m) == Some(BackupKind::Full));
+    let mut notes = Vec::new();
+    for method in enabled.clone().filter(|m| ctx.is_continuous(m)) {
+        let full = ctx
+            .method(method)
+            .map(|m| m.compatible.as_str())
+            .unwrap_or("");
+        if !full.is_empty() && !is_on(full) {
+            notes.push(format!(
+                "{method} archives WAL continuously, but point-in-time restore also needs its \
+                 full backup method {full} enabled"
+            ));
+        } else if full.is_empty() && !any_full {
+            notes.push(format!(
+                "{method} archives WAL continuously, but point-in-time restore also needs a \
+                 full backup method enabled"
+            ));
+        }
+    }
+    notes
+}
+
+fn cluster_backup_fields(b: &ClusterBackupInput, ctx: &FormContext) -> Vec<FieldSpec> {
+    let methods = ctx.default_backup_policy().map(|p| &p.methods);
+    let names = |continuous: bool| -> Vec<String> {
+        methods
+            .into_iter()
+            .flatten()
+            .filter(|m| (m.kind == Some(BackupKind::Continuous)) == continuous)
+            .map(|m| m.name.clone())
+            .collect()
+    };
+    let mut continuous = vec![String::new()];
+    continuous.extend(names(true));
+    vec![
+        FieldSpec::new(
+            "backup.method",
+            "Cluster backup method",
+            FieldKind::Choice,
+            &b.method,
+        )
+        .choices(names(false))
+        .hint(CLUSTER_BACKUP_NOTE),
+        FieldSpec::new(
+            "backup.enabled",
+            "Cluster backup enabled",
+            FieldKind::Toggle,
+            b.enabled.to_string(),
+        )
+        .hint("enabling it disables the schedule's other full methods"),
+        FieldSpec::new(
+            "backup.cron",
+            "Cluster backup cron (UTC)",
+            FieldKind::Text,
+            &b.cron,
+        ),
+        FieldSpec::new(
+            "backup.retention",
+            "Cluster backup retention",
+            FieldKind::Text,
+            &b.retention,
+        ),
+        FieldSpec::new("backup.pitr", "PITR enabled", FieldKind::Choice, &b.pitr)
+            .choices(PITR_CHOICES)
+            .hint("unset leaves the schedule's continuous entries as they are"),
+        FieldSpec::new(
+            "backup.continuous_method",
+            "Continuous method",
+            FieldKind::Choice,
+            &b.continuous_method,
+        )
+        .choices(continuous)
+        .hint("empty: the first continuous method"),
+    ]
+}
+
+fn validate_cluster_backup(
+    b: &ClusterBackupInput,
+    ctx: &FormContext,
+) -> Result<Request, Vec<FieldError>> {
+    let mut e = Errors::default();
+    checks::required(&mut e, "backup.method", "backup method", &b.method);
+    if !b.cron.is_empty() {
+        check_cron(&mut e, "backup.cron", &b.cron);
+    }
+    if !b.retention.is_empty() {
+        check_retention(&mut e, "backup.retention", &b.retention);
+    }
+    if !PITR_CHOICES.contains(&b.pitr.as_str()) {
+        e.add("backup.pitr", "PITR enabled must be unset, true or false");
+    }
+    e.stage_done()?;
+    if ctx.method(&b.method).is_none() {
+        e.add(
+            "backup.method",
+            format!("backup method {} is not found in backup policy", b.method),
+        );
+    } else if ctx.is_continuous(&b.method) {
+        e.add(
+            "backup.method",
+            format!(
+                "{} is a continuous method: choose it as the continuous method",
+                b.method
+            ),
+        );
+    }
+    if !b.continuous_method.is_empty() && !ctx.is_continuous(&b.continuous_method) {
+        e.add(
+            "backup.continuous_method",
+            format!("{} is not a continuous method", b.continuous_method),
+        );
+    }
+    e.stage_done()?;
+    let mut backup = Map::new();
+    backup.insert("method".into(), json!(b.method));
+    backup.insert("enabled".into(), json!(b.enabled));
+    if !b.cron.is_empty() {
+        backup.insert("cronExpression".into(), json!(b.cron));
+    }
+    if !b.retention.is_empty() {
+        backup.insert("retentionPeriod".into(), json!(b.retention));
+    }
+    backup.insert(
+        "pitrEnabled".into(),
+        match b.pitr.as_str() {
+            "true" => json!(true),
+            "false" => json!(false),
+            // A merge patch removes the key: the operator leaves continuous entries alone.
+            _ => Value::Null,
+        },
+    );
+    backup.insert(
+        "continuousMethod".into(),
+        if b.continuous_method.is_empty() {
+            Value::Null
+        } else {
+            json!(b.continuous_method)
+        },
+    );
+    let mut notes = vec![CLUSTER_BACKUP_NOTE.to_string()];
+    if b.pitr == "true" {
+        let continuous = if b.continuous_method.is_empty() {
+            None
+        } else {
+            Some(b.continuous_method.as_str())
+        };
+        let enabled: Vec<&str> = [b.enabled.then_some(b.method.as_str()), continuous]
+            .into_iter()
+            .flatten()
+            .collect();
+        notes.extend(pitr_notes(ctx, enabled.iter().copied()));
+    }
+    let body = json!({
+        "apiVersion": Kind::Cluster.api_version(),
+        "kind": "Cluster",
+        "metadata": {"name": ctx.cluster, "namespace": ctx.namespace},
+        "spec": {"backup": backup},
+    });
+    Ok(Request {
+        kind: Kind::Cluster,
+        namespace: ctx.namespace.clone(),
+        action: RequestAction::MergePatch {
+            name: ctx.cluster.clone(),
+        },
+        body,
+        notes,
+        offer: None,
+    })
 }
 
 /// Field rule: a five-field cron expression, as Kubernetes CronJobs accept it.

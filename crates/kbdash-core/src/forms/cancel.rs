@@ -168,6 +168,7 @@ impl CancelInput {
                 "{}: the {} stops where it is; its phase goes Cancelling, then Cancelled",
                 chosen.name, chosen.ops_type
             )],
+            offer: None,
         })
     }
 }

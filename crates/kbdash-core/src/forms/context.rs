@@ -4,6 +4,9 @@
 //! build it by hand. Quantities and versions are kept as the API wrote them.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::domain::pitr::BackupKind;
 
 /// The cluster a form acts on and everything the forms read from live data.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -28,6 +31,9 @@ pub struct FormContext {
     pub backup_schedule: Option<BackupScheduleInfo>,
     /// The cluster's OpsRequests (`spec.clusterName`), for cancelling one.
     pub ops_requests: Vec<OpsRequestInfo>,
+    /// `Cluster.spec.backup`, when set: the operator then writes it onto the BackupSchedule on
+    /// every reconcile, so schedule changes go to the Cluster (docs/kubeblocks.md#schedules).
+    pub cluster_backup: Option<ClusterBackupInfo>,
     /// Current time, injected (names of on-demand backups carry it).
     pub now: DateTime<Utc>,
 }
@@ -39,7 +45,9 @@ pub struct ComponentInfo {
     pub(crate) name: String,
     /// `replicas`.
     pub replicas: u32,
-    /// `serviceVersion`, e.g. `16.9.0` (its major picks the PostgreSQL parameter rules).
+    /// `serviceVersion`, e.g. `16.9.0` (its major picks the PostgreSQL parameter rules). It
+    /// is optional in the Cluster: then the version KubeBlocks resolved, from the Component's
+    /// `spec.serviceVersion`, else the pods' `apps.kubeblocks.io/service-version` label.
     pub service_version: String,
     /// `resources.requests.cpu` as written (`"1"`, `"500m"`), if set.
     pub(crate) cpu_request: Option<String>,
@@ -96,9 +104,13 @@ pub struct BackupPolicyInfo {
 pub struct BackupMethodInfo {
     /// `name`, e.g. `pg-basebackup`, `archive-wal`.
     pub name: String,
-    /// The method's ActionSet has `backupType: Continuous` (WAL archiving). When the
-    /// ActionSet is not readable use [`is_known_continuous_method`].
-    pub(crate) continuous: bool,
+    /// The type of backup it makes: its ActionSet's `spec.backupType`, Full for a method that
+    /// only snapshots volumes; `None` when the ActionSet is not readable
+    /// (docs/kubeblocks.md#backup-types). Never guessed from the name.
+    pub kind: Option<BackupKind>,
+    /// `compatibleMethod`: the full method a continuous one restores from; empty when the
+    /// policy does not name it.
+    pub(crate) compatible: String,
 }
 
 /// The cluster's BackupSchedule.
@@ -115,6 +127,8 @@ pub struct BackupScheduleInfo {
 /// One `spec.schedules[]` entry.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleInfo {
+    /// `name`; empty when the entry has none (the operator then names it after its method).
+    pub name: String,
     /// `backupMethod`.
     pub method: String,
     /// `enabled`.
@@ -123,6 +137,9 @@ pub struct ScheduleInfo {
     pub(crate) cron: String,
     /// `retentionPeriod`, e.g. `7d`.
     pub(crate) retention: String,
+    /// The entry as the API returned it: a merge patch replaces the list whole, so every
+    /// field of every entry (`name`, `parameters`, ...) is sent back from here.
+    pub(crate) original: Value,
 }
 
 /// One OpsRequest of the cluster.
@@ -146,20 +163,32 @@ impl OpsRequestInfo {
     }
 }
 
-/// The PostgreSQL addon's continuous (WAL archiving) backup methods, for when the ActionSet
-/// is not at hand.
-pub(crate) fn is_known_continuous_method(method: &str) -> bool {
-    matches!(method, "archive-wal" | "wal-g-archive")
+impl ScheduleInfo {
+    /// The entry's name, or its method when it has none.
+    pub fn key(&self) -> &str {
+        if self.name.is_empty() {
+            &self.method
+        } else {
+            &self.name
+        }
+    }
 }
 
-/// The full backup method a continuous method of the PostgreSQL addon restores from
-/// (its `compatibleMethod` in the addon's BackupPolicyTemplate).
-pub(crate) fn matching_full_method(continuous: &str) -> Option<&'static str> {
-    match continuous {
-        "archive-wal" => Some("pg-basebackup"),
-        "wal-g-archive" => Some("wal-g"),
-        _ => None,
-    }
+/// `Cluster.spec.backup` (clusters CRD): the cluster's own backup settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterBackupInfo {
+    /// `method`: the full backup method.
+    pub method: String,
+    /// `enabled` (default false).
+    pub enabled: bool,
+    /// `cronExpression`.
+    pub cron: String,
+    /// `retentionPeriod` (default `7d`).
+    pub retention: String,
+    /// `pitrEnabled`; `None` when unset (the operator then leaves continuous entries alone).
+    pub pitr_enabled: Option<bool>,
+    /// `continuousMethod`; empty when unset (the first continuous method is used).
+    pub continuous_method: String,
 }
 
 impl FormContext {
@@ -207,14 +236,23 @@ impl FormContext {
             .or_else(|| self.backup_policies.first())
     }
 
-    /// Whether `method` is continuous according to the BackupPolicies, falling back to the
-    /// addon's known names.
-    pub fn is_continuous(&self, method: &str) -> bool {
-        self.backup_policies
-            .iter()
+    /// The method called `name` in the BackupPolicies (the default policy first).
+    pub(crate) fn method(&self, name: &str) -> Option<&BackupMethodInfo> {
+        let default = self.default_backup_policy().into_iter();
+        default
+            .chain(self.backup_policies.iter())
             .flat_map(|p| &p.methods)
-            .find(|m| m.name == method)
-            .map_or_else(|| is_known_continuous_method(method), |m| m.continuous)
+            .find(|m| m.name == name)
+    }
+
+    /// The type of backup `method` makes, when its ActionSet says.
+    pub fn method_kind(&self, method: &str) -> Option<BackupKind> {
+        self.method(method).and_then(|m| m.kind)
+    }
+
+    /// Whether `method` is known to be continuous (WAL archiving).
+    pub fn is_continuous(&self, method: &str) -> bool {
+        self.method_kind(method) == Some(BackupKind::Continuous)
     }
 }
 
@@ -276,20 +314,30 @@ mod tests {
     }
 
     #[test]
-    fn continuous_methods_from_policy_or_known_names() {
+    fn method_types_come_from_the_policy_never_from_names() {
         let mut ctx = FormContext::default();
-        assert!(ctx.is_continuous("archive-wal") && !ctx.is_continuous("pg-basebackup"));
+        assert!(!ctx.is_continuous("archive-wal"), "nothing says so");
         ctx.backup_policies.push(BackupPolicyInfo {
-            methods: vec![BackupMethodInfo {
-                name: "archive-wal".to_string(),
-                continuous: false,
-            }],
+            methods: vec![
+                BackupMethodInfo {
+                    name: "wal-g".to_string(),
+                    kind: Some(BackupKind::Full),
+                    compatible: String::new(),
+                },
+                BackupMethodInfo {
+                    name: "wal-g-archive".to_string(),
+                    kind: Some(BackupKind::Continuous),
+                    compatible: "wal-g".to_string(),
+                },
+            ],
             ..BackupPolicyInfo::default()
         });
-        assert!(!ctx.is_continuous("archive-wal"), "the policy's word wins");
+        assert!(!ctx.is_continuous("wal-g"));
+        assert!(ctx.is_continuous("wal-g-archive"));
+        assert_eq!(ctx.method_kind("archive-wal"), None);
         assert_eq!(
             ctx.default_backup_policy().map(|p| p.methods.len()),
-            Some(1)
+            Some(2)
         );
     }
 }

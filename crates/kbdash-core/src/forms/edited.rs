@@ -105,6 +105,7 @@ fn plain(message: &str) -> String {
 fn expected_kind(form: &OpForm) -> Kind {
     match form {
         OpForm::Backup(_) => Kind::Backup,
+        OpForm::BackupSchedule(f) if f.cluster_backup.is_some() => Kind::Cluster,
         OpForm::BackupSchedule(_) => Kind::BackupSchedule,
         _ => Kind::OpsRequest,
     }
@@ -157,7 +158,7 @@ fn absorb(form: &mut OpForm, body: &Value) {
         OpForm::Expose(f) => absorb_expose(f, &spec["expose"][0]),
         OpForm::Lifecycle(f) => absorb_lifecycle(f, spec),
         OpForm::Backup(f) => absorb_backup(f, body),
-        OpForm::BackupSchedule(f) => absorb_schedule(f, &spec["schedules"]),
+        OpForm::BackupSchedule(f) => absorb_schedule(f, spec),
         OpForm::Cancel(f) => absorb_cancel(f, body),
     }
 }
@@ -258,15 +259,31 @@ fn absorb_cancel(f: &mut CancelInput, body: &Value) {
     f.ops_request = text(&body["metadata"]["name"]);
 }
 
-fn absorb_schedule(f: &mut BackupScheduleInput, schedules: &Value) {
-    let Some(items) = schedules.as_array() else {
+fn absorb_schedule(f: &mut BackupScheduleInput, spec: &Value) {
+    if let Some(b) = &mut f.cluster_backup {
+        let backup = &spec["backup"];
+        b.method = text(&backup["method"]);
+        b.enabled = backup["enabled"].as_bool().unwrap_or(false);
+        b.cron = text(&backup["cronExpression"]);
+        b.retention = text(&backup["retentionPeriod"]);
+        b.pitr = match backup["pitrEnabled"].as_bool() {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "unset",
+        }
+        .to_string();
+        b.continuous_method = text(&backup["continuousMethod"]);
+        return;
+    }
+    let Some(items) = spec["schedules"].as_array() else {
         return;
     };
     for s in &mut f.schedules {
-        if let Some(item) = items
-            .iter()
-            .find(|i| i["backupMethod"].as_str() == Some(&s.method))
-        {
+        let key = |i: &&Value| match i["name"].as_str().filter(|n| !n.is_empty()) {
+            Some(name) => name == s.key,
+            None => i["backupMethod"].as_str() == Some(&s.key),
+        };
+        if let Some(item) = items.iter().find(key) {
             s.enabled = item["enabled"].as_bool().unwrap_or(false);
             s.cron = text(&item["cronExpression"]);
             s.retention = text(&item["retentionPeriod"]);

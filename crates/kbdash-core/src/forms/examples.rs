@@ -8,6 +8,8 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde_json::{Value, json};
 
+use crate::domain::pitr::BackupKind;
+
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
     OpKind, OpsRequestInfo, PodInfo, Request, RequestAction, RestoreContext, RestoreInput,
@@ -18,9 +20,9 @@ use crate::kinds::Kind;
 /// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
 /// [`FormContext::from_objects`] of them): PostgreSQL 16.9.0, 2 replicas (pod 0 primary,
 /// pod 1 ready secondary), 1 CPU / 2Gi, 20Gi `data`, the `postgresql` ComponentVersion's
-/// 16.x and 17.x releases, the addon's BackupPolicy and BackupSchedule, and two of its
-/// OpsRequests (`with_ops_requests` of the running HorizontalScaling and the finished
-/// VerticalScaling fixtures).
+/// 16.x and 17.x releases, the addon's BackupPolicy (typed by its ActionSets) and
+/// BackupSchedule, and two of its OpsRequests (`with_ops_requests` of the running
+/// HorizontalScaling and the finished VerticalScaling fixtures).
 pub fn fixture_context() -> FormContext {
     let pod = |i: u32, role: &str| PodInfo {
         name: format!("pg-cluster-postgresql-{i}"),
@@ -28,15 +30,23 @@ pub fn fixture_context() -> FormContext {
         role: Some(role.to_string()),
         ready: true,
     };
-    let method = |name: &str, continuous: bool| BackupMethodInfo {
+    let method = |name: &str, kind: BackupKind| BackupMethodInfo {
         name: name.to_string(),
-        continuous,
+        kind: Some(kind),
+        compatible: String::new(),
     };
     let schedule = |method: &str, enabled: bool, cron: &str, retention: &str| ScheduleInfo {
+        name: String::new(),
         method: method.to_string(),
         enabled,
         cron: cron.to_string(),
         retention: retention.to_string(),
+        original: json!({
+            "backupMethod": method,
+            "enabled": enabled,
+            "cronExpression": cron,
+            "retentionPeriod": retention,
+        }),
     };
     FormContext {
         cluster: "pg-cluster".to_string(),
@@ -65,9 +75,9 @@ pub fn fixture_context() -> FormContext {
             component: "postgresql".to_string(),
             is_default: true,
             methods: vec![
-                method("pg-basebackup", false),
-                method("volume-snapshot", false),
-                method("archive-wal", true),
+                method("pg-basebackup", BackupKind::Full),
+                method("volume-snapshot", BackupKind::Full),
+                method("archive-wal", BackupKind::Continuous),
             ],
         }],
         backup_schedule: Some(BackupScheduleInfo {
@@ -91,6 +101,7 @@ pub fn fixture_context() -> FormContext {
                 phase: "Succeed".to_string(),
             },
         ],
+        cluster_backup: None,
         now: Utc
             .with_ymd_and_hms(2025, 6, 4, 12, 0, 0)
             .single()

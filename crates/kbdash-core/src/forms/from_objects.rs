@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::context::is_known_continuous_method;
 use super::{
-    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext,
-    OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
+    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
+    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
 };
+use crate::domain::backup_methods::parse_backup_type;
+use crate::domain::pitr::BackupKind;
 use crate::domain::quantity::Quantity;
 
 /// The live objects a form context is made of.
@@ -18,6 +19,9 @@ pub struct LiveObjects<'a> {
     pub cluster: &'a Value,
     /// Pods; only those labelled `app.kubernetes.io/instance=<cluster>` are used.
     pub pods: &'a [Value],
+    /// Components; the cluster's (label `app.kubernetes.io/instance`) give the service
+    /// version KubeBlocks resolved when the Cluster names none.
+    pub components: &'a [Value],
     /// PersistentVolumeClaims; the cluster's give each volume template its capacity.
     pub pvcs: &'a [Value],
     /// The `ComponentVersion` of the cluster's components (PostgreSQL: `postgresql`).
@@ -26,6 +30,9 @@ pub struct LiveObjects<'a> {
     pub backup_policies: &'a [Value],
     /// BackupSchedules; the first of the cluster's is used.
     pub backup_schedules: &'a [Value],
+    /// ActionSets (cluster-scoped): their `spec.backupType` is the type of the methods that
+    /// name them.
+    pub action_sets: &'a [Value],
     /// Current time (names of on-demand backups carry it).
     pub now: DateTime<Utc>,
 }
@@ -44,6 +51,19 @@ fn opt(v: &Value) -> Option<String> {
 
 fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj["metadata"]["labels"][key].as_str()
+}
+
+/// A BackupPolicy method's type: its ActionSet's `spec.backupType`; Full for a method that
+/// only snapshots volumes (no ActionSet).
+fn method_kind(method: &Value, action_sets: &[Value]) -> Option<BackupKind> {
+    match method["actionSetName"].as_str().filter(|n| !n.is_empty()) {
+        Some(name) => action_sets
+            .iter()
+            .find(|a| a["metadata"]["name"] == name)
+            .and_then(|a| parse_backup_type(a["spec"]["backupType"].as_str()?)),
+        None if method["snapshotVolumes"].as_bool() == Some(true) => Some(BackupKind::Full),
+        None => None,
+    }
 }
 
 fn items(v: &Value) -> &[Value] {
@@ -68,9 +88,33 @@ fn largest_capacity<'a>(
     .map(|(_, text)| text)
 }
 
+/// The service version KubeBlocks resolved for component `comp` of a cluster whose spec names
+/// none: the Component's `spec.serviceVersion`, else a pod's `apps.kubeblocks.io/service-version`
+/// label (docs/kubeblocks.md#creation).
+fn resolved_version<'a>(
+    components: impl Iterator<Item = &'a Value>,
+    mut pods: impl Iterator<Item = &'a Value>,
+    comp: &str,
+) -> String {
+    let of_comp = |o: &&Value| label(o, "apps.kubeblocks.io/component-name") == Some(comp);
+    components
+        .filter(of_comp)
+        .find_map(|c| {
+            c["spec"]["serviceVersion"]
+                .as_str()
+                .filter(|v| !v.is_empty())
+        })
+        .or_else(|| {
+            pods.find(|p| of_comp(p))
+                .and_then(|p| label(p, "apps.kubeblocks.io/service-version"))
+        })
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl FormContext {
-    /// Maps live objects onto a context. Continuous backup methods are recognised by name
-    /// (the PostgreSQL addon's WAL archiving methods) since BackupPolicies do not say it.
+    /// Maps live objects onto a context. A backup method's type is its ActionSet's
+    /// `spec.backupType` (a method that only snapshots volumes is Full), unknown without it.
     pub fn from_objects(live: LiveObjects<'_>) -> FormContext {
         let cluster = live.cluster;
         let name = s(&cluster["metadata"]["name"]);
@@ -83,7 +127,14 @@ impl FormContext {
                     .as_u64()
                     .and_then(|r| u32::try_from(r).ok())
                     .unwrap_or(0),
-                service_version: s(&c["serviceVersion"]),
+                service_version: match c["serviceVersion"].as_str().filter(|v| !v.is_empty()) {
+                    Some(v) => v.to_string(),
+                    None => resolved_version(
+                        live.components.iter().filter(mine),
+                        live.pods.iter().filter(mine),
+                        c["name"].as_str().unwrap_or_default(),
+                    ),
+                },
                 cpu_request: opt(&c["resources"]["requests"]["cpu"]),
                 cpu_limit: opt(&c["resources"]["limits"]["cpu"]),
                 memory_request: opt(&c["resources"]["requests"]["memory"]),
@@ -141,12 +192,10 @@ impl FormContext {
                     == "true",
                 methods: items(&p["spec"]["backupMethods"])
                     .iter()
-                    .map(|m| {
-                        let name = s(&m["name"]);
-                        BackupMethodInfo {
-                            continuous: is_known_continuous_method(&name),
-                            name,
-                        }
+                    .map(|m| BackupMethodInfo {
+                        name: s(&m["name"]),
+                        kind: method_kind(m, live.action_sets),
+                        compatible: s(&m["compatibleMethod"]),
                     })
                     .collect(),
             })
@@ -161,13 +210,24 @@ impl FormContext {
                     schedules: items(&bs["spec"]["schedules"])
                         .iter()
                         .map(|e| ScheduleInfo {
+                            name: s(&e["name"]),
                             method: s(&e["backupMethod"]),
                             enabled: e["enabled"].as_bool().unwrap_or(false),
                             cron: s(&e["cronExpression"]),
                             retention: s(&e["retentionPeriod"]),
+                            original: e.clone(),
                         })
                         .collect(),
                 });
+        let backup = &cluster["spec"]["backup"];
+        let cluster_backup = backup.is_object().then(|| ClusterBackupInfo {
+            method: s(&backup["method"]),
+            enabled: backup["enabled"].as_bool().unwrap_or(false),
+            cron: s(&backup["cronExpression"]),
+            retention: s(&backup["retentionPeriod"]),
+            pitr_enabled: backup["pitrEnabled"].as_bool(),
+            continuous_method: s(&backup["continuousMethod"]),
+        });
         FormContext {
             cluster: name.clone(),
             namespace: s(&cluster["metadata"]["namespace"]),
@@ -178,6 +238,7 @@ impl FormContext {
             backup_policies,
             backup_schedule,
             ops_requests: Vec::new(),
+            cluster_backup,
             now: live.now,
         }
     }

@@ -66,8 +66,8 @@ use crate::kinds::Kind;
 pub use backup::{BackupInput, BackupScheduleInput};
 pub use cancel::{CANCELLABLE_TYPES, CancelInput, why_not_cancellable, why_not_cancellable_now};
 pub use context::{
-    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext,
-    OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
+    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
+    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
 };
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::ExposeInput;
@@ -329,6 +329,10 @@ pub struct Request {
     pub body: Value,
     /// Things to tell the user before they submit: "restart required", PITR needs...
     pub notes: Vec<String>,
+    /// An op to offer once this one is submitted, because it finishes what this one starts:
+    /// the Restart that applies a parameter the primary took by a Patroni restart to the
+    /// secondaries too.
+    pub offer: Option<OpKind>,
 }
 
 impl Request {

@@ -144,7 +144,9 @@ impl ReconfigureInput {
         let when = match rule.scope {
             Scope::Immutable => "immutable: cannot be changed",
             Scope::Static => "static: restart required",
-            Scope::Dynamic if rule.patroni_restart_on_reload => "dynamic, but applied by a restart",
+            Scope::Dynamic if rule.patroni_restart_on_reload => {
+                "dynamic, but applied by restarting the primary: the secondaries need a Restart"
+            }
             Scope::Dynamic => "dynamic: applied by reload",
         };
         Some(format!("{}; {when}", rule.describe()))
@@ -213,6 +215,7 @@ impl ReconfigureInput {
             )]);
         };
         let mut notes = Vec::new();
+        let mut restart_on_reload = Vec::new();
         let mut parameters = Vec::new();
         for r in &rows {
             match pg_params::validate(major, r.key, r.value, ValueMode::Form) {
@@ -223,10 +226,7 @@ impl ReconfigureInput {
                             n.name
                         ));
                     } else if n.restart_required {
-                        notes.push(format!(
-                            "{}: restart required (applied by restarting PostgreSQL through Patroni)",
-                            n.name
-                        ));
+                        restart_on_reload.push(n.name);
                     }
                     parameters.push(json!({"key": n.name, "value": n.value}));
                 }
@@ -241,13 +241,25 @@ impl ReconfigureInput {
             }
         }
         e.stage_done()?;
-        Ok(ops_request(
+        let offer = (!restart_on_reload.is_empty()).then(|| {
+            notes.push(format!(
+                "{}: applied by a Patroni restart of the primary only; the secondaries keep \
+                 the old value, pending restart, until they restart (kubeblocks-addons#1691): \
+                 run a Restart of {} afterwards to apply it everywhere",
+                restart_on_reload.join(", "),
+                self.component
+            ));
+            OpKind::Restart
+        });
+        let mut request = ops_request(
             ctx,
             "Reconfiguring",
             "reconfigures",
             json!([{"componentName": self.component, "parameters": parameters}]),
             notes,
-        ))
+        );
+        request.offer = offer;
+        Ok(request)
     }
 }
 

@@ -38,5 +38,6 @@ pub(super) fn ops_request(
         action: RequestAction::Create,
         body,
         notes,
+        offer: None,
     }
 }

@@ -597,6 +597,7 @@ impl RestoreInput {
             action: RequestAction::Create,
             body,
             notes,
+            offer: None,
         })
     }
 

@@ -487,10 +487,27 @@ fn reconfigure() {
     assert_eq!(
         r.notes,
         vec![
-            "max_connections: restart required (applied by restarting PostgreSQL through Patroni)"
-                .to_string(),
             "shared_buffers: restart required (static parameter, rolling restart)".to_string(),
+            "max_connections: applied by a Patroni restart of the primary only; the secondaries \
+             keep the old value, pending restart, until they restart (kubeblocks-addons#1691): \
+             run a Restart of postgresql afterwards to apply it everywhere"
+                .to_string(),
         ]
+    );
+    assert_eq!(
+        r.offer,
+        Some(OpKind::Restart),
+        "the Restart that finishes it"
+    );
+    let reload = run(
+        R,
+        &ctx(),
+        &[("parameters", "work_mem = 8MB\nshared_buffers = 1GB")],
+    )
+    .unwrap();
+    assert_eq!(
+        reload.offer, None,
+        "a reload, and a rolling restart, need no follow-up"
     );
     // allowed while Updating
     assert!(
@@ -920,7 +937,7 @@ fn backup_schedule_patch() {
     assert_eq!(
         r.notes,
         vec![
-            "archive-wal archives WAL continuously, but point-in-time restore also needs its full backup method pg-basebackup enabled"
+            "archive-wal archives WAL continuously, but point-in-time restore also needs a full backup method enabled"
         ]
     );
     refused(

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod examples_files;
+mod fixture_rows;
 mod forms_context;
 mod forms_schema;
 mod forms_validation;

@@ -20,16 +20,52 @@ use kbdash_core::kinds::Kind;
 const NEW_SECS: f64 = 1.0;
 const FULL_BACKUP_SECS: f64 = 20.0;
 
-/// Whether a Backup object is a continuous one.
+/// Whether a Backup object is a continuous one: its `backup-type` label, which the controller
+/// sets from the method's ActionSet.
 pub(crate) fn is_continuous(backup: &Value) -> bool {
     backup
         .pointer("/metadata/labels/dataprotection.kubeblocks.io~1backup-type")
         .and_then(Value::as_str)
         == Some("Continuous")
-        || backup
-            .pointer("/spec/backupMethod")
-            .and_then(Value::as_str)
-            .is_some_and(obj::is_continuous)
+}
+
+/// Whether a Running continuous backup's archiver uploads WAL, so its end advances: not on
+/// the demo's idle database, nor once its StatefulSet has no available pod.
+pub(crate) fn archives(backup: &Value) -> bool {
+    let annotated = |key: &str| {
+        backup
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(key))
+            .is_some()
+    };
+    let down = backup
+        .pointer("/status/actions/0/availableReplicas")
+        .and_then(Value::as_u64)
+        == Some(0);
+    !annotated(crate::seed::IDLE_ANNOTATION) && !down
+}
+
+/// The type of backup `method` of `policy` makes, as the dataprotection controller decides it:
+/// the `spec.backupType` of the method's ActionSet (Full for a method that only snapshots
+/// volumes); `None` when the policy or ActionSet does not say.
+pub(crate) fn method_type(ctx: &Ctx, policy: &Value, method: &str) -> Option<String> {
+    let m = policy
+        .pointer("/spec/backupMethods")?
+        .as_array()?
+        .iter()
+        .find(|m| m.get("name").and_then(Value::as_str) == Some(method))?;
+    match m.get("actionSetName").and_then(Value::as_str) {
+        Some(name) if !name.is_empty() => ctx
+            .store
+            .get_value(Kind::ActionSet, None, name)?
+            .pointer("/spec/backupType")?
+            .as_str()
+            .map(str::to_string),
+        _ if m.get("snapshotVolumes").and_then(Value::as_bool) == Some(true) => {
+            Some("Full".to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Runs one new Backup to Completed (or Running, for a continuous one).
@@ -88,6 +124,14 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
             &format!("backupPolicy {policy_name} does not have the backup method {method}"),
         );
     }
+    let Some(backup_type) = method_type(ctx, &policy, &method) else {
+        return fail(
+            ctx,
+            key,
+            &format!("the ActionSet of backup method {method} is not found"),
+        );
+    };
+    let continuous = backup_type == "Continuous";
     let cluster_name = policy
         .pointer("/metadata/labels/app.kubernetes.io~1instance")
         .and_then(Value::as_str)
@@ -121,6 +165,10 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
                 labels.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        labels.insert(
+            "dataprotection.kubeblocks.io/backup-type".into(),
+            backup_type.clone().into(),
+        );
         let annotations = obj::annotations_mut(b);
         if let Some(t) = template
             .pointer("/metadata/annotations")
@@ -142,7 +190,6 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
             .find(|p| obj::pod_role(p).as_deref() == Some(r) && obj::pod_ready(p))
             .map(|p| cluster::name_of(p).to_string())
     };
-    let continuous = obj::is_continuous(&method);
     let target = if continuous {
         role_of("primary")
     } else {
@@ -177,8 +224,12 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
         .and_then(Value::as_str)
         .unwrap_or("7d")
         .to_string();
+    let snapshot_of = (method == "volume-snapshot").then(|| obj::comp_storage(&cluster_obj));
     let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
         obj::backup_progress(b, &started, &timestamp(end), size_base);
+        if let Some(size) = &snapshot_of {
+            obj::snapshot_size(b, size);
+        }
         obj::backup_completed(b, end, &retention);
         Ok(())
     });
@@ -189,10 +240,25 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
         let _ = ctx
             .store
             .modify(Kind::BackupSchedule, key.ns(), schedule, |s| {
-                s["status"]["schedules"][&method]["lastSuccessfulTime"] = timestamp(end).into();
+                let entry = entry_name(s, &method);
+                s["status"]["schedules"][&entry]["lastSuccessfulTime"] = timestamp(end).into();
                 Ok(())
             });
     }
+}
+
+/// The status key of `schedule`'s entry for `method`: its name, else the method.
+fn entry_name(schedule: &Value, method: &str) -> String {
+    schedule
+        .pointer("/spec/schedules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| e.get("backupMethod").and_then(Value::as_str) == Some(method))
+        .and_then(|e| e.get("name").and_then(Value::as_str))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(method)
+        .to_string()
 }
 
 /// Refreshes the Running continuous backups' `timeRange.end`, for ever.
@@ -208,13 +274,27 @@ pub(crate) async fn run_continuous_ticker(ctx: Arc<Ctx>) {
     .await;
 }
 
-/// Moves one continuous backup's window end to now; false once it is no longer Running.
+/// Moves one continuous backup's window end to now; false once it no longer archives (no
+/// longer Running, or its archiver lost its pod).
 fn refresh_continuous(ctx: &Ctx, key: &Key) -> bool {
     let now = ctx.now();
     let grow = ctx.random(4096, 4 * 1024 * 1024);
     let mut running = false;
     let _ = ctx.store.modify(Kind::Backup, key.ns(), &key.name, |b| {
         if b.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+            return Ok(());
+        }
+        let fails_at = b
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(crate::seed::ARCHIVER_FAILS_ANNOTATION))
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        if fails_at.is_some_and(|t| t <= ctx.store.now()) {
+            // The StatefulSet loses its pod: the action stays Running with no available
+            // replica, and no WAL is uploaded any more (kbcli: Running(AvailablePods: 0)).
+            if let Some(action) = b.pointer_mut("/status/actions/0") {
+                action["availableReplicas"] = 0.into();
+            }
             return Ok(());
         }
         running = true;
@@ -272,12 +352,18 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
             .get("backupMethod")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        let name = e
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(method);
         let enabled = e.get("enabled").and_then(Value::as_bool).unwrap_or(false);
         let retention = e
             .get("retentionPeriod")
             .and_then(Value::as_str)
             .unwrap_or("7d");
-        if obj::is_continuous(method) {
+        // The scheduler asks the method's ActionSet whether it archives continuously.
+        if method_type(ctx, &policy, method).as_deref() == Some("Continuous") {
             let name = obj::continuous_backup_name(cluster_uid, &key.name, &key.ns, method);
             let existing = ctx.store.get_value(Kind::Backup, key.ns(), &name);
             let phase = existing
@@ -319,6 +405,7 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
                 .unwrap_or_default();
             match parse_cron(expression) {
                 Ok(cron) => crons.push(CronEntry {
+                    name: name.to_string(),
                     method: method.to_string(),
                     expression: expression.to_string(),
                     cron,
@@ -327,13 +414,13 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
                     cluster: cluster_name.clone(),
                 }),
                 Err(_) => {
-                    phases.push((method.to_string(), "Failed"));
+                    phases.push((name.to_string(), "Failed"));
                     continue;
                 }
             }
         }
         if enabled {
-            phases.push((method.to_string(), "Running"));
+            phases.push((name.to_string(), "Running"));
         }
     }
     {
@@ -343,7 +430,7 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
             for entry in crons.iter_mut() {
                 if let Some(o) = old
                     .iter()
-                    .find(|o| o.method == entry.method && o.expression == entry.expression)
+                    .find(|o| o.name == entry.name && o.expression == entry.expression)
                 {
                     entry.next = o.next;
                 }
@@ -408,7 +495,7 @@ fn fire_due(ctx: &Ctx, now: DateTime<Utc>) {
             let _ = ctx
                 .store
                 .modify(Kind::BackupSchedule, schedule.ns(), &schedule.name, |s| {
-                    s["status"]["schedules"][&entry.method]["lastScheduleTime"] =
+                    s["status"]["schedules"][&entry.name]["lastScheduleTime"] =
                         timestamp(at).into();
                     Ok(())
                 });

@@ -53,6 +53,8 @@ impl Key {
 /// A full-backup schedule entry the cron loop fires.
 #[derive(Debug, Clone)]
 pub(crate) struct CronEntry {
+    /// The entry's name (its method when it has none): its status key.
+    pub(crate) name: String,
     pub(crate) method: String,
     pub(crate) expression: String,
     pub(crate) cron: CronSchedule,

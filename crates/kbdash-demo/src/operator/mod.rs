@@ -199,13 +199,7 @@ fn consider(ctx: &Arc<Ctx>, tasks: &mut JoinSet<()>, kind: Kind, event: EventTyp
         (Kind::Backup, EventType::Added | EventType::Modified) => {
             if (phase.is_empty() || phase == "New") && ctx.begin(kind, &key) {
                 tasks.spawn(backups::run_backup(ctx.clone(), key));
-            } else if phase == "Running"
-                && backups::is_continuous(obj)
-                && obj
-                    .pointer("/metadata/annotations")
-                    .and_then(|a| a.get(crate::seed::STALLED_ANNOTATION))
-                    .is_none()
-            {
+            } else if phase == "Running" && backups::is_continuous(obj) && backups::archives(obj) {
                 ctx.watch_continuous(key);
             }
         }

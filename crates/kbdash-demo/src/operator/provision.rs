@@ -121,7 +121,14 @@ async fn provision(ctx: &Ctx, key: &Key) {
     );
     let _ = ctx.store.create(
         Kind::BackupSchedule,
-        obj::backup_schedule(&current, &ctx.uid(), &at, "0 18 * * *", false, false),
+        obj::backup_schedule(
+            &current,
+            &ctx.uid(),
+            &at,
+            "0 18 * * *",
+            obj::Methods::BaseBackup,
+            false,
+        ),
     );
     ctx.pause(1.0).await;
 

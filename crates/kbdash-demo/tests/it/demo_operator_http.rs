@@ -41,7 +41,11 @@ async fn a_restart_created_over_http_succeeds_and_rolls_the_pods() {
         .list(&ListParams::default())
         .await
         .expect("clusters list");
-    assert_eq!(clusters.items.len(), 6);
+    assert_eq!(
+        clusters.items.len(),
+        9,
+        "eight PostgreSQL clusters and a MySQL one"
+    );
     let phases: Vec<String> = clusters
         .items
         .iter()

@@ -786,7 +786,13 @@ fn continuous(store: &Store) -> (String, String, String) {
         .list(Kind::Backup, None)
         .0
         .iter()
-        .find(|o| o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
+        .find(|o| {
+            // One that archives: not the idle database's, nor the archiver set to fail.
+            let annotations = o.value()["metadata"]["annotations"].clone();
+            o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous")
+                && annotations[kbdash_demo::seed::IDLE_ANNOTATION].is_null()
+                && annotations[kbdash_demo::seed::ARCHIVER_FAILS_ANNOTATION].is_null()
+        })
         .map(|o| {
             let v = o.value();
             (

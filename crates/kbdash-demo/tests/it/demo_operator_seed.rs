@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use kbdash_core::kinds::{KINDS, Kind};
 use kbdash_demo::operator::{self, OperatorConfig, Pacing};
-use kbdash_demo::seed::{STALLED_ANNOTATION, SeedConfig, seed};
+use kbdash_demo::seed::{ARCHIVER_FAILS_ANNOTATION, IDLE_ANNOTATION, SeedConfig, seed};
 use kbdash_demo::store::{Clock, Store};
 use serde_json::Value;
 
@@ -55,10 +55,18 @@ fn same_seed_same_fleet_other_seed_other_fleet() {
 
 #[test]
 fn fleet_shapes_and_troubles() {
-    let store = seeded(6, 1, fixed_clock());
-    let clusters = all(&store, Kind::Cluster);
-    assert_eq!(clusters.len(), 6);
-    let namespaces: std::collections::BTreeSet<&str> = clusters
+    let store = seeded(8, 1, fixed_clock());
+    let all_clusters = all(&store, Kind::Cluster);
+    assert_eq!(
+        all_clusters.len(),
+        9,
+        "eight PostgreSQL clusters and a MySQL one"
+    );
+    let (clusters, others): (Vec<&Value>, Vec<&Value>) = all_clusters
+        .iter()
+        .partition(|c| c["spec"]["clusterDef"] == "postgresql");
+    assert_eq!(others.len(), 1);
+    let namespaces: std::collections::BTreeSet<&str> = all_clusters
         .iter()
         .filter_map(|c| c.pointer("/metadata/namespace").and_then(Value::as_str))
         .collect();
@@ -113,6 +121,12 @@ fn fleet_shapes_and_troubles() {
                     .is_some()
             );
         }
+        let ready = c["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Ready")
+            .cloned();
         match phase {
             "Running" => {
                 assert_eq!(primaries, 1, "{name} has one primary");
@@ -134,41 +148,107 @@ fn fleet_shapes_and_troubles() {
                         .unwrap()
                         > 0
                 );
-                let ready = c["status"]["conditions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|c| c["type"] == "Ready")
-                    .unwrap();
+                let ready = ready.unwrap();
                 assert_eq!(ready["status"], "False");
                 assert!(ready["message"].as_str().unwrap().contains("is NOT ready"));
+            }
+            "Failed" => {
+                // The role probe timeout: every pod Ready, one without its role.
+                assert_eq!(primaries, 1);
+                assert!(mine.iter().all(|p| p.to_string().contains("\"Ready\"")));
+                assert!(
+                    mine.iter()
+                        .any(|p| label(p, "kubeblocks.io/role").is_none())
+                );
+                assert_eq!(
+                    c["status"]["components"]["postgresql"]["message"]
+                        [format!("InstanceSet/{name}-postgresql")],
+                    "Role probe timeout, check whether the application is available"
+                );
+            }
+            "Deleting" => {
+                assert_eq!(c["spec"]["terminationPolicy"], "DoNotTerminate");
+                assert!(c["metadata"]["deletionTimestamp"].is_string());
+                assert_eq!(primaries, 1, "nothing was deleted");
+                let event = all(&store, Kind::Event)
+                    .into_iter()
+                    .find(|e| e["involvedObject"]["name"] == name)
+                    .expect("the operator's Warning event");
+                assert_eq!(
+                    (
+                        event["type"].as_str(),
+                        event["reason"].as_str(),
+                        event["message"].as_str()
+                    ),
+                    (
+                        Some("Warning"),
+                        Some("DoNotTerminate"),
+                        Some("spec.terminationPolicy DoNotTerminate is preventing deletion.")
+                    )
+                );
             }
             "Stopped" => assert!(mine.is_empty(), "a stopped cluster has no pods"),
             other => panic!("unexpected seeded phase {other}"),
         }
     }
-    assert!(phases.contains(&"Abnormal".to_string()));
-    assert!(phases.contains(&"Stopped".to_string()));
+    for phase in ["Abnormal", "Stopped", "Failed", "Deleting"] {
+        assert!(phases.contains(&phase.to_string()), "{phase}");
+    }
+    let mysql = others[0]["metadata"]["name"].as_str().unwrap();
+    let mysql_pods: Vec<&Value> = pods
+        .iter()
+        .filter(|p| label(p, "app.kubernetes.io/instance") == Some(mysql))
+        .collect();
+    assert_eq!(mysql_pods.len(), 2);
+    for p in mysql_pods {
+        assert_eq!(label(p, "app.kubernetes.io/managed-by"), Some("kubeblocks"));
+        assert_eq!(
+            label(p, "app.kubernetes.io/component"),
+            Some("mysql-8.0-1.0.0")
+        );
+    }
 
     let ops = all(&store, Kind::OpsRequest);
-    assert!(ops.len() >= 12);
+    assert!(ops.len() >= 24);
     assert!(
         ops.iter()
             .all(|o| matches!(o["status"]["phase"].as_str(), Some("Succeed" | "Failed")))
     );
-    let failed = ops
+    let condition = |o: &Value, ty: &str| {
+        o["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == ty)
+            .cloned()
+    };
+    let refused = ops
         .iter()
-        .find(|o| o["status"]["phase"] == "Failed")
-        .expect("a failed op");
-    let validated = failed["status"]["conditions"]
+        .find(|o| condition(o, "Validated").is_some_and(|c| c["status"] == "False"))
+        .expect("a refused op");
+    assert_eq!(
+        condition(refused, "Validated").unwrap()["reason"],
+        "ValidateFailed"
+    );
+    let generic = ops
+        .iter()
+        .find(|o| condition(o, "Failed").is_some())
+        .expect("an op failed in a component");
+    assert!(
+        condition(generic, "Failed").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("more detailed information in status.components")
+    );
+    let details = generic["status"]["components"]["postgresql"]["progressDetails"]
         .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "Validated")
         .unwrap();
-    assert_eq!(validated["status"], "False");
-    assert_eq!(validated["reason"], "ValidateFailed");
+    assert!(
+        details.iter().any(|d| d["status"] == "Failed"
+            && d["message"].as_str().unwrap().contains("message: back-off"))
+    );
 
+    assert_eq!(store.count(Kind::ActionSet), 5);
     let backups = all(&store, Kind::Backup);
     let continuous: Vec<&Value> = backups
         .iter()
@@ -176,18 +256,34 @@ fn fleet_shapes_and_troubles() {
         .collect();
     assert_eq!(
         continuous.len(),
-        5,
+        7,
         "every cluster but the stopped one archives WAL"
     );
     for b in &continuous {
         assert_eq!(b["status"]["phase"], "Running");
         assert!(b["status"]["timeRange"]["end"].is_string());
+        assert_eq!(b["status"]["actions"][0]["actionType"], "StatefulSet");
+        assert_eq!(b["status"]["actions"][0]["availableReplicas"], 1);
     }
+    assert!(
+        continuous
+            .iter()
+            .any(|b| b["spec"]["backupMethod"] == "wal-g-archive"),
+        "the wal-g cluster"
+    );
     let full: Vec<&Value> = backups
         .iter()
         .filter(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Full"))
         .collect();
-    assert!(!full.is_empty());
+    assert!(full.iter().any(|b| b["spec"]["backupMethod"] == "wal-g"));
+    let snapshot = full
+        .iter()
+        .find(|b| b["spec"]["backupMethod"] == "volume-snapshot")
+        .expect("a volume snapshot");
+    assert!(
+        ["20Gi", "50Gi", "100Gi"].contains(&snapshot["status"]["totalSize"].as_str().unwrap()),
+        "sized as a quantity"
+    );
     for b in full {
         assert_eq!(b["status"]["phase"], "Completed");
         for key in [
@@ -198,9 +294,76 @@ fn fleet_shapes_and_troubles() {
         }
         assert!(b["status"]["totalSize"].is_string() && b["status"]["duration"].is_string());
     }
-    assert_eq!(store.count(Kind::BackupPolicy), 6);
-    assert_eq!(store.count(Kind::BackupSchedule), 6);
-    assert_eq!(store.count(Kind::Service), 6);
+    for s in all(&store, Kind::BackupSchedule) {
+        for e in s["spec"]["schedules"].as_array().unwrap() {
+            assert_eq!(
+                e["name"], e["backupMethod"],
+                "named as the operator names them"
+            );
+        }
+    }
+    assert!(
+        all(&store, Kind::BackupSchedule).iter().any(|s| {
+            s["status"]["schedules"]
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|e| e["lastSuccessfulTime"].is_string())
+        }),
+        "last success times by entry name"
+    );
+    assert_eq!(store.count(Kind::BackupPolicy), 8);
+    assert_eq!(store.count(Kind::BackupSchedule), 8);
+    assert_eq!(store.count(Kind::Service), 8);
+}
+
+/// The archiver of `inventory` loses its StatefulSet pod two minutes in: the action's
+/// `availableReplicas` drops to 0 and the end stops advancing.
+#[tokio::test]
+async fn an_archiver_loses_its_pod_at_the_annotated_time() {
+    let store = seeded(8, 1, ticking_clock());
+    let failing = all(&store, Kind::Backup)
+        .into_iter()
+        .find(|b| !b["metadata"]["annotations"][ARCHIVER_FAILS_ANNOTATION].is_null())
+        .expect("the failing archiver");
+    let (ns, name) = (
+        failing["metadata"]["namespace"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        failing["metadata"]["name"].as_str().unwrap().to_string(),
+    );
+    let handle = operator::spawn_paced(
+        store.clone(),
+        OperatorConfig {
+            speed: 100.0,
+            seed: 1,
+        },
+        Pacing {
+            continuous_interval_secs: 1.0,
+            updates_per_sec: 500.0,
+        },
+    );
+    let down = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let b = store.get_value(Kind::Backup, Some(&ns), &name).unwrap();
+            if b["status"]["actions"][0]["availableReplicas"] == 0 {
+                return b;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("availableReplicas drops to 0");
+    assert_eq!(
+        down["status"]["phase"], "Running",
+        "the backup itself stays Running"
+    );
+    let end = down["status"]["timeRange"]["end"].clone();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let later = store.get_value(Kind::Backup, Some(&ns), &name).unwrap();
+    assert_eq!(later["status"]["timeRange"]["end"], end, "no WAL any more");
+    handle.abort();
 }
 
 /// A clock that moves forward a second on every reading.
@@ -221,9 +384,9 @@ async fn continuous_backups_advance_and_crash_loops_count_up() {
         .into_iter()
         .filter(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
         .collect();
-    let is_stalled = |b: &Value| !b["metadata"]["annotations"][STALLED_ANNOTATION].is_null();
-    let backup = continuous.iter().find(|b| !is_stalled(b)).unwrap().clone();
-    let stalled = continuous.iter().find(|b| is_stalled(b)).unwrap().clone();
+    let is_idle = |b: &Value| !b["metadata"]["annotations"][IDLE_ANNOTATION].is_null();
+    let backup = continuous.iter().find(|b| !is_idle(b)).unwrap().clone();
+    let idle = continuous.iter().find(|b| is_idle(b)).unwrap().clone();
     let (ns, name) = (
         backup["metadata"]["namespace"]
             .as_str()
@@ -293,16 +456,20 @@ async fn continuous_backups_advance_and_crash_loops_count_up() {
     })
     .await
     .expect("the window end advances and the crash-looping pod restarts again");
-    let stalled_now = store
+    let idle_now = store
         .get_value(
             Kind::Backup,
-            stalled["metadata"]["namespace"].as_str(),
-            stalled["metadata"]["name"].as_str().unwrap(),
+            idle["metadata"]["namespace"].as_str(),
+            idle["metadata"]["name"].as_str().unwrap(),
         )
         .unwrap();
     assert_eq!(
-        stalled_now["status"]["timeRange"]["end"], stalled["status"]["timeRange"]["end"],
-        "the demo's stalled archiver never advances"
+        idle_now["status"]["timeRange"]["end"], idle["status"]["timeRange"]["end"],
+        "the demo's idle database uploads no WAL"
+    );
+    assert_eq!(
+        idle_now["status"]["actions"][0]["availableReplicas"], 1,
+        "its archiver is up all the same"
     );
     handle.abort();
 }

@@ -46,13 +46,17 @@ fn context(server: &DemoServer, ns: &str, name: &str) -> FormContext {
     let cmpv = values(server, Kind::ComponentVersion, None);
     let policies = values(server, Kind::BackupPolicy, Some(ns));
     let schedules = values(server, Kind::BackupSchedule, Some(ns));
+    let components = values(server, Kind::Component, Some(ns));
+    let action_sets = values(server, Kind::ActionSet, None);
     FormContext::from_objects(LiveObjects {
         cluster: &cluster,
         pods: &pods,
+        components: &components,
         pvcs: &pvcs,
         component_version: cmpv.first(),
         backup_policies: &policies,
         backup_schedules: &schedules,
+        action_sets: &action_sets,
         now: Utc::now(),
     })
 }

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::cluster::comp_str;
 use super::{
-    ACCOUNTS, COMPONENT, CONTINUOUS_METHODS, REPO, VCT, comp_labels, ensure_object, image_tag,
-    policy_name, schedule_name,
+    ACCOUNTS, COMPONENT, METHODS, REPO, VCT, comp_labels, ensure_object, image_tag, policy_name,
+    schedule_name,
 };
 use crate::store::timestamp;
 use kbdash_core::domain::cron::parse_retention;
@@ -88,53 +88,86 @@ pub(crate) fn backup_policy(cluster: &Value, uid: &str, created: &str) -> Value 
                 },
                 "connectionCredential": credential,
             },
-            "backupMethods": [
-                {
-                    "name": "pg-basebackup",
-                    "snapshotVolumes": false,
-                    "actionSetName": "postgresql-basebackup",
-                    "env": env,
-                    "targetVolumes": mounts,
-                    "target": {
-                        "podSelector": {
-                            "matchLabels": selector("secondary")["matchLabels"],
-                            "strategy": "Any",
-                            "fallbackLabelSelector": selector("primary"),
-                        },
-                        "connectionCredential": credential,
-                    },
-                },
-                {"name": "volume-snapshot", "snapshotVolumes": true, "targetVolumes": {"volumes": [VCT]}},
-                {
-                    "name": "archive-wal",
-                    "snapshotVolumes": false,
-                    "actionSetName": "postgresql-for-pitr",
-                    "env": env,
-                    "targetVolumes": mounts,
-                    "target": {
-                        "podSelector": {"matchLabels": selector("primary")["matchLabels"], "strategy": "Any"},
-                        "connectionCredential": credential,
-                    },
-                },
-            ],
+            "backupMethods": METHODS.iter().map(|(method, action_set, _)| {
+                let role = if action_set_type(action_set) == Some("Continuous") {
+                    "primary"
+                } else {
+                    "secondary"
+                };
+                match *method {
+                    "volume-snapshot" => json!({
+                        "name": method, "snapshotVolumes": true, "targetVolumes": {"volumes": [VCT]},
+                    }),
+                    _ => {
+                        let mut target = json!({
+                            "podSelector": {"matchLabels": selector(role)["matchLabels"], "strategy": "Any"},
+                            "connectionCredential": credential,
+                        });
+                        if role == "secondary" {
+                            target["podSelector"]["fallbackLabelSelector"] = selector("primary");
+                        }
+                        let mut m = json!({
+                            "name": method,
+                            "snapshotVolumes": false,
+                            "actionSetName": action_set,
+                            "env": env,
+                            "targetVolumes": mounts,
+                            "target": target,
+                        });
+                        if *method == "wal-g-archive" {
+                            m["compatibleMethod"] = "wal-g".into();
+                        }
+                        m
+                    }
+                }
+            }).collect::<Vec<Value>>(),
         },
         "status": {"phase": "Available", "observedGeneration": 1},
     })
 }
 
-/// The BackupSchedule of a cluster, shaped like `backupschedule-pg-cluster.yaml`.
+/// Which backup methods a seeded cluster schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Methods {
+    /// `pg-basebackup` with `archive-wal`.
+    BaseBackup,
+    /// The addon guide's wal-g setup: `wal-g` with `wal-g-archive`.
+    WalG,
+}
+
+impl Methods {
+    /// The full method.
+    pub(crate) fn full(self) -> &'static str {
+        match self {
+            Methods::BaseBackup => "pg-basebackup",
+            Methods::WalG => "wal-g",
+        }
+    }
+
+    /// The continuous method.
+    pub(crate) fn continuous(self) -> &'static str {
+        match self {
+            Methods::BaseBackup => "archive-wal",
+            Methods::WalG => "wal-g-archive",
+        }
+    }
+}
+
+/// The BackupSchedule of a cluster, shaped like `backupschedule-pg-cluster.yaml`, with entry
+/// names as the operator sets them (the method's).
 pub(crate) fn backup_schedule(
     cluster: &Value,
     uid: &str,
     created: &str,
     full_cron: &str,
-    full_enabled: bool,
-    continuous_enabled: bool,
+    methods: Methods,
+    enabled: bool,
 ) -> Value {
     let name = super::meta(cluster, "name");
     let ns = super::meta(cluster, "namespace");
     let mut labels = comp_labels(name);
     labels["dataprotection.kubeblocks.io/backup-policy"] = policy_name(name).into();
+    let (full, continuous) = (methods.full(), methods.continuous());
     json!({
         "apiVersion": "dataprotection.kubeblocks.io/v1alpha1",
         "kind": "BackupSchedule",
@@ -149,13 +182,46 @@ pub(crate) fn backup_schedule(
         "spec": {
             "backupPolicyName": policy_name(name),
             "schedules": [
-                {"backupMethod": "pg-basebackup", "enabled": full_enabled, "cronExpression": full_cron, "retentionPeriod": "7d"},
-                {"backupMethod": "volume-snapshot", "enabled": false, "cronExpression": "0 18 * * *", "retentionPeriod": "7d"},
-                {"backupMethod": "archive-wal", "enabled": continuous_enabled, "cronExpression": "*/5 * * * *", "retentionPeriod": "8d"},
+                {"name": full, "backupMethod": full, "enabled": enabled, "cronExpression": full_cron, "retentionPeriod": "7d"},
+                {"name": "volume-snapshot", "backupMethod": "volume-snapshot", "enabled": false, "cronExpression": "0 18 * * *", "retentionPeriod": "7d"},
+                {"name": continuous, "backupMethod": continuous, "enabled": enabled, "cronExpression": "*/5 * * * *", "retentionPeriod": "8d"},
             ],
         },
         "status": {"phase": "Available", "observedGeneration": 1, "schedules": {}},
     })
+}
+
+/// An ActionSet of the addon, trimmed to its type, shaped like
+/// `actionsets-postgresql.yaml`.
+pub(crate) fn action_set(name: &str, backup_type: &str, uid: &str, created: &str) -> Value {
+    json!({
+        "apiVersion": "dataprotection.kubeblocks.io/v1alpha1",
+        "kind": "ActionSet",
+        "metadata": {
+            "name": name,
+            "uid": uid,
+            "creationTimestamp": created,
+            "labels": {"clusterdefinition.kubeblocks.io/name": "postgresql"},
+        },
+        "spec": {"backupType": backup_type},
+        "status": {"phase": "Available"},
+    })
+}
+
+/// `spec.backupType` of the addon's ActionSet called `name`.
+fn action_set_type(name: &str) -> Option<&'static str> {
+    METHODS
+        .iter()
+        .find(|(_, a, _)| !a.is_empty() && *a == name)
+        .map(|(_, _, t)| *t)
+}
+
+/// The addon's ActionSet of `method` and the type of backup it makes.
+pub(crate) fn method_info(method: &str) -> Option<(&'static str, &'static str)> {
+    METHODS
+        .iter()
+        .find(|(m, _, _)| *m == method)
+        .map(|(_, a, t)| (*a, *t))
 }
 
 /// What a Backup is built from.
@@ -171,9 +237,9 @@ pub(crate) struct BackupInput<'a> {
     pub(crate) accounts: &'a str,
 }
 
-/// Whether a backup method archives continuously.
+/// Whether one of the addon's backup methods archives continuously (its ActionSet's type).
 pub(crate) fn is_continuous(method: &str) -> bool {
-    CONTINUOUS_METHODS.contains(&method)
+    method_info(method).is_some_and(|(_, t)| t == "Continuous")
 }
 
 /// The metadata KubeBlocks gives a Backup (labels, annotations; docs/kubeblocks.md#backup-labels) and its spec.
@@ -235,16 +301,19 @@ pub(crate) fn backup_running_status(
         .unwrap_or_default()
         .to_string();
     let continuous = is_continuous(&method);
-    let (action_set, role) = match method.as_str() {
-        "archive-wal" | "wal-g-archive" => ("postgresql-for-pitr", "primary"),
-        "volume-snapshot" => ("", "secondary"),
-        _ => ("postgresql-basebackup", "secondary"),
-    };
+    let action_set = method_info(&method).map_or("", |(a, _)| a);
+    let role = if continuous { "primary" } else { "secondary" };
+    let snapshot = method == "volume-snapshot";
     let mut labels = comp_labels(name);
     labels["kubeblocks.io/role"] = role.into();
+    let (action_name, action_type) = match (continuous, snapshot) {
+        (true, _) => ("dp-backup-0", "StatefulSet"),
+        (false, true) => ("createVolumeSnapshot", "VolumeSnapshot"),
+        (false, false) => ("dp-backup-0", "Job"),
+    };
     let mut action = json!({
-        "name": "dp-backup-0",
-        "actionType": if continuous { "StatefulSet" } else { "Job" },
+        "name": action_name,
+        "actionType": action_type,
         "phase": "Running",
         "targetPodName": target_pod,
         "startTimestamp": started,
@@ -266,7 +335,7 @@ pub(crate) fn backup_running_status(
         json!({
             "name": method,
             "actionSetName": action_set,
-            "snapshotVolumes": method == "volume-snapshot",
+            "snapshotVolumes": snapshot,
         }),
     );
     status.insert(
@@ -274,6 +343,17 @@ pub(crate) fn backup_running_status(
         json!({"podSelector": {"matchLabels": labels, "strategy": "Any"}, "selectedTargetPods": [target_pod]}),
     );
     status.insert("actions".into(), json!([action]));
+}
+
+/// Sets a volume-snapshot backup's size the way the operator writes it: the snapshotted
+/// volume's size as a quantity (docs/kubeblocks.md#backup-sizes).
+pub(crate) fn snapshot_size(backup: &mut Value, quantity: &str) {
+    let status = ensure_object(backup, "status");
+    status.insert("totalSize".into(), quantity.into());
+    if let Some(action) = status.get_mut("actions").and_then(|a| a.get_mut(0)) {
+        action["totalSize"] = quantity.into();
+        action["volumeSnapshots"] = json!([{"volumeName": VCT, "size": quantity}]);
+    }
 }
 
 /// Sets a backup's time range and size (status and its action alike).

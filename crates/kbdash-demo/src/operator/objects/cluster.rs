@@ -315,3 +315,75 @@ pub(crate) fn component_version(uid: &str, created: &str) -> Value {
         "status": {"phase": "Available", "observedGeneration": 1, "serviceVersions": all.join(",")},
     })
 }
+
+/// The operator's message on a component whose pods are all Ready but whose role probe stopped
+/// answering (`transformer_component_status.go`, `hasFailedPod`).
+pub(crate) const ROLE_PROBE_TIMEOUT: &str =
+    "Role probe timeout, check whether the application is available";
+
+/// Marks a Cluster (or its Component) Failed on a role probe timeout: the component message
+/// under `InstanceSet/<cluster>-<comp>`, as `cluster-role-probe-timeout.yaml` shows it.
+pub(crate) fn role_probe_timeout(obj: &mut Value, at: &str) {
+    let is_cluster = obj.get("kind").and_then(Value::as_str) == Some("Cluster");
+    let name = super::meta(obj, "name").to_string();
+    let instance_set = if is_cluster {
+        format!("{name}-{COMPONENT}")
+    } else {
+        name
+    };
+    apply_phase(obj, Phase::Failed, &[], at);
+    let message = json!({ format!("InstanceSet/{instance_set}"): ROLE_PROBE_TIMEOUT });
+    if is_cluster {
+        obj["status"]["components"][COMPONENT]["message"] = message;
+    } else {
+        obj["status"]["message"] = message;
+    }
+}
+
+/// A Cluster someone deleted at `at` while its terminationPolicy is DoNotTerminate: the
+/// operator sets the phase Deleting and does nothing else (`transformer_cluster_deletion.go`).
+pub(crate) fn held_by_do_not_terminate(cluster: &mut Value, at: &str) {
+    cluster["spec"]["terminationPolicy"] = "DoNotTerminate".into();
+    cluster["metadata"]["deletionTimestamp"] = at.into();
+    cluster["metadata"]["deletionGracePeriodSeconds"] = 0.into();
+    ensure_object(cluster, "status").insert("phase".into(), "Deleting".into());
+}
+
+/// The Warning Event the cluster controller records on every reconcile of a deletion that
+/// DoNotTerminate holds, seen `count` times (`event-donotterminate.yaml`).
+pub(crate) fn do_not_terminate_event(
+    cluster: &Value,
+    uid: &str,
+    count: u64,
+    first: &str,
+    last: &str,
+) -> Value {
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let hex: String = uid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(16)
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": format!("{name}.{hex}"), "namespace": ns, "uid": uid, "creationTimestamp": first},
+        "involvedObject": {
+            "apiVersion": "apps.kubeblocks.io/v1",
+            "kind": "Cluster",
+            "name": name,
+            "namespace": ns,
+            "uid": super::meta(cluster, "uid"),
+        },
+        "type": "Warning",
+        "reason": "DoNotTerminate",
+        "message": "spec.terminationPolicy DoNotTerminate is preventing deletion.",
+        "source": {"component": "cluster-controller"},
+        "firstTimestamp": first,
+        "lastTimestamp": last,
+        "count": count,
+        "reportingComponent": "cluster-controller",
+        "reportingInstance": "",
+    })
+}

@@ -4,12 +4,14 @@
 
 mod backup;
 mod cluster;
+mod other;
 mod pod;
 
 use serde_json::{Value, json};
 
 pub(crate) use backup::*;
 pub(crate) use cluster::*;
+pub(crate) use other::*;
 pub(crate) use pod::*;
 
 /// The PostgreSQL addon's only component.
@@ -31,8 +33,17 @@ pub(crate) const ACCOUNTS: [&str; 6] = [
     "kbreplicator",
     "postgres",
 ];
-/// Backup methods that archive continuously (one long-lived Running backup).
-pub(crate) const CONTINUOUS_METHODS: [&str; 2] = ["archive-wal", "wal-g-archive"];
+/// The addon's backup methods with their ActionSet and its `spec.backupType`
+/// (`tests/fixtures/kubeblocks/actionsets-postgresql.yaml`); `volume-snapshot` has no ActionSet
+/// and makes Full backups. The seed builds the policies and ActionSets from it.
+pub(crate) const METHODS: [(&str, &str, &str); 6] = [
+    ("pg-basebackup", "postgresql-basebackup", "Full"),
+    ("volume-snapshot", "", "Full"),
+    ("config-wal-g", "postgresql-config-wal-g", "Full"),
+    ("wal-g", "postgresql-wal-g", "Full"),
+    ("archive-wal", "postgresql-for-pitr", "Continuous"),
+    ("wal-g-archive", "postgres-wal-g-pitr", "Continuous"),
+];
 /// The ComponentVersion releases per major: the seed picks the first of each, upgrades may move
 /// to the others.
 pub(crate) const RELEASES: [(u32, &[&str]); 4] = [

@@ -250,6 +250,10 @@ pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    let container = pod
+        .pointer("/spec/containers/0/name")
+        .and_then(Value::as_str)
+        .unwrap_or("postgresql");
     json!({
         "apiVersion": "v1",
         "kind": "Event",
@@ -260,10 +264,10 @@ pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -
             "name": name,
             "namespace": ns,
             "uid": uid,
-            "fieldPath": "spec.containers{postgresql}",
+            "fieldPath": format!("spec.containers{{{container}}}"),
         },
         "reason": "BackOff",
-        "message": format!("Back-off restarting failed container postgresql in pod {name}_{ns}({uid})"),
+        "message": format!("Back-off restarting failed container {container} in pod {name}_{ns}({uid})"),
         "source": {"component": "kubelet", "host": node},
         "firstTimestamp": first,
         "lastTimestamp": last,

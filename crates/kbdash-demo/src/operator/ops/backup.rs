@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{Op, OpError};
+use crate::operator::backups::is_continuous;
 use crate::operator::ctx::Ctx;
-use crate::operator::objects::{self as obj, is_continuous};
+use crate::operator::objects as obj;
 use kbdash_core::kinds::Kind;
 
 /// Simulated seconds the op waits for its backup, at most.
@@ -52,17 +53,15 @@ pub(super) async fn run(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
     op.running(ctx, None);
     for _ in 0..BACKUP_TIMEOUT_SECS {
         ctx.pause(1.0).await;
-        let phase = ctx
-            .store
-            .get_value(Kind::Backup, op.key.ns(), &name)
-            .and_then(|b| {
-                b.pointer("/status/phase")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
+        let stored = ctx.store.get_value(Kind::Backup, op.key.ns(), &name);
+        let phase = stored.as_ref().and_then(|b| {
+            b.pointer("/status/phase")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         match phase.as_deref() {
             Some("Completed") => return Ok(()),
-            Some("Running") if is_continuous(&method) => return Ok(()),
+            Some("Running") if stored.as_ref().is_some_and(is_continuous) => return Ok(()),
             Some("Failed") => return Err(OpError::Failed(format!("backup {name} failed"))),
             None if ctx.store.get(Kind::Backup, op.key.ns(), &name).is_none() => {
                 return Err(OpError::Failed(format!("backup {name} is deleted")));

@@ -49,6 +49,17 @@ pub(crate) fn failed(message: &str, at: &str) -> Value {
     condition("Failed", false, "OpsRequestFailed", message, at)
 }
 
+/// `Failed` without an error object: the operator's generic text, which only points at
+/// `status.components` (docs/kubeblocks.md#failure-causes).
+pub(crate) fn failed_see_components(op: &str, cluster: &str, at: &str) -> Value {
+    failed(
+        &format!(
+            "Failed to process OpsRequest: {op} in cluster: {cluster}, more detailed information in status.components"
+        ),
+        at,
+    )
+}
+
 /// `Aborted`, for an op that ran past its timeout.
 pub(crate) fn aborted(message: &str, at: &str) -> Value {
     condition("Aborted", true, "OpsRequestAborted", message, at)
@@ -185,6 +196,24 @@ pub(crate) fn pod_detail(
     };
     finish(&mut d, start, end);
     d
+}
+
+/// A failed progress detail for a pod of a rolling op, with the cause the operator appends.
+pub(crate) fn pod_detail_failed(
+    verb: PodVerb,
+    pod: &str,
+    comp: &str,
+    cause: &str,
+    start: &str,
+    end: &str,
+) -> Value {
+    json!({
+        "objectKey": format!("Pod/{pod}"),
+        "status": "Failed",
+        "message": format!("Failed to {}: Pod/{pod} in Component: {comp}, message: {cause}", verb.word()),
+        "startTime": start,
+        "endTime": end,
+    })
 }
 
 /// A progress detail for a PVC being expanded.
