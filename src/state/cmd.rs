@@ -59,8 +59,8 @@ impl Eq for Outgoing {}
 /// An effect of the form modal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
-    /// PostgreSQL ComponentVersion, and build the form context.
+    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, OpsRequests, and
+    /// the PostgreSQL ComponentVersion, and build the form context.
     LoadContext {
         /// The cluster operated on.
         cluster: ObjKey,

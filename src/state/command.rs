@@ -65,6 +65,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "enable methods, cron and retention (form)",
     ),
     (
+        "cancel-ops",
+        "cancel-ops [NAME]: cancel a running OpsRequest, after confirmation (form)",
+    ),
+    (
         "restore",
         "restore [BACKUP]: restore wizard from the selected (or the cluster's continuous) backup",
     ),
@@ -192,5 +196,14 @@ mod tests {
         assert_eq!(complete(&m, "ctx ki"), "ctx kind-");
         assert_eq!(complete(&m, "ctx p"), "ctx prod ");
         assert_eq!(candidates(&m, "theme ").len(), 3);
+    }
+
+    /// Help and completion list every form command, and read-only mode none of them.
+    #[test]
+    fn every_form_command_is_offered_unless_read_only() {
+        for word in OpKind::ALL.iter().flat_map(|op| op.commands()) {
+            assert!(offered(false).any(|(w, _)| w == word), ":{word}");
+            assert!(!offered(true).any(|(w, _)| w == word), ":{word}");
+        }
     }
 }

@@ -64,6 +64,8 @@ pub enum Action {
     Triage,
     /// Open the restore wizard from the selected backup.
     Restore,
+    /// Open the Cancel form on the selected OpsRequest.
+    CancelOps,
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
 }
@@ -115,8 +117,11 @@ pub enum FormAction {
     CheckYaml,
     /// Submit once the typed confirmation matches.
     Confirm,
-    /// Back one stage (preview to fields, YAML editor or confirmation to preview).
+    /// Back one stage (preview to fields, YAML editor or confirmation to preview, the
+    /// question whether to discard to the fields).
     Back,
+    /// Close the form, asking first when values were entered.
+    Leave,
     /// Stop waiting for a submit (the API may still carry it out).
     Abandon,
 }
@@ -148,7 +153,7 @@ impl Action {
             | Action::SortBy(_)
             | Action::Triage => false,
             // The restore wizard exists to create a cluster.
-            Action::OpsMenu | Action::Restore => true,
+            Action::OpsMenu | Action::Restore | Action::CancelOps => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -177,6 +182,7 @@ impl FormAction {
             | FormAction::ScrollUp
             | FormAction::ScrollDown
             | FormAction::Back
+            | FormAction::Leave
             | FormAction::Abandon => false,
             FormAction::Review
             | FormAction::CheckYaml
@@ -195,6 +201,8 @@ pub(crate) enum Context {
     Table,
     /// The Clusters pane only (checked before `Table`).
     Clusters,
+    /// The OpsRequests pane only (checked before `Table`).
+    Ops,
     /// The Backups pane only (checked before `Table`).
     Backups,
     /// The detail view.
@@ -229,6 +237,8 @@ pub(crate) enum Context {
     YamlEditor,
     /// Asking whether to replace the file a preview was to be written to.
     Overwrite,
+    /// Asking whether to discard the values entered.
+    Discard,
     /// The typed confirmation.
     Confirm,
     /// A submit in flight.
@@ -237,10 +247,11 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 22] = [
+    pub(crate) const ALL: [Context; 24] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
+        Context::Ops,
         Context::Backups,
         Context::Detail,
         Context::Triage,
@@ -258,6 +269,7 @@ impl Context {
         Context::RestorePreview,
         Context::YamlEditor,
         Context::Overwrite,
+        Context::Discard,
         Context::Confirm,
         Context::Submitting,
     ];
@@ -268,6 +280,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
+            Context::Ops => "OpsRequests pane",
             Context::Backups => "Backups pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
@@ -285,6 +298,7 @@ impl Context {
             Context::RestorePreview => "Form: preview of a restore",
             Context::YamlEditor => "Form: YAML editor",
             Context::Overwrite => "Form: the file to write exists",
+            Context::Discard => "Form: discard the values entered?",
             Context::Confirm => "Form: typed confirmation",
             Context::Submitting => "Form: submitting",
         }
@@ -296,6 +310,7 @@ impl Context {
             Context::Global
             | Context::Table
             | Context::Clusters
+            | Context::Ops
             | Context::Backups
             | Context::Detail
             | Context::Triage => false,
@@ -313,6 +328,7 @@ impl Context {
             | Context::RestorePreview
             | Context::YamlEditor
             | Context::Overwrite
+            | Context::Discard
             | Context::Confirm
             | Context::Submitting => true,
         }
@@ -449,6 +465,7 @@ pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
         Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
         Stage::EditYaml(_) => &[Context::YamlEditor],
         Stage::Overwrite { .. } => &[Context::Overwrite],
+        Stage::Discard => &[Context::Discard],
         Stage::Confirm { .. } => &[Context::Confirm],
         Stage::Submitting(_) => &[Context::Submitting],
     }

@@ -18,6 +18,7 @@ use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, Stream
 use crate::state::msg::Msg;
 use crate::state::problem_index::Unit;
 use crate::state::store::WATCHED;
+use crate::update::forms::restore_live::Touched;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
@@ -32,6 +33,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
+            forms::restore_live::on_tick(m);
             m.store.roles.expire_flashes(now);
             if m.notice
                 .as_ref()
@@ -52,7 +54,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 _ => None,
             };
             let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            let backups = match &event {
+                _ if kind != Kind::Backup => None,
+                WatchEvent::Apply(row) => Some(Touched::One(row.key().clone())),
+                WatchEvent::Delete(key) => Some(Touched::One(key.clone())),
+                WatchEvent::InitDone => Some(Touched::All),
+                WatchEvent::Init | WatchEvent::InitRow(_) | WatchEvent::Error(_) => None,
+            };
             on_watch(m, kind, at, event);
+            if let Some(touched) = backups {
+                forms::restore_live::after_backups(m, &touched, &mut cmds);
+            }
             forms::follow::after_watch(m);
             let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             redraw = redraw::changes_screen(before, after);
@@ -156,6 +168,7 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (None, Overlay::None, Pane::Clusters) => {
             &[Context::Clusters, Context::Table, Context::Global]
         }
+        (None, Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (None, Overlay::None, Pane::Backups) => {
             &[Context::Backups, Context::Table, Context::Global]
         }
@@ -195,6 +208,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::OpsMenu => forms::open::menu(m, cmds),
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
+        Action::CancelOps => forms::open::cancel_ops(m, cmds),
         Action::Down
         | Action::Up
         | Action::Top

@@ -152,6 +152,30 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// `text` in rows of at most `width` characters, broken between words (a word longer than a
+/// row is cut); at least one row.
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = row.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        while word.len() > width {
+            rows.push(word.drain(..width).collect());
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.extend(word);
+    }
+    rows.push(row);
+    rows
+}
+
 /// One column as drawn: title, identity (for the sort marker) and the narrowest it may get
 /// before columns are dropped.
 #[derive(Debug, Clone, Copy)]
@@ -349,6 +373,14 @@ mod tests {
         assert_eq!(progress_bar(1, 4, 4), "█░░░ 1/4");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(severity("Weird"), Severity::Unknown);
+    }
+
+    #[test]
+    fn words_wrap_between_words() {
+        assert_eq!(wrap_words("ab cd ef", 5), ["ab cd", "ef"]);
+        assert_eq!(wrap_words("abcdefg h", 3), ["abc", "def", "g h"]);
+        assert_eq!(wrap_words("", 3), [""]);
+        assert_eq!(wrap_words("a  b", 0), ["a", "b"]);
     }
 
     #[test]

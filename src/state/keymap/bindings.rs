@@ -174,6 +174,12 @@ pub const BINDINGS: &[Binding] = &[
         "cluster detail",
     ),
     b(
+        &[c('x')],
+        Action::CancelOps,
+        Context::Ops,
+        "cancel the selected running OpsRequest, after confirmation (also :cancel-ops)",
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Action::Restore,
         Context::Backups,
@@ -413,9 +419,9 @@ pub const BINDINGS: &[Binding] = &[
     ),
     form(
         &[k(KeyCode::Esc)],
-        FormAction::Close,
+        FormAction::Leave,
         Context::Fields,
-        "close the form",
+        "close the form (asks first when values were entered)",
     )
     .hint("Esc close"),
     form(
@@ -503,6 +509,20 @@ pub const BINDINGS: &[Binding] = &[
         "keep the file: back to the preview, nothing written",
     )
     .hint("n/Esc keep it"),
+    form(
+        &[c('y')],
+        FormAction::Close,
+        Context::Discard,
+        "discard the values entered and close the form",
+    )
+    .hint("y discard"),
+    form(
+        &[c('n'), k(KeyCode::Esc)],
+        FormAction::Back,
+        Context::Discard,
+        "keep editing: back to the fields",
+    )
+    .hint("n/Esc keep editing"),
     form(
         &[k(KeyCode::Enter)],
         FormAction::Confirm,
