@@ -17,13 +17,26 @@ pub(crate) mod wall;
 pub(crate) mod widgets;
 
 use ratatui::Frame;
+use ratatui::style::Color;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::state::model::{Model, Overlay, Pane};
 
-/// Draws the whole screen.
+/// Draws the whole screen, then paints the theme's background where nothing else did.
 pub fn view(m: &Model, f: &mut Frame) {
+    draw(m, f);
+    if let Some(bg) = m.theme.background() {
+        // Last, so that a cleared area (a form's) is painted too.
+        for cell in &mut f.buffer_mut().content {
+            if cell.bg == Color::Reset {
+                cell.bg = bg;
+            }
+        }
+    }
+}
+
+fn draw(m: &Model, f: &mut Frame) {
     let area = f.area();
     if m.wall.is_some() {
         wall::draw(f, m);
