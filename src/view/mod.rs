@@ -11,6 +11,7 @@ pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;
 pub(crate) mod pods;
+pub(crate) mod text;
 pub mod timeline;
 pub(crate) mod triage;
 pub(crate) mod wall;
@@ -23,12 +24,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::state::model::{Model, Overlay, Pane};
 
-/// Draws the whole screen, then paints the theme's background where nothing else did.
+/// Draws the whole screen, then makes every cell safe for the terminal and paints the theme's
+/// background where nothing else did.
 pub fn view(m: &Model, f: &mut Frame) {
     draw(m, f);
+    let buf = f.buffer_mut();
+    text::scrub(buf);
     if let Some(bg) = m.theme.background() {
         // Last, so that a cleared area (a form's) is painted too.
-        for cell in &mut f.buffer_mut().content {
+        for cell in &mut buf.content {
             if cell.bg == Color::Reset {
                 cell.bg = bg;
             }
