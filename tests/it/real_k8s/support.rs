@@ -162,6 +162,8 @@ pub fn model_names(m: &Model, kind: Kind) -> BTreeSet<String> {
         Kind::OpsRequest => s.ops.iter().map(|r| r.key.name.to_string()).collect(),
         Kind::Backup => s.backups.iter().map(|r| r.key.name.to_string()).collect(),
         Kind::BackupSchedule => s.schedules.keys().map(|k| k.name.to_string()).collect(),
+        Kind::BackupPolicy => s.policies.keys().map(|k| k.name.to_string()).collect(),
+        Kind::ActionSet => s.action_sets.keys().map(|k| k.name.to_string()).collect(),
         other => panic!("{other} is not watched"),
     }
 }

@@ -98,6 +98,6 @@ mod tests {
         assert_eq!(crd["spec"]["scope"], "Cluster");
         assert!(custom_resource_definition(Kind::Pod).is_none());
         let kubeblocks = Kind::all().filter_map(custom_resource_definition).count();
-        assert_eq!(kubeblocks, 8);
+        assert_eq!(kubeblocks, 9);
     }
 }
