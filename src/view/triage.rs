@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::model::Model;
 use crate::state::theme::Theme;
+use crate::view::text::{self, Cut, inert};
 use crate::view::widgets::{self, Severity};
 use kbdash_core::domain::triage::{Level, Problem};
 
@@ -22,18 +23,20 @@ pub(crate) fn severity(level: Level) -> Severity {
     }
 }
 
-/// "08:15:00 (45m)" or "-".
-fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+/// "08:15:00 (45m)", "06-03 10:14 (2d)", "9999-12-31 23:59 (future)" or "-".
+pub(crate) fn since_text(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     since.map_or_else(
         || "-".into(),
         |t| {
-            // Older than a day: the date matters more than the seconds.
-            let at = if now - t >= chrono::Duration::hours(24) {
-                t.format("%m-%d %H:%M")
+            if widgets::is_future(t, now) {
+                format!("{} (future)", widgets::when(t, now))
             } else {
-                t.format("%H:%M:%S")
-            };
-            format!("{at} ({})", widgets::short_duration(now - t))
+                format!(
+                    "{} ({})",
+                    widgets::when(t, now),
+                    widgets::short_duration(now - t)
+                )
+            }
         },
     )
 }
@@ -48,9 +51,10 @@ pub(crate) fn problem_line(
     let sev = severity(p.level);
     let level = format!("{} {:<5} ", sev.symbol(), p.level.word());
     let since = format!("{:<17} ", since_text(p.since, now));
-    let subject = format!("{} ", p.subject);
-    let used = level.chars().count() + since.chars().count() + subject.chars().count();
-    let reason = widgets::truncate(&format!("— {}", p.reason), width.saturating_sub(used));
+    let subject = format!("{} ", inert(&p.subject));
+    let used = text::width(&level) + text::width(&since) + text::width(&subject);
+    let reason = format!("— {}", inert(&p.reason));
+    let reason = text::cut(&reason, width.saturating_sub(used), Cut::End).into_owned();
     Line::from(vec![
         Span::styled(level, sev.style(theme)),
         Span::styled(since, theme.muted()),
