@@ -62,6 +62,11 @@ pub enum Action {
     SortBy(&'static str),
     /// Show or hide the triage view.
     Triage,
+    /// Hide the selected triage problem until it changes; in the acknowledged list, show it
+    /// again.
+    Acknowledge,
+    /// Switch the triage view between the problems and the acknowledged ones.
+    ListAcknowledged,
     /// Open the restore wizard from the selected backup.
     Restore,
     /// A key of the operations menu or a form (bound in the form contexts only).
@@ -146,7 +151,9 @@ impl Action {
             | Action::SortPrev
             | Action::SortReverse
             | Action::SortBy(_)
-            | Action::Triage => false,
+            | Action::Triage
+            | Action::Acknowledge
+            | Action::ListAcknowledged => false,
             // The restore wizard exists to create a cluster.
             Action::OpsMenu | Action::Restore => true,
             Action::Form(form) => form.mutates(),

@@ -214,12 +214,20 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             }
         }
         Action::Triage => {
+            m.triage.listing_acknowledged = false;
             m.overlay = match m.overlay {
                 Overlay::Triage { .. } => Overlay::None,
                 _ => Overlay::Triage { selected: 0 },
             };
         }
         Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m, cmds),
+        Action::Acknowledge => acknowledge(m),
+        Action::ListAcknowledged => {
+            if let Overlay::Triage { selected } = &mut m.overlay {
+                *selected = 0;
+                m.triage.listing_acknowledged = !m.triage.listing_acknowledged;
+            }
+        }
         Action::Detail => {
             if let Some(target) = selected_ref(m) {
                 open_detail(m, target, cmds);
@@ -284,12 +292,48 @@ fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
     let Overlay::Triage { selected } = m.overlay else {
         return;
     };
+    let listing = m.triage.listing_acknowledged;
     let problems = &m.triage.problems;
-    let selected = selected.min(problems.len().saturating_sub(1));
-    if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    if let Some(target) = problems
+        .get(selected, listing)
+        .and_then(|p| p.object.clone())
+    {
         m.triage.return_to = Some(selected);
         open_detail(m, target, cmds);
     }
+}
+
+/// Hides the selected triage problem until it changes, or, in the acknowledged list, shows it
+/// again; says which, as the line goes from the list.
+fn acknowledge(m: &mut Model) {
+    let Overlay::Triage { selected } = m.overlay else {
+        return;
+    };
+    let listing = m.triage.listing_acknowledged;
+    let problems = &mut m.triage.problems;
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    let Some(subject) = problems.get(selected, listing).map(|p| p.subject.clone()) else {
+        return;
+    };
+    let text = if listing {
+        problems.unacknowledge(selected);
+        format!("{subject}: shown again")
+    } else {
+        problems.acknowledge(selected);
+        format!("{subject}: acknowledged, hidden until it changes (A lists the acknowledged)")
+    };
+    notify(m, text);
 }
 
 fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {

@@ -246,6 +246,19 @@ pub const BINDINGS: &[Binding] = &[
         "open the problem's object with its evidence",
     ),
     b(
+        &[c('a')],
+        Action::Acknowledge,
+        Context::Triage,
+        "acknowledge the problem: hidden until it changes (in the acknowledged list: show it \
+         again)",
+    ),
+    b(
+        &[c('A')],
+        Action::ListAcknowledged,
+        Context::Triage,
+        "list the acknowledged problems (again: back to the others)",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
