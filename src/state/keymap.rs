@@ -69,6 +69,8 @@ pub enum Action {
     ListAcknowledged,
     /// Open the restore wizard from the selected backup.
     Restore,
+    /// Open a shell in the selected pod's container (`kubectl exec`).
+    Shell,
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
 }
@@ -154,8 +156,9 @@ impl Action {
             | Action::Triage
             | Action::Acknowledge
             | Action::ListAcknowledged => false,
-            // The restore wizard exists to create a cluster.
-            Action::OpsMenu | Action::Restore => true,
+            // The restore wizard exists to create a cluster; a shell can change anything in
+            // the container, and `kubectl exec` is a write as the API server sees it.
+            Action::OpsMenu | Action::Restore | Action::Shell => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -204,6 +207,8 @@ pub(crate) enum Context {
     Clusters,
     /// The Backups pane only (checked before `Table`).
     Backups,
+    /// The Pods pane only (checked before `Table`).
+    Pods,
     /// The detail view.
     Detail,
     /// The triage view.
@@ -244,11 +249,12 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 22] = [
+    pub(crate) const ALL: [Context; 23] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
         Context::Backups,
+        Context::Pods,
         Context::Detail,
         Context::Triage,
         Context::Menu,
@@ -276,6 +282,7 @@ impl Context {
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
             Context::Backups => "Backups pane",
+            Context::Pods => "Pods pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
             Context::Menu => "Operations menu",
@@ -304,6 +311,7 @@ impl Context {
             | Context::Table
             | Context::Clusters
             | Context::Backups
+            | Context::Pods
             | Context::Detail
             | Context::Triage => false,
             Context::Menu

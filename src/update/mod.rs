@@ -3,6 +3,7 @@
 //! triage up to date in [`triage`]; whether a watch event changes the screen is [`redraw`]'s to
 //! say.
 
+mod exec;
 pub mod forms;
 pub(crate) mod redraw;
 pub mod triage;
@@ -13,6 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::state::cmd::Cmd;
 use crate::state::command::{self, Command};
+use crate::state::exec::Program;
 use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
@@ -64,6 +66,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Exited { what, result } => notify(m, exec::ended(&what, result)),
         Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
@@ -159,9 +162,11 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (None, Overlay::None, Pane::Backups) => {
             &[Context::Backups, Context::Table, Context::Global]
         }
+        (None, Overlay::None, Pane::Pods) => &[Context::Pods, Context::Table, Context::Global],
         (None, Overlay::None, _) => &[Context::Table, Context::Global],
     };
     match keymap::lookup(contexts, &key) {
+        Some(Action::Shell) if m.readonly => notify(m, exec::READ_ONLY.into()),
         Some(action) if m.readonly && action.mutates() => {
             notify(m, "read-only mode: that would change the cluster".into());
         }
@@ -195,6 +200,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::OpsMenu => forms::open::menu(m, cmds),
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
+        Action::Shell => exec::start(m, Program::Shell, cmds),
         Action::Down
         | Action::Up
         | Action::Top
@@ -453,7 +459,9 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         return;
     }
     let parsed = command::parse(line).and_then(|c| {
-        if m.readonly && c.mutates() {
+        if m.readonly && matches!(c, Command::Exec(_)) {
+            Err(exec::READ_ONLY.to_string())
+        } else if m.readonly && c.mutates() {
             Err("read-only mode: that command would change the cluster".to_string())
         } else {
             Ok(c)
@@ -480,6 +488,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
             m.overlay = Overlay::None;
             m.focus = p;
         }
+        Ok(Command::Exec(program)) => exec::start(m, program, cmds),
         Err(e) => notify(m, e),
     }
 }

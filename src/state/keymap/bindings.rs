@@ -180,6 +180,12 @@ pub const BINDINGS: &[Binding] = &[
         "restore wizard from this backup (also :restore); d opens its detail",
     ),
     b(
+        &[c('s')],
+        Action::Shell,
+        Context::Pods,
+        "shell in the pod's postgresql container (kubectl exec; :connect runs psql)",
+    ),
+    b(
         &[k(KeyCode::Enter), c('d')],
         Action::Detail,
         Context::Table,
@@ -263,6 +269,12 @@ pub const BINDINGS: &[Binding] = &[
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
+    ),
+    b(
+        &[c('s')],
+        Action::Shell,
+        Context::Detail,
+        "shell in the pod's postgresql container (a pod's detail; kubectl exec)",
     ),
     // The operations menu.
     form(
