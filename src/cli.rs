@@ -264,6 +264,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
                     speed: sim.speed,
                     churn: sim.churn,
                     request_log: None,
+                    operator: true,
                 })
                 .await
                 .context("starting the embedded demo server")?;
@@ -346,6 +347,7 @@ fn run_headless(args: DemoServerArgs) -> Result<()> {
             speed: args.sim.speed,
             churn: args.sim.churn,
             request_log: args.request_log.clone(),
+            operator: true,
         })
         .await?;
         // The kubeconfig is in place before the URL announces that the server is up.

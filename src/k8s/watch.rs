@@ -31,7 +31,7 @@ use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Pods kbdash watches: only those KubeBlocks manages.
-pub(crate) const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
 
 /// Why a watch stream failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,6 +17,7 @@ mod preview_file;
 mod pty_support;
 mod readonly_context_switch;
 mod readonly_session;
+mod real_k8s;
 mod redraw_quiet;
 mod relist_forgets;
 mod resilience_buffers;

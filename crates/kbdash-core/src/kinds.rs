@@ -71,7 +71,40 @@ pub struct KindInfo {
     pub has_status: bool,
     /// File name of the bundled CRD schema (`schema/crds/`), for KubeBlocks kinds.
     pub crd_schema: Option<&'static str>,
+    /// The columns `kubectl get` shows after NAME, for KubeBlocks kinds: their CRDs'
+    /// `additionalPrinterColumns` (docs/kubeblocks.md#resources lists those of Cluster,
+    /// OpsRequest, Backup and Restore; the other KubeBlocks kinds show STATUS and AGE here).
+    /// Empty for core kinds, whose columns the API server computes.
+    pub printer_columns: &'static [PrinterColumn],
 }
+
+/// One column of a custom resource's table: an entry of its CRD's `additionalPrinterColumns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrinterColumn {
+    /// The header, e.g. `STATUS`.
+    pub name: &'static str,
+    /// The OpenAPI type of the cells: `string`, `integer`, `number`, `boolean` or `date` (an
+    /// RFC 3339 time, shown as an age).
+    pub type_name: &'static str,
+    /// A simple JSONPath into the object, e.g. `.status.phase`.
+    pub json_path: &'static str,
+}
+
+const fn column(name: &'static str, json_path: &'static str) -> PrinterColumn {
+    PrinterColumn {
+        name,
+        type_name: "string",
+        json_path,
+    }
+}
+
+const STATUS: PrinterColumn = column("STATUS", ".status.phase");
+const AGE: PrinterColumn = PrinterColumn {
+    name: "AGE",
+    type_name: "date",
+    json_path: ".metadata.creationTimestamp",
+};
+const STATUS_AGE: &[PrinterColumn] = &[STATUS, AGE];
 
 const NO_NAMES: &[&str] = &[];
 const KB: &[&str] = &["kubeblocks"];
@@ -90,6 +123,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: NO_NAMES,
         has_status: true,
         crd_schema: None,
+        printer_columns: &[],
     },
     KindInfo {
         kind: Kind::Pod,
@@ -103,6 +137,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: &["all"],
         has_status: true,
         crd_schema: None,
+        printer_columns: &[],
     },
     KindInfo {
         kind: Kind::Event,
@@ -116,6 +151,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: NO_NAMES,
         has_status: false,
         crd_schema: None,
+        printer_columns: &[],
     },
     KindInfo {
         kind: Kind::Service,
@@ -129,6 +165,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: &["all"],
         has_status: true,
         crd_schema: None,
+        printer_columns: &[],
     },
     KindInfo {
         kind: Kind::PersistentVolumeClaim,
@@ -142,6 +179,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: NO_NAMES,
         has_status: true,
         crd_schema: None,
+        printer_columns: &[],
     },
     KindInfo {
         kind: Kind::Cluster,
@@ -155,6 +193,12 @@ pub const KINDS: &[KindInfo] = &[
         categories: &["kubeblocks", "all"],
         has_status: true,
         crd_schema: Some("clusters.apps.kubeblocks.io.v1.json"),
+        printer_columns: &[
+            column("CLUSTER-DEFINITION", ".spec.clusterDef"),
+            column("TERMINATION-POLICY", ".spec.terminationPolicy"),
+            STATUS,
+            AGE,
+        ],
     },
     KindInfo {
         kind: Kind::Component,
@@ -168,6 +212,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("components.apps.kubeblocks.io.v1.json"),
+        printer_columns: STATUS_AGE,
     },
     KindInfo {
         kind: Kind::ComponentVersion,
@@ -181,6 +226,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("componentversions.apps.kubeblocks.io.v1.json"),
+        printer_columns: STATUS_AGE,
     },
     KindInfo {
         kind: Kind::OpsRequest,
@@ -194,6 +240,13 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("opsrequests.operations.kubeblocks.io.v1alpha1.json"),
+        printer_columns: &[
+            column("TYPE", ".spec.type"),
+            column("CLUSTER", ".spec.clusterName"),
+            STATUS,
+            column("PROGRESS", ".status.progress"),
+            AGE,
+        ],
     },
     KindInfo {
         kind: Kind::Backup,
@@ -207,6 +260,18 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("backups.dataprotection.kubeblocks.io.v1alpha1.json"),
+        printer_columns: &[
+            column("POLICY", ".spec.backupPolicyName"),
+            column("METHOD", ".spec.backupMethod"),
+            column("REPO", ".status.backupRepoName"),
+            STATUS,
+            column("TOTAL-SIZE", ".status.totalSize"),
+            column("DURATION", ".status.duration"),
+            column("DELETION-POLICY", ".spec.deletionPolicy"),
+            column("CREATION-TIME", ".metadata.creationTimestamp"),
+            column("COMPLETION-TIME", ".status.completionTimestamp"),
+            column("EXPIRATION-TIME", ".status.expiration"),
+        ],
     },
     KindInfo {
         kind: Kind::BackupPolicy,
@@ -220,6 +285,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("backuppolicies.dataprotection.kubeblocks.io.v1alpha1.json"),
+        printer_columns: STATUS_AGE,
     },
     KindInfo {
         kind: Kind::BackupSchedule,
@@ -233,6 +299,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("backupschedules.dataprotection.kubeblocks.io.v1alpha1.json"),
+        printer_columns: STATUS_AGE,
     },
     KindInfo {
         kind: Kind::Restore,
@@ -246,6 +313,14 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: Some("restores.dataprotection.kubeblocks.io.v1alpha1.json"),
+        printer_columns: &[
+            column("BACKUP", ".spec.backup.name"),
+            column("RESTORE-TIME", ".spec.restoreTime"),
+            STATUS,
+            column("DURATION", ".status.duration"),
+            column("CREATION-TIME", ".metadata.creationTimestamp"),
+            column("COMPLETION-TIME", ".status.completionTimestamp"),
+        ],
     },
     KindInfo {
         kind: Kind::ActionSet,
@@ -259,6 +334,7 @@ pub const KINDS: &[KindInfo] = &[
         categories: KB,
         has_status: true,
         crd_schema: None,
+        printer_columns: &[column("BACKUP-TYPE", ".spec.backupType"), STATUS, AGE],
     },
 ];
 

@@ -70,8 +70,15 @@ fn dispatch(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Response, ApiError> {
-    let route = route::parse(path).ok_or_else(ApiError::path_not_found)?;
     let faults = &state.faults;
+    let Some(route) = route::parse(path) else {
+        // A served group and version answers a Status; anything else is not served at all.
+        return if route::in_served_group_version(path) {
+            Err(ApiError::path_not_found())
+        } else {
+            Ok(page_not_found())
+        };
+    };
     if let Route::Resource(rp) = route {
         return resource(state, method, rp, params, headers, body);
     }
@@ -99,9 +106,22 @@ fn dispatch(
             }
             openapi::group_version(gv).ok_or_else(ApiError::path_not_found)?
         }
+        // A hidden group is not served, as when its CRDs are not installed.
+        Route::Group(_) | Route::GroupVersion { .. } => return Ok(page_not_found()),
         _ => return Err(ApiError::path_not_found()),
     };
     Ok(ok_json(&doc))
+}
+
+/// What the API server answers for a path it serves nothing under (an unknown or uninstalled
+/// API group or version): plain text, not a Status.
+fn page_not_found() -> Response {
+    let mut resp = (StatusCode::NOT_FOUND, "404 page not found\n").into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
 }
 
 /// The RBAC verb a request needs, for 403 messages.
@@ -128,7 +148,7 @@ fn resource(
 ) -> Result<Response, ApiError> {
     let kind = rp.kind;
     if state.faults.is_hidden(kind.info().group) {
-        return Err(ApiError::path_not_found());
+        return Ok(page_not_found());
     }
     if state.faults.is_forbidden(kind) {
         return Err(ApiError::forbidden(
@@ -230,8 +250,16 @@ fn resource(
         }
         _ => return Err(ApiError::method_not_allowed()),
     };
-    let (code, obj) = written;
-    Ok(json_response(code, obj.to_string()))
+    let mut resp = json_response(written.code, written.body.to_string());
+    for warning in &written.warnings {
+        // `299 - "text"`, the text quoted as Go quotes it (JSON string escaping is the same
+        // for what is warned about here).
+        let value = format!("299 - {}", Value::String(warning.clone()));
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+    Ok(resp)
 }
 
 fn watch(

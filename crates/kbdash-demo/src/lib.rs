@@ -5,6 +5,7 @@
 //! it exactly as to a real cluster. [`faults::Faults`] breaks it on purpose for resilience tests.
 
 mod api;
+mod defaults;
 mod discovery;
 pub mod faults;
 mod kubeconfig;
@@ -57,6 +58,9 @@ pub struct DemoConfig {
     pub churn: f64,
     /// Where to append one line per request, if anywhere.
     pub request_log: Option<PathBuf>,
+    /// Whether the simulated operator runs. Without it the server only keeps what clients
+    /// write, as a bare API server does (the protocol tests compare it with one).
+    pub operator: bool,
 }
 
 impl Default for DemoConfig {
@@ -68,6 +72,7 @@ impl Default for DemoConfig {
             speed: 1.0,
             churn: DEFAULT_CHURN,
             request_log: None,
+            operator: true,
         }
     }
 }
@@ -82,7 +87,7 @@ pub struct DemoServer {
     pub faults: Faults,
     shutdown: signal::Sender<bool>,
     server: Option<JoinHandle<()>>,
-    operator: JoinHandle<()>,
+    operator: Option<JoinHandle<()>>,
 }
 
 impl DemoServer {
@@ -123,17 +128,19 @@ impl DemoServer {
             log,
         );
         let server = tokio::spawn(server::serve(listener, app, shutdown_rx));
-        let operator = operator::spawn_paced(
-            store.clone(),
-            operator::OperatorConfig {
-                speed: config.speed,
-                seed: config.seed,
-            },
-            operator::Pacing {
-                updates_per_sec: config.churn,
-                ..operator::Pacing::default()
-            },
-        );
+        let operator = config.operator.then(|| {
+            operator::spawn_paced(
+                store.clone(),
+                operator::OperatorConfig {
+                    speed: config.speed,
+                    seed: config.seed,
+                },
+                operator::Pacing {
+                    updates_per_sec: config.churn,
+                    ..operator::Pacing::default()
+                },
+            )
+        });
         Ok(DemoServer {
             url: format!("http://{addr}"),
             store,
@@ -167,7 +174,9 @@ impl DemoServer {
 
     fn stop(&self) {
         let _ = self.shutdown.send(true);
-        self.operator.abort();
+        if let Some(operator) = &self.operator {
+            operator.abort();
+        }
     }
 }
 

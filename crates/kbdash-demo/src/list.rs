@@ -96,11 +96,15 @@ pub(crate) struct Page {
     pub(crate) remaining: usize,
 }
 
+/// The API server's answer to a continue token older than its history.
+const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
 /// Lists `kind` in `namespace` (all when `None`) with the request's selectors and paging.
 ///
-/// A continued page is served from the current state after the token's position but reports
-/// the first page's resourceVersion, so a watch started from it misses nothing. A token older
-/// than the watch history gets 410, as an etcd compaction would cause.
+/// A continued page is served from the state at the first page's resourceVersion, after the
+/// token's position, as etcd serves it from that revision; so is a list with
+/// `resourceVersionMatch=Exact`. A version older than the store's history gets 410, as an etcd
+/// compaction would cause.
 pub(crate) fn list_page(
     store: &Store,
     kind: Kind,
@@ -115,14 +119,31 @@ pub(crate) fn list_page(
             ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
         })?),
     };
-    if let Some(t) = &token
-        && store.subscribe(kind, Some(t.resource_version)).is_err()
-    {
-        return Err(ApiError::expired(
-            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-        ));
-    }
-    let (all, current_rv) = store.list(kind, namespace);
+    let exact = match (
+        params.get("resourceVersionMatch"),
+        params.get("resourceVersion"),
+    ) {
+        (Some("Exact"), Some(v)) => Some(
+            v.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v:?}")))?,
+        ),
+        _ => None,
+    };
+    let (all, resource_version) = match (&token, exact) {
+        (Some(t), _) => {
+            let all = store
+                .list_at(kind, namespace, t.resource_version)
+                .map_err(|_| ApiError::expired(CONTINUE_EXPIRED))?;
+            (all, t.resource_version)
+        }
+        (None, Some(rv)) => {
+            let all = store.list_at(kind, namespace, rv).map_err(|_| {
+                ApiError::expired("The resourceVersion for the provided list is too old.")
+            })?;
+            (all, rv)
+        }
+        (None, None) => store.list(kind, namespace),
+    };
     let start = match &token {
         None => 0,
         Some(t) => all.partition_point(|o| {
@@ -130,7 +151,6 @@ pub(crate) fn list_page(
                 <= (t.namespace.as_str(), t.name.as_str())
         }),
     };
-    let resource_version = token.as_ref().map_or(current_rv, |t| t.resource_version);
     let mut matching = all[start..].iter().filter(|o| selectors.matches(*o));
     let items: Vec<StoredObject> = match limit {
         None => matching.by_ref().cloned().collect(),
@@ -308,7 +328,7 @@ mod tests {
             .concat();
         let t: Value = serde_json::from_slice(&body).expect("one JSON document");
         assert_eq!(t["kind"], "Table");
-        assert_eq!(t["columnDefinitions"][0]["name"], "NAME");
+        assert_eq!(t["columnDefinitions"][0]["name"], "Name");
         assert_eq!(t["rows"].as_array().map(Vec::len), Some(20));
         assert_eq!(t["rows"][3]["cells"][0], "p03");
     }

@@ -54,6 +54,20 @@ pub(crate) fn parse(path: &str) -> Option<Route> {
     }
 }
 
+/// Whether `path` lies under a group and version this server serves (`/api/v1/...`,
+/// `/apis/{group}/{version}/...`): a path there that names nothing is answered with a Status.
+pub(crate) fn in_served_group_version(path: &str) -> bool {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version) = match segs.as_slice() {
+        ["api", version, ..] => ("", *version),
+        ["apis", group, version, ..] => (*group, *version),
+        _ => return false,
+    };
+    KINDS
+        .iter()
+        .any(|k| k.group == group && k.version == version)
+}
+
 fn known_group(group: &str) -> bool {
     !group.is_empty() && KINDS.iter().any(|k| k.group == group)
 }
@@ -161,6 +175,14 @@ mod tests {
             Some(Route::Group("apps.kubeblocks.io".into()))
         );
         assert_eq!(parse("/apis/apps/v1/deployments"), None);
+        assert!(!in_served_group_version("/apis/apps/v1/deployments"));
+        assert!(in_served_group_version("/api/v1/widgets"));
+        assert!(in_served_group_version(
+            "/apis/apps.kubeblocks.io/v1/things"
+        ));
+        assert!(!in_served_group_version(
+            "/apis/apps.kubeblocks.io/v9/things"
+        ));
         assert_eq!(parse("/api/v1/widgets"), None);
         assert_eq!(parse("/api/v1/pods/x"), None, "pods are namespaced");
         assert_eq!(parse("/api/v1/namespaces/d/pods/x/log"), None);

@@ -30,9 +30,15 @@ pub(crate) fn qualified_resource(kind: Kind) -> String {
     }
 }
 
+/// `metav1.StatusDetails` naming a resource: the core group is left out, as Go's `omitempty`
+/// leaves it.
 fn resource_details(kind: Kind, name: &str) -> Value {
     let i = kind.info();
-    json!({"name": name, "group": i.group, "kind": i.plural})
+    let mut d = json!({"name": name, "kind": i.plural});
+    if !i.group.is_empty() {
+        d["group"] = json!(i.group);
+    }
+    d
 }
 
 impl ApiError {
@@ -48,6 +54,31 @@ impl ApiError {
     /// 400 BadRequest.
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(400, "BadRequest", message)
+    }
+
+    /// 400 for fields a schema does not declare under strict field validation, as the API
+    /// server's decoder words it (`fields` sorted).
+    pub(crate) fn strict_decoding(kind: Kind, fields: &[String]) -> Self {
+        let i = kind.info();
+        let unknown: Vec<String> = fields
+            .iter()
+            .map(|f| format!("unknown field \"{f}\""))
+            .collect();
+        ApiError::bad_request(format!(
+            "{k} in version \"{v}\" cannot be handled as a {k}: strict decoding error: {}",
+            unknown.join(", "),
+            k = i.kind_name,
+            v = i.version
+        ))
+    }
+
+    /// 415 for a patch type the resource does not take (strategic merge on a custom resource).
+    pub(crate) fn unsupported_patch() -> Self {
+        ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        )
     }
 
     /// 404 for a path that names no resource.
@@ -130,7 +161,11 @@ impl ApiError {
                 i.group
             ),
         );
-        e.details = Some(json!({"group": i.group, "kind": i.plural}));
+        let mut details = json!({"kind": i.plural});
+        if !i.group.is_empty() {
+            details["group"] = json!(i.group);
+        }
+        e.details = Some(details);
         e
     }
 

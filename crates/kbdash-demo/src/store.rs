@@ -32,17 +32,6 @@ pub(crate) enum EventType {
     Deleted,
 }
 
-impl EventType {
-    /// The watch protocol's spelling.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
 /// One stored object, shared cheaply between the store, list responses and watch events.
 #[derive(Debug, Clone)]
 pub struct StoredObject {
@@ -60,6 +49,16 @@ impl StoredObject {
     pub fn value(&self) -> Value {
         // The store only ever holds JSON it serialized itself.
         serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
+
+    /// This object as of a later resourceVersion: a watch whose selector it no longer passes
+    /// gets it, as it was, in a DELETED event at the version of the change.
+    pub(crate) fn at_version(&self, rv: u64) -> StoredObject {
+        let mut v = self.value();
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
+        }
+        stored_object(&v, rv)
     }
 
     /// The value of a label, if set.
@@ -95,6 +94,10 @@ pub(crate) struct StoreEvent {
     pub(crate) kind: Kind,
     pub(crate) event_type: EventType,
     pub(crate) object: StoredObject,
+    /// The object before a modification or deletion: watches with selectors tell from it
+    /// whether the object starts or stops matching, and lists at an older version undo the
+    /// change with it.
+    pub(crate) previous: Option<StoredObject>,
 }
 
 /// Why a store operation was refused; the server maps these to `metav1.Status`.
@@ -330,7 +333,7 @@ impl Store {
         if inner.objects.get(&kind).is_some_and(|m| m.contains_key(&k)) {
             return Err(StoreError::AlreadyExists { kind, name });
         }
-        let stored = self.commit(&mut inner, kind, EventType::Added, &mut obj);
+        let stored = self.commit(&mut inner, kind, EventType::Added, &mut obj, None);
         inner.objects.entry(kind).or_default().insert(k, stored);
         Ok(obj)
     }
@@ -356,6 +359,7 @@ impl Store {
                 name: name.to_string(),
             });
         };
+        let old = old.clone();
         let old_value = old.value();
         let mut obj = old_value.clone();
         f(&mut obj)?;
@@ -364,7 +368,7 @@ impl Store {
         }
         carry_server_fields(&old_value, &mut obj);
         set_api_version_kind(&mut obj, kind);
-        let stored = self.commit(&mut inner, kind, EventType::Modified, &mut obj);
+        let stored = self.commit(&mut inner, kind, EventType::Modified, &mut obj, Some(old));
         inner.objects.entry(kind).or_default().insert(k, stored);
         Ok(obj)
     }
@@ -386,8 +390,48 @@ impl Store {
             });
         };
         let mut obj = old.value();
-        self.commit(&mut inner, kind, EventType::Deleted, &mut obj);
+        self.commit(&mut inner, kind, EventType::Deleted, &mut obj, Some(old));
         Ok(obj)
+    }
+
+    /// All objects of a kind as they were at resourceVersion `rv`, in one namespace or all,
+    /// sorted like [`Store::list`]: the current state with the later changes undone. Fails with
+    /// [`StoreError::Expired`] when the history no longer reaches back that far (as a list at
+    /// a compacted etcd revision does).
+    pub(crate) fn list_at(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        rv: u64,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        let inner = self.read();
+        if rv < inner.history_floor {
+            return Err(StoreError::Expired {
+                requested: rv,
+                oldest: inner.history_floor,
+            });
+        }
+        let mut objects = inner.objects.get(&kind).cloned().unwrap_or_default();
+        let later = inner
+            .history
+            .iter()
+            .rev()
+            .take_while(|e| e.object.resource_version > rv);
+        for e in later.filter(|e| e.kind == kind) {
+            let k = (e.object.namespace.clone(), e.object.name.clone());
+            match (&e.event_type, &e.previous) {
+                (EventType::Added, _) | (_, None) => {
+                    objects.remove(&k);
+                }
+                (_, Some(previous)) => {
+                    objects.insert(k, previous.clone());
+                }
+            }
+        }
+        Ok(objects
+            .into_values()
+            .filter(|o| namespace.is_none() || o.namespace.as_deref() == namespace)
+            .collect())
     }
 
     /// Subscribes to changes after `since` (a resourceVersion), or from now when `None`.
@@ -464,6 +508,7 @@ impl Store {
         kind: Kind,
         event_type: EventType,
         obj: &mut Value,
+        previous: Option<StoredObject>,
     ) -> StoredObject {
         inner.resource_version += 1;
         let rv = inner.resource_version;
@@ -476,6 +521,7 @@ impl Store {
             kind,
             event_type,
             object: stored.clone(),
+            previous,
         });
         inner.history.push_back(event.clone());
         while inner.history.len() > self.history_cap {

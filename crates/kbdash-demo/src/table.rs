@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use kbdash_core::kinds::Kind;
+use kbdash_core::kinds::{Kind, PrinterColumn};
 
 /// Whether the Accept header asks for a Table.
 pub(crate) fn wants_table(accept: &str) -> bool {
@@ -19,105 +19,98 @@ pub(crate) fn wants_table(accept: &str) -> bool {
 enum Cell {
     Name,
     Age,
-    /// A JSON pointer into the object.
+    /// A JSON pointer into the object; a missing value shows empty.
     Field(&'static str),
+    /// A JSON pointer into the object; a missing value shows `<none>`.
+    OrNone(&'static str),
+    /// A custom resource's printer column.
+    Printer(&'static PrinterColumn),
     PodReady,
     PodStatus,
     PodRestarts,
+    PodReadinessGates,
 }
 
-use Cell::{Age, Field, Name};
+use Cell::{Age, Field, Name, OrNone};
 
-fn columns(kind: Kind) -> Vec<(&'static str, &'static str, Cell)> {
-    let status = ("STATUS", "string", Field("/status/phase"));
-    let mut cols = vec![("NAME", "string", Name)];
+/// One column: header, type, priority (1: only with `-o wide`) and cell.
+type Column = (&'static str, &'static str, u8, Cell);
+
+/// The API server's description of the name column.
+const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
+
+/// The columns of a kind: a KubeBlocks kind's are its CRD's printer columns (kept with the
+/// kind in `kbdash_core::kinds`); a core kind's are computed, as the API server's own printers
+/// do (all of a Pod's; the first few of the others').
+fn columns(kind: Kind) -> Vec<Column> {
+    let mut cols = vec![("Name", "string", 0, Name)];
+    let printer = kind.info().printer_columns;
+    if !printer.is_empty() {
+        cols.extend(
+            printer
+                .iter()
+                .map(|c| (c.name, c.type_name, 0, Cell::Printer(c))),
+        );
+        return cols;
+    }
+    let status = ("Status", "string", 0, Field("/status/phase"));
     match kind {
-        Kind::Pod => cols.extend([
-            ("READY", "string", Cell::PodReady),
-            ("STATUS", "string", Cell::PodStatus),
-            ("RESTARTS", "string", Cell::PodRestarts),
-        ]),
-        Kind::Cluster => cols.extend([
-            ("CLUSTER-DEFINITION", "string", Field("/spec/clusterDef")),
-            (
-                "TERMINATION-POLICY",
-                "string",
-                Field("/spec/terminationPolicy"),
-            ),
-            status,
-        ]),
-        Kind::OpsRequest => cols.extend([
-            ("TYPE", "string", Field("/spec/type")),
-            ("CLUSTER", "string", Field("/spec/clusterName")),
-            status,
-            ("PROGRESS", "string", Field("/status/progress")),
-        ]),
-        Kind::Backup => {
+        Kind::Pod => {
             cols.extend([
-                ("POLICY", "string", Field("/spec/backupPolicyName")),
-                ("METHOD", "string", Field("/spec/backupMethod")),
-                ("REPO", "string", Field("/status/backupRepoName")),
-                status,
-                ("TOTAL-SIZE", "string", Field("/status/totalSize")),
-                ("DURATION", "string", Field("/status/duration")),
-                ("DELETION-POLICY", "string", Field("/spec/deletionPolicy")),
+                ("Ready", "string", 0, Cell::PodReady),
+                ("Status", "string", 0, Cell::PodStatus),
+                ("Restarts", "string", 0, Cell::PodRestarts),
+                ("Age", "string", 0, Age),
+                ("IP", "string", 1, OrNone("/status/podIP")),
+                ("Node", "string", 1, OrNone("/spec/nodeName")),
                 (
-                    "CREATION-TIME",
+                    "Nominated Node",
                     "string",
-                    Field("/metadata/creationTimestamp"),
+                    1,
+                    OrNone("/status/nominatedNodeName"),
                 ),
-                (
-                    "COMPLETION-TIME",
-                    "string",
-                    Field("/status/completionTimestamp"),
-                ),
-                ("EXPIRATION-TIME", "string", Field("/status/expiration")),
-            ]);
-            return cols;
-        }
-        Kind::Restore => {
-            cols.extend([
-                ("BACKUP", "string", Field("/spec/backup/name")),
-                ("RESTORE-TIME", "string", Field("/spec/restoreTime")),
-                status,
-                ("DURATION", "string", Field("/status/duration")),
-                (
-                    "CREATION-TIME",
-                    "string",
-                    Field("/metadata/creationTimestamp"),
-                ),
-                (
-                    "COMPLETION-TIME",
-                    "string",
-                    Field("/status/completionTimestamp"),
-                ),
+                ("Readiness Gates", "string", 1, Cell::PodReadinessGates),
             ]);
             return cols;
         }
         Kind::Service => cols.extend([
-            ("TYPE", "string", Field("/spec/type")),
-            ("CLUSTER-IP", "string", Field("/spec/clusterIP")),
+            ("Type", "string", 0, Field("/spec/type")),
+            ("Cluster-IP", "string", 0, Field("/spec/clusterIP")),
         ]),
         Kind::PersistentVolumeClaim => cols.extend([
             status,
-            ("CAPACITY", "string", Field("/status/capacity/storage")),
+            ("Capacity", "string", 0, Field("/status/capacity/storage")),
         ]),
         Kind::Event => cols.extend([
-            ("TYPE", "string", Field("/type")),
-            ("REASON", "string", Field("/reason")),
-            ("MESSAGE", "string", Field("/message")),
+            ("Type", "string", 0, Field("/type")),
+            ("Reason", "string", 0, Field("/reason")),
+            ("Message", "string", 0, Field("/message")),
         ]),
-        Kind::ActionSet => {
-            cols.extend([("BACKUP-TYPE", "string", Field("/spec/backupType")), status])
-        }
-        Kind::Namespace
-        | Kind::Component
-        | Kind::ComponentVersion
-        | Kind::BackupPolicy
-        | Kind::BackupSchedule => cols.push(status),
+        _ => cols.push(status),
     }
-    cols.push(("AGE", "date", Age));
+    cols.push(("Age", "string", 0, Age));
     cols
+}
+
+/// The value a printer column's simple JSONPath (`.status.phase`) points at.
+fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .filter(|step| !step.is_empty())
+        .try_fold(obj, |v, step| v.get(step))
+}
+
+/// An age cell from an RFC 3339 time.
+fn age(created: Option<&Value>, now: DateTime<Utc>) -> Value {
+    match time(created) {
+        Some(t) => json!(human_duration((now - t).num_seconds())),
+        None => json!("<unknown>"),
+    }
+}
+
+fn time(v: Option<&Value>) -> Option<DateTime<Utc>> {
+    v.and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The column definitions of a kind's Table.
@@ -125,18 +118,22 @@ pub(crate) fn column_definitions(kind: Kind) -> Value {
     columns(kind)
         .into_iter()
         .enumerate()
-        .map(|(i, (name, ty, _))| {
-            let mut c = json!({
+        .map(|(i, (name, ty, priority, cell))| {
+            let description = match cell {
+                _ if i == 0 => NAME_DESCRIPTION.to_string(),
+                Cell::Printer(c) => format!(
+                    "Custom resource definition column (in JSONPath format): {}",
+                    c.json_path
+                ),
+                _ => String::new(),
+            };
+            json!({
                 "name": name,
                 "type": ty,
                 "format": if i == 0 { "name" } else { "" },
-                "description": "",
-                "priority": 0,
-            });
-            if i == 0 {
-                c["description"] = json!("Name must be unique within a namespace.");
-            }
-            c
+                "description": description,
+                "priority": priority,
+            })
         })
         .collect()
 }
@@ -149,42 +146,51 @@ fn text(v: Option<&Value>) -> Value {
     }
 }
 
+/// A printer column's cell as the API server renders it: a date as an age, anything else as
+/// text, nothing at all (null) when the object has no value there.
+fn printer_cell(obj: &Value, c: &PrinterColumn, now: DateTime<Utc>) -> Value {
+    match json_path(obj, c.json_path) {
+        None | Some(Value::Null) => Value::Null,
+        Some(v) if c.type_name == "date" => match time(Some(v)) {
+            Some(t) => json!(human_duration((now - t).num_seconds())),
+            None => json!("<invalid>"),
+        },
+        v => text(v),
+    }
+}
+
+fn container_statuses(obj: &Value) -> impl Iterator<Item = &Value> {
+    obj.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
 fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
     match c {
         Name => text(obj.pointer("/metadata/name")),
-        Age => {
-            let created = obj
-                .pointer("/metadata/creationTimestamp")
-                .and_then(Value::as_str)
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
-            match created {
-                Some(t) => json!(human_duration((now - t.with_timezone(&Utc)).num_seconds())),
-                None => json!("<unknown>"),
-            }
-        }
+        Age => age(obj.pointer("/metadata/creationTimestamp"), now),
         Field(p) => text(obj.pointer(p)),
+        OrNone(p) => match obj.pointer(p).and_then(Value::as_str) {
+            Some(s) if !s.is_empty() => json!(s),
+            _ => json!("<none>"),
+        },
+        Cell::Printer(c) => printer_cell(obj, c, now),
         Cell::PodReady => {
-            let statuses = obj
-                .pointer("/status/containerStatuses")
-                .and_then(Value::as_array);
             let total = obj
                 .pointer("/spec/containers")
                 .and_then(Value::as_array)
-                .map_or(0, Vec::len)
-                .max(statuses.map_or(0, Vec::len));
-            let ready = statuses.map_or(0, |s| {
-                s.iter()
-                    .filter(|c| c["ready"].as_bool() == Some(true))
-                    .count()
-            });
+                .map_or(0, Vec::len);
+            let ready = container_statuses(obj)
+                .filter(|c| c["ready"].as_bool() == Some(true))
+                .count();
             json!(format!("{ready}/{total}"))
         }
         Cell::PodStatus => {
-            let waiting = obj
-                .pointer("/status/containerStatuses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            if obj.pointer("/metadata/deletionTimestamp").is_some() {
+                return json!("Terminating");
+            }
+            let waiting = container_statuses(obj)
                 .find_map(|c| c.pointer("/state/waiting/reason").and_then(Value::as_str));
             match waiting {
                 Some(reason) => json!(reason),
@@ -192,14 +198,44 @@ fn cell(obj: &Value, c: Cell, now: DateTime<Utc>) -> Value {
             }
         }
         Cell::PodRestarts => {
-            let restarts: i64 = obj
-                .pointer("/status/containerStatuses")
+            let restarts: i64 = container_statuses(obj)
+                .filter_map(|c| c["restartCount"].as_i64())
+                .sum();
+            // With the last restart's time, as `kubectl get pods` shows it: `3 (5m ago)`.
+            let last = container_statuses(obj)
+                .filter_map(|c| time(c.pointer("/lastState/terminated/finishedAt")))
+                .max();
+            match last {
+                Some(t) if restarts > 0 => json!(format!(
+                    "{restarts} ({} ago)",
+                    human_duration((now - t).num_seconds())
+                )),
+                _ => json!(restarts.to_string()),
+            }
+        }
+        Cell::PodReadinessGates => {
+            let gates = obj
+                .pointer("/spec/readinessGates")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if gates == 0 {
+                return json!("<none>");
+            }
+            let met = obj
+                .pointer("/status/conditions")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|c| c["restartCount"].as_i64())
-                .sum();
-            json!(restarts)
+                .filter(|c| c["status"] == "True")
+                .filter(|c| {
+                    obj.pointer("/spec/readinessGates")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .any(|g| g["conditionType"] == c["type"])
+                })
+                .count();
+            json!(format!("{met}/{gates}"))
         }
     }
 }
@@ -230,10 +266,10 @@ impl IncludeObject {
 pub(crate) fn row(kind: Kind, mut obj: Value, now: DateTime<Utc>, include: IncludeObject) -> Value {
     let cells: Vec<Value> = columns(kind)
         .into_iter()
-        .map(|(_, _, c)| cell(&obj, c, now))
+        .map(|(_, _, _, c)| cell(&obj, c, now))
         .collect();
     match include {
-        IncludeObject::None => json!({"cells": cells}),
+        IncludeObject::None => json!({"cells": cells, "object": null}),
         IncludeObject::Object => json!({"cells": cells, "object": obj}),
         IncludeObject::Metadata => {
             let metadata = obj.get_mut("metadata").map(Value::take).unwrap_or_default();
@@ -342,10 +378,10 @@ mod tests {
         let r = row(Kind::OpsRequest, ops.clone(), now, IncludeObject::Metadata);
         assert_eq!(r["object"]["kind"], "PartialObjectMetadata");
         assert_eq!(r["object"]["metadata"]["name"], "o1");
-        assert!(
-            row(Kind::OpsRequest, ops.clone(), now, IncludeObject::None)
-                .get("object")
-                .is_none()
+        // Found side by side with a real kube-apiserver: the object is there, null.
+        assert_eq!(
+            row(Kind::OpsRequest, ops.clone(), now, IncludeObject::None).get("object"),
+            Some(&Value::Null)
         );
         assert_eq!(
             row(Kind::OpsRequest, ops, now, IncludeObject::Object)["object"]["spec"]["type"],
@@ -356,8 +392,12 @@ mod tests {
             json!(["o1", "Restart", "pg", "Running", "1/3", "10m"])
         );
         let defs = column_definitions(Kind::OpsRequest);
-        assert_eq!(defs[0]["name"], "NAME");
+        assert_eq!(defs[0]["name"], "Name");
         assert_eq!(defs[5]["name"], "AGE");
+        // A value the object does not have is null, as the API server renders it.
+        let pending = json!({"metadata": {"name": "o2"}, "spec": {"type": "Stop"}});
+        let r = row(Kind::OpsRequest, pending, now, IncludeObject::None);
+        assert_eq!(r["cells"], json!(["o2", "Stop", null, null, null, null]));
     }
 
     #[test]
@@ -370,10 +410,44 @@ mod tests {
                 {"ready": false, "restartCount": 1, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
             ]},
         });
-        let r = row(Kind::Pod, pod, Utc::now(), IncludeObject::Metadata);
+        let r = row(Kind::Pod, pod.clone(), Utc::now(), IncludeObject::Metadata);
         assert_eq!(r["cells"][1], "1/2");
         assert_eq!(r["cells"][2], "CrashLoopBackOff");
-        assert_eq!(r["cells"][3], 3);
+        // As the API server's pod printer shows them: restarts as text, with the last one's
+        // age when known; `<none>` for what a pod has not.
+        assert_eq!(r["cells"][3], "3");
+        assert_eq!(r["cells"][5], "<none>");
+        let mut restarted = pod;
+        restarted["status"]["containerStatuses"][0]["lastState"] =
+            json!({"terminated": {"finishedAt": "2026-01-01T00:05:00Z"}});
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:10:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("time");
+        let r = row(Kind::Pod, restarted, now, IncludeObject::None);
+        assert_eq!(r["cells"][3], "3 (5m ago)");
+        let names: Vec<Value> = column_definitions(Kind::Pod)
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["name"].clone())
+            .collect();
+        assert_eq!(
+            names,
+            json!([
+                "Name",
+                "Ready",
+                "Status",
+                "Restarts",
+                "Age",
+                "IP",
+                "Node",
+                "Nominated Node",
+                "Readiness Gates"
+            ])
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        );
         assert!(wants_table(
             "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
         ));

@@ -2,11 +2,12 @@
 //!
 //! A watch begins with the current state (ADDED for each object) when it names no
 //! resourceVersion (or "0") or asks for `sendInitialEvents`, otherwise it replays the history
-//! after the version it names. It ends at `timeoutSeconds`, when the client goes away, when a
+//! after the version it names. With selectors, a change that makes an object pass is ADDED
+//! and one that makes it stop passing is DELETED (the object as it was), as the API server
+//! tells them from the object before and after the change. It ends at `timeoutSeconds`, when the client goes away, when a
 //! fault drops every watch, when the server shuts down, or when it falls too far behind the
 //! store's broadcast (the client then resumes from the last version it saw).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 use super::status::ApiError;
-use super::store::{EventType, Store, StoreError, StoredObject};
+use super::store::{EventType, Store, StoreEvent, StoredObject};
 use super::table;
 use kbdash_core::kinds::Kind;
 use kbdash_core::selector::Selectors;
@@ -62,16 +63,11 @@ pub(crate) struct WatchEnders {
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
-type ObjectKey = (Option<Arc<str>>, Arc<str>);
-
 struct Emitter {
     tx: mpsc::Sender<Bytes>,
     buf: String,
     req: WatchRequest,
     store: Arc<Store>,
-    /// Objects the client believes match its label selector, when it has one and the watch
-    /// began with the current state; an object that stops matching is sent as DELETED.
-    known: Option<HashSet<ObjectKey>>,
 }
 
 impl Emitter {
@@ -130,43 +126,38 @@ impl Emitter {
         self.tx.send(chunk).await.is_ok()
     }
 
-    fn in_scope(&self, o: &StoredObject) -> bool {
-        self.req.namespace.is_none() || o.namespace.as_deref() == self.req.namespace.as_deref()
+    /// Whether the watch is interested in `o`: its namespace and selectors.
+    fn passes(&self, o: &StoredObject) -> bool {
+        (self.req.namespace.is_none() || o.namespace.as_deref() == self.req.namespace.as_deref())
+            && self.req.selectors.matches(o)
+    }
+
+    /// Buffers an object of the current state.
+    fn push_initial(&mut self, o: &StoredObject) {
+        if self.passes(o) {
+            self.push_event("ADDED", o);
+        }
     }
 
     /// Buffers a store event as the client should see it.
-    fn push_change(&mut self, event_type: EventType, o: &StoredObject) {
-        if !self.in_scope(o) {
-            return;
-        }
-        let matches = self.req.selectors.matches(o);
-        let key: ObjectKey = (o.namespace.clone(), o.name.clone());
-        let Some(known) = self.known.as_mut() else {
-            if matches {
-                self.push_event(event_type.as_str(), o);
-            }
-            return;
+    fn push_change(&mut self, e: &StoreEvent) {
+        let now = e.event_type != EventType::Deleted && self.passes(&e.object);
+        let before = match e.event_type {
+            EventType::Added => None,
+            EventType::Modified => e.previous.as_ref().filter(|p| self.passes(p)),
+            EventType::Deleted => Some(&e.object).filter(|o| self.passes(o)),
         };
-        let was_known = known.contains(&key);
-        let sent = match (event_type, matches, was_known) {
-            (EventType::Deleted, _, true) => {
-                known.remove(&key);
-                Some("DELETED")
+        match (now, before) {
+            (true, Some(_)) => self.push_event("MODIFIED", &e.object),
+            (true, None) => self.push_event("ADDED", &e.object),
+            (false, Some(was)) if e.event_type == EventType::Deleted => {
+                self.push_event("DELETED", was)
             }
-            (EventType::Deleted, _, false) => None,
-            (_, true, true) => Some("MODIFIED"),
-            (_, true, false) => {
-                known.insert(key);
-                Some("ADDED")
+            (false, Some(was)) => {
+                let gone = was.at_version(e.object.resource_version);
+                self.push_event("DELETED", &gone);
             }
-            (_, false, true) => {
-                known.remove(&key);
-                Some("DELETED")
-            }
-            (_, false, false) => None,
-        };
-        if let Some(t) = sent {
-            self.push_event(t, o);
+            (false, None) => {}
         }
     }
 }
@@ -203,12 +194,10 @@ async fn run(
     }
     let deadline = Instant::now() + req.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let begin_with_state = req.send_initial_events || req.resource_version.is_none();
-    let track = begin_with_state && !req.selectors.labels.is_empty();
     let kind = req.kind;
     let mut em = Emitter {
         tx,
         buf: String::new(),
-        known: track.then(HashSet::new),
         req,
         store: store.clone(),
     };
@@ -216,7 +205,7 @@ async fn run(
     let mut live = if begin_with_state {
         let (items, sub) = store.list_and_subscribe(kind, em.req.namespace.as_deref());
         for o in &items {
-            em.push_change(EventType::Added, o);
+            em.push_initial(o);
             if em.buf.len() >= CHUNK && !em.flush().await {
                 return;
             }
@@ -229,19 +218,18 @@ async fn run(
         match store.subscribe(kind, em.req.resource_version) {
             Ok(sub) => {
                 for e in &sub.backlog {
-                    em.push_change(e.event_type, &e.object);
+                    em.push_change(e);
                     if em.buf.len() >= CHUNK && !em.flush().await {
                         return;
                     }
                 }
                 (sub.live, sub.resource_version)
             }
-            Err(e) => {
-                let message = match &e {
-                    StoreError::Expired { .. } => e.to_string(),
-                    other => other.to_string(),
-                };
-                em.push_value("ERROR", ApiError::expired(message).to_status());
+            // Only an expired version fails a subscription; worded as the API server does.
+            Err(_) => {
+                let expired =
+                    ApiError::expired("The resourceVersion for the provided watch is too old.");
+                em.push_value("ERROR", expired.to_status());
                 em.flush().await;
                 return;
             }
@@ -258,7 +246,7 @@ async fn run(
             received = events.recv() => match received {
                 Ok(ev) => {
                     if ev.kind == kind {
-                        em.push_change(ev.event_type, &ev.object);
+                        em.push_change(&ev);
                     }
                     last_rv = last_rv.max(ev.object.resource_version);
                     // Drain what is already queued before writing, to send fewer chunks.
@@ -266,7 +254,7 @@ async fn run(
                         match events.try_recv() {
                             Ok(ev) => {
                                 if ev.kind == kind {
-                                    em.push_change(ev.event_type, &ev.object);
+                                    em.push_change(&ev);
                                 }
                                 last_rv = last_rv.max(ev.object.resource_version);
                             }

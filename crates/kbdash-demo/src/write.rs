@@ -15,8 +15,43 @@ use super::status::ApiError;
 use super::store::{Store, StoreError, timestamp};
 use kbdash_core::kinds::Kind;
 
-/// A successful write: the HTTP code and the object to answer with.
-pub(crate) type Written = (StatusCode, Value);
+/// A successful write: the HTTP code, the object (or Status) to answer with, and the texts of
+/// the `Warning` headers to send with it.
+#[derive(Debug)]
+pub(crate) struct Written {
+    pub(crate) code: StatusCode,
+    pub(crate) body: Value,
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Written {
+    fn new(code: StatusCode, body: Value) -> Self {
+        Written {
+            code,
+            body,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// How fields a schema does not declare are treated (`fieldValidation`): refused, dropped with
+/// a warning (the default when a request names none), or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldValidation {
+    Strict,
+    Warn,
+    Ignore,
+}
+
+impl FieldValidation {
+    fn of(params: &Params) -> Self {
+        match params.get("fieldValidation") {
+            Some("Strict") => FieldValidation::Strict,
+            Some("Ignore") => FieldValidation::Ignore,
+            _ => FieldValidation::Warn,
+        }
+    }
+}
 
 /// Maps a store refusal to the API server's answer.
 pub(crate) fn store_error(kind: Kind, name: &str, e: StoreError) -> ApiError {
@@ -110,12 +145,46 @@ fn valid_name(name: &str) -> bool {
         && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
-/// Runs schema admission for KubeBlocks kinds.
-fn admit(kind: Kind, name: &str, obj: &mut Value) -> Result<(), ApiError> {
+/// What a write asks admission for.
+#[derive(Clone, Copy)]
+enum Admission<'a> {
+    Create,
+    /// An update of the object from the stored one.
+    Update(&'a Value),
+    /// A write of the status subresource over the stored object.
+    Status(&'a Value),
+}
+
+/// Runs schema admission for KubeBlocks kinds: fields the schema does not declare are
+/// dropped first, as `validation` says; answers the warnings to send.
+fn admit(
+    kind: Kind,
+    name: &str,
+    admission: Admission<'_>,
+    obj: &mut Value,
+    validation: FieldValidation,
+) -> Result<Vec<String>, ApiError> {
     if kind.info().crd_schema.is_none() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    kbdash_core::schema::admit(kind, obj).map_err(|causes| ApiError::invalid(kind, name, &causes))
+    let unknown = kbdash_core::schema::prune_unknown(kind, obj);
+    let warnings = match validation {
+        FieldValidation::Strict if !unknown.is_empty() => {
+            return Err(ApiError::strict_decoding(kind, &unknown));
+        }
+        FieldValidation::Warn => unknown
+            .iter()
+            .map(|f| format!("unknown field \"{f}\""))
+            .collect(),
+        _ => Vec::new(),
+    };
+    match admission {
+        Admission::Create => kbdash_core::schema::admit(kind, obj),
+        Admission::Update(old) => kbdash_core::schema::admit_update(kind, old, obj),
+        Admission::Status(old) => kbdash_core::schema::admit_status_update(kind, old, obj),
+    }
+    .map_err(|causes| ApiError::invalid(kind, name, &causes))?;
+    Ok(warnings)
 }
 
 /// POST to a collection; with `apply` an absent object is created by server-side apply.
@@ -149,6 +218,7 @@ pub(crate) fn create(
             }
         }
     }
+    super::defaults::on_create(kind, &mut obj);
     let display_name = meta_str(&obj, "name")
         .or_else(|| meta_str(&obj, "generateName"))
         .unwrap_or_default()
@@ -176,14 +246,23 @@ pub(crate) fn create(
         }
         _ => {}
     }
-    admit(kind, &display_name, &mut obj)?;
-    if dry_run(params) {
-        return dry_run_create(store, kind, obj);
-    }
-    let stored = store
-        .create(kind, obj)
-        .map_err(|e| store_error(kind, &display_name, e))?;
-    Ok((StatusCode::CREATED, stored))
+    let warnings = admit(
+        kind,
+        &display_name,
+        Admission::Create,
+        &mut obj,
+        FieldValidation::of(params),
+    )?;
+    let mut written = if dry_run(params) {
+        dry_run_create(store, kind, obj)?
+    } else {
+        let stored = store
+            .create(kind, obj)
+            .map_err(|e| store_error(kind, &display_name, e))?;
+        Written::new(StatusCode::CREATED, stored)
+    };
+    written.warnings = warnings;
+    Ok(written)
 }
 
 /// What a create would store, without storing it.
@@ -212,10 +291,11 @@ fn dry_run_create(store: &Store, kind: Kind, mut obj: Value) -> Result<Written, 
         map.insert("apiVersion".into(), json!(kind.api_version()));
         map.insert("kind".into(), json!(kind.info().kind_name));
     }
-    Ok((StatusCode::CREATED, obj))
+    Ok(Written::new(StatusCode::CREATED, obj))
 }
 
-/// Applies a change computed from the stored object, or only computes it on dry run.
+/// Applies a change computed from the stored object (the new object and the warnings to
+/// send), or only computes it on dry run.
 fn change<F>(
     store: &Store,
     rp: &ResourcePath,
@@ -224,22 +304,29 @@ fn change<F>(
     compute: F,
 ) -> Result<Written, ApiError>
 where
-    F: FnOnce(&Value) -> Result<Value, ApiError>,
+    F: FnOnce(&Value) -> Result<(Value, Vec<String>), ApiError>,
 {
     let kind = rp.kind;
     let ns = rp.namespace.as_deref();
+    let answer = |(body, warnings)| Written {
+        code: StatusCode::OK,
+        body,
+        warnings,
+    };
     if dry_run(params) {
         let old = store
             .get_value(kind, ns, name)
             .ok_or_else(|| ApiError::not_found(kind, name))?;
-        return compute(&old).map(|v| (StatusCode::OK, v));
+        return compute(&old).map(answer);
     }
     // The store's closure can only fail with a StoreError: the API error is kept aside and
     // the placeholder merely abandons the write.
     let mut failure = None;
+    let mut warnings = Vec::new();
     let result = store.modify(kind, ns, name, |obj| match compute(obj) {
-        Ok(new) => {
+        Ok((new, w)) => {
             *obj = new;
+            warnings = w;
             Ok(())
         }
         Err(e) => {
@@ -249,19 +336,21 @@ where
     });
     match (result, failure) {
         (_, Some(e)) => Err(e),
-        (Ok(v), None) => Ok((StatusCode::OK, v)),
+        (Ok(v), None) => Ok(answer((v, warnings))),
         (Err(e), None) => Err(store_error(kind, name, e)),
     }
 }
 
-/// Builds the object to store from the stored one and the client's version of it.
+/// Builds the object to store from the stored one and the client's version of it, with the
+/// warnings to send.
 fn merge_into_stored(
     kind: Kind,
     rp: &ResourcePath,
     name: &str,
     old: &Value,
     mut new: Value,
-) -> Result<Value, ApiError> {
+    validation: FieldValidation,
+) -> Result<(Value, Vec<String>), ApiError> {
     let old_rv = meta_str(old, "resourceVersion").unwrap_or_default();
     if let Some(rv) = meta_str(&new, "resourceVersion")
         && rv != old_rv
@@ -279,7 +368,8 @@ fn merge_into_stored(
                 }
             }
         }
-        return Ok(result);
+        let warnings = admit(kind, name, Admission::Status(old), &mut result, validation)?;
+        return Ok((result, warnings));
     }
     let meta = metadata_mut(&mut new)?;
     meta.insert("name".into(), json!(name));
@@ -296,8 +386,8 @@ fn merge_into_stored(
             None => m.remove("status"),
         };
     }
-    admit(kind, name, &mut new)?;
-    Ok(new)
+    let warnings = admit(kind, name, Admission::Update(old), &mut new, validation)?;
+    Ok((new, warnings))
 }
 
 /// PUT on an object or its status.
@@ -318,15 +408,18 @@ pub(crate) fn update(
     }
     check_identity(kind, rp, &mut obj)?;
     change(store, rp, name, params, |old| {
-        merge_into_stored(kind, rp, name, old, obj)
+        merge_into_stored(kind, rp, name, old, obj, FieldValidation::of(params))
     })
 }
 
 /// How a PATCH body is to be applied, from its Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PatchType {
-    /// JSON merge patch; strategic merge patch is treated as one.
+    /// JSON merge patch.
     Merge,
+    /// Strategic merge patch: applied as a merge patch to core kinds (the demo knows no patch
+    /// strategies); custom resources refuse it, as the API server does.
+    StrategicMerge,
     /// JSON patch (RFC 6902).
     Json,
     /// Server-side apply.
@@ -338,9 +431,8 @@ impl PatchType {
     pub(crate) fn from_content_type(ct: &str) -> Option<Self> {
         let base = ct.split(';').next().unwrap_or_default().trim();
         match base {
-            "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
-                Some(PatchType::Merge)
-            }
+            "application/merge-patch+json" => Some(PatchType::Merge),
+            "application/strategic-merge-patch+json" => Some(PatchType::StrategicMerge),
             "application/json-patch+json" => Some(PatchType::Json),
             "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
                 Some(PatchType::Apply)
@@ -361,6 +453,9 @@ pub(crate) fn patch(
     body: Value,
 ) -> Result<Written, ApiError> {
     let kind = rp.kind;
+    if patch_type == PatchType::StrategicMerge && kind.info().crd_schema.is_some() {
+        return Err(ApiError::unsupported_patch());
+    }
     if patch_type == PatchType::Apply {
         if params.get("fieldManager").is_none_or(str::is_empty) {
             return Err(ApiError {
@@ -382,7 +477,9 @@ pub(crate) fn patch(
     change(store, rp, name, params, |old| {
         let mut new = old.clone();
         match patch_type {
-            PatchType::Merge | PatchType::Apply => merge_patch(&mut new, &body),
+            PatchType::Merge | PatchType::StrategicMerge | PatchType::Apply => {
+                merge_patch(&mut new, &body)
+            }
             PatchType::Json => json_patch(&mut new, &body)
                 .map_err(|e| ApiError::invalid_field(kind, name, "FieldValueInvalid", "", &e))?,
         }
@@ -391,12 +488,30 @@ pub(crate) fn patch(
         if patched_rv.as_deref().is_some_and(|rv| rv != old_rv) {
             return Err(ApiError::conflict(kind, name));
         }
-        merge_into_stored(kind, rp, name, old, new)
+        merge_into_stored(kind, rp, name, old, new, FieldValidation::of(params))
     })
 }
 
-/// DELETE: answers with the object as it was. `options` is the DeleteOptions body, if any:
-/// its `dryRun` and `preconditions` (uid, resourceVersion) are honoured.
+/// What a DELETE answers once the object is gone: a core kind's object as it was, a custom
+/// resource's `Status` of success naming it (as the API server answers for both).
+fn deleted(kind: Kind, obj: Value) -> Written {
+    if kind.info().crd_schema.is_none() {
+        return Written::new(StatusCode::OK, obj);
+    }
+    let i = kind.info();
+    let meta = &obj["metadata"];
+    let status = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": meta["name"], "group": i.group, "kind": i.plural, "uid": meta["uid"]},
+    });
+    Written::new(StatusCode::OK, status)
+}
+
+/// DELETE: answers as [`deleted`] says. `options` is the DeleteOptions body, if any: its
+/// `dryRun` and `preconditions` (uid, resourceVersion) are honoured.
 pub(crate) fn delete(
     store: &Store,
     rp: &ResourcePath,
@@ -428,12 +543,12 @@ pub(crate) fn delete(
     if dry_run(params) || body_dry_run {
         return store
             .get_value(kind, ns, name)
-            .map(|v| (StatusCode::OK, v))
+            .map(|v| deleted(kind, v))
             .ok_or_else(|| ApiError::not_found(kind, name));
     }
     store
         .delete(kind, ns, name)
-        .map(|v| (StatusCode::OK, v))
+        .map(|v| deleted(kind, v))
         .map_err(|e| store_error(kind, name, e))
 }
 
@@ -469,7 +584,11 @@ mod tests {
     fn status_and_main_resource_writes_stay_apart() {
         let s = store();
         let rp = path(Kind::Pod, "d", None, None);
-        let (code, created) = create(
+        let Written {
+            code,
+            body: created,
+            ..
+        } = create(
             &s,
             &rp,
             &params(&[]),
@@ -477,10 +596,14 @@ mod tests {
         )
         .expect("created");
         assert_eq!(code, StatusCode::CREATED);
-        assert!(created.get("status").is_none(), "create drops status");
+        assert_eq!(
+            created["status"],
+            json!({"phase": "Pending", "qosClass": "BestEffort"}),
+            "create drops the status given; a pod starts Pending"
+        );
 
         let status_path = path(Kind::Pod, "d", Some("p"), Some("status"));
-        let (_, v) = patch(
+        let Written { body: v, .. } = patch(
             &s,
             &status_path,
             "p",
@@ -493,7 +616,7 @@ mod tests {
         assert_eq!(v["spec"]["a"], 1, "a status write leaves spec alone");
 
         let main = path(Kind::Pod, "d", Some("p"), None);
-        let (_, v) = patch(
+        let Written { body: v, .. } = patch(
             &s,
             &main,
             "p",
@@ -534,7 +657,7 @@ mod tests {
         let e = patch(&s, &main, "p", &params(&[]), PatchType::Apply, body.clone())
             .expect_err("no manager");
         assert_eq!(e.code, 422);
-        let (code, _) = patch(
+        let Written { code, .. } = patch(
             &s,
             &main,
             "p",
@@ -551,7 +674,7 @@ mod tests {
     fn dry_run_create_stores_nothing() {
         let s = store();
         let rp = path(Kind::OpsRequest, "d", None, None);
-        let (_, v) = create(
+        let Written { body: v, .. } = create(
             &s,
             &rp,
             &params(&[("dryRun", "All")]),
@@ -571,5 +694,81 @@ mod tests {
             json!({"metadata": {"name": "Bad_Name"}}),
         );
         assert_eq!(bad.expect_err("invalid").code, 422);
+    }
+
+    fn restart(name: &str) -> Value {
+        json!({"metadata": {"name": name}, "spec": {"clusterName": "c", "type": "Restart",
+            "restart": [{"componentName": "postgresql"}], "bogus": 1}})
+    }
+
+    /// Found side by side with a real kube-apiserver: unknown fields are refused only under
+    /// `fieldValidation=Strict` (400), dropped with a warning by default, dropped under Ignore.
+    #[test]
+    fn field_validation_decides_what_unknown_fields_do() {
+        let s = store();
+        let rp = path(Kind::OpsRequest, "d", None, None);
+        let e = create(
+            &s,
+            &rp,
+            &params(&[("fieldValidation", "Strict")]),
+            restart("a"),
+        )
+        .expect_err("strict");
+        assert_eq!((e.code, e.reason), (400, "BadRequest"));
+        assert_eq!(
+            e.message,
+            "OpsRequest in version \"v1alpha1\" cannot be handled as a OpsRequest: strict decoding error: unknown field \"spec.bogus\""
+        );
+        let warned = create(&s, &rp, &params(&[]), restart("b")).expect("warn");
+        assert_eq!(warned.warnings, ["unknown field \"spec.bogus\""]);
+        assert!(warned.body["spec"].get("bogus").is_none());
+        let ignored = create(
+            &s,
+            &rp,
+            &params(&[("fieldValidation", "Ignore")]),
+            restart("c"),
+        )
+        .expect("ignore");
+        assert!(ignored.warnings.is_empty());
+        assert!(ignored.body["spec"].get("bogus").is_none());
+    }
+
+    /// Found side by side with a real kube-apiserver: updates meet the CRDs' transition rules,
+    /// strategic merge patches of custom resources are refused, deleting a custom resource
+    /// answers a Status.
+    #[test]
+    fn custom_resources_update_patch_and_delete_as_the_api_server_does() {
+        let s = store();
+        let rp = path(Kind::OpsRequest, "d", None, None);
+        create(&s, &rp, &params(&[]), restart("o")).expect("created");
+        let one = path(Kind::OpsRequest, "d", Some("o"), None);
+        let e = patch(
+            &s,
+            &one,
+            "o",
+            &params(&[]),
+            PatchType::Merge,
+            json!({"spec": {"type": "Stop"}}),
+        )
+        .expect_err("immutable");
+        assert_eq!(
+            e.message,
+            "OpsRequest.operations.kubeblocks.io \"o\" is invalid: spec.type: Invalid value: \"Stop\": forbidden to update spec.type"
+        );
+        let label = json!({"metadata": {"labels": {"a": "b"}}});
+        let e = patch(
+            &s,
+            &one,
+            "o",
+            &params(&[]),
+            PatchType::StrategicMerge,
+            label.clone(),
+        )
+        .expect_err("strategic");
+        assert_eq!((e.code, e.reason), (415, "UnsupportedMediaType"));
+        assert!(patch(&s, &one, "o", &params(&[]), PatchType::Merge, label).is_ok());
+        let gone = delete(&s, &one, "o", &params(&[]), None).expect("deleted");
+        assert_eq!(gone.body["kind"], "Status");
+        assert_eq!(gone.body["details"]["kind"], "opsrequests");
     }
 }

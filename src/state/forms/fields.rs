@@ -71,7 +71,7 @@ impl FormModal {
     }
 
     /// Sets field `name`, dropping the messages it may have answered.
-    pub(crate) fn set_field(&mut self, name: &str, value: &str) {
+    pub fn set_field(&mut self, name: &str, value: &str) {
         match &mut self.subject {
             Subject::Restore(w) => {
                 if let Some((_, input)) = w.loaded.as_mut() {

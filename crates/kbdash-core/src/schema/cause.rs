@@ -137,6 +137,26 @@ pub(crate) fn duplicate(field: &str, value: &Value) -> FieldCause {
     )
 }
 
+/// A CEL rule's failure on `value`: `Invalid value: "x": <message>` for a scalar,
+/// `Invalid value: <message>` for an object or a list (the API server shows no value then).
+pub(crate) fn rule_failed(field: &str, value: &Value, message: &str) -> FieldCause {
+    let text = match value {
+        Value::Object(_) | Value::Array(_) => format!("Invalid value: {message}"),
+        scalar => format!("Invalid value: {}: {message}", show(scalar)),
+    };
+    cause("FieldValueInvalid", field, text)
+}
+
+/// What the API server adds when schema violations kept it from evaluating the CEL rules:
+/// a cause on no field (`<nil>`, Go's nil field path).
+pub(crate) fn rules_not_checked() -> FieldCause {
+    cause(
+        "FieldValueInvalid",
+        "<nil>",
+        "Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation".to_owned(),
+    )
+}
+
 /// `unknown field "spec.foo"` (strict field validation).
 pub(crate) fn unknown(field: &str) -> FieldCause {
     cause(

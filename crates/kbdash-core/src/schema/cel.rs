@@ -2,8 +2,10 @@
 //!
 //! Each rule is keyed by its exact CEL text (the same rule text may sit at several schema
 //! locations, e.g. the three `volumeSource`/`mountPath` rules of Restore). Transition rules
-//! (those using `oldSelf`) only apply on update and are not implemented. A test walks every
-//! bundled schema and fails if a non-transition rule has no implementation here.
+//! (those using `oldSelf`) only apply on update, where the field is in the old object too;
+//! their three forms (immutability, and two about optional fields) are implemented in
+//! [`TRANSITION_RULES`]. A test walks every bundled schema and fails if a rule has no
+//! implementation here.
 //!
 //! Rules by location (non-transition only):
 //! - BackupPolicy `spec`: exactly one of `target` / `targets`.
@@ -200,6 +202,34 @@ pub(crate) fn is_transition_rule(rule: &str) -> bool {
     rule.contains("oldSelf")
 }
 
+/// One implemented transition rule: evaluated on `self` and `oldSelf`.
+#[derive(Debug)]
+pub(crate) struct TransitionRule {
+    /// The CEL source, exactly as in the CRD.
+    pub(crate) rule: &'static str,
+    /// Whether the change from `old` to `new` keeps the rule.
+    pub(crate) check: fn(old: &Value, new: &Value) -> bool,
+}
+
+pub(crate) static TRANSITION_RULES: &[TransitionRule] = &[
+    TransitionRule {
+        rule: "self == oldSelf",
+        check: |old, new| old == new,
+    },
+    TransitionRule {
+        rule: "has(oldSelf.parameters) == has(self.parameters)",
+        check: |old, new| has(old, "parameters") == has(new, "parameters"),
+    },
+    TransitionRule {
+        rule: "!has(oldSelf.topology) || has(self.topology)",
+        check: |old, new| !has(old, "topology") || has(new, "topology"),
+    },
+];
+
+pub(crate) fn lookup_transition(rule: &str) -> Option<&'static TransitionRule> {
+    TRANSITION_RULES.iter().find(|r| r.rule == rule)
+}
+
 /// The implementation of a non-transition rule; `None` for transition rules and unknown text.
 pub(crate) fn lookup(rule: &str) -> Option<&'static CelRule> {
     if is_transition_rule(rule) {
@@ -356,8 +386,16 @@ mod tests {
     }
 
     #[test]
-    fn transition_rules_are_skipped() {
+    fn transition_rules_are_looked_up_apart() {
         assert!(lookup("self == oldSelf").is_none());
         assert!(lookup("has(self.jobAction) || has(self.execAction)").is_some());
+        let immutable = lookup_transition("self == oldSelf").unwrap();
+        assert!((immutable.check)(&json!("a"), &json!("a")));
+        assert!(!(immutable.check)(&json!("a"), &json!("b")));
+        let topology = lookup_transition("!has(oldSelf.topology) || has(self.topology)").unwrap();
+        assert!((topology.check)(&json!({}), &json!({"topology": "x"})));
+        assert!(!(topology.check)(&json!({"topology": "x"}), &json!({})));
+        let params = lookup_transition("has(oldSelf.parameters) == has(self.parameters)").unwrap();
+        assert!(!(params.check)(&json!({}), &json!({"parameters": []})));
     }
 }

@@ -1,5 +1,6 @@
 //! Light validation of `metadata`, as the API server's ObjectMeta checks word it: the name
 //! (DNS-1123 subdomain), label and annotation maps of strings with valid keys and label values.
+//! Fields `ObjectMeta` does not have are pruned before (`prune`).
 
 use std::sync::LazyLock;
 
@@ -32,25 +33,6 @@ static QUALIFIED_RE: LazyLock<Regex> =
 )]
 static LABEL_VALUE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^{LABEL_VALUE}$")).expect("constant regex"));
-
-/// The fields of `ObjectMeta`; anything else is an unknown field under strict validation.
-const OBJECT_META_FIELDS: &[&str] = &[
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-];
 
 /// Why `s` is not a DNS-1123 subdomain, if it is not.
 pub(crate) fn dns1123_subdomain_error(s: &str) -> Option<String> {
@@ -115,11 +97,6 @@ pub(crate) fn validate(meta: Option<&Value>, errs: &mut Vec<FieldCause>) {
             return;
         }
     };
-    for key in map.keys() {
-        if !OBJECT_META_FIELDS.contains(&key.as_str()) {
-            errs.push(cause::unknown(&child("metadata", key)));
-        }
-    }
     check_name(map, errs);
     for field in ["namespace", "generateName"] {
         if let Some(v) = map.get(field)
@@ -239,12 +216,5 @@ mod tests {
         );
         assert!(!errors(json!({"name": "a", "labels": {"-k": "v"}})).is_empty());
         assert!(!errors(json!({"name": "a", "annotations": {"k": true}})).is_empty());
-    }
-
-    #[test]
-    fn unknown_metadata_fields_are_refused() {
-        let e = errors(json!({"name": "a", "lables": {}}));
-        assert_eq!(e.len(), 1);
-        assert_eq!(e[0].message, "unknown field \"metadata.lables\"");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use regex::Regex;
 use serde_json::Value;
 
-use super::cel::{self, CelRule};
+use super::cel::{self, CelRule, TransitionRule};
 
 /// The JSON type a schema node declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,11 @@ pub(crate) struct Node {
     pub(crate) all_of: Vec<Node>,
     pub(crate) any_of: Vec<Node>,
     pub(crate) rules: Vec<&'static CelRule>,
+    /// The transition rules (`oldSelf`), with the message the CRD gives each.
+    pub(crate) transitions: Vec<(&'static TransitionRule, String)>,
+    /// Whether this node or one below it has `x-kubernetes-validations` (implemented or not):
+    /// the API server then runs a CEL validator on the whole object.
+    pub(crate) has_rules: bool,
 }
 
 impl Node {
@@ -151,7 +156,19 @@ impl Node {
             };
             Some((p.to_owned(), re))
         });
+        let validations: &[Value] = s
+            .get("x-kubernetes-validations")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        let has_rules = !validations.is_empty()
+            || properties.values().any(|n| n.has_rules)
+            || [&additional, &items]
+                .into_iter()
+                .flatten()
+                .any(|n| n.has_rules)
+            || all_of.iter().chain(&any_of).any(|n| n.has_rules);
         Node {
+            has_rules,
             json_type: s
                 .get("type")
                 .and_then(Value::as_str)
@@ -187,17 +204,22 @@ impl Node {
             list_type,
             all_of,
             any_of,
-            rules: s
-                .get("x-kubernetes-validations")
-                .and_then(Value::as_array)
-                .map(|rules| {
-                    rules
-                        .iter()
-                        .filter_map(|r| r.get("rule").and_then(Value::as_str))
-                        .filter_map(cel::lookup)
-                        .collect()
+            rules: validations
+                .iter()
+                .filter_map(|r| r.get("rule").and_then(Value::as_str))
+                .filter_map(cel::lookup)
+                .collect(),
+            transitions: validations
+                .iter()
+                .filter_map(|r| {
+                    let rule = cel::lookup_transition(r.get("rule")?.as_str()?)?;
+                    let message = r
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or(rule.rule);
+                    Some((rule, message.to_owned()))
                 })
-                .unwrap_or_default(),
+                .collect(),
         }
     }
 

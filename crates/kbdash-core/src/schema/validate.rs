@@ -1,5 +1,7 @@
-//! Structural validation of a (defaulted) value against a compiled schema node, collecting
-//! every violation as the API server does (it does not stop at the first one).
+//! Structural validation of a (defaulted, pruned) value against a compiled schema node,
+//! collecting every violation as the API server does (it does not stop at the first one).
+//! Violations of the CEL rules are kept apart: the API server reports them only when no
+//! schema violation blocks the rules from being evaluated.
 
 use serde_json::{Map, Value};
 
@@ -8,61 +10,129 @@ use super::cause::{self, child, index, quote, show};
 use super::cel::Verdict;
 use super::node::{JsonType, ListType, Node};
 
-/// Validates `v` at `path` against `node`, appending causes to `errs`.
-pub(crate) fn validate(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) {
-    validate_in(node, v, path, node.preserve_unknown, errs);
+/// What validation found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Violations of the OpenAPI schema and of the list types.
+    pub(crate) schema: Vec<FieldCause>,
+    /// Violations of the CEL `x-kubernetes-validations` rules.
+    pub(crate) rules: Vec<FieldCause>,
 }
 
-/// Like [`validate`]; `preserve` says whether unknown fields of this value are kept: its own
-/// `x-kubernetes-preserve-unknown-fields`, or that of the array it is an item of (the API
-/// server's pruning skips one object level below a preserving array).
-fn validate_in(node: &Node, v: &Value, path: &str, preserve: bool, errs: &mut Vec<FieldCause>) {
-    if !type_ok(node, v, path, errs) {
+impl Found {
+    fn is_empty(&self) -> bool {
+        self.schema.is_empty() && self.rules.is_empty()
+    }
+}
+
+/// Validates `v` at `path` against `node`, adding what it finds to `found`.
+pub(crate) fn validate(node: &Node, v: &Value, path: &str, found: &mut Found) {
+    if !type_ok(node, v, path, found) {
+        // The API server's validator still applies what does not depend on the type.
+        if node.int_or_string {
+            int_or_string_failed(v, path, found);
+        }
+        check_enum(node, v, path, found);
+        check_all_of(node, v, path, found);
         return;
     }
-    if let Some(allowed) = &node.enumeration
-        && !allowed.contains(v)
-    {
-        errs.push(cause::not_supported(path, v, allowed));
-    }
+    check_enum(node, v, path, found);
     match v {
-        Value::String(s) => check_string(node, s, path, errs),
-        Value::Number(n) => check_number(node, n, path, errs),
-        Value::Object(map) => check_fields(node, map, path, &[], preserve, errs),
-        Value::Array(items) => check_array(node, items, path, preserve, errs),
+        Value::String(s) => check_string(node, s, path, found),
+        Value::Number(n) => check_number(node, n, path, found),
+        Value::Object(map) => check_fields(node, map, path, &[], found),
+        Value::Array(items) => check_array(node, items, path, found),
         _ => {}
     }
-    for sub in &node.all_of {
-        validate(sub, v, path, errs);
-    }
+    check_all_of(node, v, path, found);
     // `anyOf` only appears as the `integer`/`string` pair of int-or-string, handled by the
     // type check; any other use is checked generically.
     if !node.any_of.is_empty() && !node.int_or_string {
         let any_passes = node.any_of.iter().any(|sub| {
-            let mut sub_errs = Vec::new();
-            validate(sub, v, path, &mut sub_errs);
-            sub_errs.is_empty()
+            let mut sub_found = Found::default();
+            validate(sub, v, path, &mut sub_found);
+            sub_found.is_empty()
         });
         if !any_passes {
-            errs.push(cause::invalid(
-                path,
-                &show(v),
-                &format!("{path} in body must validate at least one schema (anyOf)"),
-            ));
+            found.schema.push(any_of_failed(path));
         }
     }
-    check_rules(node, v, path, errs);
+    check_rules(node, v, path, found);
+}
+
+fn check_enum(node: &Node, v: &Value, path: &str, found: &mut Found) {
+    if let Some(allowed) = &node.enumeration
+        && !allowed.contains(v)
+    {
+        found.schema.push(cause::not_supported(path, v, allowed));
+    }
+}
+
+/// Every `allOf` schema's violations, and a cause on no field when some did not validate.
+fn check_all_of(node: &Node, v: &Value, path: &str, found: &mut Found) {
+    if node.all_of.is_empty() {
+        return;
+    }
+    let mut validated = 0;
+    for sub in &node.all_of {
+        let mut sub_found = Found::default();
+        validate(sub, v, path, &mut sub_found);
+        if sub_found.is_empty() {
+            validated += 1;
+        }
+        found.schema.extend(sub_found.schema);
+        found.rules.extend(sub_found.rules);
+    }
+    if validated < node.all_of.len() {
+        let none = if validated == 0 {
+            ". None validated"
+        } else {
+            ""
+        };
+        found.schema.push(cause::invalid(
+            "<nil>",
+            "\"\"",
+            &format!(
+                "{} must validate all the schemas (allOf){none}",
+                quote(path)
+            ),
+        ));
+    }
+}
+
+fn any_of_failed(path: &str) -> FieldCause {
+    cause::invalid(
+        "<nil>",
+        "\"\"",
+        &format!("{} must validate at least one schema (anyOf)", quote(path)),
+    )
+}
+
+/// What the API server adds when an int-or-string value is neither: its `anyOf` of integer
+/// and string failed, and the integer branch's errors (the first of two equally bad).
+fn int_or_string_failed(v: &Value, path: &str, found: &mut Found) {
+    found.schema.push(any_of_failed(path));
+    found.schema.push(cause::type_invalid(path, "integer", v));
+    if v.is_f64() {
+        found.schema.push(cause::invalid(
+            "<nil>",
+            "\"\"",
+            &format!("Checked value must be of type integer (default format) in {path}"),
+        ));
+    }
 }
 
 /// Checks the JSON type; returns false when the value cannot be examined further.
-fn type_ok(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) -> bool {
+fn type_ok(node: &Node, v: &Value, path: &str, found: &mut Found) -> bool {
     if v.is_null() && node.nullable {
         return false;
     }
     if node.int_or_string {
         let ok = v.is_string() || is_integer(v);
         if !ok {
-            errs.push(cause::type_invalid(path, "integer,string", v));
+            found
+                .schema
+                .push(cause::type_invalid(path, "integer,string", v));
         }
         return ok;
     }
@@ -78,7 +148,9 @@ fn type_ok(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) -> bo
         JsonType::Boolean => v.is_boolean(),
     };
     if !ok {
-        errs.push(cause::type_invalid(path, expected.name(), v));
+        found
+            .schema
+            .push(cause::type_invalid(path, expected.name(), v));
     }
     ok
 }
@@ -87,7 +159,8 @@ fn is_integer(v: &Value) -> bool {
     v.is_i64() || v.is_u64()
 }
 
-fn check_string(node: &Node, s: &str, path: &str, errs: &mut Vec<FieldCause>) {
+fn check_string(node: &Node, s: &str, path: &str, found: &mut Found) {
+    let errs = &mut found.schema;
     let len = s.chars().count() as u64;
     if let Some(max) = node.max_length
         && len > max
@@ -128,7 +201,8 @@ fn is_date_time(s: &str) -> bool {
         || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
 }
 
-fn check_number(node: &Node, n: &serde_json::Number, path: &str, errs: &mut Vec<FieldCause>) {
+fn check_number(node: &Node, n: &serde_json::Number, path: &str, found: &mut Found) {
+    let errs = &mut found.schema;
     let Some(x) = n.as_f64() else {
         return;
     };
@@ -152,16 +226,16 @@ fn check_number(node: &Node, n: &serde_json::Number, path: &str, errs: &mut Vec<
     }
 }
 
-/// Validates the fields of an object: required ones, known ones recursively, unknown ones
-/// rejected unless the schema preserves them. Fields in `skip` are left to the caller.
+/// Validates the fields of an object: required ones, known ones recursively (unknown ones
+/// were pruned before). Fields in `skip` are left to the caller.
 pub(crate) fn validate_fields(
     node: &Node,
     map: &Map<String, Value>,
     path: &str,
     skip: &[&str],
-    errs: &mut Vec<FieldCause>,
+    found: &mut Found,
 ) {
-    check_fields(node, map, path, skip, node.preserve_unknown, errs);
+    check_fields(node, map, path, skip, found);
 }
 
 fn check_fields(
@@ -169,29 +243,22 @@ fn check_fields(
     map: &Map<String, Value>,
     path: &str,
     skip: &[&str],
-    preserve: bool,
-    errs: &mut Vec<FieldCause>,
+    found: &mut Found,
 ) {
     for name in &node.required {
         if !map.contains_key(name) {
-            errs.push(cause::required(&child(path, name), ""));
+            found.schema.push(cause::required(&child(path, name), ""));
         }
     }
     for (k, fv) in map {
         if skip.contains(&k.as_str()) {
             continue;
         }
-        let field_path = child(path, k);
         if let Some(sub) = node.field(k) {
-            validate(sub, fv, &field_path, errs);
-        } else if preserve
-            || (node.embedded_resource && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
-        {
-            continue;
-        } else {
-            errs.push(cause::unknown(&field_path));
+            validate(sub, fv, &child(path, k), found);
         }
     }
+    let errs = &mut found.schema;
     let count = map.len();
     if let Some(max) = node.max_properties
         && count as u64 > max
@@ -209,19 +276,13 @@ fn check_fields(
     }
 }
 
-fn check_array(
-    node: &Node,
-    items: &[Value],
-    path: &str,
-    preserve: bool,
-    errs: &mut Vec<FieldCause>,
-) {
+fn check_array(node: &Node, items: &[Value], path: &str, found: &mut Found) {
     if let Some(item) = node.items.as_deref() {
-        let preserve_item = preserve || item.preserve_unknown;
         for (i, v) in items.iter().enumerate() {
-            validate_in(item, v, &index(path, i), preserve_item, errs);
+            validate(item, v, &index(path, i), found);
         }
     }
+    let errs = &mut found.schema;
     if let Some(max) = node.max_items
         && items.len() as u64 > max
     {
@@ -237,13 +298,27 @@ fn check_array(
         ));
     }
     match &node.list_type {
-        Some(ListType::Map(keys)) => check_unique(items, path, errs, |v| {
-            let mut key = Map::new();
-            for k in keys {
-                key.insert(k.clone(), v.get(k).cloned().unwrap_or(Value::Null));
+        Some(ListType::Map(keys)) => {
+            // Items must be objects; the API server stops at the first that is not.
+            if let Some((i, item)) = items.iter().enumerate().find(|(_, v)| !v.is_object()) {
+                errs.push(cause::invalid(
+                    &index(path, i),
+                    &show(item),
+                    "must be an object for an array of list-type map",
+                ));
+                return;
             }
-            Value::Object(key)
-        }),
+            // An item's key is made of the key fields it has (none: the empty key).
+            check_unique(items, path, errs, |v| {
+                let mut key = Map::new();
+                for k in keys {
+                    if let Some(kv) = v.get(k) {
+                        key.insert(k.clone(), kv.clone());
+                    }
+                }
+                Value::Object(key)
+            })
+        }
         Some(ListType::Set) => check_unique(items, path, errs, Value::clone),
         _ => {}
     }
@@ -263,15 +338,14 @@ fn check_unique(
     }
 }
 
-fn check_rules(node: &Node, v: &Value, path: &str, errs: &mut Vec<FieldCause>) {
+fn check_rules(node: &Node, v: &Value, path: &str, found: &mut Found) {
     for rule in &node.rules {
-        let shown = quote(cause::type_name(v));
         match (rule.check)(v) {
             Verdict::Pass => {}
-            Verdict::Fail => errs.push(cause::invalid(path, &shown, rule.message)),
-            Verdict::Error(e) => errs.push(cause::invalid(
+            Verdict::Fail => found.rules.push(cause::rule_failed(path, v, rule.message)),
+            Verdict::Error(e) => found.rules.push(cause::rule_failed(
                 path,
-                &shown,
+                v,
                 &format!("{e} evaluating rule: {}", rule.rule),
             )),
         }
@@ -284,9 +358,9 @@ mod tests {
     use serde_json::json;
 
     fn errors(schema: Value, v: Value) -> Vec<FieldCause> {
-        let mut errs = Vec::new();
-        validate(&Node::compile(&schema), &v, "spec", &mut errs);
-        errs
+        let mut found = Found::default();
+        validate(&Node::compile(&schema), &v, "spec", &mut found);
+        found.schema.into_iter().chain(found.rules).collect()
     }
 
     #[test]
@@ -360,35 +434,64 @@ mod tests {
     }
 
     #[test]
-    fn preserve_unknown_fields_keeps_unknown_but_checks_known() {
+    fn known_fields_under_preserving_nodes_are_checked() {
         let s = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true,
             "properties": {"a": {"type": "string"}}});
         assert!(errors(s.clone(), json!({"zzz": 1})).is_empty());
         assert_eq!(errors(s, json!({"a": 1}))[0].field, "spec.a");
-        let preserving_array = json!({"type": "array", "x-kubernetes-preserve-unknown-fields": true,
-            "items": {"type": "object", "properties": {"a": {"type": "object", "properties": {}}}}});
-        assert!(errors(preserving_array.clone(), json!([{"zzz": 1}])).is_empty());
+    }
+
+    fn texts(schema: Value, v: Value) -> Vec<String> {
+        errors(schema, v).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_still_meets_the_enum_and_all_of() {
+        let s = json!({"type": "string", "allOf": [{"enum": ["A"]}, {"enum": ["A"]}]});
         assert_eq!(
-            errors(preserving_array, json!([{"a": {"zzz": 1}}]))[0].field,
-            "spec[0].a.zzz"
+            texts(s, json!([1])),
+            [
+                "spec: Invalid value: \"array\": spec in body must be of type string: \"array\"",
+                "spec: Unsupported value: [1]: supported values: \"A\"",
+                "spec: Unsupported value: [1]: supported values: \"A\"",
+                "<nil>: Invalid value: \"\": \"spec\" must validate all the schemas (allOf). None validated",
+            ]
         );
-        let closed = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let s = json!({"type": "string", "allOf": [{"enum": ["A"]}, {"pattern": "^B"}]});
         assert_eq!(
-            errors(closed, json!({"zzz": 1}))[0].message,
-            "unknown field \"spec.zzz\""
+            texts(s, json!("A"))[1],
+            "<nil>: Invalid value: \"\": \"spec\" must validate all the schemas (allOf)"
         );
     }
 
     #[test]
-    fn embedded_resource_allows_type_meta() {
-        let s = json!({"type": "object", "x-kubernetes-embedded-resource": true,
-            "properties": {"spec": {"type": "object"}}});
-        assert!(
-            errors(
-                s,
-                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}})
-            )
-            .is_empty()
+    fn an_int_or_string_of_another_type_fails_its_any_of() {
+        let s = json!({"x-kubernetes-int-or-string": true,
+            "anyOf": [{"type": "integer"}, {"type": "string"}]});
+        assert_eq!(
+            texts(s.clone(), json!(1.5)),
+            [
+                "spec: Invalid value: \"number\": spec in body must be of type integer,string: \"number\"",
+                "<nil>: Invalid value: \"\": \"spec\" must validate at least one schema (anyOf)",
+                "spec: Invalid value: \"number\": spec in body must be of type integer: \"number\"",
+                "<nil>: Invalid value: \"\": Checked value must be of type integer (default format) in spec",
+            ]
+        );
+        assert_eq!(texts(s, json!(true)).len(), 3);
+    }
+
+    #[test]
+    fn items_of_a_map_list_must_be_objects() {
+        let s = json!({"type": "array", "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"], "items": {}});
+        assert_eq!(
+            texts(s.clone(), json!([{"name": "a"}, 1, 2, {"name": "a"}])),
+            ["spec[1]: Invalid value: 1: must be an object for an array of list-type map"]
+        );
+        // Items without the key share the empty key.
+        assert_eq!(
+            texts(s, json!([{"x": 1}, {"y": 2}])),
+            ["spec[1]: Duplicate value: {}"]
         );
     }
 

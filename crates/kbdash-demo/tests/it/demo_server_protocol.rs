@@ -55,7 +55,11 @@ async fn discovery_serves_every_kind() {
     assert!(body.contains("\"kind\":\"APIGroupList\""));
     let (code, _) = raw(&server, "GET", "/openapi/v2", &[], "").await;
     assert_eq!(code, 404);
+    // A group the server does not serve answers plain text, as kube-apiserver does; a
+    // resource it does not know in a group it serves answers a Status.
     let (code, body) = raw(&server, "GET", "/apis/apps/v1/deployments", &[], "").await;
+    assert_eq!((code, body.as_str()), (404, "404 page not found\n"));
+    let (code, body) = raw(&server, "GET", "/api/v1/widgets", &[], "").await;
     assert_eq!(code, 404);
     assert!(body.contains("\"reason\":\"NotFound\""));
 }
