@@ -203,6 +203,7 @@ fn the_command_line_uses_the_sessions_kubeconfig_context_and_the_pods_namespace(
             "command -v bash >/dev/null && exec bash || exec sh"
         ]
     );
+    std::fs::remove_dir_all(kubectl.parent().unwrap()).unwrap();
 }
 
 #[test]
@@ -224,7 +225,8 @@ fn without_kubectl_or_on_the_demo_it_says_why() {
              start kbdash again)"
         );
     }
-    let (_, path) = path_with_kubectl("demo");
+    std::fs::remove_dir_all(std::env::split_paths(&path).next().unwrap()).unwrap();
+    let (kubectl, path) = path_with_kubectl("demo");
     let err = command_line(
         &Source::Url("http://127.0.0.1:1".into()),
         "demo",
@@ -236,4 +238,5 @@ fn without_kubectl_or_on_the_demo_it_says_why() {
         err.starts_with("the demo API server runs no containers"),
         "{err}"
     );
+    std::fs::remove_dir_all(kubectl.parent().unwrap()).unwrap();
 }
