@@ -1,5 +1,6 @@
 //! The triage view: every problem, worst first, one line each with level, since when, the
-//! object and why; Enter opens the object's detail with its evidence.
+//! object and why; Enter opens the object's detail with its evidence. Acknowledged problems
+//! are counted in the title and listed apart (`A`).
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -20,7 +21,13 @@ pub(crate) fn severity(level: Level) -> Severity {
         Level::Critical | Level::Error => Severity::Error,
         Level::Warning => Severity::Warn,
         Level::Stale => Severity::Unknown,
+        Level::Info => Severity::Idle,
     }
+}
+
+/// "3 problems", "1 problem".
+pub(crate) fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// "08:15:00 (45m)", "06-03 10:14 (2d)", "9999-12-31 23:59 (future)" or "-".
@@ -63,33 +70,63 @@ pub(crate) fn problem_line(
     ])
 }
 
+/// The title: how many problems (information apart), how many acknowledged, and the keys.
+fn title(m: &Model) -> String {
+    let problems = &m.triage.problems;
+    let info = problems.iter().filter(|p| p.level == Level::Info).count();
+    let acknowledged = problems.acknowledged_len();
+    if m.triage.listing_acknowledged {
+        return format!(
+            " Acknowledged · {} hidden until it changes · a shows again · A back · Esc closes ",
+            count(acknowledged, "problem")
+        );
+    }
+    let mut title = format!(" Triage · {}", count(problems.len() - info, "problem"));
+    if info > 0 {
+        title.push_str(&format!(" · {info} info"));
+    }
+    if acknowledged > 0 {
+        title.push_str(&format!(" · {acknowledged} acknowledged (A lists)"));
+    }
+    if !problems.is_empty() {
+        title.push_str(" · a acknowledges · Enter evidence");
+    }
+    title.push_str(" · ! or Esc closes ");
+    title
+}
+
 /// Draws the triage view with `selected` highlighted.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, selected: usize) {
     let theme = &m.theme;
     let problems = &m.triage.problems;
-    let title = format!(
-        " Triage · {} problem{} · Enter evidence · ! or Esc closes ",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
+    let listing = m.triage.listing_acknowledged;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Span::styled(title, theme.accent()));
+        .title(Span::styled(title(m), theme.accent()));
     let inner_w = usize::from(area.width.saturating_sub(2));
     let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
-    if problems.is_empty() {
-        let line = Line::styled(
-            format!("{} nothing is broken", Severity::Ok.symbol()),
-            theme.fg(theme.ok),
-        );
+    let shown: Vec<&Problem> = if listing {
+        problems.acknowledged().collect()
+    } else {
+        problems.iter().collect()
+    };
+    if shown.is_empty() {
+        let line = if listing {
+            Line::styled("nothing is acknowledged", theme.muted())
+        } else {
+            Line::styled(
+                format!("{} nothing is broken", Severity::Ok.symbol()),
+                theme.fg(theme.ok),
+            )
+        };
         f.render_widget(Paragraph::new(line).block(block), area);
         return;
     }
-    let selected = selected.min(problems.len() - 1);
+    let selected = selected.min(shown.len() - 1);
     let offset = selected.saturating_sub(inner_h - 1);
-    let lines: Vec<Line> = problems
-        .iter()
+    let lines: Vec<Line> = shown
+        .into_iter()
         .enumerate()
         .skip(offset)
         .take(inner_h)

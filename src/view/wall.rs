@@ -16,7 +16,7 @@ use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::ProblemIndex;
 use crate::state::theme::Theme;
 use crate::view::text::{self, Cut, inert, inert_line};
-use crate::view::triage::{self, problem_line, since_text};
+use crate::view::triage::{self, count, problem_line, since_text};
 use crate::view::widgets::{self, Severity};
 use crate::view::{clusters, pane};
 use kbdash_core::domain::triage::{Level, Problem};
@@ -130,7 +130,8 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         1
     } else {
         let max = (area.height / 5).max(2);
-        u16::try_from(found.len()).unwrap_or(u16::MAX).clamp(1, max) + 1
+        let listed = found.iter().filter(|p| p.level != Level::Info).count();
+        u16::try_from(listed).unwrap_or(u16::MAX).clamp(1, max) + 1
     };
     let [title, fresh, banner, strip, tiles] = Layout::vertical([
         Constraint::Length(1),
@@ -305,39 +306,43 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The problems worth a look from across the room: information is counted, not listed.
 fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
     let theme = &m.theme;
     let width = usize::from(area.width);
     let mut lines = Vec::new();
-    if found.is_empty() {
+    let listed: Vec<&Problem> = found.iter().filter(|p| p.level != Level::Info).collect();
+    let info = found.len() - listed.len();
+    let info_note = if info > 0 {
+        format!(" · {info} info")
+    } else {
+        String::new()
+    };
+    if listed.is_empty() {
         lines.push(Line::styled(
-            format!(" {} nothing is broken", Severity::Ok.symbol()),
+            format!(" {} nothing is broken{info_note}", Severity::Ok.symbol()),
             theme.fg(theme.ok),
         ));
     } else {
         if area.height > 1 {
             lines.push(Line::styled(
-                format!(
-                    " Triage: {} problem{}",
-                    found.len(),
-                    if found.len() == 1 { "" } else { "s" }
-                ),
+                format!(" Triage: {}{info_note}", count(listed.len(), "problem")),
                 theme.accent(),
             ));
         }
         let room = usize::from(area.height).saturating_sub(lines.len());
-        let more = found.len().saturating_sub(room);
+        let more = listed.len().saturating_sub(room);
         let take = if more > 0 {
             room.saturating_sub(1)
         } else {
             room
         };
         // One order for the whole strip: what is wrong first as soon as one line is short.
-        let short = found
+        let short = listed
             .iter()
             .take(take)
             .any(|p| !fits(p, m, width.saturating_sub(1)));
-        for p in found.iter().take(take) {
+        for p in listed.iter().take(take) {
             let mut line = if short {
                 strip_line(p, m, width.saturating_sub(1))
             } else {
@@ -348,7 +353,7 @@ fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
         }
         if more > 0 && room > 0 {
             lines.push(Line::styled(
-                format!(" … and {} more", found.len() - take),
+                format!(" … and {} more", listed.len() - take),
                 theme.muted(),
             ));
         }

@@ -90,13 +90,14 @@ fn pages_every_cycle_when_tiles_do_not_fit() {
     let mut m = wall(&many_clusters(30), 80, 24, 5);
     let first = render(&m);
     assert!(first.contains("page 1/"), "{first}");
-    assert!(first.contains("pg-00"), "{first}");
+    // The tile's title: the triage strip names the clusters too (none is backed up).
+    assert!(first.contains("┌ prod/pg-00 "), "{first}");
     update(&mut m, Msg::Tick(now() + Duration::seconds(4)));
     assert!(render(&m).contains("page 1/"), "not before the cycle is up");
     update(&mut m, Msg::Tick(now() + Duration::seconds(5)));
     let second = render(&m);
     assert!(second.contains("page 2/"), "{second}");
-    assert!(!second.contains("pg-00"), "{second}");
+    assert!(!second.contains("┌ prod/pg-00 "), "{second}");
 }
 
 #[test]
