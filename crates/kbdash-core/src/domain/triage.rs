@@ -958,7 +958,7 @@ fn continuous_rules(
     v: &mut Verdict,
 ) {
     for b in backups.iter().filter(|b| b.is_continuous()) {
-        let state = archiving(b, limits.wal_quiet, now);
+        let state = archiving(b, limits, now);
         let since = match &state {
             Archiving::Failed { at, .. } => *at,
             // When the pods went away is not recorded; no new WAL since the end, at least.
