@@ -597,10 +597,10 @@ fn on_probe(
             recovered
         }
         Err(_) if m.api_down.is_some() => false,
-        Err(error) => {
+        Err(cause) => {
             // The streams' state says since when; the header and triage say it too.
-            let why = format!("{} is not answering: {error}", m.the_server());
-            let error = m.server_said(&error);
+            let why = format!("{} is not answering: {cause}", m.the_server());
+            let error = m.server_said(&format!("GET /version: {cause}"));
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {
@@ -622,7 +622,11 @@ fn on_probe(
                 triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
-            m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });
+            m.api_down = Some(kbdash_core::domain::triage::ApiDown {
+                since: at,
+                error,
+                cause: crate::k8s::cause::headline(&cause).to_string(),
+            });
             m.triage.problems.rebuild();
             cmds.push(Cmd::RestartWatches);
             true

@@ -114,9 +114,15 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
             format!(
-                "{} API not answering since {}",
+                "{} API not answering since {}: {}{}",
                 Severity::Error.symbol(),
-                down.since.format("%H:%M:%S")
+                down.since.format("%H:%M:%S"),
+                down.cause,
+                if m.server.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", m.server)
+                }
             ),
             Severity::Error.style(theme),
         ));

@@ -108,13 +108,29 @@ fn worst_first(m: &Model) -> Vec<&ClusterRow> {
 }
 
 /// What the wall says where tiles would be when it has none: the clusters' stream is waiting
-/// for the API server, failing, or live with nothing in the namespace.
+/// for the API server (and why it has not answered, when known), failing, or live with
+/// nothing in the namespace. "No clusters" only once they were listed.
 fn no_tiles_text(m: &Model) -> String {
+    let listed = m.triage.last_seen.contains_key(&Kind::Cluster);
     match m.streams.get(&Kind::Cluster) {
         Some(StreamState::Live) => format!(
             "no clusters in {}",
             m.namespace.as_deref().unwrap_or("any namespace")
         ),
+        Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => {
+            pane::empty_text(m, Kind::Cluster, m.store.clusters.len())
+        }
+        _ if !listed => {
+            let waiting = format!(
+                "waiting for {} since {}",
+                m.the_server(),
+                m.watching_since.format("%H:%M")
+            );
+            match &m.api_down {
+                Some(down) => format!("{waiting}: {}", down.cause),
+                None => waiting,
+            }
+        }
         _ => pane::empty_text(m, Kind::Cluster, m.store.clusters.len()),
     }
 }

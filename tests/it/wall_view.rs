@@ -232,3 +232,43 @@ fn a_running_cluster_with_no_ready_pod_and_one_without_status_come_first() {
     );
     assert!(screen.contains("no status since its creation"), "{screen}");
 }
+
+/// Before anything is listed, the wall waits for the API server by name, since a given time,
+/// and says why it has not answered once the probe knows; "no clusters" only after a list.
+#[test]
+fn the_wall_waits_for_the_api_server_before_saying_no_clusters() {
+    let mut m = Model::new("kind-demo", None, now());
+    m.size = (120, 30);
+    m.server = "https://10.0.0.1:6443".into();
+    m.readonly = true;
+    Launch {
+        wall_cycle: Some(10),
+        ..Launch::default()
+    }
+    .apply(&mut m);
+    update(&mut m, Msg::Tick(now() + Duration::seconds(40)));
+    let screen = render(&m);
+    assert!(
+        screen.contains("waiting for the API server at https://10.0.0.1:6443 since 09:00"),
+        "{screen}"
+    );
+    assert!(!screen.contains("no clusters"), "{screen}");
+    update(
+        &mut m,
+        Msg::Probe {
+            at: now() + Duration::seconds(45),
+            result: Err("connection refused".into()),
+        },
+    );
+    let screen = render(&m);
+    assert!(
+        screen.contains(
+            "waiting for the API server at https://10.0.0.1:6443 since 09:00: connection refused"
+        ),
+        "{screen}"
+    );
+    assert!(!screen.contains("no clusters"), "{screen}");
+    // Listed, and there are none.
+    let m = wall(&[], 120, 30, 10);
+    assert!(render(&m).contains("no clusters in any namespace"));
+}

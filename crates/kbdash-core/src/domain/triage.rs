@@ -265,8 +265,11 @@ pub struct Fleet<'a> {
 pub struct ApiDown {
     /// When the liveness probe found it not answering.
     pub since: DateTime<Utc>,
-    /// The last probe's error (a timeout, a refused connection, ...).
+    /// The last probe's error (a timeout, a refused connection, ...), with the server.
     pub error: String,
+    /// The cause in a few words: `connection refused`, `timed out`, `TLS failed`, `DNS lookup
+    /// failed`, `401 Unauthorized`, `403 Forbidden`, `no answer within 4s`.
+    pub cause: String,
 }
 
 /// The API server of the context not answering its liveness probe: every stream is down with
