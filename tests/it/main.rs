@@ -11,6 +11,7 @@ mod demo_server_cli;
 mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;
+mod keys_k9s;
 mod layers;
 mod ops_history;
 mod preview_file;
