@@ -150,7 +150,10 @@ mod tests {
                 "401 Unauthorized",
             ),
             ("403 Forbidden (pods is forbidden)", "403 Forbidden"),
-            ("no answer within 4s", "no answer within 4s"),
+            (
+                "GET /version got no answer within 4s",
+                "GET /version got no answer within 4s",
+            ),
         ] {
             assert_eq!(headline(text), said);
         }

@@ -19,7 +19,8 @@ pub(crate) struct Probe {
     /// When the answer came (or the wait for it ended).
     pub(crate) at: DateTime<Utc>,
     /// Why not, when the server did not answer in time or answered with an error: the cause
-    /// in words ([`cause::describe`], "no answer within 4s", the credential plugin waited for).
+    /// in words ([`cause::describe`], "GET /version got no answer within 4s", the credential
+    /// plugin waited for).
     pub(crate) result: Result<(), String>,
 }
 
@@ -62,7 +63,10 @@ pub(crate) async fn run<M: From<Probe>>(
                         plugin.name(),
                         since.format("%H:%M:%S")
                     ),
-                    None => format!("no answer within {}s", timing.timeout.as_secs_f32()),
+                    None => format!(
+                        "GET /version got no answer within {}s",
+                        timing.timeout.as_secs_f32()
+                    ),
                 },
             ),
         };

@@ -628,7 +628,7 @@ fn on_probe(
         Err(cause) => {
             // The streams' state says since when; the header and triage say it too.
             let why = format!("{} is not answering: {cause}", m.the_server());
-            let error = m.server_said(&format!("GET /version: {cause}"));
+            let error = m.server_said(&cause);
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {

@@ -268,7 +268,7 @@ pub struct ApiDown {
     /// The last probe's error (a timeout, a refused connection, ...), with the server.
     pub error: String,
     /// The cause in a few words: `connection refused`, `timed out`, `TLS failed`, `DNS lookup
-    /// failed`, `401 Unauthorized`, `403 Forbidden`, `no answer within 4s`.
+    /// failed`, `401 Unauthorized`, `403 Forbidden`, `GET /version got no answer within 4s`.
     pub cause: String,
 }
 
