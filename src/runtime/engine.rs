@@ -17,6 +17,7 @@ use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::watch::{self, Sink, WatchTiming};
+use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
 use crate::state::model::Model;
@@ -72,6 +73,10 @@ pub struct Engine {
     /// Whether the current context is read-only.
     readonly: bool,
     audit_log: Option<PathBuf>,
+    /// A `kubectl exec` waiting for the terminal.
+    exec: Option<CommandLine>,
+    /// Text for the clipboard, waiting for the terminal (OSC 52).
+    clipboard: Option<String>,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -121,6 +126,8 @@ impl Engine {
             policy: config.readonly,
             readonly,
             audit_log: config.audit_log,
+            exec: None,
+            clipboard: None,
         };
         engine.restart_watches();
         engine.restart_probe();
@@ -223,6 +230,25 @@ impl Engine {
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             )),
+            Cmd::Copy(text) => {
+                self.clipboard = Some(text);
+                None
+            }
+            Cmd::Exec(target) => {
+                let path = std::env::var_os("PATH");
+                match exec::command_line(
+                    &self.source,
+                    &self.connection.context,
+                    &target,
+                    path.as_deref(),
+                ) {
+                    Ok(line) => {
+                        self.exec = Some(line);
+                        None
+                    }
+                    Err(e) => Some(Msg::Failed(e)),
+                }
+            }
             Cmd::Form(cmd) => {
                 let client = self.connection.client.clone();
                 let context = self.connection.context.clone();
@@ -260,6 +286,17 @@ impl Engine {
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }
         }
+    }
+
+    /// The text asked to be put on the clipboard, if any: the runtime writes it to the
+    /// terminal.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
+    }
+
+    /// The `kubectl exec` asked for, if any: the runtime hands the terminal over to it.
+    pub fn take_exec(&mut self) -> Option<CommandLine> {
+        self.exec.take()
     }
 
     /// A message already queued, if any (command results first).

@@ -257,6 +257,8 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
             Vec::new()
         }
     };
+    // The controller labels every OpsRequest with its cluster (docs/kubeblocks.md#ops-labels).
+    let ops = list(client, Kind::OpsRequest, ns, &cluster.name).await;
     let versions: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &crate::k8s::client::api_resource(Kind::ComponentVersion),
@@ -277,7 +279,8 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
         backup_schedules: &schedules,
         action_sets: &action_sets,
         now: Utc::now(),
-    }))
+    })
+    .with_ops_requests(&ops))
 }
 
 async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext, String> {

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::state::exec::ExecTarget;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -25,6 +26,11 @@ pub enum Cmd {
     LoadTheme(String),
     /// An effect of the operations menu or a form (load, dry run, submit, write).
     Form(FormCmd),
+    /// Hand the terminal to a program in a pod's container (`kubectl exec -it`) and take it
+    /// back when it ends.
+    Exec(ExecTarget),
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 impl Cmd {
@@ -37,7 +43,11 @@ impl Cmd {
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)
-            | Cmd::LoadTheme(_) => false,
+            | Cmd::LoadTheme(_)
+            | Cmd::Copy(_) => false,
+            // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
+            // is typed in the container can change anything: read-only mode has none.
+            Cmd::Exec(_) => true,
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { .. }
                 | FormCmd::LoadRestore { .. }
@@ -59,8 +69,8 @@ impl Eq for Outgoing {}
 /// An effect of the form modal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, and the
-    /// PostgreSQL ComponentVersion, and build the form context.
+    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, OpsRequests, and
+    /// the PostgreSQL ComponentVersion, and build the form context.
     LoadContext {
         /// The cluster operated on.
         cluster: ObjKey,

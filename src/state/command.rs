@@ -1,6 +1,7 @@
 //! The `:` command line: parsing and completion. Pure.
 
 use crate::state::completion::common_prefix;
+use crate::state::exec::Program;
 use crate::state::model::{Model, Pane};
 use crate::state::theme::BUILTIN;
 use kbdash_core::forms::OpKind;
@@ -12,9 +13,12 @@ pub(crate) enum Command {
     Help,
     /// `None`: all namespaces.
     Namespace(Option<String>),
-    Context(String),
+    /// `None`: list the contexts to choose one.
+    Context(Option<String>),
     Theme(String),
     Pane(Pane),
+    /// Run a program in the selected pod's container.
+    Exec(Program),
 }
 
 impl Command {
@@ -27,6 +31,8 @@ impl Command {
             | Command::Context(_)
             | Command::Theme(_)
             | Command::Pane(_) => false,
+            // See `Cmd::Exec`: an exec is a write, and the program can change anything.
+            Command::Exec(_) => true,
         }
     }
 }
@@ -37,13 +43,24 @@ pub(crate) const RESTORE_COMMAND: &str = "restore";
 /// Command words with what they do, for completion and help.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("ns", "ns NAME | ns all: show one namespace or all"),
-    ("ctx", "ctx NAME: switch kubeconfig context"),
+    (
+        "ctx",
+        "ctx [NAME]: switch kubeconfig context (no name: choose from the list)",
+    ),
     ("theme", "theme NAME|PATH: switch colour theme"),
     ("clusters", "show the Clusters pane"),
     ("pods", "show the Pods pane"),
     ("ops", "show the OpsRequests pane"),
     ("backups", "show the Backups pane"),
     ("help", "show the key bindings"),
+    (
+        "shell",
+        "shell in the selected pod's postgresql container (kubectl exec; also s)",
+    ),
+    (
+        "connect",
+        "psql in the selected pod's postgresql container (kubectl exec)",
+    ),
     ("scale-out", "add replicas to the selected cluster (form)"),
     ("scale-in", "remove replicas or instances (form)"),
     ("vscale", "change cpu and memory (form)"),
@@ -63,6 +80,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         "backup-schedule",
         "enable methods, cron and retention (form)",
+    ),
+    (
+        "cancel-ops",
+        "cancel-ops [NAME]: cancel a running OpsRequest, after confirmation (form)",
     ),
     (
         "restore",
@@ -90,12 +111,14 @@ pub(crate) fn parse(line: &str) -> Result<Command, String> {
                 _ => Some(ns),
             }))
         }
-        "ctx" | "context" => need("a context name").map(Command::Context),
+        "ctx" | "context" => Ok(Command::Context(arg.map(str::to_string))),
         "theme" => need("a theme name or path").map(Command::Theme),
         "clusters" | "cl" | "cluster" => Ok(Command::Pane(Pane::Clusters)),
         "pods" | "po" | "pod" => Ok(Command::Pane(Pane::Pods)),
         "ops" | "opsrequests" | "opsrequest" => Ok(Command::Pane(Pane::Ops)),
         "backups" | "backup" => Ok(Command::Pane(Pane::Backups)),
+        "shell" | "sh" => Ok(Command::Exec(Program::Shell)),
+        "connect" | "psql" => Ok(Command::Exec(Program::Psql)),
         "" => Err("empty command".into()),
         other => Err(format!(
             "unknown command :{other} (Tab completes, ? lists keys)"
@@ -192,5 +215,14 @@ mod tests {
         assert_eq!(complete(&m, "ctx ki"), "ctx kind-");
         assert_eq!(complete(&m, "ctx p"), "ctx prod ");
         assert_eq!(candidates(&m, "theme ").len(), 3);
+    }
+
+    /// Help and completion list every form command, and read-only mode none of them.
+    #[test]
+    fn every_form_command_is_offered_unless_read_only() {
+        for word in OpKind::ALL.iter().flat_map(|op| op.commands()) {
+            assert!(offered(false).any(|(w, _)| w == word), ":{word}");
+            assert!(!offered(true).any(|(w, _)| w == word), ":{word}");
+        }
     }
 }

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::state::forms::{FormModal, Stage};
-use crate::state::model::Pane;
+use crate::state::model::{Overlay, Pane};
 use kbdash_core::forms::FieldKind;
 
 mod bindings;
@@ -62,10 +62,68 @@ pub enum Action {
     SortBy(&'static str),
     /// Show or hide the triage view.
     Triage,
+    /// Hide the selected triage problem until it changes; in the acknowledged list, show it
+    /// again.
+    Acknowledge,
+    /// Switch the triage view between the problems and the acknowledged ones.
+    ListAcknowledged,
     /// Open the restore wizard from the selected backup.
     Restore,
+    /// Open the Cancel form on the selected OpsRequest.
+    CancelOps,
+    /// Open a shell in the selected pod's container (`kubectl exec`).
+    Shell,
+    /// Copy the selected object's name (`namespace/name`) to the clipboard (OSC 52).
+    Copy,
+    /// Search the detail's YAML (in its facts: say that `y` shows the YAML).
+    Search,
+    /// The next match of the YAML search.
+    SearchNext,
+    /// The previous match of the YAML search.
+    SearchPrev,
+    /// Switch to the context under the context list's cursor (as `:ctx NAME`).
+    SwitchContext,
+    /// A key another tool binds that does nothing here: say what does instead.
+    Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
+}
+
+/// A key a k9s or kbcli user tries where kbdash does not do that: what the status line says
+/// instead of nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// `s` away from a pod.
+    Shell,
+    /// `e` away from a form's preview.
+    Edit,
+    /// Ctrl-D (k9s' delete).
+    Delete,
+    /// `/` where there is nothing to filter or search.
+    Search,
+}
+
+impl Hint {
+    /// What the status line says; read-only mode offers no shell, edit or delete at all.
+    pub(crate) fn text(self, readonly: bool) -> &'static str {
+        match (self, readonly) {
+            (Hint::Shell, false) => {
+                "s opens a shell on a pod: in the Pods pane (2) or a pod's detail; :connect runs \
+                 psql"
+            }
+            (Hint::Shell, true) => "read-only mode: no shell (kubectl exec is a write)",
+            (Hint::Edit, false) => "e edits in a form's preview; o opens operations",
+            (Hint::Edit, true) => "read-only mode: nothing is edited",
+            (Hint::Delete, false) => {
+                "delete: kbdash deletes nothing (kubectl delete does); o opens operations \
+                 (:stop stops a cluster), x cancels a running OpsRequest"
+            }
+            (Hint::Delete, true) => "read-only mode: nothing is deleted",
+            (Hint::Search, _) => {
+                "/ filters a table pane, and searches a detail's YAML (y shows it)"
+            }
+        }
+    }
 }
 
 /// What a key does in the operations menu or a form.
@@ -115,8 +173,11 @@ pub enum FormAction {
     CheckYaml,
     /// Submit once the typed confirmation matches.
     Confirm,
-    /// Back one stage (preview to fields, YAML editor or confirmation to preview).
+    /// Back one stage (preview to fields, YAML editor or confirmation to preview, the
+    /// question whether to discard to the fields).
     Back,
+    /// Close the form, asking first when values were entered.
+    Leave,
     /// Stop waiting for a submit (the API may still carry it out).
     Abandon,
 }
@@ -146,9 +207,18 @@ impl Action {
             | Action::SortPrev
             | Action::SortReverse
             | Action::SortBy(_)
-            | Action::Triage => false,
-            // The restore wizard exists to create a cluster.
-            Action::OpsMenu | Action::Restore => true,
+            | Action::Triage
+            | Action::Acknowledge
+            | Action::ListAcknowledged
+            | Action::Copy
+            | Action::Search
+            | Action::SearchNext
+            | Action::SearchPrev
+            | Action::SwitchContext
+            | Action::Hint(_) => false,
+            // The restore wizard exists to create a cluster; a shell can change anything in
+            // the container, and `kubectl exec` is a write as the API server sees it.
+            Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -177,6 +247,7 @@ impl FormAction {
             | FormAction::ScrollUp
             | FormAction::ScrollDown
             | FormAction::Back
+            | FormAction::Leave
             | FormAction::Abandon => false,
             FormAction::Review
             | FormAction::CheckYaml
@@ -195,12 +266,18 @@ pub(crate) enum Context {
     Table,
     /// The Clusters pane only (checked before `Table`).
     Clusters,
+    /// The OpsRequests pane only (checked before `Table`).
+    Ops,
     /// The Backups pane only (checked before `Table`).
     Backups,
+    /// The Pods pane only (checked before `Table`).
+    Pods,
     /// The detail view.
     Detail,
     /// The triage view.
     Triage,
+    /// The list of the kubeconfig's contexts (`:ctx` without a name).
+    Contexts,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -229,6 +306,8 @@ pub(crate) enum Context {
     YamlEditor,
     /// Asking whether to replace the file a preview was to be written to.
     Overwrite,
+    /// Asking whether to discard the values entered.
+    Discard,
     /// The typed confirmation.
     Confirm,
     /// A submit in flight.
@@ -237,13 +316,16 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 22] = [
+    pub(crate) const ALL: [Context; 26] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
+        Context::Ops,
         Context::Backups,
+        Context::Pods,
         Context::Detail,
         Context::Triage,
+        Context::Contexts,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -258,6 +340,7 @@ impl Context {
         Context::RestorePreview,
         Context::YamlEditor,
         Context::Overwrite,
+        Context::Discard,
         Context::Confirm,
         Context::Submitting,
     ];
@@ -268,9 +351,12 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Table => "Tables",
             Context::Clusters => "Clusters pane",
+            Context::Ops => "OpsRequests pane",
             Context::Backups => "Backups pane",
+            Context::Pods => "Pods pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
+            Context::Contexts => "Context list (:ctx)",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -285,6 +371,7 @@ impl Context {
             Context::RestorePreview => "Form: preview of a restore",
             Context::YamlEditor => "Form: YAML editor",
             Context::Overwrite => "Form: the file to write exists",
+            Context::Discard => "Form: discard the values entered?",
             Context::Confirm => "Form: typed confirmation",
             Context::Submitting => "Form: submitting",
         }
@@ -296,9 +383,12 @@ impl Context {
             Context::Global
             | Context::Table
             | Context::Clusters
+            | Context::Ops
             | Context::Backups
+            | Context::Pods
             | Context::Detail
-            | Context::Triage => false,
+            | Context::Triage
+            | Context::Contexts => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -313,6 +403,7 @@ impl Context {
             | Context::RestorePreview
             | Context::YamlEditor
             | Context::Overwrite
+            | Context::Discard
             | Context::Confirm
             | Context::Submitting => true,
         }
@@ -449,8 +540,24 @@ pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
         Stage::Preview(_) => &[Context::OpPreview, Context::Preview],
         Stage::EditYaml(_) => &[Context::YamlEditor],
         Stage::Overwrite { .. } => &[Context::Overwrite],
+        Stage::Discard => &[Context::Discard],
         Stage::Confirm { .. } => &[Context::Confirm],
         Stage::Submitting(_) => &[Context::Submitting],
+    }
+}
+
+/// The contexts whose bindings apply with no menu or form open, the first that binds a key
+/// winning.
+pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Context] {
+    match (overlay, focus) {
+        (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
+        (Overlay::Help { .. }, _) => &[Context::Global],
+        (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
+        (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
+        (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
+        (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
+        (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],
+        (Overlay::None, Pane::Pods) => &[Context::Pods, Context::Table, Context::Global],
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
 use crate::state::theme::Theme;
@@ -120,6 +121,8 @@ pub struct Detail {
     /// Full YAML instead of the key facts.
     pub yaml: bool,
     pub(crate) scroll: usize,
+    /// The search of the YAML, once one was typed.
+    pub search: Option<Search>,
 }
 
 /// What covers the table panes. The operation menu and forms (issue 4) and the triage view
@@ -141,6 +144,11 @@ pub enum Overlay {
         /// The selected problem's rank.
         selected: usize,
     },
+    /// The kubeconfig's contexts, to switch to one (`:ctx` without a name).
+    Contexts {
+        /// The cursor's place in [`Model::contexts`].
+        selected: usize,
+    },
 }
 
 /// Which line editor is open at the bottom.
@@ -150,6 +158,8 @@ pub enum InputKind {
     Filter,
     /// `:`: a command, run on Enter.
     Command,
+    /// `/` in the detail's YAML: a search, run on Enter.
+    Search,
 }
 
 /// A line being typed.

@@ -3,8 +3,11 @@
 //! triage up to date in [`triage`]; whether a watch event changes the screen is [`redraw`]'s to
 //! say.
 
+mod clipboard;
+mod exec;
 pub mod forms;
 pub(crate) mod redraw;
+mod search;
 pub mod triage;
 
 use chrono::{DateTime, Utc};
@@ -13,11 +16,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::state::cmd::Cmd;
 use crate::state::command::{self, Command};
+use crate::state::exec::Program;
 use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
 use crate::state::problem_index::Unit;
 use crate::state::store::WATCHED;
+use crate::update::forms::restore_live::Touched;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
 
@@ -32,6 +37,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
+            forms::restore_live::on_tick(m);
             m.store.roles.expire_flashes(now);
             if m.notice
                 .as_ref()
@@ -52,7 +58,17 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 _ => None,
             };
             let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            let backups = match &event {
+                _ if kind != Kind::Backup => None,
+                WatchEvent::Apply(row) => Some(Touched::One(row.key().clone())),
+                WatchEvent::Delete(key) => Some(Touched::One(key.clone())),
+                WatchEvent::InitDone => Some(Touched::All),
+                WatchEvent::Init | WatchEvent::InitRow(_) | WatchEvent::Error(_) => None,
+            };
             on_watch(m, kind, at, event);
+            if let Some(touched) = backups {
+                forms::restore_live::after_backups(m, &touched, &mut cmds);
+            }
             forms::follow::after_watch(m);
             let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             redraw = redraw::changes_screen(before, after);
@@ -64,6 +80,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Exited { what, result } => notify(m, exec::ended(&what, result)),
         Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
@@ -148,20 +165,12 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         return;
     }
     // The open menu or form takes every key: its bindings, then its editor.
-    let contexts: &[Context] = match (&m.forms.modal, &m.overlay, m.focus) {
-        (Some(modal), _, _) => keymap::form_contexts(modal),
-        (None, Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
-        (None, Overlay::Help { .. }, _) => &[Context::Global],
-        (None, Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
-        (None, Overlay::None, Pane::Clusters) => {
-            &[Context::Clusters, Context::Table, Context::Global]
-        }
-        (None, Overlay::None, Pane::Backups) => {
-            &[Context::Backups, Context::Table, Context::Global]
-        }
-        (None, Overlay::None, _) => &[Context::Table, Context::Global],
+    let contexts: &[Context] = match &m.forms.modal {
+        Some(modal) => keymap::form_contexts(modal),
+        None => keymap::screen_contexts(&m.overlay, m.focus),
     };
     match keymap::lookup(contexts, &key) {
+        Some(Action::Shell) if m.readonly => notify(m, exec::READ_ONLY.into()),
         Some(action) if m.readonly && action.mutates() => {
             notify(m, "read-only mode: that would change the cluster".into());
         }
@@ -195,6 +204,25 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::OpsMenu => forms::open::menu(m, cmds),
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
+        Action::CancelOps => forms::open::cancel_ops(m, cmds),
+        Action::Shell => exec::start(m, Program::Shell, cmds),
+        Action::Copy => clipboard::copy(m, cmds),
+        Action::Hint(hint) => notify(m, hint.text(m.readonly).into()),
+        Action::Search => search::open(m),
+        Action::SearchNext => search::step(m, 1),
+        Action::SearchPrev => search::step(m, -1),
+        Action::SwitchContext => {
+            if let Overlay::Contexts { selected } = m.overlay {
+                let chosen = m
+                    .contexts
+                    .get(selected.min(m.contexts.len().saturating_sub(1)))
+                    .cloned();
+                m.overlay = Overlay::None;
+                if let Some(ctx) = chosen {
+                    switch_context(m, ctx, cmds);
+                }
+            }
+        }
         Action::Down
         | Action::Up
         | Action::Top
@@ -214,12 +242,20 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             }
         }
         Action::Triage => {
+            m.triage.listing_acknowledged = false;
             m.overlay = match m.overlay {
                 Overlay::Triage { .. } => Overlay::None,
                 _ => Overlay::Triage { selected: 0 },
             };
         }
         Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m, cmds),
+        Action::Acknowledge => acknowledge(m),
+        Action::ListAcknowledged => {
+            if let Overlay::Triage { selected } = &mut m.overlay {
+                *selected = 0;
+                m.triage.listing_acknowledged = !m.triage.listing_acknowledged;
+            }
+        }
         Action::Detail => {
             if let Some(target) = selected_ref(m) {
                 open_detail(m, target, cmds);
@@ -276,6 +312,7 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         target,
         yaml: false,
         scroll: 0,
+        search: None,
     });
 }
 
@@ -284,12 +321,48 @@ fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
     let Overlay::Triage { selected } = m.overlay else {
         return;
     };
+    let listing = m.triage.listing_acknowledged;
     let problems = &m.triage.problems;
-    let selected = selected.min(problems.len().saturating_sub(1));
-    if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    if let Some(target) = problems
+        .get(selected, listing)
+        .and_then(|p| p.object.clone())
+    {
         m.triage.return_to = Some(selected);
         open_detail(m, target, cmds);
     }
+}
+
+/// Hides the selected triage problem until it changes, or, in the acknowledged list, shows it
+/// again; says which, as the line goes from the list.
+fn acknowledge(m: &mut Model) {
+    let Overlay::Triage { selected } = m.overlay else {
+        return;
+    };
+    let listing = m.triage.listing_acknowledged;
+    let problems = &mut m.triage.problems;
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    let Some(subject) = problems.get(selected, listing).map(|p| p.subject.clone()) else {
+        return;
+    };
+    let text = if listing {
+        problems.unacknowledge(selected);
+        format!("{subject}: shown again")
+    } else {
+        problems.acknowledge(selected);
+        format!("{subject}: acknowledged, hidden until it changes (A lists the acknowledged)")
+    };
+    notify(m, text);
 }
 
 fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
@@ -305,7 +378,9 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
                 None => Overlay::None,
             };
         }
-        Overlay::Help { .. } | Overlay::Triage { .. } => m.overlay = Overlay::None,
+        Overlay::Help { .. } | Overlay::Triage { .. } | Overlay::Contexts { .. } => {
+            m.overlay = Overlay::None;
+        }
         Overlay::None => {
             if !m.table(m.focus).filter().is_empty() {
                 m.table_mut(m.focus).set_filter("");
@@ -331,6 +406,10 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::Contexts { selected } => {
+            scroll(selected);
+            *selected = (*selected).min(m.contexts.len().saturating_sub(1));
+        }
         Overlay::None => {
             let t = m.table_mut(m.focus);
             match action {
@@ -380,8 +459,10 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         KeyCode::Enter => {
             let text = input.text.clone();
             m.input = None;
-            if kind == InputKind::Command {
-                run_command(m, &text, cmds);
+            match kind {
+                InputKind::Command => run_command(m, &text, cmds),
+                InputKind::Search => search::run(m, &text),
+                InputKind::Filter => {}
             }
             return;
         }
@@ -409,7 +490,9 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         return;
     }
     let parsed = command::parse(line).and_then(|c| {
-        if m.readonly && c.mutates() {
+        if m.readonly && matches!(c, Command::Exec(_)) {
+            Err(exec::READ_ONLY.to_string())
+        } else if m.readonly && c.mutates() {
             Err("read-only mode: that command would change the cluster".to_string())
         } else {
             Ok(c)
@@ -419,24 +502,35 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Quit) => quit(m, cmds),
         Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
-        Ok(Command::Context(ctx)) => {
-            if m.contexts.contains(&ctx) {
-                cmds.push(Cmd::SwitchContext(ctx));
-            } else {
-                let known = if m.contexts.is_empty() {
-                    "none: this session has no kubeconfig".to_string()
-                } else {
-                    m.contexts.join(", ")
-                };
-                notify(m, format!("no context {ctx:?} (contexts: {known})"));
-            }
+        Ok(Command::Context(Some(ctx))) => switch_context(m, ctx, cmds),
+        Ok(Command::Context(None)) if m.contexts.is_empty() => {
+            notify(m, "no contexts: this session has no kubeconfig".into());
+        }
+        Ok(Command::Context(None)) => {
+            let selected = m.contexts.iter().position(|c| *c == m.context).unwrap_or(0);
+            m.overlay = Overlay::Contexts { selected };
         }
         Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
         Ok(Command::Pane(p)) => {
             m.overlay = Overlay::None;
             m.focus = p;
         }
+        Ok(Command::Exec(program)) => exec::start(m, program, cmds),
         Err(e) => notify(m, e),
+    }
+}
+
+/// `:ctx NAME`, or Enter in the context list: reconnect with a context of the kubeconfig.
+fn switch_context(m: &mut Model, ctx: String, cmds: &mut Vec<Cmd>) {
+    if m.contexts.contains(&ctx) {
+        cmds.push(Cmd::SwitchContext(ctx));
+    } else {
+        let known = if m.contexts.is_empty() {
+            "none: this session has no kubeconfig".to_string()
+        } else {
+            m.contexts.join(", ")
+        };
+        notify(m, format!("no context {ctx:?} (contexts: {known})"));
     }
 }
 
@@ -545,10 +639,10 @@ fn on_probe(
             recovered
         }
         Err(_) if m.api_down.is_some() => false,
-        Err(error) => {
+        Err(cause) => {
             // The streams' state says since when; the header and triage say it too.
-            let why = format!("{} is not answering: {error}", m.the_server());
-            let error = m.server_said(&error);
+            let why = format!("{} is not answering: {cause}", m.the_server());
+            let error = m.server_said(&cause);
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {
@@ -570,7 +664,11 @@ fn on_probe(
                 triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
-            m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });
+            m.api_down = Some(kbdash_core::domain::triage::ApiDown {
+                since: at,
+                error,
+                cause: crate::k8s::cause::headline(&cause).to_string(),
+            });
             m.triage.problems.rebuild();
             cmds.push(Cmd::RestartWatches);
             true

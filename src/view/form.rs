@@ -12,14 +12,18 @@ use crate::state::keymap::{self, Context, Wording};
 use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
-use kbdash_core::forms::{FieldKind, FieldSpec, YAML_FIELD};
+use crate::view::widgets::wrap_words;
+use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
 use kbdash_core::rows::ObjKey;
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;
 
-/// Width of the label column.
+/// Width of the label column, at least: a longer label widens it for the whole form.
 const LABEL: usize = 22;
+
+/// Labels longer than this do not widen the column (they are followed by a space).
+const MAX_LABEL: usize = 32;
 
 /// Draws the modal over `area`.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
@@ -39,6 +43,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let stage_title = match stage {
         StageKind::Menu | StageKind::Loading => "loading",
         StageKind::Edit => "edit",
+        StageKind::Discard => "discard?",
         StageKind::DryRun => "dry run",
         StageKind::Preview => "preview",
         StageKind::EditYaml => "editing YAML",
@@ -77,16 +82,18 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             )),
             body,
         ),
-        StageKind::Menu | StageKind::Edit | StageKind::DryRun => match restore_timeline(m, modal) {
-            Some(input) => {
-                let [fields, timeline] =
-                    Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
-                        .areas(body);
-                draw_fields(f, fields, m, modal);
-                draw_timeline(f, timeline, m, &input);
+        StageKind::Menu | StageKind::Edit | StageKind::Discard | StageKind::DryRun => {
+            match restore_timeline(m, modal) {
+                Some(input) => {
+                    let [fields, timeline] =
+                        Layout::vertical([Constraint::Min(3), Constraint::Length(TIMELINE_ROWS)])
+                            .areas(body);
+                    draw_fields(f, fields, m, modal);
+                    draw_timeline(f, timeline, m, &input);
+                }
+                None => draw_fields(f, body, m, modal),
             }
-            None => draw_fields(f, body, m, modal),
-        },
+        }
     }
     f.render_widget(
         Paragraph::new(message_lines(m, modal)).wrap(Wrap { trim: false }),
@@ -96,6 +103,29 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         Paragraph::new(Line::styled(footer_text(modal), t.muted())),
         footer,
     );
+}
+
+/// Whether the stage shows the YAML: its errors are then shown in the YAML's panel, not
+/// among the messages.
+fn shows_yaml(modal: &FormModal) -> bool {
+    modal.stage.review().is_some() && modal.stage.kind() != StageKind::DryRun
+}
+
+/// The errors the message lines show: the whole form's, while the fields are shown.
+fn message_errors(modal: &FormModal) -> impl Iterator<Item = &FieldError> {
+    let fields_shown = !shows_yaml(modal);
+    modal
+        .errors
+        .iter()
+        .filter(move |e| fields_shown && (e.field.is_empty() || e.field == YAML_FIELD))
+}
+
+/// The notes of the request under review, while its YAML is shown.
+fn notes(modal: &FormModal) -> &[String] {
+    match &modal.stage {
+        Stage::Preview(r) | Stage::EditYaml(r) | Stage::Confirm { review: r, .. } => r.notes(),
+        _ => &[],
+    }
 }
 
 /// Rows the messages take at `width`, wrapped as they are drawn (at most eight).
@@ -111,20 +141,20 @@ fn message_height(m: &Model, modal: &FormModal, width: u16) -> u16 {
 fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
     let t = &m.theme;
     let mut out = Vec::new();
-    for e in modal
-        .errors
-        .iter()
-        .filter(|e| e.field.is_empty() || e.field == YAML_FIELD)
-    {
+    for e in message_errors(modal) {
         out.push(Line::styled(format!("✗ {}", e.message), t.fg(t.error)));
     }
     if let Some(e) = &modal.api_error {
         out.push(Line::styled(format!("✗ {e}"), t.fg(t.error)));
     }
-    if let Stage::Preview(r) | Stage::Confirm { review: r, .. } = &modal.stage {
-        for note in &r.request.notes {
-            out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
-        }
+    for note in notes(modal) {
+        out.push(Line::styled(format!("! {note}"), t.fg(t.warn)));
+    }
+    if let Stage::Discard = &modal.stage {
+        out.push(Line::styled(
+            "Discard the values entered and close the form?",
+            t.fg(t.warn),
+        ));
     }
     if let Stage::Overwrite { path, .. } = &modal.stage {
         out.push(Line::styled(
@@ -233,6 +263,16 @@ fn value_spans(
 fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let fields = modal.fields();
+    // The widest label sets the column, so that no value runs into its label.
+    let label_width = fields
+        .iter()
+        .map(|f| f.label.chars().count() + 1)
+        .filter(|w| *w <= MAX_LABEL)
+        .max()
+        .unwrap_or(0)
+        .max(LABEL);
+    let indent = label_width + 2;
+    let room = usize::from(area.width).saturating_sub(indent + 4).max(16);
     let mut lines: Vec<Line> = Vec::new();
     let mut focus_line = 0;
     let mut editor_at: Option<(u16, u16)> = None;
@@ -242,7 +282,7 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             focus_line = lines.len();
         }
         let marker = if focused { "▸ " } else { "  " };
-        let label = format!("{marker}{:<LABEL$}", field.label);
+        let label = format!("{marker}{:<label_width$}", format!("{} ", field.label));
         let label_style = if focused {
             t.accent().add_modifier(Modifier::BOLD)
         } else {
@@ -263,15 +303,14 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
             spans.extend(value_spans(m, modal, field, focused));
             let width: usize = spans.iter().map(|s| s.width()).sum();
             match &field.hint {
-                // The restore time's hint (UTC, local, window) is long: it gets its own line
-                // rather than being cut.
-                Some(h)
-                    if modal.is_restore()
-                        && width + 3 + h.chars().count() > usize::from(area.width) =>
-                {
+                // A long hint (the restore time's UTC, local and window; why an upgrade stays
+                // within its major) goes under the value, a part a line, rather than being cut.
+                Some(h) if width + 3 + h.chars().count() > usize::from(area.width) => {
                     lines.push(Line::from(spans));
                     for part in h.split("; ") {
-                        lines.push(Line::styled(format!("{:LABEL$}  {part}", ""), t.muted()));
+                        for row in wrap_words(part, room) {
+                            lines.push(Line::styled(format!("{:indent$}{row}", ""), t.muted()));
+                        }
                     }
                 }
                 Some(h) => {
@@ -281,17 +320,26 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
                 None => lines.push(Line::from(spans)),
             }
         }
-        for e in modal.errors_for(&field.name) {
-            // Operator messages carry newlines and tabs (kbcli prints them as they are).
-            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
-            lines.push(Line::styled(
-                format!("{:LABEL$}    ✗ {e}", ""),
-                t.fg(t.error),
-            ));
+        let (parameters, said) = if focused && field.kind == FieldKind::Lines {
+            parameter_lines(m, modal, field)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        for e in modal.errors_for(&field.name).filter(|e| !said.contains(e)) {
+            // Operator messages carry newlines and tabs (kbcli prints them as they are):
+            // wrapping joins their words.
+            for (i, row) in wrap_words(e, room.saturating_sub(4))
+                .into_iter()
+                .enumerate()
+            {
+                let mark = if i == 0 { "✗ " } else { "  " };
+                lines.push(Line::styled(
+                    format!("{:indent$}  {mark}{row}", ""),
+                    t.fg(t.error),
+                ));
+            }
         }
-        if focused && field.kind == FieldKind::Lines {
-            lines.extend(parameter_lines(m, modal, field));
-        }
+        lines.extend(parameters);
     }
     let height = usize::from(area.height);
     let scroll = focus_line.saturating_sub(height.saturating_sub(6));
@@ -312,17 +360,40 @@ fn draw_fields(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
 }
 
 /// Under the reconfigure rows: each row's verdict, the completions of the row being typed
-/// and what its parameter accepts.
-fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<'static>> {
+/// and what its parameter accepts; and the field's errors that a row's verdict says, which
+/// are shown there, once, with their line.
+fn parameter_lines<'a>(
+    m: &Model,
+    modal: &'a FormModal,
+    field: &'a FieldSpec,
+) -> (Vec<Line<'static>>, Vec<&'a str>) {
     let t = &m.theme;
     let (Some((form, ctx)), Some(editor)) = (modal.op(), &modal.editor) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
+    let errors: Vec<&str> = modal.errors_for(&field.name).collect();
+    let mut said = Vec::new();
     let mut out = Vec::new();
     for check in form.row_checks(ctx) {
         if let Some(e) = &check.error {
+            // The validation's own wording of the row, when it has one ("line 3: ...", or the
+            // verdict with a suggestion after it), says more.
+            let prefixed = format!("line {}: {e}", check.line);
+            let same = errors
+                .iter()
+                .find(|f| **f == prefixed || f.starts_with(e.as_str()))
+                .copied();
+            let text = match same {
+                Some(f) => {
+                    said.push(f);
+                    f.strip_prefix(&format!("line {}: ", check.line))
+                        .unwrap_or(f)
+                        .to_string()
+                }
+                None => e.clone(),
+            };
             out.push(Line::styled(
-                format!("    line {}: ✗ {e}", check.line),
+                format!("    line {}: ✗ {text}", check.line),
                 t.fg(t.error),
             ));
         } else if check.restart_required {
@@ -349,9 +420,11 @@ fn parameter_lines(m: &Model, modal: &FormModal, field: &FieldSpec) -> Vec<Line<
             }
         }
     }
-    out
+    (out, said)
 }
 
+/// The YAML under review, read-only or being edited (the cursor drawn where it is, its line
+/// and column in the title), with the errors of an edit in a panel under it.
 fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let Some(review) = modal.stage.review() else {
@@ -359,11 +432,32 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     };
     let editing = modal.stage.kind() == StageKind::EditYaml;
     let title = if editing {
-        " YAML (editing) "
+        let cursor = review.yaml.cursor();
+        format!(
+            " YAML (editing) · line {}, col {} ",
+            cursor.0 + 1,
+            cursor.1 + 1
+        )
     } else if Review::hides_secrets(&review.request) {
-        " YAML: what will be sent, secrets shortened "
+        " YAML: what will be sent, secrets shortened ".to_string()
     } else {
-        " YAML: exactly what will be sent "
+        " YAML: exactly what will be sent ".to_string()
+    };
+    let problems = yaml_problems(modal);
+    // Each problem wraps to as many rows as it needs (words wrap short of the edge), under
+    // a rule.
+    let width = usize::from(area.width.saturating_sub(8).max(1));
+    let rows: usize = problems
+        .iter()
+        .map(|p| (p.chars().count() + 2).div_ceil(width))
+        .sum();
+    let panel = u16::try_from(rows + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.height / 2);
+    let [text, errors] = if problems.is_empty() {
+        [area, Rect { height: 0, ..area }]
+    } else {
+        Layout::vertical([Constraint::Min(3), Constraint::Length(panel)]).areas(area)
     };
     let block = Block::default()
         .borders(Borders::TOP)
@@ -371,11 +465,49 @@ fn draw_yaml(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         .title(Span::styled(title, t.accent()));
     let mut yaml = review.yaml.clone();
     yaml.set_block(block);
-    if !editing {
+    if editing {
+        yaml.set_cursor_style(t.accent().add_modifier(Modifier::REVERSED));
+    } else {
         yaml.set_cursor_style(t.text());
         yaml.set_cursor_line_style(t.text());
     }
-    f.render_widget(&yaml, area);
+    f.render_widget(&yaml, text);
+    if !problems.is_empty() {
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(t.fg(t.error));
+        let lines: Vec<Line> = problems
+            .into_iter()
+            .map(|p| Line::styled(format!("✗ {p}"), t.fg(t.error)))
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            errors,
+        );
+    }
+}
+
+/// The errors about the YAML under review, each named after its field's label, on one line.
+fn yaml_problems(modal: &FormModal) -> Vec<String> {
+    let fields = modal.fields();
+    modal
+        .errors
+        .iter()
+        .map(|e| {
+            let message = e.message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let label = fields
+                .iter()
+                .find(|f| f.name == e.field)
+                .map(|f| f.label.as_str())
+                .filter(|label| !message.starts_with(label));
+            match label {
+                Some(label) => format!("{label}: {message}"),
+                None => message,
+            }
+        })
+        .collect()
 }
 
 /// The restore wizard's timeline, for a continuous backup, with the chosen time as cursor and

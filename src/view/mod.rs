@@ -2,6 +2,7 @@
 
 pub(crate) mod backups;
 pub(crate) mod clusters;
+mod contexts;
 pub(crate) mod detail;
 pub(crate) mod form;
 pub(crate) mod header;
@@ -11,19 +12,36 @@ pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;
 pub(crate) mod pods;
+pub(crate) mod text;
 pub mod timeline;
 pub(crate) mod triage;
 pub(crate) mod wall;
 pub(crate) mod widgets;
 
 use ratatui::Frame;
+use ratatui::style::Color;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::state::model::{Model, Overlay, Pane};
 
-/// Draws the whole screen.
+/// Draws the whole screen, then makes every cell safe for the terminal and paints the theme's
+/// background where nothing else did.
 pub fn view(m: &Model, f: &mut Frame) {
+    draw(m, f);
+    let buf = f.buffer_mut();
+    text::scrub(buf);
+    if let Some(bg) = m.theme.background() {
+        // Last, so that a cleared area (a form's) is painted too.
+        for cell in &mut buf.content {
+            if cell.bg == Color::Reset {
+                cell.bg = bg;
+            }
+        }
+    }
+}
+
+fn draw(m: &Model, f: &mut Frame) {
     let area = f.area();
     if m.wall.is_some() {
         wall::draw(f, m);
@@ -50,6 +68,7 @@ pub fn view(m: &Model, f: &mut Frame) {
         Overlay::Detail(d) => detail::draw(f, a.main, m, d),
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
         Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
+        Overlay::Contexts { selected } => contexts::draw(f, a.main, m, *selected),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

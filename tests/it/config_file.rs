@@ -8,6 +8,7 @@ fn empty_file_gives_defaults() {
     let c = Config::parse("c.yaml", "").unwrap();
     assert_eq!(c, Config::default());
     assert_eq!(c.cycle_seconds(), 10);
+    assert!(!c.wall_copy(), "a wall copies nothing unless asked");
     assert_eq!(
         c.thresholds(),
         kbdash_core::domain::triage::Thresholds::default()
@@ -26,8 +27,13 @@ triage:
   restart_window_minutes: 30
   full_backup_grace_minutes: 90
   stuck_deleting_minutes: 20
+  clock_skew_minutes: 2
+  settle_minutes: 30
+  phase_lag_minutes: 4
+  backup_age_minutes: 1440
 wall:
   cycle_seconds: 4
+  copy: true
 ";
     let c = Config::parse("c.yaml", yaml).unwrap();
     assert_eq!(c.theme.as_deref(), Some("high-contrast"));
@@ -48,7 +54,12 @@ wall:
     assert_eq!(t.restart_window, Duration::minutes(30));
     assert_eq!(t.full_backup_grace, Duration::minutes(90));
     assert_eq!(t.stuck_deleting, Duration::minutes(20));
+    assert_eq!(t.clock_skew, Duration::minutes(2));
+    assert_eq!(t.settle, Duration::minutes(30));
+    assert_eq!(t.phase_lag, Duration::minutes(4));
+    assert_eq!(t.backup_age, Duration::days(1));
     assert_eq!(c.cycle_seconds(), 4);
+    assert!(c.wall_copy());
 }
 
 /// Files written before the key was renamed keep working.

@@ -61,7 +61,12 @@ async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds()
     s.vscale_preview().await;
 
     // Edit the YAML: a label under metadata.labels (line 5), then Ctrl-S checks and dry-runs it.
+    // The editor starts at the spec: Alt-< goes to the first line.
     s.press(ch('e'));
+    s.press(Msg::Key(KeyEvent::new(
+        KeyCode::Char('<'),
+        KeyModifiers::ALT,
+    )));
     for _ in 0..4 {
         s.press(key(KeyCode::Down));
     }

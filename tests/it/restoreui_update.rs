@@ -179,6 +179,12 @@ fn an_out_of_window_time_is_refused_on_the_time_field_and_sends_nothing() {
         screen.contains("✗ restore-to-time is out of time range"),
         "{screen}"
     );
+    // The window is on screen: the message names it rather than pointing to kbcli.
+    assert!(
+        screen.contains("the recoverable window is 2025-06-03T02:01:10Z ~"),
+        "{screen}"
+    );
+    assert!(!screen.contains("kbcli cluster describe"), "{screen}");
 }
 
 #[test]
@@ -406,4 +412,118 @@ fn a_restore_whose_op_fails_is_no_longer_followed() {
         "Cluster demo/pg-cluster-pitr: Failed: OpsRequest demo/pg-cluster-pitr-x7k2q Failed: \
          backup b not found in namespace demo"
     );
+}
+
+/// The continuous backup of the fixtures with its range ending at `end`.
+fn continuous_ending(end: &str) -> serde_json::Value {
+    let mut cont = crate::app_fixtures::objects()
+        .into_iter()
+        .find(|(k, v)| *k == Kind::Backup && v["metadata"]["name"] == CONTINUOUS)
+        .unwrap()
+        .1;
+    cont["status"]["timeRange"]["end"] = end.into();
+    cont
+}
+
+/// Issue 14, item 8: the wizard's window and "now" stay live while it is open: the clock's
+/// ticks move "now" (a typed `-1h` counts from the current time), the watch moves the window
+/// as the continuous backup archives on, and a new backup of the namespace has the wizard
+/// load its context again, keeping what was entered.
+#[test]
+fn the_wizard_follows_the_clock_and_the_backups() {
+    use crate::app_fixtures::{apply, now};
+    let mut m = wizard(120, 40);
+    update(&mut m, Msg::Tick(now()));
+    update(
+        &mut m,
+        apply(Kind::Backup, &continuous_ending("2025-06-05T08:59:00Z")),
+    );
+    let screen = render(&m);
+    assert!(
+        screen.contains("window 06-03 02:01:10 ~ 06-05 08:59:00 UTC"),
+        "the window follows the backup: {screen}"
+    );
+    assert!(screen.contains("now 06-05 09:00"), "{screen}");
+    update(&mut m, key(KeyCode::Delete));
+    type_text(&mut m, "-1h");
+    let screen = render(&m);
+    assert!(
+        screen.contains("2025-06-05T08:00:00Z (local 2025-06-05 08:00:00 +00:00)"),
+        "-1h counts from now: {screen}"
+    );
+    update(&mut m, Msg::Tick(now() + chrono::TimeDelta::minutes(10)));
+    let screen = render(&m);
+    assert!(screen.contains("now 06-05 09:10"), "{screen}");
+    assert!(screen.contains("2025-06-05T08:10:00Z (local"), "{screen}");
+    // A backup the wizard does not know: it loads its context again, and keeps the input.
+    let mut full = crate::app_fixtures::objects()
+        .into_iter()
+        .find(|(k, v)| *k == Kind::Backup && v["metadata"]["name"] != CONTINUOUS)
+        .unwrap()
+        .1;
+    full["metadata"]["name"] = "pg-cluster-20250605020000".into();
+    let cmds = update(&mut m, apply(Kind::Backup, &full));
+    assert!(
+        matches!(cmds.last(), Some(Cmd::Form(FormCmd::LoadRestore { backup })) if *backup == continuous_key()),
+        "{cmds:?}"
+    );
+    assert!(
+        update(&mut m, apply(Kind::Backup, &full)).is_empty(),
+        "one reload at a time"
+    );
+    load(&mut m, &cmds);
+    assert_eq!(stage(&m), StageKind::Edit);
+    assert_eq!(time(&m), "-1h");
+    let screen = render(&m);
+    assert!(
+        screen.contains("now 06-05 09:10"),
+        "the reloaded context keeps the clock: {screen}"
+    );
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::DryRun { request, .. })) = cmds.last() else {
+        panic!("expected a dry run, got {cmds:?}:\n{}", render(&m));
+    };
+    assert_eq!(
+        request.0.body["spec"]["restore"]["restorePointInTime"],
+        "2025-06-05T08:10:00Z"
+    );
+}
+
+/// Issue 14, item 8: a deleted base backup takes the window away while the wizard is open;
+/// the Backups listed again bring it back as a backup the wizard does not know, which has it
+/// load its context again.
+#[test]
+fn a_deleted_base_backup_takes_the_window_away_until_it_is_listed_again() {
+    use crate::app_fixtures::{objects, watch};
+    use kbdash::k8s::watch::WatchEvent;
+    use kbdash_core::rows::Row;
+    let mut m = wizard(120, 40);
+    assert!(render(&m).contains("window 06-03 02:01:10 ~ 06-03 10:14:52 UTC"));
+    let full = ObjKey::new("demo", "pg-cluster-20250603020000");
+    let cmds = update(&mut m, watch(Kind::Backup, WatchEvent::Delete(full)));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let screen = render(&m);
+    assert!(
+        screen.contains("no Completed full or incremental backup of cluster pg-cluster"),
+        "{screen}"
+    );
+    update(&mut m, watch(Kind::Backup, WatchEvent::Init));
+    for (_, v) in objects().iter().filter(|(k, _)| *k == Kind::Backup) {
+        let row = Row::from_value(Kind::Backup, v).unwrap();
+        let cmds = update(
+            &mut m,
+            watch(Kind::Backup, WatchEvent::InitRow(Box::new(row))),
+        );
+        assert!(
+            cmds.is_empty(),
+            "a list is followed once complete: {cmds:?}"
+        );
+    }
+    let cmds = update(&mut m, watch(Kind::Backup, WatchEvent::InitDone));
+    assert!(
+        matches!(cmds.last(), Some(Cmd::Form(FormCmd::LoadRestore { .. }))),
+        "{cmds:?}"
+    );
+    load(&mut m, &cmds);
+    assert!(render(&m).contains("window 06-03 02:01:10 ~ 06-03 10:14:52 UTC"));
 }

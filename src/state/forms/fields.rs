@@ -10,9 +10,14 @@ use crate::state::forms::{FormModal, Stage, Subject, TIME_FIELD};
 use kbdash_core::forms::{FieldKind, OpForm};
 
 impl FormModal {
-    /// Opens the form of `command` over the loaded live objects; `false` when they have not
-    /// loaded or `command` names no form.
+    /// Opens the form of `command` (a `:` command line, its argument naming the object to
+    /// start from, else the object selected when the modal opened) over the loaded live
+    /// objects; `false` when they have not loaded or `command` names no form.
     pub(crate) fn open_form(&mut self, command: &str) -> bool {
+        let line = match (&self.selected, command.split_whitespace().nth(1)) {
+            (Some(selected), None) => format!("{} {selected}", command.trim()),
+            _ => command.to_string(),
+        };
         let Subject::Op {
             ctx: Some(ctx),
             form,
@@ -20,11 +25,12 @@ impl FormModal {
         else {
             return false;
         };
-        let Some(opened) = OpForm::from_command(command, ctx) else {
+        let Some(opened) = OpForm::from_command(&line, ctx) else {
             return false;
         };
         *form = Some(opened);
         self.stage = Stage::Edit;
+        self.changed = false;
         self.errors.clear();
         self.api_error = None;
         self.focus_first_editable();
@@ -89,6 +95,7 @@ impl FormModal {
         self.errors
             .retain(|e| e.field != name && !e.field.is_empty());
         self.api_error = None;
+        self.changed = true;
     }
 
     /// Hands a typed key to the focused text field's editor.
@@ -221,6 +228,7 @@ impl FormModal {
             self.errors
                 .retain(|e| e.field != TIME_FIELD && !e.field.is_empty());
             self.api_error = None;
+            self.changed = true;
             self.load_editor();
         }
     }

@@ -4,6 +4,7 @@
 //! needs the rest of the model lives here.
 
 mod fields;
+mod yaml;
 
 use ratatui_textarea::TextArea;
 
@@ -60,20 +61,58 @@ pub(crate) struct RestoreWizard {
     /// The backup restored from.
     pub(crate) backup: ObjKey,
     /// The backup, its namespace's backups and the clusters, and the input over them, once
-    /// loaded.
+    /// loaded; kept live by the clock and the watch (`update::forms::restore_live`).
     pub(crate) loaded: Option<(RestoreContext, RestoreInput)>,
+    /// The context is being loaded again (a backup it does not know appeared); the input
+    /// stays.
+    pub(crate) reloading: bool,
 }
 
 /// A validated request and the YAML preview of it (edited or not).
 #[derive(Debug, Clone)]
 pub struct Review {
-    /// What will be sent.
+    /// What will be sent: checked, and accepted by the dry run.
     pub request: Request,
     /// What the preview shows of it (secrets shortened), as edited.
     pub yaml: TextArea<'static>,
+    /// How the edited YAML stands against `request`, checked as it is typed.
+    pub edit: YamlEdit,
+}
+
+/// How the YAML under review stands: as checked and dry-run, or edited since, the edit
+/// checked again with every key (its errors are the modal's).
+#[derive(Debug, Clone, Default)]
+pub enum YamlEdit {
+    /// The YAML is the request's preview.
+    #[default]
+    Unchanged,
+    /// Edited, and the edit passes the form's checks: the form it reads as and the request it
+    /// makes (its dry run is still to come).
+    Valid(Box<(OpForm, Request)>),
+    /// Edited, and refused (the modal's errors say why).
+    Invalid,
 }
 
 impl Review {
+    /// A review of `request` showing `text`, not edited.
+    pub(crate) fn new(request: Request, text: &str) -> Review {
+        Review {
+            request,
+            yaml: TextArea::new(text.lines().map(str::to_string).collect()),
+            edit: YamlEdit::Unchanged,
+        }
+    }
+
+    /// What the request under review does, in step with the YAML shown: the notes of the
+    /// request, of the edit, or none while the edit is refused.
+    pub fn notes(&self) -> &[String] {
+        match &self.edit {
+            YamlEdit::Unchanged => &self.request.notes,
+            YamlEdit::Valid(edit) => &edit.1.notes,
+            YamlEdit::Invalid => &[],
+        }
+    }
+
     /// Whether the preview of `request` shortens secrets: it is not exactly what is sent.
     pub fn hides_secrets(request: &Request) -> bool {
         !redact::secrets(&request.body).is_empty()
@@ -96,6 +135,8 @@ pub enum Stage {
     },
     /// Editing fields.
     Edit,
+    /// Asking whether to throw away the values entered (Esc on a changed form).
+    Discard,
     /// The server-side dry run of the review's request is running.
     DryRun(Review),
     /// The YAML of exactly what will be sent.
@@ -129,6 +170,8 @@ pub enum StageKind {
     Loading,
     /// [`Stage::Edit`].
     Edit,
+    /// [`Stage::Discard`].
+    Discard,
     /// [`Stage::DryRun`].
     DryRun,
     /// [`Stage::Preview`].
@@ -150,6 +193,7 @@ impl Stage {
             Stage::Menu { .. } => StageKind::Menu,
             Stage::Loading { .. } => StageKind::Loading,
             Stage::Edit => StageKind::Edit,
+            Stage::Discard => StageKind::Discard,
             Stage::DryRun(_) => StageKind::DryRun,
             Stage::Preview(_) => StageKind::Preview,
             Stage::EditYaml(_) => StageKind::EditYaml,
@@ -168,7 +212,7 @@ impl Stage {
             | Stage::Submitting(r)
             | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
-            Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit => None,
+            Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit | Stage::Discard => None,
         }
     }
 
@@ -181,7 +225,7 @@ impl Stage {
             | Stage::Submitting(r)
             | Stage::Overwrite { review: r, .. }
             | Stage::Confirm { review: r, .. } => Some(r),
-            other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit) => {
+            other @ (Stage::Menu { .. } | Stage::Loading { .. } | Stage::Edit | Stage::Discard) => {
                 *self = other;
                 None
             }
@@ -197,12 +241,17 @@ pub struct FormModal {
     /// The cluster is not the one the user last scoped to or opened: every change to it asks
     /// for its typed name.
     pub(crate) unfamiliar: bool,
+    /// The object selected when the modal opened (a pod, an OpsRequest), which the form starts
+    /// from ([`kbdash_core::forms::OpForm::preselect`]).
+    pub(crate) selected: Option<String>,
     /// An operation's form or the restore wizard.
     pub(crate) subject: Subject,
     /// Where the modal is.
     pub stage: Stage,
     /// Index of the focused field in `fields()`.
     pub focus: usize,
+    /// A value was entered since the form opened: closing it asks first.
+    pub(crate) changed: bool,
     /// Cursor in the focused field's choices (multiple choice).
     pub(crate) choice: usize,
     /// The focused text field's editor.
@@ -222,9 +271,11 @@ impl FormModal {
         FormModal {
             cluster,
             unfamiliar: false,
+            selected: None,
             subject,
             stage,
             focus: 0,
+            changed: false,
             choice: 0,
             editor: None,
             errors: Vec::new(),

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::state::keymap::{Action, Binding, Context, FormAction, KeySpec};
+use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec};
 use crate::state::model::Pane;
 
 const fn k(code: KeyCode) -> KeySpec {
@@ -174,10 +174,22 @@ pub const BINDINGS: &[Binding] = &[
         "cluster detail",
     ),
     b(
+        &[c('x')],
+        Action::CancelOps,
+        Context::Ops,
+        "cancel the selected running OpsRequest, after confirmation (also :cancel-ops)",
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Action::Restore,
         Context::Backups,
         "restore wizard from this backup (also :restore); d opens its detail",
+    ),
+    b(
+        &[c('s')],
+        Action::Shell,
+        Context::Pods,
+        "shell in the pod's postgresql container (kubectl exec; :connect runs psql)",
     ),
     b(
         &[k(KeyCode::Enter), c('d')],
@@ -246,10 +258,84 @@ pub const BINDINGS: &[Binding] = &[
         "open the problem's object with its evidence",
     ),
     b(
+        &[c('a')],
+        Action::Acknowledge,
+        Context::Triage,
+        "acknowledge the problem: hidden until it changes (in the acknowledged list: show it \
+         again)",
+    ),
+    b(
+        &[c('A')],
+        Action::ListAcknowledged,
+        Context::Triage,
+        "list the acknowledged problems (again: back to the others)",
+    ),
+    b(
+        &[c('c')],
+        Action::Copy,
+        Context::Global,
+        "copy the selected name (namespace/name) to the clipboard (OSC 52; wall: wall.copy)",
+    ),
+    // Keys other tools bind: where nothing here takes them, they say what does.
+    b(
+        &[c('s')],
+        Action::Hint(Hint::Shell),
+        Context::Global,
+        "shell: s in the Pods pane or a pod's detail (elsewhere: says where)",
+    ),
+    b(
+        &[c('e')],
+        Action::Hint(Hint::Edit),
+        Context::Global,
+        "edit: e in a form's preview (elsewhere: says so)",
+    ),
+    b(
+        &[ctrl('d')],
+        Action::Hint(Hint::Delete),
+        Context::Global,
+        "delete: kbdash deletes nothing (says what there is instead)",
+    ),
+    b(
+        &[c('/')],
+        Action::Hint(Hint::Search),
+        Context::Global,
+        "filter: / in a table pane; search: / in a detail's YAML",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
+    ),
+    b(
+        &[c('/')],
+        Action::Search,
+        Context::Detail,
+        "search the YAML (matches highlighted; in the facts: y shows the YAML)",
+    ),
+    b(
+        &[c('n')],
+        Action::SearchNext,
+        Context::Detail,
+        "next match of the search",
+    ),
+    b(
+        &[c('N')],
+        Action::SearchPrev,
+        Context::Detail,
+        "previous match of the search",
+    ),
+    b(
+        &[c('s')],
+        Action::Shell,
+        Context::Detail,
+        "shell in the pod's postgresql container (a pod's detail; kubectl exec)",
+    ),
+    b(
+        &[k(KeyCode::Enter)],
+        Action::SwitchContext,
+        Context::Contexts,
+        "switch to the context under the cursor (as :ctx NAME)",
     ),
     // The operations menu.
     form(
@@ -413,9 +499,9 @@ pub const BINDINGS: &[Binding] = &[
     ),
     form(
         &[k(KeyCode::Esc)],
-        FormAction::Close,
+        FormAction::Leave,
         Context::Fields,
-        "close the form",
+        "close the form (asks first when values were entered)",
     )
     .hint("Esc close"),
     form(
@@ -503,6 +589,20 @@ pub const BINDINGS: &[Binding] = &[
         "keep the file: back to the preview, nothing written",
     )
     .hint("n/Esc keep it"),
+    form(
+        &[c('y')],
+        FormAction::Close,
+        Context::Discard,
+        "discard the values entered and close the form",
+    )
+    .hint("y discard"),
+    form(
+        &[c('n'), k(KeyCode::Esc)],
+        FormAction::Back,
+        Context::Discard,
+        "keep editing: back to the fields",
+    )
+    .hint("n/Esc keep editing"),
     form(
         &[k(KeyCode::Enter)],
         FormAction::Confirm,

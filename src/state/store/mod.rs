@@ -257,6 +257,14 @@ impl Store {
         self.members(cluster)
     }
 
+    /// The OpsRequests of a cluster.
+    pub(crate) fn cluster_ops<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s OpsRow> + use<'s> {
+        self.members(cluster)
+    }
+
     /// The latest OpsRequest of a cluster, by creation time.
     pub(crate) fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
         self.members::<OpsRow>(cluster)

@@ -9,6 +9,7 @@ use crate::state::forms::{Stage, StageKind, Subject, TIME_FIELD};
 use crate::state::model::{Model, Pane};
 use crate::state::msg::FormMsg;
 use crate::update::forms::follow::{after_watch, track};
+use crate::update::forms::restore_live;
 use kbdash_core::forms::RestoreInput;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -48,10 +49,14 @@ pub(crate) fn on_msg(m: &mut Model, msg: FormMsg) {
         }
         FormMsg::RestoreContext { backup, result } => {
             let Some(modal) = m.forms.modal.as_mut().filter(|f| {
-                matches!(&f.subject, Subject::Restore(w) if w.backup == backup && w.loaded.is_none())
+                matches!(&f.subject, Subject::Restore(w) if w.backup == backup && (w.loaded.is_none() || w.reloading))
             }) else {
                 return;
             };
+            if matches!(&modal.subject, Subject::Restore(w) if w.reloading) {
+                restore_live::reloaded(m, result);
+                return;
+            }
             match result {
                 Ok(ctx) => {
                     let input = RestoreInput::initial(&ctx);

@@ -5,12 +5,11 @@
 
 use chrono::TimeDelta;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::TextArea;
 
 use crate::state::cmd::{Cmd, FormCmd, Outgoing};
-use crate::state::forms::{FormModal, Forms, Review, Stage, StageKind, Subject};
+use crate::state::forms::{FormModal, Forms, Review, Stage, StageKind, Subject, YamlEdit};
 use crate::state::keymap::FormAction;
-use kbdash_core::forms::{FieldError, OpKind, Request, YAML_FIELD, validate_edited};
+use kbdash_core::forms::{FieldError, OpKind, YAML_FIELD};
 
 /// Carries out `action` on the open modal.
 pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
@@ -37,13 +36,7 @@ pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
         FormAction::ClearTime => modal.clear_time(),
         FormAction::Review => review(modal, cmds),
         FormAction::Submit => submit_previewed(modal, cmds),
-        FormAction::EditYaml => {
-            if modal.yaml_editable()
-                && let Some(review) = preview(modal)
-            {
-                modal.stage = Stage::EditYaml(review);
-            }
-        }
+        FormAction::EditYaml => modal.start_yaml_edit(),
         FormAction::WriteYaml => write_yaml(modal, cmds),
         FormAction::Overwrite => overwrite(modal, cmds),
         FormAction::ScrollUp => scroll(modal, -1),
@@ -51,6 +44,13 @@ pub(crate) fn act(forms: &mut Forms, action: FormAction, cmds: &mut Vec<Cmd>) {
         FormAction::CheckYaml => check_yaml(modal, cmds),
         FormAction::Confirm => confirm(modal, cmds),
         FormAction::Back => back(modal),
+        FormAction::Leave => {
+            if modal.changed {
+                modal.stage = Stage::Discard;
+            } else {
+                forms.modal = None;
+            }
+        }
         FormAction::Abandon => {
             if let Stage::Submitting(_) = modal.stage
                 && let Some(review) = modal.stage.take_review()
@@ -73,12 +73,7 @@ pub(crate) fn type_key(forms: &mut Forms, key: KeyEvent) {
     };
     match &mut modal.stage {
         Stage::Edit => modal.type_into_field(key),
-        Stage::EditYaml(review) => {
-            if review.yaml.input(key) {
-                // The preview no longer matches what was checked until it is re-validated.
-                modal.errors.retain(|e| e.field != YAML_FIELD);
-            }
-        }
+        Stage::EditYaml(_) => modal.type_into_yaml(key),
         Stage::Confirm { typed, .. } => match key.code {
             KeyCode::Backspace => {
                 typed.pop();
@@ -91,6 +86,7 @@ pub(crate) fn type_key(forms: &mut Forms, key: KeyEvent) {
         },
         Stage::Menu { .. }
         | Stage::Loading { .. }
+        | Stage::Discard
         | Stage::DryRun(_)
         | Stage::Preview(_)
         | Stage::Overwrite { .. }
@@ -144,8 +140,7 @@ fn review(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
         Ok(request) => {
             modal.errors.clear();
             let text = modal.preview_text(&request);
-            let yaml = TextArea::new(text.lines().map(str::to_string).collect());
-            start_dry_run(modal, Review { request, yaml }, cmds);
+            start_dry_run(modal, Review::new(request, &text), cmds);
         }
         Err(errors) => modal.errors = errors,
     }
@@ -220,31 +215,34 @@ fn scroll(modal: &mut FormModal, rows: i16) {
     }
 }
 
-/// Checks the edited YAML and, when it passes, starts its dry run.
+/// Checks the edited YAML again and, when the form accepts it, starts its dry run (the
+/// errors of a refused edit are already on screen).
 fn check_yaml(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
-    let Stage::EditYaml(review) = &modal.stage else {
+    if modal.stage.kind() != StageKind::EditYaml {
+        return;
+    }
+    modal.recheck_yaml();
+    let Some(mut review) = modal.stage.take_review() else {
         return;
     };
-    let Some((form, ctx)) = modal.op() else {
-        return;
-    };
-    let text = review.yaml.lines().join("\n");
-    match validate_edited(form, &text, ctx) {
-        Ok((form, request)) => {
+    match std::mem::take(&mut review.edit) {
+        YamlEdit::Invalid => {
+            review.edit = YamlEdit::Invalid;
+            modal.stage = Stage::EditYaml(review);
+        }
+        YamlEdit::Unchanged => start_dry_run(modal, review, cmds),
+        YamlEdit::Valid(checked) => {
+            let (form, request) = *checked;
             if let Subject::Op { form: open, .. } = &mut modal.subject {
                 *open = Some(form);
             }
-            modal.errors.clear();
-            let Some(edited) = modal.stage.take_review() else {
-                return;
-            };
             let review = Review {
                 request,
-                yaml: edited.yaml,
+                yaml: review.yaml,
+                edit: YamlEdit::Unchanged,
             };
             start_dry_run(modal, review, cmds);
         }
-        Err(errors) => modal.errors = errors,
     }
 }
 
@@ -270,18 +268,21 @@ fn confirm(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
 fn back(modal: &mut FormModal) {
     match modal.stage.kind() {
         StageKind::Preview => {
+            // Back at the fields, the preview and any edit of it are gone, and so are their
+            // errors.
             modal.stage = Stage::Edit;
+            modal.errors.clear();
             modal.api_error = None;
         }
         StageKind::EditYaml => {
             let Some(review) = modal.stage.take_review() else {
                 return;
             };
-            if review.yaml.lines().join("\n").trim() != checked_yaml(&review.request).trim() {
-                modal.errors = vec![FieldError::new(
+            if !matches!(review.edit, YamlEdit::Unchanged) {
+                modal.errors.push(FieldError::new(
                     YAML_FIELD,
-                    "the edited YAML is not checked yet: e to edit, Ctrl-S there to check it",
-                )];
+                    "the edit is not dry-run yet: e to edit, Ctrl-S there to check it",
+                ));
             }
             modal.stage = Stage::Preview(review);
         }
@@ -290,17 +291,13 @@ fn back(modal: &mut FormModal) {
                 modal.stage = Stage::Preview(review);
             }
         }
+        StageKind::Discard => modal.stage = Stage::Edit,
         StageKind::Menu
         | StageKind::Loading
         | StageKind::Edit
         | StageKind::DryRun
         | StageKind::Submitting => {}
     }
-}
-
-/// The YAML of what was last checked.
-fn checked_yaml(request: &Request) -> String {
-    serde_yaml_ng::to_string(&request.body).unwrap_or_default()
 }
 
 fn submit(modal: &mut FormModal, review: Review, cmds: &mut Vec<Cmd>) {

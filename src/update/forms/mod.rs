@@ -10,10 +10,12 @@
 //!
 //! [`crate::state::forms`] holds the data (and the editing of a form's fields) and knows nothing
 //! of the rest of the model; these modules are the update side: opening ([`open`]), keys
-//! ([`keys`], dispatched from the keymap table), answers to the effects ([`answers`]) and
-//! following what was submitted ([`follow`]).
+//! ([`keys`], dispatched from the keymap table), answers to the effects ([`answers`]),
+//! following what was submitted ([`follow`]) and keeping the restore wizard's window and "now"
+//! live ([`restore_live`]).
 
 pub(crate) mod answers;
 pub mod follow;
 pub(crate) mod keys;
 pub(crate) mod open;
+pub(crate) mod restore_live;

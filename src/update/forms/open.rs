@@ -9,7 +9,7 @@ use kbdash_core::forms::OpKind;
 use kbdash_core::rows::{Atom, ObjKey};
 
 /// A new operation modal on `cluster`, noting whether the user has scoped to or opened that
-/// cluster.
+/// cluster, and the pod or OpsRequest selected, which the form starts from.
 fn op_modal(m: &Model, cluster: ObjKey, stage: Stage) -> FormModal {
     let mut modal = FormModal::new(
         cluster,
@@ -20,6 +20,13 @@ fn op_modal(m: &Model, cluster: ObjKey, stage: Stage) -> FormModal {
         stage,
     );
     modal.unfamiliar = m.familiar.as_ref() != Some(&modal.cluster);
+    modal.selected = match m.focus {
+        Pane::Pods | Pane::Ops => m
+            .table(m.focus)
+            .selected_key()
+            .map(|key| key.name.to_string()),
+        Pane::Clusters | Pane::Backups => None,
+    };
     modal
 }
 
@@ -63,13 +70,22 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
         return true;
     };
+    // The arguments go along: `:scale-in POD`, `:cancel-ops NAME` start from that object.
     let stage = Stage::Loading {
-        then: Some(word.to_string()),
+        then: Some(line.trim().to_string()),
     };
     let modal = op_modal(m, cluster.clone(), stage);
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
     true
+}
+
+/// Opens the Cancel form on the selected OpsRequest (the OpsRequests pane's key), as
+/// `:cancel-ops` does.
+pub(crate) fn cancel_ops(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if let Some(word) = OpKind::Cancel.commands().first() {
+        command(m, word, cmds);
+    }
 }
 
 /// Opens the restore wizard from backup `name` of the selected row's cluster's namespace, else
@@ -110,6 +126,7 @@ pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
     let wizard = RestoreWizard {
         backup: backup.clone(),
         loaded: None,
+        reloading: false,
     };
     let modal = FormModal::new(
         source,

@@ -16,7 +16,7 @@ use kbdash_core::rows::ObjKey;
 use serde_json::json;
 
 use super::server::{ADMIN, Options, READER, own, shared};
-use super::support::{Session, call, patch_status, seed};
+use super::support::{Session, call, fixture, patch_status, put, seed};
 use crate::resilience_support::{FormState, all_live, ch, key, stage};
 
 /// Every form command with the field values it is given (the values of `examples/`).
@@ -28,7 +28,7 @@ const FORMS: &[(&str, &[(&str, &str)])] = &[
     (
         "scale-in",
         &[
-            ("direction", "offline"),
+            ("direction", "in"),
             ("instances", "pg-cluster-postgresql-1"),
         ],
     ),
@@ -66,13 +66,22 @@ const FORMS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("restore", &[("time", "2025-06-03T09:30:00Z")]),
+    ("cancel-ops", &[("ops_request", RUNNING_OPS)]),
 ];
 
+/// The running OpsRequest `:cancel-ops` cancels, put besides the seeded objects.
+const RUNNING_OPS: &str = "pg-cluster-horizontalscaling-x7k2p";
+
 impl Session {
-    /// Back to the Clusters pane with nothing open.
+    /// Back to the Clusters pane with nothing open (a form with values entered asks before
+    /// it is discarded: yes).
     fn reset(&mut self) {
         for _ in 0..4 {
-            self.press(key(KeyCode::Esc));
+            if stage(&self.model) == Some(StageKind::Discard) {
+                self.press(ch('y'));
+            } else {
+                self.press(key(KeyCode::Esc));
+            }
         }
         self.press(ch('1'));
     }
@@ -95,6 +104,12 @@ async fn the_reader_sees_every_pane_and_every_form_ends_forbidden_with_its_input
     let admin = k8s.admin().await;
     let ns = "rbac-reader";
     seed(&admin, ns).await;
+    put(
+        &admin,
+        Kind::OpsRequest,
+        fixture(Kind::OpsRequest, RUNNING_OPS, ns),
+    )
+    .await;
     let mut s = Session::start(k8s, READER, ns, false).await;
     s.until_in_sync(&admin, "the panes fill").await;
 

@@ -57,12 +57,10 @@ async fn initial_sync_then_live_updates_without_relisting() {
     let mut s = Session::start(k8s, ADMIN, ns, false).await;
     s.until_in_sync(&admin, "the initial sync").await;
     for (kind, name) in SEEDED.iter().filter(|(k, _)| *k != Kind::ComponentVersion) {
-        if *kind != Kind::BackupPolicy {
-            assert!(
-                model_names(&s.model, *kind).contains(*name),
-                "{kind} {name}"
-            );
-        }
+        assert!(
+            model_names(&s.model, *kind).contains(*name),
+            "{kind} {name}"
+        );
     }
     let synced = s.seen.len();
 
@@ -359,8 +357,9 @@ async fn bookmarks_from_the_watch_cache_keep_the_streams_live() {
     let seen = s.seen.len();
 
     // kbdash's is the only watch of OpsRequests and nothing writes them now, so the next
-    // event the server sends for them is a bookmark (the cache sends one about every minute).
-    let bookmarked = tokio::time::timeout(Duration::from_secs(150), async {
+    // event the server sends for them is a bookmark (the cache sends one about every minute;
+    // on a loaded two-core machine it was seen to take over 150 s, hence the margin).
+    let bookmarked = tokio::time::timeout(Duration::from_secs(300), async {
         let mut poll = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
@@ -374,7 +373,7 @@ async fn bookmarks_from_the_watch_cache_keep_the_streams_live() {
         }
     })
     .await;
-    assert!(bookmarked.is_ok(), "no bookmark within 150 s");
+    assert!(bookmarked.is_ok(), "no bookmark within 300 s");
     s.drain().await;
     assert_eq!(
         relisted_or_failed(&s.seen[seen..]),

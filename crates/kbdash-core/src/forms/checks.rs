@@ -1,7 +1,7 @@
 //! Checks shared by several forms.
 
 use super::{FieldError, FormContext, OpKind, allowed_cluster_phases};
-use crate::domain::quantity::Quantity;
+use crate::domain::quantity::{Quantity, QuantityError};
 
 /// Errors of one validation stage; [`Errors::stage_done`] stops validation after a stage
 /// that found any, so later stages never report consequences of earlier mistakes.
@@ -74,11 +74,49 @@ pub(super) fn positive_quantity(
             errors.add(field, format!("{label} must be greater than 0"));
             None
         }
+        Err(QuantityError::Syntax) => {
+            errors.add(field, not_a_quantity(label, value.trim()));
+            None
+        }
         Err(e) => {
             errors.add(field, format!("{label}: {e}"));
             None
         }
     }
+}
+
+/// Why `value` is not a quantity, in words and with the quantity meant where it can be told
+/// (`8gb` → `8Gi`), rather than the API server's regular expression.
+fn not_a_quantity(label: &str, value: &str) -> String {
+    let example = "a number with an optional suffix, e.g. 2, 500m, 512Mi or 8Gi";
+    match suggest_quantity(value) {
+        Some(meant) => format!("{label}: \"{value}\" is not a quantity: use {meant}"),
+        None => format!("{label}: \"{value}\" is not a quantity: use {example}"),
+    }
+}
+
+/// The quantity a common slip means: a byte unit in another spelling (`8gb`, `8 GiB`,
+/// `512m b`) or a CPU count with a word (`2 cores`).
+fn suggest_quantity(value: &str) -> Option<String> {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let split = compact
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(compact.len());
+    let (number, unit) = compact.split_at(split);
+    if number.is_empty() || number.parse::<f64>().is_err() {
+        return None;
+    }
+    let suffix = match unit.to_ascii_lowercase().as_str() {
+        "k" | "kb" | "kib" | "ki" => "Ki",
+        "mb" | "mib" => "Mi",
+        "g" | "gb" | "gib" | "gi" => "Gi",
+        "t" | "tb" | "tib" | "ti" => "Ti",
+        "pb" | "pib" => "Pi",
+        "core" | "cores" | "cpu" | "cpus" | "vcpu" | "vcpus" => "",
+        _ => return None,
+    };
+    let meant = format!("{number}{suffix}");
+    Quantity::parse(&meant).is_ok().then_some(meant)
 }
 
 /// A DNS-1123 label (Service names, ...): lowercase alphanumerics and `-`, at most 63.
@@ -125,6 +163,34 @@ mod tests {
         }
         assert!(is_dns_subdomain("backup-demo.pg-cluster"));
         assert!(!is_dns_subdomain("a..b"));
+    }
+
+    #[test]
+    fn a_slip_in_a_quantity_says_what_was_meant() {
+        let said = |v: &str| not_a_quantity("Memory limit", v);
+        assert_eq!(
+            said("8gb"),
+            "Memory limit: \"8gb\" is not a quantity: use 8Gi"
+        );
+        assert_eq!(
+            said("8 GiB"),
+            "Memory limit: \"8 GiB\" is not a quantity: use 8Gi"
+        );
+        assert_eq!(
+            said("512MB"),
+            "Memory limit: \"512MB\" is not a quantity: use 512Mi"
+        );
+        assert_eq!(
+            said("2 cores"),
+            "Memory limit: \"2 cores\" is not a quantity: use 2"
+        );
+        assert_eq!(
+            said("lots"),
+            "Memory limit: \"lots\" is not a quantity: use a number with an optional suffix, e.g. 2, 500m, 512Mi or 8Gi"
+        );
+        for v in ["8gb", "lots", "1..2Gi", "Gi"] {
+            assert!(!said(v).contains("regular expression"), "{v}");
+        }
     }
 
     #[test]

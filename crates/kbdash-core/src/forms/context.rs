@@ -29,6 +29,8 @@ pub struct FormContext {
     pub backup_policies: Vec<BackupPolicyInfo>,
     /// The cluster's BackupSchedule, if there is one.
     pub backup_schedule: Option<BackupScheduleInfo>,
+    /// The cluster's OpsRequests (`spec.clusterName`), for cancelling one.
+    pub ops_requests: Vec<OpsRequestInfo>,
     /// `Cluster.spec.backup`, when set: the operator then writes it onto the BackupSchedule on
     /// every reconcile, so schedule changes go to the Cluster (docs/kubeblocks.md#schedules).
     pub cluster_backup: Option<ClusterBackupInfo>,
@@ -138,6 +140,27 @@ pub struct ScheduleInfo {
     /// The entry as the API returned it: a merge patch replaces the list whole, so every
     /// field of every entry (`name`, `parameters`, ...) is sent back from here.
     pub(crate) original: Value,
+}
+
+/// One OpsRequest of the cluster.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpsRequestInfo {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.type`, e.g. `VerticalScaling`.
+    pub ops_type: String,
+    /// `status.phase`; empty before the operator has seen it.
+    pub phase: String,
+}
+
+impl OpsRequestInfo {
+    /// Whether the request has ended (docs/kubeblocks.md#phases): nothing is left to cancel.
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(
+            self.phase.as_str(),
+            "Succeed" | "Failed" | "Cancelled" | "Aborted"
+        )
+    }
 }
 
 impl ScheduleInfo {

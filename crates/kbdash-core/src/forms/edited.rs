@@ -8,9 +8,9 @@
 use serde_json::Value;
 
 use super::{
-    BackupInput, BackupScheduleInput, ExposeInput, FieldError, FormContext, HorizontalScalingInput,
-    LifecycleInput, OpForm, ReconfigureInput, Request, RequestAction, ScaleDirection,
-    SwitchoverInput, UpgradeInput, VerticalScalingInput, VolumeExpansionInput,
+    BackupInput, BackupScheduleInput, CancelInput, ExposeInput, FieldError, FormContext,
+    HorizontalScalingInput, LifecycleInput, OpForm, ReconfigureInput, Request, RequestAction,
+    ScaleDirection, SwitchoverInput, UpgradeInput, VerticalScalingInput, VolumeExpansionInput,
 };
 use crate::kinds::Kind;
 
@@ -58,19 +58,23 @@ pub fn validate_edited(
             ctx.namespace
         )));
     }
-    if !matches!(form, OpForm::BackupSchedule(_))
+    // The form's own checks first: they word a wrong value as the form does.
+    let mut updated = form.clone();
+    absorb(&mut updated, &edited);
+    let built = updated.validate(ctx)?;
+    // A merge patch is not a whole object: the schema judges the object it is applied to.
+    if built.action == RequestAction::Create
         && let Err(causes) = crate::schema::validate_only(expected, &edited)
     {
         return Err(causes
             .into_iter()
-            .map(|c| FieldError::new(YAML_FIELD, format!("{}: {}", c.field, c.message)))
+            .map(|c| FieldError::new(YAML_FIELD, format!("{}: {}", c.field, plain(&c.message))))
             .collect());
     }
-    let mut updated = form.clone();
-    absorb(&mut updated, &edited);
-    let built = updated.validate(ctx)?;
     let mut edited_spec = edited.get("spec").cloned().unwrap_or(Value::Null);
-    if let (Some(spec), Kind::OpsRequest) = (edited_spec.as_object_mut(), expected) {
+    if let (Some(spec), Kind::OpsRequest, RequestAction::Create) =
+        (edited_spec.as_object_mut(), expected, &built.action)
+    {
         spec.retain(|k, _| !PASS_THROUGH_SPEC_KEYS.contains(&k.as_str()));
     }
     if let Some(path) = first_difference(&built.body["spec"], &edited_spec, "spec") {
@@ -88,6 +92,14 @@ pub fn validate_edited(
         ..built
     };
     Ok((updated, request))
+}
+
+/// A schema message without the regular expression a pattern rule quotes: people read it.
+fn plain(message: &str) -> String {
+    match message.find(" in body should match '") {
+        Some(at) => format!("{} does not have the expected format", &message[..at]),
+        None => message.to_string(),
+    }
 }
 
 fn expected_kind(form: &OpForm) -> Kind {
@@ -147,6 +159,7 @@ fn absorb(form: &mut OpForm, body: &Value) {
         OpForm::Lifecycle(f) => absorb_lifecycle(f, spec),
         OpForm::Backup(f) => absorb_backup(f, body),
         OpForm::BackupSchedule(f) => absorb_schedule(f, spec),
+        OpForm::Cancel(f) => absorb_cancel(f, body),
     }
 }
 
@@ -156,16 +169,12 @@ fn absorb_horizontal(f: &mut HorizontalScalingInput, item: &Value) {
         f.direction = ScaleDirection::Out;
         f.replica_changes = text(&out["replicaChanges"]);
     } else if let Some(scale_in) = item.get("scaleIn") {
-        match scale_in["onlineInstancesToOffline"].as_array() {
-            Some(names) => {
-                f.direction = ScaleDirection::Offline;
-                f.instances = names.iter().map(text).collect();
-            }
-            None => {
-                f.direction = ScaleDirection::In;
-                f.replica_changes = text(&scale_in["replicaChanges"]);
-            }
-        }
+        f.direction = ScaleDirection::In;
+        // A scale-in by count alone names no instance: the form asks for them.
+        f.instances = scale_in["onlineInstancesToOffline"]
+            .as_array()
+            .map(|names| names.iter().map(text).collect())
+            .unwrap_or_default();
     }
 }
 
@@ -246,6 +255,10 @@ fn absorb_backup(f: &mut BackupInput, body: &Value) {
     f.deletion_policy = text(&spec["deletionPolicy"]);
 }
 
+fn absorb_cancel(f: &mut CancelInput, body: &Value) {
+    f.ops_request = text(&body["metadata"]["name"]);
+}
+
 fn absorb_schedule(f: &mut BackupScheduleInput, spec: &Value) {
     if let Some(b) = &mut f.cluster_backup {
         let backup = &spec["backup"];
@@ -318,15 +331,34 @@ mod tests {
             matches!(updated, OpForm::HorizontalScaling(ref f) if f.replica_changes == "3" && f.direction == ScaleDirection::Out)
         );
 
-        let text = preview(&form, &ctx)
-            .replace("scaleOut", "scaleIn")
-            .replace("replicaChanges: 1", "replicaChanges: 2");
+        let text = preview(&form, &ctx).replace(
+            "scaleOut:\n      replicaChanges: 1",
+            "scaleIn:\n      replicaChanges: 2\n      onlineInstancesToOffline: [pg-cluster-postgresql-0, pg-cluster-postgresql-1]",
+        );
         assert_eq!(
             validate_edited(&form, &text, &ctx).unwrap_err()[0],
             FieldError::new(
-                "replica_changes",
+                "instances",
                 "scale-in must leave at least 1 replica of postgresql (it has 2)"
             )
+        );
+        // A scale-in by count alone names no instance: the form's own words ask for them.
+        let text = preview(&form, &ctx).replace("scaleOut", "scaleIn");
+        assert_eq!(
+            validate_edited(&form, &text, &ctx).unwrap_err()[0].field,
+            "instances"
+        );
+        // A wrong quantity is worded as the form words it, not as the schema's pattern.
+        let vscale = OpForm::new(OpKind::VerticalScaling, &ctx);
+        let mut set = vscale.clone();
+        set.set("memory_limit", "4Gi").unwrap();
+        let text = preview(&set, &ctx).replace("4Gi", "8gb");
+        assert_eq!(
+            validate_edited(&set, &text, &ctx).unwrap_err(),
+            vec![FieldError::new(
+                "memory_limit",
+                "Memory limit: \"8gb\" is not a quantity: use 8Gi"
+            )]
         );
 
         let mut reconf = OpForm::new(OpKind::Reconfiguring, &ctx);
@@ -336,6 +368,15 @@ mod tests {
             validate_edited(&reconf, &text, &ctx).unwrap_err()[0].field,
             "parameters"
         );
+    }
+
+    #[test]
+    fn schema_messages_quote_no_regular_expression() {
+        assert_eq!(
+            plain(r#"Invalid value: "x y": spec.a in body should match '^[a-z]+$'"#),
+            r#"Invalid value: "x y": spec.a does not have the expected format"#
+        );
+        assert_eq!(plain("Required value"), "Required value");
     }
 
     #[test]

@@ -12,15 +12,17 @@ use crate::domain::pitr::BackupKind;
 
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
-    OpKind, PodInfo, Request, RequestAction, RestoreContext, RestoreInput, ScheduleInfo,
-    VolumeInfo,
+    OpKind, OpsRequestInfo, PodInfo, Request, RequestAction, RestoreContext, RestoreInput,
+    ScheduleInfo, VolumeInfo,
 };
+use crate::kinds::Kind;
 
 /// The context of the reference fixtures (`tests/forms_context.rs` checks it equals
 /// [`FormContext::from_objects`] of them): PostgreSQL 16.9.0, 2 replicas (pod 0 primary,
 /// pod 1 ready secondary), 1 CPU / 2Gi, 20Gi `data`, the `postgresql` ComponentVersion's
 /// 16.x and 17.x releases, the addon's BackupPolicy (typed by its ActionSets) and
-/// BackupSchedule.
+/// BackupSchedule, and two of its OpsRequests (`with_ops_requests` of the running
+/// HorizontalScaling and the finished VerticalScaling fixtures).
 pub fn fixture_context() -> FormContext {
     let pod = |i: u32, role: &str| PodInfo {
         name: format!("pg-cluster-postgresql-{i}"),
@@ -87,6 +89,18 @@ pub fn fixture_context() -> FormContext {
                 schedule("archive-wal", true, "*/5 * * * *", "8d"),
             ],
         }),
+        ops_requests: vec![
+            OpsRequestInfo {
+                name: "pg-cluster-horizontalscaling-x7k2p".to_string(),
+                ops_type: "HorizontalScaling".to_string(),
+                phase: "Running".to_string(),
+            },
+            OpsRequestInfo {
+                name: "pg-cluster-verticalscaling-h2v8n".to_string(),
+                ops_type: "VerticalScaling".to_string(),
+                phase: "Succeed".to_string(),
+            },
+        ],
         cluster_backup: None,
         now: Utc
             .with_ymd_and_hms(2025, 6, 4, 12, 0, 0)
@@ -174,7 +188,7 @@ const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
         "horizontalscaling-scale-in",
         OpKind::HorizontalScaling,
         &[
-            ("direction", "offline"),
+            ("direction", "in"),
             ("instances", "pg-cluster-postgresql-1"),
         ],
     ),
@@ -232,6 +246,7 @@ const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
             ("pg-basebackup.cron", "0 3 * * *"),
         ],
     ),
+    ("opsrequest-cancel", OpKind::Cancel, &[]),
 ];
 
 /// Every example form with its file name and context (the Start example's cluster is
@@ -302,6 +317,11 @@ pub(crate) fn render(name: &str, request: &Request) -> Result<String, String> {
     }
     match &request.action {
         RequestAction::Create => header.push_str("# Use: kubectl apply -f <this file>\n"),
+        RequestAction::MergePatch { name } if request.kind == Kind::OpsRequest => {
+            header.push_str(&format!(
+                "# A JSON merge patch of OpsRequest {name} (it exists: this cancels it).\n# Use: kubectl patch opsrequest {name} -n demo --type merge --patch-file <this file>\n"
+            ))
+        }
         RequestAction::MergePatch { name } => header.push_str(&format!(
             "# A JSON merge patch of BackupSchedule {name} (lists are replaced whole, so every\n# schedule entry is listed). Use: kubectl apply -f <this file>, or\n# kubectl patch backupschedule {name} -n demo --type merge --patch-file <this file>\n"
         )),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
-    FormContext, PodInfo, ScheduleInfo, VolumeInfo,
+    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
 };
 use crate::domain::backup_methods::parse_backup_type;
 use crate::domain::pitr::BackupKind;
@@ -237,8 +237,28 @@ impl FormContext {
             releases,
             backup_policies,
             backup_schedule,
+            ops_requests: Vec::new(),
             cluster_backup,
             now: live.now,
         }
+    }
+
+    /// The context with the cluster's OpsRequests among `ops` (objects as JSON): those of
+    /// its namespace whose `spec.clusterName` names it.
+    pub fn with_ops_requests(mut self, ops: &[Value]) -> FormContext {
+        self.ops_requests = ops
+            .iter()
+            .filter(|o| {
+                o["spec"]["clusterName"].as_str() == Some(self.cluster.as_str())
+                    && o["metadata"]["namespace"].as_str() == Some(self.namespace.as_str())
+            })
+            .map(|o| OpsRequestInfo {
+                name: s(&o["metadata"]["name"]),
+                ops_type: s(&o["spec"]["type"]),
+                phase: s(&o["status"]["phase"]),
+            })
+            .filter(|o| !o.name.is_empty())
+            .collect();
+        self
     }
 }

@@ -42,6 +42,7 @@
 //! `spec.clusterName`, `spec.type` and the type's section.
 
 mod backup;
+mod cancel;
 mod checks;
 mod context;
 mod edited;
@@ -63,20 +64,21 @@ use serde_json::Value;
 use crate::kinds::Kind;
 
 pub use backup::{BackupInput, BackupScheduleInput};
+pub use cancel::{CANCELLABLE_TYPES, CancelInput, why_not_cancellable, why_not_cancellable_now};
 pub use context::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
-    FormContext, PodInfo, ScheduleInfo, VolumeInfo,
+    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
 };
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
 pub use lifecycle::LifecycleInput;
 pub use reconfigure::{ReconfigureInput, RowCheck};
+pub use restore::{
+    BackupState, RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
+};
 pub(crate) use restore::{
     CLUSTER_SNAPSHOT_ANNOTATION, CONNECTION_PASSWORD_ANNOTATION, ENCRYPTED_ACCOUNTS_ANNOTATION,
-};
-pub use restore::{
-    RESTORE_FROM_BACKUP_ANNOTATION, RestoreContext, RestoreInput, RestoreRequestForm,
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::SwitchoverInput;
@@ -86,7 +88,7 @@ pub use volume::VolumeExpansionInput;
 /// The operations kbdash builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpKind {
-    /// Add replicas, or remove them (the newest, or chosen instances taken offline).
+    /// Add replicas, or remove the instances chosen.
     HorizontalScaling,
     /// Change a component's CPU and memory requests and limits.
     VerticalScaling,
@@ -110,11 +112,13 @@ pub enum OpKind {
     Backup,
     /// A merge patch on the cluster's `BackupSchedule` (not an OpsRequest).
     BackupSchedule,
+    /// Cancel a running OpsRequest: a merge patch setting its `spec.cancel`.
+    Cancel,
 }
 
 impl OpKind {
     /// Every op, in menu order.
-    pub const ALL: [OpKind; 12] = [
+    pub const ALL: [OpKind; 13] = [
         OpKind::HorizontalScaling,
         OpKind::VerticalScaling,
         OpKind::Switchover,
@@ -127,10 +131,11 @@ impl OpKind {
         OpKind::Start,
         OpKind::Backup,
         OpKind::BackupSchedule,
+        OpKind::Cancel,
     ];
 
-    /// The OpsRequest `spec.type`; `None` for Backup and BackupSchedule, which are not
-    /// OpsRequests.
+    /// The OpsRequest `spec.type` of the request built; `None` for Backup and BackupSchedule,
+    /// which are not OpsRequests, and for Cancel, which patches one.
     pub fn ops_type(self) -> Option<&'static str> {
         Some(match self {
             OpKind::HorizontalScaling => "HorizontalScaling",
@@ -143,7 +148,7 @@ impl OpKind {
             OpKind::Restart => "Restart",
             OpKind::Stop => "Stop",
             OpKind::Start => "Start",
-            OpKind::Backup | OpKind::BackupSchedule => return None,
+            OpKind::Backup | OpKind::BackupSchedule | OpKind::Cancel => return None,
         })
     }
 
@@ -162,6 +167,7 @@ impl OpKind {
             OpKind::Start => "Start",
             OpKind::Backup => "Backup",
             OpKind::BackupSchedule => "Backup schedule",
+            OpKind::Cancel => "Cancel an OpsRequest",
         }
     }
 
@@ -180,6 +186,7 @@ impl OpKind {
             OpKind::Start => &["start"],
             OpKind::Backup => &["backup"],
             OpKind::BackupSchedule => &["backup-schedule"],
+            OpKind::Cancel => &["cancel-ops"],
         }
     }
 }
@@ -203,7 +210,9 @@ pub fn allowed_cluster_phases(op: OpKind) -> Option<&'static [&'static str]> {
         OpKind::Reconfiguring | OpKind::Stop => Some(UP_UPDATING),
         OpKind::Start => Some(START),
         OpKind::Backup => Some(BACKUP),
-        OpKind::VolumeExpansion | OpKind::Expose | OpKind::BackupSchedule => None,
+        // A cancel is honoured whatever the cluster's phase (docs/kubeblocks.md#ops-control
+        // names no phase for it).
+        OpKind::VolumeExpansion | OpKind::Expose | OpKind::BackupSchedule | OpKind::Cancel => None,
     }
 }
 
@@ -364,8 +373,8 @@ impl Request {
     pub(crate) fn summary(&self) -> String {
         let body = crate::redact::redacted(&self.body);
         let spec = &body["spec"];
-        match self.kind {
-            Kind::OpsRequest => {
+        match (self.kind, &self.action) {
+            (Kind::OpsRequest, RequestAction::Create) => {
                 let ops_type = spec["type"].as_str().unwrap_or_default();
                 let cluster = spec["clusterName"].as_str().unwrap_or_default();
                 let sections: Vec<String> = spec
@@ -410,6 +419,8 @@ pub enum OpForm {
     Backup(BackupInput),
     /// [`OpKind::BackupSchedule`].
     BackupSchedule(BackupScheduleInput),
+    /// [`OpKind::Cancel`].
+    Cancel(CancelInput),
 }
 
 macro_rules! each_form {
@@ -425,6 +436,7 @@ macro_rules! each_form {
             OpForm::Lifecycle($f) => $body,
             OpForm::Backup($f) => $body,
             OpForm::BackupSchedule($f) => $body,
+            OpForm::Cancel($f) => $body,
         }
     };
 }
@@ -447,13 +459,17 @@ impl OpForm {
             }
             OpKind::Backup => OpForm::Backup(BackupInput::initial(ctx)),
             OpKind::BackupSchedule => OpForm::BackupSchedule(BackupScheduleInput::initial(ctx)),
+            OpKind::Cancel => OpForm::Cancel(CancelInput::initial(ctx)),
         }
     }
 
-    /// A form for a `:` command (`"scale-in"`, `"promote"`, `":vscale"`...); `None` for an
-    /// unknown command. `scale-in` starts with the direction set to in.
-    pub fn from_command(command: &str, ctx: &FormContext) -> Option<OpForm> {
-        let command = command.trim().trim_start_matches(':');
+    /// A form for a `:` command line (`"scale-in"`, `"promote"`, `":vscale"`,
+    /// `"cancel-ops NAME"`...); `None` for an unknown command. `scale-in` starts with the
+    /// direction set to in; an argument names the object to start from
+    /// ([`OpForm::preselect`]).
+    pub fn from_command(line: &str, ctx: &FormContext) -> Option<OpForm> {
+        let mut words = line.trim().trim_start_matches(':').split_whitespace();
+        let command = words.next()?;
         let op = OpKind::ALL
             .into_iter()
             .find(|op| op.commands().contains(&command))?;
@@ -463,7 +479,29 @@ impl OpForm {
         {
             input.direction = ScaleDirection::In;
         }
+        if let Some(name) = words.next() {
+            form.preselect(ctx, name);
+        }
         Some(form)
+    }
+
+    /// Starts the form from the object the user had selected: a pod is picked among the
+    /// instances a scale-in removes, and a ready secondary becomes the switchover candidate;
+    /// an OpsRequest is the one to cancel. Names the form cannot use change nothing.
+    pub fn preselect(&mut self, ctx: &FormContext, name: &str) {
+        match self {
+            OpForm::HorizontalScaling(f) => f.preselect(ctx, name),
+            OpForm::Switchover(f) => f.preselect(ctx, name),
+            OpForm::Cancel(f) => f.preselect(ctx, name),
+            OpForm::VerticalScaling(_)
+            | OpForm::Reconfiguring(_)
+            | OpForm::VolumeExpansion(_)
+            | OpForm::Upgrade(_)
+            | OpForm::Expose(_)
+            | OpForm::Lifecycle(_)
+            | OpForm::Backup(_)
+            | OpForm::BackupSchedule(_) => {}
+        }
     }
 
     /// The op this form builds.
@@ -479,6 +517,7 @@ impl OpForm {
             OpForm::Lifecycle(input) => input.op,
             OpForm::Backup(_) => OpKind::Backup,
             OpForm::BackupSchedule(_) => OpKind::BackupSchedule,
+            OpForm::Cancel(_) => OpKind::Cancel,
         }
     }
 
@@ -527,16 +566,18 @@ impl OpForm {
     }
 
     /// The op needs the cluster name typed to confirm: scale-in, stop, restart,
-    /// switchover, and a reconfigure with a parameter whose change restarts PostgreSQL.
+    /// switchover, cancelling an OpsRequest, a reconfigure with a parameter whose change
+    /// restarts PostgreSQL, and an upgrade of a component with a single replica (it is down
+    /// while its pod restarts).
     pub fn disruptive(&self, ctx: &FormContext) -> bool {
         match self {
             OpForm::HorizontalScaling(f) => f.direction != ScaleDirection::Out,
-            OpForm::Switchover(_) => true,
+            OpForm::Switchover(_) | OpForm::Cancel(_) => true,
             OpForm::Reconfiguring(f) => f.restart_required(ctx),
             OpForm::Lifecycle(f) => matches!(f.op, OpKind::Restart | OpKind::Stop),
+            OpForm::Upgrade(f) => f.single_replica(ctx),
             OpForm::VerticalScaling(_)
             | OpForm::VolumeExpansion(_)
-            | OpForm::Upgrade(_)
             | OpForm::Expose(_)
             | OpForm::Backup(_)
             | OpForm::BackupSchedule(_) => false,

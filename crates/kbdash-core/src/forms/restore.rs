@@ -25,7 +25,8 @@ use serde_json::{Map, Value, json};
 use super::checks::{self, Errors};
 use super::{FieldError, FieldKind, FieldSpec, Request, RequestAction, UnknownField};
 use crate::domain::pitr::{
-    BackupFacts, BackupKind, PitrError, RecoverableWindow, check_restore_time, recoverable_window,
+    BackupFacts, BackupKind, PitrError, RecoverableWindow, TimeRange, check_restore_time,
+    recoverable_window,
 };
 use crate::domain::restore_time::{format_restore_time, parse_restore_time};
 use crate::kinds::Kind;
@@ -128,6 +129,47 @@ impl RestoreContext {
         })
     }
 
+    /// Follows a later state of a backup it knows, as the watch reports it: its phase, time
+    /// range and completion (what a backup's progress changes; its labels stay as loaded).
+    /// Returns `false` for a backup it does not know.
+    pub fn follow_backup(&mut self, name: &str, state: &BackupState) -> bool {
+        let mut found = false;
+        for facts in std::iter::once(&mut self.backup).chain(self.backups.iter_mut()) {
+            if facts.name == name {
+                found = true;
+                state.apply_to(facts);
+            }
+        }
+        found
+    }
+
+    /// Follows every backup it knows at once: `state_of` gives a backup's state by name, or
+    /// `None` for one that is gone, which is forgotten (the one restored from stays, with its
+    /// last facts).
+    pub fn follow_backups(&mut self, state_of: impl Fn(&str) -> Option<BackupState>) {
+        if let Some(state) = state_of(&self.backup.name) {
+            state.apply_to(&mut self.backup);
+        }
+        self.backups
+            .retain_mut(|facts| match state_of(&facts.name) {
+                Some(state) => {
+                    state.apply_to(facts);
+                    true
+                }
+                None => false,
+            });
+    }
+
+    /// Forgets a backup that was deleted (the one restored from stays, with its last facts).
+    pub fn forget_backup(&mut self, name: &str) {
+        self.backups.retain(|b| b.name != name);
+    }
+
+    /// Whether it knows backup `name` (of its namespace).
+    pub fn knows_backup(&self, name: &str) -> bool {
+        self.backup.name == name || self.backups.iter().any(|b| b.name == name)
+    }
+
     /// Whether the backup is continuous (a point in time must be chosen).
     pub fn is_continuous(&self) -> bool {
         self.backup.kind == BackupKind::Continuous
@@ -184,6 +226,32 @@ impl RestoreContext {
     }
 }
 
+/// The state of a backup that its progress changes, as a watch row reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BackupState {
+    /// `status.phase`.
+    pub phase: String,
+    /// `status.timeRange.start`.
+    pub start: Option<DateTime<Utc>>,
+    /// `status.timeRange.end`.
+    pub end: Option<DateTime<Utc>>,
+    /// `status.completionTimestamp`.
+    pub completion: Option<DateTime<Utc>>,
+}
+
+impl BackupState {
+    fn apply_to(&self, facts: &mut BackupFacts) {
+        facts.phase = self.phase.clone();
+        let time_zone = facts.time_range.and_then(|r| r.time_zone);
+        facts.time_range = (self.start.is_some() || self.end.is_some()).then_some(TimeRange {
+            start: self.start,
+            end: self.end,
+            time_zone,
+        });
+        facts.completion = self.completion;
+    }
+}
+
 /// Restore form input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoreInput {
@@ -204,6 +272,20 @@ pub struct RestoreInput {
     pub cpu: String,
     /// Field `memory` (Cluster form only): requests = limits.
     pub(crate) memory: String,
+}
+
+/// The operator's refusal of a time outside the range, with the recoverable window instead
+/// of its pointer to `kbcli cluster describe`.
+fn out_of_window(ctx: &RestoreContext) -> String {
+    let refusal = "restore-to-time is out of time range";
+    match ctx.window() {
+        Ok(w) => format!(
+            "{refusal}: the recoverable window is {} ~ {}",
+            format_restore_time(w.start),
+            format_restore_time(w.end)
+        ),
+        Err(e) => format!("{refusal}: {e}"),
+    }
 }
 
 impl RestoreInput {
@@ -461,6 +543,9 @@ impl RestoreInput {
                 Err(
                     err @ (PitrError::NotContinuous { .. } | PitrError::ContinuousNotActive { .. }),
                 ) => e.add("backup", err.to_string()),
+                // The operator points to `kbcli cluster describe` for the window; the wizard
+                // shows it, so the message says it.
+                Err(PitrError::OutOfRange { .. }) => e.add("time", out_of_window(ctx)),
                 Err(err) => e.add("time", err.to_string()),
             }
         }

@@ -1,10 +1,13 @@
-//! Horizontal scaling (out, in, named instances offline) and vertical scaling.
+//! Horizontal scaling (out by a number of replicas, in by the instances chosen) and vertical
+//! scaling.
 
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, Errors};
 use super::request::ops_request;
-use super::{FieldError, FieldKind, FieldSpec, FormContext, OpKind, Request, UnknownField};
+use super::{
+    FieldError, FieldKind, FieldSpec, FormContext, OpKind, PodInfo, Request, UnknownField,
+};
 use crate::domain::quantity::Quantity;
 
 /// The operator's default replica limit (`replicasLimit` absent from the PostgreSQL cmpd).
@@ -15,20 +18,18 @@ const MAX_REPLICAS: u64 = 16384;
 pub enum ScaleDirection {
     /// Add `replica_changes` replicas.
     Out,
-    /// Remove `replica_changes` replicas (the highest ordinals go).
+    /// Remove the chosen `instances` (`onlineInstancesToOffline`): the pods that go are
+    /// the ones picked, not whichever the InstanceSet would remove.
     In,
-    /// Take the named `instances` offline.
-    Offline,
 }
 
 impl ScaleDirection {
-    const CHOICES: [&'static str; 3] = ["out", "in", "offline"];
+    const CHOICES: [&'static str; 2] = ["out", "in"];
 
     fn as_str(self) -> &'static str {
         match self {
             ScaleDirection::Out => "out",
             ScaleDirection::In => "in",
-            ScaleDirection::Offline => "offline",
         }
     }
 
@@ -36,7 +37,6 @@ impl ScaleDirection {
         match s.trim() {
             "out" => Some(ScaleDirection::Out),
             "in" => Some(ScaleDirection::In),
-            "offline" => Some(ScaleDirection::Offline),
             _ => None,
         }
     }
@@ -47,15 +47,14 @@ impl ScaleDirection {
 pub struct HorizontalScalingInput {
     /// Field `component` (choice of components).
     pub(crate) component: String,
-    /// Field `direction` (choice `out`, `in`, `offline`).
+    /// Field `direction` (choice `out`, `in`).
     pub direction: ScaleDirection,
-    /// Field `replica_changes` (text, whole number) for out and in (shown for those only).
+    /// Field `replica_changes` (text, whole number), shown for out only.
     pub(crate) replica_changes: String,
-    /// Field `instances` (multiple choice of the component's pods) for offline (shown then
-    /// only).
+    /// Field `instances` (multiple choice of the component's pods, secondaries first), shown
+    /// for in only: the pods to remove.
     pub instances: Vec<String>,
-    /// Field `allow_primary` (toggle, shown for in and offline): allow a scale-in that
-    /// removes the primary.
+    /// Field `allow_primary` (toggle, shown for in): allow removing the primary.
     pub(crate) allow_primary: bool,
 }
 
@@ -71,13 +70,22 @@ impl HorizontalScalingInput {
         }
     }
 
+    /// Starts from pod `name`, when it is one of the cluster's: its component, and the pod
+    /// picked among the instances to remove (shown once the direction is in).
+    pub(crate) fn preselect(&mut self, ctx: &FormContext, name: &str) {
+        if let Some(pod) = ctx.pods.iter().find(|p| p.name == name) {
+            self.component = pod.component.clone();
+            self.instances = vec![pod.name.clone()];
+        }
+    }
+
     /// Replicas after the change, when the input is readable.
     pub(crate) fn resulting_replicas(&self, ctx: &FormContext) -> Option<i64> {
         let current = i64::from(ctx.component(&self.component)?.replicas);
         match self.direction {
             ScaleDirection::Out => Some(current + self.changes()?),
-            ScaleDirection::In => Some(current - self.changes()?),
-            ScaleDirection::Offline => Some(current - self.instances.len() as i64),
+            ScaleDirection::In if self.instances.is_empty() => None,
+            ScaleDirection::In => Some(current - self.instances.len() as i64),
         }
     }
 
@@ -89,6 +97,14 @@ impl HorizontalScalingInput {
         s.parse().ok()
     }
 
+    /// The component's pods in the order they are offered for removal: secondaries (and
+    /// pods without a role) first, the primary last.
+    fn removal_order<'a>(&self, ctx: &'a FormContext) -> Vec<&'a PodInfo> {
+        let mut pods = ctx.pods_of(&self.component);
+        pods.sort_by_key(|p| p.role.as_deref() == Some("primary"));
+        pods
+    }
+
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
         let current = ctx.component(&self.component).map(|c| c.replicas);
         let result = match (current, self.resulting_replicas(ctx)) {
@@ -96,10 +112,10 @@ impl HorizontalScalingInput {
             (Some(c), None) => format!("replicas {c}"),
             _ => String::new(),
         };
-        let pods = ctx
-            .pods_of(&self.component)
-            .into_iter()
-            .map(|p| p.name.clone());
+        let primary = ctx
+            .primary_of(&self.component)
+            .map(|p| format!("; primary {} (last)", p.name))
+            .unwrap_or_default();
         let mut fields = vec![
             FieldSpec::new("component", "Component", FieldKind::Choice, &self.component)
                 .choices(ctx.component_names()),
@@ -112,23 +128,19 @@ impl HorizontalScalingInput {
             .choices(ScaleDirection::CHOICES),
             FieldSpec::new(
                 "replica_changes",
-                "Replica changes",
+                "Replicas to add",
                 FieldKind::Text,
                 &self.replica_changes,
             )
-            .hint(result),
+            .hint(result.clone()),
             FieldSpec::new(
                 "instances",
-                "Instances to take offline",
+                "Instances to remove",
                 FieldKind::MultiChoice,
                 self.instances.join(","),
             )
-            .hint(
-                ctx.primary_of(&self.component)
-                    .map(|p| format!("primary is {}", p.name))
-                    .unwrap_or_else(|| "no primary".to_string()),
-            )
-            .choices(pods),
+            .hint(format!("{result}; secondaries first{primary}"))
+            .choices(self.removal_order(ctx).into_iter().map(|p| p.name.clone())),
             FieldSpec::new(
                 "allow_primary",
                 "Allow removing the primary",
@@ -138,9 +150,8 @@ impl HorizontalScalingInput {
         ];
         // Only the fields the direction uses are shown.
         fields.retain(|f| match f.name.as_str() {
-            "replica_changes" => self.direction != ScaleDirection::Offline,
-            "instances" => self.direction == ScaleDirection::Offline,
-            "allow_primary" => self.direction != ScaleDirection::Out,
+            "replica_changes" => self.direction == ScaleDirection::Out,
+            "instances" | "allow_primary" => self.direction == ScaleDirection::In,
             _ => true,
         });
         fields
@@ -165,29 +176,32 @@ impl HorizontalScalingInput {
         // field rules
         checks::required(&mut e, "component", "component", &self.component);
         let changes = match self.direction {
-            ScaleDirection::Offline => {
+            ScaleDirection::In => {
                 if self.instances.is_empty() {
-                    e.add("instances", "pick at least one instance to take offline");
+                    e.add(
+                        "instances",
+                        "pick the instances to remove (space picks the one under the cursor)",
+                    );
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                for name in &self.instances {
+                    if !seen.insert(name) {
+                        e.add("instances", format!("instance {name} is listed twice"));
+                    }
                 }
                 self.instances.len() as i64
             }
-            _ => match self.changes() {
+            ScaleDirection::Out => match self.changes() {
                 Some(n) if n >= 1 => n,
                 _ => {
                     e.add(
                         "replica_changes",
-                        "replica changes must be a whole number of at least 1",
+                        "replicas to add must be a whole number of at least 1",
                     );
                     0
                 }
             },
         };
-        let mut seen = std::collections::BTreeSet::new();
-        for name in &self.instances {
-            if !seen.insert(name) {
-                e.add("instances", format!("instance {name} is listed twice"));
-            }
-        }
         e.stage_done()?;
         // operator rules
         checks::phase_allows(&mut e, ctx, OpKind::HorizontalScaling);
@@ -195,19 +209,15 @@ impl HorizontalScalingInput {
         e.stage_done()?;
         let comp = &self.component;
         let current = ctx.component(comp).map_or(0, |c| i64::from(c.replicas));
-        let changes_field = match self.direction {
-            ScaleDirection::Offline => "instances",
-            _ => "replica_changes",
-        };
         match self.direction {
             ScaleDirection::Out if current + changes > MAX_REPLICAS as i64 => e.add(
-                changes_field,
+                "replica_changes",
                 format!(
                     "the number of replicas after scaling up violates the replica limit for component \"{comp}\""
                 ),
             ),
-            ScaleDirection::In | ScaleDirection::Offline if changes > current => e.add(
-                changes_field,
+            ScaleDirection::In if changes > current => e.add(
+                "instances",
                 format!(
                     "\"scaleIn.replicaChanges\" can't be greater than {current} for component \"{comp}\""
                 ),
@@ -216,25 +226,14 @@ impl HorizontalScalingInput {
         }
         e.stage_done()?;
         // kbdash's own checks
-        let pods = ctx.pods_of(comp);
-        let removed: Vec<&str> = match self.direction {
-            ScaleDirection::Out => Vec::new(),
-            // The InstanceSet removes the highest ordinals first.
-            ScaleDirection::In => pods
-                .iter()
-                .rev()
-                .take(usize::try_from(changes).unwrap_or(0))
-                .map(|p| p.name.as_str())
-                .collect(),
-            ScaleDirection::Offline => self.instances.iter().map(String::as_str).collect(),
-        };
-        if self.direction != ScaleDirection::Out && current - changes < 1 {
-            e.add(
-                changes_field,
-                format!("scale-in must leave at least 1 replica of {comp} (it has {current})"),
-            );
-        }
-        if self.direction == ScaleDirection::Offline {
+        if self.direction == ScaleDirection::In {
+            if current - changes < 1 {
+                e.add(
+                    "instances",
+                    format!("scale-in must leave at least 1 replica of {comp} (it has {current})"),
+                );
+            }
+            let pods = ctx.pods_of(comp);
             for name in &self.instances {
                 if !pods.iter().any(|p| &p.name == name) {
                     e.add(
@@ -243,24 +242,23 @@ impl HorizontalScalingInput {
                     );
                 }
             }
-        }
-        if !self.allow_primary
-            && let Some(primary) = ctx.primary_of(comp)
-            && removed.contains(&primary.name.as_str())
-        {
-            e.add(
-                changes_field,
-                format!(
-                    "this scale-in would remove the primary {}: take secondaries offline by name, or allow removing the primary",
-                    primary.name
-                ),
-            );
+            if !self.allow_primary
+                && let Some(primary) = ctx.primary_of(comp)
+                && self.instances.contains(&primary.name)
+            {
+                e.add(
+                    "instances",
+                    format!(
+                        "{} is the primary: pick secondaries, or allow removing the primary",
+                        primary.name
+                    ),
+                );
+            }
         }
         e.stage_done()?;
         let body = match self.direction {
             ScaleDirection::Out => json!({"scaleOut": {"replicaChanges": changes}}),
-            ScaleDirection::In => json!({"scaleIn": {"replicaChanges": changes}}),
-            ScaleDirection::Offline => json!({"scaleIn": {
+            ScaleDirection::In => json!({"scaleIn": {
                 "replicaChanges": changes,
                 "onlineInstancesToOffline": self.instances,
             }}),
@@ -272,11 +270,11 @@ impl HorizontalScalingInput {
         }
         let result = match self.direction {
             ScaleDirection::Out => current + changes,
-            _ => current - changes,
+            ScaleDirection::In => current - changes,
         };
         let mut notes = vec![format!("{comp}: replicas {current} -> {result}")];
-        if !removed.is_empty() {
-            notes.push(format!("pods deleted: {}", removed.join(", ")));
+        if self.direction == ScaleDirection::In {
+            notes.push(format!("pods deleted: {}", self.instances.join(", ")));
         }
         Ok(ops_request(
             ctx,

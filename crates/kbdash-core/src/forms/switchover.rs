@@ -28,6 +28,19 @@ impl SwitchoverInput {
         }
     }
 
+    /// Starts from pod `name` when it is a ready secondary: it becomes the candidate.
+    pub(crate) fn preselect(&mut self, ctx: &FormContext, name: &str) {
+        if let Some(pod) = ctx.pods.iter().find(|p| p.name == name)
+            && ctx
+                .ready_secondaries_of(&pod.component)
+                .iter()
+                .any(|p| p.name == name)
+        {
+            self.component = pod.component.clone();
+            self.candidate = pod.name.clone();
+        }
+    }
+
     pub(super) fn fields(&self, ctx: &FormContext) -> Vec<FieldSpec> {
         let primary = ctx
             .primary_of(&self.component)

@@ -1,4 +1,7 @@
-//! Upgrade: another service version of the same PostgreSQL major.
+//! Upgrade: another service version of the same PostgreSQL major. The addon's
+//! ComponentVersion pairs each release only with the compDefs of its own major
+//! (docs/kubeblocks.md#type-checks, Upgrade), so other majors are not offered, and the form
+//! says so.
 
 use serde_json::json;
 
@@ -31,6 +34,36 @@ impl UpgradeInput {
             .map(|c| c.service_version.clone())
     }
 
+    /// Whether the component has a single replica: it is down while its pod restarts.
+    pub(crate) fn single_replica(&self, ctx: &FormContext) -> bool {
+        ctx.component(&self.component)
+            .is_some_and(|c| c.replicas == 1)
+    }
+
+    /// Why the ComponentVersion's releases of other majors are not offered, e.g.
+    /// `17.x not offered: the ComponentVersion pairs each release with the compDefs of its
+    /// own major, so an upgrade stays within PostgreSQL 16`; `None` when it has none.
+    fn other_majors_note(&self, ctx: &FormContext) -> Option<String> {
+        let major = self.current(ctx).as_deref().and_then(major_of)?;
+        let mut others: Vec<u32> = ctx
+            .releases
+            .iter()
+            .filter_map(|r| major_of(r))
+            .filter(|m| *m != major)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if others.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = others.iter().map(|m| format!("{m}.x")).collect();
+        Some(format!(
+            "{} not offered: {}",
+            listed.join(", "),
+            within_major(major)
+        ))
+    }
+
     /// Releases of the same major as the component's current version.
     pub(crate) fn candidates(&self, ctx: &FormContext) -> Vec<String> {
         let major = self.current(ctx).as_deref().and_then(major_of);
@@ -52,7 +85,12 @@ impl UpgradeInput {
                 FieldKind::Choice,
                 &self.service_version,
             )
-            .hint(format!("current {current}"))
+            .hint(
+                std::iter::once(format!("current {current}"))
+                    .chain(self.other_majors_note(ctx))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
             .choices(self.candidates(ctx)),
         ]
     }
@@ -94,9 +132,12 @@ impl UpgradeInput {
                 format!("{current} is already the service version"),
             );
         } else if major_of(v).is_none() || major_of(v) != major_of(&current) {
+            let why = major_of(&current)
+                .map(|m| format!(": {}", within_major(m)))
+                .unwrap_or_default();
             e.add(
                 "service_version",
-                format!("{v} is not of the same major version as the current {current}"),
+                format!("{v} is not of the same major version as the current {current}{why}"),
             );
         } else if !ctx.releases.is_empty() && !ctx.releases.contains(v) {
             e.add(
@@ -108,15 +149,31 @@ impl UpgradeInput {
             );
         }
         e.stage_done()?;
+        let notes = if self.single_replica(ctx) {
+            vec![format!(
+                "{}: {current} -> {v}; it has a single replica: PostgreSQL is down while its only pod restarts",
+                self.component
+            )]
+        } else {
+            vec![format!(
+                "{}: {current} -> {v}, pods restart one at a time (secondaries first)",
+                self.component
+            )]
+        };
         Ok(ops_request(
             ctx,
             "Upgrade",
             "upgrade",
             json!({"components": [{"componentName": self.component, "serviceVersion": v}]}),
-            vec![format!(
-                "{}: {current} -> {v}, pods restart one at a time (secondaries first)",
-                self.component
-            )],
+            notes,
         ))
     }
+}
+
+/// Why an upgrade stays within `major`, in a user's words.
+fn within_major(major: u32) -> String {
+    format!(
+        "the ComponentVersion pairs each release only with the compDefs of its own major \
+         (postgresql-{major}-...), so an upgrade stays within PostgreSQL {major}"
+    )
 }

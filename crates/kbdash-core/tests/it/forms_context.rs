@@ -32,6 +32,14 @@ fn context_from_fixture_objects_matches_the_fixture_context() {
     let schedules = docs("backupschedule-pg-cluster.yaml");
     let components = docs("component-pg-cluster-postgresql.yaml");
     let action_sets = docs("actionsets-postgresql.yaml");
+    // Another cluster's request is left out.
+    let mut other = docs("opsrequest-restart-succeed.yaml").remove(0);
+    other["spec"]["clusterName"] = "billing".into();
+    let ops = [
+        docs("opsrequest-horizontalscaling-running.yaml").remove(0),
+        docs("opsrequest-verticalscaling-succeed.yaml").remove(0),
+        other,
+    ];
     let expected = fixture_context();
     let ctx = FormContext::from_objects(LiveObjects {
         cluster: &cluster,
@@ -43,7 +51,8 @@ fn context_from_fixture_objects_matches_the_fixture_context() {
         backup_schedules: &schedules,
         action_sets: &action_sets,
         now: expected.now,
-    });
+    })
+    .with_ops_requests(&ops);
     assert_eq!(ctx, expected);
 }
 

@@ -107,12 +107,26 @@ fn fixture(name: &str) -> Value {
     serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The fixture a merge patch of `kind` applies to: the BackupSchedule, or the running
+/// HorizontalScaling the cancel example cancels.
+fn patched_fixture(kind: Kind) -> Value {
+    match kind {
+        Kind::OpsRequest => fixture("opsrequest-horizontalscaling-running.yaml"),
+        _ => fixture("backupschedule-pg-cluster.yaml"),
+    }
+}
+
 /// What the server would hold after the request: the object itself, or the patched fixture.
 fn resulting_object(request: &Request) -> Value {
     match &request.action {
         RequestAction::Create => request.body.clone(),
-        RequestAction::MergePatch { .. } => {
-            let mut current = fixture("backupschedule-pg-cluster.yaml");
+        RequestAction::MergePatch { name } => {
+            let mut current = patched_fixture(request.kind);
+            assert_eq!(
+                current["metadata"]["name"],
+                name.as_str(),
+                "the patched object"
+            );
             merge_patch(&mut current, &request.body);
             current
         }
@@ -134,7 +148,10 @@ fn more_built_variants_validate_against_their_crds() {
     let variants: &[(OpKind, &[(&str, &str)])] = &[
         (
             OpKind::HorizontalScaling,
-            &[("direction", "in"), ("replica_changes", "1")],
+            &[
+                ("direction", "in"),
+                ("instances", "pg-cluster-postgresql-1"),
+            ],
         ),
         (
             OpKind::VerticalScaling,
@@ -211,8 +228,15 @@ fn every_example_file_validates_against_its_crd() {
             obj.pointer("/metadata/name").is_some_and(Value::is_string),
             "{name}: metadata.name"
         );
-        let resulting = if kind == Kind::BackupSchedule {
-            let mut current = fixture("backupschedule-pg-cluster.yaml");
+        // A patch file is recognisable by what it lacks: a whole BackupSchedule names its
+        // policy, a whole OpsRequest its type.
+        let is_patch = match kind {
+            Kind::BackupSchedule => true,
+            Kind::OpsRequest => obj.pointer("/spec/type").is_none(),
+            _ => false,
+        };
+        let resulting = if is_patch {
+            let mut current = patched_fixture(kind);
             merge_patch(&mut current, &obj);
             current
         } else {
@@ -298,9 +322,12 @@ proptest::proptest! {
         let cpu = format!("{cpu_millis}m");
         let memory = format!("{memory_mi}Mi");
         let storage = format!("{storage_gi}Gi");
+        let instances: Vec<String> =
+            (1..=changes).map(|i| format!("pg-cluster-postgresql-{i}")).collect();
+        let instances = instances.join(",");
         let changes = changes.to_string();
         let inputs: Vec<(OpKind, Vec<(&str, &str)>)> = vec![
-            (OpKind::HorizontalScaling, vec![("direction", direction), ("replica_changes", &changes)]),
+            (OpKind::HorizontalScaling, vec![("direction", direction), ("replica_changes", &changes), ("instances", &instances)]),
             (OpKind::VerticalScaling, vec![("cpu_request", &cpu), ("cpu_limit", &cpu), ("memory_request", &memory), ("memory_limit", &memory)]),
             (OpKind::VolumeExpansion, vec![("storage", &storage)]),
             (OpKind::Reconfiguring, vec![("parameters", &rows)]),

@@ -103,17 +103,9 @@ fn horizontal_scaling() {
     assert_eq!(
         spec(
             H,
-            &three_pods("secondary"),
-            &[("direction", "in"), ("replica_changes", "1")]
-        )["horizontalScaling"],
-        json!([{"componentName": "postgresql", "scaleIn": {"replicaChanges": 1}}])
-    );
-    assert_eq!(
-        spec(
-            H,
             &ctx(),
             &[
-                ("direction", "offline"),
+                ("direction", "in"),
                 ("instances", "pg-cluster-postgresql-1")
             ]
         )["horizontalScaling"],
@@ -122,32 +114,40 @@ fn horizontal_scaling() {
     let r = run(
         H,
         &three_pods("secondary"),
-        &[("direction", "in"), ("replica_changes", "1")],
+        &[
+            ("direction", "in"),
+            (
+                "instances",
+                "pg-cluster-postgresql-2,pg-cluster-postgresql-1",
+            ),
+        ],
     )
     .unwrap();
     assert_eq!(
         r.notes,
         [
-            "postgresql: replicas 3 -> 2",
-            "pods deleted: pg-cluster-postgresql-2"
+            "postgresql: replicas 3 -> 1",
+            "pods deleted: pg-cluster-postgresql-2, pg-cluster-postgresql-1"
         ]
     );
     // removing the primary only when asked
     let primary_last = three_pods("primary");
-    assert!(
-        run(
-            H,
-            &primary_last,
-            &[
-                ("direction", "in"),
-                ("replica_changes", "1"),
-                ("allow_primary", "true")
-            ]
-        )
-        .is_ok()
+    let remove_primary = [
+        ("direction", "in"),
+        ("instances", "pg-cluster-postgresql-2"),
+    ];
+    refused(
+        H,
+        &primary_last,
+        &remove_primary,
+        "instances",
+        "pg-cluster-postgresql-2 is the primary: pick secondaries, or allow removing the primary",
     );
+    let mut allowed = remove_primary.to_vec();
+    allowed.push(("allow_primary", "true"));
+    assert!(run(H, &primary_last, &allowed).is_ok());
 
-    let changes_msg = "replica changes must be a whole number of at least 1";
+    let changes_msg = "replicas to add must be a whole number of at least 1";
     for bad in ["0", "-1", "abc", "", "1.5", "99999999999"] {
         refused(
             H,
@@ -160,15 +160,15 @@ fn horizontal_scaling() {
     refused(
         H,
         &ctx(),
-        &[("direction", "offline")],
+        &[("direction", "in")],
         "instances",
-        "pick at least one instance to take offline",
+        "pick the instances to remove (space picks the one under the cursor)",
     );
     refused(
         H,
         &ctx(),
         &[
-            ("direction", "offline"),
+            ("direction", "in"),
             (
                 "instances",
                 "pg-cluster-postgresql-1,pg-cluster-postgresql-1",
@@ -180,8 +180,14 @@ fn horizontal_scaling() {
     refused(
         H,
         &ctx(),
-        &[("direction", "in"), ("replica_changes", "3")],
-        "replica_changes",
+        &[
+            ("direction", "in"),
+            (
+                "instances",
+                "pg-cluster-postgresql-0,pg-cluster-postgresql-1,pg-cluster-postgresql-7",
+            ),
+        ],
+        "instances",
         "\"scaleIn.replicaChanges\" can't be greater than 2 for component \"postgresql\"",
     );
     refused(
@@ -194,32 +200,22 @@ fn horizontal_scaling() {
     refused(
         H,
         &ctx(),
-        &[("direction", "in"), ("replica_changes", "2")],
-        "replica_changes",
+        &[
+            ("direction", "in"),
+            (
+                "instances",
+                "pg-cluster-postgresql-0,pg-cluster-postgresql-1",
+            ),
+            ("allow_primary", "true"),
+        ],
+        "instances",
         "scale-in must leave at least 1 replica of postgresql (it has 2)",
     );
     refused(
         H,
-        &primary_last,
-        &[("direction", "in"), ("replica_changes", "1")],
-        "replica_changes",
-        "this scale-in would remove the primary pg-cluster-postgresql-2: take secondaries offline by name, or allow removing the primary",
-    );
-    refused(
-        H,
         &three_pods("secondary"),
         &[
-            ("direction", "offline"),
-            ("instances", "pg-cluster-postgresql-0"),
-        ],
-        "instances",
-        "this scale-in would remove the primary pg-cluster-postgresql-0: take secondaries offline by name, or allow removing the primary",
-    );
-    refused(
-        H,
-        &three_pods("secondary"),
-        &[
-            ("direction", "offline"),
+            ("direction", "in"),
             ("instances", "pg-cluster-postgresql-9"),
         ],
         "instances",
@@ -250,43 +246,74 @@ fn horizontal_scaling() {
 #[test]
 fn horizontal_scaling_shows_the_resulting_replicas() {
     let mut form = OpForm::from_command("scale-in", &ctx()).unwrap();
-    let hint = |form: &OpForm| {
+    let field = |form: &OpForm, name: &str| {
         form.fields(&ctx())
             .into_iter()
-            .find(|f| f.name == "replica_changes")
-            .and_then(|f| f.hint)
+            .find(|f| f.name == name)
+            .unwrap()
     };
-    assert_eq!(hint(&form).as_deref(), Some("replicas 2 -> 1"));
-    form.set("direction", "out").unwrap();
-    form.set("replica_changes", "3").unwrap();
-    assert_eq!(hint(&form).as_deref(), Some("replicas 2 -> 5"));
     let names = |form: &OpForm| -> Vec<String> {
         form.fields(&ctx()).into_iter().map(|f| f.name).collect()
     };
-    assert_eq!(names(&form), ["component", "direction", "replica_changes"]);
-    form.set("direction", "in").unwrap();
-    assert_eq!(
-        names(&form),
-        ["component", "direction", "replica_changes", "allow_primary"]
-    );
-    form.set("direction", "offline").unwrap();
+    // Scale-in is choosing instances: the secondaries first, the primary last.
     assert_eq!(
         names(&form),
         ["component", "direction", "instances", "allow_primary"]
     );
+    let instances = field(&form, "instances");
+    assert_eq!(
+        instances.choices,
+        vec!["pg-cluster-postgresql-1", "pg-cluster-postgresql-0"]
+    );
+    assert_eq!(
+        instances.hint.as_deref(),
+        Some("replicas 2; secondaries first; primary pg-cluster-postgresql-0 (last)")
+    );
+    form.set("instances", "pg-cluster-postgresql-1").unwrap();
+    assert_eq!(
+        field(&form, "instances").hint.as_deref(),
+        Some("replicas 2 -> 1; secondaries first; primary pg-cluster-postgresql-0 (last)")
+    );
+    form.set("direction", "out").unwrap();
+    form.set("replica_changes", "3").unwrap();
+    assert_eq!(names(&form), ["component", "direction", "replica_changes"]);
+    assert_eq!(
+        field(&form, "replica_changes").hint.as_deref(),
+        Some("replicas 2 -> 5")
+    );
+}
+
+#[test]
+fn a_selected_pod_starts_the_form() {
+    // `:scale-in <pod>`: the pod is picked; a scale-out started from a pod picks it too, for
+    // when the direction turns to in.
+    let form = OpForm::from_command("scale-in pg-cluster-postgresql-1", &ctx()).unwrap();
+    let request = form.validate(&ctx()).unwrap();
+    assert_eq!(
+        request.body["spec"]["horizontalScaling"][0]["scaleIn"]["onlineInstancesToOffline"],
+        json!(["pg-cluster-postgresql-1"])
+    );
+    let mut form = OpForm::new(OpKind::HorizontalScaling, &ctx());
+    form.preselect(&ctx(), "pg-cluster-postgresql-0");
+    form.set("direction", "in").unwrap();
     let instances = form
         .fields(&ctx())
         .into_iter()
         .find(|f| f.name == "instances")
         .unwrap();
+    assert_eq!(instances.value, "pg-cluster-postgresql-0");
+    // A name that is not one of the cluster's pods changes nothing.
+    let mut form = OpForm::from_command("scale-in", &ctx()).unwrap();
+    form.preselect(&ctx(), "billing-postgresql-0");
+    assert_eq!(form, OpForm::from_command("scale-in", &ctx()).unwrap());
+    // A ready secondary becomes the switchover candidate; the primary does not.
+    let promote = OpForm::from_command("promote pg-cluster-postgresql-1", &ctx()).unwrap();
     assert_eq!(
-        instances.hint.as_deref(),
-        Some("primary is pg-cluster-postgresql-0")
+        promote.validate(&ctx()).unwrap().body["spec"]["switchover"][0]["candidateName"],
+        "pg-cluster-postgresql-1"
     );
-    assert_eq!(
-        instances.choices,
-        vec!["pg-cluster-postgresql-0", "pg-cluster-postgresql-1"]
-    );
+    let promote = OpForm::from_command("promote pg-cluster-postgresql-0", &ctx()).unwrap();
+    assert_eq!(promote, OpForm::new(OpKind::Switchover, &ctx()));
 }
 
 #[test]
@@ -323,7 +350,7 @@ fn vertical_scaling() {
         &ctx(),
         &[("cpu_request", "2 cores")],
         "cpu_request",
-        "CPU request: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        "CPU request: \"2 cores\" is not a quantity: use 2",
     );
     refused(
         V,
@@ -337,7 +364,7 @@ fn vertical_scaling() {
         &ctx(),
         &[("memory_limit", "2GB")],
         "memory_limit",
-        "Memory limit: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        "Memory limit: \"2GB\" is not a quantity: use 2Gi",
     );
     refused(
         V,
@@ -607,7 +634,7 @@ fn volume_expansion() {
         &ctx(),
         &[("storage", "30 GiB")],
         "storage",
-        "size: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        "size: \"30 GiB\" is not a quantity: use 30Gi",
     );
     let mut grown = ctx();
     grown.components[0].volumes[0].capacity = Some("25Gi".into());
@@ -652,7 +679,7 @@ fn upgrade() {
         &ctx(),
         &[(f, "17.5.0")],
         f,
-        "17.5.0 is not of the same major version as the current 16.9.0",
+        "17.5.0 is not of the same major version as the current 16.9.0: the ComponentVersion pairs each release only with the compDefs of its own major (postgresql-16-...), so an upgrade stays within PostgreSQL 16",
     );
     refused(
         U,

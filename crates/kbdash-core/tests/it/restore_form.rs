@@ -246,7 +246,9 @@ fn the_cluster_form_carries_the_restore_annotation_with_the_encrypted_accounts()
 
 #[test]
 fn each_invalid_input_gets_its_own_message_and_builds_nothing() {
-    let out_of_range = "restore-to-time is out of time range, you can view the recoverable time: \n\tkbcli cluster describe pg-cluster -n demo";
+    // The window is on screen in the wizard: the message names it, not `kbcli cluster
+    // describe`.
+    let out_of_range = "restore-to-time is out of time range: the recoverable window is 2025-06-03T02:01:10Z ~ 2025-06-03T10:14:52Z";
     let cases: Vec<(&str, bool, Fields, &str, &str)> = vec![
         (
             "name not DNS-1123",
@@ -456,4 +458,45 @@ fn the_cursor_writes_the_time_the_validation_reads() {
     assert!(i.set("nope", "x").is_err());
     assert!(i.confirmation_matches(" pg-cluster-pitr "));
     assert!(!i.confirmation_matches("pg-cluster"));
+}
+
+/// The wizard stays live: a backup's later state (the continuous backup's range growing, the
+/// full backup deleted) changes the window; a relative time counts from the context's now.
+#[test]
+fn the_window_follows_the_backups_and_relative_times_the_clock() {
+    use kbdash_core::domain::pitr::PitrError;
+    use kbdash_core::forms::BackupState;
+    let mut ctx = ctx(true);
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let grown = BackupState {
+        phase: "Running".into(),
+        start: Some(at("2025-06-02T08:05:31Z")),
+        end: Some(at("2025-06-04T11:59:30Z")),
+        completion: None,
+    };
+    assert!(ctx.follow_backup(CONTINUOUS, &grown));
+    assert_eq!(ctx.window().unwrap().end, at("2025-06-04T11:59:30Z"));
+    assert!(!ctx.follow_backup("nope", &grown));
+    assert!(ctx.knows_backup(CONTINUOUS) && !ctx.knows_backup("nope"));
+    let mut typed = input(&ctx, &[("time", "-1h")]);
+    assert_eq!(typed.chosen_time(&ctx), Some(at("2025-06-04T11:00:00Z")));
+    assert!(
+        typed.validate(&ctx).is_ok(),
+        "an hour ago is in the grown window"
+    );
+    ctx.now = at("2025-06-04T13:30:00Z");
+    assert_eq!(typed.chosen_time(&ctx), Some(at("2025-06-04T12:30:00Z")));
+    typed.set("time", "-2h").unwrap();
+    assert!(typed.validate(&ctx).is_ok());
+    // Following them all: the one restored from stays, whatever; a gone one is forgotten.
+    let mut all = ctx.clone();
+    all.follow_backups(|name| (name == CONTINUOUS).then(|| grown.clone()));
+    assert_eq!(all.backups.len(), 1);
+    assert!(matches!(all.window(), Err(PitrError::NoWindow { .. })));
+    ctx.forget_backup("pg-cluster-20250603020000");
+    assert!(matches!(ctx.window(), Err(PitrError::NoWindow { .. })));
 }

@@ -18,11 +18,13 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
-/// The fixture BackupSchedule the schedule patch example applies to, as a client would
-/// create it (no server-set metadata, no status).
-fn fixture_schedule() -> Value {
+/// A fixture object as a client would create it (no server-set metadata, no status): the
+/// BackupSchedule the schedule patch example applies to, the OpsRequest the cancel example
+/// cancels.
+fn fixture_object(file: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/kubeblocks/backupschedule-pg-cluster.yaml");
+        .join("../../tests/fixtures/kubeblocks")
+        .join(file);
     let full: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     json!({
         "apiVersion": full["apiVersion"],
@@ -55,7 +57,17 @@ async fn examples_apply_with_kubectl_against_the_demo_server() {
     .unwrap();
     server
         .store
-        .create(Kind::BackupSchedule, fixture_schedule())
+        .create(
+            Kind::BackupSchedule,
+            fixture_object("backupschedule-pg-cluster.yaml"),
+        )
+        .unwrap();
+    server
+        .store
+        .create(
+            Kind::OpsRequest,
+            fixture_object("opsrequest-horizontalscaling-running.yaml"),
+        )
         .unwrap();
     let dir = std::env::temp_dir().join(format!("kbdash-examples-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -135,4 +147,13 @@ async fn examples_apply_with_kubectl_against_the_demo_server() {
         "0 3 * * *"
     );
     assert_eq!(schedule["spec"]["schedules"].as_array().unwrap().len(), 3);
+    let cancelled = store
+        .get_value(
+            Kind::OpsRequest,
+            Some("demo"),
+            "pg-cluster-horizontalscaling-x7k2p",
+        )
+        .unwrap();
+    assert_eq!(cancelled["spec"]["cancel"], true);
+    assert_eq!(cancelled["spec"]["type"], "HorizontalScaling");
 }

@@ -190,7 +190,7 @@ async fn every_ops_request_form_runs_to_succeed_with_its_effect() {
     let newest = ctx.pods_of(comp).last().unwrap().name.clone();
     let mut offline = OpForm::new(OpKind::HorizontalScaling, &ctx);
     if let OpForm::HorizontalScaling(f) = &mut offline {
-        f.direction = ScaleDirection::Offline;
+        f.direction = ScaleDirection::In;
         f.instances = vec![newest.clone()];
     }
     assert!(offline.disruptive(&ctx));
