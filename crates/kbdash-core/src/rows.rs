@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use crate::atom::Atom;
+use crate::detail::params::{self, ParamSetting};
+use crate::detail::restored::{self, RestoreSource};
 use crate::domain::quantity::Quantity;
 use crate::kinds::Kind;
 
@@ -109,6 +111,10 @@ pub struct ClusterRow {
     /// `spec.clusterDef: postgresql` nor a `postgresql-` component definition. kbdash shows
     /// and judges PostgreSQL clusters only.
     pub other_engine: bool,
+    /// The backup and time the `kubeblocks.io/restore-from-backup` annotation names, while
+    /// the cluster carries it (docs/kubeblocks.md#restore-annotation); boxed, as few clusters
+    /// are restored.
+    pub restored_from: Option<Box<RestoreSource>>,
 }
 
 /// One component's entry in a Cluster's `status.components`.
@@ -237,6 +243,36 @@ pub struct OpsRow {
     pub details: Vec<ProgressDetail>,
     /// Whether `conditions` and `details` were left out because the request had finished.
     pub elided: bool,
+    /// What a Restore or Reconfiguring request asks for (a detail view explains it, and it
+    /// outlives the request); `None` for other types. Boxed: most requests have none.
+    pub spec: Option<Box<OpsSpec>>,
+}
+
+/// The part of an OpsRequest's spec kbdash keeps, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpsSpec {
+    /// A Restore's `spec.restore`: the backup and the point in time.
+    Restore(RestoreSource),
+    /// A Reconfiguring's parameters.
+    Reconfigure(Vec<ParamSetting>),
+}
+
+impl OpsSpec {
+    /// The spec of an OpsRequest object of type `op_type`, for the types that keep one.
+    fn of(op_type: &str, v: &Value) -> Option<Box<OpsSpec>> {
+        let spec = match op_type {
+            "Restore" => OpsSpec::Restore(restored::from_ops(v)?),
+            "Reconfiguring" => {
+                let settings = params::from_ops(v);
+                if settings.is_empty() {
+                    return None;
+                }
+                OpsSpec::Reconfigure(settings)
+            }
+            _ => return None,
+        };
+        Some(Box::new(spec))
+    }
 }
 
 /// A dataprotection Backup.
@@ -459,12 +495,12 @@ impl Row {
     }
 }
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub(crate) fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |cur, seg| cur.get(seg))
 }
 
 /// A string at `path`; numbers and booleans are shown as text too.
-fn text(v: &Value, path: &[&str]) -> Option<String> {
+pub(crate) fn text(v: &Value, path: &[&str]) -> Option<String> {
     match get(v, path)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -473,7 +509,7 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
     }
 }
 
-fn text_or_empty(v: &Value, path: &[&str]) -> String {
+pub(crate) fn text_or_empty(v: &Value, path: &[&str]) -> String {
     text(v, path).unwrap_or_default()
 }
 
@@ -487,7 +523,7 @@ fn label(v: &Value, name: &str) -> Atom {
 }
 
 /// A repeating value at `path`, interned.
-fn atom(v: &Value, path: &[&str]) -> Atom {
+pub(crate) fn atom(v: &Value, path: &[&str]) -> Atom {
     match get(v, path) {
         Some(Value::String(s)) => Atom::new(s),
         Some(Value::Number(n)) => Atom::new(&n.to_string()),
@@ -496,7 +532,7 @@ fn atom(v: &Value, path: &[&str]) -> Atom {
     }
 }
 
-fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
+pub(crate) fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
     get(v, path).and_then(Value::as_str).and_then(parse_time)
 }
 
@@ -507,7 +543,7 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn number(v: &Value, path: &[&str]) -> Option<u64> {
+pub(crate) fn number(v: &Value, path: &[&str]) -> Option<u64> {
     match get(v, path)? {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -515,7 +551,7 @@ fn number(v: &Value, path: &[&str]) -> Option<u64> {
     }
 }
 
-fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+pub(crate) fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
     get(v, path)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
@@ -596,6 +632,7 @@ impl ClusterRow {
             conditions: conditions(v),
             deleting: deletion_time(v),
             other_engine,
+            restored_from: restored::from_cluster(v).map(Box::new),
         }
     }
 
@@ -738,6 +775,7 @@ impl OpsRow {
         } else {
             String::new()
         };
+        let op_type = atom(v, &["spec", "type"]);
         // Collected at their exact count: pushing would reserve room for four per request.
         let details: Vec<ProgressDetail> = get(v, &["status", "components"])
             .and_then(Value::as_object)
@@ -767,7 +805,8 @@ impl OpsRow {
             } else {
                 label(v, "app.kubernetes.io/instance")
             },
-            op_type: atom(v, &["spec", "type"]),
+            spec: OpsSpec::of(&op_type, v),
+            op_type,
             phase,
             progress: Progress::parse(&text_or_empty(v, &["status", "progress"])),
             started: time(v, &["status", "startTimestamp"]),
