@@ -21,6 +21,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch as follow};
 use tokio::task::JoinSet;
 
+use kbdash_core::forms::RESTORE_FROM_BACKUP_ANNOTATION;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
 
@@ -300,6 +301,14 @@ fn row_view(obj: DynamicObject) -> Value {
             .labels
             .map(|l| Value::Object(l.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
     );
+    // The one annotation a row reads (a restored cluster's source); the rest are never looked at.
+    put(
+        "annotations",
+        metadata
+            .annotations
+            .and_then(|mut a| a.remove(RESTORE_FROM_BACKUP_ANNOTATION))
+            .map(|v| serde_json::json!({ RESTORE_FROM_BACKUP_ANNOTATION: v })),
+    );
     put(
         "creationTimestamp",
         metadata
@@ -350,10 +359,22 @@ pub async fn fetch(client: Client, target: ObjRef) -> Report {
 mod tests {
     use super::*;
 
-    const FIXTURES: [(Kind, &str); 6] = [
+    const FIXTURES: [(Kind, &str); 9] = [
         (
             Kind::Cluster,
             include_str!("../../tests/fixtures/kubeblocks/cluster-pg-cluster.yaml"),
+        ),
+        (
+            Kind::Cluster,
+            include_str!("../../tests/fixtures/kubeblocks/cluster-restore-from-backup-pitr.yaml"),
+        ),
+        (
+            Kind::OpsRequest,
+            include_str!("../../tests/fixtures/kubeblocks/opsrequest-restore-pitr.yaml"),
+        ),
+        (
+            Kind::OpsRequest,
+            include_str!("../../tests/fixtures/kubeblocks/opsrequest-reconfiguring-succeed.yaml"),
         ),
         (
             Kind::Pod,
@@ -392,11 +413,19 @@ mod tests {
                 let whole = Row::from_value(kind, &to_value(obj.clone()));
                 let trimmed = Row::from_value(kind, &row_view(obj));
                 assert!(whole.is_some());
+                if let Some(Row::Cluster(c)) = &whole
+                    && c.key.name == "pg-cluster-pitr"
+                {
+                    assert!(
+                        c.restored_from.is_some(),
+                        "the fixture is a restored cluster"
+                    );
+                }
                 assert_eq!(trimmed, whole);
                 compared += 1;
             }
         }
-        assert_eq!(compared, 7);
+        assert_eq!(compared, 10);
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use crate::state::model::{Detail, Model};
 use crate::state::theme::Theme;
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, ops};
+use crate::view::{backups, detail_sections, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
 
@@ -73,11 +73,11 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
 }
 
 /// UTC with seconds and the zone spelled out, or "-".
-fn utc_label(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+pub(crate) fn utc_label(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map_or_else(|| "-".into(), |t| format!("{} UTC", widgets::utc(Some(t))))
 }
 
-fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
+pub(crate) fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:<18}"), theme.muted()),
         Span::raw(value.into()),
@@ -91,7 +91,7 @@ fn fact_span(theme: &Theme, name: &str, value: Span<'static>) -> Line<'static> {
     ])
 }
 
-fn heading(theme: &Theme, text: &str) -> Line<'static> {
+pub(crate) fn heading(theme: &Theme, text: &str) -> Line<'static> {
     Line::styled(format!("── {text} "), theme.accent())
 }
 
@@ -168,6 +168,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
             ),
         ),
     ];
+    detail_sections::provenance(m, c, &mut out);
     if let Some(since) = c.deleting {
         let held = c.termination_policy == "DoNotTerminate";
         out.push(fact_span(
@@ -291,11 +292,23 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     if let Some(o) = m.store.last_op(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Last OpsRequest"));
-        out.push(Line::from(vec![
+        let mut line = vec![
             Span::raw(format!("  {} {} ", o.key.name, o.op_type)),
             status_span(&o.phase, t),
-        ]));
+        ];
+        if m.store.ops.get(&o.key).is_none() {
+            line.push(Span::styled(
+                format!(
+                    "  ended {}, since deleted (its ttl)",
+                    utc_label(o.completed)
+                ),
+                t.muted(),
+            ));
+        }
+        out.push(Line::from(line));
     }
+    detail_sections::connect(m, c, &mut out);
+    detail_sections::parameters(m, c, &mut out);
     conditions(t, &c.conditions, &mut out);
     out
 }
@@ -336,6 +349,7 @@ fn pod(m: &Model, p: &PodRow) -> Vec<Line<'static>> {
             ),
         ),
     ];
+    detail_sections::containers(m, p, &mut out);
     conditions(t, &p.conditions, &mut out);
     out
 }
@@ -363,6 +377,7 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
             Span::styled(o.reason.clone(), t.fg(t.error)),
         ));
     }
+    detail_sections::ops_spec(m, o, &mut out);
     out.push(Line::raw(""));
     out.push(heading(t, "Progress details"));
     // A finished request's history comes from the object itself, fetched on opening.
