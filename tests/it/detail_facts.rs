@@ -353,3 +353,74 @@ fn last_op_outlives_a_request_deleted_while_the_stream_was_down() {
     );
     assert!(!m.store.restored.contains_key(&cluster));
 }
+
+/// Through the real engine and client: opening a cluster's detail lists its Services and
+/// Restore objects from the API server (the demo operator makes the Services as KubeBlocks
+/// does), and the detail shows them.
+#[tokio::test]
+async fn the_engine_lists_the_services_and_restores_of_the_opened_cluster() {
+    use crate::resilience_support::{Session, all_live, ch, fixture as seeded};
+    let mut s = Session::start_with("detail-facts", 130, 60, |server| {
+        let mut cluster = seeded(Kind::Cluster, "pg-cluster-pitr");
+        cluster["metadata"]["annotations"]
+            .as_object_mut()
+            .unwrap()
+            .remove("kubeblocks.io/restore-from-backup");
+        server.store.create(Kind::Cluster, cluster).unwrap();
+        let restore = seeded(
+            Kind::Restore,
+            "pg-cluster-pitr-postgresql-9c4d7e21-preparedata",
+        );
+        server.store.create(Kind::Restore, restore).unwrap();
+        // The Services the operator makes for a cluster (here, for this and for another one).
+        for cluster in ["pg-cluster-pitr", "pg-cluster"] {
+            let service = json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": format!("{cluster}-postgresql"), "namespace": "demo",
+                    "labels": {"app.kubernetes.io/instance": cluster,
+                        "app.kubernetes.io/managed-by": "kubeblocks",
+                        "apps.kubeblocks.io/component-name": "postgresql"}},
+                "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10",
+                    "selector": {"app.kubernetes.io/instance": cluster,
+                        "kubeblocks.io/role": "primary"},
+                    "ports": [{"name": "tcp-postgresql", "port": 5432}]}});
+            server.store.create(Kind::Service, service).unwrap();
+        }
+    })
+    .await;
+    let ck = ObjKey::new("demo", "pg-cluster-pitr");
+    s.until("initial sync", |m| {
+        all_live(m) && m.store.clusters.get(&ck).is_some()
+    })
+    .await;
+    s.press(ch('1'));
+    s.model.store.clusters.select_key(&ck);
+    s.press(ch('d'));
+    s.until("the cluster's Services and Restores listed", |m| {
+        m.cluster_facts.as_ref().is_some_and(|f| {
+            f.restores.is_some()
+                && matches!(&f.services, Some(Ok(found))
+                    if found.iter().any(|svc| svc.name == "pg-cluster-pitr-postgresql"))
+        })
+    })
+    .await;
+    let facts = s.model.cluster_facts.clone().unwrap();
+    let services = facts.services.unwrap().unwrap();
+    assert!(
+        services
+            .iter()
+            .all(|svc| svc.name.starts_with("pg-cluster-pitr-")),
+        "only this cluster's: {services:?}"
+    );
+    let restores = facts.restores.unwrap().unwrap();
+    assert_eq!(restores.len(), 1, "{restores:?}");
+    assert_eq!(restores[0].seen_on, SeenOn::RestoreObject);
+    let screen = s.render();
+    assert!(
+        screen.contains("pg-cluster-pitr-postgresql.demo.svc"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("seen on the cluster's Restore object"),
+        "{screen}"
+    );
+}

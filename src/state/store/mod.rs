@@ -553,6 +553,42 @@ mod tests {
     }
 
     #[test]
+    fn a_deleted_request_stays_the_last_op_until_a_newer_one_and_is_forgotten_with_its_cluster() {
+        let mut store = Store::default();
+        let cluster = ObjKey::new("ns", "a");
+        store.apply(
+            Row::Cluster(ClusterRow {
+                key: cluster.clone(),
+                ..ClusterRow::default()
+            }),
+            at(),
+        );
+        let op = |name: &str, secs: i64| {
+            Row::Ops(OpsRow {
+                key: ObjKey::new("ns", name),
+                cluster: Atom::new("a"),
+                created: DateTime::from_timestamp(1_750_000_000 + secs, 0),
+                ..OpsRow::default()
+            })
+        };
+        let last = |store: &Store| store.last_op(&cluster).map(|o| o.key.name.to_string());
+        store.apply(op("old", 0), at());
+        store.apply(op("new", 10), at());
+        store.delete(Kind::OpsRequest, &ObjKey::new("ns", "old"), at());
+        assert_eq!(
+            store.ended_ops.len(),
+            0,
+            "an older request is not remembered"
+        );
+        store.delete(Kind::OpsRequest, &ObjKey::new("ns", "new"), at());
+        assert_eq!(last(&store).as_deref(), Some("new"));
+        store.apply(op("newer", 20), at());
+        assert_eq!(last(&store).as_deref(), Some("newer"));
+        store.delete(Kind::Cluster, &cluster, at());
+        assert!(store.ended_ops.is_empty());
+    }
+
+    #[test]
     fn a_switchover_is_recorded_and_a_deleted_cluster_forgotten() {
         let mut store = Store::default();
         let cluster = ObjKey::new("ns", "a");
