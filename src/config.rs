@@ -26,6 +26,10 @@ pub(crate) struct TriageFile {
     pub(crate) restart_window_minutes: Option<u32>,
     pub(crate) full_backup_grace_minutes: Option<u32>,
     pub(crate) stuck_deleting_minutes: Option<u32>,
+    pub(crate) clock_skew_minutes: Option<u32>,
+    pub(crate) settle_minutes: Option<u32>,
+    pub(crate) phase_lag_minutes: Option<u32>,
+    pub(crate) backup_age_minutes: Option<u32>,
 }
 
 /// Wall mode settings.
@@ -144,6 +148,10 @@ impl Config {
             restart_window: m(self.triage.restart_window_minutes, d.restart_window),
             full_backup_grace: m(self.triage.full_backup_grace_minutes, d.full_backup_grace),
             stuck_deleting: m(self.triage.stuck_deleting_minutes, d.stuck_deleting),
+            clock_skew: m(self.triage.clock_skew_minutes, d.clock_skew),
+            settle: m(self.triage.settle_minutes, d.settle),
+            phase_lag: m(self.triage.phase_lag_minutes, d.phase_lag),
+            backup_age: m(self.triage.backup_age_minutes, d.backup_age),
         }
     }
 

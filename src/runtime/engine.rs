@@ -18,6 +18,7 @@ use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::lookup;
 use crate::k8s::watch::{self, Sink};
+use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
 use crate::state::model::Model;
@@ -70,6 +71,8 @@ pub struct Engine {
     /// Whether the current context is read-only.
     readonly: bool,
     audit_log: Option<PathBuf>,
+    /// A `kubectl exec` waiting for the terminal.
+    exec: Option<CommandLine>,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -118,6 +121,7 @@ impl Engine {
             policy: config.readonly,
             readonly,
             audit_log: config.audit_log,
+            exec: None,
         };
         engine.restart_watches();
         engine.restart_probe();
@@ -239,6 +243,21 @@ impl Engine {
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             )),
+            Cmd::Exec(target) => {
+                let path = std::env::var_os("PATH");
+                match exec::command_line(
+                    &self.source,
+                    &self.connection.context,
+                    &target,
+                    path.as_deref(),
+                ) {
+                    Ok(line) => {
+                        self.exec = Some(line);
+                        None
+                    }
+                    Err(e) => Some(Msg::Failed(e)),
+                }
+            }
             Cmd::Form(cmd) => {
                 let client = self.connection.client.clone();
                 let context = self.connection.context.clone();
@@ -276,6 +295,11 @@ impl Engine {
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }
         }
+    }
+
+    /// The `kubectl exec` asked for, if any: the runtime hands the terminal over to it.
+    pub fn take_exec(&mut self) -> Option<CommandLine> {
+        self.exec.take()
     }
 
     /// A message already queued, if any (command results first).

@@ -10,6 +10,7 @@
 //! its [`engine`] alone runs effects.
 
 pub mod engine;
+pub mod exec;
 pub mod form_effects;
 
 use std::io::{Stdout, stdout};
@@ -36,6 +37,7 @@ use crate::state::readonly::Policy;
 use crate::state::theme::Theme;
 use crate::update::set_pages;
 use engine::{Engine, EngineConfig};
+use exec::CommandLine;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(33);
@@ -84,6 +86,67 @@ impl TerminalGuard {
         Ok(TerminalGuard { terminal })
     }
 }
+
+impl TerminalGuard {
+    /// Takes the terminal back after a program had it: raw mode, the alternate screen, and
+    /// everything drawn anew on the next frame.
+    fn resume(&mut self) -> Result<()> {
+        enable_raw_mode().context("switching the terminal to raw mode")?;
+        TERMINAL_ACTIVE.store(true, Ordering::SeqCst);
+        crossterm::execute!(stdout(), EnterAlternateScreen)
+            .context("entering the alternate screen")?;
+        self.terminal.clear().context("clearing the screen")?;
+        self.terminal.hide_cursor().context("hiding the cursor")?;
+        Ok(())
+    }
+}
+
+/// Runs `line` with the terminal handed over: kbdash leaves its screen and raw mode first and
+/// takes them back after. Returns the message saying how it ended, and the signal that is to
+/// end kbdash too, if one came. Meanwhile SIGINT is the program's (the terminal sends Ctrl-C to
+/// both, and psql cancels its query); SIGTERM or SIGHUP end the program, then kbdash.
+async fn hand_over(
+    guard: &mut TerminalGuard,
+    signals: &mut Signals,
+    line: CommandLine,
+) -> Result<(Msg, Option<i32>)> {
+    restore_terminal();
+    println!(
+        "kbdash: {}; exit it to come back to the dashboard",
+        line.what
+    );
+    let mut command = tokio::process::Command::new(&line.program);
+    command
+        .args(&line.args)
+        .envs(line.env.iter().map(|(k, v)| (k, v)));
+    let mut ending = None;
+    let result = match command.spawn() {
+        Err(e) => Err(format!("could not run {}: {e}", line.program.display())),
+        Ok(mut child) => loop {
+            tokio::select! {
+                status = child.wait() => break status.map(|s| s.code()).map_err(|e| e.to_string()),
+                signal = signals.recv() => if signal != SIGINT {
+                    ending = Some(signal);
+                    let _ = child.start_kill();
+                },
+            }
+        },
+    };
+    guard.resume()?;
+    Ok((
+        Msg::Exited {
+            what: line.what,
+            result,
+        },
+        ending,
+    ))
+}
+
+#[cfg(unix)]
+const SIGINT: i32 = libc::SIGINT;
+/// Never received where there are no signals (see [`Signals`]).
+#[cfg(not(unix))]
+const SIGINT: i32 = 2;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -182,6 +245,21 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
                 engine.handle(&mut model, msg).await;
                 drained += 1;
             }
+        }
+        if let Some(line) = engine.take_exec() {
+            // The program reads the terminal: no reader of kbdash's may compete for its keys.
+            drop(events);
+            let (msg, ending) = hand_over(guard, &mut signals, line).await?;
+            events = EventStream::new();
+            if let Some(signal) = ending {
+                return Ok(Ending::Signal(signal));
+            }
+            let size = guard.terminal.size().context("reading the terminal size")?;
+            engine
+                .handle(&mut model, Msg::Resize(size.width, size.height))
+                .await;
+            engine.handle(&mut model, msg).await;
+            last_draw = Instant::now() - FRAME;
         }
         if model.quit {
             return Ok(Ending::Quit);

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::state::exec::ExecTarget;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -32,6 +33,9 @@ pub enum Cmd {
     LoadTheme(String),
     /// An effect of the operations menu or a form (load, dry run, submit, write).
     Form(FormCmd),
+    /// Hand the terminal to a program in a pod's container (`kubectl exec -it`) and take it
+    /// back when it ends.
+    Exec(ExecTarget),
 }
 
 impl Cmd {
@@ -46,6 +50,9 @@ impl Cmd {
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_) => false,
+            // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
+            // is typed in the container can change anything: read-only mode has none.
+            Cmd::Exec(_) => true,
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { .. }
                 | FormCmd::LoadRestore { .. }

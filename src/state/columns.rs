@@ -55,6 +55,44 @@ pub enum ColumnId {
     TimeRange,
 }
 
+impl ColumnId {
+    /// What the column is worth on a narrow screen. When the columns do not fit even at their
+    /// narrowest comfortable widths, the one worth least goes first (the rightmost of equals):
+    /// NAMESPACE and a cluster's PRIMARY long before STATUS; NAME never.
+    pub(crate) const fn worth(self) -> u8 {
+        match self {
+            ColumnId::Name => u8::MAX,
+            ColumnId::Status => 9,
+            ColumnId::Type | ColumnId::Cluster => 8,
+            ColumnId::Ready | ColumnId::Role => 7,
+            ColumnId::LastOp
+            | ColumnId::Pitr
+            | ColumnId::Progress
+            | ColumnId::TimeRange
+            | ColumnId::Reason => 6,
+            ColumnId::Restarts | ColumnId::Size => 5,
+            ColumnId::Version | ColumnId::Method | ColumnId::Duration => 4,
+            ColumnId::Age => 3,
+            ColumnId::Node => 2,
+            ColumnId::Primary => 1,
+            ColumnId::Namespace => 0,
+        }
+    }
+
+    /// Whether the column holds names, whose beginning and end both tell objects apart
+    /// (`…-postgresql-0` and `…-postgresql-1`): cut in the middle, not at the end.
+    pub(crate) const fn holds_names(self) -> bool {
+        matches!(
+            self,
+            ColumnId::Namespace
+                | ColumnId::Name
+                | ColumnId::Cluster
+                | ColumnId::Primary
+                | ColumnId::Node
+        )
+    }
+}
+
 /// One column of a table of `R` rows.
 pub struct Column<R> {
     pub(crate) id: ColumnId,

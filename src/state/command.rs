@@ -1,6 +1,7 @@
 //! The `:` command line: parsing and completion. Pure.
 
 use crate::state::completion::common_prefix;
+use crate::state::exec::Program;
 use crate::state::model::{Model, Pane};
 use crate::state::theme::BUILTIN;
 use kbdash_core::forms::OpKind;
@@ -15,6 +16,8 @@ pub(crate) enum Command {
     Context(String),
     Theme(String),
     Pane(Pane),
+    /// Run a program in the selected pod's container.
+    Exec(Program),
 }
 
 impl Command {
@@ -27,6 +30,8 @@ impl Command {
             | Command::Context(_)
             | Command::Theme(_)
             | Command::Pane(_) => false,
+            // See `Cmd::Exec`: an exec is a write, and the program can change anything.
+            Command::Exec(_) => true,
         }
     }
 }
@@ -44,6 +49,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ops", "show the OpsRequests pane"),
     ("backups", "show the Backups pane"),
     ("help", "show the key bindings"),
+    (
+        "shell",
+        "shell in the selected pod's postgresql container (kubectl exec; also s)",
+    ),
+    (
+        "connect",
+        "psql in the selected pod's postgresql container (kubectl exec)",
+    ),
     ("scale-out", "add replicas to the selected cluster (form)"),
     ("scale-in", "remove replicas or instances (form)"),
     ("vscale", "change cpu and memory (form)"),
@@ -100,6 +113,8 @@ pub(crate) fn parse(line: &str) -> Result<Command, String> {
         "pods" | "po" | "pod" => Ok(Command::Pane(Pane::Pods)),
         "ops" | "opsrequests" | "opsrequest" => Ok(Command::Pane(Pane::Ops)),
         "backups" | "backup" => Ok(Command::Pane(Pane::Backups)),
+        "shell" | "sh" => Ok(Command::Exec(Program::Shell)),
+        "connect" | "psql" => Ok(Command::Exec(Program::Psql)),
         "" => Err("empty command".into()),
         other => Err(format!(
             "unknown command :{other} (Tab completes, ? lists keys)"

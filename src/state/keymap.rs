@@ -62,10 +62,17 @@ pub enum Action {
     SortBy(&'static str),
     /// Show or hide the triage view.
     Triage,
+    /// Hide the selected triage problem until it changes; in the acknowledged list, show it
+    /// again.
+    Acknowledge,
+    /// Switch the triage view between the problems and the acknowledged ones.
+    ListAcknowledged,
     /// Open the restore wizard from the selected backup.
     Restore,
     /// Open the Cancel form on the selected OpsRequest.
     CancelOps,
+    /// Open a shell in the selected pod's container (`kubectl exec`).
+    Shell,
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
 }
@@ -151,9 +158,12 @@ impl Action {
             | Action::SortPrev
             | Action::SortReverse
             | Action::SortBy(_)
-            | Action::Triage => false,
-            // The restore wizard exists to create a cluster.
-            Action::OpsMenu | Action::Restore | Action::CancelOps => true,
+            | Action::Triage
+            | Action::Acknowledge
+            | Action::ListAcknowledged => false,
+            // The restore wizard exists to create a cluster; a shell can change anything in
+            // the container, and `kubectl exec` is a write as the API server sees it.
+            Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -205,6 +215,8 @@ pub(crate) enum Context {
     Ops,
     /// The Backups pane only (checked before `Table`).
     Backups,
+    /// The Pods pane only (checked before `Table`).
+    Pods,
     /// The detail view.
     Detail,
     /// The triage view.
@@ -247,12 +259,13 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 24] = [
+    pub(crate) const ALL: [Context; 25] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
         Context::Ops,
         Context::Backups,
+        Context::Pods,
         Context::Detail,
         Context::Triage,
         Context::Menu,
@@ -282,6 +295,7 @@ impl Context {
             Context::Clusters => "Clusters pane",
             Context::Ops => "OpsRequests pane",
             Context::Backups => "Backups pane",
+            Context::Pods => "Pods pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
             Context::Menu => "Operations menu",
@@ -312,6 +326,7 @@ impl Context {
             | Context::Clusters
             | Context::Ops
             | Context::Backups
+            | Context::Pods
             | Context::Detail
             | Context::Triage => false,
             Context::Menu

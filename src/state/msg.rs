@@ -66,6 +66,13 @@ pub enum Msg {
     },
     /// A command failed; shown in the status line.
     Failed(String),
+    /// A program run with `kubectl exec` ended, and the terminal is kbdash's again.
+    Exited {
+        /// What ran, as messages name it ("shell in demo/pg-0, container postgresql").
+        what: String,
+        /// Its exit code (`None`: ended by a signal), or why it could not run.
+        result: Result<Option<i32>, String>,
+    },
     /// The API server's answer to the liveness probe (an error: it did not answer in time).
     Probe {
         /// When the answer came (or the wait for it ended).

@@ -6,6 +6,10 @@
 //! ([`ProblemIndex::take_due`]) only, so the work per event is bounded by the size of one
 //! cluster, not the fleet. Rules that depend on the clock ask to be looked at again at a given
 //! time, and ticks re-run just those. A relist rebuilds everything once.
+//!
+//! A problem the user acknowledged is kept apart, hidden from the list, until it changes: an
+//! acknowledgement holds the problem's [`Fingerprint`], and is forgotten once no unit raises a
+//! problem with that fingerprint any more.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -13,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::store::Change;
-use kbdash_core::domain::triage::{self, Problem, Verdict};
+use kbdash_core::domain::triage::{self, Fingerprint, Problem, Verdict};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 
@@ -23,6 +27,8 @@ pub(crate) enum Unit {
     /// A cluster with its pods, backups and schedules.
     Cluster(ObjKey),
     Pod(ObjKey),
+    /// The OpsRequests of a cluster, read together: a failed one is made good by a later one
+    /// of the same type.
     Ops(ObjKey),
     Stream(Kind),
     /// The API server's liveness.
@@ -63,7 +69,11 @@ pub(crate) enum Due {
 #[derive(Debug, Clone, Default)]
 pub struct ProblemIndex {
     found: HashMap<Unit, Vec<Problem>>,
+    /// The problems shown.
     ranked: BTreeSet<Ranked>,
+    /// The problems acknowledged, hidden from the list.
+    hidden: BTreeSet<Ranked>,
+    acknowledged: HashSet<Fingerprint>,
     dirty: HashSet<Unit>,
     rebuild: bool,
     rechecks: BTreeSet<(DateTime<Utc>, Unit)>,
@@ -96,7 +106,12 @@ impl ProblemIndex {
             self.rebuild();
         }
         match change.kind {
-            Kind::OpsRequest => self.touch(Unit::Ops(change.key.clone())),
+            Kind::OpsRequest => {
+                self.touch(Unit::Ops(change.cluster.clone()));
+                if let Some(left) = &change.left {
+                    self.touch(Unit::Ops(left.clone()));
+                }
+            }
             // Cluster-scoped: it belongs to no cluster, and only concerns all of them.
             Kind::ActionSet => {}
             kind => {
@@ -116,24 +131,95 @@ impl ProblemIndex {
         self.generation
     }
 
-    /// How many problems there are.
+    /// How many problems are shown.
     pub(crate) fn len(&self) -> usize {
         self.ranked.len()
     }
 
-    /// Whether nothing is broken.
+    /// Whether no problem is shown.
     pub(crate) fn is_empty(&self) -> bool {
         self.ranked.is_empty()
     }
 
-    /// The problems, worst first.
+    /// The problems shown, worst first.
     pub fn iter(&self) -> impl Iterator<Item = &Problem> {
         self.ranked.iter().map(|r| &r.problem)
     }
 
-    /// The problem at rank `i`.
-    pub(crate) fn get(&self, i: usize) -> Option<&Problem> {
-        self.iter().nth(i)
+    /// The acknowledged problems, hidden from the list, worst first.
+    pub fn acknowledged(&self) -> impl Iterator<Item = &Problem> {
+        self.hidden.iter().map(|r| &r.problem)
+    }
+
+    /// How many problems are acknowledged.
+    pub(crate) fn acknowledged_len(&self) -> usize {
+        self.hidden.len()
+    }
+
+    /// Whether a problem with this fingerprint is hidden while it is raised.
+    pub fn is_acknowledged(&self, fingerprint: &Fingerprint) -> bool {
+        self.acknowledged.contains(fingerprint)
+    }
+
+    /// The problem shown at rank `i`, or, in the acknowledged list, the acknowledged one.
+    pub(crate) fn get(&self, i: usize, acknowledged: bool) -> Option<&Problem> {
+        if acknowledged {
+            self.acknowledged().nth(i)
+        } else {
+            self.iter().nth(i)
+        }
+    }
+
+    /// Hides the problem shown at rank `i` (and any other with its fingerprint) until it
+    /// changes. Returns whether there was one.
+    pub(crate) fn acknowledge(&mut self, i: usize) -> bool {
+        let Some(fingerprint) = self.get(i, false).map(Problem::fingerprint) else {
+            return false;
+        };
+        Self::move_matching(&mut self.ranked, &mut self.hidden, &fingerprint);
+        self.acknowledged.insert(fingerprint);
+        self.generation = self.generation.wrapping_add(1);
+        true
+    }
+
+    /// Shows the acknowledged problem at rank `i` again (and any other with its fingerprint).
+    /// Returns whether there was one.
+    pub(crate) fn unacknowledge(&mut self, i: usize) -> bool {
+        let Some(fingerprint) = self.get(i, true).map(Problem::fingerprint) else {
+            return false;
+        };
+        Self::move_matching(&mut self.hidden, &mut self.ranked, &fingerprint);
+        self.acknowledged.remove(&fingerprint);
+        self.generation = self.generation.wrapping_add(1);
+        true
+    }
+
+    /// Moves the problems of `from` with `fingerprint` to `to`.
+    fn move_matching(
+        from: &mut BTreeSet<Ranked>,
+        to: &mut BTreeSet<Ranked>,
+        fingerprint: &Fingerprint,
+    ) {
+        let matching: Vec<Ranked> = from
+            .iter()
+            .filter(|r| r.problem.fingerprint() == *fingerprint)
+            .cloned()
+            .collect();
+        for r in matching {
+            from.remove(&r);
+            to.insert(r);
+        }
+    }
+
+    /// Forgets the acknowledgements no problem raised matches any more: what changed and
+    /// changes back is shown again. After a rebuild, once every unit is judged.
+    pub(crate) fn end_rebuild(&mut self) {
+        let raised: HashSet<Fingerprint> = self
+            .hidden
+            .iter()
+            .map(|r| r.problem.fingerprint())
+            .collect();
+        self.acknowledged.retain(|f| raised.contains(f));
     }
 
     /// Takes what must be judged again at `now`: the units whose recheck time has come and the
@@ -150,6 +236,7 @@ impl ProblemIndex {
         if self.rebuild {
             *self = ProblemIndex {
                 generation: self.generation.wrapping_add(1),
+                acknowledged: std::mem::take(&mut self.acknowledged),
                 ..ProblemIndex::default()
             };
             Due::Everything
@@ -174,19 +261,42 @@ impl ProblemIndex {
             return;
         }
         self.generation = self.generation.wrapping_add(1);
+        let mut gone = Vec::new();
         if let Some(old) = self.found.remove(&unit) {
             for problem in old {
-                self.ranked.remove(&Ranked {
+                let ranked = Ranked {
                     problem,
                     unit: unit.clone(),
-                });
+                };
+                if self.hidden.remove(&ranked) {
+                    gone.push(ranked.problem.fingerprint());
+                } else {
+                    self.ranked.remove(&ranked);
+                }
             }
         }
         for problem in &verdict.problems {
-            self.ranked.insert(Ranked {
+            let ranked = Ranked {
                 problem: problem.clone(),
                 unit: unit.clone(),
-            });
+            };
+            // Most sessions acknowledge nothing: no fingerprint to work out then.
+            if !self.acknowledged.is_empty() && self.acknowledged.contains(&problem.fingerprint()) {
+                self.hidden.insert(ranked);
+            } else {
+                self.ranked.insert(ranked);
+            }
+        }
+        // An acknowledged problem that changed (or went) is forgotten, unless another unit
+        // still raises it.
+        for fingerprint in gone {
+            if !self
+                .hidden
+                .iter()
+                .any(|r| r.problem.fingerprint() == fingerprint)
+            {
+                self.acknowledged.remove(&fingerprint);
+            }
         }
         if !verdict.problems.is_empty() {
             self.found.insert(unit, verdict.problems);

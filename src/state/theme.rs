@@ -37,6 +37,7 @@ struct ThemeFile {
     role_secondary: Option<String>,
     header: Option<String>,
     flash: Option<String>,
+    background: Option<String>,
 }
 
 /// The resolved colours of a theme, by meaning.
@@ -74,6 +75,8 @@ pub struct Theme {
     pub header: Color,
     /// A row whose role just changed.
     pub flash: Color,
+    /// The background of the whole screen; `Reset` leaves the terminal's own.
+    pub background: Color,
 }
 
 /// A theme that could not be loaded.
@@ -115,6 +118,7 @@ impl Default for Theme {
             role_secondary: Color::LightBlue,
             header: Color::Black,
             flash: Color::Yellow,
+            background: Color::Reset,
         };
         // The embedded default theme is checked by a unit test; a bad entry would only leave
         // the built-in fallback colours in place.
@@ -126,7 +130,7 @@ impl Default for Theme {
 impl Theme {
     /// Sets the colours `f` names; the first bad colour is returned as (key, value).
     fn apply(&mut self, f: &ThemeFile) -> Result<(), (&'static str, String)> {
-        let pairs: [(&'static str, &mut Color, &Option<String>); 14] = [
+        let pairs: [(&'static str, &mut Color, &Option<String>); 15] = [
             ("text", &mut self.text, &f.text),
             ("muted", &mut self.muted, &f.muted),
             ("accent", &mut self.accent, &f.accent),
@@ -149,6 +153,7 @@ impl Theme {
             ),
             ("header", &mut self.header, &f.header),
             ("flash", &mut self.flash, &f.flash),
+            ("background", &mut self.background, &f.background),
         ];
         for (key, slot, value) in pairs {
             if let Some(text) = value {
@@ -252,6 +257,11 @@ impl Theme {
         } else {
             Style::default().bg(self.header).fg(self.text)
         }
+    }
+
+    /// The screen's background, when the theme sets one and colour is on.
+    pub fn background(&self) -> Option<Color> {
+        (!self.no_color && self.background != Color::Reset).then_some(self.background)
     }
 
     /// A pane border, focused or not.

@@ -22,6 +22,8 @@ pub struct TriageState {
     pub(crate) last_seen: BTreeMap<Kind, DateTime<Utc>>,
     /// The triage row to return to when the detail opened from it closes.
     pub(crate) return_to: Option<usize>,
+    /// The triage view lists the acknowledged problems instead of the others.
+    pub listing_acknowledged: bool,
     /// The problems found, kept up to date by events and ticks.
     pub problems: ProblemIndex,
     /// Streams that were live and are not, since when: verdicts over their data are suspended.

@@ -4,6 +4,7 @@
 //! say.
 
 mod detail;
+mod exec;
 pub mod forms;
 pub(crate) mod redraw;
 pub mod triage;
@@ -14,6 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::state::cmd::Cmd;
 use crate::state::command::{self, Command};
+use crate::state::exec::Program;
 use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
@@ -92,6 +94,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.theme = theme.with_no_color(no_color);
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
+        Msg::Exited { what, result } => notify(m, exec::ended(&what, result)),
         Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
         Msg::Connected {
             context,
@@ -188,9 +191,10 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         (None, Overlay::None, Pane::Backups) => {
             &[Context::Backups, Context::Table, Context::Global]
         }
-        (None, Overlay::None, _) => &[Context::Table, Context::Global],
+        (None, Overlay::None, Pane::Pods) => &[Context::Pods, Context::Table, Context::Global],
     };
     match keymap::lookup(contexts, &key) {
+        Some(Action::Shell) if m.readonly => notify(m, exec::READ_ONLY.into()),
         Some(action) if m.readonly && action.mutates() => {
             notify(m, "read-only mode: that would change the cluster".into());
         }
@@ -225,6 +229,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
         Action::CancelOps => forms::open::cancel_ops(m, cmds),
+        Action::Shell => exec::start(m, Program::Shell, cmds),
         Action::Down
         | Action::Up
         | Action::Top
@@ -244,12 +249,20 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
             }
         }
         Action::Triage => {
+            m.triage.listing_acknowledged = false;
             m.overlay = match m.overlay {
                 Overlay::Triage { .. } => Overlay::None,
                 _ => Overlay::Triage { selected: 0 },
             };
         }
         Action::Detail if matches!(m.overlay, Overlay::Triage { .. }) => open_problem(m, cmds),
+        Action::Acknowledge => acknowledge(m),
+        Action::ListAcknowledged => {
+            if let Overlay::Triage { selected } = &mut m.overlay {
+                *selected = 0;
+                m.triage.listing_acknowledged = !m.triage.listing_acknowledged;
+            }
+        }
         Action::Detail => {
             if let Some(target) = selected_ref(m) {
                 open_detail(m, target, cmds);
@@ -315,12 +328,48 @@ fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
     let Overlay::Triage { selected } = m.overlay else {
         return;
     };
+    let listing = m.triage.listing_acknowledged;
     let problems = &m.triage.problems;
-    let selected = selected.min(problems.len().saturating_sub(1));
-    if let Some(target) = problems.get(selected).and_then(|p| p.object.clone()) {
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    if let Some(target) = problems
+        .get(selected, listing)
+        .and_then(|p| p.object.clone())
+    {
         m.triage.return_to = Some(selected);
         open_detail(m, target, cmds);
     }
+}
+
+/// Hides the selected triage problem until it changes, or, in the acknowledged list, shows it
+/// again; says which, as the line goes from the list.
+fn acknowledge(m: &mut Model) {
+    let Overlay::Triage { selected } = m.overlay else {
+        return;
+    };
+    let listing = m.triage.listing_acknowledged;
+    let problems = &mut m.triage.problems;
+    let shown = if listing {
+        problems.acknowledged_len()
+    } else {
+        problems.len()
+    };
+    let selected = selected.min(shown.saturating_sub(1));
+    let Some(subject) = problems.get(selected, listing).map(|p| p.subject.clone()) else {
+        return;
+    };
+    let text = if listing {
+        problems.unacknowledge(selected);
+        format!("{subject}: shown again")
+    } else {
+        problems.acknowledge(selected);
+        format!("{subject}: acknowledged, hidden until it changes (A lists the acknowledged)")
+    };
+    notify(m, text);
 }
 
 fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
@@ -441,7 +490,9 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         return;
     }
     let parsed = command::parse(line).and_then(|c| {
-        if m.readonly && c.mutates() {
+        if m.readonly && matches!(c, Command::Exec(_)) {
+            Err(exec::READ_ONLY.to_string())
+        } else if m.readonly && c.mutates() {
             Err("read-only mode: that command would change the cluster".to_string())
         } else {
             Ok(c)
@@ -468,6 +519,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
             m.overlay = Overlay::None;
             m.focus = p;
         }
+        Ok(Command::Exec(program)) => exec::start(m, program, cmds),
         Err(e) => notify(m, e),
     }
 }

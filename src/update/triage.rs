@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::{Due, Unit};
 use crate::state::triage::TriageState;
-use kbdash_core::domain::triage::{self, ClusterGroup, Verdict};
+use kbdash_core::domain::triage::{self, ClusterGroup, Listed, Verdict};
 use kbdash_core::kinds::Kind;
 #[cfg(feature = "testing")]
 use kbdash_core::rows::ClusterRow;
@@ -17,15 +17,29 @@ use kbdash_core::rows::ObjKey;
 /// Brings the model's problem list up to date: units whose recheck time has come, then units
 /// touched by events (or everything, after a relist).
 pub(crate) fn refresh(m: &mut Model) {
-    let units = match m.triage.problems.take_due(m.now) {
+    let (units, everything) = match m.triage.problems.take_due(m.now) {
         Due::Nothing => return,
-        Due::Units(units) => units,
-        Due::Everything => all_units(m),
+        Due::Units(units) => (units, false),
+        Due::Everything => (all_units(m), true),
     };
+    let listed = listed(m);
     for unit in units {
-        let verdict = evaluate(m, &unit);
+        let verdict = evaluate(m, &listed, &unit);
         m.triage.problems.set(unit, verdict);
     }
+    if everything {
+        m.triage.problems.end_rebuild();
+    }
+}
+
+/// The kinds whose streams have listed: live, or down after being live (their rules are then
+/// judged as of the moment they went down).
+fn listed(m: &Model) -> Listed {
+    m.streams
+        .iter()
+        .filter(|(kind, state)| **state == StreamState::Live || m.triage.down.contains_key(*kind))
+        .map(|(kind, _)| *kind)
+        .collect()
 }
 
 /// Every unit the model has something for.
@@ -39,13 +53,18 @@ fn all_units(m: &Model) -> Vec<Unit> {
         .into_iter()
         .map(Unit::Cluster)
         .chain(store.pods.iter().map(|p| Unit::Pod(p.key.clone())))
-        .chain(store.ops.iter().map(|o| Unit::Ops(o.key.clone())))
+        .chain(
+            store
+                .clusters_with(Kind::OpsRequest)
+                .cloned()
+                .map(Unit::Ops),
+        )
         .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
         .chain([Unit::Api])
         .collect()
 }
 
-fn evaluate(m: &Model, unit: &Unit) -> Verdict {
+fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
     let limits = &m.triage.thresholds;
     let store = &m.store;
     match unit {
@@ -73,22 +92,17 @@ fn evaluate(m: &Model, unit: &Unit) -> Verdict {
                 schedules: &schedules,
                 policies: &policies,
             };
-            triage::cluster_verdict(&group, store, limits, &m.triage.down, m.now)
+            triage::cluster_verdict(&group, store, limits, listed, &m.triage.down, m.now)
         }
         Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
             triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
         }),
-        Unit::Ops(key) => store
-            .ops
-            .get(key)
-            .filter(|o| {
-                !store
-                    .other_clusters
-                    .contains(&ObjKey::from_atoms(&o.key.namespace, &o.cluster))
-            })
-            .map_or_else(Verdict::default, |o| {
-                triage::ops_verdict(o, limits, &m.triage.down, m.now)
-            }),
+        // Another engine's requests are not kbdash's to judge.
+        Unit::Ops(cluster) if store.other_clusters.contains(cluster) => Verdict::default(),
+        Unit::Ops(cluster) => {
+            let ops: Vec<_> = store.cluster_ops(cluster).collect();
+            triage::ops_verdict(&ops, limits, &m.triage.down, m.now)
+        }
         // While the API server does not answer, its one problem stands for every stream.
         Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
         Unit::Api => Verdict {
@@ -116,7 +130,8 @@ fn evaluate(m: &Model, unit: &Unit) -> Verdict {
 
 /// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
 /// stream that stops being live is down from then until it is live again. Returns whether that
-/// changed, so every verdict over the stream's data is judged again.
+/// changed, or the stream has listed for the first time, so every verdict over the stream's
+/// data is judged again.
 pub(crate) fn note_stream(
     state: &mut TriageState,
     kind: Kind,
@@ -125,7 +140,9 @@ pub(crate) fn note_stream(
     at: DateTime<Utc>,
 ) -> bool {
     if *new == StreamState::Live {
-        return state.down.remove(&kind).is_some();
+        let was_down = state.down.remove(&kind).is_some();
+        // Live for the first time (or after a refusal): what its rows lack now does not exist.
+        return was_down || old != Some(&StreamState::Live);
     }
     if old == Some(&StreamState::Live) {
         let since = match new {
@@ -149,10 +166,11 @@ pub(crate) fn on_tick(m: &mut Model) {
     }
 }
 
-/// Every problem, worst first, found by running all rules over the whole model: what the kept
-/// list must always equal (the tests' oracle for [`refresh`]).
+/// Every problem, worst first, found by running all rules over the whole model, split into
+/// those shown and those acknowledged: what the kept lists must always equal (the tests'
+/// oracle for [`refresh`]).
 #[cfg(feature = "testing")]
-pub fn recompute(m: &Model) -> Vec<triage::Problem> {
+pub fn recompute(m: &Model) -> (Vec<triage::Problem>, Vec<triage::Problem>) {
     let store = &m.store;
     let mut clusters: Vec<_> = store.clusters.iter().collect();
     let pods: Vec<_> = store.pods.iter().collect();
@@ -188,8 +206,11 @@ pub fn recompute(m: &Model) -> Vec<triage::Problem> {
         policies: &policies,
         action_sets: &action_sets,
         streams: &streams,
+        listed: &listed(m),
         down: &m.triage.down,
         api: m.api_down.as_ref(),
     };
     triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
+        .into_iter()
+        .partition(|p| !m.triage.problems.is_acknowledged(&p.fingerprint()))
 }

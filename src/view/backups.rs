@@ -1,5 +1,6 @@
 //! The Backups pane.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -44,18 +45,28 @@ pub(crate) fn duration(m: &Model, b: &BackupRow) -> String {
     }
 }
 
-/// `start → end` in UTC with seconds.
-pub(crate) fn time_range(b: &BackupRow) -> String {
+/// `start → end` in UTC with seconds, a time ahead of the clock marked as such.
+pub(crate) fn time_range(b: &BackupRow, now: DateTime<Utc>) -> String {
+    let full = |t: Option<DateTime<Utc>>| {
+        t.map_or_else(
+            || "-".into(),
+            |t| format!("{}{}", widgets::utc(Some(t)), widgets::future_mark(t, now)),
+        )
+    };
     match (b.range_start, b.range_end) {
         (None, None) => "-".into(),
-        (s, e) => format!("{} → {}", widgets::utc(s), widgets::utc(e)),
+        (s, e) => format!("{} → {}", full(s), full(e)),
     }
 }
 
-/// `start → end` in UTC with seconds, without the year (the table's narrower form).
-pub(crate) fn time_range_short(b: &BackupRow) -> String {
-    let short = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M:%S").to_string())
+/// `start → end` in UTC with seconds, the year only when it is not this one (the table's
+/// narrower form).
+pub(crate) fn time_range_short(b: &BackupRow, now: DateTime<Utc>) -> String {
+    let short = |t: Option<DateTime<Utc>>| {
+        t.map_or_else(
+            || "-".into(),
+            |t| format!("{}{}", widgets::stamp(t, now), widgets::future_mark(t, now)),
+        )
     };
     match (b.range_start, b.range_end) {
         (None, None) => "-".into(),
@@ -97,8 +108,28 @@ pub(crate) fn archiving_severity(a: &Archiving) -> Severity {
     }
 }
 
+/// The end of the range of a backup judged current, when it is ahead of the clock: nothing
+/// can be said about stalls from it (it never lags), so it is shown as a warning, not `✓`.
+fn future_end(a: &Archiving, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match a {
+        Archiving::Current { end: Some(end) } if widgets::is_future(*end, now) => Some(*end),
+        _ => None,
+    }
+}
+
 /// The verdict in full (`recoverable up to 01:24:48, no new WAL since`), with its symbol.
 pub(crate) fn archiving_span(m: &Model, a: &Archiving) -> Span<'static> {
+    if let Some(end) = future_end(a, m.now) {
+        let sev = Severity::Warn;
+        return Span::styled(
+            format!(
+                "{} range ends in the future ({} UTC): whether archiving stalled cannot be told",
+                sev.symbol(),
+                widgets::utc(Some(end))
+            ),
+            sev.style(&m.theme),
+        );
+    }
     let sev = archiving_severity(a);
     Span::styled(
         format!("{} {}", sev.symbol(), a.describe(m.now)),
@@ -107,16 +138,17 @@ pub(crate) fn archiving_span(m: &Model, a: &Archiving) -> Span<'static> {
 }
 
 /// The verdict in a few characters, for a table cell or a tile: `✓ to 10:14:52`,
-/// `■ quiet since 01:24`, `✗ archiver down`.
+/// `■ quiet since 01:24`, `✗ archiver down`, `! ends in the future`.
 pub(crate) fn archiving_cell(m: &Model, a: &Archiving) -> Span<'static> {
+    if future_end(a, m.now).is_some() {
+        let sev = Severity::Warn;
+        return Span::styled(
+            format!("{} ends in the future", sev.symbol()),
+            sev.style(&m.theme),
+        );
+    }
     let sev = archiving_severity(a);
-    let hm = |t: chrono::DateTime<chrono::Utc>| {
-        if m.now - t >= chrono::Duration::hours(24) {
-            t.format("%m-%d %H:%M").to_string()
-        } else {
-            t.format("%H:%M:%S").to_string()
-        }
-    };
+    let hm = |t: DateTime<Utc>| widgets::when(t, m.now);
     let text = match a {
         Archiving::Starting => "starting".to_string(),
         Archiving::Current { end: Some(end) } => format!("to {}", hm(*end)),
@@ -146,8 +178,8 @@ fn row<'a>(m: &'a Model, b: &'a BackupRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     cells.push(Line::from(b.method.as_str()));
     cells.push(Line::from(phase_span(b, theme)));
     cells.push(Line::from(widgets::size(b.size_bytes)));
-    cells.push(Line::from(time_range_short(b)));
+    cells.push(Line::from(time_range_short(b, m.now)));
     cells.push(Line::from(duration(m, b)));
-    cells.push(Line::from(widgets::age(b.created, m.now)));
+    cells.push(Line::from(widgets::age_span(b.created, m.now, theme)));
     (cells, Style::default())
 }

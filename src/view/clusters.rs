@@ -5,14 +5,16 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::state::model::{Model, Pane};
+use crate::state::model::{Model, Pane, StreamState};
 use crate::view::backups;
 use crate::view::pane::{self, PaneSpec};
-use crate::view::widgets::{self, status_span};
+use crate::view::widgets::{self, Severity, UNCUT, severity};
+use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ClusterRow;
 
-/// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, 12, 10, 12, 10, 3];
+/// Narrowest each column may get before columns are dropped; PRIMARY (a pod name, of little
+/// use cut) is shown whole or not at all.
+const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, UNCUT, 10, 12, 10, 3];
 
 /// Draws the Clusters pane.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -29,6 +31,26 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
         },
         row,
     );
+}
+
+/// How the cluster's state reads: its phase, unless that contradicts what is known. A cluster
+/// with no phase at all (the operator never wrote a status) and one `Running` with none of its
+/// pods ready (as far as a live Pod stream tells) are flagged instead of shown as `-` or `✓`.
+pub(crate) fn state(m: &Model, c: &ClusterRow, ready: usize) -> (Severity, String) {
+    let pods_known = m.streams.get(&Kind::Pod) == Some(&StreamState::Live);
+    if c.phase.is_empty() {
+        (Severity::Warn, "no status".to_string())
+    } else if c.phase == "Running" && c.desired > 0 && ready == 0 && pods_known {
+        (Severity::Error, format!("Running, 0/{} ready", c.desired))
+    } else {
+        (severity(&c.phase), c.phase.to_string())
+    }
+}
+
+/// [`state`] with its symbol, styled.
+pub(crate) fn status(m: &Model, c: &ClusterRow, ready: usize) -> Span<'static> {
+    let (sev, word) = state(m, c, ready);
+    Span::styled(format!("{} {word}", sev.symbol()), sev.style(&m.theme))
 }
 
 fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) {
@@ -77,10 +99,10 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
         ready_style,
     )));
     cells.push(Line::from(primary));
-    cells.push(Line::from(status_span(&c.phase, theme)));
+    cells.push(Line::from(status(m, c, ready)));
     cells.push(last_op);
     cells.push(pitr);
-    cells.push(Line::from(widgets::age(c.created, m.now)));
+    cells.push(Line::from(widgets::age_span(c.created, m.now, theme)));
     let style = if m.scope.as_ref() == Some(&c.key) {
         theme.accent()
     } else {

@@ -1,17 +1,21 @@
 //! The detail view: key facts, conditions, progress details and role history of one object,
 //! or its full YAML (kept live by the follower).
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::model::{Detail, Model};
 use crate::state::theme::Theme;
+use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, detail_sections, ops};
+use crate::view::{backups, clusters, detail_sections, ops};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress};
+use kbdash_core::rows::{
+    BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress, primary_names,
+};
 
 /// Draws the detail view of `d` over `area`.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
@@ -19,12 +23,16 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let lines = if d.yaml {
         match &m.raw {
             Some((target, lines)) if *target == d.target => {
-                lines.iter().map(|l| Line::raw(l.clone())).collect()
+                lines.iter().map(|l| Line::raw(inert(l))).collect()
             }
             _ => vec![Line::styled("loading…", theme.muted())],
         }
     } else {
+        let width = usize::from(area.width.saturating_sub(2));
         facts(m, d)
+            .into_iter()
+            .flat_map(|l| wrap_line(inert_line(l), width))
+            .collect()
     };
     let inner_height = usize::from(area.height.saturating_sub(2));
     let max_scroll = lines.len().saturating_sub(inner_height);
@@ -38,16 +46,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Span::styled(title, theme.accent()));
+        .title(Span::styled(inert(&title).into_owned(), theme.accent()));
     let para = Paragraph::new(lines)
         .block(block)
         .style(theme.text())
         .scroll((scroll, 0));
-    let para = if d.yaml {
-        para
-    } else {
-        para.wrap(Wrap { trim: false })
-    };
     f.render_widget(para, area);
 }
 
@@ -72,9 +75,26 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
     }
 }
 
-/// UTC with seconds and the zone spelled out, or "-".
-pub(crate) fn utc_label(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "-".into(), |t| format!("{} UTC", widgets::utc(Some(t))))
+/// UTC with seconds and the zone spelled out, a time ahead of the clock marked, or "-".
+pub(crate) fn utc_label(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    t.map_or_else(
+        || "-".into(),
+        |t| {
+            format!(
+                "{} UTC{}",
+                widgets::utc(Some(t)),
+                widgets::future_mark(t, now)
+            )
+        },
+    )
+}
+
+/// UTC with seconds and how long ago: `2025-06-03 10:14:52 UTC (2d ago)`.
+fn utc_ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    t.map_or_else(
+        || "-".into(),
+        |t| format!("{} UTC ({})", widgets::utc(Some(t)), widgets::ago(t, now)),
+    )
 }
 
 pub(crate) fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
@@ -95,7 +115,12 @@ pub(crate) fn heading(theme: &Theme, text: &str) -> Line<'static> {
     Line::styled(format!("── {text} "), theme.accent())
 }
 
-fn conditions(theme: &Theme, conds: &[Condition], out: &mut Vec<Line<'static>>) {
+fn conditions(
+    theme: &Theme,
+    conds: &[Condition],
+    now: DateTime<Utc>,
+    out: &mut Vec<Line<'static>>,
+) {
     out.push(Line::raw(""));
     out.push(heading(theme, "Conditions"));
     if conds.is_empty() {
@@ -109,7 +134,13 @@ fn conditions(theme: &Theme, conds: &[Condition], out: &mut Vec<Line<'static>>) 
         };
         let when = c
             .last_transition
-            .map(|t| t.format(" %Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                format!(
+                    " {}{}",
+                    t.format("%Y-%m-%d %H:%M:%S"),
+                    widgets::future_mark(t, now)
+                )
+            })
             .unwrap_or_default();
         out.push(Line::from(vec![
             Span::raw("  "),
@@ -138,7 +169,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     let pods: Vec<&PodRow> = m.store.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
     let mut out = vec![
-        fact_span(t, "Status", status_span(&c.phase, t)),
+        fact_span(t, "Status", clusters::status(m, c, ready)),
         fact(t, "Namespace", c.key.namespace.clone()),
         fact(
             t,
@@ -147,26 +178,9 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         ),
         fact(t, "Version", c.version.clone()),
         fact(t, "Ready pods", format!("{ready}/{}", c.desired)),
-        fact(
-            t,
-            "Primary",
-            m.store
-                .roles
-                .primaries
-                .get(&c.key)
-                .cloned()
-                .unwrap_or_else(|| "-".into()),
-        ),
+        primaries(m, &pods),
         fact(t, "Termination", c.termination_policy.clone()),
-        fact(
-            t,
-            "Created",
-            format!(
-                "{} UTC ({} ago)",
-                widgets::utc(c.created),
-                widgets::age(c.created, m.now)
-            ),
-        ),
+        fact(t, "Created", utc_ago(c.created, m.now)),
     ];
     detail_sections::provenance(m, c, &mut out);
     if let Some(since) = c.deleting {
@@ -176,9 +190,8 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
             "Deletion",
             Span::styled(
                 format!(
-                    "requested {} UTC ({} ago){}",
-                    widgets::utc(Some(since)),
-                    widgets::age(Some(since), m.now),
+                    "requested {}{}",
+                    utc_ago(Some(since), m.now),
                     if held {
                         ": held by terminationPolicy DoNotTerminate until the policy changes"
                     } else {
@@ -236,7 +249,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
         out.push(heading(t, "Continuous backup (PITR)"));
         out.push(fact_span(t, "  Status", backups::phase_span(b, t)));
-        out.push(fact(t, "  Window (UTC)", backups::time_range(b)));
+        out.push(fact(t, "  Window (UTC)", backups::time_range(b, m.now)));
         out.push(fact_span(
             t,
             "  Archiving",
@@ -275,8 +288,8 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
                 out.push(Line::styled(
                     format!(
                         "        last run {} · last success {}",
-                        utc_label(e.last_scheduled),
-                        utc_label(e.last_success)
+                        utc_label(e.last_scheduled, m.now),
+                        utc_label(e.last_success, m.now)
                     ),
                     t.muted(),
                 ));
@@ -300,7 +313,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
             line.push(Span::styled(
                 format!(
                     "  ended {}, since deleted (its ttl)",
-                    utc_label(o.completed)
+                    utc_label(o.completed, m.now)
                 ),
                 t.muted(),
             ));
@@ -309,8 +322,25 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     }
     detail_sections::connect(m, c, &mut out);
     detail_sections::parameters(m, c, &mut out);
-    conditions(t, &c.conditions, &mut out);
+    conditions(t, &c.conditions, m.now, &mut out);
     out
+}
+
+/// The cluster's primary, or every one of them when there are several (each is a fault).
+fn primaries(m: &Model, pods: &[&PodRow]) -> Line<'static> {
+    let t = &m.theme;
+    match primary_names(pods).as_slice() {
+        [] => fact(t, "Primary", "-"),
+        [one] => fact(t, "Primary", one.to_string()),
+        many => fact_span(
+            t,
+            "Primaries",
+            Span::styled(
+                format!("! {} primaries: {}", many.len(), many.join(", ")),
+                t.fg(t.error),
+            ),
+        ),
+    }
 }
 
 fn pod(m: &Model, p: &PodRow) -> Vec<Line<'static>> {
@@ -339,18 +369,10 @@ fn pod(m: &Model, p: &PodRow) -> Vec<Line<'static>> {
         fact(t, "Node", p.node.clone()),
         fact(t, "Pod IP", p.ip.clone()),
         fact(t, "Restarts", p.restarts.to_string()),
-        fact(
-            t,
-            "Created",
-            format!(
-                "{} UTC ({} ago)",
-                widgets::utc(p.created),
-                widgets::age(p.created, m.now)
-            ),
-        ),
+        fact(t, "Created", utc_ago(p.created, m.now)),
     ];
     detail_sections::containers(m, p, &mut out);
-    conditions(t, &p.conditions, &mut out);
+    conditions(t, &p.conditions, m.now, &mut out);
     out
 }
 
@@ -365,9 +387,9 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
         fact(t, "Type", o.op_type.clone()),
         fact(t, "Cluster", o.cluster.clone()),
         fact(t, "Progress", progress),
-        fact(t, "Created", utc_label(o.created)),
-        fact(t, "Started", utc_label(o.started)),
-        fact(t, "Completed", utc_label(o.completed)),
+        fact(t, "Created", utc_label(o.created, m.now)),
+        fact(t, "Started", utc_label(o.started, m.now)),
+        fact(t, "Completed", utc_label(o.completed, m.now)),
         fact(t, "Duration", ops::duration(m, o)),
     ];
     if !o.reason.is_empty() {
@@ -408,7 +430,7 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
             out.push(Line::raw(format!("      {}", d.message)));
         }
     }
-    conditions(t, &full.conditions, &mut out);
+    conditions(t, &full.conditions, m.now, &mut out);
     out
 }
 
@@ -421,10 +443,10 @@ fn backup(m: &Model, b: &BackupRow) -> Vec<Line<'static>> {
         fact(t, "Method", b.method.clone()),
         fact(t, "Policy", b.policy.clone()),
         fact(t, "Size", widgets::size(b.size_bytes)),
-        fact(t, "Time range (UTC)", backups::time_range(b)),
+        fact(t, "Time range (UTC)", backups::time_range(b, m.now)),
         fact(t, "Duration", backups::duration(m, b)),
-        fact(t, "Created", utc_label(b.created)),
-        fact(t, "Completed", utc_label(b.completed)),
+        fact(t, "Created", utc_label(b.created, m.now)),
+        fact(t, "Completed", utc_label(b.completed, m.now)),
     ];
     if b.is_continuous() {
         if let Some(n) = b.archiver_pods {

@@ -3,6 +3,7 @@
 //! where a restored cluster came from, and the PostgreSQL parameters Reconfiguring requests
 //! changed. What is not loaded yet says so, and what cannot be known is shown as unknown.
 
+use chrono::{DateTime, Utc};
 use ratatui::text::{Line, Span};
 
 use crate::state::model::Model;
@@ -28,11 +29,11 @@ pub(crate) fn containers(m: &Model, p: &PodRow, out: &mut Vec<Line<'static>>) {
         out.push(Line::styled("  none reported", t.muted()));
     }
     for c in list {
-        container(t, c, out);
+        container(t, c, m.now, out);
     }
 }
 
-fn container(t: &Theme, c: &Container, out: &mut Vec<Line<'static>>) {
+fn container(t: &Theme, c: &Container, now: DateTime<Utc>, out: &mut Vec<Line<'static>>) {
     let name = if c.init {
         format!("{} (init)", c.name)
     } else {
@@ -44,14 +45,15 @@ fn container(t: &Theme, c: &Container, out: &mut Vec<Line<'static>>) {
         ("✗ not ready", t.fg(t.warn))
     };
     let state = match &c.state {
-        State::Running { since } => {
-            Span::styled(format!("Running since {}", utc_label(*since)), t.text())
-        }
+        State::Running { since } => Span::styled(
+            format!("Running since {}", utc_label(*since, now)),
+            t.text(),
+        ),
         State::Waiting { reason, .. } => {
             Span::styled(format!("Waiting: {}", or_unknown(reason)), t.fg(t.warn))
         }
         State::Terminated(end) => Span::styled(
-            format!("Terminated: {}", termination(end)),
+            format!("Terminated: {}", termination(end, now)),
             if end.exit_code == Some(0) {
                 t.muted()
             } else {
@@ -78,7 +80,7 @@ fn container(t: &Theme, c: &Container, out: &mut Vec<Line<'static>>) {
     }
     match &c.last {
         Some(last) => out.push(Line::styled(
-            format!("      last termination: {}", termination(last)),
+            format!("      last termination: {}", termination(last, now)),
             if last.exit_code == Some(0) {
                 t.muted()
             } else {
@@ -94,7 +96,7 @@ fn container(t: &Theme, c: &Container, out: &mut Vec<Line<'static>>) {
 }
 
 /// `exit 137 (OOMKilled) at 2025-06-02 09:00:00 UTC`.
-fn termination(end: &Termination) -> String {
+fn termination(end: &Termination, now: DateTime<Utc>) -> String {
     let code = match (end.exit_code, end.signal) {
         (Some(code), _) => format!("exit {code}"),
         (None, Some(signal)) => format!("signal {signal}"),
@@ -105,7 +107,7 @@ fn termination(end: &Termination) -> String {
     } else {
         format!(" ({})", end.reason)
     };
-    format!("{code}{reason} at {}", utc_label(end.finished))
+    format!("{code}{reason} at {}", utc_label(end.finished, now))
 }
 
 fn or_unknown(s: &str) -> &str {
@@ -272,7 +274,7 @@ pub(crate) fn parameters(m: &Model, c: &ClusterRow, out: &mut Vec<Line<'static>>
                 format!(
                     "by {} at {}",
                     cur.by.key.name,
-                    utc_label(cur.by.completed.or(cur.by.created))
+                    utc_label(cur.by.completed.or(cur.by.created), m.now)
                 ),
                 t.muted(),
             ),

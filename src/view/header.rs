@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::state::command;
 use crate::state::model::{InputKind, Model, Pane, StreamState};
 use crate::state::theme::Theme;
+use crate::view::text::{inert_line, line_width};
 use crate::view::widgets::Severity;
 
 /// The display name of a watched kind.
@@ -130,14 +131,11 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
         ));
     }
     let clock = m.now.format(" %H:%M:%S UTC ").to_string();
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + clock.len());
-    spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(clock, theme.muted()));
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.header()),
-        area,
-    );
+    let mut line = inert_line(Line::from(spans));
+    let pad = usize::from(area.width).saturating_sub(line_width(&line) + clock.len());
+    line.spans.push(Span::raw(" ".repeat(pad)));
+    line.spans.push(Span::styled(clock, theme.muted()));
+    f.render_widget(Paragraph::new(line).style(theme.header()), area);
 }
 
 /// Draws the tab bar with counts, scope and filter.
@@ -162,7 +160,7 @@ pub(crate) fn draw_tabs(f: &mut Frame, area: Rect, m: &Model) {
         spans.push(Span::styled("  filter ", theme.muted()));
         spans.push(Span::styled(format!("/{filter}"), theme.accent()));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(Paragraph::new(inert_line(Line::from(spans))), area);
 }
 
 /// Draws the status line.
@@ -175,7 +173,7 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, m: &Model) {
     } else {
         streams_line(m, theme)
     };
-    f.render_widget(Paragraph::new(line), area);
+    f.render_widget(Paragraph::new(inert_line(line)), area);
 }
 
 fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'static> {

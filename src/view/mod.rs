@@ -12,19 +12,36 @@ pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;
 pub(crate) mod pods;
+pub(crate) mod text;
 pub mod timeline;
 pub(crate) mod triage;
 pub(crate) mod wall;
 pub(crate) mod widgets;
 
 use ratatui::Frame;
+use ratatui::style::Color;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::state::model::{Model, Overlay, Pane};
 
-/// Draws the whole screen.
+/// Draws the whole screen, then makes every cell safe for the terminal and paints the theme's
+/// background where nothing else did.
 pub fn view(m: &Model, f: &mut Frame) {
+    draw(m, f);
+    let buf = f.buffer_mut();
+    text::scrub(buf);
+    if let Some(bg) = m.theme.background() {
+        // Last, so that a cleared area (a form's) is painted too.
+        for cell in &mut buf.content {
+            if cell.bg == Color::Reset {
+                cell.bg = bg;
+            }
+        }
+    }
+}
+
+fn draw(m: &Model, f: &mut Frame) {
     let area = f.area();
     if m.wall.is_some() {
         wall::draw(f, m);

@@ -68,7 +68,7 @@ fn row<'a>(m: &'a Model, o: &'a OpsRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     cells.push(Line::from(phase_span(o, theme)));
     cells.push(Line::from(progress));
     cells.push(Line::from(duration(m, o)));
-    cells.push(Line::from(widgets::age(o.created, m.now)));
+    cells.push(Line::from(widgets::age_span(o.created, m.now, theme)));
     cells.push(Line::from(Span::styled(
         o.reason.as_str(),
         theme.fg(theme.error),

@@ -6,12 +6,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::state::model::{Model, Pane};
+use crate::state::theme::Theme;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, severity};
 use kbdash_core::rows::PodRow;
 
-/// Narrowest each column may get before columns are dropped.
-const MIN_WIDTHS: [u16; 8] = [9, 16, 11, 5, 9, 8, 6, 3];
+/// Narrowest each column may get before columns are dropped; a pod's name (its cluster's and
+/// its ordinal) is cut only after NAMESPACE has gone.
+const MIN_WIDTHS: [u16; 8] = [9, 24, 11, 5, 9, 8, 6, 3];
 
 /// Draws the Pods pane.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -30,6 +32,19 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
     );
 }
 
+/// The pod's phase with its symbol; a running pod that is not ready is a warning, not "ok".
+pub(crate) fn status_span(p: &PodRow, theme: &Theme) -> Span<'static> {
+    let sev = match severity(&p.status) {
+        Severity::Ok if !p.ready => Severity::Warn,
+        s => s,
+    };
+    if p.status.is_empty() {
+        Span::styled("-", theme.muted())
+    } else {
+        Span::styled(format!("{} {}", sev.symbol(), p.status), sev.style(theme))
+    }
+}
+
 fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> (Vec<Line<'a>>, Style) {
     let theme = &m.theme;
     let role = match p.role.as_str() {
@@ -38,15 +53,7 @@ fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> (Vec<Line<'a>>, Style) {
         "secondary" => Span::styled("· secondary", theme.fg(theme.role_secondary)),
         other => Span::styled(format!("? {other}"), theme.fg(theme.warn)),
     };
-    let sev = match severity(&p.status) {
-        Severity::Ok if !p.ready => Severity::Warn,
-        s => s,
-    };
-    let status = if p.status.is_empty() {
-        Span::styled("-", theme.muted())
-    } else {
-        Span::styled(format!("{} {}", sev.symbol(), p.status), sev.style(theme))
-    };
+    let status = status_span(p, theme);
     let ready_style = if p.ready_containers < p.containers {
         theme.fg(theme.warn)
     } else {
@@ -73,7 +80,7 @@ fn row<'a>(m: &'a Model, p: &'a PodRow, ns: bool) -> (Vec<Line<'a>>, Style) {
         restarts_style,
     )));
     cells.push(Line::from(p.node.as_str()));
-    cells.push(Line::from(widgets::age(p.created, m.now)));
+    cells.push(Line::from(widgets::age_span(p.created, m.now, theme)));
     let style = if m.is_flashing(&p.key) {
         theme.flash()
     } else {

@@ -15,14 +15,14 @@
 //! window 06-03 02:01:10 ~ 06-03 10:14:52 UTC · at 06-03 09:30:00 · end 1d1h behind now
 //! ```
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::state::theme::Theme;
-use crate::view::widgets::long_duration;
+use crate::view::widgets::{is_future, long_duration};
 use kbdash_core::domain::archive::Archiving;
 use kbdash_core::domain::pitr::{BackupFacts, BackupKind, recoverable_window};
 
@@ -179,31 +179,39 @@ impl<'a> Timeline<'a> {
     fn status(&self, compact: bool) -> Vec<(String, Style)> {
         let i = self.input;
         let s = &self.style;
+        // The year only when it is not now's: a window ending in 9999 must not read as this
+        // year's 31 December.
+        let at = |t: DateTime<Utc>, compact: bool| {
+            let f = match (t.year() == i.now.year(), compact) {
+                (true, true) => "%H:%M:%S",
+                (true, false) => "%m-%d %H:%M:%S",
+                (false, _) => "%Y-%m-%d %H:%M:%S",
+            };
+            t.format(f).to_string()
+        };
         let window = match (i.window, &i.note) {
-            (Some((a, b)), _) if compact => (
-                format!("win {}~{}", a.format("%H:%M:%S"), b.format("%H:%M:%S")),
-                s.window,
-            ),
+            (Some((a, b)), _) if compact => {
+                (format!("win {}~{}", at(a, true), at(b, true)), s.window)
+            }
             (Some((a, b)), _) => (
-                format!(
-                    "window {} ~ {} UTC",
-                    a.format("%m-%d %H:%M:%S"),
-                    b.format("%m-%d %H:%M:%S")
-                ),
+                format!("window {} ~ {} UTC", at(a, false), at(b, false)),
                 s.window,
             ),
             (None, Some(note)) => (note.clone(), s.stalled),
             (None, None) => ("no recoverable window".to_string(), s.muted),
         };
-        let chosen = i.chosen.map(|t| {
-            let f = if compact {
-                "%H:%M:%S"
+        let chosen = i
+            .chosen
+            .map(|t| (format!(" · at {}", at(t, compact)), s.cursor));
+        // An end ahead of the clock never lags, so no stall could show: say so instead of
+        // "0s behind".
+        let lag = i.range.map(|(_, end)| {
+            if is_future(end, i.now) {
+                Err(end)
             } else {
-                "%m-%d %H:%M:%S"
-            };
-            (format!(" · at {}", t.format(f)), s.cursor)
+                Ok(end_lag(end, i.now))
+            }
         });
-        let lag = i.range.map(|(_, end)| end_lag(end, i.now));
         let fault = i
             .archiving
             .as_ref()
@@ -213,9 +221,10 @@ impl<'a> Timeline<'a> {
         if compact {
             match (&fault, lag) {
                 (Some(_), _) => parts.push(("⚠ archiver · ".to_string(), s.stalled)),
-                (None, Some(lag)) => {
+                (None, Some(Ok(lag))) => {
                     parts.push((format!("lag {} · ", long_duration(lag)), s.text));
                 }
+                (None, Some(Err(_))) => parts.push(("⚠ end in future · ".to_string(), s.stalled)),
                 (None, None) => {}
             }
             parts.push(window);
@@ -224,8 +233,15 @@ impl<'a> Timeline<'a> {
         }
         parts.push(window);
         parts.extend(chosen);
-        if let Some(lag) = lag {
-            parts.push((format!(" · end {} behind now", long_duration(lag)), s.text));
+        match lag {
+            Some(Ok(lag)) => {
+                parts.push((format!(" · end {} behind now", long_duration(lag)), s.text));
+            }
+            Some(Err(end)) => parts.push((
+                format!(" ⚠ end {} UTC is in the future", at(end, false)),
+                s.stalled,
+            )),
+            None => {}
         }
         if let Some(fault) = fault {
             parts.push((format!(" ⚠ {fault}"), s.stalled));
@@ -355,5 +371,37 @@ mod tests {
         assert_eq!(column(t("2025-06-04T00:00:00Z"), axis, 11), None);
         assert_eq!(column(axis.0, axis, 0), None);
         assert_eq!(column(axis.0, (axis.0, axis.0), 4), Some(3));
+    }
+
+    #[test]
+    fn an_end_in_the_future_is_flagged_with_its_year_not_as_no_lag() {
+        let now = t("2025-06-04T12:00:00Z");
+        let start = t("2025-06-02T08:05:31Z");
+        let end = t("9999-12-31T23:59:59Z");
+        let input = TimelineInput {
+            range: Some((start, end)),
+            window: Some((start, end)),
+            full_backups: Vec::new(),
+            now,
+            chosen: None,
+            archiving: None,
+            note: None,
+        };
+        let timeline = Timeline::new(&input, TimelineStyle::default());
+        let text = |compact| -> String {
+            timeline
+                .status(compact)
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect()
+        };
+        assert_eq!(
+            text(false),
+            "window 06-02 08:05:31 ~ 9999-12-31 23:59:59 UTC ⚠ end 9999-12-31 23:59:59 UTC is in the future"
+        );
+        assert_eq!(
+            text(true),
+            "⚠ end in future · win 08:05:31~9999-12-31 23:59:59"
+        );
     }
 }

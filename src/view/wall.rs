@@ -1,6 +1,9 @@
 //! Wall mode: a screen read from across a room. A title with the clock, per-stream freshness,
 //! a STALE banner when any stream has stopped delivering, the triage strip, and one tile per
-//! cluster, paged every `cycle` seconds when they do not all fit.
+//! cluster, worst first, paged every `cycle` seconds when they do not all fit; when they do,
+//! the tiles grow to fill the screen and show the cluster's problems and pods.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -11,15 +14,22 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::ProblemIndex;
-use crate::view::triage::problem_line;
-use crate::view::widgets::{self, Severity, status_span};
+use crate::state::theme::Theme;
+use crate::view::text::{self, Cut, inert, inert_line};
+use crate::view::triage::{self, count, problem_line, since_text};
+use crate::view::widgets::{self, Severity};
+use crate::view::{clusters, pane};
+use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ClusterRow, primary_names};
+use kbdash_core::rows::{ClusterRow, ObjKey, PodRow, primary_names};
 
-/// Width a tile wants; tiles share the row's slack.
+/// Width a tile needs; tiles share the row's slack.
 const TILE_WIDTH: u16 = 34;
-/// Height of a tile: borders and five lines.
+/// Height a tile needs: borders and five lines.
 const TILE_HEIGHT: u16 = 7;
+/// Height beyond which a taller tile shows nothing more (its problems and pods fit), so a grid
+/// is not chosen for it.
+const TILE_USEFUL_HEIGHT: u16 = 3 * TILE_HEIGHT;
 /// Kinds whose staleness makes the tiles untrustworthy.
 const TILE_KINDS: [Kind; 4] = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup];
 
@@ -35,12 +45,78 @@ pub(crate) fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Str
     }
 }
 
-/// How many tiles fit in `area`: (columns, rows).
-pub(crate) fn grid(area: Rect) -> (u16, u16) {
-    (
+/// The grid of tiles for `n` clusters in `area`: (columns, rows). When they do not all fit,
+/// as many of the smallest tiles as fit (the wall pages through them); when they do, the grid
+/// whose tiles are largest, so that a few clusters fill a large screen.
+pub(crate) fn grid(area: Rect, n: usize) -> (u16, u16) {
+    let most = (
         (area.width / TILE_WIDTH).max(1),
         (area.height / TILE_HEIGHT).max(1),
-    )
+    );
+    if n == 0 || n > usize::from(most.0) * usize::from(most.1) {
+        return most;
+    }
+    // How much larger than the smallest tile a grid's tiles are, in both directions, and how
+    // many of its places stay empty.
+    let score = |cols: u16| {
+        let rows = u16::try_from(n.div_ceil(usize::from(cols))).unwrap_or(u16::MAX);
+        let w = u32::from(area.width / cols) * 1000 / u32::from(TILE_WIDTH);
+        let h =
+            u32::from((area.height / rows).min(TILE_USEFUL_HEIGHT)) * 1000 / u32::from(TILE_HEIGHT);
+        let empty = usize::from(cols) * usize::from(rows) - n;
+        (rows, w.min(h), empty)
+    };
+    (1..=most.0)
+        .map(|cols| (cols, score(cols)))
+        .filter(|(_, (rows, _, _))| *rows <= most.1)
+        .max_by_key(|(cols, (_, scale, empty))| (*scale, usize::MAX - *empty, *cols))
+        .map_or(most, |(cols, (rows, _, _))| (cols, rows))
+}
+
+/// The cluster each problem is about (a pod's, an OpsRequest's, a backup's cluster), with the
+/// problem, in triage order.
+fn by_cluster<'m>(m: &'m Model) -> impl Iterator<Item = (ObjKey, &'m Problem)> + 'm {
+    m.triage.problems.iter().filter_map(|p| {
+        let object = p.object.as_ref()?;
+        Some((m.store.cluster_of(object.kind, &object.key)?, p))
+    })
+}
+
+/// The clusters, worst first: by the level of the worst problem triage has about them or
+/// anything of theirs, then by namespace and name.
+fn worst_first(m: &Model) -> Vec<&ClusterRow> {
+    let mut worst: HashMap<ObjKey, Level> = HashMap::new();
+    for (cluster, p) in by_cluster(m) {
+        worst
+            .entry(cluster)
+            .and_modify(|l| *l = (*l).min(p.level))
+            .or_insert(p.level);
+    }
+    let mut clusters: Vec<(Option<Level>, &ClusterRow)> = m
+        .store
+        .clusters
+        .iter()
+        .map(|c| (worst.get(&c.key).copied(), c))
+        .collect();
+    // `None` (nothing wrong) sorts first among Options: put it last.
+    clusters.sort_by(|(a, x), (b, y)| {
+        (a.is_none(), a)
+            .cmp(&(b.is_none(), b))
+            .then_with(|| x.key.cmp(&y.key))
+    });
+    clusters.into_iter().map(|(_, c)| c).collect()
+}
+
+/// What the wall says where tiles would be when it has none: the clusters' stream is waiting
+/// for the API server, failing, or live with nothing in the namespace.
+fn no_tiles_text(m: &Model) -> String {
+    match m.streams.get(&Kind::Cluster) {
+        Some(StreamState::Live) => format!(
+            "no clusters in {}",
+            m.namespace.as_deref().unwrap_or("any namespace")
+        ),
+        _ => pane::empty_text(m, Kind::Cluster, m.store.clusters.len()),
+    }
 }
 
 /// Draws the wall.
@@ -54,7 +130,8 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         1
     } else {
         let max = (area.height / 5).max(2);
-        u16::try_from(found.len()).unwrap_or(u16::MAX).clamp(1, max) + 1
+        let listed = found.iter().filter(|p| p.level != Level::Info).count();
+        u16::try_from(listed).unwrap_or(u16::MAX).clamp(1, max) + 1
     };
     let [title, fresh, banner, strip, tiles] = Layout::vertical([
         Constraint::Length(1),
@@ -65,9 +142,8 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     ])
     .areas(area);
 
-    let mut clusters: Vec<&ClusterRow> = m.store.clusters.iter().collect();
-    clusters.sort_by(|a, b| a.key.cmp(&b.key));
-    let (cols, rows) = grid(tiles);
+    let clusters = worst_first(m);
+    let (cols, rows) = grid(tiles, clusters.len());
     let per_page = usize::from(cols) * usize::from(rows);
     let pages = clusters.len().div_ceil(per_page).max(1);
     let page = m.wall.as_ref().map_or(0, |w| w.page % pages);
@@ -102,13 +178,34 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         .collect();
     if shown.is_empty() {
         f.render_widget(
-            Paragraph::new(Line::styled("no clusters", theme.muted())),
+            Paragraph::new(Line::styled(
+                format!(" {}", inert(&no_tiles_text(m))),
+                theme.muted(),
+            )),
             tiles,
         );
         return;
     }
-    let row_areas =
-        Layout::vertical(vec![Constraint::Length(TILE_HEIGHT); usize::from(rows)]).split(tiles);
+    // The problems of the shown clusters, for tiles tall enough to list them.
+    let inner_h = usize::from((tiles.height / rows).saturating_sub(2));
+    let mut problems: HashMap<&ObjKey, Vec<&Problem>> = HashMap::new();
+    if inner_h > BASE_LINES {
+        let room = inner_h - BASE_LINES;
+        let tile: HashMap<&ObjKey, ()> = shown.iter().map(|c| (&c.key, ())).collect();
+        for (cluster, p) in by_cluster(m) {
+            if let Some((key, ())) = tile.get_key_value(&cluster) {
+                let list = problems.entry(*key).or_default();
+                if list.len() < room {
+                    list.push(p);
+                }
+            }
+        }
+    }
+    let row_areas = Layout::vertical(vec![
+        Constraint::Ratio(1, u32::from(rows));
+        usize::from(rows)
+    ])
+    .split(tiles);
     for (r, chunk) in shown.chunks(usize::from(cols)).enumerate() {
         let Some(row_area) = row_areas.get(r) else {
             break;
@@ -120,7 +217,8 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         .split(*row_area);
         for (c, cluster) in chunk.iter().enumerate() {
             if let Some(cell) = cells.get(c) {
-                draw_tile(f, *cell, m, cluster, dim);
+                let found = problems.get(&cluster.key).map_or(&[][..], Vec::as_slice);
+                draw_tile(f, *cell, m, cluster, found, dim);
             }
         }
     }
@@ -149,18 +247,16 @@ fn draw_title(f: &mut Frame, area: Rect, m: &Model, page: usize, pages: usize) {
         ));
     }
     let clock = m.now.format(" %H:%M:%S UTC ").to_string();
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    spans.push(Span::raw(" ".repeat(
-        usize::from(area.width).saturating_sub(used + clock.len()),
-    )));
-    spans.push(Span::styled(
+    let mut line = inert_line(Line::from(spans));
+    let used = text::line_width(&line);
+    line.spans.push(Span::raw(
+        " ".repeat(usize::from(area.width).saturating_sub(used + clock.len())),
+    ));
+    line.spans.push(Span::styled(
         clock,
         theme.text().add_modifier(Modifier::BOLD),
     ));
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.header()),
-        area,
-    );
+    f.render_widget(Paragraph::new(line).style(theme.header()), area);
 }
 
 /// Each stream: live, or how long since it last delivered.
@@ -210,41 +306,54 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The problems worth a look from across the room: information is counted, not listed.
 fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
     let theme = &m.theme;
     let width = usize::from(area.width);
     let mut lines = Vec::new();
-    if found.is_empty() {
+    let listed: Vec<&Problem> = found.iter().filter(|p| p.level != Level::Info).collect();
+    let info = found.len() - listed.len();
+    let info_note = if info > 0 {
+        format!(" · {info} info")
+    } else {
+        String::new()
+    };
+    if listed.is_empty() {
         lines.push(Line::styled(
-            format!(" {} nothing is broken", Severity::Ok.symbol()),
+            format!(" {} nothing is broken{info_note}", Severity::Ok.symbol()),
             theme.fg(theme.ok),
         ));
     } else {
         if area.height > 1 {
             lines.push(Line::styled(
-                format!(
-                    " Triage: {} problem{}",
-                    found.len(),
-                    if found.len() == 1 { "" } else { "s" }
-                ),
+                format!(" Triage: {}{info_note}", count(listed.len(), "problem")),
                 theme.accent(),
             ));
         }
         let room = usize::from(area.height).saturating_sub(lines.len());
-        let more = found.len().saturating_sub(room);
+        let more = listed.len().saturating_sub(room);
         let take = if more > 0 {
             room.saturating_sub(1)
         } else {
             room
         };
-        for p in found.iter().take(take) {
-            let mut line = problem_line(p, m.now, theme, width.saturating_sub(1));
+        // One order for the whole strip: what is wrong first as soon as one line is short.
+        let short = listed
+            .iter()
+            .take(take)
+            .any(|p| !fits(p, m, width.saturating_sub(1)));
+        for p in listed.iter().take(take) {
+            let mut line = if short {
+                strip_line(p, m, width.saturating_sub(1))
+            } else {
+                problem_line(p, m.now, theme, width.saturating_sub(1))
+            };
             line.spans.insert(0, Span::raw(" "));
             lines.push(line);
         }
         if more > 0 && room > 0 {
             lines.push(Line::styled(
-                format!(" … and {} more", found.len() - take),
+                format!(" … and {} more", listed.len() - take),
                 theme.muted(),
             ));
         }
@@ -252,24 +361,145 @@ fn draw_strip(f: &mut Frame, area: Rect, m: &Model, found: &ProblemIndex) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
+/// The level and since columns of a problem's line, as the triage view writes them.
+fn level_and_since(p: &Problem, now: DateTime<Utc>) -> (String, String) {
+    let sev = triage::severity(p.level);
+    (
+        format!("{} {:<5} ", sev.symbol(), p.level.word()),
+        format!("{:<17} ", since_text(p.since, now)),
+    )
+}
+
+/// Whether problem `p` fits in `width` cells as the triage view writes it, uncut.
+fn fits(p: &Problem, m: &Model, width: usize) -> bool {
+    let (level, since) = level_and_since(p, m.now);
+    let subject = text::width(&inert(&p.subject));
+    let reason = text::width(&inert(&p.reason));
+    text::width(&level) + text::width(&since) + subject + " — ".chars().count() + reason <= width
+}
+
+/// One problem of a short strip in `width` cells: what is wrong comes before the object it is
+/// about, whose name is cut in the middle, so a short line still says what is wrong.
+fn strip_line(p: &Problem, m: &Model, width: usize) -> Line<'static> {
+    let subject = inert(&p.subject);
+    let reason = inert(&p.reason);
+    let theme = &m.theme;
+    let sev = triage::severity(p.level);
+    let (level, since) = level_and_since(p, m.now);
+    let avail = width.saturating_sub(text::width(&level) + text::width(&since));
+    let (subject_w, reason_w) = (text::width(&subject), text::width(&reason));
+    // The object keeps a third of the room (at least 12 cells) unless what is wrong leaves more.
+    let sep = " · ";
+    let sep_w = text::width(sep);
+    let room_for = |w: usize| {
+        w.min((avail / 3).max(12))
+            .max(avail.saturating_sub(reason_w + sep_w))
+    };
+    // Cut, the object is told by its name alone: the reason says what kind of thing failed.
+    let subject = match &p.object {
+        Some(o) if subject_w > room_for(subject_w) => inert(&o.key.name),
+        _ => subject,
+    };
+    let subject_room = room_for(text::width(&subject));
+    let reason_room = avail.saturating_sub(subject_room + sep_w);
+    Line::from(vec![
+        Span::styled(level, sev.style(theme)),
+        Span::styled(since, theme.muted()),
+        Span::raw(text::cut(&reason, reason_room, Cut::End).into_owned()),
+        Span::styled(sep, theme.muted()),
+        Span::styled(
+            text::cut(&subject, subject_room, Cut::Middle).into_owned(),
+            theme.text().add_modifier(Modifier::BOLD),
+        ),
+    ])
+}
+
+/// Lines every tile shows: status, roles, readiness, last operation, PITR.
+const BASE_LINES: usize = 5;
+
+/// `namespace/name` in at most `max` cells: the name is cut (in the middle) only after the
+/// namespace has been cut to a third of the room.
+fn tile_title(key: &ObjKey, max: usize) -> String {
+    let (ns, name) = (inert(&key.namespace), inert(&key.name));
+    let (ns_w, name_w) = (text::width(&ns), text::width(&name));
+    if ns_w + 1 + name_w <= max {
+        return format!("{ns}/{name}");
+    }
+    let ns_room = ns_w.min((max / 3).max(max.saturating_sub(name_w + 1)));
+    let name_room = max.saturating_sub(ns_room + 1);
+    format!(
+        "{}/{}",
+        text::cut(&ns, ns_room, Cut::Middle),
+        text::cut(&name, name_room, Cut::Middle)
+    )
+}
+
+/// A pod of a tile: role symbol, name and status.
+fn pod_line(p: &PodRow, m: &Model, width: usize) -> Line<'static> {
+    let theme = &m.theme;
+    let role = match p.role.as_str() {
+        "primary" => Span::styled("★ ", theme.fg(theme.role_primary)),
+        "secondary" => Span::styled("· ", theme.fg(theme.role_secondary)),
+        "" => Span::styled("- ", theme.muted()),
+        _ => Span::styled("? ", theme.fg(theme.warn)),
+    };
+    let status = crate::view::pods::status_span(p, theme);
+    let room = width.saturating_sub(2 + 1 + text::width(&status.content));
+    Line::from(vec![
+        role,
+        Span::raw(format!(
+            "{} ",
+            text::cut(&inert(&p.key.name), room, Cut::Middle)
+        )),
+        status,
+    ])
+}
+
+/// One of the cluster's problems in a tile: what is wrong first (a tile is narrow), then the
+/// object when it is not the cluster itself.
+fn tile_problem(p: &Problem, theme: &Theme) -> Line<'static> {
+    let sev = triage::severity(p.level);
+    let about = match &p.object {
+        Some(o) if o.kind != Kind::Cluster => {
+            format!(" · {} {}", o.kind.info().kind_name, o.key.name)
+        }
+        _ => String::new(),
+    };
+    Line::from(vec![
+        Span::styled(format!("{} ", sev.symbol()), sev.style(theme)),
+        Span::raw(format!("{}{about}", p.reason)),
+    ])
+}
+
+fn draw_tile(
+    f: &mut Frame,
+    area: Rect,
+    m: &Model,
+    c: &ClusterRow,
+    problems: &[&Problem],
+    dim: bool,
+) {
     let theme = &m.theme;
     let pods: Vec<_> = m.store.cluster_pods(&c.key).collect();
     let ready = pods.iter().filter(|p| p.ready).count();
     let primaries = primary_names(&pods);
     let secondaries = pods.iter().filter(|p| p.role == "secondary").count();
-    let sev = widgets::severity(&c.phase);
+    let (sev, _) = clusters::state(m, c, ready);
     let border = match sev {
         Severity::Error => theme.fg(theme.error),
         Severity::Warn | Severity::Unknown => theme.fg(theme.warn),
         _ => theme.border(false),
     };
     let inner_w = usize::from(area.width.saturating_sub(2));
+    let inner_h = usize::from(area.height.saturating_sub(2));
     let roles = match primaries.as_slice() {
         [] if pods.is_empty() => Span::styled("no pods", theme.muted()),
         [] => Span::styled("✗ no primary", theme.fg(theme.error)),
         [one] => Span::styled(
-            widgets::truncate(&format!("primary {one}"), inner_w),
+            format!(
+                "primary {}",
+                text::cut(&inert(one), inner_w.saturating_sub(8), Cut::Middle)
+            ),
             theme.fg(theme.role_primary),
         ),
         many => Span::styled(format!("! {} primaries", many.len()), theme.fg(theme.error)),
@@ -283,7 +513,10 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
         || Line::styled("no ops", theme.muted()),
         |o| {
             Line::from(vec![
-                Span::raw(widgets::truncate(&o.op_type, inner_w.saturating_sub(12))),
+                Span::raw(
+                    text::cut(&inert(&o.op_type), inner_w.saturating_sub(12), Cut::End)
+                        .into_owned(),
+                ),
                 Span::raw(" "),
                 crate::view::ops::phase_span(o, theme),
             ])
@@ -297,10 +530,11 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
         ]),
         None => Line::styled("PITR -", theme.muted()),
     };
-    let title = widgets::truncate(&c.key.name, inner_w);
-    let lines = vec![
+    let title = tile_title(&c.key, inner_w.saturating_sub(2));
+    let mut lines = vec![
         Line::from(
-            status_span(&c.phase, theme).patch_style(Style::default().add_modifier(Modifier::BOLD)),
+            clusters::status(m, c, ready)
+                .patch_style(Style::default().add_modifier(Modifier::BOLD)),
         ),
         Line::from(roles),
         Line::from(vec![
@@ -310,6 +544,26 @@ fn draw_tile(f: &mut Frame, area: Rect, m: &Model, c: &ClusterRow, dim: bool) {
         last_op,
         pitr,
     ];
+    // A taller tile: what triage says about the cluster, then its pods, primary first (at
+    // least half of the room, when it has that many).
+    let room = inner_h.saturating_sub(lines.len());
+    let for_problems = room.saturating_sub(pods.len().min(room / 2));
+    lines.extend(
+        problems
+            .iter()
+            .take(for_problems)
+            .map(|p| tile_problem(p, theme)),
+    );
+    let room = inner_h.saturating_sub(lines.len());
+    if room > 0 && !pods.is_empty() {
+        let mut pods = pods.clone();
+        pods.sort_by_key(|p| (!p.is_primary(), p.key.name.clone()));
+        lines.extend(pods.iter().take(room).map(|p| pod_line(p, m, inner_w)));
+    }
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| text::fit_line(inert_line(l), inner_w, Cut::End))
+        .collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)

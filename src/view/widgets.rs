@@ -1,7 +1,7 @@
 //! Small pieces the panes share: status words with symbols, ages, durations, sizes, progress
 //! bars, and the table drawing.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use crate::state::columns::{Column, ColumnId};
 use crate::state::table::Sort;
 use crate::state::theme::Theme;
+use crate::view::text::{Cut, cut, cut_showing, fit_line, inert, inert_line, line_width};
 
 /// How a status reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,9 +74,76 @@ pub(crate) fn status_span(word: &str, theme: &Theme) -> Span<'static> {
     Span::styled(format!("{} {word}", sev.symbol()), sev.style(theme))
 }
 
-/// A kubectl-style age: 45s, 12m, 5h, 3d.
+/// A kubectl-style age: 45s, 12m, 5h, 3d; `future` for a time ahead of the clock.
 pub(crate) fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    since.map_or_else(|| "-".to_string(), |t| short_duration(now - t))
+    since.map_or_else(
+        || "-".to_string(),
+        |t| {
+            if is_future(t, now) {
+                "future".to_string()
+            } else {
+                short_duration(now - t)
+            }
+        },
+    )
+}
+
+/// [`age`] as a cell: a time ahead of the clock (an object dated in year 9999) is a warning,
+/// not an age.
+pub(crate) fn age_span(
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Span<'static> {
+    match since {
+        Some(t) if is_future(t, now) => {
+            let sev = Severity::Warn;
+            Span::styled(format!("{} future", sev.symbol()), sev.style(theme))
+        }
+        _ => Span::raw(age(since, now)),
+    }
+}
+
+/// How long ago `t` was, in words: `3d ago`, or `in the future`.
+pub(crate) fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if is_future(t, now) {
+        "in the future".to_string()
+    } else {
+        format!("{} ago", short_duration(now - t))
+    }
+}
+
+/// Whether `t` is ahead of the clock by more than the skew between two machines' clocks.
+pub(crate) fn is_future(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t - now > TimeDelta::minutes(1)
+}
+
+/// A time in UTC as short as it can be told apart: `10:14:52` within the last day, `06-03
+/// 10:14` earlier this year, `2024-06-03 10:14` in another year (a time in 9999 must not read
+/// as this year's 31 December, nor a future one as earlier today).
+pub(crate) fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if !is_future(t, now) && now - t < TimeDelta::hours(24) {
+        t.format("%H:%M:%S").to_string()
+    } else if t.year() == now.year() {
+        t.format("%m-%d %H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// A time in UTC with seconds, the year only when it is not `now`'s: `06-03 10:14:52`,
+/// `9999-12-31 23:59:59`.
+pub(crate) fn stamp(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if t.year() == now.year() {
+        t.format("%m-%d %H:%M:%S").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// ` (future)` after a time ahead of the clock, else nothing.
+pub(crate) fn future_mark(t: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+    if is_future(t, now) { " (future)" } else { "" }
 }
 
 /// A compact duration: 45s, 12m, 5h, 3d (negative counts as zero).
@@ -141,16 +209,8 @@ pub(crate) fn progress_bar(done: u32, total: u32, width: usize) -> String {
     )
 }
 
-/// Cuts `s` to `max` characters, ending with `…` when cut.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
+/// The minimum width of a column shown whole or not at all: dropped rather than cut.
+pub(crate) const UNCUT: u16 = u16::MAX;
 
 /// `text` in rows of at most `width` characters, broken between words (a word longer than a
 /// row is cut); at least one row.
@@ -176,13 +236,15 @@ pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     rows
 }
 
-/// One column as drawn: title, identity (for the sort marker) and the narrowest it may get
-/// before columns are dropped.
+/// One column as drawn: title, identity (for the sort marker), the narrowest it may get before
+/// columns are dropped, what it is worth when some must go, and where its values are cut.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ColSpec {
     pub(crate) title: &'static str,
     pub(crate) id: ColumnId,
     pub(crate) min: u16,
+    pub(crate) worth: u8,
+    pub(crate) cut: Cut,
 }
 
 /// A pane's table: title, columns, the rows of the page window, selection.
@@ -202,10 +264,16 @@ pub(crate) struct TableView<'a> {
 }
 
 /// Column widths that fit `avail` cells: each column as wide as its widest cell; when too wide,
-/// the column furthest above its comfortable minimum gives up a cell first; then the rightmost
-/// columns (never the first two) are dropped (width 0); then the rest shrink to 4 cells.
-pub(crate) fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16) -> Vec<u16> {
-    let mut w: Vec<u16> = natural.to_vec();
+/// the column furthest above its comfortable minimum gives up a cell first; when that is not
+/// enough, the column worth least is dropped (width 0) and the others get their room back;
+/// when only columns that are never dropped are left, they shrink to 4 cells.
+pub(crate) fn fit_widths(
+    natural: &[u16],
+    mins: &[u16],
+    worth: &[u8],
+    avail: u16,
+    spacing: u16,
+) -> Vec<u16> {
     let total = |w: &[u16]| -> u32 {
         let shown = w.iter().filter(|x| **x > 0).count() as u32;
         w.iter().map(|x| u32::from(*x)).sum::<u32>() + shown.saturating_sub(1) * u32::from(spacing)
@@ -221,26 +289,28 @@ pub(crate) fn fit_widths(natural: &[u16], mins: &[u16], avail: u16, spacing: u16
             w[i] -= 1;
         }
     };
-    shrink(&mut w, &|i| mins[i].min(natural[i]));
-    while total(&w) > u32::from(avail) {
-        match w.iter().rposition(|x| *x > 0).filter(|last| *last >= 2) {
-            Some(last) => w[last] = 0,
-            None => break,
+    let mut dropped = vec![false; natural.len()];
+    loop {
+        let mut w: Vec<u16> = natural
+            .iter()
+            .zip(&dropped)
+            .map(|(n, d)| if *d { 0 } else { *n })
+            .collect();
+        shrink(&mut w, &|i| mins[i].min(natural[i]));
+        if total(&w) <= u32::from(avail) {
+            return w;
+        }
+        let least = (0..w.len())
+            .filter(|i| w[*i] > 0 && worth[*i] < u8::MAX)
+            .min_by_key(|i| (worth[*i], usize::MAX - *i));
+        match least {
+            Some(i) => dropped[i] = true,
+            None => {
+                shrink(&mut w, &|i| 4.min(natural[i]));
+                return w;
+            }
         }
     }
-    shrink(&mut w, &|i| {
-        if w_is_hidden(natural, i) {
-            0
-        } else {
-            4.min(natural[i])
-        }
-    });
-    w
-}
-
-/// Whether a column has nothing to show at all.
-fn w_is_hidden(natural: &[u16], i: usize) -> bool {
-    natural[i] == 0
 }
 
 /// The drawn columns of a pane: all of `cols` with their minimum widths, without NAMESPACE
@@ -253,19 +323,76 @@ pub(crate) fn col_specs<R>(cols: &[Column<R>], mins: &[u16], namespaces: bool) -
             title: c.title,
             id: c.id,
             min: *min,
+            worth: c.id.worth(),
+            cut: if c.id.holds_names() {
+                Cut::Middle
+            } else {
+                Cut::End
+            },
         })
         .collect()
 }
 
-/// Draws a pane's table into `area`.
+/// Cuts the names of column `col` that are wider than `width`, so that names which would read
+/// the same once cut in the middle (two pods whose long cluster names differ only in the part
+/// cut away) show where they differ instead.
+fn keep_apart(rows: &mut [(Vec<Line>, Style)], col: usize, width: usize) {
+    let name = |cells: &Vec<Line>| match cells.get(col).map(|l| l.spans.as_slice()) {
+        Some([only]) if crate::view::text::width(&only.content) > width => {
+            Some(only.content.to_string())
+        }
+        _ => None,
+    };
+    let names: Vec<Option<String>> = rows.iter().map(|(cells, _)| name(cells)).collect();
+    if names.iter().flatten().count() < 2 {
+        return;
+    }
+    let cuts: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            n.as_deref()
+                .map(|n| cut(n, width, Cut::Middle).into_owned())
+        })
+        .collect();
+    for (i, (cells, _)) in rows.iter_mut().enumerate() {
+        let (Some(mine), Some(my_cut)) = (&names[i], &cuts[i]) else {
+            continue;
+        };
+        // Where it parts from the most alike of the names it would be mistaken for.
+        let differs = names
+            .iter()
+            .zip(&cuts)
+            .filter_map(|(n, c)| Some((n.as_deref()?, c.as_deref()?)))
+            .filter(|(n, c)| c == my_cut && n != mine)
+            .map(|(n, _)| common_prefix(mine, n))
+            .max();
+        if let (Some(at), Some(cell)) = (differs, cells.get_mut(col)) {
+            let style = cell.spans.first().map(|s| s.style).unwrap_or_default();
+            *cell = Line::from(Span::styled(cut_showing(mine, width, at), style));
+        }
+    }
+}
+
+/// Bytes `a` and `b` share at their start, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i)
+}
+
+/// Draws a pane's table into `area`: every cell made inert and cut to its column's width.
 pub(crate) fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::from(Span::styled(t.title, theme.accent())));
+        .title(Line::from(Span::styled(
+            inert(&t.title).into_owned(),
+            theme.accent(),
+        )));
     let block = match t.banner {
         Some((sev, text)) => block.title_bottom(Line::from(Span::styled(
-            format!(" {} {text} ", sev.symbol()),
+            format!(" {} {} ", sev.symbol(), inert(&text)),
             sev.style(theme),
         ))),
         None => block,
@@ -284,28 +411,33 @@ pub(crate) fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme)
             format!("{}{marker}", c.title)
         })
         .collect();
+    let rows: Vec<(Vec<Line>, Style)> = t
+        .rows
+        .into_iter()
+        .map(|(cells, style)| (cells.into_iter().map(inert_line).collect(), style))
+        .collect();
     let natural: Vec<u16> = titles
         .iter()
         .enumerate()
         .map(|(i, title)| {
-            let cells = t
-                .rows
+            let cells = rows
                 .iter()
                 .filter_map(|(cells, _)| cells.get(i))
-                .map(Line::width)
+                .map(line_width)
                 .max()
                 .unwrap_or(0);
             u16::try_from(cells.max(title.chars().count())).unwrap_or(u16::MAX)
         })
         .collect();
     let mins: Vec<u16> = t.columns.iter().map(|c| c.min).collect();
+    let worth: Vec<u8> = t.columns.iter().map(|c| c.worth).collect();
     // The last column (free text such as REASON) only gets what the others leave.
     let last = natural.len().saturating_sub(1);
     let mut fitted = natural.clone();
     if t.flex_last && last > 0 {
         fitted[last] = mins[last].min(natural[last]);
     }
-    let mut widths = fit_widths(&fitted, &mins, inner.width, 1);
+    let mut widths = fit_widths(&fitted, &mins, &worth, inner.width, 1);
     if t.flex_last && last > 0 && widths[last] > 0 {
         let used: u16 = widths
             .iter()
@@ -316,30 +448,41 @@ pub(crate) fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme)
         let spare = inner.width.saturating_sub(used);
         widths[last] = (widths[last] + spare).min(natural[last].max(widths[last]));
     }
+    let mut rows = rows;
+    for (i, c) in t.columns.iter().enumerate() {
+        if c.cut == Cut::Middle && widths[i] > 0 {
+            keep_apart(&mut rows, i, usize::from(widths[i]));
+        }
+    }
     let shown: Vec<usize> = (0..widths.len()).filter(|i| widths[*i] > 0).collect();
-    let header =
-        Row::new(shown.iter().map(|i| Cell::from(titles[*i].clone()))).style(theme.accent());
+    let header = Row::new(
+        shown
+            .iter()
+            .map(|i| Cell::from(cut(&titles[*i], usize::from(widths[*i]), Cut::End).into_owned())),
+    )
+    .style(theme.accent());
     let constraints: Vec<Constraint> = shown
         .iter()
         .map(|i| Constraint::Length(widths[*i]))
         .collect();
-    let empty = t.rows.is_empty();
-    let rows: Vec<Row> =
-        t.rows
-            .into_iter()
-            .enumerate()
-            .map(|(n, (cells, style))| {
-                let mut cells: Vec<Option<Line>> = cells.into_iter().map(Some).collect();
-                let row = Row::new(shown.iter().map(|i| {
-                    Cell::from(cells.get_mut(*i).and_then(Option::take).unwrap_or_default())
-                }));
-                if Some(n) == t.selected {
-                    row.style(theme.selection())
-                } else {
-                    row.style(style)
-                }
-            })
-            .collect();
+    let empty = rows.is_empty();
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(n, (cells, style))| {
+            let mut cells: Vec<Option<Line>> = cells.into_iter().map(Some).collect();
+            let row = Row::new(shown.iter().map(|i| {
+                let line = cells.get_mut(*i).and_then(Option::take).unwrap_or_default();
+                let how = t.columns.get(*i).map_or(Cut::End, |c| c.cut);
+                Cell::from(fit_line(line, usize::from(widths[*i]), how))
+            }));
+            if Some(n) == t.selected {
+                row.style(theme.selection())
+            } else {
+                row.style(style)
+            }
+        })
+        .collect();
     let table = Table::new(rows, constraints)
         .header(header)
         .column_spacing(1)
@@ -351,7 +494,10 @@ pub(crate) fn draw_table(f: &mut Frame, area: Rect, t: TableView, theme: &Theme)
             height: 1,
             ..inner
         };
-        f.render_widget(Span::styled(t.empty_text, theme.muted()), msg);
+        f.render_widget(
+            Span::styled(inert(&t.empty_text).into_owned(), theme.muted()),
+            msg,
+        );
     }
 }
 
@@ -371,7 +517,6 @@ mod tests {
         assert_eq!(size(Some(1_207_959_552)), "1.1Gi");
         assert_eq!(size(Some(48_329_216)), "46Mi");
         assert_eq!(progress_bar(1, 4, 4), "█░░░ 1/4");
-        assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(severity("Weird"), Severity::Unknown);
     }
 
@@ -384,10 +529,58 @@ mod tests {
     }
 
     #[test]
-    fn widths_shrink_widest_first_then_drop() {
-        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 40, 1), [5, 20, 3]);
-        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 20, 1), [5, 10, 3]);
-        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 14, 1), [3, 8, 0]);
-        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], 10, 1), [3, 6, 0]);
+    fn times_say_their_year_unless_it_is_this_one() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let now = at("2025-06-05T09:00:00Z");
+        assert_eq!(when(at("2025-06-05T08:15:00Z"), now), "08:15:00");
+        assert_eq!(when(at("2025-06-04T14:00:11Z"), now), "14:00:11");
+        assert_eq!(when(at("2025-06-03T10:14:52Z"), now), "06-03 10:14");
+        assert_eq!(when(at("2024-06-03T10:14:52Z"), now), "2024-06-03 10:14");
+        assert_eq!(when(at("9999-12-31T23:59:59Z"), now), "9999-12-31 23:59");
+        // Later today is not "earlier today".
+        assert_eq!(when(at("2025-06-05T23:59:59Z"), now), "06-05 23:59");
+        assert_eq!(stamp(at("2025-06-03T10:14:52Z"), now), "06-03 10:14:52");
+        assert_eq!(
+            stamp(at("9999-12-31T23:59:59Z"), now),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(age(Some(at("9999-12-31T23:59:59Z")), now), "future");
+        assert_eq!(ago(at("2025-06-05T08:15:00Z"), now), "45m ago");
+        assert_eq!(ago(at("9999-12-31T23:59:59Z"), now), "in the future");
+        // Clocks of two machines differ by a few seconds: that is not the future.
+        assert_eq!(future_mark(at("2025-06-05T09:00:30Z"), now), "");
+        assert_eq!(future_mark(at("2025-06-05T09:05:00Z"), now), " (future)");
+    }
+
+    #[test]
+    fn widths_shrink_widest_first_then_drop_the_least_worth() {
+        let worth = [5, u8::MAX, 3];
+        assert_eq!(
+            fit_widths(&[5, 20, 3], &[3, 8, 3], &worth, 40, 1),
+            [5, 20, 3]
+        );
+        assert_eq!(
+            fit_widths(&[5, 20, 3], &[3, 8, 3], &worth, 20, 1),
+            [5, 10, 3]
+        );
+        assert_eq!(
+            fit_widths(&[5, 20, 3], &[3, 8, 3], &worth, 14, 1),
+            [4, 9, 0]
+        );
+        assert_eq!(
+            fit_widths(&[5, 20, 3], &[3, 8, 3], &worth, 10, 1),
+            [0, 10, 0]
+        );
+        assert_eq!(fit_widths(&[5, 20, 3], &[3, 8, 3], &worth, 3, 1), [0, 4, 0]);
+    }
+
+    #[test]
+    fn a_dropped_column_gives_the_others_their_room_back() {
+        // NAMESPACE (worth 0) goes before STATUS, and NAME regains its natural width.
+        let worth = [0, u8::MAX, 9];
+        assert_eq!(
+            fit_widths(&[9, 20, 10], &[9, 12, 10], &worth, 31, 1),
+            [0, 20, 10]
+        );
     }
 }

@@ -26,6 +26,10 @@ triage:
   restart_window_minutes: 30
   full_backup_grace_minutes: 90
   stuck_deleting_minutes: 20
+  clock_skew_minutes: 2
+  settle_minutes: 30
+  phase_lag_minutes: 4
+  backup_age_minutes: 1440
 wall:
   cycle_seconds: 4
 ";
@@ -48,6 +52,10 @@ wall:
     assert_eq!(t.restart_window, Duration::minutes(30));
     assert_eq!(t.full_backup_grace, Duration::minutes(90));
     assert_eq!(t.stuck_deleting, Duration::minutes(20));
+    assert_eq!(t.clock_skew, Duration::minutes(2));
+    assert_eq!(t.settle, Duration::minutes(30));
+    assert_eq!(t.phase_lag, Duration::minutes(4));
+    assert_eq!(t.backup_age, Duration::days(1));
     assert_eq!(c.cycle_seconds(), 4);
 }
 

@@ -36,6 +36,7 @@ mod restoreui_e2e;
 mod restoreui_update;
 mod secrets_hidden;
 mod secrets_session;
+mod shell_exec;
 mod triage_demo;
 mod triage_incremental;
 mod triage_view;

@@ -1,16 +1,19 @@
 //! The triage list kept up to date event by event must always equal running every rule over the
 //! whole model: random sequences of watch events, relists, stream failures and clock ticks over
 //! a small fleet, compared after every step; and no verdict is reached on a down stream's data.
-//! The fleet has what the rules read: clusters deleting or of another engine, component
-//! messages, archivers with and without pods, schedules with status, and the BackupPolicies
-//! and ActionSets that type the methods.
+//! The fleet has what the rules read: clusters deleting, of another engine, new or with no
+//! status, component messages, pods fewer than desired, archivers with and without pods,
+//! schedules with status, requests of two types that fail and succeed, times in the future,
+//! and the BackupPolicies and ActionSets that type the methods. The user acknowledges problems
+//! and shows them again: the kept list and the recompute agree on what is hidden.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use crate::app_fixtures::problems;
+use crossterm::event::{KeyCode, KeyEvent};
 use kbdash::k8s::watch::{StreamError, WatchEvent};
-use kbdash::state::model::Model;
+use kbdash::state::model::{Model, Overlay};
 use kbdash::state::msg::Msg;
 use kbdash::update::triage::recompute;
 use kbdash::update::update;
@@ -40,12 +43,18 @@ fn minutes_ago(now: DateTime<Utc>, m: i64) -> Option<DateTime<Utc>> {
 enum Step {
     Cluster {
         c: usize,
+        /// An index into [`PHASES`]; the last is no status at all.
         phase: usize,
         /// Another engine's cluster.
         other: bool,
         /// Minutes since its deletion was requested, with DoNotTerminate or not.
         deleting: Option<(i64, bool)>,
         message: bool,
+        /// Minutes since it was created: new clusters are given time to settle.
+        created_min_ago: i64,
+        desired: u32,
+        /// Its Ready condition is dated in the future.
+        future: bool,
     },
     Pod {
         i: usize,
@@ -55,12 +64,18 @@ enum Step {
         crash: bool,
         restarts: u32,
         other: bool,
+        /// Created in the future.
+        future: bool,
     },
     Ops {
         i: usize,
         c: usize,
         phase: usize,
         started_min_ago: i64,
+        /// An index into [`OP_TYPES`]: a failure is made good by a later success of its type.
+        op_type: usize,
+        /// Created in year 9999.
+        future: bool,
     },
     Backup {
         i: usize,
@@ -71,6 +86,14 @@ enum Step {
         method: usize,
         /// The archiver's available pods, if the action says.
         pods: Option<u32>,
+        /// Its time range ends in the future.
+        future: bool,
+    },
+    /// The user acknowledges the problem at this rank of the list shown, or, in the
+    /// acknowledged list, shows it again.
+    Acknowledge {
+        i: usize,
+        listing: bool,
     },
     Schedule {
         c: usize,
@@ -105,65 +128,99 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         (
-            0..2usize,
-            0..5usize,
-            prop::bool::weighted(0.2),
-            prop::option::weighted(0.3, (0..40i64, any::<bool>())),
-            any::<bool>()
+            (
+                0..2usize,
+                0..PHASES.len(),
+                prop::bool::weighted(0.2),
+                prop::option::weighted(0.3, (0..40i64, any::<bool>())),
+                any::<bool>()
+            ),
+            (0..30i64, 0..4u32, prop::bool::weighted(0.1))
         )
-            .prop_map(|(c, phase, other, deleting, message)| Step::Cluster {
-                c,
-                phase,
-                other,
-                deleting,
-                message
-            }),
+            .prop_map(
+                |((c, phase, other, deleting, message), (created_min_ago, desired, future))| {
+                    Step::Cluster {
+                        c,
+                        phase,
+                        other,
+                        deleting,
+                        message,
+                        created_min_ago,
+                        desired,
+                        future,
+                    }
+                }
+            ),
         (
-            0..6usize,
-            0..2usize,
-            0..3usize,
-            any::<bool>(),
-            any::<bool>(),
-            0..4u32,
-            prop::bool::weighted(0.2)
+            (
+                0..6usize,
+                0..2usize,
+                0..3usize,
+                any::<bool>(),
+                any::<bool>(),
+                0..4u32,
+                prop::bool::weighted(0.2)
+            ),
+            prop::bool::weighted(0.1)
         )
-            .prop_map(|(i, c, role, ready, crash, restarts, other)| Step::Pod {
-                i,
-                c,
-                role,
-                ready,
-                crash,
-                restarts,
-                other
-            }),
-        (0..4usize, 0..2usize, 0..4usize, 0..30i64).prop_map(|(i, c, phase, started_min_ago)| {
-            Step::Ops {
-                i,
-                c,
-                phase,
-                started_min_ago,
-            }
-        }),
-        (
-            0..5usize,
-            0..2usize,
-            any::<bool>(),
-            any::<bool>(),
-            0..40i64,
-            0..METHODS.len(),
-            prop::option::of(0..2u32)
-        )
-            .prop_map(|(i, c, continuous, failed, end_min_ago, method, pods)| {
-                Step::Backup {
+            .prop_map(|((i, c, role, ready, crash, restarts, other), future)| {
+                Step::Pod {
                     i,
                     c,
-                    continuous,
-                    failed,
-                    end_min_ago,
-                    method,
-                    pods,
+                    role,
+                    ready,
+                    crash,
+                    restarts,
+                    other,
+                    future,
                 }
             }),
+        (
+            0..4usize,
+            0..2usize,
+            0..4usize,
+            0..30i64,
+            0..OP_TYPES.len(),
+            prop::bool::weighted(0.1)
+        )
+            .prop_map(|(i, c, phase, started_min_ago, op_type, future)| {
+                Step::Ops {
+                    i,
+                    c,
+                    phase,
+                    started_min_ago,
+                    op_type,
+                    future,
+                }
+            }),
+        (
+            (
+                0..5usize,
+                0..2usize,
+                any::<bool>(),
+                any::<bool>(),
+                0..40i64,
+                0..METHODS.len(),
+                prop::option::of(0..2u32)
+            ),
+            prop::bool::weighted(0.1)
+        )
+            .prop_map(
+                |((i, c, continuous, failed, end_min_ago, method, pods), future)| {
+                    Step::Backup {
+                        i,
+                        c,
+                        continuous,
+                        failed,
+                        end_min_ago,
+                        method,
+                        pods,
+                        future,
+                    }
+                }
+            ),
+        (0..4usize, prop::bool::weighted(0.3))
+            .prop_map(|(i, listing)| Step::Acknowledge { i, listing }),
         (
             0..2usize,
             0..METHODS.len(),
@@ -199,6 +256,9 @@ const KINDS: [Kind; 7] = [
     Kind::BackupPolicy,
     Kind::ActionSet,
 ];
+/// Cluster phases; the last, empty, is a cluster with no status at all.
+const PHASES: [&str; 6] = ["Running", "Abnormal", "Failed", "Updating", "Stopped", ""];
+const OP_TYPES: [&str; 2] = ["Switchover", "Restart"];
 const METHODS: [&str; 5] = [
     "pg-basebackup",
     "archive-wal",
@@ -228,6 +288,11 @@ fn policy_name(c: usize) -> String {
     format!("{}-policy", CLUSTERS[c])
 }
 
+/// A time far in the future.
+fn year_9999() -> Option<DateTime<Utc>> {
+    Some(Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap())
+}
+
 fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
     Some(match *step {
         Step::Cluster {
@@ -236,26 +301,44 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             other,
             deleting,
             message,
+            created_min_ago,
+            desired,
+            future,
         } => Row::Cluster(ClusterRow {
             key: key(CLUSTERS[c]),
-            phase: ["Running", "Abnormal", "Failed", "Updating", "Stopped"][phase].into(),
-            conditions: vec![Condition {
-                type_: "Ready".into(),
-                status: "False".into(),
-                message: "pods not ready".into(),
-                last_transition: minutes_ago(now, 3),
-                ..Condition::default()
-            }],
-            components: vec![ComponentStatus {
-                name: "postgresql".into(),
-                phase: if phase == 0 { "Running" } else { "Failed" }.into(),
-                message: if message {
-                    "InstanceSet/x: Role probe timeout, check whether the application is available"
-                        .into()
-                } else {
-                    String::new()
-                },
-            }],
+            created: minutes_ago(now, created_min_ago),
+            desired,
+            phase: PHASES[phase].into(),
+            conditions: if PHASES[phase].is_empty() {
+                Vec::new()
+            } else {
+                vec![Condition {
+                    type_: "Ready".into(),
+                    status: "False".into(),
+                    message: "pods not ready".into(),
+                    last_transition: if future {
+                        minutes_ago(now, -20)
+                    } else {
+                        minutes_ago(now, 3)
+                    },
+                    ..Condition::default()
+                }]
+            },
+            components: if PHASES[phase].is_empty() {
+                Vec::new()
+            } else {
+                vec![ComponentStatus {
+                    name: "postgresql".into(),
+                    phase: if phase == 0 { "Running" } else { "Failed" }.into(),
+                    message: if message {
+                        "InstanceSet/x: Role probe timeout, check whether the application is \
+                         available"
+                            .into()
+                    } else {
+                        String::new()
+                    },
+                }]
+            },
             deleting: deleting.and_then(|(m, _)| minutes_ago(now, m)),
             termination_policy: match deleting {
                 Some((_, true)) => "DoNotTerminate",
@@ -273,6 +356,7 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             crash,
             restarts,
             other,
+            future,
         } => Row::Pod(PodRow {
             key: key(&format!("pod-{i}")),
             cluster: CLUSTERS[c].into(),
@@ -282,7 +366,11 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             containers: 1,
             status: if crash { "CrashLoopBackOff" } else { "Running" }.into(),
             restarts,
-            created: minutes_ago(now, 60),
+            created: if future {
+                year_9999()
+            } else {
+                minutes_ago(now, 60)
+            },
             other_engine: other,
             ..PodRow::default()
         }),
@@ -291,14 +379,20 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             c,
             phase,
             started_min_ago,
+            op_type,
+            future,
         } => Row::Ops(OpsRow {
             key: key(&format!("ops-{i}")),
             cluster: CLUSTERS[c].into(),
-            op_type: "Switchover".into(),
+            op_type: OP_TYPES[op_type].into(),
             phase: ["Running", "Failed", "Succeed", "Aborted"][phase].into(),
             progress: Progress::Counts(0, 1),
             started: minutes_ago(now, started_min_ago),
-            created: minutes_ago(now, started_min_ago + 1),
+            created: if future {
+                year_9999()
+            } else {
+                minutes_ago(now, started_min_ago + 1)
+            },
             reason: "timed out".into(),
             ..OpsRow::default()
         }),
@@ -310,6 +404,7 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             end_min_ago,
             method,
             pods,
+            future,
         } => Row::Backup(BackupRow {
             key: key(&format!("backup-{i}")),
             cluster: CLUSTERS[c].into(),
@@ -325,7 +420,12 @@ fn row(step: &Step, now: DateTime<Utc>) -> Option<Row> {
             .into(),
             created: minutes_ago(now, end_min_ago * 60),
             completed: minutes_ago(now, end_min_ago),
-            range_end: minutes_ago(now, end_min_ago),
+            range_start: minutes_ago(now, end_min_ago * 60),
+            range_end: if future {
+                minutes_ago(now, -30)
+            } else {
+                minutes_ago(now, end_min_ago)
+            },
             archiver_pods: pods,
             ..BackupRow::default()
         }),
@@ -446,6 +546,11 @@ fn run(m: &mut Model, step: &Step) {
             let t = m.now + Duration::seconds(seconds);
             update(m, Msg::Tick(t));
         }
+        Step::Acknowledge { i, listing } => {
+            m.overlay = Overlay::Triage { selected: i };
+            m.triage.listing_acknowledged = listing;
+            update(m, Msg::Key(KeyEvent::from(KeyCode::Char('a'))));
+        }
         _ => {}
     }
 }
@@ -459,8 +564,10 @@ proptest! {
         for s in &steps {
             run(&mut m, s);
             let kept = problems(&m);
-            let full = recompute(&m);
+            let hidden: Vec<Problem> = m.triage.problems.acknowledged().cloned().collect();
+            let (full, full_hidden) = recompute(&m);
             prop_assert_eq!(&kept, &full, "after {:?}", s);
+            prop_assert_eq!(&hidden, &full_hidden, "acknowledged, after {:?}", s);
             no_verdict_on_a_down_stream(&m, &kept)?;
         }
     }
@@ -496,6 +603,8 @@ fn time_alone_brings_a_stuck_request_and_updates_its_age() {
             c: 0,
             phase: 0,
             started_min_ago: 5,
+            op_type: 0,
+            future: false,
         },
     );
     assert!(problems(&m).is_empty());

@@ -1,5 +1,6 @@
 //! Snapshots of every pane, the detail view and help, from the reference fixtures with a fixed
-//! clock, at 120x40 and 80x24.
+//! clock, at 120x40 and 80x24; what a narrow screen gives up first; long names, times
+//! in another year or in the future, and several primaries as the screens show them.
 
 use crate::app_fixtures::{ch, fleet, key, model_with, objects, render};
 use crossterm::event::KeyCode;
@@ -207,4 +208,221 @@ fn role_change_row_is_highlighted_for_a_few_seconds() {
         Msg::Tick(crate::app_fixtures::now() + chrono::TimeDelta::seconds(6)),
     );
     assert_ne!(bg_of_row(&m, "billing-postgresql-1"), m.theme.flash);
+}
+
+/// The column titles of the table on screen.
+fn header_row(screen: &str) -> &str {
+    screen.lines().nth(3).unwrap()
+}
+
+#[test]
+fn narrow_screens_drop_namespace_and_primary_before_status() {
+    let wide = at(120, 40);
+    let header = header_row(&render(&wide)).to_string();
+    for title in ["NAMESPACE", "PRIMARY", "STATUS", "AGE"] {
+        assert!(header.contains(title), "{header}");
+    }
+    let narrow = at(80, 24);
+    let screen = render(&narrow);
+    let header = header_row(&screen);
+    assert!(header.contains("STATUS"), "{screen}");
+    assert!(header.contains("LAST OP"), "{screen}");
+    assert!(!header.contains("NAMESPACE"), "{screen}");
+    assert!(!header.contains("PRIMARY"), "{screen}");
+    // A cut cell says so.
+    assert!(screen.contains("Vertica… ✗ Failed"), "{screen}");
+    // Pods: NAMESPACE goes, NAME keeps its full width, STATUS and NODE stay.
+    let mut pods = at(80, 24);
+    update(&mut pods, ch('2'));
+    let screen = render(&pods);
+    let header = header_row(&screen);
+    assert!(
+        !header.contains("NAMESPACE") && header.contains("STATUS"),
+        "{screen}"
+    );
+    assert!(screen.contains("pg-cluster-postgresql-0 "), "{screen}");
+}
+
+#[test]
+fn long_names_differing_at_the_end_stay_apart() {
+    use crate::app_fixtures::{cluster, pod};
+    use kbdash_core::kinds::Kind;
+    let stem = "orders-db-".to_string() + &"x".repeat(52);
+    let (a, b) = (format!("{stem}a"), format!("{stem}b"));
+    assert_eq!(a.len(), 63);
+    let mut objs = fleet();
+    for name in [&a, &b] {
+        objs.push((
+            Kind::Cluster,
+            cluster("shop", name, "Running", 1, "2025-06-01T09:00:00Z"),
+        ));
+        objs.push((Kind::Pod, pod("shop", name, 0, "primary", true)));
+    }
+    for (w, h) in [(80, 24), (120, 40)] {
+        let m = model_with(&objs, w, h);
+        let screen = render(&m);
+        // Both ends of each name show, with the cut between them.
+        let rows: Vec<&str> = screen.lines().filter(|l| l.contains("│orders-d")).collect();
+        assert_eq!(rows.len(), 2, "{screen}");
+        assert!(rows[0].contains("xxxxxa "), "{screen}");
+        assert!(rows[1].contains("xxxxxb "), "{screen}");
+        assert!(rows[0].contains('…') && rows[1].contains('…'), "{screen}");
+    }
+    let mut m = model_with(&objs, 80, 24);
+    update(&mut m, ch('2'));
+    let screen = render(&m);
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("orders-d")).collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    // Cut where they part, not in the middle of the run they share.
+    assert!(rows[0].contains("…a-postgresql-0 "), "{screen}");
+    assert!(rows[1].contains("…b-postgresql-0 "), "{screen}");
+}
+
+#[test]
+fn several_primaries_are_all_named_in_the_detail() {
+    use crate::app_fixtures::{cluster, pod};
+    use kbdash_core::kinds::Kind;
+    let mut objs = vec![(
+        Kind::Cluster,
+        cluster("ops", "split", "Running", 3, "2025-06-01T09:00:00Z"),
+    )];
+    for i in 0..3 {
+        objs.push((Kind::Pod, pod("ops", "split", i, "primary", true)));
+    }
+    let mut m = model_with(&objs, 120, 40);
+    update(&mut m, ch('d'));
+    let screen = render(&m);
+    assert!(
+        screen.contains(
+            "Primaries         ! 3 primaries: split-postgresql-0, split-postgresql-1, split-postgresql-2"
+        ),
+        "{screen}"
+    );
+    assert!(!screen.contains("Primary  "), "{screen}");
+}
+
+#[test]
+fn times_in_another_year_or_ahead_of_the_clock_say_so() {
+    use crate::app_fixtures::{cluster, fixture_file};
+    use kbdash_core::kinds::Kind;
+    use serde_json::json;
+    let mut objs = fleet();
+    for (_, v) in &mut objs {
+        if v["kind"] == "Backup" && v["spec"]["backupMethod"] == "archive-wal" {
+            v["status"]["timeRange"]["start"] = json!("2024-12-31T23:00:00Z");
+            v["status"]["timeRange"]["end"] = json!("9999-12-31T23:59:59Z");
+        }
+    }
+    let mut odd = cluster("ops", "odd", "Failed", 1, "9999-12-31T23:59:59Z");
+    odd["status"]["conditions"] = json!([{"type": "Ready", "status": "False",
+        "reason": "Odd", "message": "dated in the future",
+        "lastTransitionTime": "9999-12-31T23:59:59Z"}]);
+    objs.push((Kind::Cluster, odd));
+    assert!(fixture_file("backup-continuous-archive-wal.yaml").len() == 1);
+    let mut m = model_with(&objs, 200, 60);
+    let screen = render(&m);
+    // The continuous backup's end in the Clusters pane's PITR cell: a warning, not "✓ to
+    // 23:59:59" (an end ahead of the clock never lags, so no stall could ever show).
+    assert!(screen.contains("! ends in the future"), "{screen}");
+    assert!(!screen.contains("✓ to "), "{screen}");
+    let odd_row = screen.lines().find(|l| l.contains("odd ")).unwrap();
+    assert!(
+        odd_row.contains("future"),
+        "AGE of a cluster created in 9999: {odd_row}"
+    );
+    update(&mut m, ch('4'));
+    let screen = render(&m);
+    assert!(
+        screen.contains("2024-12-31 23:00:00 → 9999-12-31 23:59:59 (future)"),
+        "{screen}"
+    );
+    // Its detail: the whole end, and no verdict of a stall or of its absence.
+    update(&mut m, ch('/'));
+    for c in "archive".chars() {
+        update(&mut m, ch(c));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, ch('d'));
+    let screen = render(&m);
+    assert!(
+        screen.contains(
+            "! range ends in the future (9999-12-31 23:59:59 UTC): whether archiving stalled cannot be told"
+        ),
+        "{screen}"
+    );
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('1'));
+    update(&mut m, ch('/'));
+    for c in "odd".chars() {
+        update(&mut m, ch(c));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    update(&mut m, ch('d'));
+    let screen = render(&m);
+    assert!(
+        screen.contains("Created           9999-12-31 23:59:59 UTC (in the future)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Odd 9999-12-31 23:59:59 (future)"),
+        "{screen}"
+    );
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('!'));
+    let screen = render(&m);
+    let line = screen.lines().find(|l| l.contains("ops/odd")).unwrap();
+    assert!(line.contains("9999-12-31 23:59 (future)"), "{line}");
+    assert!(!line.contains("(0s)"), "{line}");
+}
+
+#[test]
+fn a_running_cluster_without_ready_pods_or_without_status_is_flagged() {
+    use crate::app_fixtures::{cluster, fixture_file, pod};
+    use kbdash_core::kinds::Kind;
+    use serde_json::json;
+    let mut objs = vec![(
+        Kind::Cluster,
+        cluster("ops", "hollow", "Running", 3, "2025-06-01T09:00:00Z"),
+    )];
+    for i in 0..3 {
+        objs.push((Kind::Pod, pod("ops", "hollow", i, "", false)));
+    }
+    let mut blank = cluster("ops", "blank", "", 1, "2025-06-01T09:00:00Z");
+    blank.as_object_mut().unwrap().remove("status");
+    objs.push((Kind::Cluster, blank));
+    let (_, mut op) = fixture_file("opsrequest-verticalscaling-validate-failed.yaml").remove(0);
+    op["metadata"]["creationTimestamp"] = json!("9999-12-31T23:59:59Z");
+    objs.push((Kind::OpsRequest, op));
+    let mut m = model_with(&objs, 120, 40);
+    let screen = render(&m);
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("│ops       {name} ")))
+            .unwrap_or_else(|| panic!("{name}: {screen}"))
+            .to_string()
+    };
+    assert!(row("hollow").contains("✗ Running, 0/3 ready"), "{screen}");
+    assert!(row("blank").contains("! no status"), "{screen}");
+    update(&mut m, ch('d'));
+    let detail = render(&m);
+    assert!(detail.contains("Status            ! no status"), "{detail}");
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, ch('j'));
+    update(&mut m, ch('d'));
+    let detail = render(&m);
+    assert!(
+        detail.contains("Status            ✗ Running, 0/3 ready"),
+        "{detail}"
+    );
+    update(&mut m, key(KeyCode::Esc));
+    // An OpsRequest created in 9999 has no age: its AGE cell says it is ahead of the clock.
+    update(&mut m, ch('3'));
+    let screen = render(&m);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("verticalscaling"))
+        .unwrap();
+    assert!(row.contains("! future"), "{screen}");
 }

@@ -91,3 +91,106 @@ fn no_color_drops_colours_but_keeps_emphasis() {
     assert!(t.selection().add_modifier.contains(Modifier::REVERSED));
     assert_eq!(t.selection().bg, None);
 }
+
+/// A colour as the terminal most likely shows it; the named ANSI colours as xterm draws them.
+fn rgb(c: Color) -> (u8, u8, u8) {
+    match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Black => (0, 0, 0),
+        Color::White => (255, 255, 255),
+        Color::Gray => (0xe5, 0xe5, 0xe5),
+        Color::DarkGray => (0x7f, 0x7f, 0x7f),
+        Color::Blue => (0, 0, 0xee),
+        Color::Magenta => (0xcd, 0, 0xcd),
+        other => panic!("no RGB for {other:?}"),
+    }
+}
+
+/// WCAG's contrast ratio of two colours (1 to 21).
+fn contrast(a: Color, b: Color) -> f64 {
+    let luminance = |c: Color| {
+        let (r, g, b) = rgb(c);
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[test]
+fn light_theme_text_is_readable_on_white_and_on_the_header() {
+    let t = Theme::load("light").unwrap();
+    let white = Color::Rgb(255, 255, 255);
+    for (name, fg) in [
+        ("text", t.text),
+        ("muted", t.muted),
+        ("accent", t.accent),
+        ("ok", t.ok),
+        ("warn", t.warn),
+        ("error", t.error),
+        ("role_primary", t.role_primary),
+        ("role_secondary", t.role_secondary),
+    ] {
+        for (bg_name, bg) in [("white", white), ("header", t.header)] {
+            let ratio = contrast(fg, bg);
+            assert!(ratio >= 4.5, "{name} on {bg_name}: {ratio:.2}:1");
+        }
+    }
+    assert!(contrast(t.selection_text, t.selection) >= 4.5);
+}
+
+#[test]
+fn the_clock_on_the_light_header_is_readable() {
+    use crate::app_fixtures::{fleet, model_with};
+    let mut m = model_with(&fleet(), 120, 40);
+    m.theme = Theme::load("light").unwrap();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| kbdash::view::view(&m, f)).unwrap();
+    let buf = term.backend().buffer();
+    // The clock's digits at the header's right end.
+    let cell = &buf[(108, 0)];
+    assert!(
+        cell.symbol().chars().all(|c| c.is_ascii_digit()),
+        "{cell:?}"
+    );
+    let ratio = contrast(cell.fg, cell.bg);
+    assert!(
+        ratio >= 4.5,
+        "clock {:?} on {:?}: {ratio:.2}:1",
+        cell.fg,
+        cell.bg
+    );
+}
+
+#[test]
+fn high_contrast_paints_the_whole_screen_and_the_default_leaves_the_terminal_s() {
+    use crate::app_fixtures::{ch, fleet, model_with};
+    let draw = |theme: &str, pane: char| {
+        let mut m = model_with(&fleet(), 100, 30);
+        m.theme = Theme::load(theme).unwrap();
+        kbdash::update::update(&mut m, ch(pane));
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        term.draw(|f| kbdash::view::view(&m, f)).unwrap();
+        term.backend().buffer().clone()
+    };
+    for pane in ['1', '2', '3', '4', '!'] {
+        let buf = draw("high-contrast", pane);
+        let unpainted = buf
+            .content()
+            .iter()
+            .filter(|c| c.bg == Color::Reset)
+            .count();
+        assert_eq!(unpainted, 0, "pane {pane}: cells left to the terminal");
+        // The table's own cells, not only the frame around it.
+        assert_eq!(buf[(10, 5)].bg, Color::Black, "pane {pane}");
+    }
+    let buf = draw("default", '1');
+    assert_eq!(buf[(10, 5)].bg, Color::Reset);
+}

@@ -90,13 +90,14 @@ fn pages_every_cycle_when_tiles_do_not_fit() {
     let mut m = wall(&many_clusters(30), 80, 24, 5);
     let first = render(&m);
     assert!(first.contains("page 1/"), "{first}");
-    assert!(first.contains("pg-00"), "{first}");
+    // The tile's title: the triage strip names the clusters too (none is backed up).
+    assert!(first.contains("┌ prod/pg-00 "), "{first}");
     update(&mut m, Msg::Tick(now() + Duration::seconds(4)));
     assert!(render(&m).contains("page 1/"), "not before the cycle is up");
     update(&mut m, Msg::Tick(now() + Duration::seconds(5)));
     let second = render(&m);
     assert!(second.contains("page 2/"), "{second}");
-    assert!(!second.contains("pg-00"), "{second}");
+    assert!(!second.contains("┌ prod/pg-00 "), "{second}");
 }
 
 #[test]
@@ -116,4 +117,65 @@ fn any_size_draws() {
         make_pods_stale(&mut m);
         render(&m);
     }
+}
+
+#[test]
+fn worst_first_with_namespaces_and_tiles_that_grow() {
+    let mut objs = Vec::new();
+    for (ns, phase) in [
+        ("shop-eu", "Running"),
+        ("shop-us", "Failed"),
+        ("aaa", "Running"),
+    ] {
+        objs.push((
+            Kind::Cluster,
+            cluster(ns, "orders", phase, 1, "2025-06-01T09:00:00Z"),
+        ));
+        objs.push((Kind::Pod, pod(ns, "orders", 0, "primary", true)));
+    }
+    let m = wall(&objs, 160, 48, 10);
+    let screen = render(&m);
+    let titles: Vec<&str> = screen
+        .lines()
+        .flat_map(|l| l.split("┌ ").skip(1))
+        .filter_map(|t| t.split(' ').next())
+        .collect();
+    // The failed cluster first, then by namespace; the same name told apart by its namespace.
+    assert_eq!(
+        titles,
+        ["shop-us/orders", "aaa/orders", "shop-eu/orders"],
+        "{screen}"
+    );
+    // Three clusters on a large screen: tiles taller than the smallest, listing their pods.
+    let top = screen
+        .lines()
+        .position(|l| l.contains("┌ shop-us/orders"))
+        .unwrap();
+    let bottom = screen
+        .lines()
+        .skip(top)
+        .position(|l| l.starts_with("\"└"))
+        .unwrap();
+    assert!(bottom > 7, "tile of {bottom} rows: {screen}");
+    assert!(
+        screen.contains("★ orders-postgresql-0 ✓ Running"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_short_strip_says_what_is_wrong_before_what_it_is_about() {
+    let m = wall(&fleet(), 80, 24, 10);
+    let screen = render(&m);
+    let line = screen.lines().find(|l| l.contains("z2p7c")).unwrap();
+    let (wrong, about) = (
+        line.find("Switchover Failed").unwrap(),
+        line.find("z2p7c").unwrap(),
+    );
+    assert!(wrong < about, "{line}");
+    // One order for the whole strip, even for a line that would have fitted.
+    assert!(
+        screen.contains("cluster is Abnormal · Cluster ops/billing"),
+        "{screen}"
+    );
 }

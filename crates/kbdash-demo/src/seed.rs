@@ -6,8 +6,10 @@
 //!
 //! The first clusters each show one behaviour of the real operator (docs/kubeblocks.md):
 //! `pg-cluster` a refused op and a volume-snapshot backup sized as a quantity, `orders-db` a
-//! crash-looping secondary, `legacy-crm` stopped, `billing` an idle database whose continuous
-//! backup's end stops advancing (not a fault), `analytics` the wal-g methods and an op that
+//! crash-looping secondary (its one component Failed, so the cluster is Failed),
+//! `legacy-crm` stopped a day ago (its backups end there, its continuous backup Completed,
+//! its schedule off), `billing` an idle database whose continuous backup's end stops
+//! advancing (not a fault), `analytics` the wal-g methods and an op that
 //! failed with the generic condition and its cause in a progress detail, `inventory` an
 //! archiver whose StatefulSet loses its pod two minutes in, `auth-db` a role probe timeout,
 //! `reporting` a deletion held by `DoNotTerminate`; `shop-mysql` runs MySQL.
@@ -83,8 +85,9 @@ const SMALL_FLEET: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Health {
     Healthy,
-    /// A secondary keeps crashing.
-    Abnormal,
+    /// A secondary keeps crashing: the component is Failed, and so is the cluster, which has
+    /// that one component (docs/kubeblocks.md#phases).
+    CrashLoop,
     Stopped,
     /// All pods are ready but a secondary's role probe stopped answering: the component is
     /// Failed with the operator's "Role probe timeout" message.
@@ -117,11 +120,11 @@ struct Story {
 
 fn story(i: usize) -> Story {
     let health = match i {
-        1 => Health::Abnormal,
+        1 => Health::CrashLoop,
         2 => Health::Stopped,
         6 => Health::RoleProbeTimeout,
         7 => Health::HeldDeleting,
-        _ if i % 97 == 50 => Health::Abnormal,
+        _ if i % 97 == 50 => Health::CrashLoop,
         _ if i % 89 == 60 => Health::Stopped,
         _ if i % 107 == 72 => Health::RoleProbeTimeout,
         _ if i % 109 == 73 => Health::HeldDeleting,
@@ -249,7 +252,7 @@ impl Seeder<'_> {
         let (_, versions) = obj::RELEASES[self.rng.random_range(0..obj::RELEASES.len())];
         let service_version = versions[0];
         let replicas = match health {
-            Health::Abnormal => 3,
+            Health::CrashLoop => 3,
             Health::RoleProbeTimeout => 2,
             _ => match self.rng.random_range(0..20) {
                 0 => 1,
@@ -282,16 +285,15 @@ impl Seeder<'_> {
         } else {
             0
         };
-        let broken = (health == Health::Abnormal).then_some(if primary == 2 { 1 } else { 2 });
+        let broken = (health == Health::CrashLoop).then_some(if primary == 2 { 1 } else { 2 });
         let unready: Vec<String> = broken
             .iter()
             .map(|o| obj::pod_name(name, COMPONENT, *o))
             .collect();
         let phase = match health {
             Health::Healthy | Health::HeldDeleting => Phase::Running,
-            Health::Abnormal => Phase::Abnormal,
             Health::Stopped => Phase::Stopped,
-            Health::RoleProbeTimeout => Phase::Failed,
+            Health::CrashLoop | Health::RoleProbeTimeout => Phase::Failed,
         };
         obj::provisioned_status(&mut cluster, phase, &unready, &created_ts, &ready_ts);
         let probe_failed_at = self.ts(self.now - Duration::minutes(18));
@@ -405,12 +407,19 @@ impl Seeder<'_> {
                 &svc_ip,
             ),
         );
-        self.history(&cluster, index, story, created);
-        self.backups(&cluster, story, created, primary);
+        let stopped_at = self.history(&cluster, index, story, created);
+        self.backups(&cluster, story, created, primary, stopped_at);
     }
 
-    /// Finished OpsRequests, oldest first, at most one per day before now.
-    fn history(&mut self, cluster: &Value, index: usize, story: &Story, created: DateTime<Utc>) {
+    /// Finished OpsRequests, oldest first, at most one per day before now. Returns when the
+    /// Stop of a stopped cluster was asked for.
+    fn history(
+        &mut self,
+        cluster: &Value,
+        index: usize,
+        story: &Story,
+        created: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         let health = story.health;
         const TYPES: [&str; 8] = [
             "Restart",
@@ -424,6 +433,7 @@ impl Seeder<'_> {
         ];
         // Four per cluster: 20,000 for a fleet of 5000.
         let count = 4;
+        let mut stopped_at = None;
         for k in 0..count {
             let days_ago = (count - k) as i64 * 2 - 1;
             let at = (self.now
@@ -434,6 +444,7 @@ impl Seeder<'_> {
             let last = k + 1 == count;
             if last && health == Health::Stopped {
                 ty = "Stop";
+                stopped_at = Some(at);
             }
             let outcome = if index == 0 && last {
                 ty = "VerticalScaling";
@@ -447,6 +458,7 @@ impl Seeder<'_> {
             let op = self.historic_op(cluster, ty, at, outcome);
             self.put(Kind::OpsRequest, op);
         }
+        stopped_at
     }
 
     fn historic_op(
@@ -664,9 +676,18 @@ impl Seeder<'_> {
         })
     }
 
-    /// The policy and schedule; for clusters that run, daily full backups and the Running
-    /// continuous backup whose window they fall in.
-    fn backups(&mut self, cluster: &Value, story: &Story, created: DateTime<Utc>, primary: usize) {
+    /// The policy and schedule, daily full backups and the continuous backup whose window
+    /// they fall in: Running, or, for a cluster stopped at `stopped_at`, as the operator left
+    /// it then (Completed, its end where archiving stopped; docs/kubeblocks.md#continuous-backup),
+    /// with no full backup after the stop.
+    fn backups(
+        &mut self,
+        cluster: &Value,
+        story: &Story,
+        created: DateTime<Utc>,
+        primary: usize,
+        stopped_at: Option<DateTime<Utc>>,
+    ) {
         let cname = obj::meta(cluster, "name").to_string();
         let ns = obj::meta(cluster, "namespace").to_string();
         let cuid = obj::meta(cluster, "uid").to_string();
@@ -708,8 +729,10 @@ impl Seeder<'_> {
                 day -= Duration::days(1);
             }
             let mut when = day - Duration::days(fulls - 1);
+            // A full backup takes up to ten minutes: it must have ended before the stop.
+            let last_start = stopped_at.unwrap_or(self.now) - Duration::minutes(10);
             for _ in 0..fulls {
-                if when > created && when < self.now - Duration::minutes(10) {
+                if when > created && when < last_start {
                     let started = when + Duration::seconds(2);
                     let dur = Duration::seconds(self.rng.random_range(40..600));
                     let end = started + dur;
@@ -773,8 +796,10 @@ impl Seeder<'_> {
             schedule["status"]["schedules"][full_method] = json!({
                 "phase": "Running", "lastScheduleTime": self.ts(when), "lastSuccessfulTime": self.ts(end)});
         }
-        if backed_up {
-            schedule["status"]["schedules"][continuous_method] = json!({"phase": "Running"});
+        if backed_up || stopped_at.is_some() {
+            if backed_up {
+                schedule["status"]["schedules"][continuous_method] = json!({"phase": "Running"});
+            }
             let name = obj::continuous_backup_name(&cuid, &schedule_name, &ns, continuous_method);
             let uid = self.uid();
             let accounts = obj::encrypted_accounts(|| self.rng.random());
@@ -797,19 +822,24 @@ impl Seeder<'_> {
                 &self.ts(created + Duration::seconds(2)),
             );
             let size = size_base / 4 + self.rng.random_range(0..size_base / 8 + 1);
-            let end = match story.archive {
-                Archive::Idle => {
+            let end = match (stopped_at, story.archive) {
+                // The last WAL was uploaded as the cluster shut down.
+                (Some(at), _) => at,
+                (None, Archive::Idle) => {
                     b["metadata"]["annotations"][IDLE_ANNOTATION] = json!("true");
                     self.now - Duration::minutes(40)
                 }
-                Archive::FailsSoon => {
+                (None, Archive::FailsSoon) => {
                     b["metadata"]["annotations"][ARCHIVER_FAILS_ANNOTATION] =
                         self.ts(self.now + Duration::minutes(2)).into();
                     self.now
                 }
-                Archive::Archiving => self.now,
+                (None, Archive::Archiving) => self.now,
             };
             obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
+            if let Some(at) = stopped_at {
+                obj::backup_completed(&mut b, at + Duration::seconds(30), "8d");
+            }
             self.put(Kind::Backup, b);
         }
         self.put(Kind::BackupSchedule, schedule);

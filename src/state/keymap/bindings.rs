@@ -186,6 +186,12 @@ pub const BINDINGS: &[Binding] = &[
         "restore wizard from this backup (also :restore); d opens its detail",
     ),
     b(
+        &[c('s')],
+        Action::Shell,
+        Context::Pods,
+        "shell in the pod's postgresql container (kubectl exec; :connect runs psql)",
+    ),
+    b(
         &[k(KeyCode::Enter), c('d')],
         Action::Detail,
         Context::Table,
@@ -252,10 +258,29 @@ pub const BINDINGS: &[Binding] = &[
         "open the problem's object with its evidence",
     ),
     b(
+        &[c('a')],
+        Action::Acknowledge,
+        Context::Triage,
+        "acknowledge the problem: hidden until it changes (in the acknowledged list: show it \
+         again)",
+    ),
+    b(
+        &[c('A')],
+        Action::ListAcknowledged,
+        Context::Triage,
+        "list the acknowledged problems (again: back to the others)",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
+    ),
+    b(
+        &[c('s')],
+        Action::Shell,
+        Context::Detail,
+        "shell in the pod's postgresql container (a pod's detail; kubectl exec)",
     ),
     // The operations menu.
     form(

@@ -57,12 +57,10 @@ async fn initial_sync_then_live_updates_without_relisting() {
     let mut s = Session::start(k8s, ADMIN, ns, false).await;
     s.until_in_sync(&admin, "the initial sync").await;
     for (kind, name) in SEEDED.iter().filter(|(k, _)| *k != Kind::ComponentVersion) {
-        if *kind != Kind::BackupPolicy {
-            assert!(
-                model_names(&s.model, *kind).contains(*name),
-                "{kind} {name}"
-            );
-        }
+        assert!(
+            model_names(&s.model, *kind).contains(*name),
+            "{kind} {name}"
+        );
     }
     let synced = s.seen.len();
 

@@ -1,7 +1,11 @@
 //! Triage: what is broken, since when and why, ranked worst first. Pure: the rules read the rows
 //! the watch layer keeps, a little memory of what changed over time, and the clock they are given.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod claims;
+mod dates;
+mod protection;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -30,6 +34,18 @@ pub struct Thresholds {
     pub full_backup_grace: Duration,
     /// A cluster still being deleted after this long is reported.
     pub stuck_deleting: Duration,
+    /// How far ahead of this machine's clock the API server's timestamps may be before they
+    /// count as wrong: clocks a minute or two apart are normal.
+    pub clock_skew: Duration,
+    /// How long a new cluster has to get a status and its backup schedule before their
+    /// absence counts.
+    pub settle: Duration,
+    /// How long a Running cluster's pods may say otherwise (fewer ready than desired) before
+    /// it counts: the operator catches up with its pods within seconds.
+    pub phase_lag: Duration,
+    /// With no schedule entry enabled, how recent a Completed backup must be for the cluster
+    /// to count as backed up.
+    pub backup_age: Duration,
 }
 
 impl Default for Thresholds {
@@ -40,6 +56,10 @@ impl Default for Thresholds {
             restart_window: Duration::minutes(15),
             full_backup_grace: Duration::zero(),
             stuck_deleting: Duration::minutes(15),
+            clock_skew: Duration::minutes(5),
+            settle: Duration::minutes(10),
+            phase_lag: Duration::minutes(2),
+            backup_age: Duration::days(2),
         }
     }
 }
@@ -58,6 +78,9 @@ pub enum Level {
     Warning,
     /// Raised from data whose stream has since gone down: whether it still holds is unknown.
     Stale,
+    /// Worth knowing, nothing to act on: a failed operation that a later one of the same type
+    /// made good, a cluster without point-in-time restore.
+    Info,
 }
 
 impl Level {
@@ -68,9 +91,15 @@ impl Level {
             Level::Error => "ERROR",
             Level::Warning => "WARN",
             Level::Stale => "STALE",
+            Level::Info => "INFO",
         }
     }
 }
+
+/// The kinds whose streams have listed in this session (live, or down after being live): what
+/// is not among their rows does not exist. Rules that judge an absence (no backup schedule, no
+/// pods) judge only over these.
+pub type Listed = BTreeSet<Kind>;
 
 /// The streams that were live and stopped delivering, with since when. Rules over their data
 /// are suspended: they are judged on the clock as it was when the stream went down, so nothing
@@ -123,13 +152,45 @@ pub struct Problem {
     pub reason: String,
     /// Since when, where known.
     pub since: Option<DateTime<Utc>>,
+    /// The reason without what only the clock changes in it (an age, a retry count), where it
+    /// has such a part: see [`Problem::fingerprint`].
+    pub steady: Option<String>,
+}
+
+/// What recognises a problem as the same one while it only ages, or while its stream is down:
+/// its object (or subject), since when, and its reason without the parts the clock changes.
+/// An acknowledgement holds on to it, so an acknowledged problem comes back when it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint {
+    object: Option<ObjRef>,
+    subject: String,
+    since: Option<DateTime<Utc>>,
+    reason: String,
 }
 
 impl Problem {
+    /// The reason without what only the clock changes in it.
+    fn steady_reason(&self) -> &str {
+        self.steady.as_deref().unwrap_or(&self.reason)
+    }
+
+    /// What recognises the problem as the same one (see [`Fingerprint`]); a stale problem is
+    /// the one it was before its stream went down.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            object: self.object.clone(),
+            subject: self.subject.clone(),
+            since: self.since,
+            reason: self.steady_reason().to_string(),
+        }
+    }
+
     /// The problem as raised before `kind`'s stream went down at `since`: unknown now.
     fn suspended(self, kind: Kind, since: DateTime<Utc>) -> Problem {
+        let steady = Some(self.steady_reason().to_string());
         Problem {
             level: Level::Stale,
+            steady,
             // What the problem was comes first: a narrow line cuts the end, and the level
             // column already says STALE.
             reason: format!(
@@ -191,6 +252,8 @@ pub struct Fleet<'a> {
     pub action_sets: &'a [&'a ActionSetRow],
     /// The health of each kind's watch stream.
     pub streams: &'a [(Kind, StreamHealth)],
+    /// The kinds whose streams have listed.
+    pub listed: &'a Listed,
     /// The streams that were live and went down, with since when.
     pub down: &'a DownSince,
     /// The API server stopped answering the liveness probe, if it did.
@@ -220,6 +283,7 @@ pub fn api_problem(context: &str, down: &ApiDown) -> Problem {
             down.error
         ),
         since: Some(down.since),
+        steady: None,
     }
 }
 
@@ -293,6 +357,21 @@ fn problem(
         subject: subject(kind, key),
         reason,
         since,
+        steady: None,
+    }
+}
+
+/// [`problem`] whose reason ages: `steady` is the reason without its age.
+fn aged(
+    level: Level,
+    kind: Kind,
+    key: &ObjKey,
+    (reason, steady): (String, String),
+    since: Option<DateTime<Utc>>,
+) -> Problem {
+    Problem {
+        steady: Some(steady),
+        ..problem(level, kind, key, reason, since)
     }
 }
 
@@ -489,7 +568,7 @@ pub fn problems(
             schedules,
             policies,
         };
-        out.extend(cluster_verdict(&group, &facts, limits, fleet.down, now).problems);
+        out.extend(cluster_verdict(&group, &facts, limits, fleet.listed, fleet.down, now).problems);
     }
     let other_engines: HashSet<&ObjKey> = fleet
         .clusters
@@ -500,12 +579,16 @@ pub fn problems(
     for p in fleet.pods {
         out.extend(pod_verdict(p, memory, limits, fleet.down, now).problems);
     }
-    for o in fleet
-        .ops
-        .iter()
-        .filter(|o| !other_engines.contains(&ObjKey::from_atoms(&o.key.namespace, &o.cluster)))
-    {
-        out.extend(ops_verdict(o, limits, fleet.down, now).problems);
+    let mut ops: HashMap<ObjKey, Vec<&OpsRow>> = HashMap::new();
+    for o in fleet.ops {
+        ops.entry(ObjKey::from_atoms(&o.key.namespace, &o.cluster))
+            .or_default()
+            .push(o);
+    }
+    for (cluster, ops) in &ops {
+        if !other_engines.contains(cluster) {
+            out.extend(ops_verdict(ops, limits, fleet.down, now).problems);
+        }
     }
     match fleet.api {
         Some(down) => out.push(api_problem(fleet.context, down)),
@@ -526,6 +609,7 @@ pub fn cluster_verdict(
     group: &ClusterGroup<'_>,
     facts: &dyn MethodFacts,
     limits: &Thresholds,
+    listed: &Listed,
     down: &DownSince,
     now: DateTime<Utc>,
 ) -> Verdict {
@@ -539,32 +623,44 @@ pub fn cluster_verdict(
         judge(&[Kind::Cluster], down, now, &mut v, |now, v| {
             phase_rule(c, &mut v.problems);
             deletion_rule(c, limits, now, v);
+            claims::no_status_rule(c, limits, now, v);
+            dates::cluster_dates(c, limits, now, v);
         });
-        judge(&[Kind::Cluster, Kind::Pod], down, now, &mut v, |_, v| {
-            primary_rule(c, group.pods, &mut v.problems)
+        judge(&[Kind::Cluster, Kind::Pod], down, now, &mut v, |now, v| {
+            primary_rule(c, group.pods, &mut v.problems);
+            if listed.contains(&Kind::Pod) {
+                claims::pods_rule(c, group.pods, limits, now, v);
+            }
         });
+        if listed.contains(&Kind::BackupSchedule) && listed.contains(&Kind::Backup) {
+            judge(&BACKUP_FACTS, down, now, &mut v, |now, v| {
+                protection::protection_rule(c, group, facts, limits, now, v)
+            });
+        }
     }
     judge(&[Kind::Backup], down, now, &mut v, |now, v| {
-        continuous_rules(group.backups, limits, now, v)
+        continuous_rules(group.backups, limits, now, v);
+        for b in group.backups {
+            dates::backup_dates(b, limits, now, v);
+        }
     });
-    judge(
-        &[
-            Kind::BackupSchedule,
-            Kind::Backup,
-            Kind::BackupPolicy,
-            Kind::ActionSet,
-        ],
-        down,
-        now,
-        &mut v,
-        |now, v| {
-            for s in group.schedules {
-                schedule_rules(s, group, facts, limits, now, v);
-            }
-        },
-    );
+    judge(&BACKUP_FACTS[1..], down, now, &mut v, |now, v| {
+        for s in group.schedules {
+            schedule_rules(s, group, facts, limits, now, v);
+        }
+    });
     v
 }
+
+/// What a cluster's backup rules read: its row, its schedules and backups, and what types
+/// the methods make.
+const BACKUP_FACTS: [Kind; 5] = [
+    Kind::Cluster,
+    Kind::BackupSchedule,
+    Kind::Backup,
+    Kind::BackupPolicy,
+    Kind::ActionSet,
+];
 
 /// A Failed or Abnormal cluster, with the cause its components record (e.g. a role probe
 /// timeout), else its failing condition.
@@ -628,18 +724,21 @@ fn deletion_rule(c: &ClusterRow, limits: &Thresholds, now: DateTime<Utc>, v: &mu
         } else {
             format!("; components: {}", components.join(", "))
         };
-        v.problems.push(problem(
+        let policy = if c.termination_policy.is_empty() {
+            "unset"
+        } else {
+            &c.termination_policy
+        };
+        v.problems.push(aged(
             Level::Warning,
             Kind::Cluster,
             &c.key,
-            format!(
-                "deleting for {} (terminationPolicy {}){why}",
-                human(now - since),
-                if c.termination_policy.is_empty() {
-                    "unset"
-                } else {
-                    &c.termination_policy
-                }
+            (
+                format!(
+                    "deleting for {} (terminationPolicy {policy}){why}",
+                    human(now - since)
+                ),
+                format!("deleting (terminationPolicy {policy}){why}"),
             ),
             Some(since),
         ));
@@ -733,6 +832,7 @@ fn pod_rules(
             ready_since.or(p.created),
         ));
     }
+    dates::pod_dates(p, limits, now, v);
     if let Some((at, from)) = memory.last_rise(&p.key)
         && now - at <= limits.restart_window
         && p.restarts > from
@@ -760,21 +860,46 @@ fn last_movement(o: &OpsRow) -> Option<DateTime<Utc>> {
         .max()
 }
 
-/// A failed, aborted or stuck OpsRequest.
+/// The OpsRequests of one cluster: failed or aborted ones (information only once a later
+/// request of the same type succeeded), stuck ones, and those dated in the future.
 pub fn ops_verdict(
-    o: &OpsRow,
+    ops: &[&OpsRow],
     limits: &Thresholds,
     down: &DownSince,
     now: DateTime<Utc>,
 ) -> Verdict {
     let mut v = Verdict::default();
     judge(&[Kind::OpsRequest], down, now, &mut v, |now, v| {
-        ops_rules(o, limits, now, v)
+        // The latest request of each type that succeeded, by creation time.
+        let mut succeeded: HashMap<&str, &OpsRow> = HashMap::new();
+        for o in ops
+            .iter()
+            .filter(|o| o.phase == "Succeed" && o.created.is_some())
+        {
+            let latest = succeeded.entry(o.op_type.as_str()).or_insert(o);
+            if (o.created, &o.key) > (latest.created, &latest.key) {
+                *latest = o;
+            }
+        }
+        for o in ops {
+            let made_good = succeeded
+                .get(o.op_type.as_str())
+                .filter(|s| o.created.is_some() && s.created > o.created);
+            ops_rules(o, made_good.copied(), limits, now, v);
+            dates::ops_dates(o, limits, now, v);
+        }
     });
     v
 }
 
-fn ops_rules(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdict) {
+/// `o`'s problems; `made_good` is a later request of the same type that succeeded.
+fn ops_rules(
+    o: &OpsRow,
+    made_good: Option<&OpsRow>,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    v: &mut Verdict,
+) {
     match o.phase.as_str() {
         "Failed" | "Aborted" => {
             let why = if o.reason.is_empty() {
@@ -782,11 +907,18 @@ fn ops_rules(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdic
             } else {
                 format!(": {}", o.reason)
             };
+            let (level, later) = match made_good {
+                Some(s) => (
+                    Level::Info,
+                    format!(" · superseded by {}, which Succeed", s.key.name),
+                ),
+                None => (Level::Error, String::new()),
+            };
             v.problems.push(problem(
-                Level::Error,
+                level,
                 Kind::OpsRequest,
                 &o.key,
-                format!("{} {}{why}", o.op_type, o.phase),
+                format!("{} {}{why}{later}", o.op_type, o.phase),
                 o.completed.or(o.last_transition).or(o.created),
             ));
         }
@@ -798,14 +930,17 @@ fn ops_rules(o: &OpsRow, limits: &Thresholds, now: DateTime<Utc>, v: &mut Verdic
                     Progress::Counts(a, b) => format!("{a}/{b}"),
                     Progress::Unknown => "-".into(),
                 };
-                v.problems.push(problem(
+                v.problems.push(aged(
                     Level::Warning,
                     Kind::OpsRequest,
                     &o.key,
-                    format!(
-                        "{} stuck: progress {progress} unchanged for {}",
-                        o.op_type,
-                        human(now - moved)
+                    (
+                        format!(
+                            "{} stuck: progress {progress} unchanged for {}",
+                            o.op_type,
+                            human(now - moved)
+                        ),
+                        format!("{} stuck: progress {progress} unchanged", o.op_type),
                     ),
                     Some(moved),
                 ));
@@ -1023,18 +1158,18 @@ pub fn stream_problem(kind: Kind, health: &StreamHealth) -> Option<Problem> {
     if !auxiliary(kind) {
         return Some(problem);
     }
+    let fallback = "; backup method types fall back to the Backups' labels";
     Some(Problem {
         level: Level::Warning,
-        reason: format!(
-            "{}; backup method types fall back to the Backups' labels",
-            problem.reason
-        ),
+        reason: format!("{}{fallback}", problem.reason),
+        steady: problem.steady.as_ref().map(|s| format!("{s}{fallback}")),
         ..problem
     })
 }
 
 fn stream_problem_of(kind: Kind, health: &StreamHealth) -> Option<Problem> {
     let name = kind.info().kind_name;
+    let mut steady = None;
     let (level, reason, since) = match health {
         StreamHealth::Fine => return None,
         // Every verdict over the stream's data is suspended meanwhile: the lost stream is what
@@ -1043,11 +1178,14 @@ fn stream_problem_of(kind: Kind, health: &StreamHealth) -> Option<Problem> {
             since,
             attempt,
             error,
-        } => (
-            Level::Critical,
-            format!("down, reconnecting (attempt {attempt}): {error}"),
-            Some(*since),
-        ),
+        } => {
+            steady = Some(format!("down, reconnecting: {error}"));
+            (
+                Level::Critical,
+                format!("down, reconnecting (attempt {attempt}): {error}"),
+                Some(*since),
+            )
+        }
         StreamHealth::Relisting { since } => (
             Level::Warning,
             format!(
@@ -1065,6 +1203,7 @@ fn stream_problem_of(kind: Kind, health: &StreamHealth) -> Option<Problem> {
         subject: format!("{name} stream"),
         reason,
         since,
+        steady,
     })
 }
 
@@ -1118,6 +1257,8 @@ mod tests {
         action_sets: Vec<ActionSetRow>,
         streams: Vec<(Kind, StreamHealth)>,
         memory: RestartMemory,
+        /// Empty unless a test says otherwise: the rules that judge an absence stay quiet.
+        listed: Listed,
         down: DownSince,
     }
 
@@ -1141,11 +1282,16 @@ mod tests {
                 ],
                 streams: vec![(Kind::Cluster, StreamHealth::Fine)],
                 memory: RestartMemory::default(),
+                listed: Listed::new(),
                 down: DownSince::new(),
             }
         }
 
         fn run(&self) -> Vec<Problem> {
+            self.run_at(now())
+        }
+
+        fn run_at(&self, now: DateTime<Utc>) -> Vec<Problem> {
             let clusters: Vec<_> = self.clusters.iter().collect();
             let pods: Vec<_> = self.pods.iter().collect();
             let ops: Vec<_> = self.ops.iter().collect();
@@ -1163,10 +1309,11 @@ mod tests {
                 policies: &policies,
                 action_sets: &action_sets,
                 streams: &self.streams,
+                listed: &self.listed,
                 down: &self.down,
                 api: None,
             };
-            problems(&fleet, &self.memory, &Thresholds::default(), now())
+            problems(&fleet, &self.memory, &Thresholds::default(), now)
         }
 
         fn reasons(&self) -> Vec<String> {
@@ -1364,6 +1511,121 @@ mod tests {
         }
     }
 
+    /// A failed request that a later one of the same type on the same cluster made good is
+    /// information; an earlier success, another type or another cluster leaves it an error.
+    #[test]
+    fn a_failed_request_superseded_by_a_later_success_is_information() {
+        let failed = || {
+            let mut o = op("Failed");
+            o.reason = "component is not ready".into();
+            o.completed = ago(30);
+            o
+        };
+        let success = |name: &str, created: i64, op_type: &str, cluster: &str| OpsRow {
+            key: key(name),
+            cluster: cluster.into(),
+            op_type: op_type.into(),
+            phase: "Succeed".into(),
+            created: ago(created),
+            ..OpsRow::default()
+        };
+        let mut c = Case::new();
+        c.ops = vec![failed(), success("pg-restart-y", 20, "Restart", "pg")];
+        assert_eq!(
+            c.reasons(),
+            [
+                "INFO OpsRequest demo/pg-restart-x: Restart Failed: component is not ready · \
+                 superseded by pg-restart-y, which Succeed"
+            ]
+        );
+        assert_eq!(c.run()[0].since, ago(30), "since the failure still");
+        for other in [
+            success("pg-restart-y", 50, "Restart", "pg"),
+            success("pg-restart-y", 20, "VerticalScaling", "pg"),
+            success("pg-restart-y", 20, "Restart", "other"),
+        ] {
+            let mut c = Case::new();
+            c.ops = vec![failed(), other.clone()];
+            assert!(
+                has(&c, "ERROR OpsRequest demo/pg-restart-x: Restart Failed"),
+                "{other:?}: {:?}",
+                c.reasons()
+            );
+        }
+        // Information ranks below every warning.
+        let mut c = Case::new();
+        c.ops = vec![failed(), success("pg-restart-y", 20, "Restart", "pg")];
+        c.pods[1].ready = false;
+        assert_eq!(
+            c.run().iter().map(|p| p.level).collect::<Vec<_>>(),
+            [Level::Warning, Level::Info]
+        );
+    }
+
+    /// An acknowledgement must still recognise a problem whose text only ages, or whose
+    /// stream went down; a new occurrence is another problem.
+    #[test]
+    fn a_fingerprint_ignores_age_and_outages_but_not_change() {
+        let mut c = Case::new();
+        c.clusters[0].termination_policy = "Delete".into();
+        c.clusters[0].deleting = ago(30);
+        let first = c.run().remove(0);
+        assert_eq!(
+            first.reason,
+            "deleting for 30 min (terminationPolicy Delete)"
+        );
+        let later = c.run_at(now() + Duration::minutes(10)).remove(0);
+        assert_eq!(
+            later.reason,
+            "deleting for 40 min (terminationPolicy Delete)"
+        );
+        assert_eq!(first.fingerprint(), later.fingerprint());
+
+        c.down.insert(Kind::Cluster, ago(1).unwrap());
+        let stale = c.run().remove(0);
+        assert_eq!(stale.level, Level::Stale);
+        assert_eq!(first.fingerprint(), stale.fingerprint());
+
+        let mut again = Case::new();
+        again.clusters[0].termination_policy = "Delete".into();
+        again.clusters[0].deleting = ago(20);
+        let sooner = again.run_at(now() + Duration::minutes(20)).remove(0);
+        assert_eq!(sooner.reason, later.reason);
+        assert_ne!(
+            sooner.fingerprint(),
+            later.fingerprint(),
+            "another deletion"
+        );
+    }
+
+    /// The rules that judge an absence (no pods, no backup schedule) judge only over streams
+    /// that have listed: before the Pod or Backup stream has, the absence means nothing.
+    #[test]
+    fn absence_is_judged_only_over_listed_streams() {
+        let mut c = Case::new();
+        c.clusters[0].created = ago(60);
+        c.pods.clear();
+        assert_eq!(c.reasons(), Vec::<String>::new());
+        c.listed = [Kind::Cluster, Kind::Pod].into_iter().collect();
+        assert_eq!(
+            c.reasons(),
+            [
+                "ERROR Cluster demo/pg: phase Running, but 0 of 2 pods exist (0 ready): it cannot serve"
+            ]
+        );
+        c.listed.insert(Kind::BackupSchedule);
+        assert_eq!(c.reasons().len(), 1, "the Backup stream has not listed yet");
+        c.listed.insert(Kind::Backup);
+        assert!(has(
+            &c,
+            "WARN Cluster demo/pg: no backup and no PITR: no backup schedule, and no backup has \
+             Completed"
+        ));
+        // A down Backup stream: what the rule said is unknown from then.
+        c.down.insert(Kind::Backup, ago(1).unwrap());
+        assert!(has(&c, "STALE Cluster demo/pg: no backup and no PITR"));
+    }
+
     #[test]
     fn stuck_ops_rule() {
         let mut c = Case::new();
@@ -1415,6 +1677,7 @@ mod tests {
         quiet.backups.push(continuous("Running", 45));
         assert_eq!(quiet.reasons(), Vec::<String>::new());
         quiet.backups[0].archiver_pods = None;
+        quiet.backups[0].range_start = ago(60 * 40);
         quiet.backups[0].range_end = ago(60 * 30);
         assert_eq!(
             quiet.reasons(),

@@ -238,6 +238,8 @@ impl Objects {
             policies: &policies,
             action_sets: &action_sets,
             streams: &[],
+            // Every stream has listed: what the fixtures lack does not exist.
+            listed: &Kind::all().collect(),
             down: &DownSince::new(),
             api: None,
         };

@@ -314,8 +314,61 @@ fn refresh_continuous(ctx: &Ctx, key: &Key) -> bool {
     running
 }
 
-/// Applies a BackupSchedule: continuous methods enabled get their Running backup, disabled
-/// ones have it stopped; enabled full methods are registered with the cron loop.
+/// Whether the cluster's component is stopped.
+fn is_stopped(cluster: &Value) -> bool {
+    obj::comp_spec(cluster)
+        .and_then(|c| c.get("stop"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Ends a continuous backup that is Running: Completed now, its window's end where the last
+/// uploaded WAL left it (docs/kubeblocks.md#continuous-backup).
+fn complete_continuous(ctx: &Ctx, ns: Option<&str>, name: &str, retention: &str) {
+    let at = ctx.store.now();
+    let _ = ctx.store.modify(Kind::Backup, ns, name, |b| {
+        if b.pointer("/status/phase").and_then(Value::as_str) == Some("Running") {
+            obj::backup_completed(b, at, retention);
+        }
+        Ok(())
+    });
+}
+
+/// A cluster was stopped: its continuous backups turn Completed, as they do in the real
+/// operator (docs/kubeblocks.md#continuous-backup), and their end stops advancing.
+pub(crate) fn stop_archiving(ctx: &Ctx, cluster: &Key) {
+    let (backups, _) = ctx.store.list(Kind::Backup, cluster.ns());
+    for b in backups
+        .iter()
+        .filter(|b| b.label("app.kubernetes.io/instance") == Some(cluster.name.as_str()))
+        .map(|b| b.value())
+        .filter(is_continuous)
+    {
+        let retention = b
+            .pointer("/spec/retentionPeriod")
+            .and_then(Value::as_str)
+            .unwrap_or("8d");
+        complete_continuous(ctx, cluster.ns(), cluster::name_of(&b), retention);
+    }
+}
+
+/// A stopped cluster was started: its schedules are applied again, so an enabled continuous
+/// method archives anew. What the real operator does then is not recorded
+/// (docs/kubeblocks.md#continuous-backup); the demo starts a new archive, as when an entry is
+/// enabled again.
+pub(crate) fn resume_archiving(ctx: &Ctx, cluster: &Key) {
+    let (schedules, _) = ctx.store.list(Kind::BackupSchedule, cluster.ns());
+    for s in schedules
+        .iter()
+        .filter(|s| s.label("app.kubernetes.io/instance") == Some(cluster.name.as_str()))
+    {
+        sync_schedule(ctx, &s.value());
+    }
+}
+
+/// Applies a BackupSchedule: continuous methods enabled get their Running backup (none while
+/// the cluster is stopped), disabled ones have it stopped; enabled full methods are registered
+/// with the cron loop.
 pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
     let key = Key::from_value(schedule);
     let policy_name = schedule
@@ -340,6 +393,7 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    let stopped_cluster = is_stopped(&cluster_obj);
     let entries = schedule
         .pointer("/spec/schedules")
         .and_then(Value::as_array)
@@ -370,6 +424,11 @@ pub(crate) fn sync_schedule(ctx: &Ctx, schedule: &Value) {
                 .as_ref()
                 .and_then(|b| b.pointer("/status/phase"))
                 .and_then(Value::as_str);
+            if stopped_cluster {
+                // Nothing to archive from: the cluster's archive ended when it stopped.
+                complete_continuous(ctx, key.ns(), &name, retention);
+                continue;
+            }
             // Re-enabling after a stop starts a new archive (and so a new window): the stopped
             // one, under the same deterministic name, is replaced.
             let stopped = matches!(phase, Some("Completed" | "Failed"));

@@ -49,7 +49,7 @@ pub(crate) fn name_of(v: &Value) -> &str {
 
 /// Sets the phase of the Cluster and its Component.
 pub(crate) fn set_phase(ctx: &Ctx, key: &Key, phase: Phase) {
-    let unready: Vec<String> = if matches!(phase, Phase::Abnormal | Phase::Failed) {
+    let unready: Vec<String> = if phase == Phase::Failed {
         pods(ctx, key)
             .iter()
             .filter(|p| !obj::pod_ready(p))
@@ -75,7 +75,7 @@ pub(crate) fn set_phase(ctx: &Ctx, key: &Key, phase: Phase) {
 }
 
 /// The phase the cluster's pods call for once no op is working on it: Stopped when stopped,
-/// Abnormal when a pod is missing or not ready, else Running.
+/// Failed when a pod is missing or not ready (its one component is Failed), else Running.
 pub(crate) fn settled_phase(ctx: &Ctx, key: &Key) -> Phase {
     let Some(cluster) = get(ctx, key) else {
         return Phase::Running;
@@ -92,7 +92,7 @@ pub(crate) fn settled_phase(ctx: &Ctx, key: &Key) -> Phase {
     if all_ready {
         Phase::Running
     } else {
-        Phase::Abnormal
+        Phase::Failed
     }
 }
 

@@ -51,7 +51,7 @@ async fn a_restart_created_over_http_succeeds_and_rolls_the_pods() {
         .iter()
         .map(|c| field(c, "/status/phase"))
         .collect();
-    assert!(phases.iter().any(|p| p == "Abnormal") && phases.iter().any(|p| p == "Stopped"));
+    assert!(phases.iter().any(|p| p == "Failed") && phases.iter().any(|p| p == "Stopped"));
     let target = clusters
         .items
         .iter()

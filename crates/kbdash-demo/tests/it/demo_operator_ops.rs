@@ -481,6 +481,8 @@ async fn stop_then_start() {
     let e = env();
     let (ns, c) = cluster_in(&e.store, "Running", 1);
     let n = pods(&e.store, &ns, &c).len();
+    let archive = continuous_of(&e.store, &ns, &c);
+    assert_eq!(s(&archive, "/status/phase"), "Running");
     let stop = create_op(
         &e.store,
         &ns,
@@ -494,6 +496,14 @@ async fn stop_then_start() {
     assert_eq!(op["status"]["components"]["postgresql"]["phase"], "Stopped");
     assert!(pods(&e.store, &ns, &c).is_empty());
     cluster_phase(&e.store, &ns, &c, "Stopped").await;
+    // Its continuous backup is as the operator leaves it: Completed, its end where the last
+    // WAL was uploaded (docs/kubeblocks.md#continuous-backup).
+    let ended = continuous_of(&e.store, &ns, &c);
+    assert_eq!(s(&ended, "/metadata/uid"), s(&archive, "/metadata/uid"));
+    assert_eq!(s(&ended, "/status/phase"), "Completed");
+    let end = s(&ended, "/status/timeRange/end");
+    assert!(end >= s(&archive, "/status/timeRange/end"));
+    assert!(ended["status"]["actions"][0]["availableReplicas"].is_null());
 
     // Restart is not allowed on a stopped cluster.
     let refused = create_op(
@@ -508,6 +518,10 @@ async fn stop_then_start() {
         "Validated",
         "OpsRequest.spec.type=Restart is forbidden when Cluster.status.phase=Stopped",
     );
+    // Meanwhile the stopped cluster's archive did not advance.
+    let still = continuous_of(&e.store, &ns, &c);
+    assert_eq!(s(&still, "/status/timeRange/end"), end);
+    assert_eq!(s(&still, "/status/phase"), "Completed");
 
     let start = create_op(
         &e.store,
@@ -528,6 +542,30 @@ async fn stop_then_start() {
         1
     );
     cluster_phase(&e.store, &ns, &c, "Running").await;
+    // Started, its enabled continuous method archives anew: a new backup, a new window.
+    until("a new continuous backup to run", || {
+        let b = continuous_of(&e.store, &ns, &c);
+        (s(&b, "/metadata/uid") != s(&archive, "/metadata/uid")
+            && s(&b, "/status/phase") == "Running"
+            && s(&b, "/status/timeRange/start") >= end)
+            .then_some(())
+    })
+    .await;
+    assert_schema_valid(&e.store);
+}
+
+/// The continuous backup of cluster `c`.
+fn continuous_of(store: &Store, ns: &str, c: &str) -> Value {
+    let found: Vec<Value> = store
+        .list(Kind::Backup, Some(ns))
+        .0
+        .iter()
+        .filter(|o| o.label("app.kubernetes.io/instance") == Some(c))
+        .filter(|o| o.label("dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
+        .map(|o| o.value())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].clone()
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The demo seed: deterministic for a seed, and the fleet has the shapes and troubles the
-//! dashboard needs (one primary per healthy cluster, an Abnormal and a Stopped cluster,
-//! continuous backups Running with an advancing window end).
+//! dashboard needs (one primary per healthy cluster, Failed clusters (a crash loop, a role probe
+//! timeout) and a Stopped one, continuous backups Running with an advancing window end, and the
+//! stopped cluster's ended where it stopped).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +80,7 @@ fn fleet_shapes_and_troubles() {
     );
     let pods = all(&store, Kind::Pod);
     let mut phases = Vec::new();
+    let mut crash_looping = Vec::new();
     for c in &clusters {
         let name = c["metadata"]["name"].as_str().unwrap();
         let phase = c["status"]["phase"].as_str().unwrap();
@@ -135,7 +137,14 @@ fn fleet_shapes_and_troubles() {
                     c["spec"]["componentSpecs"][0]["replicas"].as_u64().unwrap()
                 );
             }
-            "Abnormal" => {
+            // A crash-looping secondary fails the one component, and so the cluster: never
+            // Abnormal with one component (docs/kubeblocks.md#phases).
+            "Failed"
+                if mine
+                    .iter()
+                    .any(|p| p.to_string().contains("CrashLoopBackOff")) =>
+            {
+                crash_looping.push(name.to_string());
                 assert_eq!(primaries, 1, "{name} still has its primary");
                 let broken: Vec<&&Value> = mine
                     .iter()
@@ -151,6 +160,14 @@ fn fleet_shapes_and_troubles() {
                 let ready = ready.unwrap();
                 assert_eq!(ready["status"], "False");
                 assert!(ready["message"].as_str().unwrap().contains("is NOT ready"));
+                assert_eq!(c["status"]["components"]["postgresql"]["phase"], "Failed");
+                assert!(
+                    c["status"]["components"]["postgresql"]["message"]
+                        [format!("InstanceSet/{name}-postgresql")]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("pods are not ready: ")
+                );
             }
             "Failed" => {
                 // The role probe timeout: every pod Ready, one without its role.
@@ -191,9 +208,10 @@ fn fleet_shapes_and_troubles() {
             other => panic!("unexpected seeded phase {other}"),
         }
     }
-    for phase in ["Abnormal", "Stopped", "Failed", "Deleting"] {
+    for phase in ["Stopped", "Failed", "Deleting"] {
         assert!(phases.contains(&phase.to_string()), "{phase}");
     }
+    assert_eq!(crash_looping, ["orders-db"]);
     let mysql = others[0]["metadata"]["name"].as_str().unwrap();
     let mysql_pods: Vec<&Value> = pods
         .iter()
@@ -254,11 +272,11 @@ fn fleet_shapes_and_troubles() {
         .iter()
         .filter(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Continuous"))
         .collect();
-    assert_eq!(
-        continuous.len(),
-        7,
-        "every cluster but the stopped one archives WAL"
-    );
+    assert_eq!(continuous.len(), 8, "one per PostgreSQL cluster");
+    let (stopped, continuous): (Vec<&Value>, Vec<&Value>) = continuous
+        .into_iter()
+        .partition(|b| label(b, "app.kubernetes.io/instance") == Some("legacy-crm"));
+    stopped_cluster_backups(&store, &ops, &backups, stopped[0]);
     for b in &continuous {
         assert_eq!(b["status"]["phase"], "Running");
         assert!(b["status"]["timeRange"]["end"].is_string());
@@ -315,6 +333,47 @@ fn fleet_shapes_and_troubles() {
     assert_eq!(store.count(Kind::BackupPolicy), 8);
     assert_eq!(store.count(Kind::BackupSchedule), 8);
     assert_eq!(store.count(Kind::Service), 8);
+}
+
+/// `legacy-crm` was stopped: its continuous backup is as the operator left it then, Completed
+/// with its end where archiving stopped (docs/kubeblocks.md#continuous-backup), and no full
+/// backup ends after the stop.
+fn stopped_cluster_backups(store: &Store, ops: &[Value], backups: &[Value], continuous: &Value) {
+    let cluster = store
+        .list(Kind::Cluster, None)
+        .0
+        .iter()
+        .map(|o| o.value())
+        .find(|c| c["metadata"]["name"] == "legacy-crm")
+        .unwrap();
+    assert_eq!(cluster["status"]["phase"], "Stopped");
+    let stop = ops
+        .iter()
+        .find(|o| o["spec"]["clusterName"] == "legacy-crm" && o["spec"]["type"] == "Stop")
+        .expect("the Stop that stopped it");
+    let stopped_at = time(&stop["metadata"]["creationTimestamp"]);
+    assert_eq!(continuous["status"]["phase"], "Completed");
+    assert_eq!(time(&continuous["status"]["timeRange"]["end"]), stopped_at);
+    assert!(time(&continuous["status"]["completionTimestamp"]) >= stopped_at);
+    assert!(
+        continuous["status"]["actions"][0]["availableReplicas"].is_null(),
+        "no archiver runs"
+    );
+    let fulls: Vec<&Value> = backups
+        .iter()
+        .filter(|b| label(b, "app.kubernetes.io/instance") == Some("legacy-crm"))
+        .filter(|b| label(b, "dataprotection.kubeblocks.io/backup-type") == Some("Full"))
+        .collect();
+    assert!(!fulls.is_empty(), "backed up before it stopped");
+    for b in fulls {
+        assert!(time(&b["status"]["timeRange"]["end"]) < stopped_at, "{b}");
+    }
+}
+
+fn time(v: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// The archiver of `inventory` loses its StatefulSet pod two minutes in: the action's

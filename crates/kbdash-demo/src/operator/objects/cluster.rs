@@ -63,7 +63,10 @@ pub(crate) fn cluster(c: &ClusterInput) -> Value {
     })
 }
 
-/// A Cluster phase with the component phase and Ready condition that go with it.
+/// A Cluster phase with the component phase and Ready condition that go with it. The demo's
+/// PostgreSQL clusters have one component, so a Failed component makes the cluster Failed,
+/// never Abnormal: `composeClusterPhase` matches "all Failed" before "any Failed"
+/// (docs/kubeblocks.md#phases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Creating,
@@ -71,7 +74,6 @@ pub(crate) enum Phase {
     Updating,
     Stopping,
     Stopped,
-    Abnormal,
     Failed,
 }
 
@@ -84,17 +86,14 @@ impl Phase {
             Phase::Updating => "Updating",
             Phase::Stopping => "Stopping",
             Phase::Stopped => "Stopped",
-            Phase::Abnormal => "Abnormal",
             Phase::Failed => "Failed",
         }
     }
 
-    /// The component phase that composes into this cluster phase (docs/kubeblocks.md#phases).
+    /// The component phase that composes into this cluster phase (docs/kubeblocks.md#phases):
+    /// the same, with one component.
     pub(crate) fn component_phase(self) -> &'static str {
-        match self {
-            Phase::Abnormal | Phase::Failed => "Failed",
-            other => other.as_str(),
-        }
+        self.as_str()
     }
 }
 
@@ -117,9 +116,9 @@ pub(crate) fn apply_phase(obj: &mut Value, phase: Phase, unready: &[String], at:
         let mut comp = json!({
             "phase": phase.component_phase(),
             "observedGeneration": generation,
-            "upToDate": matches!(phase, Phase::Running | Phase::Stopped | Phase::Abnormal),
+            "upToDate": matches!(phase, Phase::Running | Phase::Stopped),
         });
-        if !unready.is_empty() && matches!(phase, Phase::Abnormal | Phase::Failed) {
+        if !unready.is_empty() && phase == Phase::Failed {
             comp["message"] = json!({
                 format!("InstanceSet/{name}-{COMPONENT}"):
                     format!("pods are not ready: [{}]", unready.join(" ")),
@@ -129,7 +128,7 @@ pub(crate) fn apply_phase(obj: &mut Value, phase: Phase, unready: &[String], at:
     }
     let ready = match phase {
         Phase::Running => Some((true, "ClusterReady", format!("cluster {name} is ready"))),
-        Phase::Abnormal | Phase::Failed | Phase::Creating | Phase::Stopped => Some((
+        Phase::Failed | Phase::Creating | Phase::Stopped => Some((
             false,
             "ComponentsNotReady",
             format!("cluster {name} is NOT ready, unavailable components: {COMPONENT}"),

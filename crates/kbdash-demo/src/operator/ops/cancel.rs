@@ -106,7 +106,7 @@ async fn roll_changed(ctx: &Ctx, op: &Op) {
         .unwrap_or(json!({}));
     for pod in cluster::rolling_order(cluster::pods(ctx, &op.cluster)) {
         if pod.pointer("/spec/containers/0/resources") != Some(&wanted) {
-            // A pod that cannot be recreated stays as it is; the cluster then settles Abnormal.
+            // A pod that cannot be recreated stays as it is; the cluster then settles Failed.
             let _ = cluster::recreate_pod(ctx, &op.cluster, &pod).await;
         }
     }

@@ -1,13 +1,14 @@
-//! Stop deletes the pods (PVCs stay) and marks the component stopped; Start recreates them.
+//! Stop deletes the pods (PVCs stay), marks the component stopped and ends its continuous
+//! backups; Start recreates the pods and applies the cluster's schedules again.
 
 use futures::future::join_all;
 use serde_json::{Value, json};
 
 use super::status::{self, PodVerb};
 use super::{Op, OpError};
-use crate::operator::cluster;
 use crate::operator::ctx::Ctx;
 use crate::operator::objects::{self as obj, COMPONENT};
+use crate::operator::{backups, cluster};
 
 pub(super) async fn stop(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
     let replicas = cluster::get(ctx, &op.cluster)
@@ -37,6 +38,7 @@ pub(super) async fn stop(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
         );
     }))
     .await;
+    backups::stop_archiving(ctx, &op.cluster);
     Ok(())
 }
 
@@ -85,5 +87,7 @@ pub(super) async fn start(ctx: &Ctx, op: &Op) -> Result<(), OpError> {
     results
         .into_iter()
         .collect::<Result<(), String>>()
-        .map_err(OpError::Failed)
+        .map_err(OpError::Failed)?;
+    backups::resume_archiving(ctx, &op.cluster);
+    Ok(())
 }
