@@ -424,3 +424,54 @@ async fn the_engine_lists_the_services_and_restores_of_the_opened_cluster() {
         "{screen}"
     );
 }
+
+/// Against the demo operator: a Restore request with kbcli's ttl succeeds and is deleted, the
+/// operator removes the new cluster's restore annotation, and the cluster still says where it
+/// came from and LAST OP still shows the restore.
+#[tokio::test]
+async fn a_restore_request_deleted_by_its_ttl_leaves_its_evidence() {
+    use crate::resilience_support::{Session, all_live, ch};
+    let mut s = Session::start_with("detail-restore-ttl", 130, 40, |server| {
+        let backup = crate::resilience_support::fixture(Kind::Backup, "pg-cluster-20250603020000");
+        let _ = server.store.create(Kind::Backup, backup);
+    })
+    .await;
+    s.until("initial sync", all_live).await;
+    let restore = json!({"apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
+        "metadata": {"name": "restored", "namespace": "demo"},
+        "spec": {"clusterName": "restored", "type": "Restore", "force": false,
+            "ttlSecondsAfterSucceed": 30,
+            "restore": {"backupName": "pg-cluster-20250603020000", "backupNamespace": "demo",
+                "volumeRestorePolicy": "Parallel"}}});
+    s.server.store.create(Kind::OpsRequest, restore).unwrap();
+    let ck = ObjKey::new("demo", "restored");
+    let op = ObjKey::new("demo", "restored");
+    s.until("the restore to succeed", |m| {
+        m.store.ops.get(&op).is_some_and(|o| o.phase == "Succeed")
+    })
+    .await;
+    s.until(
+        "its ttl to delete the request and the annotation to go",
+        |m| {
+            m.store.ops.get(&op).is_none()
+                && m.store
+                    .clusters
+                    .get(&ck)
+                    .is_some_and(|c| c.restored_from.is_none() && c.phase == "Running")
+        },
+    )
+    .await;
+    let source = s.model.store.restored.get(&ck).expect("the source is kept");
+    assert_eq!(source.backup, "pg-cluster-20250603020000");
+    s.press(ch('1'));
+    s.model.store.clusters.select_key(&ck);
+    let screen = s.render();
+    let row = screen.lines().find(|l| l.contains("restored")).unwrap();
+    assert!(row.contains("Restore") && row.contains("Succeed"), "{row}");
+    s.press(ch('d'));
+    let screen = s.render();
+    assert!(
+        screen.contains("backup pg-cluster-20250603020000, the whole backup"),
+        "{screen}"
+    );
+}
