@@ -475,3 +475,17 @@ async fn a_restore_request_deleted_by_its_ttl_leaves_its_evidence() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_restore_request_says_what_it_restores() {
+    let mut m = model_with(&objects(), 130, 40);
+    open(&mut m, Pane::Ops, "pg-cluster-pitr");
+    let s = screen(&m);
+    let line = s.lines().find(|l| l.contains("Restores")).unwrap();
+    assert!(
+        line.contains(
+            "backup 5f8e2c1a-pg-cluster-postgresql-archive-wal, point in time 2025-06-03T09:30:00Z"
+        ),
+        "{line}"
+    );
+}
