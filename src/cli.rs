@@ -291,6 +291,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
                 .wall
                 .then(|| args.cycle.unwrap_or_else(|| config.cycle_seconds())),
             thresholds: config.thresholds(),
+            wall_copy: config.wall_copy(),
         };
         let result = runtime::run(Start {
             source,

@@ -1,5 +1,6 @@
 //! The config file (`$XDG_CONFIG_HOME/kbdash/config.yaml`, or `--config PATH`): default theme,
-//! which contexts are read-only, triage thresholds and the wall's page cycle.
+//! which contexts are read-only, triage thresholds, the wall's page cycle and whether `c`
+//! copies on the wall.
 //!
 //! Every key is optional and unknown keys are refused, so a typo is an error that names the
 //! file, the line and the key rather than a setting silently ignored.
@@ -38,6 +39,9 @@ pub(crate) struct TriageFile {
 pub(crate) struct WallFile {
     /// Seconds between pages when the tiles do not fit.
     pub(crate) cycle_seconds: Option<u64>,
+    /// Whether `c` copies the selected name to the clipboard on the wall (off: a wall is a
+    /// shared screen).
+    pub(crate) copy: Option<bool>,
 }
 
 /// The config file as written.
@@ -153,6 +157,11 @@ impl Config {
             phase_lag: m(self.triage.phase_lag_minutes, d.phase_lag),
             backup_age: m(self.triage.backup_age_minutes, d.backup_age),
         }
+    }
+
+    /// Whether `c` copies to the clipboard in wall mode (default: no).
+    pub fn wall_copy(&self) -> bool {
+        self.wall.copy.unwrap_or(false)
     }
 
     /// Seconds between wall pages.

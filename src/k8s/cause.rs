@@ -69,6 +69,18 @@ pub(crate) fn describe(e: &(dyn Error + 'static)) -> String {
     said_once(chain)
 }
 
+/// The first words of a cause [`describe`] gave, for a place with room for a few:
+/// `connection refused`, `timed out`, `TLS failed`, `DNS lookup failed`, `401 Unauthorized`,
+/// `403 Forbidden`. Its texts put what happened first and the details after `: ` or ` (`.
+pub(crate) fn headline(described: &str) -> &str {
+    let end = [": ", " ("]
+        .iter()
+        .filter_map(|sep| described.find(sep))
+        .min()
+        .unwrap_or(described.len());
+    &described[..end]
+}
+
 /// The kind of an I/O error, looking inside the I/O errors it wraps.
 fn io_kind(e: &(dyn Error + 'static)) -> Option<ErrorKind> {
     let mut io = e.downcast_ref::<std::io::Error>()?;
@@ -118,6 +130,32 @@ mod tests {
             let e = client.apiserver_version().await.unwrap_err();
             let text = describe_kube(e);
             assert!(text.starts_with(said), "{url}: {text}");
+        }
+    }
+
+    #[test]
+    fn headlines_are_the_first_words() {
+        for (text, said) in [
+            ("connection refused", "connection refused"),
+            (
+                "DNS lookup failed: failed to lookup address",
+                "DNS lookup failed",
+            ),
+            (
+                "TLS failed: invalid peer certificate: UnknownIssuer",
+                "TLS failed",
+            ),
+            (
+                "401 Unauthorized: the API server refused the credentials (Unauthorized)",
+                "401 Unauthorized",
+            ),
+            ("403 Forbidden (pods is forbidden)", "403 Forbidden"),
+            (
+                "GET /version got no answer within 4s",
+                "GET /version got no answer within 4s",
+            ),
+        ] {
+            assert_eq!(headline(text), said);
         }
     }
 

@@ -18,7 +18,9 @@ use crate::k8s::credentials::Plugin;
 pub(crate) struct Probe {
     /// When the answer came (or the wait for it ended).
     pub(crate) at: DateTime<Utc>,
-    /// An error: the server did not answer in time, or answered with an error.
+    /// Why not, when the server did not answer in time or answered with an error: the cause
+    /// in words ([`cause::describe`], "GET /version got no answer within 4s", the credential
+    /// plugin waited for).
     pub(crate) result: Result<(), String>,
 }
 
@@ -53,7 +55,7 @@ pub(crate) async fn run<M: From<Probe>>(
     loop {
         let result = match tokio::time::timeout(timing.timeout, client.apiserver_version()).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("GET /version failed: {}", cause::describe(&e))),
+            Ok(Err(e)) => Err(cause::describe(&e)),
             Err(_) => Err(
                 match plugin.as_ref().and_then(|p| Some((p, p.running_since()?))) {
                     Some((plugin, since)) => format!(

@@ -73,6 +73,8 @@ pub struct Engine {
     audit_log: Option<PathBuf>,
     /// A `kubectl exec` waiting for the terminal.
     exec: Option<CommandLine>,
+    /// Text for the clipboard, waiting for the terminal (OSC 52).
+    clipboard: Option<String>,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -122,6 +124,7 @@ impl Engine {
             readonly,
             audit_log: config.audit_log,
             exec: None,
+            clipboard: None,
         };
         engine.restart_watches();
         engine.restart_probe();
@@ -243,6 +246,10 @@ impl Engine {
                     .map(Box::new)
                     .map_err(|e| e.to_string()),
             )),
+            Cmd::Copy(text) => {
+                self.clipboard = Some(text);
+                None
+            }
             Cmd::Exec(target) => {
                 let path = std::env::var_os("PATH");
                 match exec::command_line(
@@ -295,6 +302,12 @@ impl Engine {
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }
         }
+    }
+
+    /// The text asked to be put on the clipboard, if any: the runtime writes it to the
+    /// terminal.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     /// The `kubectl exec` asked for, if any: the runtime hands the terminal over to it.

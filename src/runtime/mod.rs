@@ -9,6 +9,7 @@
 //! Above every layer but the config file and the command line: it alone owns the terminal, and
 //! its [`engine`] alone runs effects.
 
+mod clipboard;
 pub mod engine;
 pub mod exec;
 pub mod form_effects;
@@ -260,6 +261,12 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
                 .await;
             engine.handle(&mut model, msg).await;
             last_draw = Instant::now() - FRAME;
+        }
+        if let Some(text) = engine.take_clipboard()
+            && TERMINAL_ACTIVE.load(Ordering::SeqCst)
+        {
+            clipboard::write(guard.terminal.backend_mut(), &text)
+                .context("writing to the clipboard")?;
         }
         if model.quit {
             return Ok(Ending::Quit);

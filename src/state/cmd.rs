@@ -36,6 +36,8 @@ pub enum Cmd {
     /// Hand the terminal to a program in a pod's container (`kubectl exec -it`) and take it
     /// back when it ends.
     Exec(ExecTarget),
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 impl Cmd {
@@ -49,7 +51,8 @@ impl Cmd {
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)
-            | Cmd::LoadTheme(_) => false,
+            | Cmd::LoadTheme(_)
+            | Cmd::Copy(_) => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
             // is typed in the container can change anything: read-only mode has none.
             Cmd::Exec(_) => true,

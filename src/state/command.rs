@@ -13,7 +13,8 @@ pub(crate) enum Command {
     Help,
     /// `None`: all namespaces.
     Namespace(Option<String>),
-    Context(String),
+    /// `None`: list the contexts to choose one.
+    Context(Option<String>),
     Theme(String),
     Pane(Pane),
     /// Run a program in the selected pod's container.
@@ -42,7 +43,10 @@ pub(crate) const RESTORE_COMMAND: &str = "restore";
 /// Command words with what they do, for completion and help.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("ns", "ns NAME | ns all: show one namespace or all"),
-    ("ctx", "ctx NAME: switch kubeconfig context"),
+    (
+        "ctx",
+        "ctx [NAME]: switch kubeconfig context (no name: choose from the list)",
+    ),
     ("theme", "theme NAME|PATH: switch colour theme"),
     ("clusters", "show the Clusters pane"),
     ("pods", "show the Pods pane"),
@@ -107,7 +111,7 @@ pub(crate) fn parse(line: &str) -> Result<Command, String> {
                 _ => Some(ns),
             }))
         }
-        "ctx" | "context" => need("a context name").map(Command::Context),
+        "ctx" | "context" => Ok(Command::Context(arg.map(str::to_string))),
         "theme" => need("a theme name or path").map(Command::Theme),
         "clusters" | "cl" | "cluster" => Ok(Command::Pane(Pane::Clusters)),
         "pods" | "po" | "pod" => Ok(Command::Pane(Pane::Pods)),

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::state::forms::{FormModal, Stage};
-use crate::state::model::Pane;
+use crate::state::model::{Overlay, Pane};
 use kbdash_core::forms::FieldKind;
 
 mod bindings;
@@ -73,8 +73,57 @@ pub enum Action {
     CancelOps,
     /// Open a shell in the selected pod's container (`kubectl exec`).
     Shell,
+    /// Copy the selected object's name (`namespace/name`) to the clipboard (OSC 52).
+    Copy,
+    /// Search the detail's YAML (in its facts: say that `y` shows the YAML).
+    Search,
+    /// The next match of the YAML search.
+    SearchNext,
+    /// The previous match of the YAML search.
+    SearchPrev,
+    /// Switch to the context under the context list's cursor (as `:ctx NAME`).
+    SwitchContext,
+    /// A key another tool binds that does nothing here: say what does instead.
+    Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
     Form(FormAction),
+}
+
+/// A key a k9s or kbcli user tries where kbdash does not do that: what the status line says
+/// instead of nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// `s` away from a pod.
+    Shell,
+    /// `e` away from a form's preview.
+    Edit,
+    /// Ctrl-D (k9s' delete).
+    Delete,
+    /// `/` where there is nothing to filter or search.
+    Search,
+}
+
+impl Hint {
+    /// What the status line says; read-only mode offers no shell, edit or delete at all.
+    pub(crate) fn text(self, readonly: bool) -> &'static str {
+        match (self, readonly) {
+            (Hint::Shell, false) => {
+                "s opens a shell on a pod: in the Pods pane (2) or a pod's detail; :connect runs \
+                 psql"
+            }
+            (Hint::Shell, true) => "read-only mode: no shell (kubectl exec is a write)",
+            (Hint::Edit, false) => "e edits in a form's preview; o opens operations",
+            (Hint::Edit, true) => "read-only mode: nothing is edited",
+            (Hint::Delete, false) => {
+                "delete: kbdash deletes nothing (kubectl delete does); o opens operations \
+                 (:stop stops a cluster), x cancels a running OpsRequest"
+            }
+            (Hint::Delete, true) => "read-only mode: nothing is deleted",
+            (Hint::Search, _) => {
+                "/ filters a table pane, and searches a detail's YAML (y shows it)"
+            }
+        }
+    }
 }
 
 /// What a key does in the operations menu or a form.
@@ -160,7 +209,13 @@ impl Action {
             | Action::SortBy(_)
             | Action::Triage
             | Action::Acknowledge
-            | Action::ListAcknowledged => false,
+            | Action::ListAcknowledged
+            | Action::Copy
+            | Action::Search
+            | Action::SearchNext
+            | Action::SearchPrev
+            | Action::SwitchContext
+            | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
             Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
@@ -221,6 +276,8 @@ pub(crate) enum Context {
     Detail,
     /// The triage view.
     Triage,
+    /// The list of the kubeconfig's contexts (`:ctx` without a name).
+    Contexts,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -259,7 +316,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 25] = [
+    pub(crate) const ALL: [Context; 26] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -268,6 +325,7 @@ impl Context {
         Context::Pods,
         Context::Detail,
         Context::Triage,
+        Context::Contexts,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -298,6 +356,7 @@ impl Context {
             Context::Pods => "Pods pane",
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
+            Context::Contexts => "Context list (:ctx)",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -328,7 +387,8 @@ impl Context {
             | Context::Backups
             | Context::Pods
             | Context::Detail
-            | Context::Triage => false,
+            | Context::Triage
+            | Context::Contexts => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -483,6 +543,21 @@ pub(crate) fn form_contexts(modal: &FormModal) -> &'static [Context] {
         Stage::Discard => &[Context::Discard],
         Stage::Confirm { .. } => &[Context::Confirm],
         Stage::Submitting(_) => &[Context::Submitting],
+    }
+}
+
+/// The contexts whose bindings apply with no menu or form open, the first that binds a key
+/// winning.
+pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Context] {
+    match (overlay, focus) {
+        (Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
+        (Overlay::Help { .. }, _) => &[Context::Global],
+        (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
+        (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
+        (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
+        (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
+        (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],
+        (Overlay::None, Pane::Pods) => &[Context::Pods, Context::Table, Context::Global],
     }
 }
 

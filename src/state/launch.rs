@@ -13,6 +13,8 @@ pub struct Launch {
     pub wall_cycle: Option<u64>,
     /// The triage rules' thresholds (from the config file).
     pub thresholds: Thresholds,
+    /// Whether `c` copies to the clipboard on the wall (`wall.copy` in the config file).
+    pub wall_copy: bool,
 }
 
 impl Launch {
@@ -25,6 +27,7 @@ impl Launch {
         }
         m.wall = self.wall_cycle.map(|cycle| WallState {
             cycle: cycle.max(1),
+            copy: self.wall_copy,
             page: 0,
             page_since: m.now,
         });

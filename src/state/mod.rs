@@ -15,6 +15,7 @@ pub mod model;
 pub mod msg;
 pub(crate) mod problem_index;
 pub mod readonly;
+pub mod search;
 pub mod store;
 pub(crate) mod table;
 pub mod theme;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
 use crate::state::theme::Theme;
@@ -123,6 +124,8 @@ pub struct Detail {
     /// Full YAML instead of the key facts.
     pub yaml: bool,
     pub(crate) scroll: usize,
+    /// The search of the YAML, once one was typed.
+    pub search: Option<Search>,
 }
 
 /// A cluster's Services and Restore objects, listed once when its detail opens (and again after
@@ -156,6 +159,11 @@ pub enum Overlay {
         /// The selected problem's rank.
         selected: usize,
     },
+    /// The kubeconfig's contexts, to switch to one (`:ctx` without a name).
+    Contexts {
+        /// The cursor's place in [`Model::contexts`].
+        selected: usize,
+    },
 }
 
 /// Which line editor is open at the bottom.
@@ -165,6 +173,8 @@ pub enum InputKind {
     Filter,
     /// `:`: a command, run on Enter.
     Command,
+    /// `/` in the detail's YAML: a search, run on Enter.
+    Search,
 }
 
 /// A line being typed.

@@ -1,17 +1,19 @@
 //! The triage view's and wall mode's state in the model: rule thresholds, the restart memory,
 //! when each stream last delivered, which streams are down, the kept problem list, the wall's
-//! paging. Keeping it up to date with the model's rows is `update`'s part.
+//! paging, and the clusters in the wall's order (worst first). Keeping it up to date with the
+//! model's rows is `update`'s part.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
 use crate::k8s::watch::WatchEvent;
+use crate::state::model::Model;
 use crate::state::problem_index::ProblemIndex;
 use crate::state::store::Store;
-use kbdash_core::domain::triage::{DownSince, RestartMemory, Thresholds};
+use kbdash_core::domain::triage::{DownSince, Level, Problem, RestartMemory, Thresholds};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::Row;
+use kbdash_core::rows::{ClusterRow, ObjKey, Row};
 
 /// Triage and freshness state, kept across watch restarts within a session.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +37,9 @@ pub struct TriageState {
 pub(crate) struct WallState {
     /// Seconds per page when the tiles do not fit.
     pub(crate) cycle: u64,
+    /// Whether `c` copies to the clipboard: a wall is a shared screen, so only when the config
+    /// says so (`wall.copy`).
+    pub(crate) copy: bool,
     pub(crate) page: usize,
     pub(crate) page_since: DateTime<Utc>,
 }
@@ -62,4 +67,38 @@ impl TriageState {
             self.restarts.retain(|k| store.pods.get(k).is_some());
         }
     }
+}
+
+/// The cluster each problem is about (a pod's, an OpsRequest's, a backup's cluster), with the
+/// problem, in triage order.
+pub(crate) fn by_cluster<'m>(m: &'m Model) -> impl Iterator<Item = (ObjKey, &'m Problem)> + 'm {
+    m.triage.problems.iter().filter_map(|p| {
+        let object = p.object.as_ref()?;
+        Some((m.store.cluster_of(object.kind, &object.key)?, p))
+    })
+}
+
+/// The clusters, worst first: by the level of the worst problem triage has about them or
+/// anything of theirs, then by namespace and name.
+pub(crate) fn worst_first(m: &Model) -> Vec<&ClusterRow> {
+    let mut worst: HashMap<ObjKey, Level> = HashMap::new();
+    for (cluster, p) in by_cluster(m) {
+        worst
+            .entry(cluster)
+            .and_modify(|l| *l = (*l).min(p.level))
+            .or_insert(p.level);
+    }
+    let mut clusters: Vec<(Option<Level>, &ClusterRow)> = m
+        .store
+        .clusters
+        .iter()
+        .map(|c| (worst.get(&c.key).copied(), c))
+        .collect();
+    // `None` (nothing wrong) sorts first among Options: put it last.
+    clusters.sort_by(|(a, x), (b, y)| {
+        (a.is_none(), a)
+            .cmp(&(b.is_none(), b))
+            .then_with(|| x.key.cmp(&y.key))
+    });
+    clusters.into_iter().map(|(_, c)| c).collect()
 }

@@ -3,10 +3,12 @@
 //! triage up to date in [`triage`]; whether a watch event changes the screen is [`redraw`]'s to
 //! say.
 
+mod clipboard;
 mod detail;
 mod exec;
 pub mod forms;
 pub(crate) mod redraw;
+mod search;
 pub mod triage;
 
 use chrono::{DateTime, Utc};
@@ -179,19 +181,9 @@ fn on_key(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         return;
     }
     // The open menu or form takes every key: its bindings, then its editor.
-    let contexts: &[Context] = match (&m.forms.modal, &m.overlay, m.focus) {
-        (Some(modal), _, _) => keymap::form_contexts(modal),
-        (None, Overlay::Detail(_), _) => &[Context::Detail, Context::Global],
-        (None, Overlay::Help { .. }, _) => &[Context::Global],
-        (None, Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
-        (None, Overlay::None, Pane::Clusters) => {
-            &[Context::Clusters, Context::Table, Context::Global]
-        }
-        (None, Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
-        (None, Overlay::None, Pane::Backups) => {
-            &[Context::Backups, Context::Table, Context::Global]
-        }
-        (None, Overlay::None, Pane::Pods) => &[Context::Pods, Context::Table, Context::Global],
+    let contexts: &[Context] = match &m.forms.modal {
+        Some(modal) => keymap::form_contexts(modal),
+        None => keymap::screen_contexts(&m.overlay, m.focus),
     };
     match keymap::lookup(contexts, &key) {
         Some(Action::Shell) if m.readonly => notify(m, exec::READ_ONLY.into()),
@@ -230,6 +222,23 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::Restore => forms::open::restore(m, None, cmds),
         Action::CancelOps => forms::open::cancel_ops(m, cmds),
         Action::Shell => exec::start(m, Program::Shell, cmds),
+        Action::Copy => clipboard::copy(m, cmds),
+        Action::Hint(hint) => notify(m, hint.text(m.readonly).into()),
+        Action::Search => search::open(m),
+        Action::SearchNext => search::step(m, 1),
+        Action::SearchPrev => search::step(m, -1),
+        Action::SwitchContext => {
+            if let Overlay::Contexts { selected } = m.overlay {
+                let chosen = m
+                    .contexts
+                    .get(selected.min(m.contexts.len().saturating_sub(1)))
+                    .cloned();
+                m.overlay = Overlay::None;
+                if let Some(ctx) = chosen {
+                    switch_context(m, ctx, cmds);
+                }
+            }
+        }
         Action::Down
         | Action::Up
         | Action::Top
@@ -320,6 +329,7 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         target,
         yaml: false,
         scroll: 0,
+        search: None,
     });
 }
 
@@ -386,7 +396,9 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
                 None => Overlay::None,
             };
         }
-        Overlay::Help { .. } | Overlay::Triage { .. } => m.overlay = Overlay::None,
+        Overlay::Help { .. } | Overlay::Triage { .. } | Overlay::Contexts { .. } => {
+            m.overlay = Overlay::None;
+        }
         Overlay::None => {
             if !m.table(m.focus).filter().is_empty() {
                 m.table_mut(m.focus).set_filter("");
@@ -412,6 +424,10 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::Contexts { selected } => {
+            scroll(selected);
+            *selected = (*selected).min(m.contexts.len().saturating_sub(1));
+        }
         Overlay::None => {
             let t = m.table_mut(m.focus);
             match action {
@@ -461,8 +477,10 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
         KeyCode::Enter => {
             let text = input.text.clone();
             m.input = None;
-            if kind == InputKind::Command {
-                run_command(m, &text, cmds);
+            match kind {
+                InputKind::Command => run_command(m, &text, cmds),
+                InputKind::Search => search::run(m, &text),
+                InputKind::Filter => {}
             }
             return;
         }
@@ -502,17 +520,13 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Quit) => quit(m, cmds),
         Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
-        Ok(Command::Context(ctx)) => {
-            if m.contexts.contains(&ctx) {
-                cmds.push(Cmd::SwitchContext(ctx));
-            } else {
-                let known = if m.contexts.is_empty() {
-                    "none: this session has no kubeconfig".to_string()
-                } else {
-                    m.contexts.join(", ")
-                };
-                notify(m, format!("no context {ctx:?} (contexts: {known})"));
-            }
+        Ok(Command::Context(Some(ctx))) => switch_context(m, ctx, cmds),
+        Ok(Command::Context(None)) if m.contexts.is_empty() => {
+            notify(m, "no contexts: this session has no kubeconfig".into());
+        }
+        Ok(Command::Context(None)) => {
+            let selected = m.contexts.iter().position(|c| *c == m.context).unwrap_or(0);
+            m.overlay = Overlay::Contexts { selected };
         }
         Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
         Ok(Command::Pane(p)) => {
@@ -521,6 +535,20 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         }
         Ok(Command::Exec(program)) => exec::start(m, program, cmds),
         Err(e) => notify(m, e),
+    }
+}
+
+/// `:ctx NAME`, or Enter in the context list: reconnect with a context of the kubeconfig.
+fn switch_context(m: &mut Model, ctx: String, cmds: &mut Vec<Cmd>) {
+    if m.contexts.contains(&ctx) {
+        cmds.push(Cmd::SwitchContext(ctx));
+    } else {
+        let known = if m.contexts.is_empty() {
+            "none: this session has no kubeconfig".to_string()
+        } else {
+            m.contexts.join(", ")
+        };
+        notify(m, format!("no context {ctx:?} (contexts: {known})"));
     }
 }
 
@@ -615,10 +643,10 @@ fn on_probe(
             recovered
         }
         Err(_) if m.api_down.is_some() => false,
-        Err(error) => {
+        Err(cause) => {
             // The streams' state says since when; the header and triage say it too.
-            let why = format!("{} is not answering: {error}", m.the_server());
-            let error = m.server_said(&error);
+            let why = format!("{} is not answering: {cause}", m.the_server());
+            let error = m.server_said(&cause);
             for kind in WATCHED {
                 let before = m.streams.get(&kind).cloned();
                 let state = match &before {
@@ -640,7 +668,11 @@ fn on_probe(
                 triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }
-            m.api_down = Some(kbdash_core::domain::triage::ApiDown { since: at, error });
+            m.api_down = Some(kbdash_core::domain::triage::ApiDown {
+                since: at,
+                error,
+                cause: crate::k8s::cause::headline(&cause).to_string(),
+            });
             m.triage.problems.rebuild();
             cmds.push(Cmd::RestartWatches);
             true

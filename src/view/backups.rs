@@ -94,42 +94,24 @@ pub(crate) fn phase_span(b: &BackupRow, theme: &Theme) -> Span<'static> {
 
 /// Triage's verdict on continuous backup `b`'s archiving: every pane shows this one.
 pub(crate) fn archiving(m: &Model, b: &BackupRow) -> Archiving {
-    archive::archiving(b, m.triage.thresholds.wal_quiet, m.now)
+    archive::archiving(b, &m.triage.thresholds, m.now)
 }
 
 /// The verdict's severity: a fault is an error; a quiet archive is information, never a
-/// warning (an idle database uploads no WAL).
+/// warning (an idle database uploads no WAL); a time in the future is a warning, since nothing
+/// can be told from it.
 pub(crate) fn archiving_severity(a: &Archiving) -> Severity {
     match a {
         Archiving::Down { .. } | Archiving::Failed { .. } => Severity::Error,
+        Archiving::Future { .. } => Severity::Warn,
         Archiving::Current { .. } => Severity::Ok,
         Archiving::Starting => Severity::Progress,
         Archiving::Quiet { .. } | Archiving::Stopped { .. } => Severity::Idle,
     }
 }
 
-/// The end of the range of a backup judged current, when it is ahead of the clock: nothing
-/// can be said about stalls from it (it never lags), so it is shown as a warning, not `✓`.
-fn future_end(a: &Archiving, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    match a {
-        Archiving::Current { end: Some(end) } if widgets::is_future(*end, now) => Some(*end),
-        _ => None,
-    }
-}
-
 /// The verdict in full (`recoverable up to 01:24:48, no new WAL since`), with its symbol.
 pub(crate) fn archiving_span(m: &Model, a: &Archiving) -> Span<'static> {
-    if let Some(end) = future_end(a, m.now) {
-        let sev = Severity::Warn;
-        return Span::styled(
-            format!(
-                "{} range ends in the future ({} UTC): whether archiving stalled cannot be told",
-                sev.symbol(),
-                widgets::utc(Some(end))
-            ),
-            sev.style(&m.theme),
-        );
-    }
     let sev = archiving_severity(a);
     Span::styled(
         format!("{} {}", sev.symbol(), a.describe(m.now)),
@@ -140,13 +122,6 @@ pub(crate) fn archiving_span(m: &Model, a: &Archiving) -> Span<'static> {
 /// The verdict in a few characters, for a table cell or a tile: `✓ to 10:14:52`,
 /// `■ quiet since 01:24`, `✗ archiver down`, `! ends in the future`.
 pub(crate) fn archiving_cell(m: &Model, a: &Archiving) -> Span<'static> {
-    if future_end(a, m.now).is_some() {
-        let sev = Severity::Warn;
-        return Span::styled(
-            format!("{} ends in the future", sev.symbol()),
-            sev.style(&m.theme),
-        );
-    }
     let sev = archiving_severity(a);
     let hm = |t: DateTime<Utc>| widgets::when(t, m.now);
     let text = match a {
@@ -157,6 +132,11 @@ pub(crate) fn archiving_cell(m: &Model, a: &Archiving) -> Span<'static> {
         Archiving::Down { .. } => "archiver down".to_string(),
         Archiving::Failed { .. } => "Failed".to_string(),
         Archiving::Stopped { .. } => "stopped".to_string(),
+        Archiving::Future {
+            field: "time range end",
+            ..
+        } => "ends in the future".to_string(),
+        Archiving::Future { .. } => "dated in the future".to_string(),
     };
     Span::styled(format!("{} {text}", sev.symbol()), sev.style(&m.theme))
 }

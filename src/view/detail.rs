@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::model::{Detail, Model};
+use crate::state::search;
 use crate::state::theme::Theme;
 use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
@@ -22,9 +24,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let theme = &m.theme;
     let lines = if d.yaml {
         match &m.raw {
-            Some((target, lines)) if *target == d.target => {
-                lines.iter().map(|l| Line::raw(inert(l))).collect()
-            }
+            Some((target, lines)) if *target == d.target => lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| found(inert(l).into_owned(), d, i, theme))
+                .collect(),
             _ => vec![Line::styled("loading…", theme.muted())],
         }
     } else {
@@ -52,6 +56,31 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
         .style(theme.text())
         .scroll((scroll, 0));
     f.render_widget(para, area);
+}
+
+/// A YAML line with the search's matches highlighted, the current match's line marked.
+fn found(line: String, d: &Detail, i: usize, theme: &Theme) -> Line<'static> {
+    let Some(s) = &d.search else {
+        return Line::raw(line);
+    };
+    let ranges = search::ranges(&line, &s.query);
+    if ranges.is_empty() {
+        return Line::raw(line);
+    }
+    let hit = if s.line == Some(i) {
+        theme.selection().add_modifier(Modifier::BOLD)
+    } else {
+        theme.fg(theme.warn).add_modifier(Modifier::REVERSED)
+    };
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for (start, end) in ranges {
+        spans.push(Span::raw(line[at..start].to_string()));
+        spans.push(Span::styled(line[start..end].to_string(), hit));
+        at = end;
+    }
+    spans.push(Span::raw(line[at..].to_string()));
+    Line::from(spans)
 }
 
 fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {

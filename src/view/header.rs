@@ -114,9 +114,15 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
             format!(
-                "{} API not answering since {}",
+                "{} API not answering since {}: {}{}",
                 Severity::Error.symbol(),
-                down.since.format("%H:%M:%S")
+                down.since.format("%H:%M:%S"),
+                down.cause,
+                if m.server.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", m.server)
+                }
             ),
             Severity::Error.style(theme),
         ));
@@ -178,7 +184,7 @@ pub(crate) fn draw_status(f: &mut Frame, area: Rect, m: &Model) {
 
 fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'static> {
     let prefix = match kind {
-        InputKind::Filter => "/",
+        InputKind::Filter | InputKind::Search => "/",
         InputKind::Command => ":",
     };
     let mut spans = vec![
@@ -194,6 +200,11 @@ fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'st
                 theme.muted(),
             ));
         }
+    } else if kind == InputKind::Search {
+        spans.push(Span::styled(
+            "   search the YAML: Enter finds, Esc cancels",
+            theme.muted(),
+        ));
     } else {
         spans.push(Span::styled("   Enter keeps, Esc clears", theme.muted()));
     }

@@ -2,6 +2,7 @@
 
 pub(crate) mod backups;
 pub(crate) mod clusters;
+mod contexts;
 pub(crate) mod detail;
 pub(crate) mod detail_sections;
 pub(crate) mod form;
@@ -68,6 +69,7 @@ fn draw(m: &Model, f: &mut Frame) {
         Overlay::Detail(d) => detail::draw(f, a.main, m, d),
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
         Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
+        Overlay::Contexts { selected } => contexts::draw(f, a.main, m, *selected),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

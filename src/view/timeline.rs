@@ -205,13 +205,20 @@ impl<'a> Timeline<'a> {
             .map(|t| (format!(" · at {}", at(t, compact)), s.cursor));
         // An end ahead of the clock never lags, so no stall could show: say so instead of
         // "0s behind".
-        let lag = i.range.map(|(_, end)| {
-            if is_future(end, i.now) {
-                Err(end)
-            } else {
-                Ok(end_lag(end, i.now))
-            }
-        });
+        // Triage's verdict first: a time it does not believe leaves no lag to show.
+        let lag = match &i.archiving {
+            Some(Archiving::Future {
+                field: "time range end",
+                at,
+            }) => Some(Err(*at)),
+            _ => i.range.map(|(_, end)| {
+                if is_future(end, i.now) {
+                    Err(end)
+                } else {
+                    Ok(end_lag(end, i.now))
+                }
+            }),
+        };
         let fault = i
             .archiving
             .as_ref()

@@ -73,48 +73,30 @@ pub(crate) fn grid(area: Rect, n: usize) -> (u16, u16) {
         .map_or(most, |(cols, (rows, _, _))| (cols, rows))
 }
 
-/// The cluster each problem is about (a pod's, an OpsRequest's, a backup's cluster), with the
-/// problem, in triage order.
-fn by_cluster<'m>(m: &'m Model) -> impl Iterator<Item = (ObjKey, &'m Problem)> + 'm {
-    m.triage.problems.iter().filter_map(|p| {
-        let object = p.object.as_ref()?;
-        Some((m.store.cluster_of(object.kind, &object.key)?, p))
-    })
-}
-
-/// The clusters, worst first: by the level of the worst problem triage has about them or
-/// anything of theirs, then by namespace and name.
-fn worst_first(m: &Model) -> Vec<&ClusterRow> {
-    let mut worst: HashMap<ObjKey, Level> = HashMap::new();
-    for (cluster, p) in by_cluster(m) {
-        worst
-            .entry(cluster)
-            .and_modify(|l| *l = (*l).min(p.level))
-            .or_insert(p.level);
-    }
-    let mut clusters: Vec<(Option<Level>, &ClusterRow)> = m
-        .store
-        .clusters
-        .iter()
-        .map(|c| (worst.get(&c.key).copied(), c))
-        .collect();
-    // `None` (nothing wrong) sorts first among Options: put it last.
-    clusters.sort_by(|(a, x), (b, y)| {
-        (a.is_none(), a)
-            .cmp(&(b.is_none(), b))
-            .then_with(|| x.key.cmp(&y.key))
-    });
-    clusters.into_iter().map(|(_, c)| c).collect()
-}
-
 /// What the wall says where tiles would be when it has none: the clusters' stream is waiting
-/// for the API server, failing, or live with nothing in the namespace.
+/// for the API server (and why it has not answered, when known), failing, or live with
+/// nothing in the namespace. "No clusters" only once they were listed.
 fn no_tiles_text(m: &Model) -> String {
+    let listed = m.triage.last_seen.contains_key(&Kind::Cluster);
     match m.streams.get(&Kind::Cluster) {
         Some(StreamState::Live) => format!(
             "no clusters in {}",
             m.namespace.as_deref().unwrap_or("any namespace")
         ),
+        Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => {
+            pane::empty_text(m, Kind::Cluster, m.store.clusters.len())
+        }
+        _ if !listed => {
+            let waiting = format!(
+                "waiting for {} since {}",
+                m.the_server(),
+                m.watching_since.format("%H:%M")
+            );
+            match &m.api_down {
+                Some(down) => format!("{waiting}: {}", down.cause),
+                None => waiting,
+            }
+        }
         _ => pane::empty_text(m, Kind::Cluster, m.store.clusters.len()),
     }
 }
@@ -142,7 +124,7 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     ])
     .areas(area);
 
-    let clusters = worst_first(m);
+    let clusters = crate::state::triage::worst_first(m);
     let (cols, rows) = grid(tiles, clusters.len());
     let per_page = usize::from(cols) * usize::from(rows);
     let pages = clusters.len().div_ceil(per_page).max(1);
@@ -192,7 +174,7 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     if inner_h > BASE_LINES {
         let room = inner_h - BASE_LINES;
         let tile: HashMap<&ObjKey, ()> = shown.iter().map(|c| (&c.key, ())).collect();
-        for (cluster, p) in by_cluster(m) {
+        for (cluster, p) in crate::state::triage::by_cluster(m) {
             if let Some((key, ())) = tile.get_key_value(&cluster) {
                 let list = problems.entry(*key).or_default();
                 if list.len() < room {

@@ -8,6 +8,7 @@ fn empty_file_gives_defaults() {
     let c = Config::parse("c.yaml", "").unwrap();
     assert_eq!(c, Config::default());
     assert_eq!(c.cycle_seconds(), 10);
+    assert!(!c.wall_copy(), "a wall copies nothing unless asked");
     assert_eq!(
         c.thresholds(),
         kbdash_core::domain::triage::Thresholds::default()
@@ -32,6 +33,7 @@ triage:
   backup_age_minutes: 1440
 wall:
   cycle_seconds: 4
+  copy: true
 ";
     let c = Config::parse("c.yaml", yaml).unwrap();
     assert_eq!(c.theme.as_deref(), Some("high-contrast"));
@@ -57,6 +59,7 @@ wall:
     assert_eq!(t.phase_lag, Duration::minutes(4));
     assert_eq!(t.backup_age, Duration::days(1));
     assert_eq!(c.cycle_seconds(), 4);
+    assert!(c.wall_copy());
 }
 
 /// Files written before the key was renamed keep working.

@@ -12,6 +12,7 @@ mod detail_facts;
 mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;
+mod keys_k9s;
 mod layers;
 mod ops_history;
 mod preview_file;

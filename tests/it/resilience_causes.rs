@@ -165,3 +165,56 @@ fn a_missing_kubeconfig_is_said_once() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The header's "API not answering" names the cause in a few words and the server's URL, for
+/// each cause the probe can meet.
+#[test]
+fn the_header_says_why_the_api_is_not_answering_and_where() {
+    use crate::app_fixtures::{fleet, model_with, now, render};
+    use kbdash::state::msg::Msg;
+    use kbdash::update::update;
+    for (cause, shown) in [
+        ("connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        (
+            "GET /version got no answer within 4s",
+            "GET /version got no answer within 4s",
+        ),
+        (
+            "TLS failed: invalid peer certificate: UnknownIssuer",
+            "TLS failed",
+        ),
+        (
+            "DNS lookup failed: failed to lookup address",
+            "DNS lookup failed",
+        ),
+        (
+            "401 Unauthorized: the API server refused the credentials (Unauthorized)",
+            "401 Unauthorized",
+        ),
+        ("403 Forbidden (forbidden)", "403 Forbidden"),
+    ] {
+        let mut m = model_with(&fleet(), 200, 30);
+        m.server = "https://10.0.0.1:6443".into();
+        update(
+            &mut m,
+            Msg::Probe {
+                at: now(),
+                result: Err(cause.into()),
+            },
+        );
+        let screen = render(&m);
+        let header = screen.lines().next().unwrap();
+        assert!(
+            header.contains(&format!(
+                "API not answering since 09:00:00: {shown} · https://10.0.0.1:6443"
+            )),
+            "{header}"
+        );
+        let down = m.api_down.as_ref().unwrap();
+        assert_eq!(
+            down.error,
+            format!("{cause} (API server https://10.0.0.1:6443)")
+        );
+    }
+}

@@ -99,6 +99,8 @@ fn the_key_is_in_the_one_table_for_dispatch_and_help() {
     let m = {
         let (mut m, _) = on_pods();
         update(&mut m, ch('?'));
+        // Tall enough for the whole help.
+        m.size.1 = 200;
         m
     };
     let help = crate::app_fixtures::render(&m);

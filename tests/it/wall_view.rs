@@ -179,3 +179,96 @@ fn a_short_strip_says_what_is_wrong_before_what_it_is_about() {
         "{screen}"
     );
 }
+
+/// Status against what there is: a cluster `Running` with none of its pods ready, and a
+/// cluster the operator never wrote a status for, are problems triage raises, so the wall
+/// puts them before a cluster with nothing wrong (which sorts first by name).
+#[test]
+fn a_running_cluster_with_no_ready_pod_and_one_without_status_come_first() {
+    let mut objs = vec![
+        (
+            Kind::Cluster,
+            cluster("aaa", "healthy", "Running", 1, "2025-06-01T09:00:00Z"),
+        ),
+        (Kind::Pod, pod("aaa", "healthy", 0, "primary", true)),
+        // Backed up last night: nothing is wrong with it.
+        (
+            Kind::Backup,
+            serde_json::json!({"apiVersion": "dataprotection.kubeblocks.io/v1alpha1",
+                "kind": "Backup",
+                "metadata": {"name": "healthy-nightly", "namespace": "aaa",
+                    "creationTimestamp": "2025-06-04T23:00:00Z",
+                    "labels": {"app.kubernetes.io/instance": "healthy"}},
+                "spec": {"backupMethod": "pg-basebackup", "backupPolicyName": "healthy-policy"},
+                "status": {"phase": "Completed", "backupType": "Full",
+                    "completionTimestamp": "2025-06-04T23:10:00Z"}}),
+        ),
+        (
+            Kind::Cluster,
+            cluster("zzz", "unready", "Running", 3, "2025-06-01T09:00:00Z"),
+        ),
+    ];
+    for i in 0..3 {
+        objs.push((Kind::Pod, pod("zzz", "unready", i, "", false)));
+    }
+    let mut bare = cluster("mmm", "nostatus", "", 1, "2025-06-01T09:00:00Z");
+    bare.as_object_mut().unwrap().remove("status");
+    objs.push((Kind::Cluster, bare));
+    let m = wall(&objs, 160, 48, 10);
+    let screen = render(&m);
+    let titles: Vec<&str> = screen
+        .lines()
+        .flat_map(|l| l.split("┌ ").skip(1))
+        .filter_map(|t| t.split(' ').next())
+        .collect();
+    assert_eq!(
+        titles,
+        ["zzz/unready", "mmm/nostatus", "aaa/healthy"],
+        "{screen}"
+    );
+    assert!(
+        screen.contains("phase Running, but 0 of 3 pods ready"),
+        "{screen}"
+    );
+    assert!(screen.contains("no status since its creation"), "{screen}");
+}
+
+/// Before anything is listed, the wall waits for the API server by name, since a given time,
+/// and says why it has not answered once the probe knows; "no clusters" only after a list.
+#[test]
+fn the_wall_waits_for_the_api_server_before_saying_no_clusters() {
+    let mut m = Model::new("kind-demo", None, now());
+    m.size = (120, 30);
+    m.server = "https://10.0.0.1:6443".into();
+    m.readonly = true;
+    Launch {
+        wall_cycle: Some(10),
+        ..Launch::default()
+    }
+    .apply(&mut m);
+    update(&mut m, Msg::Tick(now() + Duration::seconds(40)));
+    let screen = render(&m);
+    assert!(
+        screen.contains("waiting for the API server at https://10.0.0.1:6443 since 09:00"),
+        "{screen}"
+    );
+    assert!(!screen.contains("no clusters"), "{screen}");
+    update(
+        &mut m,
+        Msg::Probe {
+            at: now() + Duration::seconds(45),
+            result: Err("connection refused".into()),
+        },
+    );
+    let screen = render(&m);
+    assert!(
+        screen.contains(
+            "waiting for the API server at https://10.0.0.1:6443 since 09:00: connection refused"
+        ),
+        "{screen}"
+    );
+    assert!(!screen.contains("no clusters"), "{screen}");
+    // Listed, and there are none.
+    let m = wall(&[], 120, 30, 10);
+    assert!(render(&m).contains("no clusters in any namespace"));
+}

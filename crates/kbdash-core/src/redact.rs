@@ -7,7 +7,11 @@
 //! - a restored Cluster's `kubeblocks.io/restore-from-backup`, whose per-component entries carry
 //!   `encryptedSystemAccounts` (`{"<account>":"<ciphertext>"}`) and `connectionPassword`;
 //! - a Backup's `kubeblocks.io/cluster-snapshot` (the source Cluster as JSON, its annotations
-//!   included): a backup of a restored cluster carries that cluster's restore annotation.
+//!   included): a backup of a restored cluster carries that cluster's restore annotation;
+//! - environment variables handed to a restore, whose name says they hold a secret
+//!   ([`secret_name`]): the restore annotation's `restoreEnv` (a JSON-encoded list of env vars,
+//!   docs/kubeblocks.md#restore-annotation), a Restore OpsRequest's `spec.restore.env` and a
+//!   Restore's `spec.env` (docs/kubeblocks.md#restore-forms).
 //!
 //! Every place an object is shown or written goes through this module: the YAML view,
 //! previews and the files written from them, the audit log, and messages that may quote a
@@ -66,11 +70,48 @@ pub fn scrub(text: &str, secrets: &[String]) -> String {
     out
 }
 
+/// Whether an environment variable's name says it holds a secret (`PGPASSWORD`,
+/// `AWS_SECRET_ACCESS_KEY`, `api-token`...): its value is shortened wherever it is shown.
+pub fn secret_name(name: &str) -> bool {
+    const WORDS: [&str; 9] = [
+        "PASSWORD",
+        "PASSWD",
+        "PWD",
+        "SECRET",
+        "TOKEN",
+        "CREDENTIAL",
+        "PRIVATE",
+        "ACCESS_KEY",
+        "API_KEY",
+    ];
+    let name = name.to_uppercase().replace('-', "_");
+    WORDS.iter().any(|w| name.contains(w)) || name.contains("APIKEY")
+}
+
 /// What becomes of one secret string.
 type Leaf<'a> = dyn FnMut(&str) -> String + 'a;
 
-/// Replaces every secret string in `obj`'s annotations by `f` of it.
+/// Replaces the value of every variable of the env list `env` whose name is a
+/// [`secret_name`] by `f` of it.
+fn rewrite_env(env: &mut Value, f: &mut Leaf<'_>) {
+    for var in env.as_array_mut().into_iter().flatten() {
+        let secret = var
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(secret_name);
+        if let Some(value) = var.get_mut("value").filter(|_| secret) {
+            rewrite_leaf(value, f);
+        }
+    }
+}
+
+/// Replaces every secret string in `obj` (its annotations, its restore env) by `f` of it.
 fn rewrite(obj: &mut Value, f: &mut Leaf<'_>) {
+    for pointer in ["/spec/restore/env", "/spec/env"] {
+        if let Some(env) = obj.pointer_mut(pointer) {
+            rewrite_env(env, f);
+        }
+    }
     let Some(annotations) = obj
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
@@ -97,6 +138,14 @@ fn rewrite(obj: &mut Value, f: &mut Leaf<'_>) {
                 }
                 if let Some(pw) = entry.get_mut("connectionPassword") {
                     rewrite_leaf(pw, f);
+                }
+                // A JSON-encoded list; one that is not a list holds no variable to judge.
+                if let Some(env) = entry.get_mut("restoreEnv")
+                    && let Some(mut list @ Value::Array(_)) =
+                        env.as_str().and_then(|t| serde_json::from_str(t).ok())
+                {
+                    rewrite_env(&mut list, f);
+                    *env = json!(list.to_string());
                 }
             }
         });
@@ -218,5 +267,42 @@ mod tests {
         );
         // A short secret is not searched for in text: it would match by chance.
         assert_eq!(scrub("a pw here", &["pw".into()]), "a pw here");
+    }
+
+    /// Environment variables given to a restore are shown, but not the values of those whose
+    /// name says they are secret: in the restore annotation's `restoreEnv`, a Restore
+    /// OpsRequest's `spec.restore.env` and a Restore's `spec.env`.
+    #[test]
+    fn a_restore_env_keeps_secret_values_hidden() {
+        let env = json!([
+            {"name": "PGPASSWORD", "value": "PASSWORDPASSWORD"},
+            {"name": "aws-secret-access-key", "value": "AWSSECRETAWSSECRET"},
+            {"name": "RESTORE_PARALLELISM", "value": "4"},
+        ]);
+        let annotation = json!({"postgresql": {
+            "name": "b",
+            "restoreEnv": env.to_string(),
+        }})
+        .to_string();
+        let cluster = json!({"metadata": {"annotations": {
+            RESTORE_FROM_BACKUP_ANNOTATION: annotation,
+        }}});
+        let ops = json!({"spec": {"type": "Restore", "restore": {"backupName": "b", "env": env}}});
+        let restore = json!({"kind": "Restore", "spec": {"env": env}});
+        for obj in [cluster, ops, restore] {
+            let text = redacted(&obj).to_string();
+            for secret in ["PASSWORDPASSWORD", "AWSSECRETAWSSECRET"] {
+                assert!(!text.contains(secret), "{secret} leaked in {text}");
+            }
+            assert!(text.contains("PASS…(16 chars)"), "{text}");
+            assert!(text.contains("RESTORE_PARALLELISM"), "{text}");
+            assert_eq!(
+                secrets(&obj),
+                ["PASSWORDPASSWORD", "AWSSECRETAWSSECRET"],
+                "{obj}"
+            );
+        }
+        assert!(secret_name("PGPASSWORD") && secret_name("api-token"));
+        assert!(!secret_name("RESTORE_PARALLELISM") && !secret_name("PGPORT"));
     }
 }

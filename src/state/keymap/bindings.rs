@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::state::keymap::{Action, Binding, Context, FormAction, KeySpec};
+use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec};
 use crate::state::model::Pane;
 
 const fn k(code: KeyCode) -> KeySpec {
@@ -271,16 +271,71 @@ pub const BINDINGS: &[Binding] = &[
         "list the acknowledged problems (again: back to the others)",
     ),
     b(
+        &[c('c')],
+        Action::Copy,
+        Context::Global,
+        "copy the selected name (namespace/name) to the clipboard (OSC 52; wall: wall.copy)",
+    ),
+    // Keys other tools bind: where nothing here takes them, they say what does.
+    b(
+        &[c('s')],
+        Action::Hint(Hint::Shell),
+        Context::Global,
+        "shell: s in the Pods pane or a pod's detail (elsewhere: says where)",
+    ),
+    b(
+        &[c('e')],
+        Action::Hint(Hint::Edit),
+        Context::Global,
+        "edit: e in a form's preview (elsewhere: says so)",
+    ),
+    b(
+        &[ctrl('d')],
+        Action::Hint(Hint::Delete),
+        Context::Global,
+        "delete: kbdash deletes nothing (says what there is instead)",
+    ),
+    b(
+        &[c('/')],
+        Action::Hint(Hint::Search),
+        Context::Global,
+        "filter: / in a table pane; search: / in a detail's YAML",
+    ),
+    b(
         &[c('y')],
         Action::ToggleYaml,
         Context::Detail,
         "toggle the full YAML (live)",
     ),
     b(
+        &[c('/')],
+        Action::Search,
+        Context::Detail,
+        "search the YAML (matches highlighted; in the facts: y shows the YAML)",
+    ),
+    b(
+        &[c('n')],
+        Action::SearchNext,
+        Context::Detail,
+        "next match of the search",
+    ),
+    b(
+        &[c('N')],
+        Action::SearchPrev,
+        Context::Detail,
+        "previous match of the search",
+    ),
+    b(
         &[c('s')],
         Action::Shell,
         Context::Detail,
         "shell in the pod's postgresql container (a pod's detail; kubectl exec)",
+    ),
+    b(
+        &[k(KeyCode::Enter)],
+        Action::SwitchContext,
+        Context::Contexts,
+        "switch to the context under the cursor (as :ctx NAME)",
     ),
     // The operations menu.
     form(

@@ -357,8 +357,9 @@ async fn bookmarks_from_the_watch_cache_keep_the_streams_live() {
     let seen = s.seen.len();
 
     // kbdash's is the only watch of OpsRequests and nothing writes them now, so the next
-    // event the server sends for them is a bookmark (the cache sends one about every minute).
-    let bookmarked = tokio::time::timeout(Duration::from_secs(150), async {
+    // event the server sends for them is a bookmark (the cache sends one about every minute;
+    // on a loaded two-core machine it was seen to take over 150 s, hence the margin).
+    let bookmarked = tokio::time::timeout(Duration::from_secs(300), async {
         let mut poll = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
@@ -372,7 +373,7 @@ async fn bookmarks_from_the_watch_cache_keep_the_streams_live() {
         }
     })
     .await;
-    assert!(bookmarked.is_ok(), "no bookmark within 150 s");
+    assert!(bookmarked.is_ok(), "no bookmark within 300 s");
     s.drain().await;
     assert_eq!(
         relisted_or_failed(&s.seen[seen..]),

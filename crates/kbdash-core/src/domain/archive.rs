@@ -7,9 +7,14 @@
 //! segment, and an idle database uploads none (`archive-wal` switches segments only after
 //! transactions, `wal-g-archive` never forces a switch), so an old end alone is shown as
 //! information: recoverable up to then, no new WAL since.
+//!
+//! A time of the backup ahead of this machine's clock (beyond the skew tolerated) is not
+//! believed: an end in year 9999 would "lag by 0s" forever and hide any stall, so the verdict
+//! is [`Archiving::Future`], never current.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
+use crate::domain::triage::Thresholds;
 use crate::rows::BackupRow;
 
 /// The state of a continuous backup's archiving.
@@ -44,21 +49,38 @@ pub enum Archiving {
         /// `timeRange.end`.
         end: Option<DateTime<Utc>>,
     },
+    /// Running or stopped, but one of its times is later than the clock allows: how far
+    /// behind the archive is cannot be told.
+    Future {
+        /// Which time: `time range end`, `time range start`, `completed` or `created`.
+        field: &'static str,
+        /// Its value.
+        at: DateTime<Utc>,
+    },
 }
 
-/// The verdict on continuous backup `b` at `now`; `quiet_after` is how long without new WAL
-/// is worth saying so.
-pub fn archiving(b: &BackupRow, quiet_after: Duration, now: DateTime<Utc>) -> Archiving {
+/// The verdict on continuous backup `b` at `now`: `limits.wal_quiet` is how long without new
+/// WAL is worth saying so, `limits.clock_skew` how far ahead of `now` a time may be.
+pub fn archiving(b: &BackupRow, limits: &Thresholds, now: DateTime<Utc>) -> Archiving {
     let end = b.range_end;
-    match b.phase.as_str() {
-        "Failed" => Archiving::Failed {
+    let ahead = [
+        ("time range end", b.range_end),
+        ("time range start", b.range_start),
+        ("completed", b.completed),
+        ("created", b.created),
+    ]
+    .into_iter()
+    .find_map(|(field, t)| Some((field, t?)).filter(|(_, t)| *t > now + limits.clock_skew));
+    match (b.phase.as_str(), ahead) {
+        ("Failed", _) => Archiving::Failed {
             reason: b.failure_reason.clone(),
             at: b.completed.or(end).or(b.created),
         },
-        "Completed" => Archiving::Stopped { end },
-        "Running" if b.archiver_pods == Some(0) => Archiving::Down { end },
-        "Running" => match end {
-            Some(end) if now - end > quiet_after => Archiving::Quiet { end },
+        ("Running", _) if b.archiver_pods == Some(0) => Archiving::Down { end },
+        ("Running" | "Completed", Some((field, at))) => Archiving::Future { field, at },
+        ("Completed", None) => Archiving::Stopped { end },
+        ("Running", None) => match end {
+            Some(end) if now - end > limits.wal_quiet => Archiving::Quiet { end },
             _ => Archiving::Current { end },
         },
         _ => Archiving::Starting,
@@ -92,6 +114,10 @@ impl Archiving {
             }
             Archiving::Failed { reason, .. } => format!("continuous backup Failed: {reason}"),
             Archiving::Stopped { end } => format!("stopped, {}", upto(end)),
+            Archiving::Future { field, at } => format!(
+                "{field} {} is in the future: how far behind archiving is cannot be told",
+                at.format("%Y-%m-%d %H:%M:%S")
+            ),
         }
     }
 }
@@ -109,10 +135,14 @@ fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::rows::Atom;
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 6, 3, 10, 30, 0).unwrap()
+    }
+
+    fn limits() -> Thresholds {
+        Thresholds::default()
     }
 
     fn running(end_min_ago: i64, pods: Option<u32>) -> BackupRow {
@@ -127,24 +157,24 @@ mod tests {
 
     #[test]
     fn an_old_end_without_evidence_is_quiet_not_a_fault() {
-        let quiet = archiving(&running(65, Some(1)), Duration::minutes(10), now());
+        let quiet = archiving(&running(65, Some(1)), &limits(), now());
         assert!(!quiet.is_fault());
         assert_eq!(
             quiet.describe(now()),
             "recoverable up to 09:25:00, no new WAL since"
         );
-        let current = archiving(&running(2, Some(1)), Duration::minutes(10), now());
+        let current = archiving(&running(2, Some(1)), &limits(), now());
         assert_eq!(
             current.describe(now()),
             "archiving, recoverable up to 10:28:00"
         );
-        let unknown_pods = archiving(&running(600, None), Duration::minutes(10), now());
+        let unknown_pods = archiving(&running(600, None), &limits(), now());
         assert!(matches!(unknown_pods, Archiving::Quiet { .. }));
     }
 
     #[test]
     fn no_available_archiver_pod_or_failure_is_a_fault() {
-        let down = archiving(&running(1, Some(0)), Duration::minutes(10), now());
+        let down = archiving(&running(1, Some(0)), &limits(), now());
         assert!(down.is_fault());
         assert_eq!(
             down.describe(now()),
@@ -155,7 +185,7 @@ mod tests {
             failure_reason: "pod evicted".into(),
             ..running(30, Some(0))
         };
-        let v = archiving(&failed, Duration::minutes(10), now());
+        let v = archiving(&failed, &limits(), now());
         assert!(v.is_fault());
         assert_eq!(v.describe(now()), "continuous backup Failed: pod evicted");
     }
@@ -166,7 +196,7 @@ mod tests {
             phase: Atom::new("Completed"),
             ..running(60 * 30, None)
         };
-        let v = archiving(&stopped, Duration::minutes(10), now());
+        let v = archiving(&stopped, &limits(), now());
         assert!(!v.is_fault());
         assert_eq!(
             v.describe(now()),
@@ -176,9 +206,57 @@ mod tests {
             phase: Atom::new("New"),
             ..BackupRow::default()
         };
+        assert_eq!(archiving(&new, &limits(), now()), Archiving::Starting);
+    }
+
+    /// An end in year 9999 never lags: it would hide any stall behind "lag 0s".
+    #[test]
+    fn a_time_ahead_of_the_clock_is_not_current() {
+        let year_9999 = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        let b = BackupRow {
+            range_end: Some(year_9999),
+            ..running(0, Some(1))
+        };
+        let v = archiving(&b, &limits(), now());
         assert_eq!(
-            archiving(&new, Duration::minutes(10), now()),
-            Archiving::Starting
+            v,
+            Archiving::Future {
+                field: "time range end",
+                at: year_9999
+            }
         );
+        assert!(!v.is_fault(), "triage's dates rule warns of it");
+        assert_eq!(
+            v.describe(now()),
+            "time range end 9999-12-31 23:59:59 is in the future: how far behind archiving is \
+             cannot be told"
+        );
+        let stopped = BackupRow {
+            phase: Atom::new("Completed"),
+            completed: Some(now() + Duration::hours(2)),
+            ..running(30, None)
+        };
+        assert!(matches!(
+            archiving(&stopped, &limits(), now()),
+            Archiving::Future {
+                field: "completed",
+                ..
+            }
+        ));
+        // Within the clock skew tolerated, the end is believed.
+        let close = BackupRow {
+            range_end: Some(now() + Duration::minutes(2)),
+            ..running(0, Some(1))
+        };
+        assert!(matches!(
+            archiving(&close, &limits(), now()),
+            Archiving::Current { .. }
+        ));
+        // Evidence of failure still wins.
+        let down = BackupRow {
+            range_end: Some(year_9999),
+            ..running(0, Some(0))
+        };
+        assert!(archiving(&down, &limits(), now()).is_fault());
     }
 }

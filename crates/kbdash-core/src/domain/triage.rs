@@ -265,8 +265,11 @@ pub struct Fleet<'a> {
 pub struct ApiDown {
     /// When the liveness probe found it not answering.
     pub since: DateTime<Utc>,
-    /// The last probe's error (a timeout, a refused connection, ...).
+    /// The last probe's error (a timeout, a refused connection, ...), with the server.
     pub error: String,
+    /// The cause in a few words: `connection refused`, `timed out`, `TLS failed`, `DNS lookup
+    /// failed`, `401 Unauthorized`, `403 Forbidden`, `GET /version got no answer within 4s`.
+    pub cause: String,
 }
 
 /// The API server of the context not answering its liveness probe: every stream is down with
@@ -958,7 +961,7 @@ fn continuous_rules(
     v: &mut Verdict,
 ) {
     for b in backups.iter().filter(|b| b.is_continuous()) {
-        let state = archiving(b, limits.wal_quiet, now);
+        let state = archiving(b, limits, now);
         let since = match &state {
             Archiving::Failed { at, .. } => *at,
             // When the pods went away is not recorded; no new WAL since the end, at least.

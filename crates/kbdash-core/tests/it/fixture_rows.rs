@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use kbdash_core::domain::archive::{Archiving, archiving};
 use kbdash_core::domain::triage::{self, DownSince, Fleet, RestartMemory, Thresholds};
 use kbdash_core::kinds::Kind;
@@ -193,7 +193,7 @@ fn the_archiver_verdict_follows_evidence_only() {
     let now = t("2025-06-03T10:30:00Z");
     let quiet = backup("backup-continuous-wal-g-archive-idle.yaml");
     assert_eq!(quiet.archiver_pods, Some(1));
-    let v = archiving(&quiet, Duration::minutes(10), now);
+    let v = archiving(&quiet, &Thresholds::default(), now);
     assert_eq!(
         v,
         Archiving::Quiet {
@@ -206,7 +206,7 @@ fn the_archiver_verdict_follows_evidence_only() {
     );
     let down = backup("backup-continuous-archiver-down.yaml");
     assert_eq!(down.archiver_pods, Some(0));
-    assert!(archiving(&down, Duration::minutes(10), now).is_fault());
+    assert!(archiving(&down, &Thresholds::default(), now).is_fault());
 }
 
 /// Runs triage over the listed objects at `now`.
@@ -322,6 +322,32 @@ fn the_wal_g_cluster_is_judged_by_what_its_action_sets_say() {
             "ERROR Cluster demo/pg-walg: schedule pg-walg-postgresql-backup-schedule enables \
           wal-g-archive but no continuous backup is Running"
         ]
+    );
+}
+
+/// A continuous backup ending in year 9999 is flagged with the value, and nothing is worked
+/// out from it: no verdict that it is current (it would "lag 0s" forever).
+#[test]
+fn an_archive_ending_in_the_future_is_flagged_not_current() {
+    let now = t("2025-06-03T10:30:00Z");
+    let mut odd = idle_wal_g_cluster();
+    odd.backups[0].range_end = Some(t("9999-12-31T23:59:59Z"));
+    let b = &odd.backups[0];
+    assert_eq!(
+        archiving(b, &Thresholds::default(), now),
+        Archiving::Future {
+            field: "time range end",
+            at: t("9999-12-31T23:59:59Z")
+        }
+    );
+    let reasons = odd.reasons(now);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with(
+            "WARN Backup demo/9d1c3b7e-pg-walg-postgresql-b-wal-g-archive: dated in the future: \
+             time range end 9999-12-31 23:59:59;"
+        ),
+        "{reasons:?}"
     );
 }
 
