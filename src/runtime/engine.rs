@@ -16,6 +16,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
+use crate::k8s::lookup;
 use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
@@ -187,6 +188,26 @@ impl Engine {
                         let _ = tx.send(watch::fetch(client, target).await.into()).await;
                     });
                 }
+                None
+            }
+            Cmd::LoadClusterFacts {
+                cluster,
+                components,
+            } => {
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let (services, restores) = tokio::join!(
+                        lookup::services(client.clone(), &cluster),
+                        lookup::restores(client, &cluster, &components),
+                    );
+                    let msg = Msg::ClusterFacts {
+                        cluster,
+                        services,
+                        restores,
+                    };
+                    let _ = tx.send(msg).await;
+                });
                 None
             }
             Cmd::RestartWatches => {

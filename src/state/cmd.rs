@@ -13,6 +13,13 @@ pub enum Cmd {
     Quit,
     /// Fetch this object and keep sending its full body while it changes (`None`: stop).
     Follow(Option<ObjRef>),
+    /// List a cluster's Services and Restore objects once, for its detail view.
+    LoadClusterFacts {
+        /// The cluster.
+        cluster: ObjKey,
+        /// Its components, whose Restore objects are named after them.
+        components: Vec<String>,
+    },
     /// Restart the watches on another namespace.
     Watch {
         /// `None`: all namespaces.
@@ -40,6 +47,7 @@ impl Cmd {
         match self {
             Cmd::Quit
             | Cmd::Follow(_)
+            | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)

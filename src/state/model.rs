@@ -10,6 +10,9 @@ use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
 use crate::state::theme::Theme;
 use crate::state::triage::{TriageState, WallState};
+use kbdash_core::detail::containers::Container;
+use kbdash_core::detail::restored::RestoreSource;
+use kbdash_core::detail::services::ServiceFacts;
 use kbdash_core::domain::triage::{ApiDown, StreamHealth};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
@@ -125,6 +128,18 @@ pub struct Detail {
     pub search: Option<Search>,
 }
 
+/// A cluster's Services and Restore objects, listed once when its detail opens (and again after
+/// an Expose of it); a part that is `None` is still loading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFacts {
+    /// The cluster they belong to.
+    pub cluster: ObjKey,
+    /// Its Services, or why they could not be listed.
+    pub services: Option<Result<Vec<ServiceFacts>, String>>,
+    /// The sources its Restore objects name, or why they could not be listed.
+    pub restores: Option<Result<Vec<RestoreSource>, String>>,
+}
+
 /// What covers the table panes. The operation menu and forms (issue 4) and the triage view
 /// (issue 6) are further overlays: each gets a variant here, its keys a `Context` in the keymap,
 /// and its drawing a module in `view`.
@@ -211,6 +226,11 @@ pub struct Model {
     pub raw: Option<(ObjRef, Vec<String>)>,
     /// The OpsRequest the detail view shows, in full, while its row leaves its history out.
     pub followed_ops: Option<OpsRow>,
+    /// The containers of the pod the detail view shows, read from the followed object: no pod
+    /// row keeps them.
+    pub followed_pod: Option<(ObjKey, Vec<Container>)>,
+    /// What the cluster detail listed when it opened.
+    pub cluster_facts: Option<ClusterFacts>,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
@@ -249,6 +269,8 @@ impl Model {
             input: None,
             raw: None,
             followed_ops: None,
+            followed_pod: None,
+            cluster_facts: None,
             notice: None,
             triage: Default::default(),
             api_down: None,

@@ -10,6 +10,8 @@ use serde_json::Value;
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
 use crate::state::theme::Theme;
+use kbdash_core::detail::restored::RestoreSource;
+use kbdash_core::detail::services::ServiceFacts;
 use kbdash_core::forms::{FormContext, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef};
@@ -38,6 +40,16 @@ pub enum Msg {
         target: ObjRef,
         /// Its body, or why it could not be fetched.
         result: Result<Value, String>,
+    },
+    /// A cluster's Services and Restore objects, listed for its detail view (each part may
+    /// fail on its own: a role may list Services and not Restores).
+    ClusterFacts {
+        /// The cluster.
+        cluster: ObjKey,
+        /// Its Services, or why they could not be listed.
+        services: Result<Vec<ServiceFacts>, String>,
+        /// The sources its Restore objects name, or why they could not be listed.
+        restores: Result<Vec<RestoreSource>, String>,
     },
     /// A theme asked for with `:theme`.
     ThemeLoaded(Result<Box<Theme>, String>),

@@ -4,6 +4,7 @@
 //! say.
 
 mod clipboard;
+mod detail;
 mod exec;
 pub mod forms;
 pub(crate) mod redraw;
@@ -58,6 +59,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 _ => None,
             };
             let before = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
+            let op = match &event {
+                WatchEvent::Apply(row) if kind == Kind::OpsRequest => Some(row.key().clone()),
+                _ => None,
+            };
+            let op_ended = op
+                .as_ref()
+                .map(|key| m.store.ops.get(key).is_some_and(OpsRow::is_finished));
             let backups = match &event {
                 _ if kind != Kind::Backup => None,
                 WatchEvent::Apply(row) => Some(Touched::One(row.key().clone())),
@@ -70,11 +78,19 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 forms::restore_live::after_backups(m, &touched, &mut cmds);
             }
             forms::follow::after_watch(m);
+            if let Some(op) = &op {
+                detail::after_ops_change(m, op_ended, op, &mut cmds);
+            }
             let after = touch.as_ref().and_then(|t| redraw::glance(m, kind, t));
             redraw = redraw::changes_screen(before, after);
         }
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
+        Msg::ClusterFacts {
+            cluster,
+            services,
+            restores,
+        } => detail::on_cluster_facts(m, cluster, services, restores),
         Msg::ThemeLoaded(Ok(theme)) => {
             let no_color = m.theme.no_color;
             m.theme = theme.with_no_color(no_color);
@@ -294,9 +310,9 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
 }
 
 /// Whether the detail's facts need the object itself: a finished OpsRequest's conditions and
-/// progress details are not kept in its row.
+/// progress details, and a pod's containers, are not kept in their rows.
 fn follows_facts(target: &ObjRef) -> bool {
-    target.kind == Kind::OpsRequest
+    matches!(target.kind, Kind::OpsRequest | Kind::Pod)
 }
 
 /// Opens the detail view of `target`, following the object when its facts need it.
@@ -305,6 +321,7 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         cmds.push(Cmd::Follow(Some(target.clone())));
     }
     m.followed_ops = None;
+    detail::on_open(m, &target, cmds);
     if target.kind == Kind::Cluster {
         m.familiar = Some(target.key.clone());
     }
@@ -373,6 +390,7 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
             }
             m.raw = None;
             m.followed_ops = None;
+            detail::on_close(m);
             m.overlay = match m.triage.return_to.take() {
                 Some(selected) => Overlay::Triage { selected },
                 None => Overlay::None,
@@ -696,9 +714,7 @@ fn on_raw(m: &mut Model, target: ObjRef, result: Result<serde_json::Value, Strin
     }
     match result {
         Ok(v) => {
-            if target.kind == Kind::OpsRequest {
-                m.followed_ops = Some(OpsRow::from_value_full(&v));
-            }
+            detail::on_raw(m, &target, &v);
             // Secrets are shortened before the text reaches the model: nothing holds them.
             let text = serde_yaml_ng::to_string(&kbdash_core::redact::redacted(&v))
                 .unwrap_or_else(|e| e.to_string());

@@ -13,7 +13,7 @@ use crate::state::search;
 use crate::state::theme::Theme;
 use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, clusters, ops};
+use crate::view::{backups, clusters, detail_sections, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
     BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress, primary_names,
@@ -105,7 +105,7 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
 }
 
 /// UTC with seconds and the zone spelled out, a time ahead of the clock marked, or "-".
-fn utc_label(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+pub(crate) fn utc_label(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     t.map_or_else(
         || "-".into(),
         |t| {
@@ -126,7 +126,7 @@ fn utc_ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     )
 }
 
-fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
+pub(crate) fn fact(theme: &Theme, name: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{name:<18}"), theme.muted()),
         Span::raw(value.into()),
@@ -140,7 +140,7 @@ fn fact_span(theme: &Theme, name: &str, value: Span<'static>) -> Line<'static> {
     ])
 }
 
-fn heading(theme: &Theme, text: &str) -> Line<'static> {
+pub(crate) fn heading(theme: &Theme, text: &str) -> Line<'static> {
     Line::styled(format!("── {text} "), theme.accent())
 }
 
@@ -211,6 +211,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         fact(t, "Termination", c.termination_policy.clone()),
         fact(t, "Created", utc_ago(c.created, m.now)),
     ];
+    detail_sections::provenance(m, c, &mut out);
     if let Some(since) = c.deleting {
         let held = c.termination_policy == "DoNotTerminate";
         out.push(fact_span(
@@ -333,11 +334,23 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
     if let Some(o) = m.store.last_op(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Last OpsRequest"));
-        out.push(Line::from(vec![
+        let mut line = vec![
             Span::raw(format!("  {} {} ", o.key.name, o.op_type)),
             status_span(&o.phase, t),
-        ]));
+        ];
+        if m.store.ops.get(&o.key).is_none() {
+            line.push(Span::styled(
+                format!(
+                    "  ended {}, since deleted (its ttl)",
+                    utc_label(o.completed, m.now)
+                ),
+                t.muted(),
+            ));
+        }
+        out.push(Line::from(line));
     }
+    detail_sections::connect(m, c, &mut out);
+    detail_sections::parameters(m, c, &mut out);
     conditions(t, &c.conditions, m.now, &mut out);
     out
 }
@@ -387,6 +400,7 @@ fn pod(m: &Model, p: &PodRow) -> Vec<Line<'static>> {
         fact(t, "Restarts", p.restarts.to_string()),
         fact(t, "Created", utc_ago(p.created, m.now)),
     ];
+    detail_sections::containers(m, p, &mut out);
     conditions(t, &p.conditions, m.now, &mut out);
     out
 }
@@ -414,6 +428,7 @@ fn opsrequest(m: &Model, o: &OpsRow) -> Vec<Line<'static>> {
             Span::styled(o.reason.clone(), t.fg(t.error)),
         ));
     }
+    detail_sections::ops_spec(m, o, &mut out);
     out.push(Line::raw(""));
     out.push(heading(t, "Progress details"));
     // A finished request's history comes from the object itself, fetched on opening.

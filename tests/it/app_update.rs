@@ -273,12 +273,13 @@ fn role_history_is_bounded() {
 fn detail_and_live_yaml_follow() {
     let mut m = fresh();
     update(&mut m, ch('2'));
-    let cmds = update(&mut m, key(KeyCode::Enter));
-    assert!(cmds.is_empty());
     let target = ObjRef {
         kind: Kind::Pod,
         key: ObjKey::new("ops", "billing-postgresql-0"),
     };
+    // A pod's detail follows the pod from the start: its containers are in no row.
+    let cmds = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(cmds, [Cmd::Follow(Some(target.clone()))]);
     assert!(matches!(&m.overlay, Overlay::Detail(d) if d.target == target && !d.yaml));
     assert_eq!(update(&mut m, ch('y')), [Cmd::Follow(Some(target.clone()))]);
     // A body for another object is ignored; the followed one is shown as YAML.

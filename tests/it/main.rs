@@ -8,6 +8,7 @@ mod config_file;
 mod context_namespace;
 mod credential_plugin;
 mod demo_server_cli;
+mod detail_facts;
 mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;

@@ -6,6 +6,7 @@
 //! inputs, the clock included.
 
 mod atom;
+pub mod detail;
 pub mod domain;
 pub mod forms;
 pub mod kinds;

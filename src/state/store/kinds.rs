@@ -13,7 +13,8 @@ use crate::state::store::{Change, Store};
 use crate::state::table::{Table, TableRow};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
+    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, OpsSpec, PodRow, PolicyRow, Row,
+    ScheduleRow,
 };
 
 /// The kinds kbdash watches, in status-line order. BackupPolicies and ActionSets say what type
@@ -186,14 +187,28 @@ impl Watched for ClusterRow {
     }
 
     fn derive(store: &mut Store, change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
-        if store.clusters.get(&change.key).is_none() {
-            store.roles.forget(&change.key);
+        match store.clusters.get(&change.key) {
+            None => store.forget_cluster(&change.key),
+            Some(c) => {
+                if let Some(source) = c.restored_from.as_deref().cloned() {
+                    store.note_restored(change.key.clone(), &source);
+                }
+            }
         }
     }
     fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+        let sources: Vec<(ObjKey, kbdash_core::detail::restored::RestoreSource)> = store
+            .clusters
+            .iter()
+            .filter_map(|c| Some((c.key.clone(), c.restored_from.as_deref()?.clone())))
+            .collect();
+        for (key, source) in sources {
+            store.note_restored(key, &source);
+        }
         // Clusters deleted while the stream was down sent no deletion.
-        let clusters = &store.clusters;
-        store.roles.retain(|k| clusters.get(k).is_some());
+        let listed: std::collections::HashSet<ObjKey> =
+            store.clusters.iter().map(|c| c.key.clone()).collect();
+        store.retain_clusters(|k| listed.contains(k));
     }
 }
 
@@ -276,6 +291,37 @@ impl Watched for OpsRow {
     }
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.ops
+    }
+
+    fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
+        match (old, store.ops.get(&change.key)) {
+            (Some(old), None) => store.remember_ended(change.cluster.clone(), old),
+            (_, Some(new)) => {
+                if let Some(OpsSpec::Restore(source)) = new.spec.as_deref() {
+                    let source = source.clone();
+                    store.note_restored(change.cluster.clone(), &source);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    fn before_relist(store: &mut Store, rows: &[Self], _at: DateTime<Utc>) {
+        // Requests deleted while the stream was down sent no deletion.
+        let listed: std::collections::HashSet<&ObjKey> = rows.iter().map(|r| &r.key).collect();
+        let gone: Vec<OpsRow> = store
+            .ops
+            .iter()
+            .filter(|o| !listed.contains(&o.key))
+            .cloned()
+            .collect();
+        for op in &gone {
+            store.remember_ended(Watched::cluster(op), op);
+        }
+        for row in rows {
+            if let Some(OpsSpec::Restore(source)) = row.spec.as_deref() {
+                store.note_restored(Watched::cluster(row), source);
+            }
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 
 use crate::state::table::Table;
 use index::ClusterIndex;
+use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::domain::backup_methods::{MethodFacts, parse_backup_type};
 use kbdash_core::domain::pitr::BackupKind;
 use kbdash_core::kinds::Kind;
@@ -83,6 +84,15 @@ pub struct Store {
     pub pending: HashMap<Kind, Vec<Row>>,
     /// The clusters' primaries, their history and the pods whose role just changed.
     pub roles: Roles,
+    /// What each restored cluster was restored from, as last seen on its restore annotation or
+    /// its Restore request: kept when both are gone (the operator removes the annotation once
+    /// the restore is done, and kbcli's request is deleted 30 s after it succeeds;
+    /// docs/kubeblocks.md#restore-annotation). One entry per cluster, forgotten with it.
+    pub restored: HashMap<ObjKey, RestoreSource>,
+    /// Each cluster's latest OpsRequest after it was deleted (a `ttlSecondsAfterSucceed`
+    /// removes a Restore request within a minute): LAST OP keeps showing its outcome. One
+    /// trimmed row per cluster, forgotten with it.
+    ended_ops: HashMap<ObjKey, OpsRow>,
     index: ClusterIndex,
     method_labels: MethodLabels,
 }
@@ -257,18 +267,64 @@ impl Store {
         self.members(cluster)
     }
 
-    /// The OpsRequests of a cluster.
+    /// The latest OpsRequest of a cluster, by creation time: a listed one, or the one
+    /// remembered after its deletion when none listed is newer.
+    pub(crate) fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
+        self.members::<OpsRow>(cluster)
+            .chain(self.ended_ops.get(cluster))
+            .max_by(|a, b| newer(a, b))
+    }
+
+    /// Remembers `op`, just deleted or gone in a relist, as its cluster's last op when no op
+    /// of the cluster, listed or remembered, is newer.
+    fn remember_ended(&mut self, cluster: ObjKey, op: &OpsRow) {
+        let newest = self
+            .members::<OpsRow>(&cluster)
+            .chain(self.ended_ops.get(&cluster))
+            .all(|other| other.key == op.key || newer(op, other).is_gt());
+        if newest {
+            let trimmed = OpsRow {
+                conditions: Vec::new(),
+                details: Vec::new(),
+                elided: true,
+                ..op.clone()
+            };
+            self.ended_ops.insert(cluster, trimmed);
+        }
+    }
+
+    /// Forgets what the store remembers of a cluster that is gone.
+    fn forget_cluster(&mut self, cluster: &ObjKey) {
+        self.roles.forget(cluster);
+        self.restored.remove(cluster);
+        self.ended_ops.remove(cluster);
+    }
+
+    /// Keeps what the store remembers of clusters only for those `keep` accepts.
+    fn retain_clusters(&mut self, keep: impl Fn(&ObjKey) -> bool) {
+        self.roles.retain(&keep);
+        self.restored.retain(|k, _| keep(k));
+        self.ended_ops.retain(|k, _| keep(k));
+    }
+
+    /// Notes where a cluster was restored from; the annotation, written by the operator on the
+    /// cluster itself, is preferred to the request's copy.
+    fn note_restored(&mut self, cluster: ObjKey, source: &RestoreSource) {
+        use kbdash_core::detail::restored::SeenOn;
+        match self.restored.get(&cluster) {
+            Some(known) if known.seen_on == SeenOn::Annotation || known == source => {}
+            _ => {
+                self.restored.insert(cluster, source.clone());
+            }
+        }
+    }
+
+    /// The listed OpsRequests of a cluster.
     pub(crate) fn cluster_ops<'s>(
         &'s self,
         cluster: &ObjKey,
     ) -> impl Iterator<Item = &'s OpsRow> + use<'s> {
         self.members(cluster)
-    }
-
-    /// The latest OpsRequest of a cluster, by creation time.
-    pub(crate) fn last_op(&self, cluster: &ObjKey) -> Option<&OpsRow> {
-        self.members::<OpsRow>(cluster)
-            .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key)))
     }
 
     /// The backups of a cluster.
@@ -311,6 +367,11 @@ impl Store {
             .min();
         self.roles.see_primary(cluster, primary, at);
     }
+}
+
+/// Orders two requests by creation time, then name.
+fn newer(a: &OpsRow, b: &OpsRow) -> std::cmp::Ordering {
+    a.created.cmp(&b.created).then_with(|| a.key.cmp(&b.key))
 }
 
 #[cfg(test)]
@@ -489,6 +550,42 @@ mod tests {
             HashSet::from([ObjKey::new("ns", "kafka")])
         );
         assert_eq!(store.clusters.iter().count(), 1);
+    }
+
+    #[test]
+    fn a_deleted_request_stays_the_last_op_until_a_newer_one_and_is_forgotten_with_its_cluster() {
+        let mut store = Store::default();
+        let cluster = ObjKey::new("ns", "a");
+        store.apply(
+            Row::Cluster(ClusterRow {
+                key: cluster.clone(),
+                ..ClusterRow::default()
+            }),
+            at(),
+        );
+        let op = |name: &str, secs: i64| {
+            Row::Ops(OpsRow {
+                key: ObjKey::new("ns", name),
+                cluster: Atom::new("a"),
+                created: DateTime::from_timestamp(1_750_000_000 + secs, 0),
+                ..OpsRow::default()
+            })
+        };
+        let last = |store: &Store| store.last_op(&cluster).map(|o| o.key.name.to_string());
+        store.apply(op("old", 0), at());
+        store.apply(op("new", 10), at());
+        store.delete(Kind::OpsRequest, &ObjKey::new("ns", "old"), at());
+        assert_eq!(
+            store.ended_ops.len(),
+            0,
+            "an older request is not remembered"
+        );
+        store.delete(Kind::OpsRequest, &ObjKey::new("ns", "new"), at());
+        assert_eq!(last(&store).as_deref(), Some("new"));
+        store.apply(op("newer", 20), at());
+        assert_eq!(last(&store).as_deref(), Some("newer"));
+        store.delete(Kind::Cluster, &cluster, at());
+        assert!(store.ended_ops.is_empty());
     }
 
     #[test]

@@ -9,14 +9,16 @@ use serde_json::Value;
 
 use super::doc::{
     ActionSetSpec, BackupSpec, BackupStatus, ClusterSpec, ClusterStatus, ConditionDoc, Doc, Meta,
-    OpsComponent, OpsSpec, OpsStatus, PodSpec, PodStatus, PolicySpec, ScheduleSpec, ScheduleStatus,
+    OpsComponent, OpsSpecDoc, OpsStatus, PodSpec, PodStatus, PolicySpec, ScheduleSpec,
+    ScheduleStatus,
 };
 use super::loose::{List, Obj, Scalar, TextOrMap};
 use super::{
     ActionSetRow, Atom, BackupRow, ClusterRow, ComponentStatus, Condition, GENERIC_FAILURE, ObjKey,
-    OpsRow, PodRow, PolicyMethod, PolicyRow, Progress, ProgressDetail, Row, ScheduleEntry,
+    OpsRow, OpsSpec, PodRow, PolicyMethod, PolicyRow, Progress, ProgressDetail, Row, ScheduleEntry,
     ScheduleRow, is_postgresql_comp_def, latest_transition,
 };
+use crate::detail::restored;
 use crate::domain::quantity::Quantity;
 use crate::kinds::Kind;
 
@@ -230,6 +232,13 @@ impl ClusterRow {
             conditions: conditions(status.conditions),
             deleting: deletion_time(&meta.deletion_timestamp),
             other_engine,
+            restored_from: meta
+                .annotations
+                .0
+                .restore_from_backup
+                .str()
+                .and_then(restored::from_annotation)
+                .map(Box::new),
         }
     }
 }
@@ -306,7 +315,7 @@ impl OpsRow {
         OpsRow::from_doc_full(key, meta, spec, status)
     }
 
-    fn from_doc(key: ObjKey, meta: Meta, spec: OpsSpec, status: OpsStatus) -> OpsRow {
+    fn from_doc(key: ObjKey, meta: Meta, spec: OpsSpecDoc, status: OpsStatus) -> OpsRow {
         let mut row = OpsRow::from_doc_full(key, meta, spec, status);
         if row.is_finished() {
             row.conditions = Vec::new();
@@ -316,7 +325,7 @@ impl OpsRow {
         row
     }
 
-    fn from_doc_full(key: ObjKey, meta: Meta, spec: OpsSpec, status: OpsStatus) -> OpsRow {
+    fn from_doc_full(key: ObjKey, meta: Meta, spec: OpsSpecDoc, status: OpsStatus) -> OpsRow {
         let conds = conditions(status.conditions);
         let phase = status.phase.atom();
         let components = status.components.0;
@@ -346,6 +355,7 @@ impl OpsRow {
             .collect::<Vec<_>>()
             .into_boxed_slice()
             .into_vec();
+        let op_type = spec.type_.atom();
         OpsRow {
             key,
             created: meta.creation_timestamp.time(),
@@ -354,7 +364,8 @@ impl OpsRow {
             } else {
                 label(&meta.labels.0.instance)
             },
-            op_type: spec.type_.atom(),
+            spec: ops_spec(&op_type, spec.restore, spec.reconfigures),
+            op_type,
             phase,
             progress: Progress::parse(&status.progress.into_text()),
             started: status.start_timestamp.time(),
@@ -366,6 +377,23 @@ impl OpsRow {
             elided: false,
         }
     }
+}
+
+/// The part of the spec a Restore or Reconfiguring request keeps, read by `detail/` from the
+/// two parts of the spec it looks at.
+fn ops_spec(op_type: &str, restore: Value, reconfigures: Value) -> Option<Box<OpsSpec>> {
+    if !matches!(op_type, "Restore" | "Reconfiguring") {
+        return None;
+    }
+    let mut spec = serde_json::Map::new();
+    for (name, part) in [("restore", restore), ("reconfigures", reconfigures)] {
+        if !part.is_null() {
+            spec.insert(name.to_string(), part);
+        }
+    }
+    let mut op = serde_json::Map::new();
+    op.insert("spec".to_string(), Value::Object(spec));
+    OpsSpec::of(op_type, &Value::Object(op))
 }
 
 /// The message that explains a terminal failure: the condition named after the phase, else the

@@ -15,6 +15,7 @@ pub(crate) struct Meta {
     pub(crate) name: Scalar,
     pub(crate) namespace: Scalar,
     pub(crate) labels: Obj<Labels>,
+    pub(crate) annotations: Obj<Annotations>,
     pub(crate) creation_timestamp: Scalar,
     pub(crate) deletion_timestamp: Scalar,
     pub(crate) resource_version: Scalar,
@@ -34,6 +35,15 @@ pub(crate) struct Labels {
     pub(crate) role: Scalar,
     #[serde(rename = "dataprotection.kubeblocks.io/backup-type")]
     pub(crate) backup_type: Scalar,
+}
+
+/// The annotation rows read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Annotations {
+    /// `forms::RESTORE_FROM_BACKUP_ANNOTATION`: a restored cluster's source.
+    #[serde(rename = "kubeblocks.io/restore-from-backup")]
+    pub(crate) restore_from_backup: Scalar,
 }
 
 /// One entry of `status.conditions`.
@@ -144,10 +154,14 @@ pub(crate) struct Reason {
 /// An OpsRequest's spec.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct OpsSpec {
+pub(crate) struct OpsSpecDoc {
     pub(crate) cluster_name: Scalar,
     #[serde(rename = "type")]
     pub(crate) type_: Scalar,
+    /// A Restore's `spec.restore`, whole: `detail::restored` reads it (few requests have one).
+    pub(crate) restore: serde_json::Value,
+    /// A Reconfiguring's `spec.reconfigures`, whole: `detail::params` reads it.
+    pub(crate) reconfigures: serde_json::Value,
 }
 
 /// An OpsRequest's status.

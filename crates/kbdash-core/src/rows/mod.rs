@@ -15,6 +15,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use crate::atom::Atom;
+use crate::detail::params::{self, ParamSetting};
+use crate::detail::restored::{self, RestoreSource};
 use crate::kinds::Kind;
 pub use convert::{Decoded, RowSeed};
 
@@ -106,6 +108,10 @@ pub struct ClusterRow {
     /// `spec.clusterDef: postgresql` nor a `postgresql-` component definition. kbdash shows
     /// and judges PostgreSQL clusters only.
     pub other_engine: bool,
+    /// The backup and time the `kubeblocks.io/restore-from-backup` annotation names, while
+    /// the cluster carries it (docs/kubeblocks.md#restore-annotation); boxed, as few clusters
+    /// are restored.
+    pub restored_from: Option<Box<RestoreSource>>,
 }
 
 /// One component's entry in a Cluster's `status.components`.
@@ -234,6 +240,36 @@ pub struct OpsRow {
     pub details: Vec<ProgressDetail>,
     /// Whether `conditions` and `details` were left out because the request had finished.
     pub elided: bool,
+    /// What a Restore or Reconfiguring request asks for (a detail view explains it, and it
+    /// outlives the request); `None` for other types. Boxed: most requests have none.
+    pub spec: Option<Box<OpsSpec>>,
+}
+
+/// The part of an OpsRequest's spec kbdash keeps, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpsSpec {
+    /// A Restore's `spec.restore`: the backup and the point in time.
+    Restore(RestoreSource),
+    /// A Reconfiguring's parameters.
+    Reconfigure(Vec<ParamSetting>),
+}
+
+impl OpsSpec {
+    /// The spec of an OpsRequest object of type `op_type`, for the types that keep one.
+    pub(crate) fn of(op_type: &str, v: &Value) -> Option<Box<OpsSpec>> {
+        let spec = match op_type {
+            "Restore" => OpsSpec::Restore(restored::from_ops(v)?),
+            "Reconfiguring" => {
+                let settings = params::from_ops(v);
+                if settings.is_empty() {
+                    return None;
+                }
+                OpsSpec::Reconfigure(settings)
+            }
+            _ => return None,
+        };
+        Some(Box::new(spec))
+    }
 }
 
 /// A dataprotection Backup.
@@ -440,11 +476,50 @@ impl Row {
     }
 }
 
+/// Readers of a whole object, for the detail views (`detail/`), which read the followed
+/// object as it came; rows are read through the documents (`doc`).
+pub(crate) fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |cur, seg| cur.get(seg))
+}
+
+/// A string at `path`; numbers and booleans are shown as text too.
+pub(crate) fn text(v: &Value, path: &[&str]) -> Option<String> {
+    match get(v, path)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn text_or_empty(v: &Value, path: &[&str]) -> String {
+    text(v, path).unwrap_or_default()
+}
+
+pub(crate) fn time(v: &Value, path: &[&str]) -> Option<DateTime<Utc>> {
+    get(v, path).and_then(Value::as_str).and_then(parse_time)
+}
+
 /// Parses an RFC 3339 timestamp into UTC.
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+pub(crate) fn number(v: &Value, path: &[&str]) -> Option<u64> {
+    match get(v, path)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub(crate) fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+    get(v, path)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// When the latest of `conds` changed.

@@ -78,6 +78,23 @@ fn every_fixture_reads_alike_from_its_text_and_from_a_value() {
         assert!(Row::from_value(*kind, v).is_some(), "{kind}");
         same_both_ways(*kind, v);
     }
+    // What the detail views keep beyond the panes comes through too: a restored cluster's
+    // source, a Restore's and a Reconfiguring's spec.
+    let rows: Vec<Row> = fixtures
+        .iter()
+        .filter_map(|(kind, v)| Row::from_json(*kind, v.to_string().as_bytes()).ok()?.row)
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| matches!(r, Row::Cluster(c) if c.restored_from.is_some()))
+    );
+    for op in ["Restore", "Reconfiguring"] {
+        assert!(
+            rows.iter()
+                .any(|r| matches!(r, Row::Ops(o) if o.op_type == op && o.spec.is_some())),
+            "{op}"
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,7 @@ use super::ctx::{Ctx, Key};
 use super::objects::{self as obj, COMPONENT, Phase};
 use kbdash_core::domain::pitr::{BackupFacts, check_restore_time};
 use kbdash_core::domain::restore_time::parse_restore_time;
+use kbdash_core::forms::RESTORE_FROM_BACKUP_ANNOTATION;
 use kbdash_core::kinds::Kind;
 
 /// Simulated seconds of a restore's data preparation per stage, and of post-ready.
@@ -178,6 +179,12 @@ async fn provision(ctx: &Ctx, key: &Key) {
     }
     if let Some(from) = restore_from(&current) {
         post_ready(ctx, key, &component, &from).await;
+        // The restore is done: the operator removes the annotation
+        // (docs/kubeblocks.md#restore-annotation).
+        let _ = ctx.store.modify(Kind::Cluster, key.ns(), &key.name, |c| {
+            obj::annotations_mut(c).remove(RESTORE_FROM_BACKUP_ANNOTATION);
+            Ok(())
+        });
     }
     cluster::settle(ctx, key);
 }

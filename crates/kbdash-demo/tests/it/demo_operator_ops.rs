@@ -871,11 +871,11 @@ async fn restore_to_a_point_in_time_and_its_failures() {
     assert_succeeded(&op);
     assert_eq!(condition(&op, "Backup")["reason"], "RestoreStarted");
     let cluster = cluster_phase(&e.store, &ns, "pitr-ok", "Running").await;
-    let annotation = s(
-        &cluster,
-        "/metadata/annotations/kubeblocks.io~1restore-from-backup",
+    assert_eq!(
+        cluster.pointer("/metadata/annotations/kubeblocks.io~1restore-from-backup"),
+        None,
+        "the operator removes the annotation once the restore is done"
     );
-    assert!(annotation.contains(&good_time) && annotation.contains(&backup));
     let uid8: String = s(&cluster, "/metadata/uid").chars().take(8).collect();
     let prepare = e
         .store
@@ -887,6 +887,7 @@ async fn restore_to_a_point_in_time_and_its_failures() {
         .expect("the preparedata Restore");
     assert_eq!(prepare["status"]["phase"], "Completed");
     assert_eq!(prepare["spec"]["restoreTime"], good_time.as_str());
+    assert_eq!(prepare["spec"]["backup"]["name"], backup.as_str());
     let actions = prepare["status"]["actions"]["prepareData"]
         .as_array()
         .unwrap();

@@ -154,14 +154,30 @@ async fn a_pitr_restore_inside_the_window_reaches_running_in_both_forms() {
         .store
         .get_value(Kind::Cluster, Some(&ns), &input.name)
         .unwrap();
-    let annotation = restored
-        .pointer("/metadata/annotations/kubeblocks.io~1restore-from-backup")
+    // The restore is done: the annotation is gone, and the Restore object keeps the time.
+    assert_eq!(
+        restored.pointer("/metadata/annotations/kubeblocks.io~1restore-from-backup"),
+        None
+    );
+    let uid8: String = restored
+        .pointer("/metadata/uid")
         .and_then(Value::as_str)
+        .unwrap()
+        .chars()
+        .take(8)
+        .collect();
+    let prepare = server
+        .store
+        .get_value(
+            Kind::Restore,
+            Some(&ns),
+            &format!("{}-postgresql-{uid8}-preparedata", input.name),
+        )
         .unwrap();
-    assert!(annotation.contains(&format!(
-        "\"restoreTime\":\"{}\"",
-        middle.format("%Y-%m-%dT%H:%M:%SZ")
-    )));
+    assert_eq!(
+        prepare["spec"]["restoreTime"],
+        middle.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
 
     // The Cluster form, from the same live objects (the first restore's name is now taken).
     let ctx = pitr_context(&server).await;
