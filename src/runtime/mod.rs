@@ -13,6 +13,7 @@ mod clipboard;
 pub mod engine;
 pub mod exec;
 pub mod form_effects;
+mod hangup;
 
 use std::io::{Stdout, stdout};
 use std::path::PathBuf;
@@ -183,6 +184,7 @@ pub(crate) enum Ending {
 pub(crate) async fn run(start: Start) -> Result<Ending> {
     // Listening before the terminal changes: a signal from then on restores it.
     let signals = Signals::new()?;
+    hangup::watch().context("starting the terminal hang-up watch")?;
     let mut guard = TerminalGuard::enter()?;
     let result = run_loop(&mut guard, signals, start).await;
     drop(guard);

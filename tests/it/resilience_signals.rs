@@ -97,3 +97,29 @@ fn losing_the_terminal_ends_kbdash() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn losing_the_terminal_ends_kbdash_even_without_a_hang_up_signal() {
+    if !script_available() {
+        return;
+    }
+    let dir = scratch("lost-tty-no-hup");
+    // In a session of its own kbdash is sent no SIGHUP when the terminal goes (as when the signal
+    // is ignored until its handler is in place, or a wrapper keeps it): it must notice itself.
+    let pty = start_script(&dir, &kbdash_command(&dir).replacen("; ", "; setsid ", 1));
+    let pid = ready(&pty, &dir);
+
+    drop(pty);
+    let gone = crate::pty_support::wait_for(Duration::from_secs(10), || ended(pid));
+    if !gone {
+        // Left running it would spin on the dead terminal: do not leave it behind.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        gone,
+        "kbdash still runs 10 s after its terminal was hung up"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
