@@ -29,26 +29,24 @@ struct Session {
 }
 
 impl Session {
-    /// `update` on `msg` and every command it leads to, run by the engine. A command that
-    /// would write is refused by the engine with a message that ends up in the status line:
-    /// `update` must never ask for one in read-only mode.
+    /// `update` on `msg` and every command it leads to, run by the engine, then on every
+    /// message already queued (watch events, follows' answers), one after the other: a loop,
+    /// not a recursion, since a busy server can queue thousands. A command that would write is
+    /// refused by the engine with a message that ends up in the status line: `update` must
+    /// never ask for one in read-only mode.
     async fn send(&mut self, msg: Msg) {
-        let what = format!("{msg:?}");
-        self.engine.handle(&mut self.model, msg).await;
-        let notice = self.model.notice.as_ref().map(|n| n.0.as_str());
-        assert!(
-            !notice.is_some_and(|n| n.contains("read-only mode: refused")),
-            "update asked for a write in read-only mode after {what}: {notice:?}"
-        );
-        // Quitting is a key like any other here: the session goes on.
-        self.model.quit = false;
-        self.drain().await;
-    }
-
-    /// Hands every message already queued (watch events, follows' answers) to the model.
-    async fn drain(&mut self) {
-        while let Some(msg) = self.engine.try_recv() {
-            Box::pin(self.send(msg)).await;
+        let mut next = Some(msg);
+        while let Some(msg) = next.take() {
+            let what = format!("{msg:?}");
+            self.engine.handle(&mut self.model, msg).await;
+            let notice = self.model.notice.as_ref().map(|n| n.0.as_str());
+            assert!(
+                !notice.is_some_and(|n| n.contains("read-only mode: refused")),
+                "update asked for a write in read-only mode after {what}: {notice:?}"
+            );
+            // Quitting is a key like any other here: the session goes on.
+            self.model.quit = false;
+            next = self.engine.try_recv();
         }
     }
 
