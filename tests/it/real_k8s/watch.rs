@@ -337,6 +337,11 @@ async fn bookmarks_from_the_watch_cache_keep_the_streams_live() {
     seed(&admin, ns).await;
     let mut s = Session::start(&k8s, ADMIN, ns, false).await;
     s.until_in_sync(&admin, "the initial sync").await;
+    // The sync above compares the namespaced kinds; a cluster-scoped stream (ActionSets) whose
+    // first list came before its CRD was served is still retrying, and its late relist would be
+    // taken for the bookmark's doing.
+    s.until("every stream live", crate::resilience_support::all_live)
+        .await;
     // A change gives the cache a version to mark for OpsRequests (periodic bookmarks need one).
     patch_status(
         &admin,
