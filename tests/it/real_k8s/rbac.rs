@@ -9,7 +9,6 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::command::COMMANDS;
 use kbdash::state::forms::StageKind;
-use kbdash::state::keymap::BINDINGS;
 use kbdash::state::msg::Msg;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
@@ -188,34 +187,6 @@ async fn the_reader_sees_every_pane_and_every_form_ends_forbidden_with_its_input
     assert!(all_live(&s.model));
 }
 
-/// Every bound key plus every printable ASCII character and the usual special keys, without
-/// Ctrl-C (which quits).
-fn every_key() -> Vec<KeyEvent> {
-    let mut keys: Vec<KeyEvent> = BINDINGS
-        .iter()
-        .flat_map(|b| b.keys.iter().map(|k| KeyEvent::new(k.code, k.mods)))
-        .collect();
-    keys.extend(
-        (b' '..=b'~').map(|b| KeyEvent::new(KeyCode::Char(char::from(b)), KeyModifiers::NONE)),
-    );
-    keys.extend(
-        [
-            KeyCode::Enter,
-            KeyCode::Tab,
-            KeyCode::BackTab,
-            KeyCode::Backspace,
-            KeyCode::Delete,
-            KeyCode::Left,
-            KeyCode::Right,
-            KeyCode::F(1),
-        ]
-        .map(|c| KeyEvent::new(c, KeyModifiers::NONE)),
-    );
-    keys.extend(('a'..='z').map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
-    keys.retain(|k| !(k.code == KeyCode::Char('c') && k.modifiers == KeyModifiers::CONTROL));
-    keys
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_mode_as_admin_writes_nothing_the_audit_log_would_show() {
     let Some(k8s) = own("rbac-readonly", Options::default()) else {
@@ -242,7 +213,7 @@ async fn read_only_mode_as_admin_writes_nothing_the_audit_log_would_show() {
         vec![ch('!'), key(KeyCode::Enter)],
         vec![ch('1'), key(KeyCode::Enter)],
     ];
-    let keys = every_key();
+    let keys = crate::readonly_session::every_key();
     for view in &views {
         for k in &keys {
             s.reset();
