@@ -116,6 +116,7 @@ mod bench {
 
     fn watch(kind: Kind, event: WatchEvent) -> Msg {
         Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
             kind,
             at: Utc::now(),
             event,
@@ -139,6 +140,7 @@ mod bench {
             &SeedConfig {
                 clusters: CLUSTERS,
                 seed: 1,
+                ..SeedConfig::default()
             },
         );
         println!("seeded {CLUSTERS} clusters in {:.2?}", t.elapsed());
@@ -371,7 +373,11 @@ mod bench {
         let client = server.client().expect("client");
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let (_follow_tx, follow) = tokio::sync::watch::channel(None);
-        let sink = Sink { tx, follow };
+        let sink = Sink {
+            ctx: kbdash_core::rows::Ctx(0),
+            tx,
+            follow,
+        };
         let mut m = fresh_model();
         let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
         let mut tasks = tokio::task::JoinSet::new();

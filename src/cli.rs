@@ -41,9 +41,13 @@ pub(crate) struct DashboardArgs {
     /// Path of the kubeconfig file (default: $KUBECONFIG, merged like kubectl, then ~/.kube/config).
     #[arg(long, global = true)]
     pub(crate) kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use.
+    /// The kubeconfig context to use; repeated, each is shown beside the others (default: the
+    /// config's `contexts:`, else the current context).
     #[arg(long, global = true)]
-    pub(crate) context: Option<String>,
+    pub(crate) context: Vec<String>,
+    /// Show every context of the kubeconfig together.
+    #[arg(long, global = true, conflicts_with = "context")]
+    pub(crate) all_contexts: bool,
     /// Namespace to show (default: the context's namespace).
     #[arg(short = 'n', long, global = true)]
     pub(crate) namespace: Option<String>,
@@ -104,6 +108,10 @@ pub(crate) struct SimArgs {
 pub(crate) struct DemoArgs {
     #[command(flatten)]
     pub(crate) sim: SimArgs,
+    /// How many demo API servers to start and show together, each its own context
+    /// (`demo-1`, `demo-2`...) with a fleet of the same names in other states.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub(crate) contexts: u16,
 }
 
 /// `kbdash demo-server`.
@@ -137,7 +145,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoServer(args)) => run_headless(args).map(|()| Ending::Quit),
-        Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args.sim)),
+        Some(Command::Demo(args)) => run_dashboard(cli.dashboard, Some(args)),
         None => run_dashboard(cli.dashboard, None),
     };
     match result {
@@ -242,7 +250,7 @@ fn pick_namespace(args: &DashboardArgs, default: &str, demo: bool) -> Option<Str
     }
 }
 
-fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
+fn run_dashboard(args: DashboardArgs, demo: Option<DemoArgs>) -> Result<Ending> {
     check_terminal()?;
     let config = Config::load(args.config.as_deref())?;
     // A wall is read from across a room: high contrast unless asked otherwise.
@@ -255,35 +263,35 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
     let _log = init_logging(args.log_file.clone())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let (source, server) = match &demo {
-            Some(sim) => {
-                let server = DemoServer::start(DemoConfig {
-                    port: 0,
-                    clusters: sim.clusters,
-                    seed: sim.seed,
-                    speed: sim.speed,
-                    churn: sim.churn,
-                    request_log: None,
-                    operator: true,
-                    ..DemoConfig::default()
-                })
-                .await
-                .context("starting the embedded demo server")?;
-                tracing::info!(url = %server.url, "demo server started");
-                (Source::Url(server.url.clone()), Some(server))
+        let (source, servers, mut connections) = match &demo {
+            Some(demo) => {
+                let servers = start_demo_servers(demo).await?;
+                let mut connections = Vec::new();
+                for (i, server) in servers.iter().enumerate() {
+                    let mut connection = connect(&Source::Url(server.url.clone()), None).await?;
+                    if servers.len() > 1 {
+                        connection.context = format!("demo-{}", i + 1);
+                    }
+                    connections.push(connection);
+                }
+                let source = servers.first().map(|s| Source::Url(s.url.clone()));
+                (source.context("no demo server")?, servers, connections)
             }
-            None => (
-                Source::Kubeconfig {
+            None => {
+                let source = Source::Kubeconfig {
                     path: args.kubeconfig.clone(),
                     plugin_timeout: args
                         .credential_timeout
                         .map_or(PLUGIN_TIMEOUT, Duration::from_secs),
-                },
-                None,
-            ),
+                };
+                let connections = connect_all(&source, &args, &config).await?;
+                (source, Vec::new(), connections)
+            }
         };
-        let connection = connect(&source, args.context.as_deref()).await?;
-        first_credentials(&connection).await?;
+        if connections.is_empty() {
+            anyhow::bail!("no context to show");
+        }
+        let connection = connections.remove(0);
         let namespace = pick_namespace(&args, &connection.default_namespace, demo.is_some());
         let readonly = config.readonly_policy(args.readonly || args.wall, args.write);
         let launch = Launch {
@@ -297,6 +305,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
         let result = runtime::run(Start {
             source,
             connection,
+            more: connections,
             namespace,
             theme,
             readonly,
@@ -304,9 +313,68 @@ fn run_dashboard(args: DashboardArgs, demo: Option<SimArgs>) -> Result<Ending> {
             audit_log: crate::config::audit_log(),
         })
         .await;
-        drop(server);
+        drop(servers);
         result
     })
+}
+
+/// The demo servers of `kbdash demo`: one, or one per context of `--contexts N`, each with a
+/// fleet of its own (the same names in other states, another seed).
+async fn start_demo_servers(demo: &DemoArgs) -> Result<Vec<DemoServer>> {
+    let sim = &demo.sim;
+    let mut servers = Vec::new();
+    for fleet in 0..usize::from(demo.contexts) {
+        let server = DemoServer::start(DemoConfig {
+            port: 0,
+            clusters: sim.clusters,
+            seed: sim.seed.wrapping_add(fleet as u64),
+            fleet,
+            speed: sim.speed,
+            churn: sim.churn,
+            request_log: None,
+            operator: true,
+            ..DemoConfig::default()
+        })
+        .await
+        .context("starting the embedded demo server")?;
+        tracing::info!(url = %server.url, fleet, "demo server started");
+        servers.push(server);
+    }
+    Ok(servers)
+}
+
+/// The contexts to show, connected: `--context` (repeatable), `--all-contexts`, the config's
+/// `contexts:`, else the kubeconfig's current context. Each context's credential plugin runs
+/// here, while the terminal is still the user's.
+async fn connect_all(
+    source: &Source,
+    args: &DashboardArgs,
+    config: &Config,
+) -> Result<Vec<Connection>> {
+    let first = connect(source, args.context.first().map(String::as_str)).await?;
+    let names: Vec<String> = if args.all_contexts {
+        first.contexts.clone()
+    } else if !args.context.is_empty() {
+        args.context.clone()
+    } else if !config.contexts.is_empty() {
+        config.contexts.clone()
+    } else {
+        Vec::new()
+    };
+    let mut connections = Vec::new();
+    if names.is_empty() || names.first() == Some(&first.context) {
+        first_credentials(&first).await?;
+        connections.push(first);
+    }
+    for name in names.iter().skip(connections.len()) {
+        if connections.iter().any(|c: &Connection| c.context == *name) {
+            continue;
+        }
+        let connection = connect(source, Some(name)).await?;
+        first_credentials(&connection).await?;
+        connections.push(connection);
+    }
+    Ok(connections)
 }
 
 /// How long the credential plugin may run at start before the user is told it is awaited.

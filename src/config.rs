@@ -1,5 +1,5 @@
 //! The config file (`$XDG_CONFIG_HOME/kbdash/config.yaml`, or `--config PATH`): default theme,
-//! which contexts are read-only, triage thresholds, the wall's page cycle and whether `c`
+//! the contexts shown together, which contexts are read-only, triage thresholds, the wall's page cycle and whether `c`
 //! copies on the wall.
 //!
 //! Every key is optional and unknown keys are refused, so a typo is an error that names the
@@ -53,6 +53,10 @@ pub struct Config {
     /// Contexts that are read-only unless `--write`: names or glob patterns (`*`, `?`).
     #[serde(default)]
     pub(crate) readonly_contexts: Vec<String>,
+    /// Contexts shown together when no `--context` is given (none: the kubeconfig's current
+    /// one).
+    #[serde(default)]
+    pub(crate) contexts: Vec<String>,
     #[serde(default)]
     pub(crate) triage: TriageFile,
     #[serde(default)]

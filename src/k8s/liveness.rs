@@ -12,10 +12,13 @@ use tokio::sync::mpsc;
 
 use crate::k8s::cause;
 use crate::k8s::credentials::Plugin;
+use kbdash_core::rows::Ctx;
 
 /// One answer of the probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Probe {
+    /// The context whose API server was asked.
+    pub(crate) ctx: Ctx,
     /// When the answer came (or the wait for it ended).
     pub(crate) at: DateTime<Utc>,
     /// Why not, when the server did not answer in time or answered with an error: the cause
@@ -44,9 +47,10 @@ impl Default for ProbeTiming {
     }
 }
 
-/// Probes until the receiver goes away, sending each answer as an `M`. A probe that waits on
-/// the context's credential plugin says so.
+/// Probes the API server of context `ctx` until the receiver goes away, sending each answer as
+/// an `M`. A probe that waits on the context's credential plugin says so.
 pub(crate) async fn run<M: From<Probe>>(
+    ctx: Ctx,
     client: Client,
     plugin: Option<Arc<Plugin>>,
     timing: ProbeTiming,
@@ -71,6 +75,7 @@ pub(crate) async fn run<M: From<Probe>>(
             ),
         };
         let probe = Probe {
+            ctx,
             at: Utc::now(),
             result,
         };

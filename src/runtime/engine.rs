@@ -7,36 +7,38 @@
 //! spawned task whose answer comes back as a message, so a dead or slow API server cannot
 //! freeze key handling.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::task::{Context, Poll};
 
 use anyhow::Result;
 use tokio::sync::{mpsc, watch as follow};
 use tokio::task::{JoinError, JoinSet};
 
 use crate::k8s::client::{Connection, Source, connect};
-use crate::k8s::gate;
-use crate::k8s::liveness::{self, ProbeTiming};
+use crate::k8s::liveness::ProbeTiming;
 use crate::k8s::lookup;
-use crate::k8s::watch::{self, Sink, WatchTiming};
+use crate::k8s::watch::{self, WatchTiming};
+use crate::runtime::context_part::{Part, Timing};
 use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
-use crate::state::store::WATCHED;
+use crate::state::shown::Shown;
 use crate::update::update;
-use kbdash_core::rows::ObjRef;
+use kbdash_core::rows::{Ctx, ObjRef};
 
-/// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
-/// events cannot grow memory without bound.
+/// Capacity of the command results' channel.
 const CHANNEL: usize = 8192;
 
 /// Where the engine works: the API server, the namespace, the read-only gate, the audit log.
 pub struct EngineConfig {
     /// Where the API server is, for context switches.
     pub source: Source,
-    /// The client of the current context.
+    /// The client of the first (or only) context shown; more are added with
+    /// [`Engine::add_context`].
     pub connection: Connection,
     /// `None`: all namespaces.
     pub namespace: Option<String>,
@@ -52,27 +54,25 @@ pub struct EngineConfig {
     pub watch: WatchTiming,
 }
 
-/// The watch and effect tasks and the channels their messages come back on.
+/// The contexts' parts (client, watches, probe each), the effect tasks, and the channels their
+/// messages come back on.
 pub struct Engine {
-    /// Results of commands.
+    /// Results of commands, and the probes' answers.
     tx: mpsc::Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
-    /// Messages of the current watches. Replaced on every restart, so that whatever the old
-    /// watches had queued is dropped with the old receiver.
-    watch_rx: mpsc::Receiver<Msg>,
     follow_tx: follow::Sender<Option<ObjRef>>,
-    watchers: JoinSet<()>,
-    /// The liveness probe of the current context.
-    probe: JoinSet<()>,
-    probe_timing: Option<ProbeTiming>,
-    watch_timing: WatchTiming,
+    /// The contexts shown, by id: [`Engine::route`] is the one place a command meets one.
+    parts: BTreeMap<Ctx, Part>,
+    /// The id the next context added gets.
+    next_ctx: u16,
+    /// Which part's messages are taken first next time, so that a busy context cannot starve
+    /// the others.
+    turn: usize,
+    timing: Timing,
     effects: JoinSet<()>,
     source: Source,
-    connection: Connection,
     namespace: Option<String>,
     policy: Policy,
-    /// Whether the current context is read-only.
-    readonly: bool,
     audit_log: Option<PathBuf>,
     /// A `kubectl exec` waiting for the terminal.
     exec: Option<CommandLine>,
@@ -108,81 +108,114 @@ impl Engine {
     pub fn start(config: EngineConfig) -> Engine {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let (follow_tx, _) = follow::channel(None);
-        let mut connection = config.connection;
-        let readonly = config.readonly.applies_to(&connection.context);
-        connection.client = gate::guard(connection.client, readonly);
         let mut engine = Engine {
             tx,
             rx,
-            watch_rx: mpsc::channel(1).1,
             follow_tx,
-            watchers: JoinSet::new(),
-            probe: JoinSet::new(),
-            probe_timing: config.probe,
-            watch_timing: config.watch,
+            parts: BTreeMap::new(),
+            next_ctx: 0,
+            turn: 0,
+            timing: Timing {
+                probe: config.probe,
+                watch: config.watch,
+            },
             effects: JoinSet::new(),
             source: config.source,
-            connection,
             namespace: config.namespace,
             policy: config.readonly,
-            readonly,
             audit_log: config.audit_log,
             exec: None,
             clipboard: None,
         };
-        engine.restart_watches();
-        engine.restart_probe();
+        engine.add_context(config.connection);
         engine
     }
 
-    fn restart_probe(&mut self) {
-        self.probe.abort_all();
-        if let Some(timing) = self.probe_timing {
-            self.probe.spawn(liveness::run(
-                self.connection.client.clone(),
-                self.connection.plugin.clone(),
-                timing,
-                self.tx.clone(),
-            ));
-        }
+    /// Shows one more context: starts its part under the next id, read-only as the policy
+    /// says. The model learns of it from the returned [`Shown`] (`Msg::ContextAdded`).
+    pub fn add_context(&mut self, connection: Connection) -> Shown {
+        let ctx = Ctx(self.next_ctx);
+        self.next_ctx = self.next_ctx.wrapping_add(1);
+        let readonly = self.policy.applies_to(&connection.context);
+        let part = Part::start(
+            ctx,
+            connection,
+            readonly,
+            self.namespace.as_deref(),
+            &self.follow_tx,
+            self.timing,
+            &self.tx,
+        );
+        let shown = part.shown.clone();
+        self.parts.insert(ctx, part);
+        shown
     }
 
-    /// How many watch tasks run (one per watched kind while all is well).
+    /// How many watch tasks run (one per watched kind and context while all is well).
     #[cfg(feature = "testing")]
     pub fn watch_tasks(&self) -> usize {
-        self.watchers.len()
+        self.parts.values().map(Part::watch_tasks).sum()
     }
 
-    fn restart_watches(&mut self) {
-        self.watchers.abort_all();
-        let (tx, rx) = mpsc::channel(CHANNEL);
-        self.watch_rx = rx;
-        let sink = Sink {
-            tx,
-            follow: self.follow_tx.subscribe(),
+    /// A command carried out as `update` would have it carried out, its follow-up message
+    /// returned: tests of the engine's routing and refusals go around `update`'s own.
+    #[cfg(feature = "testing")]
+    pub async fn run(&mut self, cmd: Cmd) -> Option<Msg> {
+        self.run_cmd(cmd).await
+    }
+
+    /// The client a context's commands go through (behind its gate), for tests that try a
+    /// write around the engine too.
+    #[cfg(feature = "testing")]
+    pub fn client_of(&self, ctx: Ctx) -> Option<kube::Client> {
+        self.parts.get(&ctx).map(|p| p.connection.client.clone())
+    }
+
+    /// The contexts shown, as `Msg::Connected` names them.
+    pub fn shown(&self) -> Vec<Shown> {
+        self.parts.values().map(|p| p.shown.clone()).collect()
+    }
+
+    /// The one place a command meets a context: the part of the context it names
+    /// ([`Cmd::ctx`]), whose client (behind that context's own read-only gate) carries it.
+    /// `Err` refuses it: its context is no longer shown, or it would change a read-only one.
+    fn route(&self, cmd: &Cmd) -> std::result::Result<Option<&Part>, String> {
+        let part = match cmd.ctx() {
+            Some(ctx) => match self.parts.get(&ctx) {
+                Some(part) => Some(part),
+                None => return Err(format!("that context is no longer shown: refused {cmd:?}")),
+            },
+            None => None,
         };
-        watch::spawn_all(
-            &mut self.watchers,
-            &self.connection.client,
-            self.namespace.as_deref(),
-            &WATCHED,
-            self.watch_timing,
-            &sink,
-        );
+        let readonly = match part {
+            Some(part) => part.shown.readonly,
+            None => self.parts.values().any(|p| p.shown.readonly),
+        };
+        if readonly && cmd.mutates() {
+            let what = match part {
+                Some(part) if self.parts.len() > 1 => format!("context {}", part.shown.name),
+                _ => "read-only mode".into(),
+            };
+            return Err(format!("{what}: refused {cmd:?}"));
+        }
+        Ok(part)
     }
 
     /// Carries out one command. A message that must reach `update` before anything the
     /// restarted watches send (the new context or namespace) is returned instead of queued.
     async fn run_cmd(&mut self, cmd: Cmd) -> Option<Msg> {
-        if self.readonly && cmd.mutates() {
-            return Some(Msg::Failed(format!("read-only mode: refused {cmd:?}")));
-        }
+        let (client, context) = match self.route(&cmd) {
+            Ok(part) => (
+                part.map(|p| p.connection.client.clone()),
+                part.map(|p| p.connection.context.clone()),
+            ),
+            Err(refused) => return Some(Msg::Failed(refused)),
+        };
         match cmd {
             Cmd::Quit => None,
             Cmd::Follow(target) => {
                 self.follow_tx.send_replace(target.clone());
-                if let Some(target) = target {
-                    let client = self.connection.client.clone();
+                if let (Some(target), Some(client)) = (target, client) {
                     let tx = self.tx.clone();
                     self.effects.spawn(async move {
                         let _ = tx.send(watch::fetch(client, target).await.into()).await;
@@ -194,7 +227,7 @@ impl Engine {
                 cluster,
                 components,
             } => {
-                let client = self.connection.client.clone();
+                let client = client?;
                 let tx = self.tx.clone();
                 self.effects.spawn(async move {
                     let (services, restores) = tokio::join!(
@@ -210,42 +243,52 @@ impl Engine {
                 });
                 None
             }
-            Cmd::RestartWatches => {
-                self.restart_watches();
+            Cmd::RestartWatches(ctx) => {
+                let (namespace, watch) = (self.namespace.clone(), self.timing.watch);
+                if let Some(part) = self.parts.get_mut(&ctx) {
+                    part.restart_watches(namespace.as_deref(), &self.follow_tx, watch);
+                }
                 None
             }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
-                self.restart_watches();
+                for part in self.parts.values_mut() {
+                    part.restart_watches(namespace.as_deref(), &self.follow_tx, self.timing.watch);
+                }
                 Some(Msg::Connected {
-                    context: self.connection.context.clone(),
-                    server: self.connection.server.clone(),
+                    contexts: self.shown(),
                     namespace,
-                    readonly: self.readonly,
                 })
             }
             // Reading a kubeconfig and building a client touch no network.
-            Cmd::SwitchContext(ctx) => match connect(&self.source, Some(&ctx)).await {
-                Ok(mut conn) => {
+            Cmd::SwitchContext(name) => match connect(&self.source, Some(&name)).await {
+                Ok(conn) => {
                     // All namespaces stay all namespaces, and the current context keeps the one
                     // shown; another context opens on its own namespace (`update` says so).
-                    if self.namespace.is_some() && ctx != self.connection.context {
+                    let current = self.parts.values().next().map(|p| p.shown.name.clone());
+                    if self.namespace.is_some() && current.as_deref() != Some(name.as_str()) {
                         self.namespace = Some(conn.default_namespace.clone());
                     }
-                    self.readonly = self.policy.applies_to(&ctx);
-                    conn.client = gate::guard(conn.client, self.readonly);
-                    self.connection = conn;
-                    self.restart_watches();
-                    self.restart_probe();
+                    // Shown alone, it is the first context again.
+                    self.parts.clear();
+                    self.next_ctx = 0;
+                    self.add_context(conn);
                     Some(Msg::Connected {
-                        context: ctx,
-                        server: self.connection.server.clone(),
+                        contexts: self.shown(),
                         namespace: self.namespace.clone(),
-                        readonly: self.readonly,
                     })
                 }
                 Err(e) => Some(Msg::Failed(format!("{e:#}"))),
             },
+            Cmd::AddContext(name) => match connect(&self.source, Some(&name)).await {
+                Ok(conn) => Some(Msg::ContextAdded(self.add_context(conn))),
+                Err(e) => Some(Msg::Failed(format!("{e:#}"))),
+            },
+            Cmd::RemoveContext(ctx) => {
+                // Dropping the part aborts its tasks and drops what they had queued.
+                self.parts.remove(&ctx);
+                None
+            }
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
                 crate::state::theme::Theme::load(&name)
                     .map(Box::new)
@@ -257,12 +300,8 @@ impl Engine {
             }
             Cmd::Exec(target) => {
                 let path = std::env::var_os("PATH");
-                match exec::command_line(
-                    &self.source,
-                    &self.connection.context,
-                    &target,
-                    path.as_deref(),
-                ) {
+                let context = context?;
+                match exec::command_line(&self.source, &context, &target, path.as_deref()) {
                     Ok(line) => {
                         self.exec = Some(line);
                         None
@@ -271,8 +310,14 @@ impl Engine {
                 }
             }
             Cmd::Form(cmd) => {
-                let client = self.connection.client.clone();
-                let context = self.connection.context.clone();
+                // A YAML written to a file names no context and needs no client.
+                let client = client.or_else(|| {
+                    self.parts
+                        .values()
+                        .next()
+                        .map(|p| p.connection.client.clone())
+                })?;
+                let context = context.unwrap_or_default();
                 let audit = self.audit_log.clone();
                 let tx = self.tx.clone();
                 self.effects.spawn(async move {
@@ -298,14 +343,42 @@ impl Engine {
 
     /// The next message of a watch or a command; an error when a background task panicked.
     pub async fn recv(&mut self) -> Result<Msg> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// Command results first, then the contexts' watches, each context in turn.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Result<Msg>> {
         loop {
-            tokio::select! {
-                Some(msg) = self.watch_rx.recv() => return Ok(msg),
-                Some(msg) = self.rx.recv() => return Ok(msg),
-                Some(res) = self.watchers.join_next() => check_task(res)?,
-                Some(res) = self.probe.join_next() => check_task(res)?,
-                Some(res) = self.effects.join_next() => check_task(res)?,
+            if let Poll::Ready(Some(res)) = self.effects.poll_join_next(cx) {
+                if let Err(e) = check_task(res) {
+                    return Poll::Ready(Err(e));
+                }
+                continue;
             }
+            let ended = self
+                .parts
+                .values_mut()
+                .find_map(|p| match p.poll_ended(cx) {
+                    Poll::Ready(Some(res)) => Some(res),
+                    _ => None,
+                });
+            if let Some(res) = ended {
+                if let Err(e) = check_task(res) {
+                    return Poll::Ready(Err(e));
+                }
+                continue;
+            }
+            if let Poll::Ready(Some(msg)) = self.rx.poll_recv(cx) {
+                return Poll::Ready(Ok(msg));
+            }
+            let msg = self.in_turn(|part| match part.poll_recv(cx) {
+                Poll::Ready(Some(msg)) => Some(msg),
+                _ => None,
+            });
+            return match msg {
+                Some(msg) => Poll::Ready(Ok(msg)),
+                None => Poll::Pending,
+            };
         }
     }
 
@@ -320,12 +393,23 @@ impl Engine {
         self.exec.take()
     }
 
-    /// A message already queued, if any (command results first).
+    /// A message already queued, if any (command results first, then each context in turn).
     pub fn try_recv(&mut self) -> Option<Msg> {
-        self.rx
-            .try_recv()
-            .or_else(|_| self.watch_rx.try_recv())
-            .ok()
+        if let Ok(msg) = self.rx.try_recv() {
+            return Some(msg);
+        }
+        self.in_turn(Part::try_recv)
+    }
+
+    /// The first answer of `f` over the parts, starting from a different part each time so
+    /// that a busy context cannot starve the others.
+    fn in_turn<T>(&mut self, mut f: impl FnMut(&mut Part) -> Option<T>) -> Option<T> {
+        self.turn = self.turn.wrapping_add(1);
+        let k = self.turn % self.parts.len().max(1);
+        if let Some(found) = self.parts.values_mut().skip(k).find_map(&mut f) {
+            return Some(found);
+        }
+        self.parts.values_mut().take(k).find_map(f)
     }
 }
 

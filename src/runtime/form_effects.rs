@@ -80,14 +80,18 @@ pub async fn run_within(
                 .map(Box::new),
             backup,
         },
-        FormCmd::DryRun { attempt, request } => FormMsg::DryRun {
+        FormCmd::DryRun {
+            attempt, request, ..
+        } => FormMsg::DryRun {
             attempt,
             result: bounded(limit, submit::send(client, &request.0, true))
                 .await
                 .map(|_| ())
                 .map_err(|e| scrubbed(&e, &request.0)),
         },
-        FormCmd::Submit { attempt, request } => {
+        FormCmd::Submit {
+            attempt, request, ..
+        } => {
             let req = request.0;
             let sent = tokio::time::timeout(limit, submit::send(client, &req, false)).await;
             let answered = sent.is_ok();

@@ -10,6 +10,7 @@
 //! its [`engine`] alone runs effects.
 
 mod clipboard;
+mod context_part;
 pub mod engine;
 pub mod exec;
 pub mod form_effects;
@@ -36,6 +37,7 @@ use crate::state::launch::Launch;
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
+use crate::state::shown::Shown;
 use crate::state::theme::Theme;
 use crate::update::set_pages;
 use engine::{Engine, EngineConfig};
@@ -160,6 +162,8 @@ impl Drop for TerminalGuard {
 pub(crate) struct Start {
     pub(crate) source: Source,
     pub(crate) connection: Connection,
+    /// The further contexts shown beside the first (`--context a --context b`).
+    pub(crate) more: Vec<Connection>,
     /// `None`: all namespaces.
     pub(crate) namespace: Option<String>,
     pub(crate) theme: Theme,
@@ -201,6 +205,11 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
     model.server = start.connection.server.clone();
     model.theme = start.theme;
     model.readonly = start.readonly.applies_to(&start.connection.context);
+    model.shown = vec![Shown::first(
+        &start.connection.context,
+        &start.connection.server,
+        model.readonly,
+    )];
     start.launch.apply(&mut model);
     let size = guard.terminal.size().context("reading the terminal size")?;
     model.size = (size.width, size.height);
@@ -215,6 +224,10 @@ async fn run_loop(guard: &mut TerminalGuard, mut signals: Signals, start: Start)
         probe: Some(Default::default()),
         watch: Default::default(),
     });
+    for connection in start.more {
+        let shown = engine.add_context(connection);
+        engine.handle(&mut model, Msg::ContextAdded(shown)).await;
+    }
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

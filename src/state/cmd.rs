@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::state::exec::ExecTarget;
 use kbdash_core::forms::Request;
-use kbdash_core::rows::{ObjKey, ObjRef};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef};
 
 /// An effect for the runtime to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,15 +20,20 @@ pub enum Cmd {
         /// Its components, whose Restore objects are named after them.
         components: Vec<String>,
     },
-    /// Restart the watches on another namespace.
+    /// Restart the watches of every context shown on another namespace.
     Watch {
         /// `None`: all namespaces.
         namespace: Option<String>,
     },
-    /// Restart the watches as they are: their connections may be dead without knowing it.
-    RestartWatches,
-    /// Reconnect with another kubeconfig context and restart the watches.
+    /// Restart a context's watches as they are: their connections may be dead without knowing
+    /// it.
+    RestartWatches(Ctx),
+    /// Show this kubeconfig context alone: reconnect and restart the watches.
     SwitchContext(String),
+    /// Show this kubeconfig context too, beside those shown.
+    AddContext(String),
+    /// Stop showing a context: its watches and probe end (`update` has forgotten its rows).
+    RemoveContext(Ctx),
     /// Load a theme by name or path.
     LoadTheme(String),
     /// An effect of the operations menu or a form (load, dry run, submit, write).
@@ -49,8 +54,10 @@ impl Cmd {
             | Cmd::Follow(_)
             | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
-            | Cmd::RestartWatches
+            | Cmd::RestartWatches(_)
             | Cmd::SwitchContext(_)
+            | Cmd::AddContext(_)
+            | Cmd::RemoveContext(_)
             | Cmd::LoadTheme(_)
             | Cmd::Copy(_) => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
@@ -63,6 +70,30 @@ impl Cmd {
                 // A server-side dry run is a write request too: the gate refuses it.
                 FormCmd::DryRun { .. } | FormCmd::Submit { .. } => true,
             },
+        }
+    }
+
+    /// The context whose API server the effect talks to, if it talks to one server: the
+    /// engine sends it through that context's client, behind that context's read-only gate.
+    /// A new command that talks to the API names its context here.
+    pub fn ctx(&self) -> Option<Ctx> {
+        match self {
+            Cmd::Follow(target) => target.as_ref().map(|t| t.key.ctx),
+            Cmd::LoadClusterFacts { cluster, .. } => Some(cluster.ctx),
+            Cmd::RestartWatches(ctx) | Cmd::RemoveContext(ctx) => Some(*ctx),
+            Cmd::Exec(target) => Some(target.pod.ctx),
+            Cmd::Form(form) => match form {
+                FormCmd::LoadContext { cluster } => Some(cluster.ctx),
+                FormCmd::LoadRestore { backup } => Some(backup.ctx),
+                FormCmd::DryRun { ctx, .. } | FormCmd::Submit { ctx, .. } => Some(*ctx),
+                FormCmd::WriteYaml { .. } => None,
+            },
+            Cmd::Quit
+            | Cmd::Watch { .. }
+            | Cmd::SwitchContext(_)
+            | Cmd::AddContext(_)
+            | Cmd::LoadTheme(_)
+            | Cmd::Copy(_) => None,
         }
     }
 }
@@ -91,6 +122,8 @@ pub enum FormCmd {
     },
     /// Send the request with `dryRun=All`.
     DryRun {
+        /// The context of the form's cluster: the request goes to its API server alone.
+        ctx: Ctx,
         /// The form's attempt this dry run belongs to.
         attempt: u64,
         /// What to send.
@@ -98,6 +131,8 @@ pub enum FormCmd {
     },
     /// Send the request for real (and audit it).
     Submit {
+        /// The context of the form's cluster: the request goes to its API server alone.
+        ctx: Ctx,
         /// The form's attempt this submit belongs to.
         attempt: u64,
         /// What to send.

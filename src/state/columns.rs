@@ -13,6 +13,9 @@ use kbdash_core::rows::{Atom, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow};
 /// Which column a table is sorted by. The titles are the columns' headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnId {
+    /// CONTEXT, in every pane while more than one context is shown (drawn before the rows'
+    /// own columns; it does not sort).
+    Context,
     /// NAMESPACE, in every pane.
     Namespace,
     /// NAME, in every pane.
@@ -63,7 +66,7 @@ impl ColumnId {
         match self {
             ColumnId::Name => u8::MAX,
             ColumnId::Status => 9,
-            ColumnId::Type | ColumnId::Cluster => 8,
+            ColumnId::Type | ColumnId::Cluster | ColumnId::Context => 8,
             ColumnId::Ready | ColumnId::Role => 7,
             ColumnId::LastOp
             | ColumnId::Pitr
@@ -84,7 +87,8 @@ impl ColumnId {
     pub(crate) const fn holds_names(self) -> bool {
         matches!(
             self,
-            ColumnId::Namespace
+            ColumnId::Context
+                | ColumnId::Namespace
                 | ColumnId::Name
                 | ColumnId::Cluster
                 | ColumnId::Primary
@@ -157,9 +161,10 @@ fn any(fields: &[&str], needle: &str) -> bool {
     fields.iter().any(|f| contains_ci(f, needle))
 }
 
-/// Whether a row of namespace `namespace` and cluster `cluster` belongs to the scoped cluster.
-fn of_cluster(namespace: &Atom, cluster: &Atom, scope: &ObjKey) -> bool {
-    *namespace == scope.namespace && *cluster == scope.name
+/// Whether the row `key` of cluster `cluster` belongs to the scoped cluster (of its context:
+/// the same names in another context are another cluster).
+fn of_cluster(key: &ObjKey, cluster: &Atom, scope: &ObjKey) -> bool {
+    key.ctx == scope.ctx && key.namespace == scope.namespace && *cluster == scope.name
 }
 
 impl TableRow for ClusterRow {
@@ -228,7 +233,7 @@ impl TableRow for PodRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        of_cluster(&self.key.namespace, &self.cluster, scope)
+        of_cluster(&self.key, &self.cluster, scope)
     }
 }
 
@@ -264,7 +269,7 @@ impl TableRow for OpsRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        of_cluster(&self.key.namespace, &self.cluster, scope)
+        of_cluster(&self.key, &self.cluster, scope)
     }
 }
 
@@ -308,6 +313,6 @@ impl TableRow for BackupRow {
         )
     }
     fn in_scope(&self, scope: &ObjKey) -> bool {
-        of_cluster(&self.key.namespace, &self.cluster, scope)
+        of_cluster(&self.key, &self.cluster, scope)
     }
 }

@@ -45,7 +45,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ns", "ns NAME | ns all: show one namespace or all"),
     (
         "ctx",
-        "ctx [NAME]: switch kubeconfig context (no name: choose from the list)",
+        "ctx [NAME|+NAME|-NAME]: show context NAME alone, +NAME beside those shown, -NAME no more (no name: choose from the list)",
     ),
     ("theme", "theme NAME|PATH: switch colour theme"),
     ("clusters", "show the Clusters pane"),
@@ -157,7 +157,12 @@ pub(crate) fn candidates(model: &Model, line: &str) -> Vec<String> {
         ["ns" | "namespace"] => std::iter::once("all".to_string())
             .chain(model.known_namespaces())
             .collect(),
-        ["ctx" | "context"] => model.contexts.clone(),
+        ["ctx" | "context"] => model
+            .contexts
+            .iter()
+            .flat_map(|c| [c.clone(), format!("+{c}")])
+            .chain(model.shown.iter().map(|s| format!("-{}", s.name)))
+            .collect(),
         ["theme"] => BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
         _ => Vec::new(),
     };

@@ -16,6 +16,7 @@ pub mod msg;
 pub(crate) mod problem_index;
 pub mod readonly;
 pub mod search;
+pub mod shown;
 pub mod store;
 pub(crate) mod table;
 pub mod theme;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
 use crate::state::search::Search;
+use crate::state::shown::Shown;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
 use crate::state::theme::Theme;
@@ -15,7 +16,7 @@ use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
 use kbdash_core::domain::triage::{ApiDown, StreamHealth};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef, OpsRow};
 
 /// Rows around a table's body as `view` lays the screen out: header, tab bar, status line, the
 /// pane's two borders and its column header.
@@ -193,24 +194,28 @@ pub struct Model {
     pub now: DateTime<Utc>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
-    /// The kubeconfig context shown ("demo" for the embedded demo).
+    /// The kubeconfig context shown ("demo" for the embedded demo); the first of them when
+    /// several are shown.
     pub context: String,
     /// The context's API server URL, as messages name it (empty when unknown).
     pub server: String,
+    /// Every context shown, by id: one, or several (`--context a --context b`, `:ctx +NAME`).
+    pub shown: Vec<Shown>,
     /// When the watches of this context and namespace were started.
     pub watching_since: DateTime<Utc>,
     /// `None` shows every namespace.
     pub namespace: Option<String>,
     /// Contexts of the kubeconfig, for `:ctx` completion.
     pub contexts: Vec<String>,
-    /// Whether the context is read-only: nothing that would change the cluster is offered.
+    /// Whether every context shown is read-only: nothing that would change a cluster is
+    /// offered. With several shown, each one's own mode is in [`Model::shown`].
     pub readonly: bool,
     /// The colours.
     pub theme: Theme,
     /// The watched objects.
     pub store: Store,
-    /// The state of each watched kind's stream.
-    pub streams: BTreeMap<Kind, StreamState>,
+    /// The state of each context's stream of each watched kind.
+    pub streams: BTreeMap<(Ctx, Kind), StreamState>,
     /// The pane shown when no overlay covers it.
     pub focus: Pane,
     /// The cluster the other panes are scoped to.
@@ -235,8 +240,9 @@ pub struct Model {
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
     pub triage: TriageState,
-    /// The API server stopped answering the liveness probe, since when and why.
-    pub api_down: Option<ApiDown>,
+    /// The API servers that stopped answering the liveness probe, by context, since when and
+    /// why.
+    pub api_down: BTreeMap<Ctx, ApiDown>,
     /// Wall mode, when on.
     pub(crate) wall: Option<WallState>,
     /// The user asked to leave.
@@ -255,13 +261,17 @@ impl Model {
             size: (120, 40),
             context: context.to_string(),
             server: String::new(),
+            shown: vec![Shown::first(context, "", false)],
             watching_since: now,
             namespace,
             contexts: Vec::new(),
             readonly: false,
             theme: Theme::default(),
             store: Store::default(),
-            streams: WATCHED.iter().map(|k| (*k, StreamState::Pending)).collect(),
+            streams: WATCHED
+                .iter()
+                .map(|k| ((Ctx::default(), *k), StreamState::Pending))
+                .collect(),
             focus: Pane::Clusters,
             scope: None,
             familiar: None,
@@ -273,7 +283,7 @@ impl Model {
             cluster_facts: None,
             notice: None,
             triage: Default::default(),
-            api_down: None,
+            api_down: BTreeMap::new(),
             wall: None,
             quit: false,
             forms: Default::default(),
@@ -333,28 +343,62 @@ impl Model {
         self.store.roles.is_flashing(pod, self.now)
     }
 
-    /// `error` of a request to the API server, naming the server.
-    pub(crate) fn server_said(&self, error: &str) -> String {
-        if self.server.is_empty() {
-            error.to_string()
-        } else {
-            format!("{error} (API server {})", self.server)
+    /// The context `ctx`, if it is shown.
+    pub fn shown(&self, ctx: Ctx) -> Option<&Shown> {
+        self.shown.iter().find(|s| s.ctx == ctx)
+    }
+
+    /// Whether more than one context is shown, so CONTEXT columns and context names are needed.
+    pub fn multi_context(&self) -> bool {
+        self.shown.len() > 1
+    }
+
+    /// The name of context `ctx` (empty when it is no longer shown).
+    pub fn context_name(&self, ctx: Ctx) -> &str {
+        self.shown(ctx).map_or("", |s| s.name.as_str())
+    }
+
+    /// Whether context `ctx` is read-only (one no longer shown is: nothing goes to it).
+    pub(crate) fn readonly_in(&self, ctx: Ctx) -> bool {
+        self.readonly || self.shown(ctx).is_none_or(|s| s.readonly)
+    }
+
+    /// The URL of the API server of `ctx` (empty when unknown): with one context shown, the
+    /// session's.
+    pub fn server_of(&self, ctx: Ctx) -> &str {
+        if !self.multi_context() {
+            return &self.server;
+        }
+        self.shown(ctx).map_or("", |s| s.server.as_str())
+    }
+
+    /// `error` of a request to the API server of `ctx`, naming the server.
+    pub(crate) fn server_said(&self, ctx: Ctx, error: &str) -> String {
+        match self.server_of(ctx) {
+            "" => error.to_string(),
+            server => format!("{error} (API server {server})"),
         }
     }
 
-    /// The API server as a sentence names it: "the API server" and its URL when known.
-    pub(crate) fn the_server(&self) -> String {
-        if self.server.is_empty() {
-            "the API server".into()
+    /// The API server of `ctx` as a sentence names it: "the API server" and its URL when known
+    /// (and its context's name when several are shown).
+    pub(crate) fn the_server(&self, ctx: Ctx) -> String {
+        let server = match self.server_of(ctx) {
+            "" => "the API server".to_string(),
+            server => format!("the API server at {server}"),
+        };
+        if self.multi_context() {
+            format!("{server} (context {})", self.context_name(ctx))
         } else {
-            format!("the API server at {}", self.server)
+            server
         }
     }
 
-    /// Whether the stream of `kind` is stale: it was delivering and is now failing to reconnect.
-    pub(crate) fn is_stale(&self, kind: Kind) -> bool {
+    /// Whether the stream of `kind` in `ctx` is stale: it was delivering and is now failing to
+    /// reconnect.
+    pub(crate) fn is_stale(&self, ctx: Ctx, kind: Kind) -> bool {
         matches!(
-            self.streams.get(&kind),
+            self.streams.get(&(ctx, kind)),
             Some(StreamState::Reconnecting { .. })
         )
     }
@@ -362,11 +406,21 @@ impl Model {
     /// The last update of the stalest failing stream, if any stream is stale; `None` inside
     /// means it never delivered at all.
     pub fn stale_since(&self) -> Option<Option<DateTime<Utc>>> {
-        let stale: Vec<Kind> = self
+        self.stale_since_among(|_| true)
+    }
+
+    /// [`Model::stale_since`] over the streams of context `ctx` only: a context that is down
+    /// makes its own clusters stale, not the others'.
+    pub fn ctx_stale_since(&self, ctx: Ctx) -> Option<Option<DateTime<Utc>>> {
+        self.stale_since_among(|c| c == ctx)
+    }
+
+    fn stale_since_among(&self, of: impl Fn(Ctx) -> bool) -> Option<Option<DateTime<Utc>>> {
+        let stale: Vec<(Ctx, Kind)> = self
             .streams
             .keys()
             .copied()
-            .filter(|k| self.is_stale(*k))
+            .filter(|(c, k)| of(*c) && self.is_stale(*c, *k))
             .collect();
         if stale.is_empty() {
             return None;

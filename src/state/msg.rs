@@ -9,12 +9,13 @@ use serde_json::Value;
 
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::shown::Shown;
 use crate::state::theme::Theme;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
 use kbdash_core::forms::{FormContext, RestoreContext};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ObjKey, ObjRef};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef};
 
 /// An input to `update`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +26,10 @@ pub enum Msg {
     Resize(u16, u16),
     /// The clock, once a second.
     Tick(DateTime<Utc>),
-    /// A watch event of `kind`, stamped with when it arrived.
+    /// A watch event of `kind` in context `ctx`, stamped with when it arrived.
     Watch {
+        /// The context whose stream it is.
+        ctx: Ctx,
         /// The stream's kind.
         kind: Kind,
         /// When the event arrived.
@@ -53,17 +56,15 @@ pub enum Msg {
     },
     /// A theme asked for with `:theme`.
     ThemeLoaded(Result<Box<Theme>, String>),
-    /// Watches restarted on a new context or namespace; `readonly` is the new context's mode.
+    /// Watches restarted on a new context or namespace: the contexts now shown, from scratch.
     Connected {
-        /// The context now shown.
-        context: String,
-        /// Its API server's URL.
-        server: String,
+        /// The contexts shown (one but for `--context a --context b` or `:ctx +NAME`).
+        contexts: Vec<Shown>,
         /// `None`: all namespaces.
         namespace: Option<String>,
-        /// Whether the context is read-only.
-        readonly: bool,
     },
+    /// One more context is shown (`:ctx +NAME`): its watches are starting.
+    ContextAdded(Shown),
     /// A command failed; shown in the status line.
     Failed(String),
     /// A program run with `kubectl exec` ended, and the terminal is kbdash's again.
@@ -75,6 +76,8 @@ pub enum Msg {
     },
     /// The API server's answer to the liveness probe (an error: it did not answer in time).
     Probe {
+        /// The context whose API server was asked.
+        ctx: Ctx,
         /// When the answer came (or the wait for it ended).
         at: DateTime<Utc>,
         /// The server answered, or why not.
@@ -87,15 +90,25 @@ pub enum Msg {
 impl From<Report> for Msg {
     fn from(report: Report) -> Msg {
         match report {
-            Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
+            Report::Watch {
+                ctx,
+                kind,
+                at,
+                event,
+            } => Msg::Watch {
+                ctx,
+                kind,
+                at,
+                event,
+            },
             Report::Raw { target, result } => Msg::Raw { target, result },
         }
     }
 }
 
 impl From<Probe> for Msg {
-    fn from(Probe { at, result }: Probe) -> Msg {
-        Msg::Probe { at, result }
+    fn from(Probe { ctx, at, result }: Probe) -> Msg {
+        Msg::Probe { ctx, at, result }
     }
 }
 

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use crate::state::store::Change;
 use kbdash_core::domain::triage::{self, Fingerprint, Problem, Verdict};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::ObjKey;
+use kbdash_core::rows::{Ctx, ObjKey};
 
 /// A part of the fleet the rules read together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,9 +30,20 @@ pub(crate) enum Unit {
     /// The OpsRequests of a cluster, read together: a failed one is made good by a later one
     /// of the same type.
     Ops(ObjKey),
-    Stream(Kind),
-    /// The API server's liveness.
-    Api,
+    /// A context's stream of a kind.
+    Stream(Ctx, Kind),
+    /// A context's API server's liveness.
+    Api(Ctx),
+}
+
+impl Unit {
+    /// The context the unit belongs to.
+    pub(crate) fn ctx(&self) -> Option<Ctx> {
+        Some(match self {
+            Unit::Cluster(key) | Unit::Pod(key) | Unit::Ops(key) => key.ctx,
+            Unit::Stream(ctx, _) | Unit::Api(ctx) => *ctx,
+        })
+    }
 }
 
 /// A problem in rank order; the unit breaks ties between identical problems.

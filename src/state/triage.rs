@@ -13,23 +13,25 @@ use crate::state::problem_index::ProblemIndex;
 use crate::state::store::Store;
 use kbdash_core::domain::triage::{DownSince, Level, Problem, RestartMemory, Thresholds};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ClusterRow, ObjKey, Row};
+use kbdash_core::rows::{ClusterRow, Ctx, ObjKey, Row};
 
 /// Triage and freshness state, kept across watch restarts within a session.
 #[derive(Debug, Clone, Default)]
 pub struct TriageState {
     pub(crate) thresholds: Thresholds,
     pub restarts: RestartMemory,
-    /// When each stream last delivered anything (a list, an object, a deletion).
-    pub(crate) last_seen: BTreeMap<Kind, DateTime<Utc>>,
+    /// When each context's stream of each kind last delivered anything (a list, an object, a
+    /// deletion).
+    pub(crate) last_seen: BTreeMap<(Ctx, Kind), DateTime<Utc>>,
     /// The triage row to return to when the detail opened from it closes.
     pub(crate) return_to: Option<usize>,
     /// The triage view lists the acknowledged problems instead of the others.
     pub listing_acknowledged: bool,
     /// The problems found, kept up to date by events and ticks.
     pub problems: ProblemIndex,
-    /// Streams that were live and are not, since when: verdicts over their data are suspended.
-    pub down: DownSince,
+    /// Streams that were live and are not, per context, since when: verdicts over their data
+    /// are suspended (a context's own: the others' clusters stay live).
+    pub down: BTreeMap<Ctx, DownSince>,
 }
 
 /// Wall mode: which page of tiles shows, and since when.
@@ -46,7 +48,7 @@ pub(crate) struct WallState {
 
 impl TriageState {
     /// Records what triage remembers about a watch event: freshness and restart counts.
-    pub(crate) fn observe(&mut self, kind: Kind, at: DateTime<Utc>, event: &WatchEvent) {
+    pub(crate) fn observe(&mut self, ctx: Ctx, kind: Kind, at: DateTime<Utc>, event: &WatchEvent) {
         match event {
             WatchEvent::Error(_) => return,
             WatchEvent::InitRow(row) | WatchEvent::Apply(row) => {
@@ -57,7 +59,13 @@ impl TriageState {
             WatchEvent::Delete(key) if kind == Kind::Pod => self.restarts.forget(key),
             _ => {}
         }
-        self.last_seen.insert(kind, at);
+        self.last_seen.insert((ctx, kind), at);
+    }
+
+    /// The streams of `ctx` that are down, since when (none when it has none down).
+    pub(crate) fn down_in(&self, ctx: Ctx) -> &DownSince {
+        static NONE: DownSince = DownSince::new();
+        self.down.get(&ctx).unwrap_or(&NONE)
     }
 
     /// Forgets what triage remembers of objects a relist of `kind` no longer has: pods deleted

@@ -65,7 +65,7 @@ pub(crate) fn after_ops_change(
     let Some(row) = m.store.ops.get(op) else {
         return;
     };
-    let cluster = ObjKey::from_atoms(&row.key.namespace, &row.cluster);
+    let cluster = row.key.sibling(&row.cluster);
     let showing = matches!(&m.overlay, Overlay::Detail(d)
         if d.target.kind == Kind::Cluster && d.target.key == cluster);
     if showing && row.op_type == "Expose" && row.is_finished() && before != Some(true) {

@@ -35,6 +35,10 @@ pub(super) fn start(m: &mut Model, program: Program, cmds: &mut Vec<Cmd>) {
         );
         return;
     };
+    if m.readonly_in(pod.ctx) {
+        super::notify(m, READ_ONLY.into());
+        return;
+    }
     cmds.push(Cmd::Exec(ExecTarget {
         pod,
         container: POSTGRES_CONTAINER.to_string(),

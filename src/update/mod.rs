@@ -4,6 +4,7 @@
 //! say.
 
 mod clipboard;
+mod contexts;
 mod detail;
 mod exec;
 pub mod forms;
@@ -22,10 +23,11 @@ use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
 use crate::state::problem_index::Unit;
+use crate::state::shown::Shown;
 use crate::state::store::WATCHED;
 use crate::update::forms::restore_live::Touched;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ObjKey, ObjRef, OpsRow};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef, OpsRow};
 
 /// How long a notice stays in the status line.
 const NOTICE_SECONDS: i64 = 8;
@@ -53,7 +55,16 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             set_pages(m);
         }
         Msg::Key(key) => on_key(m, key, &mut cmds),
-        Msg::Watch { kind, at, event } => {
+        Msg::Watch {
+            ctx,
+            kind,
+            at,
+            event,
+        } => {
+            // A context no longer shown may still have had events queued.
+            if m.shown(ctx).is_none() {
+                return cmds;
+            }
             let touch = match &event {
                 WatchEvent::Apply(row) => Some(redraw::Touch::of(row)),
                 _ => None,
@@ -73,7 +84,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 WatchEvent::InitDone => Some(Touched::All),
                 WatchEvent::Init | WatchEvent::InitRow(_) | WatchEvent::Error(_) => None,
             };
-            on_watch(m, kind, at, event);
+            on_watch(m, ctx, kind, at, event);
             if let Some(touched) = backups {
                 forms::restore_live::after_backups(m, &touched, &mut cmds);
             }
@@ -97,13 +108,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::ThemeLoaded(Err(e)) | Msg::Failed(e) => notify(m, e),
         Msg::Exited { what, result } => notify(m, exec::ended(&what, result)),
-        Msg::Probe { at, result } => redraw = on_probe(m, at, result, &mut cmds),
+        Msg::Probe { ctx, .. } if m.shown(ctx).is_none() => redraw = false,
+        Msg::Probe { ctx, at, result } => redraw = on_probe(m, ctx, at, result, &mut cmds),
         Msg::Connected {
-            context,
-            server,
+            contexts,
             namespace,
-            readonly,
-        } => on_connected(m, context, server, namespace, readonly),
+        } => on_connected(m, contexts, namespace),
+        Msg::ContextAdded(shown) => contexts::added(m, shown),
     }
     triage::refresh(m);
     if redraw || m.triage.problems.generation() != problems {
@@ -120,17 +131,16 @@ pub fn set_pages(m: &mut Model) {
     }
 }
 
-fn notify(m: &mut Model, text: String) {
+pub(crate) fn notify(m: &mut Model, text: String) {
     m.notice = Some((text, m.now));
 }
 
-fn on_connected(
-    m: &mut Model,
-    context: String,
-    server: String,
-    namespace: Option<String>,
-    readonly: bool,
-) {
+fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
+    let Some(first) = shown.first() else {
+        return;
+    };
+    let (context, server) = (first.name.clone(), first.server.clone());
+    let readonly = shown.iter().all(|s| s.readonly);
     // A context switch may change the namespace shown without being asked to: say so.
     let moved = (context != m.context && namespace != m.namespace).then(|| {
         let name = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "all".into());
@@ -149,6 +159,11 @@ fn on_connected(
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
     m.server = server;
+    m.streams = shown
+        .iter()
+        .flat_map(|s| WATCHED.iter().map(|k| ((s.ctx, *k), StreamState::Pending)))
+        .collect();
+    m.shown = shown;
     if let Some(roles) = roles {
         m.store.roles = roles.history_only();
     }
@@ -442,7 +457,7 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     }
 }
 
-fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
+pub(crate) fn set_scope(m: &mut Model, scope: Option<ObjKey>) {
     if scope.is_some() {
         m.familiar = scope.clone();
     }
@@ -520,7 +535,13 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Quit) => quit(m, cmds),
         Ok(Command::Help) => m.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::Namespace(ns)) => cmds.push(Cmd::Watch { namespace: ns }),
-        Ok(Command::Context(Some(ctx))) => switch_context(m, ctx, cmds),
+        Ok(Command::Context(Some(ctx))) => match ctx.strip_prefix('+') {
+            Some(name) => contexts::add(m, name, cmds),
+            None => match ctx.strip_prefix('-') {
+                Some(name) => contexts::remove(m, name, cmds),
+                None => switch_context(m, ctx, cmds),
+            },
+        },
         Ok(Command::Context(None)) if m.contexts.is_empty() => {
             notify(m, "no contexts: this session has no kubeconfig".into());
         }
@@ -538,65 +559,61 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
     }
 }
 
-/// `:ctx NAME`, or Enter in the context list: reconnect with a context of the kubeconfig.
+/// `:ctx NAME`, or Enter in the context list: reconnect with a context of the kubeconfig, and
+/// show it alone.
 fn switch_context(m: &mut Model, ctx: String, cmds: &mut Vec<Cmd>) {
-    if m.contexts.contains(&ctx) {
+    if contexts::known(m, &ctx) {
         cmds.push(Cmd::SwitchContext(ctx));
-    } else {
-        let known = if m.contexts.is_empty() {
-            "none: this session has no kubeconfig".to_string()
-        } else {
-            m.contexts.join(", ")
-        };
-        notify(m, format!("no context {ctx:?} (contexts: {known})"));
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Watch events
 
-fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
-    m.triage.observe(kind, at, &event);
-    m.triage.problems.touch(Unit::Stream(kind));
-    let before = m.streams.get(&kind).cloned();
-    on_stream_event(m, kind, at, event);
-    if let Some(after) = m.streams.get(&kind)
-        && triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
+fn on_watch(m: &mut Model, ctx: Ctx, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+    m.triage.observe(ctx, kind, at, &event);
+    m.triage.problems.touch(Unit::Stream(ctx, kind));
+    let stream = (ctx, kind);
+    let before = m.streams.get(&stream).cloned();
+    on_stream_event(m, stream, at, event);
+    if let Some(after) = m.streams.get(&stream)
+        && triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), after, at)
     {
         m.triage.problems.rebuild();
     }
 }
 
-fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
+fn on_stream_event(m: &mut Model, stream: (Ctx, Kind), at: DateTime<Utc>, event: WatchEvent) {
+    let (ctx, kind) = stream;
     match event {
         WatchEvent::Init => {
-            m.store.begin_relist(kind);
-            m.streams.insert(kind, StreamState::Syncing { count: 0 });
+            m.store.begin_relist(ctx, kind);
+            m.streams.insert(stream, StreamState::Syncing { count: 0 });
         }
         WatchEvent::InitRow(row) => {
-            let count = m.store.receive(kind, *row);
-            m.streams.insert(kind, StreamState::Syncing { count });
+            let count = m.store.receive(ctx, kind, *row);
+            m.streams.insert(stream, StreamState::Syncing { count });
         }
         WatchEvent::InitDone => {
             m.triage.problems.rebuild();
-            m.store.finish_relist(kind, at);
+            m.store.finish_relist(ctx, kind, at);
             m.triage.relisted(kind, &m.store);
-            m.streams.insert(kind, StreamState::Live);
+            m.streams.insert(stream, StreamState::Live);
         }
         WatchEvent::Apply(row) => {
             if let Some(change) = m.store.apply(*row, at) {
                 m.triage.problems.note(&change);
             }
-            m.streams.insert(kind, StreamState::Live);
+            m.streams.insert(stream, StreamState::Live);
         }
         WatchEvent::Delete(key) => {
             if let Some(change) = m.store.delete(kind, &key, at) {
                 m.triage.problems.note(&change);
             }
-            m.streams.insert(kind, StreamState::Live);
+            m.streams.insert(stream, StreamState::Live);
         }
         WatchEvent::Error(e) => {
-            m.store.drop_relist(kind);
+            m.store.drop_relist(ctx, kind);
             let state = match e {
                 StreamError::Forbidden(msg) => StreamState::Forbidden(msg),
                 StreamError::NotFound(_) => StreamState::NotInstalled(not_installed(kind)),
@@ -608,14 +625,14 @@ fn on_stream_event(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEve
                         since.format("%H:%M:%S"),
                         quiet.as_secs()
                     );
-                    reconnecting(m.streams.get(&kind), since, error)
+                    reconnecting(m.streams.get(&stream), since, error)
                 }
                 StreamError::Other(error) => {
-                    let error = m.server_said(&error);
-                    reconnecting(m.streams.get(&kind), at, error)
+                    let error = m.server_said(ctx, &error);
+                    reconnecting(m.streams.get(&stream), at, error)
                 }
             };
-            m.streams.insert(kind, state);
+            m.streams.insert(stream, state);
         }
     }
 }
@@ -644,25 +661,26 @@ fn reconnecting(before: Option<&StreamState>, since: DateTime<Utc>, error: Strin
 /// Returns whether anything changed.
 fn on_probe(
     m: &mut Model,
+    ctx: Ctx,
     at: DateTime<Utc>,
     result: Result<(), String>,
     cmds: &mut Vec<Cmd>,
 ) -> bool {
     match result {
         Ok(()) => {
-            let recovered = m.api_down.take().is_some();
+            let recovered = m.api_down.remove(&ctx).is_some();
             if recovered {
                 m.triage.problems.rebuild();
             }
             recovered
         }
-        Err(_) if m.api_down.is_some() => false,
+        Err(_) if m.api_down.contains_key(&ctx) => false,
         Err(cause) => {
             // The streams' state says since when; the header and triage say it too.
-            let why = format!("{} is not answering: {cause}", m.the_server());
-            let error = m.server_said(&cause);
+            let why = format!("{} is not answering: {cause}", m.the_server(ctx));
+            let error = m.server_said(ctx, &cause);
             for kind in WATCHED {
-                let before = m.streams.get(&kind).cloned();
+                let before = m.streams.get(&(ctx, kind)).cloned();
                 let state = match &before {
                     Some(StreamState::Forbidden(_) | StreamState::NotInstalled(_)) => continue,
                     Some(StreamState::Reconnecting { since, attempt, .. }) => {
@@ -678,17 +696,18 @@ fn on_probe(
                         error: why.clone(),
                     },
                 };
-                m.store.drop_relist(kind);
-                triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
-                m.streams.insert(kind, state);
+                m.store.drop_relist(ctx, kind);
+                triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), &state, at);
+                m.streams.insert((ctx, kind), state);
             }
-            m.api_down = Some(kbdash_core::domain::triage::ApiDown {
+            let down = kbdash_core::domain::triage::ApiDown {
                 since: at,
                 error,
                 cause: crate::k8s::cause::headline(&cause).to_string(),
-            });
+            };
+            m.api_down.insert(ctx, down);
             m.triage.problems.rebuild();
-            cmds.push(Cmd::RestartWatches);
+            cmds.push(Cmd::RestartWatches(ctx));
             true
         }
     }

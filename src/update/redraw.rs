@@ -69,7 +69,7 @@ pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
     let (first, last, cursor) = ends(table.window_keys(), table.cursor());
     Some(Glance {
         shown,
-        stream: m.streams.get(&kind).cloned(),
+        stream: m.streams.get(&(key.ctx, kind)).cloned(),
         counts: Pane::ALL.map(|p| m.table(p).visible_len()),
         first,
         last,

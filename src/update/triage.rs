@@ -1,7 +1,7 @@
 //! Keeping triage up to date with the model: the kept problem list (what each unit of the rules
 //! reads from the model), which streams are down, and the wall's paging.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -12,6 +12,7 @@ use kbdash_core::domain::triage::{self, ClusterGroup, Listed, Verdict};
 use kbdash_core::kinds::Kind;
 #[cfg(feature = "testing")]
 use kbdash_core::rows::ClusterRow;
+use kbdash_core::rows::Ctx;
 use kbdash_core::rows::ObjKey;
 
 /// Brings the model's problem list up to date: units whose recheck time has come, then units
@@ -22,9 +23,18 @@ pub(crate) fn refresh(m: &mut Model) {
         Due::Units(units) => (units, false),
         Due::Everything => (all_units(m), true),
     };
-    let listed = listed(m);
+    let listed: BTreeMap<Ctx, Listed> = m.shown.iter().map(|s| (s.ctx, listed(m, s.ctx))).collect();
+    let none = Listed::new();
     for unit in units {
-        let verdict = evaluate(m, &listed, &unit);
+        let listed = unit.ctx().and_then(|c| listed.get(&c)).unwrap_or(&none);
+        let mut verdict = evaluate(m, listed, &unit);
+        if let (Some(ctx), false) = (unit.ctx(), matches!(unit, Unit::Api(_))) {
+            verdict.problems = verdict
+                .problems
+                .into_iter()
+                .map(|p| in_context(m, ctx, p))
+                .collect();
+        }
         m.triage.problems.set(unit, verdict);
     }
     if everything {
@@ -32,13 +42,16 @@ pub(crate) fn refresh(m: &mut Model) {
     }
 }
 
-/// The kinds whose streams have listed: live, or down after being live (their rules are then
-/// judged as of the moment they went down).
-fn listed(m: &Model) -> Listed {
+/// The kinds whose streams in `ctx` have listed: live, or down after being live (their rules
+/// are then judged as of the moment they went down).
+fn listed(m: &Model, ctx: Ctx) -> Listed {
+    let down = m.triage.down_in(ctx);
     m.streams
         .iter()
-        .filter(|(kind, state)| **state == StreamState::Live || m.triage.down.contains_key(*kind))
-        .map(|(kind, _)| *kind)
+        .filter(|((c, kind), state)| {
+            *c == ctx && (**state == StreamState::Live || down.contains_key(kind))
+        })
+        .map(|((_, kind), _)| *kind)
         .collect()
 }
 
@@ -59,8 +72,8 @@ fn all_units(m: &Model) -> Vec<Unit> {
                 .cloned()
                 .map(Unit::Ops),
         )
-        .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
-        .chain([Unit::Api])
+        .chain(m.streams.keys().map(|(c, k)| Unit::Stream(*c, *k)))
+        .chain(m.shown.iter().map(|s| Unit::Api(s.ctx)))
         .collect()
 }
 
@@ -92,33 +105,36 @@ fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
                 schedules: &schedules,
                 policies: &policies,
             };
-            triage::cluster_verdict(&group, store, limits, listed, &m.triage.down, m.now)
+            let down = m.triage.down_in(key.ctx);
+            triage::cluster_verdict(&group, store, limits, listed, down, m.now)
         }
         Unit::Pod(key) => store.pods.get(key).map_or_else(Verdict::default, |p| {
-            triage::pod_verdict(p, &m.triage.restarts, limits, &m.triage.down, m.now)
+            let down = m.triage.down_in(key.ctx);
+            triage::pod_verdict(p, &m.triage.restarts, limits, down, m.now)
         }),
         // Another engine's requests are not kbdash's to judge.
         Unit::Ops(cluster) if store.other_clusters.contains(cluster) => Verdict::default(),
         Unit::Ops(cluster) => {
             let ops: Vec<_> = store.cluster_ops(cluster).collect();
-            triage::ops_verdict(&ops, limits, &m.triage.down, m.now)
+            triage::ops_verdict(&ops, limits, m.triage.down_in(cluster.ctx), m.now)
         }
         // While the API server does not answer, its one problem stands for every stream.
-        Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
-        Unit::Api => Verdict {
+        Unit::Stream(ctx, _) if m.api_down.contains_key(ctx) => Verdict::default(),
+        Unit::Api(ctx) => Verdict {
             problems: m
                 .api_down
-                .iter()
-                .map(|down| triage::api_problem(&m.context, down))
+                .get(ctx)
+                .map(|down| triage::api_problem(m.context_name(*ctx), down))
+                .into_iter()
                 .collect(),
             recheck: None,
         },
-        Unit::Stream(kind) => Verdict {
+        Unit::Stream(ctx, kind) => Verdict {
             problems: m
                 .streams
-                .get(kind)
+                .get(&(*ctx, *kind))
                 .and_then(|s| {
-                    let down = m.triage.down.get(kind).copied();
+                    let down = m.triage.down_in(*ctx).get(kind).copied();
                     triage::stream_problem(*kind, &s.health(down))
                 })
                 .into_iter()
@@ -128,19 +144,36 @@ fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
     }
 }
 
+/// A problem, its subject naming the context when several are shown: the same names are in
+/// each context (and the same stream's problem in two contexts is two problems, acknowledged
+/// apart). The API server's problem names its context already.
+fn in_context(m: &Model, ctx: Ctx, mut p: triage::Problem) -> triage::Problem {
+    if m.multi_context() {
+        p.subject = format!("{} ({})", p.subject, m.context_name(ctx));
+    }
+    p
+}
+
 /// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
 /// stream that stops being live is down from then until it is live again. Returns whether that
 /// changed, or the stream has listed for the first time, so every verdict over the stream's
 /// data is judged again.
 pub(crate) fn note_stream(
     state: &mut TriageState,
+    ctx: Ctx,
     kind: Kind,
     old: Option<&StreamState>,
     new: &StreamState,
     at: DateTime<Utc>,
 ) -> bool {
     if *new == StreamState::Live {
-        let was_down = state.down.remove(&kind).is_some();
+        let was_down = state
+            .down
+            .get_mut(&ctx)
+            .and_then(|d| d.remove(&kind))
+            .is_some();
+        // A context with nothing down is no entry, as before it went down.
+        state.down.retain(|_, d| !d.is_empty());
         // Live for the first time (or after a refusal): what its rows lack now does not exist.
         return was_down || old != Some(&StreamState::Live);
     }
@@ -149,7 +182,7 @@ pub(crate) fn note_stream(
             StreamState::Reconnecting { since, .. } => *since,
             _ => at,
         };
-        state.down.insert(kind, since);
+        state.down.entry(ctx).or_default().insert(kind, since);
         return true;
     }
     false
@@ -168,22 +201,37 @@ pub(crate) fn on_tick(m: &mut Model) {
 
 /// Every problem, worst first, found by running all rules over the whole model, split into
 /// those shown and those acknowledged: what the kept lists must always equal (the tests'
-/// oracle for [`refresh`]).
+/// oracle for [`refresh`]). The rules run over each context's rows on their own, with that
+/// context's streams.
 #[cfg(feature = "testing")]
 pub fn recompute(m: &Model) -> (Vec<triage::Problem>, Vec<triage::Problem>) {
+    let mut all = Vec::new();
+    for shown in &m.shown {
+        all.extend(recompute_ctx(m, shown.ctx));
+    }
+    all.sort_by(triage::rank);
+    all.into_iter()
+        .partition(|p| !m.triage.problems.is_acknowledged(&p.fingerprint()))
+}
+
+#[cfg(feature = "testing")]
+fn recompute_ctx(m: &Model, ctx: Ctx) -> Vec<triage::Problem> {
     let store = &m.store;
-    let mut clusters: Vec<_> = store.clusters.iter().collect();
-    let pods: Vec<_> = store.pods.iter().collect();
-    let ops: Vec<_> = store.ops.iter().collect();
-    let backups: Vec<_> = store.backups.iter().collect();
-    let mut schedules: Vec<_> = store.schedules.values().collect();
+    let mine = |key: &ObjKey| key.ctx == ctx;
+    let mut clusters: Vec<_> = store.clusters.iter().filter(|r| mine(&r.key)).collect();
+    let pods: Vec<_> = store.pods.iter().filter(|r| mine(&r.key)).collect();
+    let ops: Vec<_> = store.ops.iter().filter(|r| mine(&r.key)).collect();
+    let backups: Vec<_> = store.backups.iter().filter(|r| mine(&r.key)).collect();
+    let mut schedules: Vec<_> = store.schedules.values().filter(|r| mine(&r.key)).collect();
     schedules.sort_by(|a, b| a.key.cmp(&b.key));
-    let policies: Vec<_> = store.policies.values().collect();
+    let policies: Vec<_> = store.policies.values().filter(|r| mine(&r.key)).collect();
+    // What type a method makes is known fleet-wide, as the store knows it.
     let action_sets: Vec<_> = store.action_sets.values().collect();
     // The left-out clusters stand for themselves, so that what belongs to them is not judged.
     let others: Vec<ClusterRow> = store
         .other_clusters
         .iter()
+        .filter(|key| mine(key))
         .map(|key| ClusterRow {
             key: key.clone(),
             other_engine: true,
@@ -191,13 +239,16 @@ pub fn recompute(m: &Model) -> (Vec<triage::Problem>, Vec<triage::Problem>) {
         })
         .collect();
     clusters.extend(others.iter());
+    let down = m.triage.down_in(ctx);
     let streams: Vec<(Kind, triage::StreamHealth)> = m
         .streams
         .iter()
-        .map(|(k, s)| (*k, s.health(m.triage.down.get(k).copied())))
+        .filter(|((c, _), _)| *c == ctx)
+        .map(|((_, k), s)| (*k, s.health(down.get(k).copied())))
         .collect();
+    let api = m.api_down.get(&ctx);
     let fleet = triage::Fleet {
-        context: &m.context,
+        context: m.context_name(ctx),
         clusters: &clusters,
         pods: &pods,
         ops: &ops,
@@ -206,11 +257,17 @@ pub fn recompute(m: &Model) -> (Vec<triage::Problem>, Vec<triage::Problem>) {
         policies: &policies,
         action_sets: &action_sets,
         streams: &streams,
-        listed: &listed(m),
-        down: &m.triage.down,
-        api: m.api_down.as_ref(),
+        listed: &listed(m, ctx),
+        down,
+        api,
     };
-    triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
+    let problems = triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now);
+    // Problems name their context as the kept list's do, but for the API server's own.
+    problems
         .into_iter()
-        .partition(|p| !m.triage.problems.is_acknowledged(&p.fingerprint()))
+        .map(|p| match p.object.is_none() && api.is_some() {
+            true => p,
+            false => in_context(m, ctx, p),
+        })
+        .collect()
 }

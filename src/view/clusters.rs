@@ -37,7 +37,7 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
 /// with no phase at all (the operator never wrote a status) and one `Running` with none of its
 /// pods ready (as far as a live Pod stream tells) are flagged instead of shown as `-` or `✓`.
 pub(crate) fn state(m: &Model, c: &ClusterRow, ready: usize) -> (Severity, String) {
-    let pods_known = m.streams.get(&Kind::Pod) == Some(&StreamState::Live);
+    let pods_known = m.streams.get(&(c.key.ctx, Kind::Pod)) == Some(&StreamState::Live);
     if c.phase.is_empty() {
         (Severity::Warn, "no status".to_string())
     } else if c.phase == "Running" && c.desired > 0 && ready == 0 && pods_known {

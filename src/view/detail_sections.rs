@@ -315,7 +315,7 @@ pub(crate) fn ops_spec(m: &Model, o: &OpsRow, out: &mut Vec<Line<'static>>) {
             out.push(fact(t, "Restores", restored_text(s, &o.key.namespace)));
         }
         Some(OpsSpec::Reconfigure(_)) => {
-            let cluster = kbdash_core::rows::ObjKey::from_atoms(&o.key.namespace, &o.cluster);
+            let cluster = o.key.sibling(&o.cluster);
             let history: Vec<&OpsRow> = m.store.cluster_ops(&cluster).collect();
             out.push(Line::raw(""));
             out.push(heading(t, "Parameters (old → new)"));

@@ -16,6 +16,16 @@ use crate::view::widgets::wrap_words;
 use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
 use kbdash_core::rows::ObjKey;
 
+/// "context NAME · " while more than one context is shown, so that a form always says which
+/// cluster of which context it changes; empty otherwise (the header names the one context).
+pub(crate) fn target_context(m: &Model, modal: &FormModal) -> String {
+    if m.multi_context() {
+        format!("context {} · ", m.context_name(modal.cluster.ctx))
+    } else {
+        String::new()
+    }
+}
+
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
 const TIMELINE_ROWS: u16 = 6;
 
@@ -33,12 +43,13 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         return;
     }
     let t = &m.theme;
+    let ctx = target_context(m, modal);
     let title = match (&modal.subject, modal.op()) {
-        (Subject::Restore(w), _) => format!(" Restore · from backup {} ", w.backup),
+        (Subject::Restore(w), _) => format!(" Restore · {ctx}from backup {} ", w.backup),
         (Subject::Op { .. }, Some((form, _))) => {
-            format!(" {} · {} ", form.op().title(), modal.cluster)
+            format!(" {} · {ctx}{} ", form.op().title(), modal.cluster)
         }
-        (Subject::Op { .. }, None) => format!(" {} ", modal.cluster),
+        (Subject::Op { .. }, None) => format!(" {ctx}{} ", modal.cluster),
     };
     let stage_title = match stage {
         StageKind::Menu | StageKind::Loading => "loading",
@@ -163,20 +174,25 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         ));
     }
     if let Stage::Confirm { typed, .. } = &modal.stage {
+        let ctx = match m.multi_context() {
+            true => format!(" in context {}", m.context_name(modal.cluster.ctx)),
+            false => String::new(),
+        };
         let ask = if modal.is_restore() {
             format!(
-                "This creates a new cluster. Type its name ({}) to confirm:",
+                "This creates a new cluster{}. Type its name ({}) to confirm:",
+                ctx,
                 modal.confirm_target()
             )
         } else if modal.op_disruptive() {
             format!(
-                "This op is disruptive. Type the cluster name ({}) to confirm:",
-                modal.cluster.name
+                "This op is disruptive. Type the cluster name ({}) to confirm{}:",
+                modal.cluster.name, ctx,
             )
         } else {
             format!(
-                "You have not scoped to or opened {}. Type its name ({}) to confirm:",
-                modal.cluster, modal.cluster.name
+                "You have not scoped to or opened {}{}. Type its name ({}) to confirm:",
+                modal.cluster, ctx, modal.cluster.name
             )
         };
         out.push(Line::styled(ask, t.fg(t.warn)));
@@ -522,7 +538,7 @@ fn restore_timeline(m: &Model, modal: &FormModal) -> Option<TimelineInput> {
     let row = m
         .store
         .backups
-        .get(&ObjKey::new(&ctx.backup.namespace, &ctx.backup.name));
+        .get(&ObjKey::new(&ctx.backup.namespace, &ctx.backup.name).in_ctx(modal.cluster.ctx));
     Some(match row {
         Some(b) => timeline.with_archiving(crate::view::backups::archiving(m, b)),
         None => timeline,

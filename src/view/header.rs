@@ -34,14 +34,23 @@ pub(crate) fn stream_banner(
     m: &Model,
     kind: kbdash_core::kinds::Kind,
 ) -> Option<(Severity, String)> {
-    match m.streams.get(&kind)? {
-        StreamState::Live => None,
-        state @ StreamState::Reconnecting { error, .. } => {
+    // The first context whose stream is not live speaks, naming itself when several are shown.
+    let (ctx, state) = m
+        .shown
+        .iter()
+        .filter_map(|s| Some((s.ctx, m.streams.get(&(s.ctx, kind))?)))
+        .find(|(_, state)| **state != StreamState::Live)?;
+    let (severity, text) = match state {
+        StreamState::Reconnecting { error, .. } => {
             let (severity, text) = stream_text(state);
-            Some((severity, format!("{text}: {error}")))
+            (severity, format!("{text}: {error}"))
         }
-        state => Some(stream_text(state)),
-    }
+        state => stream_text(state),
+    };
+    Some(match m.multi_context() {
+        true => (severity, format!("{}: {text}", m.context_name(ctx))),
+        false => (severity, text),
+    })
 }
 
 /// Health of one stream: symbol, word and detail.
@@ -61,6 +70,19 @@ pub(crate) fn stream_text(state: &StreamState) -> (Severity, String) {
         ),
         StreamState::Forbidden(msg) => (Severity::Error, format!("forbidden: {msg}")),
         StreamState::NotInstalled(msg) => (Severity::Error, format!("not installed: {msg}")),
+    }
+}
+
+/// The context shown, or every one shown, in order.
+pub(crate) fn contexts_text(m: &Model) -> String {
+    match m.multi_context() {
+        true => m
+            .shown
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        false => m.context.clone(),
     }
 }
 
@@ -88,7 +110,7 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
     let mut spans = vec![
         Span::styled(" kbdash ", theme.accent()),
         Span::styled("ctx ", theme.muted()),
-        Span::raw(m.context.clone()),
+        Span::raw(contexts_text(m)),
         Span::styled("  ns ", theme.muted()),
         Span::raw(m.namespace.clone().unwrap_or_else(|| "all".into())),
     ];
@@ -110,21 +132,41 @@ pub(crate) fn draw_header(f: &mut Frame, area: Rect, m: &Model) {
             worst.style(theme),
         ),
     ]);
-    if let Some(down) = &m.api_down {
+    for (ctx, down) in &m.api_down {
+        let server = m.server_of(*ctx);
+        let api = match m.multi_context() {
+            true => format!("API of {}", m.context_name(*ctx)),
+            false => "API".into(),
+        };
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
             format!(
-                "{} API not answering since {}: {}{}",
+                "{} {api} not answering since {}: {}{}",
                 Severity::Error.symbol(),
                 down.since.format("%H:%M:%S"),
                 down.cause,
-                if m.server.is_empty() {
+                if server.is_empty() {
                     String::new()
                 } else {
-                    format!(" · {}", m.server)
+                    format!(" · {server}")
                 }
             ),
             Severity::Error.style(theme),
+        ));
+    }
+    let readonly_some: Vec<&str> = m
+        .shown
+        .iter()
+        .filter(|s| s.readonly)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !m.readonly && !readonly_some.is_empty() {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(" READ-ONLY: {} ", readonly_some.join(", ")),
+            theme
+                .fg(theme.warn)
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD),
         ));
     }
     if m.readonly {
@@ -215,7 +257,7 @@ fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'st
 /// start and the highest attempt, so the line stays short when the API is gone.
 fn grouped_streams(m: &Model) -> Vec<(Vec<&'static str>, StreamState)> {
     let mut groups: Vec<(Vec<&'static str>, StreamState)> = Vec::new();
-    for (kind, state) in &m.streams {
+    for ((_, kind), state) in &m.streams {
         let same = groups.iter_mut().find(|(_, g)| match (g, state) {
             (StreamState::Reconnecting { .. }, StreamState::Reconnecting { .. }) => true,
             (StreamState::Syncing { .. }, StreamState::Syncing { .. }) => false,

@@ -43,7 +43,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .title(Span::styled(
-            format!(" Operations · {} ", modal.cluster),
+            format!(
+                " Operations · {}{} ",
+                crate::view::form::target_context(m, modal),
+                modal.cluster
+            ),
             t.accent(),
         ));
     f.render_widget(Clear, rect);

@@ -6,9 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 
+use crate::state::columns::ColumnId;
 use crate::state::model::{Model, Pane, StreamState};
 use crate::state::table::{Table, TableRow};
-use crate::view::widgets::{self, TableView};
+use crate::view::text::Cut;
+use crate::view::widgets::{self, ColSpec, TableView};
 use kbdash_core::kinds::Kind;
 
 /// How one pane differs from the others, besides its rows' columns.
@@ -34,13 +36,22 @@ pub(crate) fn draw<'a, R: TableRow>(
     row: impl Fn(&'a Model, &'a R, bool) -> (Vec<Line<'a>>, Style),
 ) {
     let ns = m.multi_namespace();
+    let contexts = m.multi_context();
     let mut rows = Vec::new();
     let mut selected = None;
     for (i, r) in table.window() {
         if i == table.cursor() {
             selected = Some(rows.len());
         }
-        rows.push(row(m, r, ns));
+        let (mut cells, style) = row(m, r, ns);
+        if contexts {
+            cells.insert(0, Line::from(m.context_name(r.key().ctx)));
+        }
+        rows.push((cells, style));
+    }
+    let mut columns = widgets::col_specs(R::COLUMNS, spec.min_widths, ns);
+    if contexts {
+        columns.insert(0, context_column());
     }
     let scoped = m
         .scope
@@ -52,7 +63,7 @@ pub(crate) fn draw<'a, R: TableRow>(
         area,
         TableView {
             title: format!(" {} ({}){scoped} ", spec.pane.title(), table.visible_len()),
-            columns: widgets::col_specs(R::COLUMNS, spec.min_widths, ns),
+            columns,
             rows,
             selected,
             sort: table.sort(),
@@ -64,14 +75,27 @@ pub(crate) fn draw<'a, R: TableRow>(
     );
 }
 
+/// The CONTEXT column every pane starts with while more than one context is shown.
+fn context_column() -> ColSpec {
+    ColSpec {
+        title: "CONTEXT",
+        id: ColumnId::Context,
+        min: 7,
+        worth: ColumnId::Context.worth(),
+        cut: Cut::Middle,
+    }
+}
+
 /// What an empty pane says: nothing matches, nothing could be listed, or nothing exists.
 pub(crate) fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
     let place = m.namespace.as_deref().unwrap_or("any namespace");
     if total > 0 {
         return "no rows match the filter or scope (Esc clears)".into();
     }
-    let listed = m.triage.last_seen.contains_key(&kind);
-    match m.streams.get(&kind) {
+    // With several contexts, the first one's stream speaks for the empty pane.
+    let ctx = m.shown.first().map(|s| s.ctx).unwrap_or_default();
+    let listed = m.triage.last_seen.contains_key(&(ctx, kind));
+    match m.streams.get(&(ctx, kind)) {
         Some(StreamState::Live) => format!("none in {place}"),
         // Empty because nothing was listed, not because nothing exists: say so, and why.
         Some(StreamState::Reconnecting { error, .. }) if !listed => {
@@ -82,7 +106,7 @@ pub(crate) fn empty_text(m: &Model, kind: Kind, total: usize) -> String {
         }
         Some(StreamState::Pending | StreamState::Syncing { count: 0 }) if !listed => format!(
             "waiting for {} since {}",
-            m.the_server(),
+            m.the_server(ctx),
             m.watching_since.format("%H:%M:%S")
         ),
         _ => format!("no objects yet in {place}"),

@@ -45,6 +45,23 @@ pub(crate) fn stale_text(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Str
     }
 }
 
+/// The banner of a stale wall: since when its data is old; with several contexts, which are
+/// stale and since when each (the others' tiles stay live).
+fn stale_banner(m: &Model) -> Option<String> {
+    if !m.multi_context() {
+        return m.stale_since().map(|last| stale_text(last, m.now));
+    }
+    let stale: Vec<String> = m
+        .shown
+        .iter()
+        .filter_map(|s| {
+            let last = m.ctx_stale_since(s.ctx)?;
+            Some(format!("{} {}", s.name, stale_text(last, m.now)))
+        })
+        .collect();
+    (!stale.is_empty()).then(|| stale.join(" · "))
+}
+
 /// The grid of tiles for `n` clusters in `area`: (columns, rows). When they do not all fit,
 /// as many of the smallest tiles as fit (the wall pages through them); when they do, the grid
 /// whose tiles are largest, so that a few clusters fill a large screen.
@@ -77,8 +94,9 @@ pub(crate) fn grid(area: Rect, n: usize) -> (u16, u16) {
 /// for the API server (and why it has not answered, when known), failing, or live with
 /// nothing in the namespace. "No clusters" only once they were listed.
 fn no_tiles_text(m: &Model) -> String {
-    let listed = m.triage.last_seen.contains_key(&Kind::Cluster);
-    match m.streams.get(&Kind::Cluster) {
+    let ctx = m.shown.first().map(|s| s.ctx).unwrap_or_default();
+    let listed = m.triage.last_seen.contains_key(&(ctx, Kind::Cluster));
+    match m.streams.get(&(ctx, Kind::Cluster)) {
         Some(StreamState::Live) => format!(
             "no clusters in {}",
             m.namespace.as_deref().unwrap_or("any namespace")
@@ -89,10 +107,10 @@ fn no_tiles_text(m: &Model) -> String {
         _ if !listed => {
             let waiting = format!(
                 "waiting for {} since {}",
-                m.the_server(),
+                m.the_server(ctx),
                 m.watching_since.format("%H:%M")
             );
-            match &m.api_down {
+            match m.api_down.get(&ctx) {
                 Some(down) => format!("{waiting}: {}", down.cause),
                 None => waiting,
             }
@@ -105,7 +123,7 @@ fn no_tiles_text(m: &Model) -> String {
 pub(crate) fn draw(f: &mut Frame, m: &Model) {
     let area = f.area();
     let theme = &m.theme;
-    let stale = m.stale_since();
+    let stale = stale_banner(m);
     let found = &m.triage.problems;
     let banner_h = u16::from(stale.is_some()) * if area.height >= 30 { 3 } else { 1 };
     let strip_h = if area.height < 12 {
@@ -136,7 +154,7 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         let style = theme
             .fg(theme.error)
             .add_modifier(Modifier::BOLD | Modifier::REVERSED);
-        let text = stale_text(last, m.now);
+        let text = last;
         let lines = if banner.height >= 3 {
             vec![Line::raw(""), Line::raw(text), Line::raw("")]
         } else {
@@ -151,7 +169,6 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     }
     draw_strip(f, strip, m, found);
 
-    let dim = TILE_KINDS.iter().any(|k| m.is_stale(*k));
     let shown: Vec<&ClusterRow> = clusters
         .iter()
         .skip(page * per_page)
@@ -200,6 +217,7 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
         for (c, cluster) in chunk.iter().enumerate() {
             if let Some(cell) = cells.get(c) {
                 let found = problems.get(&cluster.key).map_or(&[][..], Vec::as_slice);
+                let dim = TILE_KINDS.iter().any(|k| m.is_stale(cluster.key.ctx, *k));
                 draw_tile(f, *cell, m, cluster, found, dim);
             }
         }
@@ -210,7 +228,10 @@ fn draw_title(f: &mut Frame, area: Rect, m: &Model, page: usize, pages: usize) {
     let theme = &m.theme;
     let mut spans = vec![
         Span::styled(" kbdash wall ", theme.accent()),
-        Span::styled(format!(" {} ", m.context), theme.text()),
+        Span::styled(
+            format!(" {} ", crate::view::header::contexts_text(m)),
+            theme.text(),
+        ),
         Span::styled(
             " READ-ONLY ",
             theme
@@ -260,7 +281,7 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
     // Failing streams first, so a narrow screen cuts off the healthy ones.
     let mut streams: Vec<_> = m.streams.iter().collect();
     streams.sort_by_key(|(_, s)| **s == StreamState::Live);
-    for (i, (kind, state)) in streams.into_iter().enumerate() {
+    for (i, ((ctx, kind), state)) in streams.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.muted()));
         }
@@ -271,7 +292,7 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
             }
             StreamState::Reconnecting { .. } => (
                 Severity::Error,
-                m.triage.last_seen.get(kind).map_or_else(
+                m.triage.last_seen.get(&(*ctx, *kind)).map_or_else(
                     || "no data".to_string(),
                     |t| format!("{} ago", widgets::short_duration(m.now - *t)),
                 ),
@@ -279,7 +300,11 @@ fn draw_freshness(f: &mut Frame, area: Rect, m: &Model) {
             StreamState::Forbidden(_) => (Severity::Error, "forbidden".to_string()),
             StreamState::NotInstalled(_) => (Severity::Error, "not installed".to_string()),
         };
-        spans.push(Span::raw(format!("{} ", kind.info().kind_name)));
+        let name = kind.info().kind_name;
+        spans.push(Span::raw(match m.multi_context() {
+            true => format!("{}/{name} ", m.context_name(*ctx)),
+            false => format!("{name} "),
+        }));
         spans.push(Span::styled(
             format!("{} {word}", sev.symbol()),
             sev.style(theme),
@@ -512,7 +537,18 @@ fn draw_tile(
         ]),
         None => Line::styled("PITR -", theme.muted()),
     };
-    let title = tile_title(&c.key, inner_w.saturating_sub(2));
+    let mut title = tile_title(&c.key, inner_w.saturating_sub(2));
+    if m.multi_context() {
+        // Which context the cluster is in, and whether that context is stale, since when.
+        let stale = match m.ctx_stale_since(c.key.ctx) {
+            Some(Some(t)) => format!(" STALE since {}", t.format("%H:%M")),
+            Some(None) => " STALE".to_string(),
+            None => String::new(),
+        };
+        let name = inert(m.context_name(c.key.ctx));
+        let ctx = text::cut(&name, inner_w / 3, Cut::Middle);
+        title = format!("{ctx}:{title}{stale}");
+    }
     let mut lines = vec![
         Line::from(
             clusters::status(m, c, ready)

@@ -73,6 +73,7 @@ pub fn fixture_file(name: &str) -> Vec<(Kind, Value)> {
 /// A watch message at the fixed clock.
 pub fn watch(kind: Kind, event: WatchEvent) -> Msg {
     Msg::Watch {
+        ctx: kbdash_core::rows::Ctx(0),
         kind,
         at: now(),
         event,
@@ -98,7 +99,12 @@ pub fn model_at(objs: &[(Kind, Value)], w: u16, h: u16, at: DateTime<Utc>) -> Mo
     m.size = (w, h);
     set_pages(&mut m);
     for kind in kbdash::state::store::WATCHED {
-        let event = |event| Msg::Watch { kind, at, event };
+        let event = |event| Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
+            kind,
+            at,
+            event,
+        };
         update(&mut m, event(WatchEvent::Init));
         for (k, v) in objs.iter().filter(|(k, _)| *k == kind) {
             let row = Row::from_value(*k, v).unwrap();

@@ -30,7 +30,10 @@ fn row(kind: Kind, v: &serde_json::Value) -> Box<Row> {
 #[test]
 fn initial_sync_goes_syncing_then_live() {
     let mut m = Model::new("ctx", None, now());
-    assert_eq!(m.streams[&Kind::Pod], StreamState::Pending);
+    assert_eq!(
+        m.streams[&(kbdash_core::rows::Ctx(0), Kind::Pod)],
+        StreamState::Pending
+    );
     update(&mut m, watch(Kind::Pod, WatchEvent::Init));
     update(
         &mut m,
@@ -39,10 +42,16 @@ fn initial_sync_goes_syncing_then_live() {
             WatchEvent::InitRow(row(Kind::Pod, &pod("a", "c", 0, "primary", true))),
         ),
     );
-    assert_eq!(m.streams[&Kind::Pod], StreamState::Syncing { count: 1 });
+    assert_eq!(
+        m.streams[&(kbdash_core::rows::Ctx(0), Kind::Pod)],
+        StreamState::Syncing { count: 1 }
+    );
     assert!(m.store.pods.is_empty(), "rows wait for InitDone");
     update(&mut m, watch(Kind::Pod, WatchEvent::InitDone));
-    assert_eq!(m.streams[&Kind::Pod], StreamState::Live);
+    assert_eq!(
+        m.streams[&(kbdash_core::rows::Ctx(0), Kind::Pod)],
+        StreamState::Live
+    );
     assert_eq!(m.store.pods.len(), 1);
 }
 
@@ -81,6 +90,7 @@ fn stream_errors_become_visible_states() {
     let mut m = fresh();
     let t0 = now();
     let err = |at, e| Msg::Watch {
+        ctx: kbdash_core::rows::Ctx(0),
         kind: Kind::Cluster,
         at,
         event: WatchEvent::Error(e),
@@ -96,7 +106,7 @@ fn stream_errors_become_visible_states() {
             StreamError::Other("connection refused".into()),
         ),
     );
-    match &m.streams[&Kind::Cluster] {
+    match &m.streams[&(kbdash_core::rows::Ctx(0), Kind::Cluster)] {
         StreamState::Reconnecting { since, attempt, .. } => {
             assert_eq!((*since, *attempt), (t0, 2));
         }
@@ -109,7 +119,10 @@ fn stream_errors_become_visible_states() {
     );
     update(&mut m, watch(Kind::Cluster, WatchEvent::Init));
     update(&mut m, watch(Kind::Cluster, WatchEvent::InitDone));
-    assert_eq!(m.streams[&Kind::Cluster], StreamState::Live);
+    assert_eq!(
+        m.streams[&(kbdash_core::rows::Ctx(0), Kind::Cluster)],
+        StreamState::Live
+    );
 
     update(
         &mut m,
@@ -119,7 +132,7 @@ fn stream_errors_become_visible_states() {
         ),
     );
     assert_eq!(
-        m.streams[&Kind::Cluster],
+        m.streams[&(kbdash_core::rows::Ctx(0), Kind::Cluster)],
         StreamState::Forbidden("opsrequests is forbidden".into())
     );
     update(
@@ -129,7 +142,9 @@ fn stream_errors_become_visible_states() {
             WatchEvent::Error(StreamError::NotFound("404".into())),
         ),
     );
-    let StreamState::NotInstalled(msg) = &m.streams[&Kind::BackupSchedule] else {
+    let StreamState::NotInstalled(msg) =
+        &m.streams[&(kbdash_core::rows::Ctx(0), Kind::BackupSchedule)]
+    else {
         panic!("not NotInstalled")
     };
     assert!(msg.contains("data-protection"));
@@ -218,6 +233,7 @@ fn role_flip_records_history_and_highlights() {
     assert_eq!(m.store.roles.primaries[&cluster], "billing-postgresql-0");
     let later = now() + TimeDelta::seconds(10);
     let flip = |v| Msg::Watch {
+        ctx: kbdash_core::rows::Ctx(0),
         kind: Kind::Pod,
         at: later,
         event: WatchEvent::Apply(row(Kind::Pod, &v)),

@@ -235,14 +235,14 @@ async fn under_the_dashboard_a_plugin_that_hangs_is_named_as_what_is_waited_for(
         watch: Default::default(),
     });
     let noticed = tokio::time::timeout(Duration::from_secs(20), async {
-        while m.api_down.is_none() {
+        while m.api_down.is_empty() {
             let msg = engine.recv().await.unwrap();
             engine.handle(&mut m, msg).await;
         }
     })
     .await;
     assert!(noticed.is_ok(), "the probe never failed: {:?}", m.streams);
-    let down = m.api_down.as_ref().unwrap();
+    let down = m.api_down.values().next().unwrap();
     assert!(
         down.error.starts_with(&format!(
             "waiting for the credential plugin {} since ",

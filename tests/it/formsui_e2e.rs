@@ -76,6 +76,7 @@ async fn switchover_submitted_through_the_executor_succeeds_and_flips_the_role()
         "demo",
         None,
         FormCmd::DryRun {
+            ctx: kbdash_core::rows::Ctx(0),
             attempt: 1,
             request: Outgoing(request.clone()),
         },
@@ -94,6 +95,7 @@ async fn switchover_submitted_through_the_executor_succeeds_and_flips_the_role()
         "demo",
         Some(&audit),
         FormCmd::Submit {
+            ctx: kbdash_core::rows::Ctx(0),
             attempt: 2,
             request: Outgoing(request),
         },

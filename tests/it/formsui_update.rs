@@ -104,7 +104,10 @@ fn menu_by_key_opens_a_form_and_reaches_submit() {
     }
     type_text(&mut m, &cluster.name);
     let cmds = update(&mut m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+    let Some(Cmd::Form(FormCmd::Submit {
+        attempt, request, ..
+    })) = cmds.last()
+    else {
         panic!("expected a submit, got {cmds:?}");
     };
     assert_eq!(request.0.body["spec"]["type"], "Restart");

@@ -482,7 +482,7 @@ fn the_keys_are_in_the_one_table_and_in_help() {
         "Ctrl-D",
         "search the YAML",
         "Context list (:ctx)",
-        "ctx [NAME]: switch kubeconfig context (no name: choose from the list)",
+        "ctx [NAME|+NAME|-NAME]: show context NAME alone, +NAME beside those shown, -NAME no more",
     ] {
         assert!(help.contains(line), "{line:?} in\n{help}");
     }

@@ -6,6 +6,8 @@ mod app_update;
 mod cli_terminal;
 mod config_file;
 mod context_namespace;
+mod contexts_engine;
+mod contexts_update;
 mod credential_plugin;
 mod demo_server_cli;
 mod detail_facts;

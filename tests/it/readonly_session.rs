@@ -86,7 +86,7 @@ fn ch(c: char) -> KeyEvent {
 fn all_live(m: &Model) -> bool {
     WATCHED
         .iter()
-        .all(|k| m.streams.get(k) == Some(&StreamState::Live))
+        .all(|k| m.streams.get(&(kbdash_core::rows::Ctx(0), *k)) == Some(&StreamState::Live))
 }
 
 /// Every bound key plus every printable ASCII character and the usual special keys.

@@ -83,6 +83,7 @@ fn backup(i: usize, lag_secs: i64) -> Row {
 
 fn watch(kind: Kind, event: WatchEvent) -> Msg {
     Msg::Watch {
+        ctx: kbdash_core::rows::Ctx(0),
         kind,
         at: now(),
         event,

@@ -36,6 +36,7 @@ fn relist(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
     update(
         m,
         Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
             kind,
             at,
             event: WatchEvent::Init,
@@ -45,6 +46,7 @@ fn relist(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
         update(
             m,
             Msg::Watch {
+                ctx: kbdash_core::rows::Ctx(0),
                 kind,
                 at,
                 event: WatchEvent::InitRow(Box::new(r)),
@@ -54,6 +56,7 @@ fn relist(m: &mut Model, kind: Kind, rows: Vec<Row>, at: DateTime<Utc>) {
     update(
         m,
         Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
             kind,
             at,
             event: WatchEvent::InitDone,

@@ -88,7 +88,7 @@ fn a_list_failing_midway_keeps_none_of_its_rows() {
         update(&mut m, watch(Kind::Pod, WatchEvent::InitRow(Box::new(row))));
     }
     assert_eq!(
-        m.streams.get(&Kind::Pod),
+        m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)),
         Some(&StreamState::Syncing { count: 5000 })
     );
     update(

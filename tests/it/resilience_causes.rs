@@ -29,9 +29,12 @@ async fn a_refused_connection_names_the_server_and_the_cause_on_screen_and_in_tr
     .await;
     let url = named(&mut s);
     s.until("every stream reconnecting", |m| {
-        WATCHED
-            .iter()
-            .all(|k| matches!(m.streams.get(k), Some(StreamState::Reconnecting { .. })))
+        WATCHED.iter().all(|k| {
+            matches!(
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)),
+                Some(StreamState::Reconnecting { .. })
+            )
+        })
     })
     .await;
     let why = format!("connection refused (API server {url})");
@@ -199,6 +202,7 @@ fn the_header_says_why_the_api_is_not_answering_and_where() {
         update(
             &mut m,
             Msg::Probe {
+                ctx: kbdash_core::rows::Ctx(0),
                 at: now(),
                 result: Err(cause.into()),
             },
@@ -211,7 +215,7 @@ fn the_header_says_why_the_api_is_not_answering_and_where() {
             )),
             "{header}"
         );
-        let down = m.api_down.as_ref().unwrap();
+        let down = m.api_down.values().next().unwrap();
         assert_eq!(
             down.error,
             format!("{cause} (API server https://10.0.0.1:6443)")

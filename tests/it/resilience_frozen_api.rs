@@ -32,11 +32,16 @@ fn all_down(m: &Model) -> bool {
 fn assert_frozen(m: &Model, screen: &str) {
     let down = m
         .api_down
-        .as_ref()
+        .values()
+        .next()
         .expect("the API is marked not answering");
     assert!(down.error.contains("GET /version"), "{down:?}");
     assert!(all_down(m), "{:?}", m.streams);
-    assert_eq!(m.triage.down.len(), m.streams.len(), "every stream is down");
+    assert_eq!(
+        m.triage.down.values().map(|d| d.len()).sum::<usize>(),
+        m.streams.len(),
+        "every stream is down"
+    );
     let problems: Vec<_> = m.triage.problems.iter().collect();
     assert_eq!(problems[0].level, Level::Critical, "{problems:?}");
     assert!(
@@ -57,10 +62,10 @@ fn assert_frozen(m: &Model, screen: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_answering_too_late_is_not_shown_as_live() {
     let mut s = Session::start_probing("frozen-latency", 120, 30, Some(FAST), |_| {}).await;
-    s.until("initial sync", |m| all_live(m) && m.api_down.is_none())
+    s.until("initial sync", |m| all_live(m) && m.api_down.is_empty())
         .await;
     s.server.faults.set_latency(Duration::from_secs(3));
-    s.until("the probe gives up", |m| m.api_down.is_some())
+    s.until("the probe gives up", |m| !m.api_down.is_empty())
         .await;
     let screen = s.render();
     assert_frozen(&s.model, &screen);
@@ -78,7 +83,7 @@ async fn a_server_answering_too_late_is_not_shown_as_live() {
         s.model.triage.problems.iter().collect::<Vec<_>>()
     );
     s.server.faults.set_latency(Duration::ZERO);
-    s.until("recovery", |m| all_live(m) && m.api_down.is_none())
+    s.until("recovery", |m| all_live(m) && m.api_down.is_empty())
         .await;
     assert!(s.model.triage.down.is_empty());
     assert!(s.matches_server(), "the panes match the server again");
@@ -153,13 +158,13 @@ async fn a_paused_server_process_is_noticed_and_recovers() {
     let pid = child.id().expect("a running child");
     let paused = Paused(pid);
     paused.signal(libc::SIGSTOP);
-    run_until(&mut m, "the probe gives up", |m| m.api_down.is_some()).await;
+    run_until(&mut m, "the probe gives up", |m| !m.api_down.is_empty()).await;
     let screen = crate::resilience_support::render_model(&m);
     assert_frozen(&m, &screen);
 
     drop(paused);
     run_until(&mut m, "recovery", |m| {
-        all_live(m) && m.api_down.is_none() && m.store.clusters.len() == 3
+        all_live(m) && m.api_down.is_empty() && m.store.clusters.len() == 3
     })
     .await;
     assert!(m.triage.down.is_empty());

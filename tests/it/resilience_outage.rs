@@ -80,7 +80,7 @@ fn script() -> Vec<Step> {
 
 fn reconnecting_since_t0(m: &Model, min_attempt: u32) -> bool {
     WATCHED.iter().all(|k| {
-        matches!(m.streams.get(k), Some(StreamState::Reconnecting { since, attempt, .. })
+        matches!(m.streams.get(&(kbdash_core::rows::Ctx(0), *k)), Some(StreamState::Reconnecting { since, attempt, .. })
             if *since == t0() && *attempt >= min_attempt)
     })
 }

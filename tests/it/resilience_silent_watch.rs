@@ -62,7 +62,7 @@ async fn a_frozen_watch_is_marked_not_answering_and_restarted() {
         .unwrap();
     s.until("the backup stream is noticed", |m| {
         matches!(
-            m.streams.get(&Kind::Backup),
+            m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Backup)),
             Some(StreamState::Reconnecting { .. })
         )
     })
@@ -74,7 +74,11 @@ async fn a_frozen_watch_is_marked_not_answering_and_restarted() {
         since: shown,
         error,
         ..
-    }) = s.model.streams.get(&Kind::Backup).cloned()
+    }) = s
+        .model
+        .streams
+        .get(&(kbdash_core::rows::Ctx(0), Kind::Backup))
+        .cloned()
     else {
         unreachable!()
     };
@@ -83,8 +87,19 @@ async fn a_frozen_watch_is_marked_not_answering_and_restarted() {
         error,
         "not answering since 08:59:58: no event and no bookmark for 2s"
     );
-    assert_eq!(s.model.triage.down.get(&Kind::Backup), Some(&since));
-    assert_eq!(s.model.triage.down.len(), 1, "the other streams are live");
+    assert_eq!(
+        s.model
+            .triage
+            .down
+            .get(&kbdash_core::rows::Ctx(0))
+            .and_then(|d| d.get(&Kind::Backup)),
+        Some(&since)
+    );
+    assert_eq!(
+        s.model.triage.down.values().map(|d| d.len()).sum::<usize>(),
+        1,
+        "the other streams are live"
+    );
     assert!(has_backup(&s), "nothing came through the frozen watch");
     let stream_problem = s
         .model
@@ -100,7 +115,7 @@ async fn a_frozen_watch_is_marked_not_answering_and_restarted() {
 
     // Restarted: the stream lists again, and the list has what the watch withheld.
     s.until("the restarted stream's list", |m| {
-        m.streams.get(&Kind::Backup) == Some(&StreamState::Live)
+        m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Backup)) == Some(&StreamState::Live)
             && m.store.backups.get(&ObjKey::new(NS, BACKUP)).is_none()
     })
     .await;
@@ -147,7 +162,7 @@ async fn bookmarks_keep_idle_streams_live_and_only_the_silent_one_is_restarted()
     assert!(others.is_empty(), "{others:?}");
     for kind in WATCHED.iter().filter(|k| **k != Kind::Pod) {
         assert_eq!(
-            s.model.streams.get(kind),
+            s.model.streams.get(&(kbdash_core::rows::Ctx(0), *kind)),
             Some(&StreamState::Live),
             "{kind}"
         );
@@ -165,7 +180,7 @@ async fn bookmarks_keep_idle_streams_live_and_only_the_silent_one_is_restarted()
         "{seen:?}"
     );
     assert!(matches!(
-        s.model.streams.get(&Kind::Pod),
+        s.model.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)),
         Some(StreamState::Reconnecting { .. })
     ));
 }

@@ -184,6 +184,7 @@ async fn an_api_that_never_answers_ends_each_effect_with_a_message() {
     };
     assert_eq!(result.unwrap_err(), "no answer from the API within 300ms");
     let FormMsg::DryRun { result, .. } = run(FormCmd::DryRun {
+        ctx: kbdash_core::rows::Ctx(0),
         attempt: 1,
         request: Outgoing(request.clone()),
     })
@@ -193,6 +194,7 @@ async fn an_api_that_never_answers_ends_each_effect_with_a_message() {
     };
     assert_eq!(result.unwrap_err(), "no answer from the API within 300ms");
     let FormMsg::Submitted { result, .. } = run(FormCmd::Submit {
+        ctx: kbdash_core::rows::Ctx(0),
         attempt: 2,
         request: Outgoing(request),
     })

@@ -84,13 +84,15 @@ async fn a_forbidden_kind_and_a_missing_group_say_so_and_the_rest_works() {
     s.server.faults.drop_watches();
     s.until("ops forbidden, backups missing, pods live", |m| {
         matches!(
-            m.streams.get(&Kind::OpsRequest),
+            m.streams
+                .get(&(kbdash_core::rows::Ctx(0), Kind::OpsRequest)),
             Some(StreamState::Forbidden(_))
         ) && matches!(
-            m.streams.get(&Kind::Backup),
+            m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Backup)),
             Some(StreamState::NotInstalled(_))
-        ) && m.streams.get(&Kind::Pod) == Some(&StreamState::Live)
-            && m.streams.get(&Kind::Cluster) == Some(&StreamState::Live)
+        ) && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)) == Some(&StreamState::Live)
+            && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Cluster))
+                == Some(&StreamState::Live)
     })
     .await;
     s.drain();
@@ -115,9 +117,12 @@ async fn an_api_unreachable_at_start_is_said_keys_work_and_recovery_is_automatic
     })
     .await;
     s.until("every stream reconnecting", |m| {
-        WATCHED
-            .iter()
-            .all(|k| matches!(m.streams.get(k), Some(StreamState::Reconnecting { .. })))
+        WATCHED.iter().all(|k| {
+            matches!(
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)),
+                Some(StreamState::Reconnecting { .. })
+            )
+        })
     })
     .await;
     // Keys are handled while nothing answers (`press` fails if handling waited).

@@ -99,9 +99,12 @@ async fn failed_submits_keep_the_form_and_the_edited_yaml_and_a_retry_succeeds()
         .refuse_connections(Duration::from_secs(3600));
     until_refused(&s.server).await;
     s.until("every stream has seen the cut", |m| {
-        WATCHED
-            .iter()
-            .all(|k| matches!(m.streams.get(k), Some(StreamState::Reconnecting { .. })))
+        WATCHED.iter().all(|k| {
+            matches!(
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)),
+                Some(StreamState::Reconnecting { .. })
+            )
+        })
     })
     .await;
     let refused = submit_refused(&mut s, &before).await;

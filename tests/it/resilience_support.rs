@@ -102,7 +102,7 @@ pub fn ch(c: char) -> Msg {
 pub fn all_live(m: &Model) -> bool {
     WATCHED
         .iter()
-        .all(|k| m.streams.get(k) == Some(&StreamState::Live))
+        .all(|k| m.streams.get(&(kbdash_core::rows::Ctx(0), *k)) == Some(&StreamState::Live))
 }
 
 /// The demo server, the engine on it, the model and a scratch directory (audit log).
@@ -244,12 +244,16 @@ impl Session {
     /// A message of the engine, with watch events stamped by the virtual clock.
     fn stamped(&self, msg: Msg) -> Msg {
         match msg {
-            Msg::Watch { kind, event, .. } => Msg::Watch {
+            Msg::Watch {
+                ctx, kind, event, ..
+            } => Msg::Watch {
+                ctx,
                 kind,
                 at: self.model.now,
                 event,
             },
-            Msg::Probe { result, .. } => Msg::Probe {
+            Msg::Probe { ctx, result, .. } => Msg::Probe {
+                ctx,
                 at: self.model.now,
                 result,
             },

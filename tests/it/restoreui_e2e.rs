@@ -70,6 +70,7 @@ async fn load_restore_dry_run_and_submit_through_the_executor() {
         "demo",
         None,
         FormCmd::DryRun {
+            ctx: kbdash_core::rows::Ctx(0),
             attempt: 1,
             request: Outgoing(request.clone()),
         },
@@ -86,6 +87,7 @@ async fn load_restore_dry_run_and_submit_through_the_executor() {
         "demo",
         Some(&audit),
         FormCmd::Submit {
+            ctx: kbdash_core::rows::Ctx(0),
             attempt: 2,
             request: Outgoing(request),
         },

@@ -194,7 +194,10 @@ fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
     type_text(&mut m, "2025-06-03 09:30:00 UTC");
     let cmds = update(&mut m, key(KeyCode::Enter));
     assert_eq!(stage(&m), StageKind::DryRun);
-    let Some(Cmd::Form(FormCmd::DryRun { attempt, request })) = cmds.last() else {
+    let Some(Cmd::Form(FormCmd::DryRun {
+        attempt, request, ..
+    })) = cmds.last()
+    else {
         panic!("expected a dry run, got {cmds:?}");
     };
     let body = request.0.body.clone();
@@ -230,7 +233,10 @@ fn a_valid_time_reaches_the_redacted_preview_and_submits_the_original_body() {
     assert_eq!(stage(&m), StageKind::Confirm);
     type_text(&mut m, "-pitr");
     let cmds = update(&mut m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+    let Some(Cmd::Form(FormCmd::Submit {
+        attempt, request, ..
+    })) = cmds.last()
+    else {
         panic!("expected a submit, got {cmds:?}");
     };
     assert_eq!(request.0.body, body, "the original body is sent");
@@ -321,6 +327,7 @@ fn read_only_refuses_the_wizard() {
     assert!(kbdash::state::command::word_mutates("restore"));
     assert!(kbdash::state::keymap::Action::Restore.mutates());
     assert!(Cmd::mutates(&Cmd::Form(FormCmd::Submit {
+        ctx: kbdash_core::rows::Ctx(0),
         attempt: 1,
         request: kbdash::state::cmd::Outgoing(
             fixture_restore_context(true)
@@ -384,7 +391,10 @@ fn a_restore_whose_op_fails_is_no_longer_followed() {
     update(&mut m, key(KeyCode::Enter));
     type_text(&mut m, "pg-cluster-pitr");
     let cmds = update(&mut m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+    let Some(Cmd::Form(FormCmd::Submit {
+        attempt, request, ..
+    })) = cmds.last()
+    else {
         panic!("expected a submit, got {cmds:?}");
     };
     assert_eq!(request.0.kind, Kind::OpsRequest);

@@ -34,7 +34,11 @@ async fn the_demos_problems_come_first() {
         None,
         &WATCHED,
         watch::WatchTiming::default(),
-        &Sink { tx, follow },
+        &Sink {
+            ctx: kbdash_core::rows::Ctx(0),
+            tx,
+            follow,
+        },
     );
     let mut m = Model::new("demo", None, Utc::now());
     let synced = tokio::time::timeout(Duration::from_secs(20), async {
@@ -42,10 +46,9 @@ async fn the_demos_problems_come_first() {
             while let Ok(msg) = rx.try_recv() {
                 update(&mut m, msg);
             }
-            if WATCHED
-                .iter()
-                .all(|k| m.streams.get(k) == Some(&StreamState::Live))
-                && !m.store.clusters.is_empty()
+            if WATCHED.iter().all(|k| {
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)) == Some(&StreamState::Live)
+            }) && !m.store.clusters.is_empty()
             {
                 return;
             }

@@ -505,7 +505,15 @@ fn current_rows(m: &Model, kind: Kind) -> Vec<Row> {
 
 fn watch(m: &mut Model, kind: Kind, event: WatchEvent) {
     let at = m.now;
-    update(m, Msg::Watch { kind, at, event });
+    update(
+        m,
+        Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
+            kind,
+            at,
+            event,
+        },
+    );
 }
 
 fn run(m: &mut Model, step: &Step) {
@@ -584,7 +592,11 @@ fn no_verdict_on_a_down_stream(m: &Model, found: &[Problem]) -> Result<(), TestC
             Kind::Pod | Kind::OpsRequest | Kind::Backup => object.kind,
             _ => continue,
         };
-        if m.triage.down.contains_key(&reads) {
+        if m.triage
+            .down
+            .get(&kbdash_core::rows::Ctx(0))
+            .is_some_and(|d| d.contains_key(&reads))
+        {
             prop_assert_eq!(p.level, Level::Stale, "{:?} while {:?} is down", p, reads);
         }
     }

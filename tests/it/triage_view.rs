@@ -20,6 +20,7 @@ pub fn make_pods_stale(m: &mut Model) {
     update(
         m,
         Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
             kind: Kind::Pod,
             at: now() + Duration::minutes(2),
             event: WatchEvent::Error(StreamError::Other("connection refused".into())),

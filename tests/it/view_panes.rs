@@ -111,6 +111,7 @@ fn stream_states_in_header_and_status_line() {
             update(
                 &mut m,
                 Msg::Watch {
+                    ctx: kbdash_core::rows::Ctx(0),
                     kind,
                     at: now(),
                     event: WatchEvent::Error(StreamError::Other("connection refused".into())),

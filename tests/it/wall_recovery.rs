@@ -28,7 +28,7 @@ fn render(m: &Model) -> String {
 fn all_live(m: &Model) -> bool {
     WATCHED
         .iter()
-        .all(|k| m.streams.get(k) == Some(&StreamState::Live))
+        .all(|k| m.streams.get(&(kbdash_core::rows::Ctx(0), *k)) == Some(&StreamState::Live))
 }
 
 /// Feeds messages (and the clock) to `update` until `cond` holds, 30 s at most.
@@ -75,7 +75,11 @@ async fn goes_stale_and_recovers_by_itself() {
         None,
         &WATCHED,
         watch::WatchTiming::default(),
-        &Sink { tx, follow },
+        &Sink {
+            ctx: kbdash_core::rows::Ctx(0),
+            tx,
+            follow,
+        },
     );
     let mut m = Model::new("demo", None, Utc::now());
     m.readonly = true;

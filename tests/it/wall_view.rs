@@ -30,6 +30,7 @@ fn make_pods_stale(m: &mut Model) {
     update(
         m,
         Msg::Watch {
+            ctx: kbdash_core::rows::Ctx(0),
             kind: Kind::Pod,
             at: now() + Duration::minutes(2),
             event: WatchEvent::Error(StreamError::Other("connection refused".into())),
@@ -256,6 +257,7 @@ fn the_wall_waits_for_the_api_server_before_saying_no_clusters() {
     update(
         &mut m,
         Msg::Probe {
+            ctx: kbdash_core::rows::Ctx(0),
             at: now() + Duration::seconds(45),
             result: Err("connection refused".into()),
         },

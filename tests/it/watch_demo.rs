@@ -69,7 +69,11 @@ async fn start(prepare: impl FnOnce(&DemoServer)) -> Harness {
         Some("demo"),
         &WATCHED,
         watch::WatchTiming::default(),
-        &Sink { tx, follow },
+        &Sink {
+            ctx: kbdash_core::rows::Ctx(0),
+            tx,
+            follow,
+        },
     );
     Harness {
         server,
@@ -108,7 +112,7 @@ impl Harness {
 fn all_live(m: &Model) -> bool {
     WATCHED
         .iter()
-        .all(|k| m.streams.get(k) == Some(&StreamState::Live))
+        .all(|k| m.streams.get(&(kbdash_core::rows::Ctx(0), *k)) == Some(&StreamState::Live))
 }
 
 #[tokio::test]
@@ -193,15 +197,20 @@ async fn forbidden_and_missing_apis_are_reported_per_stream() {
     .await;
     h.until("states settle", |m| {
         matches!(
-            m.streams.get(&Kind::OpsRequest),
+            m.streams
+                .get(&(kbdash_core::rows::Ctx(0), Kind::OpsRequest)),
             Some(StreamState::Forbidden(_))
         ) && matches!(
-            m.streams.get(&Kind::Backup),
+            m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Backup)),
             Some(StreamState::NotInstalled(_))
-        ) && m.streams.get(&Kind::Pod) == Some(&StreamState::Live)
+        ) && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)) == Some(&StreamState::Live)
     })
     .await;
-    let Some(StreamState::NotInstalled(msg)) = h.model.streams.get(&Kind::Backup) else {
+    let Some(StreamState::NotInstalled(msg)) = h
+        .model
+        .streams
+        .get(&(kbdash_core::rows::Ctx(0), Kind::Backup))
+    else {
         unreachable!()
     };
     assert!(msg.contains("data-protection"), "{msg}");
@@ -216,7 +225,7 @@ async fn unreachable_api_shows_reconnecting_then_recovers() {
     h.server.faults.refuse_connections(Duration::from_secs(2));
     h.until("reconnecting", |m| {
         matches!(
-            m.streams.get(&Kind::Pod),
+            m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)),
             Some(StreamState::Reconnecting { .. })
         )
     })

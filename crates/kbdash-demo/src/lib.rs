@@ -52,6 +52,9 @@ pub struct DemoConfig {
     pub clusters: usize,
     /// Seed of the simulation: the same seed gives the same fleet and behaviour.
     pub seed: u64,
+    /// Which fleet of the same names to seed ([`seed::SeedConfig::fleet`]): 0 but for the
+    /// further contexts of a several-context demo.
+    pub fleet: usize,
     /// How much faster than real time the simulated operator works.
     pub speed: f64,
     /// Background changes per second (see [`operator::Pacing::updates_per_sec`]); 0 turns
@@ -73,6 +76,7 @@ impl Default for DemoConfig {
             port: 0,
             clusters: 8,
             seed: 1,
+            fleet: 0,
             speed: 1.0,
             churn: DEFAULT_CHURN,
             request_log: None,
@@ -108,6 +112,7 @@ impl DemoServer {
         let seed_config = seed::SeedConfig {
             clusters: config.clusters,
             seed: config.seed,
+            fleet: config.fleet,
         };
         tokio::task::spawn_blocking(move || seed::seed(&seeded, &seed_config))
             .await

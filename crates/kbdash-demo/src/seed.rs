@@ -41,6 +41,10 @@ pub struct SeedConfig {
     pub clusters: usize,
     /// The same seed gives the same fleet (for the same store clock).
     pub seed: u64,
+    /// Which of several fleets of the same names (one per context of `kbdash demo
+    /// --contexts N`): fleet `n` hands each name the story of the cluster `n` places further,
+    /// so the same names are in other states in each context. 0: the one-context fleet.
+    pub fleet: usize,
 }
 
 impl Default for SeedConfig {
@@ -48,6 +52,7 @@ impl Default for SeedConfig {
         SeedConfig {
             clusters: 8,
             seed: 1,
+            fleet: 0,
         }
     }
 }
@@ -201,7 +206,7 @@ pub fn seed(store: &Store, config: &SeedConfig) {
             _ => format!("pg-{i:05}"),
         };
         let ns = namespaces[i % namespaces.len()];
-        s.cluster(ns, &name, i, &story(i));
+        s.cluster(ns, &name, i, &story((i + config.fleet) % config.clusters));
     }
     s.other_engine(namespaces[0]);
 }

@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, watch as follow};
 use tokio::task::JoinSet;
 
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{ObjKey, ObjRef, Row, strip_managed_fields};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef, Row, strip_managed_fields};
 
 /// How long a list page may take before the list is given up and retried. kube's client sets
 /// no read timeout: a list request sent on a connection that died silently (a VPN drop) would
@@ -102,8 +102,10 @@ pub enum WatchEvent {
 /// What the watch layer reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
-    /// An event of the stream of `kind`, stamped with when it arrived.
+    /// An event of the stream of `kind` in context `ctx`, stamped with when it arrived.
     Watch {
+        /// The context the stream watches.
+        ctx: Ctx,
         /// The stream's kind.
         kind: Kind,
         /// When the event arrived.
@@ -122,6 +124,8 @@ pub enum Report {
 
 /// Where the watch tasks send their reports (as `M`s), and which object's full body to pass on.
 pub struct Sink<M> {
+    /// The context the streams watch: every row and key they report is marked with it.
+    pub ctx: Ctx,
     /// Where reports go.
     pub tx: mpsc::Sender<M>,
     /// The followed object, if any, whose full body the streams pass on.
@@ -132,6 +136,7 @@ pub struct Sink<M> {
 impl<M> Clone for Sink<M> {
     fn clone(&self) -> Sink<M> {
         Sink {
+            ctx: self.ctx,
             tx: self.tx.clone(),
             follow: self.follow.clone(),
         }
@@ -140,8 +145,14 @@ impl<M> Clone for Sink<M> {
 
 impl<M: From<Report>> Sink<M> {
     /// Sends one event stamped with its arrival; `false` when the receiver is gone.
-    async fn event(&self, kind: Kind, event: WatchEvent) -> bool {
+    async fn event(&self, kind: Kind, mut event: WatchEvent) -> bool {
+        match &mut event {
+            WatchEvent::InitRow(row) | WatchEvent::Apply(row) => row.set_ctx(self.ctx),
+            WatchEvent::Delete(key) => key.ctx = self.ctx,
+            WatchEvent::Init | WatchEvent::InitDone | WatchEvent::Error(_) => {}
+        }
         let report = Report::Watch {
+            ctx: self.ctx,
             kind,
             at: Utc::now(),
             event,
@@ -149,12 +160,18 @@ impl<M: From<Report>> Sink<M> {
         self.tx.send(M::from(report)).await.is_ok()
     }
 
-    /// Whether `kind`'s object `key` is the followed one.
+    /// Whether `kind`'s object `key` (as decoded, not yet marked with the context) is the
+    /// followed one.
     fn follows(&self, kind: Kind, key: &ObjKey) -> Option<ObjRef> {
         self.follow
             .borrow()
             .as_ref()
-            .filter(|t| t.kind == kind && t.key == *key)
+            .filter(|t| {
+                t.kind == kind
+                    && t.key.ctx == self.ctx
+                    && t.key.name == key.name
+                    && t.key.namespace == key.namespace
+            })
             .cloned()
     }
 }

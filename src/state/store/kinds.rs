@@ -13,7 +13,7 @@ use crate::state::store::{Change, Store};
 use crate::state::table::{Table, TableRow};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, OpsSpec, PodRow, PolicyRow, Row,
+    ActionSetRow, BackupRow, ClusterRow, Ctx, ObjKey, OpsRow, OpsSpec, PodRow, PolicyRow, Row,
     ScheduleRow,
 };
 
@@ -77,9 +77,11 @@ pub(crate) trait Rows<R> {
     fn remove(&mut self, key: &ObjKey) -> Option<R>;
     /// Replaces every row (a relist).
     fn replace_all(&mut self, rows: Vec<R>);
+    /// Copies of the rows of every context but `ctx` (which a relist of `ctx` keeps).
+    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R>;
 }
 
-impl<R: TableRow> Rows<R> for Table<R> {
+impl<R: TableRow + Clone> Rows<R> for Table<R> {
     fn get(&self, key: &ObjKey) -> Option<&R> {
         Table::get(self, key)
     }
@@ -91,6 +93,12 @@ impl<R: TableRow> Rows<R> for Table<R> {
     }
     fn replace_all(&mut self, rows: Vec<R>) {
         Table::replace_all(self, rows)
+    }
+    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R> {
+        self.iter()
+            .filter(|r| r.key().ctx != ctx)
+            .cloned()
+            .collect()
     }
 }
 
@@ -107,10 +115,16 @@ impl<R: Watched> Rows<R> for HashMap<ObjKey, R> {
     fn replace_all(&mut self, rows: Vec<R>) {
         *self = rows.into_iter().map(|r| (r.key().clone(), r)).collect();
     }
+    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R> {
+        self.values()
+            .filter(|r| r.key().ctx != ctx)
+            .cloned()
+            .collect()
+    }
 }
 
 /// One watched kind, described once.
-pub(crate) trait Watched: Sized + 'static {
+pub(crate) trait Watched: Sized + Clone + 'static {
     const KIND: Kind;
     /// Whether a row belongs to a cluster other than itself, and so is indexed under it; a
     /// cluster row is its own cluster.
@@ -149,7 +163,7 @@ pub(crate) trait Watched: Sized + 'static {
 
 /// The key of the cluster named `cluster` in `key`'s namespace.
 fn cluster_of(key: &ObjKey, cluster: &kbdash_core::rows::Atom) -> ObjKey {
-    ObjKey::from_atoms(&key.namespace, cluster)
+    key.sibling(cluster)
 }
 
 impl Watched for ClusterRow {

@@ -25,7 +25,7 @@ use kbdash_core::domain::backup_methods::{MethodFacts, parse_backup_type};
 use kbdash_core::domain::pitr::BackupKind;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    ActionSetRow, BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
+    ActionSetRow, BackupRow, ClusterRow, Ctx, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
 };
 use kinds::with_kind;
 use method_labels::MethodLabels;
@@ -80,8 +80,9 @@ pub struct Store {
     pub action_sets: HashMap<ObjKey, ActionSetRow>,
     /// KubeBlocks clusters of other engines: left out, counted in the header.
     pub other_clusters: HashSet<ObjKey>,
-    /// Objects received since a stream's `Init`, swapped in at `InitDone`.
-    pub pending: HashMap<Kind, Vec<Row>>,
+    /// Objects received since a stream's `Init`, swapped in at `InitDone`; per context, whose
+    /// streams list on their own.
+    pub pending: HashMap<(Ctx, Kind), Vec<Row>>,
     /// The clusters' primaries, their history and the pods whose role just changed.
     pub roles: Roles,
     /// What each restored cluster was restored from, as last seen on its restore annotation or
@@ -98,29 +99,39 @@ pub struct Store {
 }
 
 impl Store {
-    /// A (re)list of `kind` starts: objects received until [`Store::finish_relist`] replace
-    /// the kind's rows.
-    pub(crate) fn begin_relist(&mut self, kind: Kind) {
-        self.pending.insert(kind, Vec::new());
+    /// A (re)list of `kind` in context `ctx` starts: objects received until
+    /// [`Store::finish_relist`] replace the context's rows of the kind.
+    pub(crate) fn begin_relist(&mut self, ctx: Ctx, kind: Kind) {
+        self.pending.insert((ctx, kind), Vec::new());
     }
 
-    /// Keeps an object of `kind`'s list; returns how many have come so far.
-    pub(crate) fn receive(&mut self, kind: Kind, row: Row) -> usize {
-        let buf = self.pending.entry(kind).or_default();
+    /// Keeps an object of `kind`'s list in `ctx`; returns how many have come so far.
+    pub(crate) fn receive(&mut self, ctx: Ctx, kind: Kind, row: Row) -> usize {
+        let buf = self.pending.entry((ctx, kind)).or_default();
         buf.push(row);
         buf.len()
     }
 
-    /// Swaps in the freshly listed objects of `kind`: rows absent from the list are gone (no
-    /// ghosts), and the index is rebuilt in one pass.
-    pub(crate) fn finish_relist(&mut self, kind: Kind, at: DateTime<Utc>) {
-        let rows = self.pending.remove(&kind).unwrap_or_default();
-        with_kind!(kind, K => self.relist::<K>(rows, at), else ())
+    /// Swaps in the freshly listed objects of `kind` in `ctx`: rows of the context absent
+    /// from the list are gone (no ghosts), the other contexts' rows stay, and the index is
+    /// rebuilt in one pass.
+    pub(crate) fn finish_relist(&mut self, ctx: Ctx, kind: Kind, at: DateTime<Utc>) {
+        let rows = self.pending.remove(&(ctx, kind)).unwrap_or_default();
+        with_kind!(kind, K => self.relist::<K>(ctx, rows, at), else ())
     }
 
     /// Drops a list that will not complete (its stream failed).
-    pub(crate) fn drop_relist(&mut self, kind: Kind) {
-        self.pending.remove(&kind);
+    pub(crate) fn drop_relist(&mut self, ctx: Ctx, kind: Kind) {
+        self.pending.remove(&(ctx, kind));
+    }
+
+    /// Forgets every row of context `ctx` (no longer shown), as an empty list of each kind
+    /// would.
+    pub(crate) fn forget_ctx(&mut self, ctx: Ctx, at: DateTime<Utc>) {
+        self.pending.retain(|(c, _), _| *c != ctx);
+        for kind in WATCHED {
+            with_kind!(kind, K => self.relist::<K>(ctx, Vec::new(), at), else ())
+        }
     }
 
     /// Adds or replaces the object of `row` (a left-out one is removed instead); `None` for a
@@ -220,13 +231,16 @@ impl Store {
         Some(change)
     }
 
-    fn relist<K: Watched>(&mut self, rows: Vec<Row>, at: DateTime<Utc>) {
-        let (rows, out): (Vec<K>, Vec<K>) = rows
+    fn relist<K: Watched>(&mut self, ctx: Ctx, rows: Vec<Row>, at: DateTime<Utc>) {
+        let (mut rows, out): (Vec<K>, Vec<K>) = rows
             .into_iter()
             .filter_map(K::from_row)
             .partition(Watched::kept);
+        // The other contexts' rows are listed as they are, so that everything below reads
+        // the whole kind as after any relist.
+        rows.extend(K::rows(self).of_other_contexts(ctx));
         if K::KIND == Kind::Cluster {
-            self.other_clusters.clear();
+            self.other_clusters.retain(|k| k.ctx != ctx);
         }
         for row in &out {
             K::left_out(self, row.key(), true);
@@ -248,10 +262,10 @@ impl Store {
         cluster: &ObjKey,
     ) -> impl Iterator<Item = &'s K> + use<'s, K> {
         let rows = K::rows(self);
-        let namespace = cluster.namespace.clone();
+        let cluster = cluster.clone();
         self.index
-            .names(K::KIND, cluster)
-            .filter_map(move |name| rows.get(&ObjKey::from_atoms(&namespace, name)))
+            .names(K::KIND, &cluster)
+            .filter_map(move |name| rows.get(&cluster.sibling(name)))
     }
 
     /// The clusters that have objects of `kind` (listed or not).
@@ -433,18 +447,21 @@ mod tests {
     fn a_relist_replaces_rows_and_index_of_its_kind_only() {
         let mut store = Store::default();
         store.apply(pod("old", "a", ""), at());
-        store.begin_relist(Kind::Pod);
-        assert_eq!(store.receive(Kind::Pod, pod("new", "a", "")), 1);
+        store.begin_relist(Ctx::default(), Kind::Pod);
+        assert_eq!(
+            store.receive(Ctx::default(), Kind::Pod, pod("new", "a", "")),
+            1
+        );
         assert_eq!(
             pod_names(&store, "a"),
             ["old"],
             "rows stay until the list is complete"
         );
-        store.finish_relist(Kind::Pod, at());
+        store.finish_relist(Ctx::default(), Kind::Pod, at());
         assert_eq!(pod_names(&store, "a"), ["new"]);
         assert!(store.pending.is_empty());
-        store.begin_relist(Kind::OpsRequest);
-        store.drop_relist(Kind::OpsRequest);
+        store.begin_relist(Ctx::default(), Kind::OpsRequest);
+        store.drop_relist(Ctx::default(), Kind::OpsRequest);
         assert!(store.pending.is_empty());
         assert_eq!(pod_names(&store, "a"), ["new"]);
     }
@@ -541,10 +558,10 @@ mod tests {
         assert!(store.delete(Kind::Cluster, &key, at()).unwrap().fleet_wide);
         assert!(store.other_clusters.is_empty());
         // A relist sorts them again.
-        store.begin_relist(Kind::Cluster);
-        store.receive(Kind::Cluster, cluster("pg", false));
-        store.receive(Kind::Cluster, cluster("kafka", true));
-        store.finish_relist(Kind::Cluster, at());
+        store.begin_relist(Ctx::default(), Kind::Cluster);
+        store.receive(Ctx::default(), Kind::Cluster, cluster("pg", false));
+        store.receive(Ctx::default(), Kind::Cluster, cluster("kafka", true));
+        store.finish_relist(Ctx::default(), Kind::Cluster, at());
         assert_eq!(
             store.other_clusters,
             HashSet::from([ObjKey::new("ns", "kafka")])

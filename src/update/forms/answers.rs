@@ -147,8 +147,15 @@ fn on_submitted(
         .modal
         .as_ref()
         .filter(|_| current)
-        .and_then(|f| f.restore_loaded())
-        .map(|(_, input)| ObjKey::new(&input.namespace, &input.name));
+        .and_then(|f| Some((f.cluster.ctx, f.restore_loaded()?)))
+        .map(|(ctx, (_, input))| ObjKey::new(&input.namespace, &input.name).in_ctx(ctx));
+    // The request went to the form's context; its object is in that context.
+    let in_ctx = m
+        .forms
+        .modal
+        .as_ref()
+        .map(|f| f.cluster.ctx)
+        .unwrap_or_default();
     // The op that finishes what this one starts (a Restart after a restart-on-reload
     // parameter), offered once this one is in.
     let offer = m
@@ -159,7 +166,7 @@ fn on_submitted(
         .and_then(|f| Some((f.stage.review()?.request.offer?, f.cluster.clone())));
     match result {
         Ok(name) => {
-            let key = ObjKey::new(&namespace, &name);
+            let key = ObjKey::new(&namespace, &name).in_ctx(in_ctx);
             if current {
                 m.forms.modal = None;
             }

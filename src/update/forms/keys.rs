@@ -149,6 +149,7 @@ fn review(modal: &mut FormModal, cmds: &mut Vec<Cmd>) {
 fn start_dry_run(modal: &mut FormModal, review: Review, cmds: &mut Vec<Cmd>) {
     modal.attempt += 1;
     cmds.push(Cmd::Form(FormCmd::DryRun {
+        ctx: modal.cluster.ctx,
         attempt: modal.attempt,
         request: Outgoing(review.request.clone()),
     }));
@@ -304,6 +305,7 @@ fn submit(modal: &mut FormModal, review: Review, cmds: &mut Vec<Cmd>) {
     modal.attempt += 1;
     modal.api_error = None;
     cmds.push(Cmd::Form(FormCmd::Submit {
+        ctx: modal.cluster.ctx,
         attempt: modal.attempt,
         request: Outgoing(review.request.clone()),
     }));

@@ -6,7 +6,7 @@ use crate::state::command::RESTORE_COMMAND;
 use crate::state::forms::{FormModal, RestoreWizard, Stage, Subject};
 use crate::state::model::{Model, Pane};
 use kbdash_core::forms::OpKind;
-use kbdash_core::rows::{Atom, ObjKey};
+use kbdash_core::rows::{Atom, Ctx, ObjKey};
 
 /// A new operation modal on `cluster`, noting whether the user has scoped to or opened that
 /// cluster, and the pod or OpsRequest selected, which the form starts from.
@@ -33,8 +33,26 @@ fn op_modal(m: &Model, cluster: ObjKey, stage: Stage) -> FormModal {
 fn refuse_readonly(m: &mut Model) -> bool {
     if m.readonly {
         m.notice = Some(("read-only mode: operations are disabled".to_string(), m.now));
+        return true;
     }
-    m.readonly
+    match m.selected_cluster() {
+        Some(cluster) => refuse_readonly_in(m, cluster.ctx),
+        None => false,
+    }
+}
+
+/// With several contexts shown, some may be read-only: an operation on a cluster of one is
+/// refused (its client's gate would refuse the request anyway).
+fn refuse_readonly_in(m: &mut Model, ctx: Ctx) -> bool {
+    let refused = m.readonly_in(ctx);
+    if refused {
+        let text = format!(
+            "context {} is read-only: operations on its clusters are disabled",
+            m.context_name(ctx)
+        );
+        m.notice = Some((text, m.now));
+    }
+    refused
 }
 
 /// Opens the operations menu on the selected row's cluster and starts loading its live objects.
@@ -96,13 +114,18 @@ pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
     }
     let backup = match name {
         Some(name) => {
-            let ns = m
+            let (ns, ctx) = m
                 .selected_cluster()
-                .map(|c| c.namespace)
-                .or_else(|| m.store.backups.selected().map(|b| b.key.namespace.clone()))
-                .or_else(|| m.namespace.as_deref().map(Atom::new))
-                .unwrap_or_else(|| Atom::new("default"));
-            Some(ObjKey::new(&ns, name))
+                .map(|c| (c.namespace, c.ctx))
+                .or_else(|| {
+                    let b = m.store.backups.selected()?;
+                    Some((b.key.namespace.clone(), b.key.ctx))
+                })
+                .unwrap_or_else(|| {
+                    let ns = m.namespace.as_deref().unwrap_or("default");
+                    (Atom::new(ns), Ctx::default())
+                });
+            Some(ObjKey::new(&ns, name).in_ctx(ctx))
         }
         None if m.focus == Pane::Backups => m.store.backups.selected().map(|b| b.key.clone()),
         None => m
@@ -117,11 +140,14 @@ pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
         ));
         return;
     };
+    if refuse_readonly_in(m, backup.ctx) {
+        return;
+    }
     let source = m
         .store
         .backups
         .get(&backup)
-        .map(|b| ObjKey::new(&backup.namespace, &b.cluster))
+        .map(|b| backup.sibling(&b.cluster))
         .unwrap_or_else(|| backup.clone());
     let wizard = RestoreWizard {
         backup: backup.clone(),

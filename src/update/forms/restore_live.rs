@@ -38,7 +38,7 @@ pub(crate) enum Touched {
 /// have and deleted ones are forgotten; a backup of its namespace it does not know has it
 /// load its context again.
 pub(crate) fn after_backups(m: &mut Model, touched: &Touched, cmds: &mut Vec<Cmd>) {
-    let live = matches!(m.streams.get(&Kind::Backup), Some(StreamState::Live));
+    let live = backups_live(m);
     let unknown = match touched {
         // A list replaces the store's rows only once it is complete.
         Touched::All if !live => false,
@@ -88,15 +88,31 @@ pub(crate) fn reloaded(m: &mut Model, result: Result<Box<RestoreContext>, String
         fresh.now = now;
         *ctx = *fresh;
     }
-    if matches!(m.streams.get(&Kind::Backup), Some(StreamState::Live)) {
+    if backups_live(m) {
         follow_all(m);
     }
+}
+
+/// Whether the Backup stream of the open form's context is live.
+fn backups_live(m: &Model) -> bool {
+    let ctx = m
+        .forms
+        .modal
+        .as_ref()
+        .map(|f| f.cluster.ctx)
+        .unwrap_or_default();
+    matches!(m.streams.get(&(ctx, Kind::Backup)), Some(StreamState::Live))
 }
 
 /// Every backup the wizard knows takes the state the watch has for it; gone ones are
 /// forgotten. Returns whether a backup of its namespace is one it does not know.
 fn follow_all(m: &mut Model) -> bool {
-    let Some(Subject::Restore(w)) = m.forms.modal.as_mut().map(|f| &mut f.subject) else {
+    let Some((in_ctx, Subject::Restore(w))) = m
+        .forms
+        .modal
+        .as_mut()
+        .map(|f| (f.cluster.ctx, &mut f.subject))
+    else {
         return false;
     };
     let Some((ctx, _)) = w.loaded.as_mut() else {
@@ -104,9 +120,12 @@ fn follow_all(m: &mut Model) -> bool {
     };
     let namespace = ctx.backup.namespace.clone();
     let rows = &m.store.backups;
-    ctx.follow_backups(|name| rows.get(&ObjKey::new(&namespace, name)).map(state));
+    ctx.follow_backups(|name| {
+        let key = ObjKey::new(&namespace, name).in_ctx(in_ctx);
+        rows.get(&key).map(state)
+    });
     rows.iter()
-        .filter(|row| *row.key.namespace == *namespace)
+        .filter(|row| *row.key.namespace == *namespace && row.key.ctx == in_ctx)
         .any(|row| !ctx.knows_backup(&row.key.name))
 }
 

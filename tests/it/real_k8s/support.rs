@@ -328,6 +328,7 @@ impl Session {
     fn stamped(&self, msg: Msg) -> Msg {
         match msg {
             Msg::Watch { kind, event, .. } => Msg::Watch {
+                ctx: kbdash_core::rows::Ctx(0),
                 kind,
                 at: self.model.now,
                 event,

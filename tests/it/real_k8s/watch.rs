@@ -264,7 +264,7 @@ async fn after_the_api_server_is_killed_and_restarted_the_model_is_the_servers_s
     s.until_within(60, "every stream notices", |m| {
         WATCHED.iter().all(|k| {
             !matches!(
-                m.streams.get(k),
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)),
                 Some(kbdash::state::model::StreamState::Live)
             )
         })

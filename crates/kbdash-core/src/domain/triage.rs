@@ -518,28 +518,28 @@ pub fn problems(
     }
     for p in fleet.pods {
         groups
-            .entry(ObjKey::new(&p.key.namespace, &p.cluster))
+            .entry(p.key.sibling(&p.cluster))
             .or_default()
             .1
             .push(p);
     }
     for b in fleet.backups {
         groups
-            .entry(ObjKey::new(&b.key.namespace, &b.cluster))
+            .entry(b.key.sibling(&b.cluster))
             .or_default()
             .2
             .push(b);
     }
     for s in fleet.schedules {
         groups
-            .entry(ObjKey::new(&s.key.namespace, &s.cluster))
+            .entry(s.key.sibling(&s.cluster))
             .or_default()
             .3
             .push(s);
     }
     for p in fleet.policies {
         groups
-            .entry(ObjKey::new(&p.key.namespace, &p.cluster))
+            .entry(p.key.sibling(&p.cluster))
             .or_default()
             .4
             .push(p);
@@ -584,9 +584,7 @@ pub fn problems(
     }
     let mut ops: HashMap<ObjKey, Vec<&OpsRow>> = HashMap::new();
     for o in fleet.ops {
-        ops.entry(ObjKey::from_atoms(&o.key.namespace, &o.cluster))
-            .or_default()
-            .push(o);
+        ops.entry(o.key.sibling(&o.cluster)).or_default().push(o);
     }
     for (cluster, ops) in &ops {
         if !other_engines.contains(cluster) {

@@ -20,13 +20,22 @@ use crate::detail::restored::{self, RestoreSource};
 use crate::kinds::Kind;
 pub use convert::{Decoded, RowSeed};
 
-/// Namespace and name of an object; the identity rows are kept by.
+/// Which of the kube contexts shown an object came from: a small number the TUI hands out as
+/// it connects a context (the first one shown is `Ctx(0)`). Part of every key, so that clusters
+/// of the same namespace and name in two contexts never meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Ctx(pub u16);
+
+/// Namespace and name of an object, and the context it came from; the identity rows are kept
+/// by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ObjKey {
     /// Interned: a fleet has few namespaces.
     pub namespace: Atom,
     /// Not interned (names do not repeat), but shared by every index that keeps the key.
     pub name: Atom,
+    /// The context: last, so that keys of one context sort as they always did.
+    pub ctx: Ctx,
 }
 
 impl ObjKey {
@@ -35,6 +44,21 @@ impl ObjKey {
         ObjKey {
             namespace: Atom::new(namespace.as_ref()),
             name: Atom::unique(name.as_ref()),
+            ctx: Ctx::default(),
+        }
+    }
+
+    /// The same key in context `ctx`.
+    pub fn in_ctx(self, ctx: Ctx) -> ObjKey {
+        ObjKey { ctx, ..self }
+    }
+
+    /// The key of the object `name` of the same namespace and context (a row's cluster).
+    pub fn sibling(&self, name: &Atom) -> ObjKey {
+        ObjKey {
+            namespace: self.namespace.clone(),
+            name: name.clone(),
+            ctx: self.ctx,
         }
     }
 
@@ -43,6 +67,7 @@ impl ObjKey {
         ObjKey {
             namespace: namespace.clone(),
             name: name.clone(),
+            ctx: Ctx::default(),
         }
     }
 }
@@ -450,16 +475,30 @@ impl Row {
     /// The key of the cluster the row belongs to (a cluster row is its own; an ActionSet,
     /// which serves every cluster, is its own too).
     pub fn cluster(&self) -> ObjKey {
-        let (ns, cluster) = match self {
+        let (key, cluster) = match self {
             Row::Cluster(r) => return r.key.clone(),
             Row::ActionSet(r) => return r.key.clone(),
-            Row::Policy(r) => (&r.key.namespace, &r.cluster),
-            Row::Pod(r) => (&r.key.namespace, &r.cluster),
-            Row::Ops(r) => (&r.key.namespace, &r.cluster),
-            Row::Backup(r) => (&r.key.namespace, &r.cluster),
-            Row::Schedule(r) => (&r.key.namespace, &r.cluster),
+            Row::Policy(r) => (&r.key, &r.cluster),
+            Row::Pod(r) => (&r.key, &r.cluster),
+            Row::Ops(r) => (&r.key, &r.cluster),
+            Row::Backup(r) => (&r.key, &r.cluster),
+            Row::Schedule(r) => (&r.key, &r.cluster),
         };
-        ObjKey::from_atoms(ns, cluster)
+        key.sibling(cluster)
+    }
+
+    /// Marks the row as coming from context `ctx`.
+    pub fn set_ctx(&mut self, ctx: Ctx) {
+        let key = match self {
+            Row::Cluster(r) => &mut r.key,
+            Row::Pod(r) => &mut r.key,
+            Row::Ops(r) => &mut r.key,
+            Row::Backup(r) => &mut r.key,
+            Row::Schedule(r) => &mut r.key,
+            Row::Policy(r) => &mut r.key,
+            Row::ActionSet(r) => &mut r.key,
+        };
+        key.ctx = ctx;
     }
 
     /// The object's key.

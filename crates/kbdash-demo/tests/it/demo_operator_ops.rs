@@ -35,6 +35,7 @@ fn env_at(speed: f64) -> Env {
         &SeedConfig {
             clusters: 6,
             seed: 3,
+            ..SeedConfig::default()
         },
     );
     let operator = operator::spawn(store.clone(), OperatorConfig { speed, seed: 3 });
@@ -1119,6 +1120,7 @@ async fn timestamps_come_from_the_store_clock() {
         &SeedConfig {
             clusters: 3,
             seed: 5,
+            ..SeedConfig::default()
         },
     );
     let e = Env {

@@ -27,6 +27,7 @@ fn seeded(clusters: usize, seed_value: u64, clock: Clock) -> Arc<Store> {
         &SeedConfig {
             clusters,
             seed: seed_value,
+            ..SeedConfig::default()
         },
     );
     store

@@ -61,6 +61,7 @@ async fn objects_written_by_the_operator_validate() {
         &SeedConfig {
             clusters: 6,
             seed: 5,
+            ..SeedConfig::default()
         },
     );
     let op = operator::spawn(
