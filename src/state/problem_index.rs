@@ -38,11 +38,11 @@ pub(crate) enum Unit {
 
 impl Unit {
     /// The context the unit belongs to.
-    pub(crate) fn ctx(&self) -> Option<Ctx> {
-        Some(match self {
+    pub(crate) fn ctx(&self) -> Ctx {
+        match self {
             Unit::Cluster(key) | Unit::Pod(key) | Unit::Ops(key) => key.ctx,
             Unit::Stream(ctx, _) | Unit::Api(ctx) => *ctx,
-        })
+        }
     }
 }
 

@@ -26,9 +26,9 @@ pub(crate) fn refresh(m: &mut Model) {
     let listed: BTreeMap<Ctx, Listed> = m.shown.iter().map(|s| (s.ctx, listed(m, s.ctx))).collect();
     let none = Listed::new();
     for unit in units {
-        let listed = unit.ctx().and_then(|c| listed.get(&c)).unwrap_or(&none);
-        let mut verdict = evaluate(m, listed, &unit);
-        if let (Some(ctx), false) = (unit.ctx(), matches!(unit, Unit::Api(_))) {
+        let ctx = unit.ctx();
+        let mut verdict = evaluate(m, listed.get(&ctx).unwrap_or(&none), &unit);
+        if !matches!(unit, Unit::Api(_)) {
             verdict.problems = verdict
                 .problems
                 .into_iter()

@@ -159,6 +159,11 @@ fn scope_and_forms_keep_to_the_selected_rows_context() {
         [Cmd::Form(FormCmd::LoadContext { cluster: selected })],
         "the form loads through the selected row's context"
     );
+    let screen = render(&m);
+    assert!(
+        screen.contains("Operations · context staging · ops/billing"),
+        "the menu names its context: {screen}"
+    );
     assert_eq!(
         Cmd::Form(FormCmd::LoadContext {
             cluster: key_in(STAGING, "a", "b")
