@@ -74,6 +74,9 @@ pub(crate) enum Due {
     Units(Vec<Unit>),
     /// Every unit the model has something for (the list starts empty again).
     Everything,
+    /// Every unit of these contexts (their part of the list starts empty again), and these
+    /// units of the others.
+    Contexts(BTreeSet<Ctx>, Vec<Unit>),
 }
 
 /// The current problems, worst first, and what must be looked at again.
@@ -87,6 +90,9 @@ pub struct ProblemIndex {
     acknowledged: HashSet<Fingerprint>,
     dirty: HashSet<Unit>,
     rebuild: bool,
+    /// Contexts whose every unit must be judged again: one context's relist or outage
+    /// concerns its own verdicts only, so ten contexts' syncs are not ten whole-fleet rebuilds.
+    rebuild_ctx: BTreeSet<Ctx>,
     rechecks: BTreeSet<(DateTime<Utc>, Unit)>,
     recheck_of: HashMap<Unit, DateTime<Utc>>,
     /// Bumped whenever the list changes, so a caller can tell whether it did.
@@ -105,6 +111,25 @@ impl ProblemIndex {
     pub(crate) fn rebuild(&mut self) {
         self.rebuild = true;
         self.dirty.clear();
+        self.rebuild_ctx.clear();
+    }
+
+    /// Marks everything of context `ctx` as changed, as after a relist of one of its kinds.
+    pub(crate) fn rebuild_ctx(&mut self, ctx: Ctx) {
+        if !self.rebuild {
+            self.rebuild_ctx.insert(ctx);
+        }
+    }
+
+    /// Forgets what was found about the units of `ctxs`, to judge them all again.
+    fn forget(&mut self, ctxs: &BTreeSet<Ctx>) {
+        let other = |u: &Unit| !ctxs.contains(&u.ctx());
+        self.found.retain(|u, _| other(u));
+        self.ranked.retain(|r| other(&r.unit));
+        self.hidden.retain(|r| other(&r.unit));
+        self.rechecks.retain(|(_, u)| other(u));
+        self.recheck_of.retain(|u, _| other(u));
+        self.dirty.retain(other);
     }
 
     /// Marks the units a change of watch data can alter: a pod is judged alone and with its
@@ -251,6 +276,11 @@ impl ProblemIndex {
                 ..ProblemIndex::default()
             };
             Due::Everything
+        } else if !self.rebuild_ctx.is_empty() {
+            let ctxs = std::mem::take(&mut self.rebuild_ctx);
+            self.forget(&ctxs);
+            self.generation = self.generation.wrapping_add(1);
+            Due::Contexts(ctxs, self.dirty.drain().collect())
         } else if self.dirty.is_empty() {
             Due::Nothing
         } else {

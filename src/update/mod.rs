@@ -579,7 +579,7 @@ fn on_watch(m: &mut Model, ctx: Ctx, kind: Kind, at: DateTime<Utc>, event: Watch
     if let Some(after) = m.streams.get(&stream)
         && triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), after, at)
     {
-        m.triage.problems.rebuild();
+        m.triage.problems.rebuild_ctx(ctx);
     }
 }
 
@@ -595,7 +595,13 @@ fn on_stream_event(m: &mut Model, stream: (Ctx, Kind), at: DateTime<Utc>, event:
             m.streams.insert(stream, StreamState::Syncing { count });
         }
         WatchEvent::InitDone => {
-            m.triage.problems.rebuild();
+            // What type a backup method makes is read from every context's ActionSets and
+            // Backups: a relist of those may change how any cluster reads.
+            if matches!(kind, Kind::ActionSet | Kind::Backup) {
+                m.triage.problems.rebuild();
+            } else {
+                m.triage.problems.rebuild_ctx(ctx);
+            }
             m.store.finish_relist(ctx, kind, at);
             m.triage.relisted(kind, &m.store);
             m.streams.insert(stream, StreamState::Live);
@@ -670,7 +676,7 @@ fn on_probe(
         Ok(()) => {
             let recovered = m.api_down.remove(&ctx).is_some();
             if recovered {
-                m.triage.problems.rebuild();
+                m.triage.problems.rebuild_ctx(ctx);
             }
             recovered
         }
@@ -706,7 +712,7 @@ fn on_probe(
                 cause: crate::k8s::cause::headline(&cause).to_string(),
             };
             m.api_down.insert(ctx, down);
-            m.triage.problems.rebuild();
+            m.triage.problems.rebuild_ctx(ctx);
             cmds.push(Cmd::RestartWatches(ctx));
             true
         }

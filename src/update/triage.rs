@@ -22,6 +22,10 @@ pub(crate) fn refresh(m: &mut Model) {
         Due::Nothing => return,
         Due::Units(units) => (units, false),
         Due::Everything => (all_units(m), true),
+        Due::Contexts(ctxs, mut units) => {
+            units.extend(all_units(m).into_iter().filter(|u| ctxs.contains(&u.ctx())));
+            (units, true)
+        }
     };
     let listed: BTreeMap<Ctx, Listed> = m.shown.iter().map(|s| (s.ctx, listed(m, s.ctx))).collect();
     let none = Listed::new();
