@@ -8,6 +8,9 @@ the figures. Builds nothing: build first with `cargo build --release`.
     python3 scripts/fleet_run.py                      # 5,000 clusters: churn, idle, latency
     python3 scripts/fleet_run.py --profile perf.data  # the same under `perf record`
     python3 scripts/fleet_run.py --soak 30            # 1,000 clusters, heavy churn, 30 min
+    python3 scripts/fleet_run.py --contexts 10 --clusters 500 --churn 20
+                                  # ten demo servers of 500 clusters, 20 changes/s in all,
+                                  # shown together (--all-contexts of a merged kubeconfig)
 
 Python 3.11 standard library only; needs tmux (and perf for --profile). Every process it
 starts is stopped on exit, Ctrl-C and errors included.
@@ -276,10 +279,15 @@ class Dashboard:
     def start(
         cls, binary: Path, server: DemoServer, work: Path, readonly: bool, cleanup: Cleanup,
         tag: str, prefix: list[str] | None = None, env: list[str] | None = None,
+        kubeconfig: Path | None = None,
     ) -> "Dashboard":
-        """Starts kbdash in a pane; `prefix` (perf record ...) runs it as a child instead."""
+        """Starts kbdash in a pane; `prefix` (perf record ...) runs it as a child instead.
+        With `kubeconfig` (several contexts), every context of it is shown."""
         log_file = work / f"{tag}.kbdash.log"
-        cmd = [str(binary), "--kubeconfig", str(server.kubeconfig), "-A", "--log-file", str(log_file)]
+        cmd = [str(binary), "--kubeconfig", str(kubeconfig or server.kubeconfig), "-A",
+               "--log-file", str(log_file)]
+        if kubeconfig:
+            cmd.append("--all-contexts")
         if readonly:
             cmd.append("--readonly")
         tmux = Tmux(cleanup)
@@ -389,16 +397,49 @@ def verdict(ok: bool) -> str:
 # --- the whole-process benchmark --------------------------------------------------------------
 
 
+def context_name(i: int, n: int) -> str:
+    """The i-th (0-based) of n contexts: ctx-01..ctx-10, so that no name contains another."""
+    return f"ctx-{i + 1:0{len(str(n))}d}"
+
+
+def merged_kubeconfig(work: Path, servers: list[DemoServer]) -> Path:
+    """One kubeconfig with a context per demo server (no credentials, like theirs)."""
+    n = len(servers)
+    names = [context_name(i, n) for i in range(n)]
+    lines = ["apiVersion: v1", "kind: Config", "clusters:"]
+    for name, s in zip(names, servers):
+        lines += [f"- name: {name}", "  cluster:", f"    server: {s.url}"]
+    lines.append("contexts:")
+    for name in names:
+        lines += [f"- name: {name}", "  context:", f"    cluster: {name}", f"    user: {name}"]
+    lines.append(f"current-context: {names[0]}")
+    lines.append("users:")
+    for name in names:
+        lines += [f"- name: {name}", "  user: {}"]
+    path = work / "contexts.kubeconfig"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> None:
-    server = DemoServer.start(binary, work, args.clusters, args.churn, cleanup, "churn")
+    # With several contexts the churn is shared out: `--churn` is the rate in all.
+    servers = [
+        DemoServer.start(binary, work, args.clusters, args.churn / args.contexts, cleanup,
+                         f"churn{i}" if args.contexts > 1 else "churn")
+        for i in range(args.contexts)
+    ]
+    server = servers[0]
+    kubeconfig = merged_kubeconfig(work, servers) if args.contexts > 1 else None
     dash = Dashboard.start(
-        binary, server, work, not args.no_readonly, cleanup, "churn", perf_prefix(args), args.env
+        binary, server, work, not args.no_readonly, cleanup, "churn", perf_prefix(args), args.env,
+        kubeconfig,
     )
     sampler = Sampler(dash.pid, 0.5).start()
     cleanup.add("sampler", sampler.stop)
     live = dash.wait_live(timeout=300)
     launched = dash.launched
-    lists_done = server.last_list_time()
+    done = [t for t in (s.last_list_time() for s in servers) if t]
+    lists_done = max(done) if done else None
     counts = live["counts"]
     log(f"all {live['streams']} streams live after {live['live'] - launched:.2f} s: {counts}")
     end = launched + args.duration
@@ -414,12 +455,15 @@ def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) ->
     steady = sampler.between(end - 30, end)
     rss_all = [s.rss_kb for s in sampler.samples]
     churn_cpu = (window[-1].cpu_s - window[0].cpu_s) / (window[-1].t - window[0].t)
-    server_cpu = cpu_seconds(server.proc.pid)
+    server_cpu = sum(cpu_seconds(s.proc.pid) for s in servers)
 
     latency = None if args.skip_latency else latency_probe(args, server, dash)
     sampler.stop()
 
     fleet = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    if args.contexts > 1:
+        rows.append(("contexts (demo servers)", f"{args.contexts} of {args.clusters} clusters, "
+                     f"churn {args.churn / args.contexts:g}/s each", "", ""))
     rows.append(("fleet (rows on screen when live)", fleet, "", ""))
     rows.append(("load average at the end of the churn phase", load, "", ""))
     rows.append(("launch to first frame", f"{live['first_frame'] - launched:.2f} s", "", ""))
@@ -443,7 +487,8 @@ def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) ->
     rows.append((f"CPU seconds, launch to +{end - launched:.0f} s", f"{cpu_end:.2f} s", "", ""))
     rows.append((
         f"CPU under churn {args.churn:g}/s ({window[-1].t - window[0].t:.0f} s after sync)",
-        f"{churn_cpu * 100:.2f}% of a core", "< 3%", verdict(churn_cpu < 0.03),
+        f"{churn_cpu * 100:.2f}% of a core = {churn_cpu * 60:.2f} CPU-s/min", "< 3%",
+        verdict(churn_cpu < 0.03),
     ))
     rows.append(("demo server CPU seconds since its start (seed included; context)", f"{server_cpu:.1f} s", "", ""))
     if latency:
@@ -465,7 +510,10 @@ def latency_probe(args, server: DemoServer, dash: Dashboard) -> list:
     tmux.keys("/")
     tmux.keys(name, literal=True)
     tmux.keys("Enter")
-    wait_screen(tmux, lambda s: "Pods 1 " in s and name in s, 10)
+    # With several contexts the same pod name is in each: the probed one is the first
+    # context's (the server patched), on the line that starts with its context.
+    first = context_name(0, args.contexts) if args.contexts > 1 else ""
+    wait_screen(tmux, lambda s: f"Pods {args.contexts} " in s and name in s, 10)
     capture_costs, lat, patch_rtts = [], [], []
     rng = random.Random(args.seed)
     try:
@@ -484,7 +532,8 @@ def latency_probe(args, server: DemoServer, dash: Dashboard) -> list:
                 screen = tmux.capture()
                 c1 = time.time()
                 capture_costs.append(c1 - c0)
-                line = next((ln for ln in screen.splitlines() if ln.startswith("│") and name in ln), "")
+                line = next((ln for ln in screen.splitlines()
+                             if ln.startswith("│") and name in ln and first in ln), "")
                 if shown in line:
                     lat.append(c1 - t0)
                     break
@@ -707,7 +756,9 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(REPO / "target/release/kbdash"))
-    ap.add_argument("--clusters", type=int, default=5000)
+    ap.add_argument("--clusters", type=int, default=5000, help="clusters per demo server")
+    ap.add_argument("--contexts", type=int, default=1,
+                    help="demo servers, each a context, shown together (churn shared out)")
     ap.add_argument("--churn", type=float, default=20)
     ap.add_argument("--duration", type=float, default=60, help="seconds of the churn run from launch")
     ap.add_argument("--idle-seconds", type=float, default=30)
@@ -729,6 +780,9 @@ def main() -> int:
     ap.add_argument("--soak-csv", default="soak.csv")
     ap.add_argument("--workdir", help="where logs, kubeconfigs and request logs go (default: a temp dir)")
     args = ap.parse_args()
+    if args.contexts < 1:
+        print("--contexts must be at least 1", file=sys.stderr)
+        return 2
 
     binary = Path(args.binary).resolve()
     if not binary.exists():
@@ -759,7 +813,9 @@ def main() -> int:
             churn_phase(args, binary, work, cleanup, rows)
         if not args.skip_idle:
             idle_phase(args, binary, work, cleanup, rows)
-        title = (f"kbdash whole process, {args.clusters} clusters, "
+        fleet = (f"{args.contexts} contexts of {args.clusters} clusters" if args.contexts > 1
+                 else f"{args.clusters} clusters")
+        title = (f"kbdash whole process, {fleet}, "
                  f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {head}")
         if args.env:
             title += f", kbdash environment {' '.join(args.env)}"
