@@ -108,6 +108,9 @@ pub struct ClusterRow {
     /// `spec.clusterDef: postgresql` nor a `postgresql-` component definition. kbdash shows
     /// and judges PostgreSQL clusters only.
     pub other_engine: bool,
+    /// A component spec says `disableExporter: true`: its pods have no exporter sidecar to
+    /// scrape (docs/kubeblocks.md#metrics).
+    pub exporter_disabled: bool,
     /// The backup and time the `kubeblocks.io/restore-from-backup` annotation names, while
     /// the cluster carries it (docs/kubeblocks.md#restore-annotation); boxed, as few clusters
     /// are restored.
@@ -158,6 +161,9 @@ pub struct PodRow {
     pub ip: String,
     /// `status.conditions`.
     pub conditions: Vec<Condition>,
+    /// The pod has the exporter sidecar (a container named `exporter`,
+    /// docs/kubeblocks.md#metrics).
+    pub exporter: bool,
     /// The pod belongs to another engine than PostgreSQL: its `app.kubernetes.io/component`
     /// (the component definition) does not start with `postgresql-`
     /// (docs/kubeblocks.md#engines).
