@@ -8,5 +8,6 @@ pub mod credentials;
 pub mod gate;
 pub mod liveness;
 pub mod lookup;
+pub mod proxy_scrape;
 pub(crate) mod submit;
 pub mod watch;

@@ -17,6 +17,7 @@ use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
 use crate::k8s::lookup;
+use crate::k8s::proxy_scrape;
 use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
@@ -207,6 +208,19 @@ impl Engine {
                         restores,
                     };
                     let _ = tx.send(msg).await;
+                });
+                None
+            }
+            Cmd::Scrape {
+                context,
+                targets,
+                limits,
+            } => {
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let results = proxy_scrape::scrape(client, targets, limits).await;
+                    let _ = tx.send(Msg::Scraped { context, results }).await;
                 });
                 None
             }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::k8s::proxy_scrape::{ScrapeLimits, ScrapeTarget};
 use crate::state::exec::ExecTarget;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
@@ -38,6 +39,15 @@ pub enum Cmd {
     Exec(ExecTarget),
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Scrape these clusters' exporters and Patroni through the pod proxy (reads only).
+    Scrape {
+        /// The context asked in: answers from another are dropped.
+        context: String,
+        /// What to scrape.
+        targets: Vec<ScrapeTarget>,
+        /// How hard.
+        limits: ScrapeLimits,
+    },
 }
 
 impl Cmd {
@@ -52,7 +62,8 @@ impl Cmd {
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
-            | Cmd::Copy(_) => false,
+            | Cmd::Copy(_)
+            | Cmd::Scrape { .. } => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
             // is typed in the container can change anything: read-only mode has none.
             Cmd::Exec(_) => true,

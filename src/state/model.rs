@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::health::HealthState;
 use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
@@ -239,6 +240,8 @@ pub struct Model {
     pub api_down: Option<ApiDown>,
     /// Wall mode, when on.
     pub(crate) wall: Option<WallState>,
+    /// Database health scraped through the pod proxy.
+    pub health: HealthState,
     /// The user asked to leave.
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
@@ -275,6 +278,7 @@ impl Model {
             triage: Default::default(),
             api_down: None,
             wall: None,
+            health: HealthState::default(),
             quit: false,
             forms: Default::default(),
             dirty: true,

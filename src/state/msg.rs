@@ -12,6 +12,7 @@ use crate::k8s::watch::{Report, WatchEvent};
 use crate::state::theme::Theme;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
+use kbdash_core::domain::health::ClusterScrape;
 use kbdash_core::forms::{FormContext, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ObjKey, ObjRef};
@@ -82,6 +83,13 @@ pub enum Msg {
     },
     /// The result of a form effect.
     Form(FormMsg),
+    /// Clusters scraped through the pod proxy ([`crate::state::cmd::Cmd::Scrape`]).
+    Scraped {
+        /// The context they were scraped in.
+        context: String,
+        /// Each cluster's answers.
+        results: Vec<(ObjKey, ClusterScrape)>,
+    },
 }
 
 impl From<Report> for Msg {

@@ -33,6 +33,8 @@ pub(crate) enum Unit {
     Stream(Kind),
     /// The API server's liveness.
     Api,
+    /// A cluster's database health, as scraped through the pod proxy.
+    Health(ObjKey),
 }
 
 /// A problem in rank order; the unit breaks ties between identical problems.

@@ -7,6 +7,7 @@ mod clipboard;
 mod detail;
 mod exec;
 pub mod forms;
+mod health;
 pub(crate) mod redraw;
 mod search;
 pub mod triage;
@@ -18,6 +19,7 @@ use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::state::cmd::Cmd;
 use crate::state::command::{self, Command};
 use crate::state::exec::Program;
+use crate::state::health::HealthState;
 use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
@@ -47,6 +49,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 m.notice = None;
             }
             triage::on_tick(m);
+            health::on_tick(m, &mut cmds);
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -85,6 +88,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             redraw = redraw::changes_screen(before, after);
         }
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
+        Msg::Scraped { context, results } => health::on_scraped(m, &context, results),
         Msg::Raw { target, result } => on_raw(m, target, result),
         Msg::ClusterFacts {
             cluster,
@@ -145,6 +149,7 @@ fn on_connected(
     let contexts = std::mem::take(&mut m.contexts);
     let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
+    let health = m.health.config;
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
@@ -158,6 +163,7 @@ fn on_connected(
     m.readonly = readonly;
     m.focus = focus;
     m.triage.thresholds = triage.thresholds;
+    m.health = HealthState::with_config(health);
     m.wall = wall;
     if let Some(text) = moved {
         notify(m, text);

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::{Due, Unit};
 use crate::state::triage::TriageState;
+use kbdash_core::domain::health;
 use kbdash_core::domain::triage::{self, ClusterGroup, Listed, Verdict};
 use kbdash_core::kinds::Kind;
 #[cfg(feature = "testing")]
@@ -60,6 +61,7 @@ fn all_units(m: &Model) -> Vec<Unit> {
                 .map(Unit::Ops),
         )
         .chain(m.streams.keys().map(|k| Unit::Stream(*k)))
+        .chain(m.health.clusters.keys().cloned().map(Unit::Health))
         .chain([Unit::Api])
         .collect()
 }
@@ -103,6 +105,7 @@ fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
             let ops: Vec<_> = store.cluster_ops(cluster).collect();
             triage::ops_verdict(&ops, limits, &m.triage.down, m.now)
         }
+        Unit::Health(key) => health_verdict(m, key),
         // While the API server does not answer, its one problem stands for every stream.
         Unit::Stream(_) if m.api_down.is_some() => Verdict::default(),
         Unit::Api => Verdict {
@@ -125,6 +128,19 @@ fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
                 .collect(),
             recheck: None,
         },
+    }
+}
+
+/// What a cluster's scraped health raises; nothing for a cluster no longer listed, or of
+/// another engine.
+fn health_verdict(m: &Model, key: &ObjKey) -> Verdict {
+    let store = &m.store;
+    match m.health.clusters.get(key) {
+        Some(h) if store.clusters.get(key).is_some() && !store.other_clusters.contains(key) => {
+            let pods: Vec<_> = store.cluster_pods(key).collect();
+            health::rules::verdict(key, &pods, h, &m.health.config.limits, m.now)
+        }
+        _ => Verdict::default(),
     }
 }
 
@@ -210,7 +226,13 @@ pub fn recompute(m: &Model) -> (Vec<triage::Problem>, Vec<triage::Problem>) {
         down: &m.triage.down,
         api: m.api_down.as_ref(),
     };
-    triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now)
-        .into_iter()
+    let mut all = triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now);
+    let mut scraped: Vec<&ObjKey> = m.health.clusters.keys().collect();
+    scraped.sort();
+    for key in scraped {
+        all.extend(health_verdict(m, key).problems);
+    }
+    all.sort_by(triage::rank);
+    all.into_iter()
         .partition(|p| !m.triage.problems.is_acknowledged(&p.fingerprint()))
 }

@@ -22,6 +22,11 @@ use kbdash_core::rows::{
 /// Draws the detail view of `d` over `area`.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let theme = &m.theme;
+    let area = if !d.yaml && d.target.kind == Kind::Cluster {
+        crate::view::health::split_detail(f, area, m, &d.target.key)
+    } else {
+        area
+    };
     let lines = if d.yaml {
         match &m.raw {
             Some((target, lines)) if *target == d.target => lines

@@ -7,6 +7,7 @@ pub(crate) mod detail;
 pub(crate) mod detail_sections;
 pub(crate) mod form;
 pub(crate) mod header;
+pub(crate) mod health;
 pub mod help;
 pub(crate) mod layout;
 pub(crate) mod ops;
