@@ -1,6 +1,6 @@
 //! The config file (`$XDG_CONFIG_HOME/kbdash/config.yaml`, or `--config PATH`): default theme,
-//! which contexts are read-only, triage thresholds, the wall's page cycle and whether `c`
-//! copies on the wall.
+//! which contexts are read-only, triage thresholds, how database health is scraped and judged,
+//! the wall's page cycle and whether `c` copies on the wall.
 //!
 //! Every key is optional and unknown keys are refused, so a typo is an error that names the
 //! file, the line and the key rather than a setting silently ignored.

@@ -125,7 +125,8 @@ async fn get(
     match tokio::time::timeout(timeout, client.request_text(request)).await {
         Ok(Ok(text)) => Ok(text),
         Ok(Err(e)) => Err(classify(&e)),
-        Err(_) => Err(FetchError::Unreachable(format!(
+        // A slow API server is not the proxy failing to reach a pod: said as it is.
+        Err(_) => Err(FetchError::Failed(format!(
             "no answer within {} s",
             timeout.as_secs()
         ))),
@@ -134,7 +135,7 @@ async fn get(
 
 /// What a failed proxied GET means: a 403 is the `pods/proxy` permission missing; a 502 or
 /// 503 is the API server failing to reach the pod (its message says "error trying to reach
-/// service" where pod IPs are not routable from it).
+/// service" where pod IPs are not routable from it, docs/kubeblocks.md#metrics).
 fn classify(e: &kube::Error) -> FetchError {
     match e {
         kube::Error::Api(s) if s.code == 403 => FetchError::Forbidden(s.message.clone()),

@@ -28,6 +28,10 @@ pub(crate) fn on_tick(m: &mut Model, cmds: &mut Vec<Cmd>) {
     let now = m.now;
     let interval = m.health.config.interval;
     forget_old(m);
+    // While the API server does not answer, neither does its proxy.
+    if m.api_down.is_some() {
+        return;
+    }
     if m.health
         .in_flight
         .is_some_and(|t| now - t < interval * LOST_AFTER_INTERVALS)

@@ -12,6 +12,8 @@ mod detail_facts;
 mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;
+mod health_demo;
+mod health_view;
 mod keys_k9s;
 mod layers;
 mod ops_history;

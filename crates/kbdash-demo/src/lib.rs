@@ -14,6 +14,7 @@ mod listener;
 mod openapi;
 pub mod operator;
 mod patch;
+mod proxy;
 mod request_log;
 mod route;
 pub mod seed;

@@ -13,6 +13,12 @@
 //! failed with the generic condition and its cause in a progress detail, `inventory` an
 //! archiver whose StatefulSet loses its pod two minutes in, `auth-db` a role probe timeout,
 //! `reporting` a deletion held by `DoNotTerminate`; `shop-mysql` runs MySQL.
+//!
+//! Their databases, as the pod proxy answers for them ([`crate::proxy`]): `orders-db`'s
+//! crash-looping member falls behind, `inventory` (wal-g methods, so that its broken archive
+//! shows in pg_stat_archiver) counts archiving failures, `analytics` runs near
+//! max_connections, `billing` commits nothing, `reporting` disables the exporter, and
+//! `auth-db`'s Patroni leader is not the pod labelled primary; the others are unremarkable.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rand::{Rng, SeedableRng};
@@ -74,6 +80,11 @@ pub const IDLE_ANNOTATION: &str = "demo.kbdash.io/idle-database";
 /// end stops advancing.
 pub const ARCHIVER_FAILS_ANNOTATION: &str = "demo.kbdash.io/archiver-fails-at";
 
+/// Marks how a cluster's database behaves for the demo's exporter and Patroni answers
+/// ([`crate::proxy`]): `busy` (connections near max_connections), `idle` (no transactions),
+/// `leader-moved` (Patroni's leader is not the pod labelled primary, kubeblocks-addons#3545).
+pub const DATABASE_ANNOTATION: &str = "demo.kbdash.io/database";
+
 /// The non-PostgreSQL KubeBlocks cluster every seeded fleet has.
 pub const OTHER_ENGINE_CLUSTER: &str = "shop-mysql";
 
@@ -116,6 +127,10 @@ struct Story {
     failed_op: bool,
     /// It has a Completed volume-snapshot backup.
     snapshot: bool,
+    /// How its database behaves, as [`DATABASE_ANNOTATION`] says; `None`: normal.
+    database: Option<&'static str>,
+    /// Its component disables the exporter sidecar.
+    no_exporter: bool,
 }
 
 fn story(i: usize) -> Story {
@@ -140,13 +155,22 @@ fn story(i: usize) -> Story {
     Story {
         health,
         archive,
-        methods: if i % 7 == 4 {
+        // A broken archive shows in pg_stat_archiver only with wal-g-archive: archive-wal
+        // leaves archive_command empty (docs/kubeblocks.md#continuous-backup).
+        methods: if i % 7 == 4 || archive == Archive::FailsSoon {
             obj::Methods::WalG
         } else {
             obj::Methods::BaseBackup
         },
         failed_op: i == 4 || i % 113 == 74,
         snapshot: i == 0,
+        database: match (archive, health) {
+            (Archive::Idle, _) => Some("idle"),
+            (_, Health::RoleProbeTimeout) => Some("leader-moved"),
+            _ if i == 4 || i % 131 == 81 => Some("busy"),
+            _ => None,
+        },
+        no_exporter: i == 7 || i % 139 == 83,
     }
 }
 
@@ -277,7 +301,11 @@ impl Seeder<'_> {
             resources: obj::resources(cpu, memory),
             storage,
             stopped: health == Health::Stopped,
+            disable_exporter: story.no_exporter,
         });
+        if let Some(database) = story.database {
+            cluster["metadata"]["annotations"][DATABASE_ANNOTATION] = database.into();
+        }
         let created_ts = self.ts(created);
         let ready_ts = self.ts(created + Duration::seconds(107));
         let primary = if replicas > 1 && self.rng.random_range(0..4) == 0 {

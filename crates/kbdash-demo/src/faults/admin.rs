@@ -64,6 +64,10 @@ pub(crate) async fn admin_apply(
                 faults.refuse_connections(Duration::from_secs(s));
             });
         }),
+        "forbid" if param(&q, "resource").is_ok_and(|r| r == "pods/proxy") => {
+            faults.forbid_proxy();
+            Ok(())
+        }
         "forbid" => param(&q, "resource").and_then(|r| {
             kind_by_resource(r)
                 .map(|k| faults.forbid(k))

@@ -31,6 +31,12 @@ impl Faults {
         self.shared.refuse.notify_one();
     }
 
+    /// Answers 403 Forbidden for every request through the pod proxy, as to a role without
+    /// `get` on `pods/proxy`.
+    pub fn forbid_proxy(&self) {
+        self.state().proxy_forbidden = true;
+    }
+
     /// Answers 403 Forbidden for every request on `kind`.
     pub fn forbid(&self, kind: Kind) {
         self.state().forbidden.insert(kind);

@@ -12,7 +12,7 @@
 //! | `POST /kbdash-demo/faults/drop-watches` | ends every open watch stream now |
 //! | `POST /kbdash-demo/faults/expire-history` | the next watch resuming from an older resourceVersion gets 410 |
 //! | `POST /kbdash-demo/faults/refuse-connections?seconds=N` | shortly after answering, closes every connection and stops accepting for N seconds |
-//! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`) |
+//! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`; `pods/proxy` for the pod proxy) |
 //! | `POST /kbdash-demo/faults/hide-group?group=operations.kubeblocks.io` | 404 for the group in discovery and on its paths |
 //! | `POST /kbdash-demo/faults/latency?ms=N` | delays every API request by N ms |
 //! | `POST /kbdash-demo/faults/freeze-watches?resource=pods` | watches of that resource, open and new, send nothing more (no event, no bookmark, no end) but stay open, as behind a hung proxy |
@@ -53,6 +53,8 @@ struct FaultState {
     failing_writes: Option<u16>,
     /// Kinds whose watches send nothing (no event, no bookmark, no end) while staying open.
     frozen_watches: BTreeSet<Kind>,
+    /// The pod proxy (`pods/proxy`) answers 403.
+    proxy_forbidden: bool,
 }
 
 struct Shared {
@@ -115,6 +117,11 @@ impl Faults {
     /// Whether requests on `kind` are refused with 403.
     pub(crate) fn is_forbidden(&self, kind: Kind) -> bool {
         self.state().forbidden.contains(&kind)
+    }
+
+    /// Whether the pod proxy answers 403 (a role without `pods/proxy`).
+    pub(crate) fn is_proxy_forbidden(&self) -> bool {
+        self.state().proxy_forbidden
     }
 
     /// Whether watches of `kind` are frozen.

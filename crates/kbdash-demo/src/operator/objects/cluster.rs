@@ -20,6 +20,8 @@ pub(crate) struct ClusterInput<'a> {
     pub(crate) resources: Value,
     pub(crate) storage: &'a str,
     pub(crate) stopped: bool,
+    /// `disableExporter`: no exporter sidecar in its pods.
+    pub(crate) disable_exporter: bool,
 }
 
 /// A Cluster without status, shaped like `cluster-pg-cluster.yaml`.
@@ -27,7 +29,7 @@ pub(crate) fn cluster(c: &ClusterInput) -> Value {
     let mut comp = json!({
         "name": COMPONENT,
         "serviceVersion": c.service_version,
-        "disableExporter": true,
+        "disableExporter": c.disable_exporter,
         "replicas": c.replicas,
         "resources": c.resources,
         "volumeClaimTemplates": [{

@@ -60,7 +60,8 @@ fn revision_hash(cluster: &str, comp: &Value) -> String {
 }
 
 /// A compact pod, labelled as KubeBlocks labels them (docs/kubeblocks.md#pod-labels): the postgresql and
-/// pgbouncer containers only.
+/// pgbouncer containers, and the exporter sidecar unless the component disables it
+/// (docs/kubeblocks.md#metrics).
 pub(crate) fn pod(p: &PodInput) -> Value {
     let cluster = super::meta(p.cluster, "name");
     let ns = super::meta(p.cluster, "namespace");
@@ -122,6 +123,13 @@ pub(crate) fn pod(p: &PodInput) -> Value {
         },
         "status": {},
     });
+    if comp.get("disableExporter").and_then(Value::as_bool) != Some(true)
+        && let Some(containers) = obj
+            .pointer_mut("/spec/containers")
+            .and_then(Value::as_array_mut)
+    {
+        containers.push(exporter_container());
+    }
     set_pod_state(&mut obj, p.state, p.pod_ip, p.created, p.restart_count);
     obj
 }
@@ -239,6 +247,15 @@ pub(crate) fn set_pod_state(
         status["podIP"] = pod_ip.into();
     }
     pod["status"] = status;
+}
+
+/// The exporter sidecar's container, as the addon declares it (docs/kubeblocks.md#metrics).
+fn exporter_container() -> Value {
+    json!({
+        "name": "exporter",
+        "image": "docker.io/apecloud/postgres-exporter:v0.15.0",
+        "ports": [{"name": "http-metrics", "containerPort": 9187, "protocol": "TCP"}],
+    })
 }
 
 /// The kubelet's `BackOff` Warning Event for a crash-looping pod, seen `count` times.
