@@ -216,25 +216,25 @@ fn figures_line(m: &Model, c: &ClusterRow, h: &ClusterHealth) -> Line<'static> {
     if let Some((open, max)) = h.connections() {
         parts.push(format!("conn {open:.0}/{max:.0}"));
     }
-    if let Some(m) = primary.and_then(|p| p.metrics.as_ref()) {
-        let db: f64 = m.database_bytes.iter().map(|(_, b)| b).sum();
-        if !m.database_bytes.is_empty() {
+    if let Some(pm) = primary.and_then(|p| p.metrics.as_ref()) {
+        let db: f64 = pm.database_bytes.iter().map(|(_, b)| b).sum();
+        if !pm.database_bytes.is_empty() {
             parts.push(format!("DB {}", bytes_text(db)));
         }
-        match (m.wal_bytes, m.wal_files) {
+        match (pm.wal_bytes, pm.wal_files) {
             (Some(b), Some(n)) => parts.push(format!("WAL {} ({n:.0} files)", bytes_text(b))),
             (Some(b), None) => parts.push(format!("WAL {}", bytes_text(b))),
             (None, Some(n)) => parts.push(format!("WAL {n:.0} files")),
             _ => {}
         }
-        if let (Some(ok), Some(failed)) = (m.archived, m.archive_failed) {
-            let age = m
+        if let (Some(ok), Some(failed)) = (pm.archived, pm.archive_failed) {
+            let age = pm
                 .last_archive_age
                 .map(|a| format!(", last {} ago", seconds(a)))
                 .unwrap_or_default();
             parts.push(format!("archived {ok:.0}, failed {failed:.0}{age}"));
         }
-        if let Some(tx) = m.longest_transaction {
+        if let Some(tx) = pm.longest_transaction {
             parts.push(format!("longest tx {}", seconds(tx)));
         }
     }

@@ -101,21 +101,11 @@ pub(crate) fn answer(store: &Store, p: &ProxyPath) -> Response {
         }
         (PATRONI_PORT, "cluster") => text("application/json", sim.patroni().to_string()),
         (EXPORTER_PORT | PATRONI_PORT, _) => {
-            text("text/plain; charset=utf-8", "404 page not found\n".into())
-                .map_status(StatusCode::NOT_FOUND)
+            let mut resp = text("text/plain; charset=utf-8", "404 page not found\n".into());
+            *resp.status_mut() = StatusCode::NOT_FOUND;
+            resp
         }
         _ => refused(),
-    }
-}
-
-trait MapStatus {
-    fn map_status(self, code: StatusCode) -> Response;
-}
-
-impl MapStatus for Response {
-    fn map_status(mut self, code: StatusCode) -> Response {
-        *self.status_mut() = code;
-        self
     }
 }
 
