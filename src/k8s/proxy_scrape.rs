@@ -6,11 +6,13 @@
 //! Requests run with bounded concurrency, each within a timeout, and only for the pods the
 //! update loop asks for (the clusters on screen or in scope), never the fleet.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt as _;
 use kube::Client;
+use tokio::sync::Semaphore;
 
 use kbdash_core::domain::health::{ClusterScrape, FetchError};
 use kbdash_core::rows::ObjKey;
@@ -42,40 +44,55 @@ pub struct ScrapeLimits {
 }
 
 /// Scrapes `targets` and returns each cluster's answers, stamped with when its scrape began.
+/// However many clusters and pods, at most `limits.concurrency` requests are in flight.
 pub async fn scrape(
     client: Client,
     targets: Vec<ScrapeTarget>,
     limits: ScrapeLimits,
 ) -> Vec<(ObjKey, ClusterScrape)> {
+    let fetcher = Fetcher {
+        client,
+        permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+        timeout: limits.timeout,
+    };
     futures::stream::iter(targets)
-        .map(|t| scrape_cluster(client.clone(), t, limits))
+        .map(|t| scrape_cluster(fetcher.clone(), t))
         .buffer_unordered(limits.concurrency.max(1))
         .collect()
         .await
 }
 
-async fn scrape_cluster(
+/// What every request of one scrape shares: the client, the permits that bound the requests
+/// in flight, the timeout.
+#[derive(Clone)]
+struct Fetcher {
     client: Client,
-    target: ScrapeTarget,
-    limits: ScrapeLimits,
-) -> (ObjKey, ClusterScrape) {
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl Fetcher {
+    async fn get(&self, ns: &str, pod: &str, port: u16, path: &str) -> Result<String, FetchError> {
+        // The semaphore is never closed; were it, the request would go without a permit.
+        let _permit = self.permits.acquire().await.ok();
+        get(&self.client, ns, pod, port, path, self.timeout).await
+    }
+}
+
+async fn scrape_cluster(fetcher: Fetcher, target: ScrapeTarget) -> (ObjKey, ClusterScrape) {
     let at = Utc::now();
     let ns = target.cluster.namespace.to_string();
-    let metrics = futures::stream::iter(target.exporter_pods)
-        .map(|pod| {
-            let (client, ns) = (client.clone(), ns.clone());
-            async move {
-                let answer =
-                    get(&client, &ns, &pod, EXPORTER_PORT, "metrics", limits.timeout).await;
-                (pod, answer)
-            }
-        })
-        .buffered(limits.concurrency.max(1))
-        .collect()
-        .await;
+    let metrics = futures::future::join_all(target.exporter_pods.into_iter().map(|pod| {
+        let (fetcher, ns) = (fetcher.clone(), ns.clone());
+        async move {
+            let answer = fetcher.get(&ns, &pod, EXPORTER_PORT, "metrics").await;
+            (pod, answer)
+        }
+    }))
+    .await;
     let mut patroni = None;
     for pod in target.patroni_pods {
-        let answer = get(&client, &ns, &pod, PATRONI_PORT, "cluster", limits.timeout).await;
+        let answer = fetcher.get(&ns, &pod, PATRONI_PORT, "cluster").await;
         // A refusal holds for every pod: asking the next changes nothing.
         let settled = !matches!(
             answer,
