@@ -111,6 +111,7 @@ fn scraped_figures_show_in_the_pane_the_detail_and_on_the_wall() {
     let s = screen(&m);
     assert!(s.contains("LAG") && s.contains("CONN"), "{s}");
     assert!(s.contains("7/100"), "connections of max: {s}");
+    insta::assert_snapshot!("health_clusters_pane", s);
 
     m.store.clusters.select_key(&cluster());
     update(&mut m, key(KeyCode::Char('d')));
@@ -294,4 +295,32 @@ fn scraping_is_a_read_allowed_in_read_only_mode() {
         .collect();
     assert_eq!(scrape.len(), 1);
     assert!(!scrape[0].mutates());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Whatever text Patroni or the exporter sends (member names, states, hosts, label values),
+    /// no control character reaches the screen.
+    #[test]
+    fn no_text_from_a_sidecar_reaches_the_screen_raw(
+        name in "\\PC{0,12}|[\\x00-\\x1f\\x7f\\u{202e}a-z]{0,12}",
+        state in "[\\x00-\\x1f\\x7f\\u{9b}a-z\\[;]{0,16}",
+        host in "\\PC{0,20}",
+        label in "[\\x00-\\x1f\\x7f a-z\\[]{0,16}",
+    ) {
+        let mut m = model_with(&objects(), 150, 45);
+        tick(&mut m, 1);
+        let member = serde_json::json!({"name": name, "role": "replica", "state": state,
+            "host": host, "timeline": 4, "lag": label});
+        let patroni = serde_json::json!({"members": [member]}).to_string();
+        let primary = PRIMARY.replace(
+            "application_name=\"pg-cluster-postgresql-1\"",
+            &format!("application_name=\"{}\"", label.replace(['"', '\\', '\n'], "")),
+        );
+        answer(&mut m, &primary, Ok(&patroni));
+        m.store.clusters.select_key(&cluster());
+        update(&mut m, key(KeyCode::Char('d')));
+        let s = render(&m);
+        proptest::prop_assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s}");
+    }
 }
