@@ -324,3 +324,50 @@ proptest::proptest! {
         proptest::prop_assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s}");
     }
 }
+
+#[test]
+fn on_the_wall_the_tiles_shown_are_scraped_and_no_other() {
+    use crate::app_fixtures::{cluster as cluster_obj, pod};
+    use kbdash_core::kinds::Kind;
+    let mut objs = Vec::new();
+    for i in 0..30 {
+        let name = format!("pg-{i:02}");
+        objs.push((
+            Kind::Cluster,
+            cluster_obj("prod", &name, "Running", 1, "2025-06-01T09:00:00Z"),
+        ));
+        let mut p = pod("prod", &name, 0, "primary", true);
+        p["status"]["podIP"] = format!("10.0.0.{i}").into();
+        objs.push((Kind::Pod, p));
+    }
+    let mut m = model_with(&objs, 80, 24);
+    kbdash::state::launch::Launch {
+        wall_cycle: Some(5),
+        ..kbdash::state::launch::Launch::default()
+    }
+    .apply(&mut m);
+    let s = screen(&m);
+    let asked = scrapes(&tick(&mut m, 1)).remove(0).1;
+    assert!(!asked.is_empty() && asked.len() < 30, "one page: {asked:?}");
+    for name in &asked {
+        assert!(s.contains(name.as_str()), "{name} has a tile: {s}");
+    }
+    let shown = (0..30)
+        .filter(|i| s.contains(&format!("pg-{i:02}")))
+        .count();
+    assert_eq!(asked.len(), shown, "every tile shown is asked for");
+    // The next page's tiles are the next scrape's.
+    let context = m.context.clone();
+    update(
+        &mut m,
+        Msg::Scraped {
+            context,
+            results: Vec::new(),
+        },
+    );
+    let next = scrapes(&tick(&mut m, 10)).remove(0).1;
+    assert!(
+        next.iter().all(|n| !asked.contains(n)),
+        "{asked:?} then {next:?}"
+    );
+}
