@@ -9,6 +9,7 @@ use kube::api::{ListParams, WatchParams};
 use kube::runtime::utils::Backoff as _;
 use kube::runtime::watcher::DefaultBackoff;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
@@ -19,13 +20,25 @@ use super::{LIST_IDLE_TIMEOUT, Report, Sink, StreamError, WatchEvent, WatchTimin
 /// Objects asked for per list page, as kube-runtime asks.
 const PAGE: u32 = 500;
 
+/// An expiry this soon after the previous one relists after a growing wait. One expiry is
+/// normal (the API server compacted its history) and a relist at once is right; expiries in a
+/// row mean the server's watch cache lags its lists, and relisting at once would make
+/// kbdash list the whole kind in a tight loop.
+const EXPIRY_QUIET: Duration = Duration::from_secs(60);
+
+/// The next wait of a backoff that never gives up.
+fn next_wait(backoff: &mut DefaultBackoff) -> Duration {
+    backoff.next().unwrap_or(Duration::from_secs(30))
+}
+
 /// How a stream's list or watch ended.
 enum Ended {
     /// Nobody listens any more.
     Gone,
     /// Failed: reported, then retried after a backoff with a full list.
     Failed(StreamError),
-    /// The watch's version is too old (410 Gone): reported, then listed again at once.
+    /// The watch's version is too old (410 Gone): reported, then listed again at once, unless
+    /// the previous expiry was recent (see [`EXPIRY_QUIET`]).
     Expired(StreamError),
 }
 
@@ -44,18 +57,29 @@ impl<M: From<Report>> Stream<M> {
     /// Lists and watches until the receiver goes away.
     pub(super) async fn run(self) {
         let mut backoff = DefaultBackoff::default();
+        let mut expiry_backoff = DefaultBackoff::default();
+        let mut last_expiry: Option<Instant> = None;
         loop {
-            let (error, wait) = match self.list_and_watch(&mut backoff).await {
+            let (error, delay) = match self.list_and_watch(&mut backoff).await {
                 Ended::Gone => return,
-                Ended::Failed(error) => (error, true),
-                Ended::Expired(error) => (error, false),
+                Ended::Failed(error) => (error, Some(next_wait(&mut backoff))),
+                Ended::Expired(error) => {
+                    let now = Instant::now();
+                    let again = last_expiry.is_some_and(|t| now - t < EXPIRY_QUIET);
+                    last_expiry = Some(now);
+                    if again {
+                        (error, Some(next_wait(&mut expiry_backoff)))
+                    } else {
+                        expiry_backoff.reset();
+                        (error, None)
+                    }
+                }
             };
             tracing::warn!(kind = %self.kind, %error, "watch failed");
             if !self.sink.event(self.kind, WatchEvent::Error(error)).await {
                 return;
             }
-            if wait {
-                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+            if let Some(delay) = delay {
                 tokio::time::sleep(delay).await;
             }
         }

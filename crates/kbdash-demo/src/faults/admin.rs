@@ -74,6 +74,11 @@ pub(crate) async fn admin_apply(
                 .map(|k| faults.freeze_watches(k))
                 .ok_or_else(|| ApiError::bad_request(format!("unknown resource \"{r}\"")))
         }),
+        "expire-watches" => param(&q, "resource").and_then(|r| {
+            kind_by_resource(r)
+                .map(|k| faults.expire_watches(k))
+                .ok_or_else(|| ApiError::bad_request(format!("unknown resource \"{r}\"")))
+        }),
         "hide-group" => param(&q, "group").map(|g| faults.hide_group(g)),
         "latency" => number(&q, "ms").map(|ms| faults.set_latency(Duration::from_millis(ms))),
         "fail-writes" => number(&q, "status").and_then(|code| match u16::try_from(code) {

@@ -1,5 +1,6 @@
 //! Fault injection for resilience tests: broken watches, expired history, refused connections,
-//! 403 answers, hidden API groups, failing writes, added latency and frozen watches.
+//! 403 answers, hidden API groups, failing writes, added latency, frozen watches and watches that
+//! always expire.
 //!
 //! The server checks the handle on every request; the switches that break it exist only with
 //! the `faults` cargo feature, which tests enable and `kbdash demo` does not. With it, tests hold
@@ -16,8 +17,9 @@
 //! | `POST /kbdash-demo/faults/hide-group?group=operations.kubeblocks.io` | 404 for the group in discovery and on its paths |
 //! | `POST /kbdash-demo/faults/latency?ms=N` | delays every API request by N ms |
 //! | `POST /kbdash-demo/faults/freeze-watches?resource=pods` | watches of that resource, open and new, send nothing more (no event, no bookmark, no end) but stay open, as behind a hung proxy |
+//! | `POST /kbdash-demo/faults/expire-watches?resource=pods` | every watch of that resource resuming from a resourceVersion gets 410 Gone at once, as from a watch cache lagging its lists |
 //! | `POST /kbdash-demo/faults/fail-writes?status=500` | answers every write (POST, PUT, PATCH, DELETE, dry runs included) with that status (400-599) |
-//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, failing writes, refusal, frozen watches) |
+//! | `POST /kbdash-demo/faults/clear` | removes every fault (latency, 403, hidden groups, failing writes, refusal, frozen and expiring watches) |
 //!
 //! For example: `curl -X POST 'http://127.0.0.1:PORT/kbdash-demo/faults/forbid?resource=opsrequests'`.
 
@@ -53,6 +55,8 @@ struct FaultState {
     failing_writes: Option<u16>,
     /// Kinds whose watches send nothing (no event, no bookmark, no end) while staying open.
     frozen_watches: BTreeSet<Kind>,
+    /// Kinds whose every watch resuming from a version is answered 410 Gone at once.
+    expiring_watches: BTreeSet<Kind>,
 }
 
 struct Shared {
@@ -120,6 +124,11 @@ impl Faults {
     /// Whether watches of `kind` are frozen.
     pub(crate) fn is_frozen(&self, kind: Kind) -> bool {
         self.state().frozen_watches.contains(&kind)
+    }
+
+    /// Whether watches of `kind` resuming from a version get 410 at once.
+    pub(crate) fn is_expiring(&self, kind: Kind) -> bool {
+        self.state().expiring_watches.contains(&kind)
     }
 
     /// Whether `group` is hidden.
