@@ -9,16 +9,22 @@ use chrono::{DateTime, Duration, Utc};
 /// kubelet rotates container logs.
 const KEPT: Duration = Duration::hours(1);
 
+/// Lines with their offsets in milliseconds.
+type Timed = Vec<(i64, String)>;
+
+/// The periodic line made from its number and its time.
+type Periodic = Box<dyn Fn(i64, DateTime<Utc>) -> String + Send>;
+
 /// One run of a container.
 pub(crate) struct Script {
     /// When the run started.
     pub(crate) start: DateTime<Utc>,
     /// Lines after the start, with their offsets in milliseconds.
-    pub(crate) boot: Vec<(i64, String)>,
+    pub(crate) boot: Timed,
     /// A line every so many milliseconds after the boot lines, made from its number.
-    pub(crate) every: Option<(i64, Box<dyn Fn(i64, DateTime<Utc>) -> String + Send>)>,
+    pub(crate) every: Option<(i64, Periodic)>,
     /// When the run ended, and its last lines with their offsets from then.
-    pub(crate) end: Option<(DateTime<Utc>, Vec<(i64, String)>)>,
+    pub(crate) end: Option<(DateTime<Utc>, Timed)>,
 }
 
 impl Script {
