@@ -186,8 +186,8 @@ pub(super) fn act(m: &mut Model, action: LogAction, cmds: &mut Vec<Cmd>) {
                         n - 1
                     };
                     if let Some(pod) = view.pods.get((at + step) % n).cloned() {
-                        view.source = LogSource::Pod(pod);
-                        view.pod = None;
+                        view.source = LogSource::Pod(pod.clone());
+                        view.pod = Some(pod);
                         view.container = None;
                         view.containers.clear();
                         view.previous = false;

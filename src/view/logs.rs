@@ -173,13 +173,17 @@ fn body_lines(view: &LogView, theme: &Theme, width: usize, height: usize) -> Vec
 /// written, and the keys.
 fn footer_line(view: &LogView, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
-    if view.following() {
-        spans.push(Span::styled("▼ following", theme.fg(theme.ok)));
-    } else {
+    let over = matches!(view.status, LogStatus::Ended | LogStatus::Failed(_));
+    if !view.following() {
         spans.push(Span::styled(
             format!("‖ paused · {} new lines · G follows", view.unseen),
             theme.fg(theme.warn),
         ));
+    } else if over {
+        // Nothing more will come: there is nothing to follow.
+        spans.push(Span::styled("■", theme.muted()));
+    } else {
+        spans.push(Span::styled("▼ following", theme.fg(theme.ok)));
     }
     let status = match &view.status {
         LogStatus::Connecting => Some(("opening".to_string(), theme.muted())),

@@ -345,20 +345,8 @@ pub const BINDINGS: &[Binding] = &[
     b(
         &[c('l')],
         Action::Logs,
-        Context::Pods,
-        "the pod's log (postgresql first; Tab other containers)",
-    ),
-    b(
-        &[c('l')],
-        Action::Logs,
-        Context::Clusters,
-        "the log of the cluster's pods, primary first",
-    ),
-    b(
-        &[c('l')],
-        Action::Logs,
-        Context::Backups,
-        "the log of the backup's pod (backupdata)",
+        Context::Table,
+        "log: of the pod; of the cluster's pods, primary first; of the backup's pod",
     ),
     b(
         &[c('l')],

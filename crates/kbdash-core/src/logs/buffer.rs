@@ -14,7 +14,9 @@ pub const DEFAULT_CAPACITY: usize = 20_000;
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
     capacity: usize,
-    /// Lines dropped from the front so far: the position of the first line kept.
+    /// The position of the first line kept.
+    start: usize,
+    /// Lines dropped from the front to keep within the capacity.
     dropped: usize,
 }
 
@@ -30,6 +32,7 @@ impl LogBuffer {
         LogBuffer {
             lines: VecDeque::new(),
             capacity: capacity.max(1),
+            start: 0,
             dropped: 0,
         }
     }
@@ -38,6 +41,7 @@ impl LogBuffer {
     pub fn push(&mut self, line: LogLine) {
         if self.lines.len() == self.capacity {
             self.lines.pop_front();
+            self.start += 1;
             self.dropped += 1;
         }
         self.lines.push_back(line);
@@ -45,12 +49,12 @@ impl LogBuffer {
 
     /// The position of the first line kept.
     pub fn first(&self) -> usize {
-        self.dropped
+        self.start
     }
 
     /// The position the next line will get: one past the last line.
     pub fn end(&self) -> usize {
-        self.dropped + self.lines.len()
+        self.start + self.lines.len()
     }
 
     /// How many lines are kept.
@@ -63,24 +67,25 @@ impl LogBuffer {
         self.lines.is_empty()
     }
 
-    /// How many lines fell off the front.
+    /// How many lines fell off the front to keep within the capacity.
     pub fn dropped(&self) -> usize {
         self.dropped
     }
 
     /// The line at position `at`, if it is still kept.
     pub fn get(&self, at: usize) -> Option<&LogLine> {
-        at.checked_sub(self.dropped).and_then(|i| self.lines.get(i))
+        at.checked_sub(self.start).and_then(|i| self.lines.get(i))
     }
 
     /// The kept lines with their positions, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (usize, &LogLine)> {
-        (self.dropped..self.end()).zip(self.lines.iter())
+        (self.start..self.end()).zip(self.lines.iter())
     }
 
-    /// Forgets every line; positions go on counting.
+    /// Forgets every line (none of them counted as dropped); positions go on counting.
     pub fn clear(&mut self) {
-        self.dropped += self.lines.len();
+        self.start += self.lines.len();
+        self.dropped = 0;
         self.lines.clear();
     }
 }
@@ -111,7 +116,7 @@ mod tests {
         assert_eq!(kept, [2, 3, 4]);
         b.clear();
         assert!(b.is_empty());
-        assert_eq!((b.first(), b.end()), (5, 5));
+        assert_eq!((b.first(), b.end(), b.dropped()), (5, 5, 0));
     }
 
     #[test]
