@@ -226,6 +226,8 @@ where
             } else {
                 None
             },
+            // Cut to the second here: kube rounds to the nearest one, which could skip the
+            // lines of the rest of that second (docs/kubeblocks.md#logs).
             since_time: since.and_then(|t| Timestamp::from_second(t.timestamp()).ok()),
             timestamps: true,
             ..LogParams::default()
