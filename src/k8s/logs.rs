@@ -86,6 +86,8 @@ pub enum LogEvent {
         /// How many times in a row.
         attempt: u32,
     },
+    /// The stream is open again after [`LogEvent::Reconnecting`].
+    Resumed,
     /// The whole log was read: a previous container's log does not grow.
     Ended,
     /// No log to show, and why (no such pod, no such container, the API refused).
@@ -241,6 +243,9 @@ where
             Ok(reader) => {
                 if !first {
                     resume.reconnected();
+                    if !emit(LogEvent::Resumed).await {
+                        return;
+                    }
                 }
                 first = false;
                 let mut batches = reader.lines().ready_chunks(BATCH);

@@ -398,6 +398,30 @@ fn write_new(path: &std::path::Path, text: &str) -> std::result::Result<PathBuf,
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_log_is_written_to_a_new_file_only() {
+        let dir = std::env::temp_dir().join(format!("kbdash-write-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("pod-postgresql.log");
+        assert_eq!(write_new(&path, "a\n"), Ok(path.clone()));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n");
+        let again = write_new(&path, "b\n").unwrap_err();
+        assert!(again.contains("exists"), "{again}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n", "left alone");
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.log");
+            std::os::unix::fs::symlink(dir.join("elsewhere.log"), &link).unwrap();
+            assert!(
+                write_new(&link, "c\n").is_err(),
+                "never through a symbolic link"
+            );
+            assert!(!dir.join("elsewhere.log").exists());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn a_panicking_task_ends_the_loop_with_its_message() {
         let mut tasks: JoinSet<()> = JoinSet::new();

@@ -169,6 +169,7 @@ impl LogView {
             LogEvent::Reconnecting { error, attempt } => {
                 self.status = LogStatus::Reconnecting { error, attempt };
             }
+            LogEvent::Resumed => self.status = LogStatus::Streaming,
             LogEvent::Ended => self.status = LogStatus::Ended,
             LogEvent::Failed(e) => self.status = LogStatus::Failed(e),
         }

@@ -128,6 +128,35 @@ fn l_on_a_cluster_opens_its_primary_first_and_brackets_step_through_its_pods() {
 }
 
 #[test]
+fn l_in_a_pods_detail_opens_its_log_and_esc_goes_back_to_the_detail() {
+    let mut m = model_with(&fleet(), 120, 30);
+    update(&mut m, ch('2'));
+    m.store
+        .pods
+        .select_key(&ObjKey::new("ops", "billing-postgresql-1"));
+    update(&mut m, ch('d'));
+    let detail = m.overlay.clone();
+    assert!(matches!(detail, Overlay::Detail(_)));
+    let cmds = update(&mut m, ch('l'));
+    assert_eq!(
+        opens(&cmds)[0].1.source,
+        LogSource::Pod(ObjKey::new("ops", "billing-postgresql-1"))
+    );
+    opened(&mut m, "billing-postgresql-1");
+    event(
+        &mut m,
+        LogEvent::Reconnecting {
+            error: "dropped".into(),
+            attempt: 1,
+        },
+    );
+    event(&mut m, LogEvent::Resumed);
+    assert_eq!(m.logs.as_ref().unwrap().status, LogStatus::Streaming);
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.overlay, detail);
+}
+
+#[test]
 fn a_backup_opens_its_pod_and_other_objects_say_what_l_does() {
     let mut m = model_with(&fleet(), 120, 30);
     update(&mut m, ch('4'));
