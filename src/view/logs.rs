@@ -6,15 +6,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::state::keymap::{self, Context, Wording};
 use crate::state::logs::{LogStatus, LogView, TAILS};
 use crate::state::model::Model;
-use crate::state::search;
 use crate::state::theme::Theme;
+use crate::view::matches;
 use crate::view::text::{inert, wrap_line};
 use kbdash_core::logs::LogLine;
 
@@ -105,23 +104,10 @@ fn shown(line: &LogLine, at: usize, view: &LogView, theme: &Theme) -> Line<'stat
         spans.push(Span::styled(format!("{time} "), theme.muted()));
     }
     let text = inert(&line.text).into_owned();
-    let ranges = view
-        .search
-        .as_ref()
-        .map(|s| search::ranges(&text, &s.query))
-        .unwrap_or_default();
-    let hit: Style = if view.search.as_ref().and_then(|s| s.at) == Some(at) {
-        theme.selection().add_modifier(Modifier::BOLD)
-    } else {
-        theme.fg(theme.warn).add_modifier(Modifier::REVERSED)
-    };
-    let mut from = 0;
-    for (start, end) in ranges {
-        spans.push(Span::raw(text[from..start].to_string()));
-        spans.push(Span::styled(text[start..end].to_string(), hit));
-        from = end;
+    match &view.search {
+        Some(s) => spans.extend(matches::marked(&text, &s.query, s.at == Some(at), theme)),
+        None => spans.push(Span::raw(text)),
     }
-    spans.push(Span::raw(text[from..].to_string()));
     Line::from(spans)
 }
 

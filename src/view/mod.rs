@@ -10,6 +10,7 @@ pub(crate) mod header;
 pub mod help;
 pub(crate) mod layout;
 pub(crate) mod logs;
+pub(crate) mod matches;
 pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;

@@ -142,16 +142,19 @@ async fn follow_another_container_the_previous_run_and_a_dropped_stream() {
     assert!(s.model.logs.is_none());
 }
 
+/// A kube client of the session's demo server.
+async fn client(s: &Session) -> kube::Client {
+    let source = kbdash::k8s::client::Source::Url(s.server.url.clone());
+    kbdash::k8s::client::connect(&source, None)
+        .await
+        .unwrap()
+        .client
+}
+
 /// Runs a stream of `req` to its first failure or end, and returns what it reported.
 async fn events(s: &Session, req: LogRequest) -> Vec<LogEvent> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let client = kbdash::k8s::client::connect(
-        &kbdash::k8s::client::Source::Url(s.server.url.clone()),
-        None,
-    )
-    .await
-    .unwrap()
-    .client;
+    let client = client(s).await;
     tokio::spawn(logs::stream(client, req, move |e| {
         let tx = tx.clone();
         async move { tx.send(e).await.is_ok() }
@@ -216,14 +219,7 @@ async fn the_read_only_gate_lets_the_log_through_and_nothing_else() {
         server.store.create(Kind::Pod, pod()).unwrap();
     })
     .await;
-    let client = kbdash::k8s::client::connect(
-        &kbdash::k8s::client::Source::Url(s.server.url.clone()),
-        None,
-    )
-    .await
-    .unwrap()
-    .client;
-    let guarded = kbdash::k8s::gate::guard(client, true);
+    let guarded = kbdash::k8s::gate::guard(client(&s).await, true);
     let pod = ObjKey::new(NS, POD);
     let lines = logs::last_lines(guarded.clone(), &pod, "postgresql", true, 2)
         .await
@@ -235,7 +231,8 @@ async fn the_read_only_gate_lets_the_log_through_and_nothing_else() {
     );
     assert!(lines.iter().all(|l| l.at.is_some()), "stamped");
     // The same client refuses a write before it leaves the process.
-    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(guarded, NS);
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(guarded.clone(), NS);
     let err = pods
         .delete(POD, &Default::default())
         .await
@@ -245,24 +242,9 @@ async fn the_read_only_gate_lets_the_log_through_and_nothing_else() {
         "{err}"
     );
     assert!(s.server.store.get(Kind::Pod, Some(NS), POD).is_some());
-    let missing = logs::last_lines(
-        kbdash::k8s::gate::guard(
-            kbdash::k8s::client::connect(
-                &kbdash::k8s::client::Source::Url(s.server.url.clone()),
-                None,
-            )
-            .await
-            .unwrap()
-            .client,
-            true,
-        ),
-        &pod,
-        "nope",
-        false,
-        2,
-    )
-    .await
-    .unwrap_err();
+    let missing = logs::last_lines(guarded, &pod, "nope", false, 2)
+        .await
+        .unwrap_err();
     assert_eq!(
         missing,
         format!("container nope is not valid for pod {POD}")
