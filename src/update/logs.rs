@@ -35,6 +35,14 @@ fn target(m: &Model) -> Option<ObjRef> {
 /// `l`: opens the log view on the selected pod, the selected cluster's pods (primary first),
 /// or the selected backup's pod; says why not on anything else.
 pub(super) fn open(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    // The wall draws its tiles only: a log opened there would stream unseen.
+    if m.wall.is_some() {
+        super::notify(
+            m,
+            "the wall shows no logs: kbdash without --wall does (l)".into(),
+        );
+        return;
+    }
     let Some(target) = target(m) else {
         super::notify(m, "l: select a pod, a cluster or a backup first".into());
         return;

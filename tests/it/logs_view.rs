@@ -403,3 +403,24 @@ fn snapshot_reconnecting_and_failed() {
     ));
     insta::assert_snapshot!("failed", screen(&mut m));
 }
+
+#[test]
+fn the_wall_opens_no_log_it_could_not_show() {
+    let mut m = model_with(&fleet(), 120, 30);
+    kbdash::state::launch::Launch {
+        wall_cycle: Some(10),
+        ..Default::default()
+    }
+    .apply(&mut m);
+    m.store.clusters.select_key(&ObjKey::new("ops", "billing"));
+    let cmds = update(&mut m, ch('l'));
+    assert!(opens(&cmds).is_empty(), "{cmds:?}");
+    assert!(m.logs.is_none());
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("the wall shows no logs")
+    );
+}
