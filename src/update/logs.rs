@@ -19,7 +19,7 @@ use kbdash_core::rows::{ObjKey, ObjRef};
 const CHROME_ROWS: u16 = 7;
 
 /// How many log lines the view shows at once (as many rows, unwrapped).
-pub(crate) fn page(m: &Model) -> usize {
+fn page(m: &Model) -> usize {
     usize::from(m.size.1.saturating_sub(CHROME_ROWS).max(1))
 }
 
