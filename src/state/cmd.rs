@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::state::exec::ExecTarget;
+use crate::state::logs::LogsCmd;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -38,6 +39,8 @@ pub enum Cmd {
     Exec(ExecTarget),
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Open or close the log view's stream, or write its lines to a file.
+    Logs(LogsCmd),
 }
 
 impl Cmd {
@@ -52,7 +55,8 @@ impl Cmd {
             | Cmd::RestartWatches
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
-            | Cmd::Copy(_) => false,
+            | Cmd::Copy(_)
+            | Cmd::Logs(_) => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
             // is typed in the container can change anything: read-only mode has none.
             Cmd::Exec(_) => true,

@@ -83,6 +83,10 @@ pub enum Action {
     SearchPrev,
     /// Switch to the context under the context list's cursor (as `:ctx NAME`).
     SwitchContext,
+    /// Open the log of the selected pod, of a cluster's primary pod, or of a backup's pod.
+    Logs,
+    /// A key of the log view.
+    Log(LogAction),
     /// A key another tool binds that does nothing here: say what does instead.
     Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
@@ -124,6 +128,39 @@ impl Hint {
             }
         }
     }
+}
+
+/// What a key does in the log view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    /// The pod's next container.
+    NextContainer,
+    /// The pod's previous container.
+    PrevContainer,
+    /// The cluster's next pod (a log opened on a cluster).
+    NextPod,
+    /// The cluster's previous pod.
+    PrevPod,
+    /// Switch between the container's current and previous (terminated) run.
+    Previous,
+    /// Follow the end of the log, or stop where it is.
+    Follow,
+    /// Show or hide each line's time.
+    Timestamps,
+    /// Wrap long lines, or cut them.
+    Wrap,
+    /// Start with more lines from the end.
+    MoreTail,
+    /// Start with fewer lines from the end.
+    LessTail,
+    /// Search the log.
+    Search,
+    /// The next (newer) match.
+    SearchNext,
+    /// The previous (older) match.
+    SearchPrev,
+    /// Write the lines kept to a file.
+    Write,
 }
 
 /// What a key does in the operations menu or a form.
@@ -215,6 +252,8 @@ impl Action {
             | Action::SearchNext
             | Action::SearchPrev
             | Action::SwitchContext
+            | Action::Logs
+            | Action::Log(_)
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
@@ -278,6 +317,8 @@ pub(crate) enum Context {
     Triage,
     /// The list of the kubeconfig's contexts (`:ctx` without a name).
     Contexts,
+    /// The log view.
+    Logs,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -316,7 +357,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 26] = [
+    pub(crate) const ALL: [Context; 27] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -326,6 +367,7 @@ impl Context {
         Context::Detail,
         Context::Triage,
         Context::Contexts,
+        Context::Logs,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -357,6 +399,7 @@ impl Context {
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
             Context::Contexts => "Context list (:ctx)",
+            Context::Logs => "Log view",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -388,7 +431,8 @@ impl Context {
             | Context::Pods
             | Context::Detail
             | Context::Triage
-            | Context::Contexts => false,
+            | Context::Contexts
+            | Context::Logs => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -554,6 +598,7 @@ pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Conte
         (Overlay::Help { .. }, _) => &[Context::Global],
         (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
+        (Overlay::Logs, _) => &[Context::Logs, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
         (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],

@@ -11,6 +11,7 @@ pub mod exec;
 pub mod forms;
 pub mod keymap;
 pub mod launch;
+pub mod logs;
 pub mod model;
 pub mod msg;
 pub(crate) mod problem_index;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::logs::LogView;
 use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
@@ -164,6 +165,8 @@ pub enum Overlay {
         /// The cursor's place in [`Model::contexts`].
         selected: usize,
     },
+    /// A container's log ([`Model::logs`]).
+    Logs,
 }
 
 /// Which line editor is open at the bottom.
@@ -243,6 +246,10 @@ pub struct Model {
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: Forms,
+    /// The open log view, if any.
+    pub logs: Option<Box<LogView>>,
+    /// How many log streams were opened: the next one's number.
+    pub log_sessions: u64,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -277,6 +284,8 @@ impl Model {
             wall: None,
             quit: false,
             forms: Default::default(),
+            logs: None,
+            log_sessions: 0,
             dirty: true,
         }
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::logs::LogsMsg;
 use crate::state::theme::Theme;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
@@ -82,6 +83,8 @@ pub enum Msg {
     },
     /// The result of a form effect.
     Form(FormMsg),
+    /// A log stream's event, or the log written to a file.
+    Logs(LogsMsg),
 }
 
 impl From<Report> for Msg {

@@ -7,6 +7,7 @@ mod clipboard;
 mod detail;
 mod exec;
 pub mod forms;
+mod logs;
 pub(crate) mod redraw;
 mod search;
 pub mod triage;
@@ -85,6 +86,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             redraw = redraw::changes_screen(before, after);
         }
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
+        Msg::Logs(msg) => logs::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
         Msg::ClusterFacts {
             cluster,
@@ -223,6 +225,8 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::CancelOps => forms::open::cancel_ops(m, cmds),
         Action::Shell => exec::start(m, Program::Shell, cmds),
         Action::Copy => clipboard::copy(m, cmds),
+        Action::Logs => logs::open(m, cmds),
+        Action::Log(action) => logs::act(m, action, cmds),
         Action::Hint(hint) => notify(m, hint.text(m.readonly).into()),
         Action::Search => search::open(m),
         Action::SearchNext => search::step(m, 1),
@@ -399,6 +403,7 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
         Overlay::Help { .. } | Overlay::Triage { .. } | Overlay::Contexts { .. } => {
             m.overlay = Overlay::None;
         }
+        Overlay::Logs => logs::close(m, cmds),
         Overlay::None => {
             if !m.table(m.focus).filter().is_empty() {
                 m.table_mut(m.focus).set_filter("");
@@ -410,6 +415,9 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
 }
 
 fn navigate(m: &mut Model, action: Action, page: usize) {
+    if m.overlay == Overlay::Logs {
+        return logs::scroll(m, action);
+    }
     let page = page as isize;
     let scroll = |pos: &mut usize| {
         *pos = match action {
@@ -424,6 +432,7 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::Logs => {}
         Overlay::Contexts { selected } => {
             scroll(selected);
             *selected = (*selected).min(m.contexts.len().saturating_sub(1));
@@ -479,6 +488,7 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             m.input = None;
             match kind {
                 InputKind::Command => run_command(m, &text, cmds),
+                InputKind::Search if m.overlay == Overlay::Logs => logs::run_search(m, &text),
                 InputKind::Search => search::run(m, &text),
                 InputKind::Filter => {}
             }

@@ -9,6 +9,8 @@ pub(crate) mod form;
 pub(crate) mod header;
 pub mod help;
 pub(crate) mod layout;
+pub(crate) mod logs;
+pub(crate) mod matches;
 pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;
@@ -70,6 +72,7 @@ fn draw(m: &Model, f: &mut Frame) {
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
         Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
         Overlay::Contexts { selected } => contexts::draw(f, a.main, m, *selected),
+        Overlay::Logs => logs::draw(f, a.main, m),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

@@ -14,6 +14,8 @@ mod formsui_e2e;
 mod formsui_update;
 mod keys_k9s;
 mod layers;
+mod logs_demo;
+mod logs_view;
 mod ops_history;
 mod preview_file;
 mod pty_support;

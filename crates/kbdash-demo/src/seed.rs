@@ -1,6 +1,7 @@
 //! The demo's initial fleet of KubeBlocks PostgreSQL clusters: clusters, components, pods,
 //! PVCs, services, a history of finished OpsRequests, the addon's ActionSets, backup policies
-//! and schedules, full backups and one Running continuous backup per backed-up cluster, and
+//! and schedules, full backups and one Running continuous backup per backed-up cluster (with
+//! its StatefulSet's pod, whose `backupdata` log says how archiving goes), and
 //! one cluster of another engine. Deterministic for a seed; every timestamp is relative to the
 //! store's clock.
 //!
@@ -839,6 +840,13 @@ impl Seeder<'_> {
             obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
             if let Some(at) = stopped_at {
                 obj::backup_completed(&mut b, at + Duration::seconds(30), "8d");
+            } else {
+                // Named from the backup, not drawn: the rest of the fleet stays as it was.
+                let uid = format!("a{}", uid.get(1..).unwrap_or_default());
+                let ip = format!("10.244.99.{}", 2 + size % 250);
+                let started = self.ts(created + Duration::seconds(2));
+                let pod = obj::archiver_pod(&b, &uid, &obj::node_name(0), &ip, &started);
+                self.put(Kind::Pod, pod);
             }
             self.put(Kind::Backup, b);
         }

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec};
+use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec, LogAction};
 use crate::state::model::Pane;
 
 const fn k(code: KeyCode) -> KeySpec {
@@ -51,6 +51,10 @@ const fn b(
         hint: None,
         brief: None,
     }
+}
+
+const fn log(keys: &'static [KeySpec], action: LogAction, help: &'static str) -> Binding {
+    b(keys, Action::Log(action), Context::Logs, help)
 }
 
 const fn form(
@@ -337,6 +341,81 @@ pub const BINDINGS: &[Binding] = &[
         Context::Contexts,
         "switch to the context under the cursor (as :ctx NAME)",
     ),
+    // Logs: read-only, so offered in read-only mode too.
+    b(
+        &[c('l')],
+        Action::Logs,
+        Context::Table,
+        "log: of the pod; of the cluster's pods, primary first; of the backup's pod",
+    ),
+    b(
+        &[c('l')],
+        Action::Logs,
+        Context::Detail,
+        "the log of the pod, of the cluster's pods, or of the backup's pod",
+    ),
+    log(
+        &[k(KeyCode::Tab)],
+        LogAction::NextContainer,
+        "next container",
+    )
+    .hint("Tab container"),
+    log(
+        &[k(KeyCode::BackTab)],
+        LogAction::PrevContainer,
+        "previous container",
+    ),
+    log(
+        &[c(']')],
+        LogAction::NextPod,
+        "the cluster's next pod (a log opened on a cluster)",
+    )
+    .hint("[ ] pod"),
+    log(&[c('[')], LogAction::PrevPod, "the cluster's previous pod"),
+    log(
+        &[c('p')],
+        LogAction::Previous,
+        "the previous (terminated) run of the container, or back to the current one",
+    )
+    .hint("p previous"),
+    log(
+        &[c('f')],
+        LogAction::Follow,
+        "follow the end, or stop where it is (scrolling up stops too; G follows again)",
+    )
+    .hint("f follow"),
+    log(
+        &[c('t')],
+        LogAction::Timestamps,
+        "show or hide each line's time",
+    )
+    .hint("t time"),
+    log(&[c('w')], LogAction::Wrap, "wrap long lines, or cut them").hint("w wrap"),
+    log(
+        &[c('+'), c('=')],
+        LogAction::MoreTail,
+        "start again with more lines from the end (100, 500, 1000, 5000, all)",
+    )
+    .hint("+/- tail"),
+    log(
+        &[c('-')],
+        LogAction::LessTail,
+        "start again with fewer lines from the end",
+    ),
+    log(
+        &[c('/')],
+        LogAction::Search,
+        "search the log (matches highlighted)",
+    )
+    .hint("/ search"),
+    log(&[c('n')], LogAction::SearchNext, "next (newer) match"),
+    log(&[c('N')], LogAction::SearchPrev, "previous (older) match"),
+    log(
+        &[ctrl('s')],
+        LogAction::Write,
+        "write the lines kept to a new file in the current directory (the path is shown)",
+    )
+    .hint("Ctrl-S save"),
     // The operations menu.
     form(
         &[k(KeyCode::Up), c('k')],

@@ -52,6 +52,10 @@ pub(crate) async fn admin_apply(
             faults.drop_watches();
             Ok(())
         }
+        "drop-log-streams" => {
+            faults.drop_log_streams();
+            Ok(())
+        }
         "expire-history" => {
             faults.expire_history();
             Ok(())

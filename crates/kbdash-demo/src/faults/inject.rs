@@ -14,6 +14,12 @@ impl Faults {
         self.shared.drop_watches.send_modify(|g| *g += 1);
     }
 
+    /// Ends every followed log stream now; clients see the stream close, as when a kubelet or
+    /// a proxy between drops it.
+    pub fn drop_log_streams(&self) {
+        self.shared.drop_logs.send_modify(|g| *g += 1);
+    }
+
     /// Forgets the watch history: resuming from any older resourceVersion now gets 410.
     pub fn expire_history(&self) {
         self.shared.store.expire_history();

@@ -11,6 +11,7 @@
 //! | --- | --- |
 //! | `GET /kbdash-demo/faults` | the current faults as JSON |
 //! | `POST /kbdash-demo/faults/drop-watches` | ends every open watch stream now |
+//! | `POST /kbdash-demo/faults/drop-log-streams` | ends every open followed log stream now (`pods/{name}/log?follow=true`) |
 //! | `POST /kbdash-demo/faults/expire-history` | the next watch resuming from an older resourceVersion gets 410 |
 //! | `POST /kbdash-demo/faults/refuse-connections?seconds=N` | shortly after answering, closes every connection and stops accepting for N seconds |
 //! | `POST /kbdash-demo/faults/forbid?resource=opsrequests` | answers 403 Forbidden for that plural (or `plural.group`) |
@@ -63,6 +64,8 @@ struct Shared {
     state: Mutex<FaultState>,
     /// Bumped to end every open watch stream.
     drop_watches: watch::Sender<u64>,
+    /// Bumped to end every followed log stream.
+    drop_logs: watch::Sender<u64>,
     /// Bumped to close every open connection.
     kill_connections: watch::Sender<u64>,
     /// Wakes the listener so it stops accepting at once.
@@ -85,6 +88,7 @@ impl Faults {
             shared: Arc::new(Shared {
                 state: Mutex::new(FaultState::default()),
                 drop_watches: watch::channel(0).0,
+                drop_logs: watch::channel(0).0,
                 kill_connections: watch::channel(0).0,
                 refuse: Notify::new(),
                 store,
@@ -99,6 +103,11 @@ impl Faults {
     /// A receiver that changes when watches must end.
     pub(crate) fn watch_dropper(&self) -> watch::Receiver<u64> {
         self.shared.drop_watches.subscribe()
+    }
+
+    /// A receiver that changes when followed log streams must end.
+    pub(crate) fn log_dropper(&self) -> watch::Receiver<u64> {
+        self.shared.drop_logs.subscribe()
     }
 
     /// A receiver that changes when connections must close.

@@ -5,6 +5,7 @@ mod demo_operator_http;
 mod demo_operator_ops;
 mod demo_operator_seed;
 mod demo_server_faults;
+mod demo_server_logs;
 mod demo_server_protocol;
 mod demo_server_support;
 mod demo_server_watch;

@@ -399,3 +399,39 @@ pub(crate) fn service(
     }
     obj
 }
+
+/// The pod of a continuous backup's StatefulSet, `<backup>-0`, with its `backupdata`
+/// container, labelled as KubeBlocks' data protection labels its pods
+/// (docs/kubeblocks.md#backup-jobs): `managed-by=kubeblocks-dataprotection`, so kbdash's pod
+/// watch does not list it, and `dataprotection.kubeblocks.io/backup-name`.
+pub(crate) fn archiver_pod(
+    backup: &Value,
+    uid: &str,
+    node: &str,
+    pod_ip: &str,
+    started: &str,
+) -> Value {
+    let name = super::meta(backup, "name");
+    let mut obj = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": format!("{name}-0"),
+            "namespace": super::meta(backup, "namespace"),
+            "uid": uid,
+            "creationTimestamp": started,
+            "labels": {
+                "app.kubernetes.io/managed-by": "kubeblocks-dataprotection",
+                "dataprotection.kubeblocks.io/backup-name": name,
+            },
+            "ownerReferences": [owner("apps/v1", "StatefulSet", name, super::meta(backup, "uid"))],
+        },
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "backupdata", "image": "docker.io/apecloud/wal-g:pg-2.0.1"}],
+        },
+        "status": {},
+    });
+    set_pod_state(&mut obj, PodState::Ready, pod_ip, started, 0);
+    obj
+}
