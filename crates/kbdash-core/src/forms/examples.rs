@@ -64,7 +64,9 @@ pub fn fixture_context() -> FormContext {
                 name: "data".to_string(),
                 storage: "20Gi".to_string(),
                 capacity: None,
+                storage_class: "standard-rwo".to_string(),
             }],
+            disable_exporter: false,
         }],
         pods: vec![pod(0, "primary"), pod(1, "secondary")],
         releases: ["16.4.0", "16.9.0", "16.14.0", "17.5.0", "17.10.0"]
@@ -102,10 +104,12 @@ pub fn fixture_context() -> FormContext {
             },
         ],
         cluster_backup: None,
+        termination_policy: "Delete".to_string(),
         now: Utc
             .with_ymd_and_hms(2025, 6, 4, 12, 0, 0)
             .single()
             .unwrap_or_default(),
+        ..FormContext::default()
     }
 }
 
@@ -247,6 +251,17 @@ const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
         ],
     ),
     ("opsrequest-cancel", OpKind::Cancel, &[]),
+    (
+        "terminationpolicy-patch",
+        OpKind::TerminationPolicy,
+        &[("policy", "WipeOut")],
+    ),
+    // A clone of pg-cluster under a new name.
+    (
+        "cluster-create",
+        OpKind::Create,
+        &[("name", "pg-cluster-2")],
+    ),
 ];
 
 /// Every example form with its file name and context (the Start example's cluster is
@@ -322,6 +337,14 @@ pub(crate) fn render(name: &str, request: &Request) -> Result<String, String> {
                 "# A JSON merge patch of OpsRequest {name} (it exists: this cancels it).\n# Use: kubectl patch opsrequest {name} -n demo --type merge --patch-file <this file>\n"
             ))
         }
+        RequestAction::MergePatch { name } if request.kind == Kind::Cluster => {
+            header.push_str(&format!(
+                "# A JSON merge patch of Cluster {name}.\n# Use: kubectl patch cluster {name} -n demo --type merge --patch-file <this file>\n"
+            ))
+        }
+        RequestAction::Delete { name } => header.push_str(&format!(
+            "# The cluster deleted (kbdash sends DELETE).\n# Use: kubectl delete cluster {name} -n demo\n"
+        )),
         RequestAction::MergePatch { name } => header.push_str(&format!(
             "# A JSON merge patch of BackupSchedule {name} (lists are replaced whole, so every\n# schedule entry is listed). Use: kubectl apply -f <this file>, or\n# kubectl patch backupschedule {name} -n demo --type merge --patch-file <this file>\n"
         )),
