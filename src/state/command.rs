@@ -89,6 +89,22 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "restore",
         "restore [BACKUP]: restore wizard from the selected (or the cluster's continuous) backup",
     ),
+    (
+        "create",
+        "a new PostgreSQL cluster (form; also n on the Clusters pane)",
+    ),
+    (
+        "clone",
+        "a new cluster prefilled from the selected one (form)",
+    ),
+    (
+        "termination-policy",
+        "change what deleting the cluster does (form)",
+    ),
+    (
+        "delete",
+        "delete the cluster as its termination policy says (dialog; also Ctrl-D)",
+    ),
     ("q", "quit"),
 ];
 

@@ -10,7 +10,6 @@ use ratatui_textarea::TextArea;
 
 use kbdash_core::forms::{
     FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput,
-    confirmation_matches,
 };
 use kbdash_core::kinds::Kind;
 use kbdash_core::redact;
@@ -31,7 +30,7 @@ pub struct Forms {
 /// An object submitted from a form, followed until it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
-    /// The object's kind: an OpsRequest, a Backup, or a restored Cluster.
+    /// The object's kind: an OpsRequest, a Backup, or a created, restored or deleted Cluster.
     pub kind: Kind,
     /// The object.
     pub key: ObjKey,
@@ -40,6 +39,8 @@ pub struct Tracked {
     /// For a restored cluster: the Restore OpsRequest that creates it, when the restore was
     /// sent as one (its end is the operator's verdict on the restore).
     pub(crate) restore_op: Option<ObjKey>,
+    /// A cluster whose deletion was submitted: followed until it is gone.
+    pub(crate) deleting: bool,
 }
 
 /// What the modal builds.
@@ -331,11 +332,14 @@ impl FormModal {
         self.fields().into_iter().nth(self.focus)
     }
 
-    /// What the typed confirmation must be: the new cluster's name for a restore, else the
-    /// cluster operated on.
+    /// What the typed confirmation must be: the new cluster's name for a restore or a create,
+    /// else the cluster operated on.
     pub(crate) fn confirm_target(&self) -> String {
-        match self.restore_loaded() {
-            Some((_, input)) => input.name.clone(),
+        if let Some((_, input)) = self.restore_loaded() {
+            return input.name.clone();
+        }
+        match self.op() {
+            Some((form, ctx)) => form.confirmation_target(ctx),
             None => self.cluster.name.to_string(),
         }
     }
@@ -347,9 +351,14 @@ impl FormModal {
                 .loaded
                 .as_ref()
                 .is_some_and(|(_, input)| input.confirmation_matches(typed)),
-            Subject::Op { ctx, .. } => ctx
-                .as_deref()
-                .is_some_and(|ctx| confirmation_matches(typed, ctx)),
+            Subject::Op {
+                ctx: Some(ctx),
+                form: Some(form),
+            } => {
+                let target = form.confirmation_target(ctx);
+                !target.is_empty() && typed.trim() == target
+            }
+            Subject::Op { .. } => false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Following the objects submitted from forms: each is selected once its row arrives, and a
-//! notice says how it ended: an OpsRequest or Backup when its row says it finished, a restored
-//! cluster by the restore rule ([`kbdash_core::domain::restore_wizard::follow`]).
+//! notice says how it ended: an OpsRequest or Backup when its row says it finished, a created
+//! or restored cluster by the restore rule ([`kbdash_core::domain::restore_wizard::follow`]),
+//! a deleted cluster when its row is gone.
 
 use crate::state::forms::Tracked;
 use crate::state::model::Model;
@@ -21,9 +22,22 @@ pub(crate) fn track(m: &mut Model, kind: Kind, key: ObjKey, restore_op: Option<O
         key,
         selected: false,
         restore_op,
+        deleting: false,
     });
     if tracked.len() > MAX_TRACKED {
         tracked.drain(..tracked.len() - MAX_TRACKED);
+    }
+}
+
+/// Follows a cluster whose deletion was submitted until its row is gone (through `Deleting`).
+pub(crate) fn track_deletion(m: &mut Model, key: ObjKey) {
+    // The cluster may be followed already (created in this session): once is enough.
+    m.forms
+        .tracked
+        .retain(|t| !(t.kind == Kind::Cluster && t.key == key));
+    track(m, Kind::Cluster, key, None);
+    if let Some(t) = m.forms.tracked.last_mut() {
+        t.deleting = true;
     }
 }
 
@@ -52,6 +66,8 @@ fn ending(m: &Model, t: &Tracked) -> Option<String> {
             .get(&t.key)
             .filter(|row| row.is_finished())
             .map(|row| with_reason(&row.phase, &row.reason)),
+        // A deletion ends when the row goes (`after_watch` says so), whatever its phase.
+        Kind::Cluster if t.deleting => None,
         Kind::Cluster => {
             let op = t.restore_op.as_ref().and_then(|k| m.store.ops.get(k));
             match restore_wizard::follow(m.store.clusters.get(&t.key), op) {

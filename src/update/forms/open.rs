@@ -67,7 +67,11 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         return true;
     }
     let Some(cluster) = m.selected_cluster() else {
-        m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        if word == CREATE_COMMAND {
+            blank(m, line, cmds);
+        } else {
+            m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        }
         return true;
     };
     // The arguments go along: `:scale-in POD`, `:cancel-ops NAME` start from that object.
@@ -78,6 +82,34 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
     true
+}
+
+/// The `:` command of a new cluster's blank form.
+const CREATE_COMMAND: &str = "create";
+
+/// Opens a new cluster's blank form where no cluster is selected to start from: in the
+/// namespace shown (`default` when all are).
+fn blank(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
+    let namespace = m.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let stage = Stage::Loading {
+        then: Some(line.trim().to_string()),
+    };
+    let modal = op_modal(m, ObjKey::new(&namespace, ""), stage);
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadBlank { namespace }));
+}
+
+/// Opens a new cluster's form (the Clusters pane's key), as `:create` does.
+pub(crate) fn create(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    command(m, CREATE_COMMAND, cmds);
+}
+
+/// Opens the delete dialog on the selected cluster (the Clusters pane's key), as `:delete`
+/// does.
+pub(crate) fn delete(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if let Some(word) = OpKind::Delete.commands().first() {
+        command(m, word, cmds);
+    }
 }
 
 /// Opens the Cancel form on the selected OpsRequest (the OpsRequests pane's key), as

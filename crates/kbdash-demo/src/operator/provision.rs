@@ -467,6 +467,11 @@ async fn post_ready(ctx: &Ctx, key: &Key, component: &Value, from: &RestoreFrom)
 /// schedule) and stops its continuous archiving; its backups stay (terminationPolicy Delete
 /// keeps backups, only WipeOut would remove them).
 pub(crate) async fn tear_down(ctx: Arc<Ctx>, key: Key) {
+    tear_down_owned(&ctx, &key);
+}
+
+/// What [`tear_down`] does, for a deletion that goes on after it (`operator::deletion`).
+pub(crate) fn tear_down_owned(ctx: &Ctx, key: &Key) {
     for kind in [
         Kind::Pod,
         Kind::PersistentVolumeClaim,
