@@ -35,10 +35,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let title = match (&modal.subject, modal.op()) {
         (Subject::Restore(w), _) => format!(" Restore · from backup {} ", w.backup),
-        // A blank new cluster's form has no cluster to name.
-        (Subject::Op { .. }, Some((OpForm::Create(_), ctx))) if ctx.cluster.is_empty() => {
-            " New cluster ".to_string()
-        }
+        // A new cluster's form names the cluster it clones, if any.
+        (Subject::Op { .. }, Some((OpForm::Create(f), _))) => match f.cloned_from() {
+            "" => " New cluster ".to_string(),
+            _ => format!(" New cluster · a clone of {} ", modal.cluster),
+        },
         (Subject::Op { .. }, Some((form, _))) => {
             format!(" {} · {} ", form.op().title(), modal.cluster)
         }
@@ -257,7 +258,8 @@ fn value_spans(
         }
         FieldKind::Text | FieldKind::Lines => {
             let mut spans = vec![Span::styled(field.value.replace('\n', " ⏎ "), base)];
-            if focused {
+            // A field shown but fixed (the delete dialog's) takes no typing: no cursor.
+            if focused && field.editable {
                 spans.push(Span::styled("█", t.accent()));
             }
             spans

@@ -14,6 +14,7 @@ mod formsui_e2e;
 mod formsui_update;
 mod keys_k9s;
 mod layers;
+mod lifecycle_update;
 mod ops_history;
 mod preview_file;
 mod pty_support;

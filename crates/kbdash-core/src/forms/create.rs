@@ -52,6 +52,8 @@ pub struct CreateInput {
     pub(crate) exporter: bool,
     /// Fields `backup.*`: the Cluster's `spec.backup`.
     pub(crate) backup: BackupSettings,
+    /// The cluster whose spec the form started from; empty for a blank form.
+    pub(crate) cloned_from: String,
 }
 
 /// The new cluster's `spec.backup`.
@@ -142,6 +144,7 @@ impl CreateInput {
             termination_policy: "Delete".to_string(),
             exporter: true,
             backup: BackupSettings::default(),
+            cloned_from: String::new(),
         }
     }
 
@@ -149,6 +152,7 @@ impl CreateInput {
     /// policy and `spec.backup`); the name is left for the user.
     pub(crate) fn clone_of(ctx: &FormContext) -> Self {
         let mut input = CreateInput::blank(ctx);
+        input.cloned_from = ctx.cluster.clone();
         if let Some(c) = ctx.component(COMPONENT).or_else(|| ctx.components.first()) {
             if !c.service_version.is_empty() {
                 input.version = c.service_version.clone();
@@ -180,6 +184,11 @@ impl CreateInput {
             };
         }
         input
+    }
+
+    /// The cluster whose spec the form started from; empty for a blank form.
+    pub fn cloned_from(&self) -> &str {
+        &self.cloned_from
     }
 
     /// The name a typed confirmation must match: the new cluster's.
@@ -307,7 +316,7 @@ impl CreateInput {
                 "scope",
                 "Patroni scope label",
                 FieldKind::Text,
-                &scope_of(&self.name),
+                &scope_shown(&self.name),
             )
             .hint(PATRONI_SCOPE_LABEL)
             .read_only(),
@@ -533,6 +542,11 @@ impl CreateInput {
 /// The Patroni scope of a cluster named `name`.
 fn scope_of(name: &str) -> String {
     format!("{name}-{COMPONENT}")
+}
+
+/// The Patroni scope as the form shows it before a name is typed.
+fn scope_shown(name: &str) -> String {
+    scope_of(if name.is_empty() { "<name>" } else { name })
 }
 
 /// kbcli's name rule: `^[a-z]([-a-z0-9]*[a-z0-9])?$`, at most 16 characters.
