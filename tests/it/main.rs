@@ -19,6 +19,7 @@ mod ops_history;
 mod preview_file;
 mod pty_support;
 mod readonly_context_switch;
+mod readonly_lifecycle;
 mod readonly_session;
 mod real_k8s;
 mod redraw_quiet;
