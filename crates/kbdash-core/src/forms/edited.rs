@@ -244,10 +244,20 @@ fn absorb_reconfigure(f: &mut ReconfigureInput, item: &Value) {
         .as_array()
         .map(|rows| {
             rows.iter()
-                .map(|r| format!("{} = {}\n", text(&r["key"]), text(&r["value"])))
+                .map(|r| format!("{} = {}\n", text(&r["key"]), row_value(&text(&r["value"]))))
                 .collect()
         })
         .unwrap_or_default();
+}
+
+/// A value as a parameter row writes it: one the row would unwrap (it has its own enclosing
+/// single quotes, as the wal-g `archive_command` does) is wrapped once more.
+fn row_value(value: &str) -> String {
+    if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
+        format!("'{value}'")
+    } else {
+        value.to_string()
+    }
 }
 
 fn absorb_volume(f: &mut VolumeExpansionInput, item: &Value) {

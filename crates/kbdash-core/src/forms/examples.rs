@@ -13,7 +13,7 @@ use crate::domain::pitr::BackupKind;
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
     OpKind, OpsRequestInfo, PodInfo, Request, RequestAction, RestoreContext, RestoreInput,
-    ScheduleInfo, VolumeInfo,
+    ScheduleInfo, VolumeInfo, WalGStep,
 };
 use crate::kinds::Kind;
 
@@ -280,7 +280,39 @@ pub fn example_forms() -> Result<Vec<(String, FormContext, OpForm)>, String> {
         }
         out.push((format!("{stem}.yaml"), ctx, form));
     }
+    let ctx = fixture_wal_g_context();
+    for (stem, step) in WAL_G_EXAMPLES {
+        out.push((format!("{stem}.yaml"), ctx.clone(), step.form(&ctx)));
+    }
     Ok(out)
+}
+
+/// The wal-g setup's steps as the guide's example files name them.
+const WAL_G_EXAMPLES: [(&str, WalGStep); 3] = [
+    ("config-wal-g", WalGStep::Configure),
+    ("reconfiguring-archive-command", WalGStep::ArchiveCommand),
+    ("backup-wal-g", WalGStep::FullBackup),
+];
+
+/// [`fixture_context`] with the addon's wal-g methods in its BackupPolicy
+/// (`backuppolicy-wal-g.yaml` has them: `config-wal-g` and `wal-g` Full, `wal-g-archive`
+/// Continuous, restored from `wal-g`).
+pub fn fixture_wal_g_context() -> FormContext {
+    let mut ctx = fixture_context();
+    if let Some(policy) = ctx.backup_policies.first_mut() {
+        for (name, kind, compatible) in [
+            ("config-wal-g", BackupKind::Full, ""),
+            ("wal-g", BackupKind::Full, ""),
+            ("wal-g-archive", BackupKind::Continuous, "wal-g"),
+        ] {
+            policy.methods.push(BackupMethodInfo {
+                name: name.to_string(),
+                kind: Some(kind),
+                compatible: compatible.to_string(),
+            });
+        }
+    }
+    ctx
 }
 
 /// Every example request, built and validated by the forms from [`fixture_context`].

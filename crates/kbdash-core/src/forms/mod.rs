@@ -61,6 +61,7 @@ mod switchover;
 mod termination;
 mod upgrade;
 mod volume;
+mod walg;
 
 use serde_json::Value;
 
@@ -91,6 +92,7 @@ pub use switchover::SwitchoverInput;
 pub use termination::{TERMINATION_POLICIES, TerminationPolicyInput, explain};
 pub use upgrade::UpgradeInput;
 pub use volume::VolumeExpansionInput;
+pub use walg::{WAL_G_ARCHIVE_COMMAND, WalGStep};
 
 /// The operations kbdash builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -524,12 +526,16 @@ impl OpForm {
     }
 
     /// A form for a `:` command line (`"scale-in"`, `"promote"`, `":vscale"`,
-    /// `"cancel-ops NAME"`...); `None` for an unknown command. `scale-in` starts with the
+    /// `"cancel-ops NAME"`, a step of the wal-g setup, [`WalGStep::command`]...); `None` for an
+    /// unknown command. `scale-in` starts with the
     /// direction set to in; an argument names the object to start from
     /// ([`OpForm::preselect`]).
     pub fn from_command(line: &str, ctx: &FormContext) -> Option<OpForm> {
         let mut words = line.trim().trim_start_matches(':').split_whitespace();
         let command = words.next()?;
+        if let Some(step) = WalGStep::from_command(command) {
+            return Some(step.form(ctx));
+        }
         let op = OpKind::ALL
             .into_iter()
             .find(|op| op.commands().contains(&command))?;
