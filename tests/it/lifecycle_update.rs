@@ -308,3 +308,130 @@ fn snapshots() {
         insta::assert_snapshot!(format!("delete_dialog_{w}x{h}"), render(&m));
     }
 }
+
+/// Submits the open form and answers the submit with `name`.
+fn submitted(m: &mut Model, cluster: &ObjKey, kind: Kind, name: &str) {
+    let (attempt, request) = submit_unconfirmed(m);
+    assert_eq!(request.kind, kind);
+    update(
+        m,
+        Msg::Form(FormMsg::Submitted {
+            attempt,
+            kind,
+            namespace: cluster.namespace.to_string(),
+            result: Ok(name.into()),
+        }),
+    );
+}
+
+/// Reviews, dry-runs and submits a form that asks no typed confirmation.
+fn submit_unconfirmed(m: &mut Model) -> (u64, kbdash_core::forms::Request) {
+    let cmds = update(m, key(KeyCode::Enter));
+    assert_eq!(
+        stage(m),
+        StageKind::DryRun,
+        "{:?}",
+        m.forms.modal.as_ref().unwrap().errors
+    );
+    dry_run_ok(m, &cmds);
+    let cmds = update(m, key(KeyCode::Enter));
+    let Some(Cmd::Form(FormCmd::Submit { attempt, request })) = cmds.last() else {
+        panic!("expected a submit, got {cmds:?}");
+    };
+    (*attempt, request.0.clone())
+}
+
+/// The row of a finished Backup or OpsRequest of `cluster`.
+fn finished(cluster: &ObjKey, kind: Kind, name: &str, phase: &str) -> Msg {
+    let meta = json!({"name": name, "namespace": cluster.namespace.to_string(), "uid": name,
+        "creationTimestamp": "2025-06-04T12:00:00Z",
+        "labels": {"app.kubernetes.io/instance": cluster.name.to_string()}});
+    let body = match kind {
+        Kind::Backup => json!({"apiVersion": "dataprotection.kubeblocks.io/v1alpha1",
+            "kind": "Backup", "metadata": meta,
+            "spec": {"backupMethod": "wal-g"}, "status": {"phase": phase}}),
+        _ => json!({"apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
+            "metadata": meta,
+            "spec": {"clusterName": cluster.name.to_string(), "type": "Reconfiguring"},
+            "status": {"phase": phase}}),
+    };
+    apply(kind, &body)
+}
+
+#[test]
+fn the_wal_g_setup_opens_each_step_once_the_one_before_has_ended_well() {
+    let (mut m, cluster) = model(120, 40);
+    let wal_g = || {
+        let mut ctx = context(&cluster, "Delete");
+        ctx.backup_policies = kbdash_core::forms::examples::fixture_wal_g_context().backup_policies;
+        ctx
+    };
+    // Step 1: the config-wal-g Backup.
+    let cmds = command(&mut m, "wal-g-setup");
+    load(&mut m, &cmds, wal_g());
+    let fields = m.forms.modal.as_ref().unwrap().fields();
+    let method = fields.iter().find(|f| f.name == "method").unwrap();
+    assert_eq!(method.value, "config-wal-g");
+    submitted(
+        &mut m,
+        &cluster,
+        Kind::Backup,
+        &format!("{}-config-wal-g", cluster.name),
+    );
+    assert!(notice(&m).contains("step 1 of 3"), "{}", notice(&m));
+    // Its row arrives and is selected: not before it has ended.
+    let config = format!("{}-config-wal-g", cluster.name);
+    update(&mut m, finished(&cluster, Kind::Backup, &config, "Running"));
+    assert!(command(&mut m, "wal-g-setup").is_empty());
+    assert!(notice(&m).contains("has not ended yet"), "{}", notice(&m));
+    update(
+        &mut m,
+        finished(&cluster, Kind::Backup, &config, "Completed"),
+    );
+    assert!(
+        notice(&m).contains(":wal-g-setup opens step 2 of 3"),
+        "{}",
+        notice(&m)
+    );
+
+    // Step 2: archive_command, exactly the guide's value.
+    let cmds = command(&mut m, "wal-g-setup");
+    load(&mut m, &cmds, wal_g());
+    let ops = format!("{}-reconfiguring-x1", cluster.name);
+    let (attempt, request) = submit_unconfirmed(&mut m);
+    assert_eq!(
+        request.body["spec"]["reconfigures"][0]["parameters"][0]["value"],
+        kbdash_core::forms::WAL_G_ARCHIVE_COMMAND
+    );
+    update(
+        &mut m,
+        Msg::Form(FormMsg::Submitted {
+            attempt,
+            kind: Kind::OpsRequest,
+            namespace: cluster.namespace.to_string(),
+            result: Ok(ops.clone()),
+        }),
+    );
+    // A failed step is run again.
+    update(&mut m, finished(&cluster, Kind::OpsRequest, &ops, "Failed"));
+    assert!(notice(&m).contains("runs it again"), "{}", notice(&m));
+    let cmds = command(&mut m, "wal-g-setup");
+    load(&mut m, &cmds, wal_g());
+    let ops = format!("{}-reconfiguring-x2", cluster.name);
+    submitted(&mut m, &cluster, Kind::OpsRequest, &ops);
+    update(
+        &mut m,
+        finished(&cluster, Kind::OpsRequest, &ops, "Succeed"),
+    );
+    assert!(notice(&m).contains("opens step 3 of 3"), "{}", notice(&m));
+
+    // Step 3: the wal-g full backup; then the setup is done.
+    let cmds = command(&mut m, "wal-g-setup");
+    load(&mut m, &cmds, wal_g());
+    let full = format!("{}-wal-g", cluster.name);
+    submitted(&mut m, &cluster, Kind::Backup, &full);
+    update(&mut m, finished(&cluster, Kind::Backup, &full, "Completed"));
+    assert!(notice(&m).ends_with("is done"), "{}", notice(&m));
+    assert!(command(&mut m, "wal-g-setup").is_empty());
+    assert!(notice(&m).contains("is done (:wal-g-config runs it again)"));
+}

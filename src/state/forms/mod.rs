@@ -9,7 +9,7 @@ mod yaml;
 use ratatui_textarea::TextArea;
 
 use kbdash_core::forms::{
-    FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput,
+    FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput, WalGStep,
 };
 use kbdash_core::kinds::Kind;
 use kbdash_core::redact;
@@ -25,6 +25,33 @@ pub struct Forms {
     pub modal: Option<Box<FormModal>>,
     /// The objects submitted from forms, followed until they end.
     pub tracked: Vec<Tracked>,
+    /// Where the wal-g setup stands, on the cluster it was started on.
+    pub wal_g: Option<WalGProgress>,
+}
+
+/// The wal-g setup's last submitted step and how its object is doing: the next step opens
+/// only once it has ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalGProgress {
+    /// The cluster set up.
+    pub cluster: ObjKey,
+    /// The step submitted last.
+    pub step: WalGStep,
+    /// Its object (the Backup or the OpsRequest).
+    pub object: ObjKey,
+    /// How the object is doing.
+    pub state: StepState,
+}
+
+/// How a wal-g setup step's object is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepState {
+    /// Not ended yet.
+    Running,
+    /// Ended well: the next step may open.
+    Done,
+    /// Ended otherwise, as said: the step is to be run again.
+    Failed(String),
 }
 
 /// An object submitted from a form, followed until it ends.
@@ -247,6 +274,8 @@ pub struct FormModal {
     pub(crate) selected: Option<String>,
     /// An operation's form or the restore wizard.
     pub(crate) subject: Subject,
+    /// The wal-g setup step this form is, when it was opened as one.
+    pub(crate) wal_g: Option<WalGStep>,
     /// Where the modal is.
     pub stage: Stage,
     /// Index of the focused field in `fields()`.
@@ -274,6 +303,7 @@ impl FormModal {
             unfamiliar: false,
             selected: None,
             subject,
+            wal_g: None,
             stage,
             focus: 0,
             changed: false,

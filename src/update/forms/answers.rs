@@ -5,7 +5,7 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::state::forms::{Stage, StageKind, Subject, TIME_FIELD};
+use crate::state::forms::{Stage, StageKind, StepState, Subject, TIME_FIELD, WalGProgress};
 use crate::state::model::{Model, Pane};
 use crate::state::msg::FormMsg;
 use crate::update::forms::follow::{after_watch, track, track_deletion};
@@ -149,6 +149,12 @@ fn on_submitted(
         .filter(|_| current)
         .and_then(|f| f.restore_loaded())
         .map(|(_, input)| ObjKey::new(&input.namespace, &input.name));
+    let wal_g = m
+        .forms
+        .modal
+        .as_ref()
+        .filter(|_| current)
+        .and_then(|f| Some((f.wal_g?, f.cluster.clone())));
     let action = m
         .forms
         .modal
@@ -193,6 +199,18 @@ fn on_submitted(
                         "; the secondaries keep the old value until they restart: :{command} \
                          on {cluster} finishes it"
                     ),
+                });
+            }
+            if let Some((step, cluster)) = wal_g {
+                text.push_str(&format!(
+                    " ({}): followed; :wal-g-setup opens the next step once it has ended",
+                    step.describe()
+                ));
+                m.forms.wal_g = Some(WalGProgress {
+                    cluster,
+                    step,
+                    object: key.clone(),
+                    state: StepState::Running,
                 });
             }
             m.notice = Some((text, m.now));

@@ -3,7 +3,7 @@
 //! or restored cluster by the restore rule ([`kbdash_core::domain::restore_wizard::follow`]),
 //! a deleted cluster when its row is gone.
 
-use crate::state::forms::Tracked;
+use crate::state::forms::{StepState, Tracked};
 use crate::state::model::Model;
 use kbdash_core::domain::restore_wizard::{self, RestoreOutcome};
 use kbdash_core::kinds::Kind;
@@ -85,6 +85,32 @@ fn ending(m: &Model, t: &Tracked) -> Option<String> {
     }
 }
 
+/// Notes how the wal-g setup's step whose object is `key` ended (`end`: its final phase and
+/// why) and says what comes next; `None` when `key` is no step's object.
+fn wal_g_step_ended(m: &mut Model, key: &ObjKey, end: &str) -> Option<String> {
+    let progress = m
+        .forms
+        .wal_g
+        .as_mut()
+        .filter(|p| p.object == *key && p.state == StepState::Running)?;
+    // A Backup ends Completed, an OpsRequest Succeed; anything else is a failure.
+    let phase = end.split(':').next().unwrap_or_default();
+    let well = phase == "Completed" || phase == "Succeed";
+    progress.state = if well {
+        StepState::Done
+    } else {
+        StepState::Failed(end.to_string())
+    };
+    Some(match (well, progress.step.next()) {
+        (true, Some(next)) => format!("wal-g setup: :wal-g-setup opens {}", next.describe()),
+        (true, None) => format!("wal-g setup of {} is done", progress.cluster),
+        (false, _) => format!(
+            "wal-g setup: {} failed; :wal-g-setup runs it again",
+            progress.step.describe()
+        ),
+    })
+}
+
 /// Selects newly submitted objects once their rows arrive and says how they ended; an object
 /// whose row went away after it was seen was deleted, and is no longer followed.
 pub(crate) fn after_watch(m: &mut Model) {
@@ -111,7 +137,11 @@ pub(crate) fn after_watch(m: &mut Model) {
         // A restore can end before its cluster exists: its OpsRequest fails first.
         match ending(m, t) {
             Some(end) => {
-                notices.push(format!("{name} {}: {end}", t.key));
+                let said = format!("{name} {}: {end}", t.key);
+                notices.push(match wal_g_step_ended(m, &t.key, &end) {
+                    Some(next) => format!("{said}; {next}"),
+                    None => said,
+                });
                 false
             }
             None => true,

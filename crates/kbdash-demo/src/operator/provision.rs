@@ -120,17 +120,29 @@ async fn provision(ctx: &Ctx, key: &Key) {
         Kind::BackupPolicy,
         obj::backup_policy(&current, &ctx.uid(), &at),
     );
-    let _ = ctx.store.create(
-        Kind::BackupSchedule,
-        obj::backup_schedule(
-            &current,
-            &ctx.uid(),
-            &at,
-            "0 18 * * *",
-            obj::Methods::BaseBackup,
-            false,
-        ),
+    let mut schedule = obj::backup_schedule(
+        &current,
+        &ctx.uid(),
+        &at,
+        "0 18 * * *",
+        obj::Methods::BaseBackup,
+        false,
     );
+    // The operator's schedule has an entry for every method of the policy template, all off
+    // (docs/kubeblocks.md#schedules): the wal-g ones too, for the wal-g setup.
+    if let Some(entries) = schedule
+        .pointer_mut("/spec/schedules")
+        .and_then(Value::as_array_mut)
+    {
+        let (full, continuous) = (obj::Methods::WalG.full(), obj::Methods::WalG.continuous());
+        entries.push(json!({"name": full, "backupMethod": full, "enabled": false,
+            "cronExpression": "0 18 * * *", "retentionPeriod": "7d"}));
+        entries.push(
+            json!({"name": continuous, "backupMethod": continuous, "enabled": false,
+            "cronExpression": "*/5 * * * *", "retentionPeriod": "8d"}),
+        );
+    }
+    let _ = ctx.store.create(Kind::BackupSchedule, schedule);
     ctx.pause(1.0).await;
 
     if let Some(mut from) = restore_from(&current) {

@@ -7,7 +7,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use kbdash_core::forms::{FormContext, LiveObjects, OpForm, OpKind, Request, RequestAction};
+use kbdash_core::forms::{
+    FormContext, LiveObjects, OpForm, OpKind, Request, RequestAction, WAL_G_ARCHIVE_COMMAND,
+    WalGStep,
+};
 use kbdash_core::kinds::Kind;
 use kbdash_demo::{DemoConfig, DemoServer};
 use kube::Api;
@@ -81,6 +84,25 @@ fn context(server: &DemoServer, name: &str) -> FormContext {
         now: Utc::now(),
     })
     .with_backups(&values(server, Kind::Backup, Some(NS)))
+}
+
+/// The context of a cluster as an operation form loads it (policies, schedules, ActionSets).
+fn full_context(server: &DemoServer, name: &str) -> FormContext {
+    let cluster = server
+        .store
+        .get_value(Kind::Cluster, Some(NS), name)
+        .unwrap();
+    FormContext::from_objects(LiveObjects {
+        cluster: &cluster,
+        pods: &values(server, Kind::Pod, Some(NS)),
+        components: &values(server, Kind::Component, Some(NS)),
+        pvcs: &values(server, Kind::PersistentVolumeClaim, Some(NS)),
+        component_version: values(server, Kind::ComponentVersion, None).first(),
+        backup_policies: &values(server, Kind::BackupPolicy, Some(NS)),
+        backup_schedules: &values(server, Kind::BackupSchedule, Some(NS)),
+        action_sets: &values(server, Kind::ActionSet, None),
+        now: Utc::now(),
+    })
 }
 
 /// Polls `check` every 10 ms for up to 20 s.
@@ -306,4 +328,60 @@ async fn deletion_goes_as_the_termination_policy_says() {
         backup_names(&server, "lc-keep"),
         ["lc-keep-full", "lc-keep-retained"]
     );
+}
+
+/// The wal-g setup on a new cluster: each step's object ends well before the next is sent;
+/// the archive command shows in the component's applied parameters; the wal-g backup
+/// completes. The schedule form lists the wal-g methods the policy has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_g_setup_runs_step_by_step() {
+    let server = start().await;
+    create(&server, "lc-walg", "Delete").await;
+    let ctx = full_context(&server, "lc-walg");
+    let schedule = OpForm::new(OpKind::BackupSchedule, &ctx).fields(&ctx);
+    for method in ["wal-g", "wal-g-archive"] {
+        assert!(
+            schedule
+                .iter()
+                .any(|f| f.name == format!("{method}.enabled")),
+            "{method} in the schedule form"
+        );
+    }
+    for step in WalGStep::ALL {
+        let ctx = full_context(&server, "lc-walg");
+        let request = step
+            .form(&ctx)
+            .validate(&ctx)
+            .unwrap_or_else(|e| panic!("{step:?}: {e:?}"));
+        send(&server, &request).await;
+        let (kind, done) = match request.kind {
+            Kind::Backup => (Kind::Backup, "Completed"),
+            _ => (Kind::OpsRequest, "Succeed"),
+        };
+        until(&format!("{step:?} {done}"), || {
+            let objects = of_cluster(&server, kind, "lc-walg");
+            let phase = objects
+                .iter()
+                .filter(|o| {
+                    kind == Kind::OpsRequest
+                        || o["metadata"]["name"] == request.body["metadata"]["name"]
+                })
+                .find_map(|o| o["status"]["phase"].as_str().map(str::to_string))?;
+            assert_ne!(phase, "Failed", "{step:?}");
+            (phase == done).then_some(())
+        })
+        .await;
+        if step == WalGStep::ArchiveCommand {
+            let component = of_cluster(&server, Kind::Component, "lc-walg").remove(0);
+            let applied = component["metadata"]["annotations"]["kbdash.io/applied-parameters"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let applied: Value = serde_json::from_str(&applied).unwrap_or_default();
+            assert_eq!(
+                applied["archive_command"], WAL_G_ARCHIVE_COMMAND,
+                "{component}"
+            );
+        }
+    }
 }
