@@ -46,6 +46,9 @@ pub enum Kind {
     /// A `storage.k8s.io/v1` StorageClass (cluster-scoped): what a new cluster's volumes may be
     /// provisioned from; read when the create form opens.
     StorageClass,
+    /// A KubeBlocks InstanceSet (`workloads.kubeblocks.io/v1`): the workload that owns a
+    /// component's pods (`<cluster>-<component>`). Not among the bundled CRD schemas.
+    InstanceSet,
 }
 
 /// REST and discovery facts about one kind.
@@ -352,6 +355,20 @@ pub const KINDS: &[KindInfo] = &[
         has_status: false,
         crd_schema: None,
         printer_columns: &[],
+    },
+    KindInfo {
+        kind: Kind::InstanceSet,
+        group: "workloads.kubeblocks.io",
+        version: "v1",
+        plural: "instancesets",
+        singular: "instanceset",
+        kind_name: "InstanceSet",
+        namespaced: true,
+        short_names: &["its"],
+        categories: KB,
+        has_status: true,
+        crd_schema: None,
+        printer_columns: &[AGE],
     },
 ];
 

@@ -182,6 +182,9 @@ async fn provision(ctx: &Ctx, key: &Key) {
         .and_then(|c| c.get("stop"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let _ = ctx
+        .store
+        .create(Kind::InstanceSet, obj::instance_set(&current, &at, 0));
     if !stopped {
         join_all((0..replicas).map(|ordinal| {
             let role = if ordinal == 0 { "primary" } else { "secondary" };
@@ -197,6 +200,19 @@ async fn provision(ctx: &Ctx, key: &Key) {
             obj::annotations_mut(c).remove(RESTORE_FROM_BACKUP_ANNOTATION);
             Ok(())
         });
+    }
+    if !stopped {
+        let ready = replicas;
+        let _ = ctx.store.modify(
+            Kind::InstanceSet,
+            key.ns(),
+            &format!("{}-{}", key.name, obj::COMPONENT),
+            |s| {
+                s["status"]["readyReplicas"] = ready.into();
+                s["status"]["availableReplicas"] = ready.into();
+                Ok(())
+            },
+        );
     }
     cluster::settle(ctx, key);
 }
@@ -487,6 +503,7 @@ pub(crate) fn tear_down_owned(ctx: &Ctx, key: &Key) {
     for kind in [
         Kind::Pod,
         Kind::PersistentVolumeClaim,
+        Kind::InstanceSet,
         Kind::Component,
         Kind::Service,
         Kind::BackupSchedule,

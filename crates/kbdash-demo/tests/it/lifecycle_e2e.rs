@@ -225,6 +225,7 @@ async fn a_created_cluster_runs_with_a_primary_and_a_secondary() {
     assert_eq!(roles, ["primary", "secondary"]);
     for kind in [
         Kind::Component,
+        Kind::InstanceSet,
         Kind::PersistentVolumeClaim,
         Kind::Service,
         Kind::BackupPolicy,
@@ -274,7 +275,13 @@ async fn deletion_goes_as_the_termination_policy_says() {
     assert!(request.notes[1].starts_with("2 PVC(s) and 0 backup(s) go"));
     send(&server, &request).await;
     gone(&server, "lc-delete").await;
-    for kind in [Kind::Pod, Kind::PersistentVolumeClaim, Kind::Service] {
+    for kind in [
+        Kind::Pod,
+        Kind::PersistentVolumeClaim,
+        Kind::Service,
+        Kind::InstanceSet,
+        Kind::Component,
+    ] {
         assert!(
             of_cluster(&server, kind, "lc-delete").is_empty(),
             "{kind:?}"
