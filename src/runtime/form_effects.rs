@@ -21,7 +21,7 @@ use crate::k8s::cause::describe;
 use crate::k8s::{lookup, submit};
 use crate::state::cmd::FormCmd;
 use crate::state::msg::FormMsg;
-use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
+use kbdash_core::forms::{FormContext, LiveObjects, Request, RequestAction, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::redact;
 use kbdash_core::rows::ObjKey;
@@ -107,8 +107,13 @@ pub async fn run_within(
                         .to_string()
                 });
             if let Some(path) = audit_log {
+                let done = match req.action {
+                    RequestAction::Create => "created",
+                    RequestAction::MergePatch { .. } => "patched",
+                    RequestAction::Delete { .. } => "deleted",
+                };
                 let (name, outcome) = match &result {
-                    Ok(name) => (Some(name.as_str()), "created".to_string()),
+                    Ok(name) => (Some(name.as_str()), done.to_string()),
                     Err(e) if answered => (None, format!("refused: {e}")),
                     Err(e) => (None, format!("unanswered: {e}")),
                 };

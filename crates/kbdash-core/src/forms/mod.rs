@@ -429,6 +429,7 @@ impl Request {
                     .collect();
                 format!("{ops_type} {cluster}: {}", sections.join(" "))
             }
+            (kind, RequestAction::Delete { name }) => format!("delete {kind:?} {name}"),
             _ => format!("{:?} {}: {spec}", self.kind, self.display_name()),
         }
     }
@@ -743,6 +744,8 @@ mod tests {
                 .summary()
                 .starts_with("Backup backup-demo-pg-cluster-20250604120000: {")
         );
+        let delete = OpForm::new(OpKind::Delete, &ctx).validate(&ctx).unwrap();
+        assert_eq!(delete.summary(), "delete Cluster pg-cluster");
     }
 
     #[test]
