@@ -470,7 +470,7 @@ pub enum OpForm {
     /// [`OpKind::Delete`].
     Delete(DeleteInput),
     /// [`OpKind::Create`].
-    Create(CreateInput),
+    Create(Box<CreateInput>),
 }
 
 macro_rules! each_form {
@@ -522,7 +522,7 @@ impl OpForm {
                 OpForm::TerminationPolicy(TerminationPolicyInput::before_delete())
             }
             OpKind::Delete => OpForm::Delete(DeleteInput),
-            OpKind::Create => OpForm::Create(CreateInput::clone_of(ctx)),
+            OpKind::Create => OpForm::Create(Box::new(CreateInput::clone_of(ctx))),
         }
     }
 
@@ -542,7 +542,7 @@ impl OpForm {
             .find(|op| op.commands().contains(&command))?;
         let mut form = OpForm::new(op, ctx);
         if command == "create" {
-            form = OpForm::Create(CreateInput::blank(ctx));
+            form = OpForm::Create(Box::new(CreateInput::blank(ctx)));
         }
         if let OpForm::HorizontalScaling(input) = &mut form
             && command == "scale-in"
