@@ -62,6 +62,7 @@ impl Cmd {
             Cmd::Exec(_) => true,
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { .. }
+                | FormCmd::LoadBlank { .. }
                 | FormCmd::LoadRestore { .. }
                 | FormCmd::WriteYaml { .. } => false,
                 // A server-side dry run is a write request too: the gate refuses it.
@@ -81,11 +82,18 @@ impl Eq for Outgoing {}
 /// An effect of the form modal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, OpsRequests, and
-    /// the PostgreSQL ComponentVersion, and build the form context.
+    /// Fetch the cluster and its pods, PVCs, backups, backup policies and schedule,
+    /// OpsRequests, the PostgreSQL ComponentVersion, the StorageClasses and every Cluster, and
+    /// build the form context.
     LoadContext {
         /// The cluster operated on.
         cluster: ObjKey,
+    },
+    /// Fetch what a new cluster's form chooses from (the ComponentVersion's releases, the
+    /// StorageClasses, every Cluster), with no cluster to start from.
+    LoadBlank {
+        /// The namespace the new cluster starts in.
+        namespace: String,
     },
     /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
     /// form's context.

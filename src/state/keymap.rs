@@ -71,6 +71,10 @@ pub enum Action {
     Restore,
     /// Open the Cancel form on the selected OpsRequest.
     CancelOps,
+    /// Open the form of a new cluster (`:create`).
+    CreateCluster,
+    /// Open the delete dialog of the selected cluster (`:delete`).
+    DeleteCluster,
     /// Open a shell in the selected pod's container (`kubectl exec`).
     Shell,
     /// Copy the selected object's name (`namespace/name`) to the clipboard (OSC 52).
@@ -119,8 +123,8 @@ impl Hint {
             (Hint::Edit, false) => "e edits in a form's preview; o opens operations",
             (Hint::Edit, true) => "read-only mode: nothing is edited",
             (Hint::Delete, false) => {
-                "delete: kbdash deletes nothing (kubectl delete does); o opens operations \
-                 (:stop stops a cluster), x cancels a running OpsRequest"
+                "delete: Ctrl-D or D on the Clusters pane (1) deletes the selected cluster as its \
+                 termination policy says (:delete); x cancels a running OpsRequest"
             }
             (Hint::Delete, true) => "read-only mode: nothing is deleted",
             (Hint::Search, _) => {
@@ -257,7 +261,12 @@ impl Action {
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
-            Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
+            Action::OpsMenu
+            | Action::Restore
+            | Action::CancelOps
+            | Action::CreateCluster
+            | Action::DeleteCluster
+            | Action::Shell => true,
             Action::Form(form) => form.mutates(),
         }
     }

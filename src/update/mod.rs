@@ -223,6 +223,8 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
         Action::CancelOps => forms::open::cancel_ops(m, cmds),
+        Action::CreateCluster => forms::open::create(m, cmds),
+        Action::DeleteCluster => forms::open::delete(m, cmds),
         Action::Shell => exec::start(m, Program::Shell, cmds),
         Action::Copy => clipboard::copy(m, cmds),
         Action::Logs => logs::open(m, cmds),

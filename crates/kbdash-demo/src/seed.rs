@@ -187,6 +187,18 @@ pub fn seed(store: &Store, config: &SeedConfig) {
     let installed = timestamp(s.now - Duration::days(90));
     let cmpv = obj::component_version(&uid, &installed);
     s.put(Kind::ComponentVersion, cmpv);
+    // The seeded claims' class is the default one; another is there to choose. Their uids are
+    // fixed, so the seeded random sequence (and every object after them) stays as it was.
+    for (i, (class, default)) in [(obj::STORAGE_CLASS, true), ("premium-rwo", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let uid = format!("5c0e0000-0000-4000-8000-00000000000{i}");
+        s.put(
+            Kind::StorageClass,
+            obj::storage_class(class, default, &uid, &installed),
+        );
+    }
     for (_, action_set, backup_type) in obj::METHODS {
         if !action_set.is_empty() {
             let uid = s.uid();

@@ -184,6 +184,18 @@ pub const BINDINGS: &[Binding] = &[
         "cancel the selected running OpsRequest, after confirmation (also :cancel-ops)",
     ),
     b(
+        &[c('n')],
+        Action::CreateCluster,
+        Context::Clusters,
+        "new cluster (form; also :create, and :clone starts from the selected one)",
+    ),
+    b(
+        &[ctrl('d'), c('D')],
+        Action::DeleteCluster,
+        Context::Clusters,
+        "delete the cluster as its termination policy says, after confirmation (also :delete)",
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Action::Restore,
         Context::Backups,
@@ -297,7 +309,7 @@ pub const BINDINGS: &[Binding] = &[
         &[ctrl('d')],
         Action::Hint(Hint::Delete),
         Context::Global,
-        "delete: kbdash deletes nothing (says what there is instead)",
+        "delete: says where (Ctrl-D on the Clusters pane deletes a cluster)",
     ),
     b(
         &[c('/')],

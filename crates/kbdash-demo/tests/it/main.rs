@@ -12,6 +12,7 @@ mod demo_server_watch;
 mod examples_kubectl;
 mod forms_e2e;
 mod kubectl_demo_server;
+mod lifecycle_e2e;
 mod restore_e2e;
 mod schema_pitr_fleet;
 mod schema_seed;
