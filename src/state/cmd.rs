@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::k8s::watch::object_events::EventSubject;
 use crate::state::exec::ExecTarget;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
@@ -27,6 +28,18 @@ pub enum Cmd {
     },
     /// Restart the watches as they are: their connections may be dead without knowing it.
     RestartWatches,
+    /// List and watch the Events of `subjects` in `namespace` for detail `id`, stopping any
+    /// a previous detail started.
+    WatchObjectEvents {
+        /// Which detail's streams these are.
+        id: u64,
+        /// The subjects' namespace.
+        namespace: String,
+        /// The objects whose Events the detail shows.
+        subjects: Vec<EventSubject>,
+    },
+    /// Stop the detail's Events streams.
+    StopObjectEvents,
     /// Reconnect with another kubeconfig context and restart the watches.
     SwitchContext(String),
     /// Load a theme by name or path.
@@ -50,6 +63,8 @@ impl Cmd {
             | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
+            | Cmd::WatchObjectEvents { .. }
+            | Cmd::StopObjectEvents
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
             | Cmd::Copy(_) => false,

@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod launch;
 pub mod model;
 pub mod msg;
+pub mod object_events;
 pub(crate) mod problem_index;
 pub mod readonly;
 pub mod search;

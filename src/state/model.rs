@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::object_events::ObjectEvents;
 use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
@@ -231,6 +232,10 @@ pub struct Model {
     pub followed_pod: Option<(ObjKey, Vec<Container>)>,
     /// What the cluster detail listed when it opened.
     pub cluster_facts: Option<ClusterFacts>,
+    /// The Events of the open detail's object, while it is open.
+    pub object_events: Option<ObjectEvents>,
+    /// The id the next detail's Events streams get.
+    pub(crate) next_events_id: u64,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
@@ -271,6 +276,8 @@ impl Model {
             followed_ops: None,
             followed_pod: None,
             cluster_facts: None,
+            object_events: None,
+            next_events_id: 1,
             notice: None,
             triage: Default::default(),
             api_down: None,

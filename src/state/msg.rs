@@ -34,6 +34,15 @@ pub enum Msg {
         /// What happened.
         event: WatchEvent,
     },
+    /// An event of the open detail's Events streams (`id`: which detail's).
+    ObjectEvents {
+        /// The detail view the streams were started for.
+        id: u64,
+        /// What happened.
+        event: WatchEvent,
+        /// When it arrived.
+        at: DateTime<Utc>,
+    },
     /// The full object followed for the YAML view (fetched, or seen on its watch stream).
     Raw {
         /// The followed object.
@@ -89,6 +98,11 @@ impl From<Report> for Msg {
         match report {
             Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
             Report::Raw { target, result } => Msg::Raw { target, result },
+            Report::ObjectEvents { id, event } => Msg::ObjectEvents {
+                id,
+                event,
+                at: Utc::now(),
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ mod clipboard;
 mod detail;
 mod exec;
 pub mod forms;
+mod object_events;
 pub(crate) mod redraw;
 mod search;
 pub mod triage;
@@ -86,6 +87,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
+        Msg::ObjectEvents { id, event, at } => object_events::on_event(m, id, event, at),
         Msg::ClusterFacts {
             cluster,
             services,
@@ -322,6 +324,7 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
     }
     m.followed_ops = None;
     detail::on_open(m, &target, cmds);
+    object_events::open(m, &target, cmds);
     if target.kind == Kind::Cluster {
         m.familiar = Some(target.key.clone());
     }
@@ -391,6 +394,7 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
             m.raw = None;
             m.followed_ops = None;
             detail::on_close(m);
+            object_events::close(m, cmds);
             m.overlay = match m.triage.return_to.take() {
                 Some(selected) => Overlay::Triage { selected },
                 None => Overlay::None,
@@ -531,6 +535,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
         Ok(Command::Pane(p)) => {
             m.overlay = Overlay::None;
+            object_events::close(m, cmds);
             m.focus = p;
         }
         Ok(Command::Exec(program)) => exec::start(m, program, cmds),

@@ -4,6 +4,7 @@ pub(crate) mod backups;
 pub(crate) mod clusters;
 mod contexts;
 pub(crate) mod detail;
+pub(crate) mod detail_events;
 pub(crate) mod detail_sections;
 pub(crate) mod form;
 pub(crate) mod header;
