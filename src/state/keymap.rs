@@ -83,6 +83,12 @@ pub enum Action {
     SearchPrev,
     /// Switch to the context under the context list's cursor (as `:ctx NAME`).
     SwitchContext,
+    /// Open the selected (or shown) cluster's incident timeline.
+    Incidents,
+    /// In the incident timeline: show or hide the entries of the kind with this number.
+    IncidentKind(u8),
+    /// In the incident timeline: the last hour, or everything kept.
+    IncidentWindow,
     /// A key another tool binds that does nothing here: say what does instead.
     Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
@@ -215,6 +221,9 @@ impl Action {
             | Action::SearchNext
             | Action::SearchPrev
             | Action::SwitchContext
+            | Action::Incidents
+            | Action::IncidentKind(_)
+            | Action::IncidentWindow
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
@@ -278,6 +287,8 @@ pub(crate) enum Context {
     Triage,
     /// The list of the kubeconfig's contexts (`:ctx` without a name).
     Contexts,
+    /// A cluster's incident timeline.
+    Incidents,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -316,7 +327,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 26] = [
+    pub(crate) const ALL: [Context; 27] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -326,6 +337,7 @@ impl Context {
         Context::Detail,
         Context::Triage,
         Context::Contexts,
+        Context::Incidents,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -357,6 +369,7 @@ impl Context {
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
             Context::Contexts => "Context list (:ctx)",
+            Context::Incidents => "Incident timeline (t)",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -388,7 +401,8 @@ impl Context {
             | Context::Pods
             | Context::Detail
             | Context::Triage
-            | Context::Contexts => false,
+            | Context::Contexts
+            | Context::Incidents => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -554,6 +568,7 @@ pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Conte
         (Overlay::Help { .. }, _) => &[Context::Global],
         (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
+        (Overlay::Incidents(_), _) => &[Context::Incidents, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
         (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],

@@ -9,6 +9,7 @@ pub mod command;
 pub(crate) mod completion;
 pub mod exec;
 pub mod forms;
+pub mod incident_timeline;
 pub mod keymap;
 pub mod launch;
 pub mod model;

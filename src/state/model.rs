@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::state::forms::Forms;
+use crate::state::incident_timeline::IncidentTimeline;
 use crate::state::object_events::ObjectEvents;
 use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
@@ -160,6 +161,8 @@ pub enum Overlay {
         /// The selected problem's rank.
         selected: usize,
     },
+    /// A cluster's incident timeline (`t`).
+    Incidents(IncidentTimeline),
     /// The kubeconfig's contexts, to switch to one (`:ctx` without a name).
     Contexts {
         /// The cursor's place in [`Model::contexts`].

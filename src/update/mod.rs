@@ -7,6 +7,7 @@ mod clipboard;
 mod detail;
 mod exec;
 pub mod forms;
+mod incident_timeline;
 mod object_events;
 pub(crate) mod redraw;
 mod search;
@@ -229,6 +230,9 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::Search => search::open(m),
         Action::SearchNext => search::step(m, 1),
         Action::SearchPrev => search::step(m, -1),
+        Action::Incidents => incident_timeline::open(m, cmds),
+        Action::IncidentKind(n) => incident_timeline::toggle(m, usize::from(n)),
+        Action::IncidentWindow => incident_timeline::toggle_window(m),
         Action::SwitchContext => {
             if let Overlay::Contexts { selected } = m.overlay {
                 let chosen = m
@@ -400,7 +404,10 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
                 None => Overlay::None,
             };
         }
-        Overlay::Help { .. } | Overlay::Triage { .. } | Overlay::Contexts { .. } => {
+        Overlay::Help { .. }
+        | Overlay::Triage { .. }
+        | Overlay::Contexts { .. }
+        | Overlay::Incidents(_) => {
             m.overlay = Overlay::None;
         }
         Overlay::None => {
@@ -428,6 +435,7 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::Incidents(v) => scroll(&mut v.scroll),
         Overlay::Contexts { selected } => {
             scroll(selected);
             *selected = (*selected).min(m.contexts.len().saturating_sub(1));
@@ -565,10 +573,11 @@ fn on_watch(m: &mut Model, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     m.triage.problems.touch(Unit::Stream(kind));
     let before = m.streams.get(&kind).cloned();
     on_stream_event(m, kind, at, event);
-    if let Some(after) = m.streams.get(&kind)
-        && triage::note_stream(&mut m.triage, kind, before.as_ref(), after, at)
-    {
-        m.triage.problems.rebuild();
+    if let Some(after) = m.streams.get(&kind).cloned() {
+        incident_timeline::note_stream(m, kind, before.as_ref(), &after, at);
+        if triage::note_stream(&mut m.triage, kind, before.as_ref(), &after, at) {
+            m.triage.problems.rebuild();
+        }
     }
 }
 
@@ -684,6 +693,7 @@ fn on_probe(
                     },
                 };
                 m.store.drop_relist(kind);
+                incident_timeline::note_stream(m, kind, before.as_ref(), &state, at);
                 triage::note_stream(&mut m.triage, kind, before.as_ref(), &state, at);
                 m.streams.insert(kind, state);
             }

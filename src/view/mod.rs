@@ -9,6 +9,7 @@ pub(crate) mod detail_sections;
 pub(crate) mod form;
 pub(crate) mod header;
 pub mod help;
+pub(crate) mod incident_timeline;
 pub(crate) mod layout;
 pub(crate) mod ops;
 pub(crate) mod ops_menu;
@@ -71,6 +72,7 @@ fn draw(m: &Model, f: &mut Frame) {
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
         Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
         Overlay::Contexts { selected } => contexts::draw(f, a.main, m, *selected),
+        Overlay::Incidents(v) => incident_timeline::draw(f, a.main, m, v),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

@@ -13,6 +13,7 @@ mod events_detail;
 mod fidelity_views;
 mod formsui_e2e;
 mod formsui_update;
+mod incident_timeline;
 mod keys_k9s;
 mod layers;
 mod ops_history;
