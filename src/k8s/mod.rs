@@ -7,6 +7,7 @@ pub mod client;
 pub mod credentials;
 pub mod gate;
 pub mod liveness;
+pub mod log_tail;
 pub mod lookup;
 pub(crate) mod submit;
 pub mod watch;

@@ -16,6 +16,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
+use crate::k8s::log_tail;
 use crate::k8s::lookup;
 use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::runtime::exec::{self, CommandLine};
@@ -26,6 +27,7 @@ use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
 use crate::state::store::WATCHED;
 use crate::update::update;
+use kbdash_core::domain::evidence::TAIL_LINES;
 use kbdash_core::rows::ObjRef;
 
 /// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
@@ -242,6 +244,19 @@ impl Engine {
             }
             Cmd::StopObjectEvents => {
                 self.object_events.abort_all();
+                None
+            }
+            Cmd::FetchLogTail {
+                object,
+                namespace,
+                plan,
+            } => {
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let result = log_tail::tail(client, &namespace, &plan, TAIL_LINES).await;
+                    let _ = tx.send(Msg::LogTail { object, result }).await;
+                });
                 None
             }
             Cmd::Watch { namespace } => {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::k8s::watch::object_events::EventSubject;
 use crate::state::exec::ExecTarget;
+use kbdash_core::domain::evidence::LogPlan;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -40,6 +41,16 @@ pub enum Cmd {
     },
     /// Stop the detail's Events streams.
     StopObjectEvents,
+    /// Fetch the last lines of the log `plan` names in `namespace`, for triage's evidence on
+    /// `object`.
+    FetchLogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The pods' namespace.
+        namespace: String,
+        /// Which log.
+        plan: LogPlan,
+    },
     /// Reconnect with another kubeconfig context and restart the watches.
     SwitchContext(String),
     /// Load a theme by name or path.
@@ -65,6 +76,7 @@ impl Cmd {
             | Cmd::RestartWatches
             | Cmd::WatchObjectEvents { .. }
             | Cmd::StopObjectEvents
+            | Cmd::FetchLogTail { .. }
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
             | Cmd::Copy(_) => false,

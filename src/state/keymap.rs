@@ -83,6 +83,8 @@ pub enum Action {
     SearchPrev,
     /// Switch to the context under the context list's cursor (as `:ctx NAME`).
     SwitchContext,
+    /// Open the form of the operation that usually fixes the triage problem shown.
+    Remedy,
     /// Open the selected (or shown) cluster's incident timeline.
     Incidents,
     /// In the incident timeline: show or hide the entries of the kind with this number.
@@ -227,7 +229,11 @@ impl Action {
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
-            Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
+            Action::OpsMenu
+            | Action::Restore
+            | Action::CancelOps
+            | Action::Shell
+            | Action::Remedy => true,
             Action::Form(form) => form.mutates(),
         }
     }

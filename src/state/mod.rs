@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod columns;
 pub mod command;
 pub(crate) mod completion;
+pub mod evidence;
 pub mod exec;
 pub mod forms;
 pub mod incident_timeline;

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::state::evidence::Evidence;
 use crate::state::forms::Forms;
 use crate::state::incident_timeline::IncidentTimeline;
 use crate::state::object_events::ObjectEvents;
@@ -237,6 +238,8 @@ pub struct Model {
     pub cluster_facts: Option<ClusterFacts>,
     /// The Events of the open detail's object, while it is open.
     pub object_events: Option<ObjectEvents>,
+    /// Triage's evidence for the problem whose detail is open.
+    pub evidence: Option<Evidence>,
     /// The id the next detail's Events streams get.
     pub(crate) next_events_id: u64,
     /// A one-line message for the status line, with when it was posted.
@@ -280,6 +283,7 @@ impl Model {
             followed_pod: None,
             cluster_facts: None,
             object_events: None,
+            evidence: None,
             next_events_id: 1,
             notice: None,
             triage: Default::default(),

@@ -43,6 +43,13 @@ pub enum Msg {
         /// When it arrived.
         at: DateTime<Utc>,
     },
+    /// The last lines of a log fetched for triage's evidence on `object`.
+    LogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The lines, or why there are none.
+        result: Result<Vec<String>, String>,
+    },
     /// The full object followed for the YAML view (fetched, or seen on its watch stream).
     Raw {
         /// The followed object.

@@ -5,6 +5,7 @@
 
 mod clipboard;
 mod detail;
+mod evidence;
 mod exec;
 pub mod forms;
 mod incident_timeline;
@@ -89,6 +90,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
         Msg::ObjectEvents { id, event, at } => object_events::on_event(m, id, event, at),
+        Msg::LogTail { object, result } => evidence::on_log(m, object, result),
         Msg::ClusterFacts {
             cluster,
             services,
@@ -231,6 +233,7 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::SearchNext => search::step(m, 1),
         Action::SearchPrev => search::step(m, -1),
         Action::Incidents => incident_timeline::open(m, cmds),
+        Action::Remedy => evidence::remedy(m, cmds),
         Action::IncidentKind(n) => incident_timeline::toggle(m, usize::from(n)),
         Action::IncidentWindow => incident_timeline::toggle_window(m),
         Action::SwitchContext => {
@@ -327,6 +330,7 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         cmds.push(Cmd::Follow(Some(target.clone())));
     }
     m.followed_ops = None;
+    m.evidence = None;
     detail::on_open(m, &target, cmds);
     object_events::open(m, &target, cmds);
     if target.kind == Kind::Cluster {
@@ -353,12 +357,13 @@ fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
         problems.len()
     };
     let selected = selected.min(shown.saturating_sub(1));
-    if let Some(target) = problems
+    if let Some((problem, target)) = problems
         .get(selected, listing)
-        .and_then(|p| p.object.clone())
+        .and_then(|p| Some((p.clone(), p.object.clone()?)))
     {
         m.triage.return_to = Some(selected);
-        open_detail(m, target, cmds);
+        open_detail(m, target.clone(), cmds);
+        evidence::open(m, &problem, &target, cmds);
     }
 }
 
@@ -399,6 +404,7 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
             m.followed_ops = None;
             detail::on_close(m);
             object_events::close(m, cmds);
+            m.evidence = None;
             m.overlay = match m.triage.return_to.take() {
                 Some(selected) => Overlay::Triage { selected },
                 None => Overlay::None,

@@ -13,7 +13,7 @@ use crate::state::search;
 use crate::state::theme::Theme;
 use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, clusters, detail_events, detail_sections, ops};
+use crate::view::{backups, clusters, detail_events, detail_sections, evidence, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
     BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress, primary_names,
@@ -91,7 +91,9 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
             m.theme.fg(m.theme.warn),
         )]
     };
-    let mut out = match d.target.kind {
+    let mut out = Vec::new();
+    evidence::section(m, &d.target, &mut out);
+    out.extend(match d.target.kind {
         Kind::Cluster => m
             .store
             .clusters
@@ -101,7 +103,7 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
         Kind::OpsRequest => m.store.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
         Kind::Backup => m.store.backups.get(key).map_or_else(gone, |b| backup(m, b)),
         _ => gone(),
-    };
+    });
     detail_events::section(m, &d.target, &mut out);
     out
 }

@@ -6,6 +6,7 @@ mod contexts;
 pub(crate) mod detail;
 pub(crate) mod detail_events;
 pub(crate) mod detail_sections;
+pub(crate) mod evidence;
 pub(crate) mod form;
 pub(crate) mod header;
 pub mod help;

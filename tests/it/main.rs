@@ -42,6 +42,7 @@ mod secrets_hidden;
 mod secrets_session;
 mod shell_exec;
 mod triage_demo;
+mod triage_evidence;
 mod triage_incremental;
 mod triage_view;
 mod view_hostile;

@@ -344,6 +344,12 @@ pub const BINDINGS: &[Binding] = &[
         "the cluster's incident timeline: what happened to it, in time order",
     ),
     b(
+        &[c('f')],
+        Action::Remedy,
+        Context::Detail,
+        "from triage: open the usual remedy's form, prefilled (Restart, Backup, Switchover)",
+    ),
+    b(
         &[c('t')],
         Action::Incidents,
         Context::Detail,

@@ -70,14 +70,35 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
         return true;
     };
+    open_on(m, cluster, line, None, cmds);
+    true
+}
+
+/// Opens the form of `:` command `line` on `cluster`, starting from pod `pod` if given rather
+/// than the selected row (triage's remedy); refused in read-only mode.
+pub(crate) fn command_on(
+    m: &mut Model,
+    cluster: ObjKey,
+    line: &str,
+    pod: Option<String>,
+    cmds: &mut Vec<Cmd>,
+) {
+    if !refuse_readonly(m) {
+        open_on(m, cluster, line, pod, cmds);
+    }
+}
+
+fn open_on(m: &mut Model, cluster: ObjKey, line: &str, pod: Option<String>, cmds: &mut Vec<Cmd>) {
     // The arguments go along: `:scale-in POD`, `:cancel-ops NAME` start from that object.
     let stage = Stage::Loading {
         then: Some(line.trim().to_string()),
     };
-    let modal = op_modal(m, cluster.clone(), stage);
+    let mut modal = op_modal(m, cluster.clone(), stage);
+    if pod.is_some() {
+        modal.selected = pod;
+    }
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
-    true
 }
 
 /// Opens the Cancel form on the selected OpsRequest (the OpsRequests pane's key), as

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod backup_methods;
 pub mod cron;
+pub mod evidence;
 pub mod incident;
 pub mod pg_params;
 pub mod pitr;
