@@ -9,6 +9,7 @@ mod context_namespace;
 mod credential_plugin;
 mod demo_server_cli;
 mod detail_facts;
+mod events_demo;
 mod events_detail;
 mod fidelity_views;
 mod formsui_e2e;
