@@ -265,3 +265,28 @@ fn warning_events_are_kept_under_their_cluster_beyond_their_ttl_and_bounded() {
     assert_eq!(m.store.warnings.len(), WARNINGS_KEPT);
     assert!(names(&m).is_empty(), "the oldest two went: {:?}", names(&m));
 }
+
+/// The streams list side by side: a Warning that comes before its pod is placed once the pods
+/// are listed.
+#[test]
+fn a_warning_listed_before_its_pod_is_placed_when_the_pods_are() {
+    use crate::app_fixtures::objects;
+    let mut m = Model::new("kind-demo", None, now());
+    let backoff = event(
+        "pg-cluster-postgresql-1.2",
+        ("Pod", "pg-cluster-postgresql-1"),
+        ("Warning", "BackOff", "Back-off restarting failed container"),
+        3,
+        now(),
+    );
+    update(&mut m, watch(Kind::Event, WatchEvent::Apply(row(&backoff))));
+    let cluster = ObjKey::new("demo", "pg-cluster");
+    assert_eq!(m.store.cluster_warnings(&cluster).count(), 0);
+    update(&mut m, watch(Kind::Pod, WatchEvent::Init));
+    for (k, v) in objects().iter().filter(|(k, _)| *k == Kind::Pod) {
+        let row = Box::new(Row::from_value(*k, v).unwrap());
+        update(&mut m, watch(Kind::Pod, WatchEvent::InitRow(row)));
+    }
+    update(&mut m, watch(Kind::Pod, WatchEvent::InitDone));
+    assert_eq!(m.store.cluster_warnings(&cluster).count(), 1);
+}

@@ -232,6 +232,7 @@ impl Watched for ClusterRow {
         let listed: std::collections::HashSet<ObjKey> =
             store.clusters.iter().map(|c| c.key.clone()).collect();
         store.retain_clusters(|k| listed.contains(k));
+        store.place_warnings();
     }
 }
 
@@ -293,6 +294,7 @@ impl Watched for PodRow {
         for c in clusters {
             store.track_primary(&c, at);
         }
+        store.place_warnings();
     }
 }
 

@@ -439,6 +439,30 @@ impl Store {
         Atom::default()
     }
 
+    /// Places the Warning Events that came before their object was listed (the streams list
+    /// side by side): called when clusters or pods have been listed.
+    fn place_warnings(&mut self) {
+        for key in self.warnings.unplaced() {
+            let Some(e) = self.warnings.get(&key) else {
+                continue;
+            };
+            let cluster = self.cluster_named_by(&key.namespace, &e.object_kind, &e.object_name);
+            if cluster.is_empty() {
+                continue;
+            }
+            let unplaced = ObjKey::from_atoms(&key.namespace, &Atom::default());
+            self.index.remove(Kind::Event, &unplaced, &key.name);
+            self.index.add(
+                Kind::Event,
+                ObjKey::from_atoms(&key.namespace, &cluster),
+                &key.name,
+            );
+            if let Some(e) = self.warnings.get_mut(&key) {
+                e.cluster = cluster;
+            }
+        }
+    }
+
     /// Drops the Warning Events past the bound, oldest sighting first.
     fn evict_warnings(&mut self) {
         while let Some(gone) = self.warnings.evict() {

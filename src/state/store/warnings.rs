@@ -38,6 +38,20 @@ impl WarningEvents {
         self.rows.values()
     }
 
+    /// The events placed under no cluster (their object was not listed when they came).
+    pub(super) fn unplaced(&self) -> Vec<ObjKey> {
+        self.rows
+            .values()
+            .filter(|e| e.cluster.is_empty())
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
+    /// The kept event `key`, to place it.
+    pub(super) fn get_mut(&mut self, key: &ObjKey) -> Option<&mut EventRow> {
+        self.rows.get_mut(key)
+    }
+
     /// Takes out the event last seen longest ago, when more than the bound are kept.
     pub(super) fn evict(&mut self) -> Option<EventRow> {
         if self.rows.len() <= WARNINGS_KEPT {
