@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use super::kinds::Rows;
 use kbdash_core::rows::{EventRow, ObjKey};
 
-/// Warning Events kept at most: about 400 bytes each, so at most 2 MB. A fleet of 5,000
-/// clusters with a crash-looping pod in one of ten still fits with room for each pod's
-/// BackOff and the clusters' own warnings.
+/// Warning Events kept at most: about 1 KB each with their key order, index entry and timeline
+/// entry, so about 5 MB (`benches/warning_events.rs`, BENCHMARKS.md). A fleet of 5,000 clusters
+/// with a crash-looping pod in one of ten still fits with room for each pod's BackOff and the
+/// clusters' own warnings.
 pub const WARNINGS_KEPT: usize = 5_000;
 
 /// The kept Warning Events, by key, with their order of last sighting.

@@ -20,7 +20,8 @@ use crate::rows::{BackupRow, ClusterRow, EventRow, OpsRow, PodRow};
 
 /// Entries kept per cluster: a busy hour of a crash-looping cluster (a BackOff every few
 /// minutes, a phase change per restart) fits several times over, and 5,000 quiet clusters cost
-/// nothing. An entry is about 150 bytes.
+/// nothing. An entry is about 230 bytes (BENCHMARKS.md): the bound is per cluster, not across
+/// the fleet.
 pub const INCIDENTS_KEPT: usize = 300;
 
 /// What an entry is about: what the timeline filters by.
