@@ -1,5 +1,5 @@
 //! Container logs: the stream a log view shows ([`stream`], kube's `Api<Pod>::log_stream`) and
-//! the last lines of one container at once ([`last_lines`]). Both are `GET pods/{name}/log`,
+//! the last lines of one container at once ([`last_lines`], and [`evidence`] for triage). All are `GET pods/{name}/log`,
 //! which the read-only gate lets through like every GET (docs/kubeblocks.md#logs).
 //!
 //! Lines are always asked for with `timestamps=true`: a stream that drops is resumed from the
@@ -15,6 +15,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams, LogParams};
 use kube::{Client, ResourceExt};
 
+use kbdash_core::domain::evidence::{LogPlan, LogPod};
 use kbdash_core::logs::LogLine;
 use kbdash_core::logs::resume::Resume;
 use kbdash_core::rows::ObjKey;
@@ -291,6 +292,36 @@ where
             .min(MAX_BACKOFF);
         tokio::time::sleep(backoff).await;
     }
+}
+
+/// The last `lines` lines `plan` names in `namespace`, oldest first, or why there are none:
+/// triage's evidence. A backup's job pod is found as the log view finds it, by its labels
+/// (docs/kubeblocks.md#backup-jobs).
+pub async fn evidence(
+    client: Client,
+    namespace: &str,
+    plan: &LogPlan,
+    lines: u32,
+) -> Result<Vec<String>, String> {
+    let pod = match &plan.pod {
+        LogPod::Named(name) => ObjKey::new(namespace, name),
+        LogPod::BackupJob(backup) => {
+            let source = LogSource::Backup {
+                backup: ObjKey::new(namespace, backup),
+                continuous: false,
+            };
+            resolve(&client, &source).await?.0
+        }
+    };
+    let found = last_lines(
+        client,
+        &pod,
+        &plan.container,
+        plan.previous,
+        i64::from(lines),
+    )
+    .await?;
+    Ok(found.into_iter().map(|l| l.text).collect())
 }
 
 /// The last `lines` lines of `container` in `pod` (its `previous` run's if asked), oldest

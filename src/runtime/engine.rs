@@ -28,6 +28,7 @@ use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
 use crate::state::store::WATCHED;
 use crate::update::update;
+use kbdash_core::domain::evidence::TAIL_LINES;
 use kbdash_core::rows::ObjRef;
 
 /// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
@@ -64,6 +65,8 @@ pub struct Engine {
     watch_rx: mpsc::Receiver<Msg>,
     follow_tx: follow::Sender<Option<ObjRef>>,
     watchers: JoinSet<()>,
+    /// The open detail's Events streams.
+    object_events: JoinSet<()>,
     /// The liveness probe of the current context.
     probe: JoinSet<()>,
     probe_timing: Option<ProbeTiming>,
@@ -121,6 +124,7 @@ impl Engine {
             watch_rx: mpsc::channel(1).1,
             follow_tx,
             watchers: JoinSet::new(),
+            object_events: JoinSet::new(),
             probe: JoinSet::new(),
             probe_timing: config.probe,
             watch_timing: config.watch,
@@ -160,6 +164,8 @@ impl Engine {
 
     fn restart_watches(&mut self) {
         self.watchers.abort_all();
+        // A new context or namespace closes the detail whose events they were.
+        self.object_events.abort_all();
         let (tx, rx) = mpsc::channel(CHANNEL);
         self.watch_rx = rx;
         let sink = Sink {
@@ -217,6 +223,44 @@ impl Engine {
             }
             Cmd::RestartWatches => {
                 self.restart_watches();
+                None
+            }
+            Cmd::WatchObjectEvents {
+                id,
+                namespace,
+                subjects,
+            } => {
+                self.object_events.abort_all();
+                let sink = Sink {
+                    tx: self.tx.clone(),
+                    follow: self.follow_tx.subscribe(),
+                };
+                watch::object_events::spawn(
+                    &mut self.object_events,
+                    &self.connection.client,
+                    &namespace,
+                    &subjects,
+                    id,
+                    self.watch_timing,
+                    &sink,
+                );
+                None
+            }
+            Cmd::StopObjectEvents => {
+                self.object_events.abort_all();
+                None
+            }
+            Cmd::FetchLogTail {
+                object,
+                namespace,
+                plan,
+            } => {
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let result = logs::evidence(client, &namespace, &plan, TAIL_LINES).await;
+                    let _ = tx.send(Msg::LogTail { object, result }).await;
+                });
                 None
             }
             Cmd::Watch { namespace } => {
@@ -351,6 +395,7 @@ impl Engine {
                 Some(msg) = self.watch_rx.recv() => return Ok(msg),
                 Some(msg) = self.rx.recv() => return Ok(msg),
                 Some(res) = self.watchers.join_next() => check_task(res)?,
+                Some(res) = self.object_events.join_next() => check_task(res)?,
                 Some(res) = self.probe.join_next() => check_task(res)?,
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::k8s::watch::object_events::EventSubject;
 use crate::state::exec::ExecTarget;
 use crate::state::logs::LogsCmd;
+use kbdash_core::domain::evidence::LogPlan;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -28,6 +30,28 @@ pub enum Cmd {
     },
     /// Restart the watches as they are: their connections may be dead without knowing it.
     RestartWatches,
+    /// List and watch the Events of `subjects` in `namespace` for detail `id`, stopping any
+    /// a previous detail started.
+    WatchObjectEvents {
+        /// Which detail's streams these are.
+        id: u64,
+        /// The subjects' namespace.
+        namespace: String,
+        /// The objects whose Events the detail shows.
+        subjects: Vec<EventSubject>,
+    },
+    /// Stop the detail's Events streams.
+    StopObjectEvents,
+    /// Fetch the last lines of the log `plan` names in `namespace`, for triage's evidence on
+    /// `object`.
+    FetchLogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The pods' namespace.
+        namespace: String,
+        /// Which log.
+        plan: LogPlan,
+    },
     /// Reconnect with another kubeconfig context and restart the watches.
     SwitchContext(String),
     /// Load a theme by name or path.
@@ -53,6 +77,9 @@ impl Cmd {
             | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
+            | Cmd::WatchObjectEvents { .. }
+            | Cmd::StopObjectEvents
+            | Cmd::FetchLogTail { .. }
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
             | Cmd::Copy(_)

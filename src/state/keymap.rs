@@ -91,6 +91,14 @@ pub enum Action {
     Logs,
     /// A key of the log view.
     Log(LogAction),
+    /// Open the form of the operation that usually fixes the triage problem shown.
+    Remedy,
+    /// Open the selected (or shown) cluster's incident timeline.
+    Incidents,
+    /// In the incident timeline: show or hide the entries of the kind with this number.
+    IncidentKind(u8),
+    /// In the incident timeline: the last hour, or everything kept.
+    IncidentWindow,
     /// A key another tool binds that does nothing here: say what does instead.
     Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
@@ -258,6 +266,9 @@ impl Action {
             | Action::SwitchContext
             | Action::Logs
             | Action::Log(_)
+            | Action::Incidents
+            | Action::IncidentKind(_)
+            | Action::IncidentWindow
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
@@ -266,7 +277,8 @@ impl Action {
             | Action::CancelOps
             | Action::CreateCluster
             | Action::DeleteCluster
-            | Action::Shell => true,
+            | Action::Shell
+            | Action::Remedy => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -328,6 +340,8 @@ pub(crate) enum Context {
     Contexts,
     /// The log view.
     Logs,
+    /// A cluster's incident timeline.
+    Incidents,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -366,7 +380,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 27] = [
+    pub(crate) const ALL: [Context; 28] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -377,6 +391,7 @@ impl Context {
         Context::Triage,
         Context::Contexts,
         Context::Logs,
+        Context::Incidents,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -409,6 +424,7 @@ impl Context {
             Context::Triage => "Triage view",
             Context::Contexts => "Context list (:ctx)",
             Context::Logs => "Log view",
+            Context::Incidents => "Incident timeline (t)",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -442,6 +458,7 @@ impl Context {
             | Context::Triage
             | Context::Contexts
             | Context::Logs => false,
+            Context::Incidents => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -608,6 +625,7 @@ pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Conte
         (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
         (Overlay::Logs, _) => &[Context::Logs, Context::Global],
+        (Overlay::Incidents(_), _) => &[Context::Incidents, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
         (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],

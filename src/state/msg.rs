@@ -35,6 +35,22 @@ pub enum Msg {
         /// What happened.
         event: WatchEvent,
     },
+    /// An event of the open detail's Events streams (`id`: which detail's).
+    ObjectEvents {
+        /// The detail view the streams were started for.
+        id: u64,
+        /// What happened.
+        event: WatchEvent,
+        /// When it arrived.
+        at: DateTime<Utc>,
+    },
+    /// The last lines of a log fetched for triage's evidence on `object`.
+    LogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The lines, or why there are none.
+        result: Result<Vec<String>, String>,
+    },
     /// The full object followed for the YAML view (fetched, or seen on its watch stream).
     Raw {
         /// The followed object.
@@ -92,6 +108,11 @@ impl From<Report> for Msg {
         match report {
             Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
             Report::Raw { target, result } => Msg::Raw { target, result },
+            Report::ObjectEvents { id, event } => Msg::ObjectEvents {
+                id,
+                event,
+                at: Utc::now(),
+            },
         }
     }
 }

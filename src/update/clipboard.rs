@@ -48,6 +48,7 @@ fn selected(m: &Model) -> Option<String> {
             .contexts
             .get((*selected).min(m.contexts.len().saturating_sub(1)))
             .cloned(),
+        Overlay::Incidents(v) => Some(name(&v.cluster)),
         Overlay::Help { .. } => None,
         Overlay::None => m.table(m.focus).selected_key().map(name),
     }

@@ -12,7 +12,7 @@ use crate::state::search;
 use crate::state::theme::Theme;
 use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, clusters, detail_sections, matches, ops};
+use crate::view::{backups, clusters, detail_events, detail_sections, evidence, matches, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
     BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress, primary_names,
@@ -76,7 +76,9 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
             m.theme.fg(m.theme.warn),
         )]
     };
-    match d.target.kind {
+    let mut out = Vec::new();
+    evidence::section(m, &d.target, &mut out);
+    out.extend(match d.target.kind {
         Kind::Cluster => m
             .store
             .clusters
@@ -86,7 +88,9 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
         Kind::OpsRequest => m.store.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
         Kind::Backup => m.store.backups.get(key).map_or_else(gone, |b| backup(m, b)),
         _ => gone(),
-    }
+    });
+    detail_events::section(m, &d.target, &mut out);
+    out
 }
 
 /// UTC with seconds and the zone spelled out, a time ahead of the clock marked, or "-".
@@ -259,6 +263,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         }
         _ => out.push(Line::styled("  no primary change seen", t.muted())),
     }
+    detail_events::role_probes(m, &c.key, &mut out);
     if let Some(b) = m.store.continuous_backup(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Continuous backup (PITR)"));

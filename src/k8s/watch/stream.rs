@@ -15,7 +15,9 @@ use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 
 use super::decode::{self, Line};
-use super::{LIST_IDLE_TIMEOUT, Report, Sink, StreamError, WatchEvent, WatchTiming, classify};
+use super::{
+    Feed, LIST_IDLE_TIMEOUT, Report, Sink, StreamError, WatchEvent, WatchTiming, classify,
+};
 
 /// Objects asked for per list page, as kube-runtime asks.
 const PAGE: u32 = 500;
@@ -49,6 +51,10 @@ pub(super) struct Stream<M> {
     /// The collection's path.
     pub(super) collection: String,
     pub(super) labels: Option<&'static str>,
+    /// A field selector: the store's Events are its Warnings; a detail's are its object's.
+    pub(super) fields: Option<String>,
+    /// Whom the stream reports to.
+    pub(super) feed: Feed,
     pub(super) timing: WatchTiming,
     pub(super) sink: Sink<M>,
 }
@@ -76,7 +82,7 @@ impl<M: From<Report>> Stream<M> {
                 }
             };
             tracing::warn!(kind = %self.kind, %error, "watch failed");
-            if !self.sink.event(self.kind, WatchEvent::Error(error)).await {
+            if self.send(WatchEvent::Error(error)).await.is_err() {
                 return;
             }
             if let Some(delay) = delay {
@@ -99,6 +105,7 @@ impl<M: From<Report>> Stream<M> {
     async fn list(&self) -> Result<String, Ended> {
         let mut params = ListParams {
             label_selector: self.labels.map(str::to_string),
+            field_selector: self.fields.clone(),
             limit: Some(PAGE),
             ..ListParams::default()
         };
@@ -160,6 +167,7 @@ impl<M: From<Report>> Stream<M> {
         let silent = Ended::Failed(StreamError::NotAnswering { quiet });
         let params = WatchParams {
             label_selector: self.labels.map(str::to_string),
+            field_selector: self.fields.clone(),
             timeout: Some(
                 u32::try_from(self.timing.server_timeout.as_secs().max(1)).unwrap_or(u32::MAX),
             ),
@@ -249,7 +257,7 @@ impl<M: From<Report>> Stream<M> {
 
     /// Reports one event; `Gone` when nobody listens.
     async fn send(&self, event: WatchEvent) -> Result<(), Ended> {
-        if self.sink.event(self.kind, event).await {
+        if self.sink.event(self.kind, self.feed, event).await {
             Ok(())
         } else {
             Err(Ended::Gone)

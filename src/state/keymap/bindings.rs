@@ -428,6 +428,72 @@ pub const BINDINGS: &[Binding] = &[
         "write the lines kept to a new file in the current directory (the path is shown)",
     )
     .hint("Ctrl-S save"),
+    b(
+        &[c('t')],
+        Action::Incidents,
+        Context::Clusters,
+        "the cluster's incident timeline: what happened to it, in time order",
+    ),
+    b(
+        &[c('f')],
+        Action::Remedy,
+        Context::Detail,
+        "from triage: open the usual remedy's form, prefilled (Restart, Backup, Switchover)",
+    ),
+    b(
+        &[c('t')],
+        Action::Incidents,
+        Context::Detail,
+        "the incident timeline of the cluster shown (or of the object's cluster)",
+    ),
+    b(
+        &[c('1')],
+        Action::IncidentKind(1),
+        Context::Incidents,
+        "show or hide role changes and role probe reports",
+    ),
+    b(
+        &[c('2')],
+        Action::IncidentKind(2),
+        Context::Incidents,
+        "show or hide pod changes and restarts",
+    ),
+    b(
+        &[c('3')],
+        Action::IncidentKind(3),
+        Context::Incidents,
+        "show or hide OpsRequest phases",
+    ),
+    b(
+        &[c('4')],
+        Action::IncidentKind(4),
+        Context::Incidents,
+        "show or hide backup starts and ends",
+    ),
+    b(
+        &[c('5')],
+        Action::IncidentKind(5),
+        Context::Incidents,
+        "show or hide Warning events",
+    ),
+    b(
+        &[c('6')],
+        Action::IncidentKind(6),
+        Context::Incidents,
+        "show or hide cluster and component phases",
+    ),
+    b(
+        &[c('7')],
+        Action::IncidentKind(7),
+        Context::Incidents,
+        "show or hide stream outages",
+    ),
+    b(
+        &[c('a')],
+        Action::IncidentWindow,
+        Context::Incidents,
+        "the last hour, or everything kept (toggle)",
+    ),
     // The operations menu.
     form(
         &[k(KeyCode::Up), c('k')],

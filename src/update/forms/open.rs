@@ -64,8 +64,9 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         wal_g_setup(m, cmds);
         return true;
     }
-    let step = WalGStep::from_command(word);
-    if step.is_none() && !OpKind::ALL.iter().any(|op| op.commands().contains(&word)) {
+    if WalGStep::from_command(word).is_none()
+        && !OpKind::ALL.iter().any(|op| op.commands().contains(&word))
+    {
         return false;
     }
     if refuse_readonly(m) {
@@ -79,15 +80,39 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         }
         return true;
     };
+    open_on(m, cluster, line, None, cmds);
+    true
+}
+
+/// Opens the form of `:` command `line` on `cluster`, starting from pod `pod` if given rather
+/// than the selected row (triage's remedy); refused in read-only mode.
+pub(crate) fn command_on(
+    m: &mut Model,
+    cluster: ObjKey,
+    line: &str,
+    pod: Option<String>,
+    cmds: &mut Vec<Cmd>,
+) {
+    if !refuse_readonly(m) {
+        open_on(m, cluster, line, pod, cmds);
+    }
+}
+
+fn open_on(m: &mut Model, cluster: ObjKey, line: &str, pod: Option<String>, cmds: &mut Vec<Cmd>) {
     // The arguments go along: `:scale-in POD`, `:cancel-ops NAME` start from that object.
     let stage = Stage::Loading {
         then: Some(line.trim().to_string()),
     };
     let mut modal = op_modal(m, cluster.clone(), stage);
-    modal.wal_g = step;
+    modal.wal_g = line
+        .split_whitespace()
+        .next()
+        .and_then(WalGStep::from_command);
+    if pod.is_some() {
+        modal.selected = pod;
+    }
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
-    true
 }
 
 /// Opens the wal-g setup's next step on the selected row's cluster: the first, the one after
