@@ -11,22 +11,25 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use tokio::sync::{mpsc, watch as follow};
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::{AbortHandle, JoinError, JoinSet};
 
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
+use crate::k8s::logs;
 use crate::k8s::lookup;
 use crate::k8s::proxy_scrape;
 use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
+use crate::state::logs::{LogsCmd, LogsMsg};
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
 use crate::state::store::WATCHED;
 use crate::update::update;
+use kbdash_core::domain::evidence::TAIL_LINES;
 use kbdash_core::rows::ObjRef;
 
 /// Capacity of the message channels; watch tasks wait when theirs is full, so a flood of
@@ -63,6 +66,8 @@ pub struct Engine {
     watch_rx: mpsc::Receiver<Msg>,
     follow_tx: follow::Sender<Option<ObjRef>>,
     watchers: JoinSet<()>,
+    /// The open detail's Events streams.
+    object_events: JoinSet<()>,
     /// The liveness probe of the current context.
     probe: JoinSet<()>,
     probe_timing: Option<ProbeTiming>,
@@ -79,6 +84,8 @@ pub struct Engine {
     exec: Option<CommandLine>,
     /// Text for the clipboard, waiting for the terminal (OSC 52).
     clipboard: Option<String>,
+    /// The log view's stream, while one is open.
+    log_stream: Option<AbortHandle>,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -118,6 +125,7 @@ impl Engine {
             watch_rx: mpsc::channel(1).1,
             follow_tx,
             watchers: JoinSet::new(),
+            object_events: JoinSet::new(),
             probe: JoinSet::new(),
             probe_timing: config.probe,
             watch_timing: config.watch,
@@ -130,6 +138,7 @@ impl Engine {
             audit_log: config.audit_log,
             exec: None,
             clipboard: None,
+            log_stream: None,
         };
         engine.restart_watches();
         engine.restart_probe();
@@ -156,6 +165,8 @@ impl Engine {
 
     fn restart_watches(&mut self) {
         self.watchers.abort_all();
+        // A new context or namespace closes the detail whose events they were.
+        self.object_events.abort_all();
         let (tx, rx) = mpsc::channel(CHANNEL);
         self.watch_rx = rx;
         let sink = Sink {
@@ -228,6 +239,44 @@ impl Engine {
                 self.restart_watches();
                 None
             }
+            Cmd::WatchObjectEvents {
+                id,
+                namespace,
+                subjects,
+            } => {
+                self.object_events.abort_all();
+                let sink = Sink {
+                    tx: self.tx.clone(),
+                    follow: self.follow_tx.subscribe(),
+                };
+                watch::object_events::spawn(
+                    &mut self.object_events,
+                    &self.connection.client,
+                    &namespace,
+                    &subjects,
+                    id,
+                    self.watch_timing,
+                    &sink,
+                );
+                None
+            }
+            Cmd::StopObjectEvents => {
+                self.object_events.abort_all();
+                None
+            }
+            Cmd::FetchLogTail {
+                object,
+                namespace,
+                plan,
+            } => {
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let result = logs::evidence(client, &namespace, &plan, TAIL_LINES).await;
+                    let _ = tx.send(Msg::LogTail { object, result }).await;
+                });
+                None
+            }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
                 self.restart_watches();
@@ -249,6 +298,8 @@ impl Engine {
                     self.readonly = self.policy.applies_to(&ctx);
                     conn.client = gate::guard(conn.client, self.readonly);
                     self.connection = conn;
+                    // The log view closes with the model the new context starts.
+                    self.close_log_stream();
                     self.restart_watches();
                     self.restart_probe();
                     Some(Msg::Connected {
@@ -284,6 +335,10 @@ impl Engine {
                     Err(e) => Some(Msg::Failed(e)),
                 }
             }
+            Cmd::Logs(cmd) => {
+                self.run_logs(cmd);
+                None
+            }
             Cmd::Form(cmd) => {
                 let client = self.connection.client.clone();
                 let context = self.connection.context.clone();
@@ -294,6 +349,43 @@ impl Engine {
                     let _ = tx.send(Msg::Form(msg)).await;
                 });
                 None
+            }
+        }
+    }
+
+    fn close_log_stream(&mut self) {
+        if let Some(task) = self.log_stream.take() {
+            task.abort();
+        }
+    }
+
+    /// Opens or closes the log view's stream (one at a time), or writes its lines to a file.
+    fn run_logs(&mut self, cmd: LogsCmd) {
+        match cmd {
+            LogsCmd::Open { session, request } => {
+                self.close_log_stream();
+                let client = self.connection.client.clone();
+                let tx = self.tx.clone();
+                let task = self
+                    .effects
+                    .spawn(logs::stream(client, request, move |event| {
+                        let tx = tx.clone();
+                        async move {
+                            let msg = Msg::Logs(LogsMsg::Event { session, event });
+                            tx.send(msg).await.is_ok()
+                        }
+                    }));
+                self.log_stream = Some(task);
+            }
+            LogsCmd::Close => self.close_log_stream(),
+            LogsCmd::Write { path, text } => {
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let written = tokio::task::spawn_blocking(move || write_new(&path, &text))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(Msg::Logs(LogsMsg::Written(written))).await;
+                });
             }
         }
     }
@@ -317,6 +409,7 @@ impl Engine {
                 Some(msg) = self.watch_rx.recv() => return Ok(msg),
                 Some(msg) = self.rx.recv() => return Ok(msg),
                 Some(res) = self.watchers.join_next() => check_task(res)?,
+                Some(res) = self.object_events.join_next() => check_task(res)?,
                 Some(res) = self.probe.join_next() => check_task(res)?,
                 Some(res) = self.effects.join_next() => check_task(res)?,
             }
@@ -343,9 +436,50 @@ impl Engine {
     }
 }
 
+/// Writes `text` to a new file at `path` (relative: in the current directory) and returns its
+/// absolute path. A file (or a symbolic link) already there is left alone and reported.
+fn write_new(path: &std::path::Path, text: &str) -> std::result::Result<PathBuf, String> {
+    use std::io::Write;
+    let path = std::env::current_dir()
+        .map_err(|e| e.to_string())?
+        .join(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_is_written_to_a_new_file_only() {
+        let dir = std::env::temp_dir().join(format!("kbdash-write-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("pod-postgresql.log");
+        assert_eq!(write_new(&path, "a\n"), Ok(path.clone()));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n");
+        let again = write_new(&path, "b\n").unwrap_err();
+        assert!(again.contains("exists"), "{again}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n", "left alone");
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.log");
+            std::os::unix::fs::symlink(dir.join("elsewhere.log"), &link).unwrap();
+            assert!(
+                write_new(&link, "c\n").is_err(),
+                "never through a symbolic link"
+            );
+            assert!(!dir.join("elsewhere.log").exists());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[tokio::test]
     async fn a_panicking_task_ends_the_loop_with_its_message() {

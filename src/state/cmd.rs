@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 
 use crate::k8s::proxy_scrape::{ScrapeLimits, ScrapeTarget};
+use crate::k8s::watch::object_events::EventSubject;
 use crate::state::exec::ExecTarget;
+use crate::state::logs::LogsCmd;
+use kbdash_core::domain::evidence::LogPlan;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{ObjKey, ObjRef};
 
@@ -28,6 +31,28 @@ pub enum Cmd {
     },
     /// Restart the watches as they are: their connections may be dead without knowing it.
     RestartWatches,
+    /// List and watch the Events of `subjects` in `namespace` for detail `id`, stopping any
+    /// a previous detail started.
+    WatchObjectEvents {
+        /// Which detail's streams these are.
+        id: u64,
+        /// The subjects' namespace.
+        namespace: String,
+        /// The objects whose Events the detail shows.
+        subjects: Vec<EventSubject>,
+    },
+    /// Stop the detail's Events streams.
+    StopObjectEvents,
+    /// Fetch the last lines of the log `plan` names in `namespace`, for triage's evidence on
+    /// `object`.
+    FetchLogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The pods' namespace.
+        namespace: String,
+        /// Which log.
+        plan: LogPlan,
+    },
     /// Reconnect with another kubeconfig context and restart the watches.
     SwitchContext(String),
     /// Load a theme by name or path.
@@ -48,6 +73,8 @@ pub enum Cmd {
         /// How hard.
         limits: ScrapeLimits,
     },
+    /// Open or close the log view's stream, or write its lines to a file.
+    Logs(LogsCmd),
 }
 
 impl Cmd {
@@ -60,15 +87,20 @@ impl Cmd {
             | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
             | Cmd::RestartWatches
+            | Cmd::WatchObjectEvents { .. }
+            | Cmd::StopObjectEvents
+            | Cmd::FetchLogTail { .. }
             | Cmd::SwitchContext(_)
             | Cmd::LoadTheme(_)
             | Cmd::Copy(_)
-            | Cmd::Scrape { .. } => false,
+            | Cmd::Scrape { .. }
+            | Cmd::Logs(_) => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
             // is typed in the container can change anything: read-only mode has none.
             Cmd::Exec(_) => true,
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { .. }
+                | FormCmd::LoadBlank { .. }
                 | FormCmd::LoadRestore { .. }
                 | FormCmd::WriteYaml { .. } => false,
                 // A server-side dry run is a write request too: the gate refuses it.
@@ -88,11 +120,18 @@ impl Eq for Outgoing {}
 /// An effect of the form modal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, OpsRequests, and
-    /// the PostgreSQL ComponentVersion, and build the form context.
+    /// Fetch the cluster and its pods, PVCs, backups, backup policies and schedule,
+    /// OpsRequests, the PostgreSQL ComponentVersion, the StorageClasses and every Cluster, and
+    /// build the form context.
     LoadContext {
         /// The cluster operated on.
         cluster: ObjKey,
+    },
+    /// Fetch what a new cluster's form chooses from (the ComponentVersion's releases, the
+    /// StorageClasses, every Cluster), with no cluster to start from.
+    LoadBlank {
+        /// The namespace the new cluster starts in.
+        namespace: String,
     },
     /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
     /// form's context.

@@ -4,8 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::state::evidence::Evidence;
 use crate::state::forms::Forms;
 use crate::state::health::HealthState;
+use crate::state::incident_timeline::IncidentTimeline;
+use crate::state::logs::LogView;
+use crate::state::object_events::ObjectEvents;
 use crate::state::search::Search;
 use crate::state::store::{Store, WATCHED};
 use crate::state::table::TableOps;
@@ -160,11 +164,15 @@ pub enum Overlay {
         /// The selected problem's rank.
         selected: usize,
     },
+    /// A cluster's incident timeline (`t`).
+    Incidents(IncidentTimeline),
     /// The kubeconfig's contexts, to switch to one (`:ctx` without a name).
     Contexts {
         /// The cursor's place in [`Model::contexts`].
         selected: usize,
     },
+    /// A container's log ([`Model::logs`]).
+    Logs,
 }
 
 /// Which line editor is open at the bottom.
@@ -232,6 +240,12 @@ pub struct Model {
     pub followed_pod: Option<(ObjKey, Vec<Container>)>,
     /// What the cluster detail listed when it opened.
     pub cluster_facts: Option<ClusterFacts>,
+    /// The Events of the open detail's object, while it is open.
+    pub object_events: Option<ObjectEvents>,
+    /// Triage's evidence for the problem whose detail is open.
+    pub evidence: Option<Evidence>,
+    /// The id the next detail's Events streams get.
+    pub(crate) next_events_id: u64,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
@@ -246,6 +260,10 @@ pub struct Model {
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: Forms,
+    /// The open log view, if any.
+    pub logs: Option<Box<LogView>>,
+    /// How many log streams were opened: the next one's number.
+    pub log_sessions: u64,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -274,6 +292,9 @@ impl Model {
             followed_ops: None,
             followed_pod: None,
             cluster_facts: None,
+            object_events: None,
+            evidence: None,
+            next_events_id: 1,
             notice: None,
             triage: Default::default(),
             api_down: None,
@@ -281,6 +302,8 @@ impl Model {
             health: HealthState::default(),
             quit: false,
             forms: Default::default(),
+            logs: None,
+            log_sessions: 0,
             dirty: true,
         }
     }

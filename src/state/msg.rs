@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::logs::LogsMsg;
 use crate::state::theme::Theme;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
@@ -34,6 +35,22 @@ pub enum Msg {
         at: DateTime<Utc>,
         /// What happened.
         event: WatchEvent,
+    },
+    /// An event of the open detail's Events streams (`id`: which detail's).
+    ObjectEvents {
+        /// The detail view the streams were started for.
+        id: u64,
+        /// What happened.
+        event: WatchEvent,
+        /// When it arrived.
+        at: DateTime<Utc>,
+    },
+    /// The last lines of a log fetched for triage's evidence on `object`.
+    LogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The lines, or why there are none.
+        result: Result<Vec<String>, String>,
     },
     /// The full object followed for the YAML view (fetched, or seen on its watch stream).
     Raw {
@@ -90,6 +107,8 @@ pub enum Msg {
         /// Each cluster's answers.
         results: Vec<(ObjKey, ClusterScrape)>,
     },
+    /// A log stream's event, or the log written to a file.
+    Logs(LogsMsg),
 }
 
 impl From<Report> for Msg {
@@ -97,6 +116,11 @@ impl From<Report> for Msg {
         match report {
             Report::Watch { kind, at, event } => Msg::Watch { kind, at, event },
             Report::Raw { target, result } => Msg::Raw { target, result },
+            Report::ObjectEvents { id, event } => Msg::ObjectEvents {
+                id,
+                event,
+                at: Utc::now(),
+            },
         }
     }
 }

@@ -116,6 +116,8 @@ impl ProblemIndex {
             }
             // Cluster-scoped: it belongs to no cluster, and only concerns all of them.
             Kind::ActionSet => {}
+            // No rule reads Warning events: triage's evidence shows them when it is drawn.
+            Kind::Event => {}
             kind => {
                 if kind == Kind::Pod {
                     self.touch(Unit::Pod(change.key.clone()));

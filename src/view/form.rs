@@ -13,7 +13,7 @@ use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
 use crate::view::widgets::wrap_words;
-use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
+use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, OpForm, YAML_FIELD};
 use kbdash_core::rows::ObjKey;
 
 /// Rows of the restore wizard's timeline (cursor, bar, labels, status) and a title.
@@ -35,6 +35,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let t = &m.theme;
     let title = match (&modal.subject, modal.op()) {
         (Subject::Restore(w), _) => format!(" Restore · from backup {} ", w.backup),
+        // A new cluster's form names the cluster it clones, if any.
+        (Subject::Op { .. }, Some((OpForm::Create(f), _))) => match f.cloned_from() {
+            "" => " New cluster ".to_string(),
+            _ => format!(" New cluster · a clone of {} ", modal.cluster),
+        },
         (Subject::Op { .. }, Some((form, _))) => {
             format!(" {} · {} ", form.op().title(), modal.cluster)
         }
@@ -163,7 +168,8 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         ));
     }
     if let Stage::Confirm { typed, .. } = &modal.stage {
-        let ask = if modal.is_restore() {
+        let creates = matches!(modal.op(), Some((OpForm::Create(_), _)));
+        let ask = if modal.is_restore() || creates {
             format!(
                 "This creates a new cluster. Type its name ({}) to confirm:",
                 modal.confirm_target()
@@ -171,7 +177,7 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         } else if modal.op_disruptive() {
             format!(
                 "This op is disruptive. Type the cluster name ({}) to confirm:",
-                modal.cluster.name
+                modal.confirm_target()
             )
         } else {
             format!(
@@ -252,7 +258,8 @@ fn value_spans(
         }
         FieldKind::Text | FieldKind::Lines => {
             let mut spans = vec![Span::styled(field.value.replace('\n', " ⏎ "), base)];
-            if focused {
+            // A field shown but fixed (the delete dialog's) takes no typing: no cursor.
+            if focused && field.editable {
                 spans.push(Span::styled("█", t.accent()));
             }
             spans

@@ -215,6 +215,9 @@ fn resource(
             );
             return Ok(resp);
         }
+        (Method::GET, Some(name)) if rp.subresource.as_deref() == Some("log") => {
+            return super::logs::serve(state, &rp, &name, params);
+        }
         (Method::GET, Some(name)) => {
             let obj = store
                 .get(kind, rp.namespace.as_deref(), &name)

@@ -11,6 +11,7 @@ pub mod faults;
 mod kubeconfig;
 mod list;
 mod listener;
+mod logs;
 mod openapi;
 pub mod operator;
 mod patch;

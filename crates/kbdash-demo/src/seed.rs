@@ -1,6 +1,7 @@
 //! The demo's initial fleet of KubeBlocks PostgreSQL clusters: clusters, components, pods,
 //! PVCs, services, a history of finished OpsRequests, the addon's ActionSets, backup policies
-//! and schedules, full backups and one Running continuous backup per backed-up cluster, and
+//! and schedules, full backups and one Running continuous backup per backed-up cluster (with
+//! its StatefulSet's pod, whose `backupdata` log says how archiving goes), and
 //! one cluster of another engine. Deterministic for a seed; every timestamp is relative to the
 //! store's clock.
 //!
@@ -210,6 +211,18 @@ pub fn seed(store: &Store, config: &SeedConfig) {
     let installed = timestamp(s.now - Duration::days(90));
     let cmpv = obj::component_version(&uid, &installed);
     s.put(Kind::ComponentVersion, cmpv);
+    // The seeded claims' class is the default one; another is there to choose. Their uids are
+    // fixed, so the seeded random sequence (and every object after them) stays as it was.
+    for (i, (class, default)) in [(obj::STORAGE_CLASS, true), ("premium-rwo", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let uid = format!("5c0e0000-0000-4000-8000-00000000000{i}");
+        s.put(
+            Kind::StorageClass,
+            obj::storage_class(class, default, &uid, &installed),
+        );
+    }
     for (_, action_set, backup_type) in obj::METHODS {
         if !action_set.is_empty() {
             let uid = s.uid();
@@ -867,6 +880,13 @@ impl Seeder<'_> {
             obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
             if let Some(at) = stopped_at {
                 obj::backup_completed(&mut b, at + Duration::seconds(30), "8d");
+            } else {
+                // Named from the backup, not drawn: the rest of the fleet stays as it was.
+                let uid = format!("a{}", uid.get(1..).unwrap_or_default());
+                let ip = format!("10.244.99.{}", 2 + size % 250);
+                let started = self.ts(created + Duration::seconds(2));
+                let pod = obj::archiver_pod(&b, &uid, &obj::node_name(0), &ip, &started);
+                self.put(Kind::Pod, pod);
             }
             self.put(Kind::Backup, b);
         }

@@ -57,6 +57,7 @@ impl<'de> DeserializeSeed<'de> for RowSeed {
             Kind::ActionSet => read(d, |k, _, s, _: IgnoredAnyDefault| {
                 Row::ActionSet(ActionSetRow::from_doc(k, s))
             }),
+            Kind::Event => super::event::read(d),
             _ => {
                 IgnoredAny::deserialize(d)?;
                 Ok(Decoded {

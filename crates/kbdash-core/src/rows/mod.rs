@@ -9,6 +9,7 @@
 
 mod convert;
 mod doc;
+mod event;
 mod loose;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ use crate::detail::params::{self, ParamSetting};
 use crate::detail::restored::{self, RestoreSource};
 use crate::kinds::Kind;
 pub use convert::{Decoded, RowSeed};
+pub use event::EventRow;
 
 /// Namespace and name of an object; the identity rows are kept by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -437,6 +439,8 @@ pub enum Row {
     Policy(PolicyRow),
     /// An ActionSet's row.
     ActionSet(ActionSetRow),
+    /// An Event's row.
+    Event(EventRow),
 }
 
 impl Row {
@@ -450,6 +454,7 @@ impl Row {
             Row::Schedule(_) => Kind::BackupSchedule,
             Row::Policy(_) => Kind::BackupPolicy,
             Row::ActionSet(_) => Kind::ActionSet,
+            Row::Event(_) => Kind::Event,
         }
     }
 
@@ -464,6 +469,7 @@ impl Row {
             Row::Ops(r) => (&r.key.namespace, &r.cluster),
             Row::Backup(r) => (&r.key.namespace, &r.cluster),
             Row::Schedule(r) => (&r.key.namespace, &r.cluster),
+            Row::Event(r) => (&r.key.namespace, &r.cluster),
         };
         ObjKey::from_atoms(ns, cluster)
     }
@@ -478,6 +484,7 @@ impl Row {
             Row::Schedule(r) => &r.key,
             Row::Policy(r) => &r.key,
             Row::ActionSet(r) => &r.key,
+            Row::Event(r) => &r.key,
         }
     }
 }

@@ -275,6 +275,46 @@ pub(crate) fn component(cluster: &Value, uid: &str, created: &str) -> Value {
     })
 }
 
+/// The InstanceSet `<cluster>-postgresql` that owns the component's pods, with `ready` of its
+/// replicas ready. Its uid is the one the pods' owner references carry (the cluster's).
+pub(crate) fn instance_set(cluster: &Value, created: &str, ready: usize) -> Value {
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let replicas = comp_replicas(cluster);
+    let selector = comp_labels(name);
+    let mut labels = comp_labels(name);
+    labels["app.kubernetes.io/component"] = comp_def(&comp_str(cluster, "serviceVersion")).into();
+    json!({
+        "apiVersion": "workloads.kubeblocks.io/v1",
+        "kind": "InstanceSet",
+        "metadata": {
+            "name": format!("{name}-{COMPONENT}"),
+            "namespace": ns,
+            "uid": super::meta(cluster, "uid"),
+            "creationTimestamp": created,
+            "labels": labels,
+            "finalizers": ["instanceset.kubeblocks.io/finalizer"],
+            "ownerReferences": [owner("apps.kubeblocks.io/v1", "Component",
+                &format!("{name}-{COMPONENT}"), super::meta(cluster, "uid"))],
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": selector},
+            "roles": [
+                {"name": "primary", "updatePriority": 2, "isExclusive": true},
+                {"name": "secondary", "updatePriority": 1},
+            ],
+            "podManagementPolicy": "Parallel",
+        },
+        "status": {
+            "replicas": replicas,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": 1,
+        },
+    })
+}
+
 /// The cluster-scoped ComponentVersion `postgresql` with the releases of [`RELEASES`].
 pub(crate) fn component_version(uid: &str, created: &str) -> Value {
     let mut rules = Vec::new();
