@@ -290,6 +290,7 @@ class Dashboard:
             cmd.append("--all-contexts")
         if readonly:
             cmd.append("--readonly")
+        cmd += EXTRA_ARGS
         tmux = Tmux(cleanup)
         launched = time.time()
         pane = tmux.start((prefix or []) + cmd, env or [])
@@ -328,7 +329,8 @@ class Dashboard:
                 first_rows = now
             m = ALL_LIVE.search(screen)
             h = HEADER_LIVE.search(screen)
-            if m and h and h.group(1) == h.group(2):
+            # The wall has no header count: its freshness line alone says every stream is live.
+            if m and ((h and h.group(1) == h.group(2)) or " kbdash wall " in screen):
                 return {
                     "first_frame": first_frame,
                     "first_rows": first_rows,
@@ -421,6 +423,19 @@ def merged_kubeconfig(work: Path, servers: list[DemoServer]) -> Path:
     return path
 
 
+# Arguments added to every kbdash command line (`--wall`, `--config FILE`), set by main().
+EXTRA_ARGS: list[str] = []
+
+
+def after_live(args, dash: "Dashboard") -> None:
+    """Sends `--keys` once the screen is live (e.g. `d`: the first cluster's detail, with its
+    health panel), and gives the screen a second to follow."""
+    if args.keys:
+        dash.tmux.keys(*args.keys.split())
+        time.sleep(1)
+        log(f"sent keys {args.keys!r}")
+
+
 def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> None:
     # With several contexts the churn is shared out: `--churn` is the rate in all.
     servers = [
@@ -437,6 +452,7 @@ def churn_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) ->
     sampler = Sampler(dash.pid, 0.5).start()
     cleanup.add("sampler", sampler.stop)
     live = dash.wait_live(timeout=300)
+    after_live(args, dash)
     launched = dash.launched
     done = [t for t in (s.last_list_time() for s in servers) if t]
     lists_done = max(done) if done else None
@@ -573,6 +589,7 @@ def idle_phase(args, binary: Path, work: Path, cleanup: Cleanup, rows: list) -> 
         binary, server, work, not args.no_readonly, cleanup, "idle", env=args.env
     )
     live = dash.wait_live(timeout=300)
+    after_live(args, dash)
     log(f"idle run live after {live['live'] - dash.launched:.2f} s; settling 10 s")
     time.sleep(10)
     c0, t0 = cpu_seconds(dash.pid), time.time()
@@ -772,6 +789,10 @@ def main() -> int:
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="environment for kbdash (e.g. MALLOC_ARENA_MAX=2); repeatable")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--wall", action="store_true", help="run the dashboard as a wall (--wall)")
+    ap.add_argument("--config", metavar="FILE", help="the dashboard's config file (--config)")
+    ap.add_argument("--keys", metavar="KEYS",
+                    help="tmux key names sent once the screen is live, e.g. 'd' (a cluster's detail)")
     ap.add_argument("--soak", type=float, metavar="MINUTES", help="run the soak instead")
     ap.add_argument("--soak-clusters", type=int, default=1000)
     ap.add_argument("--soak-churn", type=float, default=200)
@@ -809,6 +830,10 @@ def main() -> int:
             soak(args, binary, work, cleanup)
             return 0
         rows: list = []
+        if args.wall:
+            EXTRA_ARGS.append("--wall")
+        if args.config:
+            EXTRA_ARGS.extend(["--config", args.config])
         if not args.skip_churn:
             churn_phase(args, binary, work, cleanup, rows)
         if not args.skip_idle:
@@ -819,6 +844,8 @@ def main() -> int:
                  f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {head}")
         if args.env:
             title += f", kbdash environment {' '.join(args.env)}"
+        if EXTRA_ARGS or args.keys:
+            title += f", kbdash {' '.join(EXTRA_ARGS)} keys {args.keys!r}"
         if args.profile:
             title += " (under perf: CPU figures perturbed)"
         print_table(title, rows)

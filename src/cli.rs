@@ -301,6 +301,7 @@ fn run_dashboard(args: DashboardArgs, demo: Option<DemoArgs>) -> Result<Ending> 
                 .then(|| args.cycle.unwrap_or_else(|| config.cycle_seconds())),
             thresholds: config.thresholds(),
             wall_copy: config.wall_copy(),
+            health: config.health(),
         };
         let result = runtime::run(Start {
             source,

@@ -1,6 +1,6 @@
 //! The config file (`$XDG_CONFIG_HOME/kbdash/config.yaml`, or `--config PATH`): default theme,
-//! the contexts shown together, which contexts are read-only, triage thresholds, the wall's page cycle and whether `c`
-//! copies on the wall.
+//! the contexts shown together, which contexts are read-only, triage thresholds, how database
+//! health is scraped and judged, the wall's page cycle and whether `c` copies on the wall.
 //!
 //! Every key is optional and unknown keys are refused, so a typo is an error that names the
 //! file, the line and the key rather than a setting silently ignored.
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::state::health::{DEFAULT_INTERVAL_SECONDS, HealthConfig};
 use crate::state::readonly::Policy;
 use kbdash_core::domain::triage::Thresholds;
 
@@ -44,6 +45,20 @@ pub(crate) struct WallFile {
     pub(crate) copy: Option<bool>,
 }
 
+/// Database health: how often the clusters on screen are scraped through the pod proxy, how
+/// hard, and the rules' limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HealthFile {
+    pub(crate) interval_seconds: Option<u64>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) timeout_seconds: Option<u64>,
+    pub(crate) lag_seconds: Option<u32>,
+    pub(crate) lag_megabytes: Option<u32>,
+    pub(crate) connections_percent: Option<u8>,
+    pub(crate) long_transaction_minutes: Option<u32>,
+}
+
 /// The config file as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +76,8 @@ pub struct Config {
     pub(crate) triage: TriageFile,
     #[serde(default)]
     pub(crate) wall: WallFile,
+    #[serde(default)]
+    pub(crate) health: HealthFile,
 }
 
 /// Default wall page cycle.
@@ -100,6 +117,29 @@ impl Config {
             line: e.location().map_or(0, |l| l.line()),
             message: e.to_string(),
         })?;
+        for (key, zero) in [
+            (
+                "interval_seconds",
+                config.health.interval_seconds == Some(0),
+            ),
+            ("timeout_seconds", config.health.timeout_seconds == Some(0)),
+            ("concurrency", config.health.concurrency == Some(0)),
+            (
+                "connections_percent",
+                config
+                    .health
+                    .connections_percent
+                    .is_some_and(|p| p == 0 || p > 100),
+            ),
+        ] {
+            if zero {
+                return Err(ConfigError::Invalid {
+                    file: file.to_string(),
+                    line: line_of(yaml, key),
+                    message: format!("health.{key} is out of range"),
+                });
+            }
+        }
         if config.wall.cycle_seconds == Some(0) {
             return Err(ConfigError::Invalid {
                 file: file.to_string(),
@@ -161,6 +201,31 @@ impl Config {
             phase_lag: m(self.triage.phase_lag_minutes, d.phase_lag),
             backup_age: m(self.triage.backup_age_minutes, d.backup_age),
         }
+    }
+
+    /// How database health is scraped and judged: configured values, defaults for the rest.
+    pub fn health(&self) -> HealthConfig {
+        let h = &self.health;
+        let mut c = HealthConfig::every(h.interval_seconds.unwrap_or(DEFAULT_INTERVAL_SECONDS));
+        if let Some(n) = h.concurrency {
+            c.concurrency = n;
+        }
+        if let Some(s) = h.timeout_seconds {
+            c.timeout = std::time::Duration::from_secs(s);
+        }
+        if let Some(s) = h.lag_seconds {
+            c.limits.lag_seconds = f64::from(s);
+        }
+        if let Some(mb) = h.lag_megabytes {
+            c.limits.lag_bytes = f64::from(mb) * 1024.0 * 1024.0;
+        }
+        if let Some(p) = h.connections_percent {
+            c.limits.connections_share = f64::from(p) / 100.0;
+        }
+        if let Some(m) = h.long_transaction_minutes {
+            c.limits.long_transaction = Duration::minutes(i64::from(m));
+        }
+        c
     }
 
     /// Whether `c` copies to the clipboard in wall mode (default: no).

@@ -69,10 +69,18 @@ pub(crate) fn describe(e: &(dyn Error + 'static)) -> String {
     said_once(chain)
 }
 
+/// How every [`PluginError`] text begins.
+const PLUGIN_SAYS: &str = "the credential plugin ";
+
 /// The first words of a cause [`describe`] gave, for a place with room for a few:
 /// `connection refused`, `timed out`, `TLS failed`, `DNS lookup failed`, `401 Unauthorized`,
 /// `403 Forbidden`. Its texts put what happened first and the details after `: ` or ` (`.
+/// A credential plugin's failure is the exception and kept whole: its reason (the last line
+/// the plugin wrote to stderr) is what the user acts on, and [`PluginError`] keeps it short.
 pub(crate) fn headline(described: &str) -> &str {
+    if described.starts_with(PLUGIN_SAYS) {
+        return described;
+    }
     let end = [": ", " ("]
         .iter()
         .filter_map(|sep| described.find(sep))
@@ -151,6 +159,10 @@ mod tests {
             ),
             ("403 Forbidden (pods is forbidden)", "403 Forbidden"),
             (
+                "the credential plugin sh failed (exit status: 3): error: token revoked",
+                "the credential plugin sh failed (exit status: 3): error: token revoked",
+            ),
+            (
                 "GET /version got no answer within 4s",
                 "GET /version got no answer within 4s",
             ),
@@ -180,6 +192,28 @@ mod tests {
             describe_kube(status(503, "ServiceUnavailable", "")),
             "the API server answered 503 ServiceUnavailable"
         );
+    }
+
+    #[test]
+    fn every_plugin_failure_begins_as_headline_expects() {
+        let failures = [
+            PluginError::Start {
+                name: "aws".into(),
+                error: "not found".into(),
+            },
+            PluginError::Timeout {
+                name: "aws".into(),
+                seconds: 3,
+            },
+            PluginError::Failed {
+                name: "aws".into(),
+                status: "exit status: 3".into(),
+                stderr: Some("token revoked".into()),
+            },
+        ];
+        for e in failures {
+            assert!(e.to_string().starts_with(PLUGIN_SAYS), "{e}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! One-shot lists a detail view asks for when it opens, for facts no watch stream carries:
-//! a cluster's Services (how to connect) and its Restore objects (where it was restored from).
-//! A watch of every Service of a fleet would cost a stream and memory for what one detail
-//! shows; a list of one cluster's costs one request.
+//! One-shot lists a detail view or a form asks for when it opens, for facts no watch stream
+//! carries: a cluster's Services (how to connect) and its Restore objects (where it was
+//! restored from); the StorageClasses and every Cluster (the create form's choices and taken
+//! names). A watch of every Service of a fleet would cost a stream and memory for what one
+//! detail shows; a list of one cluster's costs one request.
 
 use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
@@ -38,6 +39,20 @@ pub async fn restores(
         .await?
         .iter()
         .filter_map(|r| restored::from_restore_object(&cluster.name, &components, r))
+        .collect())
+}
+
+/// Every object of `kind` in every namespace (or of a cluster-scoped kind), as JSON.
+pub async fn everywhere(client: Client, kind: Kind) -> Result<Vec<Value>, String> {
+    let api: Api<DynamicObject> = Api::all_with(client, &crate::k8s::client::api_resource(kind));
+    let objects = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| crate::k8s::cause::describe(&e))?;
+    Ok(objects
+        .items
+        .into_iter()
+        .filter_map(|o| serde_json::to_value(o).ok())
         .collect())
 }
 

@@ -1,9 +1,9 @@
-//! The one place kbdash writes to the API: sending a validated form request (create or JSON
-//! merge patch), for real or as a server-side dry run. Every mutating call of the forms goes
+//! The one place kbdash writes to the API: sending a validated form request (create, JSON
+//! merge patch or delete), for real or as a server-side dry run. Every mutating call of the forms goes
 //! through [`send`], so a read-only gate has a single function to wrap.
 
 use kube::Client;
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::Value;
 
 use kbdash_core::forms::{Request, RequestAction};
@@ -43,6 +43,17 @@ pub(crate) async fn send(client: &Client, req: &Request, dry_run: bool) -> Resul
             api.patch(name, &params, &Patch::Merge(&req.body))
                 .await
                 .map_err(api_message)?
+        }
+        RequestAction::Delete { name } => {
+            let params = DeleteParams {
+                dry_run,
+                ..DeleteParams::default()
+            };
+            // The API answers with the object still there (finalizers hold it: a Cluster is
+            // `Deleting` until its controller is done) or with a `Status`; either way the
+            // object is named by the request.
+            api.delete(name, &params).await.map_err(api_message)?;
+            return Ok(serde_json::json!({"metadata": {"name": name}}));
         }
     };
     serde_json::to_value(answer).map_err(|e| e.to_string())

@@ -1,5 +1,6 @@
 //! One context's part of the engine: its client behind its own read-only gate, its watch
-//! tasks and the channel their messages come on, and its liveness probe. A part that is slow,
+//! tasks and the channel their messages come on, its liveness probe, and the Events streams
+//! of a detail open on one of its objects. A part that is slow,
 //! unreachable or forbidden holds up nothing of the others': each has its own tasks and
 //! channel, and the engine polls them all.
 
@@ -11,6 +12,7 @@ use tokio::task::{JoinError, JoinSet};
 use crate::k8s::client::Connection;
 use crate::k8s::gate;
 use crate::k8s::liveness::{self, ProbeTiming};
+use crate::k8s::watch::object_events::EventSubject;
 use crate::k8s::watch::{self, Sink, WatchTiming};
 use crate::state::msg::Msg;
 use crate::state::shown::Shown;
@@ -39,6 +41,8 @@ pub(crate) struct Part {
     watch_rx: mpsc::Receiver<Msg>,
     watchers: JoinSet<()>,
     probe: JoinSet<()>,
+    /// The open detail's Events streams, when the detail's object is of this context.
+    object_events: JoinSet<()>,
 }
 
 impl Part {
@@ -65,6 +69,7 @@ impl Part {
             watch_rx: mpsc::channel(1).1,
             watchers: JoinSet::new(),
             probe: JoinSet::new(),
+            object_events: JoinSet::new(),
         };
         part.restart_watches(namespace, follow, timing.watch);
         if let Some(probe) = timing.probe {
@@ -87,6 +92,8 @@ impl Part {
         timing: WatchTiming,
     ) {
         self.watchers.abort_all();
+        // A new namespace closes the detail whose events they were.
+        self.object_events.abort_all();
         let (tx, rx) = mpsc::channel(CHANNEL);
         self.watch_rx = rx;
         let sink = Sink {
@@ -102,6 +109,39 @@ impl Part {
             timing,
             &sink,
         );
+    }
+
+    /// Lists and watches the Events of `subjects` in `namespace` for detail `id`, reporting
+    /// on `tx` (the engine's results, not the store's channel), instead of those it watched.
+    pub(crate) fn watch_object_events(
+        &mut self,
+        id: u64,
+        namespace: &str,
+        subjects: &[EventSubject],
+        follow: &follow::Sender<Option<ObjRef>>,
+        timing: WatchTiming,
+        tx: &mpsc::Sender<Msg>,
+    ) {
+        self.object_events.abort_all();
+        let sink = Sink {
+            ctx: self.shown.ctx,
+            tx: tx.clone(),
+            follow: follow.subscribe(),
+        };
+        watch::object_events::spawn(
+            &mut self.object_events,
+            &self.connection.client,
+            namespace,
+            subjects,
+            id,
+            timing,
+            &sink,
+        );
+    }
+
+    /// Stops the detail's Events streams, if they run here.
+    pub(crate) fn stop_object_events(&mut self) {
+        self.object_events.abort_all();
     }
 
     /// How many watch tasks run.
@@ -125,9 +165,12 @@ impl Part {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<(), JoinError>>> {
-        match self.watchers.poll_join_next(cx) {
-            Poll::Ready(Some(res)) => Poll::Ready(Some(res)),
-            _ => self.probe.poll_join_next(cx),
+        if let Poll::Ready(Some(res)) = self.watchers.poll_join_next(cx) {
+            return Poll::Ready(Some(res));
         }
+        if let Poll::Ready(Some(res)) = self.object_events.poll_join_next(cx) {
+            return Poll::Ready(Some(res));
+        }
+        self.probe.poll_join_next(cx)
     }
 }

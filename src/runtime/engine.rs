@@ -13,21 +13,25 @@ use std::task::{Context, Poll};
 
 use anyhow::Result;
 use tokio::sync::{mpsc, watch as follow};
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::{AbortHandle, JoinError, JoinSet};
 
 use crate::k8s::client::{Connection, Source, connect};
 use crate::k8s::liveness::ProbeTiming;
+use crate::k8s::logs;
 use crate::k8s::lookup;
+use crate::k8s::proxy_scrape;
 use crate::k8s::watch::{self, WatchTiming};
 use crate::runtime::context_part::{Part, Timing};
 use crate::runtime::exec::{self, CommandLine};
 use crate::runtime::form_effects;
 use crate::state::cmd::Cmd;
+use crate::state::logs::{LogsCmd, LogsMsg};
 use crate::state::model::Model;
 use crate::state::msg::Msg;
 use crate::state::readonly::Policy;
 use crate::state::shown::Shown;
 use crate::update::update;
+use kbdash_core::domain::evidence::TAIL_LINES;
 use kbdash_core::rows::{Ctx, ObjRef};
 
 /// Capacity of the command results' channel.
@@ -78,6 +82,8 @@ pub struct Engine {
     exec: Option<CommandLine>,
     /// Text for the clipboard, waiting for the terminal (OSC 52).
     clipboard: Option<String>,
+    /// The log view's stream and the context it streams from, while one is open.
+    log_stream: Option<(Ctx, AbortHandle)>,
 }
 
 fn panic_text(e: JoinError) -> String {
@@ -126,6 +132,7 @@ impl Engine {
             audit_log: config.audit_log,
             exec: None,
             clipboard: None,
+            log_stream: None,
         };
         engine.add_context(config.connection);
         engine
@@ -250,6 +257,60 @@ impl Engine {
                 }
                 None
             }
+            Cmd::Scrape {
+                ctx,
+                targets,
+                limits,
+            } => {
+                let (client, context) = (client?, context?);
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let results = proxy_scrape::scrape(client, targets, limits).await;
+                    let msg = Msg::Scraped {
+                        ctx,
+                        context,
+                        results,
+                    };
+                    let _ = tx.send(msg).await;
+                });
+                None
+            }
+            Cmd::WatchObjectEvents {
+                ctx,
+                id,
+                namespace,
+                subjects,
+            } => {
+                // One detail is open at a time: whatever streams another started stop, in
+                // whichever context they ran.
+                for part in self.parts.values_mut() {
+                    part.stop_object_events();
+                }
+                let (follow, watch) = (&self.follow_tx, self.timing.watch);
+                if let Some(part) = self.parts.get_mut(&ctx) {
+                    part.watch_object_events(id, &namespace, &subjects, follow, watch, &self.tx);
+                }
+                None
+            }
+            Cmd::StopObjectEvents => {
+                for part in self.parts.values_mut() {
+                    part.stop_object_events();
+                }
+                None
+            }
+            Cmd::FetchLogTail {
+                object,
+                namespace,
+                plan,
+            } => {
+                let client = client?;
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let result = logs::evidence(client, &namespace, &plan, TAIL_LINES).await;
+                    let _ = tx.send(Msg::LogTail { object, result }).await;
+                });
+                None
+            }
             Cmd::Watch { namespace } => {
                 self.namespace = namespace.clone();
                 for part in self.parts.values_mut() {
@@ -269,6 +330,9 @@ impl Engine {
                     if self.namespace.is_some() && current.as_deref() != Some(name.as_str()) {
                         self.namespace = Some(conn.default_namespace.clone());
                     }
+                    // The log view closes with the model the new context starts; the detail's
+                    // Events streams end with the parts they ran in.
+                    self.close_log_stream();
                     // Shown alone, it is the first context again.
                     self.parts.clear();
                     self.next_ctx = 0;
@@ -285,8 +349,12 @@ impl Engine {
                 Err(e) => Some(Msg::Failed(format!("{e:#}"))),
             },
             Cmd::RemoveContext(ctx) => {
-                // Dropping the part aborts its tasks and drops what they had queued.
+                // Dropping the part aborts its tasks and drops what they had queued; a log
+                // streamed from the context ends with it.
                 self.parts.remove(&ctx);
+                if self.log_stream.as_ref().is_some_and(|(of, _)| *of == ctx) {
+                    self.close_log_stream();
+                }
                 None
             }
             Cmd::LoadTheme(name) => Some(Msg::ThemeLoaded(
@@ -309,6 +377,10 @@ impl Engine {
                     Err(e) => Some(Msg::Failed(e)),
                 }
             }
+            Cmd::Logs(cmd) => {
+                self.run_logs(cmd, client);
+                None
+            }
             Cmd::Form(cmd) => {
                 // A YAML written to a file names no context and needs no client.
                 let client = client.or_else(|| {
@@ -325,6 +397,45 @@ impl Engine {
                     let _ = tx.send(Msg::Form(msg)).await;
                 });
                 None
+            }
+        }
+    }
+
+    fn close_log_stream(&mut self) {
+        if let Some((_, task)) = self.log_stream.take() {
+            task.abort();
+        }
+    }
+
+    /// Opens or closes the log view's stream (one at a time), or writes its lines to a file.
+    /// `client` is that of the context of the pod streamed ([`Engine::route`]).
+    fn run_logs(&mut self, cmd: LogsCmd, client: Option<kube::Client>) {
+        match cmd {
+            LogsCmd::Open { session, request } => {
+                self.close_log_stream();
+                let Some(client) = client else { return };
+                let ctx = request.source.ctx();
+                let tx = self.tx.clone();
+                let task = self
+                    .effects
+                    .spawn(logs::stream(client, request, move |event| {
+                        let tx = tx.clone();
+                        async move {
+                            let msg = Msg::Logs(LogsMsg::Event { session, event });
+                            tx.send(msg).await.is_ok()
+                        }
+                    }));
+                self.log_stream = Some((ctx, task));
+            }
+            LogsCmd::Close => self.close_log_stream(),
+            LogsCmd::Write { path, text } => {
+                let tx = self.tx.clone();
+                self.effects.spawn(async move {
+                    let written = tokio::task::spawn_blocking(move || write_new(&path, &text))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(Msg::Logs(LogsMsg::Written(written))).await;
+                });
             }
         }
     }
@@ -413,9 +524,50 @@ impl Engine {
     }
 }
 
+/// Writes `text` to a new file at `path` (relative: in the current directory) and returns its
+/// absolute path. A file (or a symbolic link) already there is left alone and reported.
+fn write_new(path: &std::path::Path, text: &str) -> std::result::Result<PathBuf, String> {
+    use std::io::Write;
+    let path = std::env::current_dir()
+        .map_err(|e| e.to_string())?
+        .join(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_is_written_to_a_new_file_only() {
+        let dir = std::env::temp_dir().join(format!("kbdash-write-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("pod-postgresql.log");
+        assert_eq!(write_new(&path, "a\n"), Ok(path.clone()));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n");
+        let again = write_new(&path, "b\n").unwrap_err();
+        assert!(again.contains("exists"), "{again}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n", "left alone");
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.log");
+            std::os::unix::fs::symlink(dir.join("elsewhere.log"), &link).unwrap();
+            assert!(
+                write_new(&link, "c\n").is_err(),
+                "never through a symbolic link"
+            );
+            assert!(!dir.join("elsewhere.log").exists());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[tokio::test]
     async fn a_panicking_task_ends_the_loop_with_its_message() {

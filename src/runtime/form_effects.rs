@@ -18,10 +18,10 @@ use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
 use crate::k8s::cause::describe;
-use crate::k8s::submit;
+use crate::k8s::{lookup, submit};
 use crate::state::cmd::FormCmd;
 use crate::state::msg::FormMsg;
-use kbdash_core::forms::{FormContext, LiveObjects, Request, RestoreContext};
+use kbdash_core::forms::{FormContext, LiveObjects, Request, RequestAction, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::redact;
 use kbdash_core::rows::ObjKey;
@@ -74,6 +74,12 @@ pub async fn run_within(
                 .map(Box::new),
             cluster,
         },
+        FormCmd::LoadBlank { ctx, namespace } => FormMsg::Context {
+            result: bounded(limit, load_blank(client, &namespace))
+                .await
+                .map(Box::new),
+            cluster: ObjKey::new(&namespace, "").in_ctx(ctx),
+        },
         FormCmd::LoadRestore { backup } => FormMsg::RestoreContext {
             result: bounded(limit, load_restore(client, &backup))
                 .await
@@ -105,8 +111,13 @@ pub async fn run_within(
                         .to_string()
                 });
             if let Some(path) = audit_log {
+                let done = match req.action {
+                    RequestAction::Create => "created",
+                    RequestAction::MergePatch { .. } => "patched",
+                    RequestAction::Delete { .. } => "deleted",
+                };
                 let (name, outcome) = match &result {
-                    Ok(name) => (Some(name.as_str()), "created".to_string()),
+                    Ok(name) => (Some(name.as_str()), done.to_string()),
                     Err(e) if answered => (None, format!("refused: {e}")),
                     Err(e) => (None, format!("unanswered: {e}")),
                 };
@@ -263,16 +274,9 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
     };
     // The controller labels every OpsRequest with its cluster (docs/kubeblocks.md#ops-labels).
     let ops = list(client, Kind::OpsRequest, ns, &cluster.name).await;
-    let versions: Api<DynamicObject> = Api::all_with(
-        client.clone(),
-        &crate::k8s::client::api_resource(Kind::ComponentVersion),
-    );
-    let version = versions
-        .get_opt("postgresql")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::to_value(v).ok());
+    let version = component_version(client).await;
+    let backups = list(client, Kind::Backup, ns, &cluster.name).await;
+    let (classes, clusters) = create_choices(client).await;
     Ok(FormContext::from_objects(LiveObjects {
         cluster: &obj,
         pods: &pods,
@@ -284,7 +288,63 @@ async fn load_context(client: &Client, cluster: &ObjKey) -> Result<FormContext, 
         action_sets: &action_sets,
         now: Utc::now(),
     })
-    .with_ops_requests(&ops))
+    .with_ops_requests(&ops)
+    .with_backups(&backups)
+    .with_storage_classes(&classes)
+    .with_clusters(&clusters))
+}
+
+/// The StorageClasses and every Cluster, which a new cluster's form chooses from and checks its
+/// name against; a list the API refuses leaves its part empty (the dry run still judges).
+async fn create_choices(client: &Client) -> (Vec<Value>, Vec<Value>) {
+    let mut found = Vec::new();
+    for kind in [Kind::StorageClass, Kind::Cluster] {
+        found.push(
+            lookup::everywhere(client.clone(), kind)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::debug!("listing {kind:?} for a form: {e}");
+                    Vec::new()
+                }),
+        );
+    }
+    let clusters = found.pop().unwrap_or_default();
+    (found.pop().unwrap_or_default(), clusters)
+}
+
+/// The PostgreSQL ComponentVersion, when the API has it.
+async fn component_version(client: &Client) -> Option<Value> {
+    let versions: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &crate::k8s::client::api_resource(Kind::ComponentVersion),
+    );
+    versions
+        .get_opt("postgresql")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::to_value(v).ok())
+}
+
+/// The context of a new cluster's form with no cluster to start from: the namespace, the
+/// releases, the StorageClasses and the taken names.
+async fn load_blank(client: &Client, namespace: &str) -> Result<FormContext, String> {
+    let version = component_version(client).await;
+    let (classes, clusters) = create_choices(client).await;
+    let nobody = serde_json::json!({"metadata": {"namespace": namespace}});
+    Ok(FormContext::from_objects(LiveObjects {
+        cluster: &nobody,
+        pods: &[],
+        components: &[],
+        pvcs: &[],
+        component_version: version.as_ref(),
+        backup_policies: &[],
+        backup_schedules: &[],
+        action_sets: &[],
+        now: Utc::now(),
+    })
+    .with_storage_classes(&classes)
+    .with_clusters(&clusters))
 }
 
 async fn load_restore(client: &Client, backup: &ObjKey) -> Result<RestoreContext, String> {

@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use crate::k8s::proxy_scrape::{ScrapeLimits, ScrapeTarget};
+use crate::k8s::watch::object_events::EventSubject;
 use crate::state::exec::ExecTarget;
+use crate::state::logs::LogsCmd;
+use kbdash_core::domain::evidence::LogPlan;
 use kbdash_core::forms::Request;
 use kbdash_core::rows::{Ctx, ObjKey, ObjRef};
 
@@ -28,6 +32,30 @@ pub enum Cmd {
     /// Restart a context's watches as they are: their connections may be dead without knowing
     /// it.
     RestartWatches(Ctx),
+    /// List and watch the Events of `subjects` in `namespace` of context `ctx` for detail
+    /// `id`, stopping any a previous detail started.
+    WatchObjectEvents {
+        /// The context of the detail's object: the streams go to its API server.
+        ctx: Ctx,
+        /// Which detail's streams these are.
+        id: u64,
+        /// The subjects' namespace.
+        namespace: String,
+        /// The objects whose Events the detail shows.
+        subjects: Vec<EventSubject>,
+    },
+    /// Stop the detail's Events streams.
+    StopObjectEvents,
+    /// Fetch the last lines of the log `plan` names in `namespace` (of the context of
+    /// `object`), for triage's evidence on `object`.
+    FetchLogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The pods' namespace.
+        namespace: String,
+        /// Which log.
+        plan: LogPlan,
+    },
     /// Show this kubeconfig context alone: reconnect and restart the watches.
     SwitchContext(String),
     /// Show this kubeconfig context too, beside those shown.
@@ -43,6 +71,18 @@ pub enum Cmd {
     Exec(ExecTarget),
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Scrape these clusters' exporters and Patroni through the pod proxy of context `ctx`
+    /// (reads only); every target is of that context.
+    Scrape {
+        /// The context whose API server proxies the scrape; the answers say it.
+        ctx: Ctx,
+        /// What to scrape.
+        targets: Vec<ScrapeTarget>,
+        /// How hard.
+        limits: ScrapeLimits,
+    },
+    /// Open or close the log view's stream, or write its lines to a file.
+    Logs(LogsCmd),
 }
 
 impl Cmd {
@@ -55,16 +95,22 @@ impl Cmd {
             | Cmd::LoadClusterFacts { .. }
             | Cmd::Watch { .. }
             | Cmd::RestartWatches(_)
+            | Cmd::WatchObjectEvents { .. }
+            | Cmd::StopObjectEvents
+            | Cmd::FetchLogTail { .. }
             | Cmd::SwitchContext(_)
             | Cmd::AddContext(_)
             | Cmd::RemoveContext(_)
             | Cmd::LoadTheme(_)
-            | Cmd::Copy(_) => false,
+            | Cmd::Copy(_)
+            | Cmd::Scrape { .. }
+            | Cmd::Logs(_) => false,
             // An exec is a write as the API server sees it (`create` on `pods/exec`), and what
             // is typed in the container can change anything: read-only mode has none.
             Cmd::Exec(_) => true,
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { .. }
+                | FormCmd::LoadBlank { .. }
                 | FormCmd::LoadRestore { .. }
                 | FormCmd::WriteYaml { .. } => false,
                 // A server-side dry run is a write request too: the gate refuses it.
@@ -82,8 +128,12 @@ impl Cmd {
             Cmd::LoadClusterFacts { cluster, .. } => Some(cluster.ctx),
             Cmd::RestartWatches(ctx) | Cmd::RemoveContext(ctx) => Some(*ctx),
             Cmd::Exec(target) => Some(target.pod.ctx),
+            Cmd::WatchObjectEvents { ctx, .. } | Cmd::Scrape { ctx, .. } => Some(*ctx),
+            Cmd::FetchLogTail { object, .. } => Some(object.key.ctx),
+            Cmd::Logs(LogsCmd::Open { request, .. }) => Some(request.source.ctx()),
             Cmd::Form(form) => match form {
                 FormCmd::LoadContext { cluster } => Some(cluster.ctx),
+                FormCmd::LoadBlank { ctx, .. } => Some(*ctx),
                 FormCmd::LoadRestore { backup } => Some(backup.ctx),
                 FormCmd::DryRun { ctx, .. } | FormCmd::Submit { ctx, .. } => Some(*ctx),
                 FormCmd::WriteYaml { .. } => None,
@@ -93,7 +143,11 @@ impl Cmd {
             | Cmd::SwitchContext(_)
             | Cmd::AddContext(_)
             | Cmd::LoadTheme(_)
-            | Cmd::Copy(_) => None,
+            | Cmd::Copy(_)
+            // Stopping the detail's streams aborts tasks; closing or writing a log talks to no
+            // server.
+            | Cmd::StopObjectEvents
+            | Cmd::Logs(LogsCmd::Close | LogsCmd::Write { .. }) => None,
         }
     }
 }
@@ -108,11 +162,20 @@ impl Eq for Outgoing {}
 /// An effect of the form modal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormCmd {
-    /// Fetch the cluster and its pods, PVCs, backup policies and schedule, OpsRequests, and
-    /// the PostgreSQL ComponentVersion, and build the form context.
+    /// Fetch the cluster and its pods, PVCs, backups, backup policies and schedule,
+    /// OpsRequests, the PostgreSQL ComponentVersion, the StorageClasses and every Cluster, and
+    /// build the form context.
     LoadContext {
         /// The cluster operated on.
         cluster: ObjKey,
+    },
+    /// Fetch what a new cluster's form chooses from (the ComponentVersion's releases, the
+    /// StorageClasses, every Cluster), with no cluster to start from.
+    LoadBlank {
+        /// The context the new cluster is made in: the lists are that API server's.
+        ctx: Ctx,
+        /// The namespace the new cluster starts in.
+        namespace: String,
     },
     /// Fetch a backup, the Backups of its namespace and every Cluster, and build the restore
     /// form's context.

@@ -56,6 +56,10 @@ pub enum ColumnId {
     Size,
     /// A continuous backup's TIME RANGE.
     TimeRange,
+    /// A cluster's replication LAG, from its exporters.
+    Lag,
+    /// A cluster's CONNections against max_connections, from its exporters.
+    Conn,
 }
 
 impl ColumnId {
@@ -73,7 +77,7 @@ impl ColumnId {
             | ColumnId::Progress
             | ColumnId::TimeRange
             | ColumnId::Reason => 6,
-            ColumnId::Restarts | ColumnId::Size => 5,
+            ColumnId::Restarts | ColumnId::Size | ColumnId::Lag | ColumnId::Conn => 5,
             ColumnId::Version | ColumnId::Method | ColumnId::Duration => 4,
             ColumnId::Age => 3,
             ColumnId::Node => 2,
@@ -178,6 +182,10 @@ impl TableRow for ClusterRow {
         Column::unsorted(ColumnId::LastOp, "LAST OP"),
         Column::unsorted(ColumnId::Pitr, "PITR"),
         Column::sorted(ColumnId::Age, "AGE", |c| age(c.created)),
+        // Shown once a scrape answered (the pane passes their widths only then): last, so
+        // that leaving them out leaves the others as they were.
+        Column::unsorted(ColumnId::Lag, "LAG"),
+        Column::unsorted(ColumnId::Conn, "CONN"),
     ];
     const FIRST_SORT: ColumnId = ColumnId::Name;
 

@@ -4,7 +4,7 @@ use crate::state::completion::common_prefix;
 use crate::state::exec::Program;
 use crate::state::model::{Model, Pane};
 use crate::state::theme::BUILTIN;
-use kbdash_core::forms::OpKind;
+use kbdash_core::forms::{OpKind, WalGStep};
 
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,9 @@ impl Command {
 
 /// The `:` command that opens the restore wizard.
 pub(crate) const RESTORE_COMMAND: &str = "restore";
+
+/// The `:` command that opens the wal-g setup's next step.
+pub(crate) const WAL_G_SETUP_COMMAND: &str = "wal-g-setup";
 
 /// Command words with what they do, for completion and help.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -89,6 +92,39 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "restore",
         "restore [BACKUP]: restore wizard from the selected (or the cluster's continuous) backup",
     ),
+    (
+        "create",
+        "a new PostgreSQL cluster (form; also n on the Clusters pane)",
+    ),
+    (
+        "clone",
+        "a new cluster prefilled from the selected one (form)",
+    ),
+    (
+        "termination-policy",
+        "change what deleting the cluster does (form)",
+    ),
+    (
+        "delete",
+        "delete the cluster as its termination policy says (dialog; also Ctrl-D)",
+    ),
+    (
+        "wal-g-setup",
+        "the addon guide's wal-g setup, one step at a time: config-wal-g, archive_command, \
+         a wal-g backup (each followed to its end first)",
+    ),
+    (
+        "wal-g-config",
+        "wal-g setup step 1: the config-wal-g Backup (form)",
+    ),
+    (
+        "wal-g-archive-command",
+        "wal-g setup step 2: archive_command to wal-g wal-push (form)",
+    ),
+    (
+        "wal-g-backup",
+        "wal-g setup step 3: a wal-g full backup (form)",
+    ),
     ("q", "quit"),
 ];
 
@@ -131,6 +167,8 @@ pub fn word_mutates(word: &str) -> bool {
     // Every form command builds a request for the cluster.
     OpKind::ALL.iter().any(|op| op.commands().contains(&word))
         || word == RESTORE_COMMAND
+        || word == WAL_G_SETUP_COMMAND
+        || WalGStep::from_command(word).is_some()
         || parse(&format!("{word} _")).is_ok_and(|c| c.mutates())
 }
 
@@ -225,7 +263,10 @@ mod tests {
     /// Help and completion list every form command, and read-only mode none of them.
     #[test]
     fn every_form_command_is_offered_unless_read_only() {
-        for word in OpKind::ALL.iter().flat_map(|op| op.commands()) {
+        let steps = WalGStep::ALL.map(|s| s.command());
+        let setup = [WAL_G_SETUP_COMMAND];
+        let words = OpKind::ALL.iter().flat_map(|op| op.commands());
+        for word in words.chain(steps.iter()).chain(setup.iter()) {
             assert!(offered(false).any(|(w, _)| w == word), ":{word}");
             assert!(!offered(true).any(|(w, _)| w == word), ":{word}");
         }

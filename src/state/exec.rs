@@ -3,9 +3,9 @@
 
 use kbdash_core::rows::ObjKey;
 
-/// The container kbdash execs into: the PostgreSQL pod's server container
-/// (docs/kubeblocks.md#logs lists the pod's containers).
-pub const POSTGRES_CONTAINER: &str = "postgresql";
+/// The container kbdash execs into: the PostgreSQL pod's server container, the one its log
+/// opens on too.
+pub use crate::k8s::logs::POSTGRES_CONTAINER;
 
 /// What to run in the container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -71,6 +71,10 @@ pub enum Action {
     Restore,
     /// Open the Cancel form on the selected OpsRequest.
     CancelOps,
+    /// Open the form of a new cluster (`:create`).
+    CreateCluster,
+    /// Open the delete dialog of the selected cluster (`:delete`).
+    DeleteCluster,
     /// Open a shell in the selected pod's container (`kubectl exec`).
     Shell,
     /// Copy the selected object's name (`namespace/name`) to the clipboard (OSC 52).
@@ -83,6 +87,18 @@ pub enum Action {
     SearchPrev,
     /// Switch to the context under the context list's cursor (as `:ctx NAME`).
     SwitchContext,
+    /// Open the log of the selected pod, of a cluster's primary pod, or of a backup's pod.
+    Logs,
+    /// A key of the log view.
+    Log(LogAction),
+    /// Open the form of the operation that usually fixes the triage problem shown.
+    Remedy,
+    /// Open the selected (or shown) cluster's incident timeline.
+    Incidents,
+    /// In the incident timeline: show or hide the entries of the kind with this number.
+    IncidentKind(u8),
+    /// In the incident timeline: the last hour, or everything kept.
+    IncidentWindow,
     /// A key another tool binds that does nothing here: say what does instead.
     Hint(Hint),
     /// A key of the operations menu or a form (bound in the form contexts only).
@@ -115,8 +131,8 @@ impl Hint {
             (Hint::Edit, false) => "e edits in a form's preview; o opens operations",
             (Hint::Edit, true) => "read-only mode: nothing is edited",
             (Hint::Delete, false) => {
-                "delete: kbdash deletes nothing (kubectl delete does); o opens operations \
-                 (:stop stops a cluster), x cancels a running OpsRequest"
+                "delete: Ctrl-D or D on the Clusters pane (1) deletes the selected cluster as its \
+                 termination policy says (:delete); x cancels a running OpsRequest"
             }
             (Hint::Delete, true) => "read-only mode: nothing is deleted",
             (Hint::Search, _) => {
@@ -124,6 +140,39 @@ impl Hint {
             }
         }
     }
+}
+
+/// What a key does in the log view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    /// The pod's next container.
+    NextContainer,
+    /// The pod's previous container.
+    PrevContainer,
+    /// The cluster's next pod (a log opened on a cluster).
+    NextPod,
+    /// The cluster's previous pod.
+    PrevPod,
+    /// Switch between the container's current and previous (terminated) run.
+    Previous,
+    /// Follow the end of the log, or stop where it is.
+    Follow,
+    /// Show or hide each line's time.
+    Timestamps,
+    /// Wrap long lines, or cut them.
+    Wrap,
+    /// Start with more lines from the end.
+    MoreTail,
+    /// Start with fewer lines from the end.
+    LessTail,
+    /// Search the log.
+    Search,
+    /// The next (newer) match.
+    SearchNext,
+    /// The previous (older) match.
+    SearchPrev,
+    /// Write the lines kept to a file.
+    Write,
 }
 
 /// What a key does in the operations menu or a form.
@@ -215,10 +264,21 @@ impl Action {
             | Action::SearchNext
             | Action::SearchPrev
             | Action::SwitchContext
+            | Action::Logs
+            | Action::Log(_)
+            | Action::Incidents
+            | Action::IncidentKind(_)
+            | Action::IncidentWindow
             | Action::Hint(_) => false,
             // The restore wizard exists to create a cluster; a shell can change anything in
             // the container, and `kubectl exec` is a write as the API server sees it.
-            Action::OpsMenu | Action::Restore | Action::CancelOps | Action::Shell => true,
+            Action::OpsMenu
+            | Action::Restore
+            | Action::CancelOps
+            | Action::CreateCluster
+            | Action::DeleteCluster
+            | Action::Shell
+            | Action::Remedy => true,
             Action::Form(form) => form.mutates(),
         }
     }
@@ -278,6 +338,10 @@ pub(crate) enum Context {
     Triage,
     /// The list of the kubeconfig's contexts (`:ctx` without a name).
     Contexts,
+    /// The log view.
+    Logs,
+    /// A cluster's incident timeline.
+    Incidents,
     /// The operations menu.
     Menu,
     /// A form loading its live objects or dry-running.
@@ -316,7 +380,7 @@ pub(crate) enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub(crate) const ALL: [Context; 26] = [
+    pub(crate) const ALL: [Context; 28] = [
         Context::Global,
         Context::Table,
         Context::Clusters,
@@ -326,6 +390,8 @@ impl Context {
         Context::Detail,
         Context::Triage,
         Context::Contexts,
+        Context::Logs,
+        Context::Incidents,
         Context::Menu,
         Context::FormWaiting,
         Context::Fields,
@@ -357,6 +423,8 @@ impl Context {
             Context::Detail => "Detail view",
             Context::Triage => "Triage view",
             Context::Contexts => "Context list (:ctx)",
+            Context::Logs => "Log view",
+            Context::Incidents => "Incident timeline (t)",
             Context::Menu => "Operations menu",
             Context::FormWaiting => "Form: loading or dry run",
             Context::Fields => "Form: fields",
@@ -388,7 +456,9 @@ impl Context {
             | Context::Pods
             | Context::Detail
             | Context::Triage
-            | Context::Contexts => false,
+            | Context::Contexts
+            | Context::Logs => false,
+            Context::Incidents => false,
             Context::Menu
             | Context::FormWaiting
             | Context::Fields
@@ -554,6 +624,8 @@ pub(crate) fn screen_contexts(overlay: &Overlay, focus: Pane) -> &'static [Conte
         (Overlay::Help { .. }, _) => &[Context::Global],
         (Overlay::Triage { .. }, _) => &[Context::Triage, Context::Global],
         (Overlay::Contexts { .. }, _) => &[Context::Contexts, Context::Global],
+        (Overlay::Logs, _) => &[Context::Logs, Context::Global],
+        (Overlay::Incidents(_), _) => &[Context::Incidents, Context::Global],
         (Overlay::None, Pane::Clusters) => &[Context::Clusters, Context::Table, Context::Global],
         (Overlay::None, Pane::Ops) => &[Context::Ops, Context::Table, Context::Global],
         (Overlay::None, Pane::Backups) => &[Context::Backups, Context::Table, Context::Global],

@@ -1,5 +1,6 @@
 //! How the dashboard starts, as far as triage and the wall are concerned.
 
+use crate::state::health::HealthConfig;
 use crate::state::model::{Model, Overlay};
 use crate::state::triage::WallState;
 use kbdash_core::domain::triage::Thresholds;
@@ -15,12 +16,15 @@ pub struct Launch {
     pub thresholds: Thresholds,
     /// Whether `c` copies to the clipboard on the wall (`wall.copy` in the config file).
     pub wall_copy: bool,
+    /// How database health is scraped and judged (`health` in the config file).
+    pub health: HealthConfig,
 }
 
 impl Launch {
     /// Sets up a fresh model.
     pub fn apply(&self, m: &mut Model) {
         m.triage.thresholds = self.thresholds;
+        m.health.config = self.health;
         m.triage.problems.rebuild();
         if self.open_triage {
             m.overlay = Overlay::Triage { selected: 0 };

@@ -4,7 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::state::evidence::Evidence;
 use crate::state::forms::Forms;
+use crate::state::health::HealthState;
+use crate::state::incident_timeline::IncidentTimeline;
+use crate::state::logs::LogView;
+use crate::state::object_events::ObjectEvents;
 use crate::state::search::Search;
 use crate::state::shown::Shown;
 use crate::state::store::{Store, WATCHED};
@@ -160,11 +165,15 @@ pub enum Overlay {
         /// The selected problem's rank.
         selected: usize,
     },
+    /// A cluster's incident timeline (`t`).
+    Incidents(IncidentTimeline),
     /// The kubeconfig's contexts, to switch to one (`:ctx` without a name).
     Contexts {
         /// The cursor's place in [`Model::contexts`].
         selected: usize,
     },
+    /// A container's log ([`Model::logs`]).
+    Logs,
 }
 
 /// Which line editor is open at the bottom.
@@ -236,6 +245,12 @@ pub struct Model {
     pub followed_pod: Option<(ObjKey, Vec<Container>)>,
     /// What the cluster detail listed when it opened.
     pub cluster_facts: Option<ClusterFacts>,
+    /// The Events of the open detail's object, while it is open.
+    pub object_events: Option<ObjectEvents>,
+    /// Triage's evidence for the problem whose detail is open.
+    pub evidence: Option<Evidence>,
+    /// The id the next detail's Events streams get.
+    pub(crate) next_events_id: u64,
     /// A one-line message for the status line, with when it was posted.
     pub notice: Option<(String, DateTime<Utc>)>,
     /// Triage rules' state and stream freshness.
@@ -245,10 +260,16 @@ pub struct Model {
     pub api_down: BTreeMap<Ctx, ApiDown>,
     /// Wall mode, when on.
     pub(crate) wall: Option<WallState>,
+    /// Database health scraped through the pod proxy.
+    pub health: HealthState,
     /// The user asked to leave.
     pub quit: bool,
     /// The operations menu, the open form and the requests submitted from forms.
     pub forms: Forms,
+    /// The open log view, if any.
+    pub logs: Option<Box<LogView>>,
+    /// How many log streams were opened: the next one's number.
+    pub log_sessions: u64,
     /// Something changed since the last draw.
     pub dirty: bool,
 }
@@ -281,12 +302,18 @@ impl Model {
             followed_ops: None,
             followed_pod: None,
             cluster_facts: None,
+            object_events: None,
+            evidence: None,
+            next_events_id: 1,
             notice: None,
             triage: Default::default(),
             api_down: BTreeMap::new(),
             wall: None,
+            health: HealthState::default(),
             quit: false,
             forms: Default::default(),
+            logs: None,
+            log_sessions: 0,
             dirty: true,
         }
     }

@@ -9,10 +9,12 @@ use serde_json::Value;
 
 use crate::k8s::liveness::Probe;
 use crate::k8s::watch::{Report, WatchEvent};
+use crate::state::logs::LogsMsg;
 use crate::state::shown::Shown;
 use crate::state::theme::Theme;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::detail::services::ServiceFacts;
+use kbdash_core::domain::health::ClusterScrape;
 use kbdash_core::forms::{FormContext, RestoreContext};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{Ctx, ObjKey, ObjRef};
@@ -36,6 +38,22 @@ pub enum Msg {
         at: DateTime<Utc>,
         /// What happened.
         event: WatchEvent,
+    },
+    /// An event of the open detail's Events streams (`id`: which detail's).
+    ObjectEvents {
+        /// The detail view the streams were started for.
+        id: u64,
+        /// What happened.
+        event: WatchEvent,
+        /// When it arrived.
+        at: DateTime<Utc>,
+    },
+    /// The last lines of a log fetched for triage's evidence on `object`.
+    LogTail {
+        /// The problem's object.
+        object: ObjRef,
+        /// The lines, or why there are none.
+        result: Result<Vec<String>, String>,
     },
     /// The full object followed for the YAML view (fetched, or seen on its watch stream).
     Raw {
@@ -85,6 +103,18 @@ pub enum Msg {
     },
     /// The result of a form effect.
     Form(FormMsg),
+    /// Clusters scraped through the pod proxy ([`crate::state::cmd::Cmd::Scrape`]).
+    Scraped {
+        /// The context they were scraped in (every cluster's key carries it too).
+        ctx: Ctx,
+        /// Its name when they were asked for: after a switch, another context may have
+        /// the same id.
+        context: String,
+        /// Each cluster's answers.
+        results: Vec<(ObjKey, ClusterScrape)>,
+    },
+    /// A log stream's event, or the log written to a file.
+    Logs(LogsMsg),
 }
 
 impl From<Report> for Msg {
@@ -102,6 +132,11 @@ impl From<Report> for Msg {
                 event,
             },
             Report::Raw { target, result } => Msg::Raw { target, result },
+            Report::ObjectEvents { id, event } => Msg::ObjectEvents {
+                id,
+                event,
+                at: Utc::now(),
+            },
         }
     }
 }

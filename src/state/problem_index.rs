@@ -34,13 +34,15 @@ pub(crate) enum Unit {
     Stream(Ctx, Kind),
     /// A context's API server's liveness.
     Api(Ctx),
+    /// A cluster's database health, as scraped through the pod proxy.
+    Health(ObjKey),
 }
 
 impl Unit {
     /// The context the unit belongs to.
     pub(crate) fn ctx(&self) -> Ctx {
         match self {
-            Unit::Cluster(key) | Unit::Pod(key) | Unit::Ops(key) => key.ctx,
+            Unit::Cluster(key) | Unit::Pod(key) | Unit::Ops(key) | Unit::Health(key) => key.ctx,
             Unit::Stream(ctx, _) | Unit::Api(ctx) => *ctx,
         }
     }
@@ -150,6 +152,8 @@ impl ProblemIndex {
             }
             // Cluster-scoped: it belongs to no cluster, and only concerns all of them.
             Kind::ActionSet => {}
+            // No rule reads Warning events: triage's evidence shows them when it is drawn.
+            Kind::Event => {}
             kind => {
                 if kind == Kind::Pod {
                     self.touch(Unit::Pod(change.key.clone()));

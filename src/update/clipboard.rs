@@ -29,6 +29,8 @@ fn selected(m: &Model) -> Option<String> {
     }
     match &m.overlay {
         Overlay::Detail(d) => Some(name(&d.target.key)),
+        // The pod whose log is shown.
+        Overlay::Logs => m.logs.as_ref().and_then(|l| l.pod.as_ref()).map(name),
         Overlay::Triage { selected } => {
             let listing = m.triage.listing_acknowledged;
             let problems = &m.triage.problems;
@@ -46,6 +48,7 @@ fn selected(m: &Model) -> Option<String> {
             .contexts
             .get((*selected).min(m.contexts.len().saturating_sub(1)))
             .cloned(),
+        Overlay::Incidents(v) => Some(name(&v.cluster)),
         Overlay::Help { .. } => None,
         Overlay::None => m.table(m.focus).selected_key().map(name),
     }

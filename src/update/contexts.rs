@@ -66,6 +66,7 @@ pub(super) fn remove(m: &mut Model, name: &str, cmds: &mut Vec<Cmd>) {
     }
     m.readonly = m.shown.iter().all(|s| s.readonly);
     m.store.forget_ctx(ctx, m.now);
+    m.health.forget_ctx(ctx);
     m.streams.retain(|(c, _), _| *c != ctx);
     m.api_down.remove(&ctx);
     m.triage.down.remove(&ctx);

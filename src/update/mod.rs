@@ -6,8 +6,13 @@
 mod clipboard;
 mod contexts;
 mod detail;
+mod evidence;
 mod exec;
 pub mod forms;
+mod health;
+mod incident_timeline;
+mod logs;
+mod object_events;
 pub(crate) mod redraw;
 mod search;
 pub mod triage;
@@ -19,6 +24,7 @@ use crate::k8s::watch::{StreamError, WatchEvent};
 use crate::state::cmd::Cmd;
 use crate::state::command::{self, Command};
 use crate::state::exec::Program;
+use crate::state::health::HealthState;
 use crate::state::keymap::{self, Action, Context};
 use crate::state::model::{Detail, Input, InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::msg::Msg;
@@ -49,6 +55,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 m.notice = None;
             }
             triage::on_tick(m);
+            health::on_tick(m, &mut cmds);
         }
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -96,7 +103,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             redraw = redraw::changes_screen(before, after);
         }
         Msg::Form(msg) => forms::answers::on_msg(m, msg),
+        Msg::Scraped {
+            ctx,
+            context,
+            results,
+        } => health::on_scraped(m, ctx, &context, results),
+        Msg::Logs(msg) => logs::on_msg(m, msg),
         Msg::Raw { target, result } => on_raw(m, target, result),
+        Msg::ObjectEvents { id, event, at } => object_events::on_event(m, id, event, at),
+        Msg::LogTail { object, result } => evidence::on_log(m, object, result),
         Msg::ClusterFacts {
             cluster,
             services,
@@ -155,6 +170,7 @@ fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
     let contexts = std::mem::take(&mut m.contexts);
     let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
+    let health = m.health.config;
     // Role history is about clusters, not about what is on screen: keep it within a context.
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
@@ -173,6 +189,7 @@ fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
     m.readonly = readonly;
     m.focus = focus;
     m.triage.thresholds = triage.thresholds;
+    m.health = HealthState::with_config(health);
     m.wall = wall;
     if let Some(text) = moved {
         notify(m, text);
@@ -236,12 +253,20 @@ fn act(m: &mut Model, action: Action, cmds: &mut Vec<Cmd>) {
         Action::Form(action) => forms::keys::act(&mut m.forms, action, cmds),
         Action::Restore => forms::open::restore(m, None, cmds),
         Action::CancelOps => forms::open::cancel_ops(m, cmds),
+        Action::CreateCluster => forms::open::create(m, cmds),
+        Action::DeleteCluster => forms::open::delete(m, cmds),
         Action::Shell => exec::start(m, Program::Shell, cmds),
         Action::Copy => clipboard::copy(m, cmds),
+        Action::Logs => logs::open(m, cmds),
+        Action::Log(action) => logs::act(m, action, cmds),
         Action::Hint(hint) => notify(m, hint.text(m.readonly).into()),
         Action::Search => search::open(m),
         Action::SearchNext => search::step(m, 1),
         Action::SearchPrev => search::step(m, -1),
+        Action::Incidents => incident_timeline::open(m, cmds),
+        Action::Remedy => evidence::remedy(m, cmds),
+        Action::IncidentKind(n) => incident_timeline::toggle(m, usize::from(n)),
+        Action::IncidentWindow => incident_timeline::toggle_window(m),
         Action::SwitchContext => {
             if let Overlay::Contexts { selected } = m.overlay {
                 let chosen = m
@@ -336,7 +361,9 @@ fn open_detail(m: &mut Model, target: ObjRef, cmds: &mut Vec<Cmd>) {
         cmds.push(Cmd::Follow(Some(target.clone())));
     }
     m.followed_ops = None;
+    m.evidence = None;
     detail::on_open(m, &target, cmds);
+    object_events::open(m, &target, cmds);
     if target.kind == Kind::Cluster {
         m.familiar = Some(target.key.clone());
     }
@@ -361,12 +388,13 @@ fn open_problem(m: &mut Model, cmds: &mut Vec<Cmd>) {
         problems.len()
     };
     let selected = selected.min(shown.saturating_sub(1));
-    if let Some(target) = problems
+    if let Some((problem, target)) = problems
         .get(selected, listing)
-        .and_then(|p| p.object.clone())
+        .and_then(|p| Some((p.clone(), p.object.clone()?)))
     {
         m.triage.return_to = Some(selected);
-        open_detail(m, target, cmds);
+        open_detail(m, target.clone(), cmds);
+        evidence::open(m, &problem, &target, cmds);
     }
 }
 
@@ -406,14 +434,20 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
             m.raw = None;
             m.followed_ops = None;
             detail::on_close(m);
+            object_events::close(m, cmds);
+            m.evidence = None;
             m.overlay = match m.triage.return_to.take() {
                 Some(selected) => Overlay::Triage { selected },
                 None => Overlay::None,
             };
         }
-        Overlay::Help { .. } | Overlay::Triage { .. } | Overlay::Contexts { .. } => {
+        Overlay::Help { .. }
+        | Overlay::Triage { .. }
+        | Overlay::Contexts { .. }
+        | Overlay::Incidents(_) => {
             m.overlay = Overlay::None;
         }
+        Overlay::Logs => logs::close(m, cmds),
         Overlay::None => {
             if !m.table(m.focus).filter().is_empty() {
                 m.table_mut(m.focus).set_filter("");
@@ -425,6 +459,9 @@ fn back(m: &mut Model, cmds: &mut Vec<Cmd>) {
 }
 
 fn navigate(m: &mut Model, action: Action, page: usize) {
+    if m.overlay == Overlay::Logs {
+        return logs::scroll(m, action);
+    }
     let page = page as isize;
     let scroll = |pos: &mut usize| {
         *pos = match action {
@@ -439,6 +476,8 @@ fn navigate(m: &mut Model, action: Action, page: usize) {
     match &mut m.overlay {
         Overlay::Detail(d) => scroll(&mut d.scroll),
         Overlay::Help { scroll: s } | Overlay::Triage { selected: s } => scroll(s),
+        Overlay::Logs => {}
+        Overlay::Incidents(v) => scroll(&mut v.scroll),
         Overlay::Contexts { selected } => {
             scroll(selected);
             *selected = (*selected).min(m.contexts.len().saturating_sub(1));
@@ -494,6 +533,7 @@ fn edit_input(m: &mut Model, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             m.input = None;
             match kind {
                 InputKind::Command => run_command(m, &text, cmds),
+                InputKind::Search if m.overlay == Overlay::Logs => logs::run_search(m, &text),
                 InputKind::Search => search::run(m, &text),
                 InputKind::Filter => {}
             }
@@ -552,6 +592,7 @@ fn run_command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
         Ok(Command::Theme(t)) => cmds.push(Cmd::LoadTheme(t)),
         Ok(Command::Pane(p)) => {
             m.overlay = Overlay::None;
+            object_events::close(m, cmds);
             m.focus = p;
         }
         Ok(Command::Exec(program)) => exec::start(m, program, cmds),
@@ -576,10 +617,11 @@ fn on_watch(m: &mut Model, ctx: Ctx, kind: Kind, at: DateTime<Utc>, event: Watch
     let stream = (ctx, kind);
     let before = m.streams.get(&stream).cloned();
     on_stream_event(m, stream, at, event);
-    if let Some(after) = m.streams.get(&stream)
-        && triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), after, at)
-    {
-        m.triage.problems.rebuild_ctx(ctx);
+    if let Some(after) = m.streams.get(&stream).cloned() {
+        incident_timeline::note_stream(m, ctx, kind, before.as_ref(), &after, at);
+        if triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), &after, at) {
+            m.triage.problems.rebuild_ctx(ctx);
+        }
     }
 }
 
@@ -703,6 +745,7 @@ fn on_probe(
                     },
                 };
                 m.store.drop_relist(ctx, kind);
+                incident_timeline::note_stream(m, ctx, kind, before.as_ref(), &state, at);
                 triage::note_stream(&mut m.triage, ctx, kind, before.as_ref(), &state, at);
                 m.streams.insert((ctx, kind), state);
             }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::{Due, Unit};
 use crate::state::triage::TriageState;
+use kbdash_core::domain::health;
 use kbdash_core::domain::triage::{self, ClusterGroup, Listed, Verdict};
 use kbdash_core::kinds::Kind;
 #[cfg(feature = "testing")]
@@ -77,6 +78,7 @@ fn all_units(m: &Model) -> Vec<Unit> {
                 .map(Unit::Ops),
         )
         .chain(m.streams.keys().map(|(c, k)| Unit::Stream(*c, *k)))
+        .chain(m.health.clusters.keys().cloned().map(Unit::Health))
         .chain(m.shown.iter().map(|s| Unit::Api(s.ctx)))
         .collect()
 }
@@ -122,6 +124,7 @@ fn evaluate(m: &Model, listed: &Listed, unit: &Unit) -> Verdict {
             let ops: Vec<_> = store.cluster_ops(cluster).collect();
             triage::ops_verdict(&ops, limits, m.triage.down_in(cluster.ctx), m.now)
         }
+        Unit::Health(key) => health_verdict(m, key),
         // While the API server does not answer, its one problem stands for every stream.
         Unit::Stream(ctx, _) if m.api_down.contains_key(ctx) => Verdict::default(),
         Unit::Api(ctx) => Verdict {
@@ -156,6 +159,19 @@ fn in_context(m: &Model, ctx: Ctx, mut p: triage::Problem) -> triage::Problem {
         p.subject = format!("{} ({})", p.subject, m.context_name(ctx));
     }
     p
+}
+
+/// What a cluster's scraped health raises; nothing for a cluster no longer listed, or of
+/// another engine.
+fn health_verdict(m: &Model, key: &ObjKey) -> Verdict {
+    let store = &m.store;
+    match m.health.clusters.get(key) {
+        Some(h) if store.clusters.get(key).is_some() && !store.other_clusters.contains(key) => {
+            let pods: Vec<_> = store.cluster_pods(key).collect();
+            health::rules::verdict(key, &pods, h, &m.health.config.limits, m.now)
+        }
+        _ => Verdict::default(),
+    }
 }
 
 /// Keeps [`TriageState::down`] in step with a stream going from `old` to `new` at `at`: a live
@@ -265,7 +281,12 @@ fn recompute_ctx(m: &Model, ctx: Ctx) -> Vec<triage::Problem> {
         down,
         api,
     };
-    let problems = triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now);
+    let mut problems = triage::problems(&fleet, &m.triage.restarts, &m.triage.thresholds, m.now);
+    let mut scraped: Vec<&ObjKey> = m.health.clusters.keys().filter(|k| mine(k)).collect();
+    scraped.sort();
+    for key in scraped {
+        problems.extend(health_verdict(m, key).problems);
+    }
     // Problems name their context as the kept list's do, but for the API server's own.
     problems
         .into_iter()

@@ -6,15 +6,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::state::model::{Model, Pane, StreamState};
-use crate::view::backups;
 use crate::view::pane::{self, PaneSpec};
 use crate::view::widgets::{self, Severity, UNCUT, severity};
+use crate::view::{backups, health};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ClusterRow;
 
 /// Narrowest each column may get before columns are dropped; PRIMARY (a pod name, of little
 /// use cut) is shown whole or not at all.
 const MIN_WIDTHS: [u16; 9] = [9, 12, 7, 5, UNCUT, 10, 12, 10, 3];
+/// The same with LAG and CONN, once database health was scraped.
+const MIN_WIDTHS_HEALTH: [u16; 11] = [9, 12, 7, 5, UNCUT, 10, 12, 10, 3, 6, 7];
 
 /// Draws the Clusters pane.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
@@ -26,7 +28,11 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model) {
         PaneSpec {
             pane: Pane::Clusters,
             scope_word: "scope",
-            min_widths: &MIN_WIDTHS,
+            min_widths: if health::columns_shown(m) {
+                &MIN_WIDTHS_HEALTH
+            } else {
+                &MIN_WIDTHS
+            },
             flex_last: false,
         },
         row,
@@ -103,6 +109,10 @@ fn row<'a>(m: &'a Model, c: &'a ClusterRow, ns: bool) -> (Vec<Line<'a>>, Style) 
     cells.push(last_op);
     cells.push(pitr);
     cells.push(Line::from(widgets::age_span(c.created, m.now, theme)));
+    if health::columns_shown(m) {
+        cells.push(Line::from(health::lag_cell(m, c)));
+        cells.push(Line::from(health::conn_cell(m, c)));
+    }
     let style = if m.scope.as_ref() == Some(&c.key) {
         theme.accent()
     } else {

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -13,7 +12,7 @@ use crate::state::search;
 use crate::state::theme::Theme;
 use crate::view::text::{inert, inert_line, wrap_line};
 use crate::view::widgets::{self, status_span};
-use crate::view::{backups, clusters, detail_sections, ops};
+use crate::view::{backups, clusters, detail_events, detail_sections, evidence, matches, ops};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
     BackupRow, ClusterRow, Condition, OpsRow, PodRow, Progress, primary_names,
@@ -22,6 +21,11 @@ use kbdash_core::rows::{
 /// Draws the detail view of `d` over `area`.
 pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, d: &Detail) {
     let theme = &m.theme;
+    let area = if !d.yaml && d.target.kind == Kind::Cluster {
+        crate::view::health::split_detail(f, area, m, &d.target.key)
+    } else {
+        area
+    };
     let lines = if d.yaml {
         match &m.raw {
             Some((target, lines)) if *target == d.target => lines
@@ -63,24 +67,10 @@ fn found(line: String, d: &Detail, i: usize, theme: &Theme) -> Line<'static> {
     let Some(s) = &d.search else {
         return Line::raw(line);
     };
-    let ranges = search::ranges(&line, &s.query);
-    if ranges.is_empty() {
+    if search::ranges(&line, &s.query).is_empty() {
         return Line::raw(line);
     }
-    let hit = if s.line == Some(i) {
-        theme.selection().add_modifier(Modifier::BOLD)
-    } else {
-        theme.fg(theme.warn).add_modifier(Modifier::REVERSED)
-    };
-    let mut spans = Vec::new();
-    let mut at = 0;
-    for (start, end) in ranges {
-        spans.push(Span::raw(line[at..start].to_string()));
-        spans.push(Span::styled(line[start..end].to_string(), hit));
-        at = end;
-    }
-    spans.push(Span::raw(line[at..].to_string()));
-    Line::from(spans)
+    Line::from(matches::marked(&line, &s.query, s.line == Some(i), theme))
 }
 
 fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
@@ -91,7 +81,9 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
             m.theme.fg(m.theme.warn),
         )]
     };
-    match d.target.kind {
+    let mut out = Vec::new();
+    evidence::section(m, &d.target, &mut out);
+    out.extend(match d.target.kind {
         Kind::Cluster => m
             .store
             .clusters
@@ -101,7 +93,9 @@ fn facts(m: &Model, d: &Detail) -> Vec<Line<'static>> {
         Kind::OpsRequest => m.store.ops.get(key).map_or_else(gone, |o| opsrequest(m, o)),
         Kind::Backup => m.store.backups.get(key).map_or_else(gone, |b| backup(m, b)),
         _ => gone(),
-    }
+    });
+    detail_events::section(m, &d.target, &mut out);
+    out
 }
 
 /// UTC with seconds and the zone spelled out, a time ahead of the clock marked, or "-".
@@ -274,6 +268,7 @@ fn cluster(m: &Model, c: &ClusterRow) -> Vec<Line<'static>> {
         }
         _ => out.push(Line::styled("  no primary change seen", t.muted())),
     }
+    detail_events::role_probes(m, &c.key, &mut out);
     if let Some(b) = m.store.continuous_backup(&c.key) {
         out.push(Line::raw(""));
         out.push(heading(t, "Continuous backup (PITR)"));

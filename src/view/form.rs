@@ -13,7 +13,7 @@ use crate::state::model::Model;
 use crate::view::ops_menu;
 use crate::view::timeline::{Timeline, TimelineInput, TimelineStyle};
 use crate::view::widgets::wrap_words;
-use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, YAML_FIELD};
+use kbdash_core::forms::{FieldError, FieldKind, FieldSpec, OpForm, YAML_FIELD};
 use kbdash_core::rows::ObjKey;
 
 /// "context NAME · " while more than one context is shown, so that a form always says which
@@ -46,6 +46,12 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, m: &Model, modal: &FormModal) {
     let ctx = target_context(m, modal);
     let title = match (&modal.subject, modal.op()) {
         (Subject::Restore(w), _) => format!(" Restore · {ctx}from backup {} ", w.backup),
+        // A new cluster's form names the cluster it clones, if any.
+        (Subject::Op { .. }, Some((OpForm::Create(f), _))) => match f.cloned_from() {
+            "" if ctx.is_empty() => " New cluster ".to_string(),
+            "" => format!(" New cluster · {} ", ctx.trim_end_matches(" · ")),
+            _ => format!(" New cluster · {ctx}a clone of {} ", modal.cluster),
+        },
         (Subject::Op { .. }, Some((form, _))) => {
             format!(" {} · {ctx}{} ", form.op().title(), modal.cluster)
         }
@@ -178,7 +184,8 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
             true => format!(" in context {}", m.context_name(modal.cluster.ctx)),
             false => String::new(),
         };
-        let ask = if modal.is_restore() {
+        let creates = matches!(modal.op(), Some((OpForm::Create(_), _)));
+        let ask = if modal.is_restore() || creates {
             format!(
                 "This creates a new cluster{}. Type its name ({}) to confirm:",
                 ctx,
@@ -187,7 +194,8 @@ fn message_lines(m: &Model, modal: &FormModal) -> Vec<Line<'static>> {
         } else if modal.op_disruptive() {
             format!(
                 "This op is disruptive. Type the cluster name ({}) to confirm{}:",
-                modal.cluster.name, ctx,
+                modal.confirm_target(),
+                ctx,
             )
         } else {
             format!(
@@ -268,7 +276,8 @@ fn value_spans(
         }
         FieldKind::Text | FieldKind::Lines => {
             let mut spans = vec![Span::styled(field.value.replace('\n', " ⏎ "), base)];
-            if focused {
+            // A field shown but fixed (the delete dialog's) takes no typing: no cursor.
+            if focused && field.editable {
                 spans.push(Span::styled("█", t.accent()));
             }
             spans

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::state::command;
-use crate::state::model::{InputKind, Model, Pane, StreamState};
+use crate::state::model::{InputKind, Model, Overlay, Pane, StreamState};
 use crate::state::theme::Theme;
 use crate::view::text::{inert_line, line_width};
 use crate::view::widgets::Severity;
@@ -242,6 +242,11 @@ fn input_line(m: &Model, kind: InputKind, text: &str, theme: &Theme) -> Line<'st
                 theme.muted(),
             ));
         }
+    } else if kind == InputKind::Search && m.overlay == Overlay::Logs {
+        spans.push(Span::styled(
+            "   search the log: Enter finds the newest match, Esc cancels",
+            theme.muted(),
+        ));
     } else if kind == InputKind::Search {
         spans.push(Span::styled(
             "   search the YAML: Enter finds, Esc cancels",

@@ -4,11 +4,17 @@ pub(crate) mod backups;
 pub(crate) mod clusters;
 mod contexts;
 pub(crate) mod detail;
+pub(crate) mod detail_events;
 pub(crate) mod detail_sections;
+pub(crate) mod evidence;
 pub(crate) mod form;
 pub(crate) mod header;
+pub(crate) mod health;
 pub mod help;
+pub(crate) mod incident_timeline;
 pub(crate) mod layout;
+pub(crate) mod logs;
+pub(crate) mod matches;
 pub(crate) mod ops;
 pub(crate) mod ops_menu;
 pub(crate) mod pane;
@@ -70,6 +76,8 @@ fn draw(m: &Model, f: &mut Frame) {
         Overlay::Help { scroll } => help::draw(f, a.main, m, *scroll),
         Overlay::Triage { selected } => triage::draw(f, a.main, m, *selected),
         Overlay::Contexts { selected } => contexts::draw(f, a.main, m, *selected),
+        Overlay::Logs => logs::draw(f, a.main, m),
+        Overlay::Incidents(v) => incident_timeline::draw(f, a.main, m, v),
         Overlay::None => match m.focus {
             Pane::Clusters => clusters::draw(f, a.main, m),
             Pane::Pods => pods::draw(f, a.main, m),

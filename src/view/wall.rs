@@ -15,6 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::state::model::{Model, StreamState};
 use crate::state::problem_index::ProblemIndex;
 use crate::state::theme::Theme;
+use crate::state::wall_layout::{self, grid};
 use crate::view::text::{self, Cut, inert, inert_line};
 use crate::view::triage::{self, count, problem_line, since_text};
 use crate::view::widgets::{self, Severity};
@@ -23,13 +24,6 @@ use kbdash_core::domain::triage::{Level, Problem};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{ClusterRow, ObjKey, PodRow, primary_names};
 
-/// Width a tile needs; tiles share the row's slack.
-const TILE_WIDTH: u16 = 34;
-/// Height a tile needs: borders and five lines.
-const TILE_HEIGHT: u16 = 7;
-/// Height beyond which a taller tile shows nothing more (its problems and pods fit), so a grid
-/// is not chosen for it.
-const TILE_USEFUL_HEIGHT: u16 = 3 * TILE_HEIGHT;
 /// Kinds whose staleness makes the tiles untrustworthy.
 const TILE_KINDS: [Kind; 4] = [Kind::Cluster, Kind::Pod, Kind::OpsRequest, Kind::Backup];
 
@@ -61,35 +55,6 @@ fn stale_banner(m: &Model) -> Option<String> {
         .collect();
     (!stale.is_empty()).then(|| stale.join(" · "))
 }
-
-/// The grid of tiles for `n` clusters in `area`: (columns, rows). When they do not all fit,
-/// as many of the smallest tiles as fit (the wall pages through them); when they do, the grid
-/// whose tiles are largest, so that a few clusters fill a large screen.
-pub(crate) fn grid(area: Rect, n: usize) -> (u16, u16) {
-    let most = (
-        (area.width / TILE_WIDTH).max(1),
-        (area.height / TILE_HEIGHT).max(1),
-    );
-    if n == 0 || n > usize::from(most.0) * usize::from(most.1) {
-        return most;
-    }
-    // How much larger than the smallest tile a grid's tiles are, in both directions, and how
-    // many of its places stay empty.
-    let score = |cols: u16| {
-        let rows = u16::try_from(n.div_ceil(usize::from(cols))).unwrap_or(u16::MAX);
-        let w = u32::from(area.width / cols) * 1000 / u32::from(TILE_WIDTH);
-        let h =
-            u32::from((area.height / rows).min(TILE_USEFUL_HEIGHT)) * 1000 / u32::from(TILE_HEIGHT);
-        let empty = usize::from(cols) * usize::from(rows) - n;
-        (rows, w.min(h), empty)
-    };
-    (1..=most.0)
-        .map(|cols| (cols, score(cols)))
-        .filter(|(_, (rows, _, _))| *rows <= most.1)
-        .max_by_key(|(cols, (_, scale, empty))| (*scale, usize::MAX - *empty, *cols))
-        .map_or(most, |(cols, (rows, _, _))| (cols, rows))
-}
-
 /// What the wall says where tiles would be when it has none: the clusters' stream is waiting
 /// for the API server (and why it has not answered, when known), failing, or live with
 /// nothing in the namespace. "No clusters" only once they were listed.
@@ -125,14 +90,7 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     let theme = &m.theme;
     let stale = stale_banner(m);
     let found = &m.triage.problems;
-    let banner_h = u16::from(stale.is_some()) * if area.height >= 30 { 3 } else { 1 };
-    let strip_h = if area.height < 12 {
-        1
-    } else {
-        let max = (area.height / 5).max(2);
-        let listed = found.iter().filter(|p| p.level != Level::Info).count();
-        u16::try_from(listed).unwrap_or(u16::MAX).clamp(1, max) + 1
-    };
+    let (banner_h, strip_h) = wall_layout::heights(m, area.height);
     let [title, fresh, banner, strip, tiles] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -144,9 +102,8 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
 
     let clusters = crate::state::triage::worst_first(m);
     let (cols, rows) = grid(tiles, clusters.len());
+    let (page, pages) = wall_layout::page(m, cols, rows, clusters.len());
     let per_page = usize::from(cols) * usize::from(rows);
-    let pages = clusters.len().div_ceil(per_page).max(1);
-    let page = m.wall.as_ref().map_or(0, |w| w.page % pages);
 
     draw_title(f, title, m, page, pages);
     draw_freshness(f, fresh, m);
@@ -557,7 +514,15 @@ fn draw_tile(
         Line::from(roles),
         Line::from(vec![
             Span::styled(format!("ready {ready}/{}", c.desired), ready_style),
-            Span::styled(format!(" · {secondaries} secondary"), theme.muted()),
+            // Once scraped, the database's figures say more than the count of secondaries,
+            // which READY and the primary line already imply.
+            Span::styled(
+                crate::view::health::tile_words(m, c).map_or_else(
+                    || format!(" · {secondaries} secondary"),
+                    |words| format!(" · {words}"),
+                ),
+                theme.muted(),
+            ),
         ]),
         last_op,
         pitr,

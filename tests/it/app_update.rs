@@ -295,7 +295,11 @@ fn detail_and_live_yaml_follow() {
     };
     // A pod's detail follows the pod from the start: its containers are in no row.
     let cmds = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(cmds, [Cmd::Follow(Some(target.clone()))]);
+    assert_eq!(cmds[0], Cmd::Follow(Some(target.clone())));
+    assert!(
+        matches!(&cmds[1..], [Cmd::WatchObjectEvents { .. }]),
+        "its Events"
+    );
     assert!(matches!(&m.overlay, Overlay::Detail(d) if d.target == target && !d.yaml));
     assert_eq!(update(&mut m, ch('y')), [Cmd::Follow(Some(target.clone()))]);
     // A body for another object is ignored; the followed one is shown as YAML.
@@ -320,7 +324,10 @@ fn detail_and_live_yaml_follow() {
     );
     let (_, lines) = m.raw.as_ref().unwrap();
     assert_eq!(lines, &["metadata:", "  name: billing-postgresql-0"]);
-    assert_eq!(update(&mut m, key(KeyCode::Esc)), [Cmd::Follow(None)]);
+    assert_eq!(
+        update(&mut m, key(KeyCode::Esc)),
+        [Cmd::Follow(None), Cmd::StopObjectEvents]
+    );
     assert_eq!(m.overlay, Overlay::None);
     assert!(m.raw.is_none());
 }

@@ -119,3 +119,39 @@ fn files_load_and_missing_explicit_file_is_an_error() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_health_section_sets_the_scrape_and_the_rules_limits() {
+    let yaml = "\
+health:
+  interval_seconds: 30
+  concurrency: 2
+  timeout_seconds: 3
+  lag_seconds: 10
+  lag_megabytes: 16
+  connections_percent: 80
+  long_transaction_minutes: 15
+";
+    let h = Config::parse("c.yaml", yaml).unwrap().health();
+    assert_eq!(h.interval, Duration::seconds(30));
+    assert_eq!(
+        h.limits.stale_after,
+        Duration::seconds(90),
+        "three intervals"
+    );
+    assert_eq!((h.concurrency, h.timeout.as_secs()), (2, 3));
+    assert_eq!(h.limits.lag_seconds, 10.0);
+    assert_eq!(h.limits.lag_bytes, 16.0 * 1024.0 * 1024.0);
+    assert_eq!(h.limits.connections_share, 0.8);
+    assert_eq!(h.limits.long_transaction, Duration::minutes(15));
+    let defaults = Config::default().health();
+    assert_eq!(defaults.interval, Duration::seconds(10));
+    for bad in [
+        "health:\n  interval_seconds: 0\n",
+        "health:\n  connections_percent: 120\n",
+        "health:\n  concurrency: 0\n",
+    ] {
+        let err = Config::parse("c.yaml", bad).unwrap_err().to_string();
+        assert!(err.starts_with("c.yaml:2: health."), "{err}");
+    }
+}

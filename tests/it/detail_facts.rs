@@ -55,7 +55,11 @@ fn a_pod_detail_shows_each_container_state_last_termination_and_restarts() {
         kind: Kind::Pod,
         key: ObjKey::new("demo", name),
     };
-    assert_eq!(cmds, vec![Cmd::Follow(Some(target.clone()))]);
+    assert_eq!(cmds[0], Cmd::Follow(Some(target.clone())));
+    assert!(
+        matches!(&cmds[1..], [Cmd::WatchObjectEvents { .. }]),
+        "its Events"
+    );
     assert!(screen(&m).contains("loading…"));
 
     let mut pod = fixture(Kind::Pod, name);
@@ -84,7 +88,7 @@ fn a_pod_detail_shows_each_container_state_last_termination_and_restarts() {
     insta::assert_snapshot!("pod_containers", s);
 
     let cmds = update(&mut m, key(KeyCode::Esc));
-    assert_eq!(cmds, vec![Cmd::Follow(None)]);
+    assert_eq!(cmds, vec![Cmd::Follow(None), Cmd::StopObjectEvents]);
     assert_eq!(m.followed_pod, None);
 }
 
@@ -135,7 +139,11 @@ fn a_restored_cluster_keeps_its_source_after_the_annotation_and_the_request_are_
     let mut m = model_with(&objs, 130, 60);
 
     let ck = ObjKey::new("demo", "pg-cluster-pitr");
-    let cmds = open(&mut m, Pane::Clusters, "pg-cluster-pitr");
+    let mut cmds = open(&mut m, Pane::Clusters, "pg-cluster-pitr");
+    assert!(
+        matches!(cmds.pop(), Some(Cmd::WatchObjectEvents { .. })),
+        "its Events"
+    );
     assert_eq!(
         cmds,
         vec![Cmd::LoadClusterFacts {

@@ -90,6 +90,11 @@ fn keys_nothing_takes_here_say_what_does() {
                 if hint == Hint::Shell && shell_here {
                     continue;
                 }
+                // Ctrl-D deletes the selected cluster on the Clusters pane (`lifecycle_update`).
+                if hint == Hint::Delete && matches!(place, Place::Pane(Pane::Clusters)) && !readonly
+                {
+                    continue;
+                }
                 let mut m = at(place, readonly);
                 let overlay = m.overlay.clone();
                 let cmds = update(&mut m, msg.clone());
@@ -109,12 +114,14 @@ fn keys_nothing_takes_here_say_what_does() {
         notice(&m),
         "e edits in a form's preview; o opens operations"
     );
+    let mut m = at(Place::Pane(Pane::Pods), false);
     update(&mut m, ctrl('d'));
     assert!(
-        notice(&m).starts_with("delete: kbdash deletes nothing (kubectl delete does)"),
+        notice(&m).starts_with("delete: Ctrl-D or D on the Clusters pane (1) deletes"),
         "{}",
         notice(&m)
     );
+    let mut m = at(Place::Pane(Pane::Clusters), false);
     update(&mut m, ch('s'));
     assert!(
         notice(&m).starts_with("s opens a shell on a pod: in the Pods pane (2)"),

@@ -368,3 +368,21 @@ fn g() { crate::update::update(); super::super::cli::run(); super::model::Model:
         "{text}"
     );
 }
+
+/// One write path: only `k8s/submit.rs` names the kube API's write parameters (create, patch,
+/// delete, replace take one of them), so every create, merge patch and DELETE kbdash sends goes
+/// through it, and through the read-only gate that wraps its client.
+#[test]
+fn only_submit_writes_to_the_api() {
+    let writers: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| {
+            let code = code_only(&std::fs::read_to_string(path).unwrap());
+            ["PostParams", "PatchParams", "DeleteParams"]
+                .iter()
+                .any(|p| code.contains(p))
+        })
+        .map(|(_, module)| module.join("::"))
+        .collect();
+    assert_eq!(writers, ["k8s::submit"]);
+}

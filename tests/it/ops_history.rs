@@ -60,7 +60,11 @@ fn the_detail_of_a_finished_request_follows_the_object() {
         key: ObjKey::new("demo", name),
     };
     assert!(matches!(&m.overlay, Overlay::Detail(d) if d.target == target));
-    assert_eq!(cmds, vec![Cmd::Follow(Some(target.clone()))]);
+    assert_eq!(cmds[0], Cmd::Follow(Some(target.clone())));
+    assert!(
+        matches!(&cmds[1..], [Cmd::WatchObjectEvents { .. }]),
+        "its Events"
+    );
     assert!(render(&m).contains("loading…"));
 
     update(
@@ -77,6 +81,6 @@ fn the_detail_of_a_finished_request_follows_the_object() {
     assert!(screen.contains(first.type_.as_str()), "{screen}");
 
     let cmds = update(&mut m, key(KeyCode::Esc));
-    assert_eq!(cmds, vec![Cmd::Follow(None)]);
+    assert_eq!(cmds, vec![Cmd::Follow(None), Cmd::StopObjectEvents]);
     assert!(m.followed_ops.is_none());
 }

@@ -56,7 +56,7 @@ fn assert_frozen(m: &Model, screen: &str) {
         screen.contains("API not answering since"),
         "the header says so:\n{screen}"
     );
-    assert!(!screen.contains("7/7 live"), "{screen}");
+    assert!(!screen.contains("8/8 live"), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -146,7 +146,7 @@ async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
         pods.contains("reconnecting since 09:00:00 (attempt #)"),
         "{pods}"
     );
-    assert!(pods.contains("0/7 live"), "{pods}");
+    assert!(pods.contains("0/8 live"), "{pods}");
     insta::assert_snapshot!("outage_pods_100x24", pods);
     s.press(ch('!'));
     insta::assert_snapshot!("outage_triage_100x24", screen(&s));
@@ -190,7 +190,7 @@ async fn two_minutes_unreachable_keys_keep_working_and_it_recovers_by_itself() {
     s.tick(10);
     s.press(ch('2'));
     let pods = s.render();
-    assert!(pods.contains("all 7 streams live"), "{pods}");
+    assert!(pods.contains("all 8 streams live"), "{pods}");
     assert!(!pods.contains("reconnecting"), "{pods}");
     insta::assert_snapshot!("recovered_pods_100x24", pods);
 }

@@ -82,15 +82,24 @@ async fn a_forbidden_kind_and_a_missing_group_say_so_and_the_rest_works() {
     s.server.faults.forbid(Kind::OpsRequest);
     s.server.faults.hide_group("dataprotection.kubeblocks.io");
     s.server.faults.drop_watches();
-    s.until("ops forbidden, backups missing, pods live", |m| {
+    s.until("ops forbidden, data protection missing, pods live", |m| {
         matches!(
             m.streams
                 .get(&(kbdash_core::rows::Ctx(0), Kind::OpsRequest)),
             Some(StreamState::Forbidden(_))
-        ) && matches!(
-            m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Backup)),
-            Some(StreamState::NotInstalled(_))
-        ) && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)) == Some(&StreamState::Live)
+        ) && [
+            Kind::Backup,
+            Kind::BackupPolicy,
+            Kind::BackupSchedule,
+            Kind::ActionSet,
+        ]
+        .iter()
+        .all(|k| {
+            matches!(
+                m.streams.get(&(kbdash_core::rows::Ctx(0), *k)),
+                Some(StreamState::NotInstalled(_))
+            )
+        }) && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Pod)) == Some(&StreamState::Live)
             && m.streams.get(&(kbdash_core::rows::Ctx(0), Kind::Cluster))
                 == Some(&StreamState::Live)
     })

@@ -124,7 +124,11 @@ fn restore_command_opens_the_wizard_on_the_clusters_continuous_backup() {
 #[test]
 fn d_still_opens_the_backup_detail() {
     let mut m = on_backup(120, 40);
-    assert!(update(&mut m, ch('d')).is_empty());
+    let cmds = update(&mut m, ch('d'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::WatchObjectEvents { .. }]),
+        "its Events only: {cmds:?}"
+    );
     assert!(m.forms.modal.is_none());
     assert!(matches!(
         m.overlay,

@@ -108,7 +108,7 @@ async fn goes_stale_and_recovers_by_itself() {
     .await;
     let screen = render(&m);
     assert!(!screen.contains("STALE"), "{screen}");
-    assert!(screen.contains("all 7 streams live"), "{screen}");
+    assert!(screen.contains("all 8 streams live"), "{screen}");
     assert_eq!(m.store.clusters.len(), 2, "rows are back");
     assert_eq!(
         tasks.len(),

@@ -1,11 +1,12 @@
 //! The watch layer against the embedded demo server, end to end through the kube client: a
 //! switchover's role flip reaches the model, dropped watches and expired history leave no ghost
-//! rows, and forbidden or missing APIs show as such.
+//! rows, forbidden or missing APIs show as such, and watches that expire in a row do not relist in
+//! a tight loop.
 
 use std::time::Duration;
 
 use kbdash::k8s::client::{Source, connect};
-use kbdash::k8s::watch::{self, Sink};
+use kbdash::k8s::watch::{self, Sink, WatchEvent};
 use kbdash::state::model::{Model, StreamState};
 use kbdash::state::msg::Msg;
 use kbdash::state::store::WATCHED;
@@ -240,4 +241,34 @@ async fn unreachable_api_shows_reconnecting_then_recovers() {
         all_live(m) && m.store.pods.len() == 1
     })
     .await;
+}
+
+#[tokio::test]
+async fn watches_that_expire_in_a_row_relist_after_growing_waits() {
+    let mut h = start(|s| s.faults.expire_watches(Kind::Pod)).await;
+    // The first expiry relists at once (a compacted history); the ones after it wait
+    // 0.8 s, then 1.6 s, then 3.2 s at least. Without the waits the five relists take
+    // milliseconds.
+    let mut expiries = Vec::new();
+    let reached = tokio::time::timeout(Duration::from_secs(30), async {
+        while expiries.len() < 5 {
+            let msg = h.rx.recv().await.expect("watch tasks ended");
+            if let Msg::Watch {
+                kind: Kind::Pod,
+                event: WatchEvent::Error(_),
+                ..
+            } = &msg
+            {
+                expiries.push(tokio::time::Instant::now());
+            }
+            update(&mut h.model, msg);
+        }
+    })
+    .await;
+    assert!(reached.is_ok(), "five expiries did not come: {expiries:?}");
+    let span = expiries[4] - expiries[0];
+    assert!(
+        span >= Duration::from_millis(800 + 1600 + 3200),
+        "five expiries in {span:?}"
+    );
 }

@@ -43,6 +43,12 @@ pub enum Kind {
     /// and its `spec.backupType` (docs/kubeblocks.md#backup-types). Not among the bundled CRD
     /// schemas.
     ActionSet,
+    /// A `storage.k8s.io/v1` StorageClass (cluster-scoped): what a new cluster's volumes may be
+    /// provisioned from; read when the create form opens.
+    StorageClass,
+    /// A KubeBlocks InstanceSet (`workloads.kubeblocks.io/v1`): the workload that owns a
+    /// component's pods (`<cluster>-<component>`). Not among the bundled CRD schemas.
+    InstanceSet,
 }
 
 /// REST and discovery facts about one kind.
@@ -335,6 +341,34 @@ pub const KINDS: &[KindInfo] = &[
         has_status: true,
         crd_schema: None,
         printer_columns: &[column("BACKUP-TYPE", ".spec.backupType"), STATUS, AGE],
+    },
+    KindInfo {
+        kind: Kind::StorageClass,
+        group: "storage.k8s.io",
+        version: "v1",
+        plural: "storageclasses",
+        singular: "storageclass",
+        kind_name: "StorageClass",
+        namespaced: false,
+        short_names: &["sc"],
+        categories: NO_NAMES,
+        has_status: false,
+        crd_schema: None,
+        printer_columns: &[],
+    },
+    KindInfo {
+        kind: Kind::InstanceSet,
+        group: "workloads.kubeblocks.io",
+        version: "v1",
+        plural: "instancesets",
+        singular: "instanceset",
+        kind_name: "InstanceSet",
+        namespaced: true,
+        short_names: &["its"],
+        categories: KB,
+        has_status: true,
+        crd_schema: None,
+        printer_columns: &[AGE],
     },
 ];
 

@@ -10,6 +10,7 @@ pub mod detail;
 pub mod domain;
 pub mod forms;
 pub mod kinds;
+pub mod logs;
 pub mod redact;
 pub mod rows;
 pub mod schema;

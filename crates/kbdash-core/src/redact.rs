@@ -84,7 +84,12 @@ pub fn secret_name(name: &str) -> bool {
         "ACCESS_KEY",
         "API_KEY",
     ];
+    // The shell's working directories, not passwords, though `PWD` is in `DB_PWD`.
+    const DIRECTORIES: [&str; 2] = ["PWD", "OLDPWD"];
     let name = name.to_uppercase().replace('-', "_");
+    if DIRECTORIES.contains(&name.as_str()) {
+        return false;
+    }
     WORDS.iter().any(|w| name.contains(w)) || name.contains("APIKEY")
 }
 
@@ -304,5 +309,6 @@ mod tests {
         }
         assert!(secret_name("PGPASSWORD") && secret_name("api-token"));
         assert!(!secret_name("RESTORE_PARALLELISM") && !secret_name("PGPORT"));
+        assert!(secret_name("DB_PWD") && !secret_name("PWD") && !secret_name("oldpwd"));
     }
 }

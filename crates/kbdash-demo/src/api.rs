@@ -15,6 +15,7 @@ use super::discovery;
 use super::faults::Faults;
 use super::list::{self, Params};
 use super::openapi;
+use super::proxy;
 use super::route::{self, ResourcePath, Route};
 use super::status::ApiError;
 use super::store::Store;
@@ -73,6 +74,15 @@ fn dispatch(
     body: &Bytes,
 ) -> Result<Response, ApiError> {
     let faults = &state.faults;
+    if let Some(proxied) = proxy::parse(path) {
+        if faults.is_proxy_forbidden() {
+            return Err(proxy::forbidden(&proxied));
+        }
+        return match *method {
+            Method::GET => Ok(proxy::answer(&state.store, &proxied)),
+            _ => Err(ApiError::method_not_allowed()),
+        };
+    }
     let Some(route) = route::parse(path) else {
         // A served group and version answers a Status; anything else is not served at all.
         return if route::in_served_group_version(path) {
@@ -204,6 +214,9 @@ fn resource(
                 HeaderValue::from_static("application/json"),
             );
             return Ok(resp);
+        }
+        (Method::GET, Some(name)) if rp.subresource.as_deref() == Some("log") => {
+            return super::logs::serve(state, &rp, &name, params);
         }
         (Method::GET, Some(name)) => {
             let obj = store

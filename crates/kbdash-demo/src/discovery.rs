@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn hidden_groups_leave_the_group_list() {
         let all = group_list(&|_| false);
-        assert_eq!(all["groups"].as_array().map(Vec::len), Some(3));
+        assert_eq!(all["groups"].as_array().map(Vec::len), Some(5));
         let some = group_list(&|g| g == "operations.kubeblocks.io");
         let names: Vec<&str> = some["groups"]
             .as_array()
@@ -161,7 +161,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            vec!["apps.kubeblocks.io", "dataprotection.kubeblocks.io"]
+            vec![
+                "apps.kubeblocks.io",
+                "dataprotection.kubeblocks.io",
+                "storage.k8s.io",
+                "workloads.kubeblocks.io",
+            ]
         );
     }
 }

@@ -35,7 +35,7 @@ pub(crate) struct ResourcePath {
     pub(crate) namespace: Option<String>,
     /// The object's name; `None` for a collection.
     pub(crate) name: Option<String>,
-    /// `status` when addressing the status subresource.
+    /// `status` when addressing the status subresource, `log` for a pod's log.
     pub(crate) subresource: Option<String>,
 }
 
@@ -87,10 +87,11 @@ fn group_version_route(group: &str, version: &str, rest: &[&str]) -> Option<Rout
             [name, sub] => (Some(name.to_string()), Some(sub.to_string())),
             _ => return None,
         };
-        if subresource
-            .as_deref()
-            .is_some_and(|s| s != "status" || !kind.info().has_status)
-        {
+        // A pod's log is the one other subresource served.
+        let served = |s: &str| {
+            (s == "status" && kind.info().has_status) || (s == "log" && kind == Kind::Pod)
+        };
+        if subresource.as_deref().is_some_and(|s| !served(s)) {
             return None;
         }
         Some(Route::Resource(ResourcePath {
@@ -185,7 +186,13 @@ mod tests {
         ));
         assert_eq!(parse("/api/v1/widgets"), None);
         assert_eq!(parse("/api/v1/pods/x"), None, "pods are namespaced");
-        assert_eq!(parse("/api/v1/namespaces/d/pods/x/log"), None);
+        assert_eq!(
+            res("/api/v1/namespaces/d/pods/x/log")
+                .subresource
+                .as_deref(),
+            Some("log")
+        );
+        assert_eq!(parse("/api/v1/namespaces/d/services/x/log"), None);
         assert_eq!(
             parse("/api/v1/namespaces/d/events/e/status"),
             None,

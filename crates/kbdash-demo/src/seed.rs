@@ -1,6 +1,7 @@
 //! The demo's initial fleet of KubeBlocks PostgreSQL clusters: clusters, components, pods,
 //! PVCs, services, a history of finished OpsRequests, the addon's ActionSets, backup policies
-//! and schedules, full backups and one Running continuous backup per backed-up cluster, and
+//! and schedules, full backups and one Running continuous backup per backed-up cluster (with
+//! its StatefulSet's pod, whose `backupdata` log says how archiving goes), and
 //! one cluster of another engine. Deterministic for a seed; every timestamp is relative to the
 //! store's clock.
 //!
@@ -13,6 +14,12 @@
 //! failed with the generic condition and its cause in a progress detail, `inventory` an
 //! archiver whose StatefulSet loses its pod two minutes in, `auth-db` a role probe timeout,
 //! `reporting` a deletion held by `DoNotTerminate`; `shop-mysql` runs MySQL.
+//!
+//! Their databases, as the pod proxy answers for them ([`crate::proxy`]): `orders-db`'s
+//! crash-looping member falls behind, `inventory` (wal-g methods, so that its broken archive
+//! shows in pg_stat_archiver) counts archiving failures, `analytics` runs near
+//! max_connections, `billing` commits nothing, `reporting` disables the exporter, and
+//! `auth-db`'s Patroni leader is not the pod labelled primary; the others are unremarkable.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rand::{Rng, SeedableRng};
@@ -79,6 +86,11 @@ pub const IDLE_ANNOTATION: &str = "demo.kbdash.io/idle-database";
 /// end stops advancing.
 pub const ARCHIVER_FAILS_ANNOTATION: &str = "demo.kbdash.io/archiver-fails-at";
 
+/// Marks how a cluster's database behaves for the demo's exporter and Patroni answers
+/// ([`crate::proxy`]): `busy` (connections near max_connections), `idle` (no transactions),
+/// `leader-moved` (Patroni's leader is not the pod labelled primary, kubeblocks-addons#3545).
+pub const DATABASE_ANNOTATION: &str = "demo.kbdash.io/database";
+
 /// The non-PostgreSQL KubeBlocks cluster every seeded fleet has.
 pub const OTHER_ENGINE_CLUSTER: &str = "shop-mysql";
 
@@ -121,6 +133,10 @@ struct Story {
     failed_op: bool,
     /// It has a Completed volume-snapshot backup.
     snapshot: bool,
+    /// How its database behaves, as [`DATABASE_ANNOTATION`] says; `None`: normal.
+    database: Option<&'static str>,
+    /// Its component disables the exporter sidecar.
+    no_exporter: bool,
 }
 
 fn story(i: usize) -> Story {
@@ -145,13 +161,22 @@ fn story(i: usize) -> Story {
     Story {
         health,
         archive,
-        methods: if i % 7 == 4 {
+        // A broken archive shows in pg_stat_archiver only with wal-g-archive: archive-wal
+        // leaves archive_command empty (docs/kubeblocks.md#continuous-backup).
+        methods: if i % 7 == 4 || archive == Archive::FailsSoon {
             obj::Methods::WalG
         } else {
             obj::Methods::BaseBackup
         },
         failed_op: i == 4 || i % 113 == 74,
         snapshot: i == 0,
+        database: match (archive, health) {
+            (Archive::Idle, _) => Some("idle"),
+            (_, Health::RoleProbeTimeout) => Some("leader-moved"),
+            _ if i == 4 || i % 131 == 81 => Some("busy"),
+            _ => None,
+        },
+        no_exporter: i == 7 || i % 139 == 83,
     }
 }
 
@@ -191,6 +216,18 @@ pub fn seed(store: &Store, config: &SeedConfig) {
     let installed = timestamp(s.now - Duration::days(90));
     let cmpv = obj::component_version(&uid, &installed);
     s.put(Kind::ComponentVersion, cmpv);
+    // The seeded claims' class is the default one; another is there to choose. Their uids are
+    // fixed, so the seeded random sequence (and every object after them) stays as it was.
+    for (i, (class, default)) in [(obj::STORAGE_CLASS, true), ("premium-rwo", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let uid = format!("5c0e0000-0000-4000-8000-00000000000{i}");
+        s.put(
+            Kind::StorageClass,
+            obj::storage_class(class, default, &uid, &installed),
+        );
+    }
     for (_, action_set, backup_type) in obj::METHODS {
         if !action_set.is_empty() {
             let uid = s.uid();
@@ -282,7 +319,11 @@ impl Seeder<'_> {
             resources: obj::resources(cpu, memory),
             storage,
             stopped: health == Health::Stopped,
+            disable_exporter: story.no_exporter,
         });
+        if let Some(database) = story.database {
+            cluster["metadata"]["annotations"][DATABASE_ANNOTATION] = database.into();
+        }
         let created_ts = self.ts(created);
         let ready_ts = self.ts(created + Duration::seconds(107));
         let primary = if replicas > 1 && self.rng.random_range(0..4) == 0 {
@@ -844,6 +885,13 @@ impl Seeder<'_> {
             obj::backup_progress(&mut b, &self.ts(continuous_start), &self.ts(end), size);
             if let Some(at) = stopped_at {
                 obj::backup_completed(&mut b, at + Duration::seconds(30), "8d");
+            } else {
+                // Named from the backup, not drawn: the rest of the fleet stays as it was.
+                let uid = format!("a{}", uid.get(1..).unwrap_or_default());
+                let ip = format!("10.244.99.{}", 2 + size % 250);
+                let started = self.ts(created + Duration::seconds(2));
+                let pod = obj::archiver_pod(&b, &uid, &obj::node_name(0), &ip, &started);
+                self.put(Kind::Pod, pod);
             }
             self.put(Kind::Backup, b);
         }

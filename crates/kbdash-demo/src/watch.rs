@@ -72,6 +72,11 @@ impl WatchEnders {
         self.faults.is_frozen(kind)
     }
 
+    /// Whether watches of `kind` resuming from a version are answered 410 at once.
+    fn expiring(&self, kind: Kind) -> bool {
+        self.faults.is_expiring(kind)
+    }
+
     /// Holds a frozen watch open, silent, until its client goes away or it is ended.
     async fn hang(&mut self, client: &mpsc::Sender<Bytes>) {
         tokio::select! {
@@ -238,8 +243,13 @@ async fn run(
         }
         (sub.live, sub.resource_version)
     } else {
-        match store.subscribe(kind, em.req.resource_version) {
-            Ok(sub) => {
+        let subscribed = if enders.expiring(kind) {
+            None
+        } else {
+            store.subscribe(kind, em.req.resource_version).ok()
+        };
+        match subscribed {
+            Some(sub) => {
                 for e in &sub.backlog {
                     em.push_change(e);
                     if em.buf.len() >= CHUNK && !em.flush().await {
@@ -249,7 +259,7 @@ async fn run(
                 (sub.live, sub.resource_version)
             }
             // Only an expired version fails a subscription; worded as the API server does.
-            Err(_) => {
+            None => {
                 let expired =
                     ApiError::expired("The resourceVersion for the provided watch is too old.");
                 em.push_value("ERROR", expired.to_status());

@@ -546,9 +546,43 @@ pub(crate) fn delete(
             .map(|v| deleted(kind, v))
             .ok_or_else(|| ApiError::not_found(kind, name));
     }
+    if kind == Kind::Cluster {
+        return mark_deleted(store, ns, name);
+    }
     store
         .delete(kind, ns, name)
         .map(|v| deleted(kind, v))
+        .map_err(|e| store_error(kind, name, e))
+}
+
+/// A Cluster holding finalizers is not removed by a DELETE: as the API server does, it gets
+/// its `deletionTimestamp` and stays until the cluster controller has done what its
+/// termination policy says and removed the finalizer (`operator::deletion`). The answer is
+/// the object as it now is.
+fn mark_deleted(store: &Store, ns: Option<&str>, name: &str) -> Result<Written, ApiError> {
+    let kind = Kind::Cluster;
+    let held = store
+        .get_value(kind, ns, name)
+        .ok_or_else(|| ApiError::not_found(kind, name))?
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
+    if !held {
+        return store
+            .delete(kind, ns, name)
+            .map(|v| deleted(kind, v))
+            .map_err(|e| store_error(kind, name, e));
+    }
+    let at = crate::store::timestamp(store.now());
+    store
+        .modify(kind, ns, name, |c| {
+            if c.pointer("/metadata/deletionTimestamp").is_none() {
+                c["metadata"]["deletionTimestamp"] = at.clone().into();
+                c["metadata"]["deletionGracePeriodSeconds"] = 0.into();
+            }
+            Ok(())
+        })
+        .map(|v| Written::new(StatusCode::OK, v))
         .map_err(|e| store_error(kind, name, e))
 }
 

@@ -14,6 +14,7 @@
 //! message type through `From`.
 
 mod decode;
+pub mod object_events;
 mod stream;
 
 use std::time::Duration;
@@ -35,6 +36,19 @@ pub(crate) const LIST_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Pods kbdash watches: only those KubeBlocks manages.
 pub const POD_SELECTOR: &str = "app.kubernetes.io/managed-by=kubeblocks";
+
+/// The Events the store keeps: Warnings, which feed triage and the incident timeline
+/// (docs/kubeblocks.md#events). A detail's own events are watched apart ([`object_events`]).
+pub const WARNING_EVENTS: &str = "type=Warning";
+
+/// Whom a stream reports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feed {
+    /// The store: [`Report::Watch`].
+    Store,
+    /// The events section of the detail view `id`: [`Report::ObjectEvents`].
+    Detail(u64),
+}
 
 /// How the watches are timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +127,13 @@ pub enum Report {
         /// What happened.
         event: WatchEvent,
     },
+    /// An event of a detail view's Events streams ([`object_events`]).
+    ObjectEvents {
+        /// The detail view the streams were started for.
+        id: u64,
+        /// What happened; rows are Events.
+        event: WatchEvent,
+    },
     /// The full body of the followed object, seen on its stream or fetched.
     Raw {
         /// The followed object.
@@ -145,17 +166,22 @@ impl<M> Clone for Sink<M> {
 
 impl<M: From<Report>> Sink<M> {
     /// Sends one event stamped with its arrival; `false` when the receiver is gone.
-    async fn event(&self, kind: Kind, mut event: WatchEvent) -> bool {
+    async fn event(&self, kind: Kind, feed: Feed, mut event: WatchEvent) -> bool {
+        // Both feeds mark what they decode: a detail's Events are as much its context's as
+        // the store's rows.
         match &mut event {
             WatchEvent::InitRow(row) | WatchEvent::Apply(row) => row.set_ctx(self.ctx),
             WatchEvent::Delete(key) => key.ctx = self.ctx,
             WatchEvent::Init | WatchEvent::InitDone | WatchEvent::Error(_) => {}
         }
-        let report = Report::Watch {
-            ctx: self.ctx,
-            kind,
-            at: Utc::now(),
-            event,
+        let report = match feed {
+            Feed::Store => Report::Watch {
+                ctx: self.ctx,
+                kind,
+                at: Utc::now(),
+                event,
+            },
+            Feed::Detail(id) => Report::ObjectEvents { id, event },
         };
         self.tx.send(M::from(report)).await.is_ok()
     }
@@ -200,6 +226,8 @@ pub fn spawn_all<M: From<Report> + Send + 'static>(
             kind,
             collection: collection(kind, namespace),
             labels: (kind == Kind::Pod).then_some(POD_SELECTOR),
+            fields: (kind == Kind::Event).then(|| WARNING_EVENTS.to_string()),
+            feed: Feed::Store,
             timing,
             sink: sink.clone(),
         };

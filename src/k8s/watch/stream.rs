@@ -9,15 +9,29 @@ use kube::api::{ListParams, WatchParams};
 use kube::runtime::utils::Backoff as _;
 use kube::runtime::watcher::DefaultBackoff;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjRef;
 
 use super::decode::{self, Line};
-use super::{LIST_IDLE_TIMEOUT, Report, Sink, StreamError, WatchEvent, WatchTiming, classify};
+use super::{
+    Feed, LIST_IDLE_TIMEOUT, Report, Sink, StreamError, WatchEvent, WatchTiming, classify,
+};
 
 /// Objects asked for per list page, as kube-runtime asks.
 const PAGE: u32 = 500;
+
+/// An expiry this soon after the previous one relists after a growing wait. One expiry is
+/// normal (the API server compacted its history) and a relist at once is right; expiries in a
+/// row mean the server's watch cache lags its lists, and relisting at once would make
+/// kbdash list the whole kind in a tight loop.
+const EXPIRY_QUIET: Duration = Duration::from_secs(60);
+
+/// The next wait of a backoff that never gives up.
+fn next_wait(backoff: &mut DefaultBackoff) -> Duration {
+    backoff.next().unwrap_or(Duration::from_secs(30))
+}
 
 /// How a stream's list or watch ended.
 enum Ended {
@@ -25,7 +39,8 @@ enum Ended {
     Gone,
     /// Failed: reported, then retried after a backoff with a full list.
     Failed(StreamError),
-    /// The watch's version is too old (410 Gone): reported, then listed again at once.
+    /// The watch's version is too old (410 Gone): reported, then listed again at once, unless
+    /// the previous expiry was recent (see [`EXPIRY_QUIET`]).
     Expired(StreamError),
 }
 
@@ -36,6 +51,10 @@ pub(super) struct Stream<M> {
     /// The collection's path.
     pub(super) collection: String,
     pub(super) labels: Option<&'static str>,
+    /// A field selector: the store's Events are its Warnings; a detail's are its object's.
+    pub(super) fields: Option<String>,
+    /// Whom the stream reports to.
+    pub(super) feed: Feed,
     pub(super) timing: WatchTiming,
     pub(super) sink: Sink<M>,
 }
@@ -44,18 +63,29 @@ impl<M: From<Report>> Stream<M> {
     /// Lists and watches until the receiver goes away.
     pub(super) async fn run(self) {
         let mut backoff = DefaultBackoff::default();
+        let mut expiry_backoff = DefaultBackoff::default();
+        let mut last_expiry: Option<Instant> = None;
         loop {
-            let (error, wait) = match self.list_and_watch(&mut backoff).await {
+            let (error, delay) = match self.list_and_watch(&mut backoff).await {
                 Ended::Gone => return,
-                Ended::Failed(error) => (error, true),
-                Ended::Expired(error) => (error, false),
+                Ended::Failed(error) => (error, Some(next_wait(&mut backoff))),
+                Ended::Expired(error) => {
+                    let now = Instant::now();
+                    let again = last_expiry.is_some_and(|t| now - t < EXPIRY_QUIET);
+                    last_expiry = Some(now);
+                    if again {
+                        (error, Some(next_wait(&mut expiry_backoff)))
+                    } else {
+                        expiry_backoff.reset();
+                        (error, None)
+                    }
+                }
             };
             tracing::warn!(kind = %self.kind, %error, "watch failed");
-            if !self.sink.event(self.kind, WatchEvent::Error(error)).await {
+            if self.send(WatchEvent::Error(error)).await.is_err() {
                 return;
             }
-            if wait {
-                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+            if let Some(delay) = delay {
                 tokio::time::sleep(delay).await;
             }
         }
@@ -75,6 +105,7 @@ impl<M: From<Report>> Stream<M> {
     async fn list(&self) -> Result<String, Ended> {
         let mut params = ListParams {
             label_selector: self.labels.map(str::to_string),
+            field_selector: self.fields.clone(),
             limit: Some(PAGE),
             ..ListParams::default()
         };
@@ -136,6 +167,7 @@ impl<M: From<Report>> Stream<M> {
         let silent = Ended::Failed(StreamError::NotAnswering { quiet });
         let params = WatchParams {
             label_selector: self.labels.map(str::to_string),
+            field_selector: self.fields.clone(),
             timeout: Some(
                 u32::try_from(self.timing.server_timeout.as_secs().max(1)).unwrap_or(u32::MAX),
             ),
@@ -225,7 +257,7 @@ impl<M: From<Report>> Stream<M> {
 
     /// Reports one event; `Gone` when nobody listens.
     async fn send(&self, event: WatchEvent) -> Result<(), Ended> {
-        if self.sink.event(self.kind, event).await {
+        if self.sink.event(self.kind, self.feed, event).await {
             Ok(())
         } else {
             Err(Ended::Gone)

@@ -9,8 +9,7 @@ mod yaml;
 use ratatui_textarea::TextArea;
 
 use kbdash_core::forms::{
-    FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput,
-    confirmation_matches,
+    FieldError, FieldSpec, FormContext, OpForm, Request, RestoreContext, RestoreInput, WalGStep,
 };
 use kbdash_core::kinds::Kind;
 use kbdash_core::redact;
@@ -26,12 +25,39 @@ pub struct Forms {
     pub modal: Option<Box<FormModal>>,
     /// The objects submitted from forms, followed until they end.
     pub tracked: Vec<Tracked>,
+    /// Where the wal-g setup stands, on the cluster it was started on.
+    pub wal_g: Option<WalGProgress>,
+}
+
+/// The wal-g setup's last submitted step and how its object is doing: the next step opens
+/// only once it has ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalGProgress {
+    /// The cluster set up.
+    pub cluster: ObjKey,
+    /// The step submitted last.
+    pub step: WalGStep,
+    /// Its object (the Backup or the OpsRequest).
+    pub object: ObjKey,
+    /// How the object is doing.
+    pub state: StepState,
+}
+
+/// How a wal-g setup step's object is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepState {
+    /// Not ended yet.
+    Running,
+    /// Ended well: the next step may open.
+    Done,
+    /// Ended otherwise, as said: the step is to be run again.
+    Failed(String),
 }
 
 /// An object submitted from a form, followed until it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
-    /// The object's kind: an OpsRequest, a Backup, or a restored Cluster.
+    /// The object's kind: an OpsRequest, a Backup, or a created, restored or deleted Cluster.
     pub kind: Kind,
     /// The object.
     pub key: ObjKey,
@@ -40,6 +66,8 @@ pub struct Tracked {
     /// For a restored cluster: the Restore OpsRequest that creates it, when the restore was
     /// sent as one (its end is the operator's verdict on the restore).
     pub(crate) restore_op: Option<ObjKey>,
+    /// A cluster whose deletion was submitted: followed until it is gone.
+    pub(crate) deleting: bool,
 }
 
 /// What the modal builds.
@@ -246,6 +274,8 @@ pub struct FormModal {
     pub(crate) selected: Option<String>,
     /// An operation's form or the restore wizard.
     pub(crate) subject: Subject,
+    /// The wal-g setup step this form is, when it was opened as one.
+    pub(crate) wal_g: Option<WalGStep>,
     /// Where the modal is.
     pub stage: Stage,
     /// Index of the focused field in `fields()`.
@@ -273,6 +303,7 @@ impl FormModal {
             unfamiliar: false,
             selected: None,
             subject,
+            wal_g: None,
             stage,
             focus: 0,
             changed: false,
@@ -331,11 +362,14 @@ impl FormModal {
         self.fields().into_iter().nth(self.focus)
     }
 
-    /// What the typed confirmation must be: the new cluster's name for a restore, else the
-    /// cluster operated on.
+    /// What the typed confirmation must be: the new cluster's name for a restore or a create,
+    /// else the cluster operated on.
     pub(crate) fn confirm_target(&self) -> String {
-        match self.restore_loaded() {
-            Some((_, input)) => input.name.clone(),
+        if let Some((_, input)) = self.restore_loaded() {
+            return input.name.clone();
+        }
+        match self.op() {
+            Some((form, ctx)) => form.confirmation_target(ctx),
             None => self.cluster.name.to_string(),
         }
     }
@@ -347,9 +381,14 @@ impl FormModal {
                 .loaded
                 .as_ref()
                 .is_some_and(|(_, input)| input.confirmation_matches(typed)),
-            Subject::Op { ctx, .. } => ctx
-                .as_deref()
-                .is_some_and(|ctx| confirmation_matches(typed, ctx)),
+            Subject::Op {
+                ctx: Some(ctx),
+                form: Some(form),
+            } => {
+                let target = form.confirmation_target(ctx);
+                !target.is_empty() && typed.trim() == target
+            }
+            Subject::Op { .. } => false,
         }
     }
 

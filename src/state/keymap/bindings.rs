@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec};
+use crate::state::keymap::{Action, Binding, Context, FormAction, Hint, KeySpec, LogAction};
 use crate::state::model::Pane;
 
 const fn k(code: KeyCode) -> KeySpec {
@@ -51,6 +51,10 @@ const fn b(
         hint: None,
         brief: None,
     }
+}
+
+const fn log(keys: &'static [KeySpec], action: LogAction, help: &'static str) -> Binding {
+    b(keys, Action::Log(action), Context::Logs, help)
 }
 
 const fn form(
@@ -180,6 +184,18 @@ pub const BINDINGS: &[Binding] = &[
         "cancel the selected running OpsRequest, after confirmation (also :cancel-ops)",
     ),
     b(
+        &[c('n')],
+        Action::CreateCluster,
+        Context::Clusters,
+        "new cluster (form; also :create, and :clone starts from the selected one)",
+    ),
+    b(
+        &[ctrl('d'), c('D')],
+        Action::DeleteCluster,
+        Context::Clusters,
+        "delete the cluster as its termination policy says, after confirmation (also :delete)",
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Action::Restore,
         Context::Backups,
@@ -293,7 +309,7 @@ pub const BINDINGS: &[Binding] = &[
         &[ctrl('d')],
         Action::Hint(Hint::Delete),
         Context::Global,
-        "delete: kbdash deletes nothing (says what there is instead)",
+        "delete: says where (Ctrl-D on the Clusters pane deletes a cluster)",
     ),
     b(
         &[c('/')],
@@ -336,6 +352,147 @@ pub const BINDINGS: &[Binding] = &[
         Action::SwitchContext,
         Context::Contexts,
         "switch to the context under the cursor (as :ctx NAME)",
+    ),
+    // Logs: read-only, so offered in read-only mode too.
+    b(
+        &[c('l')],
+        Action::Logs,
+        Context::Table,
+        "log: of the pod; of the cluster's pods, primary first; of the backup's pod",
+    ),
+    b(
+        &[c('l')],
+        Action::Logs,
+        Context::Detail,
+        "the log of the pod, of the cluster's pods, or of the backup's pod",
+    ),
+    log(
+        &[k(KeyCode::Tab)],
+        LogAction::NextContainer,
+        "next container",
+    )
+    .hint("Tab container"),
+    log(
+        &[k(KeyCode::BackTab)],
+        LogAction::PrevContainer,
+        "previous container",
+    ),
+    log(
+        &[c(']')],
+        LogAction::NextPod,
+        "the cluster's next pod (a log opened on a cluster)",
+    )
+    .hint("[ ] pod"),
+    log(&[c('[')], LogAction::PrevPod, "the cluster's previous pod"),
+    log(
+        &[c('p')],
+        LogAction::Previous,
+        "the previous (terminated) run of the container, or back to the current one",
+    )
+    .hint("p previous"),
+    log(
+        &[c('f')],
+        LogAction::Follow,
+        "follow the end, or stop where it is (scrolling up stops too; G follows again)",
+    )
+    .hint("f follow"),
+    log(
+        &[c('t')],
+        LogAction::Timestamps,
+        "show or hide each line's time",
+    )
+    .hint("t time"),
+    log(&[c('w')], LogAction::Wrap, "wrap long lines, or cut them").hint("w wrap"),
+    log(
+        &[c('+'), c('=')],
+        LogAction::MoreTail,
+        "start again with more lines from the end (100, 500, 1000, 5000, all)",
+    )
+    .hint("+/- tail"),
+    log(
+        &[c('-')],
+        LogAction::LessTail,
+        "start again with fewer lines from the end",
+    ),
+    log(
+        &[c('/')],
+        LogAction::Search,
+        "search the log (matches highlighted)",
+    )
+    .hint("/ search"),
+    log(&[c('n')], LogAction::SearchNext, "next (newer) match"),
+    log(&[c('N')], LogAction::SearchPrev, "previous (older) match"),
+    log(
+        &[ctrl('s')],
+        LogAction::Write,
+        "write the lines kept to a new file in the current directory (the path is shown)",
+    )
+    .hint("Ctrl-S save"),
+    b(
+        &[c('t')],
+        Action::Incidents,
+        Context::Clusters,
+        "the cluster's incident timeline: what happened to it, in time order",
+    ),
+    b(
+        &[c('f')],
+        Action::Remedy,
+        Context::Detail,
+        "from triage: open the usual remedy's form, prefilled (Restart, Backup, Switchover)",
+    ),
+    b(
+        &[c('t')],
+        Action::Incidents,
+        Context::Detail,
+        "the incident timeline of the cluster shown (or of the object's cluster)",
+    ),
+    b(
+        &[c('1')],
+        Action::IncidentKind(1),
+        Context::Incidents,
+        "show or hide role changes and role probe reports",
+    ),
+    b(
+        &[c('2')],
+        Action::IncidentKind(2),
+        Context::Incidents,
+        "show or hide pod changes and restarts",
+    ),
+    b(
+        &[c('3')],
+        Action::IncidentKind(3),
+        Context::Incidents,
+        "show or hide OpsRequest phases",
+    ),
+    b(
+        &[c('4')],
+        Action::IncidentKind(4),
+        Context::Incidents,
+        "show or hide backup starts and ends",
+    ),
+    b(
+        &[c('5')],
+        Action::IncidentKind(5),
+        Context::Incidents,
+        "show or hide Warning events",
+    ),
+    b(
+        &[c('6')],
+        Action::IncidentKind(6),
+        Context::Incidents,
+        "show or hide cluster and component phases",
+    ),
+    b(
+        &[c('7')],
+        Action::IncidentKind(7),
+        Context::Incidents,
+        "show or hide stream outages",
+    ),
+    b(
+        &[c('a')],
+        Action::IncidentWindow,
+        Context::Incidents,
+        "the last hour, or everything kept (toggle)",
     ),
     // The operations menu.
     form(

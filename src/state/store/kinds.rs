@@ -9,17 +9,20 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::state::store::warnings::WarningEvents;
 use crate::state::store::{Change, Store};
 use crate::state::table::{Table, TableRow};
+use kbdash_core::domain::incident::{self, Incident};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    ActionSetRow, BackupRow, ClusterRow, Ctx, ObjKey, OpsRow, OpsSpec, PodRow, PolicyRow, Row,
-    ScheduleRow,
+    ActionSetRow, BackupRow, ClusterRow, Ctx, EventRow, ObjKey, OpsRow, OpsSpec, PodRow, PolicyRow,
+    Row, ScheduleRow,
 };
 
 /// The kinds kbdash watches, in status-line order. BackupPolicies and ActionSets say what type
-/// of backup each method makes (docs/kubeblocks.md#backup-types).
-pub const WATCHED: [Kind; 7] = [
+/// of backup each method makes (docs/kubeblocks.md#backup-types); Events are watched for their
+/// Warnings only (`k8s::watch::WARNING_EVENTS`), which triage and the incident timeline read.
+pub const WATCHED: [Kind; 8] = [
     Kind::Cluster,
     Kind::Pod,
     Kind::OpsRequest,
@@ -27,6 +30,7 @@ pub const WATCHED: [Kind; 7] = [
     Kind::BackupSchedule,
     Kind::BackupPolicy,
     Kind::ActionSet,
+    Kind::Event,
 ];
 
 /// Runs `$body` with `$K` standing for the row type of watched kind `$kind`; `$none` for a kind
@@ -60,6 +64,10 @@ macro_rules! with_kind {
             }
             kbdash_core::kinds::Kind::ActionSet => {
                 type $K = kbdash_core::rows::ActionSetRow;
+                $body
+            }
+            kbdash_core::kinds::Kind::Event => {
+                type $K = kbdash_core::rows::EventRow;
                 $body
             }
             _ => $none,
@@ -129,6 +137,9 @@ pub(crate) trait Watched: Sized + Clone + 'static {
     /// Whether a row belongs to a cluster other than itself, and so is indexed under it; a
     /// cluster row is its own cluster.
     const JOINS: bool = true;
+    /// Whether the store keeps the row when the API deletes the object (an Event the API
+    /// server's TTL removed is still evidence).
+    const OUTLIVES_DELETION: bool = false;
     /// Where the store keeps the rows.
     type Rows: Rows<Self>;
 
@@ -140,6 +151,14 @@ pub(crate) trait Watched: Sized + Clone + 'static {
     fn from_row(row: Row) -> Option<Self>;
     fn rows(store: &Store) -> &Self::Rows;
     fn rows_mut(store: &mut Store) -> &mut Self::Rows;
+
+    /// Places the row in the fleet before it is kept, for a kind whose object does not name
+    /// its cluster.
+    fn place(&mut self, _store: &Store) {}
+    /// What the change from `old` to `new` adds to the cluster's incident timeline.
+    fn incidents(_old: Option<&Self>, _new: Option<&Self>, _at: DateTime<Utc>) -> Vec<Incident> {
+        Vec::new()
+    }
 
     /// Whether kbdash keeps the row: it shows and judges PostgreSQL clusters and pods only
     /// (docs/kubeblocks.md#engines).
@@ -200,6 +219,10 @@ impl Watched for ClusterRow {
         }
     }
 
+    fn incidents(old: Option<&Self>, new: Option<&Self>, at: DateTime<Utc>) -> Vec<Incident> {
+        incident::cluster_change(old, new, at)
+    }
+
     fn derive(store: &mut Store, change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
         match store.clusters.get(&change.key) {
             None => store.forget_cluster(&change.key),
@@ -223,6 +246,7 @@ impl Watched for ClusterRow {
         let listed: std::collections::HashSet<ObjKey> =
             store.clusters.iter().map(|c| c.key.clone()).collect();
         store.retain_clusters(|k| listed.contains(k));
+        store.place_warnings();
     }
 }
 
@@ -250,6 +274,9 @@ impl Watched for PodRow {
     }
     fn kept(&self) -> bool {
         !self.other_engine
+    }
+    fn incidents(old: Option<&Self>, new: Option<&Self>, at: DateTime<Utc>) -> Vec<Incident> {
+        incident::pod_change(old, new, at)
     }
 
     fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, at: DateTime<Utc>) {
@@ -281,6 +308,7 @@ impl Watched for PodRow {
         for c in clusters {
             store.track_primary(&c, at);
         }
+        store.place_warnings();
     }
 }
 
@@ -305,6 +333,10 @@ impl Watched for OpsRow {
     }
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.ops
+    }
+
+    fn incidents(old: Option<&Self>, new: Option<&Self>, at: DateTime<Utc>) -> Vec<Incident> {
+        incident::ops_change(old, new, at)
     }
 
     fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
@@ -360,6 +392,10 @@ impl Watched for BackupRow {
     }
     fn rows_mut(store: &mut Store) -> &mut Self::Rows {
         &mut store.backups
+    }
+
+    fn incidents(old: Option<&Self>, new: Option<&Self>, at: DateTime<Utc>) -> Vec<Incident> {
+        incident::backup_change(old, new, at)
     }
 
     fn derive(store: &mut Store, change: &mut Change, old: Option<&Self>, _at: DateTime<Utc>) {
@@ -452,5 +488,60 @@ impl Watched for ActionSetRow {
         if old.map(|a| &a.backup_type) != new.map(|a| &a.backup_type) {
             change.fleet_wide = true;
         }
+    }
+}
+
+/// Warning Events (the only ones the store's stream asks for), kept beyond their TTL and
+/// bounded ([`WarningEvents`]), each under the cluster of the object it is about.
+impl Watched for EventRow {
+    const KIND: Kind = Kind::Event;
+    const OUTLIVES_DELETION: bool = true;
+    type Rows = WarningEvents;
+
+    fn key(&self) -> &ObjKey {
+        &self.key
+    }
+    fn cluster(&self) -> ObjKey {
+        cluster_of(&self.key, &self.cluster)
+    }
+    fn from_row(row: Row) -> Option<Self> {
+        match row {
+            Row::Event(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn rows(store: &Store) -> &Self::Rows {
+        &store.warnings
+    }
+    fn rows_mut(store: &mut Store) -> &mut Self::Rows {
+        &mut store.warnings
+    }
+    fn place(&mut self, store: &Store) {
+        self.cluster = store.cluster_named_by(&self.key, &self.object_kind, &self.object_name);
+    }
+    fn incidents(old: Option<&Self>, new: Option<&Self>, at: DateTime<Utc>) -> Vec<Incident> {
+        match new {
+            // The same sighting again (a relist) is no news.
+            Some(new) if old.is_none_or(|o| o.count != new.count || o.seen() != new.seen()) => {
+                vec![incident::warning(new, at)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn derive(store: &mut Store, _change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
+        store.evict_warnings();
+    }
+    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+        // The relist indexed only what it listed; the events kept from before are indexed too.
+        let kept: Vec<(ObjKey, kbdash_core::rows::Atom)> = store
+            .warnings
+            .iter()
+            .map(|e| (Watched::cluster(e), e.key.name.clone()))
+            .collect();
+        for (cluster, name) in kept {
+            store.index.add(Kind::Event, cluster, &name);
+        }
+        store.evict_warnings();
     }
 }

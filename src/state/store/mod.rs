@@ -9,10 +9,12 @@
 //! is bounded by the size of one cluster: a table upsert, an index entry, and for pods the
 //! cluster's primary.
 
+mod incidents;
 mod index;
 mod kinds;
 mod method_labels;
 mod roles;
+mod warnings;
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,17 +24,21 @@ use crate::state::table::Table;
 use index::ClusterIndex;
 use kbdash_core::detail::restored::RestoreSource;
 use kbdash_core::domain::backup_methods::{MethodFacts, parse_backup_type};
+use kbdash_core::domain::incident;
 use kbdash_core::domain::pitr::BackupKind;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{
-    ActionSetRow, BackupRow, ClusterRow, Ctx, ObjKey, OpsRow, PodRow, PolicyRow, Row, ScheduleRow,
+    ActionSetRow, Atom, BackupRow, ClusterRow, Ctx, EventRow, ObjKey, OpsRow, PodRow, PolicyRow,
+    Row, ScheduleRow,
 };
 use kinds::with_kind;
 use method_labels::MethodLabels;
 
+pub use incidents::Incidents;
 pub use kinds::WATCHED;
 pub(crate) use kinds::{Rows, Watched};
-pub use roles::{ROLE_HISTORY_LEN, RoleChange, Roles};
+pub use roles::{ROLE_HISTORY_LEN, RoleChange, RoleProbeReport, Roles};
+pub use warnings::{WARNINGS_KEPT, WarningEvents};
 
 /// The store knows what the fleet says about backup methods: the ActionSets' types, and the
 /// types Backups made with a method are labelled with.
@@ -78,6 +84,10 @@ pub struct Store {
     pub policies: HashMap<ObjKey, PolicyRow>,
     /// ActionSets (cluster-scoped): the type of backup each makes.
     pub action_sets: HashMap<ObjKey, ActionSetRow>,
+    /// The Warning Events of the current scope, kept beyond their TTL, bounded.
+    pub warnings: WarningEvents,
+    /// Each cluster's incident timeline, and the streams' outages.
+    pub incidents: Incidents,
     /// KubeBlocks clusters of other engines: left out, counted in the header.
     pub other_clusters: HashSet<ObjKey>,
     /// Objects received since a stream's `Init`, swapped in at `InitDone`; per context, whose
@@ -129,6 +139,9 @@ impl Store {
     /// would.
     pub(crate) fn forget_ctx(&mut self, ctx: Ctx, at: DateTime<Utc>) {
         self.pending.retain(|(c, _), _| *c != ctx);
+        // A relist adds Warning Events rather than replacing them: the context's go first.
+        self.warnings.forget_ctx(ctx);
+        self.incidents.forget_ctx(ctx);
         for kind in WATCHED {
             with_kind!(kind, K => self.relist::<K>(ctx, Vec::new(), at), else ())
         }
@@ -143,13 +156,17 @@ impl Store {
     /// Removes object `key` of `kind`; `None` when nothing changed.
     pub(crate) fn delete(&mut self, kind: Kind, key: &ObjKey, at: DateTime<Utc>) -> Option<Change> {
         with_kind!(kind, K => {
+            if K::OUTLIVES_DELETION {
+                return None;
+            }
             let was_out = K::left_out(self, key, false);
             Self::fleet_wide_if(self.remove::<K>(key, at), was_out, K::KIND, key)
         }, else None)
     }
 
     /// Keeps `row`, or leaves it out (removing what was kept of it).
-    fn admit<K: Watched>(&mut self, row: K, at: DateTime<Utc>) -> Option<Change> {
+    fn admit<K: Watched>(&mut self, mut row: K, at: DateTime<Utc>) -> Option<Change> {
+        row.place(self);
         let key = row.key().clone();
         let out = !row.kept();
         let moved = K::left_out(self, &key, out);
@@ -206,6 +223,8 @@ impl Store {
             fleet_wide: false,
         };
         K::derive(self, &mut change, old.as_ref(), at);
+        let incidents = K::incidents(old.as_ref(), K::rows(self).get(&change.key), at);
+        self.incidents.record(&change.cluster, incidents);
         change
     }
 
@@ -228,6 +247,8 @@ impl Store {
             fleet_wide: false,
         };
         K::derive(self, &mut change, old.as_ref(), at);
+        let incidents = K::incidents(old.as_ref(), None, at);
+        self.incidents.record(&change.cluster, incidents);
         Some(change)
     }
 
@@ -235,6 +256,10 @@ impl Store {
         let (mut rows, out): (Vec<K>, Vec<K>) = rows
             .into_iter()
             .filter_map(K::from_row)
+            .map(|mut row| {
+                row.place(self);
+                row
+            })
             .partition(Watched::kept);
         // The other contexts' rows are listed as they are, so that everything below reads
         // the whole kind as after any relist.
@@ -310,6 +335,7 @@ impl Store {
     /// Forgets what the store remembers of a cluster that is gone.
     fn forget_cluster(&mut self, cluster: &ObjKey) {
         self.roles.forget(cluster);
+        self.incidents.forget(cluster);
         self.restored.remove(cluster);
         self.ended_ops.remove(cluster);
     }
@@ -317,6 +343,7 @@ impl Store {
     /// Keeps what the store remembers of clusters only for those `keep` accepts.
     fn retain_clusters(&mut self, keep: impl Fn(&ObjKey) -> bool) {
         self.roles.retain(&keep);
+        self.incidents.retain(&keep);
         self.restored.retain(|k, _| keep(k));
         self.ended_ops.retain(|k, _| keep(k));
     }
@@ -379,7 +406,88 @@ impl Store {
             .filter(|p| p.is_primary())
             .map(|p| p.key.name.clone())
             .min();
-        self.roles.see_primary(cluster, primary, at);
+        if let Some(change) = self.roles.see_primary(cluster, primary, at) {
+            let entry = incident::primary_change(&change.old_primary, &change.new_primary, at);
+            self.incidents.record(cluster, vec![entry]);
+        }
+    }
+
+    /// The Warning Events kept about `cluster` and its objects.
+    pub fn cluster_warnings<'s>(
+        &'s self,
+        cluster: &ObjKey,
+    ) -> impl Iterator<Item = &'s EventRow> + use<'s> {
+        self.members(cluster)
+    }
+
+    /// Notes a role probe report of kbagent's (an Event on `pod`), which enriches `cluster`'s
+    /// role history and timeline.
+    pub(crate) fn note_role_probe(&mut self, cluster: &ObjKey, report: RoleProbeReport) {
+        let entry = incident::role_probe(&report.pod, &report.probe, report.at);
+        if self.roles.note_probe(cluster, report) {
+            self.incidents.record(cluster, vec![entry]);
+        }
+    }
+
+    /// The cluster an Event's object belongs to, by what the store knows of it: its own name
+    /// for a Cluster; the row's cluster for a listed pod, OpsRequest or Backup; else the
+    /// longest `-`-separated prefix of the name that is a listed cluster (a Component and its
+    /// InstanceSet are `<cluster>-<component>`, a pod `<cluster>-<component>-<n>`;
+    /// docs/kubeblocks.md#pod-labels). Empty when none is.
+    /// `event` is the Event's own key: its namespace and context are its object's.
+    fn cluster_named_by(&self, event: &ObjKey, kind: &str, name: &Atom) -> Atom {
+        let key = event.sibling(name);
+        let listed = match kind {
+            "Cluster" => return name.clone(),
+            "Pod" => self.pods.get(&key).map(|p| p.cluster.clone()),
+            "OpsRequest" => self.ops.get(&key).map(|o| o.cluster.clone()),
+            "Backup" => self.backups.get(&key).map(|b| b.cluster.clone()),
+            _ => None,
+        };
+        if let Some(cluster) = listed {
+            return cluster;
+        }
+        let mut prefix = name.as_str();
+        while let Some((head, _)) = prefix.rsplit_once('-') {
+            if self
+                .clusters
+                .get(&event.sibling(&Atom::new(head)))
+                .is_some()
+            {
+                return Atom::new(head);
+            }
+            prefix = head;
+        }
+        Atom::default()
+    }
+
+    /// Places the Warning Events that came before their object was listed (the streams list
+    /// side by side): called when clusters or pods have been listed.
+    fn place_warnings(&mut self) {
+        for key in self.warnings.unplaced() {
+            let Some(e) = self.warnings.get(&key) else {
+                continue;
+            };
+            let cluster = self.cluster_named_by(&key, &e.object_kind, &e.object_name);
+            if cluster.is_empty() {
+                continue;
+            }
+            let unplaced = key.sibling(&Atom::default());
+            self.index.remove(Kind::Event, &unplaced, &key.name);
+            self.index
+                .add(Kind::Event, key.sibling(&cluster), &key.name);
+            if let Some(e) = self.warnings.get_mut(&key) {
+                e.cluster = cluster;
+            }
+        }
+    }
+
+    /// Drops the Warning Events past the bound, oldest sighting first.
+    fn evict_warnings(&mut self) {
+        while let Some(gone) = self.warnings.evict() {
+            let cluster = Watched::cluster(&gone);
+            self.index.remove(Kind::Event, &cluster, &gone.key.name);
+        }
     }
 }
 

@@ -5,12 +5,12 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::state::forms::{Stage, StageKind, Subject, TIME_FIELD};
+use crate::state::forms::{Stage, StageKind, StepState, Subject, TIME_FIELD, WalGProgress};
 use crate::state::model::{Model, Pane};
 use crate::state::msg::FormMsg;
-use crate::update::forms::follow::{after_watch, track};
+use crate::update::forms::follow::{after_watch, track, track_deletion};
 use crate::update::forms::restore_live;
-use kbdash_core::forms::RestoreInput;
+use kbdash_core::forms::{OpKind, RequestAction, RestoreInput};
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::ObjKey;
 
@@ -156,8 +156,20 @@ fn on_submitted(
         .as_ref()
         .map(|f| f.cluster.ctx)
         .unwrap_or_default();
+    let wal_g = m
+        .forms
+        .modal
+        .as_ref()
+        .filter(|_| current)
+        .and_then(|f| Some((f.wal_g?, f.cluster.clone())));
+    let action = m
+        .forms
+        .modal
+        .as_ref()
+        .filter(|_| current)
+        .and_then(|f| Some(f.stage.review()?.request.action.clone()));
     // The op that finishes what this one starts (a Restart after a restart-on-reload
-    // parameter), offered once this one is in.
+    // parameter, the delete a DoNotTerminate policy held back), offered once this one is in.
     let offer = m
         .forms
         .modal
@@ -188,12 +200,50 @@ fn on_submitted(
             if let Some((op, cluster)) = &offer
                 && let Some(command) = op.commands().first()
             {
+                text.push_str(&match op {
+                    OpKind::Delete => format!("; :{command} on {cluster} deletes it now"),
+                    _ => format!(
+                        "; the secondaries keep the old value until they restart: :{command} \
+                         on {cluster} finishes it"
+                    ),
+                });
+            }
+            if let Some((step, cluster)) = wal_g {
                 text.push_str(&format!(
-                    "; the secondaries keep the old value until they restart: :{command} on \
-                     {cluster} finishes it"
+                    " ({}): followed; :wal-g-setup opens the next step once it has ended",
+                    step.describe()
                 ));
+                m.forms.wal_g = Some(WalGProgress {
+                    cluster,
+                    step,
+                    object: key.clone(),
+                    state: StepState::Running,
+                });
             }
             m.notice = Some((text, m.now));
+            match (kind, action) {
+                (Kind::Cluster, Some(RequestAction::Create)) => {
+                    m.notice = Some((
+                        format!("cluster {key} submitted: following it until it runs"),
+                        m.now,
+                    ));
+                    m.focus = Pane::Clusters;
+                    track(m, kind, key, None);
+                    after_watch(m);
+                    return;
+                }
+                (Kind::Cluster, Some(RequestAction::Delete { .. })) => {
+                    m.notice = Some((
+                        format!("cluster {key}: deletion submitted, following it until it is gone"),
+                        m.now,
+                    ));
+                    m.focus = Pane::Clusters;
+                    track_deletion(m, key);
+                    after_watch(m);
+                    return;
+                }
+                _ => {}
+            }
             match kind {
                 Kind::OpsRequest => {
                     m.focus = Pane::Ops;

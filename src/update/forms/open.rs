@@ -2,10 +2,10 @@
 //! of the selected row; refused in read-only mode.
 
 use crate::state::cmd::{Cmd, FormCmd};
-use crate::state::command::RESTORE_COMMAND;
-use crate::state::forms::{FormModal, RestoreWizard, Stage, Subject};
+use crate::state::command::{RESTORE_COMMAND, WAL_G_SETUP_COMMAND};
+use crate::state::forms::{FormModal, RestoreWizard, Stage, StepState, Subject};
 use crate::state::model::{Model, Pane};
-use kbdash_core::forms::OpKind;
+use kbdash_core::forms::{OpKind, WalGStep};
 use kbdash_core::rows::{Atom, Ctx, ObjKey};
 
 /// A new operation modal on `cluster`, noting whether the user has scoped to or opened that
@@ -78,24 +78,147 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
         restore(m, words.next(), cmds);
         return true;
     }
-    if !OpKind::ALL.iter().any(|op| op.commands().contains(&word)) {
+    if word == WAL_G_SETUP_COMMAND {
+        wal_g_setup(m, cmds);
+        return true;
+    }
+    if WalGStep::from_command(word).is_none()
+        && !OpKind::ALL.iter().any(|op| op.commands().contains(&word))
+    {
         return false;
     }
     if refuse_readonly(m) {
         return true;
     }
     let Some(cluster) = m.selected_cluster() else {
-        m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        if word == CREATE_COMMAND {
+            blank(m, line, cmds);
+        } else {
+            m.notice = Some((format!(":{word} needs a selected cluster"), m.now));
+        }
         return true;
     };
+    open_on(m, cluster, line, None, cmds);
+    true
+}
+
+/// Opens the form of `:` command `line` on `cluster`, starting from pod `pod` if given rather
+/// than the selected row (triage's remedy); refused in read-only mode.
+pub(crate) fn command_on(
+    m: &mut Model,
+    cluster: ObjKey,
+    line: &str,
+    pod: Option<String>,
+    cmds: &mut Vec<Cmd>,
+) {
+    if !refuse_readonly(m) {
+        open_on(m, cluster, line, pod, cmds);
+    }
+}
+
+fn open_on(m: &mut Model, cluster: ObjKey, line: &str, pod: Option<String>, cmds: &mut Vec<Cmd>) {
     // The arguments go along: `:scale-in POD`, `:cancel-ops NAME` start from that object.
     let stage = Stage::Loading {
         then: Some(line.trim().to_string()),
     };
-    let modal = op_modal(m, cluster.clone(), stage);
+    let mut modal = op_modal(m, cluster.clone(), stage);
+    modal.wal_g = line
+        .split_whitespace()
+        .next()
+        .and_then(WalGStep::from_command);
+    if pod.is_some() {
+        modal.selected = pod;
+    }
     m.forms.modal = Some(Box::new(modal));
     cmds.push(Cmd::Form(FormCmd::LoadContext { cluster }));
-    true
+}
+
+/// Opens the wal-g setup's next step on the selected row's cluster: the first, the one after
+/// the step that ended well, or again the one that did not; none while a step's object has not
+/// ended.
+fn wal_g_setup(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if refuse_readonly(m) {
+        return;
+    }
+    let Some(cluster) = m.selected_cluster() else {
+        m.notice = Some((
+            format!(":{WAL_G_SETUP_COMMAND} needs a selected cluster"),
+            m.now,
+        ));
+        return;
+    };
+    let next = match &m.forms.wal_g {
+        Some(p) if p.cluster == cluster => match &p.state {
+            StepState::Running => {
+                m.notice = Some((
+                    format!(
+                        "wal-g setup of {cluster}: {} has not ended yet ({})",
+                        p.object,
+                        p.step.describe()
+                    ),
+                    m.now,
+                ));
+                return;
+            }
+            StepState::Done => match p.step.next() {
+                Some(next) => next,
+                None => {
+                    m.notice = Some((
+                        format!(
+                            "wal-g setup of {cluster} is done (:{} runs it again)",
+                            WalGStep::Configure.command()
+                        ),
+                        m.now,
+                    ));
+                    return;
+                }
+            },
+            StepState::Failed(_) => p.step,
+        },
+        _ => WalGStep::Configure,
+    };
+    command(m, next.command(), cmds);
+}
+
+/// The `:` command of a new cluster's blank form.
+const CREATE_COMMAND: &str = "create";
+
+/// Opens a new cluster's blank form where no cluster is selected to start from: in the
+/// namespace shown (`default` when all are), in the first context shown that is not read-only
+/// (the form's title names it when several are shown).
+fn blank(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) {
+    let Some(ctx) = m
+        .shown
+        .iter()
+        .map(|s| s.ctx)
+        .find(|&ctx| !m.readonly_in(ctx))
+    else {
+        m.notice = Some((
+            "every context shown is read-only: operations are disabled".to_string(),
+            m.now,
+        ));
+        return;
+    };
+    let namespace = m.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let stage = Stage::Loading {
+        then: Some(line.trim().to_string()),
+    };
+    let modal = op_modal(m, ObjKey::new(&namespace, "").in_ctx(ctx), stage);
+    m.forms.modal = Some(Box::new(modal));
+    cmds.push(Cmd::Form(FormCmd::LoadBlank { ctx, namespace }));
+}
+
+/// Opens a new cluster's form (the Clusters pane's key), as `:create` does.
+pub(crate) fn create(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    command(m, CREATE_COMMAND, cmds);
+}
+
+/// Opens the delete dialog on the selected cluster (the Clusters pane's key), as `:delete`
+/// does.
+pub(crate) fn delete(m: &mut Model, cmds: &mut Vec<Cmd>) {
+    if let Some(word) = OpKind::Delete.commands().first() {
+        command(m, word, cmds);
+    }
 }
 
 /// Opens the Cancel form on the selected OpsRequest (the OpsRequests pane's key), as

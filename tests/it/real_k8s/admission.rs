@@ -183,11 +183,14 @@ async fn every_example_is_judged_alike() {
     .await;
     let ops = "pg-cluster-horizontalscaling-x7k2p";
     let stored_ops = put(&admin, Kind::OpsRequest, fixture(Kind::OpsRequest, ops, ns)).await;
+    let cluster = "pg-cluster";
+    let stored_cluster = put(&admin, Kind::Cluster, fixture(Kind::Cluster, cluster, ns)).await;
     // The examples that are merge patches of a stored object: judged on the object they
     // would make.
     let patched = [
         ("backupschedule-patch.yaml", schedule, &stored_schedule),
         ("opsrequest-cancel.yaml", ops, &stored_ops),
+        ("terminationpolicy-patch.yaml", cluster, &stored_cluster),
     ];
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -230,7 +233,7 @@ async fn every_example_is_judged_alike() {
         );
         differences.extend(difference(&name, &obj, &ours, &theirs));
     }
-    assert_eq!(files.len(), 17);
+    assert_eq!(files.len(), 22);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
 

@@ -601,14 +601,14 @@ fn validate_cluster_backup(
 }
 
 /// Field rule: a five-field cron expression, as Kubernetes CronJobs accept it.
-fn check_cron(e: &mut Errors, field: &str, cron: &str) {
+pub(super) fn check_cron(e: &mut Errors, field: &str, cron: &str) {
     if let Err(err) = cron::parse_cron(cron) {
         e.add(field, format!("cron expression: {err}"));
     }
 }
 
 /// Field rule: a retention period such as `7d`, as KubeBlocks parses it.
-fn check_retention(e: &mut Errors, field: &str, retention: &str) {
+pub(super) fn check_retention(e: &mut Errors, field: &str, retention: &str) {
     if let Err(err) = cron::parse_retention(retention) {
         e.add(field, err.to_string());
     }

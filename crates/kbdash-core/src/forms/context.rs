@@ -34,8 +34,45 @@ pub struct FormContext {
     /// `Cluster.spec.backup`, when set: the operator then writes it onto the BackupSchedule on
     /// every reconcile, so schedule changes go to the Cluster (docs/kubeblocks.md#schedules).
     pub cluster_backup: Option<ClusterBackupInfo>,
+    /// `Cluster.spec.terminationPolicy` (`DoNotTerminate`, `Delete`, `WipeOut`); empty when
+    /// unset.
+    pub termination_policy: String,
+    /// The cluster's PersistentVolumeClaims (label `app.kubernetes.io/instance`), by name:
+    /// what deleting it removes, unless DoNotTerminate holds it.
+    pub pvcs: Vec<String>,
+    /// The cluster's Backups (label `app.kubernetes.io/instance`): which of them deleting it
+    /// removes depends on the termination policy and each one's deletionPolicy.
+    pub backups: Vec<BackupInfo>,
+    /// The API server's StorageClasses, for a new cluster's volume.
+    pub storage_classes: Vec<StorageClassInfo>,
+    /// Every Cluster the API server has, as `(namespace, name)`: a new cluster's name must
+    /// not be taken in its namespace.
+    pub existing_clusters: Vec<(String, String)>,
     /// Current time, injected (names of on-demand backups carry it).
     pub now: DateTime<Utc>,
+}
+
+/// One Backup of the cluster, as far as deleting the cluster concerns it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BackupInfo {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.deletionPolicy` (`Delete` or `Retain`).
+    pub deletion_policy: String,
+    /// `status.phase`.
+    pub phase: String,
+    /// Label `dataprotection.kubeblocks.io/backup-type` is `Continuous`.
+    pub continuous: bool,
+}
+
+/// One StorageClass of the API server.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StorageClassInfo {
+    /// `metadata.name`.
+    pub name: String,
+    /// Annotation `storageclass.kubernetes.io/is-default-class: "true"`: claims that name no
+    /// class get this one.
+    pub is_default: bool,
 }
 
 /// One `Cluster.spec.componentSpecs[]` entry.
@@ -59,6 +96,8 @@ pub struct ComponentInfo {
     pub(crate) memory_limit: Option<String>,
     /// `volumeClaimTemplates[]`: name and `spec.resources.requests.storage`.
     pub volumes: Vec<VolumeInfo>,
+    /// `disableExporter`: the metrics exporter is off.
+    pub(crate) disable_exporter: bool,
 }
 
 /// One volume claim template of a component.
@@ -71,6 +110,8 @@ pub struct VolumeInfo {
     /// The largest `status.capacity.storage` among the template's PVCs (label
     /// `apps.kubeblocks.io/vct-name`), if known: the operator refuses a size below it.
     pub capacity: Option<String>,
+    /// `spec.storageClassName`; empty for the default class.
+    pub(crate) storage_class: String,
 }
 
 /// One pod of the cluster.

@@ -8,9 +8,10 @@
 use serde_json::Value;
 
 use super::{
-    BackupInput, BackupScheduleInput, CancelInput, ExposeInput, FieldError, FormContext,
-    HorizontalScalingInput, LifecycleInput, OpForm, ReconfigureInput, Request, RequestAction,
-    ScaleDirection, SwitchoverInput, UpgradeInput, VerticalScalingInput, VolumeExpansionInput,
+    BackupInput, BackupScheduleInput, CancelInput, CreateInput, ExposeInput, FieldError,
+    FormContext, HorizontalScalingInput, LifecycleInput, OpForm, ReconfigureInput, Request,
+    RequestAction, ScaleDirection, SwitchoverInput, TerminationPolicyInput, UpgradeInput,
+    VerticalScalingInput, VolumeExpansionInput,
 };
 use crate::kinds::Kind;
 
@@ -48,14 +49,19 @@ pub fn validate_edited(
             info.kind_name
         )));
     }
+    // A new cluster goes to the namespace its form names; everything else stays in the
+    // namespace of the cluster it acts on.
+    let namespace = match form {
+        OpForm::Create(f) => f.namespace.as_str(),
+        _ => ctx.namespace.as_str(),
+    };
     if edited
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
-        != Some(&ctx.namespace)
+        != Some(namespace)
     {
         return Err(yaml_error(format!(
-            "metadata.namespace must stay {}",
-            ctx.namespace
+            "metadata.namespace must stay {namespace}"
         )));
     }
     // The form's own checks first: they word a wrong value as the form does.
@@ -82,7 +88,7 @@ pub fn validate_edited(
             "{path}: this edit cannot be checked by the form; change it in the form instead"
         )));
     }
-    if let RequestAction::MergePatch { name } = &built.action
+    if let RequestAction::MergePatch { name } | RequestAction::Delete { name } = &built.action
         && edited.pointer("/metadata/name").and_then(Value::as_str) != Some(name)
     {
         return Err(yaml_error(format!("metadata.name must stay {name}")));
@@ -107,6 +113,7 @@ fn expected_kind(form: &OpForm) -> Kind {
         OpForm::Backup(_) => Kind::Backup,
         OpForm::BackupSchedule(f) if f.cluster_backup.is_some() => Kind::Cluster,
         OpForm::BackupSchedule(_) => Kind::BackupSchedule,
+        OpForm::TerminationPolicy(_) | OpForm::Delete(_) | OpForm::Create(_) => Kind::Cluster,
         _ => Kind::OpsRequest,
     }
 }
@@ -160,6 +167,43 @@ fn absorb(form: &mut OpForm, body: &Value) {
         OpForm::Backup(f) => absorb_backup(f, body),
         OpForm::BackupSchedule(f) => absorb_schedule(f, spec),
         OpForm::Cancel(f) => absorb_cancel(f, body),
+        OpForm::TerminationPolicy(f) => absorb_termination(f, spec),
+        // A delete has nothing to read: the name check refuses another cluster.
+        OpForm::Delete(_) => {}
+        OpForm::Create(f) => absorb_create(f, body),
+    }
+}
+
+fn absorb_termination(f: &mut TerminationPolicyInput, spec: &Value) {
+    f.policy = text(&spec["terminationPolicy"]);
+}
+
+fn absorb_create(f: &mut CreateInput, body: &Value) {
+    let spec = &body["spec"];
+    let comp = &spec["componentSpecs"][0];
+    let gib = |v: &Value| text(v).trim_end_matches("Gi").to_string();
+    f.name = text(&body["metadata"]["name"]);
+    f.namespace = text(&body["metadata"]["namespace"]);
+    f.version = text(&comp["serviceVersion"]);
+    f.replicas = text(&comp["replicas"]);
+    f.cpu = text(&comp["resources"]["limits"]["cpu"]);
+    f.memory = gib(&comp["resources"]["limits"]["memory"]);
+    let volume = &comp["volumeClaimTemplates"][0]["spec"];
+    f.storage = gib(&volume["resources"]["requests"]["storage"]);
+    f.storage_class = text(&volume["storageClassName"]);
+    f.termination_policy = text(&spec["terminationPolicy"]);
+    f.exporter = comp["disableExporter"].as_bool() == Some(false);
+    let backup = &spec["backup"];
+    if backup.is_object() {
+        f.backup.enabled = backup["enabled"].as_bool().unwrap_or(false);
+        f.backup.method = text(&backup["method"]);
+        f.backup.cron = text(&backup["cronExpression"]);
+        f.backup.retention = text(&backup["retentionPeriod"]);
+        f.backup.pitr = backup["pitrEnabled"].as_bool().unwrap_or(false);
+        f.backup.continuous_method = text(&backup["continuousMethod"]);
+    } else {
+        f.backup.enabled = false;
+        f.backup.pitr = false;
     }
 }
 
@@ -200,10 +244,20 @@ fn absorb_reconfigure(f: &mut ReconfigureInput, item: &Value) {
         .as_array()
         .map(|rows| {
             rows.iter()
-                .map(|r| format!("{} = {}\n", text(&r["key"]), text(&r["value"])))
+                .map(|r| format!("{} = {}\n", text(&r["key"]), row_value(&text(&r["value"]))))
                 .collect()
         })
         .unwrap_or_default();
+}
+
+/// A value as a parameter row writes it: one the row would unwrap (it has its own enclosing
+/// single quotes, as the wal-g `archive_command` does) is wrapped once more.
+fn row_value(value: &str) -> String {
+    if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
+        format!("'{value}'")
+    } else {
+        value.to_string()
+    }
 }
 
 fn absorb_volume(f: &mut VolumeExpansionInput, item: &Value) {

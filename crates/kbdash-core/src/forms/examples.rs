@@ -13,7 +13,7 @@ use crate::domain::pitr::BackupKind;
 use super::{
     BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ComponentInfo, FormContext, OpForm,
     OpKind, OpsRequestInfo, PodInfo, Request, RequestAction, RestoreContext, RestoreInput,
-    ScheduleInfo, VolumeInfo,
+    ScheduleInfo, VolumeInfo, WalGStep,
 };
 use crate::kinds::Kind;
 
@@ -64,7 +64,9 @@ pub fn fixture_context() -> FormContext {
                 name: "data".to_string(),
                 storage: "20Gi".to_string(),
                 capacity: None,
+                storage_class: "standard-rwo".to_string(),
             }],
+            disable_exporter: false,
         }],
         pods: vec![pod(0, "primary"), pod(1, "secondary")],
         releases: ["16.4.0", "16.9.0", "16.14.0", "17.5.0", "17.10.0"]
@@ -102,10 +104,12 @@ pub fn fixture_context() -> FormContext {
             },
         ],
         cluster_backup: None,
+        termination_policy: "Delete".to_string(),
         now: Utc
             .with_ymd_and_hms(2025, 6, 4, 12, 0, 0)
             .single()
             .unwrap_or_default(),
+        ..FormContext::default()
     }
 }
 
@@ -247,6 +251,17 @@ const EXAMPLES: &[(&str, OpKind, FieldValues)] = &[
         ],
     ),
     ("opsrequest-cancel", OpKind::Cancel, &[]),
+    (
+        "terminationpolicy-patch",
+        OpKind::TerminationPolicy,
+        &[("policy", "WipeOut")],
+    ),
+    // A clone of pg-cluster under a new name.
+    (
+        "cluster-create",
+        OpKind::Create,
+        &[("name", "pg-cluster-2")],
+    ),
 ];
 
 /// Every example form with its file name and context (the Start example's cluster is
@@ -265,7 +280,39 @@ pub fn example_forms() -> Result<Vec<(String, FormContext, OpForm)>, String> {
         }
         out.push((format!("{stem}.yaml"), ctx, form));
     }
+    let ctx = fixture_wal_g_context();
+    for (stem, step) in WAL_G_EXAMPLES {
+        out.push((format!("{stem}.yaml"), ctx.clone(), step.form(&ctx)));
+    }
     Ok(out)
+}
+
+/// The wal-g setup's steps as the guide's example files name them.
+const WAL_G_EXAMPLES: [(&str, WalGStep); 3] = [
+    ("config-wal-g", WalGStep::Configure),
+    ("reconfiguring-archive-command", WalGStep::ArchiveCommand),
+    ("backup-wal-g", WalGStep::FullBackup),
+];
+
+/// [`fixture_context`] with the addon's wal-g methods in its BackupPolicy
+/// (`backuppolicy-wal-g.yaml` has them: `config-wal-g` and `wal-g` Full, `wal-g-archive`
+/// Continuous, restored from `wal-g`).
+pub fn fixture_wal_g_context() -> FormContext {
+    let mut ctx = fixture_context();
+    if let Some(policy) = ctx.backup_policies.first_mut() {
+        for (name, kind, compatible) in [
+            ("config-wal-g", BackupKind::Full, ""),
+            ("wal-g", BackupKind::Full, ""),
+            ("wal-g-archive", BackupKind::Continuous, "wal-g"),
+        ] {
+            policy.methods.push(BackupMethodInfo {
+                name: name.to_string(),
+                kind: Some(kind),
+                compatible: compatible.to_string(),
+            });
+        }
+    }
+    ctx
 }
 
 /// Every example request, built and validated by the forms from [`fixture_context`].
@@ -322,6 +369,14 @@ pub(crate) fn render(name: &str, request: &Request) -> Result<String, String> {
                 "# A JSON merge patch of OpsRequest {name} (it exists: this cancels it).\n# Use: kubectl patch opsrequest {name} -n demo --type merge --patch-file <this file>\n"
             ))
         }
+        RequestAction::MergePatch { name } if request.kind == Kind::Cluster => {
+            header.push_str(&format!(
+                "# A JSON merge patch of Cluster {name}.\n# Use: kubectl patch cluster {name} -n demo --type merge --patch-file <this file>\n"
+            ))
+        }
+        RequestAction::Delete { name } => header.push_str(&format!(
+            "# The cluster deleted (kbdash sends DELETE).\n# Use: kubectl delete cluster {name} -n demo\n"
+        )),
         RequestAction::MergePatch { name } => header.push_str(&format!(
             "# A JSON merge patch of BackupSchedule {name} (lists are replaced whole, so every\n# schedule entry is listed). Use: kubectl apply -f <this file>, or\n# kubectl patch backupschedule {name} -n demo --type merge --patch-file <this file>\n"
         )),

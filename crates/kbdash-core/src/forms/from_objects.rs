@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{
-    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
-    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
+    BackupInfo, BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo,
+    ComponentInfo, FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, StorageClassInfo,
+    VolumeInfo,
 };
 use crate::domain::backup_methods::parse_backup_type;
 use crate::domain::pitr::BackupKind;
@@ -149,8 +150,10 @@ impl FormContext {
                             c["name"].as_str().unwrap_or_default(),
                             v["name"].as_str().unwrap_or_default(),
                         ),
+                        storage_class: s(&v["spec"]["storageClassName"]),
                     })
                     .collect(),
+                disable_exporter: c["disableExporter"].as_bool().unwrap_or(false),
             })
             .collect();
         let pods = live
@@ -239,6 +242,17 @@ impl FormContext {
             backup_schedule,
             ops_requests: Vec::new(),
             cluster_backup,
+            termination_policy: s(&cluster["spec"]["terminationPolicy"]),
+            pvcs: live
+                .pvcs
+                .iter()
+                .filter(mine)
+                .map(|p| s(&p["metadata"]["name"]))
+                .filter(|n| !n.is_empty())
+                .collect(),
+            backups: Vec::new(),
+            storage_classes: Vec::new(),
+            existing_clusters: Vec::new(),
             now: live.now,
         }
     }
@@ -258,6 +272,55 @@ impl FormContext {
                 phase: s(&o["status"]["phase"]),
             })
             .filter(|o| !o.name.is_empty())
+            .collect();
+        self
+    }
+
+    /// The context with the cluster's Backups among `backups` (objects as JSON): those of its
+    /// namespace labelled `app.kubernetes.io/instance=<cluster>`.
+    pub fn with_backups(mut self, backups: &[Value]) -> FormContext {
+        self.backups = backups
+            .iter()
+            .filter(|b| {
+                label(b, "app.kubernetes.io/instance") == Some(self.cluster.as_str())
+                    && b["metadata"]["namespace"].as_str() == Some(self.namespace.as_str())
+            })
+            .map(|b| BackupInfo {
+                name: s(&b["metadata"]["name"]),
+                deletion_policy: s(&b["spec"]["deletionPolicy"]),
+                phase: s(&b["status"]["phase"]),
+                continuous: label(b, "dataprotection.kubeblocks.io/backup-type")
+                    == Some("Continuous"),
+            })
+            .filter(|b| !b.name.is_empty())
+            .collect();
+        self
+    }
+
+    /// The context with the StorageClasses among `classes` (objects as JSON), sorted by name.
+    pub fn with_storage_classes(mut self, classes: &[Value]) -> FormContext {
+        let mut found: Vec<StorageClassInfo> = classes
+            .iter()
+            .map(|c| StorageClassInfo {
+                name: s(&c["metadata"]["name"]),
+                is_default: c["metadata"]["annotations"]
+                    ["storageclass.kubernetes.io/is-default-class"]
+                    == "true",
+            })
+            .filter(|c| !c.name.is_empty())
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        self.storage_classes = found;
+        self
+    }
+
+    /// The context with every Cluster among `clusters` (objects as JSON) known by namespace
+    /// and name, so a new cluster's name can be checked against them.
+    pub fn with_clusters(mut self, clusters: &[Value]) -> FormContext {
+        self.existing_clusters = clusters
+            .iter()
+            .map(|c| (s(&c["metadata"]["namespace"]), s(&c["metadata"]["name"])))
+            .filter(|(_, name)| !name.is_empty())
             .collect();
         self
     }

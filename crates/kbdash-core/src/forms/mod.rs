@@ -45,6 +45,8 @@ mod backup;
 mod cancel;
 mod checks;
 mod context;
+mod create;
+mod delete;
 mod edited;
 #[cfg(any(test, feature = "testing"))]
 pub mod examples;
@@ -56,8 +58,10 @@ mod request;
 mod restore;
 mod scaling;
 mod switchover;
+mod termination;
 mod upgrade;
 mod volume;
+mod walg;
 
 use serde_json::Value;
 
@@ -66,9 +70,12 @@ use crate::kinds::Kind;
 pub use backup::{BackupInput, BackupScheduleInput};
 pub use cancel::{CANCELLABLE_TYPES, CancelInput, why_not_cancellable, why_not_cancellable_now};
 pub use context::{
-    BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo, ComponentInfo,
-    FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, VolumeInfo,
+    BackupInfo, BackupMethodInfo, BackupPolicyInfo, BackupScheduleInfo, ClusterBackupInfo,
+    ComponentInfo, FormContext, OpsRequestInfo, PodInfo, ScheduleInfo, StorageClassInfo,
+    VolumeInfo,
 };
+pub use create::{CreateInput, PATRONI_SCOPE_LABEL};
+pub use delete::{DeleteInput, DeletionOutcome, deletion_outcome};
 pub use edited::{YAML_FIELD, validate_edited};
 pub use expose::ExposeInput;
 pub use from_objects::LiveObjects;
@@ -82,8 +89,10 @@ pub(crate) use restore::{
 };
 pub use scaling::{HorizontalScalingInput, ScaleDirection, VerticalScalingInput};
 pub use switchover::SwitchoverInput;
+pub use termination::{TERMINATION_POLICIES, TerminationPolicyInput, explain};
 pub use upgrade::UpgradeInput;
 pub use volume::VolumeExpansionInput;
+pub use walg::{WAL_G_ARCHIVE_COMMAND, WalGStep};
 
 /// The operations kbdash builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,11 +123,17 @@ pub enum OpKind {
     BackupSchedule,
     /// Cancel a running OpsRequest: a merge patch setting its `spec.cancel`.
     Cancel,
+    /// Change the cluster's termination policy: a merge patch of the Cluster.
+    TerminationPolicy,
+    /// Delete the cluster, as its termination policy says (DoNotTerminate is refused).
+    Delete,
+    /// A new cluster (not an OpsRequest): blank, or a clone of the selected one's spec.
+    Create,
 }
 
 impl OpKind {
     /// Every op, in menu order.
-    pub const ALL: [OpKind; 13] = [
+    pub const ALL: [OpKind; 16] = [
         OpKind::HorizontalScaling,
         OpKind::VerticalScaling,
         OpKind::Switchover,
@@ -132,6 +147,9 @@ impl OpKind {
         OpKind::Backup,
         OpKind::BackupSchedule,
         OpKind::Cancel,
+        OpKind::TerminationPolicy,
+        OpKind::Delete,
+        OpKind::Create,
     ];
 
     /// The OpsRequest `spec.type` of the request built; `None` for Backup and BackupSchedule,
@@ -148,7 +166,12 @@ impl OpKind {
             OpKind::Restart => "Restart",
             OpKind::Stop => "Stop",
             OpKind::Start => "Start",
-            OpKind::Backup | OpKind::BackupSchedule | OpKind::Cancel => return None,
+            OpKind::Backup
+            | OpKind::BackupSchedule
+            | OpKind::Cancel
+            | OpKind::TerminationPolicy
+            | OpKind::Delete
+            | OpKind::Create => return None,
         })
     }
 
@@ -168,6 +191,9 @@ impl OpKind {
             OpKind::Backup => "Backup",
             OpKind::BackupSchedule => "Backup schedule",
             OpKind::Cancel => "Cancel an OpsRequest",
+            OpKind::TerminationPolicy => "Termination policy",
+            OpKind::Delete => "Delete the cluster",
+            OpKind::Create => "New cluster (a clone of this one)",
         }
     }
 
@@ -187,6 +213,10 @@ impl OpKind {
             OpKind::Backup => &["backup"],
             OpKind::BackupSchedule => &["backup-schedule"],
             OpKind::Cancel => &["cancel-ops"],
+            OpKind::TerminationPolicy => &["termination-policy"],
+            OpKind::Delete => &["delete"],
+            // The menu opens the first: on a cluster, a clone of it.
+            OpKind::Create => &["clone", "create"],
         }
     }
 }
@@ -212,7 +242,15 @@ pub fn allowed_cluster_phases(op: OpKind) -> Option<&'static [&'static str]> {
         OpKind::Backup => Some(BACKUP),
         // A cancel is honoured whatever the cluster's phase (docs/kubeblocks.md#ops-control
         // names no phase for it).
-        OpKind::VolumeExpansion | OpKind::Expose | OpKind::BackupSchedule | OpKind::Cancel => None,
+        // The cluster controller deletes a cluster and changes its policy in any phase
+        // (docs/kubeblocks.md#deletion); a new cluster has none.
+        OpKind::VolumeExpansion
+        | OpKind::Expose
+        | OpKind::BackupSchedule
+        | OpKind::Cancel
+        | OpKind::TerminationPolicy
+        | OpKind::Delete
+        | OpKind::Create => None,
     }
 }
 
@@ -314,6 +352,11 @@ pub enum RequestAction {
         /// The patched object's `metadata.name`.
         name: String,
     },
+    /// Delete the named object (`DELETE`); the body only names it, for the preview.
+    Delete {
+        /// The deleted object's `metadata.name`.
+        name: String,
+    },
 }
 
 /// A validated request, ready for dry run, preview and submit.
@@ -386,6 +429,7 @@ impl Request {
                     .collect();
                 format!("{ops_type} {cluster}: {}", sections.join(" "))
             }
+            (kind, RequestAction::Delete { name }) => format!("delete {kind:?} {name}"),
             _ => format!("{:?} {}: {spec}", self.kind, self.display_name()),
         }
     }
@@ -421,6 +465,12 @@ pub enum OpForm {
     BackupSchedule(BackupScheduleInput),
     /// [`OpKind::Cancel`].
     Cancel(CancelInput),
+    /// [`OpKind::TerminationPolicy`].
+    TerminationPolicy(TerminationPolicyInput),
+    /// [`OpKind::Delete`].
+    Delete(DeleteInput),
+    /// [`OpKind::Create`].
+    Create(Box<CreateInput>),
 }
 
 macro_rules! each_form {
@@ -437,6 +487,9 @@ macro_rules! each_form {
             OpForm::Backup($f) => $body,
             OpForm::BackupSchedule($f) => $body,
             OpForm::Cancel($f) => $body,
+            OpForm::TerminationPolicy($f) => $body,
+            OpForm::Delete($f) => $body,
+            OpForm::Create($f) => $body,
         }
     };
 }
@@ -460,20 +513,37 @@ impl OpForm {
             OpKind::Backup => OpForm::Backup(BackupInput::initial(ctx)),
             OpKind::BackupSchedule => OpForm::BackupSchedule(BackupScheduleInput::initial(ctx)),
             OpKind::Cancel => OpForm::Cancel(CancelInput::initial(ctx)),
+            OpKind::TerminationPolicy => {
+                OpForm::TerminationPolicy(TerminationPolicyInput::initial(ctx))
+            }
+            // kbcli refuses to delete a DoNotTerminate cluster; the guide's way is to change
+            // the policy first, so that is the form a delete opens on one.
+            OpKind::Delete if ctx.termination_policy == termination::DO_NOT_TERMINATE => {
+                OpForm::TerminationPolicy(TerminationPolicyInput::before_delete())
+            }
+            OpKind::Delete => OpForm::Delete(DeleteInput),
+            OpKind::Create => OpForm::Create(Box::new(CreateInput::clone_of(ctx))),
         }
     }
 
     /// A form for a `:` command line (`"scale-in"`, `"promote"`, `":vscale"`,
-    /// `"cancel-ops NAME"`...); `None` for an unknown command. `scale-in` starts with the
+    /// `"cancel-ops NAME"`, a step of the wal-g setup, [`WalGStep::command`]...); `None` for an
+    /// unknown command. `scale-in` starts with the
     /// direction set to in; an argument names the object to start from
     /// ([`OpForm::preselect`]).
     pub fn from_command(line: &str, ctx: &FormContext) -> Option<OpForm> {
         let mut words = line.trim().trim_start_matches(':').split_whitespace();
         let command = words.next()?;
+        if let Some(step) = WalGStep::from_command(command) {
+            return Some(step.form(ctx));
+        }
         let op = OpKind::ALL
             .into_iter()
             .find(|op| op.commands().contains(&command))?;
         let mut form = OpForm::new(op, ctx);
+        if command == "create" {
+            form = OpForm::Create(Box::new(CreateInput::blank(ctx)));
+        }
         if let OpForm::HorizontalScaling(input) = &mut form
             && command == "scale-in"
         {
@@ -500,7 +570,10 @@ impl OpForm {
             | OpForm::Expose(_)
             | OpForm::Lifecycle(_)
             | OpForm::Backup(_)
-            | OpForm::BackupSchedule(_) => {}
+            | OpForm::BackupSchedule(_)
+            | OpForm::TerminationPolicy(_)
+            | OpForm::Delete(_)
+            | OpForm::Create(_) => {}
         }
     }
 
@@ -518,6 +591,11 @@ impl OpForm {
             OpForm::Backup(_) => OpKind::Backup,
             OpForm::BackupSchedule(_) => OpKind::BackupSchedule,
             OpForm::Cancel(_) => OpKind::Cancel,
+            // A delete refused by DoNotTerminate opened this form: it is still the delete.
+            OpForm::TerminationPolicy(f) if f.then_delete => OpKind::Delete,
+            OpForm::TerminationPolicy(_) => OpKind::TerminationPolicy,
+            OpForm::Delete(_) => OpKind::Delete,
+            OpForm::Create(_) => OpKind::Create,
         }
     }
 
@@ -565,6 +643,15 @@ impl OpForm {
         }
     }
 
+    /// What the typed confirmation must be: the new cluster's name for a create, else the
+    /// cluster operated on.
+    pub fn confirmation_target(&self, ctx: &FormContext) -> String {
+        match self {
+            OpForm::Create(f) => f.name().to_string(),
+            _ => ctx.cluster.clone(),
+        }
+    }
+
     /// The op needs the cluster name typed to confirm: scale-in, stop, restart,
     /// switchover, cancelling an OpsRequest, a reconfigure with a parameter whose change
     /// restarts PostgreSQL, and an upgrade of a component with a single replica (it is down
@@ -576,6 +663,8 @@ impl OpForm {
             OpForm::Reconfiguring(f) => f.restart_required(ctx),
             OpForm::Lifecycle(f) => matches!(f.op, OpKind::Restart | OpKind::Stop),
             OpForm::Upgrade(f) => f.single_replica(ctx),
+            OpForm::TerminationPolicy(f) => f.disruptive(ctx),
+            OpForm::Delete(_) | OpForm::Create(_) => true,
             OpForm::VerticalScaling(_)
             | OpForm::VolumeExpansion(_)
             | OpForm::Expose(_)
@@ -655,6 +744,8 @@ mod tests {
                 .summary()
                 .starts_with("Backup backup-demo-pg-cluster-20250604120000: {")
         );
+        let delete = OpForm::new(OpKind::Delete, &ctx).validate(&ctx).unwrap();
+        assert_eq!(delete.summary(), "delete Cluster pg-cluster");
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl<'de> DeserializeSeed<'de> for RowSeed {
             Kind::ActionSet => read(d, |k, _, s, _: IgnoredAnyDefault| {
                 Row::ActionSet(ActionSetRow::from_doc(k, s))
             }),
+            Kind::Event => super::event::read(d),
             _ => {
                 IgnoredAny::deserialize(d)?;
                 Ok(Decoded {
@@ -232,6 +233,9 @@ impl ClusterRow {
             conditions: conditions(status.conditions),
             deleting: deletion_time(&meta.deletion_timestamp),
             other_engine,
+            exporter_disabled: specs
+                .iter()
+                .any(|c| c.0.disable_exporter.bool() == Some(true)),
             restored_from: meta
                 .annotations
                 .0
@@ -293,6 +297,11 @@ impl PodRow {
             node: spec.node_name.atom(),
             ip: status.pod_ip.into_text(),
             conditions: conds,
+            exporter: spec
+                .containers
+                .0
+                .iter()
+                .any(|c| c.0.name.str() == Some("exporter")),
             other_engine: labels
                 .component
                 .str()

@@ -4,7 +4,6 @@
 //! ([`super::RowSeed`]), so the two can never disagree.
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::loose::{List, Map, Obj, Scalar, TextOrMap};
 
@@ -87,6 +86,7 @@ pub(crate) struct ComponentSpec {
     pub(crate) replicas: Scalar,
     pub(crate) service_version: Scalar,
     pub(crate) component_def: Scalar,
+    pub(crate) disable_exporter: Scalar,
 }
 
 /// A Cluster's status.
@@ -110,9 +110,16 @@ pub(crate) struct ClusterComponent {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct PodSpec {
-    /// Counted, not read.
-    pub(crate) containers: List<IgnoredAny>,
+    /// Counted, and their names looked for the exporter sidecar.
+    pub(crate) containers: List<Obj<ContainerName>>,
     pub(crate) node_name: Scalar,
+}
+
+/// A container of a pod's spec: its name only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ContainerName {
+    pub(crate) name: Scalar,
 }
 
 /// A Pod's status.

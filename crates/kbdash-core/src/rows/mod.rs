@@ -9,6 +9,7 @@
 
 mod convert;
 mod doc;
+mod event;
 mod loose;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ use crate::detail::params::{self, ParamSetting};
 use crate::detail::restored::{self, RestoreSource};
 use crate::kinds::Kind;
 pub use convert::{Decoded, RowSeed};
+pub use event::EventRow;
 
 /// Which of the kube contexts shown an object came from: a small number the TUI hands out as
 /// it connects a context (the first one shown is `Ctx(0)`). Part of every key, so that clusters
@@ -133,6 +135,9 @@ pub struct ClusterRow {
     /// `spec.clusterDef: postgresql` nor a `postgresql-` component definition. kbdash shows
     /// and judges PostgreSQL clusters only.
     pub other_engine: bool,
+    /// A component spec says `disableExporter: true`: its pods have no exporter sidecar to
+    /// scrape (docs/kubeblocks.md#metrics).
+    pub exporter_disabled: bool,
     /// The backup and time the `kubeblocks.io/restore-from-backup` annotation names, while
     /// the cluster carries it (docs/kubeblocks.md#restore-annotation); boxed, as few clusters
     /// are restored.
@@ -183,6 +188,9 @@ pub struct PodRow {
     pub ip: String,
     /// `status.conditions`.
     pub conditions: Vec<Condition>,
+    /// The pod has the exporter sidecar (a container named `exporter`,
+    /// docs/kubeblocks.md#metrics).
+    pub exporter: bool,
     /// The pod belongs to another engine than PostgreSQL: its `app.kubernetes.io/component`
     /// (the component definition) does not start with `postgresql-`
     /// (docs/kubeblocks.md#engines).
@@ -456,6 +464,8 @@ pub enum Row {
     Policy(PolicyRow),
     /// An ActionSet's row.
     ActionSet(ActionSetRow),
+    /// An Event's row.
+    Event(EventRow),
 }
 
 impl Row {
@@ -469,6 +479,7 @@ impl Row {
             Row::Schedule(_) => Kind::BackupSchedule,
             Row::Policy(_) => Kind::BackupPolicy,
             Row::ActionSet(_) => Kind::ActionSet,
+            Row::Event(_) => Kind::Event,
         }
     }
 
@@ -483,6 +494,7 @@ impl Row {
             Row::Ops(r) => (&r.key, &r.cluster),
             Row::Backup(r) => (&r.key, &r.cluster),
             Row::Schedule(r) => (&r.key, &r.cluster),
+            Row::Event(r) => (&r.key, &r.cluster),
         };
         key.sibling(cluster)
     }
@@ -497,6 +509,7 @@ impl Row {
             Row::Schedule(r) => &mut r.key,
             Row::Policy(r) => &mut r.key,
             Row::ActionSet(r) => &mut r.key,
+            Row::Event(r) => &mut r.key,
         };
         key.ctx = ctx;
     }
@@ -511,6 +524,7 @@ impl Row {
             Row::Schedule(r) => &r.key,
             Row::Policy(r) => &r.key,
             Row::ActionSet(r) => &r.key,
+            Row::Event(r) => &r.key,
         }
     }
 }

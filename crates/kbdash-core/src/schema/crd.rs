@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 
 use crate::kinds::{Kind, PrinterColumn};
 
-/// The CRD of a KubeBlocks kind; `None` for core kinds. A kind without a bundled schema gets
-/// one that keeps every field (`x-kubernetes-preserve-unknown-fields`).
+/// The CRD of a KubeBlocks kind; `None` for Kubernetes' own kinds (the core group, and
+/// built-in groups such as `storage.k8s.io`). A kind without a bundled schema gets one that
+/// keeps every field (`x-kubernetes-preserve-unknown-fields`).
 pub fn custom_resource_definition(kind: Kind) -> Option<Value> {
     let info = kind.info();
-    if info.group.is_empty() {
+    if !info.group.ends_with(".kubeblocks.io") {
         return None;
     }
     let schema = super::raw_schema(kind)
@@ -97,6 +98,7 @@ mod tests {
         let crd = custom_resource_definition(Kind::ComponentVersion).unwrap();
         assert_eq!(crd["spec"]["scope"], "Cluster");
         assert!(custom_resource_definition(Kind::Pod).is_none());
+        assert!(custom_resource_definition(Kind::StorageClass).is_none());
         let kubeblocks: Vec<Kind> = Kind::all()
             .filter(|k| custom_resource_definition(*k).is_some())
             .collect();
@@ -112,6 +114,7 @@ mod tests {
                 Kind::BackupSchedule,
                 Kind::Restore,
                 Kind::ActionSet,
+                Kind::InstanceSet,
             ]
         );
     }

@@ -107,11 +107,12 @@ fn fixture(name: &str) -> Value {
     serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The fixture a merge patch of `kind` applies to: the BackupSchedule, or the running
-/// HorizontalScaling the cancel example cancels.
+/// The fixture a merge patch of `kind` applies to (or a delete removes): the BackupSchedule,
+/// the running HorizontalScaling the cancel example cancels, or the cluster.
 fn patched_fixture(kind: Kind) -> Value {
     match kind {
         Kind::OpsRequest => fixture("opsrequest-horizontalscaling-running.yaml"),
+        Kind::Cluster => fixture("cluster-pg-cluster.yaml"),
         _ => fixture("backupschedule-pg-cluster.yaml"),
     }
 }
@@ -128,6 +129,12 @@ fn resulting_object(request: &Request) -> Value {
                 "the patched object"
             );
             merge_patch(&mut current, &request.body);
+            current
+        }
+        // What a delete leaves is the object as it was.
+        RequestAction::Delete { name } => {
+            let current = patched_fixture(request.kind);
+            assert_eq!(current["metadata"]["name"], name.as_str());
             current
         }
     }

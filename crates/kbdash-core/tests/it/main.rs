@@ -6,6 +6,8 @@ mod fixture_rows;
 mod forms_context;
 mod forms_schema;
 mod forms_validation;
+mod health_metrics;
+mod incident_log;
 mod restore_form;
 mod row_decoding;
 mod schema_admission;

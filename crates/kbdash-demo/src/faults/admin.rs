@@ -52,6 +52,10 @@ pub(crate) async fn admin_apply(
             faults.drop_watches();
             Ok(())
         }
+        "drop-log-streams" => {
+            faults.drop_log_streams();
+            Ok(())
+        }
         "expire-history" => {
             faults.expire_history();
             Ok(())
@@ -64,6 +68,10 @@ pub(crate) async fn admin_apply(
                 faults.refuse_connections(Duration::from_secs(s));
             });
         }),
+        "forbid" if param(&q, "resource").is_ok_and(|r| r == "pods/proxy") => {
+            faults.forbid_proxy();
+            Ok(())
+        }
         "forbid" => param(&q, "resource").and_then(|r| {
             kind_by_resource(r)
                 .map(|k| faults.forbid(k))
@@ -72,6 +80,11 @@ pub(crate) async fn admin_apply(
         "freeze-watches" => param(&q, "resource").and_then(|r| {
             kind_by_resource(r)
                 .map(|k| faults.freeze_watches(k))
+                .ok_or_else(|| ApiError::bad_request(format!("unknown resource \"{r}\"")))
+        }),
+        "expire-watches" => param(&q, "resource").and_then(|r| {
+            kind_by_resource(r)
+                .map(|k| faults.expire_watches(k))
                 .ok_or_else(|| ApiError::bad_request(format!("unknown resource \"{r}\"")))
         }),
         "hide-group" => param(&q, "group").map(|g| faults.hide_group(g)),

@@ -14,6 +14,12 @@ impl Faults {
         self.shared.drop_watches.send_modify(|g| *g += 1);
     }
 
+    /// Ends every followed log stream now; clients see the stream close, as when a kubelet or
+    /// a proxy between drops it.
+    pub fn drop_log_streams(&self) {
+        self.shared.drop_logs.send_modify(|g| *g += 1);
+    }
+
     /// Forgets the watch history: resuming from any older resourceVersion now gets 410.
     pub fn expire_history(&self) {
         self.shared.store.expire_history();
@@ -31,6 +37,12 @@ impl Faults {
         self.shared.refuse.notify_one();
     }
 
+    /// Answers 403 Forbidden for every request through the pod proxy, as to a role without
+    /// `get` on `pods/proxy`.
+    pub fn forbid_proxy(&self) {
+        self.state().proxy_forbidden = true;
+    }
+
     /// Answers 403 Forbidden for every request on `kind`.
     pub fn forbid(&self, kind: Kind) {
         self.state().forbidden.insert(kind);
@@ -42,6 +54,13 @@ impl Faults {
     /// client gives it up.
     pub fn freeze_watches(&self, kind: Kind) {
         self.state().frozen_watches.insert(kind);
+    }
+
+    /// Answers every watch of `kind` that resumes from a resourceVersion with 410 Gone at
+    /// once, as an API server whose watch cache lags behind its lists does: each relist's
+    /// version is already too old for the watch that follows it.
+    pub fn expire_watches(&self, kind: Kind) {
+        self.state().expiring_watches.insert(kind);
     }
 
     /// Makes an API group vanish: absent from discovery, 404 on its paths.
@@ -76,6 +95,7 @@ impl Faults {
             "latencyMs": s.latency.as_millis() as u64,
             "failingWrites": s.failing_writes,
             "frozenWatches": s.frozen_watches.iter().map(|k| k.info().plural).collect::<Vec<_>>(),
+            "expiringWatches": s.expiring_watches.iter().map(|k| k.info().plural).collect::<Vec<_>>(),
             "refusingForMs": s.refuse_until
                 .map(|t| t.saturating_duration_since(Instant::now()).as_millis() as u64)
                 .unwrap_or(0),

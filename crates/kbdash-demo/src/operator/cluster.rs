@@ -211,9 +211,10 @@ fn set_pod_state(ctx: &Ctx, key: &Key, pod: &str, state: PodState, ip: &str) {
     });
 }
 
-/// Sets or removes a pod's role label.
+/// Sets or removes a pod's role label; a role comes with kbagent's `roleProbe` Event that
+/// reports it, as the operator sets the label from those (docs/kubeblocks.md#roles).
 pub(crate) fn set_role(ctx: &Ctx, key: &Key, pod: &str, role: Option<&str>) {
-    let _ = ctx.store.modify(Kind::Pod, key.ns(), pod, |p| {
+    let changed = ctx.store.modify(Kind::Pod, key.ns(), pod, |p| {
         let labels = obj::labels_mut(p);
         match role {
             Some(r) => labels.insert("kubeblocks.io/role".into(), r.into()),
@@ -221,6 +222,27 @@ pub(crate) fn set_role(ctx: &Ctx, key: &Key, pod: &str, role: Option<&str>) {
         };
         Ok(())
     });
+    if let (Ok(p), Some(role)) = (changed, role) {
+        report_role(ctx, key, &p, role);
+    }
+}
+
+/// kbagent's `roleProbe` Event for `pod` answering `role`: the pod's one Event, its count and
+/// message brought up to date.
+fn report_role(ctx: &Ctx, key: &Key, pod: &Value, role: &str) {
+    let at = ctx.now();
+    let name = obj::role_probe_event_name(pod);
+    let fresh = obj::role_probe_event(pod, role, 1, &at, &at);
+    let bumped = ctx.store.modify(Kind::Event, key.ns(), &name, |e| {
+        let count = e.get("count").and_then(Value::as_u64).unwrap_or(0) + 1;
+        e["count"] = count.into();
+        e["lastTimestamp"] = at.clone().into();
+        e["message"] = fresh["message"].clone();
+        Ok(())
+    });
+    if bumped.is_err() {
+        let _ = ctx.store.create(Kind::Event, fresh);
+    }
 }
 
 /// Deletes a pod after it terminates (its PVC stays).

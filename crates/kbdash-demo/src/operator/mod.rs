@@ -6,6 +6,7 @@
 pub(crate) mod backups;
 pub(crate) mod cluster;
 pub(crate) mod ctx;
+pub(crate) mod deletion;
 pub(crate) mod objects;
 pub(crate) mod ops;
 pub(crate) mod provision;
@@ -187,6 +188,11 @@ fn consider(ctx: &Arc<Ctx>, tasks: &mut JoinSet<()>, kind: Kind, event: EventTyp
             if phase.is_empty() && ctx.begin(kind, &key) =>
         {
             tasks.spawn(ops::run(ctx.clone(), key));
+        }
+        (Kind::Cluster, EventType::Added | EventType::Modified)
+            if deletion::is_deleted(obj) && ctx.begin(kind, &key) =>
+        {
+            tasks.spawn(deletion::run(ctx.clone(), key));
         }
         (Kind::Cluster, EventType::Added | EventType::Modified)
             if phase.is_empty() && ctx.begin(kind, &key) =>

@@ -120,17 +120,29 @@ async fn provision(ctx: &Ctx, key: &Key) {
         Kind::BackupPolicy,
         obj::backup_policy(&current, &ctx.uid(), &at),
     );
-    let _ = ctx.store.create(
-        Kind::BackupSchedule,
-        obj::backup_schedule(
-            &current,
-            &ctx.uid(),
-            &at,
-            "0 18 * * *",
-            obj::Methods::BaseBackup,
-            false,
-        ),
+    let mut schedule = obj::backup_schedule(
+        &current,
+        &ctx.uid(),
+        &at,
+        "0 18 * * *",
+        obj::Methods::BaseBackup,
+        false,
     );
+    // The operator's schedule has an entry for every method of the policy template, all off
+    // (docs/kubeblocks.md#schedules): the wal-g ones too, for the wal-g setup.
+    if let Some(entries) = schedule
+        .pointer_mut("/spec/schedules")
+        .and_then(Value::as_array_mut)
+    {
+        let (full, continuous) = (obj::Methods::WalG.full(), obj::Methods::WalG.continuous());
+        entries.push(json!({"name": full, "backupMethod": full, "enabled": false,
+            "cronExpression": "0 18 * * *", "retentionPeriod": "7d"}));
+        entries.push(
+            json!({"name": continuous, "backupMethod": continuous, "enabled": false,
+            "cronExpression": "*/5 * * * *", "retentionPeriod": "8d"}),
+        );
+    }
+    let _ = ctx.store.create(Kind::BackupSchedule, schedule);
     ctx.pause(1.0).await;
 
     if let Some(mut from) = restore_from(&current) {
@@ -170,6 +182,9 @@ async fn provision(ctx: &Ctx, key: &Key) {
         .and_then(|c| c.get("stop"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let _ = ctx
+        .store
+        .create(Kind::InstanceSet, obj::instance_set(&current, &at, 0));
     if !stopped {
         join_all((0..replicas).map(|ordinal| {
             let role = if ordinal == 0 { "primary" } else { "secondary" };
@@ -185,6 +200,19 @@ async fn provision(ctx: &Ctx, key: &Key) {
             obj::annotations_mut(c).remove(RESTORE_FROM_BACKUP_ANNOTATION);
             Ok(())
         });
+    }
+    if !stopped {
+        let ready = replicas;
+        let _ = ctx.store.modify(
+            Kind::InstanceSet,
+            key.ns(),
+            &format!("{}-{}", key.name, obj::COMPONENT),
+            |s| {
+                s["status"]["readyReplicas"] = ready.into();
+                s["status"]["availableReplicas"] = ready.into();
+                Ok(())
+            },
+        );
     }
     cluster::settle(ctx, key);
 }
@@ -467,9 +495,15 @@ async fn post_ready(ctx: &Ctx, key: &Key, component: &Value, from: &RestoreFrom)
 /// schedule) and stops its continuous archiving; its backups stay (terminationPolicy Delete
 /// keeps backups, only WipeOut would remove them).
 pub(crate) async fn tear_down(ctx: Arc<Ctx>, key: Key) {
+    tear_down_owned(&ctx, &key);
+}
+
+/// What [`tear_down`] does, for a deletion that goes on after it (`operator::deletion`).
+pub(crate) fn tear_down_owned(ctx: &Ctx, key: &Key) {
     for kind in [
         Kind::Pod,
         Kind::PersistentVolumeClaim,
+        Kind::InstanceSet,
         Kind::Component,
         Kind::Service,
         Kind::BackupSchedule,

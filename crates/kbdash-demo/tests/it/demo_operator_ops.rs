@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use kbdash_core::domain::role_probe::RoleProbe;
 use kbdash_core::kinds::Kind;
 use kbdash_demo::operator::{self, OperatorConfig};
 use kbdash_demo::seed::{SeedConfig, seed};
@@ -399,6 +400,21 @@ async fn switchover_moves_the_primary_and_is_a_no_op_from_a_secondary() {
         .filter(|p| role(p) == "primary")
         .count();
     assert_eq!(primaries, 1);
+    // kbagent reported each new role with a roleProbe Event on its pod, which kbdash reads.
+    let reported = |pod: &str| {
+        let (events, _) = e.store.list(Kind::Event, Some(&ns));
+        events
+            .iter()
+            .map(|ev| ev.value())
+            .filter(|ev| ev["reason"] == "roleProbe" && ev["involvedObject"]["name"] == pod)
+            .filter_map(|ev| {
+                let text = ev["message"].as_str()?.to_string();
+                kbdash_core::domain::role_probe::parse(&text)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reported(&candidate), [RoleProbe::Role("primary".into())]);
+    assert_eq!(reported(&old), [RoleProbe::Role("secondary".into())]);
 
     // Naming the old primary, now a secondary: succeeds, changes nothing.
     let noop = create_op(

@@ -637,15 +637,20 @@ async fn dry_run_patch_and_delete_change_nothing() {
 }
 
 #[tokio::test]
-async fn events_select_by_involved_object() {
+async fn events_select_by_involved_object_type_and_reason() {
     let server = start().await;
     let events = api(&server, Kind::Event, Some("t"));
-    for (name, involved) in [("pg.1", "pg"), ("pg.2", "pg"), ("other.1", "other")] {
+    let cases = [
+        ("pg.1", "pg", "Normal", "Test"),
+        ("pg.2", "pg", "Warning", "DoNotTerminate"),
+        ("other.1", "other", "Warning", "BackOff"),
+    ];
+    for (name, involved, type_, reason) in cases {
         let ev: DynamicObject = serde_json::from_value(json!({
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": name, "namespace": "t"},
             "involvedObject": {"kind": "Cluster", "name": involved, "namespace": "t"},
-            "reason": "Test", "type": "Normal",
+            "reason": reason, "type": type_,
         }))
         .expect("event");
         events
@@ -655,6 +660,13 @@ async fn events_select_by_involved_object() {
     }
     let lp = ListParams::default().fields("involvedObject.kind=Cluster,involvedObject.name=pg");
     assert_eq!(events.list(&lp).await.expect("list").items.len(), 2);
+    // The store's Warning watch and a reason: kbdash's selectors.
+    let warnings = ListParams::default().fields("type=Warning");
+    assert_eq!(events.list(&warnings).await.expect("list").items.len(), 2);
+    let reason = ListParams::default().fields("type=Warning,reason=BackOff");
+    let listed = events.list(&reason).await.expect("list").items;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].metadata.name.as_deref(), Some("other.1"));
     let err = events
         .list(&ListParams::default().fields("spec.nodeName=x"))
         .await

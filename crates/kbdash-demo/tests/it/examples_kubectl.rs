@@ -69,6 +69,11 @@ async fn examples_apply_with_kubectl_against_the_demo_server() {
             fixture_object("opsrequest-horizontalscaling-running.yaml"),
         )
         .unwrap();
+    // The cluster the termination policy example patches.
+    server
+        .store
+        .create(Kind::Cluster, fixture_object("cluster-pg-cluster.yaml"))
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("kbdash-examples-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("kubeconfig");
@@ -156,4 +161,34 @@ async fn examples_apply_with_kubectl_against_the_demo_server() {
         .unwrap();
     assert_eq!(cancelled["spec"]["cancel"], true);
     assert_eq!(cancelled["spec"]["type"], "HorizontalScaling");
+
+    // The lifecycle examples: a new cluster, the policy patch, the wal-g setup's three steps.
+    let created = store
+        .get_value(Kind::Cluster, Some("demo"), "pg-cluster-2")
+        .expect("cluster-create.yaml created pg-cluster-2");
+    assert_eq!(
+        created["spec"]["componentSpecs"][0]["labels"]["apps.kubeblocks.postgres.patroni/scope"],
+        "pg-cluster-2-postgresql"
+    );
+    let patched = store
+        .get_value(Kind::Cluster, Some("demo"), "pg-cluster")
+        .unwrap();
+    assert_eq!(patched["spec"]["terminationPolicy"], "WipeOut");
+    for name in ["pg-cluster-config-wal-g", "pg-cluster-wal-g"] {
+        assert!(
+            store.get_value(Kind::Backup, Some("demo"), name).is_some(),
+            "Backup {name}"
+        );
+    }
+    let archive = store
+        .get_value(
+            Kind::OpsRequest,
+            Some("demo"),
+            "pg-cluster-reconfiguring-archive-command-example",
+        )
+        .unwrap();
+    assert_eq!(
+        archive["spec"]["reconfigures"][0]["parameters"][0]["value"],
+        kbdash_core::forms::WAL_G_ARCHIVE_COMMAND
+    );
 }

@@ -118,6 +118,10 @@ async fn submit(server: &DemoServer, request: &Request) -> String {
             .patch(name, &PatchParams::default(), &Patch::Merge(&request.body))
             .await
             .unwrap(),
+        RequestAction::Delete { name } => {
+            api.delete(name, &Default::default()).await.unwrap();
+            return name.clone();
+        }
     };
     obj.metadata.name.unwrap()
 }

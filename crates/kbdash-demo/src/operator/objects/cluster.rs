@@ -20,6 +20,8 @@ pub(crate) struct ClusterInput<'a> {
     pub(crate) resources: Value,
     pub(crate) storage: &'a str,
     pub(crate) stopped: bool,
+    /// `disableExporter`: no exporter sidecar in its pods.
+    pub(crate) disable_exporter: bool,
 }
 
 /// A Cluster without status, shaped like `cluster-pg-cluster.yaml`.
@@ -27,7 +29,7 @@ pub(crate) fn cluster(c: &ClusterInput) -> Value {
     let mut comp = json!({
         "name": COMPONENT,
         "serviceVersion": c.service_version,
-        "disableExporter": true,
+        "disableExporter": c.disable_exporter,
         "replicas": c.replicas,
         "resources": c.resources,
         "volumeClaimTemplates": [{
@@ -270,6 +272,46 @@ pub(crate) fn component(cluster: &Value, uid: &str, created: &str) -> Value {
             "ownerReferences": [owner("apps.kubeblocks.io/v1", "Cluster", name, cluster_uid)],
         },
         "spec": spec,
+    })
+}
+
+/// The InstanceSet `<cluster>-postgresql` that owns the component's pods, with `ready` of its
+/// replicas ready. Its uid is the one the pods' owner references carry (the cluster's).
+pub(crate) fn instance_set(cluster: &Value, created: &str, ready: usize) -> Value {
+    let name = super::meta(cluster, "name");
+    let ns = super::meta(cluster, "namespace");
+    let replicas = comp_replicas(cluster);
+    let selector = comp_labels(name);
+    let mut labels = comp_labels(name);
+    labels["app.kubernetes.io/component"] = comp_def(&comp_str(cluster, "serviceVersion")).into();
+    json!({
+        "apiVersion": "workloads.kubeblocks.io/v1",
+        "kind": "InstanceSet",
+        "metadata": {
+            "name": format!("{name}-{COMPONENT}"),
+            "namespace": ns,
+            "uid": super::meta(cluster, "uid"),
+            "creationTimestamp": created,
+            "labels": labels,
+            "finalizers": ["instanceset.kubeblocks.io/finalizer"],
+            "ownerReferences": [owner("apps.kubeblocks.io/v1", "Component",
+                &format!("{name}-{COMPONENT}"), super::meta(cluster, "uid"))],
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": selector},
+            "roles": [
+                {"name": "primary", "updatePriority": 2, "isExclusive": true},
+                {"name": "secondary", "updatePriority": 1},
+            ],
+            "podManagementPolicy": "Parallel",
+        },
+        "status": {
+            "replicas": replicas,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": 1,
+        },
     })
 }
 

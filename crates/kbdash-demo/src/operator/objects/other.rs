@@ -106,3 +106,25 @@ pub(crate) fn mysql_pod(p: &MysqlPod) -> Value {
         },
     })
 }
+
+/// A StorageClass as a managed Kubernetes offers it; `default` carries the annotation that
+/// makes claims naming no class use it.
+pub(crate) fn storage_class(name: &str, default: bool, uid: &str, created: &str) -> Value {
+    json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": name,
+            "uid": uid,
+            "creationTimestamp": created,
+            "annotations": {
+                "storageclass.kubernetes.io/is-default-class": default.to_string(),
+            },
+        },
+        "provisioner": "pd.csi.storage.gke.io",
+        "parameters": {"type": "pd-balanced"},
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": true,
+    })
+}

@@ -60,7 +60,8 @@ fn revision_hash(cluster: &str, comp: &Value) -> String {
 }
 
 /// A compact pod, labelled as KubeBlocks labels them (docs/kubeblocks.md#pod-labels): the postgresql and
-/// pgbouncer containers only.
+/// pgbouncer containers, and the exporter sidecar unless the component disables it
+/// (docs/kubeblocks.md#metrics).
 pub(crate) fn pod(p: &PodInput) -> Value {
     let cluster = super::meta(p.cluster, "name");
     let ns = super::meta(p.cluster, "namespace");
@@ -122,6 +123,13 @@ pub(crate) fn pod(p: &PodInput) -> Value {
         },
         "status": {},
     });
+    if comp.get("disableExporter").and_then(Value::as_bool) != Some(true)
+        && let Some(containers) = obj
+            .pointer_mut("/spec/containers")
+            .and_then(Value::as_array_mut)
+    {
+        containers.push(exporter_container());
+    }
     set_pod_state(&mut obj, p.state, p.pod_ip, p.created, p.restart_count);
     obj
 }
@@ -241,6 +249,15 @@ pub(crate) fn set_pod_state(
     pod["status"] = status;
 }
 
+/// The exporter sidecar's container, as the addon declares it (docs/kubeblocks.md#metrics).
+fn exporter_container() -> Value {
+    json!({
+        "name": "exporter",
+        "image": "docker.io/apecloud/postgres-exporter:v0.15.0",
+        "ports": [{"name": "http-metrics", "containerPort": 9187, "protocol": "TCP"}],
+    })
+}
+
 /// The kubelet's `BackOff` Warning Event for a crash-looping pod, seen `count` times.
 pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -> Value {
     let name = super::meta(pod, "name");
@@ -276,6 +293,91 @@ pub(crate) fn back_off_event(pod: &Value, count: u64, first: &str, last: &str) -
         "reportingComponent": "kubelet",
         "reportingInstance": node,
     })
+}
+
+/// kbagent's `roleProbe` Event on a pod whose role probe answered `role`, seen `count` times:
+/// reason `roleProbe`, a JSON message whose `output` is the role as Go marshals bytes (base64;
+/// docs/kubeblocks.md#roles). The operator sets the role label from it.
+pub(crate) fn role_probe_event(
+    pod: &Value,
+    role: &str,
+    count: u64,
+    first: &str,
+    last: &str,
+) -> Value {
+    let name = super::meta(pod, "name");
+    let ns = super::meta(pod, "namespace");
+    let node = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let instance = pod
+        .pointer("/metadata/labels/apps.kubeblocks.io~1component-name")
+        .and_then(Value::as_str)
+        .map(|comp| {
+            let cluster = pod
+                .pointer("/metadata/labels/app.kubernetes.io~1instance")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            format!("{cluster}-{comp}")
+        })
+        .unwrap_or_default();
+    let message = json!({"instance": instance, "probe": "roleProbe", "code": 0,
+        "output": base64(role.as_bytes())});
+    json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": role_probe_event_name(pod), "namespace": ns, "creationTimestamp": first},
+        "involvedObject": {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "name": name,
+            "namespace": ns,
+            "uid": super::meta(pod, "uid"),
+            "fieldPath": "spec.containers{kbagent}",
+        },
+        "reason": "roleProbe",
+        "message": message.to_string(),
+        "source": {"component": "kbagent", "host": node},
+        "firstTimestamp": first,
+        "lastTimestamp": last,
+        "count": count,
+        "type": "Normal",
+        "reportingComponent": "kbagent",
+        "reportingInstance": name,
+    })
+}
+
+/// `<pod>.<16 hex digits>` of the pod's role probe Event, apart from its BackOff's.
+pub(crate) fn role_probe_event_name(pod: &Value) -> String {
+    let name = super::meta(pod, "name");
+    let hex: String = super::meta(pod, "uid")
+        .chars()
+        .rev()
+        .filter(char::is_ascii_hexdigit)
+        .take(16)
+        .collect();
+    format!("{name}.{hex}")
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// `<pod>.<16 hex digits>`, stable for a pod's uid as the kubelet's event names are per pod.
@@ -397,5 +499,41 @@ pub(crate) fn service(
     if service_type == "LoadBalancer" {
         obj["status"] = json!({"loadBalancer": {"ingress": [{"hostname": format!("{svc_name}.elb.example.com")}]}});
     }
+    obj
+}
+
+/// The pod of a continuous backup's StatefulSet, `<backup>-0`, with its `backupdata`
+/// container, labelled as KubeBlocks' data protection labels its pods
+/// (docs/kubeblocks.md#backup-jobs): `managed-by=kubeblocks-dataprotection`, so kbdash's pod
+/// watch does not list it, and `dataprotection.kubeblocks.io/backup-name`.
+pub(crate) fn archiver_pod(
+    backup: &Value,
+    uid: &str,
+    node: &str,
+    pod_ip: &str,
+    started: &str,
+) -> Value {
+    let name = super::meta(backup, "name");
+    let mut obj = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": format!("{name}-0"),
+            "namespace": super::meta(backup, "namespace"),
+            "uid": uid,
+            "creationTimestamp": started,
+            "labels": {
+                "app.kubernetes.io/managed-by": "kubeblocks-dataprotection",
+                "dataprotection.kubeblocks.io/backup-name": name,
+            },
+            "ownerReferences": [owner("apps/v1", "StatefulSet", name, super::meta(backup, "uid"))],
+        },
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "backupdata", "image": "docker.io/apecloud/wal-g:pg-2.0.1"}],
+        },
+        "status": {},
+    });
+    set_pod_state(&mut obj, PodState::Ready, pod_ip, started, 0);
     obj
 }
