@@ -2,22 +2,30 @@
 //! (its port closed) and comes back while the other stays live throughout; and read-only per
 //! context, proven by the two servers' request logs: with context `b` read-only and `a`
 //! writable, a submit to `b` is refused by the engine and by `b`'s own client gate, and only
-//! GETs reach `b`, while the same submit to `a` is created there.
+//! GETs reach `b`, while the same submit to `a` is created there; and the reads of a pod of
+//! `b` (its log, its last lines, its Events, a scrape of its cluster through the pod proxy)
+//! reach `b` alone, through its read-only gate, and come back marked as `b`'s.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kbdash::k8s::client::{Connection, Source, connect};
+use kbdash::k8s::logs::{LogEvent, LogRequest, LogSource};
+use kbdash::k8s::proxy_scrape::{ScrapeLimits, ScrapeTarget};
+use kbdash::k8s::watch::WatchEvent;
+use kbdash::k8s::watch::object_events::EventSubject;
 use kbdash::runtime::engine::{Engine, EngineConfig};
 use kbdash::state::cmd::{Cmd, FormCmd, Outgoing};
+use kbdash::state::logs::{LogsCmd, LogsMsg};
 use kbdash::state::model::{Model, StreamState};
 use kbdash::state::msg::{FormMsg, Msg};
 use kbdash::state::readonly::Policy;
 use kbdash::state::store::WATCHED;
 use kbdash::update::set_pages;
+use kbdash_core::domain::evidence::{LogPlan, LogPod};
 use kbdash_core::forms::{Request, RequestAction};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::Ctx;
+use kbdash_core::rows::{Ctx, ObjRef, PodRow};
 use kbdash_demo::{DemoConfig, DemoServer};
 use kube::api::{Api, DynamicObject, PostParams};
 use serde_json::json;
@@ -278,5 +286,246 @@ async fn a_write_to_the_read_only_context_is_impossible_while_the_other_is_writa
         "only GETs reached the read-only context's server"
     );
     assert!(methods(&log_a).contains("POST"), "a got the create");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The request paths of a server's log.
+fn paths(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect()
+}
+
+impl Session {
+    /// Hands the engine's messages to the model until `pick` takes one (20 s at most).
+    async fn answer<T>(&mut self, what: &str, pick: impl Fn(&Msg) -> Option<T>) -> T {
+        let found = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                let msg = self.engine.recv().await.expect("no background task panics");
+                if let Some(found) = pick(&msg) {
+                    break found;
+                }
+                self.engine.handle(&mut self.model, msg).await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("timed out waiting for: {what}"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_events_and_scrapes_of_a_pod_go_to_its_own_context_read_only_or_not() {
+    let dir = std::env::temp_dir().join(format!("kbdash-contexts-reads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
+    let a = server(0, Some(log_a.clone())).await;
+    let b = server(1, Some(log_b.clone())).await;
+    // b read-only: logs, Events and scrapes are reads its gate lets through.
+    let policy = Policy {
+        always: false,
+        contexts: vec!["b".into()],
+    };
+    let mut s = session(&a, &b, policy).await;
+
+    // A cluster of b with running pods; a has one of the same name.
+    let store = &s.model.store;
+    let cluster = store
+        .clusters
+        .iter()
+        .map(|c| c.key.clone())
+        .find(|k| k.ctx == B && store.cluster_pods(k).any(|p| !p.ip.is_empty()))
+        .expect("b has a cluster with running pods");
+    assert!(store.clusters.get(&cluster.clone().in_ctx(A)).is_some());
+    let pods: Vec<PodRow> = store
+        .cluster_pods(&cluster)
+        .filter(|p| !p.ip.is_empty())
+        .cloned()
+        .collect();
+    let pod = pods[0].key.clone();
+    let before_a = paths(&log_a).len();
+
+    // The scrape of b's cluster goes to b and its answer says so.
+    let target = ScrapeTarget {
+        cluster: cluster.clone(),
+        exporter_pods: pods
+            .iter()
+            .filter(|p| p.exporter)
+            .map(|p| p.key.name.to_string())
+            .collect(),
+        patroni_pods: pods.iter().map(|p| p.key.name.to_string()).collect(),
+    };
+    let scrape = Cmd::Scrape {
+        ctx: B,
+        targets: vec![target],
+        limits: ScrapeLimits {
+            concurrency: 2,
+            timeout: Duration::from_secs(5),
+        },
+    };
+    assert_eq!(
+        s.engine.run(scrape).await,
+        None,
+        "the scrape runs in a task"
+    );
+    let scraped = s
+        .answer("b's scrape", |m| {
+            matches!(m, Msg::Scraped { .. }).then(|| m.clone())
+        })
+        .await;
+    let Msg::Scraped {
+        ctx,
+        context,
+        results,
+    } = &scraped
+    else {
+        unreachable!()
+    };
+    assert_eq!((*ctx, context.as_str()), (B, "b"));
+    assert_eq!(
+        results.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        [&cluster]
+    );
+    assert!(
+        results[0]
+            .1
+            .patroni
+            .as_ref()
+            .is_some_and(|(_, r)| r.is_ok()),
+        "b's proxy answered: {results:?}"
+    );
+    s.engine.handle(&mut s.model, scraped).await;
+    assert!(s.model.health.clusters.contains_key(&cluster));
+    assert!(
+        !s.model
+            .health
+            .clusters
+            .contains_key(&cluster.clone().in_ctx(A))
+    );
+
+    // The log of b's pod streams from b.
+    let open = Cmd::Logs(LogsCmd::Open {
+        session: 1,
+        request: LogRequest {
+            source: LogSource::Pod(pod.clone()),
+            container: None,
+            previous: false,
+            tail: Some(5),
+        },
+    });
+    assert_eq!(s.engine.run(open).await, None);
+    let opened = s
+        .answer("b's log opened", |m| match m {
+            Msg::Logs(LogsMsg::Event {
+                event: LogEvent::Opened { pod, .. },
+                ..
+            }) => Some(Ok(pod.clone())),
+            Msg::Logs(LogsMsg::Event {
+                event: LogEvent::Failed(e),
+                ..
+            }) => Some(Err(e.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(opened, Ok(pod.clone()), "the pod as b's, context and all");
+    assert_eq!(s.engine.run(Cmd::Logs(LogsCmd::Close)).await, None);
+
+    // Triage's evidence: the last lines of b's pod, from b.
+    let tail = Cmd::FetchLogTail {
+        object: ObjRef {
+            kind: Kind::Pod,
+            key: pod.clone(),
+        },
+        namespace: pod.namespace.to_string(),
+        plan: LogPlan {
+            pod: LogPod::Named(pod.name.to_string()),
+            container: "postgresql".into(),
+            previous: false,
+        },
+    };
+    assert_eq!(s.engine.run(tail).await, None);
+    let (object, lines) = s
+        .answer("b's log tail", |m| match m {
+            Msg::LogTail { object, result } => Some((object.clone(), result.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(object.key, pod);
+    assert!(lines.is_ok(), "{lines:?}");
+
+    // A Warning about b's pod, written on b's server itself (not through kbdash): the store's
+    // Warning watch keeps it under b's cluster, not under a's namesake.
+    let warning = json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{}.test", pod.name),
+                     "namespace": pod.namespace.as_str()},
+        "involvedObject": {"kind": "Pod", "name": pod.name.as_str(),
+                           "namespace": pod.namespace.as_str()},
+        "type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container",
+        "count": 1, "lastTimestamp": chrono::Utc::now().to_rfc3339(),
+        "source": {"component": "kubelet"}});
+    b.store.create(Kind::Event, warning).unwrap();
+    let (of_b, of_a) = (cluster.clone(), cluster.clone().in_ctx(A));
+    s.until("b's Warning kept", |m| {
+        m.store.cluster_warnings(&of_b).any(|e| e.key.ctx == B)
+    })
+    .await;
+    let name = format!("{}.test", pod.name);
+    assert!(
+        !s.model
+            .store
+            .cluster_warnings(&of_a)
+            .any(|e| e.key.name == name)
+    );
+
+    // A detail of b's pod lists its Events from b, marked as b's.
+    let watch_events = Cmd::WatchObjectEvents {
+        ctx: B,
+        id: 7,
+        namespace: pod.namespace.to_string(),
+        subjects: vec![EventSubject {
+            kind: "Pod".into(),
+            name: pod.name.to_string(),
+        }],
+    };
+    assert_eq!(s.engine.run(watch_events).await, None);
+    let mut marked = Vec::new();
+    loop {
+        let event = s
+            .answer("b's pod's Events", |m| match m {
+                Msg::ObjectEvents { id: 7, event, .. } => Some(event.clone()),
+                _ => None,
+            })
+            .await;
+        match event {
+            WatchEvent::InitRow(row) => marked.push(row.key().ctx),
+            WatchEvent::InitDone => break,
+            _ => {}
+        }
+    }
+    assert!(
+        !marked.is_empty(),
+        "the demo's pods have their roleProbe Event"
+    );
+    assert!(marked.iter().all(|c| *c == B), "{marked:?}");
+    assert_eq!(s.engine.run(Cmd::StopObjectEvents).await, None);
+
+    let read = |path: &str| {
+        path.contains("/proxy/") || path.contains("/log") || path.contains("involvedObject")
+    };
+    assert!(
+        paths(&log_a)[before_a..].iter().all(|p| !read(p)),
+        "nothing of b's pod was asked of a"
+    );
+    let of_b = paths(&log_b);
+    for what in ["/proxy/", "/log", "involvedObject"] {
+        assert!(of_b.iter().any(|p| p.contains(what)), "b was asked {what}");
+    }
+    assert_eq!(
+        methods(&log_b),
+        ["GET".to_string()].into_iter().collect(),
+        "reads only, through b's read-only gate"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

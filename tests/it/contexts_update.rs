@@ -2,21 +2,26 @@
 //! same namespaces and names), and every place that keys rows keeps them apart: the store, a
 //! deletion and a relist of one context, the scope, triage and its acknowledgements, a context
 //! going down (its own verdicts stale, the other's live), a form's target and its context's
-//! read-only mode, `:ctx -NAME`. Snapshots show the CONTEXT column and a wall with one context
+//! read-only mode, `:ctx -NAME`; health scraped and kept per context, a pod's log and a
+//! detail's Events streamed from their own context, Warning Events and stream outages kept
+//! with theirs. Snapshots show the CONTEXT column and a wall with one context
 //! stale; a session of one context shows no CONTEXT column (the other snapshots).
 
 use crate::app_fixtures::{ch, fleet, key, now, render};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyCode;
+use kbdash::k8s::logs::LogSource;
 use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash::state::cmd::{Cmd, FormCmd};
 use kbdash::state::launch::Launch;
+use kbdash::state::logs::LogsCmd;
 use kbdash::state::model::{Model, Pane, StreamState};
 use kbdash::state::msg::Msg;
 use kbdash::state::shown::Shown;
 use kbdash::state::store::WATCHED;
 use kbdash::state::theme::Theme;
 use kbdash::update::{set_pages, triage, update};
+use kbdash_core::domain::health::{ClusterScrape, FetchError};
 use kbdash_core::domain::triage::Level;
 use kbdash_core::kinds::Kind;
 use kbdash_core::rows::{Ctx, ObjKey, Row};
@@ -349,4 +354,220 @@ fn the_wall_marks_only_the_down_contexts_tiles_stale() {
         "tiles name their context: {screen}"
     );
     insta::assert_snapshot!("wall_one_context_stale_160x48", screen);
+}
+
+/// The scrape commands `cmds` hold, as (context, clusters asked for).
+fn scrapes(cmds: &[Cmd]) -> Vec<(Ctx, Vec<ObjKey>)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Scrape { ctx, targets, .. } => {
+                Some((*ctx, targets.iter().map(|t| t.cluster.clone()).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn health_is_scraped_through_each_contexts_server_and_kept_apart() {
+    let mut m = two_contexts(120, 40, false);
+    let cmds = update(&mut m, Msg::Tick(now() + Duration::seconds(1)));
+    let asked = scrapes(&cmds);
+    assert_eq!(
+        asked.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        [PROD, STAGING],
+        "one scrape per context: {asked:?}"
+    );
+    for (ctx, clusters) in &asked {
+        assert!(!clusters.is_empty());
+        assert!(
+            clusters.iter().all(|k| k.ctx == *ctx),
+            "a context's scrape asks for its own clusters only: {clusters:?}"
+        );
+    }
+    for cmd in &cmds {
+        if let Cmd::Scrape { ctx, .. } = cmd {
+            assert_eq!(cmd.ctx(), Some(*ctx), "routed to its context's client");
+        }
+    }
+    // The same cluster is asked for in both; staging's API server refuses pods/proxy.
+    let staging_pg = asked[1].1[0].clone();
+    let prod_pg = staging_pg.clone().in_ctx(PROD);
+    assert!(asked[0].1.contains(&prod_pg), "{asked:?}");
+    let refused = ClusterScrape {
+        at: m.now,
+        metrics: vec![(
+            format!("{}-postgresql-0", staging_pg.name),
+            Err(FetchError::Forbidden("pods/proxy is forbidden".into())),
+        )],
+        patroni: None,
+    };
+    update(
+        &mut m,
+        Msg::Scraped {
+            ctx: STAGING,
+            context: "staging".into(),
+            results: vec![(staging_pg.clone(), refused.clone())],
+        },
+    );
+    assert!(m.health.clusters.contains_key(&staging_pg));
+    assert!(
+        !m.health.clusters.contains_key(&prod_pg),
+        "staging's answer is not its namesake's in prod"
+    );
+    assert!(m.health.forbidden_in(STAGING).is_some());
+    assert_eq!(m.health.forbidden_in(PROD), None);
+    let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+    assert!(
+        notice.contains("context staging: pods/proxy forbidden"),
+        "{notice}"
+    );
+
+    // Prod answers; at the next interval prod is asked again, staging backs off.
+    update(
+        &mut m,
+        Msg::Scraped {
+            ctx: PROD,
+            context: "prod".into(),
+            results: Vec::new(),
+        },
+    );
+    let again = scrapes(&update(&mut m, Msg::Tick(now() + Duration::seconds(12))));
+    assert_eq!(
+        again.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        [PROD],
+        "{again:?}"
+    );
+
+    // An answer under staging's id from a context no longer shown there is dropped.
+    let ghost = key_in(STAGING, "demo", "ghost");
+    update(
+        &mut m,
+        Msg::Scraped {
+            ctx: STAGING,
+            context: "dev".into(),
+            results: vec![(ghost.clone(), refused)],
+        },
+    );
+    assert!(!m.health.clusters.contains_key(&ghost));
+}
+
+#[test]
+fn a_pods_log_and_a_clusters_events_stream_from_their_own_context() {
+    let mut m = two_contexts(120, 40, false);
+    let pod = key_in(STAGING, "ops", "billing-postgresql-0");
+    m.focus = Pane::Pods;
+    m.store.pods.select_key(&pod);
+    let cmds = update(&mut m, ch('l'));
+    let open = cmds
+        .iter()
+        .find(|c| matches!(c, Cmd::Logs(LogsCmd::Open { .. })))
+        .unwrap_or_else(|| panic!("l opens a log: {cmds:?}"));
+    assert_eq!(open.ctx(), Some(STAGING), "the log streams from staging");
+    let Cmd::Logs(LogsCmd::Open { request, .. }) = open else {
+        unreachable!()
+    };
+    assert_eq!(request.source, LogSource::Pod(pod));
+    update(&mut m, key(KeyCode::Esc));
+
+    m.focus = Pane::Clusters;
+    m.store
+        .clusters
+        .select_key(&key_in(STAGING, "ops", "billing"));
+    let cmds = update(&mut m, ch('d'));
+    let watch_events = cmds
+        .iter()
+        .find(|c| matches!(c, Cmd::WatchObjectEvents { .. }))
+        .unwrap_or_else(|| panic!("a detail watches its Events: {cmds:?}"));
+    assert_eq!(watch_events.ctx(), Some(STAGING));
+}
+
+/// A Warning Event about pod `pod` of cluster billing (namespace ops), as the API lists it.
+fn backoff(name: &str, pod: &str) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": "ops", "resourceVersion": "1"},
+        "involvedObject": {"kind": "Pod", "name": pod, "namespace": "ops"},
+        "type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container",
+        "count": 3, "lastTimestamp": now().to_rfc3339(), "source": {"component": "kubelet"}})
+}
+
+/// The names of the Warning Events kept under context `ctx`'s billing.
+fn billing_warnings(m: &Model, ctx: Ctx) -> Vec<String> {
+    let mut names: Vec<String> = m
+        .store
+        .cluster_warnings(&key_in(ctx, "ops", "billing"))
+        .inspect(|e| assert_eq!(e.key.ctx, ctx, "{e:?}"))
+        .map(|e| e.key.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn warning_events_and_stream_outages_stay_with_their_context() {
+    let mut m = two_contexts(120, 40, false);
+    let event = |ctx: Ctx, v: &serde_json::Value| {
+        let mut row = Row::from_value(Kind::Event, v).unwrap();
+        row.set_ctx(ctx);
+        Box::new(row)
+    };
+    let first = backoff("billing-postgresql-1.a", "billing-postgresql-1");
+    for ctx in [PROD, STAGING] {
+        let apply = WatchEvent::Apply(event(ctx, &first));
+        update(&mut m, watch(ctx, Kind::Event, now(), apply));
+    }
+    for ctx in [PROD, STAGING] {
+        assert_eq!(billing_warnings(&m, ctx), ["billing-postgresql-1.a"]);
+    }
+    // A pod only staging has, whose name does not say its cluster: its Event is placed by
+    // staging's pod row, so under staging's billing.
+    let mut lonely = crate::app_fixtures::pod("ops", "billing", 7, "secondary", true);
+    lonely["metadata"]["name"] = "lonely-0".into();
+    let mut row = Row::from_value(Kind::Pod, &lonely).unwrap();
+    row.set_ctx(STAGING);
+    update(
+        &mut m,
+        watch(STAGING, Kind::Pod, now(), WatchEvent::Apply(Box::new(row))),
+    );
+    let apply = WatchEvent::Apply(event(STAGING, &backoff("lonely-0.c", "lonely-0")));
+    update(&mut m, watch(STAGING, Kind::Event, now(), apply));
+    assert_eq!(
+        billing_warnings(&m, STAGING),
+        ["billing-postgresql-1.a", "lonely-0.c"]
+    );
+    assert_eq!(billing_warnings(&m, PROD), ["billing-postgresql-1.a"]);
+
+    // Prod relists with another event: it is added to prod's (an Event past its TTL is still
+    // what happened), and staging's stay as they were.
+    let second = backoff("billing-postgresql-2.b", "billing-postgresql-2");
+    update(&mut m, watch(PROD, Kind::Event, now(), WatchEvent::Init));
+    let row = WatchEvent::InitRow(event(PROD, &second));
+    update(&mut m, watch(PROD, Kind::Event, now(), row));
+    update(
+        &mut m,
+        watch(PROD, Kind::Event, now(), WatchEvent::InitDone),
+    );
+    assert_eq!(
+        billing_warnings(&m, PROD),
+        ["billing-postgresql-1.a", "billing-postgresql-2.b"]
+    );
+    assert_eq!(
+        billing_warnings(&m, STAGING),
+        ["billing-postgresql-1.a", "lonely-0.c"]
+    );
+
+    // Staging's streams going down are on staging's timelines, not prod's.
+    fail(&mut m, STAGING, now() + Duration::minutes(1));
+    assert!(m.store.incidents.streams_of(STAGING).is_some());
+    assert!(m.store.incidents.streams_of(PROD).is_none());
+
+    // Staging no longer shown: its events go with it, prod's stay.
+    update(&mut m, ch(':'));
+    for c in "ctx -staging".chars() {
+        update(&mut m, ch(c));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert!(m.store.warnings.iter().all(|e| e.key.ctx == PROD));
+    assert_eq!(m.store.warnings.len(), 2);
+    assert!(m.store.incidents.streams_of(STAGING).is_none());
 }
