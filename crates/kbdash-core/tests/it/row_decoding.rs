@@ -70,7 +70,7 @@ fn every_fixture_reads_alike_from_its_text_and_from_a_value() {
     let kinds: std::collections::BTreeSet<Kind> = fixtures.iter().map(|(k, _)| *k).collect();
     assert_eq!(
         kinds.len(),
-        7,
+        8,
         "every watched kind has a fixture: {kinds:?}"
     );
     assert!(fixtures.len() >= 39, "{}", fixtures.len());
