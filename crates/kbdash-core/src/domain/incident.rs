@@ -20,9 +20,13 @@ use crate::rows::{BackupRow, ClusterRow, EventRow, OpsRow, PodRow};
 
 /// Entries kept per cluster: a busy hour of a crash-looping cluster (a BackOff every few
 /// minutes, a phase change per restart) fits several times over, and 5,000 quiet clusters cost
-/// nothing. An entry is about 230 bytes (BENCHMARKS.md): the bound is per cluster, not across
-/// the fleet.
+/// nothing. An entry is about 230 bytes (BENCHMARKS.md).
 pub const INCIDENTS_KEPT: usize = 300;
+
+/// Entries kept across the fleet (about 14 MB at 230 bytes each): without it 5,000 busy
+/// clusters could hold 300 entries each, 350 MB. Past it the fleet's oldest entries go, so a
+/// quiet cluster's old history goes before a busy cluster's last hour.
+pub const INCIDENTS_KEPT_FLEET: usize = 60_000;
 
 /// What an entry is about: what the timeline filters by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,6 +143,13 @@ impl IncidentLog {
     ) -> impl DoubleEndedIterator<Item = &Incident> {
         let start = since.map_or(0, |t| self.entries.partition_point(|e| e.at < t));
         self.entries.range(start..).filter(move |e| shown(e.kind))
+    }
+
+    /// Drops the entries older than `t`; returns how many went.
+    pub fn drop_before(&mut self, t: DateTime<Utc>) -> usize {
+        let old = self.entries.partition_point(|e| e.at < t);
+        self.entries.drain(..old);
+        old
     }
 
     /// How many entries the log holds.
