@@ -76,7 +76,12 @@ pub(crate) fn section(m: &Model, target: &ObjRef, out: &mut Vec<Line<'static>>) 
             }
         }
     }
-    if let Some(op) = e.remedy.filter(|_| !m.readonly) {
+    // Not offered where the problem's own context is read-only (another may not be).
+    let readonly = e
+        .cluster
+        .as_ref()
+        .map_or(m.readonly, |c| m.readonly_in(c.ctx));
+    if let Some(op) = e.remedy.filter(|_| !readonly) {
         out.push(Line::styled(
             format!("  f: open the {} form, prefilled", op.title()),
             t.accent(),

@@ -15,7 +15,7 @@ use kbdash::k8s::watch::{StreamError, WatchEvent};
 use kbdash::state::cmd::{Cmd, FormCmd};
 use kbdash::state::launch::Launch;
 use kbdash::state::logs::LogsCmd;
-use kbdash::state::model::{Model, Pane, StreamState};
+use kbdash::state::model::{Model, Overlay, Pane, StreamState};
 use kbdash::state::msg::Msg;
 use kbdash::state::shown::Shown;
 use kbdash::state::store::WATCHED;
@@ -24,7 +24,7 @@ use kbdash::update::{set_pages, triage, update};
 use kbdash_core::domain::health::{ClusterScrape, FetchError};
 use kbdash_core::domain::triage::Level;
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{Ctx, ObjKey, Row};
+use kbdash_core::rows::{Ctx, ObjKey, ObjRef, Row};
 
 const PROD: Ctx = Ctx(0);
 const STAGING: Ctx = Ctx(1);
@@ -65,6 +65,16 @@ fn list(m: &mut Model, ctx: Ctx, objs: &[(Kind, serde_json::Value)]) {
 
 /// "prod" and "staging" (read-only when asked), both listing the same fleet.
 fn two_contexts(w: u16, h: u16, staging_readonly: bool) -> Model {
+    two_contexts_of(&fleet(), w, h, staging_readonly)
+}
+
+/// "prod" and "staging" (read-only when asked), both listing `objs`.
+fn two_contexts_of(
+    objs: &[(Kind, serde_json::Value)],
+    w: u16,
+    h: u16,
+    staging_readonly: bool,
+) -> Model {
     let mut m = Model::new("prod", None, now());
     m.contexts = vec!["prod".into(), "staging".into(), "dev".into()];
     m.size = (w, h);
@@ -79,8 +89,8 @@ fn two_contexts(w: u16, h: u16, staging_readonly: bool) -> Model {
         },
     );
     set_pages(&mut m);
-    list(&mut m, PROD, &fleet());
-    list(&mut m, STAGING, &fleet());
+    list(&mut m, PROD, objs);
+    list(&mut m, STAGING, objs);
     m
 }
 
@@ -570,4 +580,69 @@ fn warning_events_and_stream_outages_stay_with_their_context() {
     assert!(m.store.warnings.iter().all(|e| e.key.ctx == PROD));
     assert_eq!(m.store.warnings.len(), 2);
     assert!(m.store.incidents.streams_of(STAGING).is_none());
+}
+
+#[test]
+fn a_remedy_is_offered_and_opened_by_its_problems_own_context() {
+    // billing's primary crash-loops in both contexts; staging is read-only.
+    let mut objs = crate::app_fixtures::objects();
+    objs.push((
+        Kind::Cluster,
+        crate::app_fixtures::cluster("ops", "billing", "Abnormal", 2, "2025-06-04T12:00:00Z"),
+    ));
+    let mut p0 = crate::app_fixtures::pod("ops", "billing", 0, "primary", false);
+    p0["status"]["containerStatuses"][0]["state"] =
+        serde_json::json!({"waiting": {"reason": "CrashLoopBackOff"}});
+    objs.push((Kind::Pod, p0));
+    objs.push((
+        Kind::Pod,
+        crate::app_fixtures::pod("ops", "billing", 1, "secondary", true),
+    ));
+    let mut m = two_contexts_of(&objs, 140, 60, true);
+    // The row selected is prod's, whichever problem is opened.
+    m.store.clusters.select_key(&key_in(PROD, "ops", "billing"));
+    for (ctx, offered) in [(STAGING, false), (PROD, true)] {
+        let primary = ObjRef {
+            kind: Kind::Pod,
+            key: key_in(ctx, "ops", "billing-postgresql-0"),
+        };
+        m.overlay = Overlay::None;
+        m.forms.modal = None;
+        update(&mut m, ch('!'));
+        let index = m
+            .triage
+            .problems
+            .iter()
+            .position(|p| p.object.as_ref() == Some(&primary))
+            .expect("a problem about the primary");
+        if let Overlay::Triage { selected } = &mut m.overlay {
+            *selected = index;
+        }
+        let cmds = update(&mut m, key(KeyCode::Enter));
+        let tail = cmds
+            .iter()
+            .find(|c| matches!(c, Cmd::FetchLogTail { object, .. } if *object == primary))
+            .unwrap_or_else(|| panic!("the evidence fetches the primary's log: {cmds:?}"));
+        assert_eq!(tail.ctx(), Some(ctx), "from the primary's own context");
+        let screen = render(&m);
+        assert_eq!(
+            screen.contains("f: open the Switchover form"),
+            offered,
+            "{screen}"
+        );
+        let cmds = update(&mut m, ch('f'));
+        if offered {
+            assert_eq!(
+                cmds,
+                [Cmd::Form(FormCmd::LoadContext {
+                    cluster: key_in(ctx, "ops", "billing")
+                })]
+            );
+        } else {
+            assert!(cmds.is_empty(), "{cmds:?}");
+            assert!(m.forms.modal.is_none());
+            let notice = m.notice.as_ref().map(|n| n.0.clone()).unwrap_or_default();
+            assert!(notice.contains("context staging is read-only"), "{notice}");
+        }
+    }
 }

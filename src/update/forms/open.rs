@@ -103,7 +103,8 @@ pub(crate) fn command(m: &mut Model, line: &str, cmds: &mut Vec<Cmd>) -> bool {
 }
 
 /// Opens the form of `:` command `line` on `cluster`, starting from pod `pod` if given rather
-/// than the selected row (triage's remedy); refused in read-only mode.
+/// than the selected row (triage's remedy); refused in read-only mode, or where `cluster`'s
+/// own context is read-only.
 pub(crate) fn command_on(
     m: &mut Model,
     cluster: ObjKey,
@@ -111,7 +112,12 @@ pub(crate) fn command_on(
     pod: Option<String>,
     cmds: &mut Vec<Cmd>,
 ) {
-    if !refuse_readonly(m) {
+    // Judged by the problem's cluster, not the selected row.
+    let refused = match m.readonly {
+        true => refuse_readonly(m),
+        false => refuse_readonly_in(m, cluster.ctx),
+    };
+    if !refused {
         open_on(m, cluster, line, pod, cmds);
     }
 }
