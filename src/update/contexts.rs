@@ -77,11 +77,33 @@ pub(super) fn remove(m: &mut Model, name: &str, cmds: &mut Vec<Cmd>) {
     if m.familiar.as_ref().is_some_and(|k| k.ctx == ctx) {
         m.familiar = None;
     }
+    // A log streamed from the context ended with its part in the engine: its view closes,
+    // and so does the view it returns to if that is of the context too.
+    if m.logs.as_ref().is_some_and(|l| l.source.ctx() == ctx)
+        && let Some(view) = m.logs.take()
+        && m.overlay == Overlay::Logs
+    {
+        m.overlay = view.return_to;
+    }
+    if matches!(&m.overlay, Overlay::Incidents(t) if t.cluster.ctx == ctx) {
+        m.overlay = Overlay::None;
+    }
     if matches!(&m.overlay, Overlay::Detail(d) if d.target.key.ctx == ctx) {
         m.overlay = Overlay::None;
         m.raw = None;
         m.followed_ops = None;
         cmds.push(Cmd::Follow(None));
+    }
+    // The detail's Events streams and triage's evidence on the context's objects went too.
+    if m.object_events
+        .as_ref()
+        .and_then(|e| e.target.as_ref())
+        .is_some_and(|t| t.key.ctx == ctx)
+    {
+        m.object_events = None;
+    }
+    if m.evidence.as_ref().is_some_and(|e| e.object.key.ctx == ctx) {
+        m.evidence = None;
     }
     if m.forms.modal.as_ref().is_some_and(|f| f.cluster.ctx == ctx) {
         m.forms.modal = None;

@@ -490,6 +490,19 @@ fn a_pods_log_and_a_clusters_events_stream_from_their_own_context() {
         .find(|c| matches!(c, Cmd::WatchObjectEvents { .. }))
         .unwrap_or_else(|| panic!("a detail watches its Events: {cmds:?}"));
     assert_eq!(watch_events.ctx(), Some(STAGING));
+
+    // From the detail, staging's log; staging no longer shown closes both views.
+    update(&mut m, ch('l'));
+    assert_eq!(m.overlay, Overlay::Logs);
+    assert!(m.object_events.is_some());
+    update(&mut m, ch(':'));
+    for c in "ctx -staging".chars() {
+        update(&mut m, ch(c));
+    }
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.overlay, Overlay::None);
+    assert!(m.logs.is_none());
+    assert!(m.object_events.is_none());
 }
 
 /// A Warning Event about pod `pod` of cluster billing (namespace ops), as the API lists it.
