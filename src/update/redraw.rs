@@ -4,10 +4,12 @@
 //! cluster 3,412 advancing its time range while the first 50 clusters show. Drawing a frame for
 //! it would redraw an identical screen, and at 20 events per second that was most of the
 //! dashboard's CPU. So for the one common case, a change to a row already listed while the plain
-//! pane view is up, what the frame depends on is read before and after the event; if nothing
-//! differs, no frame is drawn. Everything else (new and deleted rows, relists, stream state,
-//! overlays, forms, the wall) draws as before. The clock tick redraws every second regardless,
-//! so a case missed here would be a second late, never wrong for longer.
+//! pane view or an object's detail is up, what the frame depends on is read before and after
+//! the event; if nothing differs, no frame is drawn. A detail shows one cluster's objects, so a
+//! change of another cluster's row does not draw it. Everything else (new and deleted rows,
+//! relists, stream state, other overlays, forms, the wall) draws as before. The clock tick
+//! redraws every second regardless, so a case missed here (a detail's backup method, which its
+//! ActionSet says) would be a second late, never wrong for longer.
 
 use crate::state::model::{Model, Overlay, Pane, StreamState};
 use kbdash_core::kinds::Kind;
@@ -50,7 +52,7 @@ impl Touch {
 /// Reads what a change of a `kind` row could change on screen, before or after it is applied;
 /// `None` when the case is not one this module decides (then the frame is drawn).
 pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
-    if m.wall.is_some() || m.overlay != Overlay::None || m.forms.modal.is_some() {
+    if m.wall.is_some() || m.forms.modal.is_some() {
         return None;
     }
     let key = &touch.key;
@@ -62,10 +64,18 @@ pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
     }
     let table = m.table(m.focus);
     let window_has = |k: &ObjKey| table.window_keys().any(|w| w == k);
-    let shown = window_has(key)
-        || (m.focus == Pane::Clusters && window_has(cluster))
-        || m.scope.as_ref() == Some(cluster)
-        || m.scope.as_ref() == Some(key);
+    let shown = match &m.overlay {
+        Overlay::None => {
+            window_has(key)
+                || (m.focus == Pane::Clusters && window_has(cluster))
+                || m.scope.as_ref() == Some(cluster)
+                || m.scope.as_ref() == Some(key)
+        }
+        Overlay::Detail(d) => {
+            d.target.key == *key || m.store.cluster_of(d.target.kind, &d.target.key)? == *cluster
+        }
+        _ => return None,
+    };
     let (first, last, cursor) = ends(table.window_keys(), table.cursor());
     Some(Glance {
         shown,

@@ -12,7 +12,7 @@ use ratatui::buffer::Buffer;
 
 use kbdash::k8s::watch::WatchEvent;
 use kbdash::state::columns::ColumnId;
-use kbdash::state::model::{Model, Pane};
+use kbdash::state::model::{Model, Overlay, Pane};
 use kbdash::state::msg::Msg;
 use kbdash::update::{set_pages, update};
 use kbdash_core::kinds::Kind;
@@ -184,6 +184,7 @@ proptest! {
         pane in 0..4usize,
         sorts in 0..4usize,
         scroll in 0..30usize,
+        detail in any::<bool>(),
         changes in prop::collection::vec(change(), 1..40),
     ) {
         let (w, h) = if tall { (120, 40) } else { (80, 24) };
@@ -194,6 +195,9 @@ proptest! {
         }
         for _ in 0..scroll {
             update(&mut m, key(KeyCode::Char('j')));
+        }
+        if detail {
+            update(&mut m, key(KeyCode::Char('d')));
         }
         for c in &changes {
             apply_checked(&mut m, row_for(c));
@@ -255,4 +259,21 @@ fn an_open_overlay_always_draws() {
     let mut m = fleet_model(80, 24);
     update(&mut m, key(KeyCode::Char('?')));
     assert!(apply_checked(&mut m, backup(39, 45)));
+}
+
+#[test]
+fn a_detail_draws_for_its_own_clusters_changes_only() {
+    let mut m = fleet_model(80, 24);
+    // pg-00's detail: another cluster's changes leave it as it is, its own draw.
+    update(&mut m, key(KeyCode::Char('d')));
+    assert!(matches!(m.overlay, Overlay::Detail(_)));
+    assert!(!apply_checked(&mut m, backup(39, 45)));
+    assert!(!apply_checked(&mut m, ops(39, "Succeed", 1)));
+    assert!(!apply_checked(&mut m, cluster(39, "Updating")));
+    assert!(apply_checked(
+        &mut m,
+        pod(0, 1, "secondary", "CrashLoopBackOff")
+    ));
+    assert!(apply_checked(&mut m, backup(0, 45)));
+    assert!(apply_checked(&mut m, cluster(0, "Updating")));
 }
