@@ -757,6 +757,7 @@ fn on_probe(
             m.api_down.insert(ctx, down);
             m.triage.problems.rebuild_ctx(ctx);
             cmds.push(Cmd::RestartWatches(ctx));
+            object_events::restart(m, ctx, cmds);
             true
         }
     }

@@ -12,7 +12,7 @@ use crate::state::object_events::ObjectEvents;
 use crate::state::store::RoleProbeReport;
 use kbdash_core::domain::role_probe::{self, ROLE_PROBE_REASON};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{EventRow, ObjKey, ObjRef, Row};
+use kbdash_core::rows::{Ctx, EventRow, ObjKey, ObjRef, Row};
 
 /// The component a PostgreSQL cluster has when its status lists none yet
 /// (docs/kubeblocks.md#postgresql-addon).
@@ -31,6 +31,35 @@ pub(crate) fn open(m: &mut Model, target: &ObjRef, cmds: &mut Vec<Cmd>) {
     });
     cmds.push(Cmd::WatchObjectEvents {
         ctx: target.key.ctx,
+        id,
+        namespace: target.key.namespace.to_string(),
+        subjects,
+    });
+}
+
+/// Starts the open detail's Events streams again when they ran in `ctx`, whose watches are
+/// restarting (the engine stops every stream of a context it restarts): the rows stay, the
+/// section lists again under a new id, so a stream the outage ended does not sit there looking
+/// live.
+pub(crate) fn restart(m: &mut Model, ctx: Ctx, cmds: &mut Vec<Cmd>) {
+    let Some(target) = m
+        .object_events
+        .as_ref()
+        .and_then(|e| e.target.clone())
+        .filter(|t| t.key.ctx == ctx)
+    else {
+        return;
+    };
+    let subjects = subjects(m, &target);
+    let id = m.next_events_id;
+    m.next_events_id += 1;
+    if let Some(events) = m.object_events.as_mut() {
+        events.id = id;
+        events.listed = 0;
+        events.streams = subjects.len();
+    }
+    cmds.push(Cmd::WatchObjectEvents {
+        ctx,
         id,
         namespace: target.key.namespace.to_string(),
         subjects,

@@ -290,3 +290,55 @@ fn a_warning_listed_before_its_pod_is_placed_when_the_pods_are() {
     update(&mut m, watch(Kind::Pod, WatchEvent::InitDone));
     assert_eq!(m.store.cluster_warnings(&cluster).count(), 1);
 }
+
+#[test]
+fn a_detail_open_through_an_outage_starts_its_events_streams_again_keeping_its_rows() {
+    let mut m = model_with(&objects(), 130, 60);
+    let (id, subjects) = streams_of(&open_cluster(&mut m)).expect("streams started");
+    let seen = event(
+        "backoff",
+        ("Pod", "pg-cluster-postgresql-0"),
+        ("Warning", "BackOff", "Back-off restarting failed container"),
+        3,
+        now(),
+    );
+    update(&mut m, object_event(id, WatchEvent::InitRow(row(&seen))));
+    // The API server stops answering: the engine restarts the context's watches, which stops
+    // the detail's streams too; they are asked for again after the restart, under a new id.
+    let cmds = update(
+        &mut m,
+        Msg::Probe {
+            ctx: kbdash_core::rows::Ctx(0),
+            at: now(),
+            result: Err("connection refused".into()),
+        },
+    );
+    let restart = cmds
+        .iter()
+        .position(|c| matches!(c, Cmd::RestartWatches(_)))
+        .expect("watches restarted");
+    let again = cmds
+        .iter()
+        .position(|c| matches!(c, Cmd::WatchObjectEvents { .. }))
+        .expect("the detail's streams started again");
+    assert!(again > restart, "{cmds:?}");
+    let (new_id, new_subjects) = streams_of(&cmds).unwrap();
+    assert_ne!(new_id, id);
+    assert_eq!(new_subjects, subjects);
+    let events = m.object_events.as_ref().unwrap();
+    assert_eq!(events.id, new_id);
+    assert!(!events.is_listed());
+    assert_eq!(events.rows.len(), 1, "what was seen stays");
+    // The old streams' late answers are ignored; the new ones are taken.
+    let late = event(
+        "late",
+        ("Pod", "pg-cluster-postgresql-1"),
+        ("Normal", "Pulled", "m"),
+        1,
+        now(),
+    );
+    update(&mut m, object_event(id, WatchEvent::Apply(row(&late))));
+    assert_eq!(m.object_events.as_ref().unwrap().rows.len(), 1);
+    update(&mut m, object_event(new_id, WatchEvent::Apply(row(&late))));
+    assert_eq!(m.object_events.as_ref().unwrap().rows.len(), 2);
+}
