@@ -165,6 +165,11 @@ fn crashed_since(pod: &Value) -> Option<DateTime<Utc>> {
         .flatten()
 }
 
+/// The label naming a pod's or a backup's cluster.
+const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+/// The label saying whether a backup is full or continuous.
+const BACKUP_TYPE_LABEL: &str = "dataprotection.kubeblocks.io/backup-type";
+
 impl Sim {
     fn new(store: &Store, pod: &Value) -> Sim {
         let now = store.now();
@@ -174,11 +179,13 @@ impl Sim {
             .get_value(Kind::Cluster, Some(ns), &cluster)
             .map(|c| str_at(&c, "/metadata/annotations/demo.kbdash.io~1database").to_string())
             .unwrap_or_default();
+        // Labels are read without parsing: only the cluster's own objects are parsed, not the
+        // namespace's thousands (a scrape of the Clusters pane asks this ~13 times a second).
         let (pods, _) = store.list(Kind::Pod, Some(ns));
         let mut members: Vec<_> = pods
             .iter()
+            .filter(|p| p.label(INSTANCE_LABEL) == Some(cluster.as_str()))
             .map(|p| p.value())
-            .filter(|p| str_at(p, "/metadata/labels/app.kubernetes.io~1instance") == cluster)
             .filter(|p| !str_at(p, "/status/podIP").is_empty())
             .map(|p| {
                 (
@@ -191,28 +198,30 @@ impl Sim {
             .collect();
         members.sort();
         let (backups, _) = store.list(Kind::Backup, Some(ns));
-        let archive = backups.iter().map(|b| b.value()).find_map(|b| {
-            let mine = str_at(&b, "/metadata/labels/app.kubernetes.io~1instance") == cluster
-                && str_at(
-                    &b,
-                    "/metadata/labels/dataprotection.kubeblocks.io~1backup-type",
-                ) == "Continuous"
-                && str_at(&b, "/status/phase") == "Running";
-            let down = b
-                .pointer("/status/actions/0/availableReplicas")
-                .and_then(Value::as_u64)
-                == Some(0);
-            let since = time_at(
-                &b,
-                "/metadata/annotations/demo.kbdash.io~1archiver-fails-at",
-            );
-            mine.then(|| {
-                (
-                    str_at(&b, "/spec/backupMethod") == "wal-g-archive",
-                    down.then(|| since.unwrap_or(now)),
-                )
+        let archive = backups
+            .iter()
+            .filter(|b| {
+                b.label(INSTANCE_LABEL) == Some(cluster.as_str())
+                    && b.label(BACKUP_TYPE_LABEL) == Some("Continuous")
             })
-        });
+            .map(|b| b.value())
+            .find_map(|b| {
+                let mine = str_at(&b, "/status/phase") == "Running";
+                let down = b
+                    .pointer("/status/actions/0/availableReplicas")
+                    .and_then(Value::as_u64)
+                    == Some(0);
+                let since = time_at(
+                    &b,
+                    "/metadata/annotations/demo.kbdash.io~1archiver-fails-at",
+                );
+                mine.then(|| {
+                    (
+                        str_at(&b, "/spec/backupMethod") == "wal-g-archive",
+                        down.then(|| since.unwrap_or(now)),
+                    )
+                })
+            });
         Sim {
             now,
             name: str_at(pod, "/metadata/name").to_string(),
