@@ -450,7 +450,7 @@ impl Sim {
     fn patroni(&self) -> Value {
         let timeline = 2 + hash(&self.cluster) % 3;
         // Patroni's leader: the labelled primary, unless the cluster's story moved it.
-        let leader = if self.behaviour == "leader-moved" {
+        let leader = if self.behaviour == crate::seed::ROLE_PROBE_TIMEOUT_DATABASE {
             self.members
                 .iter()
                 .find(|m| !m.2)

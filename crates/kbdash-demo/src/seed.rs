@@ -31,6 +31,10 @@ use super::operator::ops::status::{self as ops_status, PodVerb};
 use super::store::{Store, timestamp};
 use kbdash_core::kinds::Kind;
 
+/// The database behaviour (annotation `demo.kbdash.io/database`) of a cluster whose role probe
+/// times out: its Patroni leader moved off the pod labelled primary, and its kbagent's probes
+/// fail.
+pub(crate) const ROLE_PROBE_TIMEOUT_DATABASE: &str = "leader-moved";
 /// How a seeded op of the history ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -172,7 +176,7 @@ fn story(i: usize) -> Story {
         snapshot: i == 0,
         database: match (archive, health) {
             (Archive::Idle, _) => Some("idle"),
-            (_, Health::RoleProbeTimeout) => Some("leader-moved"),
+            (_, Health::RoleProbeTimeout) => Some(ROLE_PROBE_TIMEOUT_DATABASE),
             _ if i == 4 || i % 131 == 81 => Some("busy"),
             _ => None,
         },

@@ -156,7 +156,7 @@ pub(crate) fn script(
     Ok(match container {
         "postgresql" => postgresql(store, pod, &name, &run),
         "pgbouncer" => pgbouncer(&run),
-        "kbagent" => kbagent(pod, &run),
+        "kbagent" => kbagent(store, pod, &run),
         "exporter" => exporter(&run),
         "backupdata" => backupdata(store, pod, &name, &run),
         other => {
@@ -188,12 +188,11 @@ fn postgresql(store: &Store, pod: &Value, name: &str, run: &Run) -> Script {
         .list(Kind::Pod, Some(ns))
         .0
         .iter()
-        .map(|p| p.value())
         .find(|p| {
-            label(p, "app.kubernetes.io/instance") == Some(cluster)
-                && label(p, "kubeblocks.io/role") == Some("primary")
+            p.label("app.kubernetes.io/instance") == Some(cluster)
+                && p.label("kubeblocks.io/role") == Some("primary")
         })
-        .map(|p| obj::meta(&p, "name").to_string())
+        .map(|p| p.name.to_string())
         .unwrap_or_else(|| "none".to_string());
     let version = label(pod, "apps.kubeblocks.io/service-version")
         .unwrap_or("16.4.0")
@@ -342,10 +341,20 @@ fn pgbouncer(run: &Run) -> Script {
     )
 }
 
-fn kbagent(pod: &Value, run: &Run) -> Script {
+fn kbagent(store: &Store, pod: &Value, run: &Run) -> Script {
     let role = label(pod, "kubeblocks.io/role")
         .unwrap_or("secondary")
         .to_string();
+    // The cluster whose role probe times out (the operator's "Role probe timeout" message on
+    // its component): its kbagent says so on every probe, as Go says a deadline passed.
+    let cluster = label(pod, "app.kubernetes.io/instance").unwrap_or_default();
+    let timing_out = store
+        .get_value(Kind::Cluster, Some(obj::meta(pod, "namespace")), cluster)
+        .is_some_and(|c| {
+            c.pointer("/metadata/annotations/demo.kbdash.io~1database")
+                .and_then(Value::as_str)
+                == Some(crate::seed::ROLE_PROBE_TIMEOUT_DATABASE)
+        });
     let z = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     let s = run.start;
     let script = Script::new(
@@ -362,10 +371,17 @@ fn kbagent(pod: &Value, run: &Run) -> Script {
         ],
     )
     .every(30_000, move |_, t| {
-        format!(
-            "{}\tINFO\tprobe\tsend probe event\t{{\"probe\": \"roleProbe\", \"code\": 0, \"output\": \"{role}\"}}",
-            z(t)
-        )
+        if timing_out {
+            format!(
+                "{}\tERROR\tprobe\tprobe failed\t{{\"probe\": \"roleProbe\", \"error\": \"context deadline exceeded\"}}",
+                z(t)
+            )
+        } else {
+            format!(
+                "{}\tINFO\tprobe\tsend probe event\t{{\"probe\": \"roleProbe\", \"code\": 0, \"output\": \"{role}\"}}",
+                z(t)
+            )
+        }
     });
     finish(script, run, Vec::new())
 }

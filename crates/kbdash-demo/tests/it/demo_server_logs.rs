@@ -333,3 +333,55 @@ async fn a_failed_backups_job_pod_says_why_it_failed() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn every_pod_has_kbagent_and_the_timed_out_probes_say_so_in_its_log() {
+    let server = seeded().await;
+    // auth-db's role probe times out (the operator's message on its component): its kbagent
+    // says so; pg-cluster's answers. Triage reads exactly this container for role trouble.
+    let mut tails = Vec::new();
+    for (ns, pod) in [
+        ("demo", "auth-db-postgresql-0"),
+        ("demo", "pg-cluster-postgresql-0"),
+    ] {
+        let (code, body) = raw(
+            &server,
+            "GET",
+            &path(ns, pod, "container=kbagent&tailLines=3"),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(code, 200, "{pod}: {body}");
+        tails.push(body);
+    }
+    assert!(
+        tails[0].lines().count() == 3
+            && tails[0]
+                .lines()
+                .all(|l| l.contains("probe failed") && l.contains("roleProbe")),
+        "{}",
+        tails[0]
+    );
+    assert!(
+        tails[1].lines().count() == 3
+            && tails[1]
+                .lines()
+                .all(|l| l.contains("send probe event") && !l.contains("failed")),
+        "{}",
+        tails[1]
+    );
+    let (pods, _) = server.store.list(Kind::Pod, None);
+    for p in pods.iter().map(|p| p.value()) {
+        let containers: Vec<&str> = p["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        // Backup job and archiver pods are the data-protection controller's, not KubeBlocks'.
+        if containers.contains(&"postgresql") {
+            assert!(containers.contains(&"kbagent"), "{p}");
+        }
+    }
+}

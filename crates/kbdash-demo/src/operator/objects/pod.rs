@@ -123,12 +123,14 @@ pub(crate) fn pod(p: &PodInput) -> Value {
         },
         "status": {},
     });
-    if comp.get("disableExporter").and_then(Value::as_bool) != Some(true)
-        && let Some(containers) = obj
-            .pointer_mut("/spec/containers")
-            .and_then(Value::as_array_mut)
+    if let Some(containers) = obj
+        .pointer_mut("/spec/containers")
+        .and_then(Value::as_array_mut)
     {
-        containers.push(exporter_container());
+        if comp.get("disableExporter").and_then(Value::as_bool) != Some(true) {
+            containers.push(exporter_container());
+        }
+        containers.push(kbagent_container());
     }
     set_pod_state(&mut obj, p.state, p.pod_ip, p.created, p.restart_count);
     obj
@@ -255,6 +257,15 @@ fn exporter_container() -> Value {
         "name": "exporter",
         "image": "docker.io/apecloud/postgres-exporter:v0.15.0",
         "ports": [{"name": "http-metrics", "containerPort": 9187, "protocol": "TCP"}],
+    })
+}
+
+/// kbagent's container, which every KubeBlocks 1.0 pod carries (the role probe runs in it; its
+/// log is triage's evidence for role trouble; tests/fixtures/kubeblocks/pods-pg-cluster.yaml).
+fn kbagent_container() -> Value {
+    json!({
+        "name": "kbagent",
+        "image": "docker.io/apecloud/kubeblocks-tools:1.0.2",
     })
 }
 
