@@ -8,6 +8,7 @@
 //!   when `--credential-timeout` passes and says so; under the dashboard (the engine on the demo
 //!   server) the liveness probe names the plugin as what it waits for.
 
+use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use kbdash::state::readonly::Policy;
 use kbdash_demo::{DemoConfig, DemoServer};
 
 use crate::pty_support::{
-    KBDASH, scratch, script_available, start_script, tail, typescript, wait_for,
+    KBDASH, scratch, screen, script_available, start_script, tail, typescript, wait_for,
 };
 
 const FIRST_TOKEN: &str = "TOKEN-FIRST-a1b2c3d4e5f6";
@@ -155,6 +156,10 @@ fn a_plugin_that_hangs_is_waited_for_then_stopped() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The terminal `a_plugin_failing_under_the_dashboard_is_said_without_its_output` sets up.
+const ROWS: NonZeroU16 = NonZeroU16::new(30).unwrap();
+const COLS: NonZeroU16 = NonZeroU16::new(200).unwrap();
+
 #[test]
 fn a_plugin_failing_under_the_dashboard_is_said_without_its_output() {
     if !script_available() {
@@ -182,19 +187,20 @@ fn a_plugin_failing_under_the_dashboard_is_said_without_its_output() {
     );
     let kubeconfig = kubeconfig(&dir, &server.url, &plugin);
     let shell = format!(
-        "stty rows 30 cols 200; {KBDASH} --kubeconfig {} --log-file {}",
+        "stty rows {ROWS} cols {COLS}; {KBDASH} --kubeconfig {} --log-file {}",
         kubeconfig.display(),
         dir.join("kbdash.log").display()
     );
     let mut pty = start_script(&dir, &shell);
-    // Drawn text is compared word by word: the terminal may get a cursor move for a space.
+    // Read off the emulated screen: a frame only writes the cells that changed, so the bytes
+    // alone may lack a letter that was already there.
     assert!(
         wait_for(Duration::from_secs(30), || {
-            let screen = typescript(&dir);
-            screen.contains("credential") && screen.contains("revoked")
+            let screen = screen(&dir, ROWS, COLS);
+            screen.contains("credential plugin") && screen.contains("refresh token revoked")
         }),
-        "the failure is not shown: {:?}",
-        tail(&typescript(&dir), 1500)
+        "the failure is not shown:\n{}",
+        screen(&dir, ROWS, COLS)
     );
     pty.type_keys("q");
     assert!(pty.finished(), "kbdash did not quit");

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 use std::io::Write as _;
+use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -112,6 +113,14 @@ pub fn kbdash_command(dir: &Path) -> String {
 /// Everything written to the terminal so far.
 pub fn typescript(dir: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(dir.join("typescript")).unwrap_or_default()).into_owned()
+}
+
+/// The screen the typescript leaves on a `rows` x `cols` terminal, as its rows of text: what a
+/// person would read, where the typescript itself lacks the cells a frame did not redraw.
+pub fn screen(dir: &Path, rows: NonZeroU16, cols: NonZeroU16) -> String {
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    parser.process(&std::fs::read(dir.join("typescript")).unwrap_or_default());
+    parser.screen().contents()
 }
 
 /// The last `n` bytes of `text` (on a character boundary), for failure messages.
