@@ -20,21 +20,11 @@ const DEFAULT_COMPONENT: &str = "postgresql";
 
 /// Starts the Events streams of `target`'s detail (replacing any earlier detail's).
 pub(crate) fn open(m: &mut Model, target: &ObjRef, cmds: &mut Vec<Cmd>) {
-    let subjects = subjects(m, target);
-    let id = m.next_events_id;
-    m.next_events_id += 1;
     m.object_events = Some(ObjectEvents {
-        id,
         target: Some(target.clone()),
-        streams: subjects.len(),
         ..ObjectEvents::default()
     });
-    cmds.push(Cmd::WatchObjectEvents {
-        ctx: target.key.ctx,
-        id,
-        namespace: target.key.namespace.to_string(),
-        subjects,
-    });
+    watch(m, target, cmds);
 }
 
 /// Starts the open detail's Events streams again when they ran in `ctx`, whose watches are
@@ -50,7 +40,13 @@ pub(crate) fn restart(m: &mut Model, ctx: Ctx, cmds: &mut Vec<Cmd>) {
     else {
         return;
     };
-    let subjects = subjects(m, &target);
+    watch(m, &target, cmds);
+}
+
+/// Asks for the streams of `target`'s Events under a new id, which the open section takes
+/// (answers under an earlier id are ignored), listing again from nothing.
+fn watch(m: &mut Model, target: &ObjRef, cmds: &mut Vec<Cmd>) {
+    let subjects = subjects(m, target);
     let id = m.next_events_id;
     m.next_events_id += 1;
     if let Some(events) = m.object_events.as_mut() {
@@ -59,7 +55,7 @@ pub(crate) fn restart(m: &mut Model, ctx: Ctx, cmds: &mut Vec<Cmd>) {
         events.streams = subjects.len();
     }
     cmds.push(Cmd::WatchObjectEvents {
-        ctx,
+        ctx: target.key.ctx,
         id,
         namespace: target.key.namespace.to_string(),
         subjects,
