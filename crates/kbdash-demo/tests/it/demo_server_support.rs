@@ -23,6 +23,17 @@ pub async fn start() -> DemoServer {
     .expect("the demo server starts")
 }
 
+/// Every stored object of `kind` in `ns` (all namespaces when `None`), as trees.
+pub fn values(server: &DemoServer, kind: Kind, ns: Option<&str>) -> Vec<Value> {
+    server
+        .store
+        .list(kind, ns)
+        .0
+        .iter()
+        .map(|o| o.value())
+        .collect()
+}
+
 /// A dynamic API for `kind` in `ns` (all namespaces or cluster scope when `None`).
 pub fn api(server: &DemoServer, kind: Kind, ns: Option<&str>) -> Api<DynamicObject> {
     let client = server.client().expect("client");

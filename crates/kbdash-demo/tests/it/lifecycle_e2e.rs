@@ -13,6 +13,8 @@ use kbdash_core::forms::{
 };
 use kbdash_core::kinds::Kind;
 use kbdash_demo::{DemoConfig, DemoServer};
+
+use crate::demo_server_support::values;
 use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
@@ -28,16 +30,6 @@ async fn start() -> DemoServer {
     })
     .await
     .unwrap()
-}
-
-fn values(server: &DemoServer, kind: Kind, ns: Option<&str>) -> Vec<Value> {
-    server
-        .store
-        .list(kind, ns)
-        .0
-        .iter()
-        .map(|o| o.value())
-        .collect()
 }
 
 fn of_cluster(server: &DemoServer, kind: Kind, cluster: &str) -> Vec<Value> {
