@@ -170,6 +170,25 @@ pub fn type_text(m: &mut Model, text: &str) -> Vec<kbdash::state::cmd::Cmd> {
     text.chars().flat_map(|c| update(m, ch(c))).collect()
 }
 
+/// Types `:line` and Enter; returns the commands of the Enter.
+pub fn command(m: &mut Model, line: &str) -> Vec<kbdash::state::cmd::Cmd> {
+    update(m, ch(':'));
+    type_text(m, line);
+    update(m, key(KeyCode::Enter))
+}
+
+/// Tabs through the open form until the field `name` has the focus.
+pub fn focus_field(m: &mut Model, name: &str) {
+    for _ in 0..30 {
+        let modal = m.forms.modal.as_ref().expect("a form is open");
+        if modal.fields()[modal.focus].name == name {
+            return;
+        }
+        update(m, key(KeyCode::Tab));
+    }
+    panic!("no field {name}");
+}
+
 /// Answers the dry run `cmds` ends with: accepted.
 pub fn dry_run_ok(m: &mut Model, cmds: &[kbdash::state::cmd::Cmd]) {
     let Some(kbdash::state::cmd::Cmd::Form(kbdash::state::cmd::FormCmd::DryRun {

@@ -2,7 +2,9 @@
 //! reach the preview, confirm, see the submit Cmd; a failed submit keeps the form; read-only
 //! offers no menu. Snapshots of a form with errors, the preview and the confirmation.
 
-use crate::app_fixtures::{apply, ch, dry_run_ok, fleet, key, model_with, render, type_text};
+use crate::app_fixtures::{
+    apply, ch, command, dry_run_ok, fleet, focus_field, key, model_with, render, type_text,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::Cmd;
 use kbdash::state::cmd::FormCmd;
@@ -52,29 +54,12 @@ fn load_with(m: &mut Model, cmds: &[Cmd], change: impl FnOnce(&mut FormContext))
     );
 }
 
-fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
-    update(m, ch(':'));
-    type_text(m, line);
-    update(m, key(KeyCode::Enter))
-}
-
 fn stage(m: &Model) -> StageKind {
     m.forms.modal.as_ref().expect("a form is open").stage.kind()
 }
 
 fn ctrl_s() -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
-}
-
-fn focus_field(m: &mut Model, name: &str) {
-    for _ in 0..20 {
-        let modal = m.forms.modal.as_ref().unwrap();
-        if modal.fields()[modal.focus].name == name {
-            return;
-        }
-        update(m, key(KeyCode::Tab));
-    }
-    panic!("no field {name}");
 }
 
 #[test]

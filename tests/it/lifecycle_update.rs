@@ -6,7 +6,9 @@
 //! cluster the dialog is the policy form, which offers the delete once it is in. Read-only
 //! mode opens none of them. Snapshots of the create form and the delete dialog.
 
-use crate::app_fixtures::{apply, ch, dry_run_ok, fleet, key, model_with, render, type_text};
+use crate::app_fixtures::{
+    apply, ch, command, dry_run_ok, fleet, focus_field, key, model_with, render, type_text,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kbdash::state::cmd::{Cmd, FormCmd};
 use kbdash::state::forms::StageKind;
@@ -75,23 +77,6 @@ fn load(m: &mut Model, cmds: &[Cmd], ctx: FormContext) {
             result: Ok(Box::new(ctx)),
         }),
     );
-}
-
-fn command(m: &mut Model, line: &str) -> Vec<Cmd> {
-    update(m, ch(':'));
-    type_text(m, line);
-    update(m, key(KeyCode::Enter))
-}
-
-fn focus_field(m: &mut Model, name: &str) {
-    for _ in 0..30 {
-        let modal = m.forms.modal.as_ref().unwrap();
-        if modal.fields()[modal.focus].name == name {
-            return;
-        }
-        update(m, key(KeyCode::Tab));
-    }
-    panic!("no field {name}");
 }
 
 /// Reviews, dry-runs and confirms with `typed`; returns the submit's attempt and request.
