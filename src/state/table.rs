@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::state::columns::{Column, ColumnId};
-use kbdash_core::rows::{Atom, ObjKey};
+use kbdash_core::rows::{Atom, Ctx, ObjKey};
 
 /// A value rows are sorted by.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -198,16 +198,34 @@ impl<R: TableRow> Table<R> {
         Some(row)
     }
 
-    /// Replaces every row at once (a relist): one sort instead of n inserts.
-    pub(crate) fn replace_all(&mut self, rows: impl IntoIterator<Item = R>) {
-        self.rows = rows
-            .into_iter()
-            .map(|r| {
-                let sort = self.sort_of(&r);
-                (r.key().clone(), Box::new((r, sort)))
-            })
-            .collect();
-        self.rebuild();
+    /// Replaces the rows of context `ctx` at once (one context's relist): the other
+    /// contexts' rows stay as they are, and the new ones are sorted once instead of inserted
+    /// one by one.
+    pub(crate) fn replace_ctx(&mut self, ctx: Ctx, rows: impl IntoIterator<Item = R>) {
+        self.rows.retain(|k, _| k.ctx != ctx);
+        self.visible.retain(|(_, k)| k.ctx != ctx);
+        let mut keys = Vec::new();
+        for row in rows {
+            let sort = self.sort_of(&row);
+            let key = row.key().clone();
+            keys.push(key.clone());
+            self.rows.insert(key, Box::new((row, sort)));
+        }
+        // A key listed twice is kept once, as the map keeps it.
+        keys.sort_unstable();
+        keys.dedup();
+        let start = self.visible.len();
+        for key in keys {
+            if let Some(entry) = self.rows.get(&key)
+                && self.passes(&entry.0)
+            {
+                self.visible.push((entry.1.clone(), key));
+            }
+        }
+        self.visible[start..].sort_unstable();
+        // Two sorted runs: the stable sort finds them and merges them in linear time.
+        self.visible.sort();
+        self.fix_selection();
     }
 
     fn rebuild(&mut self) {
@@ -582,7 +600,7 @@ mod tests {
     #[test]
     fn moved_rows_land_where_a_full_sort_puts_them() {
         let mut tab = by(ColumnId::Size);
-        tab.replace_all((0..20).map(|i| t(&format!("r{i:02}"), i)));
+        tab.replace_ctx(Ctx::default(), (0..20).map(|i| t(&format!("r{i:02}"), i)));
         for (name, v) in [
             ("r03", 17),
             ("r15", 2),
@@ -592,17 +610,53 @@ mod tests {
         ] {
             tab.upsert(t(name, v));
             let mut fresh = by(ColumnId::Size);
-            fresh.replace_all(tab.iter().cloned());
+            fresh.replace_ctx(Ctx::default(), tab.iter().cloned());
             assert_eq!(names(&tab), names(&fresh));
         }
         assert_eq!(names(&tab)[..2], ["r19", "r01"]);
         assert_eq!(names(&tab).last().unwrap(), "r00");
     }
 
+    /// A relist of one context puts its rows where a full sort of every row puts them, and
+    /// leaves the other context's rows be.
+    #[test]
+    fn one_contexts_rows_replaced_land_where_a_full_sort_puts_them() {
+        let in_ctx = |ctx: u16, name: &str, v: i64| {
+            let mut row = t(name, v);
+            row.0 = row.0.in_ctx(Ctx(ctx));
+            row
+        };
+        let mut tab = by(ColumnId::Size);
+        tab.replace_ctx(Ctx(0), (0..10).map(|i| in_ctx(0, &format!("r{i}"), i * 2)));
+        tab.replace_ctx(Ctx(1), (0..10).map(|i| in_ctx(1, &format!("r{i}"), i * 3)));
+        // Context 1 lists again: one row gone, one changed, one new, one listed twice.
+        let relisted = [
+            in_ctx(1, "r1", 40),
+            in_ctx(1, "r2", 5),
+            in_ctx(1, "new", 7),
+            in_ctx(1, "new", 7),
+        ];
+        tab.replace_ctx(Ctx(1), relisted.clone());
+        // The oracle: the same rows inserted one by one.
+        let mut fresh = by(ColumnId::Size);
+        let rows: Vec<T> = tab.iter().filter(|r| r.0.ctx == Ctx(0)).cloned().collect();
+        for row in rows.into_iter().chain(relisted) {
+            fresh.upsert(row);
+        }
+        let keys = |tab: &Table<T>| -> Vec<ObjKey> {
+            (0..tab.visible_len())
+                .filter_map(|i| tab.visible_row(i).map(|r| r.0.clone()))
+                .collect()
+        };
+        assert_eq!(keys(&tab), keys(&fresh));
+        assert_eq!(tab.len(), 13);
+        assert_eq!(tab.visible_len(), 13);
+    }
+
     #[test]
     fn selection_follows_its_object() {
         let mut tab = Table::new();
-        tab.replace_all([t("b", 0), t("d", 0)]);
+        tab.replace_ctx(Ctx::default(), [t("b", 0), t("d", 0)]);
         tab.select_index(1);
         assert_eq!(tab.selected().unwrap().0.name, "d");
         tab.upsert(t("a", 0));
@@ -617,11 +671,14 @@ mod tests {
     #[test]
     fn filter_and_scope_hide_rows() {
         let mut tab = Table::new();
-        tab.replace_all([
-            t("alpha", 0),
-            t("beta", 0),
-            T(ObjKey::new("ns", "gamma"), 0, "x".into()),
-        ]);
+        tab.replace_ctx(
+            Ctx::default(),
+            [
+                t("alpha", 0),
+                t("beta", 0),
+                T(ObjKey::new("ns", "gamma"), 0, "x".into()),
+            ],
+        );
         tab.set_filter("A");
         assert_eq!(names(&tab), ["alpha", "beta", "gamma"]);
         tab.set_filter("ph");
@@ -636,7 +693,7 @@ mod tests {
     #[test]
     fn sorts_by_column_identity() {
         let mut tab = Table::new();
-        tab.replace_all([t("a", 2), t("b", 1)]);
+        tab.replace_ctx(Ctx::default(), [t("a", 2), t("b", 1)]);
         tab.sort_by("SIZE");
         assert_eq!(tab.sort().column, ColumnId::Size);
         assert_eq!(names(&tab), ["b", "a"]);
@@ -663,7 +720,7 @@ mod tests {
     #[test]
     fn window_scrolls_with_the_cursor() {
         let mut tab = by(ColumnId::Size);
-        tab.replace_all((0..20).map(|i| t(&format!("p{i:02}"), i)));
+        tab.replace_ctx(Ctx::default(), (0..20).map(|i| t(&format!("p{i:02}"), i)));
         tab.set_page(5);
         tab.select_index(12);
         assert_eq!(tab.offset(), 8);
@@ -676,7 +733,7 @@ mod tests {
     #[test]
     fn window_keys_are_the_keys_of_the_window_either_way_round() {
         let mut tab = by(ColumnId::Size);
-        tab.replace_all((0..20).map(|i| t(&format!("p{i:02}"), i)));
+        tab.replace_ctx(Ctx::default(), (0..20).map(|i| t(&format!("p{i:02}"), i)));
         tab.set_page(5);
         for descending in [false, true] {
             tab.set_sort(Sort {

@@ -638,13 +638,12 @@ fn on_stream_event(m: &mut Model, stream: (Ctx, Kind), at: DateTime<Utc>, event:
         }
         WatchEvent::InitDone => {
             // What type a backup method makes is read from every context's ActionSets and
-            // Backups: a relist of those may change how any cluster reads.
-            if matches!(kind, Kind::ActionSet | Kind::Backup) {
+            // Backups: a relist that changes it changes how any cluster reads.
+            if m.store.finish_relist(ctx, kind, at) {
                 m.triage.problems.rebuild();
             } else {
                 m.triage.problems.rebuild_ctx(ctx);
             }
-            m.store.finish_relist(ctx, kind, at);
             m.triage.relisted(kind, &m.store);
             m.streams.insert(stream, StreamState::Live);
         }

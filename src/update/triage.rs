@@ -22,9 +22,9 @@ pub(crate) fn refresh(m: &mut Model) {
     let (units, everything) = match m.triage.problems.take_due(m.now) {
         Due::Nothing => return,
         Due::Units(units) => (units, false),
-        Due::Everything => (all_units(m), true),
+        Due::Everything => (all_units(m, |_| true), true),
         Due::Contexts(ctxs, mut units) => {
-            units.extend(all_units(m).into_iter().filter(|u| ctxs.contains(&u.ctx())));
+            units.extend(all_units(m, |ctx| ctxs.contains(&ctx)));
             (units, true)
         }
     };
@@ -60,26 +60,56 @@ fn listed(m: &Model, ctx: Ctx) -> Listed {
         .collect()
 }
 
-/// Every unit the model has something for.
-fn all_units(m: &Model) -> Vec<Unit> {
+/// Every unit the model has something for in the contexts `of` accepts (one context's relist
+/// judges that context's units only, not the fleet's).
+fn all_units(m: &Model, of: impl Fn(Ctx) -> bool) -> Vec<Unit> {
     let store = &m.store;
-    let mut clusters: HashSet<ObjKey> = store.clusters.iter().map(|c| c.key.clone()).collect();
-    clusters.extend(store.clusters_with(Kind::Backup).cloned());
-    clusters.extend(store.clusters_with(Kind::BackupSchedule).cloned());
-    clusters.extend(store.clusters_with(Kind::BackupPolicy).cloned());
+    let mine = |key: &&ObjKey| of(key.ctx);
+    let mut clusters: HashSet<&ObjKey> =
+        store.clusters.iter().map(|c| &c.key).filter(mine).collect();
+    clusters.extend(store.clusters_with(Kind::Backup).filter(mine));
+    clusters.extend(store.clusters_with(Kind::BackupSchedule).filter(mine));
+    clusters.extend(store.clusters_with(Kind::BackupPolicy).filter(mine));
     clusters
         .into_iter()
+        .cloned()
         .map(Unit::Cluster)
-        .chain(store.pods.iter().map(|p| Unit::Pod(p.key.clone())))
+        .chain(
+            store
+                .pods
+                .iter()
+                .map(|p| &p.key)
+                .filter(mine)
+                .cloned()
+                .map(Unit::Pod),
+        )
         .chain(
             store
                 .clusters_with(Kind::OpsRequest)
+                .filter(mine)
                 .cloned()
                 .map(Unit::Ops),
         )
-        .chain(m.streams.keys().map(|(c, k)| Unit::Stream(*c, *k)))
-        .chain(m.health.clusters.keys().cloned().map(Unit::Health))
-        .chain(m.shown.iter().map(|s| Unit::Api(s.ctx)))
+        .chain(
+            m.streams
+                .keys()
+                .filter(|(c, _)| of(*c))
+                .map(|(c, k)| Unit::Stream(*c, *k)),
+        )
+        .chain(
+            m.health
+                .clusters
+                .keys()
+                .filter(mine)
+                .cloned()
+                .map(Unit::Health),
+        )
+        .chain(
+            m.shown
+                .iter()
+                .filter(|s| of(s.ctx))
+                .map(|s| Unit::Api(s.ctx)),
+        )
         .collect()
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{Atom, ObjKey};
+use kbdash_core::rows::{Atom, Ctx, ObjKey};
 
 /// Per kind, per cluster, the names of the objects (in the cluster's namespace).
 #[derive(Debug, Clone, Default)]
@@ -35,9 +35,11 @@ impl ClusterIndex {
         }
     }
 
-    /// Forgets every object of `kind`.
-    pub(crate) fn clear(&mut self, kind: Kind) {
-        self.by_kind.remove(&kind);
+    /// Forgets every object of `kind` in context `ctx`.
+    pub(crate) fn clear_ctx(&mut self, kind: Kind, ctx: Ctx) {
+        if let Some(map) = self.by_kind.get_mut(&kind) {
+            map.retain(|cluster, _| cluster.ctx != ctx);
+        }
     }
 
     /// The names of `cluster`'s objects of `kind`.

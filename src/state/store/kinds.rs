@@ -83,10 +83,8 @@ pub(crate) trait Rows<R> {
     /// Inserts or replaces a row; returns the one it replaced.
     fn upsert(&mut self, row: R) -> Option<R>;
     fn remove(&mut self, key: &ObjKey) -> Option<R>;
-    /// Replaces every row (a relist).
-    fn replace_all(&mut self, rows: Vec<R>);
-    /// Copies of the rows of every context but `ctx` (which a relist of `ctx` keeps).
-    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R>;
+    /// Replaces the rows of context `ctx` (its relist); the other contexts' rows stay.
+    fn replace_ctx(&mut self, ctx: Ctx, rows: Vec<R>);
 }
 
 impl<R: TableRow + Clone> Rows<R> for Table<R> {
@@ -99,14 +97,8 @@ impl<R: TableRow + Clone> Rows<R> for Table<R> {
     fn remove(&mut self, key: &ObjKey) -> Option<R> {
         Table::remove(self, key)
     }
-    fn replace_all(&mut self, rows: Vec<R>) {
-        Table::replace_all(self, rows)
-    }
-    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R> {
-        self.iter()
-            .filter(|r| r.key().ctx != ctx)
-            .cloned()
-            .collect()
+    fn replace_ctx(&mut self, ctx: Ctx, rows: Vec<R>) {
+        Table::replace_ctx(self, ctx, rows)
     }
 }
 
@@ -120,14 +112,9 @@ impl<R: Watched> Rows<R> for HashMap<ObjKey, R> {
     fn remove(&mut self, key: &ObjKey) -> Option<R> {
         HashMap::remove(self, key)
     }
-    fn replace_all(&mut self, rows: Vec<R>) {
-        *self = rows.into_iter().map(|r| (r.key().clone(), r)).collect();
-    }
-    fn of_other_contexts(&self, ctx: Ctx) -> Vec<R> {
-        self.values()
-            .filter(|r| r.key().ctx != ctx)
-            .cloned()
-            .collect()
+    fn replace_ctx(&mut self, ctx: Ctx, rows: Vec<R>) {
+        self.retain(|k, _| k.ctx != ctx);
+        self.extend(rows.into_iter().map(|r| (r.key().clone(), r)));
     }
 }
 
@@ -174,10 +161,14 @@ pub(crate) trait Watched: Sized + Clone + 'static {
     /// Keeps what the store derives from this kind's rows in step with `change`: `old` is the
     /// row before it, and the store holds the new one (none after a deletion).
     fn derive(_store: &mut Store, _change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {}
-    /// The same for a relist, before `rows` replace the kind's rows.
-    fn before_relist(_store: &mut Store, _rows: &[Self], _at: DateTime<Utc>) {}
-    /// The same for a relist, once its rows are in.
-    fn after_relist(_store: &mut Store, _at: DateTime<Utc>) {}
+    /// The same for a relist of context `ctx`, before `rows` replace the context's rows of
+    /// the kind. Returns whether the relist alters how every cluster reads (in any context):
+    /// see [`Change::fleet_wide`].
+    fn before_relist(_store: &mut Store, _ctx: Ctx, _rows: &[Self], _at: DateTime<Utc>) -> bool {
+        false
+    }
+    /// The same for a relist of context `ctx`, once its rows are in.
+    fn after_relist(_store: &mut Store, _ctx: Ctx, _at: DateTime<Utc>) {}
 }
 
 /// The key of the cluster named `cluster` in `key`'s namespace.
@@ -233,19 +224,24 @@ impl Watched for ClusterRow {
             }
         }
     }
-    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+    fn after_relist(store: &mut Store, ctx: Ctx, _at: DateTime<Utc>) {
         let sources: Vec<(ObjKey, kbdash_core::detail::restored::RestoreSource)> = store
             .clusters
             .iter()
+            .filter(|c| c.key.ctx == ctx)
             .filter_map(|c| Some((c.key.clone(), c.restored_from.as_deref()?.clone())))
             .collect();
         for (key, source) in sources {
             store.note_restored(key, &source);
         }
         // Clusters deleted while the stream was down sent no deletion.
-        let listed: std::collections::HashSet<ObjKey> =
-            store.clusters.iter().map(|c| c.key.clone()).collect();
-        store.retain_clusters(|k| listed.contains(k));
+        let listed: std::collections::HashSet<ObjKey> = store
+            .clusters
+            .iter()
+            .filter(|c| c.key.ctx == ctx)
+            .map(|c| c.key.clone())
+            .collect();
+        store.retain_clusters(|k| k.ctx != ctx || listed.contains(k));
         store.place_warnings();
     }
 }
@@ -294,17 +290,23 @@ impl Watched for PodRow {
         }
         store.track_primary(&change.cluster, at);
     }
-    fn before_relist(store: &mut Store, rows: &[Self], at: DateTime<Utc>) {
+    fn before_relist(store: &mut Store, _ctx: Ctx, rows: &[Self], at: DateTime<Utc>) -> bool {
         for p in rows {
             if store.pods.get(&p.key).is_some_and(|old| old.role != p.role) {
                 store.roles.flashes.insert(p.key.clone(), at);
             }
         }
+        false
     }
-    fn after_relist(store: &mut Store, at: DateTime<Utc>) {
+    fn after_relist(store: &mut Store, ctx: Ctx, at: DateTime<Utc>) {
         let pods = &store.pods;
         store.roles.flashes.retain(|k, _| pods.get(k).is_some());
-        let clusters: Vec<ObjKey> = store.index.clusters(Kind::Pod).cloned().collect();
+        let clusters: Vec<ObjKey> = store
+            .index
+            .clusters(Kind::Pod)
+            .filter(|c| c.ctx == ctx)
+            .cloned()
+            .collect();
         for c in clusters {
             store.track_primary(&c, at);
         }
@@ -351,13 +353,13 @@ impl Watched for OpsRow {
             (None, None) => {}
         }
     }
-    fn before_relist(store: &mut Store, rows: &[Self], _at: DateTime<Utc>) {
+    fn before_relist(store: &mut Store, ctx: Ctx, rows: &[Self], _at: DateTime<Utc>) -> bool {
         // Requests deleted while the stream was down sent no deletion.
         let listed: std::collections::HashSet<&ObjKey> = rows.iter().map(|r| &r.key).collect();
         let gone: Vec<OpsRow> = store
             .ops
             .iter()
-            .filter(|o| !listed.contains(&o.key))
+            .filter(|o| o.key.ctx == ctx && !listed.contains(&o.key))
             .cloned()
             .collect();
         for op in &gone {
@@ -368,6 +370,7 @@ impl Watched for OpsRow {
                 store.note_restored(Watched::cluster(row), source);
             }
         }
+        false
     }
 }
 
@@ -404,8 +407,15 @@ impl Watched for BackupRow {
             change.fleet_wide = true;
         }
     }
-    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
-        store.method_labels = store.backups.iter().collect();
+    fn before_relist(store: &mut Store, ctx: Ctx, rows: &[Self], _at: DateTime<Utc>) -> bool {
+        let mut changed = false;
+        for old in store.backups.iter().filter(|b| b.key.ctx == ctx) {
+            changed |= store.method_labels.replace(Some(old), None);
+        }
+        for new in rows {
+            changed |= store.method_labels.replace(None, Some(new));
+        }
+        changed
     }
 }
 
@@ -489,6 +499,21 @@ impl Watched for ActionSetRow {
             change.fleet_wide = true;
         }
     }
+    fn before_relist(store: &mut Store, ctx: Ctx, rows: &[Self], _at: DateTime<Utc>) -> bool {
+        let mut old: Vec<(&ObjKey, &str)> = store
+            .action_sets
+            .values()
+            .filter(|a| a.key.ctx == ctx)
+            .map(|a| (&a.key, a.backup_type.as_str()))
+            .collect();
+        let mut new: Vec<(&ObjKey, &str)> = rows
+            .iter()
+            .map(|a| (&a.key, a.backup_type.as_str()))
+            .collect();
+        old.sort_unstable();
+        new.sort_unstable();
+        old != new
+    }
 }
 
 /// Warning Events (the only ones the store's stream asks for), kept beyond their TTL and
@@ -532,11 +557,12 @@ impl Watched for EventRow {
     fn derive(store: &mut Store, _change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
         store.evict_warnings();
     }
-    fn after_relist(store: &mut Store, _at: DateTime<Utc>) {
+    fn after_relist(store: &mut Store, ctx: Ctx, _at: DateTime<Utc>) {
         // The relist indexed only what it listed; the events kept from before are indexed too.
         let kept: Vec<(ObjKey, kbdash_core::rows::Atom)> = store
             .warnings
             .iter()
+            .filter(|e| e.key.ctx == ctx)
             .map(|e| (Watched::cluster(e), e.key.name.clone()))
             .collect();
         for (cluster, name) in kept {

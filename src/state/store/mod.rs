@@ -123,11 +123,13 @@ impl Store {
     }
 
     /// Swaps in the freshly listed objects of `kind` in `ctx`: rows of the context absent
-    /// from the list are gone (no ghosts), the other contexts' rows stay, and the index is
-    /// rebuilt in one pass.
-    pub(crate) fn finish_relist(&mut self, ctx: Ctx, kind: Kind, at: DateTime<Utc>) {
+    /// from the list are gone (no ghosts), the other contexts' rows and index entries stay
+    /// untouched. Returns whether the relist changed how every cluster reads, in any context
+    /// (what type a backup method makes: [`MethodFacts`] reads every context's ActionSets and
+    /// Backups).
+    pub(crate) fn finish_relist(&mut self, ctx: Ctx, kind: Kind, at: DateTime<Utc>) -> bool {
         let rows = self.pending.remove(&(ctx, kind)).unwrap_or_default();
-        with_kind!(kind, K => self.relist::<K>(ctx, rows, at), else ())
+        with_kind!(kind, K => self.relist::<K>(ctx, rows, at), else false)
     }
 
     /// Drops a list that will not complete (its stream failed).
@@ -136,14 +138,16 @@ impl Store {
     }
 
     /// Forgets every row of context `ctx` (no longer shown), as an empty list of each kind
-    /// would.
+    /// would. What that changes for the other contexts is for the caller to judge again.
     pub(crate) fn forget_ctx(&mut self, ctx: Ctx, at: DateTime<Utc>) {
         self.pending.retain(|(c, _), _| *c != ctx);
         // A relist adds Warning Events rather than replacing them: the context's go first.
         self.warnings.forget_ctx(ctx);
         self.incidents.forget_ctx(ctx);
         for kind in WATCHED {
-            with_kind!(kind, K => self.relist::<K>(ctx, Vec::new(), at), else ())
+            with_kind!(kind, K => {
+                self.relist::<K>(ctx, Vec::new(), at);
+            }, else ())
         }
     }
 
@@ -252,8 +256,10 @@ impl Store {
         Some(change)
     }
 
-    fn relist<K: Watched>(&mut self, ctx: Ctx, rows: Vec<Row>, at: DateTime<Utc>) {
-        let (mut rows, out): (Vec<K>, Vec<K>) = rows
+    /// Replaces the rows of kind `K` of context `ctx` with `rows`, touching only that
+    /// context's rows and index entries; returns whether how every cluster reads changed.
+    fn relist<K: Watched>(&mut self, ctx: Ctx, rows: Vec<Row>, at: DateTime<Utc>) -> bool {
+        let (rows, out): (Vec<K>, Vec<K>) = rows
             .into_iter()
             .filter_map(K::from_row)
             .map(|mut row| {
@@ -261,24 +267,22 @@ impl Store {
                 row
             })
             .partition(Watched::kept);
-        // The other contexts' rows are listed as they are, so that everything below reads
-        // the whole kind as after any relist.
-        rows.extend(K::rows(self).of_other_contexts(ctx));
         if K::KIND == Kind::Cluster {
             self.other_clusters.retain(|k| k.ctx != ctx);
         }
         for row in &out {
             K::left_out(self, row.key(), true);
         }
-        K::before_relist(self, &rows, at);
+        let fleet_wide = K::before_relist(self, ctx, &rows, at);
         if K::JOINS {
-            self.index.clear(K::KIND);
+            self.index.clear_ctx(K::KIND, ctx);
             for row in &rows {
                 self.index.add(K::KIND, row.cluster(), &row.key().name);
             }
         }
-        K::rows_mut(self).replace_all(rows);
-        K::after_relist(self, at);
+        K::rows_mut(self).replace_ctx(ctx, rows);
+        K::after_relist(self, ctx, at);
+        fleet_wide
     }
 
     /// The objects of kind `K` that belong to `cluster`.
@@ -572,6 +576,127 @@ mod tests {
         store.drop_relist(Ctx::default(), Kind::OpsRequest);
         assert!(store.pending.is_empty());
         assert_eq!(pod_names(&store, "a"), ["new"]);
+    }
+
+    /// Lists `rows` as context `ctx`'s whole list of `kind`; whether it was fleet-wide.
+    fn relist_as(store: &mut Store, ctx: Ctx, kind: Kind, rows: Vec<Row>) -> bool {
+        store.begin_relist(ctx, kind);
+        for row in rows {
+            store.receive(ctx, kind, row);
+        }
+        store.finish_relist(ctx, kind, at())
+    }
+
+    /// `row` as context `ctx`'s (the same names are in both contexts).
+    fn of_ctx(ctx: Ctx, mut row: Row) -> Row {
+        match &mut row {
+            Row::Pod(r) => r.key = r.key.clone().in_ctx(ctx),
+            Row::Backup(r) => r.key = r.key.clone().in_ctx(ctx),
+            Row::ActionSet(r) => r.key = r.key.clone().in_ctx(ctx),
+            _ => unreachable!("only the kinds these tests list"),
+        }
+        row
+    }
+
+    /// One context's relist replaces that context's rows, index entries and primaries; the
+    /// other's, of the same names, are untouched.
+    #[test]
+    fn a_relist_of_one_context_leaves_the_others_rows_as_they_were() {
+        let (a, b) = (Ctx(0), Ctx(1));
+        let mut store = Store::default();
+        for ctx in [a, b] {
+            let pods = vec![
+                of_ctx(ctx, pod("p-0", "pg", "primary")),
+                of_ctx(ctx, pod("p-1", "pg", "secondary")),
+            ];
+            assert!(!relist_as(&mut store, ctx, Kind::Pod, pods));
+        }
+        // b's primary moved and p-1 is gone while b's stream was down.
+        relist_as(
+            &mut store,
+            b,
+            Kind::Pod,
+            vec![of_ctx(b, pod("p-0", "pg", "secondary"))],
+        );
+        let names = |ctx: Ctx| -> Vec<(String, String)> {
+            let mut pods: Vec<_> = store
+                .cluster_pods(&ObjKey::new("ns", "pg").in_ctx(ctx))
+                .map(|p| (p.key.name.to_string(), p.role.to_string()))
+                .collect();
+            pods.sort();
+            pods
+        };
+        assert_eq!(
+            names(a),
+            [
+                ("p-0".into(), "primary".into()),
+                ("p-1".into(), "secondary".into())
+            ]
+        );
+        assert_eq!(names(b), [("p-0".into(), "secondary".into())]);
+        assert_eq!(store.pods.len(), 3);
+        assert_eq!(store.pods.visible_len(), 3);
+        let pod_key = |ctx: Ctx| ObjKey::new("ns", "p-0").in_ctx(ctx);
+        assert!(
+            store.roles.is_flashing(&pod_key(b), at()),
+            "b's p-0 changed role"
+        );
+        assert!(!store.roles.is_flashing(&pod_key(a), at()));
+        assert_eq!(
+            store
+                .roles
+                .primaries
+                .get(&ObjKey::new("ns", "pg").in_ctx(a)),
+            Some(&Atom::new("p-0"))
+        );
+    }
+
+    /// A context's Backups that say nothing new about the methods' types leave the other
+    /// contexts' verdicts alone; one that does concerns every context.
+    #[test]
+    fn a_relist_is_fleet_wide_only_when_a_method_type_appears_or_disappears() {
+        let (a, b) = (Ctx(0), Ctx(1));
+        let mut store = Store::default();
+        let backups = |ctx: Ctx, method: &str| vec![of_ctx(ctx, continuous("b1", method))];
+        assert!(relist_as(
+            &mut store,
+            a,
+            Kind::Backup,
+            backups(a, "wal-g-archive")
+        ));
+        assert!(
+            !relist_as(&mut store, b, Kind::Backup, backups(b, "wal-g-archive")),
+            "b's backups say what a's said"
+        );
+        assert!(!relist_as(
+            &mut store,
+            a,
+            Kind::Backup,
+            backups(a, "wal-g-archive")
+        ));
+        assert!(
+            !relist_as(&mut store, a, Kind::Backup, Vec::new()),
+            "b's still say it"
+        );
+        assert!(relist_as(&mut store, b, Kind::Backup, Vec::new()));
+        assert_eq!(store.labelled_type("wal-g-archive"), None);
+        let set = |ctx: Ctx, backup_type: &str| {
+            vec![of_ctx(
+                ctx,
+                Row::ActionSet(ActionSetRow {
+                    key: ObjKey::new("", "postgresql-wal-g"),
+                    backup_type: Atom::new(backup_type),
+                }),
+            )]
+        };
+        assert!(relist_as(&mut store, a, Kind::ActionSet, set(a, "Full")));
+        assert!(!relist_as(&mut store, a, Kind::ActionSet, set(a, "Full")));
+        assert!(relist_as(
+            &mut store,
+            a,
+            Kind::ActionSet,
+            set(a, "Continuous")
+        ));
     }
 
     #[test]

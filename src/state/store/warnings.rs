@@ -93,15 +93,11 @@ impl Rows<EventRow> for WarningEvents {
     }
 
     /// Adds the listed events to those kept: see the module's comment.
-    fn replace_all(&mut self, rows: Vec<EventRow>) {
+    /// Adds the listed events to those kept: a Warning the API server's TTL removed is
+    /// still evidence, so a relist keeps what it no longer lists.
+    fn replace_ctx(&mut self, _ctx: Ctx, rows: Vec<EventRow>) {
         for row in rows {
             self.upsert(row);
         }
-    }
-
-    /// None: a relist of one context keeps every context's events already (it adds), so
-    /// there is nothing to carry over.
-    fn of_other_contexts(&self, _ctx: Ctx) -> Vec<EventRow> {
-        Vec::new()
     }
 }
