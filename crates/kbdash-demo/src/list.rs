@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::status::ApiError;
-use super::store::{Store, StoredObject};
+use super::store::{PageItems, PageRequest, Store, StoredObject};
 use super::table;
 use kbdash_core::kinds::Kind;
 use kbdash_core::selector::{FieldSelector, LabelSelector, Selectors};
@@ -129,34 +129,27 @@ pub(crate) fn list_page(
         ),
         _ => None,
     };
-    let (all, resource_version) = match (&token, exact) {
-        (Some(t), _) => {
-            let all = store
-                .list_at(kind, namespace, t.resource_version)
-                .map_err(|_| ApiError::expired(CONTINUE_EXPIRED))?;
-            (all, t.resource_version)
-        }
-        (None, Some(rv)) => {
-            let all = store.list_at(kind, namespace, rv).map_err(|_| {
-                ApiError::expired("The resourceVersion for the provided list is too old.")
-            })?;
-            (all, rv)
-        }
-        (None, None) => store.list(kind, namespace),
+    // A continued list stays at its first page's version, even when it also asks for one.
+    let at = token.as_ref().map(|t| t.resource_version).or(exact);
+    let req = PageRequest {
+        kind,
+        namespace,
+        at,
+        after: token
+            .as_ref()
+            .map(|t| (t.namespace.as_str(), t.name.as_str())),
+        limit,
     };
-    let start = match &token {
-        None => 0,
-        Some(t) => all.partition_point(|o| {
-            (o.namespace.as_deref().unwrap_or_default(), &*o.name)
-                <= (t.namespace.as_str(), t.name.as_str())
-        }),
-    };
-    let mut matching = all[start..].iter().filter(|o| selectors.matches(*o));
-    let items: Vec<StoredObject> = match limit {
-        None => matching.by_ref().cloned().collect(),
-        Some(l) => matching.by_ref().take(l).cloned().collect(),
-    };
-    let remaining = matching.count();
+    let PageItems {
+        items,
+        remaining,
+        resource_version,
+    } = store
+        .page(&req, |o| selectors.matches(o))
+        .map_err(|_| match token {
+            Some(_) => ApiError::expired(CONTINUE_EXPIRED),
+            None => ApiError::expired("The resourceVersion for the provided list is too old."),
+        })?;
     let continue_token = match (remaining, items.last()) {
         (r, Some(last)) if r > 0 => Some(
             ContinueToken {

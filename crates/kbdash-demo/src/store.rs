@@ -16,6 +16,10 @@ use tokio::sync::broadcast;
 
 use kbdash_core::kinds::Kind;
 
+mod page;
+
+pub(crate) use page::{PageItems, PageRequest};
+
 /// The source of "now" for timestamps the store writes, injectable for deterministic tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -392,46 +396,6 @@ impl Store {
         let mut obj = old.value();
         self.commit(&mut inner, kind, EventType::Deleted, &mut obj, Some(old));
         Ok(obj)
-    }
-
-    /// All objects of a kind as they were at resourceVersion `rv`, in one namespace or all,
-    /// sorted like [`Store::list`]: the current state with the later changes undone. Fails with
-    /// [`StoreError::Expired`] when the history no longer reaches back that far (as a list at
-    /// a compacted etcd revision does).
-    pub(crate) fn list_at(
-        &self,
-        kind: Kind,
-        namespace: Option<&str>,
-        rv: u64,
-    ) -> Result<Vec<StoredObject>, StoreError> {
-        let inner = self.read();
-        if rv < inner.history_floor {
-            return Err(StoreError::Expired {
-                requested: rv,
-                oldest: inner.history_floor,
-            });
-        }
-        let mut objects = inner.objects.get(&kind).cloned().unwrap_or_default();
-        let later = inner
-            .history
-            .iter()
-            .rev()
-            .take_while(|e| e.object.resource_version > rv);
-        for e in later.filter(|e| e.kind == kind) {
-            let k = (e.object.namespace.clone(), e.object.name.clone());
-            match (&e.event_type, &e.previous) {
-                (EventType::Added, _) | (_, None) => {
-                    objects.remove(&k);
-                }
-                (_, Some(previous)) => {
-                    objects.insert(k, previous.clone());
-                }
-            }
-        }
-        Ok(objects
-            .into_values()
-            .filter(|o| namespace.is_none() || o.namespace.as_deref() == namespace)
-            .collect())
     }
 
     /// Subscribes to changes after `since` (a resourceVersion), or from now when `None`.
