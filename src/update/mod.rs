@@ -132,7 +132,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::ContextAdded(shown) => contexts::added(m, shown),
     }
     triage::refresh(m);
-    if redraw || m.triage.problems.generation() != problems {
+    if redraw || (m.triage.problems.generation() != problems && redraw::shows_problems(m)) {
         m.dirty = true;
     }
     cmds

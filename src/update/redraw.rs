@@ -3,11 +3,13 @@
 //! At fleet scale nearly every event is about a row far off screen: a continuous backup of
 //! cluster 3,412 advancing its time range while the first 50 clusters show. Drawing a frame for
 //! it would redraw an identical screen, and at 20 events per second that was most of the
-//! dashboard's CPU. So for the one common case, a change to a row already listed while the plain
-//! pane view or an object's detail is up, what the frame depends on is read before and after
-//! the event; if nothing differs, no frame is drawn. A detail shows one cluster's objects, so a
+//! dashboard's CPU. So for the common cases, a change to a row already listed while the plain
+//! pane view or an object's detail is up, and a Warning Event (which no pane shows) while the
+//! plain view is up, what the frame depends on is read before and after the event; if nothing
+//! differs, no frame is drawn. A detail shows one cluster's objects, so a
 //! change of another cluster's row does not draw it. Everything else (new and deleted rows,
-//! relists, stream state, other overlays, forms, the wall) draws as before. The clock tick
+//! relists, stream state, other overlays, forms, the wall) draws as before; so does a change
+//! of the problem list, but only where it is shown ([`shows_problems`]). The clock tick
 //! redraws every second regardless, so a case missed here (a detail's backup method, which its
 //! ActionSet says) would be a second late, never wrong for longer.
 
@@ -57,14 +59,15 @@ pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
     }
     let key = &touch.key;
     let cluster = &touch.cluster;
-    // Only changes to listed rows are decided here, and a row moving to another cluster
-    // changes two cluster rows: not decided here either.
-    if m.store.cluster_of(kind, key)? != *cluster {
-        return None;
-    }
     let table = m.table(m.focus);
     let window_has = |k: &ObjKey| table.window_keys().any(|w| w == k);
     let shown = match &m.overlay {
+        // Warning Events have no pane and no column: on the plain view only their stream's
+        // state shows, new or not. (A detail's evidence lists its cluster's: drawn below.)
+        Overlay::None if kind == Kind::Event => false,
+        // Only changes to listed rows are decided here, and a row moving to another cluster
+        // changes two cluster rows: not decided here either.
+        _ if m.store.cluster_of(kind, key)? != *cluster => return None,
         Overlay::None => {
             window_has(key)
                 || (m.focus == Pane::Clusters && window_has(cluster))
@@ -87,6 +90,13 @@ pub(crate) fn glance(m: &Model, kind: Kind, touch: &Touch) -> Option<Glance> {
         notice: m.notice.as_ref().map(|(text, _)| text.clone()),
         tracked: m.forms.tracked.len(),
     })
+}
+
+/// Whether the screen shows the problem list: the triage view and the wall do; the panes, a
+/// detail and the other views do not read it (a detail's evidence is a copy taken when it
+/// opened), so a problem found or gone there draws no frame.
+pub(crate) fn shows_problems(m: &Model) -> bool {
+    m.wall.is_some() || matches!(m.overlay, Overlay::Triage { .. })
 }
 
 /// Whether the frame after the event can differ from the one before.

@@ -16,7 +16,9 @@ use kbdash::state::model::{Model, Overlay, Pane};
 use kbdash::state::msg::Msg;
 use kbdash::update::{set_pages, update};
 use kbdash_core::kinds::Kind;
-use kbdash_core::rows::{BackupRow, ClusterRow, ObjKey, OpsRow, PodRow, Progress, Row};
+use kbdash_core::rows::{
+    Atom, BackupRow, ClusterRow, EventRow, ObjKey, OpsRow, PodRow, Progress, Row,
+};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 5, 9, 0, 0).unwrap()
@@ -78,6 +80,22 @@ fn backup(i: usize, lag_secs: i64) -> Row {
         range_start: Some(now() - Duration::days(2)),
         range_end: Some(now() - Duration::seconds(lag_secs)),
         ..BackupRow::default()
+    })
+}
+
+/// A Warning Event about cluster `i`'s pod `n`, seen `count` times.
+fn warning(i: usize, n: usize, count: u32) -> Row {
+    let pod = format!("{}-postgresql-{n}", cluster_name(i));
+    Row::Event(EventRow {
+        key: ObjKey::new("demo", format!("{pod}.{n:x}")),
+        object_kind: Atom::new("Pod"),
+        object_name: Atom::new(&pod),
+        type_: Atom::new("Warning"),
+        reason: Atom::new("BackOff"),
+        message: "Back-off restarting failed container postgresql".into(),
+        count,
+        last: Some(now() + Duration::seconds(i64::from(count))),
+        ..EventRow::default()
     })
 }
 
@@ -148,6 +166,7 @@ enum Change {
     PodStatus(usize, usize, usize),
     OpsProgress(usize, usize, u32),
     BackupLag(usize, i64),
+    Warning(usize, usize, u32),
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -157,6 +176,7 @@ fn change() -> impl Strategy<Value = Change> {
         (0..CLUSTERS, 0..2usize, 0..3usize).prop_map(|(i, n, s)| Change::PodStatus(i, n, s)),
         (0..CLUSTERS, 0..3usize, 0..3u32).prop_map(|(i, p, d)| Change::OpsProgress(i, p, d)),
         (0..CLUSTERS, 1..4000i64).prop_map(|(i, lag)| Change::BackupLag(i, lag)),
+        (0..CLUSTERS, 0..2usize, 1..5u32).prop_map(|(i, n, c)| Change::Warning(i, n, c)),
     ]
 }
 
@@ -172,6 +192,7 @@ fn row_for(c: &Change) -> Row {
         ),
         Change::OpsProgress(i, p, d) => ops(i, ["Succeed", "Running", "Failed"][p], d),
         Change::BackupLag(i, lag) => backup(i, lag),
+        Change::Warning(i, n, count) => warning(i, n, count),
     }
 }
 
@@ -276,4 +297,37 @@ fn a_detail_draws_for_its_own_clusters_changes_only() {
     ));
     assert!(apply_checked(&mut m, backup(0, 45)));
     assert!(apply_checked(&mut m, cluster(0, "Updating")));
+}
+
+/// Only the triage view and the wall show the problem list: a problem found about a cluster
+/// off screen draws nothing on a pane, and draws the triage view.
+#[test]
+fn a_problem_off_screen_draws_only_where_problems_show() {
+    let mut m = fleet_model(80, 24);
+    assert!(!apply_checked(
+        &mut m,
+        pod(39, 1, "secondary", "CrashLoopBackOff")
+    ));
+    let (shown, _) = kbdash::update::triage::recompute(&m);
+    assert!(
+        shown.iter().any(|p| p.subject.contains("pg-39")),
+        "the crash loop is a problem"
+    );
+    update(&mut m, key(KeyCode::Char('!')));
+    assert!(matches!(m.overlay, Overlay::Triage { .. }));
+    assert!(apply_checked(
+        &mut m,
+        pod(38, 1, "secondary", "CrashLoopBackOff")
+    ));
+}
+
+/// No pane shows Warning Events: a new one or a count bump draws nothing on the plain view;
+/// in a detail, whose evidence lists its cluster's, it draws.
+#[test]
+fn a_warning_event_draws_nothing_on_a_pane() {
+    let mut m = fleet_model(80, 24);
+    assert!(!apply_checked(&mut m, warning(0, 1, 1)));
+    assert!(!apply_checked(&mut m, warning(0, 1, 2)));
+    update(&mut m, key(KeyCode::Char('d')));
+    assert!(apply_checked(&mut m, warning(0, 1, 3)));
 }
