@@ -333,9 +333,10 @@ impl Engine {
                     // The log view closes with the model the new context starts; the detail's
                     // Events streams end with the parts they ran in.
                     self.close_log_stream();
-                    // Shown alone, it is the first context again.
+                    // Shown alone, under a new id: an answer still on its way from the old
+                    // parts (a log tail, a lookup) names the old id, and is dropped rather
+                    // than taken for an object of the new context with the same name.
                     self.parts.clear();
-                    self.next_ctx = 0;
                     self.add_context(conn);
                     Some(Msg::Connected {
                         contexts: self.shown(),

@@ -154,7 +154,7 @@ fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
     let Some(first) = shown.first() else {
         return;
     };
-    let (context, server) = (first.name.clone(), first.server.clone());
+    let (context, server, ctx) = (first.name.clone(), first.server.clone(), first.ctx);
     let readonly = shown.iter().all(|s| s.readonly);
     // A context switch may change the namespace shown without being asked to: say so.
     let moved = (context != m.context && namespace != m.namespace).then(|| {
@@ -171,7 +171,9 @@ fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
     let (size, focus) = (m.size, m.focus);
     let (triage, wall) = (std::mem::take(&mut m.triage), m.wall.take());
     let health = m.health.config;
-    // Role history is about clusters, not about what is on screen: keep it within a context.
+    // Role history is about clusters, not about what is on screen: keep it within a context,
+    // which may come back under a new id.
+    let was = m.shown.iter().find(|s| s.name == context).map(|s| s.ctx);
     let roles = (context == m.context).then(|| std::mem::take(&mut m.store.roles));
     *m = Model::new(&context, namespace, now);
     m.server = server;
@@ -181,7 +183,7 @@ fn on_connected(m: &mut Model, shown: Vec<Shown>, namespace: Option<String>) {
         .collect();
     m.shown = shown;
     if let Some(roles) = roles {
-        m.store.roles = roles.history_only();
+        m.store.roles = roles.history_only(was.unwrap_or(ctx), ctx);
     }
     m.theme = theme;
     m.contexts = contexts;

@@ -97,10 +97,15 @@ impl Session {
 async fn switching_to_the_current_context_keeps_all_namespaces() {
     let mut s = session("same", None).await;
     s.until_clusters().await;
+    let before = s.m.shown[0].ctx;
     type_line(&mut s.engine, &mut s.m, "ctx dev").await;
     assert_eq!(s.m.context, "dev");
     assert_eq!(s.m.namespace, None, "-A is kept");
+    // A new id: an answer still on its way from the old watches cannot pass for the new's.
+    let after = s.m.shown[0].ctx;
+    assert_ne!(after, before);
     s.until_clusters().await;
+    assert!(s.m.store.clusters.iter().all(|c| c.key.ctx == after));
     assert_eq!(s.notice(), "", "nothing changed to tell about");
 }
 

@@ -659,3 +659,27 @@ fn a_remedy_is_offered_and_opened_by_its_problems_own_context() {
         }
     }
 }
+
+/// `:ctx prod` shows prod alone under a new id (an answer still on its way from the old parts
+/// names the old one and is dropped): what the store remembers of prod's primaries follows it
+/// to the new id, and staging's, of the same names, is not taken for prod's.
+#[test]
+fn a_context_shown_again_under_a_new_id_keeps_its_own_role_history() {
+    let mut m = two_contexts(120, 40, false);
+    let billing = |ctx| key_in(ctx, "ops", "billing");
+    let primary = m.store.roles.primaries.get(&billing(PROD)).cloned();
+    assert!(primary.is_some(), "listing found billing's primary");
+    let again = Ctx(2);
+    update(
+        &mut m,
+        Msg::Connected {
+            contexts: vec![shown(again, "prod", false)],
+            namespace: None,
+        },
+    );
+    assert_eq!(
+        m.store.roles.primaries.get(&billing(again)),
+        primary.as_ref()
+    );
+    assert!(m.store.roles.primaries.keys().all(|k| k.ctx == again));
+}

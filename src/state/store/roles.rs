@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Utc};
 
 use kbdash_core::domain::role_probe::RoleProbe;
-use kbdash_core::rows::{Atom, ObjKey};
+use kbdash_core::rows::{Atom, Ctx, ObjKey};
 
 /// How long a pod row stays highlighted after its role changed.
 const ROLE_FLASH_SECONDS: i64 = 5;
@@ -127,12 +127,21 @@ impl Roles {
             .retain(|_, t| (now - *t).num_seconds() < ROLE_FLASH_SECONDS);
     }
 
-    /// What outlives the watches of a context: the clusters' primaries and their history, not
-    /// the highlights of the moment.
-    pub(crate) fn history_only(self) -> Roles {
+    /// What outlives the watches of context `from` when it is shown again under the id `to`:
+    /// its clusters' primaries and their history, not the highlights of the moment nor what
+    /// other contexts' clusters had.
+    pub(crate) fn history_only(self, from: Ctx, to: Ctx) -> Roles {
+        fn moved<V>(map: HashMap<ObjKey, V>, from: Ctx, to: Ctx) -> HashMap<ObjKey, V> {
+            map.into_iter()
+                .filter(|(k, _)| k.ctx == from)
+                .map(|(k, v)| (k.in_ctx(to), v))
+                .collect()
+        }
         Roles {
+            probes: moved(self.probes, from, to),
+            history: moved(self.history, from, to),
+            primaries: moved(self.primaries, from, to),
             flashes: HashMap::new(),
-            ..self
         }
     }
 }

@@ -252,7 +252,10 @@ pub(crate) fn restore(m: &mut Model, name: Option<&str>, cmds: &mut Vec<Cmd>) {
                 })
                 .unwrap_or_else(|| {
                     let ns = m.namespace.as_deref().unwrap_or("default");
-                    (Atom::new(ns), Ctx::default())
+                    (
+                        Atom::new(ns),
+                        m.shown.first().map(|s| s.ctx).unwrap_or_default(),
+                    )
                 });
             Some(ObjKey::new(&ns, name).in_ctx(ctx))
         }
