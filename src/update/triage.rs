@@ -33,6 +33,11 @@ pub(crate) fn refresh(m: &mut Model) {
     for unit in units {
         let ctx = unit.ctx();
         let mut verdict = evaluate(m, listed.get(&ctx).unwrap_or(&none), &unit);
+        if let Unit::Health(key) = &unit
+            && let Some(h) = m.health.clusters.get_mut(key)
+        {
+            h.date(&mut verdict);
+        }
         if !matches!(unit, Unit::Api(_)) {
             verdict.problems = verdict
                 .problems
@@ -315,7 +320,12 @@ fn recompute_ctx(m: &Model, ctx: Ctx) -> Vec<triage::Problem> {
     let mut scraped: Vec<&ObjKey> = m.health.clusters.keys().filter(|k| mine(k)).collect();
     scraped.sort();
     for key in scraped {
-        problems.extend(health_verdict(m, key).problems);
+        let mut verdict = health_verdict(m, key);
+        // Dated as `refresh` dates them, from the first sightings it kept.
+        if let Some(h) = m.health.clusters.get(key) {
+            h.clone().date(&mut verdict);
+        }
+        problems.extend(verdict.problems);
     }
     // Problems name their context as the kept list's do, but for the API server's own.
     problems

@@ -157,6 +157,19 @@ fn metric_and_patroni_problems_reach_triage() {
             1,
         );
     answer(&mut m, &failing, Ok(&moved));
+    // Patroni says who leads, not since when: the scrape that first showed it dates it.
+    let first = m.now;
+    let leader_since = |m: &Model| {
+        m.triage
+            .problems
+            .iter()
+            .find(|p| p.reason.starts_with("Patroni's leader"))
+            .and_then(|p| p.since)
+    };
+    assert_eq!(leader_since(&m), Some(first));
+    tick(&mut m, 10);
+    answer(&mut m, &failing, Ok(&moved));
+    assert_eq!(leader_since(&m), Some(first), "still its first sighting");
     let reasons: Vec<String> = m.triage.problems.iter().map(|p| p.reason.clone()).collect();
     assert!(
         reasons

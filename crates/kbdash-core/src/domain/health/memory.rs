@@ -10,6 +10,7 @@ use super::exporter::{self, PodMetrics};
 use super::patroni::{self, PatroniCluster};
 use super::rate::CounterRate;
 use super::series::Series;
+use crate::domain::triage::Verdict;
 
 /// Why a proxied GET brought no answer, as the client classified it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +163,9 @@ pub struct ClusterHealth {
     pub patroni: Option<(String, Result<PatroniCluster, FetchError>)>,
     /// When the cluster was last scraped.
     pub at: Option<DateTime<Utc>>,
+    /// When kbdash first saw each of the cluster's health problems still raised, by subject
+    /// and steady reason: see [`ClusterHealth::date`].
+    pub seen: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl ClusterHealth {
@@ -186,6 +190,29 @@ impl ClusterHealth {
             };
             self.patroni = Some((pod.clone(), view));
         }
+    }
+
+    /// Dates the problems of `verdict` (this cluster's health verdict) that have no date of
+    /// their own with the scrape that first showed them, and forgets those no longer raised.
+    /// Metrics and Patroni say what is, not since when: "since" is when kbdash first saw it,
+    /// which is what an on-call engineer can check against (and stable, so an acknowledgement,
+    /// which holds on to it, outlives the next scrape).
+    pub fn date(&mut self, verdict: &mut Verdict) {
+        let Some(at) = self.at else {
+            return;
+        };
+        let mut seen = BTreeMap::new();
+        for p in &mut verdict.problems {
+            let id = format!(
+                "{}\n{}",
+                p.subject,
+                p.steady.as_deref().unwrap_or(&p.reason)
+            );
+            let first = self.seen.get(&id).copied().unwrap_or(at);
+            p.since = p.since.or(Some(first));
+            seen.insert(id, first);
+        }
+        self.seen = seen;
     }
 
     /// The pod the cluster's figures are summed over, with its latest figures.
@@ -267,6 +294,34 @@ mod tests {
             "pg_stat_archiver_failed_count 0\n",
         ));
         assert_eq!(h.pods["pg-0"].archive_failures, None);
+    }
+
+    /// A problem with no date of its own is dated by the scrape that first showed it, keeps
+    /// that date while it lasts (its figures changing), and starts again after it cleared.
+    #[test]
+    fn health_problems_are_dated_by_the_scrape_that_first_showed_them() {
+        use crate::domain::health::rules::{HealthLimits, verdict};
+        use crate::rows::ObjKey;
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let cluster = ObjKey::new("ns", "pg");
+        let lag = |secs: u32| format!("pg_replication_lag_seconds {secs}\n");
+        let mut h = ClusterHealth::default();
+        let judge = |h: &mut ClusterHealth, at: DateTime<Utc>, text: &str| {
+            h.record(&scrape(at, text));
+            let mut v = verdict(&cluster, &[], h, &HealthLimits::default(), at);
+            h.date(&mut v);
+            v.problems.iter().map(|p| p.since).collect::<Vec<_>>()
+        };
+        let t = |s: i64| t0 + Duration::seconds(s);
+        assert_eq!(judge(&mut h, t(0), &lag(1)), []);
+        assert_eq!(judge(&mut h, t(10), &lag(45)), [Some(t(10))]);
+        assert_eq!(
+            judge(&mut h, t(20), &lag(90)),
+            [Some(t(10))],
+            "the same problem"
+        );
+        assert_eq!(judge(&mut h, t(30), &lag(2)), []);
+        assert_eq!(judge(&mut h, t(40), &lag(50)), [Some(t(40))], "a new one");
     }
 
     #[test]
