@@ -615,8 +615,20 @@ fn switch_context(m: &mut Model, ctx: String, cmds: &mut Vec<Cmd>) {
 
 fn on_watch(m: &mut Model, ctx: Ctx, kind: Kind, at: DateTime<Utc>, event: WatchEvent) {
     m.triage.observe(ctx, kind, at, &event);
-    m.triage.problems.touch(Unit::Stream(ctx, kind));
     let stream = (ctx, kind);
+    // A listed row while the stream syncs leaves it syncing: the same health, so nothing for
+    // its triage unit or the incident timeline. A fleet's sync is tens of thousands of rows.
+    let event = match event {
+        WatchEvent::InitRow(row) => match m.streams.get_mut(&stream) {
+            Some(StreamState::Syncing { count }) => {
+                *count = m.store.receive(ctx, kind, *row);
+                return;
+            }
+            _ => WatchEvent::InitRow(row),
+        },
+        event => event,
+    };
+    m.triage.problems.touch(Unit::Stream(ctx, kind));
     let before = m.streams.get(&stream).cloned();
     on_stream_event(m, stream, at, event);
     if let Some(after) = m.streams.get(&stream).cloned() {
