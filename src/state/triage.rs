@@ -86,9 +86,11 @@ pub(crate) fn by_cluster<'m>(m: &'m Model) -> impl Iterator<Item = (ObjKey, &'m 
     })
 }
 
-/// The clusters, worst first: by the level of the worst problem triage has about them or
-/// anything of theirs, then by namespace and name.
-pub(crate) fn worst_first(m: &Model) -> Vec<&ClusterRow> {
+/// The listed clusters, worst first: by the level of the worst problem triage has about them
+/// or anything of theirs, then by namespace, name and context. Only the clusters with a
+/// problem are sorted here; the others follow in the store's key order, so the wall's page
+/// costs its own tiles rather than a sort of the fleet at every frame.
+pub(crate) fn worst_first(m: &Model) -> impl Iterator<Item = &ClusterRow> {
     let mut worst: HashMap<ObjKey, Level> = HashMap::new();
     for (cluster, p) in by_cluster(m) {
         worst
@@ -96,17 +98,15 @@ pub(crate) fn worst_first(m: &Model) -> Vec<&ClusterRow> {
             .and_modify(|l| *l = (*l).min(p.level))
             .or_insert(p.level);
     }
-    let mut clusters: Vec<(Option<Level>, &ClusterRow)> = m
-        .store
-        .clusters
+    let mut flagged: Vec<(Level, &ClusterRow)> = worst
         .iter()
-        .map(|c| (worst.get(&c.key).copied(), c))
+        .filter_map(|(key, level)| Some((*level, m.store.clusters.get(key)?)))
         .collect();
-    // `None` (nothing wrong) sorts first among Options: put it last.
-    clusters.sort_by(|(a, x), (b, y)| {
-        (a.is_none(), a)
-            .cmp(&(b.is_none(), b))
-            .then_with(|| x.key.cmp(&y.key))
-    });
-    clusters.into_iter().map(|(_, c)| c).collect()
+    flagged.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.key.cmp(&y.key)));
+    let rest = m
+        .store
+        .cluster_keys()
+        .filter(move |key| !worst.contains_key(*key))
+        .filter_map(|key| m.store.clusters.get(key));
+    flagged.into_iter().map(|(_, c)| c).chain(rest)
 }

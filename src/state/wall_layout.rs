@@ -81,12 +81,11 @@ pub(crate) fn shown(m: &Model) -> Vec<ObjKey> {
         width,
         height.saturating_sub(TOP_ROWS + banner + strip),
     );
-    let clusters = crate::state::triage::worst_first(m);
-    let (cols, rows) = grid(tiles, clusters.len());
-    let (page, _) = page(m, cols, rows, clusters.len());
+    let n = m.store.clusters.len();
+    let (cols, rows) = grid(tiles, n);
+    let (page, _) = page(m, cols, rows, n);
     let per_page = usize::from(cols) * usize::from(rows);
-    clusters
-        .iter()
+    crate::state::triage::worst_first(m)
         .skip(page * per_page)
         .take(per_page)
         .map(|c| c.key.clone())

@@ -24,7 +24,7 @@ fn name(key: &ObjKey) -> String {
 fn selected(m: &Model) -> Option<String> {
     if m.wall.is_some() {
         return crate::state::triage::worst_first(m)
-            .first()
+            .next()
             .map(|c| name(&c.key));
     }
     match &m.overlay {

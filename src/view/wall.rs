@@ -100,9 +100,9 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     ])
     .areas(area);
 
-    let clusters = crate::state::triage::worst_first(m);
-    let (cols, rows) = grid(tiles, clusters.len());
-    let (page, pages) = wall_layout::page(m, cols, rows, clusters.len());
+    let n = m.store.clusters.len();
+    let (cols, rows) = grid(tiles, n);
+    let (page, pages) = wall_layout::page(m, cols, rows, n);
     let per_page = usize::from(cols) * usize::from(rows);
 
     draw_title(f, title, m, page, pages);
@@ -126,11 +126,9 @@ pub(crate) fn draw(f: &mut Frame, m: &Model) {
     }
     draw_strip(f, strip, m, found);
 
-    let shown: Vec<&ClusterRow> = clusters
-        .iter()
+    let shown: Vec<&ClusterRow> = crate::state::triage::worst_first(m)
         .skip(page * per_page)
         .take(per_page)
-        .copied()
         .collect();
     if shown.is_empty() {
         f.render_widget(

@@ -216,8 +216,12 @@ impl Watched for ClusterRow {
 
     fn derive(store: &mut Store, change: &mut Change, _old: Option<&Self>, _at: DateTime<Utc>) {
         match store.clusters.get(&change.key) {
-            None => store.forget_cluster(&change.key),
+            None => {
+                store.cluster_keys.remove(&change.key);
+                store.forget_cluster(&change.key);
+            }
             Some(c) => {
+                store.cluster_keys.insert(change.key.clone());
                 if let Some(source) = c.restored_from.as_deref().cloned() {
                     store.note_restored(change.key.clone(), &source);
                 }
@@ -242,6 +246,8 @@ impl Watched for ClusterRow {
             .map(|c| c.key.clone())
             .collect();
         store.retain_clusters(|k| k.ctx != ctx || listed.contains(k));
+        store.cluster_keys.retain(|k| k.ctx != ctx);
+        store.cluster_keys.extend(listed);
         store.place_warnings();
     }
 }

@@ -16,7 +16,7 @@ mod method_labels;
 mod roles;
 mod warnings;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -90,6 +90,9 @@ pub struct Store {
     pub incidents: Incidents,
     /// KubeBlocks clusters of other engines: left out, counted in the header.
     pub other_clusters: HashSet<ObjKey>,
+    /// The listed clusters' keys in order (namespace, name, context): the wall lists the
+    /// clusters without a problem in this order, a page at a time, without sorting the fleet.
+    cluster_keys: BTreeSet<ObjKey>,
     /// Objects received since a stream's `Init`, swapped in at `InitDone`; per context, whose
     /// streams list on their own.
     pub pending: HashMap<(Ctx, Kind), Vec<Row>>,
@@ -201,6 +204,11 @@ impl Store {
         });
         change.fleet_wide = true;
         Some(change)
+    }
+
+    /// The listed clusters' keys, by namespace, name and context.
+    pub(crate) fn cluster_keys(&self) -> impl Iterator<Item = &ObjKey> {
+        self.cluster_keys.iter()
     }
 
     /// The cluster of the listed object `key` of `kind`, if it is listed.
@@ -649,6 +657,40 @@ mod tests {
                 .get(&ObjKey::new("ns", "pg").in_ctx(a)),
             Some(&Atom::new("p-0"))
         );
+    }
+
+    /// The ordered cluster keys (the wall's order among clusters with no problem) follow
+    /// listings, events and relists of each context.
+    #[test]
+    fn the_cluster_keys_follow_lists_events_and_relists_in_order() {
+        let (a, b) = (Ctx(0), Ctx(1));
+        let cluster = |ctx: Ctx, name: &str| {
+            Row::Cluster(ClusterRow {
+                key: ObjKey::new("ns", name).in_ctx(ctx),
+                ..ClusterRow::default()
+            })
+        };
+        let mut store = Store::default();
+        relist_as(
+            &mut store,
+            a,
+            Kind::Cluster,
+            vec![cluster(a, "b"), cluster(a, "a")],
+        );
+        relist_as(&mut store, b, Kind::Cluster, vec![cluster(b, "a")]);
+        store.apply(cluster(b, "c"), at());
+        store.delete(Kind::Cluster, &ObjKey::new("ns", "b").in_ctx(a), at());
+        let keys = |s: &Store| -> Vec<(String, Ctx)> {
+            s.cluster_keys()
+                .map(|k| (k.name.to_string(), k.ctx))
+                .collect()
+        };
+        assert_eq!(
+            keys(&store),
+            [("a".into(), a), ("a".into(), b), ("c".into(), b)]
+        );
+        relist_as(&mut store, b, Kind::Cluster, Vec::new());
+        assert_eq!(keys(&store), [("a".into(), a)]);
     }
 
     /// A context's Backups that say nothing new about the methods' types leave the other
