@@ -87,7 +87,7 @@ pub(crate) trait Rows<R> {
     fn replace_ctx(&mut self, ctx: Ctx, rows: Vec<R>);
 }
 
-impl<R: TableRow + Clone> Rows<R> for Table<R> {
+impl<R: TableRow> Rows<R> for Table<R> {
     fn get(&self, key: &ObjKey) -> Option<&R> {
         Table::get(self, key)
     }

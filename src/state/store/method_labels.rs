@@ -64,13 +64,3 @@ impl MethodLabels {
         changed
     }
 }
-
-impl<'a> FromIterator<&'a BackupRow> for MethodLabels {
-    fn from_iter<I: IntoIterator<Item = &'a BackupRow>>(backups: I) -> MethodLabels {
-        let mut labels = MethodLabels::default();
-        for b in backups {
-            labels.replace(None, Some(b));
-        }
-        labels
-    }
-}
