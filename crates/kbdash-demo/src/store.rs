@@ -605,7 +605,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn store(cap: usize) -> Store {
+    /// A store keeping `cap` history entries, its clock stopped.
+    pub(super) fn store(cap: usize) -> Store {
         let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .expect("valid time");

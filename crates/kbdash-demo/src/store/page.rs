@@ -156,17 +156,10 @@ fn merge_undone<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::store;
 
-    use chrono::{DateTime, Utc};
     use proptest::prelude::*;
     use serde_json::{Value, json};
-
-    fn store(cap: usize) -> Store {
-        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .expect("valid time");
-        Store::new(cap, Arc::new(move || t0), 7)
-    }
 
     fn pod(ns: &str, name: &str, label: &str) -> Value {
         json!({"metadata": {"name": name, "namespace": ns, "labels": {"a": label}}, "spec": {}})
