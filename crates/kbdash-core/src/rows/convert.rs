@@ -150,16 +150,22 @@ fn clamp_u32(n: u64) -> u32 {
 }
 
 fn conditions(list: List<Obj<ConditionDoc>>) -> Vec<Condition> {
-    list.0
-        .into_iter()
-        .map(|Obj(c)| Condition {
-            type_: c.type_.atom(),
-            status: c.status.atom(),
-            reason: c.reason.atom(),
-            message: c.message.into_text(),
-            last_transition: c.last_transition_time.time(),
-        })
-        .collect()
+    exact(list.0.into_iter().map(|Obj(c)| Condition {
+        type_: c.type_.atom(),
+        status: c.status.atom(),
+        reason: c.reason.atom(),
+        message: c.message.into_text(),
+        last_transition: c.last_transition_time.time(),
+    }))
+}
+
+/// `items` at their exact count. Collected from a decoded list, a `Vec` reuses that list's
+/// allocation, which the decoder grew by doubling and whose items are larger than the row's:
+/// a pod's five conditions kept room for ten, ~440 bytes a pod for as long as it is listed.
+fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = items.collect();
+    v.shrink_to_fit();
+    v
 }
 
 /// `metadata.deletionTimestamp`, also when unreadable as a time (the object is being deleted
@@ -534,28 +540,23 @@ impl ScheduleRow {
             policy: spec.backup_policy_name.atom(),
             phase: status.phase.atom(),
             failure_reason: status.failure_reason.into_text(),
-            entries: spec
-                .schedules
-                .0
-                .into_iter()
-                .map(|Obj(s)| {
-                    let mut e = ScheduleEntry {
-                        name: s.name.atom(),
-                        method: s.backup_method.atom(),
-                        enabled: s.enabled.bool().unwrap_or(false),
-                        cron: s.cron_expression.atom(),
-                        retention: s.retention_period.atom(),
-                        ..ScheduleEntry::default()
-                    };
-                    if let Some(Obj(st)) = entry_status.get(e.key()) {
-                        e.phase = st.phase.atom();
-                        e.last_scheduled = st.last_schedule_time.time();
-                        e.last_success = st.last_successful_time.time();
-                        e.failure_reason = st.failure_reason.text().unwrap_or_default();
-                    }
-                    e
-                })
-                .collect(),
+            entries: exact(spec.schedules.0.into_iter().map(|Obj(s)| {
+                let mut e = ScheduleEntry {
+                    name: s.name.atom(),
+                    method: s.backup_method.atom(),
+                    enabled: s.enabled.bool().unwrap_or(false),
+                    cron: s.cron_expression.atom(),
+                    retention: s.retention_period.atom(),
+                    ..ScheduleEntry::default()
+                };
+                if let Some(Obj(st)) = entry_status.get(e.key()) {
+                    e.phase = st.phase.atom();
+                    e.last_scheduled = st.last_schedule_time.time();
+                    e.last_success = st.last_successful_time.time();
+                    e.failure_reason = st.failure_reason.text().unwrap_or_default();
+                }
+                e
+            })),
         }
     }
 }

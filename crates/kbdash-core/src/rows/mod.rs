@@ -701,6 +701,31 @@ mod tests {
         }
     }
 
+    /// Read as the watch layer reads them, rows keep their lists at their exact count: a
+    /// pod's five conditions, collected from the decoded list, kept room for ten.
+    #[test]
+    fn lists_kept_in_rows_hold_no_spare_room() {
+        let read = |kind: Kind, v: Value| {
+            let text = serde_json::to_vec(&v).expect("json");
+            Row::from_json(kind, &text).expect("readable").row
+        };
+        let five = |f: &dyn Fn(usize) -> Value| (0..5).map(f).collect::<Vec<_>>();
+        let conditions = five(&|i| json!({"type": format!("T{i}"), "status": "True"}));
+        let v = json!({"metadata": {"name": "p", "namespace": "n"},
+            "status": {"conditions": conditions}});
+        let Some(Row::Pod(p)) = read(Kind::Pod, v) else {
+            panic!("not a pod row")
+        };
+        assert_eq!((p.conditions.len(), p.conditions.capacity()), (5, 5));
+        let schedules = five(&|i| json!({"backupMethod": format!("m{i}"), "enabled": true}));
+        let v = json!({"metadata": {"name": "s", "namespace": "n"},
+            "spec": {"schedules": schedules}});
+        let Some(Row::Schedule(s)) = read(Kind::BackupSchedule, v) else {
+            panic!("not a schedule row")
+        };
+        assert_eq!((s.entries.len(), s.entries.capacity()), (5, 5));
+    }
+
     #[test]
     fn progress_parses_counts_and_dashes() {
         assert_eq!(Progress::parse("3/5"), Progress::Counts(3, 5));
