@@ -45,15 +45,7 @@ pub async fn restores(
 /// Every object of `kind` in every namespace (or of a cluster-scoped kind), as JSON.
 pub async fn everywhere(client: Client, kind: Kind) -> Result<Vec<Value>, String> {
     let api: Api<DynamicObject> = Api::all_with(client, &crate::k8s::client::api_resource(kind));
-    let objects = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| crate::k8s::cause::describe(&e))?;
-    Ok(objects
-        .items
-        .into_iter()
-        .filter_map(|o| serde_json::to_value(o).ok())
-        .collect())
+    as_json(&api, &ListParams::default()).await
 }
 
 async fn list(
@@ -67,6 +59,11 @@ async fn list(
         &cluster.namespace,
         &crate::k8s::client::api_resource(kind),
     );
+    as_json(&api, params).await
+}
+
+/// What `api` lists with `params`, each object as JSON; the failure in words.
+async fn as_json(api: &Api<DynamicObject>, params: &ListParams) -> Result<Vec<Value>, String> {
     let objects = api
         .list(params)
         .await

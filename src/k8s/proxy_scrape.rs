@@ -15,7 +15,7 @@ use kube::Client;
 use tokio::sync::Semaphore;
 
 use kbdash_core::domain::health::{ClusterScrape, FetchError};
-use kbdash_core::rows::ObjKey;
+use kbdash_core::rows::{ObjKey, PodRow};
 
 /// The exporter's port (`http-metrics`).
 pub const EXPORTER_PORT: u16 = 9187;
@@ -32,6 +32,27 @@ pub struct ScrapeTarget {
     /// Its pods to ask Patroni's view from, in order (the labelled primary first): the first
     /// that answers gives the whole cluster's view.
     pub patroni_pods: Vec<String>,
+}
+
+impl ScrapeTarget {
+    /// What to scrape of `cluster` through `pods`: the exporter of each pod that has one
+    /// (none when `exporter` is false: the cluster disables it), and Patroni on every pod, the
+    /// labelled primary first. `None` without pods.
+    pub fn of(cluster: ObjKey, pods: &[&PodRow], exporter: bool) -> Option<ScrapeTarget> {
+        let mut pods = pods.to_vec();
+        pods.sort_by_key(|p| (!p.is_primary(), p.key.name.clone()));
+        let exporter_pods = pods
+            .iter()
+            .filter(|p| p.exporter && exporter)
+            .map(|p| p.key.name.to_string())
+            .collect();
+        let patroni_pods: Vec<String> = pods.iter().map(|p| p.key.name.to_string()).collect();
+        (!patroni_pods.is_empty()).then_some(ScrapeTarget {
+            cluster,
+            exporter_pods,
+            patroni_pods,
+        })
+    }
 }
 
 /// How hard the scrape may press on the API server.

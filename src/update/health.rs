@@ -116,23 +116,12 @@ fn targets(m: &Model) -> Vec<ScrapeTarget> {
         .into_iter()
         .filter_map(|key| {
             let cluster = m.store.clusters.get(&key)?;
-            let mut pods: Vec<_> = m
+            let pods: Vec<_> = m
                 .store
                 .cluster_pods(&key)
                 .filter(|p| !p.ip.is_empty())
                 .collect();
-            pods.sort_by_key(|p| (!p.is_primary(), p.key.name.clone()));
-            let exporter_pods = pods
-                .iter()
-                .filter(|p| p.exporter && !cluster.exporter_disabled)
-                .map(|p| p.key.name.to_string())
-                .collect();
-            let patroni_pods: Vec<String> = pods.iter().map(|p| p.key.name.to_string()).collect();
-            (!patroni_pods.is_empty()).then_some(ScrapeTarget {
-                cluster: key,
-                exporter_pods,
-                patroni_pods,
-            })
+            ScrapeTarget::of(key, &pods, !cluster.exporter_disabled)
         })
         .collect()
 }

@@ -193,9 +193,11 @@ fn methods(log: &Path) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_write_to_the_read_only_context_is_impossible_while_the_other_is_writable() {
-    let dir = std::env::temp_dir().join(format!("kbdash-contexts-ro-{}", std::process::id()));
+/// Contexts a and b on two demo servers that log their requests to `a.log` and `b.log` in
+/// the directory returned (named after `tag`), b read-only by the config's globs, in one
+/// session.
+async fn read_only_b(tag: &str) -> (Session, DemoServer, DemoServer, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("kbdash-contexts-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
@@ -205,7 +207,14 @@ async fn a_write_to_the_read_only_context_is_impossible_while_the_other_is_writa
         always: false,
         contexts: vec!["b".into()],
     };
-    let mut s = session(&a, &b, policy).await;
+    let s = session(&a, &b, policy).await;
+    (s, a, b, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_to_the_read_only_context_is_impossible_while_the_other_is_writable() {
+    let (mut s, _a, _b, dir) = read_only_b("ro").await;
+    let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
     let shown = s.engine.shown();
     assert_eq!(
         shown
@@ -317,18 +326,9 @@ impl Session {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_events_and_scrapes_of_a_pod_go_to_its_own_context_read_only_or_not() {
-    let dir = std::env::temp_dir().join(format!("kbdash-contexts-reads-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
-    let a = server(0, Some(log_a.clone())).await;
-    let b = server(1, Some(log_b.clone())).await;
     // b read-only: logs, Events and scrapes are reads its gate lets through.
-    let policy = Policy {
-        always: false,
-        contexts: vec!["b".into()],
-    };
-    let mut s = session(&a, &b, policy).await;
+    let (mut s, _a, b, dir) = read_only_b("reads").await;
+    let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
 
     // A cluster of b with running pods; a has one of the same name.
     let store = &s.model.store;
@@ -348,15 +348,8 @@ async fn logs_events_and_scrapes_of_a_pod_go_to_its_own_context_read_only_or_not
     let before_a = paths(&log_a).len();
 
     // The scrape of b's cluster goes to b and its answer says so.
-    let target = ScrapeTarget {
-        cluster: cluster.clone(),
-        exporter_pods: pods
-            .iter()
-            .filter(|p| p.exporter)
-            .map(|p| p.key.name.to_string())
-            .collect(),
-        patroni_pods: pods.iter().map(|p| p.key.name.to_string()).collect(),
-    };
+    let running: Vec<&PodRow> = pods.iter().collect();
+    let target = ScrapeTarget::of(cluster.clone(), &running, true).expect("running pods");
     let scrape = Cmd::Scrape {
         ctx: B,
         targets: vec![target],

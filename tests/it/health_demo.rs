@@ -46,15 +46,8 @@ fn pods(server: &DemoServer, c: &ObjKey) -> Vec<PodRow> {
 
 fn target(server: &DemoServer, c: &ObjKey) -> ScrapeTarget {
     let pods = pods(server, c);
-    ScrapeTarget {
-        cluster: c.clone(),
-        exporter_pods: pods
-            .iter()
-            .filter(|p| p.exporter)
-            .map(|p| p.key.name.to_string())
-            .collect(),
-        patroni_pods: pods.iter().map(|p| p.key.name.to_string()).collect(),
-    }
+    let pods: Vec<&PodRow> = pods.iter().collect();
+    ScrapeTarget::of(c.clone(), &pods, true).expect("the cluster has pods")
 }
 
 /// Scrapes `names` into `kept` once.

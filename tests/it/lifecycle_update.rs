@@ -79,8 +79,8 @@ fn load(m: &mut Model, cmds: &[Cmd], ctx: FormContext) {
     );
 }
 
-/// Reviews, dry-runs and confirms with `typed`; returns the submit's attempt and request.
-fn submit(m: &mut Model, typed: &str) -> (u64, kbdash_core::forms::Request) {
+/// Reviews and dry-runs the form, the server accepting it.
+fn review_and_dry_run(m: &mut Model) {
     let cmds = update(m, key(KeyCode::Enter));
     assert_eq!(
         stage(m),
@@ -89,11 +89,10 @@ fn submit(m: &mut Model, typed: &str) -> (u64, kbdash_core::forms::Request) {
         m.forms.modal.as_ref().unwrap().errors
     );
     dry_run_ok(m, &cmds);
-    assert_eq!(stage(m), StageKind::Preview);
-    update(m, key(KeyCode::Enter));
-    assert_eq!(stage(m), StageKind::Confirm);
-    type_text(m, typed);
-    let cmds = update(m, key(KeyCode::Enter));
+}
+
+/// The submit the last key sent: its attempt and request.
+fn sent_submit(cmds: &[Cmd]) -> (u64, kbdash_core::forms::Request) {
     let Some(Cmd::Form(FormCmd::Submit {
         attempt, request, ..
     })) = cmds.last()
@@ -101,6 +100,16 @@ fn submit(m: &mut Model, typed: &str) -> (u64, kbdash_core::forms::Request) {
         panic!("expected a submit, got {cmds:?}");
     };
     (*attempt, request.0.clone())
+}
+
+/// Reviews, dry-runs and confirms with `typed`; returns the submit's attempt and request.
+fn submit(m: &mut Model, typed: &str) -> (u64, kbdash_core::forms::Request) {
+    review_and_dry_run(m);
+    assert_eq!(stage(m), StageKind::Preview);
+    update(m, key(KeyCode::Enter));
+    assert_eq!(stage(m), StageKind::Confirm);
+    type_text(m, typed);
+    sent_submit(&update(m, key(KeyCode::Enter)))
 }
 
 fn notice(m: &Model) -> String {
@@ -317,22 +326,8 @@ fn submitted(m: &mut Model, cluster: &ObjKey, kind: Kind, name: &str) {
 
 /// Reviews, dry-runs and submits a form that asks no typed confirmation.
 fn submit_unconfirmed(m: &mut Model) -> (u64, kbdash_core::forms::Request) {
-    let cmds = update(m, key(KeyCode::Enter));
-    assert_eq!(
-        stage(m),
-        StageKind::DryRun,
-        "{:?}",
-        m.forms.modal.as_ref().unwrap().errors
-    );
-    dry_run_ok(m, &cmds);
-    let cmds = update(m, key(KeyCode::Enter));
-    let Some(Cmd::Form(FormCmd::Submit {
-        attempt, request, ..
-    })) = cmds.last()
-    else {
-        panic!("expected a submit, got {cmds:?}");
-    };
-    (*attempt, request.0.clone())
+    review_and_dry_run(m);
+    sent_submit(&update(m, key(KeyCode::Enter)))
 }
 
 /// The row of a finished Backup or OpsRequest of `cluster`.

@@ -221,7 +221,10 @@ impl Watched for ClusterRow {
                 store.forget_cluster(&change.key);
             }
             Some(c) => {
-                store.cluster_keys.insert(change.key.clone());
+                // Most events change a listed cluster: no key to copy then.
+                if !store.cluster_keys.contains(&change.key) {
+                    store.cluster_keys.insert(change.key.clone());
+                }
                 if let Some(source) = c.restored_from.as_deref().cloned() {
                     store.note_restored(change.key.clone(), &source);
                 }

@@ -43,15 +43,7 @@ fn request(
     params: &Params,
     now: DateTime<Utc>,
 ) -> Result<LogRequest, ApiError> {
-    let containers: Vec<&str> = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let containers = crate::operator::objects::names_at(pod, "/spec/containers");
     let container = match (params.get("container"), containers.as_slice()) {
         (Some(c), _) if !c.is_empty() => c.to_string(),
         (_, [only]) => only.to_string(),

@@ -108,15 +108,7 @@ async fn backup_lifecycle(ctx: &Ctx, key: &Key) {
             &format!("backuppolicies.dataprotection.kubeblocks.io \"{policy_name}\" not found"),
         );
     };
-    let methods: Vec<&str> = policy
-        .pointer("/spec/backupMethods")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .filter_map(|m| m.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let methods = obj::names_at(&policy, "/spec/backupMethods");
     if !methods.contains(&method.as_str()) {
         return fail(
             ctx,

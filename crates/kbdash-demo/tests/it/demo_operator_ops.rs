@@ -3,7 +3,6 @@
 //! Failed with the operator's messages. Polls are bounded; nothing sleeps to synchronize.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kbdash_core::domain::role_probe::RoleProbe;
@@ -12,6 +11,8 @@ use kbdash_demo::operator::{self, OperatorConfig};
 use kbdash_demo::seed::{SeedConfig, seed};
 use kbdash_demo::store::{Store, system_clock};
 use serde_json::{Value, json};
+
+use crate::demo_server_support::until;
 use tokio::task::JoinHandle;
 
 struct Env {
@@ -105,20 +106,6 @@ fn create_op(store: &Store, ns: &str, cluster: &str, ty: &str, part: Value) -> S
         )
         .unwrap();
     s(&op, "/metadata/name")
-}
-
-/// Polls `check` every 10 ms for up to 20 s.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Some(v) = check() {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 async fn terminal(store: &Store, ns: &str, name: &str) -> Value {

@@ -107,12 +107,29 @@ pub async fn create(
 }
 
 /// Polls `check` every 10 ms until it yields a value, failing the test after [`WAIT`].
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    tokio::time::timeout(WAIT, async {
+    poll(what, WAIT, check).await
+}
+
+/// How long the simulated operator may take over a request's whole course.
+pub const OPERATOR_WAIT: Duration = Duration::from_secs(20);
+
+/// Polls `check` (of the store, as the operator leaves it) every 10 ms until it yields a
+/// value, failing the test after [`OPERATOR_WAIT`].
+pub async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    poll(what, OPERATOR_WAIT, || std::future::ready(check())).await
+}
+
+async fn poll<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    tokio::time::timeout(limit, async {
         loop {
             if let Some(v) = check().await {
                 return v;

@@ -2,8 +2,6 @@
 //! to the demo server, run by the simulated operator to `Succeed` with their effect visible.
 //! Polls are bounded; nothing sleeps to synchronize.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use kbdash_core::forms::{
     FormContext, LiveObjects, OpForm, OpKind, Request, RequestAction, ScaleDirection,
@@ -15,6 +13,8 @@ use crate::demo_server_support::values;
 use kube::Api;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::Value;
+
+use crate::demo_server_support::until;
 
 async fn start() -> DemoServer {
     DemoServer::start(DemoConfig {
@@ -77,20 +77,6 @@ fn running_cluster(server: &DemoServer) -> (String, String) {
                 && ctx.backup_schedule.is_some()
         })
         .expect("a healthy seeded cluster")
-}
-
-/// Polls `check` every 10 ms for up to 20 s.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Some(v) = check() {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 /// Sends the request with the kube client and returns the object's name.

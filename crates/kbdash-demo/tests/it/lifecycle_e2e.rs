@@ -4,8 +4,6 @@
 //! through the kube client to the demo server; polls are bounded, nothing sleeps to
 //! synchronize.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use kbdash_core::forms::{
     FormContext, LiveObjects, OpForm, OpKind, Request, RequestAction, WAL_G_ARCHIVE_COMMAND,
@@ -18,6 +16,8 @@ use crate::demo_server_support::values;
 use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
+
+use crate::demo_server_support::until;
 
 const NS: &str = "demo";
 
@@ -95,20 +95,6 @@ fn full_context(server: &DemoServer, name: &str) -> FormContext {
         action_sets: &values(server, Kind::ActionSet, None),
         now: Utc::now(),
     })
-}
-
-/// Polls `check` every 10 ms for up to 20 s.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Some(v) = check() {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 async fn send(server: &DemoServer, request: &Request) {

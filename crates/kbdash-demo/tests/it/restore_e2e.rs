@@ -4,7 +4,6 @@
 //! request log shows no POST). Polls are bounded; nothing sleeps to synchronize.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
 use kbdash_core::domain::restore_wizard::{RestoreOutcome, follow};
@@ -15,6 +14,8 @@ use kbdash_demo::{DemoConfig, DemoServer};
 use kube::Api;
 use kube::api::{DynamicObject, ListParams, PostParams};
 use serde_json::Value;
+
+use crate::demo_server_support::until;
 
 async fn start(log: Option<PathBuf>) -> DemoServer {
     DemoServer::start(DemoConfig {
@@ -62,20 +63,6 @@ async fn pitr_context(server: &DemoServer) -> RestoreContext {
         })
         .find(|ctx| ctx.is_continuous() && ctx.window().is_ok())
         .expect("a seeded continuous backup with a recoverable window")
-}
-
-/// Polls `check` every 10 ms for up to 20 s.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Some(v) = check() {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
 async fn submit(server: &DemoServer, request: &Request) -> String {

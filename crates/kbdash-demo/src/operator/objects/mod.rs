@@ -75,6 +75,19 @@ pub(crate) fn strings_at(v: &Value, pointer: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The `name` of each object in the array at `pointer` in `v` (containers, components,
+/// backup methods); empty when there is no array, and nameless entries are skipped.
+pub(crate) fn names_at<'a>(v: &'a Value, pointer: &str) -> Vec<&'a str> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|item| item.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The major version of a service version like `16.4.0` (0 when unparsable).
 pub(crate) fn major(service_version: &str) -> u32 {
     service_version

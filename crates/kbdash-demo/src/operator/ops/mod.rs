@@ -519,15 +519,7 @@ fn finish(ctx: &Ctx, op: &Op, outcome: Result<(), (&str, String)>) {
 
 /// The names of components a list-type spec names that the cluster does not have.
 fn unknown_components(cluster: &Value, items: &[Value]) -> Result<(), String> {
-    let known: Vec<&str> = cluster
-        .pointer("/spec/componentSpecs")
-        .and_then(Value::as_array)
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let known = obj::names_at(cluster, "/spec/componentSpecs");
     let missing: Vec<&str> = items
         .iter()
         .filter_map(|i| i.get("componentName").and_then(Value::as_str))

@@ -29,15 +29,8 @@ fn pvcs(ctx: &Ctx, op: &Op) -> Vec<Value> {
 }
 
 pub(super) fn validate(ctx: &Ctx, op: &Op, cluster: &Value, items: &[Value]) -> Result<(), String> {
-    let known: Vec<String> = obj::comp_spec(cluster)
-        .and_then(|c| c.get("volumeClaimTemplates"))
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(|t| t.get("name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
+    let known = obj::comp_spec(cluster)
+        .map(|c| obj::names_at(c, "/volumeClaimTemplates"))
         .unwrap_or_default();
     let claims = pvcs(ctx, op);
     for item in items {
