@@ -9,6 +9,7 @@ mod context_namespace;
 mod contexts_engine;
 mod contexts_update;
 mod credential_plugin;
+mod demo_contexts;
 mod demo_server_cli;
 mod detail_facts;
 mod events_demo;
